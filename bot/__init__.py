@@ -1,0 +1,1 @@
+"""Rapport: a Slack bot for customer-intimacy operations."""
