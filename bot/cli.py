@@ -1,0 +1,144 @@
+"""The ``rapport`` command. Imports here stay light: heavy modules load inside the command that needs them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from bot.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    name="rapport",
+    help="Rapport: answers from playbooks and the customer record, alerts and approvals, in Slack.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+class UserError(Exception):
+    """An error caused by input or configuration: one line to stderr, exit code 2, no traceback."""
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"rapport: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings_for(need_playbooks: bool = False, **overrides: object) -> Settings:
+    settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    settings.validate_runtime(need_playbooks=need_playbooks)
+    return settings
+
+
+def _progress_enabled() -> bool:
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (creates the SQLite file under .rapport/ by default)."""
+    from bot.store.db import make_engine
+    from bot.store.migrate import upgrade
+
+    settings = settings_for()
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    typer.echo(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
+
+
+@app.command("demo-data")
+def demo_data(
+    customers: Annotated[int, typer.Option(help="How many customers to generate.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same data.")] = 42,
+    now: Annotated[str | None, typer.Option(help="Anchor time (ISO 8601, UTC); default: now.")] = None,
+) -> None:
+    """Generate a seeded synthetic book of business (streams bulk inserts; prints rows/s)."""
+    from bot.demo.service import generate_demo_data
+
+    anchor = None
+    if now:
+        try:
+            anchor = dt.datetime.fromisoformat(now)
+        except ValueError:
+            fail(f"--now {now!r} is not an ISO 8601 timestamp")
+        anchor = anchor if anchor.tzinfo else anchor.replace(tzinfo=dt.UTC)
+    if customers < 1:
+        fail("--customers must be at least 1")
+    stats = generate_demo_data(
+        settings_for(), customers=customers, seed=seed, now=anchor, progress=_progress_enabled(), echo=typer.echo
+    )
+    typer.echo(
+        f"generated {stats.total_rows:,} rows in {stats.seconds:.1f} s ({stats.rows_per_second:,.0f} rows/s): "
+        + ", ".join(f"{k}={v:,}" for k, v in stats.rows.items())
+    )
+
+
+@app.command("index")
+def index(
+    playbooks: Annotated[Path | None, typer.Option(help="Playbooks folder (default PLAYBOOKS_DIR).")] = None,
+) -> None:
+    """Index the playbooks: re-embed only added or changed sections; drop removed files."""
+    s = settings_for(need_playbooks=True, playbooks_dir=playbooks)
+    from bot.commands.retrieval_cmds import index_command
+
+    raise typer.Exit(
+        index_command(
+            s.playbooks_dir, s.effective_chroma_path if not s.chroma_url else None, s.chroma_url, s.chroma_collection
+        )
+    )
+
+
+@app.command("eval")
+def eval_(
+    playbooks: Annotated[Path, typer.Option(help="Folder of Markdown documents to index (throwaway).")],
+    questions: Annotated[Path, typer.Option(help="JSONL: {question, relevant: [paths relative to folder]}")],
+) -> None:
+    """Measure retrieval (recall@1/5/10, MRR) against BM25-only and dense-only baselines; prints JSON."""
+    from bot.commands.retrieval_cmds import eval_command
+
+    if not playbooks.is_dir():
+        fail(f"--playbooks {str(playbooks)!r} is not a directory")
+    if not questions.is_file():
+        fail(f"--questions {str(questions)!r} is not a file")
+    raise typer.Exit(eval_command(playbooks, questions))
+
+
+@app.command("demo")
+def demo(
+    customers: Annotated[int, typer.Option(help="Customers to generate when the database is empty.")] = 5000,
+) -> None:
+    """Main job on embedded defaults: migrations, demo data, playbook index (SQLite + local Chroma)."""
+    from bot.demo.sandbox import run_demo
+
+    s = settings_for(need_playbooks=True)
+    raise typer.Exit(run_demo(s, customers=customers, progress=_progress_enabled(), echo=typer.echo))
+
+
+def main() -> None:
+    """Console entry point: user errors become one line and exit code 2."""
+    try:
+        app()
+    except SettingsError as exc:
+        typer.echo(f"rapport: error: {exc}", err=True)
+        sys.exit(2)
+    except UserError as exc:
+        typer.echo(f"rapport: error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:
+        # Policy files are the other common user error; keep the import lazy.
+        if type(exc).__name__ == "PolicyError":
+            typer.echo(f"rapport: error: {exc}", err=True)
+            sys.exit(2)
+        raise
+
+
+if __name__ == "__main__":
+    main()

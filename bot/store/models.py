@@ -1,0 +1,232 @@
+"""SQLAlchemy 2.0 typed models for the core customer record, staff and the audit trail.
+
+Feature packages (alerts, approvals, connectors) keep their own tables in their own modules on the
+same ``Base`` so one metadata and one Alembic history cover the whole store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC everywhere inside; SQLite stores naive values, so re-attach UTC on read."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; attach a timezone first")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# BigInteger primary keys that still autoincrement on SQLite (which only does so for INTEGER).
+BigID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    domains: Mapped[list[str]] = mapped_column(JSON, default=list)
+    external_ids: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # source -> id
+    tier: Mapped[str] = mapped_column(String(20), index=True)
+    segment: Mapped[str] = mapped_column(String(40), default="mid-market")
+    region: Mapped[str] = mapped_column(String(20), index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    lifetime_value: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal(0))
+    arr: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal(0))
+    renewal_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    health_score: Mapped[int] = mapped_column(Integer, default=70)  # 0..100
+    owner_slack_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Consent: alerts about a customer may be sent internally regardless; outreach flags gate contact.
+    consent_outreach: Mapped[bool] = mapped_column(Boolean, default=True)
+    consent_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_data_processing: Mapped[bool] = mapped_column(Boolean, default=True)
+    comm_preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    contacts: Mapped[list[Contact]] = relationship(back_populates="customer", cascade="all, delete-orphan")
+
+
+class CustomerIdentifier(Base):
+    """Normalised lookup keys (name key, domain, email, external id) for identity resolution and linking."""
+
+    __tablename__ = "customer_identifiers"
+    __table_args__ = (
+        UniqueConstraint("kind", "value", "customer_id", name="uq_identifier"),
+        Index("ix_identifier_lookup", "kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # name | alias | domain | email | external_id
+    value: Mapped[str] = mapped_column(String(320))
+    source: Mapped[str] = mapped_column(String(40), default="crm")
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    title: Mapped[str | None] = mapped_column(String(120))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_customer_opened", "customer_id", "opened_at"),
+        Index("ix_tickets_status_opened", "status", "opened_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(40), default="helpdesk")
+    external_id: Mapped[str | None] = mapped_column(String(80))
+    subject: Mapped[str] = mapped_column(String(300))
+    priority: Mapped[str] = mapped_column(String(4))  # P1..P4
+    status: Mapped[str] = mapped_column(String(16))  # open | pending | solved | closed
+    category: Mapped[str] = mapped_column(String(40), default="question")
+    sentiment: Mapped[float] = mapped_column(Float, default=0.0)  # -1 (angry) .. 1 (delighted)
+    opened_at: Mapped[dt.datetime] = mapped_column()
+    first_response_at: Mapped[dt.datetime | None] = mapped_column()
+    resolved_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_customer_ordered", "customer_id", "ordered_at"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(40), default="erp")
+    external_id: Mapped[str | None] = mapped_column(String(80))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    status: Mapped[str] = mapped_column(String(16))  # paid | invoiced | overdue | refunded
+    ordered_at: Mapped[dt.datetime] = mapped_column()
+    due_at: Mapped[dt.datetime | None] = mapped_column()
+    paid_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class UsageEvent(Base):
+    """Product usage rolled up per customer, day and metric (what product analytics exports)."""
+
+    __tablename__ = "usage_events"
+    __table_args__ = (Index("ix_usage_customer_day", "customer_id", "day"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    metric: Mapped[str] = mapped_column(String(40), default="active_users")
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_customer_created", "customer_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    author_slack_id: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(20), default="note")  # note | call | meeting | email
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    slack_user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained: each row's hash covers its content and the previous row's hash."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))  # Slack user id or "system:<job>"
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(80))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ProcessedEvent(Base):
+    """Slack deliveries already handled (event_id), so retries and replicas never answer twice."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class PlantedDuplicate(Base):
+    """Ground truth written by the demo generator: which records are the same customer.
+
+    Only the demo generator writes it and only the identity-resolution benchmark reads it.
+    """
+
+    __tablename__ = "demo_planted_duplicates"
+
+    customer_id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    duplicate_of: Mapped[int] = mapped_column(BigID, index=True)

@@ -1,0 +1,76 @@
+"""Shared fixtures: real databases (SQLite file always; PostgreSQL when RAPPORT_TEST_PG_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from bot.store.db import make_engine
+from bot.store.migrate import upgrade
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+PG_ADMIN_URL = os.environ.get("RAPPORT_TEST_PG_URL")  # e.g. postgresql+psycopg2://postgres@127.0.0.1/postgres
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _backends() -> list[object]:
+    marks = [pytest.param("sqlite", id="sqlite")]
+    pg_skip = pytest.mark.skipif(not PG_ADMIN_URL, reason="RAPPORT_TEST_PG_URL not set (CI sets it)")
+    marks.append(pytest.param("postgresql", id="postgresql", marks=[pg_skip, pytest.mark.postgres]))
+    return marks
+
+
+@pytest.fixture
+def make_db_url(tmp_path: Path) -> Iterator[object]:
+    """Factory: a fresh, empty database URL for the named backend; PostgreSQL databases are dropped after."""
+    created: list[str] = []
+
+    def factory(backend: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path / f'rapport-{uuid.uuid4().hex[:8]}.db'}"
+        assert PG_ADMIN_URL
+        name = f"rapport_test_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        created.append(name)
+        return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+    yield factory
+    if created and PG_ADMIN_URL:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=_backends())
+def db_url(request: pytest.FixtureRequest, make_db_url: object) -> str:
+    return make_db_url(request.param)  # type: ignore[operator]
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated database on each backend."""
+    eng = make_engine(db_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(make_db_url: object) -> Iterator[Engine]:
+    eng = make_engine(make_db_url("sqlite"))  # type: ignore[operator]
+    upgrade(eng)
+    yield eng
+    eng.dispose()
