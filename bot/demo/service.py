@@ -18,9 +18,7 @@ def _roster_and_tiers(settings: Settings) -> tuple[list[str], Callable[[float], 
     from bot.policies import load_policies
 
     policies = load_policies(settings.policies_dir)
-    owners = (
-        [s.slack_id for s in policies.roles.staff if "account_manager" in s.roles] if hasattr(policies, "roles") else []
-    )
+    owners = [s.id for s in policies.roles.staff if "account_manager" in s.roles]
     return owners, (lambda ltv: policies.tier_for_value(ltv, 0))
 
 
