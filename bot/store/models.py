@@ -207,7 +207,7 @@ class AuditEvent(Base):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[str] = mapped_column(String(80))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    prev_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)  # one successor per row: a linear chain
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
@@ -230,3 +230,13 @@ class PlantedDuplicate(Base):
 
     customer_id: Mapped[int] = mapped_column(BigID, primary_key=True)
     duplicate_of: Mapped[int] = mapped_column(BigID, index=True)
+
+
+class Lease(Base):
+    """A named, expiring lease: one process at a time runs a scheduled job or holds a role."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[dt.datetime] = mapped_column()

@@ -1,14 +1,15 @@
-"""core schema: customers, interactions, staff, audit
+"""core schema: customers, interactions, staff, audit, leases
 
 Revision ID: 0001_core
 Revises:
-Create Date: 2026-11-24 13:16:24.653197
+Create Date: 2026-11-24 13:21:37.498784
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 
 import bot.store.models
 
@@ -33,6 +34,7 @@ def upgrade() -> None:
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("hash"),
+        sa.UniqueConstraint("prev_hash"),
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_events_action"), ["action"], unique=False)
@@ -81,10 +83,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("customer_id"),
     )
     with op.batch_alter_table("demo_planted_duplicates", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_demo_planted_duplicates_duplicate_of"), ["duplicate_of"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_demo_planted_duplicates_duplicate_of"), ["duplicate_of"], unique=False)
 
+    op.create_table(
+        "leases",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("holder", sa.String(length=100), nullable=False),
+        sa.Column("expires_at", bot.store.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
     op.create_table(
         "processed_events",
         sa.Column("event_id", sa.String(length=64), nullable=False),
@@ -134,9 +141,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("kind", "value", "customer_id", name="uq_identifier"),
     )
     with op.batch_alter_table("customer_identifiers", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_customer_identifiers_customer_id"), ["customer_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_customer_identifiers_customer_id"), ["customer_id"], unique=False)
         batch_op.create_index("ix_identifier_lookup", ["kind", "value"], unique=False)
 
     op.create_table(
@@ -242,6 +247,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_processed_events_received_at"))
 
     op.drop_table("processed_events")
+    op.drop_table("leases")
     with op.batch_alter_table("demo_planted_duplicates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_demo_planted_duplicates_duplicate_of"))
 

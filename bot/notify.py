@@ -1,0 +1,65 @@
+"""The ``Notifier`` port: how features send messages without knowing Slack.
+
+A feature builds an :class:`Outbound` holding a plain result object (``view``); the Slack notifier
+(``bot.slack.notifier``) renders it to Block Kit with ``bot.slack.views.render`` and calls the Web API.
+Tests use :class:`RecordingNotifier`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Outbound:
+    channel: str  # channel id, or a user id for a DM
+    text: str  # notification / fallback text; never sensitive field values
+    view: object | None = None  # a feature's result dataclass, rendered by the adapter
+    thread_ts: str | None = None
+    ephemeral_user: str | None = None  # set: only this user sees it
+
+
+@dataclass(frozen=True)
+class SentRef:
+    channel: str
+    ts: str
+
+
+class DeliveryError(Exception):
+    """Sending failed; ``permanent`` means retrying will not help (bad channel, not in channel...)."""
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Notifier(Protocol):
+    def send(self, message: Outbound) -> SentRef: ...
+
+    def update(self, ref: SentRef, message: Outbound) -> None: ...
+
+
+@dataclass
+class RecordingNotifier:
+    """In-memory notifier for unit tests; honours the same contract as the Slack one."""
+
+    sent: list[tuple[SentRef, Outbound]] = field(default_factory=list)
+    updates: list[tuple[SentRef, Outbound]] = field(default_factory=list)
+    fail_channels: set[str] = field(default_factory=set)
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def send(self, message: Outbound) -> SentRef:
+        if message.channel in self.fail_channels:
+            raise DeliveryError(f"channel_not_found: {message.channel}", permanent=True)
+        with self._lock:
+            ref = SentRef(message.channel, f"{1700000000 + next(self._ts)}.000100")
+            self.sent.append((ref, message))
+        return ref
+
+    def update(self, ref: SentRef, message: Outbound) -> None:
+        with self._lock:
+            self.updates.append((ref, message))
