@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,7 +36,8 @@ M = TypeVar("M", bound=BaseModel)
 
 def _first_error(doc: YamlDoc, exc: ValidationError) -> PolicyError:
     errors = exc.errors(include_url=False)
-    err = errors[0]
+    # A typo'd key shows up as "extra" plus "missing"; the extra key is the cause, so report it first.
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = doc.clean_loc(err["loc"])
     ctx: dict[str, Any] = dict(err.get("ctx") or {})
     if err["type"] in ("union_tag_invalid", "union_tag_not_found") and "discriminator" in ctx:
@@ -48,7 +50,11 @@ def _first_error(doc: YamlDoc, exc: ValidationError) -> PolicyError:
         key = str(ctx.get("discriminator", "kind")).strip("'")
         reason = f"unknown {key} {ctx.get('tag', '')!r} (expected one of {ctx.get('expected_tags')})"
     if err["type"] == "extra_forbidden":
-        reason = "unknown key (typo?)"
+        reason = f"unknown key {str(loc[-1])!r}"
+        missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing" and e["loc"][:-1] == err["loc"][:-1]]
+        close = difflib.get_close_matches(str(loc[-1]), missing, n=1)
+        if close:
+            reason += f" (did you mean {close[0]!r}?)"
     elif err["type"] == "missing":
         reason = f"missing required key {str(loc[-1])!r}"
     return doc.error(loc, reason, more=len(errors) - 1)

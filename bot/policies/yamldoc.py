@@ -69,11 +69,18 @@ class YamlDoc:
         return cls.parse(path.read_bytes(), display or str(path))
 
     def node_at(self, loc: Loc) -> yaml.Node | None:
+        """The node ``loc`` names; for a key whose value is a block collection, the key itself
+        (so ``matrix.tin`` points at the ``tin:`` line, not the line below it)."""
         node = self.root
+        key: yaml.Node | None = None
         for part in loc:
-            child = _child(node, part)
-            if child is not None:
-                node = child
+            found = _child_with_key(node, part)
+            if found is not None:
+                key, node = found
+            else:
+                key = None
+        if key is not None and isinstance(node, yaml.CollectionNode) and not node.flow_style:
+            return key
         return node
 
     def clean_loc(self, loc: Loc) -> list[str | int]:
@@ -102,15 +109,21 @@ class YamlDoc:
         return PolicyError(self.display, text, line, column, more)
 
 
-def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
+def _child_with_key(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+    """(key node or None for sequence items, value node) for one path part, or None if absent."""
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                return value  # type: ignore[no-any-return]
+                return key, value
         return None
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-        return node.value[part]  # type: ignore[no-any-return]
+        return None, node.value[part]
     return None
+
+
+def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
+    found = _child_with_key(node, part)
+    return found[1] if found is not None else None
 
 
 def _reject_duplicate_keys(node: yaml.Node, display: str) -> None:
