@@ -1,0 +1,62 @@
+"""Rank fusion, light reranking features and confidence calibration (pure functions)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+RRF_K = 60
+
+
+def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float] | None = None, k: int = RRF_K) -> dict[str, float]:
+    """Weighted reciprocal rank fusion: sum_i w_i / (k + rank_i), ranks starting at 1."""
+    if weights is None:
+        weights = [1.0] * len(rankings)
+    if len(weights) != len(rankings):
+        raise ValueError("one weight per ranking")
+    out: dict[str, float] = {}
+    for ranking, w in zip(rankings, weights, strict=True):
+        for r, key in enumerate(ranking, start=1):
+            out[key] = out.get(key, 0.0) + w / (k + r)
+    return out
+
+
+def minmax(scores: dict[str, float]) -> dict[str, float]:
+    if not scores:
+        return {}
+    lo, hi = min(scores.values()), max(scores.values())
+    if hi - lo < 1e-12:
+        return {k: 1.0 for k in scores}
+    return {k: (v - lo) / (hi - lo) for k, v in scores.items()}
+
+
+def term_overlap(query_terms: Sequence[str], field_terms: Sequence[str]) -> float:
+    """Share of distinct query terms that occur in a field (title / heading path): in [0, 1]."""
+    q = set(query_terms)
+    if not q:
+        return 0.0
+    return len(q & set(field_terms)) / len(q)
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+# Logistic calibration of "the top passage is relevant" from two signals: the best dense cosine similarity
+# and the query-term coverage of the best lexical match. Fitted on held-out in-domain questions and
+# out-of-domain questions (see retrieval/evaluate.py `calibration` output); refit when the model changes.
+CONF_BIAS = -6.0
+CONF_W_COSINE = 13.0
+CONF_W_COVERAGE = 3.0
+ANSWERABLE_THRESHOLD = 0.5
+
+
+def confidence(top_cosine: float, coverage: float) -> float:
+    """Probability-like score in [0, 1] that the best passage answers the query."""
+    if not math.isfinite(top_cosine):
+        return 0.0
+    z = CONF_BIAS + CONF_W_COSINE * top_cosine + CONF_W_COVERAGE * max(0.0, min(1.0, coverage))
+    return max(0.0, min(1.0, sigmoid(z)))

@@ -1,0 +1,517 @@
+"""PlaybookIndex: incremental sync of a playbooks folder into a vector index + hybrid search."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from retrieval import fusion
+from retrieval.chunker import DEFAULT_MAX_WORDS, DEFAULT_OVERLAP_WORDS, chunk_document, clean_markdown
+from retrieval.embedder import Embedder, EmbeddingCache, Matrix
+from retrieval.lexical import BM25Index, tokenize
+from retrieval.loader import load_documents
+from retrieval.types import Chunk, DocMeta, Document, IndexReport, Passage, SearchResult
+from retrieval.vector import MetaValue, VectorIndex, Where
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 2000
+EMBED_GROUP = 256  # chunks embedded (and then committed file by file) per group
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """Tunable knobs of the hybrid ranker (defaults are the tuned values)."""
+
+    candidates: int = 60  # per retriever
+    rrf_k: int = 60
+    w_dense: float = 1.0
+    w_lexical: float = 0.7
+    w_heading: float = 0.004  # rerank: query-term coverage of title + heading path
+    w_doc: float = 0.35  # doc-level aggregation: share of the doc's other strong chunks
+    doc_top: int = 3
+    rerank: bool = True
+
+
+@dataclass(frozen=True)
+class _Record:
+    id: str
+    path: str
+    heading_path: str
+    line_start: int
+    line_end: int
+    title: str
+    owner: str
+    version: str
+    review_by: str
+    tiers: tuple[str, ...]
+    regions: tuple[str, ...]
+    text: str
+    file_hash: str
+    chunk_hash: str
+    n_chunks: int
+    field_terms: tuple[str, ...]
+
+    def passage(self, score: float) -> Passage:
+        return Passage(
+            path=self.path,
+            heading_path=self.heading_path,
+            line_start=self.line_start,
+            line_end=self.line_end,
+            title=self.title,
+            owner=self.owner,
+            version=self.version,
+            tiers=self.tiers,
+            regions=self.regions,
+            score=score,
+            text=self.text,
+        )
+
+
+def _split(v: MetaValue | None) -> tuple[str, ...]:
+    return tuple(x for x in str(v or "").split("|") if x)
+
+
+def _record_from_meta(id_: str, meta: dict[str, MetaValue], text: str) -> _Record:
+    title = str(meta.get("title", ""))
+    heading = str(meta.get("heading_path", ""))
+    return _Record(
+        id=id_,
+        path=str(meta.get("path", "")),
+        heading_path=heading,
+        line_start=int(meta.get("line_start", 0)),
+        line_end=int(meta.get("line_end", 0)),
+        title=title,
+        owner=str(meta.get("owner", "")),
+        version=str(meta.get("version", "")),
+        review_by=str(meta.get("review_by", "")),
+        tiers=_split(meta.get("tiers")),
+        regions=_split(meta.get("regions")),
+        text=text,
+        file_hash=str(meta.get("file_hash", "")),
+        chunk_hash=str(meta.get("chunk_hash", "")),
+        n_chunks=int(meta.get("n_chunks", 0)),
+        field_terms=tuple(tokenize(f"{title} {heading}")),
+    )
+
+
+def chunk_metadata(doc: Document, chunk: Chunk, n_chunks: int) -> dict[str, MetaValue]:
+    m = doc.meta
+    meta: dict[str, MetaValue] = {
+        "path": m.path,
+        "file_hash": doc.file_hash,
+        "chunk_hash": chunk.content_hash,
+        "n_chunks": n_chunks,
+        "ordinal": chunk.ordinal,
+        "heading_path": chunk.heading_path,
+        "line_start": chunk.line_start,
+        "line_end": chunk.line_end,
+        "title": m.title,
+        "owner": m.owner,
+        "version": m.version,
+        "review_by": m.review_by,
+        "tiers": "|".join(m.tiers),
+        "regions": "|".join(m.regions),
+        "tags": "|".join(m.tags),
+        "tiers_all": not m.tiers,
+        "regions_all": not m.regions,
+    }
+    for t in m.tiers:
+        meta[f"tier:{t}"] = True
+    for r in m.regions:
+        meta[f"region:{r}"] = True
+    return meta
+
+
+def chunk_id(doc: Document, chunk: Chunk) -> str:
+    # version-stamped: a new file version never overwrites the old one's ids, so the swap is atomic per file
+    return f"{doc.meta.path}::{doc.file_hash}::{chunk.ordinal}"
+
+
+class _State:
+    """Immutable snapshot used by searches; replaced wholesale after a sync."""
+
+    def __init__(self, records: list[_Record]):
+        self.records = records
+        self.pos = {r.id: i for i, r in enumerate(records)}
+        self.bm25 = BM25Index([f"{r.title}\n{r.heading_path}\n{clean_markdown(r.text)}" for r in records])
+        self.by_hash: dict[str, str] = {r.chunk_hash: r.id for r in records}
+        self.paths = sorted({r.path for r in records})
+
+    def allowed_mask(
+        self, tiers: Sequence[str] | None, regions: Sequence[str] | None, paths: Sequence[str] | None
+    ) -> np.ndarray | None:
+        if not tiers and not regions and paths is None:
+            return None
+        t = {x.lower() for x in tiers or ()}
+        g = {x.lower() for x in regions or ()}
+        p_exact = {x for x in paths or () if not x.endswith("/")}
+        p_dirs = tuple(x for x in paths or () if x.endswith("/"))
+        mask = np.ones(len(self.records), dtype=bool)
+        for i, r in enumerate(self.records):
+            tier_ok = not t or not r.tiers or bool(t & set(r.tiers))
+            region_ok = not g or not r.regions or bool(g & set(r.regions))
+            path_ok = paths is None or r.path in p_exact or r.path.startswith(p_dirs)
+            mask[i] = tier_ok and region_ok and path_ok
+        return mask
+
+    def where(
+        self, tiers: Sequence[str] | None, regions: Sequence[str] | None, paths: Sequence[str] | None
+    ) -> Where | None:
+        """The same filter as allowed_mask, as a Chroma `where` (paths expanded to exact doc paths)."""
+        clauses: list[Where] = []
+        if tiers:
+            clauses.append({"$or": [{"tiers_all": True}] + [{f"tier:{x.lower()}": True} for x in tiers]})
+        if regions:
+            clauses.append({"$or": [{"regions_all": True}] + [{f"region:{x.lower()}": True} for x in regions]})
+        if paths is not None:
+            dirs = tuple(x for x in paths if x.endswith("/"))
+            exact = sorted({p for p in self.paths if p in set(paths) or p.startswith(dirs)})
+            clauses.append({"path": {"$in": exact or ["\x00none"]}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _show_progress(requested: bool) -> bool:
+    return requested and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+class PlaybookIndex:
+    """A playbooks folder mirrored into a VectorIndex, plus an in-memory BM25 and record snapshot."""
+
+    def __init__(
+        self,
+        playbooks_dir: Path,
+        vectors: VectorIndex,
+        embedder: Embedder,
+        *,
+        max_words: int = DEFAULT_MAX_WORDS,
+        overlap_words: int = DEFAULT_OVERLAP_WORDS,
+        params: SearchParams | None = None,
+    ):
+        self.playbooks_dir = Path(playbooks_dir)
+        self.vectors = vectors
+        self.embedder = embedder
+        self.max_words = max_words
+        self.overlap_words = overlap_words
+        self.params = params or SearchParams()
+        self.cache = EmbeddingCache()
+        self._sync_lock = threading.Lock()
+        self._state = self._load_state()
+
+    # ------------------------------------------------------------------ state
+    def _load_state(self) -> _State:
+        got = self.vectors.get()
+        records = [_record_from_meta(i, m, d) for i, m, d in zip(got.ids, got.metadatas, got.documents, strict=True)]
+        records.sort(key=lambda r: (r.path, r.file_hash, r.line_start))
+        return _State(records)
+
+    def documents(self) -> list[DocMeta]:
+        seen: dict[str, DocMeta] = {}
+        for r in self._state.records:
+            if r.path not in seen:
+                seen[r.path] = DocMeta(
+                    path=r.path,
+                    title=r.title,
+                    owner=r.owner,
+                    review_by=r.review_by,
+                    version=r.version,
+                    tiers=r.tiers,
+                    regions=r.regions,
+                )
+        return [seen[p] for p in sorted(seen)]
+
+    def __len__(self) -> int:
+        return len(self._state.records)
+
+    # ------------------------------------------------------------------ sync
+    def sync(self, progress: bool = False) -> IndexReport:
+        """Bring the index in line with the folder. Safe to interrupt: re-running finishes the job."""
+        t0 = time.perf_counter()
+        with self._sync_lock:
+            report = self._sync(progress)
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def _sync(self, progress: bool) -> IndexReport:
+        report = IndexReport()
+        docs, errors = load_documents(self.playbooks_dir)
+        report.errors = errors
+        state = self._state
+        records = {r.id: r for r in state.records}
+        versions: dict[str, dict[str, list[_Record]]] = defaultdict(lambda: defaultdict(list))
+        for r in state.records:
+            versions[r.path][r.file_hash].append(r)
+
+        todo: list[tuple[Document, list[Chunk], bool]] = []  # (doc, chunks, is_new_file)
+        cleanup: list[str] = []  # ids of stale versions whose current version is already complete
+        live_paths = {d.meta.path for d in docs}
+        for doc in docs:
+            vers = versions.get(doc.meta.path, {})
+            cur = vers.get(doc.file_hash, [])
+            stale = [r.id for fh, rs in vers.items() if fh != doc.file_hash for r in rs]
+            if cur and len(cur) == cur[0].n_chunks:
+                if stale:
+                    cleanup.extend(stale)  # an interrupted update: the new version is complete
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
+                continue
+            chunks = chunk_document(doc, self.max_words, self.overlap_words)
+            todo.append((doc, chunks, not vers))
+        removed = [r.id for p, vers in versions.items() if p not in live_paths for rs in vers.values() for r in rs]
+        report.deleted = sum(1 for p in versions if p not in live_paths)
+
+        with self._progress(progress, sum(len(c) for _, c, _ in todo)) as advance:
+            group: list[tuple[Document, list[Chunk], bool]] = []
+            group_size = 0
+            for item in todo:
+                group.append(item)
+                group_size += len(item[1])
+                if group_size >= EMBED_GROUP:
+                    self._commit_group(group, records, versions, report, advance)
+                    group, group_size = [], 0
+            if group:
+                self._commit_group(group, records, versions, report, advance)
+        for ids in (cleanup, removed):
+            if ids:
+                self.vectors.delete(ids)
+                for i in ids:
+                    records.pop(i, None)
+        changed = bool(todo or cleanup or removed)
+        if changed:
+            new = sorted(records.values(), key=lambda r: (r.path, r.file_hash, r.line_start))
+            self._state = _State(new)
+        report.chunks = len(self._state.records)
+        return report
+
+    def _commit_group(
+        self,
+        group: list[tuple[Document, list[Chunk], bool]],
+        records: dict[str, _Record],
+        versions: dict[str, dict[str, list[_Record]]],
+        report: IndexReport,
+        advance: Any,
+    ) -> None:
+        # 1. embeddings: process cache, then the vector index (by content hash), then the model
+        name = self.embedder.name
+        vecs: dict[str, Matrix] = {}
+        missing_from_cache: list[str] = []
+        for _, chunks, _ in group:
+            for c in chunks:
+                if c.content_hash in vecs:
+                    continue
+                v = self.cache.get(f"{name}:{c.content_hash}")
+                if v is not None:
+                    vecs[c.content_hash] = v
+                elif c.content_hash in self._state.by_hash:
+                    missing_from_cache.append(c.content_hash)
+        if missing_from_cache:
+            ids = [self._state.by_hash[h] for h in dict.fromkeys(missing_from_cache)]
+            got = self.vectors.get(ids=ids, include_embeddings=True)
+            for meta, emb in zip(got.metadatas, got.embeddings or [], strict=False):
+                h = str(meta.get("chunk_hash", ""))
+                if h:
+                    vecs[h] = np.asarray(emb, dtype=np.float32)
+        report.reused += sum(1 for _, cs, _ in group for c in cs if c.content_hash in vecs)
+        to_embed: dict[str, str] = {}
+        for _, chunks, _ in group:
+            for c in chunks:
+                if c.content_hash not in vecs:
+                    to_embed.setdefault(c.content_hash, c.embed_text)
+        advance(sum(len(cs) for _, cs, _ in group) - len(to_embed))
+        if to_embed:
+            hashes = list(to_embed)
+            step = 64
+            for s in range(0, len(hashes), step):
+                part = hashes[s : s + step]
+                out = self.embedder.embed_documents([to_embed[h] for h in part])
+                for h, v in zip(part, out, strict=True):
+                    vecs[h] = v
+                advance(len(part))
+            report.embedded += len(to_embed)
+        for h, v in vecs.items():
+            self.cache.put(f"{name}:{h}", v)
+
+        # 2. per file: write the new version, then delete the old one
+        for doc, chunks, is_new in group:
+            ids = [chunk_id(doc, c) for c in chunks]
+            metas = [chunk_metadata(doc, c, len(chunks)) for c in chunks]
+            if chunks:
+                self.vectors.upsert(
+                    ids,
+                    np.stack([vecs[c.content_hash] for c in chunks]),
+                    [c.text for c in chunks],
+                    metas,
+                )
+            old = [r.id for fh, rs in versions.get(doc.meta.path, {}).items() if fh != doc.file_hash for r in rs]
+            if old:
+                self.vectors.delete(old)
+                for i in old:
+                    records.pop(i, None)
+            for id_, c, m in zip(ids, chunks, metas, strict=True):
+                records[id_] = _record_from_meta(id_, m, c.text)
+            if is_new:
+                report.added += 1
+            else:
+                report.updated += 1
+
+    @contextmanager
+    def _progress(self, requested: bool, total: int) -> Iterator[Any]:
+        if not _show_progress(requested) or total == 0:
+            yield lambda n: None
+            return
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("Indexing playbooks", total=total)
+            yield lambda n: bar.advance(task, n)
+
+    # ------------------------------------------------------------------ search
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        tiers: list[str] | None = None,
+        regions: list[str] | None = None,
+        paths: list[str] | None = None,
+    ) -> SearchResult:
+        """Hybrid search. Raises ValueError for an empty query; very long queries are truncated."""
+        return self._search(query, k, tiers, regions, paths, mode="hybrid")
+
+    def _search(
+        self,
+        query: str,
+        k: int,
+        tiers: Sequence[str] | None,
+        regions: Sequence[str] | None,
+        paths: Sequence[str] | None,
+        mode: Mode = "hybrid",
+        dedupe: bool = True,
+    ) -> SearchResult:
+        if not isinstance(query, str) or not query.strip():
+            raise ValueError("query must be a non-empty string")
+        if k <= 0:
+            raise ValueError("k must be positive")
+        query = " ".join(query.split())
+        truncated = len(query) > MAX_QUERY_CHARS
+        if truncated:
+            query = query[:MAX_QUERY_CHARS]
+        state = self._state
+        p = self.params
+        timings: dict[str, float] = {}
+        if not state.records:
+            return SearchResult(query, [], 0.0, False, timings, truncated)
+        mask = state.allowed_mask(tiers, regions, paths)
+        n_cand = max(p.candidates, 3 * k)
+
+        dense: list[tuple[str, float]] = []
+        cosine: dict[str, float] = {}
+        if mode != "bm25":
+            t = time.perf_counter()
+            qv = self.embedder.embed_query(query)
+            timings["embed"] = (time.perf_counter() - t) * 1000
+            t = time.perf_counter()
+            dense = self._dense(state, qv, n_cand, mask, tiers, regions, paths)
+            cosine = dict(dense)
+            timings["search_dense"] = (time.perf_counter() - t) * 1000
+        lexical: list[tuple[str, float]] = []
+        if mode in ("hybrid", "bm25"):
+            t = time.perf_counter()
+            lexical = [(state.records[i].id, s) for i, s in state.bm25.search(query, n_cand, mask)]
+            timings["search_lexical"] = (time.perf_counter() - t) * 1000
+
+        t = time.perf_counter()
+        if mode == "dense":
+            scores = {i: s for i, s in dense}
+        elif mode == "bm25":
+            scores = {i: s for i, s in lexical}
+        else:
+            scores = fusion.rrf([[i for i, _ in dense], [i for i, _ in lexical]], [p.w_dense, p.w_lexical], p.rrf_k)
+        timings["fuse"] = (time.perf_counter() - t) * 1000
+
+        if mode == "hybrid" and p.rerank:
+            t = time.perf_counter()
+            scores = self._rerank(state, query, scores)
+            timings["rerank"] = (time.perf_counter() - t) * 1000
+
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        passages: list[Passage] = []
+        passage_ids: list[str] = []
+        seen_sections: set[tuple[str, str]] = set()
+        for id_, s in ranked:
+            r = state.records[state.pos[id_]]
+            key = (r.path, r.heading_path)
+            if dedupe and key in seen_sections:
+                continue
+            seen_sections.add(key)
+            passages.append(r.passage(float(s)))
+            passage_ids.append(id_)
+            if len(passages) >= k:
+                break
+
+        conf = 0.0
+        if passages:
+            top_id = passage_ids[0]
+            best_cos = max(cosine.values(), default=0.0)
+            top_cos = cosine.get(top_id, best_cos)
+            rec = state.records[state.pos[top_id]]
+            q_terms = tokenize(query)
+            coverage = fusion.term_overlap(q_terms, tokenize(f"{rec.title} {rec.heading_path} {rec.text}"))
+            conf = fusion.confidence(max(top_cos, best_cos - 0.05), coverage)
+        return SearchResult(query, passages, conf, conf >= fusion.ANSWERABLE_THRESHOLD, timings, truncated)
+
+    def _dense(
+        self,
+        state: _State,
+        qv: Matrix,
+        n: int,
+        mask: np.ndarray | None,
+        tiers: Sequence[str] | None,
+        regions: Sequence[str] | None,
+        paths: Sequence[str] | None,
+    ) -> list[tuple[str, float]]:
+        if mask is None:
+            return [(i, s) for i, s in self.vectors.query(qv, n) if i in state.pos]
+        allowed = int(mask.sum())
+        if allowed == 0:
+            return []
+        share = allowed / len(state.records)
+        if share >= 0.3:
+            # broad filter: over-fetch unfiltered (fast path) and filter here
+            hits = self.vectors.query(qv, min(len(state.records), int(n / share) + 10))
+            out = [(i, s) for i, s in hits if i in state.pos and mask[state.pos[i]]]
+            if len(out) >= min(n, allowed):
+                return out[:n]
+        hits = self.vectors.query(qv, min(n, allowed), where=state.where(tiers, regions, paths))
+        return [(i, s) for i, s in hits if i in state.pos and mask[state.pos[i]]]
+
+    def _rerank(self, state: _State, query: str, scores: dict[str, float]) -> dict[str, float]:
+        """Cheap, model-free rerank: title/heading term coverage + document-level evidence."""
+        p = self.params
+        q_terms = tokenize(query)
+        out: dict[str, float] = {}
+        per_doc: dict[str, list[float]] = defaultdict(list)
+        for id_, s in scores.items():
+            per_doc[state.records[state.pos[id_]].path].append(s)
+        doc_bonus: dict[str, float] = {}
+        for path, ss in per_doc.items():
+            ss.sort(reverse=True)
+            doc_bonus[path] = sum(ss[1 : 1 + p.doc_top])
+        for id_, s in scores.items():
+            r = state.records[state.pos[id_]]
+            out[id_] = s + p.w_heading * fusion.term_overlap(q_terms, r.field_terms) + p.w_doc * doc_bonus[r.path]
+        return out

@@ -1,0 +1,105 @@
+"""BM25 (bm25s) over chunk texts, with a small English tokenizer and a light suffix stemmer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are aren't as at be because been before being
+    below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during
+    each few for from further had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers
+    herself him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself let's me more
+    most mustn't my myself no nor not of off on once only or other ought our ours ourselves out over own same
+    shan't she she'd she'll she's should shouldn't so some such than that that's the their theirs them
+    themselves then there there's these they they'd they'll they're they've this those through to too under
+    until up very was wasn't we we'd we'll we're we've were weren't what what's when when's where where's which
+    while who who's whom why why's with won't would wouldn't you you'd you'll you're you've your yours yourself
+    yourselves also just may might must shall will get got us""".split()
+)
+
+
+def stem(word: str) -> str:
+    """A deliberately light stemmer (plurals, -ing, -ed, -ly, -ation...): conflates common inflections only."""
+    w = word
+    if len(w) <= 3:
+        return w
+    for suf, rep in (
+        ("ational", "ate"),
+        ("ization", "ize"),
+        ("fulness", "ful"),
+        ("iveness", "ive"),
+        ("ousness", "ous"),
+        ("ations", "ate"),
+        ("ation", "ate"),
+        ("ies", "y"),
+        ("sses", "ss"),
+        ("ness", ""),
+        ("ment", ""),
+        ("ing", ""),
+        ("edly", ""),
+        ("ed", ""),
+        ("ly", ""),
+        ("es", "e"),
+        ("s", ""),
+    ):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            if suf == "s" and w.endswith(("ss", "us", "is")):
+                return w
+            w = w[: len(w) - len(suf)] + rep
+            break
+    # double consonant left by -ing/-ed ("shipped" -> "shipp" -> "ship")
+    if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "aeiouls":
+        w = w[:-1]
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]
+    return w
+
+
+def tokenize(text: str) -> list[str]:
+    toks: list[str] = []
+    for m in _WORD.findall(text.lower().replace("-", " ")):
+        m = m.replace("’", "'")
+        if m in STOPWORDS or len(m) < 2:
+            continue
+        if m.endswith("'s"):
+            m = m[:-2]
+        toks.append(stem(m))
+    return toks
+
+
+class BM25Index:
+    """Immutable BM25 model over a fixed list of texts (rebuilt after each sync)."""
+
+    def __init__(self, texts: Sequence[str], k1: float = 1.2, b: float = 0.75):
+        import bm25s
+
+        self.size = len(texts)
+        self._model: Any = None
+        self._vocab: set[str] = set()
+        if self.size:
+            corpus = [tokenize(t) or [""] for t in texts]
+            for toks in corpus:
+                self._vocab.update(toks)
+            self._model = bm25s.BM25(k1=k1, b=b)
+            self._model.index(corpus, show_progress=False)
+
+    def search(self, query: str, n: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-n (position, score) with score > 0; mask (bool/0-1 per text) restricts the candidates."""
+        if not self.size or self._model is None or n <= 0:
+            return []
+        q = [t for t in tokenize(query) if t in self._vocab]
+        if not q:
+            return []
+        kwargs: dict[str, Any] = {}
+        if mask is not None:
+            if not mask.any():
+                return []
+            kwargs["weight_mask"] = mask.astype(np.float32)
+        docs, scores = self._model.retrieve([q], k=min(n, self.size), show_progress=False, n_threads=1, **kwargs)
+        return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=False) if s > 0]
