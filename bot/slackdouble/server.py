@@ -151,7 +151,9 @@ class SlackDouble:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._stopping = False
-        self._thread = threading.Thread(target=self._server.serve_forever, name="slackdouble", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="slackdouble", daemon=True
+        )
         self._thread.start()
         return self
 
