@@ -271,3 +271,26 @@ def chunk_document(
                 )
             )
     return chunks
+
+
+OUTLINE_WORDS = 60
+
+
+def outline_chunk(doc: Document, chunks: list[Chunk]) -> Chunk:
+    """A document-level pseudo-chunk (title, section headings, opening words) used for doc-level ranking.
+
+    It is embedded and stored like a chunk but never returned as a passage."""
+    heads = list(dict.fromkeys(c.heading_path.split(" > ")[-1] for c in chunks if c.heading_path))
+    body = clean_markdown("\n".join(doc.lines[doc.body_start - 1 :])).split()
+    text = f"{doc.meta.title}\n" + "; ".join(heads[:40]) + "\n" + " ".join(body[:OUTLINE_WORDS])
+    return Chunk(
+        path=doc.meta.path,
+        ordinal=len(chunks),
+        heading_path="",
+        line_start=doc.body_start,
+        line_end=max(doc.body_start, len(doc.lines)),
+        text=text,
+        embed_text=text,
+        content_hash=content_hash("outline\n" + text),
+        kind="outline",
+    )

@@ -17,7 +17,13 @@ from typing import Any, Literal
 import numpy as np
 
 from retrieval import fusion
-from retrieval.chunker import DEFAULT_MAX_WORDS, DEFAULT_OVERLAP_WORDS, chunk_document, clean_markdown
+from retrieval.chunker import (
+    DEFAULT_MAX_WORDS,
+    DEFAULT_OVERLAP_WORDS,
+    chunk_document,
+    clean_markdown,
+    outline_chunk,
+)
 from retrieval.embedder import Embedder, EmbeddingCache, Matrix
 from retrieval.lexical import BM25Index, tokenize
 from retrieval.loader import load_documents
@@ -36,12 +42,14 @@ class SearchParams:
     """Tunable knobs of the hybrid ranker (defaults are the tuned values)."""
 
     candidates: int = 60  # per retriever
-    rrf_k: int = 60
+    rrf_k: int = 20
     w_dense: float = 1.0
-    w_lexical: float = 0.7
-    w_heading: float = 0.004  # rerank: query-term coverage of title + heading path
-    w_doc: float = 0.35  # doc-level aggregation: share of the doc's other strong chunks
+    w_lexical: float = 1.0
+    w_heading: float = 0.0  # rerank: query-term coverage of title + heading path
+    w_doc: float = 0.0  # doc-level aggregation: share of the doc's other strong chunks (hurt on dev: off)
     doc_top: int = 3
+    w_outline: float = 0.75  # doc-level dense signal: RRF of the document outline's rank
+    outline_k: int = 20
     rerank: bool = True
 
 
@@ -63,6 +71,7 @@ class _Record:
     chunk_hash: str
     n_chunks: int
     field_terms: tuple[str, ...]
+    kind: str = "chunk"
 
     def passage(self, score: float) -> Passage:
         return Passage(
@@ -104,6 +113,7 @@ def _record_from_meta(id_: str, meta: dict[str, MetaValue], text: str) -> _Recor
         chunk_hash=str(meta.get("chunk_hash", "")),
         n_chunks=int(meta.get("n_chunks", 0)),
         field_terms=tuple(tokenize(f"{title} {heading}")),
+        kind=str(meta.get("kind", "chunk")),
     )
 
 
@@ -125,6 +135,7 @@ def chunk_metadata(doc: Document, chunk: Chunk, n_chunks: int) -> dict[str, Meta
         "tiers": "|".join(m.tiers),
         "regions": "|".join(m.regions),
         "tags": "|".join(m.tags),
+        "kind": chunk.kind,
         "tiers_all": not m.tiers,
         "regions_all": not m.regions,
     }
@@ -143,12 +154,19 @@ def chunk_id(doc: Document, chunk: Chunk) -> str:
 class _State:
     """Immutable snapshot used by searches; replaced wholesale after a sync."""
 
-    def __init__(self, records: list[_Record]):
-        self.records = records
-        self.pos = {r.id: i for i, r in enumerate(records)}
-        self.bm25 = BM25Index([f"{r.title}\n{r.heading_path}\n{clean_markdown(r.text)}" for r in records])
-        self.by_hash: dict[str, str] = {r.chunk_hash: r.id for r in records}
-        self.paths = sorted({r.path for r in records})
+    def __init__(self, all_records: list[_Record], outline_vecs: dict[str, Matrix]):
+        self.all_records = all_records  # chunks and outlines: the sync bookkeeping
+        self.records = [r for r in all_records if r.kind == "chunk"]  # searchable passages
+        self.pos = {r.id: i for i, r in enumerate(self.records)}
+        self.bm25 = BM25Index([f"{r.title}\n{r.heading_path}\n{clean_markdown(r.text)}" for r in self.records])
+        self.by_hash: dict[str, str] = {r.chunk_hash: r.id for r in all_records}
+        self.paths = sorted({r.path for r in self.records})
+        live = set(self.paths)
+        self.outline_paths = [p for p in sorted(outline_vecs) if p in live]
+        self.outlines: Matrix | None = (
+            np.stack([outline_vecs[p] for p in self.outline_paths]).astype(np.float32) if self.outline_paths else None
+        )
+        self.outline_vecs = {p: outline_vecs[p] for p in self.outline_paths}
 
     def allowed_mask(
         self, tiers: Sequence[str] | None, regions: Sequence[str] | None, paths: Sequence[str] | None
@@ -217,7 +235,13 @@ class PlaybookIndex:
         got = self.vectors.get()
         records = [_record_from_meta(i, m, d) for i, m, d in zip(got.ids, got.metadatas, got.documents, strict=True)]
         records.sort(key=lambda r: (r.path, r.file_hash, r.line_start))
-        return _State(records)
+        outline_ids = [r.id for r in records if r.kind == "outline"]
+        vecs: dict[str, Matrix] = {}
+        if outline_ids:
+            out = self.vectors.get(ids=outline_ids, include_embeddings=True)
+            for meta, emb in zip(out.metadatas, out.embeddings or [], strict=False):
+                vecs[str(meta.get("path", ""))] = np.asarray(emb, dtype=np.float32)
+        return _State(records, vecs)
 
     def documents(self) -> list[DocMeta]:
         seen: dict[str, DocMeta] = {}
@@ -251,9 +275,10 @@ class PlaybookIndex:
         docs, errors = load_documents(self.playbooks_dir)
         report.errors = errors
         state = self._state
-        records = {r.id: r for r in state.records}
+        records = {r.id: r for r in state.all_records}
+        outline_vecs = dict(state.outline_vecs)
         versions: dict[str, dict[str, list[_Record]]] = defaultdict(lambda: defaultdict(list))
-        for r in state.records:
+        for r in state.all_records:
             versions[r.path][r.file_hash].append(r)
 
         todo: list[tuple[Document, list[Chunk], bool]] = []  # (doc, chunks, is_new_file)
@@ -271,6 +296,7 @@ class PlaybookIndex:
                     report.unchanged += 1
                 continue
             chunks = chunk_document(doc, self.max_words, self.overlap_words)
+            chunks.append(outline_chunk(doc, chunks))
             todo.append((doc, chunks, not vers))
         removed = [r.id for p, vers in versions.items() if p not in live_paths for rs in vers.values() for r in rs]
         report.deleted = sum(1 for p in versions if p not in live_paths)
@@ -282,10 +308,10 @@ class PlaybookIndex:
                 group.append(item)
                 group_size += len(item[1])
                 if group_size >= EMBED_GROUP:
-                    self._commit_group(group, records, versions, report, advance)
+                    self._commit_group(group, records, versions, outline_vecs, report, advance)
                     group, group_size = [], 0
             if group:
-                self._commit_group(group, records, versions, report, advance)
+                self._commit_group(group, records, versions, outline_vecs, report, advance)
         for ids in (cleanup, removed):
             if ids:
                 self.vectors.delete(ids)
@@ -294,7 +320,7 @@ class PlaybookIndex:
         changed = bool(todo or cleanup or removed)
         if changed:
             new = sorted(records.values(), key=lambda r: (r.path, r.file_hash, r.line_start))
-            self._state = _State(new)
+            self._state = _State(new, outline_vecs)
         report.chunks = len(self._state.records)
         return report
 
@@ -303,6 +329,7 @@ class PlaybookIndex:
         group: list[tuple[Document, list[Chunk], bool]],
         records: dict[str, _Record],
         versions: dict[str, dict[str, list[_Record]]],
+        outline_vecs: dict[str, Matrix],
         report: IndexReport,
         advance: Any,
     ) -> None:
@@ -364,6 +391,8 @@ class PlaybookIndex:
                     records.pop(i, None)
             for id_, c, m in zip(ids, chunks, metas, strict=True):
                 records[id_] = _record_from_meta(id_, m, c.text)
+                if c.kind == "outline":
+                    outline_vecs[doc.meta.path] = vecs[c.content_hash]
             if is_new:
                 report.added += 1
             else:
@@ -418,6 +447,7 @@ class PlaybookIndex:
         mask = state.allowed_mask(tiers, regions, paths)
         n_cand = max(p.candidates, 3 * k)
 
+        qv: Matrix | None = None
         dense: list[tuple[str, float]] = []
         cosine: dict[str, float] = {}
         if mode != "bm25":
@@ -443,9 +473,9 @@ class PlaybookIndex:
             scores = fusion.rrf([[i for i, _ in dense], [i for i, _ in lexical]], [p.w_dense, p.w_lexical], p.rrf_k)
         timings["fuse"] = (time.perf_counter() - t) * 1000
 
-        if mode == "hybrid" and p.rerank:
+        if mode == "hybrid" and p.rerank and qv is not None:
             t = time.perf_counter()
-            scores = self._rerank(state, query, scores)
+            scores = self._rerank(state, query, qv, scores)
             timings["rerank"] = (time.perf_counter() - t) * 1000
 
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -484,8 +514,9 @@ class PlaybookIndex:
         regions: Sequence[str] | None,
         paths: Sequence[str] | None,
     ) -> list[tuple[str, float]]:
+        extra = len(state.outline_paths)  # outlines share the collection: over-fetch, then drop them
         if mask is None:
-            return [(i, s) for i, s in self.vectors.query(qv, n) if i in state.pos]
+            return [(i, s) for i, s in self.vectors.query(qv, n + min(extra, n)) if i in state.pos][:n]
         allowed = int(mask.sum())
         if allowed == 0:
             return []
@@ -496,13 +527,22 @@ class PlaybookIndex:
             out = [(i, s) for i, s in hits if i in state.pos and mask[state.pos[i]]]
             if len(out) >= min(n, allowed):
                 return out[:n]
-        hits = self.vectors.query(qv, min(n, allowed), where=state.where(tiers, regions, paths))
+        where = state.where(tiers, regions, paths)
+        chunk_only: Where = {"kind": "chunk"}
+        where = {"$and": [where, chunk_only]} if where else chunk_only
+        hits = self.vectors.query(qv, min(n, allowed), where=where)
         return [(i, s) for i, s in hits if i in state.pos and mask[state.pos[i]]]
 
-    def _rerank(self, state: _State, query: str, scores: dict[str, float]) -> dict[str, float]:
-        """Cheap, model-free rerank: title/heading term coverage + document-level evidence."""
+    def _rerank(self, state: _State, query: str, qv: Matrix, scores: dict[str, float]) -> dict[str, float]:
+        """Cheap, model-free rerank: document-level evidence (outline similarity rank, other strong chunks)
+        and title/heading term coverage."""
         p = self.params
         q_terms = tokenize(query)
+        doc_rank: dict[str, int] = {}
+        if p.w_outline and state.outlines is not None:
+            sims = state.outlines @ np.asarray(qv, dtype=np.float32)
+            for rank, j in enumerate(np.argsort(-sims), start=1):
+                doc_rank[state.outline_paths[int(j)]] = rank
         out: dict[str, float] = {}
         per_doc: dict[str, list[float]] = defaultdict(list)
         for id_, s in scores.items():
@@ -513,5 +553,8 @@ class PlaybookIndex:
             doc_bonus[path] = sum(ss[1 : 1 + p.doc_top])
         for id_, s in scores.items():
             r = state.records[state.pos[id_]]
-            out[id_] = s + p.w_heading * fusion.term_overlap(q_terms, r.field_terms) + p.w_doc * doc_bonus[r.path]
+            bonus = p.w_heading * fusion.term_overlap(q_terms, r.field_terms) + p.w_doc * doc_bonus[r.path]
+            if r.path in doc_rank:
+                bonus += p.w_outline / (p.outline_k + doc_rank[r.path])
+            out[id_] = s + bonus
         return out

@@ -90,7 +90,11 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], int]:
     raise LoadError("front matter starts with '---' but is never closed")
 
 
+_LEAD_IMAGE = re.compile(r"^\s*!\[([^\]]{3,})\]\([^)]*\)\s*$")
+
+
 def _fallback_title(lines: list[str], rel: str) -> str:
+    """First H1; else the alt text of a banner image opening the page; else the file (or folder) name."""
     in_fence = False
     for line in lines:
         if line.lstrip().startswith(("```", "~~~")):
@@ -100,6 +104,10 @@ def _fallback_title(lines: list[str], rel: str) -> str:
             m = _H1.match(line)
             if m:
                 return m.group(1).strip()
+    first = next((line for line in lines if line.strip()), "")
+    banner = _LEAD_IMAGE.match(first)
+    if banner:
+        return banner.group(1).strip()
     p = Path(rel)
     parts = [p.stem, *reversed(p.parent.parts)]
     # "team/docs/index.md" -> "team": skip generic names

@@ -41,6 +41,7 @@ class Chunk:
     text: str  # exact file lines line_start..line_end joined with "\n"
     embed_text: str  # context (title + heading path) + text: what is embedded
     content_hash: str  # hash of embed_text: the embedding cache key
+    kind: str = "chunk"  # "chunk" (a passage) or "outline" (one per document: title + headings + opening)
 
 
 @dataclass(frozen=True)
