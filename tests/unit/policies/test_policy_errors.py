@@ -101,8 +101,8 @@ LINE_CASES = [
     ),
     pytest.param(
         "escalation.yaml",
-        "      - {escalate_to: S0SVCMGMT,  channel: C0PLATESC,  within: 30m, next_step: \"Service manager",
-        "      - {escalate_to: S0NOBODY,  channel: C0PLATESC,  within: 30m, next_step: \"Service manager",
+        '      - {escalate_to: S0SVCMGMT,  channel: C0PLATESC,  within: 30m, next_step: "Service manager',
+        '      - {escalate_to: S0NOBODY,  channel: C0PLATESC,  within: 30m, next_step: "Service manager',
         "'S0NOBODY' is not a staff member or group",
         id="escalation-unknown-group",
     ),
@@ -209,8 +209,11 @@ def test_missing_top_level_section(policy_copy: Path) -> None:
 
 
 def test_duplicate_key_is_refused(policy_copy: Path, edit: Edit) -> None:
-    line = edit("sla.yaml", "    P4: {first_response: 3d, resolution: 20d}",
-                "    P4: {first_response: 3d, resolution: 20d}\n    P4: {first_response: 1d, resolution: 2d}")
+    line = edit(
+        "sla.yaml",
+        "    P4: {first_response: 3d, resolution: 20d}",
+        "    P4: {first_response: 3d, resolution: 20d}\n    P4: {first_response: 1d, resolution: 2d}",
+    )
     with pytest.raises(PolicyError) as info:
         load_policies(policy_copy)
     assert info.value.line == line + 1
@@ -246,8 +249,7 @@ def test_non_utf8_file(policy_copy: Path) -> None:
 
 
 def test_error_counts_further_problems(policy_copy: Path, edit: Edit) -> None:
-    edit("sla.yaml", "    P1: {first_response: 4h, resolution: 2d}",
-         "    P1: {first_response: x, resolution: y}")
+    edit("sla.yaml", "    P1: {first_response: 4h, resolution: 2d}", "    P1: {first_response: x, resolution: y}")
     with pytest.raises(PolicyError) as info:
         load_policies(policy_copy)
     assert info.value.more == 1

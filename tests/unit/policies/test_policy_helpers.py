@@ -169,8 +169,13 @@ def test_every_request_gets_a_route(
         assert policies.members(step.approvers)
 
 
-@given(amount=st.floats(min_value=0, max_value=1e7), more=st.floats(min_value=0, max_value=1e7),
-       percent=st.floats(min_value=0, max_value=60), tier=tiers, risk=risks)
+@given(
+    amount=st.floats(min_value=0, max_value=1e7),
+    more=st.floats(min_value=0, max_value=1e7),
+    percent=st.floats(min_value=0, max_value=60),
+    tier=tiers,
+    risk=risks,
+)
 def test_bigger_discount_never_needs_fewer_approvals(
     policies: Policies, amount: float, more: float, percent: float, tier: str | None, risk: str
 ) -> None:
@@ -197,7 +202,8 @@ def test_bad_durations(bad: object) -> None:
 keys = st.from_regex(r"[a-z][a-z_]{0,8}", fullmatch=True)
 leaves = st.integers(-1000, 1000) | st.from_regex(r"[a-z]{1,8}", fullmatch=True)
 trees = st.recursive(
-    leaves, lambda inner: st.dictionaries(keys, inner, min_size=1, max_size=4) | st.lists(inner, min_size=1, max_size=4),
+    leaves,
+    lambda inner: st.dictionaries(keys, inner, min_size=1, max_size=4) | st.lists(inner, min_size=1, max_size=4),
     max_leaves=20,
 )
 
