@@ -124,7 +124,8 @@ class BotStub:
                             "type": "section",
                             "text": {
                                 "type": "mrkdwn",
-                                "text": "*Platinum* response target is _1 hour_.\nSee <https://example.com/sla|SLA playbook>",
+                                "text": "*Platinum* response target is _1 hour_.\n"
+                                "See <https://example.com/sla|SLA playbook>",
                             },
                             "fields": [
                                 {"type": "mrkdwn", "text": "*Tier*\nPlatinum"},
@@ -152,16 +153,17 @@ class BotStub:
                 self.later(
                     self.client.views_publish,
                     user_id=event["user"],
-                    view={"type": "home", "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "Your accounts"}}]},
+                    view={
+                        "type": "home",
+                        "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "Your accounts"}}],
+                    },
                 )
             return None
         if body.get("type") == "block_actions":
             self.record("block_actions", body)
             url = body.get("response_url")
             if url:
-                self.later(
-                    _post_json, url, {"replace_original": True, "text": f"Escalated by <@{body['user']['id']}>"}
-                )
+                self.later(_post_json, url, {"replace_original": True, "text": f"Escalated by <@{body['user']['id']}>"})
             return None
         if body.get("type") == "view_submission":
             self.record("view_submission", body)
