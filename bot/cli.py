@@ -122,6 +122,65 @@ def demo(
     raise typer.Exit(run_demo(s, customers=customers, progress=_progress_enabled(), echo=typer.echo))
 
 
+@app.command("serve")
+def serve(
+    port: Annotated[int, typer.Option(help="HTTP port (ignored in Socket Mode).")] = 3000,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "0.0.0.0",
+    no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Do not run scheduled jobs here.")] = False,
+    no_watch: Annotated[bool, typer.Option("--no-watch", help="Do not re-index on playbook edits.")] = False,
+) -> None:
+    """Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP (POST /slack/events)."""
+    from bot.logs import configure_logging
+
+    s = settings_for(need_playbooks=True)
+    configure_logging(s.log_level)
+    if not s.slack_signing_secret and not s.slack_app_token:
+        fail(
+            "SLACK_SIGNING_SECRET is not set (needed to verify Slack requests); for a local sandbox run `rapport demo`"
+        )
+    from bot.store.db import make_engine
+    from bot.store.migrate import upgrade
+
+    upgrade(make_engine(s.effective_database_url))
+    if s.slack_app_token:
+        from bot.app import serve_socket_mode
+
+        serve_socket_mode(s, scheduler=not no_scheduler, watch=not no_watch)
+    else:
+        from bot.app import serve_http
+
+        serve_http(s, port, host, scheduler=not no_scheduler, watch=not no_watch)
+
+
+@app.command("ask")
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, as you would ask it in Slack.")],
+    as_user: Annotated[str, typer.Option("--as", help="Slack user id of the asker (decides redaction).")] = "U0CSLEAD",
+) -> None:
+    """Answer a question from the terminal (same pipeline as Slack, offline)."""
+    from bot.app import build_services
+    from bot.ask.service import AskError, AskService
+    from bot.notify import RecordingNotifier
+
+    s = settings_for(need_playbooks=True)
+    services = build_services(s, notifier=RecordingNotifier())
+    try:
+        answer = AskService(services).answer(question, as_user)
+    except AskError as exc:
+        fail(str(exc))
+    if answer.answered:
+        typer.echo(answer.text)
+    else:
+        typer.echo(f"I don't know (confidence {answer.confidence:.0%}). Ask {answer.owner}.")
+    for c in answer.citations:
+        typer.echo(f"  [{c.number}] {c.title} > {c.heading_path} ({c.path}:{c.line_start}-{c.line_end})")
+    if answer.customer:
+        typer.echo(
+            f"customer: {answer.customer.name} ({answer.customer.tier}); hidden fields: "
+            f"{', '.join(answer.customer.hidden) or 'none'}"
+        )
+
+
 def main() -> None:
     """Console entry point: user errors become one line and exit code 2."""
     try:

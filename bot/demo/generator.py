@@ -88,10 +88,12 @@ class GenerationStats:
 
 def company_name(index: int) -> str:
     """A unique, realistic company name for every index below len(PREFIXES)*len(ROOTS)*len(INDUSTRIES)*10."""
-    n = index * 7919  # a prime stride spreads neighbours across the name space
-    p, n = n % len(PREFIXES), n // len(PREFIXES)
-    r, n = n % len(ROOTS), n // len(ROOTS)
-    i, n = n % len(INDUSTRIES), n // len(INDUSTRIES)
+    space = len(PREFIXES) * len(ROOTS) * len(INDUSTRIES)
+    k = (index % space) * 7919 % space  # 7919 is coprime with the space: a permutation, neighbours spread out
+    n = index // space
+    p, k = k % len(PREFIXES), k // len(PREFIXES)
+    r, k = k % len(ROOTS), k // len(ROOTS)
+    i = k % len(INDUSTRIES)
     base = f"{PREFIXES[p]}{ROOTS[r]} {INDUSTRIES[i]}"
     if n:
         base = f"{base} {_roman(n + 1)}"

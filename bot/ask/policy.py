@@ -1,0 +1,117 @@
+"""Executable policy: answers computed from the policy YAML and the customer's data, not paraphrased."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.customers.card import CustomerCard, TicketLine
+from bot.customers.sla import human
+from bot.policies import Policies
+
+ESCALATION_WORDS = re.compile(
+    r"\b(escalat\w*|sla|breach\w*|response time|resolution time|sev(?:erity)?\s*-?\s*[1-4]|p[1-4]|who (?:do|should) i"
+    r"|page|on[- ]call|urgent|outage|down)\b",
+    re.I,
+)
+PRIORITY = re.compile(r"\b(?:p|sev(?:erity)?\s*-?\s*)([1-4])\b", re.I)
+STATE_RANK = {"breached": 0, "at_risk": 1, "ok": 2}
+
+
+@dataclass(frozen=True)
+class PolicyFinding:
+    summary: str  # mrkdwn sentence(s) stating the computed answer
+    tier: str
+    severity: str | None = None
+    escalate_to: str | None = None  # user or group id
+    channel: str | None = None
+    within: str | None = None
+    next_step: str | None = None
+    ticket_id: int | None = None
+    breached: bool = False
+    citation_query: str = ""  # what to search to cite the playbook section that states this
+    citation_title: str = ""  # the playbook (by title words) whose section states it
+
+
+def is_policy_question(question: str) -> bool:
+    return bool(ESCALATION_WORDS.search(question))
+
+
+def mention(principal: str | None) -> str:
+    if not principal:
+        return "the account owner"
+    if principal.startswith("S"):
+        return f"<!subteam^{principal}>"
+    return f"<@{principal}>"
+
+
+def _worst(tickets: list[TicketLine]) -> TicketLine | None:
+    clocked = [t for t in tickets if t.clock]
+    if not clocked:
+        return None
+    return min(clocked, key=lambda t: (STATE_RANK[t.clock.state], t.priority, -t.clock.elapsed.total_seconds()))  # type: ignore[union-attr]
+
+
+def escalation_finding(policies: Policies, card: CustomerCard, question: str) -> PolicyFinding | None:
+    """For a customer with open tickets: which clock matters, is it breached, and who to escalate to."""
+    worst = _worst(card.tickets)
+    tier = card.tier
+    if worst is None or worst.clock is None:
+        asked = PRIORITY.search(question)
+        if not asked:
+            return None
+        return sla_finding(policies, tier, f"P{asked.group(1)}")
+    clock = worst.clock
+    sev_num = int(worst.priority[1]) if worst.priority[:1] in "Pp" else 3
+    if clock.state == "breached" and sev_num > 2:
+        sev_num = 2  # a breached SLA is at least a sev2 (escalation.yaml)
+    severity = f"sev{sev_num}"
+    step = policies.escalation_for(tier, severity)
+    target: str | None = step.escalate_to
+    if target == "owner":
+        target = card.owner or policies.on_duty(tier)
+    elif target == "on_duty":
+        target = policies.on_duty(tier)
+    state_text = {
+        "breached": f"{clock.milestone} target {human(clock.target)} *breached* by {human(-clock.remaining)}",
+        "at_risk": f"{clock.milestone} target {human(clock.target)}, *{human(clock.remaining)} left*",
+        "ok": f"{clock.milestone} target {human(clock.target)}, {human(clock.remaining)} left",
+    }[clock.state]
+    action = "now" if clock.state != "ok" else f"if it is not resolved within {human(clock.remaining)}"
+    summary = (
+        f"*{tier.title()}*, {worst.priority} ticket #{worst.id} open {human(clock.elapsed)}"
+        f"{' (business hours)' if clock.coverage == 'business_hours' else ''}: {state_text}. "
+        f"Escalate ({severity}) to {mention(target)} in <#{step.channel}> {action}, "
+        f"acknowledged within {human(step.within)}. Next step: {step.next_step}."
+    )
+    return PolicyFinding(
+        summary,
+        tier,
+        severity,
+        target,
+        step.channel,
+        human(step.within),
+        step.next_step,
+        worst.id,
+        clock.state == "breached",
+        f"escalation matrix {tier} {severity}",
+    )
+
+
+def sla_finding(policies: Policies, tier: str, priority: str) -> PolicyFinding:
+    target = policies.sla_target(tier, priority)
+    summary = (
+        f"*{tier.title()} {target.priority}*: first response within {human(target.first_response)}, "
+        f"resolution within {human(target.resolution)} ({target.coverage.replace('_', ' ')})."
+    )
+    return PolicyFinding(
+        summary, tier, citation_query=f"SLA targets {tier} {target.priority} first response", citation_title="sla"
+    )
+
+
+def tier_in_question(policies: Policies, question: str) -> str | None:
+    words = set(re.findall(r"[a-z]+", question.lower()))
+    for name in policies.tier_names:
+        if name.lower() in words:
+            return name
+    return None

@@ -1,0 +1,218 @@
+"""Ask: link the customer, retrieve playbook passages for their tier/region, apply executable policy,
+compose a cited answer, log it, audit it. Returns plain data; the Slack adapter renders it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, LangChainWriter, cite
+from bot.ask.models import QuestionLog
+from bot.ask.policy import PolicyFinding, escalation_finding, is_policy_question, sla_finding, tier_in_question
+from bot.customers.card import CustomerCard, build_card
+from bot.customers.linking import CustomerRef, link_customers
+from bot.customers.normalize import fold
+from bot.governance.audit import record
+from bot.services import Services
+from bot.store.models import Customer
+
+log = logging.getLogger(__name__)
+MAX_QUESTION_CHARS = 2000
+PLAYBOOK_OWNERS = "S0PLAYBOOKS"
+
+
+class AskError(ValueError):
+    """A question we cannot take (empty, unreadable): shown to the user as is."""
+
+
+@dataclass
+class Answer:
+    question: str
+    asker: str
+    text: str
+    citations: list[Citation]
+    confidence: float
+    answered: bool
+    owner: str | None = None  # who to ask when we do not know
+    question_id: int | None = None
+    customer: CustomerCard | None = None
+    choices: list[CustomerRef] = field(default_factory=list)  # ambiguous customer: ask which
+    finding: PolicyFinding | None = None
+    truncated: bool = False
+
+    @property
+    def private_card(self) -> bool:
+        """Cards showing sensitive fields go ephemeral in shared channels."""
+        return bool(self.customer and self.customer.has_sensitive)
+
+
+def make_writer(services: Services) -> AnswerWriter:
+    base = services.settings.playbook_base_url
+    if services.settings.rapport_llm:
+        return LangChainWriter(services.settings.rapport_llm, base)
+    return ExtractiveWriter(base)
+
+
+class AskService:
+    def __init__(self, services: Services, writer: AnswerWriter | None = None) -> None:
+        self.s = services
+        self.writer = writer or make_writer(services)
+
+    def answer(
+        self,
+        question: str,
+        asker: str,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+        customer_id: int | None = None,
+    ) -> Answer:
+        question = " ".join(question.split())
+        if not question:
+            raise AskError("Ask me a question, e.g. `What is the escalation path for a Platinum P1?`")
+        truncated = len(question) > MAX_QUESTION_CHARS
+        question = question[:MAX_QUESTION_CHARS]
+        now = self.s.clock()
+        with self.s.sessions() as session, session.begin():
+            card, choices, mention = self._customer(session, question, asker, customer_id, now)
+            answer = self._compose(session, question, asker, card, truncated, _without(question, mention))
+            answer.choices = choices
+            row = QuestionLog(
+                asker=asker,
+                channel=channel,
+                thread_ts=thread_ts,
+                question=question,
+                customer_id=card.customer_id if card else None,
+                answered=answer.answered,
+                confidence=answer.confidence,
+                top_path=answer.citations[0].path if answer.citations else None,
+                owner=answer.owner,
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            answer.question_id = row.id
+            record(
+                session,
+                asker,
+                "ask.answered" if answer.answered else "ask.unanswered",
+                "question",
+                row.id,
+                {
+                    "channel": channel,
+                    "citations": [c.path for c in answer.citations],
+                    "confidence": round(answer.confidence, 3),
+                },
+            )
+            if card:
+                record(
+                    session,
+                    asker,
+                    "customer.viewed",
+                    "customer",
+                    card.customer_id,
+                    {"fields": sorted(k for k in card.fields if not k.startswith("_")), "via": "ask"},
+                )
+        return answer
+
+    def _customer(
+        self, session: Session, question: str, asker: str, customer_id: int | None, now: object
+    ) -> tuple[CustomerCard | None, list[CustomerRef], str]:
+        mention = ""
+        if customer_id is None:
+            linked = link_customers(session, question)
+            if linked.primary:
+                customer_id, mention = linked.primary.id, linked.primary.matched_text
+            elif linked.ambiguous:
+                return None, linked.ambiguous[0], linked.ambiguous[0][0].matched_text
+        if customer_id is None:
+            return None, [], ""
+        return build_card(session, self.s.policies, customer_id, asker, self.s.clock()), [], mention
+
+    def _compose(
+        self, session: Session, question: str, asker: str, card: CustomerCard | None, truncated: bool, query: str
+    ) -> Answer:
+        tiers = [card.tier] if card else None
+        regions = [str(card.fields["region"])] if card and card.fields.get("region") else None
+        # The customer's name says nothing about policy: search without it.
+        result = self.s.index.search(query or question, k=5, tiers=tiers, regions=regions)
+        finding = None
+        if is_policy_question(question):
+            try:
+                if card:
+                    finding = escalation_finding(self.s.policies, card, question)
+                else:
+                    tier = tier_in_question(self.s.policies, question)
+                    from bot.ask.policy import PRIORITY
+
+                    prio = PRIORITY.search(question)
+                    if tier and prio:
+                        finding = sla_finding(self.s.policies, tier, f"P{prio.group(1)}")
+            except Exception:
+                log.exception("policy evaluation failed; answering from the playbooks alone")
+        passages = list(result.passages)
+        if finding and finding.citation_query:
+            docs = [d.path for d in self.s.index.documents() if finding.citation_title in d.title.lower()]
+            cited = self.s.index.search(finding.citation_query, k=1, paths=docs or None).passages
+            if cited:
+                key = (cited[0].path, cited[0].heading_path)
+                passages = cited + [p for p in passages if (p.path, p.heading_path) != key]
+        answered = result.answerable or finding is not None
+        if not answered:
+            owner = passages[0].owner if passages and passages[0].owner else PLAYBOOK_OWNERS
+            return Answer(
+                question,
+                asker,
+                "",
+                cite(passages[:2], self.s.settings.playbook_base_url),
+                result.confidence,
+                False,
+                owner=owner,
+                customer=card,
+                truncated=truncated,
+            )
+        draft = self.writer.write(question, passages if not finding else passages[1:] or passages)
+        citations = draft.citations
+        text = draft.text
+        if finding:
+            # The policy passage is cited as [1]; renumber the prose citations after it.
+            policy_cite = cite(passages[:1], self.s.settings.playbook_base_url)
+            shifted = [
+                Citation(
+                    c.number + 1, c.title, c.path, c.heading_path, c.line_start, c.line_end, c.owner, c.version, c.url
+                )
+                for c in citations
+            ]
+            for c in sorted(citations, key=lambda c: -c.number):
+                text = text.replace(f"[{c.number}]", f"[{c.number + 1}]")
+            text = f"{finding.summary} [1]" + (f"\n\n{text}" if text else "")
+            citations = policy_cite + shifted
+        owner = citations[0].owner if citations else None
+        return Answer(
+            question,
+            asker,
+            text,
+            citations,
+            max(result.confidence, 0.9 if finding else 0.0),
+            True,
+            owner=owner,
+            customer=card,
+            finding=finding,
+            truncated=truncated,
+        )
+
+
+def _without(question: str, mention: str) -> str:
+    """The question minus the words that named the customer (matched on folded text)."""
+    if not mention:
+        return question
+    drop = set(mention.split())
+    kept = [w for w in question.split() if fold(w) not in drop]
+    return " ".join(kept) or question
+
+
+def customer_by_name(session: Session, text: str) -> list[Customer]:
+    linked = link_customers(session, text)
+    ids = [r.id for r in linked.customers] or [r.id for r in (linked.ambiguous[0] if linked.ambiguous else [])]
+    return [c for c in (session.get(Customer, i) for i in ids) if c is not None]

@@ -1,0 +1,126 @@
+"""The customer context card: everything staff need about an account, redacted for the viewer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.customers.sla import SlaClock, sla_clock
+from bot.policies import Policies
+from bot.store.models import Contact, Customer, Note, Order, Ticket
+
+OPEN_STATUSES = ("open", "pending")
+
+
+@dataclass(frozen=True)
+class TicketLine:
+    id: int
+    subject: str
+    priority: str
+    status: str
+    opened_at: dt.datetime
+    clock: SlaClock | None
+
+
+@dataclass(frozen=True)
+class CustomerCard:
+    """Field name -> value, already redacted; ``hidden`` lists the fields the viewer may not see."""
+
+    customer_id: int
+    name: str
+    tier: str
+    owner: str | None
+    fields: dict[str, Any]
+    tickets: list[TicketLine] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)
+
+    @property
+    def has_sensitive(self) -> bool:
+        return bool(self.fields.get("_sensitive_shown"))
+
+
+def viewer_roles(policies: Policies, user_id: str) -> list[str]:
+    staff = policies.staff(user_id)
+    return list(staff.roles) if staff else []
+
+
+def customer_record(
+    session: Session, policies: Policies, customer: Customer, now: dt.datetime, recent: int = 3
+) -> tuple[dict[str, Any], list[TicketLine]]:
+    """Every card field, unredacted. Only :func:`build_card` (which redacts) should expose it."""
+    tickets = session.scalars(
+        select(Ticket)
+        .where(Ticket.customer_id == customer.id, Ticket.status.in_(OPEN_STATUSES))
+        .order_by(Ticket.opened_at)
+        .limit(10)
+    ).all()
+    lines = []
+    for t in tickets:
+        try:
+            clock = sla_clock(
+                policies, customer.tier, customer.timezone, t.id, t.priority, t.opened_at, t.first_response_at, now
+            )
+        except Exception:  # unknown tier/priority in source data: show the ticket without a clock
+            clock = None
+        lines.append(TicketLine(t.id, t.subject, t.priority, t.status, t.opened_at, clock))
+    last_ticket = session.scalar(select(func.max(Ticket.opened_at)).where(Ticket.customer_id == customer.id))
+    last_order = session.scalar(select(func.max(Order.ordered_at)).where(Order.customer_id == customer.id))
+    last_note = session.scalar(select(func.max(Note.created_at)).where(Note.customer_id == customer.id))
+    last_contact = max((d for d in (last_ticket, last_order, last_note) if d), default=None)
+    contact = session.scalar(
+        select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.is_primary.desc()).limit(1)
+    )
+    notes = session.scalars(
+        select(Note).where(Note.customer_id == customer.id).order_by(Note.created_at.desc()).limit(recent)
+    ).all()
+    recent_tickets = session.scalars(
+        select(Ticket).where(Ticket.customer_id == customer.id).order_by(Ticket.opened_at.desc()).limit(recent)
+    ).all()
+    overdue = session.scalar(
+        select(func.count()).select_from(Order).where(Order.customer_id == customer.id, Order.status == "overdue")
+    )
+    sentiments = [t.sentiment for t in recent_tickets]
+    record: dict[str, Any] = {
+        "name": customer.name,
+        "tier": customer.tier,
+        "segment": customer.segment,
+        "region": customer.region,
+        "time_zone": customer.timezone,
+        "owner": customer.owner_slack_id,
+        "renewal_date": customer.renewal_date,
+        "open_tickets": len(lines),
+        "last_contact": last_contact,
+        "recent_interactions": [
+            f"{t.opened_at:%Y-%m-%d} {t.priority} {t.subject} ({t.status})" for t in recent_tickets
+        ],
+        "preferences": customer.comm_preferences or {},
+        "consent": {"outreach": customer.consent_outreach, "marketing": customer.consent_marketing},
+        "lifetime_value": customer.lifetime_value,
+        "arr": customer.arr,
+        "contact_email": contact.email if contact else None,
+        "contact_phone": contact.phone if contact else None,
+        "notes": [f"{n.created_at:%Y-%m-%d} {n.kind}: {n.body}" for n in notes],
+        "sentiment": round(sum(sentiments) / len(sentiments), 2) if sentiments else None,
+        "health_score": customer.health_score,
+        "payment_status": f"{overdue} overdue invoice(s)" if overdue else "current",
+        "discount_history": [],
+    }
+    return record, lines
+
+
+def build_card(session: Session, policies: Policies, customer_id: int, viewer: str, now: dt.datetime) -> CustomerCard:
+    from bot.governance.redaction import redact
+
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise LookupError(f"no customer with id {customer_id}")
+    record, tickets = customer_record(session, policies, customer, now)
+    roles = viewer_roles(policies, viewer)
+    shown = redact(record, roles, policies)
+    hidden = sorted(k for k in record if k not in shown)
+    shown["_sensitive_shown"] = any(k in policies.sensitive_fields for k in shown)
+    return CustomerCard(customer.id, customer.name, customer.tier, customer.owner_slack_id, shown, tickets, hidden)

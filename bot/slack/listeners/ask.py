@@ -1,0 +1,264 @@
+"""Mentions, DMs, ``/rapport ask|customer|help`` and the buttons on an answer."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.ask.models import Feedback, QuestionLog
+from bot.ask.service import Answer, AskError, AskService
+from bot.customers.card import build_card
+from bot.customers.linking import link_customers
+from bot.governance.audit import record
+from bot.services import Services
+from bot.slack import ids
+from bot.slack.commands import SUBCOMMANDS, SlashContext, help_text, subcommand
+from bot.slack.handoff import post_handoff
+from bot.slack.views import render
+from bot.slack.views.ask import answer_blocks, card_blocks, help_blocks, working_blocks
+from bot.slack.views.common import error_blocks
+
+log = logging.getLogger(__name__)
+MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
+
+
+def strip_mentions(text: str) -> str:
+    return MENTION.sub(" ", text or "").strip()
+
+
+def _value(body: dict[str, Any]) -> dict[str, Any]:
+    raw = body.get("actions", [{}])[0].get("value", "")
+    try:
+        v = json.loads(raw)
+    except (TypeError, ValueError):
+        return {"q": int(raw)} if str(raw).isdigit() else {}
+    return v if isinstance(v, dict) else {"q": v}
+
+
+class AskResponder:
+    """Posts a 'working' placeholder, then the answer in its place; failures become a visible message."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.ask = AskService(services)
+
+    def in_thread(
+        self,
+        client: WebClient,
+        user: str,
+        channel: str,
+        thread_ts: str | None,
+        text: str,
+        is_dm: bool = False,
+        customer_id: int | None = None,
+    ) -> Answer | None:
+        question = strip_mentions(text)
+        if not question:
+            client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=help_text(), blocks=help_blocks(help_text())
+            )
+            return None
+        placeholder = client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text="Looking into it…", blocks=working_blocks(question)
+        )
+        ts = str(placeholder["ts"])
+        try:
+            answer = self.ask.answer(question, user, channel, thread_ts, customer_id=customer_id)
+        except AskError as exc:
+            client.chat_update(channel=channel, ts=ts, text=str(exc), blocks=error_blocks(str(exc)))
+            return None
+        except Exception:
+            ref = uuid.uuid4().hex[:8]
+            log.exception("answering failed (reference %s)", ref)
+            msg = "Sorry, I couldn't answer that just now. Please try again in a minute."
+            client.chat_update(channel=channel, ts=ts, text=msg, blocks=error_blocks(msg, ref))
+            return None
+        fallback = answer.text[:300] if answer.answered else "I don't know; see the playbook owner."
+        client.chat_update(
+            channel=channel,
+            ts=ts,
+            text=fallback,
+            blocks=answer_blocks(answer, include_card=is_dm or not answer.private_card),
+        )
+        if answer.private_card and not is_dm and answer.customer:
+            client.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                thread_ts=thread_ts,
+                text=f"Customer card: {answer.customer.name}",
+                blocks=card_blocks(answer.customer),
+            )
+        return answer
+
+
+def register(app: App, services: Services) -> None:
+    responder = AskResponder(services)
+
+    def ack_only(ack: Ack) -> None:
+        ack()
+
+    def on_mention(event: dict[str, Any], client: WebClient) -> None:
+        responder.in_thread(
+            client,
+            event.get("user", ""),
+            event["channel"],
+            event.get("thread_ts") or event["ts"],
+            event.get("text", ""),
+        )
+
+    app.event("app_mention")(ack=ack_only, lazy=[on_mention])
+
+    def is_plain_dm(event: dict[str, Any]) -> bool:
+        return (
+            event.get("channel_type") == "im"
+            and not event.get("subtype")
+            and not event.get("bot_id")
+            and bool(event.get("user"))
+        )
+
+    def on_dm(event: dict[str, Any], client: WebClient) -> None:
+        if not is_plain_dm(event):
+            return
+        responder.in_thread(
+            client, event["user"], event["channel"], event.get("thread_ts"), event.get("text", ""), is_dm=True
+        )
+
+    app.event("message")(ack=ack_only, lazy=[on_dm])
+
+    # ---- /rapport ---------------------------------------------------------------------------
+    def ack_command(ack: Ack, command: dict[str, Any]) -> None:
+        word = (command.get("text") or "").strip().split(" ", 1)[0].lower()
+        if word in SUBCOMMANDS:
+            ack()
+        elif word in ("", "help"):
+            ack(text=help_text(), blocks=help_blocks(help_text()))
+        else:
+            ack(text=f"I don't know `/rapport {word[:40]}`.\n{help_text()}")
+
+    def run_command(command: dict[str, Any], respond: Respond, client: WebClient, body: dict[str, Any]) -> None:
+        text = (command.get("text") or "").strip()
+        word, _, rest = text.partition(" ")
+        handler = SUBCOMMANDS.get(word.lower())
+        if handler is None:
+            return
+        ctx = SlashContext(
+            command["user_id"],
+            command.get("channel_id", ""),
+            rest.strip(),
+            command.get("trigger_id"),
+            respond,
+            client,
+            body,
+        )
+        try:
+            handler(ctx)
+        except Exception:
+            ref = uuid.uuid4().hex[:8]
+            log.exception("/rapport %s failed (reference %s)", word, ref)
+            respond(text=f":warning: That didn't work (reference `{ref}`). Please try again.")
+
+    app.command("/rapport")(ack=ack_command, lazy=[run_command])
+
+    @subcommand("ask", "QUESTION — answer from the playbooks and the customer record (only you see it)")
+    def _ask(ctx: SlashContext) -> None:
+        try:
+            answer = responder.ask.answer(ctx.text, ctx.user_id, ctx.channel_id)
+        except AskError as exc:
+            ctx.respond(text=str(exc))
+            return
+        ctx.respond(text=answer.text[:300] or "I don't know.", blocks=render(answer), response_type="ephemeral")
+
+    @subcommand("customer", "NAME — the customer's card, redacted for your role (only you see it)")
+    def _customer(ctx: SlashContext) -> None:
+        if not ctx.text:
+            ctx.respond(text="Which customer? e.g. `/rapport customer Northwave Foods`")
+            return
+        with services.sessions() as session, session.begin():
+            linked = link_customers(session, ctx.text)
+            if not linked.primary and linked.ambiguous:
+                names = ", ".join(f"{c.name} ({c.tier})" for c in linked.ambiguous[0][:5])
+                ctx.respond(text=f"Several customers match: {names}. Add a detail (domain or id).")
+                return
+            if not linked.primary:
+                ctx.respond(text=f"I couldn't find a customer matching “{ctx.text[:80]}”. Try a domain or CRM id.")
+                return
+            card = build_card(session, services.policies, linked.primary.id, ctx.user_id, services.clock())
+            record(
+                session,
+                ctx.user_id,
+                "customer.viewed",
+                "customer",
+                card.customer_id,
+                {"fields": sorted(k for k in card.fields if not k.startswith("_")), "via": "slash"},
+            )
+        ctx.respond(text=f"Customer card: {card.name}", blocks=card_blocks(card), response_type="ephemeral")
+
+    subcommand("help", "— this help")(lambda ctx: ctx.respond(text=help_text()))
+
+    # ---- buttons on an answer ---------------------------------------------------------------
+    def feedback(helpful: bool) -> Any:
+        def handler(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+            ack()
+            qid = _value(body).get("q")
+            user = body["user"]["id"]
+            with services.sessions() as session, session.begin():
+                if not qid or session.get(QuestionLog, int(qid)) is None:
+                    msg = "That answer is no longer on record."
+                else:
+                    existing = session.query(Feedback).filter_by(question_id=int(qid), user_id=user).one_or_none()
+                    if existing:
+                        existing.helpful = helpful
+                    else:
+                        session.add(Feedback(question_id=int(qid), user_id=user, helpful=helpful))
+                    record(session, user, "ask.feedback", "question", qid, {"helpful": helpful})
+                    msg = "Thanks, noted." if helpful else "Thanks; the playbook owner will see this."
+            client.chat_postEphemeral(
+                channel=body["channel"]["id"], user=user, text=msg, thread_ts=body.get("message", {}).get("thread_ts")
+            )
+
+        return handler
+
+    app.action(ids.ASK_FEEDBACK_UP)(feedback(True))
+    app.action(ids.ASK_FEEDBACK_DOWN)(feedback(False))
+
+    def pick_customer(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        v = _value(body)
+        with services.sessions() as session:
+            q = session.get(QuestionLog, int(v.get("q") or 0))
+        if q is None:
+            return
+        channel, ts = body["channel"]["id"], body["message"]["ts"]
+        answer = responder.ask.answer(q.question, body["user"]["id"], channel, q.thread_ts, customer_id=int(v["c"]))
+        client.chat_update(
+            channel=channel,
+            ts=ts,
+            text=answer.text[:300] or "I don't know.",
+            blocks=answer_blocks(answer, include_card=not answer.private_card),
+        )
+
+    app.action(re.compile(rf"^{ids.ASK_PICK_CUSTOMER}_\d+$"))(pick_customer)
+
+    def escalate(person: bool) -> Any:
+        def handler(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+            ack()
+            user = body["user"]["id"]
+            qid = int(_value(body).get("q") or 0)
+            result = post_handoff(services, client, qid, user, body, person=person)
+            client.chat_postEphemeral(
+                channel=body["channel"]["id"],
+                user=user,
+                text=result,
+                thread_ts=body.get("message", {}).get("thread_ts"),
+            )
+
+        return handler
+
+    app.action(ids.ASK_ESCALATE)(escalate(False))
+    app.action(ids.ASK_GET_PERSON)(escalate(True))
