@@ -40,7 +40,7 @@
       return '<span class="mention">@' + esc(label || special) + "</span>";
     }
     var url = safeUrl(unent(target));
-    if (!url) return esc(unent(label || target));
+    if (!url) return esc("<" + unent(t) + ">"); // not a link Slack would make: show it as typed
     return '<a href="' + esc(url) + '" target="_blank" rel="noopener noreferrer">' + esc(unent(label || target)) + "</a>";
   }
 
