@@ -196,11 +196,12 @@ def _pack(
         if w <= max_words:
             units.append((b0, b1, w))
             continue
-        # oversized block: split by lines
+        # oversized block: split by lines, leaving room for the overlap carried into the next piece
+        piece = max(1, max_words - overlap)
         s, acc = b0, 0
         for k in range(b0, b1 + 1):
             lw = _words(lines[k - 1])
-            if acc and acc + lw > max_words:
+            if acc and acc + lw > piece:
                 units.append((s, k - 1, acc))
                 s, acc = k, 0
             acc += lw

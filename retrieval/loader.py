@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 MAX_BYTES = 5 * 1024 * 1024
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 # Bumped whenever chunking changes, so every file is re-chunked (embeddings stay cached by content hash).
-PIPELINE_VERSION = "c3"
+PIPELINE_VERSION = "c4"
 
 _GENERIC_NAMES = {"index", "readme", "docs", "doc", "content", "pages", "src", "_index"}
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$")

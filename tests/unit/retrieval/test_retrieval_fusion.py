@@ -1,0 +1,35 @@
+import pytest
+
+from retrieval import fusion
+
+
+def test_rrf_rewards_agreement() -> None:
+    s = fusion.rrf([["a", "b", "c"], ["b", "a", "d"]], k=60)
+    assert s["a"] == pytest.approx(1 / 61 + 1 / 62)
+    assert s["a"] == pytest.approx(s["b"])
+    assert s["a"] > s["c"] > 0 and s["d"] == pytest.approx(1 / 63)
+
+
+def test_rrf_weights_break_ties_towards_heavier_ranking() -> None:
+    s = fusion.rrf([["a", "b"], ["b", "a"]], weights=[2.0, 1.0], k=10)
+    assert s["a"] > s["b"]
+    with pytest.raises(ValueError):
+        fusion.rrf([["a"]], weights=[1.0, 2.0])
+
+
+def test_term_overlap() -> None:
+    assert fusion.term_overlap(["refund", "policy"], ["refund", "credit"]) == 0.5
+    assert fusion.term_overlap([], ["x"]) == 0.0
+
+
+def test_minmax() -> None:
+    assert fusion.minmax({"a": 2.0, "b": 4.0}) == {"a": 0.0, "b": 1.0}
+    assert fusion.minmax({"a": 3.0}) == {"a": 1.0}
+
+
+def test_confidence_is_bounded_and_monotonic() -> None:
+    lows = [fusion.confidence(c, 0.5) for c in (-1.0, 0.0, 0.2, 0.4, 0.6, 0.8, 1.0)]
+    assert all(0.0 <= x <= 1.0 for x in lows)
+    assert lows == sorted(lows) and lows[0] < 0.05 and lows[-1] > 0.95
+    assert fusion.confidence(0.5, 1.0) > fusion.confidence(0.5, 0.0)
+    assert fusion.confidence(float("nan"), 1.0) == 0.0

@@ -1,0 +1,276 @@
+"""PlaybookIndex with the hashing embedder: incremental sync, interruption, filters, search edge cases."""
+
+from pathlib import Path
+
+import pytest
+
+from retrieval.embedder import HashingEmbedder
+from retrieval.index import PlaybookIndex
+from retrieval.vector import InMemoryVectorIndex
+
+ESCALATION = """---
+title: Escalation matrix
+owner: "@cs-ops"
+tiers: [platinum]
+regions: [emea]
+version: 2
+review_by: 2024-01-31
+---
+# Escalation matrix
+
+## Severity 1
+
+Page the duty manager within fifteen minutes and open a bridge call.
+
+## Severity 2
+
+Open a ticket and answer within four business hours.
+"""
+
+REFUNDS = """# Refund policy
+
+## Eligibility
+
+Customers may request a refund within thirty days of purchase.
+
+## Approvals
+
+Refunds above one thousand dollars need finance approval.
+"""
+
+ONBOARDING = """# Onboarding
+
+## Kickoff call
+
+Schedule the kickoff call with the customer champion in week one.
+"""
+
+
+def _write(root: Path, rel: str, text: str) -> None:
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text)
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    r = tmp_path / "playbooks"
+    _write(r, "escalation.md", ESCALATION)
+    _write(r, "billing/refunds.md", REFUNDS)
+    _write(r, "onboarding.md", ONBOARDING)
+    return r
+
+
+def _index(root: Path, vectors: InMemoryVectorIndex | None = None, emb: HashingEmbedder | None = None) -> PlaybookIndex:
+    return PlaybookIndex(root, vectors or InMemoryVectorIndex(), emb or HashingEmbedder())
+
+
+def _ids_by_path(vectors: InMemoryVectorIndex) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    got = vectors.get()
+    for i, m in zip(got.ids, got.metadatas, strict=True):
+        out.setdefault(str(m["path"]), set()).add(str(m["file_hash"]))
+    return out
+
+
+def test_first_sync_then_nothing_to_do(root: Path) -> None:
+    emb = HashingEmbedder()
+    idx = _index(root, emb=emb)
+    r1 = idx.sync()
+    assert (r1.added, r1.updated, r1.deleted, r1.unchanged) == (3, 0, 0, 0)
+    assert r1.embedded == emb.calls > 0 and r1.errors == []
+    assert "3 added" in r1.summary()
+    r2 = idx.sync()
+    assert (r2.added, r2.updated, r2.deleted, r2.unchanged, r2.embedded) == (0, 0, 0, 3, 0)
+    assert emb.calls == r1.embedded
+
+
+def test_edit_reembeds_only_changed_chunks(root: Path) -> None:
+    emb = HashingEmbedder()
+    vectors = InMemoryVectorIndex()
+    idx = _index(root, vectors, emb)
+    idx.sync()
+    before = emb.calls
+    _write(root, "billing/refunds.md", REFUNDS.replace("thirty days", "sixty days"))
+    r = idx.sync()
+    assert (r.added, r.updated, r.unchanged) == (0, 1, 2)
+    # the edited section + the document outline; the untouched "Approvals" section is reused
+    assert r.embedded == emb.calls - before == 2
+    assert len(_ids_by_path(vectors)["billing/refunds.md"]) == 1  # old version gone
+    hit = idx.search("how many days to ask for a refund", k=1).passages[0]
+    assert "sixty days" in hit.text and hit.path == "billing/refunds.md"
+
+
+def test_reopen_uses_the_index_as_truth(root: Path) -> None:
+    vectors = InMemoryVectorIndex()
+    _index(root, vectors).sync()
+    emb = HashingEmbedder()
+    again = _index(root, vectors, emb)  # a new process: nothing in memory but the vector index
+    r = again.sync()
+    assert r.unchanged == 3 and r.embedded == 0 and emb.calls == 0
+    assert again.search("kickoff call champion").passages[0].path == "onboarding.md"
+
+
+def test_rename_reuses_embeddings_and_deletes_old_path(root: Path) -> None:
+    emb = HashingEmbedder()
+    vectors = InMemoryVectorIndex()
+    idx = _index(root, vectors, emb)
+    idx.sync()
+    before = emb.calls
+    (root / "onboarding.md").rename(root / "kickoff.md")
+    r = idx.sync()
+    assert (r.added, r.deleted) == (1, 1)
+    assert emb.calls == before and r.embedded == 0 and r.reused > 0
+    assert set(_ids_by_path(vectors)) == {"escalation.md", "billing/refunds.md", "kickoff.md"}
+    assert idx.search("kickoff call").passages[0].path == "kickoff.md"
+
+
+def test_delete_removes_chunks(root: Path) -> None:
+    vectors = InMemoryVectorIndex()
+    idx = _index(root, vectors)
+    idx.sync()
+    (root / "escalation.md").unlink()
+    r = idx.sync()
+    assert r.deleted == 1
+    assert "escalation.md" not in _ids_by_path(vectors)
+    assert all(p.path != "escalation.md" for p in idx.search("duty manager bridge call", k=5).passages)
+
+
+def test_file_turning_bad_is_reported_and_removed(root: Path) -> None:
+    idx = _index(root)
+    idx.sync()
+    (root / "onboarding.md").write_bytes(b"\xff\xfe bad bytes")
+    r = idx.sync()
+    assert r.errors == [("onboarding.md", r.errors[0][1])] and "UTF-8" in r.errors[0][1]
+    assert r.deleted == 1 and {d.path for d in idx.documents()} == {"escalation.md", "billing/refunds.md"}
+    assert "warning: skipped onboarding.md" in r.summary()
+
+
+class _Crash(Exception):
+    pass
+
+
+def test_interrupt_between_write_and_delete_is_finished_by_next_sync(root: Path) -> None:
+    vectors = InMemoryVectorIndex()
+    idx = _index(root, vectors)
+    idx.sync()
+    _write(root, "billing/refunds.md", REFUNDS.replace("thirty days", "ninety days"))
+    real_delete = vectors.delete
+
+    def crash(ids: object) -> None:
+        raise _Crash()
+
+    vectors.delete = crash  # type: ignore[method-assign]
+    with pytest.raises(_Crash):
+        idx.sync()
+    vectors.delete = real_delete  # type: ignore[method-assign]
+    assert len(_ids_by_path(vectors)["billing/refunds.md"]) == 2  # both versions present, each complete
+    fresh = _index(root, vectors)  # restart
+    r = fresh.sync()
+    assert r.updated == 1 and r.embedded == 0
+    assert len(_ids_by_path(vectors)["billing/refunds.md"]) == 1
+    texts = [p.text for p in fresh.search("refund days", k=5).passages]
+    assert any("ninety" in t for t in texts) and not any("thirty" in t for t in texts)
+
+
+def test_interrupt_while_embedding_leaves_old_version_intact(root: Path) -> None:
+    vectors = InMemoryVectorIndex()
+    _index(root, vectors).sync()
+    _write(root, "billing/refunds.md", REFUNDS.replace("thirty days", "ninety days"))
+
+    class Boom(HashingEmbedder):
+        def embed_documents(self, texts):  # type: ignore[no-untyped-def]
+            raise _Crash()
+
+    with pytest.raises(_Crash):
+        _index(root, vectors, Boom()).sync()
+    idx = _index(root, vectors)
+    assert any("thirty" in p.text for p in idx.search("refund within days", k=3).passages)
+    assert idx.sync().updated == 1
+    assert any("ninety" in p.text for p in idx.search("refund within days", k=3).passages)
+
+
+def test_passages_carry_citation_data(root: Path) -> None:
+    idx = _index(root)
+    idx.sync()
+    res = idx.search("page the duty manager severity 1", k=3)
+    p = res.passages[0]
+    assert (p.path, p.title, p.owner, p.version) == ("escalation.md", "Escalation matrix", "@cs-ops", "2")
+    assert p.heading_path == "Escalation matrix > Severity 1"
+    assert p.tiers == ("platinum",) and p.regions == ("emea",)
+    lines = (root / "escalation.md").read_text().splitlines()
+    assert "\n".join(lines[p.line_start - 1 : p.line_end]) == p.text
+    assert 0.0 <= res.confidence <= 1.0
+    assert [x.score for x in res.passages] == sorted((x.score for x in res.passages), reverse=True)
+
+
+def test_results_are_deduplicated_per_section(root: Path) -> None:
+    long = "# Big\n\n## Only section\n\n" + "\n".join(f"refund rule number {i} applies." for i in range(200))
+    _write(root, "big.md", long)
+    idx = _index(root)
+    idx.sync()
+    res = idx.search("refund rule", k=10)
+    keys = [(p.path, p.heading_path) for p in res.passages]
+    assert len(keys) == len(set(keys))
+
+
+def test_tier_region_and_path_filters(root: Path) -> None:
+    idx = _index(root)
+    idx.sync()
+    q = "page the duty manager"
+
+    def paths(**kw: list[str]) -> set[str]:
+        return {p.path for p in idx.search(q, k=10, **kw).passages}
+
+    assert "escalation.md" in paths()
+    assert "escalation.md" in paths(tiers=["Platinum"])
+    assert "escalation.md" not in paths(tiers=["gold"])
+    assert "onboarding.md" in paths(tiers=["gold"])  # no tiers in front matter: applies to every tier
+    assert "escalation.md" not in paths(regions=["amer"])
+    assert "escalation.md" in paths(tiers=["gold", "platinum"], regions=["emea"])
+    assert paths(paths=["billing/"]) == {"billing/refunds.md"}
+    assert paths(paths=["onboarding.md"]) == {"onboarding.md"}
+    assert paths(paths=["nope.md"]) == set()
+
+
+def test_selective_filter_uses_the_vector_index_where(root: Path) -> None:
+    for i in range(12):
+        _write(root, f"filler/f{i}.md", f"# Filler {i}\n\nduty manager notes {i}\n")
+    idx = _index(root)
+    idx.sync()
+    res = idx.search("duty manager", k=3, tiers=["platinum"], regions=["emea"], paths=["escalation.md"])
+    assert {p.path for p in res.passages} == {"escalation.md"}
+
+
+def test_query_validation(root: Path) -> None:
+    idx = _index(root)
+    idx.sync()
+    for bad in ("", "   \n\t"):
+        with pytest.raises(ValueError, match="non-empty"):
+            idx.search(bad)
+    with pytest.raises(ValueError):
+        idx.search("refund", k=0)
+    res = idx.search("refund " * 2000)  # 14,000 characters
+    assert res.truncated and len(res.query) <= 2000 and res.passages
+
+
+def test_empty_index_says_i_dont_know(tmp_path: Path) -> None:
+    idx = _index(tmp_path)
+    assert idx.sync().chunks == 0
+    res = idx.search("anything")
+    assert res.passages == [] and res.confidence == 0.0 and not res.answerable
+
+
+def test_documents_for_stale_reporting(root: Path) -> None:
+    idx = _index(root)
+    idx.sync()
+    docs = {d.path: d for d in idx.documents()}
+    assert set(docs) == {"escalation.md", "billing/refunds.md", "onboarding.md"}
+    assert docs["escalation.md"].review_by == "2024-01-31"
+    assert docs["onboarding.md"].title == "Onboarding" and docs["onboarding.md"].owner == ""
+
+
+def test_progress_is_quiet_without_a_terminal(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _index(root).sync(progress=True)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
