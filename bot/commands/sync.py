@@ -1,0 +1,109 @@
+"""``rapport sync``: pull configured sources into the store; ``status`` and ``errors`` report on runs."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(help="Sync customer data from configured sources (playbooks/policies/sources.yaml).")
+
+
+def _context() -> tuple[Any, Any]:
+    from bot.cli import UserError, settings_for
+    from bot.connectors_state.config import load_sources
+    from bot.policies import PolicyError
+    from bot.store.db import make_engine
+
+    settings = settings_for()
+    try:
+        sources = load_sources(settings.policies_dir)
+    except PolicyError as exc:
+        raise UserError(exc.one_line()) from None
+    return make_engine(settings.effective_database_url), sources
+
+
+@app.callback(invoke_without_command=True)
+def sync(
+    ctx: typer.Context,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Only this source (default: every pull source).")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-read everything instead of changes since the cursor.")
+    ] = False,
+) -> None:
+    """Incremental by default; resumable (the cursor moves only with committed batches)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from bot.cli import UserError
+    from bot.connectors_state import service
+
+    engine, sources = _context()
+    if source and source not in sources.by_name:
+        raise UserError(f"unknown source {source!r} (known: {', '.join(sources.by_name) or 'none configured'})")
+    show = sys.stderr.isatty()
+
+    def progress(r: service.SyncResult) -> None:
+        if show:
+            typer.echo(
+                f"\r{r.source}: {r.rows_read:,} read, {r.rows_loaded:,} loaded, {r.rows_quarantined:,} quarantined",
+                err=True,
+                nl=False,
+            )
+
+    failed = False
+    for spec in [sources.source(source)] if source else [s for s in sources.sources if s.kind != "webhook"]:
+        r = service.sync_source(engine, spec, full=full, on_batch=progress)
+        if show:
+            typer.echo("", err=True)
+        line = (
+            f"{r.source}: {r.status} ({r.mode}) read {r.rows_read:,}, loaded {r.rows_loaded:,}, "
+            f"unchanged {r.rows_unchanged:,}, quarantined {r.rows_quarantined:,} in {r.seconds:.1f} s "
+            f"({r.rows_per_second:,.0f} rows/s)"
+        )
+        typer.echo(line + (f": {r.error}" if r.error else ""))
+        failed |= r.status == "failed"
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("status")
+def status() -> None:
+    """Per source: last run, rows, errors, cursor."""
+    from bot.connectors_state import service
+
+    engine, sources = _context()
+    for s in service.status(engine, sources):
+        run = s.last_run
+        last = (
+            (
+                f"last run {run.started_at:%Y-%m-%d %H:%M} UTC {run.status}: read {run.rows_read:,}, "
+                f"loaded {run.rows_loaded:,}, quarantined {run.rows_quarantined:,}"
+                + (f" ({run.error})" if run.error else "")
+            )
+            if run
+            else "never run"
+        )
+        typer.echo(
+            f"{s.name} [{s.kind}{', every ' + s.schedule if s.schedule else ''}]: {last}; "
+            f"cursor {s.cursor or '-'}; {s.quarantined:,} quarantined rows kept"
+        )
+
+
+@app.command("errors")
+def errors(
+    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    limit: Annotated[int, typer.Option(help="How many (newest first).")] = 50,
+) -> None:
+    """Quarantined rows: source, line/row, field and reason (values are not printed)."""
+    from bot.connectors_state import service
+
+    engine, _ = _context()
+    rows = service.errors(engine, source, limit)
+    if not rows:
+        typer.echo("no quarantined rows")
+    for q in rows:
+        where = f"line {q.row}" if q.row is not None else "row ?"
+        typer.echo(f"{q.source} ({q.entity}) {where}: {q.field + ': ' if q.field else ''}{q.reason}")

@@ -1,0 +1,104 @@
+"""Sync bookkeeping: cursors, runs, quarantined rows, source keys, legal holds.
+
+``SyncKey`` maps (source, entity, external id) to the store row a record became, with a hash of
+the record so unchanged rows are skipped and re-deliveries are idempotent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.store.models import Base, BigID, utcnow
+
+
+class SyncCursor(Base):
+    __tablename__ = "sync_cursors"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+    __table_args__ = (Index("ix_sync_runs_source_started", "source", "started_at"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))  # full | incremental | webhook
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | partial | failed
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class QuarantineRow(Base):
+    __tablename__ = "sync_quarantine"
+    __table_args__ = (Index("ix_sync_quarantine_source_created", "source", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("sync_runs.id", ondelete="SET NULL"), index=True)
+    source: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(20))
+    row: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str | None] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # personal data: purged by retention/erasure
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SyncKey(Base):
+    __tablename__ = "sync_keys"
+    __table_args__ = (Index("ix_sync_keys_customer", "customer_id"),)
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    target_id: Mapped[int] = mapped_column(BigInteger)
+    customer_id: Mapped[int | None] = mapped_column(BigInteger)
+    row_hash: Mapped[str] = mapped_column(String(32))
+
+
+class LegalHold(Base):
+    """Customers exempt from retention purges while a hold is in place."""
+
+    __tablename__ = "legal_holds"
+
+    customer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    placed_by: Mapped[str] = mapped_column(String(64))
+    placed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class FieldProvenance(Base):
+    """Which source and record supplied each golden-record field (identity resolution survivorship)."""
+
+    __tablename__ = "customer_field_provenance"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source_customer_id: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MergeEvent(Base):
+    """One merge of ``merged_id`` into ``golden_id``: the evidence, and the values it overwrote (for unmerge)."""
+
+    __tablename__ = "customer_merges"
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    golden_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    merged_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"domain": "...", "name_key": ...}
+    previous_golden: Mapped[dict[str, Any]] = mapped_column(JSON)  # golden fields before the merge
+    merged_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    undone_at: Mapped[dt.datetime | None] = mapped_column()

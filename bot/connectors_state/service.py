@@ -1,0 +1,248 @@
+"""Run a source: read batches from its connector, write each with its quarantine rows and cursor in
+ONE transaction, and keep a ``sync_runs`` row up to date so status survives a crash.
+
+Resumable: the cursor only moves in the transaction that committed the batch it came from, so a
+crash re-reads at most one batch (idempotent upserts make the re-read harmless).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, func, insert, select, update
+
+from bot.connectors_state.config import SourceSpec, SourcesPolicy
+from bot.connectors_state.models import QuarantineRow, SyncCursor, SyncRun
+from bot.connectors_state.writer import write_batch
+from bot.store.models import utcnow
+from connectors import Batch, Connector, ConnectorError, RowError, create
+
+QUARANTINE: Table = QuarantineRow.__table__  # type: ignore[assignment]
+RUNS: Table = SyncRun.__table__  # type: ignore[assignment]
+CURSORS: Table = SyncCursor.__table__  # type: ignore[assignment]
+RAW_LIMIT = 500  # characters kept per quarantined value: enough to fix the row, not a data copy
+
+
+@dataclass
+class SyncResult:
+    source: str
+    run_id: int
+    mode: str
+    status: str = "running"
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_unchanged: int = 0
+    rows_quarantined: int = 0
+    cursor: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class SourceStatus:
+    name: str
+    kind: str
+    cursor: str | None
+    last_run: SyncRun | None
+    quarantined: int
+    schedule: str | None = None
+
+
+def _raw(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {str(k): (str(v)[:RAW_LIMIT] if v is not None else None) for k, v in values.items()}
+
+
+def quarantine(conn: Connection, source: str, entity: str, run_id: int | None, errors: Sequence[RowError]) -> None:
+    if errors:
+        now = utcnow()
+        conn.execute(
+            insert(QUARANTINE),
+            [
+                {
+                    "run_id": run_id,
+                    "source": source,
+                    "entity": entity,
+                    "row": e.row,
+                    "field": e.field,
+                    "reason": e.reason[:2000],
+                    "raw": _raw(e.raw),
+                    "created_at": now,
+                }
+                for e in errors
+            ],
+        )
+
+
+def save_cursor(conn: Connection, source: str, cursor: str | None) -> None:
+    table = CURSORS
+    done = conn.execute(update(table).where(table.c.source == source).values(cursor=cursor, updated_at=utcnow()))
+    if not done.rowcount:
+        conn.execute(insert(table).values(source=source, cursor=cursor, updated_at=utcnow()))
+
+
+def load_cursor(engine: Engine, source: str) -> str | None:
+    with engine.connect() as conn:
+        return conn.scalar(select(SyncCursor.cursor).where(SyncCursor.source == source))
+
+
+def start_run(engine: Engine, source: str, mode: str) -> int:
+    with engine.begin() as conn:
+        return int(
+            conn.execute(
+                insert(RUNS).returning(RUNS.c.id),
+                {
+                    "source": source,
+                    "mode": mode,
+                    "status": "running",
+                    "started_at": utcnow(),
+                    "rows_read": 0,
+                    "rows_loaded": 0,
+                    "rows_unchanged": 0,
+                    "rows_quarantined": 0,
+                },
+            ).scalar_one()
+        )
+
+
+def _bump_run(conn: Connection, result: SyncResult) -> None:
+    conn.execute(
+        update(RUNS)
+        .where(RUNS.c.id == result.run_id)
+        .values(
+            rows_read=result.rows_read,
+            rows_loaded=result.rows_loaded,
+            rows_unchanged=result.rows_unchanged,
+            rows_quarantined=result.rows_quarantined,
+        )
+    )
+
+
+def finish_run(engine: Engine, result: SyncResult) -> None:
+    with engine.begin() as conn:
+        _bump_run(conn, result)
+        conn.execute(
+            update(RUNS)
+            .where(RUNS.c.id == result.run_id)
+            .values(status=result.status, finished_at=utcnow(), error=result.error)
+        )
+
+
+def apply_batch(
+    conn: Connection, spec_name: str, entity: str, batch: Batch, result: SyncResult, customer_source: str | None
+) -> None:
+    """Write one batch, its quarantine rows, run counters and (if given) its cursor: one transaction."""
+    stats = write_batch(conn, spec_name, entity, batch.records, batch.lines, customer_source)
+    errors = batch.errors + stats.errors
+    quarantine(conn, spec_name, entity, result.run_id, errors)
+    result.rows_read += batch.rows_read or len(batch.records) + len(batch.errors)
+    result.rows_loaded += stats.loaded
+    result.rows_unchanged += stats.unchanged
+    result.rows_quarantined += len(errors)
+    _bump_run(conn, result)
+    if batch.cursor is not None:
+        save_cursor(conn, spec_name, batch.cursor)
+        result.cursor = batch.cursor
+
+
+def sync_source(
+    engine: Engine,
+    spec: SourceSpec,
+    full: bool = False,
+    env: Mapping[str, str] | None = None,
+    connector: Connector | None = None,
+    on_batch: Callable[[SyncResult], None] | None = None,
+) -> SyncResult:
+    """Run one source to completion (or failure); returns the run's figures. Never raises for bad
+    rows (they are quarantined); a source-level failure ends the run as ``failed`` with its error."""
+    mode = "full" if full else "incremental"
+    result = SyncResult(source=spec.name, run_id=start_run(engine, spec.name, mode), mode=mode)
+    started = time.perf_counter()
+    try:
+        conn_spec = spec.connector_spec(dict(env if env is not None else os.environ))
+        source = connector or create(conn_spec)
+        entity = source.entity
+        cursor = None if full else load_cursor(engine, spec.name)
+        result.cursor = cursor
+        batches = source.full_load(spec.batch_size) if full else source.poll(cursor, spec.batch_size)
+        for batch in batches:
+            with engine.begin() as conn:
+                apply_batch(conn, spec.name, entity, batch, result, spec.customer_source)
+            if on_batch:
+                on_batch(result)
+        result.status = "partial" if result.rows_quarantined else "ok"
+    except (ConnectorError, OSError, ValueError) as exc:
+        result.status, result.error = "failed", str(exc).splitlines()[0][:1000]
+    except Exception as exc:  # noqa: BLE001 - recorded on the run, then re-raised for the log
+        result.status, result.error = (
+            "failed",
+            f"{type(exc).__name__}: {str(exc).splitlines()[0][:900] if str(exc) else ''}",
+        )
+        result.seconds = time.perf_counter() - started
+        finish_run(engine, result)
+        raise
+    result.seconds = time.perf_counter() - started
+    finish_run(engine, result)
+    return result
+
+
+def sync_all(
+    engine: Engine,
+    sources: SourcesPolicy,
+    name: str | None = None,
+    full: bool = False,
+    env: Mapping[str, str] | None = None,
+    on_batch: Callable[[SyncResult], None] | None = None,
+) -> list[SyncResult]:
+    """Sync one named source or every pull source (webhook sources only receive)."""
+    specs = [sources.source(name)] if name else [s for s in sources.sources if s.kind != "webhook"]
+    return [sync_source(engine, s, full=full, env=env, on_batch=on_batch) for s in specs]
+
+
+def status(engine: Engine, sources: SourcesPolicy) -> list[SourceStatus]:
+    out: list[SourceStatus] = []
+    with engine.connect() as conn:
+        names = [s.name for s in sources.sources]
+        extra = conn.scalars(select(SyncRun.source).distinct()).all()
+        names += [n for n in extra if n not in names]
+        for name in names:
+            run = conn.execute(
+                select(RUNS).where(SyncRun.source == name).order_by(SyncRun.id.desc()).limit(1)
+            ).first()
+            spec = sources.by_name.get(name)
+            out.append(
+                SourceStatus(
+                    name=name,
+                    kind=spec.kind if spec else "?",
+                    cursor=conn.scalar(select(SyncCursor.cursor).where(SyncCursor.source == name)),
+                    last_run=SyncRun(**run._mapping) if run else None,
+                    quarantined=int(
+                        conn.scalar(select(func.count()).select_from(QuarantineRow).where(QuarantineRow.source == name))
+                        or 0
+                    ),
+                    schedule=spec.schedule if spec else None,
+                )
+            )
+    return out
+
+
+def errors(
+    engine: Engine, source: str | None = None, limit: int = 50, since: dt.datetime | None = None
+) -> list[QuarantineRow]:
+    stmt = select(QUARANTINE).order_by(QuarantineRow.id.desc()).limit(limit)
+    if source:
+        stmt = stmt.where(QuarantineRow.source == source)
+    if since:
+        stmt = stmt.where(QuarantineRow.created_at >= since)
+    with engine.connect() as conn:
+        return [QuarantineRow(**r._mapping) for r in conn.execute(stmt)]

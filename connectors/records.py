@@ -1,0 +1,189 @@
+"""Typed records every connector yields, whatever the source system.
+
+Validation lives on the models (non-negative amounts, no timestamps in the future, known
+priorities/statuses), so a CSV row, a SQL row, a webhook event and a helpdesk API object are all
+checked by the same rules. ``entity`` names the store table family a record lands in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from connectors.dates import parse_date, parse_datetime
+
+# Clock skew tolerated before a timestamp counts as "in the future".
+FUTURE_TOLERANCE = dt.timedelta(days=1)
+PRIORITY_WORDS = {"urgent": "P1", "critical": "P1", "high": "P2", "normal": "P3", "medium": "P3", "low": "P4"}
+TICKET_STATUSES = {
+    "new": "open",
+    "open": "open",
+    "hold": "pending",
+    "pending": "pending",
+    "solved": "solved",
+    "closed": "closed",
+    "resolved": "solved",
+}
+ORDER_STATUSES = frozenset({"paid", "invoiced", "overdue", "refunded"})
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _strip(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+def _bool(value: Any) -> Any:
+    if isinstance(value, str):
+        v = value.strip().lower()
+        if v in ("true", "t", "yes", "y", "1"):
+            return True
+        if v in ("false", "f", "no", "n", "0"):
+            return False
+        if not v:
+            return None
+    return value
+
+
+Id = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=80)]
+Text = Annotated[str, BeforeValidator(_strip), Field(min_length=1)]
+OptText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+When = Annotated[dt.datetime, BeforeValidator(parse_datetime)]
+OptWhen = Annotated[dt.datetime | None, BeforeValidator(_blank_to_none), BeforeValidator(parse_datetime)]
+Day = Annotated[dt.date, BeforeValidator(parse_date)]
+OptDay = Annotated[dt.date | None, BeforeValidator(_blank_to_none), BeforeValidator(parse_date)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+OptMoney = Annotated[Decimal | None, BeforeValidator(_blank_to_none), Field(ge=0, max_digits=14, decimal_places=2)]
+OptBool = Annotated[bool | None, BeforeValidator(_bool)]
+
+
+class Record(BaseModel):
+    """Base of all records: strict keys (a typo'd mapping is an error), external id, change time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=10_000)
+    entity: ClassVar[str]
+    # Fields that are event times: must not lie in the future.
+    past_fields: ClassVar[tuple[str, ...]] = ("updated_at",)
+
+    external_id: Id
+    updated_at: OptWhen = None
+
+    @model_validator(mode="after")
+    def _not_in_future(self) -> Self:
+        limit = dt.datetime.now(dt.UTC) + FUTURE_TOLERANCE
+        for name in self.past_fields:
+            value = getattr(self, name)
+            if isinstance(value, dt.datetime) and value > limit:
+                raise ValueError(f"{name} {value.isoformat()} is in the future")
+        return self
+
+
+class CustomerRecord(Record):
+    entity: ClassVar[str] = "customer"
+    name: Text
+    domain: OptText = None
+    tier: OptText = None
+    segment: OptText = None
+    region: OptText = None
+    timezone: OptText = None
+    lifetime_value: OptMoney = None
+    arr: OptMoney = None
+    renewal_date: OptDay = None
+    owner_slack_id: OptText = None
+    consent_outreach: OptBool = None
+    consent_marketing: OptBool = None
+
+
+class ContactRecord(Record):
+    entity: ClassVar[str] = "contact"
+    customer_external_id: Id
+    name: Text
+    email: OptText = None
+    phone: OptText = None
+    title: OptText = None
+    opted_out: OptBool = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and ("@" not in value or value.startswith("@") or value.endswith("@")):
+            raise ValueError(f"not an email address: {value!r}")
+        return value.strip().lower() if value else value
+
+
+class TicketRecord(Record):
+    entity: ClassVar[str] = "ticket"
+    past_fields: ClassVar[tuple[str, ...]] = ("updated_at", "opened_at", "first_response_at", "resolved_at")
+    customer_external_id: Id
+    subject: Text
+    priority: Text = "P3"
+    status: Text = "open"
+    category: Annotated[str, BeforeValidator(_strip)] = "question"
+    opened_at: When
+    first_response_at: OptWhen = None
+    resolved_at: OptWhen = None
+
+    @field_validator("priority")
+    @classmethod
+    def _priority(cls, value: str) -> str:
+        v = value.strip().upper()
+        if v in ("P1", "P2", "P3", "P4"):
+            return v
+        if v.isdigit() and 1 <= int(v) <= 4:
+            return f"P{v}"
+        word = PRIORITY_WORDS.get(v.lower())
+        if word is None:
+            raise ValueError(f"unknown priority {value!r} (P1..P4, 1..4 or urgent/high/normal/low)")
+        return word
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: str) -> str:
+        status = TICKET_STATUSES.get(value.strip().lower())
+        if status is None:
+            raise ValueError(f"unknown ticket status {value!r} (one of {', '.join(sorted(TICKET_STATUSES))})")
+        return status
+
+
+class OrderRecord(Record):
+    entity: ClassVar[str] = "order"
+    past_fields: ClassVar[tuple[str, ...]] = ("updated_at", "ordered_at", "paid_at")
+    customer_external_id: Id
+    amount: Money
+    currency: Annotated[
+        str, BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v), Field(pattern=r"^[A-Z]{3}$")
+    ] = "USD"
+    status: Text = "invoiced"
+    ordered_at: When
+    due_at: OptWhen = None
+    paid_at: OptWhen = None
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: str) -> str:
+        v = value.strip().lower()
+        if v not in ORDER_STATUSES:
+            raise ValueError(f"unknown order status {value!r} (one of {', '.join(sorted(ORDER_STATUSES))})")
+        return v
+
+
+class UsageRecord(Record):
+    entity: ClassVar[str] = "usage"
+    past_fields: ClassVar[tuple[str, ...]] = ("updated_at",)
+    customer_external_id: Id
+    day: Day
+    metric: Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=40)] = "active_users"
+    quantity: Annotated[int, Field(ge=0)]
+
+
+RECORD_TYPES: dict[str, type[Record]] = {
+    t.entity: t for t in (CustomerRecord, ContactRecord, TicketRecord, OrderRecord, UsageRecord)
+}
+Entity = Literal["customer", "contact", "ticket", "order", "usage"]
