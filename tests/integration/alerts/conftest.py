@@ -1,0 +1,164 @@
+"""Fixtures for the alert integration tests: policies, a seeded book of business, and the expected
+match set of every rule computed independently in plain Python over the generated rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.customers.sla import business_elapsed
+from bot.demo.generator import DemoGenerator
+from bot.policies import AlertRule, Policies, load_policies
+
+REPO = Path(__file__).resolve().parents[3]
+NOW = dt.datetime(2026, 3, 4, 15, tzinfo=dt.UTC)  # a Wednesday afternoon
+N_CUSTOMERS = 3000
+
+
+@pytest.fixture(scope="session")
+def policies() -> Policies:
+    return load_policies(REPO / "playbooks" / "policies")
+
+
+@pytest.fixture(scope="session")
+def owners(policies: Policies) -> list[str]:
+    return [s.id for s in policies.roles.staff if "account_manager" in s.roles]
+
+
+@pytest.fixture(scope="session")
+def rows(owners: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every row the generator produces for the test book, by table."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for batch in DemoGenerator(N_CUSTOMERS, seed=7, now=NOW, owners=owners).customers():
+        for table, items in batch.rows.items():
+            out[table].extend(items)
+    out["extra_tickets"] = extra_tickets(out)
+    out["tickets"].extend(out["extra_tickets"])
+    return out
+
+
+def extra_tickets(rows: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Hand-planted tickets the generator does not make: gold P2s nearing their 1 h first-response target."""
+    gold = [c["id"] for c in rows["customers"] if c["tier"] == "gold"][:3]
+    next_id = max(t["id"] for t in rows["tickets"]) + 1
+    return [
+        {
+            "id": next_id + i,
+            "customer_id": cid,
+            "source": "helpdesk",
+            "external_id": None,
+            "subject": "degraded performance",
+            "priority": "P2",
+            "status": "open",
+            "category": "bug",
+            "sentiment": 0.0,
+            "opened_at": NOW - dt.timedelta(minutes=50),
+            "first_response_at": None,
+            "resolved_at": None,
+        }
+        for i, cid in enumerate(gold)
+    ]
+
+
+def _in_segment(rule: AlertRule, c: dict[str, Any]) -> bool:
+    s = rule.segment
+    return (
+        c["merged_into_id"] is None
+        and (not s.tiers or c["tier"] in s.tiers)
+        and (not s.regions or c["region"] in s.regions)
+        and (s.min_lifetime_value is None or c["lifetime_value"] >= Decimal(str(s.min_lifetime_value)))
+        and (s.min_arr is None or c["arr"] >= Decimal(str(s.min_arr)))
+    )
+
+
+Expect = Callable[[AlertRule], set[int]]
+
+
+@pytest.fixture(scope="session")
+def expected(rows: dict[str, list[dict[str, Any]]], policies: Policies) -> Expect:
+    by_customer: dict[str, dict[int, list[dict[str, Any]]]] = {}
+    for table in ("orders", "usage_events", "notes", "tickets"):
+        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for r in rows[table]:
+            grouped[r["customer_id"]].append(r)
+        by_customer[table] = grouped
+    bh = policies.sla.business_hours
+
+    def elapsed(c: dict[str, Any], opened: dt.datetime) -> dt.timedelta:
+        if policies.sla.targets[c["tier"]].coverage == "24x7":
+            return NOW - opened
+        return business_elapsed(opened, NOW, c["timezone"], bh.start, bh.end, tuple(bh.days))
+
+    def matches(rule: AlertRule, c: dict[str, Any]) -> bool:
+        cid = c["id"]
+        p: Any = rule.params
+        today = NOW.date()
+        tickets = by_customer["tickets"].get(cid, [])
+        if rule.kind == "inactivity":
+            cutoff = NOW - dt.timedelta(days=p.days)
+            active = False
+            if "orders" in p.signals:
+                active |= any(o["ordered_at"] >= cutoff for o in by_customer["orders"].get(cid, []))
+            if "usage" in p.signals:
+                active |= any(
+                    u["day"] >= cutoff.date() and u["quantity"] > 0 for u in by_customer["usage_events"].get(cid, [])
+                )
+            if "contact" in p.signals:
+                active |= any(n["created_at"] >= cutoff for n in by_customer["notes"].get(cid, []))
+                active |= any(t["opened_at"] >= cutoff for t in tickets)
+            return not active
+        if rule.kind == "complaint":
+            since = NOW - p.lookback
+            return any(
+                t["opened_at"] >= since and (t["category"] in p.categories or t["sentiment"] <= p.max_sentiment)
+                for t in tickets
+            )
+        if rule.kind in ("sla_breach", "sla_imminent"):
+            for t in tickets:
+                if t["status"] not in ("open", "pending"):
+                    continue
+                target = policies.sla_target(c["tier"], t["priority"])
+                spent = elapsed(c, t["opened_at"])
+                for clock in p.targets:
+                    running = t["first_response_at"] is None if clock == "first_response" else t["resolved_at"] is None
+                    goal = getattr(target, clock)
+                    if not running:
+                        continue
+                    if rule.kind == "sla_breach" and spent > goal:
+                        return True
+                    if rule.kind == "sla_imminent" and goal * (p.percent_elapsed / 100) < spent <= goal:
+                        return True
+            return False
+        if rule.kind == "usage_drop":
+            recent_from = today - dt.timedelta(days=p.window_days)
+            base_from = recent_from - dt.timedelta(days=p.baseline_days)
+            usage = by_customer["usage_events"].get(cid, [])
+            recent = sum(u["quantity"] for u in usage if u["day"] >= recent_from)
+            base = sum(u["quantity"] for u in usage if base_from <= u["day"] < recent_from)
+            return base > 0 and recent / p.window_days < (1 - p.percent / 100) * base / p.baseline_days
+        if rule.kind == "renewal_at_risk":
+            rd = c["renewal_date"]
+            return (
+                rd is not None
+                and today <= rd <= today + dt.timedelta(days=p.days)
+                and c["health_score"] <= p.max_health
+            )
+        if rule.kind == "payment_overdue":
+            due = [
+                o
+                for o in by_customer["orders"].get(cid, [])
+                if o["paid_at"] is None and o["status"] != "refunded" and o["due_at"] < NOW - dt.timedelta(days=p.days)
+            ]
+            return bool(due) and sum(o["amount"] for o in due) >= Decimal(str(p.min_amount))
+        raise AssertionError(rule.kind)
+
+    def expect(rule: AlertRule) -> set[int]:
+        return {c["id"] for c in rows["customers"] if _in_segment(rule, c) and matches(rule, c)}
+
+    return expect
