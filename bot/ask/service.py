@@ -159,6 +159,10 @@ class AskService:
                 key = (cited[0].path, cited[0].heading_path)
                 passages = cited + [p for p in passages if (p.path, p.heading_path) != key]
         answered = result.answerable or finding is not None
+        if not answered and card is not None:
+            # "Tell me about X": the customer's record is the answer; the playbooks have nothing better.
+            return Answer(question, asker, f"Here is what I have on *{card.name}*.", [], result.confidence, True,
+                          owner=card.owner, customer=card, truncated=truncated)
         if not answered:
             owner = passages[0].owner if passages and passages[0].owner else PLAYBOOK_OWNERS
             return Answer(

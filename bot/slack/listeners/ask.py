@@ -18,7 +18,7 @@ from bot.customers.linking import link_customers
 from bot.governance.audit import record
 from bot.services import Services
 from bot.slack import ids
-from bot.slack.commands import SUBCOMMANDS, SlashContext, help_text, subcommand
+from bot.slack.commands import HELP_LINES, SUBCOMMANDS, SlashContext, help_text, subcommand
 from bot.slack.handoff import post_handoff
 from bot.slack.views import render
 from bot.slack.views.ask import answer_blocks, card_blocks, help_blocks, working_blocks
@@ -134,10 +134,10 @@ def register(app: App, services: Services) -> None:
     # ---- /rapport ---------------------------------------------------------------------------
     def ack_command(ack: Ack, command: dict[str, Any]) -> None:
         word = (command.get("text") or "").strip().split(" ", 1)[0].lower()
-        if word in SUBCOMMANDS:
-            ack()
-        elif word in ("", "help"):
+        if word in ("", "help"):
             ack(text=help_text(), blocks=help_blocks(help_text()))
+        elif word in SUBCOMMANDS:
+            ack()
         else:
             ack(text=f"I don't know `/rapport {word[:40]}`.\n{help_text()}")
 
@@ -199,7 +199,7 @@ def register(app: App, services: Services) -> None:
             )
         ctx.respond(text=f"Customer card: {card.name}", blocks=card_blocks(card), response_type="ephemeral")
 
-    subcommand("help", "— this help")(lambda ctx: ctx.respond(text=help_text()))
+    HELP_LINES["help"] = "— this help"
 
     # ---- buttons on an answer ---------------------------------------------------------------
     def feedback(helpful: bool) -> Any:

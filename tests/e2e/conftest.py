@@ -1,0 +1,131 @@
+"""End-to-end harness: `rapport serve` as a real process, talking to the local Slack double.
+
+Signed requests go in over HTTP exactly as Slack sends them; Web API calls come out to the double,
+which records them. The demo data and playbook index are built once per session (real model, real
+Chroma, real SQLite).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.policies import load_policies
+from bot.slackdouble import SlackDouble, seed_demo_workspace
+
+REPO = Path(__file__).resolve().parents[2]
+SECRET = "e2e-signing-secret-0123456789abcdef"
+TOKEN = "xoxb-e2e-test-token"
+NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float, want: str | None = None) -> str:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                last = resp.read().decode()
+                if want is None or want in last:
+                    return last
+        except OSError as exc:
+            last = str(exc)
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} not ready within {timeout}s: {last[:300]}")
+
+
+@dataclass
+class Sandbox:
+    double: SlackDouble
+    url: str
+    home: Path
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+
+    def channels(self) -> list[str]:
+        return list(self.double.workspace.channels)
+
+
+@pytest.fixture(scope="session")
+def e2e_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """Demo data (seeded, anchored at NOW) and the playbook index, built once by the real CLI."""
+    home = tmp_path_factory.mktemp("rapport-e2e")
+    env = {
+        **os.environ,
+        "RAPPORT_HOME": str(home),
+        "PLAYBOOKS_DIR": str(REPO / "playbooks"),
+        "CI": "true",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
+    for var in ("DATABASE_URL", "CHROMA_URL", "CHROMA_PATH", "SLACK_APP_TOKEN"):
+        env.pop(var, None)
+    cli = [sys.executable, "-m", "bot.cli"]
+    subprocess.run(
+        [*cli, "demo-data", "--customers", "400", "--seed", "11", "--now", NOW.isoformat()],
+        check=True,
+        env=env,
+        cwd=home,
+        capture_output=True,
+        timeout=300,
+    )
+    subprocess.run([*cli, "index"], check=True, env=env, cwd=home, capture_output=True, timeout=600)
+    return home, env
+
+
+@pytest.fixture(scope="session")
+def sandbox(e2e_home: tuple[Path, dict[str, str]]) -> Iterator[Sandbox]:
+    home, base_env = e2e_home
+    port = free_port()
+    double = SlackDouble(SECRET, bot_url=f"http://127.0.0.1:{port}/slack/events", bot_token=TOKEN).start()
+    policies = load_policies(REPO / "playbooks" / "policies")
+    seed_demo_workspace(
+        double,
+        [(s.id, s.name, s.tz) for s in policies.roles.staff],
+        [(c.id, c.name) for c in policies.channels.channels] + [("C0SUPPORTQ", "support")],
+    )
+    env = {**base_env, "SLACK_API_URL": double.api_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET}
+    log = open(home / "serve.log", "wb")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--host", "127.0.0.1", "--no-watch"],
+        env=env,
+        cwd=home,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/readyz", 180, want='"index": true')
+        yield Sandbox(double, f"http://127.0.0.1:{port}", home, proc, env)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        double.stop()
+        if os.environ.get("RAPPORT_E2E_SHOW_LOG"):
+            print((home / "serve.log").read_text()[-5000:])
+
+
+@pytest.fixture
+def double(sandbox: Sandbox) -> SlackDouble:
+    sandbox.double.clear_calls()
+    return sandbox.double

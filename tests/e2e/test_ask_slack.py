@@ -1,0 +1,204 @@
+"""Ask over real HTTP: signed requests into `rapport serve`, Web API calls recorded by the Slack double."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import urllib.request
+from typing import Any
+
+import pytest
+
+from bot.slackdouble import SlackDouble, sign
+
+from .conftest import Sandbox
+
+CHANNEL = "C0SUPPORT"
+BOT = "<@U0RAPPORTBOT>"
+
+
+def blocks_text(blocks: list[dict[str, Any]] | None) -> str:
+    return json.dumps(blocks or [])
+
+
+def final_answer(double: SlackDouble, channel: str, thread_ts: str | None, timeout: float = 60) -> dict[str, Any]:
+    """The answer: a placeholder posted in the thread (or DM), then updated in place with the answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if thread_ts:
+            bot_ts = {m["ts"] for m in double.thread(channel, thread_ts) if m.get("bot_id")}
+        else:
+            bot_ts = {m["ts"] for m in double.messages(channel) if m.get("bot_id")}
+        updates = [
+            c.params
+            for c in double.calls_for("chat.update")
+            if c.params.get("channel") == channel and c.params.get("ts") in bot_ts
+        ]
+        if updates:
+            return updates[-1]
+        time.sleep(0.2)
+    raise TimeoutError(f"no answer in {channel}/{thread_ts}; calls: {[c.method for c in double.calls]}")
+
+
+def customer(sandbox: Sandbox, where: str) -> tuple[int, str, str]:
+    con = sqlite3.connect(sandbox.home / "rapport.db")
+    row = con.execute(
+        f"SELECT id, name, tier FROM customers WHERE merged_into_id IS NULL AND {where} LIMIT 1"
+    ).fetchone()
+    con.close()
+    assert row, where
+    return row
+
+
+def test_mention_gets_a_threaded_cited_answer(double: SlackDouble) -> None:
+    d = double.send_message("U0SUPAGT1", CHANNEL, f"{BOT} what is the first response target for a gold P1?")
+    assert d.ok
+    answer = final_answer(double, CHANNEL, d.ts)
+    text = blocks_text(answer["blocks"])
+    assert "30m" in text  # gold P1 first response, computed from sla.yaml
+    assert "sla-response-times.md" in text  # citation with the file path
+    assert "[1]" in text
+    assert len(double.calls_for("chat.update")) == 1
+
+
+def test_direct_message_answer(double: SlackDouble) -> None:
+    dm = double.im_channel("U0AMGOLD")
+    d = double.send_message("U0AMGOLD", dm, "How much discount can an account manager give without approval?")
+    assert d.ok
+    answer = final_answer(double, dm, None)
+    assert "discount" in blocks_text(answer["blocks"]).lower()
+    assert "discount-and-pricing-policy.md" in blocks_text(answer["blocks"])
+
+
+def test_slash_command_ask_and_help(double: SlackDouble) -> None:
+    d = double.send_slash_command("U0SUPLEAD", CHANNEL, "/rapport", "ask who approves an SLA exception?")
+    assert d.status == 200
+    calls = double.wait_for("response_url", timeout=60)
+    assert "approv" in json.dumps(calls[-1].params).lower()
+    assert calls[-1].params.get("response_type", "ephemeral") == "ephemeral"
+    h = double.send_slash_command("U0SUPLEAD", CHANNEL, "/rapport", "help")
+    assert h.status == 200 and "/rapport ask" in h.body
+    u = double.send_slash_command("U0SUPLEAD", CHANNEL, "/rapport", "frobnicate now")
+    assert u.status == 200 and "frobnicate" in u.body and "/rapport ask" in u.body
+
+
+def test_retried_event_is_answered_once(double: SlackDouble) -> None:
+    d = double.send_message("U0SUPAGT2", CHANNEL, f"{BOT} what are the quiet hours for customer outreach?")
+    mention = d.followups[0]
+    final_answer(double, CHANNEL, d.ts)
+    for n in (1, 2, 3):
+        r = double.resend(mention, retry_num=n)
+        assert r.status == 200
+    time.sleep(2)
+    answers = [c for c in double.calls_for("chat.postMessage") if c.params.get("thread_ts") == d.ts]
+    assert len(answers) == 1
+
+
+def test_bad_and_stale_signatures_are_refused(double: SlackDouble, sandbox: Sandbox) -> None:
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "event_id": "EvBAD",
+            "event": {"type": "app_mention", "user": "U0SUPAGT1", "channel": CHANNEL, "text": f"{BOT} hi", "ts": "1.1"},
+        }
+    )
+    bad = double.deliver(body, "application/json", signature="v0=" + "0" * 64)
+    assert bad.status == 401
+    stale_ts = int(time.time()) - 600
+    stale = double.deliver(
+        body,
+        "application/json",
+        timestamp=stale_ts,
+        signature=sign("e2e-signing-secret-0123456789abcdef", str(stale_ts), body),
+    )
+    assert stale.status == 401
+    time.sleep(1)
+    assert not double.calls_for("chat.postMessage")
+
+
+def test_rate_limited_post_is_retried(double: SlackDouble) -> None:
+    double.fail_next("chat.postMessage", status=429, retry_after=1, times=1)
+    d = double.send_message("U0SUPAGT1", CHANNEL, f"{BOT} how do we handle a GDPR erasure request?")
+    final_answer(double, CHANNEL, d.ts)
+    attempts = [c for c in double.calls_for("chat.postMessage") if c.params.get("thread_ts") == d.ts]
+    assert len(attempts) == 2  # the 429, then the retry after Retry-After
+
+
+def test_card_is_redacted_by_role(double: SlackDouble, sandbox: Sandbox) -> None:
+    _, name, _ = customer(sandbox, "tier = 'platinum'")
+    # Support agent: sensitive commercial fields never shown.
+    d = double.send_message("U0SUPAGT1", CHANNEL, f"{BOT} tell me about {name}")
+    final_answer(double, CHANNEL, d.ts)
+    double.wait_for("chat.postEphemeral", timeout=30)  # contact details are sensitive: card goes private
+    shown = json.dumps([c.params for c in double.calls if c.method in ("chat.update", "chat.postEphemeral")])
+    assert name.split()[0] in shown
+    assert "Lifetime value" not in shown and "ARR" not in shown
+    double.clear_calls()
+    # Account manager: sees value, but only privately (ephemeral) in a shared channel.
+    d = double.send_message("U0AMPLAT", CHANNEL, f"{BOT} tell me about {name}")
+    final_answer(double, CHANNEL, d.ts)
+    eph = double.wait_for("chat.postEphemeral", timeout=30)
+    assert "Lifetime value" in json.dumps(eph[-1].params) and eph[-1].params["user"] == "U0AMPLAT"
+    public = json.dumps([c.params for c in double.calls_for("chat.update")])
+    assert "Lifetime value" not in public
+
+
+def test_escalation_answer_computes_policy_and_escalate_button_hands_off(double: SlackDouble, sandbox: Sandbox) -> None:
+    con = sqlite3.connect(sandbox.home / "rapport.db")
+    cid, name = con.execute(
+        "SELECT c.id, c.name FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE t.status = 'open' "
+        "AND t.first_response_at IS NULL AND c.tier IN ('platinum', 'gold') AND c.merged_into_id IS NULL LIMIT 1"
+    ).fetchone()
+    con.close()
+    d = double.send_message("U0SUPLEAD", CHANNEL, f"{BOT} {name} has an open ticket, who do I escalate to?")
+    answer = final_answer(double, CHANNEL, d.ts)
+    text = blocks_text(answer["blocks"])
+    assert "breached" in text and "escalation-matrix.md" in text
+    buttons = [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    esc = next(b for b in buttons if b["action_id"] == "ask_escalate")
+    double.clear_calls()
+    r = double.click_button("U0SUPLEAD", CHANNEL, answer["ts"], "ask_escalate", esc["value"])
+    assert r.status == 200
+    posts = double.wait_for("chat.postMessage", timeout=30, where=lambda p: "Hand-off" in str(p.get("text")))
+    handoff = json.dumps(posts[0].params)
+    assert posts[0].params["channel"] in ("C0PLATESC", "C0ESCALATE")
+    assert "Lifetime value" not in handoff  # posted in a shared channel: public fields only
+
+
+def test_bad_input_never_breaks_the_bot(double: SlackDouble, sandbox: Sandbox) -> None:
+    d = double.send_message("U0SUPAGT1", CHANNEL, BOT)  # empty mention -> help
+    assert d.ok
+    help_post = double.wait_for("chat.postMessage", timeout=30, where=lambda p: p.get("thread_ts") == d.ts)
+    assert "/rapport" in json.dumps(help_post[0].params)
+    long = double.send_message("U0SUPAGT1", CHANNEL, f"{BOT} " + "escalation policy please " * 1700)
+    assert long.ok
+    answer = final_answer(double, CHANNEL, long.ts)
+    assert "first 2,000 characters" in blocks_text(answer["blocks"])
+    unknown = double.click_button("U0SUPAGT1", CHANNEL, long.ts or "1.1", "no_such_action", "x")
+    assert unknown.status == 200
+    eph = double.wait_for("chat.postEphemeral", timeout=30)
+    assert "no longer" in json.dumps(eph[-1].params)
+    malformed = double.deliver("{not json", "application/json")
+    assert malformed.status in (400, 401)
+    req = urllib.request.Request(f"{sandbox.url}/healthz")
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        assert resp.status == 200
+    assert sandbox.process.poll() is None
+
+
+def test_url_verification_and_metrics(double: SlackDouble, sandbox: Sandbox) -> None:
+    r = double.send_url_verification("challenge-abc")
+    assert r.status == 200 and "challenge-abc" in r.body
+    with urllib.request.urlopen(f"{sandbox.url}/metrics", timeout=5) as resp:
+        metrics = resp.read().decode()
+    assert "rapport_ack_seconds_bucket" in metrics and "rapport_requests_total" in metrics
+
+
+@pytest.mark.parametrize("user", ["U0AMPLAT"])
+def test_app_home_lists_my_accounts(double: SlackDouble, user: str) -> None:
+    r = double.open_app_home(user)
+    assert r.status == 200
+    pub = double.wait_for("views.publish", timeout=30)
+    assert pub[-1].params["user_id"] == user
+    assert "My accounts" in json.dumps(pub[-1].params)
