@@ -114,12 +114,16 @@ def eval_(
 @app.command("demo")
 def demo(
     customers: Annotated[int, typer.Option(help="Customers to generate when the database is empty.")] = 5000,
+    port: Annotated[int, typer.Option(help="Bot HTTP port.")] = 3000,
+    ui_port: Annotated[int, typer.Option(help="Port of the local Slack sandbox page.")] = 3001,
+    check: Annotated[bool, typer.Option("--check", help="Ask one question through the sandbox, print, exit.")] = False,
 ) -> None:
-    """Main job on embedded defaults: migrations, demo data, playbook index (SQLite + local Chroma)."""
+    """Main job on embedded defaults: demo data, index, a local Slack sandbox and the bot (SQLite + Chroma)."""
     from bot.demo.sandbox import run_demo
 
     s = settings_for(need_playbooks=True)
-    raise typer.Exit(run_demo(s, customers=customers, progress=_progress_enabled(), echo=typer.echo))
+    raise typer.Exit(run_demo(s, customers=customers, progress=_progress_enabled(), echo=typer.echo,
+                              bot_port=port, ui_port=ui_port, check=check))
 
 
 @app.command("serve")

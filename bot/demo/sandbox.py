@@ -1,7 +1,11 @@
-"""``rapport demo``: everything a newcomer needs on embedded defaults, in one command."""
+"""``rapport demo``: the main job on embedded defaults. Demo data, migrations and the playbook index, then
+the local Slack double (a web page at http://127.0.0.1:3001/) and the bot itself, talking over real HTTP."""
 
 from __future__ import annotations
 
+import secrets
+import threading
+import time
 from collections.abc import Callable
 
 from sqlalchemy import func, select
@@ -11,6 +15,9 @@ from bot.settings import Settings
 from bot.store import models as m
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
+
+DEMO_TOKEN = "xoxb-local-sandbox"
+SAMPLE_QUESTION = "What is the first response target for a Platinum P1, and who do we escalate to?"
 
 
 def prepare_data(settings: Settings, customers: int, progress: bool, echo: Callable[[str], object]) -> None:
@@ -24,20 +31,86 @@ def prepare_data(settings: Settings, customers: int, progress: bool, echo: Calla
         echo(f"database: {existing:,} customers already present; keeping them")
         return
     stats = generate_demo_data(settings, customers=customers, progress=progress, echo=echo)
-    echo(
-        f"demo data: {stats.rows['customers']:,} customers, {stats.total_rows:,} rows "
-        f"({stats.rows_per_second:,.0f} rows/s)"
-    )
+    echo(f"demo data: {stats.rows['customers']:,} customers, {stats.total_rows:,} rows "
+         f"({stats.rows_per_second:,.0f} rows/s)")
 
 
-def run_demo(settings: Settings, customers: int, progress: bool, echo: Callable[[str], object]) -> int:
+def build_index(settings: Settings, progress: bool, echo: Callable[[str], object]) -> None:
+    from retrieval import open_index
+
+    index = open_index(settings.playbooks_dir, chroma_path=settings.effective_chroma_path,
+                       chroma_url=settings.chroma_url, collection=settings.chroma_collection)
+    echo(index.sync(progress=progress).summary())
+
+
+def run_demo(settings: Settings, customers: int, progress: bool, echo: Callable[[str], object],
+             bot_port: int = 3000, ui_port: int = 3001, check: bool = False) -> int:
+    from bot.app import offline_env, serve_http
+    from bot.policies import load_policies
+    from bot.slackdouble import SlackDouble, seed_demo_workspace
+
+    offline_env()
     echo(f"database: {settings.effective_database_url}")
     prepare_data(settings, customers, progress, echo)
-    from bot.commands.retrieval_cmds import index_command
+    build_index(settings, progress, echo)
 
-    return index_command(
-        settings.playbooks_dir,
-        None if settings.chroma_url else settings.effective_chroma_path,
-        settings.chroma_url,
-        settings.chroma_collection,
-    )
+    if not settings.offline_slack:
+        echo("SLACK_BOT_TOKEN is set: run `rapport serve` to connect to your workspace; the demo uses a local double")
+    secret = secrets.token_hex(16)
+    double = SlackDouble(secret, bot_url=f"http://127.0.0.1:{bot_port}/slack/events", port=ui_port,
+                         bot_token=DEMO_TOKEN, trigger_ttl=10.0).start()
+    policies = load_policies(settings.policies_dir)
+    seed_demo_workspace(double, [(s.id, s.name, s.tz) for s in policies.roles.staff],
+                        [(c.id, c.name) for c in policies.channels.channels], admins=["U0CSLEAD"])
+    bot_settings = settings.model_copy(update={"slack_api_url": double.api_url, "slack_bot_token": DEMO_TOKEN,
+                                               "slack_signing_secret": secret, "slack_app_token": None})
+    bot_settings = type(settings).model_validate(bot_settings.model_dump())
+    stop = threading.Event()
+    bot = threading.Thread(target=serve_http, args=(bot_settings, bot_port, "127.0.0.1"),
+                           kwargs={"stop": stop, "watch": not check}, daemon=True)
+    bot.start()
+    _wait_ready(bot_port)
+    echo(f"Slack sandbox: open {double.url}/ and ask @rapport in #support-queue, or DM it")
+    try:
+        if check:
+            return _self_check(double, echo)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        echo("stopping")
+        return 0
+    finally:
+        stop.set()
+        double.stop()
+
+
+def _wait_ready(port: int, timeout: float = 120) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as resp:
+                if b'"index": true' in resp.read():
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"the bot did not become ready on port {port} within {timeout:.0f}s")
+
+
+def _self_check(double: object, echo: Callable[[str], object]) -> int:
+    """Ask one question through the double, as a person would, and print what came back."""
+    from bot.slackdouble import SlackDouble
+
+    assert isinstance(double, SlackDouble)
+    d = double.send_message("U0SUPLEAD", "C0SUPPORT", f"<@{double.bot_user_id}> {SAMPLE_QUESTION}")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        replies = [msg for msg in double.thread("C0SUPPORT", d.ts or "") if msg.get("bot_id") and msg.get("edited")]
+        if replies:
+            echo(f"asked: {SAMPLE_QUESTION}\nanswer: {replies[-1].get('text', '')[:500]}")
+            return 0
+        time.sleep(0.3)
+    echo("no answer within 60 s")
+    return 1

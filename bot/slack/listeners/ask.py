@@ -262,3 +262,13 @@ def register(app: App, services: Services) -> None:
 
     app.action(ids.ASK_ESCALATE)(escalate(False))
     app.action(ids.ASK_GET_PERSON)(escalate(True))
+
+    def ack_shortcut(ack: Ack) -> None:
+        ack()
+
+    def on_shortcut(body: dict[str, Any], client: WebClient) -> None:
+        msg = body.get("message", {})
+        responder.in_thread(client, body["user"]["id"], body["channel"]["id"], msg.get("thread_ts") or msg.get("ts"),
+                            msg.get("text", ""))
+
+    app.shortcut("ask_about_message")(ack=ack_shortcut, lazy=[on_shortcut])
