@@ -22,6 +22,26 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
+# Feature command groups: each module holds a light typer app (heavy imports inside its commands).
+FEATURE_COMMANDS = ("sync", "customers", "alerts", "approvals", "audit", "forget")
+
+
+def _add_feature_commands() -> None:
+    import importlib
+
+    for name in FEATURE_COMMANDS:
+        module_name = f"bot.commands.{name}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        app.add_typer(module.app, name=name)
+
+
+_add_feature_commands()
+
 
 class UserError(Exception):
     """An error caused by input or configuration: one line to stderr, exit code 2, no traceback."""
