@@ -1,0 +1,117 @@
+"""Plain results the approvals feature hands to the Slack adapter (rendered in ``bot.slack.views.approvals``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Precedent:
+    request_id: int
+    customer_name: str
+    amount: Decimal | None
+    percent: float | None
+    state: str
+    decided_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    index: int
+    name: str
+    approvers: str
+    channel: str
+    required: int
+    status: str  # done | current | waiting
+    approved_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApprovalCard:
+    """The governance-channel message for one step of one request (updated in place as it moves on)."""
+
+    request_id: int
+    step: int  # the step this message belongs to
+    request_type: str
+    customer_name: str
+    tier: str | None
+    region: str | None
+    risk: str
+    amount: Decimal | None
+    percent: float | None
+    terms: str | None
+    justification: str
+    links: tuple[str, ...]
+    requester: str
+    rule: str
+    policy_version: str
+    state: str  # request state
+    steps: tuple[StepProgress, ...]
+    actionable: bool  # buttons shown: this message's step is the current pending one
+    approvers: str  # principal currently allowed to decide this step
+    escalated: bool = False
+    outcome: str | None = None  # what happened to this step: approved | rejected | changes_requested | expired
+    decided_by: str | None = None
+    reason: str | None = None
+    precedents: tuple[Precedent, ...] = ()
+
+    @property
+    def button_value(self) -> str:
+        """What the Approve/Reject/Changes buttons carry: the request and the step they were shown for."""
+        return f"{self.request_id}:{self.step}"
+
+
+@dataclass(frozen=True)
+class RequesterNotice:
+    """Told to the requester (DM and original thread): submitted, decided, expired, or moved to the next step."""
+
+    request_id: int
+    request_type: str
+    customer_name: str
+    state: str
+    headline: str
+    decided_by: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestSummary:
+    request_id: int
+    request_type: str
+    customer_name: str
+    state: str
+    step_name: str | None
+    requester: str
+    created_at: dt.datetime
+    amount: Decimal | None = None
+    percent: float | None = None
+    link_channel: str | None = None
+    link_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalsHome:
+    """The App Home section: what waits for me as an approver, and my own open requests."""
+
+    user_id: str
+    to_decide: tuple[RequestSummary, ...] = ()
+    my_open: tuple[RequestSummary, ...] = ()
+
+
+@dataclass(frozen=True)
+class RequestPrefill:
+    """Values to pre-fill the request modal with (from the Ask answer's button or a failed slash command)."""
+
+    request_type: str = ""
+    customer: str = ""
+    amount: str = ""
+    percent: str = ""
+    terms: str = ""
+    justification: str = ""
+    links: tuple[str, ...] = ()
+    risk: str = "low"
+    origin_channel: str | None = None
+    origin_thread_ts: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
