@@ -68,7 +68,7 @@ def _index(root: Path, vectors: InMemoryVectorIndex | None = None, emb: HashingE
 def _ids_by_path(vectors: InMemoryVectorIndex) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     got = vectors.get()
-    for i, m in zip(got.ids, got.metadatas, strict=True):
+    for m in got.metadatas:
         out.setdefault(str(m["path"]), set()).add(str(m["file_hash"]))
     return out
 
