@@ -1,0 +1,50 @@
+"""``rapport forget CUSTOMER``: erase a customer's personal data everywhere (keeps a non-personal audit event)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+# A group whose callback is the command: interspersed args so `forget ACME --yes` parses.
+app = typer.Typer(
+    help="Erase a customer's personal data (right to erasure).",
+    invoke_without_command=True,
+    context_settings={"allow_interspersed_args": True},
+)
+
+
+@app.callback()
+def forget(
+    customer: Annotated[str, typer.Argument(help="Customer id, external id, domain or exact name.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete the customer, every record merged with it, and scrub mentions in other tables."""
+    from bot.cli import UserError, settings_for
+    from bot.governance.erasure import ErasureError
+    from bot.governance.erasure import forget as erase
+    from bot.notify import RecordingNotifier
+    from bot.policies import load_policies
+    from bot.services import Services
+    from bot.store.db import make_engine, make_session_factory
+
+    if not yes and not typer.confirm(f"Erase all personal data of customer {customer!r}? This cannot be undone"):
+        raise typer.Exit(1)
+    settings = settings_for()
+    engine = make_engine(settings.effective_database_url)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        policies=load_policies(settings.policies_dir),
+        notifier=RecordingNotifier(),
+    )
+    try:
+        report = erase(services, customer, actor="system:cli")
+    except ErasureError as exc:
+        raise UserError(str(exc)) from None
+    deleted = sum(report.rows_deleted.values())
+    typer.echo(
+        f"erased {report.customers} customer record(s): {deleted:,} rows deleted, "
+        f"{sum(report.values_scrubbed.values()):,} values scrubbed; audit reference {report.reference}"
+    )

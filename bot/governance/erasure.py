@@ -1,0 +1,220 @@
+"""Right to erasure: ``forget(services, customer_ref)`` removes a customer's personal data everywhere.
+
+Works from the metadata, so tables other features add later are covered without changes here:
+
+1. **Rows about the customer** are deleted: every table with a column that references the customer
+   (a foreign key to ``customers.id`` or a ``customer_id``-style column), plus, transitively, rows that
+   reference those rows (an approval's votes, an alert's outbox messages), children first.
+2. **Mentions elsewhere** are scrubbed: every remaining text/JSON value containing one of the
+   customer's names, domains, emails, phones or external ids is overwritten with ``[erased]``.
+3. **Vector entries**: if the index exposes ``delete_where(customer_id=...)`` it is called.
+4. One audit event records that an erasure happened with row counts only: no name, no id.
+
+The audit chain itself is never rewritten (it holds ids and actions only, by convention).
+A customer under legal hold is refused (the hold must be lifted first).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    Connection,
+    String,
+    Table,
+    Text,
+    cast,
+    delete,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from bot.governance import audit
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+KEEP_TABLES = frozenset({"audit_events", "alembic_version", "leases", "processed_events", "staff"})
+CUSTOMER_COLUMNS = frozenset({"customer_id", "duplicate_of", "merged_id", "golden_id", "source_customer_id"})
+MIN_NEEDLE = 4  # shorter strings would scrub unrelated text
+ERASED = "[erased]"
+
+
+class ErasureError(Exception):
+    """The customer cannot be erased as asked (unknown, ambiguous, or under legal hold)."""
+
+
+@dataclass
+class ErasureReport:
+    reference: str  # opaque id of the erasure in the audit trail
+    customers: int
+    rows_deleted: dict[str, int] = field(default_factory=dict)
+    values_scrubbed: dict[str, int] = field(default_factory=dict)
+    vector_entries: int = 0
+
+
+def resolve_ref(conn: Connection, customer_ref: str | int) -> int:
+    from bot.customers.normalize import name_key, normalize_domain
+    from bot.store.models import CustomerIdentifier
+
+    text = str(customer_ref).strip()
+    if text.isdigit():
+        return int(text)
+    ident = CustomerIdentifier.__table__
+    candidates = {("external_id", text.lower()), ("domain", normalize_domain(text)), ("name", name_key(text))}
+    ids = {
+        r[0]
+        for kind, value in candidates
+        for r in conn.execute(select(ident.c.customer_id).where(ident.c.kind == kind, ident.c.value == value))
+    }
+    if not ids:
+        raise ErasureError(f"no customer matches {text!r} (give an id, external id, domain or exact name)")
+    if len(ids) > 1:
+        raise ErasureError(
+            f"{text!r} matches {len(ids)} customers ({', '.join(map(str, sorted(ids)[:10]))}); give an id"
+        )
+    return ids.pop()
+
+
+def _family(conn: Connection, root: int) -> set[int]:
+    """The customer, the golden record it is merged into, and every record merged into either."""
+    from bot.store.models import Customer
+
+    cust = Customer.__table__
+    golden = root
+    for _ in range(10):
+        parent = conn.scalar(select(cust.c.merged_into_id).where(cust.c.id == golden))
+        if parent is None:
+            break
+        golden = parent
+    ids, frontier = {golden}, {golden}
+    while frontier:
+        frontier = {r[0] for r in conn.execute(select(cust.c.id).where(cust.c.merged_into_id.in_(frontier)))} - ids
+        ids |= frontier
+    if conn.scalar(select(cust.c.id).where(cust.c.id == root)) is None:
+        raise ErasureError(f"no customer with id {root}")
+    return ids
+
+
+def _needles(conn: Connection, ids: set[int]) -> set[str]:
+    from bot.customers.normalize import name_key
+    from bot.store.models import Contact, Customer, CustomerIdentifier
+
+    out: set[str] = set()
+    for c in conn.execute(select(Customer.__table__).where(Customer.__table__.c.id.in_(ids))):
+        out |= {c.name, name_key(c.name), *(c.domains or []), *map(str, (c.external_ids or {}).values())}
+    for c in conn.execute(select(Contact.__table__).where(Contact.__table__.c.customer_id.in_(ids))):
+        out |= {v for v in (c.name, c.email, c.phone) if v}
+    for (value,) in conn.execute(select(CustomerIdentifier.value).where(CustomerIdentifier.customer_id.in_(ids))):
+        out.add(value)
+    return {n.lower() for n in out if n and len(n) >= MIN_NEEDLE}
+
+
+def _doomed_predicates(tables: list[Table], ids: set[int]) -> dict[str, ColumnElement[bool]]:
+    """Per table, which rows belong to the customers (directly or through a parent row)."""
+    preds: dict[str, ColumnElement[bool]] = {}
+    for table in tables:  # parents before children
+        if table.name in KEEP_TABLES:
+            continue
+        terms: list[ColumnElement[bool]] = []
+        if table.name == "customers":
+            terms.append(table.c.id.in_(ids))
+        for col in table.columns:
+            refs_customer = any(fk.column.table.name == "customers" for fk in col.foreign_keys)
+            if refs_customer or col.name in CUSTOMER_COLUMNS:
+                terms.append(col.in_(ids))
+            for fk in col.foreign_keys:
+                parent = fk.column.table
+                if parent.name != "customers" and parent.name in preds and parent is not table:
+                    terms.append(col.in_(select(fk.column).where(preds[parent.name])))
+        if terms:
+            preds[table.name] = or_(*terms)
+    return preds
+
+
+def _text_columns(table: Table) -> list[Column[Any]]:
+    return [
+        c
+        for c in table.columns
+        if isinstance(c.type, String | Text | JSON) and not c.primary_key and not c.foreign_keys
+    ]
+
+
+def _scrub(conn: Connection, table: Table, needles: set[str]) -> int:
+    scrubbed = 0
+    for col in _text_columns(table):
+        as_text = func.lower(cast(col, Text)) if isinstance(col.type, JSON) else func.lower(col)
+        cond = or_(*(as_text.contains(n, autoescape=True) for n in sorted(needles))) if needles else false()
+        value: Any = (
+            {"erased": True} if isinstance(col.type, JSON) else ERASED[: getattr(col.type, "length", None) or 8]
+        )
+        scrubbed += conn.execute(update(table).where(cond).values({col.name: value})).rowcount or 0
+    return scrubbed
+
+
+def forget(services: Services, customer_ref: str | int, actor: str = "system:cli") -> ErasureReport:
+    """Erase one customer (and every record merged with it) in a single transaction."""
+    from bot.connectors_state.models import LegalHold
+    from bot.store.registry import metadata
+
+    with Session(services.engine) as session, session.begin():
+        conn = session.connection()
+        root = resolve_ref(conn, customer_ref)
+        ids = _family(conn, root)
+        held = conn.scalars(select(LegalHold.customer_id).where(LegalHold.customer_id.in_(ids))).all()
+        if held:
+            raise ErasureError(f"customer {root} is under legal hold; lift the hold before erasing")
+        needles = _needles(conn, ids)
+        tables = list(metadata.sorted_tables)
+        preds = _doomed_predicates(tables, ids)
+        report = ErasureReport(reference=uuid.uuid4().hex[:16], customers=len(ids))
+        # Detach merged records first so deleting the golden row does not trip its self-reference.
+        from bot.store.models import Customer
+
+        conn.execute(update(Customer).where(Customer.id.in_(ids)).values(merged_into_id=None))
+        for table in reversed(tables):  # children before parents
+            pred = preds.get(table.name)
+            if pred is not None:
+                n = conn.execute(delete(table).where(pred)).rowcount or 0
+                if n:
+                    report.rows_deleted[table.name] = n
+        for table in tables:
+            if table.name not in KEEP_TABLES:
+                n = _scrub(conn, table, needles)
+                if n:
+                    report.values_scrubbed[table.name] = n
+        report.vector_entries = _forget_vectors(services, ids)
+        audit.record(
+            session,
+            actor,
+            "customer.erased",
+            "erasure",
+            report.reference,
+            {
+                "customers": len(ids),
+                "rows_deleted": report.rows_deleted,
+                "values_scrubbed": report.values_scrubbed,
+                "vector_entries": report.vector_entries,
+            },
+        )
+    return report
+
+
+def _forget_vectors(services: Services, ids: set[int]) -> int:
+    """Vector entries tagged with the customer, when the configured index can delete by metadata."""
+    if services.index_factory is None:
+        return 0
+    index = services.index
+    deleter = getattr(index, "delete_where", None)
+    if deleter is None:
+        return 0  # the playbook index holds playbooks only, no customer data
+    return sum(int(deleter(customer_id=cid) or 0) for cid in ids)
