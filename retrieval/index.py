@@ -373,30 +373,37 @@ class PlaybookIndex:
         for h, v in vecs.items():
             self.cache.put(f"{name}:{h}", v)
 
-        # 2. per file: write the new version, then delete the old one
+        # 2. write every file's new version (version-stamped ids: nothing old is overwritten), then delete
+        # the old versions. A crash in between leaves, per file, a complete old and/or new version; the next
+        # sync keeps the complete current one and deletes the rest. One batch per group: Chroma upserts are
+        # costly per call, not per record.
+        all_ids: list[str] = []
+        all_vecs: list[Matrix] = []
+        all_docs: list[str] = []
+        all_metas: list[dict[str, MetaValue]] = []
+        old: list[str] = []
         for doc, chunks, is_new in group:
-            ids = [chunk_id(doc, c) for c in chunks]
-            metas = [chunk_metadata(doc, c, len(chunks)) for c in chunks]
-            if chunks:
-                self.vectors.upsert(
-                    ids,
-                    np.stack([vecs[c.content_hash] for c in chunks]),
-                    [c.text for c in chunks],
-                    metas,
-                )
-            old = [r.id for fh, rs in versions.get(doc.meta.path, {}).items() if fh != doc.file_hash for r in rs]
-            if old:
-                self.vectors.delete(old)
-                for i in old:
-                    records.pop(i, None)
-            for id_, c, m in zip(ids, chunks, metas, strict=True):
-                records[id_] = _record_from_meta(id_, m, c.text)
+            for c in chunks:
+                meta = chunk_metadata(doc, c, len(chunks))
+                id_ = chunk_id(doc, c)
+                all_ids.append(id_)
+                all_vecs.append(vecs[c.content_hash])
+                all_docs.append(c.text)
+                all_metas.append(meta)
+                records[id_] = _record_from_meta(id_, meta, c.text)
                 if c.kind == "outline":
                     outline_vecs[doc.meta.path] = vecs[c.content_hash]
+            old += [r.id for fh, rs in versions.get(doc.meta.path, {}).items() if fh != doc.file_hash for r in rs]
             if is_new:
                 report.added += 1
             else:
                 report.updated += 1
+        if all_ids:
+            self.vectors.upsert(all_ids, np.stack(all_vecs), all_docs, all_metas)
+        if old:
+            self.vectors.delete(old)
+            for i in old:
+                records.pop(i, None)
 
     @contextmanager
     def _progress(self, requested: bool, total: int) -> Iterator[Any]:
