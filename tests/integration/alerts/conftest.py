@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
+from bot.alerts.evaluate import evaluate
 from bot.customers.sla import business_elapsed
-from bot.demo.generator import DemoGenerator
+from bot.demo.generator import DemoGenerator, load
 from bot.policies import AlertRule, Policies, load_policies
+from bot.slack.app import make_client
+from bot.slack.listeners.alerts import SlackSentLookup
+from bot.slack.notifier import SlackNotifier
+from bot.slackdouble import SlackDouble
 
 REPO = Path(__file__).resolve().parents[3]
 NOW = dt.datetime(2026, 3, 4, 15, tzinfo=dt.UTC)  # a Wednesday afternoon
@@ -162,3 +168,26 @@ def expected(rows: dict[str, list[dict[str, Any]]], policies: Policies) -> Expec
         return {c["id"] for c in rows["customers"] if _in_segment(rule, c) and matches(rule, c)}
 
     return expect
+
+
+@pytest.fixture
+def double(policies: Policies) -> Iterator[SlackDouble]:
+    with SlackDouble("test-secret") as d:
+        for s in policies.roles.staff:
+            d.add_user(s.id, s.name.split()[0].lower(), tz=s.tz)
+        for c in policies.channels.channels:
+            d.add_channel(c.id, c.name)
+        yield d
+
+
+@pytest.fixture
+def slack(double: SlackDouble) -> tuple[SlackNotifier, SlackSentLookup]:
+    client = make_client("xoxb-test", double.api_url)
+    return SlackNotifier(client), SlackSentLookup(client)
+
+
+@pytest.fixture
+def small_book(sqlite_engine: Engine, owners: list[str], policies: Policies) -> Engine:
+    load(sqlite_engine, DemoGenerator(800, seed=11, now=NOW, owners=owners))
+    evaluate(sqlite_engine, policies, NOW)
+    return sqlite_engine

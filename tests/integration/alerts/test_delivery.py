@@ -4,47 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.alerts.delivery import LEASE, DeliveryReport, deliver_due
 from bot.alerts.digest import build_digests
-from bot.alerts.evaluate import evaluate
 from bot.alerts.models import FAILED, SENT, AlertNotification, AlertOutbox
-from bot.demo.generator import DemoGenerator, load
 from bot.notify import Outbound, SentRef
 from bot.policies import Policies
-from bot.slack.app import make_client
 from bot.slack.listeners.alerts import SlackSentLookup
 from bot.slack.notifier import SlackNotifier
 from bot.slackdouble import SlackDouble
 
 from .conftest import NOW
-
-
-@pytest.fixture
-def double(policies: Policies) -> Iterator[SlackDouble]:
-    with SlackDouble("test-secret") as d:
-        for s in policies.roles.staff:
-            d.add_user(s.id, s.name.split()[0].lower(), tz=s.tz)
-        for c in policies.channels.channels:
-            d.add_channel(c.id, c.name)
-        yield d
-
-
-@pytest.fixture
-def slack(double: SlackDouble) -> tuple[SlackNotifier, SlackSentLookup]:
-    client = make_client("xoxb-test", double.api_url)
-    return SlackNotifier(client), SlackSentLookup(client)
-
-
-@pytest.fixture
-def small_book(sqlite_engine: Engine, owners: list[str], policies: Policies) -> Engine:
-    load(sqlite_engine, DemoGenerator(800, seed=11, now=NOW, owners=owners))
-    evaluate(sqlite_engine, policies, NOW)
-    return sqlite_engine
 
 
 def markers(double: SlackDouble, channels: list[str]) -> Counter[str]:
