@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, false, func, insert, select, update
 
 from bot.connectors_state.models import SyncKey
 from bot.customers.normalize import name_key, normalize_domain
@@ -181,8 +181,21 @@ def _child_row(entity: str, r: Record, source: str, cid: int) -> dict[str, Any]:
 
 
 def _insert_returning(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` in bulk and return their new ids in order.
+
+    PostgreSQL: one batched INSERT .. RETURNING (insertmanyvalues keeps parameter order). SQLite
+    cannot order a batched RETURNING, so SQLAlchemy would fall back to one statement per row; instead
+    take the write lock first (a no-op UPDATE) and hand out ids above max(id): no other writer can
+    interleave until this transaction commits.
+    """
     if not rows:
         return []
+    if conn.dialect.name == "sqlite":
+        conn.execute(update(table).where(false()).values(id=table.c.id))
+        start = int(conn.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
+        ids = list(range(start, start + len(rows)))
+        conn.execute(insert(table), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
+        return ids
     result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
     return [r[0] for r in result]
 
