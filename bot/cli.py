@@ -205,6 +205,31 @@ def ask(
         )
 
 
+@app.command("playbooks-report")
+def playbooks_report(
+    days: Annotated[int, typer.Option(help="Look back this many days for questions and feedback.")] = 30,
+) -> None:
+    """For each playbook owner: stale documents (past review_by), unanswered questions, unhelpful answers."""
+    from bot.app import build_services
+    from bot.ask.report import maintainer_report
+    from bot.notify import RecordingNotifier
+
+    s = settings_for(need_playbooks=True)
+    services = build_services(s, notifier=RecordingNotifier())
+    since = services.clock() - dt.timedelta(days=days)
+    reports = maintainer_report(services, since)
+    if not reports:
+        typer.echo("nothing to report: no stale playbooks, unanswered questions or unhelpful answers")
+    for r in reports:
+        typer.echo(f"{r.owner}: {len(r.stale)} stale, {len(r.unanswered)} unanswered, {len(r.unhelpful)} unhelpful")
+        for path, review_by in r.stale:
+            typer.echo(f"  stale: {path} (review by {review_by})")
+        for q in r.unanswered[:20]:
+            typer.echo(f"  unanswered: {q[:120]}")
+        for q, path in r.unhelpful[:20]:
+            typer.echo(f"  not helpful: {q[:100]} -> {path}")
+
+
 def main() -> None:
     """Console entry point: user errors become one line and exit code 2."""
     try:

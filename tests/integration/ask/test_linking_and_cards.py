@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from bot.customers.card import build_card
+from bot.customers.linking import link_customers
+from bot.demo.generator import DemoGenerator, load
+from bot.policies import load_policies
+from bot.store.models import Customer, PlantedDuplicate
+
+REPO = Path(__file__).resolve().parents[3]
+NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+
+
+def test_linking_by_name_variants_domain_and_external_id(engine: Engine) -> None:
+    load(engine, DemoGenerator(300, seed=5, now=NOW))
+    with Session(engine) as s:
+        c = s.scalars(select(Customer).where(Customer.id == 17)).one()
+        domain = c.domains[0]
+        for text in (
+            f"what about {c.name}?",
+            f"any news on {c.name.upper().replace(' ', '  ')}",
+            f"escalation for {domain}",
+            f"ticket from ops@{domain}",
+            f"account CRM-{c.id:07d} please",
+        ):
+            linked = link_customers(s, text)
+            assert linked.primary is not None and linked.primary.id == c.id, text
+        typo = c.name.split()[0][:-1] + "x " + " ".join(c.name.split()[1:])
+        fuzzy = link_customers(s, f"how is {typo} doing")
+        assert fuzzy.primary is not None and fuzzy.primary.id == c.id
+        assert link_customers(s, "what is the escalation matrix").primary is None
+
+
+def test_merged_duplicates_resolve_to_the_golden_record(engine: Engine) -> None:
+    load(engine, DemoGenerator(600, seed=9, now=NOW))
+    with Session(engine) as s:
+        dup = s.scalars(select(PlantedDuplicate).limit(1)).one()
+        record = s.get(Customer, dup.customer_id)
+        assert record is not None
+        record.merged_into_id = dup.duplicate_of
+        s.commit()
+        linked = link_customers(s, f"HD-ORG-{dup.duplicate_of:07d} status?")
+        assert linked.primary is not None and linked.primary.id == dup.duplicate_of
+
+
+def test_card_redacts_sensitive_fields_by_role(engine: Engine) -> None:
+    load(engine, DemoGenerator(100, seed=2, now=NOW))
+    policies = load_policies(REPO / "playbooks" / "policies")
+    with Session(engine) as s:
+        agent = build_card(s, policies, 1, "U0SUPAGT1", NOW)
+        manager = build_card(s, policies, 1, "U0AMPLAT", NOW)
+        stranger = build_card(s, policies, 1, "U0NOBODY", NOW)
+    assert "lifetime_value" not in agent.fields and "lifetime_value" in agent.hidden
+    assert "contact_email" in agent.fields  # support agents see contact details
+    assert "lifetime_value" in manager.fields and "arr" in manager.fields
+    assert not set(policies.sensitive_fields) & set(stranger.fields)
+    assert {"name", "tier", "open_tickets"} <= set(stranger.fields)

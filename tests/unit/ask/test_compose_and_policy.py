@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.ask.compose import ExtractiveWriter, content_words, units
+from bot.ask.policy import escalation_finding, is_policy_question, sla_finding
+from bot.customers.card import CustomerCard, TicketLine
+from bot.customers.sla import business_elapsed, human, sla_clock
+from bot.policies import Policies, load_policies
+from retrieval import Passage
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def policies() -> Policies:
+    return load_policies(REPO / "playbooks" / "policies")
+
+
+def passage(text: str, heading: str = "Doc > Section", path: str = "a.md") -> Passage:
+    return Passage(path, heading, 1, 10, "Doc", "U0KBOWNER", "1", (), (), 1.0, text)
+
+
+def test_extractive_writer_picks_the_answering_sentence_and_cites() -> None:
+    p1 = passage("Discounts up to 10% need no approval. Above 20% the deal desk and finance approve. Lunch is at noon.")
+    p2 = passage("Unrelated text about onboarding kickoff meetings.", path="b.md")
+    draft = ExtractiveWriter(max_units=1).write("who approves a discount above 20%?", [p1, p2])
+    assert "deal desk" in draft.text and "Lunch" not in draft.text
+    assert draft.text.endswith("[1]") and draft.citations[0].path == "a.md"
+
+
+def test_units_keep_list_items_and_table_rows_whole() -> None:
+    text = "## Heading\n- first item. with dot\n| a | b |\n|---|---|\n| 1 | 2 |\nOne. Two."
+    assert units(text) == ["- first item. with dot", "| a | b |", "| 1 | 2 |", "One.", "Two."]
+
+
+def test_content_words_drop_stopwords_and_stem() -> None:
+    assert content_words("What are the escalations for tickets?") == {"escalation", "ticket"}
+
+
+def test_policy_question_detection() -> None:
+    assert is_policy_question("who do I escalate a P1 to?")
+    assert is_policy_question("is the SLA breached for Acme")
+    assert not is_policy_question("what is our onboarding kickoff agenda")
+
+
+def test_sla_finding_states_the_yaml_numbers(policies: Policies) -> None:
+    f = sla_finding(policies, "gold", "P1")
+    target = policies.sla_target("gold", "P1")
+    assert human(target.first_response) in f.summary and human(target.resolution) in f.summary
+
+
+def _card(tier: str, tickets: list[TicketLine], owner: str | None = "U0AMPLAT") -> CustomerCard:
+    return CustomerCard(1, "Acme", tier, owner, {"region": "na"}, tickets)
+
+
+def test_escalation_finding_for_a_breached_platinum_p1(policies: Policies) -> None:
+    now = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+    opened = now - dt.timedelta(hours=5)
+    clock = sla_clock(policies, "platinum", "UTC", 7, "P1", opened, None, now)
+    assert clock.state == "breached"
+    f = escalation_finding(policies, _card("platinum", [TicketLine(7, "down", "P1", "open", opened, clock)]), "?")
+    step = policies.escalation_for("platinum", "sev1")
+    assert f is not None and f.breached and f.ticket_id == 7
+    assert f.channel == step.channel and f.escalate_to == step.escalate_to
+    assert "breached" in f.summary and step.next_step in f.summary
+
+
+def test_owner_target_resolves_to_the_account_owner(policies: Policies) -> None:
+    now = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+    opened = now - dt.timedelta(minutes=10)
+    clock = sla_clock(policies, "platinum", "UTC", 8, "P3", opened, None, now)
+    f = escalation_finding(policies, _card("platinum", [TicketLine(8, "q", "P3", "open", opened, clock)]), "?")
+    assert f is not None and not f.breached
+    assert policies.escalation_for("platinum", "sev3").escalate_to == "owner"
+    assert f.escalate_to == "U0AMPLAT"
+
+
+def test_business_hours_clock_skips_nights_and_weekends() -> None:
+    # Friday 17:30 -> Monday 09:00 in Berlin: 30 minutes Friday + 60 minutes Monday.
+    start = dt.datetime(2026, 11, 20, 16, 30, tzinfo=dt.UTC)  # 17:30 CET
+    end = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)  # 09:00 CET
+    got = business_elapsed(start, end, "Europe/Berlin", dt.time(8), dt.time(18), ("mon", "tue", "wed", "thu", "fri"))
+    assert got == dt.timedelta(minutes=90)
