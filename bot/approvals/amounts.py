@@ -32,10 +32,9 @@ def parse_money(text: str) -> Decimal:
         raise AmountError(f"{text.strip()!r} is not an amount") from None
     if m["suffix"]:
         value *= _SCALE[m["suffix"].lower()]
-    value = value.quantize(Decimal("0.01"))
-    if value > MAX_AMOUNT:
+    if value > MAX_AMOUNT:  # checked before quantize, which fails past the context's precision
         raise AmountError(f"{text.strip()!r} is too large")
-    return value
+    return value.quantize(Decimal("0.01"))
 
 
 def parse_percent(text: str) -> float:

@@ -70,7 +70,7 @@ REFUSALS = {
 }
 
 
-def _refuse(
+def refuse(
     services: Services, code: str, actor: str, request_id: int | None, req: ApprovalRequest | None = None,
     *, logged: bool = True, step: int | None = None, decision: str | None = None,
 ) -> DecisionOutcome:
@@ -87,6 +87,31 @@ def _refuse(
     return DecisionOutcome(False, code, message, request_id, req.state if req else None, req.step if req else None)
 
 
+def checked_request(
+    services: Services, request_id: int, step: int, actor: str, decision: str
+) -> ApprovalRequest | DecisionOutcome:
+    """The request if ``actor`` may decide ``step`` of it now, else a logged refusal.
+
+    A read outside any lock: it gives precise refusals (and lets the Reject button refuse before opening its
+    modal); the claim in :func:`decide` re-checks state, step and approvers under the lock.
+    """
+    with session_scope(services.sessions) as s:
+        req = s.get(ApprovalRequest, request_id)
+    if req is None:
+        return refuse(services, "not_found", actor, request_id, step=step, decision=decision)
+    if req.state != PENDING:
+        return refuse(services, "already_decided", actor, request_id, req, step=step, decision=decision)
+    if req.step != step:
+        return refuse(services, "stale_step", actor, request_id, req, step=step, decision=decision)
+    why = eligibility(services, req, actor)
+    return refuse(services, why, actor, request_id, req, step=step, decision=decision) if why else req
+
+
+def precheck(services: Services, request_id: int, step: int, actor: str, decision: str) -> DecisionOutcome | None:
+    checked = checked_request(services, request_id, step, actor, decision)
+    return checked if isinstance(checked, DecisionOutcome) else None
+
+
 def decide(
     services: Services, request_id: int, step: int, actor: str, decision: str, reason: str | None = None,
 ) -> DecisionOutcome:
@@ -95,25 +120,16 @@ def decide(
     Safe to call any number of times concurrently for the same request: at most one call moves each step.
     """
     if decision not in DECISIONS:
-        return _refuse(services, "bad_decision", actor, request_id, logged=False)
+        return refuse(services, "bad_decision", actor, request_id, logged=False)
     reason = (reason or "").strip() or None
     if decision != "approve" and not reason:
-        return _refuse(services, "reason_required", actor, request_id, logged=False)
+        return refuse(services, "reason_required", actor, request_id, logged=False)
     now = services.clock()
 
-    with session_scope(services.sessions) as s:
-        # A read outside the lock, for a precise refusal; the claim below re-checks everything that matters.
-        req = s.get(ApprovalRequest, request_id)
-        seen = (req.state, req.step, req.approvers) if req else None
-    if req is None or seen is None:
-        return _refuse(services, "not_found", actor, request_id, step=step, decision=decision)
-    if seen[0] != PENDING:
-        return _refuse(services, "already_decided", actor, request_id, req, step=step, decision=decision)
-    if seen[1] != step:
-        return _refuse(services, "stale_step", actor, request_id, req, step=step, decision=decision)
-    why = eligibility(services, req, actor)
-    if why:
-        return _refuse(services, why, actor, request_id, req, step=step, decision=decision)
+    checked = checked_request(services, request_id, step, actor, decision)
+    if isinstance(checked, DecisionOutcome):
+        return checked
+    seen_approvers = checked.approvers
 
     old_ref: SentRef | None = None
     with session_scope(services.sessions) as s:
@@ -123,7 +139,7 @@ def decide(
                 ApprovalRequest.id == request_id,
                 ApprovalRequest.state == PENDING,
                 ApprovalRequest.step == step,
-                ApprovalRequest.approvers == seen[2],
+                ApprovalRequest.approvers == seen_approvers,
             )
             .values(version=ApprovalRequest.version + 1)
         ).rowcount
@@ -149,7 +165,7 @@ def decide(
             latest = s.get(ApprovalRequest, request_id)
         if code != "already_voted":
             code = "already_decided" if latest is None or latest.state != PENDING else "stale_step"
-        return _refuse(services, code, actor, request_id, latest, step=step, decision=decision)
+        return refuse(services, code, actor, request_id, latest, step=step, decision=decision)
 
     _after(services, request_id, step, code, old_ref)
     with session_scope(services.sessions) as s:

@@ -13,21 +13,13 @@ from sqlalchemy import update
 from bot.approvals.auditing import audit
 from bot.approvals.cards import build_card
 from bot.approvals.models import PENDING, ApprovalRequest
-from bot.approvals.results import RequesterNotice
+from bot.approvals.results import TYPE_LABELS, RequesterNotice
 from bot.notify import DeliveryError, Outbound, SentRef
 from bot.services import Services
 from bot.store.db import session_scope
 
 log = logging.getLogger(__name__)
 
-TYPE_LABELS = {
-    "discount": "Discount",
-    "custom_terms": "Custom terms",
-    "expedited_fulfilment": "Expedited fulfilment",
-    "sla_exception": "SLA exception",
-    "special_handling": "Special handling",
-    "data_access": "Data access",
-}
 
 
 def mention(principal: str | None) -> str:

@@ -6,6 +6,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+TYPE_LABELS = {
+    "discount": "Discount",
+    "custom_terms": "Custom terms",
+    "expedited_fulfilment": "Expedited fulfilment",
+    "sla_exception": "SLA exception",
+    "special_handling": "Special handling",
+    "data_access": "Data access",
+}
+
 
 @dataclass(frozen=True)
 class Precedent:

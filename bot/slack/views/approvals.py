@@ -1,0 +1,207 @@
+"""Block Kit for approvals: the governance card (updated in place), requester notices, App Home section, and
+the request / reason modals. Pure functions of the feature's results."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.approvals.amounts import format_money, format_percent
+from bot.approvals.results import (
+    TYPE_LABELS,
+    ApprovalCard,
+    ApprovalsHome,
+    RequesterNotice,
+    RequestPrefill,
+    RequestSummary,
+)
+from bot.slack import ids
+from bot.slack.views import render
+from bot.slack.views.common import Block, actions, button, cap, clip, context, fields_section, header, section, user
+
+OUTCOME = {
+    "approved": ":white_check_mark: Approved",
+    "auto_approved": ":white_check_mark: Approved automatically (within policy)",
+    "rejected": ":x: Rejected",
+    "changes_requested": ":pencil2: Changes requested",
+    "expired": ":hourglass: Expired without a decision",
+    "pending": ":hourglass_flowing_sand: Pending",
+}
+STEP_ICON = {"done": ":white_check_mark:", "current": ":arrow_forward:", "waiting": ":white_circle:",
+             "stopped": ":no_entry:"}
+MODAL_TITLE = 24
+
+
+def _label(t: str) -> str:
+    return TYPE_LABELS.get(t, t)
+
+
+def _measure(amount: Any, percent: float | None) -> str:
+    parts = [p for p in (format_percent(percent) if percent is not None else "",
+                         format_money(amount) if amount is not None else "") if p]
+    return " / ".join(parts) or "-"
+
+
+def card_blocks(card: ApprovalCard) -> list[Block]:
+    blocks: list[Block] = [
+        header(f"{_label(card.request_type)} request #{card.request_id}: {card.customer_name}"),
+        fields_section([
+            ("Requested by", user(card.requester)),
+            ("Customer", f"{card.customer_name} ({(card.tier or '?').title()}, {(card.region or '?').upper()})"),
+            ("Amount", _measure(card.amount, card.percent)),
+            ("Risk", card.risk.title()),
+            ("Step", f"{card.step + 1} of {len(card.steps)}: {card.steps[card.step].name}" if card.steps else "-"),
+            ("Approvers", user(card.approvers) + (" (escalated)" if card.escalated else "")),
+        ]),
+    ]
+    if card.terms:
+        blocks.append(section(f"*Terms*\n{clip(card.terms, 2900)}"))
+    blocks.append(section(f"*Justification*\n{clip(card.justification, 2900)}"))
+    if card.links:
+        blocks.append(context(" · ".join(f"<{u}|{clip(u, 60)}>" for u in card.links[:10])))
+    if len(card.steps) > 1:
+        lines = [
+            f"{STEP_ICON.get(s.status, '')} {s.name} ({user(s.approvers)}"
+            + (f", {s.required} needed" if s.required > 1 else "") + ")"
+            + (f" — approved by {', '.join(user(a) for a in s.approved_by)}" if s.approved_by else "")
+            for s in card.steps
+        ]
+        blocks.append(section("*Chain*\n" + "\n".join(lines)))
+    if card.precedents:
+        lines = [
+            f"• #{p.request_id} {p.customer_name}: {_measure(p.amount, p.percent)} — "
+            f"{OUTCOME.get(p.state, p.state)}" + (f" ({p.decided_at:%Y-%m-%d})" if p.decided_at else "")
+            for p in card.precedents
+        ]
+        blocks.append(section("*Similar past decisions* (same type and tier)\n" + "\n".join(lines)))
+    elif card.actionable:
+        blocks.append(context("No similar past decisions for this type and tier."))
+    if card.actionable:
+        required = card.steps[card.step].required if card.steps else 1
+        got = len(card.steps[card.step].approved_by) if card.steps else 0
+        if required > 1:
+            blocks.append(context(f"{got} of {required} approvals so far; each approver counts once."))
+        blocks.append(actions(
+            button("Approve", ids.APPROVAL_APPROVE, card.button_value, style="primary"),
+            button("Reject", ids.APPROVAL_REJECT, card.button_value, style="danger"),
+            button("Request changes", ids.APPROVAL_CHANGES, card.button_value),
+            block_id=f"approval_{card.request_id}_{card.step}",
+        ))
+    else:
+        outcome = OUTCOME.get(card.outcome or card.state, card.outcome or card.state)
+        by = f" by {user(card.decided_by)}" if card.decided_by and not card.decided_by.startswith("system:") else ""
+        reason = f"\n>{clip(card.reason, 2800)}" if card.reason else ""
+        blocks.append(section(f"*{outcome}*{by}{reason}"))
+    blocks.append(context(f"Rule `{card.rule}` · policy `{card.policy_version[:12]}`"))
+    return cap(blocks)
+
+
+def notice_blocks(notice: RequesterNotice) -> list[Block]:
+    blocks = [section(notice.headline)]
+    if notice.reason and notice.state in ("rejected", "changes_requested"):
+        blocks.append(section(f"*Reason*\n>{clip(notice.reason, 2800)}"))
+    return blocks
+
+
+def _summary_line(r: RequestSummary) -> str:
+    where = f" · {r.step_name}" if r.step_name else ""
+    return (f"• #{r.request_id} {_label(r.request_type)} for *{r.customer_name}* "
+            f"({_measure(r.amount, r.percent)}){where} · since {r.created_at:%Y-%m-%d}")
+
+
+def home_blocks(home: ApprovalsHome) -> list[Block]:
+    blocks: list[Block] = [header("Approvals waiting for me")]
+    blocks.append(section("\n".join(_summary_line(r) for r in home.to_decide[:15])) if home.to_decide
+                  else context("Nothing waits for your decision."))
+    blocks.append(header("My open requests"))
+    blocks.append(section("\n".join(_summary_line(r) for r in home.my_open[:15])) if home.my_open
+                  else context("You have no open requests."))
+    return blocks
+
+
+def _input(block_id: str, label: str, element: Block, optional: bool = False, hint: str | None = None) -> Block:
+    b: Block = {"type": "input", "block_id": block_id, "label": {"type": "plain_text", "text": label},
+                "element": element, "optional": optional}
+    if hint:
+        b["hint"] = {"type": "plain_text", "text": hint}
+    return b
+
+
+def _text(action_id: str, initial: str = "", multiline: bool = False, placeholder: str = "") -> Block:
+    el: Block = {"type": "plain_text_input", "action_id": action_id, "multiline": multiline}
+    if initial:
+        el["initial_value"] = initial
+    if placeholder:
+        el["placeholder"] = {"type": "plain_text", "text": placeholder}
+    return el
+
+
+def _option(value: str, text: str) -> Block:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+def request_modal(prefill: RequestPrefill) -> dict[str, Any]:
+    """The request form; block ids equal the field names ``ValidationFailed.errors`` uses."""
+    type_el: Block = {"type": "static_select", "action_id": "value",
+                      "options": [_option(k, v) for k, v in TYPE_LABELS.items()]}
+    if prefill.request_type in TYPE_LABELS:
+        type_el["initial_option"] = _option(prefill.request_type, TYPE_LABELS[prefill.request_type])
+    risk_el: Block = {"type": "static_select", "action_id": "value",
+                      "options": [_option(r, r.title()) for r in ("low", "medium", "high")],
+                      "initial_option": _option(prefill.risk if prefill.risk in ("low", "medium", "high") else "low",
+                                                (prefill.risk or "low").title())}
+    meta = {"c": prefill.origin_channel, "t": prefill.origin_thread_ts}
+    return {
+        "type": "modal",
+        "callback_id": ids.APPROVAL_REQUEST_MODAL,
+        "title": {"type": "plain_text", "text": "Request approval"[:MODAL_TITLE]},
+        "submit": {"type": "plain_text", "text": "Submit"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps(meta)[:3000],
+        "blocks": [
+            _input("request_type", "Type", type_el),
+            _input("customer", "Customer", _text("value", prefill.customer, placeholder="Name or id")),
+            _input("amount", "Amount", _text("value", prefill.amount, placeholder="$12,500"), optional=True,
+                   hint="USD; for data access, the number of records"),
+            _input("percent", "Percentage", _text("value", prefill.percent, placeholder="15%"), optional=True),
+            _input("terms", "Terms", _text("value", prefill.terms, multiline=True), optional=True,
+                   hint="For custom terms: what you are asking for"),
+            _input("justification", "Justification", _text("value", prefill.justification, multiline=True)),
+            _input("links", "Attachments (links)", _text("value", "\n".join(prefill.links), multiline=True,
+                                                         placeholder="One link per line"), optional=True),
+            _input("risk", "Risk", risk_el),
+        ],
+    }
+
+
+def reason_modal(kind: str, request_id: int, step: int) -> dict[str, Any]:
+    """``kind``: reject | changes. The reason is required (Slack enforces non-empty; the server re-checks)."""
+    reject = kind == "reject"
+    return {
+        "type": "modal",
+        "callback_id": ids.APPROVAL_REJECT_MODAL if reject else ids.APPROVAL_CHANGES_MODAL,
+        "title": {"type": "plain_text", "text": ("Reject request" if reject else "Request changes")[:MODAL_TITLE]},
+        "submit": {"type": "plain_text", "text": "Reject" if reject else "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"r": request_id, "s": step}),
+        "blocks": [
+            section(f"Request #{request_id}: the requester will see your reason."),
+            _input("reason", "Reason" if reject else "What needs to change",
+                   _text("value", multiline=True)),
+        ],
+    }
+
+
+@render.register
+def _render_card(card: ApprovalCard) -> list[Block]:
+    return card_blocks(card)
+
+
+@render.register
+def _render_notice(notice: RequesterNotice) -> list[Block]:
+    return notice_blocks(notice)
+
+
+@render.register
+def _render_home(home: ApprovalsHome) -> list[Block]:
+    return home_blocks(home)
