@@ -25,6 +25,8 @@ IngestHandler = Callable[[str, dict[str, str], bytes], tuple[int, dict[str, Any]
 class RapportHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The stdlib default backlog (5) resets connections when Slack delivers a burst of events.
+    request_queue_size = 256
 
     def __init__(
         self,
