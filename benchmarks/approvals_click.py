@@ -108,7 +108,10 @@ def main() -> None:
             rid, channel, ts = new_request()
             t0 = time.time()
             double.click_button("U0SALESMGR", channel, ts, ids.APPROVAL_APPROVE, value=f"{rid}:0")
-            (call,) = double.wait_for("chat.update", timeout=10, where=lambda p, ts=ts: p.get("ts") == ts)[-1:]
+            def same_message(params: dict[str, object], ts: str = ts) -> bool:
+                return params.get("ts") == ts
+
+            (call,) = double.wait_for("chat.update", timeout=10, where=same_message)[-1:]
             if i >= 5:
                 lat.append((call.timestamp - t0) * 1000)
         print(f"click -> updated message ({len(lat)} clicks, serve + SQLite + Slack double): "
