@@ -21,6 +21,7 @@ from bot.store.models import Customer
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 PLAYBOOK_OWNERS = "S0PLAYBOOKS"
+FOLLOW_UP_WORDS = 8  # a follow-up shorter than this is read together with the thread's earlier question
 
 
 class AskError(ValueError):
@@ -67,7 +68,9 @@ class AskService:
         channel: str | None = None,
         thread_ts: str | None = None,
         customer_id: int | None = None,
+        earlier: str | None = None,
     ) -> Answer:
+        """``earlier``: the thread's previous question, which gives a short follow-up its context."""
         question = " ".join(question.split())
         if not question:
             raise AskError("Ask me a question, e.g. `What is the escalation path for a Platinum P1?`")
@@ -76,7 +79,10 @@ class AskService:
         now = self.s.clock()
         with self.s.sessions() as session, session.begin():
             card, choices, mention = self._customer(session, question, asker, customer_id, now)
-            answer = self._compose(session, question, asker, card, truncated, _without(question, mention))
+            query = _without(question, mention)
+            if earlier and len(query.split()) < FOLLOW_UP_WORDS:
+                query = f"{_without(earlier, mention)} {query}"
+            answer = self._compose(session, question, asker, card, truncated, query)
             answer.choices = choices
             row = QuestionLog(
                 asker=asker,
@@ -161,8 +167,17 @@ class AskService:
         answered = result.answerable or finding is not None
         if not answered and card is not None:
             # "Tell me about X": the customer's record is the answer; the playbooks have nothing better.
-            return Answer(question, asker, f"Here is what I have on *{card.name}*.", [], result.confidence, True,
-                          owner=card.owner, customer=card, truncated=truncated)
+            return Answer(
+                question,
+                asker,
+                f"Here is what I have on *{card.name}*.",
+                [],
+                result.confidence,
+                True,
+                owner=card.owner,
+                customer=card,
+                truncated=truncated,
+            )
         if not answered:
             owner = passages[0].owner if passages and passages[0].owner else PLAYBOOK_OWNERS
             return Answer(
@@ -220,3 +235,15 @@ def customer_by_name(session: Session, text: str) -> list[Customer]:
     linked = link_customers(session, text)
     ids = [r.id for r in linked.customers] or [r.id for r in (linked.ambiguous[0] if linked.ambiguous else [])]
     return [c for c in (session.get(Customer, i) for i in ids) if c is not None]
+
+
+def thread_context(session: Session, channel: str, thread_ts: str) -> QuestionLog | None:
+    """The latest question Rapport answered in this thread, if any (the thread is Rapport's to follow)."""
+    from sqlalchemy import select
+
+    return session.scalars(
+        select(QuestionLog)
+        .where(QuestionLog.channel == channel, QuestionLog.thread_ts == thread_ts)
+        .order_by(QuestionLog.id.desc())
+        .limit(1)
+    ).first()

@@ -202,3 +202,22 @@ def test_app_home_lists_my_accounts(double: SlackDouble, user: str) -> None:
     pub = double.wait_for("views.publish", timeout=30)
     assert pub[-1].params["user_id"] == user
     assert "My accounts" in json.dumps(pub[-1].params)
+
+
+def test_thread_follow_up_without_mention_keeps_the_customer(double: SlackDouble, sandbox: Sandbox) -> None:
+    _, name, _ = customer(sandbox, "tier = 'gold'")
+    d = double.send_message("U0AMGOLD", CHANNEL, f"{BOT} tell me about {name}")
+    first = final_answer(double, CHANNEL, d.ts)
+    assert name.split()[0] in blocks_text(first["blocks"]) or double.calls_for("chat.postEphemeral")
+    double.clear_calls()
+    follow = double.send_message("U0AMGOLD", CHANNEL, "and what is their SLA for a P1?", thread_ts=d.ts)
+    assert follow.ok and not follow.followups  # no mention: only the message event
+    second = final_answer(double, CHANNEL, d.ts)
+    # Computed for the thread's customer (a gold account): its P1 target, or its open ticket's clock.
+    assert "*Gold" in blocks_text(second["blocks"])
+    # A reply in a thread Rapport never joined gets no answer.
+    other = double.send_message("U0AMGOLD", CHANNEL, "lunch?")
+    double.clear_calls()
+    double.send_message("U0SUPAGT1", CHANNEL, "sure, 12:30", thread_ts=other.ts)
+    time.sleep(2)
+    assert not double.calls_for("chat.postMessage")

@@ -12,7 +12,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.ask.models import Feedback, QuestionLog
-from bot.ask.service import Answer, AskError, AskService
+from bot.ask.service import Answer, AskError, AskService, thread_context
 from bot.customers.card import build_card
 from bot.customers.linking import link_customers
 from bot.governance.audit import record
@@ -57,6 +57,7 @@ class AskResponder:
         text: str,
         is_dm: bool = False,
         customer_id: int | None = None,
+        earlier: str | None = None,
     ) -> Answer | None:
         question = strip_mentions(text)
         if not question:
@@ -69,7 +70,7 @@ class AskResponder:
         )
         ts = str(placeholder["ts"])
         try:
-            answer = self.ask.answer(question, user, channel, thread_ts, customer_id=customer_id)
+            answer = self.ask.answer(question, user, channel, thread_ts, customer_id=customer_id, earlier=earlier)
         except AskError as exc:
             client.chat_update(channel=channel, ts=ts, text=str(exc), blocks=error_blocks(str(exc)))
             return None
@@ -114,22 +115,35 @@ def register(app: App, services: Services) -> None:
 
     app.event("app_mention")(ack=ack_only, lazy=[on_mention])
 
-    def is_plain_dm(event: dict[str, Any]) -> bool:
-        return (
-            event.get("channel_type") == "im"
-            and not event.get("subtype")
-            and not event.get("bot_id")
-            and bool(event.get("user"))
-        )
+    def is_human(event: dict[str, Any]) -> bool:
+        return not event.get("subtype") and not event.get("bot_id") and bool(event.get("user"))
 
-    def on_dm(event: dict[str, Any], client: WebClient) -> None:
-        if not is_plain_dm(event):
+    def on_message(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        if not is_human(event):
             return
+        if event.get("channel_type") == "im":
+            responder.in_thread(
+                client, event["user"], event["channel"], event.get("thread_ts"), event.get("text", ""), is_dm=True
+            )
+            return
+        thread_ts = event.get("thread_ts")
+        if not thread_ts or f"<@{context.get('bot_user_id')}>" in event.get("text", ""):
+            return  # not a thread reply, or a mention (app_mention answers those)
+        with services.sessions() as session:
+            prior = thread_context(session, event["channel"], thread_ts)
+        if prior is None:
+            return  # a thread Rapport was not part of: stay quiet
         responder.in_thread(
-            client, event["user"], event["channel"], event.get("thread_ts"), event.get("text", ""), is_dm=True
+            client,
+            event["user"],
+            event["channel"],
+            thread_ts,
+            event.get("text", ""),
+            customer_id=prior.customer_id,
+            earlier=prior.question,
         )
 
-    app.event("message")(ack=ack_only, lazy=[on_dm])
+    app.event("message")(ack=ack_only, lazy=[on_message])
 
     # ---- /rapport ---------------------------------------------------------------------------
     def ack_command(ack: Ack, command: dict[str, Any]) -> None:
@@ -268,7 +282,12 @@ def register(app: App, services: Services) -> None:
 
     def on_shortcut(body: dict[str, Any], client: WebClient) -> None:
         msg = body.get("message", {})
-        responder.in_thread(client, body["user"]["id"], body["channel"]["id"], msg.get("thread_ts") or msg.get("ts"),
-                            msg.get("text", ""))
+        responder.in_thread(
+            client,
+            body["user"]["id"],
+            body["channel"]["id"],
+            msg.get("thread_ts") or msg.get("ts"),
+            msg.get("text", ""),
+        )
 
     app.shortcut("ask_about_message")(ack=ack_shortcut, lazy=[on_shortcut])
