@@ -22,7 +22,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="200 queries")
     ap.add_argument("--queries", type=int, default=1000)
-    ap.add_argument("--files", type=int, default=1000)
+    ap.add_argument("--files", type=int, default=1025)  # ~10,050 chunks
     args = ap.parse_args()
     n_q = 200 if args.quick else args.queries
     from retrieval.embedder import SentenceTransformerEmbedder

@@ -27,7 +27,8 @@ def main() -> None:
         root = Path(tmp) / "pb"
         write_corpus(root, 500, 10)
         real = SentenceTransformerEmbedder()
-        idx = PlaybookIndex(root, ChromaVectorIndex("bench", path=Path(tmp) / "chroma"), NoisyEmbedder(real, real_paragraphs()[:200]))
+        noisy = NoisyEmbedder(real, real_paragraphs()[:200])
+        idx = PlaybookIndex(root, ChromaVectorIndex("bench", path=Path(tmp) / "chroma"), noisy)
         rep = idx.sync()
         print(f"corpus: 500 files, {rep.chunks} chunks")
         idx.embedder = real  # edits are embedded by the real model
