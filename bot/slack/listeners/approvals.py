@@ -65,10 +65,17 @@ def draft_from_view(view: dict[str, Any], user_id: str) -> RequestDraft:
     v = _values(view)
     meta = json.loads(view.get("private_metadata") or "{}")
     return RequestDraft(
-        request_type=v["request_type"], customer=v["customer"], requester=user_id,
-        justification=v["justification"], amount=v["amount"], percent=v["percent"], terms=v["terms"],
-        links=tuple(x for x in v["links"].split() if x), risk=v["risk"] or "low",
-        origin_channel=meta.get("c"), origin_thread_ts=meta.get("t"),
+        request_type=v["request_type"],
+        customer=v["customer"],
+        requester=user_id,
+        justification=v["justification"],
+        amount=v["amount"],
+        percent=v["percent"],
+        terms=v["terms"],
+        links=tuple(x for x in v["links"].split() if x),
+        risk=v["risk"] or "low",
+        origin_channel=meta.get("c"),
+        origin_thread_ts=meta.get("t"),
     )
 
 
@@ -91,8 +98,11 @@ def register(app: App, services: Services) -> None:
             ack()  # trigger_id is valid for 3 s: check quickly, then open the modal
             user_id, channel, value = _clicked(body)
             parsed = parse_button_value(value)
-            refusal = (refuse(services, "malformed", user_id, None, decision=kind) if parsed is None
-                       else precheck(services, parsed[0], parsed[1], user_id, kind))
+            refusal = (
+                refuse(services, "malformed", user_id, None, decision=kind)
+                if parsed is None
+                else precheck(services, parsed[0], parsed[1], user_id, kind)
+            )
             if refusal is not None or parsed is None:
                 _tell(services, channel, user_id, refusal)  # type: ignore[arg-type]
                 return
@@ -105,8 +115,9 @@ def register(app: App, services: Services) -> None:
 
     def submit_reason(kind: str) -> Any:
         def handler(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-            reason = str(((view.get("state") or {}).get("values") or {}).get("reason", {}).get("value", {})
-                         .get("value") or "").strip()
+            reason = str(
+                ((view.get("state") or {}).get("values") or {}).get("reason", {}).get("value", {}).get("value") or ""
+            ).strip()
             if not reason:
                 ack(response_action="errors", errors={"reason": "Give a reason; the requester will see it."})
                 return
@@ -131,8 +142,10 @@ def register(app: App, services: Services) -> None:
         try:
             sub = submit_request(services, draft_from_view(view, user_id))
         except ValidationFailed as exc:
-            ack(response_action="errors", errors={k if k in FIELDS else "justification": v[:150]
-                                                  for k, v in exc.errors.items()})
+            ack(
+                response_action="errors",
+                errors={k if k in FIELDS else "justification": v[:150] for k, v in exc.errors.items()},
+            )
             return
         ack()
         _ephemeral(services, user_id, user_id, sub.message)
@@ -150,8 +163,12 @@ def register(app: App, services: Services) -> None:
     def _approve(ctx: SlashContext) -> None:
         if not ctx.text.strip():
             if ctx.trigger_id:
-                ctx.client.views_open(trigger_id=ctx.trigger_id, view=request_modal(
-                    prefill_from_draft(RequestDraft("", "", ctx.user_id, origin_channel=ctx.channel_id))))
+                ctx.client.views_open(
+                    trigger_id=ctx.trigger_id,
+                    view=request_modal(
+                        prefill_from_draft(RequestDraft("", "", ctx.user_id, origin_channel=ctx.channel_id))
+                    ),
+                )
             else:
                 ctx.respond(text=USAGE, response_type="ephemeral")
             return
