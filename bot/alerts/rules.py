@@ -25,6 +25,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    case,
     cast,
     exists,
     false,
@@ -188,32 +189,28 @@ def _sla(rule: SlaBreachRule | SlaImminentRule, ctx: EvalContext) -> Select[Any]
 
 
 def _usage_drop(rule: UsageDropRule, ctx: EvalContext) -> Select[Any]:
+    """One pass over the two windows of usage per customer (GROUP BY), both sums in the same scan."""
     c, u = Customer.__table__.c, UsageEvent.__table__.c
     p = rule.params
     recent_from = ctx.today - dt.timedelta(days=p.window_days)
     base_from = recent_from - dt.timedelta(days=p.baseline_days)
-    recent = (
-        select(func.coalesce(func.sum(u.quantity), 0)).where(u.customer_id == c.id, u.day >= recent_from)
-    ).scalar_subquery()
-    baseline = (
-        select(func.coalesce(func.sum(u.quantity), 0)).where(
-            u.customer_id == c.id, u.day >= base_from, u.day < recent_from
-        )
-    ).scalar_subquery()
-    inner = (
-        select(c.id.label("cid"), cast(c.lifetime_value, Float).label("ltv"), recent.label("r"), baseline.label("b"))
-        .where(*segment_filter(rule.segment))
-        .subquery("usage_windows")
-    )
-    # Averages per day of each window; the drop compares them without division (exact on integers).
+    recent = func.sum(case((u.day >= recent_from, u.quantity), else_=0))
+    baseline = func.sum(case((u.day < recent_from, u.quantity), else_=0))
+    # Averages per day of each window; the drop compares them without division.
     keep = (100 - p.percent) / 100
-    return select(
-        inner.c.cid.label("customer_id"),
-        inner.c.ltv.label("rank"),
-        (cast(inner.c.r, Float) / p.window_days).label("e1"),
-        (cast(inner.c.b, Float) / p.baseline_days).label("e2"),
-        cast(null(), String).label("e3"),
-    ).where(inner.c.b > 0, cast(inner.c.r, Float) * p.baseline_days < keep * cast(inner.c.b, Float) * p.window_days)
+    return (
+        select(
+            c.id.label("customer_id"),
+            cast(c.lifetime_value, Float).label("rank"),
+            (cast(recent, Float) / p.window_days).label("e1"),
+            (cast(baseline, Float) / p.baseline_days).label("e2"),
+            cast(null(), String).label("e3"),
+        )
+        .join_from(Customer.__table__, UsageEvent.__table__, u.customer_id == c.id)
+        .where(*segment_filter(rule.segment), u.day >= base_from)
+        .group_by(c.id, c.lifetime_value)
+        .having(baseline > 0, cast(recent, Float) * p.baseline_days < keep * cast(baseline, Float) * p.window_days)
+    )
 
 
 def _renewal(rule: RenewalAtRiskRule, ctx: EvalContext) -> Select[Any]:
