@@ -10,19 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.store.models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
-_local_lock = threading.Lock()  # SQLite has no advisory locks; serialise this process's appenders
 
 
 def _digest(
@@ -58,35 +54,36 @@ def record(
     subject_type: str,
     subject_id: str | int,
     details: dict[str, Any] | None = None,
-    *,
-    attempts: int = 20,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction. Never pass secrets or sensitive field values."""
+    """Append one event in the caller's transaction. Never pass secrets or sensitive field values.
+
+    The chain head is read under the database's own write serialisation, so appenders in any thread or
+    process queue in the database and never deadlock against each other: PostgreSQL takes a
+    transaction-scoped advisory lock; SQLite takes its single write lock with an empty UPDATE (a write
+    statement reserves the database even when it matches no row). The unique ``prev_hash`` is the backstop.
+    """
     details = json.loads(json.dumps(details or {}, default=str))  # stored exactly as hashed
-    is_pg = session.get_bind().dialect.name == "postgresql"
-    with _local_lock:
-        for _ in range(attempts):
-            if is_pg:
-                session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
-            head = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
-            now = utcnow()
-            event = AuditEvent(
-                occurred_at=now,
-                actor=actor,
-                action=action,
-                subject_type=subject_type,
-                subject_id=str(subject_id),
-                details=details,
-                prev_hash=head,
-                hash=_digest(head, now, actor, action, subject_type, str(subject_id), details),
-            )
-            try:
-                with session.begin_nested():
-                    session.add(event)
-                return event
-            except IntegrityError:
-                continue  # another process took this chain position: chain onto the new head
-    raise RuntimeError("could not append to the audit trail: too much contention")
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE audit_events SET prev_hash = prev_hash WHERE 1 = 0"))
+    head = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    now = utcnow()
+    sid = str(subject_id)
+    event = AuditEvent(
+        occurred_at=now,
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=sid,
+        details=details,
+        prev_hash=head,
+        hash=_digest(head, now, actor, action, subject_type, sid, details),
+    )
+    session.add(event)
+    session.flush()
+    return event
 
 
 @dataclass(frozen=True)
@@ -97,30 +94,26 @@ class VerifyResult:
     reason: str = ""
 
 
-def verify(session: Session) -> VerifyResult:
+def verify(session: Session, batch: int = 10_000) -> VerifyResult:
     """Walk the chain in id order; report the first row whose link or hash does not match."""
+    cols = (
+        AuditEvent.id,
+        AuditEvent.prev_hash,
+        AuditEvent.hash,
+        AuditEvent.occurred_at,
+        AuditEvent.actor,
+        AuditEvent.action,
+        AuditEvent.subject_type,
+        AuditEvent.subject_id,
+        AuditEvent.details,
+    )
+    rows = session.execute(select(*cols).order_by(AuditEvent.id).execution_options(yield_per=batch))
     prev, n = GENESIS, 0
-    for ev in _stream(session):
+    for ev_id, prev_hash, ev_hash, occurred_at, actor, action, subject_type, subject_id, details in rows:
         n += 1
-        if ev.prev_hash != prev:
-            return VerifyResult(False, n, ev.id, "previous-hash link broken (a row was deleted or reordered)")
-        expected = _digest(
-            ev.prev_hash, ev.occurred_at, ev.actor, ev.action, ev.subject_type, ev.subject_id, ev.details
-        )
-        if expected != ev.hash:
-            return VerifyResult(False, n, ev.id, "content does not match its hash (the row was edited)")
-        prev = ev.hash
+        if prev_hash != prev:
+            return VerifyResult(False, n, ev_id, "previous-hash link broken (a row was deleted or reordered)")
+        if _digest(prev_hash, occurred_at, actor, action, subject_type, subject_id, details) != ev_hash:
+            return VerifyResult(False, n, ev_id, "content does not match its hash (the row was edited)")
+        prev = ev_hash
     return VerifyResult(True, n)
-
-
-def _stream(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
-    last = 0
-    while True:
-        rows = session.scalars(
-            select(AuditEvent).where(AuditEvent.id > last).order_by(AuditEvent.id).limit(batch)
-        ).all()
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1].id
-        session.expunge_all()
