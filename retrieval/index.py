@@ -154,11 +154,23 @@ def chunk_id(doc: Document, chunk: Chunk) -> str:
 class _State:
     """Immutable snapshot used by searches; replaced wholesale after a sync."""
 
-    def __init__(self, all_records: list[_Record], outline_vecs: dict[str, Matrix]):
+    def __init__(
+        self,
+        all_records: list[_Record],
+        outline_vecs: dict[str, Matrix],
+        token_cache: dict[str, list[str]] | None = None,
+    ):
         self.all_records = all_records  # chunks and outlines: the sync bookkeeping
         self.records = [r for r in all_records if r.kind == "chunk"]  # searchable passages
         self.pos = {r.id: i for i, r in enumerate(self.records)}
-        self.bm25 = BM25Index([f"{r.title}\n{r.heading_path}\n{clean_markdown(r.text)}" for r in self.records])
+        old = token_cache or {}
+        self.tokens: dict[str, list[str]] = {}
+        for r in self.records:
+            toks = old.get(r.id)
+            if toks is None:
+                toks = tokenize(f"{r.title}\n{r.heading_path}\n{clean_markdown(r.text)}")
+            self.tokens[r.id] = toks
+        self.bm25 = BM25Index(tokens=[self.tokens[r.id] for r in self.records])
         self.by_hash: dict[str, str] = {r.chunk_hash: r.id for r in all_records}
         self.paths = sorted({r.path for r in self.records})
         live = set(self.paths)
@@ -320,7 +332,7 @@ class PlaybookIndex:
         changed = bool(todo or cleanup or removed)
         if changed:
             new = sorted(records.values(), key=lambda r: (r.path, r.file_hash, r.line_start))
-            self._state = _State(new, outline_vecs)
+            self._state = _State(new, outline_vecs, state.tokens)
         report.chunks = len(self._state.records)
         return report
 

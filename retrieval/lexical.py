@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +25,7 @@ STOPWORDS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A deliberately light stemmer (plurals, -ing, -ed, -ly, -ation...): conflates common inflections only."""
     w = word
@@ -76,14 +78,21 @@ def tokenize(text: str) -> list[str]:
 class BM25Index:
     """Immutable BM25 model over a fixed list of texts (rebuilt after each sync)."""
 
-    def __init__(self, texts: Sequence[str], k1: float = 1.2, b: float = 0.75):
+    def __init__(
+        self,
+        texts: Sequence[str] = (),
+        k1: float = 1.2,
+        b: float = 0.75,
+        tokens: Sequence[list[str]] | None = None,
+    ):
+        """Index texts, or already tokenized texts (`tokens`, from tokenize()) to skip re-tokenizing."""
         import bm25s
 
-        self.size = len(texts)
+        corpus = [list(t) or [""] for t in tokens] if tokens is not None else [tokenize(t) or [""] for t in texts]
+        self.size = len(corpus)
         self._model: Any = None
         self._vocab: set[str] = set()
         if self.size:
-            corpus = [tokenize(t) or [""] for t in texts]
             for toks in corpus:
                 self._vocab.update(toks)
             self._model = bm25s.BM25(k1=k1, b=b)

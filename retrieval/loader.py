@@ -22,6 +22,7 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 # Bumped whenever chunking changes, so every file is re-chunked (embeddings stay cached by content hash).
 PIPELINE_VERSION = "c4"
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
 _GENERIC_NAMES = {"index", "readme", "docs", "doc", "content", "pages", "src", "_index"}
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 
@@ -76,7 +77,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], int]:
         if lines[i].strip() in ("---", "..."):
             raw = "\n".join(lines[1:i])
             try:
-                data = yaml.safe_load(raw) if raw.strip() else {}
+                data = yaml.load(raw, Loader=_YAML_LOADER) if raw.strip() else {}  # noqa: S506 - a safe loader
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 where = f" at line {mark.line + 2}" if mark is not None else ""
