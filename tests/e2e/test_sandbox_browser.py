@@ -47,7 +47,8 @@ def test_ask_in_the_sandbox_see_cited_answer_and_click(sandbox: Sandbox, page: A
     page.fill("#composer", "@rapport what is the resolution target for a silver P2 ticket?")
     page.press("#composer", "Enter")
 
-    page.locator(".replies-link", has_text="1 reply").click()
+    asked = page.locator(".message", has_text="resolution target for a silver P2")
+    asked.locator(".replies-link", has_text="1 reply").click()
     thread = page.locator("#thread")
     thread.locator("b", has_text="Silver P2").wait_for()  # the computed answer, rendered from mrkdwn
     assert "sla-response-times.md" in thread.inner_text()  # the citation
