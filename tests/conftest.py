@@ -74,3 +74,32 @@ def sqlite_engine(make_db_url: object) -> Iterator[Engine]:
     upgrade(eng)
     yield eng
     eng.dispose()
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def page() -> Iterator[object]:
+    """A page in Debian's headless Chromium driven by Playwright (never a downloaded browser).
+
+    Skips cleanly when the playwright package or the Chromium binary is missing.
+    """
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        pg = browser.new_page()
+        pg.set_default_timeout(30_000)
+        yield pg
+        browser.close()

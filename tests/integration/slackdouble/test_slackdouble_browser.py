@@ -6,7 +6,6 @@ Skipped cleanly when the `playwright` package or /usr/bin/chromium is missing.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -20,7 +19,6 @@ from bot.slackdouble import SlackDouble, seed_demo_workspace, verify
 
 pytestmark = pytest.mark.enable_socket
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SECRET = "browser-test-secret"
 ROSTER = [("U0ANA", "ana.silva", "Europe/Lisbon"), ("U0BEN", "ben.okafor", "America/New_York")]
 MODAL = {
@@ -202,30 +200,6 @@ def sandbox() -> Iterator[tuple[SlackDouble, BotStub]]:
     yield double, stub
     stub.stop()
     double.stop()
-
-
-@pytest.fixture
-def page() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        pg = browser.new_page()
-        pg.set_default_timeout(10_000)
-        yield pg
-        browser.close()
 
 
 def test_ask_see_answer_click_button(sandbox: tuple[SlackDouble, BotStub], page: Any) -> None:
