@@ -13,6 +13,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
+from bot.logs import REQUEST_ID, new_request_id
 from bot.metrics import Registry
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
+        rid = REQUEST_ID.get()
+        if rid:
+            self.send_header("X-Request-Id", rid)
         for k, v in (headers or {}).items():
             for item in v if isinstance(v, list) else [v]:
                 if k.lower() not in ("content-length", "content-type"):
@@ -65,6 +69,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self) -> None:  # noqa: N802
+        token = REQUEST_ID.set(new_request_id(self.headers.get("X-Request-Id")))
+        try:
+            self._get()
+        finally:
+            REQUEST_ID.reset(token)
+
+    def _get(self) -> None:
         if self.path == "/healthz":
             self._send(200, '{"ok":true}')
         elif self.path == "/readyz":
@@ -84,6 +95,14 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def do_POST(self) -> None:  # noqa: N802
+        # One id per request, in every log line it causes (lazy listeners inherit it: bot.logs.ContextExecutor).
+        token = REQUEST_ID.set(new_request_id(self.headers.get("X-Request-Id")))
+        try:
+            self._post()
+        finally:
+            REQUEST_ID.reset(token)
+
+    def _post(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == "/slack/events":
             self._slack()
@@ -116,6 +135,10 @@ class _Handler(BaseHTTPRequestHandler):
             log.warning("refused a request with an invalid or stale signature from %s", self.client_address[0])
         elapsed = time.perf_counter() - started
         kind = _kind(headers)
+        if headers.get("x-slack-retry-num"):
+            self.server.metrics.inc(
+                "rapport_slack_redeliveries_total", "Slack redeliveries received (X-Slack-Retry-Num)", kind=kind
+            )
         self.server.metrics.observe("rapport_ack_seconds", elapsed, "Time from request to Slack ack", kind=kind)
         self.server.metrics.inc(
             "rapport_requests_total", "Slack requests by kind and status", kind=kind, status=str(status)
