@@ -68,12 +68,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def _with_request_id(self, handle: Callable[[], None]) -> None:
+        # One id per request, in every log line it causes (lazy listeners inherit it: bot.logs.ContextExecutor).
         token = REQUEST_ID.set(new_request_id(self.headers.get("X-Request-Id")))
         try:
-            self._get()
+            handle()
         finally:
             REQUEST_ID.reset(token)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._with_request_id(self._get)
 
     def _get(self) -> None:
         if self.path == "/healthz":
@@ -95,12 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def do_POST(self) -> None:  # noqa: N802
-        # One id per request, in every log line it causes (lazy listeners inherit it: bot.logs.ContextExecutor).
-        token = REQUEST_ID.set(new_request_id(self.headers.get("X-Request-Id")))
-        try:
-            self._post()
-        finally:
-            REQUEST_ID.reset(token)
+        self._with_request_id(self._post)
 
     def _post(self) -> None:
         path = self.path.split("?", 1)[0]
