@@ -4,6 +4,7 @@ VENV ?= .venv
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 export ANONYMIZED_TELEMETRY=False
+export HF_HUB_DISABLE_PROGRESS_BARS=1
 
 .PHONY: install demo test lint bench
 install: $(VENV)/.installed

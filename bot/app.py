@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from sqlalchemy import text
 
 from bot.metrics import Labels, Registry
 from bot.notify import Notifier
+from bot.offline import offline_env
 from bot.scheduler import JobSpec, build_scheduler
 from bot.services import Services
 from bot.settings import Settings
@@ -29,14 +29,6 @@ FEATURE_JOB_MODULES = (
 )
 SLACK_PROBE_OK_TTL = 30.0  # auth.test is cheap but rate-limited: one call per replica per 30 s
 SLACK_PROBE_FAIL_TTL = 5.0  # a failure is re-checked sooner so a recovered Slack is seen quickly
-
-
-def offline_env() -> None:
-    """Nothing may reach a model hub or phone home."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # our own progress bars say what is happening
 
 
 def build_services(settings: Settings, notifier: Notifier | None = None, index: Any = None) -> Services:

@@ -232,6 +232,9 @@ def playbooks_report(
 
 def main() -> None:
     """Console entry point: user errors become one line and exit code 2."""
+    from bot.offline import offline_env
+
+    offline_env()
     try:
         app()
     except SettingsError as exc:

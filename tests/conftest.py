@@ -16,6 +16,7 @@ from bot.store.migrate import upgrade
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 PG_ADMIN_URL = os.environ.get("RAPPORT_TEST_PG_URL")  # e.g. postgresql+psycopg2://postgres@127.0.0.1/postgres
 REPO = Path(__file__).resolve().parents[1]
