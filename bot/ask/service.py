@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, LangChainWriter, cite
-from bot.ask.models import QuestionLog
+from bot.ask.feedback import adjust, passage_key, signals
+from bot.ask.models import QuestionAnswer, QuestionLog
 from bot.ask.policy import PolicyFinding, escalation_finding, is_policy_question, sla_finding, tier_in_question
 from bot.customers.card import CustomerCard, build_card
 from bot.customers.linking import CustomerRef, link_customers
@@ -69,8 +70,10 @@ class AskService:
         thread_ts: str | None = None,
         customer_id: int | None = None,
         earlier: str | None = None,
+        paths: list[str] | None = None,
     ) -> Answer:
-        """``earlier``: the thread's previous question, which gives a short follow-up its context."""
+        """``earlier``: the thread's previous question, which gives a short follow-up its context.
+        ``paths``: the playbooks this channel may cite (its configured collections); None = all."""
         question = " ".join(question.split())
         if not question:
             raise AskError("Ask me a question, e.g. `What is the escalation path for a Platinum P1?`")
@@ -82,7 +85,7 @@ class AskService:
             query = _without(question, mention)
             if earlier and len(query.split()) < FOLLOW_UP_WORDS:
                 query = f"{_without(earlier, mention)} {query}"
-            answer = self._compose(session, question, asker, card, truncated, query)
+            answer = self._compose(session, question, asker, card, truncated, query, paths)
             answer.choices = choices
             row = QuestionLog(
                 asker=asker,
@@ -99,6 +102,13 @@ class AskService:
             session.add(row)
             session.flush()
             answer.question_id = row.id
+            session.add(
+                QuestionAnswer(
+                    question_id=row.id,
+                    answer_text=answer.text[:4000],
+                    cited=[passage_key(c.path, c.heading_path) for c in answer.citations],
+                )
+            )
             record(
                 session,
                 asker,
@@ -137,12 +147,19 @@ class AskService:
         return build_card(session, self.s.policies, customer_id, asker, self.s.clock()), [], mention
 
     def _compose(
-        self, session: Session, question: str, asker: str, card: CustomerCard | None, truncated: bool, query: str
+        self,
+        session: Session,
+        question: str,
+        asker: str,
+        card: CustomerCard | None,
+        truncated: bool,
+        query: str,
+        paths: list[str] | None = None,
     ) -> Answer:
         tiers = [card.tier] if card else None
         regions = [str(card.fields["region"])] if card and card.fields.get("region") else None
         # The customer's name says nothing about policy: search without it.
-        result = self.s.index.search(query or question, k=5, tiers=tiers, regions=regions)
+        result = self.s.index.search(query or question, k=5, tiers=tiers, regions=regions, paths=paths)
         finding = None
         if is_policy_question(question):
             try:
@@ -157,9 +174,14 @@ class AskService:
                         finding = sla_finding(self.s.policies, tier, f"P{prio.group(1)}")
             except Exception:
                 log.exception("policy evaluation failed; answering from the playbooks alone")
-        passages = list(result.passages)
+        # Votes from similar questions re-order what retrieval found (bounded; retrieval stays vote-free).
+        passages = adjust(result.passages, signals(session, query or question))
         if finding and finding.citation_query:
-            docs = [d.path for d in self.s.index.documents() if finding.citation_title in d.title.lower()]
+            docs = [
+                d.path
+                for d in self.s.index.documents()
+                if finding.citation_title in d.title.lower() and (paths is None or d.path in paths)
+            ]
             cited = self.s.index.search(finding.citation_query, k=1, paths=docs or None).passages
             if cited:
                 key = (cited[0].path, cited[0].heading_path)
