@@ -1,50 +1,26 @@
-"""Posting a hand-off to its channel (Slack side of ``bot.ask.handoff``)."""
+"""Posting a hand-off to its channel and updating it on Claim/Resolved (Slack side of ``bot.ask.handoff``)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.ask.handoff import Handoff, HandoffError, plan_handoff
+from bot.ask.handoff import HandoffError, HandoffState, plan_handoff, posted
 from bot.services import Services
-from bot.slack.views import render
-from bot.slack.views.ask import card_blocks
-from bot.slack.views.common import Block, cap, context, section, user
+from bot.slack.views.ask import handoff_blocks, handoff_state_blocks, thread_link
+from bot.slack.views.common import user
 
-
-def thread_link(channel: str | None, ts: str | None) -> str:
-    if not channel or not ts:
-        return ""
-    return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
-
-
-def handoff_blocks(h: Handoff) -> list[Block]:
-    who = user(h.tag) if h.tag else "the on-duty owner"
-    blocks: list[Block] = [
-        section(
-            f":rotating_light: *Hand-off for {who}* from {user(h.requester)}"
-            + (f" · {h.severity}" if h.severity else "")
-        ),
-        section(f"*Question:* {h.question}\n*Why:* {h.reason}"),
-    ]
-    if h.next_step:
-        blocks.append(context(f"Next step: {h.next_step}"))
-    link = thread_link(h.source_channel, h.source_ts)
-    if link:
-        blocks.append(context(f"<{link}|Original thread>"))
-    if h.customer:
-        blocks += card_blocks(h.customer)
-    return cap(blocks)
-
-
-render.register(Handoff, handoff_blocks)
+log = logging.getLogger(__name__)
+__all__ = ["post_handoff", "show_state", "thread_link"]
 
 
 def post_handoff(
     services: Services, client: WebClient, question_id: int, requester: str, body: dict[str, Any], person: bool
 ) -> str:
+    """Plan, record and post the hand-off; the returned text tells the requester what happened."""
     msg = body.get("message", {})
     try:
         h = plan_handoff(
@@ -58,7 +34,24 @@ def post_handoff(
     except HandoffError as exc:
         return str(exc)
     try:
-        client.chat_postMessage(channel=h.channel, text=f"Hand-off: {h.question[:200]}", blocks=handoff_blocks(h))
+        sent = client.chat_postMessage(
+            channel=h.channel, text=f"Hand-off: {h.question[:200]}", blocks=handoff_blocks(h)
+        )
     except SlackApiError as exc:
         return f"I couldn't post to <#{h.channel}> ({exc.response.get('error')}). Please tell {user(h.tag)} directly."
-    return f"Handed over to {user(h.tag)} in <#{h.channel}> with the full context."
+    posted(services, h.id, str(sent.get("channel") or h.channel), str(sent["ts"]))
+    due = f" They have until {h.due_at:%H:%M} UTC to pick it up." if h.due_at else ""
+    return f"Handed over to {user(h.tag)} in <#{h.channel}> with the full context.{due}"
+
+
+def show_state(client: WebClient, state: HandoffState, note: str) -> None:
+    """Update the hand-off message in place and tell the original thread."""
+    if state.message_ts:
+        client.chat_update(
+            channel=state.channel,
+            ts=state.message_ts,
+            text=f"Hand-off {state.state}",
+            blocks=handoff_state_blocks(state),
+        )
+    if state.source_channel and state.source_ts:
+        client.chat_postMessage(channel=state.source_channel, thread_ts=state.source_ts, text=note)

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from bot.ask.channel_config import ChannelSettings
+from bot.ask.handoff import Handoff, HandoffState, Reescalation
 from bot.ask.service import Answer
 from bot.customers.card import CustomerCard
 from bot.customers.sla import human
@@ -146,3 +148,107 @@ def working_blocks(question: str) -> list[Block]:
 
 def help_blocks(text: str) -> list[Block]:
     return [header("Rapport"), section(text)]
+
+
+# ---- hand-offs ----------------------------------------------------------------------------------------
+def thread_link(channel: str | None, ts: str | None) -> str:
+    if not channel or not ts:
+        return ""
+    return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+
+
+def _when(t: dt.datetime | None) -> str:
+    return f"{t:%Y-%m-%d %H:%M} UTC" if t else "—"
+
+
+def handoff_buttons(handoff_id: int, state: str) -> Block:
+    buttons = []
+    if state == "open":
+        buttons.append(button("Claim", ids.HANDOFF_CLAIM, {"h": handoff_id}, style="primary"))
+    if state in ("open", "claimed"):
+        buttons.append(button("Resolved", ids.HANDOFF_RESOLVE, {"h": handoff_id}))
+    return actions(*buttons, block_id=f"handoff_{handoff_id}")
+
+
+def handoff_blocks(h: Handoff) -> list[Block]:
+    who = user(h.tag) if h.tag else "the on-duty owner"
+    clock = f" · {h.tier.title()} · answer by {_when(h.due_at)}" if h.due_at else ""
+    blocks: list[Block] = [
+        section(
+            f":rotating_light: *Hand-off for {who}* from {user(h.requester)}"
+            + (f" · {h.severity}" if h.severity else "")
+            + clock
+        ),
+        section(f"*Question:* {h.question}\n*Why:* {h.reason}"),
+    ]
+    if h.answer:
+        blocks.append(context(f"*Rapport answered:* {h.answer[:600]}"))
+    if h.next_step:
+        blocks.append(context(f"Next step: {h.next_step}"))
+    link = thread_link(h.source_channel, h.source_ts)
+    if link:
+        blocks.append(context(f"<{link}|Original thread>"))
+    if h.customer:
+        blocks += card_blocks(h.customer)
+    if h.id:
+        blocks.append(handoff_buttons(h.id, "open"))
+    return cap(blocks)
+
+
+render.register(Handoff, handoff_blocks)
+
+
+def handoff_state_blocks(s: HandoffState) -> list[Block]:
+    """The hand-off message after Claim/Resolved: who, when, how long it took; buttons that still apply."""
+    lines = [f":rotating_light: *Hand-off* · {s.tier.title()} · {s.question[:300]}"]
+    if s.claimed_by and s.claimed_at:
+        lines.append(f":raising_hand: Claimed by {user(s.claimed_by)} after {human(s.claimed_at - s.created_at)}")
+    if s.resolved_by and s.resolved_at:
+        lines.append(
+            f":white_check_mark: Resolved by {user(s.resolved_by)} after {human(s.resolved_at - s.created_at)}"
+        )
+    blocks: list[Block] = [section("\n".join(lines))]
+    link = thread_link(s.source_channel, s.source_ts)
+    if link:
+        blocks.append(context(f"<{link}|Original thread>"))
+    if s.state != "resolved":
+        blocks.append(handoff_buttons(s.id, s.state))
+    return blocks
+
+
+render.register(HandoffState, handoff_state_blocks)
+
+
+def reescalation_blocks(r: Reescalation) -> list[Block]:
+    return [
+        section(
+            f":alarm_clock: *Unclaimed {human(r.overdue_by)} past its SLA* ({r.tier.title()}): "
+            f"{user(r.tag)}, please take this hand-off (level {r.level + 1})."
+            + (f" Previously: {user(r.previous_tag)}." if r.previous_tag else "")
+        ),
+        section(f"*Question:* {r.question[:1000]}"),
+        context(f"Next step: {r.next_step}"),
+        handoff_buttons(r.handoff_id, "open"),
+    ]
+
+
+render.register(Reescalation, reescalation_blocks)
+
+
+# ---- channel configuration --------------------------------------------------------------------------
+def config_blocks(cfg: ChannelSettings, note: str | None = None) -> list[Block]:
+    blocks: list[Block] = []
+    if note:
+        blocks.append(section(note))
+    blocks.append(section(cfg.describe()))
+    blocks.append(
+        context(
+            "Change with `/rapport config set KEY VALUE` (admins): mode mention|questions · "
+            "collections FOLDER,tag:TAG|all · answers public|ephemeral · card_roles ROLE,...|all · quiet on|off · "
+            "escalation #channel|default. `/rapport config reset` restores the defaults."
+        )
+    )
+    return blocks
+
+
+render.register(ChannelSettings, config_blocks)

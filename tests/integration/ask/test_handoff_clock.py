@@ -1,0 +1,77 @@
+"""Hand-off loop: SLA clock from the tier's policy, claim once, resolve by the right people, re-escalation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from bot.ask.handoff import PERSON_PRIORITY, claim, ladder, plan_handoff, reescalate_due, resolve, stats
+from bot.ask.models import HandoffRecord
+from bot.ask.service import AskService
+from bot.notify import RecordingNotifier
+from bot.services import Services
+from bot.store.models import AuditEvent, Customer
+
+from .conftest import Clock
+
+
+def _ask(services: Services, customer: str) -> int:
+    with services.sessions() as s:
+        cid = s.scalars(select(Customer.id).where(Customer.name == customer)).one()
+    answer = AskService(services).answer("How do I reset a customer password?", "U0SUPAGT1", "C0SUPPORT", "1.1", cid)
+    return int(answer.question_id or 0)
+
+
+def test_get_a_person_tags_on_duty_and_clocks_the_tier_p2_first_response(services: Services, clock: Clock) -> None:
+    qid = _ask(services, "Helios Analytics")
+    h = plan_handoff(services, qid, "U0SUPAGT1", person=True, source_channel="C0SUPPORT", source_ts="1.1")
+    assert h.tier == "platinum" and h.tag == services.policies.on_duty("platinum")
+    assert h.due_at == clock.now + services.policies.sla_target("platinum", PERSON_PRIORITY).first_response
+    assert h.answer and "reset" in h.answer  # the answer given travels with the hand-off
+    assert h.channel == "C0ESCALATE"
+
+
+def test_claim_once_resolve_by_claimer_and_stats(services: Services, clock: Clock) -> None:
+    qid = _ask(services, "Northwave Foods Inc")
+    h = plan_handoff(services, qid, "U0SUPAGT1", person=True)
+    assert not claim(services, h.id, "U0STRANGER").changed  # not staff: refused before any change
+    clock.advance(minutes=12)
+    first = claim(services, h.id, "U0AMGOLD")
+    second = claim(services, h.id, "U0SUPLEAD")  # a second click (or a second person) changes nothing
+    assert first.changed and not second.changed and "U0AMGOLD" in second.message
+    assert not resolve(services, h.id, "U0SUPAGT2").changed  # neither claimer, owner nor admin
+    clock.advance(minutes=30)
+    done = resolve(services, h.id, "U0AMGOLD")
+    assert done.changed and done.state is not None and done.state.state == "resolved"
+    assert not resolve(services, h.id, "U0AMGOLD").changed
+    (gold,) = stats(services)
+    assert gold.tier == "gold" and gold.claimed == gold.resolved == 1
+    assert gold.median_to_claim is not None and gold.median_to_claim.total_seconds() == 12 * 60
+    assert gold.median_to_resolve is not None and gold.median_to_resolve.total_seconds() == 42 * 60
+    with services.sessions() as s:
+        actions = set(s.scalars(select(AuditEvent.action)).all())
+    assert {"ask.handoff", "ask.handoff_claimed", "ask.handoff_resolved"} <= actions
+
+
+def test_unclaimed_handoff_is_reescalated_once_when_the_clock_runs_out(
+    services: Services, clock: Clock, notifier: RecordingNotifier
+) -> None:
+    qid = _ask(services, "Helios Analytics")
+    h = plan_handoff(services, qid, "U0SUPAGT1", person=True)
+    assert h.due_at is not None
+    clock.now = h.due_at - dt.timedelta(seconds=1)
+    assert reescalate_due(services) == []  # not yet due
+    clock.now = h.due_at
+    (r,) = reescalate_due(services)
+    assert reescalate_due(services) == []  # once per deadline
+    steps = ladder(services.policies, "platinum")
+    assert r.level == 1 and r.tag == steps[1].escalate_to and r.previous_tag == h.tag
+    assert notifier.sent and notifier.sent[-1][1].view == r
+    with services.sessions() as s:
+        row = s.get(HandoffRecord, h.id)
+        assert row is not None and row.due_at == clock.now + steps[1].within
+    # A claimed hand-off is never re-escalated.
+    claim(services, h.id, "U0CSLEAD")
+    clock.advance(days=3)
+    assert reescalate_due(services) == []
