@@ -142,8 +142,17 @@ def demo(
     from bot.demo.sandbox import run_demo
 
     s = settings_for(need_playbooks=True)
-    raise typer.Exit(run_demo(s, customers=customers, progress=_progress_enabled(), echo=typer.echo,
-                              bot_port=port, ui_port=ui_port, check=check))
+    raise typer.Exit(
+        run_demo(
+            s,
+            customers=customers,
+            progress=_progress_enabled(),
+            echo=typer.echo,
+            bot_port=port,
+            ui_port=ui_port,
+            check=check,
+        )
+    )
 
 
 @app.command("serve")

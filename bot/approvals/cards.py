@@ -21,8 +21,10 @@ def step_progress(session: Session, req: ApprovalRequest) -> tuple[StepProgress,
         if req.state == PENDING:
             status = "done" if i < req.step else "current" if i == req.step else "waiting"
         else:
-            status = "done" if i < req.step or (i == req.step and req.state == "approved") else (
-                "stopped" if i == req.step else "waiting"
+            status = (
+                "done"
+                if i < req.step or (i == req.step and req.state == "approved")
+                else ("stopped" if i == req.step else "waiting")
             )
         approvers = req.approvers if (i == req.step and req.approvers) else s["approvers"]
         out.append(

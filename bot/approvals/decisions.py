@@ -71,8 +71,15 @@ REFUSALS = {
 
 
 def refuse(
-    services: Services, code: str, actor: str, request_id: int | None, req: ApprovalRequest | None = None,
-    *, logged: bool = True, step: int | None = None, decision: str | None = None,
+    services: Services,
+    code: str,
+    actor: str,
+    request_id: int | None,
+    req: ApprovalRequest | None = None,
+    *,
+    logged: bool = True,
+    step: int | None = None,
+    decision: str | None = None,
 ) -> DecisionOutcome:
     message = REFUSALS[code].format(
         id=request_id if request_id is not None else "?",
@@ -81,8 +88,13 @@ def refuse(
     )
     if logged:
         with session_scope(services.sessions) as s:
-            audit(s, actor, "approval.refused", request_id if request_id is not None else "?",
-                  {"code": code, "step": step, "decision": decision})
+            audit(
+                s,
+                actor,
+                "approval.refused",
+                request_id if request_id is not None else "?",
+                {"code": code, "step": step, "decision": decision},
+            )
     log.info("approval %s: refused %s for %s (%s)", request_id, decision, actor, code)
     return DecisionOutcome(False, code, message, request_id, req.state if req else None, req.step if req else None)
 
@@ -113,7 +125,12 @@ def precheck(services: Services, request_id: int, step: int, actor: str, decisio
 
 
 def decide(
-    services: Services, request_id: int, step: int, actor: str, decision: str, reason: str | None = None,
+    services: Services,
+    request_id: int,
+    step: int,
+    actor: str,
+    decision: str,
+    reason: str | None = None,
 ) -> DecisionOutcome:
     """Record ``actor``'s ``decision`` (approve | reject | changes) on step ``step``; then tell Slack.
 
@@ -133,24 +150,36 @@ def decide(
 
     old_ref: SentRef | None = None
     with session_scope(services.sessions) as s:
-        claimed = s.connection().execute(
-            update(ApprovalRequest)
-            .where(
-                ApprovalRequest.id == request_id,
-                ApprovalRequest.state == PENDING,
-                ApprovalRequest.step == step,
-                ApprovalRequest.approvers == seen_approvers,
+        claimed = (
+            s.connection()
+            .execute(
+                update(ApprovalRequest)
+                .where(
+                    ApprovalRequest.id == request_id,
+                    ApprovalRequest.state == PENDING,
+                    ApprovalRequest.step == step,
+                    ApprovalRequest.approvers == seen_approvers,
+                )
+                .values(version=ApprovalRequest.version + 1)
             )
-            .values(version=ApprovalRequest.version + 1)
-        ).rowcount
+            .rowcount
+        )
         if claimed == 1:
             # We hold the lock: this read is current, and nobody else can move the request until commit.
             cur = s.execute(select(ApprovalRequest).where(ApprovalRequest.id == request_id)).scalar_one()
             s.refresh(cur)
             try:
                 with s.begin_nested():
-                    s.add(ApprovalVote(request_id=request_id, step=step, approver=actor, decision=decision,
-                                       reason=reason, created_at=now))
+                    s.add(
+                        ApprovalVote(
+                            request_id=request_id,
+                            step=step,
+                            approver=actor,
+                            decision=decision,
+                            reason=reason,
+                            created_at=now,
+                        )
+                    )
             except IntegrityError:
                 claimed = 0
                 code = "already_voted"
@@ -176,13 +205,24 @@ def decide(
 
 
 def _apply(
-    s: Session, services: Services, cur: ApprovalRequest, step: int, actor: str, decision: str,
-    reason: str | None, now: dt.datetime,
+    s: Session,
+    services: Services,
+    cur: ApprovalRequest,
+    step: int,
+    actor: str,
+    decision: str,
+    reason: str | None,
+    now: dt.datetime,
 ) -> str:
     """State change under the claim. Returns the outcome code."""
-    details = {"step": step, "step_name": cur.steps[step]["name"], "decision": decision,
-               "policy_version": services.policies.version, "request_policy_version": cur.policy_version,
-               "reason_given": reason is not None}
+    details = {
+        "step": step,
+        "step_name": cur.steps[step]["name"],
+        "decision": decision,
+        "policy_version": services.policies.version,
+        "request_policy_version": cur.policy_version,
+        "reason_given": reason is not None,
+    }
     if decision != "approve":
         cur.state = DECISIONS[decision]
         cur.decided_at = now
@@ -190,11 +230,14 @@ def _apply(
         cur.decision_reason = reason
         audit(s, actor, "approval.decided", cur.id, {**details, "outcome": cur.state})
         return cur.state
-    approvals = s.scalar(
-        select(func.count()).select_from(ApprovalVote).where(
-            ApprovalVote.request_id == cur.id, ApprovalVote.step == step, ApprovalVote.decision == "approve"
+    approvals = (
+        s.scalar(
+            select(func.count())
+            .select_from(ApprovalVote)
+            .where(ApprovalVote.request_id == cur.id, ApprovalVote.step == step, ApprovalVote.decision == "approve")
         )
-    ) or 0
+        or 0
+    )
     required = int(cur.steps[step]["required"])
     if approvals < required:
         audit(s, actor, "approval.vote", cur.id, {**details, "approvals": approvals, "required": required})
@@ -209,11 +252,22 @@ def _apply(
         cur.message_channel = None
         cur.message_ts = None
         # One event per transaction (see bot.approvals.auditing); the next step's opening is part of it.
-        audit(s, actor, "approval.decided", cur.id, {
-            **details, "outcome": "step_approved",
-            "next_step": {"step": step + 1, "name": nxt["name"], "approvers": nxt["approvers"],
-                          "channel": nxt["channel"]},
-        })
+        audit(
+            s,
+            actor,
+            "approval.decided",
+            cur.id,
+            {
+                **details,
+                "outcome": "step_approved",
+                "next_step": {
+                    "step": step + 1,
+                    "name": nxt["name"],
+                    "approvers": nxt["approvers"],
+                    "channel": nxt["channel"],
+                },
+            },
+        )
         return "advanced"
     cur.state = APPROVED
     cur.decided_at = now
@@ -243,8 +297,9 @@ def _after(services: Services, request_id: int, step: int, code: str, old_ref: S
         next_name = req.steps[req.step]["name"] if req.state == PENDING else ""
     if code == "advanced":
         post_step_message(services, request_id)
-        tell_requester(services, request_id,
-                       f"Request #{request_id} ({what} for {customer}) passed a step; now with {next_name}.")
+        tell_requester(
+            services, request_id, f"Request #{request_id} ({what} for {customer}) passed a step; now with {next_name}."
+        )
     elif code in (APPROVED, REJECTED, CHANGES_REQUESTED):
         verb = {APPROVED: "was approved", REJECTED: "was rejected", CHANGES_REQUESTED: "needs changes"}[code]
         tell_requester(services, request_id, f"Request #{request_id} ({what} for {customer}) {verb} by {who}.")

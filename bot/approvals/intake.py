@@ -14,7 +14,7 @@ from bot.services import Services
 from bot.store.models import Customer
 
 USAGE = (
-    "Usage: `/rapport approve TYPE CUSTOMER [AMOUNT] [PERCENT] [risk=low|medium|high] [terms=\"...\"]: JUSTIFICATION`\n"
+    'Usage: `/rapport approve TYPE CUSTOMER [AMOUNT] [PERCENT] [risk=low|medium|high] [terms="..."]: JUSTIFICATION`\n'
     "e.g. `/rapport approve discount Northwave Foods 15% $12,500: competitor offer, renewal at risk`.\n"
     "Types: discount, terms, expedite, sla, handling, access. `/rapport approve` alone opens a form."
 )

@@ -58,6 +58,4 @@ def find_precedents(
         if d is not None:
             scored.append((d, i, row))  # i: recency breaks ties
     scored.sort(key=lambda t: (t[0], t[1]))
-    return [
-        Precedent(r.id, r.customer_name, r.amount, r.percent, r.state, r.decided_at) for _, _, r in scored[:limit]
-    ]
+    return [Precedent(r.id, r.customer_name, r.amount, r.percent, r.state, r.decided_at) for _, _, r in scored[:limit]]

@@ -21,7 +21,6 @@ from bot.store.db import session_scope
 log = logging.getLogger(__name__)
 
 
-
 def mention(principal: str | None) -> str:
     if not principal:
         return "someone"
@@ -49,8 +48,13 @@ def post_step_message(services: Services, request_id: int) -> SentRef | None:
     except DeliveryError as exc:
         log.warning("approval %s: could not post to %s (%s)", request_id, channel, exc)
         with session_scope(services.sessions) as s:
-            audit(s, "system:approvals", "approval.notify_failed", request_id,
-                  {"channel": channel, "step": card.step, "permanent": exc.permanent})
+            audit(
+                s,
+                "system:approvals",
+                "approval.notify_failed",
+                request_id,
+                {"channel": channel, "step": card.step, "permanent": exc.permanent},
+            )
         return None
     with session_scope(services.sessions) as s:
         s.execute(
@@ -58,10 +62,19 @@ def post_step_message(services: Services, request_id: int) -> SentRef | None:
             .where(ApprovalRequest.id == request_id, ApprovalRequest.step == card.step)
             .values(message_channel=ref.channel, message_ts=ref.ts)
         )
-        audit(s, "system:approvals", "approval.step_posted", request_id, {
-            "step": card.step, "name": card.steps[card.step].name, "approvers": card.approvers,
-            "channel": ref.channel, "ts": ref.ts,
-        })
+        audit(
+            s,
+            "system:approvals",
+            "approval.step_posted",
+            request_id,
+            {
+                "step": card.step,
+                "name": card.steps[card.step].name,
+                "approvers": card.approvers,
+                "channel": ref.channel,
+                "ts": ref.ts,
+            },
+        )
     return ref
 
 

@@ -30,8 +30,11 @@ def home_summary(services: Services, user_id: str, limit: int = 15) -> Approvals
     with services.sessions() as s:
         to_decide = s.scalars(
             select(ApprovalRequest)
-            .where(ApprovalRequest.state == PENDING, ApprovalRequest.approvers.in_(principals),
-                   ApprovalRequest.requester != user_id)
+            .where(
+                ApprovalRequest.state == PENDING,
+                ApprovalRequest.approvers.in_(principals),
+                ApprovalRequest.requester != user_id,
+            )
             .order_by(ApprovalRequest.step_started_at)
             .limit(limit)
         ).all()

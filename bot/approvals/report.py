@@ -54,8 +54,15 @@ def _rows(groups: dict[str, list[ApprovalRequest]]) -> list[Row]:
     for key, reqs in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         decided = [r for r in reqs if r.state != PENDING]
         hours = [(r.decided_at - r.created_at).total_seconds() / 3600 for r in decided if r.decided_at]
-        out.append(Row(key, len(reqs), len(decided), sum(r.state in DECIDED_YES for r in decided),
-                       statistics.median(hours) if hours else None))
+        out.append(
+            Row(
+                key,
+                len(reqs),
+                len(decided),
+                sum(r.state in DECIDED_YES for r in decided),
+                statistics.median(hours) if hours else None,
+            )
+        )
     return out
 
 
@@ -72,9 +79,7 @@ def _band(r: ApprovalRequest) -> str | None:
     return None
 
 
-def build_report(
-    session: Session, since: dt.datetime, recurring_min: int = 5, min_rate: float = 0.9
-) -> Report:
+def build_report(session: Session, since: dt.datetime, recurring_min: int = 5, min_rate: float = 0.9) -> Report:
     reqs: Iterable[ApprovalRequest] = session.scalars(
         select(ApprovalRequest).where(ApprovalRequest.created_at >= since).order_by(ApprovalRequest.id)
     )
@@ -93,11 +98,16 @@ def build_report(
     for (t, tier, band), rs in sorted(bands.items(), key=lambda kv: -len(kv[1])):
         yes = sum(x.state == APPROVED for x in rs)
         if yes >= recurring_min and yes / len(rs) >= min_rate:
-            recurring.append(Recurring(
-                t, tier, band, yes,
-                f"{yes} of {len(rs)} {t} requests at {band} for {tier or 'any'} tier were approved by hand: "
-                "consider a standard option (an auto-approve rule in playbooks/policies/approvals.yaml)",
-            ))
+            recurring.append(
+                Recurring(
+                    t,
+                    tier,
+                    band,
+                    yes,
+                    f"{yes} of {len(rs)} {t} requests at {band} for {tier or 'any'} tier were approved by hand: "
+                    "consider a standard option (an auto-approve rule in playbooks/policies/approvals.yaml)",
+                )
+            )
     return Report(since, total, _rows(by_tt), _rows(by_req), recurring)
 
 

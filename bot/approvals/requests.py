@@ -63,17 +63,37 @@ def submit_request(services: Services, draft: RequestDraft) -> Submitted:
         s.flush()
         # Amounts and justifications stay in the request row; the trail names what decided the route.
         # One event per transaction (bot.approvals.auditing): the route and the first step are in it.
-        audit(s, valid.requester, "approval.requested", req.id, {
-            "type": valid.request_type, "customer_id": valid.customer_id, "tier": valid.tier,
-            "region": valid.region, "risk": valid.risk, "rule": route.rule,
-            "policy_version": policies.version, "auto_approved": route.auto_approved,
-            "steps": [{"name": st["name"], "approvers": st["approvers"], "channel": st["channel"],
-                       "required": st["required"]} for st in steps],
-        })
+        audit(
+            s,
+            valid.requester,
+            "approval.requested",
+            req.id,
+            {
+                "type": valid.request_type,
+                "customer_id": valid.customer_id,
+                "tier": valid.tier,
+                "region": valid.region,
+                "risk": valid.risk,
+                "rule": route.rule,
+                "policy_version": policies.version,
+                "auto_approved": route.auto_approved,
+                "steps": [
+                    {
+                        "name": st["name"],
+                        "approvers": st["approvers"],
+                        "channel": st["channel"],
+                        "required": st["required"],
+                    }
+                    for st in steps
+                ],
+            },
+        )
         request_id = req.id
     if route.auto_approved:
-        message = f"Request #{request_id} ({label(valid.request_type)} for {valid.customer_name}) is within policy " \
-                  f"({route.rule}) and was approved automatically."
+        message = (
+            f"Request #{request_id} ({label(valid.request_type)} for {valid.customer_name}) is within policy "
+            f"({route.rule}) and was approved automatically."
+        )
         tell_requester(services, request_id, message)
         return Submitted(request_id, AUTO_APPROVED, route.rule, (), None, message)
     post_step_message(services, request_id)
@@ -83,6 +103,4 @@ def submit_request(services: Services, draft: RequestDraft) -> Submitted:
         f"{mention(first['approvers'])} in <#{first['channel']}> ({len(steps)} step"
         f"{'s' if len(steps) > 1 else ''}: {' -> '.join(st['name'] for st in steps)})."
     )
-    return Submitted(
-        request_id, PENDING, route.rule, tuple(st["name"] for st in steps), first["channel"], message
-    )
+    return Submitted(request_id, PENDING, route.rule, tuple(st["name"] for st in steps), first["channel"], message)

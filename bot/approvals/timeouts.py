@@ -59,29 +59,44 @@ def _pending(services: Services) -> list[_Seen]:
         for r in rows:
             st = r.steps[r.step]
             assert r.step_started_at is not None
-            out.append(_Seen(
-                r.id, r.step, r.step_started_at, r.reminded_at is not None, r.escalated, r.approvers,
-                st["escalate_to"], dt.timedelta(seconds=st["reminder_s"]), dt.timedelta(seconds=st["timeout_s"]),
-                SentRef(r.message_channel, r.message_ts) if r.message_channel and r.message_ts else None,
-            ))
+            out.append(
+                _Seen(
+                    r.id,
+                    r.step,
+                    r.step_started_at,
+                    r.reminded_at is not None,
+                    r.escalated,
+                    r.approvers,
+                    st["escalate_to"],
+                    dt.timedelta(seconds=st["reminder_s"]),
+                    dt.timedelta(seconds=st["timeout_s"]),
+                    SentRef(r.message_channel, r.message_ts) if r.message_channel and r.message_ts else None,
+                )
+            )
         return out
 
 
 def _claim(services: Services, seen: _Seen, action: str, details: dict[str, object], **values: object) -> bool:
     """Apply ``values`` if the step is still exactly as we saw it; audit it in the same transaction."""
     with session_scope(services.sessions) as s:
-        done = s.connection().execute(
-            update(ApprovalRequest)
-            .where(
-                ApprovalRequest.id == seen.id,
-                ApprovalRequest.state == PENDING,
-                ApprovalRequest.step == seen.step,
-                ApprovalRequest.step_started_at == seen.started,
-                ApprovalRequest.escalated == seen.escalated,
-                (ApprovalRequest.reminded_at.is_not(None)) if seen.reminded else ApprovalRequest.reminded_at.is_(None),
+        done = (
+            s.connection()
+            .execute(
+                update(ApprovalRequest)
+                .where(
+                    ApprovalRequest.id == seen.id,
+                    ApprovalRequest.state == PENDING,
+                    ApprovalRequest.step == seen.step,
+                    ApprovalRequest.step_started_at == seen.started,
+                    ApprovalRequest.escalated == seen.escalated,
+                    (ApprovalRequest.reminded_at.is_not(None))
+                    if seen.reminded
+                    else ApprovalRequest.reminded_at.is_(None),
+                )
+                .values(version=ApprovalRequest.version + 1, **values)
             )
-            .values(version=ApprovalRequest.version + 1, **values)
-        ).rowcount
+            .rowcount
+        )
         if done != 1:
             return False
         audit(s, ACTOR, action, seen.id, {"step": seen.step, "policy_version": services.policies.version, **details})
@@ -106,14 +121,29 @@ def _handle(services: Services, seen: _Seen, now: dt.datetime, stats: SweepStats
     if elapsed >= seen.timeout and not seen.escalated:
         waited = int(elapsed.total_seconds())
         details: dict[str, object] = {"from": seen.approvers, "to": seen.escalate_to, "waited_s": waited}
-        if _claim(services, seen, "approval.escalated", details,
-                  escalated=True, approvers=seen.escalate_to, step_started_at=now, reminded_at=None):
+        if _claim(
+            services,
+            seen,
+            "approval.escalated",
+            details,
+            escalated=True,
+            approvers=seen.escalate_to,
+            step_started_at=now,
+            reminded_at=None,
+        ):
             stats.escalated += 1
             refresh_message(services, seen.id, seen.ref, seen.step)
             thread_note(services, seen.ref, f"No decision in time: escalated to {mention(seen.escalate_to)}.")
     elif elapsed >= seen.timeout:
-        if _claim(services, seen, "approval.expired", {"waited_s": int(elapsed.total_seconds())},
-                  state=EXPIRED, decided_at=now, decided_by=ACTOR):
+        if _claim(
+            services,
+            seen,
+            "approval.expired",
+            {"waited_s": int(elapsed.total_seconds())},
+            state=EXPIRED,
+            decided_at=now,
+            decided_by=ACTOR,
+        ):
             stats.expired += 1
             refresh_message(services, seen.id, seen.ref, seen.step)
             _tell_expired(services, seen.id)

@@ -114,9 +114,12 @@ def resolve_customer(session: Session, text: str) -> Customer | str:
     if len(exact) == 1:
         return _follow_merge(session, exact[0])
     escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    candidates = exact or session.scalars(
-        select(Customer).where(func.lower(Customer.name).like(f"%{escaped}%", escape="\\")).limit(6)
-    ).all()
+    candidates = (
+        exact
+        or session.scalars(
+            select(Customer).where(func.lower(Customer.name).like(f"%{escaped}%", escape="\\")).limit(6)
+        ).all()
+    )
     live = {c.id: c for c in (_follow_merge(session, c) for c in candidates)}
     if len(live) == 1:
         return next(iter(live.values()))

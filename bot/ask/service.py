@@ -29,6 +29,10 @@ class AskError(ValueError):
     """A question we cannot take (empty, unreadable): shown to the user as is."""
 
 
+class RetrievalUnavailable(RuntimeError):
+    """The playbook index could not be searched (not loaded, Chroma down...): a short error, not silence."""
+
+
 @dataclass
 class Answer:
     question: str
@@ -142,8 +146,8 @@ class AskService:
                 customer_id, mention = linked.primary.id, linked.primary.matched_text
             elif linked.ambiguous:
                 return None, linked.ambiguous[0], linked.ambiguous[0][0].matched_text
-        if customer_id is None:
-            return None, [], ""
+        if customer_id is None or session.get(Customer, customer_id) is None:
+            return None, [], ""  # none named, or erased since the thread began: answer without a customer
         return build_card(session, self.s.policies, customer_id, asker, self.s.clock()), [], mention
 
     def _compose(
@@ -159,7 +163,10 @@ class AskService:
         tiers = [card.tier] if card else None
         regions = [str(card.fields["region"])] if card and card.fields.get("region") else None
         # The customer's name says nothing about policy: search without it.
-        result = self.s.index.search(query or question, k=5, tiers=tiers, regions=regions, paths=paths)
+        try:
+            result = self.s.index.search(query or question, k=5, tiers=tiers, regions=regions, paths=paths)
+        except Exception as exc:
+            raise RetrievalUnavailable(str(exc)[:200]) from exc
         finding = None
         if is_policy_question(question):
             try:

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(help="Approval requests: list, show one, report volume/turnaround/recurring exceptions.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Approval requests: list, show one, report volume/turnaround/recurring exceptions.", no_args_is_help=True
+)
 
 
 def _sessions() -> Any:
@@ -35,10 +36,21 @@ def list_cmd(
             stmt = stmt.where(ApprovalRequest.state == state)
         rows = [summarize(r) for r in s.scalars(stmt)]
     for r in rows:
-        measure = " / ".join(x for x in (f"{r.percent:g}%" if r.percent is not None else "",
-                                         f"${r.amount:,.0f}" if r.amount is not None else "") if x) or "-"
-        typer.echo(f"#{r.request_id:<6} {r.created_at:%Y-%m-%d} {r.state:<18} {r.request_type:<21} "
-                   f"{measure:<16} {r.customer_name} ({r.step_name or '-'})")
+        measure = (
+            " / ".join(
+                x
+                for x in (
+                    f"{r.percent:g}%" if r.percent is not None else "",
+                    f"${r.amount:,.0f}" if r.amount is not None else "",
+                )
+                if x
+            )
+            or "-"
+        )
+        typer.echo(
+            f"#{r.request_id:<6} {r.created_at:%Y-%m-%d} {r.state:<18} {r.request_type:<21} "
+            f"{measure:<16} {r.customer_name} ({r.step_name or '-'})"
+        )
     if not rows:
         typer.echo("no approval requests")
 
@@ -56,18 +68,26 @@ def show_cmd(request_id: int) -> None:
         req = s.get(ApprovalRequest, request_id)
         if req is None:
             raise UserError(f"no approval request #{request_id}")
-        typer.echo(f"#{req.id} {req.request_type} for {req.customer_name} ({req.tier}, {req.region}), "
-                   f"risk {req.risk}: {req.state}")
-        typer.echo(f"  requested by {req.requester} at {req.created_at:%Y-%m-%d %H:%M} UTC; rule {req.rule}; "
-                   f"policy {req.policy_version[:12]}")
+        typer.echo(
+            f"#{req.id} {req.request_type} for {req.customer_name} ({req.tier}, {req.region}), "
+            f"risk {req.risk}: {req.state}"
+        )
+        typer.echo(
+            f"  requested by {req.requester} at {req.created_at:%Y-%m-%d %H:%M} UTC; rule {req.rule}; "
+            f"policy {req.policy_version[:12]}"
+        )
         for i, st in enumerate(req.steps):
             mark = "->" if req.state == "pending" and i == req.step else "  "
-            typer.echo(f"  {mark} step {i + 1}: {st['name']} ({st['approvers']} in {st['channel']}, "
-                       f"{st['required']} needed)")
+            typer.echo(
+                f"  {mark} step {i + 1}: {st['name']} ({st['approvers']} in {st['channel']}, {st['required']} needed)"
+            )
         for v in s.scalars(select(ApprovalVote).where(ApprovalVote.request_id == req.id).order_by(ApprovalVote.id)):
             typer.echo(f"  vote: step {v.step + 1} {v.approver} {v.decision} at {v.created_at:%Y-%m-%d %H:%M}")
-        for ev in s.scalars(select(AuditEvent).where(AuditEvent.subject_type == "approval_request",
-                                                     AuditEvent.subject_id == str(req.id)).order_by(AuditEvent.id)):
+        for ev in s.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.subject_type == "approval_request", AuditEvent.subject_id == str(req.id))
+            .order_by(AuditEvent.id)
+        ):
             typer.echo(f"  audit #{ev.id}: {ev.occurred_at:%Y-%m-%d %H:%M:%S} {ev.actor} {ev.action}")
 
 

@@ -58,8 +58,7 @@ def verify_cmd() -> None:
         typer.echo(f"audit trail OK: {result.checked:,} events verified in {seconds:.1f} s")
         return
     typer.echo(
-        f"audit trail BROKEN at event id {result.first_bad_id}: {result.reason} "
-        f"({result.checked:,} events checked)",
+        f"audit trail BROKEN at event id {result.first_bad_id}: {result.reason} ({result.checked:,} events checked)",
         err=True,
     )
     raise typer.Exit(1)

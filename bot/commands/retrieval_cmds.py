@@ -18,9 +18,7 @@ def index_command(playbooks_dir: Path, chroma_path: Path | None, chroma_url: str
         print(f"error: playbooks folder not found: {playbooks_dir}", file=sys.stderr)
         return 1
     try:
-        index = open_index(
-            Path(playbooks_dir), chroma_path=chroma_path, chroma_url=chroma_url, collection=collection
-        )
+        index = open_index(Path(playbooks_dir), chroma_path=chroma_path, chroma_url=chroma_url, collection=collection)
         report = index.sync(progress=True)
     except Exception as exc:  # a CLI must explain, not crash with a traceback
         print(f"error: indexing failed: {exc}", file=sys.stderr)

@@ -216,9 +216,7 @@ def status(engine: Engine, sources: SourcesPolicy) -> list[SourceStatus]:
         extra = conn.scalars(select(SyncRun.source).distinct()).all()
         names += [n for n in extra if n not in names]
         for name in names:
-            run = conn.execute(
-                select(RUNS).where(SyncRun.source == name).order_by(SyncRun.id.desc()).limit(1)
-            ).first()
+            run = conn.execute(select(RUNS).where(SyncRun.source == name).order_by(SyncRun.id.desc()).limit(1)).first()
             spec = sources.by_name.get(name)
             out.append(
                 SourceStatus(

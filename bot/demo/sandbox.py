@@ -31,20 +31,33 @@ def prepare_data(settings: Settings, customers: int, progress: bool, echo: Calla
         echo(f"database: {existing:,} customers already present; keeping them")
         return
     stats = generate_demo_data(settings, customers=customers, progress=progress, echo=echo)
-    echo(f"demo data: {stats.rows['customers']:,} customers, {stats.total_rows:,} rows "
-         f"({stats.rows_per_second:,.0f} rows/s)")
+    echo(
+        f"demo data: {stats.rows['customers']:,} customers, {stats.total_rows:,} rows "
+        f"({stats.rows_per_second:,.0f} rows/s)"
+    )
 
 
 def build_index(settings: Settings, progress: bool, echo: Callable[[str], object]) -> None:
     from retrieval import open_index
 
-    index = open_index(settings.playbooks_dir, chroma_path=settings.effective_chroma_path,
-                       chroma_url=settings.chroma_url, collection=settings.chroma_collection)
+    index = open_index(
+        settings.playbooks_dir,
+        chroma_path=settings.effective_chroma_path,
+        chroma_url=settings.chroma_url,
+        collection=settings.chroma_collection,
+    )
     echo(index.sync(progress=progress).summary())
 
 
-def run_demo(settings: Settings, customers: int, progress: bool, echo: Callable[[str], object],
-             bot_port: int = 3000, ui_port: int = 3001, check: bool = False) -> int:
+def run_demo(
+    settings: Settings,
+    customers: int,
+    progress: bool,
+    echo: Callable[[str], object],
+    bot_port: int = 3000,
+    ui_port: int = 3001,
+    check: bool = False,
+) -> int:
     from bot.app import offline_env, serve_http
     from bot.policies import load_policies
     from bot.slackdouble import SlackDouble, seed_demo_workspace
@@ -57,17 +70,36 @@ def run_demo(settings: Settings, customers: int, progress: bool, echo: Callable[
     if not settings.offline_slack:
         echo("SLACK_BOT_TOKEN is set: run `rapport serve` to connect to your workspace; the demo uses a local double")
     secret = secrets.token_hex(16)
-    double = SlackDouble(secret, bot_url=f"http://127.0.0.1:{bot_port}/slack/events", port=ui_port,
-                         bot_token=DEMO_TOKEN, trigger_ttl=10.0).start()
+    double = SlackDouble(
+        secret,
+        bot_url=f"http://127.0.0.1:{bot_port}/slack/events",
+        port=ui_port,
+        bot_token=DEMO_TOKEN,
+        trigger_ttl=10.0,
+    ).start()
     policies = load_policies(settings.policies_dir)
-    seed_demo_workspace(double, [(s.id, s.name, s.tz) for s in policies.roles.staff],
-                        [(c.id, c.name) for c in policies.channels.channels], admins=["U0CSLEAD"])
-    bot_settings = settings.model_copy(update={"slack_api_url": double.api_url, "slack_bot_token": DEMO_TOKEN,
-                                               "slack_signing_secret": secret, "slack_app_token": None})
+    seed_demo_workspace(
+        double,
+        [(s.id, s.name, s.tz) for s in policies.roles.staff],
+        [(c.id, c.name) for c in policies.channels.channels],
+        admins=["U0CSLEAD"],
+    )
+    bot_settings = settings.model_copy(
+        update={
+            "slack_api_url": double.api_url,
+            "slack_bot_token": DEMO_TOKEN,
+            "slack_signing_secret": secret,
+            "slack_app_token": None,
+        }
+    )
     bot_settings = type(settings).model_validate(bot_settings.model_dump())
     stop = threading.Event()
-    bot = threading.Thread(target=serve_http, args=(bot_settings, bot_port, "127.0.0.1"),
-                           kwargs={"stop": stop, "watch": not check}, daemon=True)
+    bot = threading.Thread(
+        target=serve_http,
+        args=(bot_settings, bot_port, "127.0.0.1"),
+        kwargs={"stop": stop, "watch": not check},
+        daemon=True,
+    )
     bot.start()
     _wait_ready(bot_port)
     echo(f"Slack sandbox: open {double.url}/ and ask @rapport in #support-queue, or DM it")

@@ -35,10 +35,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout: float, want: str | None = None) -> str:
+def wait_http(
+    url: str,
+    timeout: float,
+    want: str | None = None,
+    proc: subprocess.Popen[bytes] | None = None,
+    log: Path | None = None,
+) -> str:
+    """Poll until `want` shows up; fail at once, with the server's log, if the server process died."""
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-4000:] if log is not None and log.exists() else ""
+            raise RuntimeError(f"server exited with {proc.returncode} before {url} was ready:\n{tail}")
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:
                 last = resp.read().decode()
@@ -47,7 +57,8 @@ def wait_http(url: str, timeout: float, want: str | None = None) -> str:
         except OSError as exc:
             last = str(exc)
         time.sleep(0.3)
-    raise TimeoutError(f"{url} not ready within {timeout}s: {last[:300]}")
+    tail = log.read_text(errors="replace")[-4000:] if log is not None and log.exists() else ""
+    raise TimeoutError(f"{url} not ready within {timeout}s: {last[:300]}\n{tail}")
 
 
 @dataclass
@@ -111,7 +122,7 @@ def sandbox(e2e_home: tuple[Path, dict[str, str]]) -> Iterator[Sandbox]:
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_http(f"http://127.0.0.1:{port}/readyz", 180, want='"index": true')
+        wait_http(f"http://127.0.0.1:{port}/readyz", 180, want='"index": true', proc=proc, log=home / "serve.log")
         yield Sandbox(double, f"http://127.0.0.1:{port}", home, proc, env)
     finally:
         proc.terminate()

@@ -12,7 +12,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.ask.models import Feedback, QuestionLog
-from bot.ask.service import Answer, AskError, AskService, thread_context
+from bot.ask.service import Answer, AskError, AskService, RetrievalUnavailable, thread_context
 from bot.customers.card import build_card
 from bot.customers.linking import link_customers
 from bot.governance.audit import record
@@ -73,6 +73,12 @@ class AskResponder:
             answer = self.ask.answer(question, user, channel, thread_ts, customer_id=customer_id, earlier=earlier)
         except AskError as exc:
             client.chat_update(channel=channel, ts=ts, text=str(exc), blocks=error_blocks(str(exc)))
+            return None
+        except RetrievalUnavailable:
+            ref = uuid.uuid4().hex[:8]
+            log.exception("playbook search unavailable (reference %s)", ref)
+            msg = "I can't search the playbooks right now. Please try again in a minute, or ask the playbook owner."
+            client.chat_update(channel=channel, ts=ts, text=msg, blocks=error_blocks(msg, ref))
             return None
         except Exception:
             ref = uuid.uuid4().hex[:8]

@@ -27,8 +27,12 @@ OUTCOME = {
     "expired": ":hourglass: Expired without a decision",
     "pending": ":hourglass_flowing_sand: Pending",
 }
-STEP_ICON = {"done": ":white_check_mark:", "current": ":arrow_forward:", "waiting": ":white_circle:",
-             "stopped": ":no_entry:"}
+STEP_ICON = {
+    "done": ":white_check_mark:",
+    "current": ":arrow_forward:",
+    "waiting": ":white_circle:",
+    "stopped": ":no_entry:",
+}
 MODAL_TITLE = 24
 
 
@@ -37,22 +41,30 @@ def _label(t: str) -> str:
 
 
 def _measure(amount: Any, percent: float | None) -> str:
-    parts = [p for p in (format_percent(percent) if percent is not None else "",
-                         format_money(amount) if amount is not None else "") if p]
+    parts = [
+        p
+        for p in (
+            format_percent(percent) if percent is not None else "",
+            format_money(amount) if amount is not None else "",
+        )
+        if p
+    ]
     return " / ".join(parts) or "-"
 
 
 def card_blocks(card: ApprovalCard) -> list[Block]:
     blocks: list[Block] = [
         header(f"{_label(card.request_type)} request #{card.request_id}: {card.customer_name}"),
-        fields_section([
-            ("Requested by", user(card.requester)),
-            ("Customer", f"{card.customer_name} ({(card.tier or '?').title()}, {(card.region or '?').upper()})"),
-            ("Amount", _measure(card.amount, card.percent)),
-            ("Risk", card.risk.title()),
-            ("Step", f"{card.step + 1} of {len(card.steps)}: {card.steps[card.step].name}" if card.steps else "-"),
-            ("Approvers", user(card.approvers) + (" (escalated)" if card.escalated else "")),
-        ]),
+        fields_section(
+            [
+                ("Requested by", user(card.requester)),
+                ("Customer", f"{card.customer_name} ({(card.tier or '?').title()}, {(card.region or '?').upper()})"),
+                ("Amount", _measure(card.amount, card.percent)),
+                ("Risk", card.risk.title()),
+                ("Step", f"{card.step + 1} of {len(card.steps)}: {card.steps[card.step].name}" if card.steps else "-"),
+                ("Approvers", user(card.approvers) + (" (escalated)" if card.escalated else "")),
+            ]
+        ),
     ]
     if card.terms:
         blocks.append(section(f"*Terms*\n{clip(card.terms, 2900)}"))
@@ -62,7 +74,8 @@ def card_blocks(card: ApprovalCard) -> list[Block]:
     if len(card.steps) > 1:
         lines = [
             f"{STEP_ICON.get(s.status, '')} {s.name} ({user(s.approvers)}"
-            + (f", {s.required} needed" if s.required > 1 else "") + ")"
+            + (f", {s.required} needed" if s.required > 1 else "")
+            + ")"
             + (f" — approved by {', '.join(user(a) for a in s.approved_by)}" if s.approved_by else "")
             for s in card.steps
         ]
@@ -81,12 +94,14 @@ def card_blocks(card: ApprovalCard) -> list[Block]:
         got = len(card.steps[card.step].approved_by) if card.steps else 0
         if required > 1:
             blocks.append(context(f"{got} of {required} approvals so far; each approver counts once."))
-        blocks.append(actions(
-            button("Approve", ids.APPROVAL_APPROVE, card.button_value, style="primary"),
-            button("Reject", ids.APPROVAL_REJECT, card.button_value, style="danger"),
-            button("Request changes", ids.APPROVAL_CHANGES, card.button_value),
-            block_id=f"approval_{card.request_id}_{card.step}",
-        ))
+        blocks.append(
+            actions(
+                button("Approve", ids.APPROVAL_APPROVE, card.button_value, style="primary"),
+                button("Reject", ids.APPROVAL_REJECT, card.button_value, style="danger"),
+                button("Request changes", ids.APPROVAL_CHANGES, card.button_value),
+                block_id=f"approval_{card.request_id}_{card.step}",
+            )
+        )
     else:
         outcome = OUTCOME.get(card.outcome or card.state, card.outcome or card.state)
         by = f" by {user(card.decided_by)}" if card.decided_by and not card.decided_by.startswith("system:") else ""
@@ -105,23 +120,36 @@ def notice_blocks(notice: RequesterNotice) -> list[Block]:
 
 def _summary_line(r: RequestSummary) -> str:
     where = f" · {r.step_name}" if r.step_name else ""
-    return (f"• #{r.request_id} {_label(r.request_type)} for *{r.customer_name}* "
-            f"({_measure(r.amount, r.percent)}){where} · since {r.created_at:%Y-%m-%d}")
+    return (
+        f"• #{r.request_id} {_label(r.request_type)} for *{r.customer_name}* "
+        f"({_measure(r.amount, r.percent)}){where} · since {r.created_at:%Y-%m-%d}"
+    )
 
 
 def home_blocks(home: ApprovalsHome) -> list[Block]:
     blocks: list[Block] = [header("Approvals waiting for me")]
-    blocks.append(section("\n".join(_summary_line(r) for r in home.to_decide[:15])) if home.to_decide
-                  else context("Nothing waits for your decision."))
+    blocks.append(
+        section("\n".join(_summary_line(r) for r in home.to_decide[:15]))
+        if home.to_decide
+        else context("Nothing waits for your decision.")
+    )
     blocks.append(header("My open requests"))
-    blocks.append(section("\n".join(_summary_line(r) for r in home.my_open[:15])) if home.my_open
-                  else context("You have no open requests."))
+    blocks.append(
+        section("\n".join(_summary_line(r) for r in home.my_open[:15]))
+        if home.my_open
+        else context("You have no open requests.")
+    )
     return blocks
 
 
 def _input(block_id: str, label: str, element: Block, optional: bool = False, hint: str | None = None) -> Block:
-    b: Block = {"type": "input", "block_id": block_id, "label": {"type": "plain_text", "text": label},
-                "element": element, "optional": optional}
+    b: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+        "optional": optional,
+    }
     if hint:
         b["hint"] = {"type": "plain_text", "text": hint}
     return b
@@ -142,14 +170,21 @@ def _option(value: str, text: str) -> Block:
 
 def request_modal(prefill: RequestPrefill) -> dict[str, Any]:
     """The request form; block ids equal the field names ``ValidationFailed.errors`` uses."""
-    type_el: Block = {"type": "static_select", "action_id": "value",
-                      "options": [_option(k, v) for k, v in TYPE_LABELS.items()]}
+    type_el: Block = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": [_option(k, v) for k, v in TYPE_LABELS.items()],
+    }
     if prefill.request_type in TYPE_LABELS:
         type_el["initial_option"] = _option(prefill.request_type, TYPE_LABELS[prefill.request_type])
-    risk_el: Block = {"type": "static_select", "action_id": "value",
-                      "options": [_option(r, r.title()) for r in ("low", "medium", "high")],
-                      "initial_option": _option(prefill.risk if prefill.risk in ("low", "medium", "high") else "low",
-                                                (prefill.risk or "low").title())}
+    risk_el: Block = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": [_option(r, r.title()) for r in ("low", "medium", "high")],
+        "initial_option": _option(
+            prefill.risk if prefill.risk in ("low", "medium", "high") else "low", (prefill.risk or "low").title()
+        ),
+    }
     meta = {"c": prefill.origin_channel, "t": prefill.origin_thread_ts}
     return {
         "type": "modal",
@@ -161,14 +196,28 @@ def request_modal(prefill: RequestPrefill) -> dict[str, Any]:
         "blocks": [
             _input("request_type", "Type", type_el),
             _input("customer", "Customer", _text("value", prefill.customer, placeholder="Name or id")),
-            _input("amount", "Amount", _text("value", prefill.amount, placeholder="$12,500"), optional=True,
-                   hint="USD; for data access, the number of records"),
+            _input(
+                "amount",
+                "Amount",
+                _text("value", prefill.amount, placeholder="$12,500"),
+                optional=True,
+                hint="USD; for data access, the number of records",
+            ),
             _input("percent", "Percentage", _text("value", prefill.percent, placeholder="15%"), optional=True),
-            _input("terms", "Terms", _text("value", prefill.terms, multiline=True), optional=True,
-                   hint="For custom terms: what you are asking for"),
+            _input(
+                "terms",
+                "Terms",
+                _text("value", prefill.terms, multiline=True),
+                optional=True,
+                hint="For custom terms: what you are asking for",
+            ),
             _input("justification", "Justification", _text("value", prefill.justification, multiline=True)),
-            _input("links", "Attachments (links)", _text("value", "\n".join(prefill.links), multiline=True,
-                                                         placeholder="One link per line"), optional=True),
+            _input(
+                "links",
+                "Attachments (links)",
+                _text("value", "\n".join(prefill.links), multiline=True, placeholder="One link per line"),
+                optional=True,
+            ),
             _input("risk", "Risk", risk_el),
         ],
     }
@@ -186,8 +235,7 @@ def reason_modal(kind: str, request_id: int, step: int) -> dict[str, Any]:
         "private_metadata": json.dumps({"r": request_id, "s": step}),
         "blocks": [
             section(f"Request #{request_id}: the requester will see your reason."),
-            _input("reason", "Reason" if reject else "What needs to change",
-                   _text("value", multiline=True)),
+            _input("reason", "Reason" if reject else "What needs to change", _text("value", multiline=True)),
         ],
     }
 
