@@ -22,6 +22,7 @@ from bot.store.db import make_engine, make_session_factory
 log = logging.getLogger(__name__)
 FEATURE_JOB_MODULES = (
     "bot.alerts.jobs",
+    "bot.ask.jobs",
     "bot.approvals.jobs",
     "bot.connectors_state.jobs",
     "bot.governance.jobs",
