@@ -4,4 +4,4 @@ Listeners stay thin: parse the Slack payload, call a feature with plain values, 
 ``bot.slack.views.render``. ``bot.slack.app`` imports every module named in ``LISTENER_MODULES``.
 """
 
-LISTENER_MODULES = ("ask", "customers", "alerts", "approvals", "handoff", "home", "admin")
+LISTENER_MODULES = ("ask", "alerts", "approvals", "handoff", "home", "admin")
