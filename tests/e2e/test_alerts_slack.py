@@ -57,9 +57,8 @@ def test_urgent_alert_ack_is_checked_recorded_once_and_updated_in_place(double: 
     (acked_by,) = wait_row(sandbox, "SELECT acked_by FROM alerts WHERE id = ? AND acked_by IS NOT NULL", alert_id)
     assert acked_by in staff[:2]
     time.sleep(1.5)
-    events = db(
-        sandbox, "SELECT COUNT(*) FROM audit_events WHERE action = 'alerts.acknowledged' AND subject_id = ?", str(alert_id)
-    )
+    sql = "SELECT COUNT(*) FROM audit_events WHERE action = 'alerts.acknowledged' AND subject_id = ?"
+    events = db(sandbox, sql, str(alert_id))
     assert events[0][0] == 1
 
     # The delivered message now says who acknowledged it and no longer offers Ack.
