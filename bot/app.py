@@ -26,6 +26,7 @@ FEATURE_JOB_MODULES = (
     "bot.approvals.jobs",
     "bot.connectors_state.jobs",
     "bot.governance.jobs",
+    "bot.kpi.jobs",
 )
 SLACK_PROBE_OK_TTL = 30.0  # auth.test is cheap but rate-limited: one call per replica per 30 s
 SLACK_PROBE_FAIL_TTL = 5.0  # a failure is re-checked sooner so a recovered Slack is seen quickly

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -28,6 +29,23 @@ class SentRef:
     ts: str
 
 
+@dataclass(frozen=True)
+class FileUpload:
+    filename: str
+    content: bytes
+    title: str = ""
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    channel: str
+    thread_ts: str | None
+    text: str
+    files: tuple[FileUpload, ...]
+    file_ids: tuple[str, ...]
+
+
 class DeliveryError(Exception):
     """Sending failed; ``permanent`` means retrying will not help (bad channel, not in channel...)."""
 
@@ -42,12 +60,21 @@ class Notifier(Protocol):
     def update(self, ref: SentRef, message: Outbound) -> None: ...
 
 
+class FileNotifier(Notifier, Protocol):
+    """A notifier that can also share files (charts, exports) in a channel or thread."""
+
+    def upload(
+        self, channel: str, files: Sequence[FileUpload], text: str = "", thread_ts: str | None = None
+    ) -> list[str]: ...
+
+
 @dataclass
 class RecordingNotifier:
     """In-memory notifier for unit tests; honours the same contract as the Slack one."""
 
     sent: list[tuple[SentRef, Outbound]] = field(default_factory=list)
     updates: list[tuple[SentRef, Outbound]] = field(default_factory=list)
+    uploads: list[Uploaded] = field(default_factory=list)
     fail_channels: set[str] = field(default_factory=set)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -63,3 +90,15 @@ class RecordingNotifier:
     def update(self, ref: SentRef, message: Outbound) -> None:
         with self._lock:
             self.updates.append((ref, message))
+
+    def upload(
+        self, channel: str, files: Sequence[FileUpload], text: str = "", thread_ts: str | None = None
+    ) -> list[str]:
+        if channel in self.fail_channels:
+            raise DeliveryError(f"channel_not_found: {channel}", permanent=True)
+        if not files:
+            raise DeliveryError("invalid_arguments: no files", permanent=True)
+        with self._lock:
+            ids = tuple(f"F{len(self.uploads):04d}{i:02d}" for i in range(len(files)))
+            self.uploads.append(Uploaded(channel, thread_ts, text, tuple(files), ids))
+        return list(ids)

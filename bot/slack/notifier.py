@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from bot.notify import DeliveryError, Outbound, SentRef
+from bot.notify import DeliveryError, FileUpload, Outbound, SentRef
 from bot.slack.views import load_renderers, render
 
 PERMANENT_ERRORS = frozenset(
@@ -78,3 +79,31 @@ class SlackNotifier:
             raise DeliveryError(f"Slack refused the update: {err}", permanent=err in PERMANENT_ERRORS) from None
         except OSError as exc:
             raise DeliveryError(f"Slack unreachable: {exc.__class__.__name__}") from None
+
+    def upload(
+        self, channel: str, files: Sequence[FileUpload], text: str = "", thread_ts: str | None = None
+    ) -> list[str]:
+        """Share files through the files_upload_v2 path (getUploadURLExternal, POST, completeUploadExternal)."""
+        if not files:
+            raise DeliveryError("invalid_arguments: no files", permanent=True)
+        try:
+            resp = self.client.files_upload_v2(
+                channel=self._channel(channel),
+                file_uploads=[
+                    {
+                        "content": f.content,
+                        "filename": f.filename,
+                        "title": f.title or f.filename,
+                        "alt_txt": f.alt_text,
+                    }
+                    for f in files
+                ],
+                initial_comment=text or None,
+                thread_ts=thread_ts,
+            )
+            return [str(f["id"]) for f in resp.get("files") or []]
+        except SlackApiError as exc:
+            err = str(exc.response.get("error", ""))
+            raise DeliveryError(f"Slack refused the upload: {err}", permanent=err in PERMANENT_ERRORS) from None
+        except (SlackRequestError, OSError) as exc:
+            raise DeliveryError(f"Slack upload failed: {exc.__class__.__name__}") from None

@@ -994,6 +994,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/api/"):
             self._api(path[len("/api/") :], dict(urllib.parse.parse_qsl(parsed.query)), raw, ctype)
             return
+        if path.startswith("/upload/"):  # raw file bytes (a PNG is neither JSON nor form data): never parsed
+            ok = self.double.store_upload(path.rsplit("/", 1)[-1], raw)
+            self._send(200 if ok else 404, b"OK - " + str(len(raw)).encode() if ok else b"not_found", "text/plain")
+            return
         try:
             data = _parse_body(raw, ctype or "application/json")
         except (ValueError, UnicodeDecodeError):
@@ -1002,9 +1006,6 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/response_url/"):
             status, body = self.double.respond(path, data)
             self._json(status, body)
-        elif path.startswith("/upload/"):
-            ok = self.double.store_upload(path.rsplit("/", 1)[-1], raw)
-            self._send(200 if ok else 404, b"OK - " + str(len(raw)).encode() if ok else b"not_found", "text/plain")
         elif path.startswith("/ui/"):
             status, body = self.double.ui_action(path[len("/ui/") :], data)
             self._json(status, body)

@@ -12,7 +12,7 @@ from typing import Any
 
 Blocks = list[dict[str, Any]]
 
-RENDERER_MODULES = ("common", "ask", "alerts", "approvals", "customers", "handoff", "home")
+RENDERER_MODULES = ("common", "ask", "alerts", "approvals", "customers", "handoff", "home", "kpi")
 
 
 @singledispatch

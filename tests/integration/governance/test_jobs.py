@@ -13,7 +13,14 @@ from bot.store.models import Customer, Note
 
 def test_feature_jobs_include_every_feature(services: Services) -> None:
     names = {job.name for job in feature_jobs(services)}
-    assert {"purge_processed_events", "approvals.timeouts", "governance.retention", "ask.handoff_reescalation"} <= names
+    expected = {
+        "purge_processed_events",
+        "approvals.timeouts",
+        "governance.retention",
+        "ask.handoff_reescalation",
+        "kpi.weekly_digest",
+    }
+    assert expected <= names
     assert any(name.startswith("alerts.") for name in names), names
 
 

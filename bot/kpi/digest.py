@@ -1,0 +1,129 @@
+"""The weekly governance digest: KPI figures as a Block Kit message, the charts uploaded in its thread.
+
+Where: the governance channel named :data:`DIGEST_CHANNEL_NAME` in ``channels.yaml`` (else the first channel of
+kind ``governance``). When: once per ISO week, from Monday :data:`DIGEST_HOUR`:00 UTC, covering the previous
+seven days up to Monday 00:00 UTC, so every replica and every re-run computes the same figures. The scheduler's
+lease makes one process run the job at a time; an audit event per week (``kpi.digest_posted``) makes the week
+posted once. A crash between posting and recording can post that week again: at least once, never skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot.governance import audit
+from bot.kpi import format as f
+from bot.kpi.charts import Chart, render_charts
+from bot.kpi.metrics import Kpis, compute, window
+from bot.notify import FileUpload, Outbound, SentRef
+from bot.services import Services
+from bot.store.models import AuditEvent
+
+log = logging.getLogger(__name__)
+
+DIGEST_CHANNEL_NAME = "service-governance"
+DIGEST_WEEKDAY = 0  # Monday
+DIGEST_HOUR = 8  # UTC
+ACTION = "kpi.digest_posted"
+ACTOR = "system:kpi.digest"
+
+
+class DigestError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class KpiDigest:
+    """The message's view: rendered to Block Kit by ``bot.slack.views.kpi``."""
+
+    title: str
+    kpis: Kpis
+    chart_titles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Posted:
+    ref: SentRef
+    file_ids: tuple[str, ...]
+    charts: tuple[Chart, ...]
+    kpis: Kpis
+
+
+def digest_channel(services: Services) -> str:
+    channels = services.policies.channels.channels
+    named = [c for c in channels if c.name == DIGEST_CHANNEL_NAME]
+    chosen = named or [c for c in channels if c.kind == "governance"]
+    if not chosen:
+        raise DigestError("channels.yaml lists no governance channel for the KPI digest")
+    return chosen[0].id
+
+
+def fallback_text(k: Kpis) -> str:
+    """The notification text: a one-line summary (no customer data, only aggregates)."""
+    figures = "; ".join(f"{label} {value}" for label, value in f.headline(k)[:6])
+    return f"KPI digest {f.period(k)}: {figures}"
+
+
+def post(services: Services, k: Kpis, channel: str | None = None, title: str = "Weekly KPI digest") -> Posted:
+    """Post the figures, then upload the charts into the message's thread (when the notifier can)."""
+    charts = tuple(render_charts(k))
+    target = channel or digest_channel(services)
+    notifier = services.notifier
+    ref = notifier.send(Outbound(target, fallback_text(k), KpiDigest(title, k, tuple(c.title for c in charts))))
+    upload = getattr(notifier, "upload", None)
+    if upload is None:
+        log.warning("kpi digest: the notifier cannot upload files; posted the figures without charts")
+        return Posted(ref, (), charts, k)
+    files = [FileUpload(c.filename, c.png, c.title, c.alt) for c in charts]
+    ids = upload(ref.channel, files, text=f"Charts for {f.period(k)}", thread_ts=ref.ts)
+    return Posted(ref, tuple(ids), charts, k)
+
+
+def week_start(now: dt.datetime) -> dt.datetime:
+    now = now.astimezone(dt.UTC)
+    return (now - dt.timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def week_key(start: dt.datetime) -> str:
+    year, week, _ = start.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def due(now: dt.datetime) -> str | None:
+    """The week whose digest is due at ``now`` (ISO key), or None before this week's posting time."""
+    start = week_start(now)
+    at = start + dt.timedelta(days=DIGEST_WEEKDAY, hours=DIGEST_HOUR)
+    return week_key(start) if now >= at else None
+
+
+def already_posted(services: Services, key: str) -> bool:
+    with services.sessions() as s:
+        found = s.scalar(
+            select(AuditEvent.id).where(AuditEvent.action == ACTION, AuditEvent.subject_id == key).limit(1)
+        )
+    return found is not None
+
+
+def run_weekly(services: Services) -> Posted | None:
+    """The scheduled job: post this week's digest once, from its posting time on."""
+    now = services.clock()
+    key = due(now)
+    if key is None or already_posted(services, key):
+        return None
+    k = compute(services.engine, *window(week_start(now), 7), tiers=services.policies.tier_names)
+    posted = post(services, k)
+    with services.sessions.begin() as s:
+        audit.record(
+            s,
+            ACTOR,
+            ACTION,
+            "kpi_digest",
+            key,
+            {"channel": posted.ref.channel, "ts": posted.ref.ts, "files": len(posted.file_ids)},
+        )
+    log.info("kpi digest %s posted to %s with %d charts", key, posted.ref.channel, len(posted.file_ids))
+    return posted

@@ -1,0 +1,37 @@
+"""Block Kit for the weekly KPI digest: headline figures as fields, the per-tier tables as code blocks."""
+
+from __future__ import annotations
+
+from bot.kpi import format as f
+from bot.kpi.digest import KpiDigest
+from bot.slack.views import render
+from bot.slack.views.common import Block, context, divider, fields_section, header, section
+
+
+def _table(title: str, table: str) -> Block:
+    return section(f"*{title}*\n```{table}```")
+
+
+@render.register
+def _kpi_digest(d: KpiDigest) -> list[Block]:
+    k = d.kpis
+    figures = f.headline(k)
+    blocks: list[Block] = [
+        header(d.title),
+        context(f"{f.period(k)}"),
+        fields_section(figures[:10]),
+        divider(),
+        _table("Cost-to-serve and resolution by tier", f.text_table(f.SERVICE_HEADER, f.service_rows(k))),
+    ]
+    if k.alerts:
+        blocks.append(_table("Alert acknowledgement by tier", f.text_table(f.ALERT_HEADER, f.alert_rows(k))))
+    blocks.append(_table("Approvals: standard vs exception pathway", f.text_table(f.PATHWAY_HEADER, f.pathway_rows(k))))
+    notes = [
+        "Cost-to-serve = resolved tickets x handling-hours proxy by priority x hourly cost / customers in the tier. "
+        "FCR = resolved with no repeat ticket of the same category within 7 days. "
+        "Exception = routed to a human approval chain; standard = settled by an auto-approve rule."
+    ]
+    if d.chart_titles:
+        notes.append("Charts in the thread: " + "; ".join(d.chart_titles))
+    blocks.append(context(*notes))
+    return blocks
