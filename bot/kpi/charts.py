@@ -107,6 +107,9 @@ def approvals(k: Kpis) -> Chart:
     _bars(
         right, names, [p.median_turnaround_hours for p in k.approvals], "Median turnaround (hours)", "{:.1f}", COLORS[1]
     )
+    from matplotlib.ticker import MaxNLocator
+
+    left.yaxis.set_major_locator(MaxNLocator(integer=True))
     rate = k.exception_rate
     left.set_xlabel(f"exception rate {rate:.0%}" if rate is not None else "no requests", fontsize=9)
     return Chart(

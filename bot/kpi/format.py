@@ -98,3 +98,23 @@ def text_table(header: list[str], rows: list[list[str]]) -> str:
         "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
         for r in [header, *rows]
     )
+
+
+def definitions(k: Kpis) -> list[str]:
+    """What each figure means (the definitions in ``bot.kpi.metrics``), for readers of Slack and the page."""
+    from bot.kpi.metrics import EFFORT_HOURS, HOURLY_COST
+
+    effort = ", ".join(f"{p} {h:g} h" for p, h in EFFORT_HOURS.items())
+    hourly = k.service[0].hourly_cost if k.service else HOURLY_COST
+    return [
+        "Tickets count for the tier of their customer's golden record; customers per tier count golden records.",
+        f"Cost-to-serve per customer: tickets resolved in the window x a handling-hours proxy by priority ({effort}) "
+        f"x ${hourly:,.0f}/h, divided by the tier's customers.",
+        "Resolution time: resolved minus opened, for tickets resolved in the window.",
+        "First-contact resolution: resolved tickets after which the customer opened no other ticket of the same "
+        "category within 7 days of the resolution.",
+        "Alert ack rate: alerts created in the window acknowledged (Ack button) before its end.",
+        "Standard pathway: requests settled by an auto-approve rule; exception pathway: routed to a human approval "
+        "chain. Exception rate: exception requests / requests created in the window. Turnaround: decided minus "
+        "created, for requests decided in the window.",
+    ]

@@ -26,11 +26,7 @@ def _kpi_digest(d: KpiDigest) -> list[Block]:
     if k.alerts:
         blocks.append(_table("Alert acknowledgement by tier", f.text_table(f.ALERT_HEADER, f.alert_rows(k))))
     blocks.append(_table("Approvals: standard vs exception pathway", f.text_table(f.PATHWAY_HEADER, f.pathway_rows(k))))
-    notes = [
-        "Cost-to-serve = resolved tickets x handling-hours proxy by priority x hourly cost / customers in the tier. "
-        "FCR = resolved with no repeat ticket of the same category within 7 days. "
-        "Exception = routed to a human approval chain; standard = settled by an auto-approve rule."
-    ]
+    notes = [" ".join(f.definitions(k))]
     if d.chart_titles:
         notes.append("Charts in the thread: " + "; ".join(d.chart_titles))
     blocks.append(context(*notes))
