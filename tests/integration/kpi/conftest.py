@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -136,13 +137,17 @@ def book(engine: Engine) -> Engine:
     return engine
 
 
-@pytest.fixture
-def services(book: Engine) -> Services:
+def services_for(engine: Engine, clock: Callable[[], dt.datetime] = lambda: NOW) -> Services:
     return Services(
         settings=Settings(playbooks_dir=REPO / "playbooks"),
-        engine=book,
-        sessions=make_session_factory(book),
+        engine=engine,
+        sessions=make_session_factory(engine),
         policies=load_policies(REPO / "playbooks" / "policies"),
         notifier=RecordingNotifier(),
-        clock=lambda: NOW,
+        clock=clock,
     )
+
+
+@pytest.fixture
+def services(book: Engine) -> Services:
+    return services_for(book)
