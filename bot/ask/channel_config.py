@@ -1,13 +1,17 @@
 """Per-channel behaviour of Ask: when to answer, from which playbooks, how visibly, and who sees cards.
 
-Stored in ``ask_channel_config``; a channel without a row gets :data:`DEFAULTS` (conservative: answer only
-when mentioned, answers in the thread, sensitive card fields only ever ephemeral). Only admins change it:
-staff holding an :data:`ADMIN_ROLES` role, or members of the :data:`ADMIN_GROUP` group in roles.yaml.
+Three layers, the first found wins: a row in ``ask_channel_config`` (``/rapport config set``), the channel's
+``ask:`` block in ``channels.yaml`` (the policy file), the conservative defaults of :class:`ChannelSettings`
+(answer only when mentioned, answers in the thread, sensitive card fields only ever ephemeral). Only admins
+change the row: staff holding an :data:`ADMIN_ROLES` role, or members of the :data:`ADMIN_GROUP` group in
+roles.yaml; ``reset`` deletes it, which returns the channel to the policy file or the defaults.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +51,7 @@ class ChannelSettings:
     escalation: str | None = None  # hand-off channel; None = the policy default
     updated_by: str | None = None
     custom: bool = False  # a stored row, not the defaults
+    source: str = "defaults"  # defaults | policy file | admin
 
     @property
     def ephemeral(self) -> bool:
@@ -55,11 +60,17 @@ class ChannelSettings:
     def may_see_card(self, roles: list[str]) -> bool:
         return not self.card_roles or bool(set(self.card_roles) & set(roles))
 
+    @property
+    def source_text(self) -> str:
+        if self.source == "admin" and self.updated_by:
+            return f"set by <@{self.updated_by}>"
+        return {"policy": "from channels.yaml", "defaults": "defaults"}.get(self.source, self.source)
+
     def describe(self) -> str:
         cols = ", ".join(self.collections) or "all playbooks"
         roles = ", ".join(self.card_roles) or "every role (sensitive fields only privately)"
         lines = [
-            f"*Rapport in <#{self.channel}>*{'' if self.custom else ' (defaults)'}",
+            f"*Rapport in <#{self.channel}>* ({self.source_text})",
             f"• mode: `{self.mode}` ({MODE_TEXT.get(self.mode, self.mode)})",
             f"• collections: {cols}",
             f"• answers: `{self.answers}`",
@@ -77,12 +88,29 @@ def is_admin(policies: Policies, user_id: str) -> bool:
     return policies.group(ADMIN_GROUP) is not None and policies.is_member(user_id, ADMIN_GROUP)
 
 
-def load(session: Session, channel: str | None) -> ChannelSettings:
+def from_policy(policies: Policies | None, channel: str) -> ChannelSettings:
+    """The channel's ``ask:`` block in channels.yaml, or the defaults."""
+    entry = policies.channel(channel) if policies is not None else None
+    if entry is None or entry.ask is None:
+        return ChannelSettings(channel=channel)
+    a = entry.ask
+    return ChannelSettings(
+        channel=channel,
+        mode=a.mode,
+        collections=tuple(c.strip("/").lower() for c in a.collections),
+        answers=a.answers,
+        card_roles=tuple(a.card_roles),
+        quiet=a.quiet,
+        source="policy",
+    )
+
+
+def load(session: Session, channel: str | None, policies: Policies | None = None) -> ChannelSettings:
     if not channel:
         return ChannelSettings(channel="")
     row = session.get(ChannelConfig, channel)
     if row is None:
-        return ChannelSettings(channel=channel)
+        return from_policy(policies, channel)
     return ChannelSettings(
         channel=channel,
         mode=row.mode,
@@ -93,6 +121,7 @@ def load(session: Session, channel: str | None) -> ChannelSettings:
         escalation=row.escalation_channel,
         updated_by=row.updated_by,
         custom=True,
+        source="admin",
     )
 
 
@@ -158,7 +187,7 @@ def update(
         raise NotAdmin("Only Rapport admins (CS leads) can change channel settings.")
     key = key.lower().replace("-", "_")
     parsed = parse_value(policies, key, value, known_collections)
-    current = load(session, channel)
+    current = load(session, channel, policies)
     row = session.get(ChannelConfig, channel)
     if row is None:
         row = ChannelConfig(
@@ -178,7 +207,7 @@ def update(
     row.updated_at = now  # type: ignore[assignment]
     session.flush()
     record(session, user_id, "ask.channel_config", "channel", channel, {"key": key, "value": _audit_value(parsed)})
-    return load(session, channel)
+    return load(session, channel, policies)
 
 
 def reset(session: Session, policies: Policies, channel: str, user_id: str) -> ChannelSettings:
@@ -189,7 +218,7 @@ def reset(session: Session, policies: Policies, channel: str, user_id: str) -> C
         session.delete(row)
         session.flush()
     record(session, user_id, "ask.channel_config", "channel", channel, {"key": "reset"})
-    return ChannelSettings(channel=channel)
+    return from_policy(policies, channel)
 
 
 def _audit_value(value: object) -> object:
@@ -227,6 +256,7 @@ class Collections:
         return cls(names)
 
     def known(self) -> set[str]:
+        """Every name a channel may use: folders, sub-folders and ``tag:`` names."""
         return set(self.by_name)
 
     def paths(self, collections: tuple[str, ...]) -> list[str] | None:
@@ -237,3 +267,28 @@ class Collections:
         for name in collections:
             found |= self.by_name.get(name, set())
         return sorted(found)
+
+
+_SCANS: dict[Path, tuple[float, Collections]] = {}
+_SCAN_LOCK = threading.Lock()
+SCAN_TTL = 60.0  # seconds: a new playbook or tag is honoured within a minute without a rescan per question
+
+
+def collections_for(playbooks_dir: Path) -> Collections:
+    """The playbooks' collections, rescanned at most every :data:`SCAN_TTL` seconds."""
+    key = playbooks_dir.resolve()
+    with _SCAN_LOCK:
+        hit = _SCANS.get(key)
+        if hit is not None and time.monotonic() - hit[0] < SCAN_TTL:
+            return hit[1]
+    found = Collections.scan(key)
+    with _SCAN_LOCK:
+        _SCANS[key] = (time.monotonic(), found)
+    return found
+
+
+def search_paths(settings: ChannelSettings, playbooks_dir: Path) -> list[str] | None:
+    """What ``index.search(paths=...)`` gets for this channel: None = every playbook, [] = none match."""
+    if not settings.collections:
+        return None
+    return collections_for(playbooks_dir).paths(settings.collections)

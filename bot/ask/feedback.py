@@ -3,6 +3,10 @@
 Retrieval knows nothing of votes; the ask service re-orders what retrieval returned with a bounded
 adjustment, so a few thumbs cannot bury a passage the index strongly prefers, but a consistent signal for
 the same kind of question does move it.
+
+Maintainers' overrides (``rapport feedback boost|demote|hide``) are decisions, not signals: they apply to
+every question, at once, and outrank votes. A hidden passage is never cited; boosted passages lead (in
+retrieval's order among themselves); demoted ones go last.
 """
 
 from __future__ import annotations
@@ -15,12 +19,18 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.ask.compose import content_words
-from bot.ask.models import PassageFeedback, QuestionAnswer, QuestionLog
+from bot.ask.models import Feedback, PassageFeedback, PassageOverride, QuestionAnswer, QuestionLog
 from bot.governance.audit import record
 
 MAX_ADJUST = 0.25  # of the top passage's score: the most votes can move a passage
 SIMILAR = 0.5  # Jaccard overlap of question words for a vote to count
 MAX_ROWS = 2000  # votes read per question (newest first): bounds the cost on a busy deployment
+ACTIONS = ("boost", "demote", "hide")
+MAX_REASON = 500
+
+
+class FeedbackError(ValueError):
+    """A maintainer command we cannot take; the message says why."""
 
 
 class Ranked(Protocol):
@@ -111,3 +121,99 @@ def adjust(passages: Sequence[P], net: dict[str, float]) -> list[P]:
         return (-(p.score / top + boost), i)
 
     return [p for _, p in sorted(enumerate(passages), key=adjusted)]
+
+
+def rerank(session: Session, question: str, passages: Sequence[P]) -> list[P]:
+    """Votes from similar questions, then maintainers' overrides: what the ask service cites from."""
+    voted = adjust(passages, signals(session, question))
+    standing = overrides(session, [passage_key(p.path, p.heading_path) for p in voted])
+    if not standing:
+        return voted
+    group = {"boost": 0, "demote": 2}
+    kept = [(i, p) for i, p in enumerate(voted) if standing.get(passage_key(p.path, p.heading_path)) != "hide"]
+    kept.sort(key=lambda ip: (group.get(standing.get(passage_key(ip[1].path, ip[1].heading_path), ""), 1), ip[0]))
+    return [p for _, p in kept]
+
+
+def overrides(session: Session, keys: Sequence[str] | None = None) -> dict[str, str]:
+    """passage key -> boost | demote | hide; only for ``keys`` when given (one indexed look-up per answer)."""
+    query = select(PassageOverride.passage, PassageOverride.action)
+    if keys is not None:
+        if not keys:
+            return {}
+        query = query.where(PassageOverride.passage.in_(list(keys)))
+    return {passage: action for passage, action in session.execute(query).all()}
+
+
+def parse_passage(text: str) -> str:
+    """``PATH#HEADING`` as typed by a maintainer (heading levels joined with " > ") -> the stored key."""
+    path, sep, heading = text.strip().partition("#")
+    path = path.strip().lstrip("/")
+    if not sep or not path or not heading.strip():
+        raise FeedbackError("name the passage as PATH#HEADING, e.g. 'service/sla-response-times.md#SLA > Gold'")
+    heading = " > ".join(h.strip() for h in heading.split(">"))
+    return passage_key(path, heading)
+
+
+def set_override(
+    session: Session, passage: str, action: str | None, actor: str, reason: str | None = None, now: object = None
+) -> str | None:
+    """Boost, demote or hide ``passage`` for every question (``action=None`` lifts it); audited.
+
+    Returns the action in force before, so the caller can say what changed.
+    """
+    if action is not None and action not in ACTIONS:
+        raise FeedbackError(f"action is one of: {', '.join(ACTIONS)}")
+    row = session.get(PassageOverride, passage)
+    before = row.action if row is not None else None
+    if action is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        row = PassageOverride(passage=passage, action=action, set_by=actor[:64], reason=(reason or None))
+        if now is not None:
+            row.set_at = now  # type: ignore[assignment]
+        session.add(row)
+    else:
+        row.action, row.set_by, row.reason = action, actor[:64], reason or None
+        if now is not None:
+            row.set_at = now  # type: ignore[assignment]
+    session.flush()
+    record(
+        session,
+        actor,
+        f"ask.passage_{action or 'unset'}",
+        "passage",
+        passage[:80],
+        {"passage": passage, "before": before, "after": action, "reason": reason},
+    )
+    return before
+
+
+def record_feedback(session: Session, question_id: int, user_id: str, helpful: bool) -> bool:
+    """A thumbs up/down on an answer: the answer's rating (one per user, last one wins), the vote on the
+    passage it led with, and an audit event. False when the answer is no longer on record."""
+    if session.get(QuestionLog, question_id) is None:
+        return False
+    existing = session.scalars(
+        select(Feedback).where(Feedback.question_id == question_id, Feedback.user_id == user_id)
+    ).first()
+    if existing is not None:
+        existing.helpful = helpful
+    else:
+        session.add(Feedback(question_id=question_id, user_id=user_id, helpful=helpful))
+    record(session, user_id, "ask.feedback", "question", question_id, {"helpful": helpful})
+    vote(session, question_id, user_id, helpful)
+    return True
+
+
+def add_reason(session: Session, question_id: int, user_id: str, reason: str) -> bool:
+    """The optional "why?" after a thumbs: stored on the user's rating for the maintainers' report."""
+    row = session.scalars(
+        select(Feedback).where(Feedback.question_id == question_id, Feedback.user_id == user_id)
+    ).first()
+    if row is None:
+        return False
+    row.comment = " ".join(reason.split())[:MAX_REASON]
+    record(session, user_id, "ask.feedback_reason", "question", question_id, {"chars": len(row.comment)})
+    return True

@@ -113,3 +113,15 @@ class PassageFeedback(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     helpful: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PassageOverride(Base):
+    """A maintainer's standing decision on one passage, for every question: boost, demote or hide."""
+
+    __tablename__ = "ask_passage_overrides"
+
+    passage: Mapped[str] = mapped_column(String(600), primary_key=True)  # "path#heading path"
+    action: Mapped[str] = mapped_column(String(16))  # boost | demote | hide
+    set_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    set_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

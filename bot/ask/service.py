@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, LangChainWriter, cite
-from bot.ask.feedback import adjust, passage_key, signals
+from bot.ask.feedback import passage_key, rerank
 from bot.ask.models import QuestionAnswer, QuestionLog
 from bot.ask.policy import PolicyFinding, escalation_finding, is_policy_question, sla_finding, tier_in_question
 from bot.customers.card import CustomerCard, build_card
@@ -181,15 +181,17 @@ class AskService:
                         finding = sla_finding(self.s.policies, tier, f"P{prio.group(1)}")
             except Exception:
                 log.exception("policy evaluation failed; answering from the playbooks alone")
-        # Votes from similar questions re-order what retrieval found (bounded; retrieval stays vote-free).
-        passages = adjust(result.passages, signals(session, query or question))
+        # Votes from similar questions re-order what retrieval found (bounded; retrieval stays vote-free), then
+        # maintainers' boosts/demotions/hides apply, so a hidden passage is never cited.
+        passages = rerank(session, query or question, result.passages)
         if finding and finding.citation_query:
             docs = [
                 d.path
                 for d in self.s.index.documents()
                 if finding.citation_title in d.title.lower() and (paths is None or d.path in paths)
             ]
-            cited = self.s.index.search(finding.citation_query, k=1, paths=docs or None).passages
+            found = self.s.index.search(finding.citation_query, k=1, paths=docs or None).passages
+            cited = rerank(session, finding.citation_query, found)  # a hidden passage is not cited here either
             if cited:
                 key = (cited[0].path, cited[0].heading_path)
                 passages = cited + [p for p in passages if (p.path, p.heading_path) != key]

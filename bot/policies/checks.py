@@ -103,6 +103,17 @@ def check_channels(doc: YamlDoc, channels: ChannelsPolicy) -> None:
     )
 
 
+def check_channel_ask(doc: YamlDoc, channels: ChannelsPolicy, roles: RolesPolicy) -> None:
+    for index, channel in enumerate(channels.channels):
+        for j, role in enumerate(channel.ask.card_roles if channel.ask else ()):
+            _require(
+                doc,
+                role in roles.roles,
+                ("channels", index, "ask", "card_roles", j),
+                f"unknown role {role!r} (known: {_one_of(roles.roles)})",
+            )
+
+
 def check_roles(doc: YamlDoc, roles: RolesPolicy, known: Known) -> None:
     public, sensitive = set(roles.fields.public), set(roles.fields.sensitive)
     for index, name in enumerate(roles.fields.sensitive):

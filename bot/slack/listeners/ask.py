@@ -11,7 +11,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.ask.models import Feedback, QuestionLog
+from bot.ask import channel_config
+from bot.ask.channel_config import ChannelSettings
+from bot.ask.feedback import record_feedback
+from bot.ask.models import QuestionLog
 from bot.ask.service import Answer, AskError, AskService, RetrievalUnavailable, thread_context
 from bot.customers.card import build_card
 from bot.customers.linking import link_customers
@@ -21,7 +24,7 @@ from bot.slack import ids
 from bot.slack.commands import HELP_LINES, SUBCOMMANDS, SlashContext, help_text, subcommand
 from bot.slack.handoff import post_handoff
 from bot.slack.views import render
-from bot.slack.views.ask import answer_blocks, card_blocks, help_blocks, working_blocks
+from bot.slack.views.ask import answer_blocks, card_blocks, feedback_reason_modal, help_blocks, working_blocks
 from bot.slack.views.common import error_blocks
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,15 @@ class AskResponder:
         self.services = services
         self.ask = AskService(services)
 
+    def settings(self, channel: str) -> ChannelSettings:
+        """This channel's Ask settings (admin row, channels.yaml, or the conservative defaults)."""
+        with self.services.sessions() as session:
+            return channel_config.load(session, channel, self.services.policies)
+
+    def may_see_card(self, cfg: ChannelSettings, user: str) -> bool:
+        member = self.services.policies.staff(user)
+        return cfg.may_see_card(list(member.roles) if member else [])
+
     def in_thread(
         self,
         client: WebClient,
@@ -58,42 +70,58 @@ class AskResponder:
         is_dm: bool = False,
         customer_id: int | None = None,
         earlier: str | None = None,
+        cfg: ChannelSettings | None = None,
     ) -> Answer | None:
+        """``cfg``: the channel's settings (None in a DM): which playbooks, public or only for the asker, cards."""
         question = strip_mentions(text)
+        private = cfg is not None and cfg.ephemeral
         if not question:
-            client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text=help_text(), blocks=help_blocks(help_text())
-            )
+            if private:
+                client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=help_text())
+            else:
+                client.chat_postMessage(
+                    channel=channel, thread_ts=thread_ts, text=help_text(), blocks=help_blocks(help_text())
+                )
             return None
-        placeholder = client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, text="Looking into it…", blocks=working_blocks(question)
-        )
-        ts = str(placeholder["ts"])
+        paths = channel_config.search_paths(cfg, self.services.settings.playbooks_dir) if cfg else None
+        if private:
+            # An ephemeral message cannot be updated in place: no placeholder, the answer comes in one go.
+            def show(text: str, blocks: list[dict[str, Any]]) -> None:
+                client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=text, blocks=blocks)
+
+        else:
+            placeholder = client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text="Looking into it…", blocks=working_blocks(question)
+            )
+            ts = str(placeholder["ts"])
+
+            def show(text: str, blocks: list[dict[str, Any]]) -> None:
+                client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
         try:
-            answer = self.ask.answer(question, user, channel, thread_ts, customer_id=customer_id, earlier=earlier)
+            answer = self.ask.answer(
+                question, user, channel, thread_ts, customer_id=customer_id, earlier=earlier, paths=paths
+            )
         except AskError as exc:
-            client.chat_update(channel=channel, ts=ts, text=str(exc), blocks=error_blocks(str(exc)))
+            show(str(exc), error_blocks(str(exc)))
             return None
         except RetrievalUnavailable:
             ref = uuid.uuid4().hex[:8]
             log.exception("playbook search unavailable (reference %s)", ref)
             msg = "I can't search the playbooks right now. Please try again in a minute, or ask the playbook owner."
-            client.chat_update(channel=channel, ts=ts, text=msg, blocks=error_blocks(msg, ref))
+            show(msg, error_blocks(msg, ref))
             return None
         except Exception:
             ref = uuid.uuid4().hex[:8]
             log.exception("answering failed (reference %s)", ref)
             msg = "Sorry, I couldn't answer that just now. Please try again in a minute."
-            client.chat_update(channel=channel, ts=ts, text=msg, blocks=error_blocks(msg, ref))
+            show(msg, error_blocks(msg, ref))
             return None
+        if cfg is not None and answer.customer and not self.may_see_card(cfg, user):
+            answer.customer = None  # this channel shows cards to some roles only
         fallback = answer.text[:300] if answer.answered else "I don't know; see the playbook owner."
-        client.chat_update(
-            channel=channel,
-            ts=ts,
-            text=fallback,
-            blocks=answer_blocks(answer, include_card=is_dm or not answer.private_card),
-        )
-        if answer.private_card and not is_dm and answer.customer:
+        show(fallback, answer_blocks(answer, include_card=is_dm or private or not answer.private_card))
+        if answer.private_card and not is_dm and not private and answer.customer:
             client.chat_postEphemeral(
                 channel=channel,
                 user=user,
@@ -117,6 +145,7 @@ def register(app: App, services: Services) -> None:
             event["channel"],
             event.get("thread_ts") or event["ts"],
             event.get("text", ""),
+            cfg=responder.settings(event["channel"]),
         )
 
     app.event("app_mention")(ack=ack_only, lazy=[on_mention])
@@ -133,8 +162,15 @@ def register(app: App, services: Services) -> None:
             )
             return
         thread_ts = event.get("thread_ts")
-        if not thread_ts or f"<@{context.get('bot_user_id')}>" in event.get("text", ""):
-            return  # not a thread reply, or a mention (app_mention answers those)
+        if f"<@{context.get('bot_user_id')}>" in event.get("text", ""):
+            return  # a mention: app_mention answers those
+        if not thread_ts:
+            # A top-level channel message: answered only where admins asked for it (``questions`` mode).
+            cfg = responder.settings(event["channel"])
+            text = event.get("text", "")
+            if cfg.mode == "questions" and not cfg.quiet and channel_config.looks_like_question(strip_mentions(text)):
+                responder.in_thread(client, event["user"], event["channel"], event["ts"], text, cfg=cfg)
+            return
         with services.sessions() as session:
             prior = thread_context(session, event["channel"], thread_ts)
         if prior is None:
@@ -147,6 +183,7 @@ def register(app: App, services: Services) -> None:
             event.get("text", ""),
             customer_id=prior.customer_id,
             earlier=prior.question,
+            cfg=responder.settings(event["channel"]),
         )
 
     app.event("message")(ack=ack_only, lazy=[on_message])
@@ -187,11 +224,15 @@ def register(app: App, services: Services) -> None:
 
     @subcommand("ask", "QUESTION — answer from the playbooks and the customer record (only you see it)")
     def _ask(ctx: SlashContext) -> None:
+        cfg = responder.settings(ctx.channel_id)
+        paths = channel_config.search_paths(cfg, services.settings.playbooks_dir)
         try:
-            answer = responder.ask.answer(ctx.text, ctx.user_id, ctx.channel_id)
+            answer = responder.ask.answer(ctx.text, ctx.user_id, ctx.channel_id, paths=paths)
         except AskError as exc:
             ctx.respond(text=str(exc))
             return
+        if answer.customer and not responder.may_see_card(cfg, ctx.user_id):
+            answer.customer = None
         ctx.respond(text=answer.text[:300] or "I don't know.", blocks=render(answer), response_type="ephemeral")
 
     @subcommand("customer", "NAME — the customer's card, redacted for your role (only you see it)")
@@ -225,19 +266,18 @@ def register(app: App, services: Services) -> None:
     def feedback(helpful: bool) -> Any:
         def handler(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
             ack()
-            qid = _value(body).get("q")
+            qid = int(_value(body).get("q") or 0)
             user = body["user"]["id"]
             with services.sessions() as session, session.begin():
-                if not qid or session.get(QuestionLog, int(qid)) is None:
-                    msg = "That answer is no longer on record."
-                else:
-                    existing = session.query(Feedback).filter_by(question_id=int(qid), user_id=user).one_or_none()
-                    if existing:
-                        existing.helpful = helpful
-                    else:
-                        session.add(Feedback(question_id=int(qid), user_id=user, helpful=helpful))
-                    record(session, user, "ask.feedback", "question", qid, {"helpful": helpful})
-                    msg = "Thanks, noted." if helpful else "Thanks; the playbook owner will see this."
+                on_record = bool(qid) and record_feedback(session, qid, user, helpful)
+            msg = "That answer is no longer on record."
+            if on_record:
+                msg = "Thanks, noted." if helpful else "Thanks; the playbook owner will see this."
+            if on_record and not helpful and body.get("trigger_id"):
+                try:  # the reason is optional: the vote above already counts without it
+                    client.views_open(trigger_id=body["trigger_id"], view=feedback_reason_modal(qid))
+                except Exception:
+                    log.warning("could not open the feedback reason modal", exc_info=True)
             client.chat_postEphemeral(
                 channel=body["channel"]["id"], user=user, text=msg, thread_ts=body.get("message", {}).get("thread_ts")
             )

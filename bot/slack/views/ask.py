@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -252,3 +253,25 @@ def config_blocks(cfg: ChannelSettings, note: str | None = None) -> list[Block]:
 
 
 render.register(ChannelSettings, config_blocks)
+
+
+def feedback_reason_modal(question_id: int) -> dict[str, Any]:
+    """The optional "what was wrong?" after a thumbs-down; the vote counts whether or not it is sent."""
+    return {
+        "type": "modal",
+        "callback_id": ids.FEEDBACK_MODAL,
+        "private_metadata": json.dumps({"q": question_id}),
+        "title": {"type": "plain_text", "text": "Not helpful"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Skip"},
+        "blocks": [
+            context("Thanks, your vote is counted. Optionally tell the playbook owner what was wrong."),
+            {
+                "type": "input",
+                "block_id": "reason",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "What was wrong or missing?"},
+                "element": {"type": "plain_text_input", "action_id": "reason", "multiline": True, "max_length": 500},
+            },
+        ],
+    }
