@@ -23,7 +23,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 # Feature command groups: each module holds a light typer app (heavy imports inside its commands).
-FEATURE_COMMANDS = ("sync", "customers", "alerts", "approvals", "audit", "forget", "report")
+FEATURE_COMMANDS = ("sync", "customers", "alerts", "approvals", "audit", "forget", "report", "feedback")
 
 
 def _add_feature_commands() -> None:
