@@ -73,4 +73,6 @@ def report(
         except (DigestError, DeliveryError) as exc:
             raise UserError(str(exc)) from None
         typer.echo(f"posted to {posted.ref.channel} (ts {posted.ref.ts}) with {len(posted.file_ids)} charts")
+        if posted.upload_error:
+            raise UserError(f"the digest was posted but its charts were not: {posted.upload_error}")
     engine.dispose()

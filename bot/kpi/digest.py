@@ -19,7 +19,7 @@ from bot.governance import audit
 from bot.kpi import format as f
 from bot.kpi.charts import Chart, render_charts
 from bot.kpi.metrics import Kpis, compute, window
-from bot.notify import FileUpload, Outbound, SentRef
+from bot.notify import DeliveryError, FileUpload, Outbound, SentRef
 from bot.services import Services
 from bot.store.models import AuditEvent
 
@@ -51,6 +51,7 @@ class Posted:
     file_ids: tuple[str, ...]
     charts: tuple[Chart, ...]
     kpis: Kpis
+    upload_error: str | None = None
 
 
 def digest_channel(services: Services) -> str:
@@ -79,7 +80,12 @@ def post(services: Services, k: Kpis, channel: str | None = None, title: str = "
         log.warning("kpi digest: the notifier cannot upload files; posted the figures without charts")
         return Posted(ref, (), charts, k)
     files = [FileUpload(c.filename, c.png, c.title, c.alt) for c in charts]
-    ids = upload(ref.channel, files, text=f"Charts for {f.period(k)}", thread_ts=ref.ts)
+    try:
+        ids = upload(ref.channel, files, text=f"Charts for {f.period(k)}", thread_ts=ref.ts)
+    except DeliveryError as exc:
+        # The figures are out: re-posting the whole digest for a failed upload would post it twice.
+        log.warning("kpi digest: posted without charts: %s", exc)
+        return Posted(ref, (), charts, k, str(exc))
     return Posted(ref, tuple(ids), charts, k)
 
 

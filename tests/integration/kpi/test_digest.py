@@ -117,3 +117,12 @@ def test_not_due_before_monday_eight(services: Services) -> None:
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == 0
     assert digest.due(WEEK_START + dt.timedelta(hours=8)) == "2026-W48"
     assert digest.due(dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC)) == "2027-W01"
+
+
+def test_a_failed_upload_keeps_the_posted_figures(services: Services, double: SlackDouble) -> None:
+    slack = dataclasses.replace(services, notifier=SlackNotifier(make_client("xoxb-test", double.api_url)))
+    double.fail_next("files.completeUploadExternal", status=200, error="no_permission")
+    posted = digest.run_weekly(slack)
+    assert posted is not None and posted.file_ids == () and "no_permission" in (posted.upload_error or "")
+    assert [c.method for c in double.calls].count("chat.postMessage") == 1
+    assert digest.run_weekly(slack) is None  # the week is recorded as posted: no second digest
