@@ -41,15 +41,19 @@ Mode = Literal["hybrid", "dense", "bm25"]
 class SearchParams:
     """Tunable knobs of the hybrid ranker (defaults are the tuned values)."""
 
-    candidates: int = 60  # per retriever
+    candidates: int = 60  # per retriever; also the pool whose score spread normalises each retriever
+    # "zscore": convex combination of per-retriever standardised scores (keeps how far ahead a hit is, which
+    # RRF throws away); "rrf": reciprocal rank fusion (rrf_k, w_outline).
+    fusion: Literal["zscore", "rrf"] = "zscore"
     rrf_k: int = 20
-    w_dense: float = 1.0
-    w_lexical: float = 1.0
+    w_dense: float = 0.5  # equal say for both retrievers (0.4/0.6 scored within noise on dev + playbooks)
+    w_lexical: float = 0.5
     w_heading: float = 0.0  # rerank: query-term coverage of title + heading path
     w_doc: float = 0.0  # doc-level aggregation: share of the doc's other strong chunks (hurt on dev: off)
     doc_top: int = 3
-    w_outline: float = 0.75  # doc-level dense signal: RRF of the document outline's rank
+    w_outline: float = 0.75  # rrf only: doc-level dense signal, RRF of the document outline's rank
     outline_k: int = 20
+    w_outline_z: float = 0.25  # zscore only: doc prior, standardised outline similarity (same units as chunks)
     rerank: bool = True
 
 
@@ -217,6 +221,37 @@ class _State:
 
 def _show_progress(requested: bool) -> bool:
     return requested and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def _zscore_fuse(dense: list[tuple[str, float]], lexical: list[tuple[str, float]], p: SearchParams) -> dict[str, float]:
+    """Convex combination of standardised dense and BM25 scores over both candidate lists.
+
+    Everything is decided on the top `p.candidates` of each list (the pool), so a hit's score does not depend on
+    how many passages the caller asked for: a pool member missing from one list scores what that list's last
+    pooled hit scored (or 0 for BM25 when the list ended early: no query term). Deeper hits, fetched only for a
+    large k, are scored in the pool's units with their own values."""
+    c = p.candidates
+    dt, lt = dict(dense[:c]), dict(lexical[:c])
+    d_fill = dense[:c][-1][1] if dense else 0.0
+    l_fill = lexical[c - 1][1] if len(lexical) >= c else 0.0
+    pool = list(dict.fromkeys([*dt, *lt]))
+    d_deep, l_deep = dict(dense[c:]), dict(lexical[c:])
+    keys = list(dict.fromkeys([*pool, *d_deep, *l_deep]))
+    pooled = set(pool)
+
+    def value(key: str, top: dict[str, float], deep: dict[str, float], fill: float) -> float:
+        if key in top:
+            return top[key]
+        return fill if key in pooled else deep.get(key, fill)
+
+    d_all = {k: value(k, dt, d_deep, d_fill) for k in keys}
+    l_all = {k: value(k, lt, l_deep, l_fill) for k in keys}
+    parts = [fusion.zscores(d_all, pool)]
+    weights = [p.w_dense]
+    if lexical:  # no query term in the vocabulary: dense alone decides
+        parts.append(fusion.zscores(l_all, pool))
+        weights.append(p.w_lexical)
+    return fusion.convex(parts, weights)
 
 
 class PlaybookIndex:
@@ -488,8 +523,10 @@ class PlaybookIndex:
             scores = {i: s for i, s in dense}
         elif mode == "bm25":
             scores = {i: s for i, s in lexical}
-        else:
+        elif p.fusion == "rrf":
             scores = fusion.rrf([[i for i, _ in dense], [i for i, _ in lexical]], [p.w_dense, p.w_lexical], p.rrf_k)
+        else:
+            scores = _zscore_fuse(dense, lexical, p)
         timings["fuse"] = (time.perf_counter() - t) * 1000
 
         if mode == "hybrid" and p.rerank and qv is not None:
@@ -558,7 +595,11 @@ class PlaybookIndex:
         p = self.params
         q_terms = tokenize(query)
         doc_rank: dict[str, int] = {}
-        if p.w_outline and state.outlines is not None:
+        doc_prior: dict[str, float] = {}
+        if p.fusion == "zscore" and p.w_outline_z and state.outlines is not None:
+            sims = state.outlines @ np.asarray(qv, dtype=np.float32)
+            doc_prior = fusion.zscores({path: float(x) for path, x in zip(state.outline_paths, sims, strict=True)})
+        elif p.w_outline and state.outlines is not None:
             sims = state.outlines @ np.asarray(qv, dtype=np.float32)
             for rank, j in enumerate(np.argsort(-sims), start=1):
                 doc_rank[state.outline_paths[int(j)]] = rank
@@ -575,5 +616,6 @@ class PlaybookIndex:
             bonus = p.w_heading * fusion.term_overlap(q_terms, r.field_terms) + p.w_doc * doc_bonus[r.path]
             if r.path in doc_rank:
                 bonus += p.w_outline / (p.outline_k + doc_rank[r.path])
+            bonus += p.w_outline_z * doc_prior.get(r.path, 0.0)
             out[id_] = s + bonus
         return out

@@ -67,7 +67,7 @@ def tokenize(text: str) -> list[str]:
     toks: list[str] = []
     for m in _WORD.findall(text.lower().replace("-", " ")):
         m = m.replace("’", "'")
-        if m in STOPWORDS or len(m) < 2:
+        if m in STOPWORDS or (len(m) < 2 and not m.isdigit()):  # keep "sev 1", "p 1", "tier 2"
             continue
         if m.endswith("'s"):
             m = m[:-2]

@@ -214,6 +214,30 @@ def test_results_are_deduplicated_per_section(root: Path) -> None:
     assert len(keys) == len(set(keys))
 
 
+def test_scores_do_not_depend_on_how_many_passages_are_asked_for(root: Path) -> None:
+    # more sections than one candidate pool (60): asking for more fetches deeper lists, but the fusion's
+    # normalisation comes from the fixed top of each list, so the first hits keep their order and scores
+    words = "refund credit invoice ticket renewal discount escalation bridge manager customer".split()
+    body = "\n\n".join(f"## Rule {i}\n\n{words[i % 10]} {words[(i * 3) % 10]} rule number {i}." for i in range(90))
+    _write(root, "rules.md", "# Rules\n\n" + body)
+    idx = _index(root)
+    idx.sync()
+    few = idx.search("refund credit for a customer ticket", k=3)
+    many = idx.search("refund credit for a customer ticket", k=40)
+    assert len(many.passages) == 40
+    assert [(p.heading_path, p.score) for p in few.passages] == [(p.heading_path, p.score) for p in many.passages[:3]]
+    assert few.confidence == many.confidence
+
+
+def test_numbers_are_query_terms(root: Path) -> None:
+    from retrieval.lexical import tokenize
+
+    assert "1" in tokenize("sev 1 outage") and "a" not in tokenize("a sev 1")
+    idx = _index(root)
+    idx.sync()
+    assert idx.search("what do we do for a sev 2", k=1).passages[0].heading_path.endswith("Severity 2")
+
+
 def test_tier_region_and_path_filters(root: Path) -> None:
     idx = _index(root)
     idx.sync()
