@@ -20,6 +20,7 @@ from bot.governance.audit import record
 from bot.notify import Outbound
 from bot.services import Services
 from bot.store.models import AuditEvent
+from retrieval.types import DocMeta
 
 log = logging.getLogger(__name__)
 DIGEST_ACTION = "ask.owner_digest"
@@ -44,10 +45,19 @@ class PassageStat:
     override_by: str | None = None
 
 
+def playbook_documents(services: Services) -> list[DocMeta]:
+    """Owners and review dates, read from the playbook files: a scheduled job must not open the index
+    (that races the server's own warm-up of it), and the files are what the owners maintain."""
+    from retrieval.loader import load_documents
+
+    root = services.settings.playbooks_dir
+    return [d.meta for d in load_documents(root)[0]] if root.is_dir() else []
+
+
 def maintainer_report(services: Services, since: dt.datetime, today: dt.date | None = None) -> list[OwnerReport]:
     today = today or services.clock().date()
     reports: dict[str, OwnerReport] = defaultdict(lambda: OwnerReport(""))
-    docs = services.index.documents()
+    docs = playbook_documents(services)
     owner_of = {d.path: d.owner for d in docs}
     for d in docs:
         if d.review_by and d.review_by < today.isoformat():
