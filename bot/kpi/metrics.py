@@ -30,7 +30,7 @@ from sqlalchemy.orm import aliased
 
 from bot.alerts.models import Alert
 from bot.approvals.models import APPROVED, AUTO_APPROVED, FINAL_STATES, ApprovalRequest
-from bot.kpi.sql import epoch_seconds, median_by, seconds_between
+from bot.kpi.sql import epoch_seconds, median, ranked, seconds_between
 from bot.store.models import Customer, Ticket
 
 EFFORT_HOURS: Mapping[str, float] = {"P1": 6.0, "P2": 3.0, "P3": 1.5, "P4": 0.75}
@@ -188,23 +188,24 @@ def service_by_tier(
         .where(tk.resolved_at >= since, tk.resolved_at < until)
         .subquery()
     )
-    h = handled.c
+    r = ranked(handled, "tier", "hours")
+    totals_q = select(
+        r.c.tier, func.count(), func.sum(r.c.effort), func.avg(r.c.hours), func.sum(r.c.fcr), median(r, "hours")
+    ).group_by(r.c.tier)
     customers_q = select(Customer.tier, func.count()).where(Customer.merged_into_id.is_(None)).group_by(Customer.tier)
-    totals_q = select(h.tier, func.count(), func.sum(h.effort), func.avg(h.hours), func.sum(h.fcr)).group_by(h.tier)
     with engine.connect() as conn:
         customers = {str(t): int(n) for t, n in conn.execute(customers_q)}
-        totals = {str(r[0]): r[1:] for r in conn.execute(totals_q)}
-        medians = {str(t): float(v) for t, v in conn.execute(median_by(handled, "tier", "hours"))}
+        totals = {str(row[0]): row[1:] for row in conn.execute(totals_q)}
     out = []
     for tier in _ordered(list({*customers, *totals}), tiers):
-        n, hours, mean, fcr = totals.get(tier, (0, 0.0, None, 0))
+        n, hours, mean, fcr, med = totals.get(tier, (0, 0.0, None, 0, None))
         out.append(
             TierService(
                 tier=tier,
                 customers=customers.get(tier, 0),
                 tickets_resolved=int(n),
                 handling_hours=float(hours or 0.0),
-                median_resolution_hours=medians.get(tier),
+                median_resolution_hours=float(med) if med is not None else None,
                 mean_resolution_hours=float(mean) if mean is not None else None,
                 first_contact_resolved=int(fcr or 0),
                 hourly_cost=hourly_cost,
@@ -230,17 +231,25 @@ def alerts_by_tier(
         .where(a.created_at >= since, a.created_at < until)
         .subquery()
     )
-    c = created.c
+    r = ranked(created, "tier", "minutes")
+    c = r.c
     totals_q = select(
-        c.tier, func.count(), func.sum(c.acked), func.sum(c.urgent), func.sum(c.urgent_acked), func.sum(c.escalated)
+        c.tier,
+        func.count(),
+        func.sum(c.acked),
+        func.sum(c.urgent),
+        func.sum(c.urgent_acked),
+        func.sum(c.escalated),
+        median(r, "minutes"),
     ).group_by(c.tier)
     with engine.connect() as conn:
-        totals = {str(r[0]): r[1:] for r in conn.execute(totals_q)}
-        medians = {str(t): float(v) for t, v in conn.execute(median_by(created, "tier", "minutes"))}
+        totals = {str(row[0]): row[1:] for row in conn.execute(totals_q)}
     out = []
     for tier in _ordered(list(totals), tiers):
-        n, acked_n, urgent_n, urgent_acked_n, escalated_n = (int(x or 0) for x in totals[tier])
-        out.append(TierAlerts(tier, n, acked_n, urgent_n, urgent_acked_n, escalated_n, medians.get(tier)))
+        *counts, med = totals[tier]
+        n, acked_n, urgent_n, urgent_acked_n, escalated_n = (int(x or 0) for x in counts)
+        minutes = float(med) if med is not None else None
+        out.append(TierAlerts(tier, n, acked_n, urgent_n, urgent_acked_n, escalated_n, minutes))
     return out
 
 
@@ -257,22 +266,24 @@ def approval_pathways(engine: Engine, since: dt.datetime, until: dt.datetime) ->
         .where(r.state.in_(FINAL_STATES), r.decided_at >= since, r.decided_at < until)
         .subquery()
     )
-    d = decided.c
-    decided_q = select(d.pathway, func.count(), func.sum(d.approved), func.avg(d.hours)).group_by(d.pathway)
+    ranks = ranked(decided, "pathway", "hours")
+    d = ranks.c
+    decided_q = select(
+        d.pathway, func.count(), func.sum(d.approved), func.avg(d.hours), median(ranks, "hours")
+    ).group_by(d.pathway)
     with engine.connect() as conn:
         created = {str(p): int(n) for p, n in conn.execute(created_q)}
         done = {str(row[0]): row[1:] for row in conn.execute(decided_q)}
-        medians = {str(p): float(v) for p, v in conn.execute(median_by(decided, "pathway", "hours"))}
     out = []
     for name in (STANDARD, EXCEPTION):
-        n, approved, mean = done.get(name, (0, 0, None))
+        n, approved, mean, med = done.get(name, (0, 0, None, None))
         out.append(
             Pathway(
                 name,
                 created.get(name, 0),
                 int(n),
                 int(approved or 0),
-                medians.get(name),
+                float(med) if med is not None else None,
                 float(mean) if mean is not None else None,
             )
         )

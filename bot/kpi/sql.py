@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, and_, func, select
+from sqlalchemy import Float, and_, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -37,22 +37,24 @@ def seconds_between(start: Any, end: Any) -> ColumnElement[float]:
     return epoch_seconds(end) - epoch_seconds(start)
 
 
-def median_by(source: Subquery, key: str, value: str) -> Any:
-    """SELECT key, median(value) FROM source GROUP BY key (NULL values ignored)."""
+def ranked(source: Subquery, key: str, value: str) -> Subquery:
+    """``source`` plus each row's rank by ``value`` within its ``key`` group (``_rn``, NULLs last) and the count of
+    non-NULL values in the group (``_n``): what :func:`median` needs, kept next to the other columns so one
+    pass over the rows gives the median and every other aggregate."""
     k, v = source.c[key], source.c[value]
-    ranked = (
-        select(
-            k.label("k"),
-            v.label("v"),
-            func.row_number().over(partition_by=k, order_by=v).label("rn"),
-            func.count().over(partition_by=k).label("n"),
-        )
-        .where(v.is_not(None))
-        .subquery()
-    )
-    # Rows at positions floor((n+1)/2) and floor((n+2)/2): the same row for odd n, the middle two for even n.
-    lo = (ranked.c.n + 1) // 2
-    hi = (ranked.c.n + 2) // 2
-    return (
-        select(ranked.c.k, func.avg(ranked.c.v)).where(and_(ranked.c.rn >= lo, ranked.c.rn <= hi)).group_by(ranked.c.k)
-    )
+    nulls_last = case((v.is_(None), 1), else_=0)  # NULLS LAST is spelled differently (or not at all) per backend
+    return select(
+        *source.c,
+        func.row_number().over(partition_by=k, order_by=(nulls_last, v)).label("_rn"),
+        func.count(v).over(partition_by=k).label("_n"),
+    ).subquery()
+
+
+def median(rows: Subquery, value: str) -> ColumnElement[float]:
+    """Aggregate over :func:`ranked` rows: the mean of the middle one or two values (NULL when there are none).
+
+    Positions floor((n+1)/2) and floor((n+2)/2) are the same row for odd n and the middle two for even n.
+    """
+    rn, n = rows.c._rn, rows.c._n
+    middle = and_(rn >= (n + 1) // 2, rn <= (n + 2) // 2, rn <= n)
+    return func.avg(case((middle, rows.c[value]), else_=None))
