@@ -220,6 +220,19 @@ class Cluster:
                 proc.kill()
                 proc.wait(5)
 
+    def restart(self, i: int) -> float:
+        """Start replica ``i`` again after a kill; seconds until it is ready."""
+        self.start(i)
+        return self.wait_ready(i)
+
+    def replica_of(self, holder: str) -> int:
+        """The replica whose process holds a lease (holders are ``host:pid:nonce``, bot.scheduler)."""
+        pid = int(holder.split(":")[1])
+        for i, r in enumerate(self.replicas):
+            if r.proc is not None and r.proc.pid == pid:
+                return i
+        raise LookupError(f"no replica with pid {pid}")
+
     def metrics(self, i: int) -> str:
         with urllib.request.urlopen(f"{self.replicas[i].url}/metrics", timeout=10) as resp:
             return str(resp.read().decode())
@@ -234,11 +247,10 @@ class Cluster:
 
     def services(self) -> Any:
         """Services in this (test) process over the cluster's database, notifying through the Slack double."""
-        from slack_sdk import WebClient
-
         from bot.policies import load_policies
         from bot.services import Services
         from bot.settings import Settings
+        from bot.slack.app import make_client
         from bot.slack.notifier import SlackNotifier
         from bot.store.db import make_session_factory
 
@@ -247,7 +259,7 @@ class Cluster:
             engine=self.engine,
             sessions=make_session_factory(self.engine),
             policies=load_policies(REPO / "playbooks" / "policies"),
-            notifier=SlackNotifier(WebClient(token=TOKEN, base_url=self.double.api_url)),
+            notifier=SlackNotifier(make_client(TOKEN, self.double.api_url)),  # retries as in serve
         )
 
 
@@ -319,7 +331,7 @@ def base_env(home: Path, db_url: str, chroma_url: str, api_url: str) -> dict[str
     return env
 
 
-def build_cluster(home: Path, db_url: str, chroma_url: str, replicas: int = 3) -> Cluster:
+def build_cluster(home: Path, db_url: str, chroma_url: str, replicas: int = 3, customers: int = 150) -> Cluster:
     """Double + proxy + replica slots; data prepared; replicas not started yet."""
     from bot.policies import load_policies
     from bot.slackdouble import SlackDouble, seed_demo_workspace
@@ -334,7 +346,7 @@ def build_cluster(home: Path, db_url: str, chroma_url: str, replicas: int = 3) -
         [(c.id, c.name) for c in policies.channels.channels] + [("C0SUPPORTQ", "support")],
     )
     env = base_env(home, db_url, chroma_url, double.api_url)
-    prepare_data(env, home)
+    prepare_data(env, home, customers)
     slots = [Replica(p, home / f"replica-{i}.log") for i, p in enumerate(ports)]
     return Cluster(home, db_url, chroma_url, env, double, proxy, slots)
 
@@ -347,3 +359,58 @@ def shutdown(cluster: Cluster) -> None:
     cluster.double.stop()
     if cluster._engine is not None:
         cluster._engine.dispose()
+
+
+# --- a throwaway PostgreSQL server (restarting the shared one would break other tests) ---------------
+def pg_bindir() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
+    return found[-1].parent if found else None
+
+
+class ThrowawayPostgres:
+    """A private PostgreSQL cluster (initdb + pg_ctl) on a free loopback port, trust auth, no fsync.
+
+    As root, the server runs as the ``postgres`` user (PostgreSQL refuses to run as root)."""
+
+    def __init__(self, bindir: Path) -> None:
+        import tempfile
+
+        self.bindir = bindir
+        self.dir = Path(tempfile.mkdtemp(prefix="rapport-pg-"))
+        self.data = self.dir / "data"
+        self.port = free_port()
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, tool: str, *args: str) -> None:
+        cmd = [str(self.bindir / tool), *args]
+        if os.geteuid() == 0:
+            cmd = ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(f"'{a}'" for a in cmd)]
+        res = subprocess.run(cmd, capture_output=True, timeout=120)
+        if res.returncode:
+            raise RuntimeError(f"{tool} failed: {res.stdout.decode()[-1000:]} {res.stderr.decode()[-1000:]}")
+
+    def _ctl(self, action: str, *extra: str) -> None:
+        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+        self._run(
+            "pg_ctl", action, "-D", str(self.data), "-w", "-t", "60", "-l", str(self.dir / "pg.log"), "-o", opts, *extra
+        )
+
+    def start(self) -> ThrowawayPostgres:
+        self._ctl("start")
+        return self
+
+    def restart(self) -> None:
+        """A fast restart: open connections are cut, as in a failover or an operator's restart."""
+        self._ctl("restart", "-m", "fast")
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "immediate", "-w")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
