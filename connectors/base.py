@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import ValidationError
 
+from connectors.compiled import COMPILED
 from connectors.records import Record
 
 
@@ -62,7 +63,14 @@ class Connector(Protocol):
 def validate_row(
     model: type[Record], values: Mapping[str, Any], row: int | None, columns: Mapping[str, str] | None = None
 ) -> Record | list[RowError]:
-    """A record, or one error per bad field; ``columns`` maps record field -> source column name."""
+    """A record, or one error per bad field; ``columns`` maps record field -> source column name.
+
+    The compiled validator takes the common rows; pydantic decides (and words the errors) for the rest.
+    """
+    compiled = COMPILED.get(model)
+    record = compiled(values) if compiled is not None else None
+    if record is not None:
+        return record
     try:
         return model.model_validate(values)
     except ValidationError as exc:

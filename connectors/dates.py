@@ -25,12 +25,20 @@ FORMATS = (
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    tz = value.tzinfo
+    if tz is dt.UTC:  # fromisoformat gives the UTC singleton for "Z" / "+00:00": nothing to convert
+        return value
+    return value.replace(tzinfo=dt.UTC) if tz is None else value.astimezone(dt.UTC)
 
 
 def parse_datetime(value: Any, date_format: str | None = None) -> Any:
     """A tz-aware UTC datetime from a string, epoch number, date or datetime; other input unchanged
     (pydantic then reports the type error)."""
+    if type(value) is str and not date_format:  # the common case first: ISO 8601 text
+        try:
+            return _utc(dt.datetime.fromisoformat(value.strip()))
+        except ValueError:
+            pass
     if isinstance(value, dt.datetime):
         return _utc(value)
     if isinstance(value, dt.date):

@@ -113,16 +113,21 @@ class FileConnector:
                 batch.rows_read += 1
                 batch.errors.append(problem)
             else:
-                if cursor_field:
+                stamp: dt.datetime | None = None
+                if since is not None and cursor_field:
                     stamp = self._stamp(values.get(cursor_field))
                     # Strictly after: a file cursor is only saved after a complete pass, so every row
                     # stamped at the cursor was already read in that pass.
-                    if since is not None and stamp is not None and stamp <= since:
+                    if stamp is not None and stamp <= since:
                         continue
-                    if stamp is not None and (high is None or stamp > high):
-                        high = stamp
                 batch.rows_read += 1  # rows past the cursor: what this poll actually read
                 result = validate_row(self.model, values, line, self.spec.mapping)
+                if cursor_field:
+                    if since is None:  # full pass: a valid row's stamp is already parsed
+                        given = values.get(cursor_field)
+                        stamp = result.__dict__[cursor_field] if isinstance(result, Record) else self._stamp(given)
+                    if stamp is not None and (high is None or stamp > high):
+                        high = stamp
                 if isinstance(result, list):
                     batch.errors.extend(result)
                 else:
@@ -215,11 +220,12 @@ class FileConnector:
             start, last = last + 1, reader.line_num
             if not row:
                 continue
-            raw = dict(zip(header, row, strict=False))
             broken = next((bad[n] for n in range(start, last + 1) if n in bad), None) if bad else None
             if broken is not None:
+                raw = dict(zip(header, row, strict=False))
                 yield start, raw, RowError(start, None, broken, raw)
             elif len(row) != width:
+                raw = dict(zip(header, row, strict=False))
                 yield start, raw, RowError(start, None, f"expected {width} columns, found {len(row)}", raw)
             else:
                 values = {fld: row[i] for fld, i in columns}

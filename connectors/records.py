@@ -52,15 +52,53 @@ def _bool(value: Any) -> Any:
     return value
 
 
+def email_address(value: str | None) -> str | None:
+    if value is not None and ("@" not in value or value.startswith("@") or value.endswith("@")):
+        raise ValueError(f"not an email address: {value!r}")
+    return value.strip().lower() if value else value
+
+
+def ticket_priority(value: str) -> str:
+    v = value.strip().upper()
+    if v in ("P1", "P2", "P3", "P4"):
+        return v
+    if v.isdigit() and 1 <= int(v) <= 4:
+        return f"P{v}"
+    word = PRIORITY_WORDS.get(v.lower())
+    if word is None:
+        raise ValueError(f"unknown priority {value!r} (P1..P4, 1..4 or urgent/high/normal/low)")
+    return word
+
+
+def ticket_status(value: str) -> str:
+    status = TICKET_STATUSES.get(value.strip().lower())
+    if status is None:
+        raise ValueError(f"unknown ticket status {value!r} (one of {', '.join(sorted(TICKET_STATUSES))})")
+    return status
+
+
+def order_status(value: str) -> str:
+    v = value.strip().lower()
+    if v not in ORDER_STATUSES:
+        raise ValueError(f"unknown order status {value!r} (one of {', '.join(sorted(ORDER_STATUSES))})")
+    return v
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
 Id = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=80)]
 Text = Annotated[str, BeforeValidator(_strip), Field(min_length=1)]
 OptText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 When = Annotated[dt.datetime, BeforeValidator(parse_datetime)]
-OptWhen = Annotated[dt.datetime | None, BeforeValidator(_blank_to_none), BeforeValidator(parse_datetime)]
+# Before-validators run right to left: blank-to-None must be the LAST one listed so it runs first
+# (an empty "paid at" column means "not paid", not an unparseable date).
+OptWhen = Annotated[dt.datetime | None, BeforeValidator(parse_datetime), BeforeValidator(_blank_to_none)]
 Day = Annotated[dt.date, BeforeValidator(parse_date)]
-OptDay = Annotated[dt.date | None, BeforeValidator(_blank_to_none), BeforeValidator(parse_date)]
+OptDay = Annotated[dt.date | None, BeforeValidator(parse_date), BeforeValidator(_blank_to_none)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
-OptMoney = Annotated[Decimal | None, BeforeValidator(_blank_to_none), Field(ge=0, max_digits=14, decimal_places=2)]
+OptMoney = Annotated[Money | None, BeforeValidator(_blank_to_none)]  # constraints on the Decimal, not on None
 OptBool = Annotated[bool | None, BeforeValidator(_bool)]
 
 
@@ -113,9 +151,7 @@ class ContactRecord(Record):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is not None and ("@" not in value or value.startswith("@") or value.endswith("@")):
-            raise ValueError(f"not an email address: {value!r}")
-        return value.strip().lower() if value else value
+        return email_address(value)
 
 
 class TicketRecord(Record):
@@ -133,23 +169,12 @@ class TicketRecord(Record):
     @field_validator("priority")
     @classmethod
     def _priority(cls, value: str) -> str:
-        v = value.strip().upper()
-        if v in ("P1", "P2", "P3", "P4"):
-            return v
-        if v.isdigit() and 1 <= int(v) <= 4:
-            return f"P{v}"
-        word = PRIORITY_WORDS.get(v.lower())
-        if word is None:
-            raise ValueError(f"unknown priority {value!r} (P1..P4, 1..4 or urgent/high/normal/low)")
-        return word
+        return ticket_priority(value)
 
     @field_validator("status")
     @classmethod
     def _status(cls, value: str) -> str:
-        status = TICKET_STATUSES.get(value.strip().lower())
-        if status is None:
-            raise ValueError(f"unknown ticket status {value!r} (one of {', '.join(sorted(TICKET_STATUSES))})")
-        return status
+        return ticket_status(value)
 
 
 class OrderRecord(Record):
@@ -157,9 +182,7 @@ class OrderRecord(Record):
     past_fields: ClassVar[tuple[str, ...]] = ("updated_at", "ordered_at", "paid_at")
     customer_external_id: Id
     amount: Money
-    currency: Annotated[
-        str, BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v), Field(pattern=r"^[A-Z]{3}$")
-    ] = "USD"
+    currency: Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z]{3}$")] = "USD"
     status: Text = "invoiced"
     ordered_at: When
     due_at: OptWhen = None
@@ -168,10 +191,7 @@ class OrderRecord(Record):
     @field_validator("status")
     @classmethod
     def _status(cls, value: str) -> str:
-        v = value.strip().lower()
-        if v not in ORDER_STATUSES:
-            raise ValueError(f"unknown order status {value!r} (one of {', '.join(sorted(ORDER_STATUSES))})")
-        return v
+        return order_status(value)
 
 
 class UsageRecord(Record):

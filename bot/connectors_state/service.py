@@ -14,13 +14,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, false, func, insert, select, update
+from sqlalchemy import exc as sa_exc
 
 from bot.connectors_state.config import SourceSpec, SourcesPolicy
 from bot.connectors_state.models import QuarantineRow, SyncCursor, SyncRun
-from bot.connectors_state.writer import write_batch
+from bot.connectors_state.writer import WriteStats, write_batch
 from bot.store.models import utcnow
-from connectors import Batch, Connector, ConnectorError, RowError, create
+from connectors import Batch, Connector, ConnectorError, Record, RowError, create
 
 QUARANTINE: Table = QuarantineRow.__table__  # type: ignore[assignment]
 RUNS: Table = SyncRun.__table__  # type: ignore[assignment]
@@ -138,11 +139,54 @@ def finish_run(engine: Engine, result: SyncResult) -> None:
         )
 
 
+def _row_fault(conn: Connection, exc: BaseException) -> bool:
+    """The database refused a value (too long for its column, out of range, a NUL byte, a broken
+    constraint): something about the rows, not the connection, so splitting the batch isolates it."""
+    dbapi = conn.dialect.loaded_dbapi
+    row_errors = (sa_exc.DataError, sa_exc.IntegrityError, dbapi.DataError, dbapi.IntegrityError, OverflowError)
+    return isinstance(exc, row_errors)
+
+
+def _write_isolating(
+    conn: Connection,
+    source: str,
+    entity: str,
+    records: Sequence[Record],
+    lines: Sequence[int | None],
+    customer_source: str | None,
+) -> WriteStats:
+    """Write ``records`` in a savepoint. If the database refuses the batch over some row, roll the
+    savepoint back and write each half the same way: good rows still load, and each refused row is
+    reported with its line. Costs one savepoint per batch; the split only happens on failure."""
+    try:
+        with conn.begin_nested():
+            return write_batch(conn, source, entity, records, lines, customer_source)
+    except Exception as exc:
+        if not _row_fault(conn, exc):
+            raise
+        if len(records) > 1:
+            mid = len(records) // 2
+            first = _write_isolating(conn, source, entity, records[:mid], lines[:mid], customer_source)
+            rest = _write_isolating(conn, source, entity, records[mid:], lines[mid:], customer_source)
+            first.add(rest)
+            return first
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        stats = WriteStats()
+        rec = records[0]
+        raw = {k: v for k, v in rec.__dict__.items() if v is not None}
+        stats.errors.append(RowError(lines[0] if lines else None, None, f"refused by the database: {reason}", raw))
+        return stats
+
+
 def apply_batch(
     conn: Connection, spec_name: str, entity: str, batch: Batch, result: SyncResult, customer_source: str | None
 ) -> None:
     """Write one batch, its quarantine rows, run counters and (if given) its cursor: one transaction."""
-    stats = write_batch(conn, spec_name, entity, batch.records, batch.lines, customer_source)
+    if conn.dialect.name == "sqlite":
+        # pysqlite opens its transaction lazily at the first DML; a SAVEPOINT issued before that would
+        # itself become the transaction and its RELEASE would commit it. A no-op UPDATE opens it now.
+        conn.execute(update(RUNS).where(false()).values(id=RUNS.c.id))
+    stats = _write_isolating(conn, spec_name, entity, batch.records, batch.lines, customer_source)
     errors = batch.errors + stats.errors
     quarantine(conn, spec_name, entity, result.run_id, errors)
     result.rows_read += batch.rows_read or len(batch.records) + len(batch.errors)

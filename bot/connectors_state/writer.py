@@ -1,20 +1,31 @@
 """Bulk upsert of one validated batch into the store, inside the caller's transaction.
 
 Per batch: one keyed look-up of ``sync_keys`` (what each external id became and its content hash),
-one look-up resolving customer references, then Core bulk INSERT (with RETURNING ids) for new rows
+one look-up resolving customer references (set-based, not per row), then a bulk load of new rows
 and executemany UPDATE for changed ones. Unchanged rows (same hash) cost nothing. Rows whose
 customer cannot be resolved are returned as errors for quarantine; nothing is half-written because
 the caller commits the batch, its quarantine rows and its cursor together.
+
+New rows go in through the driver, not per-row Core parameter processing (which cost more than the
+database work): PostgreSQL takes ids from the table's sequence in one query and the rows by
+``COPY``; SQLite takes an ``executemany`` of tuples. Values are converted by the columns' own
+SQLAlchemy bind processors (SQLite) or rendered as COPY text (PostgreSQL), and columns the batch
+does not set get the column's Python default, so the rows stored are the ones a Core insert stores.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+import io
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, false, func, insert, select, update
+from sqlalchemy import Column, Connection, Table, bindparam, delete, false, func, select, text, update
 
 from bot.connectors_state.models import SyncKey
 from bot.customers.normalize import name_key, normalize_domain
@@ -52,14 +63,30 @@ class WriteStats:
     def loaded(self) -> int:
         return self.inserted + self.updated
 
+    def add(self, other: WriteStats) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.errors.extend(other.errors)
+
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
 
+_HASHED: dict[type[Record], Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
+
+
 def record_hash(record: Record) -> str:
-    return hashlib.md5(record.model_dump_json(exclude={"updated_at"}).encode(), usedforsecurity=False).hexdigest()
+    """Content hash of a record's values (not its change time): equal records, equal hashes, whichever
+    validator built them. ``repr`` of the values is exact for the types records hold."""
+    model = type(record)
+    pick = _HASHED.get(model)
+    if pick is None:
+        names = [f for f in model.model_fields if f != "updated_at"]
+        pick = _HASHED[model] = itemgetter(*names)  # type: ignore[assignment]
+    return hashlib.md5(repr(pick(record.__dict__)).encode(), usedforsecurity=False).hexdigest()
 
 
 def _ref(record: Record) -> str:
@@ -180,24 +207,101 @@ def _child_row(entity: str, r: Record, source: str, cid: int) -> dict[str, Any]:
     raise TypeError(f"no store mapping for {entity}")  # pragma: no cover
 
 
-def _insert_returning(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` in bulk and return their new ids in order.
+def _copy_text(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
-    PostgreSQL: one batched INSERT .. RETURNING (insertmanyvalues keeps parameter order). SQLite
-    cannot order a batched RETURNING, so SQLAlchemy would fall back to one statement per row; instead
-    take the write lock first (a no-op UPDATE) and hand out ids above max(id): no other writer can
-    interleave until this transaction commits.
+
+# PostgreSQL COPY text format per Python type (values are what the records and row builders hold).
+_COPY: dict[type, Callable[[Any], str]] = {
+    str: _copy_text,
+    int: str,
+    float: repr,
+    Decimal: str,
+    bool: lambda v: "t" if v else "f",
+    dt.datetime: lambda v: v.isoformat(),
+    dt.date: lambda v: v.isoformat(),
+    dict: lambda v: _copy_text(json.dumps(v)),
+    list: lambda v: _copy_text(json.dumps(v)),
+    type(None): lambda v: "\\N",
+}
+
+
+def _column_default(column: Column[Any]) -> Any:
+    default = column.default
+    if default is None:
+        return None
+    if default.is_scalar:  # type: ignore[attr-defined]
+        return default.arg  # type: ignore[attr-defined]
+    return default.arg(None)  # type: ignore[attr-defined]  # SQLAlchemy wraps zero-arg callables to take a context
+
+
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], with_ids: bool = False) -> list[int]:
+    """Insert ``rows`` (dicts of column values) and, if ``with_ids``, return their new ids in order.
+
+    Columns no row sets are left to the database; columns some rows leave out get the column's
+    Python default (or NULL), as a Core insert would. Ids: PostgreSQL draws them from the table's
+    sequence; SQLite takes its write lock first (a no-op UPDATE) and hands out ids above max(id), so
+    no other writer can interleave until this transaction commits.
     """
     if not rows:
         return []
-    if conn.dialect.name == "sqlite":
+    present: set[str] = set()
+    for row in rows:
+        present.update(row)
+    columns = [c for c in table.columns if c.name != "id" and (c.name in present or c.default is not None)]
+    names = [c.name for c in columns]
+    template = {c.name: _column_default(c) for c in columns}
+    pick = itemgetter(*names, names[0])  # always a tuple; the extra trailing value is dropped below
+    values: list[Sequence[Any]] = [pick(template | row)[:-1] for row in rows]
+    ids: list[int] = []
+    dialect = conn.dialect
+    if dialect.name == "postgresql":
+        if with_ids:
+            ids = list(
+                conn.scalars(
+                    text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                    {"t": table.name, "n": len(rows)},
+                )
+            )
+            values = [(i, *v) for i, v in zip(ids, values, strict=True)]
+            names = ["id", *names]
+        buf = io.StringIO()
+        write = buf.write
+        for vals in values:
+            write("\t".join([_COPY[type(v)](v) for v in vals]))
+            write("\n")
+        buf.seek(0)
+        quote = dialect.identifier_preparer.quote
+        sql = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.copy_expert(sql, buf)
+        finally:
+            cursor.close()
+        return ids
+    procs = [(i, c.type.dialect_impl(dialect).bind_processor(dialect)) for i, c in enumerate(columns)]
+    procs = [(i, p) for i, p in procs if p is not None]
+    if procs:
+        converted: list[Sequence[Any]] = []
+        for vals in values:
+            out = list(vals)
+            for i, proc in procs:
+                if out[i] is not None:  # NULL stays NULL for every type here; skip the call
+                    out[i] = proc(out[i])  # type: ignore[misc]
+            converted.append(out)
+        values = converted
+    if with_ids:
         conn.execute(update(table).where(false()).values(id=table.c.id))
         start = int(conn.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
         ids = list(range(start, start + len(rows)))
-        conn.execute(insert(table), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
-        return ids
-    result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    return [r[0] for r in result]
+        values = [(i, *v) for i, v in zip(ids, values, strict=True)]
+        names = ["id", *names]
+    quote = dialect.identifier_preparer.quote
+    cols, marks = ", ".join(quote(n) for n in names), ", ".join("?" * len(names))
+    conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({cols}) VALUES ({marks})", values)
+    return ids
 
 
 def _update_by_id(conn: Connection, table: Table, rows: list[tuple[int, dict[str, Any]]]) -> None:
@@ -265,7 +369,7 @@ def write_batch(
         else:
             changed.append((ext, rec, digest, prior[0], cid, row))
 
-    new_ids = _insert_returning(conn, table, [n[4] for n in new])
+    new_ids = bulk_insert(conn, table, [n[4] for n in new], with_ids=True)
     stats.inserted = len(new_ids)
     _update_by_id(conn, table, [(c[3], c[5]) for c in changed])
     stats.updated = len(changed)
@@ -279,8 +383,7 @@ def write_batch(
             conn.execute(delete(IDENT).where(IDENT.c.customer_id.in_(part), IDENT.c.source == source))
         for c in changed:
             idents.extend(_identifiers(c[3], c[1], source))  # type: ignore[arg-type]
-        if idents:
-            conn.execute(insert(IDENT), idents)
+        bulk_insert(conn, IDENT, idents)
 
     key_rows = [
         {
@@ -293,8 +396,7 @@ def write_batch(
         }
         for n, target in zip(new, new_ids, strict=True)
     ]
-    if key_rows:
-        conn.execute(insert(KEYS), key_rows)
+    bulk_insert(conn, KEYS, key_rows)
     if changed:
         conn.execute(
             update(KEYS)
