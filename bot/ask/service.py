@@ -190,7 +190,10 @@ class AskService:
                 for d in self.s.index.documents()
                 if finding.citation_title in d.title.lower() and (paths is None or d.path in paths)
             ]
-            found = self.s.index.search(finding.citation_query, k=1, paths=docs or None).passages
+            # A channel limited to some collections keeps that limit here too (docs may then be empty).
+            found = self.s.index.search(
+                finding.citation_query, k=1, paths=docs if paths is not None else docs or None
+            ).passages
             cited = rerank(session, finding.citation_query, found)  # a hidden passage is not cited here either
             if cited:
                 key = (cited[0].path, cited[0].heading_path)
