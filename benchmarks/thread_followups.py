@@ -215,7 +215,7 @@ def main() -> None:
     with start_stack(args.home, args.customers, scheduler=False) as stack:
         double = stack.double
         customers = pick_customers(stack, args.conversations)
-        right = 0
+        right = ambiguous = 0
         failures: dict[str, list[str]] = {}
         latency: list[float] = []
         for i, (cid, name) in enumerate(customers):
@@ -235,7 +235,11 @@ def main() -> None:
             latency.append(replies[1]["at"] - t0)
             ids = linked(stack, thread)
             shown = json.dumps(replies[1].get("blocks")) + replies[1].get("text", "") + private_to(double, thread)
-            if ids[:1] != [cid]:
+            if ids[:1] == [None] and "Which customer do you mean?" in json.dumps(replies[0].get("blocks")):
+                # A near-duplicate record ("Acme GmbH" / "Acme, GmbH."): asking which one is the right answer.
+                ambiguous += 1
+                failures.setdefault("turn 1 ambiguous (Rapport asked which customer)", []).append(name)
+            elif ids[:1] != [cid]:
                 failures.setdefault("turn 1 linked another customer", []).append(f"{name} -> {ids[:1]}")
             elif len(ids) < 2 or ids[1] != cid:
                 failures.setdefault("follow-up lost the customer", []).append(f"{name}: {follow} -> {ids[1:]}")
@@ -247,6 +251,8 @@ def main() -> None:
                 right += 1
         n = len(customers)
         print(f"thread follow-ups answered with the right customer: {right}/{n} = {right / n:.0%}")
+        if ambiguous:
+            print(f"  of conversations whose first turn named one customer: {right}/{n - ambiguous}")
         for kind, items in failures.items():
             print(f"  {kind}: {len(items)}  e.g. {items[:3]}")
         if latency:
