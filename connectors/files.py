@@ -12,10 +12,12 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from connectors.base import Batch, ConnectorError, RowError, raw_dict, validate_row
+from connectors.compiled import COMPILED
 from connectors.dates import parse_datetime
 from connectors.records import RECORD_TYPES, Record
 from connectors.registry import register
@@ -108,6 +110,7 @@ class FileConnector:
         high: dt.datetime | None = since
         batch = Batch()
         cursor_field = self.spec.cursor_field
+        compiled = COMPILED[self.model]
         for line, values, problem in rows:
             if problem is not None:
                 batch.rows_read += 1
@@ -121,7 +124,7 @@ class FileConnector:
                     if stamp is not None and stamp <= since:
                         continue
                 batch.rows_read += 1  # rows past the cursor: what this poll actually read
-                result = validate_row(self.model, values, line, self.spec.mapping)
+                result = compiled(values) or validate_row(self.model, values, line, self.spec.mapping)
                 if cursor_field:
                     if since is None:  # full pass: a valid row's stamp is already parsed
                         given = values.get(cursor_field)
@@ -207,6 +210,9 @@ class FileConnector:
         if missing:
             raise ConnectorError(f"source {spec.name!r}: no column mapped to required field(s) {', '.join(missing)}")
         width = len(header)
+        fields = [fld for fld, _ in columns]
+        # itemgetter of two or more indexes returns a tuple; the trailing 0 makes sure, zip drops it
+        pick = itemgetter(*(i for _, i in columns), 0)
         last = 1
         while True:
             try:
@@ -228,7 +234,7 @@ class FileConnector:
                 raw = dict(zip(header, row, strict=False))
                 yield start, raw, RowError(start, None, f"expected {width} columns, found {len(row)}", raw)
             else:
-                values = {fld: row[i] for fld, i in columns}
+                values = dict(zip(fields, pick(row), strict=False))
                 yield start, self._apply(values) if spec.defaults or spec.date_format else values, None
 
     def _jsonl_rows(self) -> Iterator[tuple[int, dict[str, Any], RowError | None]]:

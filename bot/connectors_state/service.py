@@ -8,9 +8,11 @@ crash re-reads at most one batch (idempotent upserts make the re-read harmless).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,6 +201,25 @@ def apply_batch(
         result.cursor = batch.cursor
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a sync runs.
+
+    A batch is tens of thousands of short-lived, acyclic objects (rows, records, tuples); reference
+    counting frees them, but their allocation keeps triggering full collections that walk every live
+    object: ~25% of ingest CPU. The pause is process-wide and bounded by the sync; cycles made
+    meanwhile (by any thread) are collected once it ends.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def sync_source(
     engine: Engine,
     spec: SourceSpec,
@@ -219,11 +240,12 @@ def sync_source(
         cursor = None if full else load_cursor(engine, spec.name)
         result.cursor = cursor
         batches = source.full_load(spec.batch_size) if full else source.poll(cursor, spec.batch_size)
-        for batch in batches:
-            with engine.begin() as conn:
-                apply_batch(conn, spec.name, entity, batch, result, spec.customer_source)
-            if on_batch:
-                on_batch(result)
+        with _gc_paused():
+            for batch in batches:
+                with engine.begin() as conn:
+                    apply_batch(conn, spec.name, entity, batch, result, spec.customer_source)
+                if on_batch:
+                    on_batch(result)
         result.status = "partial" if result.rows_quarantined else "ok"
     except (ConnectorError, OSError, ValueError) as exc:
         result.status, result.error = "failed", str(exc).splitlines()[0][:1000]
