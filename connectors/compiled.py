@@ -212,9 +212,11 @@ def compile_validator(model: type[Record]) -> Callable[[Mapping[str, Any]], Reco
     past = model.past_fields
     # "In the future" limit, refreshed every few thousand rows: a limit up to a moment old is only
     # stricter than pydantic's (such a row would go to pydantic), never looser.
-    clock = {"limit": dt.datetime.now(dt.UTC) + FUTURE_TOLERANCE, "rows": 0}
+    limit = dt.datetime.now(dt.UTC) + FUTURE_TOLERANCE
+    rows = 0
 
     def check(values: Mapping[str, Any]) -> Record | None:
+        nonlocal limit, rows
         out: dict[str, Any] = {}
         used = 0
         try:
@@ -230,10 +232,9 @@ def compile_validator(model: type[Record]) -> Callable[[Mapping[str, Any]], Reco
             if used != len(values):
                 return None  # keys that are not fields: pydantic names them
             if past:
-                clock["rows"] += 1
-                if clock["rows"] % 4096 == 0:
-                    clock["limit"] = dt.datetime.now(dt.UTC) + FUTURE_TOLERANCE
-                limit = clock["limit"]
+                rows += 1
+                if rows % 4096 == 0:
+                    limit = dt.datetime.now(dt.UTC) + FUTURE_TOLERANCE
                 for name in past:
                     stamp = out[name]
                     if stamp is not None and stamp > limit:
