@@ -137,3 +137,27 @@ def test_thumbs_down_opens_reason_modal_and_reason_is_stored(sandbox: Sandbox, d
         time.sleep(0.3)
     assert row is not None and row[0] == 0 and row[1] == "Names the wrong approver"
     assert votes >= 1  # the thumbs-down also voted the passage down for similar questions
+
+
+def test_card_roles_keep_customer_cards_from_other_roles(sandbox: Sandbox, double: SlackDouble, room: str) -> None:
+    from .test_ask_slack import customer
+
+    _, name, _ = customer(sandbox, "tier = 'gold' AND name NOT LIKE '%,%'")
+    config(double, ADMIN, room, "set card_roles finance")
+    d = double.send_message(AGENT, room, f"{BOT} tell me about {name}")
+    answer = final_answer(double, room, str(d.ts))
+    time.sleep(1)
+    private = [
+        c.params
+        for c in double.calls_for("chat.postEphemeral")
+        if c.params.get("channel") == room and c.params.get("thread_ts") == d.ts
+    ]
+    assert ":office:" not in blocks_text(answer["blocks"]) and not private  # no card, public or private
+    config(double, ADMIN, room, "set card_roles all")
+    d = double.send_message(AGENT, room, f"{BOT} tell me about {name}")
+    answer = final_answer(double, room, str(d.ts))
+    time.sleep(1)
+    shown = blocks_text(answer["blocks"]) + json.dumps(
+        [c.params for c in double.calls_for("chat.postEphemeral") if c.params.get("thread_ts") == d.ts]
+    )
+    assert ":office:" in shown and name in shown
