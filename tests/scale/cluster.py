@@ -233,6 +233,19 @@ class Cluster:
                 return i
         raise LookupError(f"no replica with pid {pid}")
 
+    def outbox_messages(self) -> dict[str, int]:
+        """Outbox marker -> how many messages carry it in the double's workspace. Counted there, not in the
+        recorded calls: a call the double failed (429/5xx) is recorded but posted nothing."""
+        found: dict[str, int] = {}
+        with self.double.lock:
+            stored = [m for msgs in self.double.workspace.messages.values() for m in msgs]
+        for msg in stored:
+            blocks = getattr(msg, "blocks", None) or []
+            marker = str(blocks[0].get("block_id", "")) if blocks else ""
+            if marker.startswith("rapport-outbox-"):
+                found[marker] = found.get(marker, 0) + 1
+        return found
+
     def metrics(self, i: int) -> str:
         with urllib.request.urlopen(f"{self.replicas[i].url}/metrics", timeout=10) as resp:
             return str(resp.read().decode())

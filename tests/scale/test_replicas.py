@@ -4,7 +4,6 @@ an approval decided once under concurrent clicks arriving at different replicas.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -107,14 +106,7 @@ def test_scheduled_jobs_run_once_per_interval(cluster: C.Cluster) -> None:
     )
     sent = cluster.rows("SELECT id FROM alert_outbox WHERE state = 'sent'")
     assert sent
-    posted: dict[str, int] = {}
-    for call in cluster.double.calls_for("chat.postMessage"):
-        blocks = call.params.get("blocks")
-        if isinstance(blocks, str):
-            blocks = json.loads(blocks)
-        marker = (blocks or [{}])[0].get("block_id", "")
-        if str(marker).startswith("rapport-outbox-"):
-            posted[marker] = posted.get(marker, 0) + 1
+    posted = cluster.outbox_messages()
     assert {f"rapport-outbox-{i}" for (i,) in sent} <= set(posted)
     assert max(posted.values()) == 1, {k: v for k, v in posted.items() if v > 1}
 
