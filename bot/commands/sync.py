@@ -76,20 +76,7 @@ def status() -> None:
 
     engine, sources = _context()
     for s in service.status(engine, sources):
-        run = s.last_run
-        last = (
-            (
-                f"last run {run.started_at:%Y-%m-%d %H:%M} UTC {run.status}: read {run.rows_read:,}, "
-                f"loaded {run.rows_loaded:,}, quarantined {run.rows_quarantined:,}"
-                + (f" ({run.error})" if run.error else "")
-            )
-            if run
-            else "never run"
-        )
-        typer.echo(
-            f"{s.name} [{s.kind}{', every ' + s.schedule if s.schedule else ''}]: {last}; "
-            f"cursor {s.cursor or '-'}; {s.quarantined:,} quarantined rows kept"
-        )
+        typer.echo(service.describe(s))
 
 
 @app.command("errors")

@@ -300,6 +300,24 @@ def status(engine: Engine, sources: SourcesPolicy) -> list[SourceStatus]:
     return out
 
 
+def describe(s: SourceStatus) -> str:
+    """One line per source for ``rapport sync status`` and the admins' App Home."""
+    run = s.last_run
+    last = (
+        (
+            f"last run {run.started_at:%Y-%m-%d %H:%M} UTC {run.status}: read {run.rows_read:,}, "
+            f"loaded {run.rows_loaded:,}, quarantined {run.rows_quarantined:,}"
+            + (f" ({run.error})" if run.error else "")
+        )
+        if run
+        else "never run"
+    )
+    return (
+        f"{s.name} [{s.kind}{', every ' + s.schedule if s.schedule else ''}]: {last}; "
+        f"cursor {s.cursor or '-'}; {s.quarantined:,} quarantined rows kept"
+    )
+
+
 def errors(
     engine: Engine, source: str | None = None, limit: int = 50, since: dt.datetime | None = None
 ) -> list[QuarantineRow]:

@@ -14,13 +14,36 @@ from bot.ask.feedback import add_reason
 from bot.services import Services
 from bot.slack import ids
 from bot.slack.commands import SlashContext, subcommand
+from bot.slack.listeners.home import HOME_SECTIONS
 from bot.slack.views.ask import config_blocks
+from bot.slack.views.common import Block, context, header, section
 
 log = logging.getLogger(__name__)
 USAGE = "`/rapport config` shows the settings; admins: `/rapport config set KEY VALUE` or `/rapport config reset`"
 
 
+def data_sources_home(services: Services, user_id: str) -> list[Block]:
+    """App Home, admins only: each data source's last sync run, cursor and quarantined rows."""
+    if not channel_config.is_admin(services.policies, user_id):
+        return []
+    from bot.connectors_state import service
+    from bot.connectors_state.config import load_sources
+
+    statuses = service.status(services.engine, load_sources(services.settings.policies_dir))
+    if not statuses:
+        return []
+    lines = "\n".join(f"• {service.describe(s)}" for s in statuses)
+    return [
+        header("Data sources"),
+        section(lines),
+        context("`rapport sync errors --source NAME` lists quarantined rows; `rapport sync` runs them now."),
+    ]
+
+
 def register(app: App, services: Services) -> None:
+    if data_sources_home.__name__ not in {f.__name__ for f in HOME_SECTIONS}:
+        HOME_SECTIONS.append(data_sources_home)
+
     @subcommand("config", "[set KEY VALUE | reset] — how I behave in this channel (admins change it)")
     def _config(ctx: SlashContext) -> None:
         channel = ctx.channel_id
