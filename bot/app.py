@@ -36,7 +36,7 @@ def build_services(settings: Settings, notifier: Notifier | None = None, index: 
     from bot.policies import load_policies
 
     offline_env()
-    engine = make_engine(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url, busy_timeout=settings.sqlite_busy_timeout)
     policies = load_policies(settings.policies_dir)
 
     def open_playbook_index() -> Any:

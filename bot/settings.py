@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     chroma_path: Path | None = None
     chroma_url: str | None = None
     chroma_collection: str = "playbooks"
+    sqlite_busy_timeout: float = Field(default=30.0, gt=0, description="Seconds a SQLite write waits for a lock.")
 
     # Content and behaviour
     playbooks_dir: Path = Path("playbooks")

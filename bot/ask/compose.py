@@ -45,6 +45,9 @@ class Citation:
     owner: str
     version: str
     url: str | None
+    updated_days: int | None = None  # age of the source (front-matter date, else file mtime); None = unknown
+    review_by: str = ""  # ISO date from front matter
+    stale: bool = False  # past review_by
 
 
 @dataclass(frozen=True)

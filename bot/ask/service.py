@@ -3,8 +3,10 @@ compose a cited answer, log it, audit it. Returns plain data; the Slack adapter 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 PLAYBOOK_OWNERS = "S0PLAYBOOKS"
 FOLLOW_UP_WORDS = 8  # a follow-up shorter than this is read together with the thread's earlier question
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 class AskError(ValueError):
@@ -91,6 +94,7 @@ class AskService:
                 query = f"{_without(earlier, mention)} {query}"
             answer = self._compose(session, question, asker, card, truncated, query, paths)
             answer.choices = choices
+            answer.citations = self._dated(answer.citations, now)
             row = QuestionLog(
                 asker=asker,
                 channel=channel,
@@ -135,6 +139,39 @@ class AskService:
                     {"fields": sorted(k for k in card.fields if not k.startswith("_")), "via": "ask"},
                 )
         return answer
+
+    def _dated(self, citations: list[Citation], now: dt.datetime) -> list[Citation]:
+        """Each source's age (a date-like front-matter ``version``, else the file's mtime) and whether it is past
+        its ``review_by``: readers weigh a two-year-old passage differently."""
+        if not citations:
+            return citations
+        now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+        try:
+            reviews = {d.path: d.review_by for d in self.s.index.documents()}
+        except Exception:
+            log.warning("playbook metadata unavailable; citations shown without review dates", exc_info=True)
+            reviews = {}
+        out = []
+        for c in citations:
+            updated: dt.datetime | None = None
+            if ISO_DATE.match(c.version):
+                updated = dt.datetime.fromisoformat(c.version[:10]).replace(tzinfo=dt.UTC)
+            else:
+                try:
+                    mtime = (self.s.settings.playbooks_dir / c.path).stat().st_mtime
+                    updated = dt.datetime.fromtimestamp(mtime, dt.UTC)
+                except OSError:
+                    pass
+            review = str(reviews.get(c.path) or "")
+            out.append(
+                replace(
+                    c,
+                    updated_days=max(0, (now - updated).days) if updated else None,
+                    review_by=review,
+                    stale=bool(ISO_DATE.match(review)) and review[:10] < now.date().isoformat(),
+                )
+            )
+        return out
 
     def _customer(
         self, session: Session, question: str, asker: str, customer_id: int | None, now: object

@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.services import Services
 from bot.slack.listeners import LISTENER_MODULES
@@ -57,6 +57,11 @@ def first_delivery(services: Services, event_id: str) -> bool:
         return True
     except IntegrityError:
         return False
+    except OperationalError:
+        # Store locked or down: handle the event anyway. A redelivery may then be answered twice, which is
+        # better than the asker hearing nothing; the handlers report their own failure visibly.
+        log.warning("event dedupe unavailable; handling %s without it", event_id, exc_info=True)
+        return True
 
 
 def purge_processed(services: Services) -> int:

@@ -84,6 +84,36 @@ def message_event(
     return event
 
 
+def changed_event(channel: str, channel_type: str, message: JSON, previous: JSON, event_ts: str) -> JSON:
+    """`message_changed`: the edited message and its previous version; no top-level user or text."""
+    event: JSON = {
+        "type": "message",
+        "subtype": "message_changed",
+        "hidden": True,
+        "message": message,
+        "previous_message": previous,
+        "channel": channel,
+        "channel_type": channel_type,
+        "ts": event_ts,
+        "event_ts": event_ts,
+    }
+    return event
+
+
+def deleted_event(channel: str, channel_type: str, previous: JSON, event_ts: str) -> JSON:
+    return {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "deleted_ts": previous.get("ts"),
+        "previous_message": previous,
+        "channel": channel,
+        "channel_type": channel_type,
+        "ts": event_ts,
+        "event_ts": event_ts,
+    }
+
+
 def app_mention_event(
     *, user: str, channel: str, text: str, ts: str, team_id: str, thread_ts: str | None = None
 ) -> JSON:

@@ -58,6 +58,7 @@ class Fault:
     retry_after: int
     times: int
     error: str
+    channel: str | None = None  # only calls about this channel fail (others, e.g. scheduled posts, go through)
 
 
 @dataclass
@@ -296,22 +297,29 @@ class SlackDouble:
                 self._changed.wait(left)
 
     def fail_next(
-        self, method: str, status: int = 429, retry_after: int = 1, times: int = 1, error: str | None = None
+        self,
+        method: str,
+        status: int = 429,
+        retry_after: int = 1,
+        times: int = 1,
+        error: str | None = None,
+        channel: str | None = None,
     ) -> None:
         """The next `times` calls of `method` ("*" for any) fail: 429 with Retry-After, 5xx, or
-        (status 200) ``{"ok": false, "error": error}``."""
+        (status 200) ``{"ok": false, "error": error}``; with `channel`, only calls about that channel."""
         default = "ratelimited" if status == 429 else "internal_error" if status >= 500 else "fatal_error"
         with self.lock:
-            self._faults.setdefault(method, []).append(Fault(status, retry_after, times, error or default))
+            self._faults.setdefault(method, []).append(Fault(status, retry_after, times, error or default, channel))
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, params: JSON | None = None) -> Fault | None:
+        channel = str((params or {}).get("channel") or "")
         for key in (method, "*"):
-            queue = self._faults.get(key)
+            queue = [f for f in self._faults.get(key) or [] if f.channel is None or f.channel == channel]
             if queue:
                 fault = queue[0]
                 fault.times -= 1
                 if fault.times <= 0:
-                    queue.pop(0)
+                    self._faults[key].remove(fault)
                 return fault
         return None
 
@@ -319,7 +327,7 @@ class SlackDouble:
         """Record and answer one Web API call: (HTTP status, body, extra headers)."""
         with self.lock:
             self._calls.append(Call(method, copy.deepcopy(params), time.time()))
-            fault = self._take_fault(method)
+            fault = self._take_fault(method, params)
             if fault is not None:
                 self._changed.notify_all()
                 headers = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
@@ -537,6 +545,80 @@ class SlackDouble:
             primary.followups = deliveries[1:]
         primary.ts = msg.ts
         return primary
+
+    def send_app_message(
+        self,
+        channel: str,
+        text: str = "",
+        *,
+        bot_id: str = "B0HELPDESK",
+        app_id: str = "A0HELPDESK",
+        username: str = "Helpdesk",
+        attachments: list[JSON] | None = None,
+        blocks: list[JSON] | None = None,
+        thread_ts: str | None = None,
+    ) -> Delivery:
+        """Another app or integration posts (``subtype: bot_message``, its substance often in attachments or
+        blocks): stored, then the `message` event delivered if the bot is in the channel."""
+        with self.lock:
+            ch = self.workspace.find_channel(channel)
+            if ch is None:
+                raise KeyError(f"unknown channel {channel}")
+            msg = self.workspace.add_message(
+                Message(
+                    channel=ch.id,
+                    ts=self.workspace.clock.next(),
+                    text=text,
+                    bot_id=bot_id,
+                    app_id=app_id,
+                    username=username,
+                    subtype="bot_message",
+                    attachments=copy.deepcopy(attachments) if attachments else None,
+                    blocks=copy.deepcopy(blocks) if blocks else None,
+                    thread_ts=thread_ts,
+                    team=self.team_id,
+                )
+            )
+            self.version += 1
+            self._changed.notify_all()
+            event = {**self.workspace.message_api(msg), "channel": ch.id, "channel_type": ch.channel_type}
+            event["event_ts"] = msg.ts
+            bot_in = ch.has_member(self.bot_user_id)
+        d = self.send_event(event) if bot_in else Delivery(kind="message", status=0, body="bot is not in the channel")
+        d.ts = msg.ts
+        return d
+
+    def edit_message(self, channel: str, ts: str, text: str) -> Delivery:
+        """A person edits their message: stored, then `message` with ``subtype: message_changed`` delivered."""
+        with self.lock:
+            msg = self.workspace.find_message(channel, ts)
+            if msg is None:
+                raise KeyError(f"no message {ts} in {channel}")
+            previous = self.workspace.message_api(msg)
+            msg.text = text
+            msg.blocks = P.rich_text_blocks(text) if msg.user else msg.blocks
+            msg.edited = {"user": msg.user or "", "ts": self.workspace.clock.next()}
+            self.version += 1
+            self._changed.notify_all()
+            ch = self.workspace.channels[channel]
+            event = P.changed_event(
+                channel, ch.channel_type, self.workspace.message_api(msg), previous, msg.edited["ts"]
+            )
+        return self.send_event(event)
+
+    def remove_message(self, channel: str, ts: str) -> Delivery:
+        """A person deletes their message: removed, then `message` with ``subtype: message_deleted`` delivered."""
+        with self.lock:
+            msg = self.workspace.find_message(channel, ts)
+            if msg is None:
+                raise KeyError(f"no message {ts} in {channel}")
+            previous = self.workspace.message_api(msg)
+            self.workspace.delete_message(msg)
+            self.version += 1
+            self._changed.notify_all()
+            ch = self.workspace.channels[channel]
+            event = P.deleted_event(channel, ch.channel_type, previous, self.workspace.clock.next())
+        return self.send_event(event)
 
     def _user(self, user_id: str) -> User:
         user = self.workspace.users.get(user_id)

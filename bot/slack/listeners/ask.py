@@ -10,6 +10,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import OperationalError
 
 from bot.ask import channel_config
 from bot.ask.channel_config import ChannelSettings
@@ -23,12 +25,29 @@ from bot.services import Services
 from bot.slack import ids
 from bot.slack.commands import HELP_LINES, SUBCOMMANDS, SlashContext, help_text, subcommand
 from bot.slack.handoff import post_handoff
+from bot.slack.messages import from_bot, is_own, message_text
 from bot.slack.views import render
 from bot.slack.views.ask import answer_blocks, card_blocks, feedback_reason_modal, help_blocks, working_blocks
-from bot.slack.views.common import error_blocks
+from bot.slack.views.common import error_blocks, section
 
 log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
+THREAD_READ_LIMIT = 50  # replies read to decide whether a thread is Rapport's: bounded, whatever its length
+
+
+def new_reference() -> str:
+    """A short id shown to the user and logged with the traceback, so support can find the failure."""
+    return uuid.uuid4().hex[:8]
+
+
+def failure_message(exc: BaseException, ref: str) -> str:
+    if isinstance(exc, RetrievalUnavailable):
+        what = "I can't search the playbooks right now. Please try again in a minute, or ask the playbook owner."
+    elif isinstance(exc, OperationalError):
+        what = "My database is busy or unavailable right now, so I couldn't answer. Please try again in a minute."
+    else:
+        what = "Sorry, I couldn't answer that just now. Please try again in a minute."
+    return f":warning: {what} (reference `{ref}`)"
 
 
 def strip_mentions(text: str) -> str:
@@ -90,13 +109,17 @@ class AskResponder:
                 client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=text, blocks=blocks)
 
         else:
-            placeholder = client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text="Looking into it…", blocks=working_blocks(question)
-            )
-            ts = str(placeholder["ts"])
+            ts: str | None = None
+            try:
+                placeholder = client.chat_postMessage(
+                    channel=channel, thread_ts=thread_ts, text="Looking into it…", blocks=working_blocks(question)
+                )
+                ts = str(placeholder["ts"])
+            except SlackApiError:
+                log.warning("no placeholder in %s; the outcome will be posted without it", channel, exc_info=True)
 
             def show(text: str, blocks: list[dict[str, Any]]) -> None:
-                client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+                self.show(client, user, channel, thread_ts, text, blocks, ts)
 
         try:
             answer = self.ask.answer(
@@ -105,17 +128,12 @@ class AskResponder:
         except AskError as exc:
             show(str(exc), error_blocks(str(exc)))
             return None
-        except RetrievalUnavailable:
-            ref = uuid.uuid4().hex[:8]
-            log.exception("playbook search unavailable (reference %s)", ref)
-            msg = "I can't search the playbooks right now. Please try again in a minute, or ask the playbook owner."
-            show(msg, error_blocks(msg, ref))
-            return None
-        except Exception:
-            ref = uuid.uuid4().hex[:8]
-            log.exception("answering failed (reference %s)", ref)
-            msg = "Sorry, I couldn't answer that just now. Please try again in a minute."
-            show(msg, error_blocks(msg, ref))
+        except Exception as exc:
+            ref = new_reference()
+            what = "playbook search unavailable" if isinstance(exc, RetrievalUnavailable) else "answering failed"
+            log.exception("%s (reference %s)", what, ref)
+            msg = failure_message(exc, ref)
+            show(msg, [section(msg)])
             return None
         if cfg is not None and answer.customer and not self.may_see_card(cfg, user):
             answer.customer = None  # this channel shows cards to some roles only
@@ -131,6 +149,97 @@ class AskResponder:
             )
         return answer
 
+    def show(
+        self,
+        client: WebClient,
+        user: str,
+        channel: str,
+        thread_ts: str | None,
+        text: str,
+        blocks: list[dict[str, Any]],
+        placeholder_ts: str | None = None,
+        private: bool = False,
+    ) -> None:
+        """Show an outcome whatever the Web API does: update the placeholder, else post anew, else plain text,
+        else tell the asker privately with a reference id. Each step is tried after the SDK's own retries."""
+        steps: list[tuple[str, Any]] = []
+        if private:
+            steps.append(
+                (
+                    "ephemeral",
+                    lambda: client.chat_postEphemeral(
+                        channel=channel, user=user, thread_ts=thread_ts, text=text, blocks=blocks
+                    ),
+                )
+            )
+        else:
+            if placeholder_ts:
+                steps.append(
+                    ("update", lambda: client.chat_update(channel=channel, ts=placeholder_ts, text=text, blocks=blocks))
+                )
+            steps.append(
+                (
+                    "post",
+                    lambda: client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks),
+                )
+            )
+            steps.append(
+                ("post text", lambda: client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text[:3000]))
+            )
+        for name, step in steps:
+            try:
+                step()
+            except (SlackApiError, OSError) as exc:  # OSError: Slack unreachable after the SDK's retries
+                error = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
+                log.warning("chat %s failed in %s: %s", name, channel, error)
+                continue
+            if placeholder_ts and name != "update":
+                try:  # the reply went out anew: do not leave "Looking into it…" behind
+                    client.chat_delete(channel=channel, ts=placeholder_ts)
+                except SlackApiError:
+                    log.info("placeholder %s left in %s", placeholder_ts, channel)
+            return
+        ref = new_reference()
+        log.error("could not show the outcome in %s to %s (reference %s)", channel, user, ref)
+        try:
+            client.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                thread_ts=thread_ts,
+                text=f":warning: Slack refused my reply here (reference `{ref}`). Please try again.",
+            )
+        except (SlackApiError, OSError):
+            log.exception("the asker could not be told either (reference %s)", ref)
+
+    def report_failure(
+        self, client: WebClient, exc: BaseException, user: str, channel: str, thread_ts: str | None, what: str
+    ) -> str:
+        """A handler failed before it could answer: log with a reference id and tell the user where they asked."""
+        ref = new_reference()
+        log.error("%s failed (reference %s)", what, ref, exc_info=exc)
+        msg = failure_message(exc, ref)
+        self.show(client, user, channel, thread_ts, msg, [section(msg)])
+        return ref
+
+    def thread_parent(self, client: WebClient, channel: str, thread_ts: str, bot_user: str | None) -> dict[str, Any]:
+        """The first message of a thread (read through the Web API, bounded); {} if unreadable or Rapport's own."""
+        try:
+            resp = client.conversations_replies(channel=channel, ts=thread_ts, limit=1)
+        except SlackApiError:
+            log.warning("could not read thread %s in %s", thread_ts, channel, exc_info=True)
+            return {}
+        messages = resp.get("messages") or []
+        parent = messages[0] if messages else {}
+        return {} if is_own(parent, bot_user, None) else parent
+
+    def joined(self, client: WebClient, channel: str, thread_ts: str, bot_user: str | None) -> bool:
+        """Whether Rapport posted in this thread, from the Web API (used when the store cannot say)."""
+        try:
+            resp = client.conversations_replies(channel=channel, ts=thread_ts, limit=THREAD_READ_LIMIT)
+        except SlackApiError:
+            return False
+        return any(is_own(m, bot_user, None) for m in resp.get("messages") or [])
+
 
 def register(app: App, services: Services) -> None:
     responder = AskResponder(services)
@@ -138,15 +247,42 @@ def register(app: App, services: Services) -> None:
     def ack_only(ack: Ack) -> None:
         ack()
 
-    def on_mention(event: dict[str, Any], client: WebClient) -> None:
-        responder.in_thread(
-            client,
-            event.get("user", ""),
-            event["channel"],
-            event.get("thread_ts") or event["ts"],
-            event.get("text", ""),
-            cfg=responder.settings(event["channel"]),
-        )
+    def on_mention(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        bot_user = context.get("bot_user_id")
+        if is_own(event, bot_user, context.get("bot_id")) or from_bot(event):
+            return  # never answer ourselves, nor other apps (two answer-bots would talk forever)
+        user, channel, thread_ts = event.get("user", ""), event["channel"], event.get("thread_ts") or event["ts"]
+        try:
+            customer_id, earlier = None, None
+            if event.get("thread_ts") and event["thread_ts"] != event["ts"]:
+                customer_id, earlier = about_thread(client, channel, event["thread_ts"], bot_user)
+            responder.in_thread(
+                client,
+                user,
+                channel,
+                thread_ts,
+                event.get("text", ""),
+                customer_id=customer_id,
+                earlier=earlier,
+                cfg=responder.settings(channel),
+            )
+        except Exception as exc:
+            responder.report_failure(client, exc, user, channel, thread_ts, "mention")
+
+    def about_thread(
+        client: WebClient, channel: str, thread_ts: str, bot_user: str | None
+    ) -> tuple[int | None, str | None]:
+        """A mention inside a thread: what the thread is about (Rapport's earlier question and customer, or the
+        text of the message that started it, e.g. a helpdesk bot's ticket) as context for a short question."""
+        with services.sessions() as session:
+            prior = thread_context(session, channel, thread_ts)
+            if prior is not None:
+                return prior.customer_id, prior.question
+            parent = message_text(responder.thread_parent(client, channel, thread_ts, bot_user), 1000)
+            if not parent:
+                return None, None
+            linked = link_customers(session, parent)
+            return (linked.primary.id if linked.primary else None), strip_mentions(parent)
 
     app.event("app_mention")(ack=ack_only, lazy=[on_mention])
 
@@ -154,8 +290,20 @@ def register(app: App, services: Services) -> None:
         return not event.get("subtype") and not event.get("bot_id") and bool(event.get("user"))
 
     def on_message(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
-        if not is_human(event):
-            return
+        if not is_human(event) or is_own(event, context.get("bot_user_id"), context.get("bot_id")):
+            return  # edits, deletions, joins, other apps' posts and our own: nothing to answer
+        try:
+            answer_message(event, client, context)
+        except Exception as exc:
+            channel, thread_ts = event["channel"], event.get("thread_ts")
+            if event.get("channel_type") == "im":
+                responder.report_failure(client, exc, event["user"], channel, thread_ts, "direct message")
+            elif thread_ts and responder.joined(client, channel, thread_ts, context.get("bot_user_id")):
+                responder.report_failure(client, exc, event["user"], channel, thread_ts, "thread follow-up")
+            else:  # a message that may not have been meant for us: log, do not speak up in a stranger's thread
+                log.error("reading a channel message failed (reference %s)", new_reference(), exc_info=exc)
+
+    def answer_message(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
         if event.get("channel_type") == "im":
             responder.in_thread(
                 client, event["user"], event["channel"], event.get("thread_ts"), event.get("text", ""), is_dm=True
@@ -263,6 +411,30 @@ def register(app: App, services: Services) -> None:
     HELP_LINES["help"] = "— this help"
 
     # ---- buttons on an answer ---------------------------------------------------------------
+    def visible(what: str, handler: Any) -> Any:
+        """A click that fails tells the clicker (privately) with a reference id instead of doing nothing."""
+
+        def run(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+            try:
+                handler(ack, body, client)
+            except Exception as exc:
+                ref = new_reference()
+                log.error("%s failed (reference %s)", what, ref, exc_info=exc)
+                channel = (body.get("channel") or {}).get("id")
+                if not channel:
+                    return
+                try:
+                    client.chat_postEphemeral(
+                        channel=channel,
+                        user=body["user"]["id"],
+                        text=failure_message(exc, ref),
+                        thread_ts=body.get("message", {}).get("thread_ts"),
+                    )
+                except SlackApiError:
+                    log.exception("the clicker could not be told (reference %s)", ref)
+
+        return run
+
     def feedback(helpful: bool) -> Any:
         def handler(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
             ack()
@@ -284,8 +456,8 @@ def register(app: App, services: Services) -> None:
 
         return handler
 
-    app.action(ids.ASK_FEEDBACK_UP)(feedback(True))
-    app.action(ids.ASK_FEEDBACK_DOWN)(feedback(False))
+    app.action(ids.ASK_FEEDBACK_UP)(visible("feedback", feedback(True)))
+    app.action(ids.ASK_FEEDBACK_DOWN)(visible("feedback", feedback(False)))
 
     def pick_customer(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -303,7 +475,7 @@ def register(app: App, services: Services) -> None:
             blocks=answer_blocks(answer, include_card=not answer.private_card),
         )
 
-    app.action(re.compile(rf"^{ids.ASK_PICK_CUSTOMER}_\d+$"))(pick_customer)
+    app.action(re.compile(rf"^{ids.ASK_PICK_CUSTOMER}_\d+$"))(visible("customer choice", pick_customer))
 
     def escalate(person: bool) -> Any:
         def handler(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -320,20 +492,19 @@ def register(app: App, services: Services) -> None:
 
         return handler
 
-    app.action(ids.ASK_ESCALATE)(escalate(False))
-    app.action(ids.ASK_GET_PERSON)(escalate(True))
+    app.action(ids.ASK_ESCALATE)(visible("escalation", escalate(False)))
+    app.action(ids.ASK_GET_PERSON)(visible("hand-off", escalate(True)))
 
     def ack_shortcut(ack: Ack) -> None:
         ack()
 
     def on_shortcut(body: dict[str, Any], client: WebClient) -> None:
         msg = body.get("message", {})
-        responder.in_thread(
-            client,
-            body["user"]["id"],
-            body["channel"]["id"],
-            msg.get("thread_ts") or msg.get("ts"),
-            msg.get("text", ""),
-        )
+        user, channel, thread_ts = body["user"]["id"], body["channel"]["id"], msg.get("thread_ts") or msg.get("ts")
+        try:
+            # Another app's message (helpdesk, CRM, monitoring) keeps its substance in attachments and blocks.
+            responder.in_thread(client, user, channel, thread_ts, message_text(msg))
+        except Exception as exc:
+            responder.report_failure(client, exc, user, channel, thread_ts, "message shortcut")
 
     app.shortcut("ask_about_message")(ack=ack_shortcut, lazy=[on_shortcut])

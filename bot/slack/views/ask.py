@@ -14,7 +14,19 @@ from bot.customers.card import CustomerCard
 from bot.customers.sla import human
 from bot.slack import ids
 from bot.slack.views import render
-from bot.slack.views.common import Block, actions, button, cap, context, divider, fields_section, header, section, user
+from bot.slack.views.common import (
+    SECTION_LIMIT,
+    Block,
+    actions,
+    button,
+    cap,
+    context,
+    divider,
+    fields_section,
+    header,
+    section,
+    user,
+)
 
 FIELD_LABELS = {
     "tier": "Tier",
@@ -35,6 +47,7 @@ FIELD_LABELS = {
     "consent": "Consent",
     "preferences": "Preferences",
 }
+MAX_ANSWER_SECTIONS = 4  # ~12,000 characters of answer; the rest is behind a link to the source
 CLOCK_ICON = {"breached": ":red_circle:", "at_risk": ":large_orange_circle:", "ok": ":large_green_circle:"}
 
 
@@ -84,13 +97,62 @@ def _render_card(card: CustomerCard) -> list[Block]:
     return cap(card_blocks(card))
 
 
+def age(days: int | None) -> str:
+    if days is None:
+        return ""
+    if days < 1:
+        return "updated today"
+    if days < 45:
+        return f"updated {days} day{'s' if days != 1 else ''} ago"
+    if days < 365:
+        return f"updated {round(days / 30.4)} months ago"
+    years = days // 365
+    return f"updated {years} year{'s' if years != 1 else ''} ago"
+
+
 def citation_line(answer: Answer) -> str:
     parts = []
     for c in answer.citations:
         where = f"{c.heading_path} ({c.path}:{c.line_start}-{c.line_end})" if c.heading_path else c.path
         label = f"<{c.url}|{c.title}>" if c.url else f"*{c.title}*"
-        parts.append(f"[{c.number}] {label} › {where}")
+        line = f"[{c.number}] {label} › {where}"
+        if c.updated_days is not None:
+            line += f" · {age(c.updated_days)}"
+        if c.stale:
+            line += f" · :warning: *stale* (review was due {c.review_by[:10]})"
+        parts.append(line)
     return "\n".join(parts)
+
+
+def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at a paragraph, line or word boundary where there is one."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"))
+        if cut < limit // 2:
+            cut = window.rfind(" ")
+        if cut < limit // 2:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def answer_sections(answer: Answer) -> list[Block]:
+    """The answer's prose within Block Kit limits: split across sections, the overflow replaced by a link."""
+    pieces = split_text(answer.text or "Here is what the playbooks say.")
+    if len(pieces) <= MAX_ANSWER_SECTIONS:
+        return [section(p) for p in pieces]
+    blocks = [section(p) for p in pieces[:MAX_ANSWER_SECTIONS]]
+    first = answer.citations[0] if answer.citations else None
+    where = (f"<{first.url}|{first.title}>" if first.url else f"*{first.title}* ({first.path})") if first else ""
+    more = f" Read the rest in {where}." if where else " Ask a narrower question for the rest."
+    blocks.append(context(f":scissors: The answer was longer than Slack shows in one message.{more}"))
+    return blocks
 
 
 def answer_blocks(answer: Answer, include_card: bool = True) -> list[Block]:
@@ -108,7 +170,7 @@ def answer_blocks(answer: Answer, include_card: bool = True) -> list[Block]:
             )
         )
     if answer.answered:
-        blocks.append(section(answer.text or "Here is what the playbooks say."))
+        blocks += answer_sections(answer)
     else:
         blocks.append(
             section(
@@ -119,6 +181,12 @@ def answer_blocks(answer: Answer, include_card: bool = True) -> list[Block]:
         )
     if answer.citations:
         blocks.append(context(citation_line(answer)))
+    elif answer.answered and answer.customer is not None:
+        blocks.append(context("Source: the customer record; no playbook passage applies."))
+    elif answer.answered:
+        blocks.append(
+            context(":warning: Nothing in the playbooks could be cited for this answer; treat it as unverified.")
+        )
     if answer.truncated:
         blocks.append(context("Your message was long; I read the first 2,000 characters."))
     if include_card and answer.customer and not answer.private_card:
