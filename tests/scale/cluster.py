@@ -91,6 +91,7 @@ class RoundRobinProxy(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.turn = itertools.count()
         self.hits: dict[int, int] = {}
+        self.upstream_seconds: list[float] = []  # request sent -> response read, per forwarded request
         self.ids = itertools.count(1)
 
     @property
@@ -124,9 +125,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         for port in self.server.order():
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             try:
+                t0 = time.perf_counter()
                 conn.request(self.command, self.path, body=body, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
+                elapsed = time.perf_counter() - t0
             except ConnectionRefusedError as exc:  # never reached the replica: safe to try the next one
                 last_error = exc
                 conn.close()
@@ -138,6 +141,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             conn.close()
             with self.server.lock:
                 self.server.hits[port] = self.server.hits.get(port, 0) + 1
+                self.server.upstream_seconds.append(elapsed)
             self._reply(resp.status, data, dict(resp.getheaders()))
             return
         self._reply(502, json.dumps({"error": f"no upstream: {last_error}"}).encode(), {})
