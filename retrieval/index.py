@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -22,6 +23,7 @@ from retrieval.chunker import (
     DEFAULT_OVERLAP_WORDS,
     chunk_document,
     clean_markdown,
+    content_hash,
     outline_chunk,
 )
 from retrieval.embedder import Embedder, EmbeddingCache, Matrix
@@ -55,6 +57,13 @@ class SearchParams:
     outline_k: int = 20
     w_outline_z: float = 0.25  # zscore only: doc prior, standardised outline similarity (same units as chunks)
     rerank: bool = True
+    # model rerank (opt-in): the top `sentence_top` passages get w_sentence x (standardised) best cosine between
+    # the query and one sentence / table row / list item of the passage (prefixed with its heading); unit vectors
+    # are cached by content hash. Off by default: on playbooks/ (top 5-20, w 0.25) it added ~+0.025 doc and
+    # ~+0.03 section MRR, but on the dev handbooks it cost up to -0.06 doc MRR, and a cold cache embeds ~5-25
+    # texts per passage at query time (the latency budget is for one query embedding).
+    sentence_top: int = 0
+    w_sentence: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -252,6 +261,25 @@ def _zscore_fuse(dense: list[tuple[str, float]], lexical: list[tuple[str, float]
         parts.append(fusion.zscores(l_all, pool))
         weights.append(p.w_lexical)
     return fusion.convex(parts, weights)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+UNIT_MIN_WORDS = 3
+MAX_UNITS = 24  # per passage: bounds the rerank's model time on long passages
+
+
+def _units(r: _Record) -> list[str]:
+    """Sentences, table rows and list items of a passage, each prefixed with its own heading for context."""
+    head = r.heading_path.rsplit(" > ", 1)[-1] or r.title
+    out: list[str] = []
+    for line in clean_markdown(r.text).split("\n"):
+        if line.strip() == head.strip():
+            continue
+        for sent in _SENTENCE_END.split(line):
+            sent = " ".join(sent.split())
+            if len(sent.split()) >= UNIT_MIN_WORDS:
+                out.append(f"{head}: {sent}")
+    return out[:MAX_UNITS]
 
 
 class PlaybookIndex:
@@ -533,6 +561,10 @@ class PlaybookIndex:
             t = time.perf_counter()
             scores = self._rerank(state, query, qv, scores)
             timings["rerank"] = (time.perf_counter() - t) * 1000
+            if p.sentence_top > 0 and p.w_sentence:
+                t = time.perf_counter()
+                scores = self._sentence_rerank(state, qv, scores)
+                timings["rerank_model"] = (time.perf_counter() - t) * 1000
 
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         passages: list[Passage] = []
@@ -588,6 +620,35 @@ class PlaybookIndex:
         where = {"$and": [where, chunk_only]} if where else chunk_only
         hits = self.vectors.query(qv, min(n, allowed), where=where)
         return [(i, s) for i, s in hits if i in state.pos and mask[state.pos[i]]]
+
+    def _sentence_rerank(self, state: _State, qv: Matrix, scores: dict[str, float]) -> dict[str, float]:
+        """A chunk vector averages its sentences; the answer is often one of them. Rescore the top passages by
+        their best-matching unit (a sentence, table row or list item, with its heading as context)."""
+        p = self.params
+        top = sorted(scores, key=lambda i: (-scores[i], i))[: p.sentence_top]
+        if len(top) < 2:
+            return scores
+        units = {i: _units(state.records[state.pos[i]]) for i in top}
+        keys = {u: f"{self.embedder.name}:unit:{content_hash(u)}" for us in units.values() for u in us}
+        vecs: dict[str, Matrix] = {}
+        todo: list[str] = []
+        for u, key in keys.items():
+            v = self.cache.get(key)
+            if v is None:
+                todo.append(u)
+            else:
+                vecs[u] = v
+        if todo:
+            for u, new in zip(todo, self.embedder.embed_documents(todo), strict=True):
+                vecs[u] = new
+                self.cache.put(keys[u], new)
+        q = np.asarray(qv, dtype=np.float32)
+        best = {i: max(float(vecs[u] @ q) for u in us) for i, us in units.items() if us}
+        z = fusion.zscores(best)
+        out = dict(scores)
+        for i, zi in z.items():
+            out[i] += p.w_sentence * zi
+        return out
 
     def _rerank(self, state: _State, query: str, qv: Matrix, scores: dict[str, float]) -> dict[str, float]:
         """Cheap, model-free rerank: document-level evidence (outline similarity rank, other strong chunks)

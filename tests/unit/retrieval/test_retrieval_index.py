@@ -238,6 +238,24 @@ def test_numbers_are_query_terms(root: Path) -> None:
     assert idx.search("what do we do for a sev 2", k=1).passages[0].heading_path.endswith("Severity 2")
 
 
+def test_sentence_rerank_uses_the_best_unit_and_caches_unit_vectors(root: Path) -> None:
+    from retrieval.index import SearchParams, _units
+
+    emb = HashingEmbedder()
+    idx = _index(root, emb=emb)
+    idx.sync()
+    rec = next(r for r in idx._state.records if r.heading_path == "Refund policy > Approvals")
+    assert _units(rec) == ["Approvals: Refunds above one thousand dollars need finance approval."]
+    idx.params = SearchParams(sentence_top=5, w_sentence=0.5)
+    before = emb.calls
+    res = idx.search("refunds above one thousand dollars need finance approval", k=3)
+    assert res.passages[0].heading_path == "Refund policy > Approvals" and "rerank_model" in res.timings_ms
+    embedded = emb.calls - before
+    assert embedded > 0
+    idx.search("refunds above one thousand dollars need finance approval", k=3)
+    assert emb.calls - before == embedded  # second time: every unit vector comes from the cache
+
+
 def test_tier_region_and_path_filters(root: Path) -> None:
     idx = _index(root)
     idx.sync()
