@@ -221,6 +221,35 @@ def _user_obj(app: AppIdentity, user_id: str, user_name: str) -> JSON:
     return {"id": user_id, "username": user_name, "name": user_name, "team_id": app.team_id}
 
 
+def message_action_payload(
+    *,
+    app: AppIdentity,
+    user_id: str,
+    user_name: str,
+    callback_id: str,
+    channel: JSON,
+    message: JSON,
+    trigger_id: str,
+    response_url: str,
+) -> JSON:
+    """A message shortcut (the message's "More actions" menu): the whole message travels with it."""
+    return {
+        "type": "message_action",
+        "token": "legacy-verification-token",
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": app.team_id, "domain": app.team_domain},
+        "user": _user_obj(app, user_id, user_name),
+        "channel": channel,
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id,
+        "response_url": response_url,
+        "message_ts": message.get("ts"),
+        "message": message,
+    }
+
+
 def find_element(blocks: list[JSON], action_id: str) -> tuple[str | None, JSON | None]:
     """(block_id, element) of the interactive element with `action_id` in a list of blocks."""
     for block in blocks:

@@ -712,6 +712,34 @@ class SlackDouble:
         d.trigger_id, d.response_url = trigger_id, response_url
         return d
 
+    def message_shortcut(self, user: str, channel: str, message_ts: str, callback_id: str) -> Delivery:
+        """A user runs a message shortcut on a message: delivers `message_action` carrying that message."""
+        with self.lock:
+            u = self._user(user)
+            ch = self.workspace.find_channel(channel)
+            if ch is None:
+                raise KeyError(f"unknown channel {channel}")
+            msg = self.workspace.find_message(ch.id, message_ts)
+            if msg is None:
+                raise KeyError(f"no message {message_ts} in {channel}")
+            trigger_id = self.api.issue_trigger(user)
+            response_url = self.api.issue_response_url(
+                ResponseTarget(channel=ch.id, user=user, message_ts=message_ts, thread_ts=msg.thread_ts)
+            )
+            payload = P.message_action_payload(
+                app=self.app,
+                user_id=user,
+                user_name=u.name,
+                callback_id=callback_id,
+                channel={"id": ch.id, "name": "directmessage" if ch.is_im else ch.name},
+                message=self.workspace.message_api(msg),
+                trigger_id=trigger_id,
+                response_url=response_url,
+            )
+        d = self.deliver(P.interactive_body(payload), "application/x-www-form-urlencoded", kind="message_action")
+        d.trigger_id, d.response_url = trigger_id, response_url
+        return d
+
     def click_view_button(
         self,
         user: str,

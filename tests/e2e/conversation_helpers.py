@@ -15,10 +15,10 @@ PLACEHOLDER = "Looking into it"
 
 
 def visible(double: SlackDouble, channel: str, user: str, thread_ts: str | None, after: str = "0") -> list[str]:
-    """Text + blocks of every bot message the user can see in the thread (or, without a thread, after `after`)."""
+    """Text + blocks of every Rapport message the user can see in the thread (or, without a thread, after `after`)."""
     out = []
     for m in double.messages(channel, include_ephemeral=True):
-        if not m.get("bot_id") or m.get("ephemeral_for") not in (None, user):
+        if m.get("user") != double.bot_user_id or m.get("ephemeral_for") not in (None, user):
             continue
         if thread_ts is not None and m.get("thread_ts") != thread_ts:
             continue

@@ -47,6 +47,9 @@ def test_placeholder_500_still_answers(double: SlackDouble) -> None:
     d = double.send_message(ASKER, CHANNEL, f"{BOT} what are the quiet hours for customer outreach?")
     seen = outcome(double, CHANNEL, ASKER, d.ts)
     assert "[1]" in seen and "reference" not in seen
+    # Presentation: each citation with its age; the communication policy is past its review_by (2026-09-30).
+    assert "communication-policy.md" in seen and "updated " in seen, seen[-1500:]
+    assert "*stale* (review was due 2026-09-30)" in seen, seen[-1500:]
 
 
 def test_every_post_500_tells_the_asker_privately_with_a_reference(double: SlackDouble, sandbox: Sandbox) -> None:
@@ -184,6 +187,14 @@ def test_database_locked_every_entry_point_answers_with_a_reference(lockable: Sa
         text = slash_outcome(double, "reference")
         assert text.count("reference") == 1
         reference_logged(text, log)
+
+        # A click on the earlier answer's thumbs-up: the vote cannot be stored, and the clicker is told so.
+        answer_ts = bot_messages(double, CHANNEL, joined.ts or "")[0]["ts"]
+        double.clear_calls()
+        assert double.click_button(ASKER, CHANNEL, answer_ts, "ask_feedback_up").status == 200
+        told = double.wait_for("chat.postEphemeral", timeout=30, where=lambda p: "reference" in str(p.get("text")))
+        assert told[0].params["user"] == ASKER and "database is busy" in told[0].params["text"]
+        reference_logged(told[0].params["text"], log)
 
         # A reply in a thread Rapport never joined: logged, but Rapport does not speak up there.
         double.clear_calls()

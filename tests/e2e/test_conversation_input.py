@@ -58,6 +58,27 @@ def test_helpdesk_ticket_in_attachments_gives_the_thread_its_customer(double: Sl
     assert reads and all(int(c.params.get("limit") or 0) <= 50 for c in reads)
 
 
+def test_ask_about_an_apps_message_reads_its_attachment(double: SlackDouble) -> None:
+    crm = double.send_app_message(
+        CHANNEL,
+        "",
+        bot_id="B0CRM",
+        username="CRM",
+        attachments=[
+            {
+                "fallback": "Renewal note",
+                "title": "Renewal negotiation",
+                "text": "The customer asks for a 25% discount on renewal. Who has to approve a discount that size?",
+            }
+        ],
+    )
+    assert crm.ts
+    r = double.message_shortcut("U0SUPLEAD", CHANNEL, crm.ts, "ask_about_message")
+    assert r.status == 200
+    seen = outcome(double, CHANNEL, "U0SUPLEAD", crm.ts)
+    assert "discount-and-pricing-policy.md" in seen and "[1]" in seen
+
+
 def test_monitoring_blocks_message_and_rapports_own_messages_are_never_answered(double: SlackDouble) -> None:
     alert = double.send_app_message(
         CHANNEL,

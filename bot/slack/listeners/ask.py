@@ -287,7 +287,9 @@ def register(app: App, services: Services) -> None:
     app.event("app_mention")(ack=ack_only, lazy=[on_mention])
 
     def is_human(event: dict[str, Any]) -> bool:
-        return not event.get("subtype") and not event.get("bot_id") and bool(event.get("user"))
+        # A question with a file attached, or a reply also sent to the channel, is still a person asking.
+        subtype_ok = event.get("subtype") in (None, "file_share", "thread_broadcast")
+        return subtype_ok and not event.get("bot_id") and bool(event.get("user"))
 
     def on_message(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
         if not is_human(event) or is_own(event, context.get("bot_user_id"), context.get("bot_id")):
@@ -503,7 +505,7 @@ def register(app: App, services: Services) -> None:
         user, channel, thread_ts = body["user"]["id"], body["channel"]["id"], msg.get("thread_ts") or msg.get("ts")
         try:
             # Another app's message (helpdesk, CRM, monitoring) keeps its substance in attachments and blocks.
-            responder.in_thread(client, user, channel, thread_ts, message_text(msg))
+            responder.in_thread(client, user, channel, thread_ts, message_text(msg), cfg=responder.settings(channel))
         except Exception as exc:
             responder.report_failure(client, exc, user, channel, thread_ts, "message shortcut")
 
