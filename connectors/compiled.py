@@ -18,6 +18,9 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import annotated_types
+from pydantic.fields import FieldInfo
+
 from connectors.dates import parse_date, parse_datetime
 from connectors.records import (
     FUTURE_TOLERANCE,
@@ -137,11 +140,39 @@ def _count(value: Any) -> int:
     return int(value)
 
 
-def _then(conv: Converter, rule: Callable[[Any], Any]) -> Converter:
-    def both(value: Any) -> Any:
-        return rule(conv(value))
+class _Then:
+    """A type conversion, then a model's rule (pydantic's order: a field's constraints are checked
+    on the converted value, before the rule runs)."""
 
-    return both
+    def __init__(self, conv: Converter, rule: Callable[[Any], Any]) -> None:
+        self.conv, self.rule = conv, rule
+
+    def __call__(self, value: Any) -> Any:
+        return self.rule(self.conv(value))
+
+
+def _then(conv: Converter, rule: Callable[[Any], Any]) -> Converter:
+    return _Then(conv, rule)
+
+
+def _at_most(conv: Converter, limit: int) -> Converter:
+    def limited(value: Any) -> Any:
+        out = conv(value)
+        if type(out) is str and len(out) > limit:
+            raise _Unsure
+        return out
+
+    return limited
+
+
+def _with_limits(conv: Converter, info: FieldInfo) -> Converter:
+    """Honour a field's own ``max_length`` (declared on the model, e.g. the store's column width)."""
+    limits = [m.max_length for m in info.metadata if isinstance(m, annotated_types.MaxLen)]
+    if not limits:
+        return conv
+    if isinstance(conv, _Then):
+        return _Then(_at_most(conv.conv, min(limits)), conv.rule)
+    return _at_most(conv, min(limits))
 
 
 _ID = _str(1, 80)
@@ -208,7 +239,7 @@ def compile_validator(model: type[Record]) -> Callable[[Mapping[str, Any]], Reco
     fields = model.model_fields
     if set(convs) != set(fields) or model.__pydantic_post_init__ or model.__private_attributes__:
         return lambda values: None  # no compiled form (yet): pydantic for every row
-    plan = [(name, convs[name], info.is_required(), info.default) for name, info in fields.items()]
+    plan = [(name, _with_limits(convs[name], info), info.is_required(), info.default) for name, info in fields.items()]
     past = model.past_fields
     # "In the future" limit, refreshed every few thousand rows: a limit up to a moment old is only
     # stricter than pydantic's (such a row would go to pydantic), never looser.

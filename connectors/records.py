@@ -125,16 +125,18 @@ class Record(BaseModel):
 
 class CustomerRecord(Record):
     entity: ClassVar[str] = "customer"
-    name: Text
-    domain: OptText = None
-    tier: OptText = None
-    segment: OptText = None
-    region: OptText = None
-    timezone: OptText = None
+    # Length limits are the widest value the store keeps: a longer one is a field-level error on
+    # every backend (PostgreSQL would refuse it, SQLite would silently keep it).
+    name: Text = Field(max_length=200)
+    domain: OptText = Field(default=None, max_length=320)
+    tier: OptText = Field(default=None, max_length=20)
+    segment: OptText = Field(default=None, max_length=40)
+    region: OptText = Field(default=None, max_length=20)
+    timezone: OptText = Field(default=None, max_length=64)
     lifetime_value: OptMoney = None
     arr: OptMoney = None
     renewal_date: OptDay = None
-    owner_slack_id: OptText = None
+    owner_slack_id: OptText = Field(default=None, max_length=32)
     consent_outreach: OptBool = None
     consent_marketing: OptBool = None
 
@@ -142,10 +144,10 @@ class CustomerRecord(Record):
 class ContactRecord(Record):
     entity: ClassVar[str] = "contact"
     customer_external_id: Id
-    name: Text
-    email: OptText = None
-    phone: OptText = None
-    title: OptText = None
+    name: Text = Field(max_length=200)
+    email: OptText = Field(default=None, max_length=320)
+    phone: OptText = Field(default=None, max_length=40)
+    title: OptText = Field(default=None, max_length=120)
     opted_out: OptBool = None
 
     @field_validator("email")

@@ -138,3 +138,14 @@ def test_blank_optional_columns_load_as_empty(engine: Engine, tmp_path: Path) ->
     with engine.connect() as conn:
         paid = dict(conn.execute(select(Order.external_id, Order.paid_at)).all())  # type: ignore[arg-type]
     assert paid["O1"] is None and paid["O2"] == dt.datetime(2025, 1, 3, tzinfo=dt.UTC)
+
+
+def test_a_value_wider_than_its_column_is_a_field_error_on_every_backend(engine: Engine, tmp_path: Path) -> None:
+    path = customers_csv(tmp_path / "crm.csv", 3)
+    lines = path.read_text().splitlines()
+    lines[2] = lines[2].replace("emea", "e" * 21)  # region: the store keeps 20 characters
+    path.write_text("\n".join(lines) + "\n")
+    result = service.sync_source(engine, customer_spec(path), full=True)
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
+    (error,) = service.errors(engine, "crm_csv")
+    assert (error.row, error.field) == (3, "Region") and "at most 20 characters" in error.reason
