@@ -25,6 +25,10 @@ JSON_STRING_FIELDS = ("blocks", "attachments", "view", "files", "metadata", "out
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_TEXT = 40_000
+MAX_SECTION_TEXT = 3000
+MAX_SECTION_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+MAX_HEADER_TEXT = 150
 MAX_MODAL_STACK = 3
 
 
@@ -81,6 +85,27 @@ def as_int(value: Any, default: int) -> int:
         return int(value)
     except (TypeError, ValueError):
         return default
+
+
+def _text_len(obj: Any) -> int:
+    return len(str(obj.get("text") or "")) if isinstance(obj, dict) else 0
+
+
+def block_text_problem(blocks: list[JSON]) -> str | None:
+    """Slack's per-block text limits (SLACK.md): the message is rejected as a whole, like Slack does."""
+    for i, b in enumerate(blocks):
+        where = f"[json-pointer:/blocks/{i}"
+        if b.get("type") == "section":
+            if _text_len(b.get("text")) > MAX_SECTION_TEXT:
+                return f"[ERROR] must be less than {MAX_SECTION_TEXT + 1} characters {where}/text/text]"
+            fields = b.get("fields") or []
+            if len(fields) > MAX_SECTION_FIELDS:
+                return f"[ERROR] no more than {MAX_SECTION_FIELDS} items allowed {where}/fields]"
+            if any(_text_len(f) > MAX_FIELD_TEXT for f in fields):
+                return f"[ERROR] must be less than {MAX_FIELD_TEXT + 1} characters {where}/fields]"
+        elif b.get("type") == "header" and _text_len(b.get("text")) > MAX_HEADER_TEXT:
+            return f"[ERROR] must be less than {MAX_HEADER_TEXT + 1} characters {where}/text/text]"
+    return None
 
 
 def _bad_args(message: str) -> ApiError:
@@ -185,6 +210,9 @@ class WebApi:
                     "invalid_blocks",
                     response_metadata={"messages": ["[ERROR] no more than 50 items allowed [json-pointer:/blocks]"]},
                 )
+            problem = block_text_problem(blocks)
+            if problem:
+                raise ApiError("invalid_blocks", response_metadata={"messages": [problem]})
 
     def _bot_message(self, ch: Channel, params: JSON, *, ephemeral_for: str | None = None) -> Message:
         thread_ts = params.get("thread_ts") or None
