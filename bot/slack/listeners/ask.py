@@ -40,13 +40,13 @@ def new_reference() -> str:
     return uuid.uuid4().hex[:8]
 
 
-def failure_message(exc: BaseException, ref: str) -> str:
+def failure_message(exc: BaseException, ref: str, doing: str = "answer that") -> str:
     if isinstance(exc, RetrievalUnavailable):
         what = "I can't search the playbooks right now. Please try again in a minute, or ask the playbook owner."
     elif isinstance(exc, OperationalError):
-        what = "My database is busy or unavailable right now, so I couldn't answer. Please try again in a minute."
+        what = f"My database is busy or unavailable right now, so I couldn't {doing}. Please try again in a minute."
     else:
-        what = "Sorry, I couldn't answer that just now. Please try again in a minute."
+        what = f"Sorry, I couldn't {doing} just now. Please try again in a minute."
     return f":warning: {what} (reference `{ref}`)"
 
 
@@ -365,10 +365,18 @@ def register(app: App, services: Services) -> None:
         )
         try:
             handler(ctx)
-        except Exception:
-            ref = uuid.uuid4().hex[:8]
+        except Exception as exc:
+            ref = new_reference()
             log.exception("/rapport %s failed (reference %s)", word, ref)
-            respond(text=f":warning: That didn't work (reference `{ref}`). Please try again.")
+            msg = failure_message(exc, ref, "do that")
+            try:
+                respond(text=msg)
+            except Exception:  # the response_url failed too (expired, or Slack down): try the Web API
+                log.warning("response_url failed for /rapport %s (reference %s)", word, ref, exc_info=True)
+                try:
+                    client.chat_postEphemeral(channel=ctx.channel_id, user=ctx.user_id, text=msg)
+                except (SlackApiError, OSError):
+                    log.exception("the user could not be told (reference %s)", ref)
 
     app.command("/rapport")(ack=ack_command, lazy=[run_command])
 
@@ -429,7 +437,7 @@ def register(app: App, services: Services) -> None:
                     client.chat_postEphemeral(
                         channel=channel,
                         user=body["user"]["id"],
-                        text=failure_message(exc, ref),
+                        text=failure_message(exc, ref, "do that"),
                         thread_ts=body.get("message", {}).get("thread_ts"),
                     )
                 except SlackApiError:
