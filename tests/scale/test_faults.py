@@ -67,8 +67,8 @@ def test_slack_429_and_500_bursts_lose_and_double_nothing(cluster: C.Cluster) ->
     names = [r[0] for r in cluster.rows("SELECT name FROM customers WHERE merged_into_id IS NULL ORDER BY id LIMIT 4")]
     # Bursts within the Web API client's retry budget (bot.slack.app.make_client): every call still lands.
     # (The budget is shared by a call's retries: 3 in all, at most 2 of them for 5xx.)
-    double.fail_next("chat.postMessage", status=429, retry_after=1, times=2)
-    double.fail_next("chat.update", status=500, times=2)
+    double.fail_next("chat.postMessage", status=429, retry_after=1, times=2, channel=CHANNEL)
+    double.fail_next("chat.update", status=500, times=2, channel=CHANNEL)
     with ThreadPoolExecutor(3) as pool:
         sent = list(pool.map(lambda n: double.send_message("U0AMGOLD", CHANNEL, f"{BOT} tier of {n}?"), names))
     assert all(d.ok for d in sent), [d.status for d in sent]
@@ -169,7 +169,7 @@ def test_replica_killed_mid_approval(cluster: C.Cluster) -> None:
     channel, ts = cluster.rows("SELECT message_channel, message_ts FROM approval_requests WHERE id = :i", i=rid)[0]
     double, value = cluster.double, f"{rid}:0"
     # Updating the card is rate-limited: the deciding replica has committed and waits inside its Slack call.
-    double.fail_next("chat.update", status=429, retry_after=20, times=1)
+    double.fail_next("chat.update", status=429, retry_after=20, times=1, channel=channel)
     before = dict(cluster.proxy.hits)
     assert double.click_button("U0SALESMGR", channel, ts, ids.APPROVAL_APPROVE, value=value).status == 200
     (victim_port,) = [p for p, n in cluster.proxy.hits.items() if n > before.get(p, 0)]
