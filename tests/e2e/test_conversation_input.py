@@ -123,6 +123,14 @@ def test_edited_and_deleted_messages_are_handled_quietly(double: SlackDouble, sa
     assert gone.status == 200
     time.sleep(2)
     assert answered_count(double, d.ts) == 1  # no second answer, no error message
+    # A question posted without the mention, then edited to add it: Slack sends no app_mention for an edit.
+    plain = double.send_message("U0SUPAGT2", CHANNEL, "what is the first response target for a gold P1?")
+    assert plain.ts and quiet(double, CHANNEL, plain.ts)
+    assert double.edit_message(CHANNEL, plain.ts, f"{BOT} what is the first response target for a gold P1?").ok
+    assert "30m" in outcome(double, CHANNEL, "U0SUPAGT2", plain.ts)
+    assert double.edit_message(CHANNEL, plain.ts, f"{BOT} what's the first response target for a gold P1?").ok
+    time.sleep(2)
+    assert answered_count(double, plain.ts) == 1  # a typo fix of an answered question is not asked again
     assert sandbox.process.poll() is None
     with open(sandbox.home / "serve.log", "rb") as f:
         f.seek(log_from)

@@ -292,8 +292,11 @@ def register(app: App, services: Services) -> None:
         return subtype_ok and not event.get("bot_id") and bool(event.get("user"))
 
     def on_message(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        if event.get("subtype") == "message_changed":
+            mention_added(event, client, context)
+            return
         if not is_human(event) or is_own(event, context.get("bot_user_id"), context.get("bot_id")):
-            return  # edits, deletions, joins, other apps' posts and our own: nothing to answer
+            return  # deletions, joins, other apps' posts and our own: nothing to answer
         try:
             answer_message(event, client, context)
         except Exception as exc:
@@ -304,6 +307,17 @@ def register(app: App, services: Services) -> None:
                 responder.report_failure(client, exc, event["user"], channel, thread_ts, "thread follow-up")
             else:  # a message that may not have been meant for us: log, do not speak up in a stranger's thread
                 log.error("reading a channel message failed (reference %s)", new_reference(), exc_info=exc)
+
+    def mention_added(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        """An edit that adds a mention of Rapport is a question Slack never sent as ``app_mention``: answer it.
+        Other edits (typo fixes of an answered question) change nothing."""
+        new, old = event.get("message") or {}, event.get("previous_message") or {}
+        tag = f"<@{context.get('bot_user_id')}>"
+        if event.get("channel_type") == "im" or not is_human(new) or tag not in (new.get("text") or ""):
+            return
+        if tag in (old.get("text") or ""):
+            return
+        on_mention({**new, "channel": event["channel"]}, client, context)
 
     def answer_message(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
         if event.get("channel_type") == "im":
