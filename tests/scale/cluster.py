@@ -60,6 +60,15 @@ def pg_admin_url() -> str | None:
         return None
 
 
+def unavailable(reason: str) -> None:
+    """Skip, except under RAPPORT_REQUIRE_PG (CI), where a missing dependency must fail the run."""
+    import pytest
+
+    if os.environ.get("RAPPORT_REQUIRE_PG"):
+        pytest.fail(f"RAPPORT_REQUIRE_PG is set but {reason}")
+    pytest.skip(reason)
+
+
 def wait_http(url: str, timeout: float, want: str | None = None) -> str:
     deadline = time.monotonic() + timeout
     last = ""

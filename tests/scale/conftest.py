@@ -19,17 +19,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 import cluster as C  # noqa: E402
 
 
-def unavailable(reason: str) -> None:
-    if os.environ.get("RAPPORT_REQUIRE_PG"):
-        pytest.fail(f"RAPPORT_REQUIRE_PG is set but {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def pg_admin() -> str:
     url = C.pg_admin_url()
     if url is None:
-        unavailable("PostgreSQL is unavailable (set RAPPORT_TEST_PG_URL to a reachable server)")
+        C.unavailable("PostgreSQL is unavailable (set RAPPORT_TEST_PG_URL to a reachable server)")
     assert url is not None
     return url
 
@@ -37,7 +31,7 @@ def pg_admin() -> str:
 @pytest.fixture(scope="session")
 def cluster(pg_admin: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[C.Cluster]:
     if C.chroma_binary() is None:
-        unavailable("the chroma server (`chroma run`) is not installed")
+        C.unavailable("the chroma server (`chroma run`) is not installed")
     home = tmp_path_factory.mktemp("rapport-scale")
     name, db_url = C.create_database(pg_admin)
     chroma: subprocess.Popen[bytes] | None = None

@@ -219,9 +219,7 @@ def test_replica_killed_mid_approval(cluster: C.Cluster) -> None:
 def throwaway_pg() -> Any:
     bindir = C.pg_bindir()
     if bindir is None:
-        from conftest import unavailable
-
-        unavailable("PostgreSQL's server binaries (initdb, pg_ctl) are not installed")
+        C.unavailable("PostgreSQL's server binaries (initdb, pg_ctl) are not installed")
     assert bindir is not None
     pg = C.ThrowawayPostgres(bindir).start()
     try:
