@@ -141,6 +141,19 @@ def finish_run(engine: Engine, result: SyncResult) -> None:
         )
 
 
+def _finish_failed_run(engine: Engine, result: SyncResult, attempts: int = 10, wait: float = 1.0) -> None:
+    """Record a failed run even when the failure was the database going away (a restart, a failover): the
+    row would otherwise say ``running`` forever. Bounded; a longer outage leaves it as it was."""
+    for attempt in range(attempts):
+        try:
+            finish_run(engine, result)
+            return
+        except sa_exc.OperationalError:
+            if attempt == attempts - 1:
+                return  # the caller re-raises the run's own error, which says more
+            time.sleep(wait)
+
+
 def _row_fault(conn: Connection, exc: BaseException) -> bool:
     """The database refused a value (too long for its column, out of range, a NUL byte, a broken
     constraint): something about the rows, not the connection, so splitting the batch isolates it."""
@@ -255,7 +268,7 @@ def sync_source(
             f"{type(exc).__name__}: {str(exc).splitlines()[0][:900] if str(exc) else ''}",
         )
         result.seconds = time.perf_counter() - started
-        finish_run(engine, result)
+        _finish_failed_run(engine, result)
         raise
     result.seconds = time.perf_counter() - started
     finish_run(engine, result)
