@@ -106,7 +106,7 @@ class AskResponder:
         if private:
             # An ephemeral message cannot be updated in place: no placeholder, the answer comes in one go.
             def show(text: str, blocks: list[dict[str, Any]]) -> None:
-                client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=text, blocks=blocks)
+                self.show(client, user, channel, thread_ts, text, blocks, private=True)
 
         else:
             ts: str | None = None
@@ -115,7 +115,7 @@ class AskResponder:
                     channel=channel, thread_ts=thread_ts, text="Looking into it…", blocks=working_blocks(question)
                 )
                 ts = str(placeholder["ts"])
-            except SlackApiError:
+            except (SlackApiError, OSError):
                 log.warning("no placeholder in %s; the outcome will be posted without it", channel, exc_info=True)
 
             def show(text: str, blocks: list[dict[str, Any]]) -> None:
@@ -140,12 +140,14 @@ class AskResponder:
         fallback = answer.text[:300] if answer.answered else "I don't know; see the playbook owner."
         show(fallback, answer_blocks(answer, include_card=is_dm or private or not answer.private_card))
         if answer.private_card and not is_dm and not private and answer.customer:
-            client.chat_postEphemeral(
-                channel=channel,
-                user=user,
-                thread_ts=thread_ts,
-                text=f"Customer card: {answer.customer.name}",
-                blocks=card_blocks(answer.customer),
+            self.show(
+                client,
+                user,
+                channel,
+                thread_ts,
+                f"Customer card: {answer.customer.name}",
+                card_blocks(answer.customer),
+                private=True,
             )
         return answer
 
