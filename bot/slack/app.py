@@ -8,6 +8,7 @@ import importlib
 import logging
 import re
 import threading
+from collections import OrderedDict
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -58,10 +59,31 @@ def first_delivery(services: Services, event_id: str) -> bool:
     except IntegrityError:
         return False
     except OperationalError:
-        # Store locked or down: handle the event anyway. A redelivery may then be answered twice, which is
-        # better than the asker hearing nothing; the handlers report their own failure visibly.
-        log.warning("event dedupe unavailable; handling %s without it", event_id, exc_info=True)
-        return True
+        # Store locked or down: handle the event anyway (the handlers report their own failure visibly), but
+        # remember it in memory so Slack's retries to this process still get one outcome, not several.
+        log.warning("event dedupe store unavailable; deduping %s in memory", event_id, exc_info=True)
+        return _OUTAGE_SEEN.first(event_id)
+
+
+class _RecentIds:
+    """A bounded, thread-safe set of recently seen ids: the dedupe of last resort while the store is down."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self.ids: OrderedDict[str, None] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def first(self, key: str) -> bool:
+        with self.lock:
+            if key in self.ids:
+                return False
+            self.ids[key] = None
+            if len(self.ids) > self.size:
+                self.ids.popitem(last=False)
+            return True
+
+
+_OUTAGE_SEEN = _RecentIds()
 
 
 def purge_processed(services: Services) -> int:
