@@ -24,9 +24,10 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="200 queries")
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--files", type=int, default=1025)  # ~10,050 chunks
+    ap.add_argument("--only", action="append", help="run only the configuration with this exact label (repeatable)")
     args = ap.parse_args()
     n_q = 200 if args.quick else args.queries
-    from retrieval.embedder import SentenceTransformerEmbedder
+    from retrieval.embedder import EmbeddingCache, SentenceTransformerEmbedder
     from retrieval.index import PlaybookIndex, SearchParams
     from retrieval.vector import ChromaVectorIndex
 
@@ -56,7 +57,12 @@ def main() -> None:
             ("hybrid + rerank + model rerank of the top 5 (opt-in)", SearchParams(sentence_top=5), {}),
             ("hybrid + rerank, tier+region filter", SearchParams(), {"tiers": ["gold"], "regions": ["emea"]}),
         ):
+            if args.only and label not in args.only:
+                continue
             idx.params = params
+            # the model rerank embeds passage sentences at query time: with the real model, cold cache
+            idx.embedder = real if params.sentence_top else emb
+            idx.cache = EmbeddingCache()
             parts: dict[str, list[float]] = {}
             totals: list[float] = []
             for q in queries:
