@@ -40,6 +40,11 @@ REPEAT_WINDOW = dt.timedelta(days=7)
 STANDARD, EXCEPTION = "standard", "exception"
 
 
+def ratio(part: float, whole: float) -> float | None:
+    """part / whole, or None when there is nothing to divide by (shown as "-", never as 0%)."""
+    return part / whole if whole else None
+
+
 @dataclass(frozen=True)
 class TierService:
     tier: str
@@ -57,11 +62,11 @@ class TierService:
 
     @property
     def cost_per_customer(self) -> float | None:
-        return self.cost_usd / self.customers if self.customers else None
+        return ratio(self.cost_usd, self.customers)
 
     @property
     def fcr_rate(self) -> float | None:
-        return self.first_contact_resolved / self.tickets_resolved if self.tickets_resolved else None
+        return ratio(self.first_contact_resolved, self.tickets_resolved)
 
 
 @dataclass(frozen=True)
@@ -76,11 +81,11 @@ class TierAlerts:
 
     @property
     def ack_rate(self) -> float | None:
-        return self.acked / self.alerts if self.alerts else None
+        return ratio(self.acked, self.alerts)
 
     @property
     def urgent_ack_rate(self) -> float | None:
-        return self.urgent_acked / self.urgent if self.urgent else None
+        return ratio(self.urgent_acked, self.urgent)
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ class Pathway:
 
     @property
     def approval_rate(self) -> float | None:
-        return self.approved / self.decided if self.decided else None
+        return ratio(self.approved, self.decided)
 
 
 @dataclass(frozen=True)
