@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, Table, insert
+from sqlalchemy import Engine, Table, insert, text
 
 from bot.customers.normalize import name_key, slug
 from bot.store import models as m
@@ -522,5 +522,24 @@ def load(
         stats.seconds = time.perf_counter() - started
         if on_batch:
             on_batch(stats)
+    _advance_sequences(engine, [tables[name] for name in TABLE_ORDER])
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _advance_sequences(engine: Engine, tables: list[Table]) -> None:
+    """The generator writes explicit ids; PostgreSQL's sequences must move past them, or the application's
+    next insert into the same table collides with a demo row (SQLite picks max(id) + 1 by itself)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as conn:
+        for table in tables:
+            if "id" not in table.c or not table.c.id.autoincrement:
+                continue
+            conn.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence(:t, 'id'), COALESCE(MAX(id), 0) + 1, false) FROM "
+                    + engine.dialect.identifier_preparer.quote(table.name)
+                ),
+                {"t": table.name},
+            )

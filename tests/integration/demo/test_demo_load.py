@@ -24,3 +24,20 @@ def test_generator_streams_into_the_database(engine: Engine) -> None:
         )
         assert orphans == 0
     assert stats.rows_per_second > 0
+
+
+def test_application_inserts_after_demo_data_get_fresh_ids(engine: Engine) -> None:
+    """Demo rows carry explicit ids; the next row the application adds must not collide with them."""
+    load(engine, DemoGenerator(30, seed=5, now=NOW))
+    with engine.begin() as conn:
+        top = conn.scalar(select(func.max(m.Customer.id)))
+        new_id = conn.execute(
+            m.Customer.__table__.insert().values(name="New Co", tier="gold", region="na", lifetime_value=0, arr=0)
+        ).inserted_primary_key[0]
+        ticket_top = conn.scalar(select(func.max(m.Ticket.id)))
+        new_ticket = conn.execute(
+            m.Ticket.__table__.insert().values(
+                customer_id=new_id, subject="x", priority="P3", status="open", opened_at=NOW, category="question"
+            )
+        ).inserted_primary_key[0]
+    assert new_id > top and new_ticket > ticket_top
