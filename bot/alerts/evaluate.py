@@ -198,6 +198,10 @@ def _evaluate_rule(
     recent = conn.execute(select(func.count()).where(a.rule == rule.name, a.created_at > now - CAP_WINDOW)).scalar_one()
     allowance = max(0, defaults.max_matches_per_rule - int(recent))
     rep.capped = max(0, rep.candidates - allowance)
+    # End the read snapshot before writing. Matching is the slow part and must not hold the write lock; and
+    # on SQLite a transaction that has read cannot take the write lock once another writer got in first
+    # ("database is locked" at once, no busy wait). Only the temp table was written; its rows persist.
+    conn.commit()
 
     mine_open = and_(a.rule == rule.name, a.open_key.is_not(None))
     matched_ids = select(m.customer_id)
