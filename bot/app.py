@@ -287,7 +287,8 @@ def serve_http(
     ingest = _ingest_handler(services)
     slack = SlackProbe(settings)
     server = RapportHTTPServer((host, port), app, metrics, lambda: readiness(services, slack), ingest)
-    threads = _background(services, scheduler, watch, stop)
+    done = stop or threading.Event()
+    threads = _background(services, scheduler, watch, done)
     log.info("rapport serving Slack on http://%s:%d/slack/events", host, port)
     print(f"rapport: serving on http://{host}:{port} (POST /slack/events, GET /healthz /readyz /metrics)", flush=True)
     try:
@@ -298,10 +299,11 @@ def serve_http(
             t.start()
             stop.wait()
     finally:
+        done.set()  # the scheduler finishes its running jobs and stops before we return
         server.shutdown()
         server.server_close()
         for th in threads:
-            th.join(timeout=2)
+            th.join(timeout=10)
 
 
 def _propagate_request_ids(app: Any, wrapper: Any) -> None:
@@ -347,6 +349,14 @@ def _background(services: Services, scheduler: bool, watch: bool, stop: threadin
     if scheduler:
         sched = build_scheduler(services.engine, feature_jobs(services))
         sched.start()
+
+        def stop_scheduler() -> None:
+            stop.wait()
+            sched.shutdown(wait=True)  # a job mid-run completes; nothing new starts
+
+        t = threading.Thread(target=stop_scheduler, name="scheduler-stop", daemon=True)
+        t.start()
+        threads.append(t)
     return threads
 
 

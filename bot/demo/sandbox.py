@@ -113,6 +113,7 @@ def run_demo(
         return 0
     finally:
         stop.set()
+        bot.join(timeout=30)  # the bot's running jobs still talk to the double: stop it last
         double.stop()
 
 
