@@ -257,6 +257,16 @@ def main() -> None:
         if type(exc).__name__ == "PolicyError":
             typer.echo(f"rapport: error: {exc}", err=True)
             sys.exit(2)
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):
+            # Only the driver's first line: the full message carries the SQL and its parameters (customer data).
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            typer.echo(
+                f"rapport: error: the database is unavailable ({reason}); run the command again once it is back",
+                err=True,
+            )
+            sys.exit(1)
         raise
 
 

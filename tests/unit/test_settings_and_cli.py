@@ -58,3 +58,14 @@ def test_help_lists_commands(tmp_path: Path) -> None:
     assert res.returncode == 0
     for cmd in ("demo-data", "index", "eval", "db"):
         assert cmd in res.stdout
+
+
+def test_unreachable_database_is_one_line_without_secrets(tmp_path: Path) -> None:
+    import os
+
+    url = "postgresql+psycopg2://rapport:s3cret-pw@127.0.0.1:9/rapport"  # port 9: nothing listens
+    env = {**os.environ, "DATABASE_URL": url, "RAPPORT_HOME": str(tmp_path)}
+    res = run_cli("db", "upgrade", env=env, cwd=tmp_path)
+    assert res.returncode == 1, res.stderr
+    assert "database is unavailable" in res.stderr and "Traceback" not in res.stderr
+    assert "s3cret-pw" not in res.stderr + res.stdout
