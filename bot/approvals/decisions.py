@@ -29,6 +29,8 @@ from bot.store.db import session_scope
 log = logging.getLogger(__name__)
 
 DECISIONS = {"approve": APPROVED, "reject": REJECTED, "changes": CHANGES_REQUESTED}
+# A decision's follow-up normally reaches Slack within a second; one still pending after this is orphaned.
+NOTICE_GRACE = dt.timedelta(minutes=2)
 _VALUE = re.compile(r"^(\d{1,18}):(\d{1,3})$")
 
 
@@ -149,6 +151,7 @@ def decide(
     seen_approvers = checked.approvers
 
     old_ref: SentRef | None = None
+    version = 0
     with session_scope(services.sessions) as s:
         claimed = (
             s.connection()
@@ -187,6 +190,9 @@ def decide(
                 if cur.message_channel and cur.message_ts:
                     old_ref = SentRef(cur.message_channel, cur.message_ts)
                 code = _apply(s, services, cur, step, actor, decision, reason, now)
+                cur.notice = {"code": code, "step": step, "ref": [old_ref.channel, old_ref.ts] if old_ref else None}
+                cur.notice_at = now
+                version = cur.version
         else:
             code = ""
     if claimed != 1:
@@ -197,6 +203,7 @@ def decide(
         return refuse(services, code, actor, request_id, latest, step=step, decision=decision)
 
     _after(services, request_id, step, code, old_ref)
+    _notice_delivered(services, request_id, now, version)
     with session_scope(services.sessions) as s:
         final = s.get(ApprovalRequest, request_id)
         state = final.state if final else None
@@ -286,6 +293,46 @@ def _confirmation(code: str, request_id: int) -> str:
     }.get(code, "Done.")
 
 
+def _notice_delivered(services: Services, request_id: int, at: dt.datetime, version: int) -> bool:
+    """Clear the notice of the decision made at ``at`` (``version``); False if someone else took it first."""
+    with session_scope(services.sessions) as s:
+        done = s.execute(
+            update(ApprovalRequest)
+            .where(
+                ApprovalRequest.id == request_id,
+                ApprovalRequest.notice_at == at,
+                ApprovalRequest.version == version,
+            )
+            .values(notice=None, notice_at=None)
+        ).rowcount  # type: ignore[attr-defined]
+    return bool(done)
+
+
+def deliver_stale_notices(services: Services, older_than: dt.timedelta = NOTICE_GRACE) -> int:
+    """Slack follow-ups of decisions whose replica died before telling Slack: deliver each once.
+
+    The notice is claimed (cleared by a conditional UPDATE) before it is sent, so two sweepers never both
+    send it; a sweeper dying mid-send loses at most that one follow-up, never the decision.
+    """
+    cutoff = services.clock() - older_than
+    with session_scope(services.sessions) as s:
+        stale = s.execute(
+            select(ApprovalRequest.id, ApprovalRequest.notice, ApprovalRequest.notice_at, ApprovalRequest.version)
+            .where(ApprovalRequest.notice_at.is_not(None), ApprovalRequest.notice_at < cutoff)
+            .order_by(ApprovalRequest.id)
+            .limit(100)
+        ).all()
+    sent = 0
+    for request_id, notice, at, version in stale:
+        if not notice or not _notice_delivered(services, request_id, at, version):
+            continue
+        ref = SentRef(*notice["ref"]) if notice.get("ref") else None
+        log.warning("approval #%s: delivering the Slack follow-up of a decision left undelivered", request_id)
+        _after(services, request_id, int(notice["step"]), str(notice["code"]), ref)
+        sent += 1
+    return sent
+
+
 def _after(services: Services, request_id: int, step: int, code: str, old_ref: SentRef | None) -> None:
     """Slack side of a decision, after commit: update in place, next step's message, tell the requester."""
     refresh_message(services, request_id, old_ref, step)
@@ -295,8 +342,10 @@ def _after(services: Services, request_id: int, step: int, code: str, old_ref: S
             return
         what, who, customer = label(req.request_type), mention(req.decided_by), req.customer_name
         next_name = req.steps[req.step]["name"] if req.state == PENDING else ""
+        has_message = req.message_ts is not None
     if code == "advanced":
-        post_step_message(services, request_id)
+        if not has_message:  # a redelivered notice must not post the next step twice
+            post_step_message(services, request_id)
         tell_requester(
             services, request_id, f"Request #{request_id} ({what} for {customer}) passed a step; now with {next_name}."
         )

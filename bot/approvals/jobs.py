@@ -9,9 +9,11 @@ SWEEP_SECONDS = 60
 
 
 def jobs(services: Services) -> list[JobSpec]:
+    from bot.approvals.decisions import deliver_stale_notices
     from bot.approvals.timeouts import sweep
 
     def run_sweep() -> None:
         sweep(services)
+        deliver_stale_notices(services)
 
     return [JobSpec(name="approvals.timeouts", func=run_sweep, seconds=SWEEP_SECONDS, jitter=5)]

@@ -64,6 +64,10 @@ class ApprovalRequest(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column()
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    # Slack follow-up of the last decision, written with it and cleared once Slack was told: a replica that
+    # dies in between leaves it here, and the sweep delivers it (code, step, the message it updates).
+    notice: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    notice_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class ApprovalVote(Base):
