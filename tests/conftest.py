@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,19 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 PG_ADMIN_URL = os.environ.get("RAPPORT_TEST_PG_URL")  # e.g. postgresql+psycopg2://postgres@127.0.0.1/postgres
 REPO = Path(__file__).resolve().parents[1]
+
+
+class Clock:
+    """A settable clock for ``Services.clock``: tests move time instead of sleeping."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += dt.timedelta(**kw)
 
 
 def _backends() -> list[object]:

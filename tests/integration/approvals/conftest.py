@@ -16,19 +16,10 @@ from bot.settings import Settings
 from bot.store.db import make_session_factory, session_scope
 from bot.store.models import Customer
 
+from ...conftest import Clock
+
 REPO = Path(__file__).resolve().parents[3]
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
-
-
-class Clock:
-    def __init__(self, now: dt.datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += dt.timedelta(**kw)
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +29,7 @@ def policies() -> Policies:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from bot.store.db import make_session_factory, session_scope
 from bot.store.models import Customer
 from retrieval import Passage, SearchResult
 
+from ...conftest import Clock
+
 REPO = Path(__file__).resolve().parents[3]
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
 
@@ -70,17 +72,6 @@ PASSAGES = [
 ]
 
 
-class Clock:
-    def __init__(self, now: dt.datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += dt.timedelta(**kw)
-
-
 @pytest.fixture(scope="session")
 def policies() -> Policies:
     return load_policies(REPO / "playbooks" / "policies")
@@ -88,7 +79,7 @@ def policies() -> Policies:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

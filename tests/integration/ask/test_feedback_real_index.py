@@ -26,7 +26,7 @@ def test_hidden_passage_no_longer_cited_and_boosted_one_ranked_first(
     shutil.copytree(REPO / "playbooks" / "service", playbooks / "service")
     index = open_index(playbooks, chroma_path=tmp_path / "chroma")
     assert index.sync().errors == []
-    services = build_services(engine, policies, RecordingNotifier(), Clock(), index)
+    services = build_services(engine, policies, RecordingNotifier(), Clock(NOW), index)
     ask = AskService(services)
 
     found = index.search(QUESTION, k=5).passages

@@ -24,18 +24,11 @@ from bot.kpi.metrics import EFFORT_HOURS, EXCEPTION, HOURLY_COST, REPEAT_WINDOW,
 from bot.services import Services
 from bot.store.models import Customer, Ticket
 
+from ...conftest import Clock
 from .conftest import services_for
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 SINCE = NOW - dt.timedelta(days=30)
-
-
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 def _hours(a: dt.datetime, b: dt.datetime) -> float:
