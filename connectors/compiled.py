@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from operator import call
 from typing import Any
 
 import annotated_types
@@ -45,7 +46,6 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
 _set = object.__setattr__
-_MISSING = object()
 
 
 class _Unsure(Exception):
@@ -66,8 +66,11 @@ def _str(min_len: int = 0, max_len: int = MAX_STR) -> Converter:
         s = value.strip()
         if not min_len <= len(s) <= max_len:
             raise _Unsure
-        return _unicode(s)
+        if not s.isascii():
+            s.encode()  # see _unicode
+        return s
 
+    conv.bounds = (min_len, max_len)  # type: ignore[attr-defined]  # _with_limits narrows these
     return conv
 
 
@@ -140,19 +143,15 @@ def _count(value: Any) -> int:
     return int(value)
 
 
-class _Then:
+def _then(conv: Converter, rule: Callable[[Any], Any]) -> Converter:
     """A type conversion, then a model's rule (pydantic's order: a field's constraints are checked
     on the converted value, before the rule runs)."""
 
-    def __init__(self, conv: Converter, rule: Callable[[Any], Any]) -> None:
-        self.conv, self.rule = conv, rule
+    def then(value: Any) -> Any:
+        return rule(conv(value))
 
-    def __call__(self, value: Any) -> Any:
-        return self.rule(self.conv(value))
-
-
-def _then(conv: Converter, rule: Callable[[Any], Any]) -> Converter:
-    return _Then(conv, rule)
+    then.parts = (conv, rule)  # type: ignore[attr-defined]  # _with_limits limits the conversion
+    return then
 
 
 def _at_most(conv: Converter, limit: int) -> Converter:
@@ -170,8 +169,12 @@ def _with_limits(conv: Converter, info: FieldInfo) -> Converter:
     limits = [m.max_length for m in info.metadata if isinstance(m, annotated_types.MaxLen)]
     if not limits:
         return conv
-    if isinstance(conv, _Then):
-        return _Then(_at_most(conv.conv, min(limits)), conv.rule)
+    parts = getattr(conv, "parts", None)
+    if parts is not None:
+        return _then(_with_limits(parts[0], info), parts[1])
+    bounds = getattr(conv, "bounds", None)
+    if bounds is not None:  # a string rule: the same rule with the tighter bound, one call per value
+        return _str(bounds[0], min(bounds[1], *limits))
     return _at_most(conv, min(limits))
 
 
@@ -231,53 +234,74 @@ FIELDS: dict[type[Record], dict[str, Converter]] = {
 }
 
 
-def compile_validator(model: type[Record]) -> Callable[[Mapping[str, Any]], Record | None]:
-    """``check(values)``: the record pydantic would build from ``values``, or ``None`` (validate with
-    pydantic). Built without re-validation, the way ``model_construct`` builds instances, but
-    without its per-call overhead."""
+def compile_row_validator(model: type[Record], fields: Sequence[str]) -> Callable[[Sequence[Any]], Record | None]:
+    """``check(row)``: what :func:`compile_validator`'s check gives for ``dict(zip(fields, row))``,
+    without building that dict (a CSV row arrives as values in column order). ``row`` must hold one
+    value per field; a field named twice or not a field of ``model`` makes every row pydantic's."""
     convs = FIELDS.get(model, {})
-    fields = model.model_fields
-    if set(convs) != set(fields) or model.__pydantic_post_init__ or model.__private_attributes__:
-        return lambda values: None  # no compiled form (yet): pydantic for every row
-    plan = [(name, _with_limits(convs[name], info), info.is_required(), info.default) for name, info in fields.items()]
+    model_fields = model.model_fields
+    n = len(fields)
+    if (
+        set(convs) != set(model_fields)
+        or model.__pydantic_post_init__
+        or model.__private_attributes__
+        or len(set(fields)) != n
+        or not set(fields) <= set(model_fields)
+        or any(info.is_required() and name not in fields for name, info in model_fields.items())
+    ):
+        return lambda row: None  # pydantic for every row: it names the missing or unknown field
+    plan = [_with_limits(convs[name], model_fields[name]) for name in fields]
+    # Every field, in the model's order (the order pydantic fills ``__dict__``): absent ones keep
+    # their default, present ones are overwritten by their converted value.
+    template = {name: info.default for name, info in model_fields.items()}
+    given = frozenset(fields)
     past = model.past_fields
     # "In the future" limit, refreshed every few thousand rows: a limit up to a moment old is only
     # stricter than pydantic's (such a row would go to pydantic), never looser.
     limit = dt.datetime.now(dt.UTC) + FUTURE_TOLERANCE
     rows = 0
 
-    def check(values: Mapping[str, Any]) -> Record | None:
+    def check(row: Sequence[Any]) -> Record | None:
         nonlocal limit, rows
-        out: dict[str, Any] = {}
-        used = 0
+        if len(row) != n:
+            return None
+        out = template.copy()
         try:
-            for name, conv, required, default in plan:
-                value = values.get(name, _MISSING)
-                if value is not _MISSING:
-                    out[name] = conv(value)
-                    used += 1
-                elif required:
-                    return None
-                else:
-                    out[name] = default
-            if used != len(values):
-                return None  # keys that are not fields: pydantic names them
-            if past:
-                rows += 1
-                if rows % 4096 == 0:
-                    limit = dt.datetime.now(dt.UTC) + FUTURE_TOLERANCE
-                for name in past:
-                    stamp = out[name]
-                    if stamp is not None and stamp > limit:
-                        return None
+            out.update(zip(fields, map(call, plan, row), strict=True))
         except Exception:  # noqa: BLE001 - any doubt about a row is pydantic's to settle
             return None
+        if past:
+            rows += 1
+            if rows % 4096 == 0:
+                limit = dt.datetime.now(dt.UTC) + FUTURE_TOLERANCE
+            for name in past:
+                stamp = out[name]
+                if stamp is not None and stamp > limit:
+                    return None
         record = model.__new__(model)
         _set(record, "__dict__", out)
-        _set(record, "__pydantic_fields_set__", set(values))
+        _set(record, "__pydantic_fields_set__", set(given))
         _set(record, "__pydantic_extra__", None)
         _set(record, "__pydantic_private__", None)
         return record
+
+    return check
+
+
+def compile_validator(model: type[Record]) -> Callable[[Mapping[str, Any]], Record | None]:
+    """``check(values)``: the record pydantic would build from ``values``, or ``None`` (validate with
+    pydantic). Built without re-validation, the way ``model_construct`` builds instances, but
+    without its per-call overhead. One row validator per set of keys seen, in their order."""
+    by_keys: dict[tuple[str, ...], Callable[[Sequence[Any]], Record | None]] = {}
+
+    def check(values: Mapping[str, Any]) -> Record | None:
+        keys = tuple(values)
+        row_check = by_keys.get(keys)
+        if row_check is None:
+            if len(by_keys) > 256:  # keys from an open-ended source (JSON objects): stay bounded
+                by_keys.clear()
+            row_check = by_keys[keys] = compile_row_validator(model, keys)
+        return row_check(tuple(values.values()))
 
     return check
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import Batch, ConnectorError, RowError, raw_dict, validate_row
-from connectors.compiled import COMPILED
+from connectors.compiled import COMPILED, compile_row_validator
 from connectors.dates import parse_datetime
 from connectors.records import RECORD_TYPES, Record
 from connectors.registry import register
@@ -105,29 +105,48 @@ class FileConnector:
 
     # ---- reading -------------------------------------------------------------------------
     def _batches(self, since: dt.datetime | None, batch_size: int) -> Iterator[Batch]:
-        rows = self._csv_rows() if self.spec.format == "csv" else self._jsonl_rows()
+        if self.spec.format == "csv":
+            rows, fields = self._csv_rows()
+        else:
+            rows, fields = self._jsonl_rows(), None
+        # CSV rows arrive as value tuples in ``fields`` order (no dict per row); a dict is built only
+        # for a row that needs pydantic's verdict or is reported. JSONL rows are dicts.
+        check_row = compile_row_validator(self.model, fields) if fields is not None else None
+        check_dict = COMPILED[self.model]
+        cursor_field = self.spec.cursor_field
+        cursor_at = fields.index(cursor_field) if fields is not None and cursor_field in fields else None
+        mapping = self.spec.mapping
         seen: dict[int, int] = {}  # hash(external id) -> first line: duplicated ids in one file
         high: dt.datetime | None = since
         batch = Batch()
-        cursor_field = self.spec.cursor_field
-        compiled = COMPILED[self.model]
         for line, values, problem in rows:
             if problem is not None:
                 batch.rows_read += 1
                 batch.errors.append(problem)
             else:
+                given: Any = None
+                if cursor_field:
+                    if check_row is None:
+                        given = values.get(cursor_field)
+                    elif cursor_at is not None:
+                        given = values[cursor_at]
                 stamp: dt.datetime | None = None
                 if since is not None and cursor_field:
-                    stamp = self._stamp(values.get(cursor_field))
+                    stamp = self._stamp(given)
                     # Strictly after: a file cursor is only saved after a complete pass, so every row
                     # stamped at the cursor was already read in that pass.
                     if stamp is not None and stamp <= since:
                         continue
                 batch.rows_read += 1  # rows past the cursor: what this poll actually read
-                result = compiled(values) or validate_row(self.model, values, line, self.spec.mapping)
+                if check_row is not None:
+                    result: Record | list[RowError] | None = check_row(values)
+                    if result is None:
+                        values = dict(zip(fields, values, strict=True))  # type: ignore[arg-type]
+                        result = validate_row(self.model, values, line, mapping)
+                else:
+                    result = check_dict(values) or validate_row(self.model, values, line, mapping)
                 if cursor_field:
                     if since is None:  # full pass: a valid row's stamp is already parsed
-                        given = values.get(cursor_field)
                         stamp = result.__dict__[cursor_field] if isinstance(result, Record) else self._stamp(given)
                     if stamp is not None and (high is None or stamp > high):
                         high = stamp
@@ -137,16 +156,19 @@ class FileConnector:
                     key = hash(result.external_id)
                     first = seen.setdefault(key, line)
                     if first != line:
+                        if not isinstance(values, dict):
+                            values = dict(zip(fields, values, strict=True))  # type: ignore[arg-type]
                         batch.errors.append(
                             RowError(
                                 line,
-                                self.spec.mapping.get("external_id", "external_id"),
+                                mapping.get("external_id", "external_id"),
                                 f"duplicate id {result.external_id!r} (first seen at line {first})",
                                 raw_dict(values),
                             )
                         )
                     else:
-                        batch.add(result, line)
+                        batch.records.append(result)
+                        batch.lines.append(line)
             if len(batch.records) + len(batch.errors) >= batch_size:
                 yield batch
                 batch = Batch()
@@ -177,7 +199,9 @@ class FileConnector:
                         values[key] = v  # left as text: validation reports the format
         return values
 
-    def _csv_rows(self) -> Iterator[tuple[int, dict[str, Any], RowError | None]]:
+    def _csv_rows(self) -> tuple[Iterator[tuple[int, Any, RowError | None]], list[str] | None]:
+        """The rows after the header, and the record fields their values are for: rows are value
+        tuples in that order, or dicts (fields ``None``) when defaults or a date format apply."""
         spec = self.spec
         bad: dict[int, str] = {}
         reader = csv.reader(_decoded_lines(spec.path, spec.encoding, bad), delimiter=spec.delimiter)
@@ -209,10 +233,24 @@ class FileConnector:
         ]
         if missing:
             raise ConnectorError(f"source {spec.name!r}: no column mapped to required field(s) {', '.join(missing)}")
-        width = len(header)
         fields = [fld for fld, _ in columns]
-        # itemgetter of two or more indexes returns a tuple; the trailing 0 makes sure, zip drops it
-        pick = itemgetter(*(i for _, i in columns), 0)
+        as_dicts = bool(spec.defaults or spec.date_format)
+        return self._csv_values(reader, header, bad, fields, [i for _, i in columns], as_dicts), (
+            None if as_dicts else fields
+        )
+
+    def _csv_values(
+        self,
+        reader: Any,
+        header: list[str],
+        bad: dict[int, str],
+        fields: list[str],
+        positions: list[int],
+        as_dicts: bool,
+    ) -> Iterator[tuple[int, Any, RowError | None]]:
+        width = len(header)
+        # itemgetter of two or more indexes returns a tuple; the trailing 0 makes sure, sliced off
+        pick = itemgetter(*positions, 0)
         last = 1
         while True:
             try:
@@ -233,9 +271,10 @@ class FileConnector:
             elif len(row) != width:
                 raw = dict(zip(header, row, strict=False))
                 yield start, raw, RowError(start, None, f"expected {width} columns, found {len(row)}", raw)
+            elif as_dicts:
+                yield start, self._apply(dict(zip(fields, pick(row), strict=False))), None
             else:
-                values = dict(zip(fields, pick(row), strict=False))
-                yield start, self._apply(values) if spec.defaults or spec.date_format else values, None
+                yield start, pick(row)[:-1], None
 
     def _jsonl_rows(self) -> Iterator[tuple[int, dict[str, Any], RowError | None]]:
         spec = self.spec

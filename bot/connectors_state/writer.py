@@ -29,6 +29,7 @@ from sqlalchemy import (
     ARRAY,
     Column,
     Connection,
+    Date,
     String,
     Table,
     any_,
@@ -43,7 +44,7 @@ from sqlalchemy import (
 
 from bot.connectors_state.models import SyncKey
 from bot.customers.normalize import name_key, normalize_domain
-from bot.store.models import Contact, Customer, CustomerIdentifier, Order, Ticket, UsageEvent, utcnow
+from bot.store.models import Contact, Customer, CustomerIdentifier, Order, Ticket, UsageEvent, UTCDateTime, utcnow
 from connectors.base import RowError
 from connectors.records import (
     ContactRecord,
@@ -92,15 +93,32 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 _HASHED: dict[type[Record], Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
 
 
-def record_hash(record: Record) -> str:
-    """Content hash of a record's values (not its change time): equal records, equal hashes, whichever
-    validator built them. ``repr`` of the values is exact for the types records hold."""
-    model = type(record)
+def _hashed_values(model: type[Record]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     pick = _HASHED.get(model)
     if pick is None:
         names = [f for f in model.model_fields if f != "updated_at"]
         pick = _HASHED[model] = itemgetter(*names)  # type: ignore[assignment]
-    return hashlib.md5(repr(pick(record.__dict__)).encode(), usedforsecurity=False).hexdigest()
+    return pick
+
+
+def record_hashes(records: Iterable[Record]) -> list[str]:
+    """Content hash of each record's values (not its change time): equal records, equal hashes,
+    whichever validator built them. ``repr`` of the values is exact for the types records hold."""
+    out: list[str] = []
+    pick: Callable[[dict[str, Any]], tuple[Any, ...]] | None = None
+    model: type[Record] | None = None
+    md5 = hashlib.md5
+    append = out.append
+    for record in records:
+        if type(record) is not model:
+            model = type(record)
+            pick = _hashed_values(model)
+        append(md5(repr(pick(record.__dict__)).encode(), usedforsecurity=False).hexdigest())  # type: ignore[misc]
+    return out
+
+
+def record_hash(record: Record) -> str:
+    return record_hashes((record,))[0]
 
 
 def _ref(record: Record) -> str:
@@ -188,44 +206,70 @@ def _identifiers(cid: int, r: CustomerRecord, source: str) -> list[dict[str, Any
     return [{"customer_id": cid, "kind": k, "value": v[:320], "source": source} for k, v in sorted(out)]
 
 
-def _child_row(entity: str, r: Record, source: str, cid: int) -> dict[str, Any]:
-    if isinstance(r, ContactRecord):
-        return {
-            "customer_id": cid,
-            "name": r.name,
-            "email": r.email,
-            "phone": r.phone,
-            "title": r.title,
-            "opted_out": bool(r.opted_out),
-        }
-    if isinstance(r, TicketRecord):
-        return {
-            "customer_id": cid,
-            "source": source,
-            "external_id": r.external_id,
-            "subject": r.subject[:300],
-            "priority": r.priority,
-            "status": r.status,
-            "category": r.category[:40] or "question",
-            "opened_at": r.opened_at,
-            "first_response_at": r.first_response_at,
-            "resolved_at": r.resolved_at,
-        }
+# Store columns of each child entity, in the order ``_child_values`` gives them.
+CHILD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "contact": ("customer_id", "name", "email", "phone", "title", "opted_out"),
+    "ticket": (
+        "customer_id",
+        "source",
+        "external_id",
+        "subject",
+        "priority",
+        "status",
+        "category",
+        "opened_at",
+        "first_response_at",
+        "resolved_at",
+    ),
+    "order": (
+        "customer_id",
+        "source",
+        "external_id",
+        "amount",
+        "currency",
+        "status",
+        "ordered_at",
+        "due_at",
+        "paid_at",
+    ),
+    "usage": ("customer_id", "day", "metric", "quantity"),
+}
+
+
+def _child_values(r: Record, source: str, cid: int) -> tuple[Any, ...]:
+    """A child record's store row as values in ``CHILD_COLUMNS`` order (a tuple, not a dict: this runs
+    once per row of every batch)."""
+    d = r.__dict__
     if isinstance(r, OrderRecord):
-        return {
-            "customer_id": cid,
-            "source": source,
-            "external_id": r.external_id,
-            "amount": r.amount,
-            "currency": r.currency,
-            "status": r.status,
-            "ordered_at": r.ordered_at,
-            "due_at": r.due_at,
-            "paid_at": r.paid_at,
-        }
+        return (
+            cid,
+            source,
+            d["external_id"],
+            d["amount"],
+            d["currency"],
+            d["status"],
+            d["ordered_at"],
+            d["due_at"],
+            d["paid_at"],
+        )
+    if isinstance(r, TicketRecord):
+        return (
+            cid,
+            source,
+            d["external_id"],
+            d["subject"][:300],
+            d["priority"],
+            d["status"],
+            d["category"][:40] or "question",
+            d["opened_at"],
+            d["first_response_at"],
+            d["resolved_at"],
+        )
     if isinstance(r, UsageRecord):
-        return {"customer_id": cid, "day": r.day, "metric": r.metric, "quantity": r.quantity}
-    raise TypeError(f"no store mapping for {entity}")  # pragma: no cover
+        return (cid, d["day"], d["metric"], d["quantity"])
+    if isinstance(r, ContactRecord):
+        return (cid, d["name"], d["email"], d["phone"], d["title"], bool(d["opted_out"]))
+    raise TypeError(f"no store mapping for {type(r).__name__}")  # pragma: no cover
 
 
 def _copy_text(value: str) -> str:
@@ -258,43 +302,103 @@ def _column_default(column: Column[Any]) -> Any:
     return default.arg(None)  # type: ignore[attr-defined]  # SQLAlchemy wraps zero-arg callables to take a context
 
 
+def sqlite_utc_text(value: dt.datetime) -> str:
+    """What a ``UTCDateTime`` column binds on SQLite: the naive UTC value in SQLAlchemy's SQLite
+    DATETIME storage format (``YYYY-MM-DD HH:MM:SS.ffffff``, which is ``isoformat`` with a space and
+    microseconds), in one call instead of the TypeDecorator's and the dialect's processors (~3 us a
+    value). ``tests/unit/connectors/test_bind_formats.py`` proves the strings equal."""
+    if value.tzinfo is not dt.UTC:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; attach a timezone first")
+        value = value.astimezone(dt.UTC)
+    return value.isoformat(" ", "microseconds")[:-6]  # less the "+00:00" every UTC value ends in
+
+
+# Column type -> (the value type it is sure of, its SQLite bind value): same result as the column's
+# SQLAlchemy bind processor, which still converts every other value.
+_SQLITE_FAST: dict[type, tuple[type, Callable[[Any], Any]]] = {
+    UTCDateTime: (dt.datetime, sqlite_utc_text),
+    Date: (dt.date, dt.date.isoformat),
+}
+
+
+def _sqlite_bound(columns: Sequence[Column[Any]], values: list[tuple[Any, ...]], dialect: Any) -> list[tuple[Any, ...]]:
+    """Rows converted by their columns' bind processors, a column at a time (NULL stays NULL for every
+    type here)."""
+    procs = []
+    for i, c in enumerate(columns):
+        proc = c.type.dialect_impl(dialect).bind_processor(dialect)
+        if proc is not None:
+            procs.append((i, proc, _SQLITE_FAST.get(type(c.type))))
+    if not procs or not values:
+        return values
+    cols: list[Sequence[Any]] = list(zip(*values, strict=True))
+    for i, proc, fast in procs:
+        if fast is None:
+            cols[i] = [None if v is None else proc(v) for v in cols[i]]
+        else:
+            kind, conv = fast
+            cols[i] = [None if v is None else conv(v) if type(v) is kind else proc(v) for v in cols[i]]
+    return list(zip(*cols, strict=True))
+
+
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], with_ids: bool = False) -> list[int]:
     """Insert ``rows`` (dicts of column values) and, if ``with_ids``, return their new ids in order.
 
     Columns no row sets are left to the database; columns some rows leave out get the column's
-    Python default (or NULL), as a Core insert would. Ids: PostgreSQL draws them from the table's
-    sequence; SQLite takes its write lock first (a no-op UPDATE) and hands out ids above max(id), so
-    no other writer can interleave until this transaction commits.
+    Python default (or NULL), as a Core insert would. See :func:`insert_values`.
     """
     if not rows:
         return []
     present: set[str] = set()
     for row in rows:
         present.update(row)
-    columns = [c for c in table.columns if c.name != "id" and (c.name in present or c.default is not None)]
-    names = [c.name for c in columns]
-    template = {c.name: _column_default(c) for c in columns}
+    names = [c.name for c in table.columns if c.name != "id" and c.name in present]
+    template = {c.name: _column_default(c) for c in table.columns if c.name in present}
     pick = itemgetter(*names, names[0])  # always a tuple; the extra trailing value is dropped below
-    values: list[Sequence[Any]] = [pick(template | row)[:-1] for row in rows]
+    exact = present == set(names)  # then a row with as many keys as names has every one of them
+    values = [pick(row if exact and len(row) == len(names) else template | row)[:-1] for row in rows]
+    return insert_values(conn, table, names, values, with_ids)
+
+
+def insert_values(
+    conn: Connection, table: Table, names: Sequence[str], values: list[tuple[Any, ...]], with_ids: bool = False
+) -> list[int]:
+    """Insert rows given as value tuples for the columns ``names`` and, if ``with_ids``, return their
+    new ids in order. Columns not named that have a Python default get it, as a Core insert would.
+
+    Ids: PostgreSQL draws them from the table's sequence; SQLite takes its write lock first (a no-op
+    UPDATE) and hands out ids above max(id), so no other writer can interleave until this
+    transaction commits.
+    """
+    if not values:
+        return []
+    extra = [c for c in table.columns if c.name != "id" and c.name not in names and c.default is not None]
+    if extra:
+        fill = tuple(_column_default(c) for c in extra)
+        values = [v + fill for v in values]
+        names = [*names, *(c.name for c in extra)]
+    columns = [table.c[n] for n in names]
     ids: list[int] = []
     dialect = conn.dialect
+    quote = dialect.identifier_preparer.quote
     if dialect.name == "postgresql":
         if with_ids:
             ids = list(
                 conn.scalars(
                     text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-                    {"t": table.name, "n": len(rows)},
+                    {"t": table.name, "n": len(values)},
                 )
             )
             values = [(i, *v) for i, v in zip(ids, values, strict=True)]
             names = ["id", *names]
         buf = io.StringIO()
         write = buf.write
+        copy = _COPY
         for vals in values:
-            write("\t".join([_COPY[type(v)](v) for v in vals]))
+            write("\t".join([copy[type(v)](v) for v in vals]))
             write("\n")
         buf.seek(0)
-        quote = dialect.identifier_preparer.quote
         sql = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
@@ -302,24 +406,13 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], 
         finally:
             cursor.close()
         return ids
-    procs = [(i, c.type.dialect_impl(dialect).bind_processor(dialect)) for i, c in enumerate(columns)]
-    procs = [(i, p) for i, p in procs if p is not None]
-    if procs:
-        converted: list[Sequence[Any]] = []
-        for vals in values:
-            out = list(vals)
-            for i, proc in procs:
-                if out[i] is not None:  # NULL stays NULL for every type here; skip the call
-                    out[i] = proc(out[i])  # type: ignore[misc]
-            converted.append(out)
-        values = converted
+    values = _sqlite_bound(columns, values, dialect)
     if with_ids:
         conn.execute(update(table).where(false()).values(id=table.c.id))
         start = int(conn.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
-        ids = list(range(start, start + len(rows)))
+        ids = list(range(start, start + len(values)))
         values = [(i, *v) for i, v in zip(ids, values, strict=True)]
         names = ["id", *names]
-    quote = dialect.identifier_preparer.quote
     cols, marks = ", ".join(quote(n) for n in names), ", ".join("?" * len(names))
     conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({cols}) VALUES ({marks})", values)
     return ids
@@ -349,75 +442,108 @@ def write_batch(
     stats = WriteStats()
     if not records:
         return stats
-    latest: dict[str, tuple[Record, int | None]] = {}
-    for i, rec in enumerate(records):
-        latest[rec.external_id] = (rec, lines[i] if lines and i < len(lines) else None)
-    ids = list(latest)
-    existing = _existing(conn, source, entity, ids)
-    customer_ids: dict[str, int] = {}
-    if entity != "customer":
-        refs = {_ref(r) for r, _ in latest.values()}
-        customer_ids = resolve_customers(conn, customer_source or source, refs)
+    if lines is None or len(lines) != len(records):
+        lines = [lines[i] if lines and i < len(lines) else None for i in range(len(records))]
+    latest: dict[str, tuple[Record, int | None]] = dict(
+        zip([r.__dict__["external_id"] for r in records], zip(records, lines, strict=True), strict=True)
+    )
+    existing = _existing(conn, source, entity, list(latest))
+    digests = record_hashes(r for r, _ in latest.values())
+    if entity == "customer":
+        _write_customers(conn, source, latest, digests, existing, stats)
+        return stats
 
-    table = TABLES[entity]
-    new: list[tuple[str, Record, str, int | None, dict[str, Any]]] = []
-    changed: list[tuple[str, Record, str, int, int | None, dict[str, Any]]] = []
-    for ext, (rec, line) in latest.items():
-        digest = record_hash(rec)
+    customer_ids = resolve_customers(conn, customer_source or source, {_ref(r) for r, _ in latest.values()})
+    new_keys: list[tuple[str, int, str]] = []  # external id, customer id, hash
+    new_rows: list[tuple[Any, ...]] = []
+    changed: list[tuple[str, str, int, int, dict[str, Any]]] = []  # external id, hash, row id, customer id, row
+    names = CHILD_COLUMNS[entity]
+    for (ext, (rec, line)), digest in zip(latest.items(), digests, strict=True):
         prior = existing.get(ext)
         if prior is not None and prior[1] == digest:
             stats.unchanged += 1
             continue
-        cid: int | None = None
-        if isinstance(rec, CustomerRecord):
-            row = _customer_row(rec, source, new=prior is None)
-        else:
-            ref = _ref(rec)
-            cid = customer_ids.get(ref)
-            if cid is None:
-                stats.errors.append(
-                    RowError(
-                        line,
-                        "customer_external_id",
-                        f"unknown customer {ref!r} (not found in source {customer_source or source!r})",
-                        {"external_id": ext, "customer_external_id": ref},
-                    )
+        ref = rec.__dict__["customer_external_id"]
+        cid = customer_ids.get(ref)
+        if cid is None:
+            stats.errors.append(
+                RowError(
+                    line,
+                    "customer_external_id",
+                    f"unknown customer {ref!r} (not found in source {customer_source or source!r})",
+                    {"external_id": ext, "customer_external_id": ref},
                 )
-                continue
-            row = _child_row(entity, rec, source, cid)
+            )
+            continue
+        row = _child_values(rec, source, cid)
         if prior is None:
-            new.append((ext, rec, digest, cid, row))
+            new_rows.append(row)
+            new_keys.append((ext, cid, digest))
         else:
-            changed.append((ext, rec, digest, prior[0], cid, row))
+            changed.append((ext, digest, prior[0], cid, dict(zip(names, row, strict=True))))
 
-    new_ids = bulk_insert(conn, table, [n[4] for n in new], with_ids=True)
+    new_ids = insert_values(conn, TABLES[entity], names, new_rows, with_ids=True)
     stats.inserted = len(new_ids)
-    _update_by_id(conn, table, [(c[3], c[5]) for c in changed])
+    _update_by_id(conn, TABLES[entity], [(c[2], c[4]) for c in changed])
+    stats.updated = len(changed)
+    insert_values(
+        conn,
+        KEYS,
+        ("source", "entity", "external_id", "target_id", "customer_id", "row_hash"),
+        [(source, entity, k[0], target, k[1], k[2]) for k, target in zip(new_keys, new_ids, strict=True)],
+    )
+    _update_keys(conn, source, entity, [(c[0], c[1], c[3]) for c in changed])
+    return stats
+
+
+def _write_customers(
+    conn: Connection,
+    source: str,
+    latest: dict[str, tuple[Record, int | None]],
+    digests: list[str],
+    existing: dict[str, tuple[int, str]],
+    stats: WriteStats,
+) -> None:
+    new: list[tuple[str, CustomerRecord, str, dict[str, Any]]] = []
+    changed: list[tuple[str, CustomerRecord, str, int, dict[str, Any]]] = []
+    for (ext, (rec, _line)), digest in zip(latest.items(), digests, strict=True):
+        prior = existing.get(ext)
+        if prior is not None and prior[1] == digest:
+            stats.unchanged += 1
+            continue
+        assert isinstance(rec, CustomerRecord)
+        row = _customer_row(rec, source, new=prior is None)
+        if prior is None:
+            new.append((ext, rec, digest, row))
+        else:
+            changed.append((ext, rec, digest, prior[0], row))
+
+    new_ids = bulk_insert(conn, TABLES["customer"], [n[3] for n in new], with_ids=True)
+    stats.inserted = len(new_ids)
+    _update_by_id(conn, TABLES["customer"], [(c[3], c[4]) for c in changed])
     stats.updated = len(changed)
 
-    if entity == "customer":
-        idents: list[dict[str, Any]] = []
-        for (_, rec, *_rest), target in zip(new, new_ids, strict=True):
-            idents.extend(_identifiers(target, rec, source))  # type: ignore[arg-type]
-        touched = [c[3] for c in changed]
-        for part in _chunks(touched):
-            conn.execute(delete(IDENT).where(IDENT.c.customer_id.in_(part), IDENT.c.source == source))
-        for c in changed:
-            idents.extend(_identifiers(c[3], c[1], source))  # type: ignore[arg-type]
-        bulk_insert(conn, IDENT, idents)
+    idents: list[dict[str, Any]] = []
+    for n, target in zip(new, new_ids, strict=True):
+        idents.extend(_identifiers(target, n[1], source))
+    touched = [c[3] for c in changed]
+    for part in _chunks(touched):
+        conn.execute(delete(IDENT).where(IDENT.c.customer_id.in_(part), IDENT.c.source == source))
+    for c in changed:
+        idents.extend(_identifiers(c[3], c[1], source))
+    bulk_insert(conn, IDENT, idents)
 
-    key_rows = [
-        {
-            "source": source,
-            "entity": entity,
-            "external_id": n[0],
-            "target_id": target,
-            "customer_id": target if entity == "customer" else n[3],
-            "row_hash": n[2],
-        }
-        for n, target in zip(new, new_ids, strict=True)
-    ]
-    bulk_insert(conn, KEYS, key_rows)
+    insert_values(
+        conn,
+        KEYS,
+        ("source", "entity", "external_id", "target_id", "customer_id", "row_hash"),
+        [(source, "customer", n[0], target, target, n[2]) for n, target in zip(new, new_ids, strict=True)],
+    )
+    _update_keys(conn, source, "customer", [(c[0], c[2], c[3]) for c in changed])
+
+
+def _update_keys(conn: Connection, source: str, entity: str, changed: list[tuple[str, str, int]]) -> None:
+    """New hash and customer of each changed key: (external id, hash, customer id)."""
     if changed:
         conn.execute(
             update(KEYS)
@@ -427,9 +553,5 @@ def write_batch(
                 KEYS.c.external_id == bindparam("k_x"),
             )
             .values(row_hash=bindparam("k_h"), customer_id=bindparam("k_c")),
-            [
-                {"k_s": source, "k_e": entity, "k_x": c[0], "k_h": c[2], "k_c": c[3] if entity == "customer" else c[4]}
-                for c in changed
-            ],
+            [{"k_s": source, "k_e": entity, "k_x": x, "k_h": h, "k_c": c} for x, h, c in changed],
         )
-    return stats
