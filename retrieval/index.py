@@ -27,7 +27,7 @@ from retrieval.chunker import (
     outline_chunk,
 )
 from retrieval.embedder import Embedder, EmbeddingCache, Matrix
-from retrieval.lexical import BM25Index, tokenize
+from retrieval.lexical import BM25Index, acronym_definitions, tokenize
 from retrieval.loader import load_documents
 from retrieval.types import Chunk, DocMeta, Document, IndexReport, Passage, SearchResult
 from retrieval.vector import MetaValue, VectorIndex, Where
@@ -56,6 +56,10 @@ class SearchParams:
     w_outline: float = 0.75  # rrf only: doc-level dense signal, RRF of the document outline's rank
     outline_k: int = 20
     w_outline_z: float = 0.25  # zscore only: doc prior, standardised outline similarity (same units as chunks)
+    # zscore only: doc prior, standardised BM25 of the whole document (every chunk's words in one bag). The
+    # outline prior's lexical twin: a document that uses the question's words throughout is likelier the
+    # one that answers it than one with a single matching passage (an overview page, a summary table).
+    w_doc_lexical: float = 0.3
     rerank: bool = True
     # model rerank (opt-in): the top `sentence_top` passages get w_sentence x (standardised) best cosine between
     # the query and one sentence / table row / list item of the passage (prefixed with its heading); unit vectors
@@ -171,19 +175,41 @@ class _State:
         self,
         all_records: list[_Record],
         outline_vecs: dict[str, Matrix],
-        token_cache: dict[str, list[str]] | None = None,
+        previous: _State | None = None,
     ):
         self.all_records = all_records  # chunks and outlines: the sync bookkeeping
         self.records = [r for r in all_records if r.kind == "chunk"]  # searchable passages
         self.pos = {r.id: i for i, r in enumerate(self.records)}
-        old = token_cache or {}
+        # Per record, reused from the previous snapshot for unchanged chunks: its BM25 tokens (title and
+        # heading path, then body), how many of them are that title/heading prefix, and the acronyms it defines.
         self.tokens: dict[str, list[str]] = {}
+        self.prefix: dict[str, int] = {}
+        self.definitions: dict[str, dict[str, str]] = {}
+        acronyms: dict[str, str] = {}
+        doc_tokens: dict[str, list[str]] = {}
+        headings_seen: set[tuple[str, str]] = set()
         for r in self.records:
-            toks = old.get(r.id)
-            if toks is None:
-                toks = tokenize(f"{r.title}\n{r.heading_path}\n{clean_markdown(r.text)}")
-            self.tokens[r.id] = toks
-        self.bm25 = BM25Index(tokens=[self.tokens[r.id] for r in self.records])
+            if previous is not None and r.id in previous.tokens:
+                toks, prefix, defs = previous.tokens[r.id], previous.prefix[r.id], previous.definitions[r.id]
+            else:
+                head = tokenize(f"{r.title}\n{r.heading_path}")
+                toks, prefix, defs = head + tokenize(clean_markdown(r.text)), len(head), acronym_definitions(r.text)
+            self.tokens[r.id], self.prefix[r.id], self.definitions[r.id] = toks, prefix, defs
+            acronyms.update(defs)
+            # The document's words once each where they are written: the title once, each heading once (a
+            # chunk repeats its title and heading path, which would count a long document's title many times).
+            bag = doc_tokens.get(r.path)
+            if bag is None:
+                bag = doc_tokens[r.path] = tokenize(r.title)
+            last_heading = r.heading_path.rsplit(" > ", 1)[-1]
+            if last_heading and (r.path, last_heading) not in headings_seen:
+                headings_seen.add((r.path, last_heading))
+                bag.extend(tokenize(last_heading))
+            bag.extend(toks[prefix:])
+        self.bm25 = BM25Index(tokens=[self.tokens[r.id] for r in self.records], acronyms=acronyms)
+        # Whole documents as one bag of words each: the lexical twin of the outline vectors' doc prior.
+        self.doc_lexical_paths = sorted(doc_tokens)
+        self.doc_bm25 = BM25Index(tokens=[doc_tokens[p] for p in self.doc_lexical_paths], acronyms=acronyms)
         self.by_hash: dict[str, str] = {r.chunk_hash: r.id for r in all_records}
         self.paths = sorted({r.path for r in self.records})
         live = set(self.paths)
@@ -395,7 +421,7 @@ class PlaybookIndex:
         changed = bool(todo or cleanup or removed)
         if changed:
             new = sorted(records.values(), key=lambda r: (r.path, r.file_hash, r.line_start))
-            self._state = _State(new, outline_vecs, state.tokens)
+            self._state = _State(new, outline_vecs, previous=state)
         report.chunks = len(self._state.records)
         return report
 
@@ -659,7 +685,15 @@ class PlaybookIndex:
         doc_prior: dict[str, float] = {}
         if p.fusion == "zscore" and p.w_outline_z and state.outlines is not None:
             sims = state.outlines @ np.asarray(qv, dtype=np.float32)
-            doc_prior = fusion.zscores({path: float(x) for path, x in zip(state.outline_paths, sims, strict=True)})
+            z = fusion.zscores({path: float(x) for path, x in zip(state.outline_paths, sims, strict=True)})
+            doc_prior = {path: p.w_outline_z * v for path, v in z.items()}
+        if p.fusion == "zscore" and p.w_doc_lexical and state.doc_bm25.size > 1:
+            hits = dict(state.doc_bm25.search(query, state.doc_bm25.size))
+            if hits:
+                paths = state.doc_lexical_paths
+                z = fusion.zscores({path: hits.get(i, 0.0) for i, path in enumerate(paths)})
+                for path, v in z.items():
+                    doc_prior[path] = doc_prior.get(path, 0.0) + p.w_doc_lexical * v
         elif p.w_outline and state.outlines is not None:
             sims = state.outlines @ np.asarray(qv, dtype=np.float32)
             for rank, j in enumerate(np.argsort(-sims), start=1):
@@ -677,6 +711,6 @@ class PlaybookIndex:
             bonus = p.w_heading * fusion.term_overlap(q_terms, r.field_terms) + p.w_doc * doc_bonus[r.path]
             if r.path in doc_rank:
                 bonus += p.w_outline / (p.outline_k + doc_rank[r.path])
-            bonus += p.w_outline_z * doc_prior.get(r.path, 0.0)
+            bonus += doc_prior.get(r.path, 0.0)
             out[id_] = s + bonus
         return out

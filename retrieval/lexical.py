@@ -58,7 +58,8 @@ def stem(word: str) -> str:
     # double consonant left by -ing/-ed ("shipped" -> "shipp" -> "ship")
     if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "aeiouls":
         w = w[:-1]
-    if w.endswith("e") and len(w) > 4:
+    # final "e" off base words too, so "page"/"paged"/"pages" and "rate"/"rated" meet at one stem
+    if w.endswith("e") and len(w) > 3:
         w = w[:-1]
     return w
 
@@ -75,6 +76,44 @@ def tokenize(text: str) -> list[str]:
     return toks
 
 
+# "Network Operations Center (NOC)": up to six words whose initials spell the capitals in brackets.
+_DEFINITION = re.compile(r"((?:[A-Za-z][\w-]*\s+){1,6})\(([A-Z]{2,6})s?\)")
+_PLAIN = re.compile(r"[a-z0-9]+")
+
+
+def acronym_definitions(text: str) -> dict[str, str]:
+    """Acronyms a text defines, lower-cased: {"noc": "network operations center"}. Only the
+    "Long Form (LF)" pattern whose initials match counts, so a stray capitalised word never does."""
+    out: dict[str, str] = {}
+    if "(" not in text:
+        return out
+    for long, acronym in _DEFINITION.findall(text):
+        words = long.split()[-len(acronym) :]
+        if len(words) == len(acronym) and "".join(w[0] for w in words).lower() == acronym.lower():
+            out[acronym.lower()] = " ".join(w.lower() for w in words)
+    return out
+
+
+def expand_acronyms(query: str, definitions: dict[str, str]) -> str:
+    """The query plus the other form of every acronym the corpus defines that it uses (either form):
+    handbooks write "the NOC" where staff ask about "a network operations center", and back."""
+    if not definitions:
+        return query
+    plain = f" {' '.join(_PLAIN.findall(query.lower()))} "
+    extra = [
+        other
+        for acronym, long in definitions.items()
+        for other in (
+            (acronym,)
+            if f" {long} " in plain
+            else (long,)
+            if f" {acronym} " in plain or f" {acronym}s " in plain
+            else ()
+        )
+    ]
+    return f"{query} {' '.join(extra)}" if extra else query
+
+
 class BM25Index:
     """Immutable BM25 model over a fixed list of texts (rebuilt after each sync)."""
 
@@ -82,14 +121,21 @@ class BM25Index:
         self,
         texts: Sequence[str] = (),
         k1: float = 1.2,
-        b: float = 0.75,
+        b: float = 0.5,
         tokens: Sequence[list[str]] | None = None,
+        acronyms: dict[str, str] | None = None,
     ):
-        """Index texts, or already tokenized texts (`tokens`, from tokenize()) to skip re-tokenizing."""
+        """Index texts, or already tokenized texts (`tokens`, from tokenize()) to skip re-tokenizing.
+
+        b = 0.5, not the usual 0.75: passages are already bounded in length by the chunker, so a long
+        one is long because its section says more on the subject, and full length normalisation
+        penalised exactly those (better on the dev handbooks and on playbooks/, for BM25 alone and fused).
+        `acronyms` (from acronym_definitions) expand queries, see expand_acronyms."""
         import bm25s
 
         corpus = [list(t) or [""] for t in tokens] if tokens is not None else [tokenize(t) or [""] for t in texts]
         self.size = len(corpus)
+        self.acronyms = dict(acronyms or {})
         self._model: Any = None
         self._vocab: set[str] = set()
         if self.size:
@@ -102,7 +148,7 @@ class BM25Index:
         """Top-n (position, score) with score > 0; mask (bool/0-1 per text) restricts the candidates."""
         if not self.size or self._model is None or n <= 0:
             return []
-        q = [t for t in tokenize(query) if t in self._vocab]
+        q = [t for t in tokenize(expand_acronyms(query, self.acronyms)) if t in self._vocab]
         if not q:
             return []
         kwargs: dict[str, Any] = {}

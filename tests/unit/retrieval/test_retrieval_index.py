@@ -316,3 +316,36 @@ def test_progress_is_quiet_without_a_terminal(root: Path, capsys: pytest.Capture
     _index(root).sync(progress=True)
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+def test_document_prior_favours_the_document_that_uses_the_words_throughout(tmp_path: Path) -> None:
+    from retrieval.index import SearchParams
+
+    root = tmp_path / "playbooks"
+    _write(
+        root,
+        "overview.md",
+        "# Operations handbook\n\n## Contents\n\n### Regulated change\nRegulated change needs an audit trail.\n\n"
+        "### Deploys\nPipelines ship software to production twice a day.\n\n"
+        "### Paging\nResponders are paged and triage the alert.\n",
+    )
+    _write(
+        root,
+        "change-control.md",
+        "# Change control\n\n## Approval\nEvery change to a regulated system needs a recorded approval.\n\n"
+        "## Audit trail\nAuditors read the audit trail: who changed what, when, and who approved it.\n\n"
+        "## Retention\nKeep change records and their audit trail for seven years.\n",
+    )
+    for name, topic in [("billing", "invoices and refunds"), ("onboarding", "kickoff calls"), ("support", "queues")]:
+        _write(root, f"{name}.md", f"# {name.title()}\n\n## Basics\nThis page covers {topic}.\n")
+    query = "which regulated change needs an audit trail"
+
+    def scores(w: float) -> dict[str, float]:
+        idx = PlaybookIndex(root, InMemoryVectorIndex(), HashingEmbedder(), params=SearchParams(w_doc_lexical=w))
+        idx.sync()
+        return {f"{p.path}#{p.heading_path}": p.score for p in idx.search(query, k=10).passages}
+
+    without, with_prior = scores(0.0), scores(0.3)
+    detail = "change-control.md#Change control > Audit trail"
+    overview = "overview.md#Operations handbook > Contents > Regulated change"
+    assert with_prior[detail] - without[detail] > with_prior[overview] - without[overview] > 0

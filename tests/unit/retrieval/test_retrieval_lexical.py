@@ -1,0 +1,44 @@
+"""Lexical retrieval: the stemmer, acronyms defined by the corpus, and BM25 with their expansion."""
+
+from retrieval.lexical import BM25Index, acronym_definitions, expand_acronyms, stem, tokenize
+
+
+def test_inflections_of_one_word_share_a_stem() -> None:
+    assert stem("page") == stem("paged") == stem("pages")
+    assert stem("rate") == stem("rated") == stem("rates")
+    assert stem("escalation") != stem("escape")
+
+
+def test_acronyms_are_taken_only_from_matching_definitions() -> None:
+    text = (
+        "A traditional Network Operations Center (NOC) is staffed around the clock. "
+        "Ask the Customer Success team (CSM) or see the FAQ (HTML)."
+    )
+    assert acronym_definitions(text) == {"noc": "network operations center"}
+    assert acronym_definitions("no brackets here") == {}
+
+
+def test_expansion_adds_the_other_form_of_a_defined_acronym() -> None:
+    defs = {"noc": "network operations center", "sla": "service level agreement"}
+    assert expand_acronyms("Can a network operations center help?", defs).endswith(" noc")
+    assert expand_acronyms("what does the NOC do", defs).endswith(" network operations center")
+    assert expand_acronyms("how many SLAs do we have", defs).endswith(" service level agreement")
+    assert expand_acronyms("nothing to expand", defs) == "nothing to expand"
+
+
+def test_bm25_finds_the_acronym_from_its_long_form_and_back() -> None:
+    texts = [
+        "Leverage traditional NOCs as first responders for your services.",
+        "Operations reviews happen every quarter with the center of excellence.",
+        "A Network Operations Center (NOC) watches dashboards.",
+    ]
+    defs: dict[str, str] = {}
+    for t in texts:
+        defs.update(acronym_definitions(t))
+    plain = BM25Index(texts)
+    expanding = BM25Index(texts, acronyms=defs)
+    query = "can a network operations center help"
+    assert 0 not in [i for i, _ in plain.search(query, 3)]  # no shared word: plain BM25 cannot find it
+    assert 0 in [i for i, _ in expanding.search(query, 3)]
+    assert [i for i, _ in expanding.search("what does a noc watch", 1)] == [2]
+    assert "noc" in tokenize("NOCs")
