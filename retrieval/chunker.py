@@ -186,9 +186,7 @@ def _blocks(lines: tuple[str, ...], start: int, end: int) -> list[tuple[int, int
     return blocks
 
 
-def _pack(
-    lines: tuple[str, ...], start: int, end: int, max_words: int, overlap: int
-) -> list[tuple[int, int]]:
+def _pack(lines: tuple[str, ...], start: int, end: int, max_words: int, overlap: int) -> list[tuple[int, int]]:
     """Greedy packing of blocks into line ranges of at most max_words (a single longer line stays whole)."""
     units: list[tuple[int, int, int]] = []
     for b0, b1 in _blocks(lines, start, end):

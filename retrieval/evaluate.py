@@ -70,9 +70,7 @@ def run_eval(
     qs = load_questions(questions)
     emb = embedder or SentenceTransformerEmbedder()
     with tempfile.TemporaryDirectory(prefix="rapport-eval-") as tmp:
-        index = PlaybookIndex(
-            Path(playbooks_dir), ChromaVectorIndex("eval", path=Path(tmp)), emb, **index_kwargs
-        )
+        index = PlaybookIndex(Path(playbooks_dir), ChromaVectorIndex("eval", path=Path(tmp)), emb, **index_kwargs)
         report = index.sync()
         systems = ("hybrid", "bm25", "dense")
         doc_ranks: dict[str, list[int | None]] = {s: [] for s in systems}
