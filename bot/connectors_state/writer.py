@@ -16,7 +16,6 @@ does not set get the column's Python default, so the rows stored are the ones a 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import json
 from collections.abc import Callable, Iterable, Sequence
@@ -46,6 +45,7 @@ from bot.connectors_state.models import SyncKey
 from bot.customers.normalize import name_key, normalize_domain
 from bot.store.models import Contact, Customer, CustomerIdentifier, Order, Ticket, UsageEvent, UTCDateTime, utcnow
 from connectors.base import RowError
+from connectors.hashing import record_hashes
 from connectors.records import (
     ContactRecord,
     CustomerRecord,
@@ -88,37 +88,6 @@ class WriteStats:
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-_HASHED: dict[type[Record], Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
-
-
-def _hashed_values(model: type[Record]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    pick = _HASHED.get(model)
-    if pick is None:
-        names = [f for f in model.model_fields if f != "updated_at"]
-        pick = _HASHED[model] = itemgetter(*names)  # type: ignore[assignment]
-    return pick
-
-
-def record_hashes(records: Iterable[Record]) -> list[str]:
-    """Content hash of each record's values (not its change time): equal records, equal hashes,
-    whichever validator built them. ``repr`` of the values is exact for the types records hold."""
-    out: list[str] = []
-    pick: Callable[[dict[str, Any]], tuple[Any, ...]] | None = None
-    model: type[Record] | None = None
-    md5 = hashlib.md5
-    append = out.append
-    for record in records:
-        if type(record) is not model:
-            model = type(record)
-            pick = _hashed_values(model)
-        append(md5(repr(pick(record.__dict__)).encode(), usedforsecurity=False).hexdigest())  # type: ignore[misc]
-    return out
-
-
-def record_hash(record: Record) -> str:
-    return record_hashes((record,))[0]
 
 
 def _ref(record: Record) -> str:
@@ -437,28 +406,31 @@ def write_batch(
     records: Sequence[Record],
     lines: Sequence[int | None] | None = None,
     customer_source: str | None = None,
+    digests: Sequence[str] | None = None,
 ) -> WriteStats:
-    """Upsert ``records`` (all of ``entity``) from ``source``; later duplicates in the batch win."""
+    """Upsert ``records`` (all of ``entity``) from ``source``; later duplicates in the batch win.
+    ``digests``: each record's :func:`~connectors.hashing.record_hashes` if the caller has them."""
     stats = WriteStats()
     if not records:
         return stats
     if lines is None or len(lines) != len(records):
         lines = [lines[i] if lines and i < len(lines) else None for i in range(len(records))]
-    latest: dict[str, tuple[Record, int | None]] = dict(
-        zip([r.__dict__["external_id"] for r in records], zip(records, lines, strict=True), strict=True)
+    if digests is None or len(digests) != len(records):
+        digests = record_hashes(records)
+    latest: dict[str, tuple[Record, int | None, str]] = dict(
+        zip([r.__dict__["external_id"] for r in records], zip(records, lines, digests, strict=True), strict=True)
     )
     existing = _existing(conn, source, entity, list(latest))
-    digests = record_hashes(r for r, _ in latest.values())
     if entity == "customer":
-        _write_customers(conn, source, latest, digests, existing, stats)
+        _write_customers(conn, source, latest, existing, stats)
         return stats
 
-    customer_ids = resolve_customers(conn, customer_source or source, {_ref(r) for r, _ in latest.values()})
+    customer_ids = resolve_customers(conn, customer_source or source, {_ref(v[0]) for v in latest.values()})
     new_keys: list[tuple[str, int, str]] = []  # external id, customer id, hash
     new_rows: list[tuple[Any, ...]] = []
     changed: list[tuple[str, str, int, int, dict[str, Any]]] = []  # external id, hash, row id, customer id, row
     names = CHILD_COLUMNS[entity]
-    for (ext, (rec, line)), digest in zip(latest.items(), digests, strict=True):
+    for ext, (rec, line, digest) in latest.items():
         prior = existing.get(ext)
         if prior is not None and prior[1] == digest:
             stats.unchanged += 1
@@ -499,14 +471,13 @@ def write_batch(
 def _write_customers(
     conn: Connection,
     source: str,
-    latest: dict[str, tuple[Record, int | None]],
-    digests: list[str],
+    latest: dict[str, tuple[Record, int | None, str]],
     existing: dict[str, tuple[int, str]],
     stats: WriteStats,
 ) -> None:
     new: list[tuple[str, CustomerRecord, str, dict[str, Any]]] = []
     changed: list[tuple[str, CustomerRecord, str, int, dict[str, Any]]] = []
-    for (ext, (rec, _line)), digest in zip(latest.items(), digests, strict=True):
+    for ext, (rec, _line, digest) in latest.items():
         prior = existing.get(ext)
         if prior is not None and prior[1] == digest:
             stats.unchanged += 1
