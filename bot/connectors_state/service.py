@@ -12,6 +12,7 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -288,6 +289,39 @@ def _gc_paused() -> Iterator[None]:
         gc.enable()
 
 
+def _write_in_order(
+    conn: Connection,
+    batches: Iterable[tuple[Batch, Sequence[str] | None]],
+    write: Callable[[Batch, Sequence[str] | None], None],
+    written: Callable[[], None],
+) -> None:
+    """``write`` each batch, in order, one at a time; ``written`` after each.
+
+    On PostgreSQL the write of a batch runs in a thread while the next batch is read: about half a
+    write is waiting for the server (COPY, foreign-key checks, commit) with the GIL released, and
+    that wait now overlaps reading. Batches still commit strictly in order, each with its cursor,
+    and a failed write stops the run before the next batch is written. Not on SQLite: its inserts
+    release the GIL row by row, so a writer thread would queue for the GIL behind the reader.
+    """
+    if conn.dialect.name != "postgresql":
+        for batch, digests in batches:
+            write(batch, digests)
+            written()
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-writer") as pool:
+        pending: Future[None] | None = None
+        for batch, digests in batches:
+            if pending is not None:
+                pending.result()  # the previous batch is committed (or its error is raised here)
+                written()
+            pending = pool.submit(write, batch, digests)
+        if pending is not None:
+            pending.result()
+            written()
+    # Leaving the pool waits for a write still running (a read failed meanwhile): the connection
+    # is not closed under it, and what it committed is counted.
+
+
 def sync_source(
     engine: Engine,
     spec: SourceSpec,
@@ -314,11 +348,12 @@ def sync_source(
             read = source.full_load(spec.batch_size) if full else source.poll(cursor, spec.batch_size)
             batches = ((batch, None) for batch in read)
         with _gc_paused(), engine.connect() as conn, _sqlite_bulk(conn):
-            for batch, digests in batches:
+
+            def write(batch: Batch, digests: Sequence[str] | None) -> None:
                 with conn.begin():
                     apply_batch(conn, spec.name, entity, batch, result, spec.customer_source, digests)
-                if on_batch:
-                    on_batch(result)
+
+            _write_in_order(conn, batches, write, lambda: on_batch(result) if on_batch else None)
         result.status = "partial" if result.rows_quarantined else "ok"
     except (ConnectorError, OSError, ValueError) as exc:
         result.status, result.error = "failed", str(exc).splitlines()[0][:1000]
