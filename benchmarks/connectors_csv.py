@@ -1,13 +1,16 @@
 """CSV ingest throughput and incremental re-sync of 1% changed rows.
 
     .venv/bin/python benchmarks/connectors_csv.py --rows 200000 [--url postgresql+psycopg2://.../postgres]
+        [--repeat 3] [--reader auto|process|inline]
 
 Writes an orders CSV of ``--rows`` rows for 1,000 customers, runs a full sync (rows/s), rewrites
 1% of the rows with a newer ``updated_at`` and runs an incremental sync (seconds).
 
 Besides wall-clock rows/s it prints rows per CPU-second of this process (parsing, validation and
-the client side of the writes; PostgreSQL's own work is not in it) and the load average: on a
-shared machine the wall figure moves with everyone else's load, the CPU figure much less.
+the client side of the writes; PostgreSQL's own work is not in it; a child reader process's
+neither) and the load average: on a shared machine the wall figure moves with everyone else's
+load, the CPU figure much less. A file this size is read in a child process unless
+``--reader inline``: that only pays with a core to spare (see ``connectors/parallel.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import tempfile
 import time
 import uuid
@@ -37,26 +41,21 @@ def write_orders(path: Path, rows: int, changed: set[int] | None = None) -> None
             )
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=200_000)
-    ap.add_argument("--url", help="PostgreSQL admin URL (a scratch database is created); default SQLite")
-    args = ap.parse_args()
-
+def run_once(admin_url: str | None, rows: int, reader: bool | None, tmp: Path) -> tuple[float, float]:
+    """One full sync (then the 1% incremental) into a fresh database; returns (rows/s, rows per CPU-second)."""
     from bot.connectors_state import service
     from bot.connectors_state.config import SourceSpec
     from bot.store.db import make_engine
     from bot.store.migrate import upgrade
 
-    tmp = Path(tempfile.mkdtemp())
     scratch = None
-    if args.url:
+    if admin_url:
         scratch = f"rapport_bench_{uuid.uuid4().hex[:8]}"
-        with create_engine(args.url, isolation_level="AUTOCOMMIT").connect() as c:
+        with create_engine(admin_url, isolation_level="AUTOCOMMIT").connect() as c:
             c.execute(text(f'CREATE DATABASE "{scratch}"'))
-        url = args.url.rsplit("/", 1)[0] + "/" + scratch
+        url = admin_url.rsplit("/", 1)[0] + "/" + scratch
     else:
-        url = f"sqlite:///{tmp / 'bench.db'}"
+        url = f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:8]}.db'}"
     engine = make_engine(url)
     try:
         upgrade(engine)
@@ -70,7 +69,7 @@ def main() -> None:
             full=True,
         )
         orders = tmp / "orders.csv"
-        write_orders(orders, args.rows)
+        write_orders(orders, rows)
         spec = SourceSpec(
             name="erp",
             kind="csv",
@@ -90,26 +89,52 @@ def main() -> None:
             },
         )
         cpu = time.process_time()
-        full = service.sync_source(engine, spec, full=True)
+        full = service.sync_source(engine, spec, full=True, reader_process=reader)
         cpu = time.process_time() - cpu
         print(
             f"{engine.dialect.name}: full CSV sync of {full.rows_read:,} rows: {full.seconds:.1f} s "
             f"= {full.rows_per_second:,.0f} rows/s ({full.rows_loaded:,} loaded, {full.status}); "
             f"{full.rows_read / cpu:,.0f} rows per CPU-second of this process; "
-            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+            flush=True,
         )
-        changed = set(random.Random(2).sample(range(args.rows), args.rows // 100))
-        write_orders(orders, args.rows, changed)
-        inc = service.sync_source(engine, spec)
+        changed = set(random.Random(2).sample(range(rows), rows // 100))
+        write_orders(orders, rows, changed)
+        inc = service.sync_source(engine, spec, reader_process=reader)
         print(
-            f"{engine.dialect.name}: incremental sync, {len(changed):,} of {args.rows:,} rows changed: "
-            f"{inc.seconds:.1f} s ({inc.rows_read:,} read, {inc.rows_loaded:,} updated, {inc.status})"
+            f"{engine.dialect.name}: incremental sync, {len(changed):,} of {rows:,} rows changed: "
+            f"{inc.seconds:.1f} s ({inc.rows_read:,} read, {inc.rows_loaded:,} updated, {inc.status})",
+            flush=True,
         )
+        return full.rows_per_second, full.rows_read / cpu
     finally:
         engine.dispose()
-        if scratch and args.url:
-            with create_engine(args.url, isolation_level="AUTOCOMMIT").connect() as c:
+        if scratch and admin_url:
+            with create_engine(admin_url, isolation_level="AUTOCOMMIT").connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--url", help="PostgreSQL admin URL (a scratch database is created); default SQLite")
+    ap.add_argument("--repeat", type=int, default=1, help="full syncs to run (fresh database each); prints the median")
+    ap.add_argument(
+        "--reader",
+        choices=["auto", "process", "inline"],
+        default="auto",
+        help="read the file in a child process, in this process, or as sync decides (by file size)",
+    )
+    args = ap.parse_args()
+    reader = {"auto": None, "process": True, "inline": False}[args.reader]
+    tmp = Path(tempfile.mkdtemp())
+    runs = [run_once(args.url, args.rows, reader, tmp) for _ in range(args.repeat)]
+    if args.repeat > 1:
+        print(
+            f"median of {args.repeat} (reader {args.reader}): {statistics.median(r for r, _ in runs):,.0f} rows/s, "
+            f"{statistics.median(c for _, c in runs):,.0f} rows per CPU-second; "
+            f"load average now {', '.join(f'{x:.1f}' for x in os.getloadavg())} (1/5/15 min)"
+        )
 
 
 if __name__ == "__main__":

@@ -329,9 +329,11 @@ def sync_source(
     env: Mapping[str, str] | None = None,
     connector: Connector | None = None,
     on_batch: Callable[[SyncResult], None] | None = None,
+    reader_process: bool | None = None,
 ) -> SyncResult:
     """Run one source to completion (or failure); returns the run's figures. Never raises for bad
-    rows (they are quarantined); a source-level failure ends the run as ``failed`` with its error."""
+    rows (they are quarantined); a source-level failure ends the run as ``failed`` with its error.
+    ``reader_process``: read in a child process (see :func:`_worth_a_reader_process`, the default)."""
     mode = "full" if full else "incremental"
     result = SyncResult(source=spec.name, run_id=start_run(engine, spec.name, mode), mode=mode)
     started = time.perf_counter()
@@ -342,7 +344,7 @@ def sync_source(
         cursor = None if full else load_cursor(engine, spec.name)
         result.cursor = cursor
         batches: Iterable[tuple[Batch, Sequence[str] | None]]
-        if connector is None and _worth_a_reader_process(source):
+        if connector is None and (_worth_a_reader_process(source) if reader_process is None else reader_process):
             batches = read_in_child(conn_spec, entity, cursor, full, spec.batch_size)
         else:
             read = source.full_load(spec.batch_size) if full else source.poll(cursor, spec.batch_size)
