@@ -9,8 +9,10 @@ the caller commits the batch, its quarantine rows and its cursor together.
 New rows go in through the driver, not per-row Core parameter processing (which cost more than the
 database work): PostgreSQL takes ids from the table's sequence in one query and the rows by
 ``COPY``; SQLite takes an ``executemany`` of tuples. Values are converted by the columns' own
-SQLAlchemy bind processors (SQLite) or rendered as COPY text (PostgreSQL), and columns the batch
-does not set get the column's Python default, so the rows stored are the ones a Core insert stores.
+SQLAlchemy bind processors (SQLite; datetimes and dates by one-call equivalents proven equal in
+``tests/unit/connectors/test_bind_formats.py``) or rendered as COPY text (PostgreSQL), a column at a
+time, and columns the batch does not set get the column's Python default, so the rows stored are the
+ones a Core insert stores. Child rows are built as tuples, not dicts: this runs for every row.
 """
 
 from __future__ import annotations

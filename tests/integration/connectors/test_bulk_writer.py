@@ -149,3 +149,19 @@ def test_a_value_wider_than_its_column_is_a_field_error_on_every_backend(engine:
     assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
     (error,) = service.errors(engine, "crm_csv")
     assert (error.row, error.field) == (3, "Region") and "at most 20 characters" in error.reason
+
+
+@pytest.mark.parametrize("entity", ["customer", "order"])
+def test_bulk_insert_of_mixed_rows_stores_what_core_inserts_store(engine: Engine, entity: str) -> None:
+    """Columns mixing NULLs, text needing COPY escapes and plain text (rendered a column at a time)."""
+    table = TABLES[entity]
+    with engine.begin() as conn:
+        base = _rows(_parent(conn))[entity]
+        plain = {k: ("plain" if k in ("name", "external_id") else v) for k, v in base.items()}
+        nulls = {k: v for k, v in plain.items() if k not in ("arr", "renewal_date", "paid_at")}
+        rows = [plain, base, nulls, {**plain, "external_id" if entity == "order" else "name": "back\\slash"}]
+        core = [conn.execute(insert(table).returning(table.c.id), r).scalar_one() for r in rows]
+        bulk = bulk_insert(conn, table, rows, with_ids=True)
+    with engine.connect() as conn:
+        stored = {r.id: {k: v for k, v in r._mapping.items() if k != "id"} for r in conn.execute(select(table))}
+    assert [stored[i] for i in bulk] == [stored[i] for i in core]
