@@ -9,8 +9,9 @@ Writes an orders CSV of ``--rows`` rows for 1,000 customers, runs a full sync (r
 Besides wall-clock rows/s it prints rows per CPU-second of this process (parsing, validation and
 the client side of the writes; PostgreSQL's own work is not in it; a child reader process's
 neither) and the load average: on a shared machine the wall figure moves with everyone else's
-load, the CPU figure much less. A file this size is read in a child process unless
-``--reader inline``: that only pays with a core to spare (see ``connectors/parallel.py``).
+load, the CPU figure much less. With ``--reader auto`` a file this size is read in a child
+process when the load average leaves a core spare (``service._worth_a_reader_process``);
+``process``/``inline`` force one way, to compare them.
 """
 
 from __future__ import annotations

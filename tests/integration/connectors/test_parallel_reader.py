@@ -88,7 +88,7 @@ def _stored(engine: Engine) -> dict[str, Any]:
 
 
 def test_a_sync_read_in_a_child_stores_what_an_in_process_sync_stores(
-    engine: Engine, make_db_url: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, make_db_url: Any, tmp_path: Path
 ) -> None:
     other = make_engine(make_db_url(engine.dialect.name))
     upgrade(other)
@@ -96,17 +96,33 @@ def test_a_sync_read_in_a_child_stores_what_an_in_process_sync_stores(
     crm = customer_spec(customers_csv(tmp_path / "crm.csv", 40))
     results = []
     try:
-        for eng, threshold in ((engine, 1 << 60), (other, 0)):  # in-process, then in a child
-            monkeypatch.setattr(service, "PARALLEL_READ_BYTES", threshold)
+        for eng, child in ((engine, False), (other, True)):
             service.sync_source(eng, crm, full=True)
-            results.append((service.sync_source(eng, spec, full=True), service.load_cursor(eng, spec.name)))
-        assert service._worth_a_reader_process(create(spec.connector_spec({})))
+            results.append(
+                (service.sync_source(eng, spec, full=True, reader_process=child), service.load_cursor(eng, spec.name))
+            )
         (here, here_cursor), (there, there_cursor) = results
         counts = ("status", "rows_read", "rows_loaded", "rows_unchanged", "rows_quarantined")
         assert [getattr(there, c) for c in counts] == [getattr(here, c) for c in counts]
         assert here.status == "partial" and here.rows_quarantined > 100 and here_cursor == there_cursor
         assert _stored(other) == _stored(engine)
-        again = service.sync_source(other, spec, full=True)  # the child's hashes match the stored ones
+        again = service.sync_source(other, spec, full=True, reader_process=True)  # child hashes match stored ones
         assert (again.rows_loaded, again.rows_unchanged) == (0, here.rows_loaded)
     finally:
         other.dispose()
+
+
+@pytest.mark.parametrize(
+    ("size", "load", "child"),
+    [(5 << 20, 0.3, True), (5 << 20, 1.5, True), (5 << 20, 1.8, False), (1 << 20, 0.0, False)],
+)
+def test_a_child_reads_big_files_when_a_core_is_spare(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int, load: float, child: bool
+) -> None:
+    path = tmp_path / "crm.csv"
+    path.write_text("Account ID,Account Name\n" + "A1,Acme\n" * (size // 8))
+    monkeypatch.setattr(service.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(service.os, "getloadavg", lambda: (load, load, load))
+    mapping = {"external_id": "Account ID", "name": "Account Name"}
+    source = create(customer_spec(path, mapping=mapping).connector_spec({}))
+    assert service._worth_a_reader_process(source) is child
