@@ -25,6 +25,7 @@ import multiprocessing as mp
 import queue
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -84,10 +85,13 @@ def unpack(packed: tuple[Any, ...], model: type[Record]) -> tuple[Batch, list[st
     records: list[Record] = []
     append = records.append
     if columns:
-        for row, fields_set in zip(zip(*(_decode(c, v) for c, v in columns), strict=True), which, strict=True):
+        # dicts built by C-level maps: the per-row Python is only the record's four slots
+        values = map(dict, map(zip, repeat(names), zip(*(_decode(c, v) for c, v in columns), strict=True)))
+        fields_sets = [set(s) for s in sets]
+        for value, fields_set in zip(values, which, strict=True):
             record = new(model)
-            _set(record, "__dict__", dict(zip(names, row, strict=True)))
-            _set(record, "__pydantic_fields_set__", set(sets[fields_set]))
+            _set(record, "__dict__", value)
+            _set(record, "__pydantic_fields_set__", fields_sets[fields_set].copy())
             _set(record, "__pydantic_extra__", None)
             _set(record, "__pydantic_private__", None)
             append(record)
