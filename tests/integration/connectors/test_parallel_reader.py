@@ -124,5 +124,6 @@ def test_a_child_reads_big_files_when_a_core_is_spare(
     monkeypatch.setattr(service.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(service.os, "getloadavg", lambda: (load, load, load))
     mapping = {"external_id": "Account ID", "name": "Account Name"}
-    source = create(customer_spec(path, mapping=mapping).connector_spec({}))
+    source = create(customer_spec(path, mapping=mapping).connector_spec({}))  # its cursor_field: updated_at
     assert service._worth_a_reader_process(source) is child
+    assert not service._worth_a_reader_process(source, cursor="2025-01-01T00:00:00+00:00")  # polls: no child
