@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -129,7 +130,10 @@ def main() -> None:
     args = ap.parse_args()
     reader = {"auto": None, "process": True, "inline": False}[args.reader]
     tmp = Path(tempfile.mkdtemp())
-    runs = [run_once(args.url, args.rows, reader, tmp) for _ in range(args.repeat)]
+    try:
+        runs = [run_once(args.url, args.rows, reader, tmp) for _ in range(args.repeat)]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     if args.repeat > 1:
         print(
             f"median of {args.repeat} (reader {args.reader}): {statistics.median(r for r, _ in runs):,.0f} rows/s, "
