@@ -275,13 +275,41 @@ def test_tier_region_and_path_filters(root: Path) -> None:
     assert paths(paths=["nope.md"]) == set()
 
 
-def test_selective_filter_uses_the_vector_index_where(root: Path) -> None:
+def test_selective_filter_searches_the_allowed_chunks_exactly(root: Path) -> None:
     for i in range(12):
         _write(root, f"filler/f{i}.md", f"# Filler {i}\n\nduty manager notes {i}\n")
-    idx = _index(root)
+    vectors = InMemoryVectorIndex()
+    idx = _index(root, vectors)
     idx.sync()
     res = idx.search("duty manager", k=3, tiers=["platinum"], regions=["emea"], paths=["escalation.md"])
     assert {p.path for p in res.passages} == {"escalation.md"}
+    # the in-memory scan ranks exactly as the vector index's own filtered query does
+    state = idx._state
+    mask = state.allowed_mask(None, None, ["filler/"])
+    qv = idx.embedder.embed_query("duty manager notes 7")
+    exact = idx._dense(state, qv, 5, mask, None, None, ["filler/"])
+    assert state.matrix is not None
+    where = {"$and": [state.where(None, None, ["filler/"]), {"kind": "chunk"}]}
+
+    def ranked(hits: list[tuple[str, float]]) -> list[tuple[float, str]]:
+        return sorted((-round(s, 5), i) for i, s in hits)  # equal scores in either order
+
+    assert ranked(exact) == ranked(vectors.query(qv, 5, where=where))
+    # after an edit the next snapshot fetches only the added chunks' vectors
+    fetched: list[int] = []
+    real_get = vectors.get
+
+    def counting_get(ids=None, where=None, include_embeddings=False):  # type: ignore[no-untyped-def]
+        if include_embeddings and ids is not None:
+            fetched.append(len(ids))
+        return real_get(ids, where, include_embeddings)
+
+    vectors.get = counting_get  # type: ignore[method-assign]
+    _write(root, "filler/f3.md", "# Filler 3\n\nduty manager notes, revised\n")
+    idx.sync()
+    fetched.clear()
+    res = idx.search("duty manager", k=3, paths=["filler/f3.md"])
+    assert res.passages[0].path == "filler/f3.md" and fetched == [1]
 
 
 def test_query_validation(root: Path) -> None:
