@@ -108,7 +108,7 @@ def test_outline_summarises_headings() -> None:
 
 
 def test_clean_markdown_strips_links_images_and_html() -> None:
-    out = clean_markdown('See [the guide](http://x/y.md) ![alt](i.png) <b>now</b> https://e.com/z')
+    out = clean_markdown("See [the guide](http://x/y.md) ![alt](i.png) <b>now</b> https://e.com/z")
     assert out == "See the guide alt  now"
 
 
