@@ -55,6 +55,7 @@ def main() -> None:
             ("hybrid + rerank", SearchParams(), {}),
             ("hybrid, no rerank", SearchParams(rerank=False), {}),
             ("hybrid + rerank + model rerank of the top 5 (opt-in)", SearchParams(sentence_top=5), {}),
+            ("hybrid + rerank + model rerank of the top 3 (opt-in)", SearchParams(sentence_top=3), {}),
             ("hybrid + rerank, tier+region filter", SearchParams(), {"tiers": ["gold"], "regions": ["emea"]}),
         ):
             if args.only and label not in args.only:
