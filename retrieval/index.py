@@ -169,7 +169,8 @@ def chunk_id(doc: Document, chunk: Chunk) -> str:
 
 
 class _State:
-    """Immutable snapshot used by searches; replaced wholesale after a sync."""
+    """Snapshot used by searches, replaced wholesale after a sync; immutable but for one lazily filled cache
+    (``matrix``, the chunk vectors for filtered searches)."""
 
     def __init__(
         self,
