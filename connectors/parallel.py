@@ -26,11 +26,11 @@ import queue
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import repeat
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from connectors.base import Batch, ConnectorError
-from connectors.hashing import record_hashes
+from connectors.hashing import canonical_column, column_hashes, hashed_fields
 from connectors.records import RECORD_TYPES, Record
 
 _set = object.__setattr__
@@ -40,10 +40,17 @@ _NONE = type(None)
 _RAW, _DATETIME, _DECIMAL, _DATE = 0, 1, 2, 3
 
 
+_tzinfo = attrgetter("tzinfo")
+_JOIN = "\x1e"  # a column of strings travels as one string joined by this, when none holds it
+
+
 def _encode(column: Sequence[Any]) -> tuple[int, list[Any]]:
-    kinds = set(map(type, column)) - {_NONE}
-    if kinds == {dt.datetime} and all(v.tzinfo is dt.UTC for v in column if v is not None):
+    kinds = set(map(type, column))
+    if kinds == {dt.datetime} and set(map(_tzinfo, column)) == {dt.UTC}:
         # isoformat/fromisoformat round-trip a UTC datetime exactly (fromisoformat returns dt.UTC)
+        return _DATETIME, list(map(dt.datetime.isoformat, column))
+    kinds.discard(_NONE)
+    if kinds == {dt.datetime} and all(v.tzinfo is dt.UTC for v in column if v is not None):
         return _DATETIME, [None if v is None else v.isoformat() for v in column]
     if kinds == {Decimal}:
         return _DECIMAL, [None if v is None else str(v) for v in column]  # str keeps the exponent
@@ -63,7 +70,30 @@ def _decode(code: int, column: list[Any]) -> list[Any]:
     if code == _RAW:
         return column
     parse = _PARSE[code]
+    if None not in column:
+        return list(map(parse, column))
     return [None if v is None else parse(v) for v in column]
+
+
+def _ship(values: list[Any]) -> tuple[str, Any]:
+    """A column as few objects as it can be: 10,000 strings pickle (and unpickle) as 10,000 objects,
+    one joined string as one; a column of nothing but ``None`` as its length."""
+    if not any(v is not None for v in values):
+        return "none", len(values)
+    if set(map(type, values)) == {str}:
+        joined = _JOIN.join(values)
+        if joined.count(_JOIN) == len(values) - 1:  # no value held the separator itself
+            return "joined", joined
+    return "list", values
+
+
+def _land(shipped: tuple[str, Any]) -> list[Any]:
+    form, data = shipped
+    if form == "none":
+        return [None] * data
+    if form == "joined":
+        return data.split(_JOIN)  # type: ignore[no-any-return]
+    return data  # type: ignore[no-any-return]
 
 
 def pack(batch: Batch, model: type[Record]) -> tuple[Any, ...]:
@@ -73,13 +103,47 @@ def pack(batch: Batch, model: type[Record]) -> tuple[Any, ...]:
     sets: dict[frozenset[str], int] = {}
     which = [sets.setdefault(frozenset(r.__pydantic_fields_set__), len(sets)) for r in batch.records]
     rows = [pick(r.__dict__)[:-1] for r in batch.records]
-    columns = [_encode(c) for c in zip(*rows, strict=True)] if rows else []
-    digests = record_hashes(batch.records)
-    return columns, which, list(sets), digests, batch.lines, batch.errors, batch.cursor, batch.rows_read
+    values = list(zip(*rows, strict=True)) if rows else []
+    columns = [_encode(c) for c in values]
+    hashed = set(hashed_fields(model))
+    digests = (
+        column_hashes(
+            [
+                _canonical(code, wire, raw)
+                for name, (code, wire), raw in zip(names, columns, values, strict=True)
+                if name in hashed
+            ]
+        )
+        if rows
+        else []
+    )
+    shipped = [(code, _ship(wire)) for code, wire in columns]
+    return (
+        shipped,
+        which if len(sets) > 1 else len(which),  # every record set the same fields: just the count
+        list(sets),
+        _ship(digests),
+        batch.lines,
+        batch.errors,
+        batch.cursor,
+        batch.rows_read,
+    )
+
+
+def _canonical(code: int, wire: list[Any], raw: Sequence[Any]) -> list[str]:
+    """A column's canonical texts for its records' hashes (:func:`connectors.hashing.canonical_column`),
+    reusing its wire text: a datetime's or date's is its ``isoformat``, a Decimal's its ``str``, which
+    is what :func:`~connectors.hashing.canonical` gives them."""
+    if code == _RAW:
+        return canonical_column(raw)
+    return wire if None not in wire else ["None" if v is None else v for v in wire]
 
 
 def unpack(packed: tuple[Any, ...], model: type[Record]) -> tuple[Batch, list[str]]:
-    columns, which, sets, digests, lines, errors, cursor, rows_read = packed
+    shipped, which, sets, digests, lines, errors, cursor, rows_read = packed
+    columns = [(code, _land(column)) for code, column in shipped]
+    if isinstance(which, int):
+        which = [0] * which
     names = list(model.model_fields)
     new = model.__new__
     records: list[Record] = []
@@ -95,7 +159,7 @@ def unpack(packed: tuple[Any, ...], model: type[Record]) -> tuple[Batch, list[st
             _set(record, "__pydantic_extra__", None)
             _set(record, "__pydantic_private__", None)
             append(record)
-    return Batch(records=records, lines=lines, errors=errors, cursor=cursor, rows_read=rows_read), digests
+    return Batch(records=records, lines=lines, errors=errors, cursor=cursor, rows_read=rows_read), _land(digests)
 
 
 def _produce(spec: Mapping[str, Any], cursor: str | None, full: bool, batch_size: int, out: Any) -> None:

@@ -438,9 +438,13 @@ def write_batch(
     lines: Sequence[int | None] | None = None,
     customer_source: str | None = None,
     digests: Sequence[str] | None = None,
+    probe: bool = True,
 ) -> WriteStats:
     """Upsert ``records`` (all of ``entity``) from ``source``; later duplicates in the batch win.
-    ``digests``: each record's :func:`~connectors.hashing.record_hashes` if the caller has them."""
+    ``digests``: each record's :func:`~connectors.hashing.record_hashes` if the caller has them.
+    ``probe=False``: the caller knows none of these keys is stored yet (see
+    ``service.KeyLookup``), so the keyed look-up of ``sync_keys`` is skipped and every record is
+    inserted; a key that was stored after all fails the batch on the table's primary key."""
     stats = WriteStats()
     if not records:
         return stats
@@ -451,7 +455,7 @@ def write_batch(
     latest: dict[str, tuple[Record, int | None, str]] = dict(
         zip([r.__dict__["external_id"] for r in records], zip(records, lines, digests, strict=True), strict=True)
     )
-    existing = _existing(conn, source, entity, list(latest))
+    existing = _existing(conn, source, entity, list(latest)) if probe else {}
     if entity == "customer":
         _write_customers(conn, source, latest, existing, stats)
         return stats
