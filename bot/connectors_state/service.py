@@ -388,10 +388,10 @@ def sync_source(
         batches: Iterable[tuple[Batch, Sequence[str] | None]]
         if reader_process is None:
             reader_process = _worth_a_reader_process(source, cursor)
+        read = source.full_load(spec.batch_size) if full else source.poll(cursor, spec.batch_size)
         if connector is None and reader_process:
-            batches = read_in_child(conn_spec, entity, cursor, full, spec.batch_size)
+            batches = read_in_child(conn_spec, entity, cursor, full, spec.batch_size, here=read)
         else:
-            read = source.full_load(spec.batch_size) if full else source.poll(cursor, spec.batch_size)
             batches = ((batch, None) for batch in read)
         with _gc_paused(), engine.connect() as conn, _sqlite_bulk(conn):
             keys = KeyLookup.at_start(conn, spec.name, entity)

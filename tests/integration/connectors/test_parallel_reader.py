@@ -50,6 +50,15 @@ def test_child_reader_yields_what_the_in_process_reader_yields(tmp_path: Path, c
     assert [record_hashes(b.records) for b in here] == [digests for _, digests in there]
 
 
+def test_a_first_batch_read_here_while_the_child_starts_leaves_the_sequence_unchanged(tmp_path: Path) -> None:
+    spec = _tickets(tmp_path).connector_spec({})
+    here = list(create(spec).full_load(100))
+    mixed = list(read_in_child(spec, "ticket", None, True, 100, here=create(spec).full_load(100)))
+    assert [_facts(b) for b in here] == [_facts(b) for b, _ in mixed]
+    assert mixed[0][1] is None and all(digests is not None for _, digests in mixed[1:])
+    assert [record_hashes(b.records) for b in here[1:]] == [digests for _, digests in mixed[1:]]
+
+
 def test_a_source_error_in_the_child_is_the_in_process_error(tmp_path: Path) -> None:
     path = tmp_path / "crm.csv"
     path.write_text("Account ID;Account Name\nA1;Acme\n")
