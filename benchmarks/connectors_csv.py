@@ -10,7 +10,7 @@ Besides wall-clock rows/s it prints rows per CPU-second of this process (parsing
 the client side of the writes; PostgreSQL's own work is not in it; a child reader process's
 neither) and the load average: on a shared machine the wall figure moves with everyone else's
 load, the CPU figure much less. With ``--reader auto`` a file this size is read in a child
-process when the load average leaves a core spare (``service._worth_a_reader_process``);
+process when a core is spare right now (``service._worth_a_reader_process``, ``busy_cores``);
 ``process``/``inline`` force one way, to compare them.
 """
 

@@ -263,12 +263,35 @@ def apply_batch(
         result.cursor = batch.cursor
 
 
+def _cpu_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine since boot, from ``/proc/stat`` (Linux)."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        ticks = [int(x) for x in fh.readline().split()[1:9]]  # user nice system idle iowait irq softirq steal
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
+
+
+def busy_cores(window: float = 0.1) -> float:
+    """How many cores are busy now: ``/proc/stat`` sampled over ``window`` seconds, or the 1-minute
+    load average where there is no ``/proc``. Not the load average first: it trails by a minute, so
+    right after one big sync (the previous source of a ``rapport sync``) it still counts that sync,
+    and the next big file was read in process on an idle machine."""
+    try:
+        busy, total = _cpu_ticks()
+        time.sleep(window)
+        busy2, total2 = _cpu_ticks()
+    except (OSError, ValueError, IndexError):
+        return os.getloadavg()[0]
+    if total2 <= total:
+        return os.getloadavg()[0]
+    return (os.cpu_count() or 1) * (busy2 - busy) / (total2 - total)
+
+
 def _worth_a_reader_process(source: Connector, cursor: str | None = None) -> bool:
     """A big file on a machine with a core to spare: read it in a child process (see
     :mod:`connectors.parallel`). Below the size threshold, starting the child costs more than it
     saves; so it does on a poll past a cursor, which validates only the changed rows (200,000
     orders, 1% changed: 0.5 s in process, 0.8-1.0 s with the child). Without a spare core
-    (1-minute load average within ``SPARE_CORE_LOAD`` of the core count) the two processes only
+    (:func:`busy_cores` within ``SPARE_CORE_LOAD`` of the core count) the two processes only
     split this sync's share of the CPU and add the cost of sending batches across: on 2 cores,
     200,000 orders into SQLite took 51k rows/s with the child vs 40k without at load ~1, but
     28-32k vs 35-40k at load 2-3."""
@@ -279,7 +302,7 @@ def _worth_a_reader_process(source: Connector, cursor: str | None = None) -> boo
         big = source.spec.path.stat().st_size >= PARALLEL_READ_BYTES
     except OSError:
         return False
-    return big and os.getloadavg()[0] <= cores - SPARE_CORE_LOAD
+    return big and busy_cores() <= cores - SPARE_CORE_LOAD
 
 
 @contextmanager

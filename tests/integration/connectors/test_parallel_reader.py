@@ -4,6 +4,10 @@ gives: the same records, lines, errors, cursor and content hashes, and the same 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +125,17 @@ def test_a_sync_read_in_a_child_stores_what_an_in_process_sync_stores(
         other.dispose()
 
 
+def test_busy_cores_counts_a_core_kept_busy_now(tmp_path: Path) -> None:
+    spin = subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 3\nwhile time.time() < end: pass"])
+    try:
+        time.sleep(0.3)  # running, past its start-up
+        busy = service.busy_cores(window=0.5)
+    finally:
+        spin.kill()
+        spin.wait()
+    assert 0.7 <= busy <= (os.cpu_count() or 1) + 0.01
+
+
 @pytest.mark.parametrize(
     ("size", "load", "child"),
     [(5 << 20, 0.3, True), (5 << 20, 1.5, True), (5 << 20, 1.8, False), (1 << 20, 0.0, False)],
@@ -131,7 +146,7 @@ def test_a_child_reads_big_files_when_a_core_is_spare(
     path = tmp_path / "crm.csv"
     path.write_text("Account ID,Account Name\n" + "A1,Acme\n" * (size // 8))
     monkeypatch.setattr(service.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(service.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(service, "busy_cores", lambda: load)
     mapping = {"external_id": "Account ID", "name": "Account Name"}
     source = create(customer_spec(path, mapping=mapping).connector_spec({}))  # its cursor_field: updated_at
     assert service._worth_a_reader_process(source) is child
