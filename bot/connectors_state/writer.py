@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
+from types import NoneType
 from typing import Any
 
 from sqlalchemy import (
@@ -275,6 +276,8 @@ def _copy_column(column: Sequence[Any]) -> Sequence[str]:
         return column
     if len(kinds) == 1:
         (kind,) = kinds
+        if kind is NoneType:  # an optional column no row of the batch sets
+            return ["\\N"] * len(column)
         if kind in (int, Decimal):
             return list(map(str, column))
         if kind is dt.datetime:
