@@ -208,44 +208,38 @@ def read_in_child(
     child = ctx.Process(target=_produce, args=(dict(spec), cursor, full, batch_size, channel), daemon=True)
     child.start()
 
-    def receive() -> tuple[str, Any]:
-        while True:
-            try:
-                return channel.get(timeout=POLL_SECONDS)  # type: ignore[no-any-return]
-            except queue.Empty:
-                if not child.is_alive() and channel.empty():
-                    raise ConnectorError(
-                        f"source {spec.get('name')!r}: the reader process ended unexpectedly "
-                        f"(exit code {child.exitcode})"
-                    ) from None
-
-    def check(message: tuple[str, Any]) -> tuple[str, Any]:
-        kind, payload = message
-        if kind == "error":
-            name, text, expected = payload
-            if expected:
-                raise ConnectorError(text)
-            raise ConnectorError(f"source {spec.get('name')!r}: the reader process failed: {name}: {text}")
-        return message
-
     try:
-        taken = 0
+        skip = False  # the child's copy of the batch read here is still to come
         if here is not None:
             first = next(here, None)
             close = getattr(here, "close", None)
             if close is not None:
                 close()
             if first is not None:
-                taken = 1
+                skip = True
                 yield first, None
         while True:
-            kind, payload = check(receive())
-            if kind != "batch":
-                return
-            if taken:
-                taken -= 1  # the child's copy of a batch read here: skipped
+            try:
+                kind, payload = channel.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                if not child.is_alive() and channel.empty():
+                    raise ConnectorError(
+                        f"source {spec.get('name')!r}: the reader process ended unexpectedly "
+                        f"(exit code {child.exitcode})"
+                    ) from None
                 continue
-            yield unpack(payload, model)
+            if kind == "batch":
+                if skip:
+                    skip = False
+                    continue
+                yield unpack(payload, model)
+            elif kind == "error":
+                name, message, expected = payload
+                if expected:
+                    raise ConnectorError(message)
+                raise ConnectorError(f"source {spec.get('name')!r}: the reader process failed: {name}: {message}")
+            else:
+                return
     finally:
         if child.is_alive():
             child.terminate()
