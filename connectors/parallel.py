@@ -12,9 +12,8 @@ datetime or Decimal object costs several times parsing its text back, and a row-
 10,000 orders took the parent ~7 us a row to load, about what reading the row costs. The parent
 rebuilds each record the way :mod:`connectors.compiled` builds them (no re-validation: the child
 validated them). Anything a column holds that this encoding does not round-trip exactly (a datetime
-not in UTC, a type it does not know) goes as pickled objects. The child is started with ``spawn``:
-the caller may be ``rapport serve`` with threads running, and forking a threaded process can copy
-held locks.
+not in UTC, a type it does not know) goes as pickled objects. The child is forked when this
+process runs no other thread, else spawned (see :func:`_start_method`).
 """
 
 from __future__ import annotations
@@ -23,6 +22,8 @@ import datetime as dt
 import gc
 import multiprocessing as mp
 import queue
+import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import repeat
@@ -178,6 +179,21 @@ def _produce(spec: Mapping[str, Any], cursor: str | None, full: bool, batch_size
         out.put(("error", (type(exc).__name__, str(exc), isinstance(exc, ConnectorError | OSError | ValueError))))
 
 
+def _start_method() -> str:
+    """``fork`` when this process runs no other thread (``rapport sync``, a benchmark), else ``spawn``.
+
+    A spawned child is a new interpreter that imports the connectors before it reads anything:
+    ~0.4 s in which the writer has nothing of the child's to write. A forked one starts reading at
+    once. But forking copies every lock as it is at that moment, and a lock another thread holds
+    (logging, imports, a driver's) would never be released in the child; with only this thread
+    running, none is held. So ``rapport serve``, whose scheduler runs syncs in worker threads,
+    still spawns. Linux only: elsewhere system libraries may not survive a fork (macOS's do not,
+    which is why Python spawns there by default)."""
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
 def read_in_child(
     spec: Mapping[str, Any],
     entity: str,
@@ -193,17 +209,18 @@ def read_in_child(
     reports as a failed run (bad file, header, I/O), else naming the exception. Closing the
     iterator early stops the child.
 
-    ``here``: the same batches read in this process. Starting the child (an interpreter, its
-    imports, its first batch) takes ~0.7 s in which the caller would only wait; meanwhile the
-    first batch is read from ``here`` (hashes ``None``: the writer computes them), and the child's
-    copy of it is skipped. Both read the same file the same way, so the sequence is the same; the
-    child still reads that batch itself (its ids are what it finds later duplicates by). Only one:
-    each batch read here takes CPU from the starting child, and the child must re-read it before
-    it delivers anything new (200,000 orders into PostgreSQL, paired runs: one batch here
-    44-45k rows/s, none 41-43k, up to the whole startup 36-43k).
+    ``here``: the same batches read in this process. Until the child's first batch arrives the
+    caller would only wait: ~0.7 s for a spawned child (an interpreter, its imports, its first
+    batch), ~0.25 s for a forked one. Meanwhile the first batch is read from ``here`` (hashes
+    ``None``: the writer computes them), and the child's copy of it is skipped. Both read the same
+    file the same way, so the sequence is the same; the child still reads that batch itself (its
+    ids are what it finds later duplicates by). Only one: each batch read here takes CPU from the
+    child, which must re-read it before it delivers anything new (200,000 orders into PostgreSQL,
+    paired runs, spawned child: one batch here 44-45k rows/s, none 41-43k, up to the whole
+    startup 36-43k; forked child: one batch here 47-54k, none 45-53k).
     """
     model = RECORD_TYPES[entity]
-    ctx = mp.get_context("spawn")
+    ctx = mp.get_context("fork") if _start_method() == "fork" else mp.get_context("spawn")
     channel = ctx.Queue(maxsize=depth)
     child = ctx.Process(target=_produce, args=(dict(spec), cursor, full, batch_size, channel), daemon=True)
     child.start()

@@ -20,7 +20,7 @@ from bot.connectors_state.models import QuarantineRow, SyncKey
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 from bot.store.models import Ticket
-from connectors import Batch, ConnectorError, create
+from connectors import Batch, ConnectorError, create, parallel
 from connectors.hashing import record_hashes
 from connectors.parallel import read_in_child
 
@@ -42,8 +42,28 @@ def _tickets(tmp_path: Path) -> SourceSpec:
     return ticket_spec(tmp_path / "tickets.csv", batch_size=500)
 
 
+@pytest.fixture(params=["fork", "spawn"])
+def start_method(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways the child can start, whatever threads this test process happens to run."""
+    monkeypatch.setattr(parallel, "_start_method", lambda: request.param)
+    return str(request.param)
+
+
+def test_the_child_is_forked_only_where_no_other_thread_runs() -> None:
+    probe = "from connectors.parallel import _start_method; print(_start_method())"
+    alone = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert alone.stdout.strip() == ("fork" if sys.platform == "linux" else "spawn")
+    threaded = (
+        f"import threading; stop = threading.Event(); threading.Thread(target=stop.wait).start()\n{probe}\nstop.set()"
+    )
+    busy = subprocess.run([sys.executable, "-c", threaded], capture_output=True, text=True, check=True)
+    assert busy.stdout.strip() == "spawn"
+
+
 @pytest.mark.parametrize("cursor", [None, "2025-02-03T10:00:00+00:00"], ids=["full", "poll"])
-def test_child_reader_yields_what_the_in_process_reader_yields(tmp_path: Path, cursor: str | None) -> None:
+def test_child_reader_yields_what_the_in_process_reader_yields(
+    tmp_path: Path, cursor: str | None, start_method: str
+) -> None:
     spec = _tickets(tmp_path).connector_spec({})
     source = create(spec)
     here = list(source.full_load(100) if cursor is None else source.poll(cursor, 100))
@@ -63,7 +83,7 @@ def test_a_first_batch_read_here_while_the_child_starts_leaves_the_sequence_unch
     assert [record_hashes(b.records) for b in here[1:]] == [digests for _, digests in mixed[1:]]
 
 
-def test_a_source_error_in_the_child_is_the_in_process_error(tmp_path: Path) -> None:
+def test_a_source_error_in_the_child_is_the_in_process_error(tmp_path: Path, start_method: str) -> None:
     path = tmp_path / "crm.csv"
     path.write_text("Account ID;Account Name\nA1;Acme\n")
     spec = customer_spec(path).connector_spec({})
@@ -74,13 +94,13 @@ def test_a_source_error_in_the_child_is_the_in_process_error(tmp_path: Path) -> 
     assert str(there.value) == str(here.value) and "missing column 'Account ID'" in str(there.value)
 
 
-def test_an_unexpected_failure_in_the_child_is_a_clear_connector_error(tmp_path: Path) -> None:
+def test_an_unexpected_failure_in_the_child_is_a_clear_connector_error(tmp_path: Path, start_method: str) -> None:
     spec = {**customer_spec(customers_csv(tmp_path / "crm.csv", 3)).connector_spec({}), "mapping": 5}
     with pytest.raises(ConnectorError, match=r"source 'crm_csv': the reader process failed: TypeError"):
         list(read_in_child(spec, "customer", None, True, 100))
 
 
-def test_closing_the_reader_early_stops_the_child(tmp_path: Path) -> None:
+def test_closing_the_reader_early_stops_the_child(tmp_path: Path, start_method: str) -> None:
     spec = customer_spec(customers_csv(tmp_path / "crm.csv", 5000)).connector_spec({})
     batches = read_in_child(spec, "customer", None, True, 10, depth=1)
     first, _ = next(batches)
