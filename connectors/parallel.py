@@ -21,9 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import multiprocessing as mp
+import os
 import queue
 import sys
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import repeat
@@ -186,12 +186,18 @@ def _start_method() -> str:
     ~0.4 s in which the writer has nothing of the child's to write. A forked one starts reading at
     once. But forking copies every lock as it is at that moment, and a lock another thread holds
     (logging, imports, a driver's) would never be released in the child; with only this thread
-    running, none is held. So ``rapport serve``, whose scheduler runs syncs in worker threads,
-    still spawns. Linux only: elsewhere system libraries may not survive a fork (macOS's do not,
-    which is why Python spawns there by default)."""
-    if sys.platform == "linux" and threading.active_count() == 1:
-        return "fork"
-    return "spawn"
+    running, none is held. Threads are counted by the kernel (``/proc/self/task``), not by
+    :mod:`threading`, which misses native ones (torch's intra-op pool, a Rust runtime's workers).
+    So ``rapport serve``, whose scheduler runs syncs in worker threads, still spawns. Linux only:
+    elsewhere system libraries may not survive a fork (macOS's do not, which is why Python spawns
+    there by default)."""
+    if sys.platform != "linux":
+        return "spawn"
+    try:
+        alone = len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        alone = False
+    return "fork" if alone else "spawn"
 
 
 def read_in_child(

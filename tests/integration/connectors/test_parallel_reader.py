@@ -58,6 +58,13 @@ def test_the_child_is_forked_only_where_no_other_thread_runs() -> None:
     )
     busy = subprocess.run([sys.executable, "-c", threaded], capture_output=True, text=True, check=True)
     assert busy.stdout.strip() == "spawn"
+    # a thread the threading module does not know of (as a native library's would be) counts too
+    unlisted = (
+        "import _thread, threading, time; _thread.start_new_thread(time.sleep, (5,)); time.sleep(0.2)\n"
+        f"assert threading.active_count() == 1\n{probe}"
+    )
+    native = subprocess.run([sys.executable, "-c", unlisted], capture_output=True, text=True, check=True)
+    assert native.stdout.strip() == "spawn"
 
 
 @pytest.mark.parametrize("cursor", [None, "2025-02-03T10:00:00+00:00"], ids=["full", "poll"])
