@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, Table, delete, func, insert, select
 
-from bot.connectors_state import service
+from bot.connectors_state import service, writer
 from bot.connectors_state.config import SourceSpec
 from bot.connectors_state.models import SyncKey
 from bot.connectors_state.writer import TABLES, bulk_insert
@@ -151,9 +151,14 @@ def test_a_value_wider_than_its_column_is_a_field_error_on_every_backend(engine:
     assert (error.row, error.field) == (3, "Region") and "at most 20 characters" in error.reason
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 1000], ids=["row-chunks", "3-row-chunks", "one-chunk"])
 @pytest.mark.parametrize("entity", ["customer", "order"])
-def test_bulk_insert_of_mixed_rows_stores_what_core_inserts_store(engine: Engine, entity: str) -> None:
-    """Columns mixing NULLs, text needing COPY escapes and plain text (rendered a column at a time)."""
+def test_bulk_insert_of_mixed_rows_stores_what_core_inserts_store(
+    engine: Engine, entity: str, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Columns mixing NULLs, text needing COPY escapes and plain text (rendered a column at a time),
+    sent to COPY in chunks of any size."""
+    monkeypatch.setattr(writer, "COPY_CHUNK_ROWS", chunk)
     table = TABLES[entity]
     with engine.begin() as conn:
         base = _rows(_parent(conn))[entity]
