@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, false, func, insert, select, update
@@ -173,9 +173,17 @@ class KeyLookup:
     or another run of the source meanwhile) then fails its batch on ``sync_keys``' primary key;
     the batch is rolled back and written again with the look-up, which stays on for the rest of
     the run, so such a record is updated as it would have been, never refused or duplicated.
+
+    ``customers``: the store id of each customer reference this run has resolved (in the customer
+    source's keys). Resolving the same references again for every batch cost ~8 ms a batch on
+    PostgreSQL (a 1,000-value look-up), ~4% of a 200,000-order load. The memo holds for one run, as
+    if its references were resolved when it began. A batch the database refuses clears it, so the
+    retry resolves afresh (a customer erased meanwhile is then an unknown customer, not a broken
+    foreign key for every row that names it).
     """
 
     probe: bool = True
+    customers: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def at_start(cls, conn: Connection, source: str, entity: str) -> KeyLookup:
@@ -211,10 +219,21 @@ def _write_isolating(
     keys = keys or KeyLookup()
     try:
         with conn.begin_nested():
-            return write_batch(conn, source, entity, records, lines, customer_source, digests, probe=keys.probe)
+            return write_batch(
+                conn,
+                source,
+                entity,
+                records,
+                lines,
+                customer_source,
+                digests,
+                probe=keys.probe,
+                customers=keys.customers,
+            )
     except Exception as exc:
         if not _row_fault(conn, exc):
             raise
+        keys.customers.clear()
         if not keys.probe:
             keys.probe = True
             return _write_isolating(conn, source, entity, records, lines, customer_source, digests, keys)

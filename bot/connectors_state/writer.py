@@ -456,12 +456,15 @@ def write_batch(
     customer_source: str | None = None,
     digests: Sequence[str] | None = None,
     probe: bool = True,
+    customers: dict[str, int] | None = None,
 ) -> WriteStats:
     """Upsert ``records`` (all of ``entity``) from ``source``; later duplicates in the batch win.
     ``digests``: each record's :func:`~connectors.hashing.record_hashes` if the caller has them.
     ``probe=False``: the caller knows none of these keys is stored yet (see
     ``service.KeyLookup``), so the keyed look-up of ``sync_keys`` is skipped and every record is
-    inserted; a key that was stored after all fails the batch on the table's primary key."""
+    inserted; a key that was stored after all fails the batch on the table's primary key.
+    ``customers``: customer references already resolved (reference -> customer id); only the others
+    are looked up, and what they resolve to is added to it."""
     stats = WriteStats()
     if not records:
         return stats
@@ -477,7 +480,14 @@ def write_batch(
         _write_customers(conn, source, latest, existing, stats)
         return stats
 
-    customer_ids = resolve_customers(conn, customer_source or source, {_ref(v[0]) for v in latest.values()})
+    refs = {_ref(v[0]) for v in latest.values()}
+    if customers is None:
+        customer_ids = resolve_customers(conn, customer_source or source, refs)
+    else:
+        missing = refs.difference(customers)
+        if missing:
+            customers.update(resolve_customers(conn, customer_source or source, missing))
+        customer_ids = customers
     new_keys: list[tuple[str, int, str]] = []  # external id, customer id, hash
     new_rows: list[tuple[Any, ...]] = []
     changed: list[tuple[str, str, int, int, dict[str, Any]]] = []  # external id, hash, row id, customer id, row
