@@ -1,12 +1,18 @@
-"""0004_connectors creates exactly the tables bot.connectors_state.models declares (both backends)."""
+"""The connectors migrations (0004, 0009) create exactly the tables bot.connectors_state.models declares
+(both backends)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, insert, inspect, select
 
 import bot.connectors_state.models as m
+from bot.connectors_state.models import SyncKey
+from bot.store.db import make_engine
+from bot.store.migrate import upgrade
 from bot.store.registry import metadata
 
 MINE = {
@@ -45,3 +51,25 @@ def test_tables_exist_and_match_models(engine: Engine) -> None:
 
     mine = [d for d in diff if table_of(d) in MINE]
     assert mine == []
+
+
+def test_0009_drops_the_customer_index_of_sync_keys_and_keeps_its_rows(engine: Engine, make_db_url: Any) -> None:
+    older = make_engine(make_db_url(engine.dialect.name))
+    try:
+        upgrade(older, "0004_connectors")
+        with older.begin() as conn:
+            conn.execute(
+                insert(SyncKey),
+                {"source": "crm", "entity": "customer", "external_id": "A1", "target_id": 1, "row_hash": "h"},
+            )
+
+        def indexed() -> set[str]:
+            return {i["name"] for i in inspect(older).get_indexes("sync_keys") if i["name"]}
+
+        assert "ix_sync_keys_customer" in indexed()
+        upgrade(older)
+        assert "ix_sync_keys_customer" not in indexed()
+        with older.connect() as conn:
+            assert conn.execute(select(SyncKey.external_id)).scalars().all() == ["A1"]
+    finally:
+        older.dispose()
