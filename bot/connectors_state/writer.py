@@ -1,8 +1,9 @@
 """Bulk upsert of one validated batch into the store, inside the caller's transaction.
 
-Per batch: one keyed look-up of ``sync_keys`` (what each external id became and its content hash),
-one look-up resolving customer references (set-based, not per row), then a bulk load of new rows
-and executemany UPDATE for changed ones. Unchanged rows (same hash) cost nothing. Rows whose
+Per batch: one keyed look-up of ``sync_keys`` (what each external id became and its content hash;
+skipped on a source's first load), one look-up resolving the customer references the run has not
+resolved yet (set-based, not per row), then a bulk load of new rows and executemany UPDATE for
+changed ones. Unchanged rows (same hash) cost nothing. Rows whose
 customer cannot be resolved are returned as errors for quarantine; nothing is half-written because
 the caller commits the batch, its quarantine rows and its cursor together.
 
