@@ -309,8 +309,9 @@ def _worth_a_reader_process(source: Connector, cursor: str | None = None) -> boo
     """A big file on a machine with a core to spare: read it in a child process (see
     :mod:`connectors.parallel`). Below the size threshold, starting the child costs more than it
     saves; so it does on a poll past a cursor, which validates only the changed rows (200,000
-    orders, 1% changed: 0.5 s in process, 0.8-1.0 s with the child). Without a spare core
-    (:func:`busy_cores` within ``SPARE_CORE_LOAD`` of the core count) the two processes only
+    orders, 1% changed: 0.5-0.6 s in process, 0.8-1.0 s with a spawned child, 0.7 s with a forked
+    one). Without a spare core (:func:`busy_cores` within ``SPARE_CORE_LOAD`` of the core count)
+    the two processes only
     split this sync's share of the CPU and add the cost of sending batches across: on 2 cores,
     200,000 orders into SQLite took 51k rows/s with the child vs 40k without at load ~1, but
     28-32k vs 35-40k at load 2-3."""
