@@ -8,6 +8,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY retrieval ./retrieval
 COPY connectors ./connectors
+COPY slackdouble ./slackdouble
 COPY playbooks ./playbooks
 COPY scripts/install.sh ./scripts/install.sh
 # Same steps as scripts/install.sh (which CI runs): CPU torch pinned first, then the project.

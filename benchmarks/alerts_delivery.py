@@ -33,9 +33,9 @@ from bot.notify import Outbound, SentRef  # noqa: E402
 from bot.slack.app import make_client  # noqa: E402
 from bot.slack.listeners.alerts import SlackSentLookup  # noqa: E402
 from bot.slack.notifier import SlackNotifier  # noqa: E402
-from bot.slackdouble import SlackDouble  # noqa: E402
 from bot.store.db import make_engine  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
+from slackdouble import SlackDouble  # noqa: E402
 
 CHANNEL = "C0ACCTALRT"
 

@@ -36,10 +36,10 @@ from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack import ids  # noqa: E402
 from bot.slack.notifier import SlackNotifier  # noqa: E402
-from bot.slackdouble import SlackDouble, seed_demo_workspace  # noqa: E402
 from bot.store.db import make_engine, make_session_factory, session_scope  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
 from bot.store.models import AuditEvent, Customer  # noqa: E402
+from slackdouble import SlackDouble, seed_demo_workspace  # noqa: E402
 
 SECRET = "bench-secret-0123456789abcdef0123"
 TOKEN = "xoxb-bench"

@@ -31,7 +31,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests" / "scale")]
 import cluster as C  # noqa: E402
 from ask_slack import QUESTIONS, pct  # noqa: E402
 
-from bot.slackdouble import payloads as P  # noqa: E402
+from slackdouble import payloads as P  # noqa: E402
 
 CHANNEL = "C0SUPPORT"
 USERS = ["U0SUPAGT1", "U0SUPAGT2", "U0AMGOLD", "U0CSLEAD"]

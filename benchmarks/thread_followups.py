@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot.policies import load_policies  # noqa: E402
-from bot.slackdouble import SlackDouble, seed_demo_workspace  # noqa: E402
+from slackdouble import SlackDouble, seed_demo_workspace  # noqa: E402
 
 SECRET = "bench-secret-0123456789abcdef0123"
 TOKEN = "xoxb-bench"

@@ -60,7 +60,7 @@ def run_demo(
 ) -> int:
     from bot.app import offline_env, serve_http
     from bot.policies import load_policies
-    from bot.slackdouble import SlackDouble, seed_demo_workspace
+    from slackdouble import SlackDouble, seed_demo_workspace
 
     offline_env()
     echo(f"database: {settings.effective_database_url}")
@@ -134,7 +134,7 @@ def _wait_ready(port: int, timeout: float = 120) -> None:
 
 def _self_check(double: object, echo: Callable[[str], object]) -> int:
     """Ask one question through the double, as a person would, and print what came back."""
-    from bot.slackdouble import SlackDouble
+    from slackdouble import SlackDouble
 
     assert isinstance(double, SlackDouble)
     d = double.send_message("U0SUPLEAD", "C0SUPPORT", f"<@{double.bot_user_id}> {SAMPLE_QUESTION}")

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from bot.policies import load_policies
-from bot.slackdouble import SlackDouble, seed_demo_workspace
+from slackdouble import SlackDouble, seed_demo_workspace
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "e2e-signing-secret-0123456789abcdef"

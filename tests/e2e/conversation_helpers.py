@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.slackdouble import SlackDouble
+from slackdouble import SlackDouble
 
 REFERENCE = re.compile(r"reference `([0-9a-f]{8})`")
 PLACEHOLDER = "Looking into it"

@@ -19,8 +19,8 @@ from bot.policies import load_policies
 from bot.slack import ids
 from bot.slack.listeners.alerts import SlackSentLookup
 from bot.slack.notifier import SlackNotifier
-from bot.slackdouble import SlackDouble
 from bot.store.db import make_engine
+from slackdouble import SlackDouble
 
 from .conftest import NOW, REPO, TOKEN, Sandbox
 from .test_approvals_slack import db, wait_row

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bot.policies import load_policies
-from bot.slackdouble import SlackDouble
+from slackdouble import SlackDouble
 
 from .conftest import REPO, Sandbox
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.slackdouble import SlackDouble, sign
+from slackdouble import SlackDouble, sign
 
 from .conftest import Sandbox
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.slack import ids
-from bot.slackdouble import SlackDouble
+from slackdouble import SlackDouble
 
 from .conftest import Sandbox
 from .test_ask_slack import BOT, blocks_text, final_answer

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.policies import load_policies
-from bot.slackdouble import SlackDouble, seed_demo_workspace
+from slackdouble import SlackDouble, seed_demo_workspace
 
 from .conftest import REPO, SECRET, TOKEN, Sandbox, free_port, wait_http
 from .conversation_helpers import bot_messages, outcome, quiet, reference_logged, slash_outcome

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from bot.slackdouble import SlackDouble
+from slackdouble import SlackDouble
 
 from .conftest import Sandbox
 from .conversation_helpers import bot_messages, outcome, quiet, visible

@@ -189,7 +189,7 @@ class Cluster:
     db_url: str
     chroma_url: str
     env: dict[str, str]
-    double: Any  # bot.slackdouble.SlackDouble
+    double: Any  # slackdouble.SlackDouble
     proxy: RoundRobinProxy
     replicas: list[Replica] = field(default_factory=list)
     _engine: Engine | None = None
@@ -360,7 +360,7 @@ def base_env(home: Path, db_url: str, chroma_url: str, api_url: str) -> dict[str
 def build_cluster(home: Path, db_url: str, chroma_url: str, replicas: int = 3, customers: int = 150) -> Cluster:
     """Double + proxy + replica slots; data prepared; replicas not started yet."""
     from bot.policies import load_policies
-    from bot.slackdouble import SlackDouble, seed_demo_workspace
+    from slackdouble import SlackDouble, seed_demo_workspace
 
     ports = [free_port() for _ in range(replicas)]
     proxy = RoundRobinProxy(ports).start()

@@ -20,7 +20,7 @@ from bot.policies import AlertRule, Policies, load_policies
 from bot.slack.app import make_client
 from bot.slack.listeners.alerts import SlackSentLookup
 from bot.slack.notifier import SlackNotifier
-from bot.slackdouble import SlackDouble
+from slackdouble import SlackDouble
 
 REPO = Path(__file__).resolve().parents[3]
 NOW = dt.datetime(2026, 3, 4, 15, tzinfo=dt.UTC)  # a Wednesday afternoon

@@ -11,7 +11,7 @@ from bot.alerts.delivery import deliver_due
 from bot.alerts.measures import measures
 from bot.alerts.models import Alert, AlertOutbox
 from bot.policies import Policies
-from bot.slackdouble import SlackDouble
+from slackdouble import SlackDouble
 
 from .conftest import NOW
 

@@ -16,7 +16,7 @@ from bot.notify import Outbound, SentRef
 from bot.policies import Policies
 from bot.slack.listeners.alerts import SlackSentLookup
 from bot.slack.notifier import SlackNotifier
-from bot.slackdouble import SlackDouble
+from slackdouble import SlackDouble
 
 from .conftest import NOW
 

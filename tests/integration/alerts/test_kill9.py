@@ -17,7 +17,7 @@ from bot.alerts.models import SENT, AlertOutbox
 from bot.policies import Policies
 from bot.slack.listeners.alerts import SlackSentLookup
 from bot.slack.notifier import SlackNotifier
-from bot.slackdouble import SlackDouble
+from slackdouble import SlackDouble
 
 from .test_delivery import all_channels, markers
 

@@ -20,8 +20,8 @@ from bot.services import Services
 from bot.slack.app import make_client
 from bot.slack.notifier import SlackNotifier
 from bot.slack.views import load_renderers, render
-from bot.slackdouble import SlackDouble
 from bot.store.models import AuditEvent
+from slackdouble import SlackDouble
 
 from .conftest import NOW
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from bot.cli import UserError
 from bot.cli import app as cli
 from bot.kpi.charts import PNG_MAGIC
-from bot.slackdouble import SlackDouble
+from slackdouble import SlackDouble
 
 from .conftest import NOW, REPO
 

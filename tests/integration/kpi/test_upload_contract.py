@@ -9,7 +9,7 @@ import pytest
 from bot.notify import DeliveryError, FileNotifier, FileUpload, Outbound, RecordingNotifier
 from bot.slack.app import make_client
 from bot.slack.notifier import SlackNotifier
-from bot.slackdouble import SlackDouble
+from slackdouble import SlackDouble
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 

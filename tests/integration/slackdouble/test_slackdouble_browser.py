@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from bot.slackdouble import SlackDouble, seed_demo_workspace, verify
+from slackdouble import SlackDouble, seed_demo_workspace, verify
 
 pytestmark = pytest.mark.enable_socket
 

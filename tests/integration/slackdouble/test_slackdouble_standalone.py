@@ -1,4 +1,4 @@
-"""`python -m bot.slackdouble` starts quickly, seeds the demo workspace and serves the page and the API."""
+"""`python -m slackdouble` starts quickly, seeds the demo workspace and serves the page and the API."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.enable_socket
 def test_standalone_entry_serves_page_and_api() -> None:
     start = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.slackdouble", "--port", "0", "--bot-url", "http://127.0.0.1:9/slack/events"],
+        [sys.executable, "-m", "slackdouble", "--port", "0", "--bot-url", "http://127.0.0.1:9/slack/events"],
         stdout=subprocess.PIPE,
         text=True,
     )

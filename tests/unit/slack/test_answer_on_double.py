@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot.ask.compose import Citation
 from bot.ask.service import Answer
 from bot.slack.views.ask import answer_blocks
-from bot.slackdouble import SlackDouble
+from slackdouble import SlackDouble
 
 
 @pytest.fixture

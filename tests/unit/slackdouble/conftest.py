@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from bot.slackdouble import SlackDouble
+from slackdouble import SlackDouble
 
 SECRET = "test-signing-secret"
 

@@ -12,7 +12,7 @@ import pytest
 from slack_bolt import Ack, App, BoltContext, Respond, Say
 from slack_sdk import WebClient
 
-from bot.slackdouble import SlackDouble
+from slackdouble import SlackDouble
 
 SECRET = "test-signing-secret"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import bot.slackdouble
+import slackdouble
 
-JS = Path(bot.slackdouble.__file__).parent / "static" / "mrkdwn.js"
+JS = Path(slackdouble.__file__).parent / "static" / "mrkdwn.js"
 NODE = shutil.which("node")
 
 CASES = {

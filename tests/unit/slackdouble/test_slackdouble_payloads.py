@@ -6,7 +6,7 @@ import json
 import urllib.parse
 from typing import Any
 
-from bot.slackdouble import payloads as P
+from slackdouble import payloads as P
 
 APP = P.AppIdentity()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.signature import Clock
 
-from bot.slackdouble.signing import sign, signed_headers, verify
+from slackdouble.signing import sign, signed_headers, verify
 
 # Slack's published example (https://api.slack.com/authentication/verifying-requests-from-slack,
 # also slack-sdk tests/signature/test_signature_verifier.py)

@@ -12,7 +12,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.slackdouble import DEFAULT_CHANNELS, SlackDouble, seed_demo_workspace
+from slackdouble import DEFAULT_CHANNELS, SlackDouble, seed_demo_workspace
 
 
 def get(url: str) -> tuple[int, str, str]:
@@ -30,7 +30,7 @@ def post(url: str, data: dict[str, Any]) -> tuple[int, Any]:
 
 
 def response_url_for(double: SlackDouble, user: str, channel: str, message_ts: str | None = None) -> str:
-    from bot.slackdouble.api import ResponseTarget
+    from slackdouble.api import ResponseTarget
 
     with double.lock:
         return double.api.issue_response_url(ResponseTarget(channel=channel, user=user, message_ts=message_ts))

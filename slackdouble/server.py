@@ -18,10 +18,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from bot.slackdouble import payloads as P
-from bot.slackdouble.api import ApiError, ResponseTarget, WebApi, as_bool, normalize_params
-from bot.slackdouble.signing import sign
-from bot.slackdouble.workspace import Channel, Message, User, View, Workspace
+from slackdouble import payloads as P
+from slackdouble.api import ApiError, ResponseTarget, WebApi, as_bool, normalize_params
+from slackdouble.signing import sign
+from slackdouble.workspace import Channel, Message, User, View, Workspace
 
 JSON = dict[str, Any]
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.slackdouble.server import SlackDouble
+from slackdouble.server import SlackDouble
 
 DEFAULT_CHANNELS: list[tuple[str, str, str]] = [
     ("C0GENERAL", "general", "Company-wide announcements and chatter"),

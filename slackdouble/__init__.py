@@ -3,8 +3,8 @@
 Stdlib only, starts in milliseconds. Used by `rapport demo` and by e2e tests.
 """
 
-from bot.slackdouble.demo import DEFAULT_CHANNELS, seed_demo_workspace
-from bot.slackdouble.server import Call, Delivery, SlackDouble
-from bot.slackdouble.signing import sign, verify
+from slackdouble.demo import DEFAULT_CHANNELS, seed_demo_workspace
+from slackdouble.server import Call, Delivery, SlackDouble
+from slackdouble.signing import sign, verify
 
 __all__ = ["DEFAULT_CHANNELS", "Call", "Delivery", "SlackDouble", "seed_demo_workspace", "sign", "verify"]

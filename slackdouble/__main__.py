@@ -1,6 +1,6 @@
 """Run the Slack double standalone:
 
-python -m bot.slackdouble --port 3001 --bot-url http://127.0.0.1:3000/slack/events --signing-secret S
+python -m slackdouble --port 3001 --bot-url http://127.0.0.1:3000/slack/events --signing-secret S
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import argparse
 import logging
 import os
 
-from bot.slackdouble.demo import seed_demo_workspace
-from bot.slackdouble.server import SlackDouble
+from slackdouble.demo import seed_demo_workspace
+from slackdouble.server import SlackDouble
 
 DEMO_ROSTER = [
     ("U0ANA", "ana.silva", "Europe/Lisbon"),
@@ -22,7 +22,7 @@ DEMO_ROSTER = [
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.slackdouble", description="Local Slack double and sandbox page"
+        prog="python -m slackdouble", description="Local Slack double and sandbox page"
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3001)

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.slackdouble.payloads import AppIdentity
-from bot.slackdouble.workspace import Channel, Message, View, Workspace
+from slackdouble.payloads import AppIdentity
+from slackdouble.workspace import Channel, Message, View, Workspace
 
 JSON = dict[str, Any]
 
