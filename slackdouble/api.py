@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from slackdouble import scopes as S
 from slackdouble.payloads import AppIdentity
 from slackdouble.workspace import Channel, Message, View, Workspace
 
@@ -128,9 +129,13 @@ class WebApi:
         *,
         base_url: Callable[[], str],
         trigger_ttl: float = 3.0,
+        scopes: frozenset[str] = S.ALL_SCOPES,
+        socket_url: Callable[[], str] | None = None,
     ) -> None:
         self.ws = workspace
         self.app = app
+        self.scopes = scopes  # what the bot token was granted (the manifest's bot scopes)
+        self.socket_url = socket_url
         self.base_url = base_url
         self.trigger_ttl = trigger_ttl
         self.triggers: dict[str, Trigger] = {}
@@ -161,17 +166,45 @@ class WebApi:
             "files.getUploadURLExternal": self.files_get_upload_url_external,
             "files.completeUploadExternal": self.files_complete_upload_external,
             "files.info": self.files_info,
+            "apps.connections.open": self.apps_connections_open,
         }
 
-    # --- dispatch -------------------------------------------------------------
-    def call(self, method: str, params: JSON) -> JSON:
+    # --- dispatch -------------------------------------------------------------------------
+    def call(self, method: str, params: JSON, *, app_token: bool = False) -> JSON:
+        """Answer one call made with the bot token, or with the app-level token (`xapp-`)."""
         handler = self.methods.get(method)
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
         try:
-            return handler(normalize_params(params))
+            params = normalize_params(params)
+            if (method in S.APP_TOKEN_METHODS) != app_token:
+                raise ApiError("not_allowed_token_type")
+            granted = self.granted(app_token)
+            missing = [s for s in self.needed_scopes(method, params) if s not in granted]
+            if missing:
+                raise ApiError("missing_scope", needed=missing[0], provided=",".join(sorted(granted)))
+            return handler(params)
         except ApiError as err:
             return {"ok": False, "error": err.error, **err.extra}
+
+    def granted(self, app_token: bool = False) -> frozenset[str]:
+        return S.APP_TOKEN_SCOPES if app_token else self.scopes
+
+    def needed_scopes(self, method: str, params: JSON) -> tuple[str, ...]:
+        """The scopes this call needs: for conversations, those of the conversation's kind."""
+        return S.needed_scopes(method, self._kinds(method, params))
+
+    def _kinds(self, method: str, params: JSON) -> tuple[str, ...]:
+        if method == "conversations.list":
+            return tuple(t.strip() for t in str(params.get("types") or "public_channel").split(",") if t.strip())
+        if method == "conversations.open" and not params.get("channel"):
+            users = params.get("users")
+            ids = users if isinstance(users, list) else [u for u in str(users or "").split(",") if u.strip()]
+            return ("mpim",) if len(ids) > 1 else ("im",)
+        if method.startswith("conversations."):
+            ch = self.ws.find_channel(str(params.get("channel") or ""))
+            return (ch.kind,) if ch is not None else ()
+        return ()
 
     # --- helpers ----------------------------------------------------------------
     def issue_trigger(self, user: str) -> str:
@@ -266,6 +299,12 @@ class WebApi:
             "bot_id": self.app.bot_id,
             "is_enterprise_install": False,
         }
+
+    def apps_connections_open(self, params: JSON) -> JSON:
+        """Socket Mode: a one-time WebSocket URL (called with the app-level token)."""
+        if self.socket_url is None:
+            raise ApiError("not_allowed")
+        return {"ok": True, "url": self.socket_url()}
 
     # --- chat -----------------------------------------------------------------------
     def chat_post_message(self, params: JSON) -> JSON:

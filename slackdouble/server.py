@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,7 +20,9 @@ from typing import Any, NamedTuple
 
 from slackdouble import payloads as P
 from slackdouble.api import ApiError, ResponseTarget, WebApi, as_bool, normalize_params
+from slackdouble.scopes import manifest_scopes
 from slackdouble.signing import sign
+from slackdouble.socket_mode import SocketModeHub, envelope_for
 from slackdouble.workspace import Channel, Message, User, View, Workspace
 
 JSON = dict[str, Any]
@@ -117,12 +119,22 @@ class SlackDouble:
         bot_token: str | None = None,
         trigger_ttl: float = 3.0,
         delivery_timeout: float = 10.0,
+        scopes: Iterable[str] | None = None,
+        socket_mode: bool = False,
+        app_token: str | None = None,
     ) -> None:
+        """`scopes`: what the bot token is granted (default: the bot scopes of Rapport's manifest,
+        bot/slack/manifest.yaml); a call needing another is refused with ``missing_scope``.
+        `socket_mode`: deliver over Socket Mode (the app connects with an `xapp-` token through
+        ``apps.connections.open``) instead of POSTing to `bot_url`. `bot_token` / `app_token`:
+        accept only these tokens (default: any ``xoxb-`` / ``xapp-`` token)."""
         self.signing_secret = signing_secret
         self.bot_url = bot_url
         self.host = host
         self.port = port
         self.bot_token = bot_token
+        self.app_token = app_token
+        self.socket_mode = socket_mode
         self.delivery_timeout = delivery_timeout
         self.app = P.AppIdentity(
             team_id=team_id, team_domain=team_domain, api_app_id=api_app_id, bot_user_id=bot_user_id, bot_id=bot_id
@@ -131,10 +143,19 @@ class SlackDouble:
         self._changed = threading.Condition(self.lock)
         self.version = 0
         self.workspace = Workspace(team_id, team_domain, team_name)
-        self.api = WebApi(self.workspace, self.app, base_url=lambda: self.url, trigger_ttl=trigger_ttl)
+        self.socket = SocketModeHub(host, api_app_id)
+        self.api = WebApi(
+            self.workspace,
+            self.app,
+            base_url=lambda: self.url,
+            trigger_ttl=trigger_ttl,
+            scopes=frozenset(scopes) if scopes is not None else manifest_scopes(),
+            socket_url=self.socket.open_url,
+        )
         self._calls: list[Call] = []
         self._faults: dict[str, list[Fault]] = {}
         self.deliveries: list[Delivery] = []
+        self.scope_refusals: list[tuple[str, str]] = []  # (method, needed scope): calls refused with missing_scope
         self.notices: list[JSON] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -166,11 +187,16 @@ class SlackDouble:
         with self.lock:
             self._stopping = True
             self._changed.notify_all()
+        self.socket.stop()
         server.shutdown()
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+
+    def wait_connected(self, count: int = 1, timeout: float = 10.0) -> bool:
+        """Socket Mode: block until `count` app connections are open."""
+        return self.socket.wait_connected(count, timeout)
 
     def serve_forever(self) -> None:
         """Block until interrupted (for the standalone entry)."""
@@ -275,6 +301,7 @@ class SlackDouble:
         with self.lock:
             self._calls.clear()
             self.deliveries.clear()
+            self.scope_refusals.clear()
 
     def wait_for(
         self,
@@ -332,16 +359,22 @@ class SlackDouble:
                 self._changed.notify_all()
                 headers = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
                 return fault.status, {"ok": False, "error": fault.error}, headers
+            app_token = bool(token and token.startswith("xapp-"))
+            expected = self.app_token if app_token else self.bot_token
             if not token:
                 body: JSON = {"ok": False, "error": "not_authed"}
-            elif self.bot_token is not None and token != self.bot_token:
+            elif expected is not None and token != expected:
                 body = {"ok": False, "error": "invalid_auth"}
             else:
-                body = self.api.call(method, params)
+                body = self.api.call(method, params, app_token=app_token)
+                if body.get("error") == "missing_scope":
+                    self.scope_refusals.append((method, str(body.get("needed"))))
+                    log.warning("refused %s: missing_scope %s (not granted by the manifest)", method, body["needed"])
             if method not in READ_ONLY_METHODS:
                 self.version += 1
             self._changed.notify_all()
-            return 200, body, {}
+            headers = {"X-OAuth-Scopes": ",".join(sorted(self.api.granted(app_token)))}
+            return 200, body, headers
 
     # --- workspace read helpers -------------------------------------------------------------------
     def messages(self, channel: str, *, include_replies: bool = True, include_ephemeral: bool = False) -> list[JSON]:
@@ -413,7 +446,9 @@ class SlackDouble:
         headers.update(extra_headers or {})
         result = Delivery(kind=kind, status=0, body="", request_body=body, content_type=content_type, headers=headers)
         start = time.monotonic()
-        if not self.bot_url:
+        if self.socket_mode:
+            self._deliver_over_socket(result)
+        elif not self.bot_url:
             result.body = "no bot_url configured"
         else:
             req = urllib.request.Request(self.bot_url, data=body.encode("utf-8"), headers=headers, method="POST")
@@ -429,7 +464,7 @@ class SlackDouble:
         result.elapsed = time.monotonic() - start
         with self.lock:
             self.deliveries.append(result)
-            if not 200 <= result.status < 300 and self.bot_url:
+            if not 200 <= result.status < 300 and self.connected:
                 self.notices.append(
                     {"at": time.time(), "kind": kind, "status": result.status, "text": result.body[:300]}
                 )
@@ -437,6 +472,29 @@ class SlackDouble:
                 self.version += 1
             self._changed.notify_all()
         return result
+
+    def _deliver_over_socket(self, result: Delivery) -> None:
+        """The same request as an envelope over Socket Mode: an ack is a 200 whose body is the ack's payload."""
+        envelope_type, payload = envelope_for(result.request_body, result.content_type)
+        ack = self.socket.deliver(
+            envelope_type,
+            payload,
+            timeout=self.delivery_timeout,
+            retry_attempt=int(result.headers.get("X-Slack-Retry-Num") or 0),
+            retry_reason=result.headers.get("X-Slack-Retry-Reason", ""),
+        )
+        if ack is None:
+            result.body = "no Socket Mode connection"
+        elif not ack.acked:
+            result.body = f"no ack within {self.delivery_timeout:g}s"
+        else:
+            result.status = 200
+            result.body = json.dumps(ack.payload) if ack.payload else ""
+
+    @property
+    def connected(self) -> bool:
+        """Whether a bot is there to deliver to: a bot_url, or in Socket Mode an open connection."""
+        return self.socket.connections > 0 if self.socket_mode else bool(self.bot_url)
 
     def _json_delivery(self, envelope: JSON, kind: str, extra_headers: dict[str, str] | None = None) -> Delivery:
         body = json.dumps(envelope, separators=(",", ":"))
@@ -946,7 +1004,7 @@ class SlackDouble:
                 "bot": {
                     "id": self.bot_user_id,
                     "name": ws.users[self.bot_user_id].name,
-                    "connected": bool(self.bot_url),
+                    "connected": self.connected,
                 },
                 "users": [
                     {

@@ -97,6 +97,15 @@ class Channel:
             return "mpim"
         return "group" if self.is_private else "channel"
 
+    @property
+    def kind(self) -> str:
+        """The conversation type as conversations.list's `types` names it (and scopes are split by)."""
+        if self.is_im:
+            return "im"
+        if self.is_mpim:
+            return "mpim"
+        return "private_channel" if self.is_private else "public_channel"
+
     def has_member(self, user_id: str) -> bool:
         return self.members is None or user_id in self.members
 

@@ -6,13 +6,15 @@ from typing import Any
 import pytest
 
 from slackdouble import SlackDouble
+from slackdouble.scopes import ALL_SCOPES
 
 SECRET = "test-signing-secret"
 
 
 @pytest.fixture
 def double() -> Iterator[SlackDouble]:
-    d = SlackDouble(SECRET, trigger_ttl=10.0)
+    """Granted every scope: these tests exercise the methods; the manifest's grant is tested on its own."""
+    d = SlackDouble(SECRET, trigger_ttl=10.0, scopes=ALL_SCOPES)
     d.add_user("U1", "ana.silva", real_name="Ana Silva", tz="Europe/Lisbon", is_admin=True)
     d.add_user("U2", "ben.okafor", real_name="Ben Okafor", tz="America/New_York")
     d.add_channel("C1", "support")
