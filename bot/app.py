@@ -276,7 +276,8 @@ def serve_http(
 ) -> None:
     from bot.logs import ContextExecutor
     from bot.slack.app import build_app
-    from bot.slack.server import RapportHTTPServer
+    from bot.web.server import HttpServer
+    from bot.web.wsgi import Edge
 
     services = build_services(settings)
     metrics = Registry()
@@ -286,7 +287,9 @@ def serve_http(
     _propagate_request_ids(app, ContextExecutor)
     ingest = _ingest_handler(services)
     slack = SlackProbe(settings)
-    server = RapportHTTPServer((host, port), app, metrics, lambda: readiness(services, slack), ingest)
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    edge = Edge(app, metrics, lambda: readiness(services, slack), ingest, signing_secret=secret)
+    server = HttpServer(edge, host, port)
     done = stop or threading.Event()
     threads = _background(services, scheduler, watch, done)
     log.info("rapport serving Slack on http://%s:%d/slack/events", host, port)

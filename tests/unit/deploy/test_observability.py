@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import json
 import logging
-import threading
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -19,9 +18,10 @@ from sqlalchemy import Engine, insert
 from bot.app import SlackProbe, readiness, register_metrics
 from bot.logs import REQUEST_ID, ContextExecutor, JsonFormatter, new_request_id
 from bot.metrics import Registry
+from bot.models import metadata
 from bot.settings import Settings
-from bot.slack.server import RapportHTTPServer
-from bot.store.registry import metadata
+from bot.web.server import HttpServer
+from bot.web.wsgi import Edge
 
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
 
@@ -32,7 +32,7 @@ def test_labelled_gauges_and_escaping() -> None:
     reg.gauge("g_labelled", lambda: {(("state", 'se"nt'),): 2.0, (("state", "failed"),): 1.0}, "by state")
     reg.gauge("g_broken", lambda: 1 / 0, "source down")
     text = reg.render()
-    assert "g_plain 3\n" in text
+    assert "g_plain 3.0\n" in text
     assert 'g_labelled{state="se\\"nt"} 2' in text and 'g_labelled{state="failed"} 1' in text
     assert "g_broken" not in text  # a failing source is left out rather than failing the scrape
 
@@ -140,21 +140,21 @@ def test_db_gauges_report_outbox_dedupe_sync_and_approvals(sqlite_engine: Engine
     reg = Registry()
     register_metrics(_Svc(sqlite_engine), reg)  # type: ignore[arg-type]
     text = reg.render()
-    assert "rapport_alerts_sent 2\n" in text and "rapport_alerts_failed 1\n" in text
-    assert "rapport_alerts_deduped 3\n" in text
+    assert "rapport_alerts_sent 2.0\n" in text and "rapport_alerts_failed 1.0\n" in text
+    assert "rapport_alerts_deduped 3.0\n" in text
     assert 'rapport_sync_rows_loaded{source="crm"} 8' in text
     assert 'rapport_sync_rows_quarantined{source="crm"} 2' in text
     assert 'rapport_sync_errors{source="crm"} 1' in text
-    assert "rapport_approvals_pending 0\n" in text
+    assert "rapport_approvals_pending 0.0\n" in text
     assert readiness(_Svc(sqlite_engine), lambda: True) == {"database": True, "index": False, "slack": True}  # type: ignore[arg-type]
 
 
 def test_server_echoes_request_id_and_reports_unready_slack() -> None:
     app = App(signing_secret="s" * 32, token="xoxb-unit", token_verification_enabled=False)
     reg = Registry()
-    server = RapportHTTPServer(("127.0.0.1", 0), app, reg, lambda: {"database": True, "index": True, "slack": False})
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    ready = lambda: {"database": True, "index": True, "slack": False}  # noqa: E731
+    server = HttpServer(Edge(app, reg, ready, signing_secret="s" * 32), "127.0.0.1", 0).start()
+    base = f"http://127.0.0.1:{server.port}"
     try:
         req = urllib.request.Request(
             f"{base}/slack/events", data=b"{}", headers={"Content-Type": "application/json", "X-Request-Id": "lb-42"}
@@ -167,7 +167,6 @@ def test_server_echoes_request_id_and_reports_unready_slack() -> None:
         assert err.value.code == 503 and json.loads(err.value.read())["slack"] is False
         with urllib.request.urlopen(f"{base}/metrics", timeout=5) as resp:
             body = resp.read().decode()
-        assert 'rapport_requests_total{kind="event",status="401"} 1' in body
+        assert 'rapport_requests_total{kind="event",status="401"} 1.0' in body
     finally:
         server.shutdown()
-        server.server_close()
