@@ -404,6 +404,12 @@ class SlackDouble:
                 return []
             return [self.workspace.message_api(m) for m in [parent, *self.workspace.replies_of(parent)]]
 
+    def file(self, file_id: str) -> JSON | None:
+        """A shared file's metadata as files.info returns it (the bot itself needs files:read for that)."""
+        with self.lock:
+            meta = self.workspace.files.get(file_id)
+            return copy.deepcopy(meta) if meta is not None else None
+
     def view(self, view_id: str) -> JSON | None:
         with self.lock:
             v = self.workspace.views.get(view_id)
