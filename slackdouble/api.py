@@ -156,6 +156,8 @@ class WebApi:
             "users.info": self.users_info,
             "users.list": self.users_list,
             "users.lookupByEmail": self.users_lookup_by_email,
+            "usergroups.list": self.usergroups_list,
+            "usergroups.users.list": self.usergroups_users_list,
             "conversations.open": self.conversations_open,
             "conversations.info": self.conversations_info,
             "conversations.list": self.conversations_list,
@@ -496,6 +498,17 @@ class WebApi:
             if user.email and user.email.lower() == email:
                 return {"ok": True, "user": user.to_api()}
         raise ApiError("users_not_found")
+
+    # --- user groups ----------------------------------------------------------------------------
+    def usergroups_list(self, params: JSON) -> JSON:
+        include = as_bool(params.get("include_users"))
+        return {"ok": True, "usergroups": [g.to_api(include) for g in self.ws.usergroups.values()]}
+
+    def usergroups_users_list(self, params: JSON) -> JSON:
+        group = self.ws.usergroups.get(str(params.get("usergroup") or ""))
+        if group is None:
+            raise ApiError("no_such_subteam")
+        return {"ok": True, "users": list(group.users)}
 
     # --- conversations -------------------------------------------------------------------
     def conversations_open(self, params: JSON) -> JSON:

@@ -21,13 +21,15 @@ def seed_demo_workspace(
     channels: Iterable[Sequence[str]] | None = None,
     *,
     admins: Iterable[str] = (),
+    groups: Iterable[Sequence[Any]] = (),
 ) -> None:
-    """Add the staff roster and the channels to `double`.
+    """Add the staff roster, the channels and the user groups to `double`.
 
     `roster`: ``(user_id, name, tz)`` tuples, optionally ``(user_id, name, tz, real_name)``.
     `channels`: ``(channel_id, name)`` or ``(channel_id, name, topic)``; default: general,
     support, escalations, governance. Everyone (the bot too) is a member of every channel.
     Each user also gets their DM with the bot, so the sidebar shows it.
+    `groups`: ``(group_id, handle, name, member_ids)`` (roles.yaml's approver groups).
     """
     admin_ids = set(admins)
     for entry in roster:
@@ -38,3 +40,5 @@ def seed_demo_workspace(
     for ch in channels if channels is not None else DEFAULT_CHANNELS:
         topic = ch[2] if len(ch) > 2 else ""
         double.add_channel(ch[0], ch[1], topic=topic)
+    for g in groups:
+        double.add_usergroup(str(g[0]), str(g[1]), str(g[2]), [str(u) for u in g[3]])

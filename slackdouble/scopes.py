@@ -9,15 +9,15 @@ conversations need the scope of the conversation's kind (public, private, DM, gr
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 # The manifest Rapport ships (bot/slack/manifest.yaml): the double enforces it by default.
-APP_MANIFEST = ("bot.slack", "manifest.yaml")
+APP_MANIFEST = ("bot", "slack/manifest.yaml")
 
 # method -> scope (one for every conversation kind: a scope per kind, below)
 _FIXED: dict[str, str | None] = {
@@ -87,14 +87,20 @@ def needed_scopes(method: str, kinds: Iterable[str] = ()) -> tuple[str, ...]:
     return (scope,) if scope else ()
 
 
+def app_manifest_path() -> Path:
+    """Rapport's manifest, found beside the installed `bot` package without importing any of its code."""
+    spec = importlib.util.find_spec(APP_MANIFEST[0])
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("Rapport's bot package (and its slack/manifest.yaml) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / APP_MANIFEST[1]
+
+
 def manifest_scopes(manifest: dict[str, Any] | str | Path | None = None) -> frozenset[str]:
     """The bot scopes a manifest requests (`oauth_config.scopes.bot`); default: Rapport's own manifest."""
-    if manifest is None:
-        text = resources.files(APP_MANIFEST[0]).joinpath(APP_MANIFEST[1]).read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-    elif isinstance(manifest, dict):
-        data = manifest
-    else:
-        data = yaml.safe_load(Path(manifest).read_text(encoding="utf-8"))
+    data = (
+        manifest
+        if isinstance(manifest, dict)
+        else yaml.safe_load(Path(manifest or app_manifest_path()).read_text(encoding="utf-8"))
+    )
     scopes = ((data or {}).get("oauth_config") or {}).get("scopes") or {}
     return frozenset(str(s) for s in scopes.get("bot") or [])

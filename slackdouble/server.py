@@ -20,10 +20,11 @@ from typing import Any, NamedTuple
 
 from slackdouble import payloads as P
 from slackdouble.api import ApiError, ResponseTarget, WebApi, as_bool, normalize_params
+from slackdouble.emoji_table import shortcodes_json
 from slackdouble.scopes import manifest_scopes
 from slackdouble.signing import sign
 from slackdouble.socket_mode import SocketModeHub, envelope_for
-from slackdouble.workspace import Channel, Message, User, View, Workspace
+from slackdouble.workspace import Channel, Message, User, UserGroup, View, Workspace
 
 JSON = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ READ_ONLY_METHODS = {
     "users.info",
     "users.list",
     "users.lookupByEmail",
+    "usergroups.list",
+    "usergroups.users.list",
     "conversations.info",
     "conversations.list",
     "conversations.history",
@@ -278,6 +281,14 @@ class SlackDouble:
             self.workspace.messages.setdefault(id, [])
         self.touch()
         return ch
+
+    def add_usergroup(self, id: str, handle: str, name: str = "", users: Iterable[str] = ()) -> UserGroup:
+        """A user group: `<!subteam^id>` shows as ``@handle``; typing ``@handle`` mentions it."""
+        group = UserGroup(id=id, handle=handle, name=name or handle, users=list(users), team_id=self.team_id)
+        with self.lock:
+            self.workspace.usergroups[id] = group
+        self.touch()
+        return group
 
     def im_channel(self, user: str) -> str:
         """The id of the bot's DM with `user` (created if needed, as conversations.open does)."""
@@ -1023,6 +1034,7 @@ class SlackDouble:
                     }
                     for u in ws.users.values()
                 ],
+                "usergroups": [{"id": g.id, "handle": g.handle, "name": g.name} for g in ws.usergroups.values()],
                 "channels": channels,
                 "messages": messages,
                 "modal": modal,
@@ -1052,6 +1064,8 @@ class SlackDouble:
                     command, _, rest = text.strip().partition(" ")
                     d = self.send_slash_command(user, channel, command, rest.strip(), thread_ts=data.get("thread_ts"))
                     return 200, {"ok": True, "status": d.status}
+                with self.lock:
+                    text = self.workspace.encode_mentions(text)
                 msg = self.post_user_message(user, channel, text, data.get("thread_ts") or None)
                 d = self.deliver_message_events(msg)
                 return 200, {"ok": True, "ts": msg.ts, "status": d.status}
@@ -1143,6 +1157,8 @@ class _Handler(BaseHTTPRequestHandler):
         query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
         if path.startswith("/api/"):
             self._api(path[len("/api/") :], query, b"", "")
+        elif path == "/ui/emoji":  # Slack's shortcode table for the page's renderer
+            self._send(200, shortcodes_json(), "application/json; charset=utf-8")
         elif path == "/healthz":
             self._json(200, {"ok": True})
         elif path == "/ui/state":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -15,6 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 JSON = dict[str, Any]
+
+# "@name" typed in a message: after the start, a space or an opening bracket (not inside an email address).
+TYPED_MENTION = re.compile(r"(?<![^\s(\[])@([\w][\w.\-']*)")
+BROADCASTS = ("here", "channel", "everyone")
 
 
 def _tz_offset(tz: str) -> int:
@@ -140,6 +145,42 @@ class Channel:
                 "num_members": len(self.members) if self.members is not None else None,
             }
         )
+        return data
+
+
+@dataclass
+class UserGroup:
+    """A user group (`<!subteam^S...>` in text), as usergroups.list returns it."""
+
+    id: str
+    handle: str
+    name: str
+    users: list[str] = field(default_factory=list)
+    description: str = ""
+    team_id: str = ""
+
+    def to_api(self, include_users: bool = False) -> JSON:
+        data: JSON = {
+            "id": self.id,
+            "team_id": self.team_id,
+            "is_usergroup": True,
+            "is_subteam": True,
+            "name": self.name,
+            "description": self.description,
+            "handle": self.handle,
+            "is_external": False,
+            "date_create": 0,
+            "date_update": 0,
+            "date_delete": 0,
+            "auto_type": None,
+            "created_by": "",
+            "updated_by": "",
+            "deleted_by": None,
+            "prefs": {"channels": [], "groups": []},
+            "user_count": len(self.users),
+        }
+        if include_users:
+            data["users"] = list(self.users)
         return data
 
 
@@ -281,6 +322,7 @@ class Workspace:
         self.team_name = team_name
         self.users: dict[str, User] = {}
         self.channels: dict[str, Channel] = {}
+        self.usergroups: dict[str, UserGroup] = {}
         self.messages: dict[str, list[Message]] = {}  # channel -> top-level + replies, ts order
         self.views: dict[str, View] = {}
         self.modal_stacks: dict[str, list[str]] = {}  # user -> view ids, bottom first
@@ -299,6 +341,35 @@ class Workspace:
             if not ch.is_im and ch.name == name:
                 return ch
         return None
+
+    def encode_mentions(self, text: str) -> str:
+        """What Slack's client sends for typed ``@name``: ``<@U..>`` for a member (names match
+        case-insensitively, so ``@Rapport`` is the bot), ``<!subteam^S..>`` for a user group's handle,
+        ``<!here>`` / ``<!channel>`` / ``<!everyone>``. Anything else stays as typed."""
+
+        def token(name: str) -> str | None:
+            key = name.lower()
+            if key in BROADCASTS:
+                return f"<!{key}>"
+            for user in self.users.values():
+                if user.name.lower() == key:
+                    return f"<@{user.id}>"
+            for group in self.usergroups.values():
+                if group.handle.lower() == key:
+                    return f"<!subteam^{group.id}>"
+            return None
+
+        def sub(match: re.Match[str]) -> str:
+            name = match.group(1)
+            # "@rapport." / "@ana.silva's": the longest known name ending before punctuation wins
+            cuts = [len(name), *(i for i in range(len(name) - 1, 0, -1) if name[i] in ".-'")]
+            for cut in cuts:
+                found = token(name[:cut])
+                if found is not None:
+                    return found + name[cut:]
+            return match.group(0)
+
+        return TYPED_MENTION.sub(sub, text)
 
     def im_with(self, user_id: str) -> Channel | None:
         for ch in self.channels.values():

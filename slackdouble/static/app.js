@@ -66,22 +66,17 @@
       var c = channelById(id);
       return c ? c.name : null;
     },
+    subteam: function (id) {
+      var groups = (ui.state && ui.state.usergroups) || [];
+      for (var i = 0; i < groups.length; i++) if (groups[i].id === id) return groups[i].handle;
+      return null;
+    },
+    emoji: null, // set once GET /ui/emoji (Slack's shortcode table) has loaded
   };
   function channelById(id) {
     var chans = (ui.state && ui.state.channels) || [];
     for (var i = 0; i < chans.length; i++) if (chans[i].id === id) return chans[i];
     return null;
-  }
-
-  // "@ana.silva hi" -> "<@U123> hi" for known user names (the bot included)
-  function encodeMentions(text) {
-    var users = (ui.state && ui.state.users) || [];
-    return text.replace(/(^|\s)@([\w.\-]+)/g, function (all, pre, name) {
-      for (var i = 0; i < users.length; i++) {
-        if (users[i].name === name || users[i].name === name.replace(/[.]$/, "")) return pre + "<@" + users[i].id + ">";
-      }
-      return all;
-    });
   }
 
   // --- polling ------------------------------------------------------------------------
@@ -287,7 +282,7 @@
       m.reactions.forEach(function (r) {
         var s = document.createElement("span");
         s.className = "reaction";
-        s.textContent = ":" + r.name + ": " + r.count;
+        s.innerHTML = M.plain(":" + r.name + ": ", lookup) + r.count;
         rx.appendChild(s);
       });
       main.appendChild(rx);
@@ -500,13 +495,8 @@
     if (!text || !ui.channel) return;
     textarea.value = "";
     var channel = threadTs && ui.thread ? ui.thread.channel : ui.channel;
-    var isCommand = text.charAt(0) === "/";
-    api("/ui/send", {
-      user: ui.me,
-      channel: channel,
-      text: isCommand ? text : encodeMentions(text),
-      thread_ts: threadTs || null,
-    });
+    // Sent as typed: the double turns @name / @handle / @here into Slack's <@U..> tokens, as Slack's client does.
+    api("/ui/send", { user: ui.me, channel: channel, text: text, thread_ts: threadTs || null });
   }
 
   function bindComposer(formId, areaId, threadTs) {
@@ -550,5 +540,15 @@
     });
   });
 
-  poll();
+  fetch("/ui/emoji")
+    .then(function (r) {
+      return r.json();
+    })
+    .then(function (table) {
+      lookup.emoji = M.emojiLookup(table);
+    })
+    .catch(function () {
+      toast("Emoji table unavailable: shortcodes show as text", true);
+    })
+    .then(poll);
 })();

@@ -17,8 +17,13 @@
   function text(obj, ctx) {
     if (!obj) return "";
     if (typeof obj === "string") return M.mrkdwn(obj, ctx.lookup);
-    if (obj.type === "plain_text") return M.plain(obj.text);
+    if (obj.type === "plain_text") return M.plain(obj.text, ctx.lookup, obj.emoji);
     return M.mrkdwn(obj.text, ctx.lookup);
+  }
+
+  // A plain_text label (button, option, header): emoji shortcodes render unless "emoji": false.
+  function label(obj, ctx) {
+    return M.plain(plainOf(obj), ctx.lookup, obj && obj.emoji);
   }
 
   function plainOf(obj) {
@@ -39,7 +44,7 @@
 
   function button(element, blockId, ctx) {
     var cls = "btn" + (element.style ? " " + element.style : "");
-    var b = el("button", cls, M.esc(plainOf(element.text)));
+    var b = el("button", cls, label(element.text, ctx));
     b.type = "button";
     b.dataset.actionId = element.action_id || "";
     b.dataset.blockId = blockId || "";
@@ -61,7 +66,7 @@
     s.dataset.actionId = element.action_id || "";
     s.dataset.blockId = blockId || "";
     s.dataset.type = element.type;
-    var ph = el("option", null, M.esc(plainOf(element.placeholder) || (element.type === "overflow" ? "⋯" : "Select…")));
+    var ph = el("option", null, element.placeholder ? label(element.placeholder, ctx) : element.type === "overflow" ? "⋯" : "Select…");
     ph.value = "";
     s.appendChild(ph);
     var opts;
@@ -73,7 +78,7 @@
       opts = optionsOf(element);
     }
     opts.forEach(function (o) {
-      var op = el("option", null, M.esc(plainOf(o.text)));
+      var op = el("option", null, label(o.text, ctx));
       op.value = o.value;
       s.appendChild(op);
     });
@@ -103,7 +108,7 @@
     return i;
   }
 
-  function choices(element, blockId) {
+  function choices(element, blockId, ctx) {
     var box = el("div", "choices");
     box.dataset.actionId = element.action_id || "";
     box.dataset.blockId = blockId || "";
@@ -122,7 +127,7 @@
       i.value = o.value;
       i.checked = initial.indexOf(o.value) >= 0;
       lab.appendChild(i);
-      lab.appendChild(el("span", null, M.esc(plainOf(o.text))));
+      lab.appendChild(el("span", null, label(o.text, ctx)));
       box.appendChild(lab);
     });
     return box;
@@ -170,7 +175,7 @@
         return datepicker(elm, blockId, ctx, isInput);
       case "checkboxes":
       case "radio_buttons":
-        return choices(elm, blockId);
+        return choices(elm, blockId, ctx);
       case "plain_text_input":
       case "number_input":
       case "email_text_input":
@@ -220,7 +225,7 @@
         break;
       }
       case "header":
-        wrap.appendChild(el("h3", "header", M.plain(plainOf(b.text))));
+        wrap.appendChild(el("h3", "header", label(b.text, ctx)));
         break;
       case "context":
         (b.elements || []).forEach(function (e) {
@@ -241,11 +246,11 @@
         wrap.appendChild(image(b));
         break;
       case "input": {
-        var lab = el("label", "input-label", M.plain(plainOf(b.label)));
+        var lab = el("label", "input-label", label(b.label, ctx));
         if (b.optional) lab.appendChild(el("span", "optional", " (optional)"));
         wrap.appendChild(lab);
         if (b.element) wrap.appendChild(element(b.element, blockId, ctx, true));
-        if (b.hint) wrap.appendChild(el("div", "hint", M.plain(plainOf(b.hint))));
+        if (b.hint) wrap.appendChild(el("div", "hint", label(b.hint, ctx)));
         break;
       }
       case "rich_text":
