@@ -94,10 +94,11 @@ def main() -> None:
         else:
             raise SystemExit("rapport serve did not come up")
 
-        def new_request() -> tuple[int, str, str]:
+        def new_request(i: int) -> tuple[int, str, str]:
+            # each justification differs: identical requests within 10 minutes are one (a duplicate)
             sub = submit_request(services, RequestDraft(
                 request_type="discount", customer="Northwave Foods Inc", requester="U0AMGOLD", amount="$40,000",
-                percent="12%", justification="Competitor offered 12% off; renewal at risk."))
+                percent="12%", justification=f"Competitor offered 12% off; renewal {i} at risk."))
             with session_scope(sessions) as s:
                 req = s.get(ApprovalRequest, sub.request_id)
                 assert req is not None and req.message_channel and req.message_ts
@@ -105,7 +106,7 @@ def main() -> None:
 
         lat: list[float] = []
         for i in range(args.requests + 5):  # 5 warm-up clicks not counted
-            rid, channel, ts = new_request()
+            rid, channel, ts = new_request(i)
             t0 = time.time()
             double.click_button("U0SALESMGR", channel, ts, ids.APPROVAL_APPROVE, value=f"{rid}:0")
             def same_message(params: dict[str, object], ts: str = ts) -> bool:
@@ -117,7 +118,7 @@ def main() -> None:
         print(f"click -> updated message ({len(lat)} clicks, serve + SQLite + Slack double): "
               f"p50 {pct(lat, 50):.1f} ms, p95 {pct(lat, 95):.1f} ms, max {max(lat):.1f} ms")
 
-        rid, channel, ts = new_request()
+        rid, channel, ts = new_request(-1)
         decided_q = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "approval.decided")
         with session_scope(sessions) as s:
             before = s.scalar(decided_q) or 0

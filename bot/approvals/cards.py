@@ -93,4 +93,5 @@ def build_card(
         decided_by=decided_by,
         reason=req.decision_reason if outcome in ("rejected", "changes_requested") else None,
         precedents=precedents,
+        one_step_per_person=req.one_step_per_person,
     )

@@ -34,6 +34,12 @@ NOTICE_GRACE = dt.timedelta(minutes=2)
 _VALUE = re.compile(r"^(\d{1,18}):(\d{1,3})$")
 
 
+class _Refused(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 @dataclass(frozen=True)
 class DecisionOutcome:
     accepted: bool
@@ -51,12 +57,34 @@ def parse_button_value(value: str) -> tuple[int, int] | None:
 
 
 def eligibility(services: Services, req: ApprovalRequest, actor: str) -> str | None:
-    """Why ``actor`` may not decide the current step of ``req`` (refusal code), or None if they may."""
+    """Why ``actor`` may not decide the current step of ``req`` (refusal code), or None if they may.
+
+    Membership only; :func:`other_step_decided` adds separation of duties across steps.
+    """
     if actor == req.requester:
         return "self_approval"
     if not req.approvers or not services.policies.is_member(actor, req.approvers):
         return "not_eligible"
     return None
+
+
+def other_step_decided(s: Session, req: ApprovalRequest, actor: str, step: int) -> int | None:
+    """The other step of ``req`` that ``actor`` already approved (separation of duties), or None.
+
+    Only approvals count: a rejection or a change request ends the request, so nothing follows it.
+    """
+    if not req.one_step_per_person:
+        return None
+    return s.scalar(
+        select(ApprovalVote.step)
+        .where(
+            ApprovalVote.request_id == req.id,
+            ApprovalVote.approver == actor,
+            ApprovalVote.step != step,
+            ApprovalVote.decision == "approve",
+        )
+        .limit(1)
+    )
 
 
 REFUSALS = {
@@ -67,6 +95,10 @@ REFUSALS = {
     "self_approval": "You raised request #{id}, so you cannot decide it (separation of duties).",
     "not_eligible": "You are not an approver for this step of request #{id} ({who}).",
     "already_voted": "You already approved this step of request #{id}; it needs another approver.",
+    "other_step": (
+        "You already decided another step of request #{id}; each step needs a different person "
+        "(separation of duties). Someone else in {who} can decide this one."
+    ),
     "reason_required": "Give a reason to reject or request changes.",
     "bad_decision": "Unknown decision.",
 }
@@ -111,13 +143,14 @@ def checked_request(
     """
     with session_scope(services.sessions) as s:
         req = s.get(ApprovalRequest, request_id)
+        earlier = other_step_decided(s, req, actor, step) if req is not None else None
     if req is None:
         return refuse(services, "not_found", actor, request_id, step=step, decision=decision)
     if req.state != PENDING:
         return refuse(services, "already_decided", actor, request_id, req, step=step, decision=decision)
     if req.step != step:
         return refuse(services, "stale_step", actor, request_id, req, step=step, decision=decision)
-    why = eligibility(services, req, actor)
+    why = eligibility(services, req, actor) or ("other_step" if earlier is not None else None)
     return refuse(services, why, actor, request_id, req, step=step, decision=decision) if why else req
 
 
@@ -152,49 +185,54 @@ def decide(
 
     old_ref: SentRef | None = None
     version = 0
-    with session_scope(services.sessions) as s:
-        claimed = (
-            s.connection()
-            .execute(
-                update(ApprovalRequest)
-                .where(
-                    ApprovalRequest.id == request_id,
-                    ApprovalRequest.state == PENDING,
-                    ApprovalRequest.step == step,
-                    ApprovalRequest.approvers == seen_approvers,
-                )
-                .values(version=ApprovalRequest.version + 1)
-            )
-            .rowcount
-        )
-        if claimed == 1:
-            # We hold the lock: this read is current, and nobody else can move the request until commit.
-            cur = s.execute(select(ApprovalRequest).where(ApprovalRequest.id == request_id)).scalar_one()
-            s.refresh(cur)
-            try:
-                with s.begin_nested():
-                    s.add(
-                        ApprovalVote(
-                            request_id=request_id,
-                            step=step,
-                            approver=actor,
-                            decision=decision,
-                            reason=reason,
-                            created_at=now,
-                        )
+    try:
+        with session_scope(services.sessions) as s:
+            claimed = (
+                s.connection()
+                .execute(
+                    update(ApprovalRequest)
+                    .where(
+                        ApprovalRequest.id == request_id,
+                        ApprovalRequest.state == PENDING,
+                        ApprovalRequest.step == step,
+                        ApprovalRequest.approvers == seen_approvers,
                     )
-            except IntegrityError:
-                claimed = 0
-                code = "already_voted"
+                    .values(version=ApprovalRequest.version + 1)
+                )
+                .rowcount
+            )
+            if claimed == 1:
+                # We hold the lock: this read is current, and nobody else can move the request until commit.
+                cur = s.execute(select(ApprovalRequest).where(ApprovalRequest.id == request_id)).scalar_one()
+                s.refresh(cur)
+                if other_step_decided(s, cur, actor, step) is not None:
+                    raise _Refused("other_step")  # rolls the claim back: nothing changed
+                try:
+                    with s.begin_nested():
+                        s.add(
+                            ApprovalVote(
+                                request_id=request_id,
+                                step=step,
+                                approver=actor,
+                                decision=decision,
+                                reason=reason,
+                                created_at=now,
+                            )
+                        )
+                except IntegrityError:
+                    claimed = 0
+                    code = "already_voted"
+                else:
+                    if cur.message_channel and cur.message_ts:
+                        old_ref = SentRef(cur.message_channel, cur.message_ts)
+                    code = _apply(s, services, cur, step, actor, decision, reason, now)
+                    cur.notice = {"code": code, "step": step, "ref": [old_ref.channel, old_ref.ts] if old_ref else None}
+                    cur.notice_at = now
+                    version = cur.version
             else:
-                if cur.message_channel and cur.message_ts:
-                    old_ref = SentRef(cur.message_channel, cur.message_ts)
-                code = _apply(s, services, cur, step, actor, decision, reason, now)
-                cur.notice = {"code": code, "step": step, "ref": [old_ref.channel, old_ref.ts] if old_ref else None}
-                cur.notice_at = now
-                version = cur.version
-        else:
-            code = ""
+                code = ""
+    except _Refused as refused:  # raised under the claim: the transaction rolled back, nothing changed
+        return refuse(services, refused.code, actor, request_id, checked, step=step, decision=decision)
     if claimed != 1:
         with session_scope(services.sessions) as s:
             latest = s.get(ApprovalRequest, request_id)

@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models import Base, BigID, utcnow
@@ -68,6 +68,9 @@ class ApprovalRequest(Base):
     # dies in between leaves it here, and the sweep delivers it (code, step, the message it updates).
     notice: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     notice_at: Mapped[dt.datetime | None] = mapped_column()
+    # Separation of duties as the policy said when the request was made: one person decides at most one
+    # step (policy ``separation_of_duties.relaxed`` turns it off per request type).
+    one_step_per_person: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class ApprovalVote(Base):
@@ -83,3 +86,18 @@ class ApprovalVote(Base):
     decision: Mapped[str] = mapped_column(String(20))  # approve | reject | changes
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ApprovalSubmission(Base):
+    """The latest request made from one requester's exact content (``content_key``: a sha256).
+
+    Its primary key makes two identical submissions racing on two replicas create one request: a
+    replayed slash command, a double-clicked modal or a retried delivery within the duplicate window
+    is answered with the request the first one made (bot.approvals.requests).
+    """
+
+    __tablename__ = "approval_submissions"
+
+    content_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("approval_requests.id", ondelete="CASCADE"), index=True)
+    submitted_at: Mapped[dt.datetime] = mapped_column()

@@ -65,6 +65,15 @@ class ApprovalCard:
     decided_by: str | None = None
     reason: str | None = None
     precedents: tuple[Precedent, ...] = ()
+    one_step_per_person: bool = True  # separation of duties across steps (policy may relax it per type)
+
+    @property
+    def earlier_deciders(self) -> tuple[str, ...]:
+        """Who approved the steps before this message's step, in order, each once."""
+        seen: dict[str, None] = {}
+        for s in self.steps[: self.step]:
+            seen.update(dict.fromkeys(s.approved_by))
+        return tuple(seen)
 
     @property
     def button_value(self) -> str:

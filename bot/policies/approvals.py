@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveInt, model_validator
+from pydantic import Field, NonNegativeFloat, PositiveInt, StringConstraints, model_validator
 
 from bot.policies.primitives import ChannelId, Duration, Principal, Risk, Slug, Strict
 
@@ -83,9 +83,25 @@ class ApprovalRule(Strict):
         return self
 
 
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10)]
+
+
+class SeparationOfDuties(Strict):
+    """By default one person decides at most one step of a request, even when they belong to the
+    approver groups of several steps. ``relaxed`` lists the request types whose steps one person may
+    decide more than one of, each with the reason (recorded with every request of that type)."""
+
+    relaxed: dict[RequestType, Reason] = Field(default_factory=dict)
+
+
 class ApprovalPolicy(Strict):
     measures: dict[RequestType, dict[str, str]] = Field(default_factory=dict)
+    separation_of_duties: SeparationOfDuties = Field(default_factory=SeparationOfDuties)
     request_types: dict[RequestType, list[ApprovalRule]]
+
+    def one_step_per_person(self, request_type: str) -> bool:
+        """Whether a person may decide at most one step of a request of ``request_type`` (the default)."""
+        return request_type not in self.separation_of_duties.relaxed
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,15 @@ def card_blocks(card: ApprovalCard) -> list[Block]:
         blocks.append(section("*Similar past decisions* (same type and tier)\n" + "\n".join(lines)))
     elif card.actionable:
         blocks.append(context("No similar past decisions for this type and tier."))
+    if card.actionable and card.earlier_deciders:
+        who = ", ".join(user(a) for a in card.earlier_deciders)
+        blocks.append(
+            context(
+                f"Earlier steps decided by {who}: separation of duties, so they cannot decide this step."
+                if card.one_step_per_person
+                else f"Earlier steps decided by {who}; policy lets one person decide several steps of this type."
+            )
+        )
     if card.actionable:
         required = card.steps[card.step].required if card.steps else 1
         got = len(card.steps[card.step].approved_by) if card.steps else 0

@@ -1,4 +1,4 @@
-"""The hand-written approvals migrations (0003, 0008) create exactly what the models declare."""
+"""The hand-written approvals migrations (0003, 0008, 0030) create exactly what the models declare."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from bot.store.migrate import current_heads
 from bot.store.registry import metadata
 
-OURS = {"approval_requests", "approval_votes"}
+OURS = {"approval_requests", "approval_votes", "approval_submissions"}
 
 
 def _touches_ours(diff: object) -> bool:
@@ -24,7 +24,7 @@ def _touches_ours(diff: object) -> bool:
 
 
 def test_migration_matches_models(engine: Engine) -> None:
-    assert "0008_approval_notices" in current_heads(engine)
+    assert "0030_approval_duties_and_replays" in current_heads(engine)
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diffs = [d for d in compare_metadata(ctx, metadata) if _touches_ours(d)]

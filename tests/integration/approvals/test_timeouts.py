@@ -21,11 +21,11 @@ from bot.store.db import session_scope
 from bot.store.models import AuditEvent
 
 
-def _request(services: Services) -> int:
+def _request(services: Services, n: int = 1) -> int:
     # manager-discount: one step, reminder 8h, timeout 24h, escalate to S0CSLEADS
     return submit_request(services, RequestDraft(
         request_type="discount", customer="Northwave Foods Inc", requester="U0AMGOLD", amount="$40,000",
-        percent="12%", justification="Competitor offered 12% off; renewal at risk.",
+        percent="12%", justification=f"Competitor offered 12% off; renewal {n} at risk.",
     )).request_id
 
 
@@ -83,8 +83,8 @@ def test_decided_requests_are_left_alone(services: Services, clock: Any) -> None
 
 
 def test_concurrent_sweeps_apply_each_transition_once(services: Services, clock: Any) -> None:
-    for _ in range(3):
-        _request(services)
+    for n in range(3):
+        _request(services, n)  # three different requests (identical ones would be one: test_duplicate_submissions)
     clock.advance(hours=25)
     results: list[SweepStats] = []
     threads = [threading.Thread(target=lambda: results.append(sweep(services))) for _ in range(4)]

@@ -62,9 +62,10 @@ def test_home_lists_what_waits_for_me_and_my_requests(services: Services) -> Non
     assert "Northwave" in json.dumps(home_blocks(approver))
 
 
-def test_report_counts_and_recurring(services: Services) -> None:
-    for _ in range(3):
+def test_report_counts_and_recurring(services: Services, clock: Any) -> None:
+    for _ in range(3):  # the same request again on later days (at once, it would be one: a duplicate)
         decide(services, _req(services), 0, "U0CSLEAD", "approve")
+        clock.advance(days=1)
     decide(services, _req(services, who="U0AMPLAT"), 0, "U0CSLEAD", "reject", "no")
     rep = build_report(services.sessions(), dt.datetime(2000, 1, 1, tzinfo=dt.UTC), recurring_min=3, min_rate=0.7)
     (row,) = rep.by_type_tier
