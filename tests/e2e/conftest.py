@@ -111,6 +111,7 @@ def sandbox(e2e_home: tuple[Path, dict[str, str]]) -> Iterator[Sandbox]:
         double,
         [(s.id, s.name, s.tz) for s in policies.roles.staff],
         [(c.id, c.name) for c in policies.channels.channels] + [("C0SUPPORTQ", "support")],
+        groups=[(g.id, g.handle, g.name, g.members) for g in policies.roles.groups],
     )
     env = {**base_env, "SLACK_API_URL": double.api_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET}
     log = open(home / "serve.log", "wb")  # noqa: SIM115 - closed at teardown
@@ -137,6 +138,8 @@ def sandbox(e2e_home: tuple[Path, dict[str, str]]) -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def double(sandbox: Sandbox) -> SlackDouble:
+def double(sandbox: Sandbox) -> Iterator[SlackDouble]:
     sandbox.double.clear_calls()
-    return sandbox.double
+    yield sandbox.double
+    # The double grants only the manifest's scopes: a call the bot made without one fails this test.
+    assert sandbox.double.scope_refusals == [], "the bot called a method bot/slack/manifest.yaml does not allow"
