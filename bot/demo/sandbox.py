@@ -83,6 +83,7 @@ def run_demo(
         [(s.id, s.name, s.tz) for s in policies.roles.staff],
         [(c.id, c.name) for c in policies.channels.channels],
         admins=["U0CSLEAD"],
+        groups=[(g.id, g.handle, g.name, g.members) for g in policies.roles.groups],
     )
     bot_settings = settings.model_copy(
         update={
