@@ -166,8 +166,14 @@ def _close_all(server: BaseWSGIServer) -> None:
 
 def _quiet_request_body_logs() -> None:
     """Bolt logs a request's body when its signature fails (INFO) and every response body (DEBUG), and
-    slack_sdk logs outgoing message bodies (DEBUG): keep those out of the logs whatever LOG_LEVEL says."""
-    for name, level in (("slack_bolt", logging.WARNING), ("slack_sdk", logging.INFO)):
+    slack_sdk logs outgoing message bodies (DEBUG): keep those out of the logs whatever LOG_LEVEL says.
+
+    Bolt gives each of its loggers the root's level when it creates them (with the App), so the loggers
+    that exist already are raised one by one, as well as their parents for any made later."""
+    limits = {"slack_bolt": logging.WARNING, "slack_sdk": logging.INFO}
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in limits]
+    for name in [*limits, *names]:
         logger = logging.getLogger(name)
-        if logger.getEffectiveLevel() < level:
-            logger.setLevel(level)
+        floor = limits[name.split(".")[0]]
+        if logger.level == logging.NOTSET or logger.level < floor:
+            logger.setLevel(floor)
