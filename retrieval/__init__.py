@@ -39,11 +39,13 @@ def open_index(
     chroma_url: str | None = None,
     collection: str = "playbooks",
     embedder: Embedder | None = None,
+    links_base_url: str | None = None,
 ) -> PlaybookIndex:
     """Open (or create) the index of a playbooks folder.
 
     Chroma server when chroma_url is given, else an embedded Chroma under chroma_path (default
     `.rapport/chroma`). embedder None -> all-MiniLM-L6-v2 from the installed package (loaded on first use).
+    links_base_url: what relative links inside the playbooks resolve against (None: shown as their text).
     Call `.sync()` to bring the index up to date with the folder."""
     from retrieval.embedder import SentenceTransformerEmbedder
     from retrieval.index import PlaybookIndex
@@ -53,7 +55,9 @@ def open_index(
         vectors = ChromaVectorIndex(collection, url=chroma_url)
     else:
         vectors = ChromaVectorIndex(collection, path=Path(chroma_path or Path(".rapport") / "chroma"))
-    return PlaybookIndex(Path(playbooks_dir), vectors, embedder or SentenceTransformerEmbedder())
+    return PlaybookIndex(
+        Path(playbooks_dir), vectors, embedder or SentenceTransformerEmbedder(), links_base_url=links_base_url
+    )
 
 
 def watch(index: PlaybookIndex, stop_event: threading.Event) -> None:

@@ -2,7 +2,8 @@
 
 Questions file: JSON lines `{"question": str, "relevant": [path, ...]}`; a relevant entry may name a section
 as "path#Heading" (matched case-insensitively against any component of a passage's heading path), which adds
-section-level metrics. Usage: `python -m retrieval.evaluate --playbooks DIR --questions FILE.jsonl`.
+section-level metrics; `"relevant": []` marks a question the documents do not answer (no rank to score).
+Usage: `python -m retrieval.evaluate --playbooks DIR --questions FILE.jsonl`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
             q = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path}:{n}: invalid JSON: {exc.msg}") from None
-        if not isinstance(q, dict) or not isinstance(q.get("question"), str) or not q.get("relevant"):
+        if not isinstance(q, dict) or not isinstance(q.get("question"), str) or not isinstance(q.get("relevant"), list):
             raise ValueError(f'{path}:{n}: expected {{"question": str, "relevant": [path, ...]}}')
         out.append(q)
     return out
@@ -59,46 +60,57 @@ def _metrics(ranks: list[int | None]) -> dict[str, float]:
     return out
 
 
-def run_eval(
-    playbooks_dir: Path, questions: Path, embedder: Embedder | None = None, **index_kwargs: Any
-) -> dict[str, Any]:
-    """Index playbooks_dir into a throwaway Chroma collection and score hybrid, BM25 and dense search."""
+def eval_index(playbooks_dir: Path, tmp: Path, embedder: Embedder | None = None, **index_kwargs: Any) -> Any:
+    """A throwaway index of playbooks_dir under tmp, synced. Returns (PlaybookIndex, IndexReport)."""
     from retrieval.embedder import SentenceTransformerEmbedder
     from retrieval.index import PlaybookIndex
     from retrieval.vector import ChromaVectorIndex
 
-    qs = load_questions(questions)
     emb = embedder or SentenceTransformerEmbedder()
+    index = PlaybookIndex(Path(playbooks_dir), ChromaVectorIndex("eval", path=Path(tmp)), emb, **index_kwargs)
+    return index, index.sync()
+
+
+def run_eval(
+    playbooks_dir: Path, questions: Path, embedder: Embedder | None = None, **index_kwargs: Any
+) -> dict[str, Any]:
+    """Index playbooks_dir into a throwaway Chroma collection and score hybrid, BM25 and dense search."""
     with tempfile.TemporaryDirectory(prefix="rapport-eval-") as tmp:
-        index = PlaybookIndex(Path(playbooks_dir), ChromaVectorIndex("eval", path=Path(tmp)), emb, **index_kwargs)
-        report = index.sync()
-        systems = ("hybrid", "bm25", "dense")
-        doc_ranks: dict[str, list[int | None]] = {s: [] for s in systems}
-        sec_ranks: dict[str, list[int | None]] = {s: [] for s in systems}
-        per_question: list[dict[str, Any]] = []
-        confidences: list[tuple[float, bool]] = []
-        for q in qs:
-            rel_docs = {r.split("#", 1)[0] for r in q["relevant"]}
-            rel_secs = [tuple(r.split("#", 1)) for r in q["relevant"] if "#" in r]
-            row: dict[str, Any] = {"question": q["question"]}
-            for system in systems:
-                res = index._search(q["question"], DEPTH, None, None, None, mode=system, dedupe=False)  # type: ignore[arg-type]
-                docs = _doc_ranking(res.passages)
-                rank = next((i for i, d in enumerate(docs, start=1) if d in rel_docs), None)
-                doc_ranks[system].append(rank)
-                row[system] = rank
-                if rel_secs:
-                    srank = next(
-                        (i for i, p in enumerate(res.passages, start=1) if _section_hit(p, rel_secs)),  # type: ignore[arg-type]
-                        None,
-                    )
-                    sec_ranks[system].append(srank)
-                    row[f"{system}_section"] = srank
-                if system == "hybrid":
-                    row["confidence"] = round(res.confidence, 3)
-                    row["top"] = f"{res.passages[0].path}#{res.passages[0].heading_path}" if res.passages else None
-                    confidences.append((res.confidence, rank == 1))
-            per_question.append(row)
+        index, report = eval_index(playbooks_dir, Path(tmp), embedder, **index_kwargs)
+        return retrieval_metrics(index, report, load_questions(questions))
+
+
+def retrieval_metrics(index: Any, report: Any, qs: list[dict[str, Any]]) -> dict[str, Any]:
+    """recall@1/5/10 and MRR of hybrid search and both baselines over questions with relevant documents
+    (a question with ``relevant: []`` is out of scope: it has no rank to score)."""
+    qs = [q for q in qs if q.get("relevant")]
+    systems = ("hybrid", "bm25", "dense")
+    doc_ranks: dict[str, list[int | None]] = {s: [] for s in systems}
+    sec_ranks: dict[str, list[int | None]] = {s: [] for s in systems}
+    per_question: list[dict[str, Any]] = []
+    confidences: list[tuple[float, bool]] = []
+    for q in qs:
+        rel_docs = {r.split("#", 1)[0] for r in q["relevant"]}
+        rel_secs = [tuple(r.split("#", 1)) for r in q["relevant"] if "#" in r]
+        row: dict[str, Any] = {"question": q["question"]}
+        for system in systems:
+            res = index._search(q["question"], DEPTH, None, None, None, mode=system, dedupe=False)
+            docs = _doc_ranking(res.passages)
+            rank = next((i for i, d in enumerate(docs, start=1) if d in rel_docs), None)
+            doc_ranks[system].append(rank)
+            row[system] = rank
+            if rel_secs:
+                srank = next(
+                    (i for i, p in enumerate(res.passages, start=1) if _section_hit(p, rel_secs)),  # type: ignore[arg-type]
+                    None,
+                )
+                sec_ranks[system].append(srank)
+                row[f"{system}_section"] = srank
+            if system == "hybrid":
+                row["confidence"] = round(res.confidence, 3)
+                row["top"] = f"{res.passages[0].path}#{res.passages[0].heading_path}" if res.passages else None
+                confidences.append((res.confidence, rank == 1))
+        per_question.append(row)
     result: dict[str, Any] = {
         "questions": len(qs),
         "documents": report.added,
@@ -109,12 +121,13 @@ def run_eval(
     if any(sec_ranks[s] for s in systems):
         result["section_level"] = {s: _metrics(sec_ranks[s]) for s in systems}
         result["section_questions"] = len(sec_ranks["hybrid"])
-    best = max(("bm25", "dense"), key=lambda s: result["document_level"][s]["mrr"])
-    hyb = result["document_level"]["hybrid"]
-    result["better_baseline"] = best
-    result["mrr_gain_over_better_baseline"] = round(hyb["mrr"] - result["document_level"][best]["mrr"], 4)
+    if qs:
+        best = max(("bm25", "dense"), key=lambda s: result["document_level"][s]["mrr"])
+        hyb = result["document_level"]["hybrid"]
+        result["better_baseline"] = best
+        result["mrr_gain_over_better_baseline"] = round(hyb["mrr"] - result["document_level"][best]["mrr"], 4)
+        result["top1_accuracy"] = hyb["recall@1"]
     result["mean_confidence"] = round(sum(c for c, _ in confidences) / max(1, len(confidences)), 4)
-    result["top1_accuracy"] = hyb["recall@1"]
     result["per_question"] = per_question
     return result
 

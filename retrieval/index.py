@@ -8,33 +8,38 @@ import re
 import sys
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
+from retrieval import confidence as answerability
 from retrieval import fusion
 from retrieval.chunker import (
     DEFAULT_MAX_WORDS,
     DEFAULT_OVERLAP_WORDS,
     chunk_document,
-    clean_markdown,
     content_hash,
     outline_chunk,
 )
+from retrieval.dates import git_dates
 from retrieval.embedder import Embedder, EmbeddingCache, Matrix
 from retrieval.lexical import BM25Index, acronym_definitions, tokenize
 from retrieval.loader import load_documents
+from retrieval.markdown import passage_lines, passage_pieces, slack_to_plain
+from retrieval.question import analyse
 from retrieval.types import Chunk, DocMeta, Document, IndexReport, Passage, SearchResult
 from retrieval.vector import MetaValue, VectorIndex, Where
 
 log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 2000
+PIECE_PASSAGES = 3  # top passages whose sentences, items and rows are scored against the question
+MAX_PIECES = 40  # per passage: bounds the model time a long passage costs at query time
 EMBED_GROUP = 256  # chunks embedded (and then committed file by file) per group
 Mode = Literal["hybrid", "dense", "bm25"]
 
@@ -89,8 +94,11 @@ class _Record:
     n_chunks: int
     field_terms: tuple[str, ...]
     kind: str = "chunk"
+    kinds: str = ""
+    updated: str = ""  # front matter date ("" = none: the index's git dates apply)
+    plain: str = ""  # the words BM25 indexes (as embedded); "" in an older index: derived from text
 
-    def passage(self, score: float) -> Passage:
+    def passage(self, score: float, updated: str = "") -> Passage:
         return Passage(
             path=self.path,
             heading_path=self.heading_path,
@@ -103,6 +111,9 @@ class _Record:
             regions=self.regions,
             score=score,
             text=self.text,
+            kinds=self.kinds,
+            review_by=self.review_by,
+            updated=self.updated or updated,
         )
 
 
@@ -131,6 +142,9 @@ def _record_from_meta(id_: str, meta: dict[str, MetaValue], text: str) -> _Recor
         n_chunks=int(meta.get("n_chunks", 0)),
         field_terms=tuple(tokenize(f"{title} {heading}")),
         kind=str(meta.get("kind", "chunk")),
+        kinds=str(meta.get("kinds", "")),
+        updated=str(meta.get("updated", "")),
+        plain=str(meta.get("plain", "")),
     )
 
 
@@ -153,6 +167,9 @@ def chunk_metadata(doc: Document, chunk: Chunk, n_chunks: int) -> dict[str, Meta
         "regions": "|".join(m.regions),
         "tags": "|".join(m.tags),
         "kind": chunk.kind,
+        "kinds": chunk.kinds,
+        "plain": chunk.plain,
+        "updated": m.updated,
         "tiers_all": not m.tiers,
         "regions_all": not m.regions,
     }
@@ -194,7 +211,8 @@ class _State:
                 toks, prefix, defs = previous.tokens[r.id], previous.prefix[r.id], previous.definitions[r.id]
             else:
                 head = tokenize(f"{r.title}\n{r.heading_path}")
-                toks, prefix, defs = head + tokenize(clean_markdown(r.text)), len(head), acronym_definitions(r.text)
+                plain = r.plain or slack_to_plain(r.text)
+                toks, prefix, defs = head + tokenize(plain), len(head), acronym_definitions(plain)
             self.tokens[r.id], self.prefix[r.id], self.definitions[r.id] = toks, prefix, defs
             acronyms.update(defs)
             # The document's words once each where they are written: the title once, each heading once (a
@@ -208,6 +226,8 @@ class _State:
                 bag.extend(tokenize(last_heading))
             bag.extend(toks[prefix:])
         self.bm25 = BM25Index(tokens=[self.tokens[r.id] for r in self.records], acronyms=acronyms)
+        # In how many passages each term occurs: how rare a question's term is in this handbook (confidence).
+        self.df: Counter[str] = Counter(t for r in self.records for t in set(self.tokens[r.id]))
         # Whole documents as one bag of words each: the lexical twin of the outline vectors' doc prior.
         self.doc_lexical_paths = sorted(doc_tokens)
         self.doc_bm25 = BM25Index(tokens=[doc_tokens[p] for p in self.doc_lexical_paths], acronyms=acronyms)
@@ -306,10 +326,11 @@ def _units(r: _Record) -> list[str]:
     """Sentences, table rows and list items of a passage, each prefixed with its own heading for context."""
     head = r.heading_path.rsplit(" > ", 1)[-1] or r.title
     out: list[str] = []
-    for line in clean_markdown(r.text).split("\n"):
-        if line.strip() == head.strip():
+    for pl in passage_lines(r.text, r.kinds):
+        line = slack_to_plain(pl.text)
+        if pl.kind == "h" or line.strip() == head.strip():
             continue
-        for sent in _SENTENCE_END.split(line):
+        for sent in _SENTENCE_END.split(line) if pl.kind == "p" else [line]:
             sent = " ".join(sent.split())
             if len(sent.split()) >= UNIT_MIN_WORDS:
                 out.append(f"{head}: {sent}")
@@ -328,8 +349,13 @@ class PlaybookIndex:
         max_words: int = DEFAULT_MAX_WORDS,
         overlap_words: int = DEFAULT_OVERLAP_WORDS,
         params: SearchParams | None = None,
+        links_base_url: str | None = None,
     ):
+        """``links_base_url``: what relative links inside the playbooks resolve against (the published handbook's
+        address); None: such links are shown as their text."""
         self.playbooks_dir = Path(playbooks_dir)
+        self.links_base_url = links_base_url or None
+        self._git_dates: dict[str, str] | None = None
         self.vectors = vectors
         self.embedder = embedder
         self.max_words = max_words
@@ -364,8 +390,16 @@ class PlaybookIndex:
                     version=r.version,
                     tiers=r.tiers,
                     regions=r.regions,
+                    updated=r.updated or self.git_dates().get(r.path, ""),
                 )
         return [seen[p] for p in sorted(seen)]
+
+    def git_dates(self) -> dict[str, str]:
+        """Last-commit dates of the playbooks (one ``git log`` per sync, or on first use); {} outside git."""
+        dates = self._git_dates
+        if dates is None:
+            dates = self._git_dates = git_dates(self.playbooks_dir)
+        return dates
 
     def __len__(self) -> int:
         return len(self._state.records)
@@ -381,7 +415,8 @@ class PlaybookIndex:
 
     def _sync(self, progress: bool) -> IndexReport:
         report = IndexReport()
-        docs, errors = load_documents(self.playbooks_dir)
+        docs, errors = load_documents(self.playbooks_dir, salt=self.links_base_url or "")
+        self._git_dates = git_dates(self.playbooks_dir)
         report.errors = errors
         state = self._state
         records = {r.id: r for r in state.all_records}
@@ -404,7 +439,7 @@ class PlaybookIndex:
                 else:
                     report.unchanged += 1
                 continue
-            chunks = chunk_document(doc, self.max_words, self.overlap_words)
+            chunks = chunk_document(doc, self.max_words, self.overlap_words, self.links_base_url)
             chunks.append(outline_chunk(doc, chunks))
             todo.append((doc, chunks, not vers))
         removed = [r.id for p, vers in versions.items() if p not in live_paths for rs in vers.values() for r in rs]
@@ -538,7 +573,7 @@ class PlaybookIndex:
         paths: list[str] | None = None,
     ) -> SearchResult:
         """Hybrid search. Raises ValueError for an empty query; very long queries are truncated."""
-        return self._search(query, k, tiers, regions, paths, mode="hybrid")
+        return self._search(query, k, tiers, regions, paths, mode="hybrid", score_pieces=True)
 
     def _search(
         self,
@@ -549,6 +584,7 @@ class PlaybookIndex:
         paths: Sequence[str] | None,
         mode: Mode = "hybrid",
         dedupe: bool = True,
+        score_pieces: bool = False,
     ) -> SearchResult:
         if not isinstance(query, str) or not query.strip():
             raise ValueError("query must be a non-empty string")
@@ -607,27 +643,78 @@ class PlaybookIndex:
         passages: list[Passage] = []
         passage_ids: list[str] = []
         seen_sections: set[tuple[str, str]] = set()
+        dates = self.git_dates()
         for id_, s in ranked:
             r = state.records[state.pos[id_]]
             key = (r.path, r.heading_path)
             if dedupe and key in seen_sections:
                 continue
             seen_sections.add(key)
-            passages.append(r.passage(float(s)))
+            passages.append(r.passage(float(s), dates.get(r.path, "")))
             passage_ids.append(id_)
             if len(passages) >= k:
                 break
 
-        conf = 0.0
-        if passages:
-            top_id = passage_ids[0]
-            best_cos = max(cosine.values(), default=0.0)
-            top_cos = cosine.get(top_id, best_cos)
-            rec = state.records[state.pos[top_id]]
-            q_terms = tokenize(query)
-            coverage = fusion.term_overlap(q_terms, tokenize(f"{rec.title} {rec.heading_path} {rec.text}"))
-            conf = fusion.confidence(max(top_cos, best_cos - 0.05), coverage)
-        return SearchResult(query, passages, conf, conf >= fusion.ANSWERABLE_THRESHOLD, timings, truncated)
+        if not passages:
+            return SearchResult(query, passages, 0.0, False, timings, truncated)
+        if score_pieces and qv is not None:
+            t = time.perf_counter()
+            passages = self._score_pieces(qv, passages)
+            timings["pieces"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        intent = analyse(query)
+        signals = answerability.compute(
+            intent,
+            passages,
+            max(cosine.values(), default=0.0),
+            [state.records[state.pos[i]].path for i, _ in dense],
+            [state.records[state.pos[i]].path for i, _ in lexical],
+            state.df,
+            len(state.records),
+        )
+        conf = answerability.confidence(signals) if mode == "hybrid" else 0.0
+        timings["confidence"] = (time.perf_counter() - t) * 1000
+        return SearchResult(
+            query,
+            passages,
+            conf,
+            conf >= answerability.THRESHOLD,
+            timings,
+            truncated,
+            signals=signals.as_dict(),
+        )
+
+    def _cached_vectors(self, kind: str, texts: list[str]) -> dict[str, Matrix]:
+        """Unit vectors of short texts, from the process cache by content hash, the rest embedded in one call."""
+        keys = {u: f"{self.embedder.name}:{kind}:{content_hash(u)}" for u in texts}
+        vecs: dict[str, Matrix] = {}
+        todo: list[str] = []
+        for u, key in keys.items():
+            v = self.cache.get(key)
+            if v is None:
+                todo.append(u)
+            else:
+                vecs[u] = v
+        if todo:
+            for u, new in zip(todo, self.embedder.embed_documents(todo), strict=True):
+                vecs[u] = new
+                self.cache.put(keys[u], new)
+        return vecs
+
+    def _score_pieces(self, qv: Matrix, passages: list[Passage]) -> list[Passage]:
+        """The top passages with each piece's cosine to the question (piece vectors cached by content hash; a
+        piece is read with its heading, as a passage is)."""
+        top = passages[:PIECE_PASSAGES]
+        texts: list[list[str]] = []
+        for p in top:
+            head = p.heading_path.rsplit(" > ", 1)[-1] or p.title
+            texts.append([f"{head}: {pc.plain}" for pc in passage_pieces(p.text, p.kinds)[:MAX_PIECES]])
+        vecs = self._cached_vectors("piece", [u for us in texts for u in us])
+        q = np.asarray(qv, dtype=np.float32)
+        scored = [
+            replace(p, piece_scores=tuple(float(vecs[u] @ q) for u in us)) for p, us in zip(top, texts, strict=True)
+        ]
+        return scored + passages[PIECE_PASSAGES:]
 
     def _dense(
         self,
@@ -692,19 +779,7 @@ class PlaybookIndex:
         if len(top) < 2:
             return scores
         units = {i: _units(state.records[state.pos[i]]) for i in top}
-        keys = {u: f"{self.embedder.name}:unit:{content_hash(u)}" for us in units.values() for u in us}
-        vecs: dict[str, Matrix] = {}
-        todo: list[str] = []
-        for u, key in keys.items():
-            v = self.cache.get(key)
-            if v is None:
-                todo.append(u)
-            else:
-                vecs[u] = v
-        if todo:
-            for u, new in zip(todo, self.embedder.embed_documents(todo), strict=True):
-                vecs[u] = new
-                self.cache.put(keys[u], new)
+        vecs = self._cached_vectors("unit", [u for us in units.values() for u in us])
         q = np.asarray(qv, dtype=np.float32)
         best = {i: max(float(vecs[u] @ q) for u in us) for i, us in units.items() if us}
         z = fusion.zscores(best)

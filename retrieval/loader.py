@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from retrieval.dates import front_matter_date
+from retrieval.markdown import Heading, parse_markdown, plain_inline
 from retrieval.types import DocMeta, Document
 
 log = logging.getLogger(__name__)
@@ -20,11 +22,10 @@ log = logging.getLogger(__name__)
 MAX_BYTES = 5 * 1024 * 1024
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 # Bumped whenever chunking changes, so every file is re-chunked (embeddings stay cached by content hash).
-PIPELINE_VERSION = "c4"
+PIPELINE_VERSION = "c5-markdown-it"
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
 _GENERIC_NAMES = {"index", "readme", "docs", "doc", "content", "pages", "src", "_index"}
-_H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 
 
 class LoadError(Exception):
@@ -95,20 +96,15 @@ _LEAD_IMAGE = re.compile(r"^\s*!\[([^\]]{3,})\]\([^)]*\)\s*$")
 
 
 def _fallback_title(lines: list[str], rel: str) -> str:
-    """First H1; else the alt text of a banner image opening the page; else the file (or folder) name."""
-    in_fence = False
-    for line in lines:
-        if line.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-            continue
-        if not in_fence:
-            m = _H1.match(line)
-            if m:
-                return m.group(1).strip()
+    """First H1 (as plain text); else the alt text of a banner image opening the page; else the file (or folder)
+    name."""
+    for block in parse_markdown("\n".join(lines)):
+        if isinstance(block, Heading) and block.level == 1:
+            return block.text
     first = next((line for line in lines if line.strip()), "")
     banner = _LEAD_IMAGE.match(first)
     if banner:
-        return banner.group(1).strip()
+        return " ".join(banner.group(1).split())
     p = Path(rel)
     parts = [p.stem, *reversed(p.parent.parts)]
     # "team/docs/index.md" -> "team": skip generic names
@@ -116,8 +112,9 @@ def _fallback_title(lines: list[str], rel: str) -> str:
     return re.sub(r"[_\-]+", " ", stem).strip().capitalize() or rel
 
 
-def parse_document(raw: bytes, rel: str) -> Document:
-    """Parse one file's bytes. Raises LoadError with a reason for empty/binary/huge/non-UTF-8/bad YAML."""
+def parse_document(raw: bytes, rel: str, salt: str = "") -> Document:
+    """Parse one file's bytes. Raises LoadError with a reason for empty/binary/huge/non-UTF-8/bad YAML.
+    ``salt``: anything else the chunks depend on (the links' base URL), mixed into the file hash."""
     if len(raw) > MAX_BYTES:
         raise LoadError(f"file too large ({len(raw)} bytes > {MAX_BYTES} bytes)")
     if b"\x00" in raw[:8192]:
@@ -136,7 +133,7 @@ def parse_document(raw: bytes, rel: str) -> Document:
     body = lines[fm_lines:]
     if not any(line.strip() for line in body):
         raise LoadError("empty file (no content after front matter)")
-    title = _as_str(fm.get("title")) or _fallback_title(body, rel)
+    title = plain_inline(_as_str(fm.get("title"))) or _fallback_title(body, rel)
     meta = DocMeta(
         path=rel,
         title=title,
@@ -146,13 +143,15 @@ def parse_document(raw: bytes, rel: str) -> Document:
         tiers=_as_list(fm.get("tiers", fm.get("tier")), "tiers"),
         regions=_as_list(fm.get("regions", fm.get("region")), "regions"),
         tags=_as_list(fm.get("tags"), "tags"),
+        updated=front_matter_date(fm),
     )
     digest = hashlib.sha256(raw)
     digest.update(PIPELINE_VERSION.encode())
+    digest.update(salt.encode())
     return Document(meta=meta, lines=tuple(lines), body_start=fm_lines + 1, file_hash=digest.hexdigest()[:16])
 
 
-def load_file(path: Path, root: Path) -> Document:
+def load_file(path: Path, root: Path, salt: str = "") -> Document:
     rel = relpath(path, root)
     try:
         size = path.stat().st_size
@@ -161,16 +160,16 @@ def load_file(path: Path, root: Path) -> Document:
         raw = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot read: {exc.strerror or exc}") from None
-    return parse_document(raw, rel)
+    return parse_document(raw, rel, salt)
 
 
-def load_documents(root: Path) -> tuple[list[Document], list[tuple[str, str]]]:
+def load_documents(root: Path, salt: str = "") -> tuple[list[Document], list[tuple[str, str]]]:
     """Load every Markdown file under root. Returns (documents, errors as (path, reason))."""
     docs: list[Document] = []
     errors: list[tuple[str, str]] = []
     for path in iter_markdown_files(root):
         try:
-            docs.append(load_file(path, root))
+            docs.append(load_file(path, root, salt))
         except LoadError as exc:
             rel = relpath(path, root)
             log.warning("skipping playbook %s: %s", rel, exc)

@@ -17,6 +17,7 @@ class DocMeta:
     tiers: tuple[str, ...] = ()  # lower-cased; empty = applies to every tier
     regions: tuple[str, ...] = ()  # lower-cased; empty = applies to every region
     tags: tuple[str, ...] = ()
+    updated: str = ""  # YYYY-MM-DD: front matter updated/reviewed, else the last git commit; "" = unknown
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,12 @@ class Chunk:
     heading_path: str  # "A > B > C", "" before the first heading
     line_start: int  # 1-based, inclusive, in the original file
     line_end: int  # 1-based, inclusive
-    text: str  # exact file lines line_start..line_end joined with "\n"
-    embed_text: str  # context (title + heading path) + text: what is embedded
+    text: str  # clean Slack text, one unit (paragraph, list item, table row, code line) a line
+    embed_text: str  # context (title + heading path) + the plain text: what is embedded
     content_hash: str  # hash of embed_text: the embedding cache key
     kind: str = "chunk"  # "chunk" (a passage) or "outline" (one per document: title + headings + opening)
+    kinds: str = ""  # one letter per line of text: its unit kind (retrieval.markdown.KINDS)
+    plain: str = ""  # the plain words of text as indexed (embed_text without its context line)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,13 @@ class Passage:
     tiers: tuple[str, ...]
     regions: tuple[str, ...]
     score: float
-    text: str
+    text: str  # clean Slack mrkdwn, one unit a line (see retrieval.markdown.passage_lines)
+    kinds: str = ""  # one letter per line of text: paragraph, numbered step, bullet, table row, code
+    review_by: str = ""  # ISO date from front matter, "" when absent
+    updated: str = ""  # YYYY-MM-DD the document was last updated (front matter, else git), "" = unknown
+    # cosine of the question with each of retrieval.markdown.passage_pieces(text, kinds), in order, for the top
+    # passages of a search (empty elsewhere): which sentence, item or row answers, by meaning
+    piece_scores: tuple[float, ...] = ()
 
 
 @dataclass
@@ -69,6 +78,7 @@ class SearchResult:
     answerable: bool  # confidence >= threshold; False means "say I don't know"
     timings_ms: dict[str, float] = field(default_factory=dict)
     truncated: bool = False
+    signals: dict[str, float] = field(default_factory=dict)  # what the confidence was computed from
 
 
 @dataclass

@@ -1,17 +1,22 @@
 """Answer writers: turn retrieved passages into a short, cited answer.
 
-``ExtractiveWriter`` (default, offline) picks the sentences of the top passages that share the most
-content words with the question and keeps them in document order. ``LangChainWriter`` (``RAPPORT_LLM``)
-asks a chat model to answer from the same passages only and drops sentences that cite nothing.
+``ExtractiveWriter`` (default, offline) quotes the pieces of the top passages that answer the question (see
+bot.ask.extract): at most three sentences, or the steps of a procedure in order, or the table rows that match,
+each group followed by the [n] of its source; facts the caller computed (from the record or the policy) lead.
+``LangChainWriter`` (``RAPPORT_LLM``) asks a chat model to answer from the same passages only and drops
+sentences that cite nothing.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.ask.extract import MAX_PIECES, Selection, select
 from retrieval import Passage
+from retrieval.markdown import BULLET, PARAGRAPH, STEP
 
 STOPWORDS = frozenset(
     "a an the and or but if of to in on at by for with from as is are was were be been being do does did "
@@ -45,9 +50,10 @@ class Citation:
     owner: str
     version: str
     url: str | None
-    updated_days: int | None = None  # age of the source (front-matter date, else file mtime); None = unknown
+    updated_days: int | None = None  # age of the source (from ``updated``); None = unknown
     review_by: str = ""  # ISO date from front matter
     stale: bool = False  # past review_by
+    updated: str = ""  # YYYY-MM-DD: front matter updated/reviewed, else the file's last git commit; "" = unknown
 
 
 @dataclass(frozen=True)
@@ -64,60 +70,80 @@ def cite(passages: list[Passage], base_url: str | None) -> list[Citation]:
     out = []
     for i, p in enumerate(passages, 1):
         url = f"{base_url.rstrip('/')}/{p.path}#L{p.line_start}" if base_url else None
-        out.append(Citation(i, p.title, p.path, p.heading_path, p.line_start, p.line_end, p.owner, p.version, url))
+        out.append(
+            Citation(
+                i,
+                p.title,
+                p.path,
+                p.heading_path,
+                p.line_start,
+                p.line_end,
+                p.owner,
+                p.version,
+                url,
+                review_by=p.review_by,
+                updated=p.updated,
+            )
+        )
     return out
 
 
 def units(text: str) -> list[str]:
-    """Sentences, list items and table rows of a passage: the pieces an answer may quote."""
-    out: list[str] = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or set(line) <= set("|-: "):
-            continue
-        if line.startswith(("- ", "* ", "|")) or re.match(r"^\d+[.)] ", line):
-            out.append(line)
-        else:
-            out.extend(s.strip() for s in _SENT_SPLIT.split(line) if s.strip())
-    return out
+    """Sentences, list items and table rows of a stored passage: the pieces an answer may quote."""
+    from bot.ask.extract import pieces
+
+    return [p.text for p in pieces(Passage("", "", 0, 0, "", "", "", (), (), 0.0, text), 0)]
+
+
+def _source(c: Citation) -> str:
+    section = c.heading_path.rsplit(" > ", 1)[-1]
+    where = f"{c.title} › {section}" if section and section != c.title else c.title
+    return f"<{c.url}|{where}>" if c.url else f"*{where}*"
 
 
 class ExtractiveWriter:
-    def __init__(self, base_url: str | None = None, max_units: int = 4, max_chars: int = 1400) -> None:
+    def __init__(self, base_url: str | None = None, max_units: int = MAX_PIECES, max_chars: int = 1400) -> None:
         self.base_url = base_url
         self.max_units = max_units
         self.max_chars = max_chars
 
-    def write(self, question: str, passages: list[Passage]) -> Draft:
-        q = content_words(question)
-        scored: list[tuple[float, int, int, str]] = []
-        for pi, p in enumerate(passages[:3]):
-            heading_words = content_words(p.heading_path + " " + p.title)
-            for ui, unit in enumerate(units(p.text)):
-                w = content_words(unit)
-                if not w:
-                    continue
-                overlap = len(q & w) + 0.5 * len(q & heading_words)
-                # Earlier passages are more relevant; tiny bonus for the first sentence of a section.
-                score = overlap / (1 + 0.35 * pi) + (0.2 if ui == 0 else 0)
-                scored.append((score, pi, ui, unit))
-        chosen = sorted(scored, key=lambda s: -s[0])[: self.max_units]
-        if not chosen:
-            return Draft("", cite(passages[:1], self.base_url))
-        used = sorted({pi for _, pi, _, _ in chosen})
-        numbers = {pi: n for n, pi in enumerate(used, 1)}
+    def write(
+        self,
+        question: str,
+        passages: list[Passage],
+        lead: Sequence[str] = (),
+        tiers: Sequence[str] = (),
+    ) -> Draft:
+        """``lead``: sentences the caller computed (a record field, the policy route), put first as given;
+        the passages then add at most two supporting sentences. ``tiers``: the customer's, to pick table rows."""
+        limit = max(1, min(self.max_units, 2)) if lead else self.max_units
+        sel = select(question, passages, tiers=tiers, max_pieces=limit)
+        body, citations = self.render(sel, passages)
+        head = "\n".join(s.strip() for s in lead if s.strip())
+        text = f"{head}\n\n{body}".strip() if head and body else head or body
+        return Draft(text, citations)
+
+    def render(self, sel: Selection, passages: Sequence[Passage]) -> tuple[str, list[Citation]]:
+        if not sel.groups:
+            return "", cite(list(passages[:1]), self.base_url)
+        used = [pi for pi, _ in sel.groups]
+        citations = cite([passages[pi] for pi in used], self.base_url)
+        if sel.meta:
+            return f"{sel.meta} [1]", citations
         parts: list[str] = []
         total = 0
-        for pi in used:
-            pieces = [u for _, ppi, _, u in sorted(chosen, key=lambda s: (s[1], s[2])) if ppi == pi]
-            body = " ".join(pieces) if not any(x.startswith(("- ", "|", "* ")) for x in pieces) else "\n".join(pieces)
-            block = f"{body} [{numbers[pi]}]"
-            if total + len(block) > self.max_chars:
+        for n, (_, group) in enumerate(sel.groups, 1):
+            listed = any(p.kind in (STEP, BULLET) for p in group) or any(p.kind != PARAGRAPH for p in group)
+            body = "\n".join(p.text for p in group) if listed else " ".join(p.text for p in group)
+            block = f"{body} [{n}]"
+            if sel.steps_rest and n == 1:
+                block += f"\nThe other {sel.steps_rest} steps are in {_source(citations[0])}."
+            if parts and total + len(block) > self.max_chars:
+                citations = citations[: n - 1]
                 break
             parts.append(block)
             total += len(block)
-        citations = cite([passages[pi] for pi in used], self.base_url)
-        return Draft("\n".join(parts), citations)
+        return "\n".join(parts), citations
 
 
 class LangChainWriter:

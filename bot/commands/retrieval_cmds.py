@@ -30,20 +30,33 @@ def index_command(playbooks_dir: Path, chroma_path: Path | None, chroma_url: str
     return 0
 
 
-def eval_command(playbooks_dir: Path, questions: Path) -> int:
-    """Index playbooks_dir into a throwaway index and print JSON metrics (hybrid + BM25 + dense baselines)."""
-    from retrieval.evaluate import run_eval
+def eval_command(
+    playbooks_dir: Path, questions: Path | None, answers: list[Path] | None = None, brief: bool = False
+) -> int:
+    """Index playbooks_dir into a throwaway index and print JSON metrics: retrieval (hybrid + BM25 + dense
+    baselines) for ``questions``, and answer quality (key-fact coverage, raw markup, declined in and out of scope)
+    for the answer keys in ``answers``."""
+    from bot.ask.evaluate import run
 
+    answers = list(answers or [])
     if not Path(playbooks_dir).is_dir():
         print(f"error: playbooks folder not found: {playbooks_dir}", file=sys.stderr)
         return 1
-    if not Path(questions).is_file():
-        print(f"error: questions file not found: {questions}", file=sys.stderr)
+    for path in ([questions] if questions else []) + answers:
+        if not Path(path).is_file():
+            print(f"error: file not found: {path}", file=sys.stderr)
+            return 1
+    if questions is None and not answers:
+        print("error: give --questions, --answers or both", file=sys.stderr)
         return 1
     try:
-        result = run_eval(Path(playbooks_dir), Path(questions))
+        result = run(Path(playbooks_dir), Path(questions) if questions else None, [Path(a) for a in answers])
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if brief:
+        result.pop("per_question", None)
+        if "answers" in result:
+            result["answers"].pop("per_question", None)
     print(json.dumps(result, indent=2))
     return 0

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ask.compose import ExtractiveWriter, content_words, units
+from bot.ask.compose import ExtractiveWriter, content_words
 from bot.ask.policy import escalation_finding, is_policy_question, sla_finding
 from bot.customers.card import CustomerCard, TicketLine
 from bot.customers.sla import business_elapsed, human, sla_clock
@@ -30,11 +30,6 @@ def test_extractive_writer_picks_the_answering_sentence_and_cites() -> None:
     draft = ExtractiveWriter(max_units=1).write("who approves a discount above 20%?", [p1, p2])
     assert "deal desk" in draft.text and "Lunch" not in draft.text
     assert draft.text.endswith("[1]") and draft.citations[0].path == "a.md"
-
-
-def test_units_keep_list_items_and_table_rows_whole() -> None:
-    text = "## Heading\n- first item. with dot\n| a | b |\n|---|---|\n| 1 | 2 |\nOne. Two."
-    assert units(text) == ["- first item. with dot", "| a | b |", "| 1 | 2 |", "One.", "Two."]
 
 
 def test_content_words_drop_stopwords_and_stem() -> None:

@@ -1,8 +1,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.chunker import chunk_document, clean_markdown, outline_chunk
+from retrieval.chunker import chunk_document, clean_markdown, document_blocks, outline_chunk
 from retrieval.loader import parse_document
+from retrieval.markdown import Unit, markup_tokens
 from retrieval.types import Chunk, Document
 
 
@@ -52,9 +53,12 @@ def test_heading_paths_and_line_ranges() -> None:
     chunks = chunk_document(doc)
     heads = _by_heading(chunks)
     sev1 = heads["Escalation matrix > Platinum > Severity 1"][0]
-    assert "Page the duty manager" in sev1.text
-    # exact citation: text is exactly the file's lines in the range
-    assert sev1.text == "\n".join(doc.lines[sev1.line_start - 1 : sev1.line_end])
+    # the short preamble joins the first section, after its heading
+    assert sev1.text.split("\n") == ["Severity 1", "Intro paragraph.", "Page the duty manager within 15 minutes."]
+    assert sev1.kinds == "hpp"
+    # the citation's line range covers the source of every line of the text
+    body = "\n".join(doc.lines[sev1.line_start - 1 : sev1.line_end])
+    assert "### Severity 1" in body and "Page the duty manager" in body
     # the heading-only sections ("# Escalation matrix", "## Platinum") are folded into the next section
     heading_line = doc.lines.index("# Escalation matrix") + 1
     assert sev1.line_start <= heading_line < sev1.line_end
@@ -63,19 +67,22 @@ def test_heading_paths_and_line_ranges() -> None:
     assert sev1.embed_text.startswith("Escalation playbook > Escalation matrix > Platinum > Severity 1\n")
 
 
-def test_table_stays_whole() -> None:
+def test_table_stays_whole_as_labelled_rows() -> None:
     gold = _by_heading(chunk_document(_doc(SAMPLE)))["Escalation matrix > Gold"]
-    tables = [c for c in gold if "| Severity |" in c.text]
-    assert len(tables) == 1 and "| 2        | 4 hours  |" in tables[0].text
+    tables = [c for c in gold if "Severity: 1" in c.text]
+    assert len(tables) == 1 and "Severity: 2 · Response: 4 hours" in tables[0].text
+    assert "|" not in tables[0].text
+    # indexed as the header once, then the bare cells
+    assert "Severity | Response\n1 | 1 hour\n2 | 4 hours" in tables[0].embed_text
 
 
 def test_long_section_split_by_size_with_overlap() -> None:
     lines = [f"Sentence number {i} about refunds and credits for customers." for i in range(60)]
-    doc = _doc("# Refunds\n\n" + "\n".join(lines) + "\n")
+    doc = _doc("# Refunds\n\n" + "\n".join(lines) + "\n")  # one paragraph of 480 words
     chunks = chunk_document(doc, max_words=50, overlap_words=10)
     assert len(chunks) > 5
     assert all(c.heading_path == "Refunds" for c in chunks)
-    assert all(len(c.text.split()) <= 50 + 2 for c in chunks)  # +2: the heading line in the first chunk
+    assert all(len(c.text.split()) <= 50 for c in chunks)
     # consecutive chunks overlap by at least one line
     assert all(b.line_start <= a.line_end for a, b in zip(chunks, chunks[1:], strict=False))
 
@@ -84,7 +91,7 @@ def test_list_kept_whole_when_it_fits() -> None:
     doc = _doc("# Steps\n\nDo this:\n\n- one\n- two\n  continued\n\n- three\n\nAfter.\n")
     chunks = chunk_document(doc, max_words=200)
     assert len(chunks) == 1
-    assert "- one" in chunks[0].text and "- three" in chunks[0].text
+    assert "• one" in chunks[0].text and "• two continued" in chunks[0].text and "• three" in chunks[0].text
 
 
 def test_setext_headings() -> None:
@@ -108,8 +115,8 @@ def test_outline_summarises_headings() -> None:
 
 
 def test_clean_markdown_strips_links_images_and_html() -> None:
-    out = clean_markdown("See [the guide](http://x/y.md) ![alt](i.png) <b>now</b> https://e.com/z")
-    assert out == "See the guide alt  now"
+    out = clean_markdown("See [the guide](http://x/y.md) ![alt](i.png) <b>now</b>")
+    assert out == "See the guide now"
 
 
 _line = st.one_of(
@@ -133,13 +140,18 @@ def test_every_content_line_is_covered_and_ranges_are_valid(lines: list[str], ma
     except Exception:
         return  # empty / front-matter-looking input is rejected by the loader, not the chunker's job
     chunks = chunk_document(doc, max_words=max_words, overlap_words=min(ov, max_words - 1))
-    covered: set[int] = set()
     for c in chunks:
         assert doc.body_start <= c.line_start <= c.line_end <= len(doc.lines)
-        assert c.text == "\n".join(doc.lines[c.line_start - 1 : c.line_end])
-        assert c.text.strip()
-        covered.update(range(c.line_start, c.line_end + 1))
-    for n in range(doc.body_start, len(doc.lines) + 1):
-        if doc.lines[n - 1].strip():
-            assert n in covered, f"line {n} {doc.lines[n - 1]!r} is in no chunk"
+        assert c.text.strip() and len(c.kinds) == len(c.text.split("\n"))
+        assert not markup_tokens(c.text)
+    # every unit of the document is in a chunk whose line range covers its source lines
+    for u in document_blocks(doc):
+        if isinstance(u, Unit):
+            assert (
+                any(
+                    c.line_start <= u.line_start and u.line_end <= c.line_end and u.line() in c.text.split("\n")
+                    for c in chunks
+                )
+                or u.words > max_words
+            ), f"{u} is in no chunk"
     assert [c.ordinal for c in chunks] == list(range(len(chunks)))

@@ -6,6 +6,7 @@ import pytest
 
 from retrieval.embedder import HashingEmbedder
 from retrieval.index import PlaybookIndex
+from retrieval.markdown import passage_pieces
 from retrieval.vector import InMemoryVectorIndex
 
 ESCALATION = """---
@@ -199,7 +200,10 @@ def test_passages_carry_citation_data(root: Path) -> None:
     assert p.heading_path == "Escalation matrix > Severity 1"
     assert p.tiers == ("platinum",) and p.regions == ("emea",)
     lines = (root / "escalation.md").read_text().splitlines()
-    assert "\n".join(lines[p.line_start - 1 : p.line_end]) == p.text
+    cited = "\n".join(lines[p.line_start - 1 : p.line_end])
+    assert "## Severity 1" in cited and "Page the duty manager" in cited  # the range covers the source
+    assert p.text.split("\n")[0] == "Severity 1" and "Page the duty manager" in p.text  # the text is clean
+    assert len(p.piece_scores) == len(passage_pieces(p.text, p.kinds))  # every piece scored by meaning
     assert 0.0 <= res.confidence <= 1.0
     assert [x.score for x in res.passages] == sorted((x.score for x in res.passages), reverse=True)
 

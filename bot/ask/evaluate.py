@@ -1,0 +1,127 @@
+"""Answer quality, measured the way a user meets it: does the posted answer state the key facts, is it clean text,
+and does Rapport say "I don't know" exactly when the playbooks don't say?
+
+Answer keys are JSON lines ``{"question": str, "facts": [[alternative, ...], ...]}`` (the format of the shared
+dev set's answers.jsonl): an answer covers a question when, case-insensitively and with whitespace collapsed, it
+contains one alternative of every group. A key with no facts (or ``"out_of_scope": true``) is a question the
+playbooks do not answer: the right answer is to decline. Answers are produced by the same steps as the ask service
+for a playbook question (hybrid search, its answerable verdict, the extractive writer); the figures are reported
+next to the retrieval figures of retrieval.evaluate.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.ask.compose import Citation, ExtractiveWriter
+from retrieval.embedder import Embedder
+from retrieval.evaluate import eval_index, load_questions, retrieval_metrics
+from retrieval.markdown import markup_tokens, slack_to_plain
+
+SEARCH_K = 5  # passages the ask service retrieves per question
+
+
+def load_answer_keys(paths: Sequence[Path]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for path in paths:
+        for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                key = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{n}: invalid JSON: {exc.msg}") from None
+            facts = key.get("facts", []) if isinstance(key, dict) else None
+            if (
+                not isinstance(key, dict)
+                or not isinstance(key.get("question"), str)
+                or not isinstance(facts, list)
+                or not all(isinstance(g, list) and g and all(isinstance(a, str) for a in g) for g in facts)
+            ):
+                raise ValueError(f'{path}:{n}: expected {{"question": str, "facts": [[alternative, ...], ...]}}')
+            out.append(key)
+    return out
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def covers(answer: str, facts: list[list[str]]) -> bool:
+    """True when the answer's plain text holds one alternative of every group of facts."""
+    plain = _norm(slack_to_plain(answer))
+    return all(any(_norm(alt) in plain for alt in group) for group in facts)
+
+
+def citation_label(c: Citation) -> str:
+    """What a citation shows besides its link: the title and the heading path."""
+    return f"{c.title} › {c.heading_path}" if c.heading_path else c.title
+
+
+def in_scope(key: dict[str, Any]) -> bool:
+    return bool(key.get("facts")) and not key.get("out_of_scope", False)
+
+
+def answer_metrics(index: Any, keys: list[dict[str, Any]], writer: ExtractiveWriter | None = None) -> dict[str, Any]:
+    writer = writer or ExtractiveWriter()
+    rows: list[dict[str, Any]] = []
+    for key in keys:
+        q = key["question"]
+        result = index.search(q, k=SEARCH_K)
+        declined = not result.answerable
+        text, labels = "", []
+        if not declined:
+            draft = writer.write(q, result.passages)
+            text = draft.text
+            labels = [citation_label(c) for c in draft.citations]
+        markup = markup_tokens("\n".join([text, *labels])) if not declined else []
+        rows.append(
+            {
+                "question": q,
+                "in_scope": in_scope(key),
+                "declined": declined,
+                "covered": (not declined) and in_scope(key) and covers(text, key["facts"]),
+                "markup": markup,
+                "confidence": round(result.confidence, 3),
+                "signals": result.signals,
+                "answer": text,
+                "cited": labels,
+            }
+        )
+    ins = [r for r in rows if r["in_scope"]]
+    oos = [r for r in rows if not r["in_scope"]]
+    return {
+        "questions": len(rows),
+        "in_scope": len(ins),
+        "out_of_scope": len(oos),
+        "key_fact_coverage": round(sum(r["covered"] for r in ins) / len(ins), 4) if ins else None,
+        "answers_with_raw_markup": sum(1 for r in rows if r["markup"]),
+        "out_of_scope_declined": f"{sum(r['declined'] for r in oos)}/{len(oos)}",
+        "in_scope_declined": f"{sum(r['declined'] for r in ins)}/{len(ins)}",
+        "in_scope_declined_rate": round(sum(r["declined"] for r in ins) / len(ins), 4) if ins else None,
+        "per_question": rows,
+    }
+
+
+def run(
+    playbooks_dir: Path,
+    questions: Path | None,
+    answers: Sequence[Path],
+    embedder: Embedder | None = None,
+    **index_kwargs: Any,
+) -> dict[str, Any]:
+    """One throwaway index of playbooks_dir: retrieval figures for ``questions`` (if given) and answer figures
+    for the keys in ``answers`` (if any)."""
+    qs = load_questions(questions) if questions else []
+    keys = load_answer_keys(answers)
+    with tempfile.TemporaryDirectory(prefix="rapport-eval-") as tmp:
+        index, report = eval_index(playbooks_dir, Path(tmp), embedder, **index_kwargs)
+        result = retrieval_metrics(index, report, qs)
+        if keys:
+            result["answers"] = answer_metrics(index, keys)
+    return result

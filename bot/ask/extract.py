@@ -1,0 +1,204 @@
+"""Extractive answers: pick the few pieces of the retrieved passages that answer the question.
+
+A piece is a sentence of a paragraph, a list item or a table row (labelled with its header), as the index stores
+them (clean Slack text, see retrieval.markdown). Pieces are scored by the question's key terms they contain, the
+heading they sit under, and whether they carry the kind of fact asked for (a time for "when", a role for "who", a
+number for "how many"); near-duplicates (the same sentence on two pages) are dropped. Steps are answered as the
+list they are, in order. Questions about a playbook itself (owner, review date) are answered from its front
+matter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from retrieval.confidence import names
+from retrieval.lexical import tokenize
+from retrieval.markdown import BULLET, ROW, STEP, passage_pieces, slack_to_plain
+from retrieval.question import META, Intent, analyse, carries
+from retrieval.types import Passage
+
+MAX_PASSAGES = 3  # passages whose pieces may be quoted
+MAX_PIECES = 3  # sentences in an answer (steps excepted)
+MAX_STEPS = 6  # steps shown before "the rest in ..."
+SHOWN_STEPS = 5
+DUPLICATE = 0.7  # word-set overlap (Jaccard) at which two pieces say the same thing
+KEEP_SHARE = 0.75  # a piece scoring under this share of the best one adds noise, not an answer
+W_MEANING = 0.6  # the piece's cosine to the question vs the share of its key terms it contains
+_TIERS = ("platinum", "gold", "silver", "bronze", "enterprise", "standard", "premium", "basic")
+
+
+@dataclass(frozen=True)
+class Piece:
+    passage: int  # index into the passages
+    order: int  # position within the passage
+    kind: str
+    text: str  # Slack mrkdwn, list marker included for list items
+    words: frozenset[str]
+    score: float
+    number: int = 0
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to say: pieces grouped by passage (in the order to show them), or the numbered steps of one list."""
+
+    groups: list[tuple[int, list[Piece]]]
+    steps_rest: int = 0  # steps left out (shown as "the rest in <source>")
+    meta: str = ""  # an answer from the front matter (owner, review date), when that was asked
+
+
+def pieces(passage: Passage, index: int) -> list[Piece]:
+    out: list[Piece] = []
+    scores = passage.piece_scores
+    for i, pc in enumerate(passage_pieces(passage.text, passage.kinds)):
+        cosine = scores[i] if i < len(scores) else -1.0
+        out.append(Piece(index, i, pc.kind, pc.text, frozenset(tokenize(pc.plain)), cosine, pc.number, pc.depth))
+    return out
+
+
+def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tiers: Sequence[str]) -> float:
+    """Meaning (the piece's cosine to the question, when the search scored it) and words (the question's key
+    terms in the piece, half for those only in its heading), then the asked type of fact, length and rank."""
+    keys = set(intent.key_terms)
+    if not piece.words:
+        return 0.0
+    own = len(keys & piece.words)
+    context = 0.5 * len((keys - piece.words) & heading)
+    lexical = (own + context) / max(1, len(keys))
+    cosine = piece.score  # set by pieces(): -1 when the search did not score this passage's pieces
+    score = W_MEANING * max(0.0, cosine) + (1 - W_MEANING) * lexical if cosine >= 0 else lexical
+    fact = carries(intent.answer_type, slack_to_plain(piece.text))
+    if intent.answer_type and intent.answer_type != META:
+        score *= 0.6 + 0.6 * fact  # a piece without the asked fact can still explain, but ranks lower
+    n = len(piece.words)
+    if n < 4:
+        score *= 0.6  # a fragment ("Yes.", a bare label) rarely answers alone
+    elif n > 60:
+        score *= 0.8
+    if piece.kind == ROW and tiers:
+        text = slack_to_plain(piece.text).lower()
+        if any(t.lower() in text for t in tiers):
+            score += 1.0
+    return score / (1.0 + 0.2 * rank)
+
+
+def _near_duplicate(a: Piece, b: Piece) -> bool:
+    if not a.words or not b.words:
+        return False
+    return len(a.words & b.words) / len(a.words | b.words) >= DUPLICATE
+
+
+def _steps(ps: list[Piece], best: Piece) -> tuple[list[Piece], int]:
+    """The numbered list around ``best`` (top-level steps and their sub-items), in order."""
+    same = [p for p in ps if p.passage == best.passage]
+    i = next(k for k, p in enumerate(same) if p.order == best.order)
+    lo = i
+    while lo > 0 and same[lo - 1].kind in (STEP, BULLET) and (same[lo - 1].depth > 0 or same[lo - 1].kind == STEP):
+        lo -= 1
+    hi = i
+    while (
+        hi + 1 < len(same)
+        and same[hi + 1].kind in (STEP, BULLET)
+        and (same[hi + 1].depth > 0 or same[hi + 1].kind == STEP)
+    ):
+        hi += 1
+    run = same[lo : hi + 1]
+    top = [p for p in run if p.depth == 0]
+    if len(top) <= MAX_STEPS:
+        return run, 0
+    last = top[SHOWN_STEPS - 1]
+    keep = [p for p in run if p.order <= last.order or (p.depth > 0 and p.order < top[SHOWN_STEPS].order)]
+    return keep, len(top) - SHOWN_STEPS
+
+
+def meta_answer(question: str, passages: Sequence[Passage]) -> tuple[int, str]:
+    """Owner, review date, last update and version of the playbook the question names (best title match):
+    (index of that passage, the sentence), or (0, "") when its front matter has none of them."""
+    q = set(tokenize(question))
+    index = max(
+        range(len(passages)), key=lambda i: (len(q & set(tokenize(passages[i].title + " " + passages[i].path))), -i)
+    )
+    best = passages[index]
+    if not names(analyse(question), best.title):
+        return 0, ""
+    parts: list[str] = []
+    if best.owner:
+        parts.append(f"is owned by {mention(best.owner)}")
+    if best.review_by:
+        parts.append(f"is due for review on {best.review_by[:10]}")
+    if best.updated:
+        parts.append(f"was last updated on {best.updated[:10]}")
+    if best.version:
+        parts.append(f"is at version {escape(best.version)}")
+    if not parts:
+        return 0, ""
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return index, f"*{escape(best.title)}* {listed}."
+
+
+def mention(principal: str) -> str:
+    p = principal.strip()
+    if re.fullmatch(r"[UW][A-Z0-9]{2,}", p):
+        return f"<@{p}>"
+    if re.fullmatch(r"S[A-Z0-9]{2,}", p):
+        return f"<!subteam^{p}>"
+    return escape(p)
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("*", "")
+
+
+def select(
+    question: str,
+    passages: Sequence[Passage],
+    tiers: Sequence[str] = (),
+    max_pieces: int = MAX_PIECES,
+) -> Selection:
+    intent = analyse(question)
+    if intent.meta and passages:
+        index, meta = meta_answer(question, passages)
+        if meta:
+            return Selection([(index, [])], meta=meta)
+    named_tiers = [t for t in _TIERS if re.search(rf"\b{t}\b", question, re.I)]
+    tiers = [*tiers, *named_tiers]
+    scored: list[Piece] = []
+    for pi, passage in enumerate(passages[:MAX_PASSAGES]):
+        heading = frozenset(tokenize(f"{passage.title} {passage.heading_path}"))
+        for piece in pieces(passage, pi):
+            s = _score(intent, piece, heading, pi, tiers)
+            scored.append(
+                Piece(piece.passage, piece.order, piece.kind, piece.text, piece.words, s, piece.number, piece.depth)
+            )
+    if not scored:
+        return Selection([])
+    ranked = sorted(scored, key=lambda p: (-p.score, p.passage, p.order))
+    best = ranked[0]
+    if best.score <= 0:
+        best = min(scored, key=lambda p: (p.passage, p.order))  # nothing matches: the opening of the best passage
+        return Selection([(best.passage, [best])])
+    list_asked = intent.steps or (best.kind == STEP and intent.answer_type is None)
+    if list_asked and best.kind in (STEP, BULLET):
+        run, rest = _steps(scored, best)
+        if sum(1 for p in run if p.kind == STEP) >= 2 or (intent.steps and len(run) >= 2):
+            return Selection([(best.passage, run)], steps_rest=rest)
+    typed = intent.answer_type not in (None, META, "steps")
+    best_fact = carries(intent.answer_type, slack_to_plain(best.text)) if typed else 0.0
+    chosen: list[Piece] = []
+    for p in ranked:
+        if len(chosen) >= max_pieces or p.score < KEEP_SHARE * best.score:
+            break
+        if best_fact >= 0.5 and carries(intent.answer_type, slack_to_plain(p.text)) < 0.5:
+            continue  # the best piece states the asked fact: pieces without it only dilute the answer
+        if any(_near_duplicate(p, c) for c in chosen):
+            continue
+        chosen.append(p)
+    # The best piece leads (the direct answer first); the rest follow in reading order, by passage.
+    groups: dict[int, list[Piece]] = {best.passage: [best]}
+    for p in sorted(chosen[1:], key=lambda p: (p.passage != best.passage, p.passage, p.order)):
+        groups.setdefault(p.passage, []).append(p)
+    return Selection(list(groups.items()))

@@ -1,0 +1,140 @@
+"""Does the handbook answer this question? Signals that mean the same on any handbook, and their combination.
+
+Each signal is on a scale the corpus does not set: a cosine of the same model, shares of the question's own key
+terms (weighted by how rare each term is in this handbook), agreement between two independent retrievers, and
+whether a top passage carries the kind of fact asked for. They are combined by a fixed rule whose few constants
+are stated here with what they mean, and checked on several handbooks (benchmarks/answers_quality.py), not fitted
+to one question set.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+from retrieval.lexical import tokenize
+from retrieval.markdown import passage_lines, passage_pieces, slack_to_plain
+from retrieval.question import META, Intent, carries
+from retrieval.types import Passage
+
+TOP = 3  # passages (and documents) whose evidence counts
+
+
+@dataclass(frozen=True)
+class Signals:
+    dense: float  # best cosine between the question and any passage (all-MiniLM-L6-v2 units)
+    coverage: float  # share of the question's key terms (rarity-weighted) in the top passages, incl. headings
+    vocabulary: float  # share of the key terms (rarity-weighted) found anywhere in the handbook
+    agree: bool  # the dense and the BM25 rankings share a document among their top few
+    fact: float  # the asked type of fact is carried by a top passage (1.0 when no type is asked)
+    meta: bool  # a question about a playbook itself, and its front matter has owner/review data
+    piece: float  # best cosine of one sentence/item/row of the top passages that carries the asked fact type
+    piece_coverage: float  # share of key terms (rarity-weighted) in that piece and its headings
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(float(v), 3) for k, v in asdict(self).items()}
+
+
+def _weights(terms: Sequence[str], df: Mapping[str, int], n_docs: int) -> dict[str, float]:
+    # A term the handbook never uses weighs like the rarest one it does: missing it is strong evidence.
+    return {t: math.log((n_docs + 1) / (df.get(t, 0) + 0.5)) for t in dict.fromkeys(terms)}
+
+
+def _share(weights: Mapping[str, float], have: Iterable[str]) -> float:
+    total = sum(weights.values())
+    if total <= 0:
+        return 1.0
+    got = set(have)
+    return sum(w for t, w in weights.items() if t in got) / total
+
+
+def _docs(ranking: Sequence[str], k: int) -> set[str]:
+    return set(list(dict.fromkeys(ranking))[:k])
+
+
+def compute(
+    intent: Intent,
+    passages: Sequence[Passage],
+    best_cosine: float,
+    dense_docs: Sequence[str],
+    lexical_docs: Sequence[str],
+    df: Mapping[str, int],
+    n_chunks: int,
+) -> Signals:
+    weights = _weights(intent.key_terms, df, n_chunks)
+    top = passages[:TOP]
+    seen: set[str] = set()
+    for p in top:
+        seen.update(tokenize(f"{p.title} {p.heading_path} {slack_to_plain(p.text)}"))
+    fact = 1.0
+    if intent.answer_type and intent.answer_type != META:
+        fact = max(
+            (
+                carries(intent.answer_type, slack_to_plain(line.text))
+                for p in top
+                for line in passage_lines(p.text, p.kinds)
+            ),
+            default=0.0,
+        )
+    meta = intent.meta and any((p.owner or p.review_by or p.updated) and names(intent, p.title) for p in top)
+    piece, piece_coverage = _best_piece(intent, top, weights)
+    return Signals(
+        dense=best_cosine,
+        coverage=_share(weights, seen),
+        vocabulary=_share(weights, (t for t in weights if df.get(t, 0) > 0)),
+        agree=bool(_docs(dense_docs, TOP) & _docs(lexical_docs, TOP)),
+        fact=fact,
+        meta=meta,
+        piece=piece,
+        piece_coverage=piece_coverage,
+    )
+
+
+def names(intent: Intent, title: str) -> bool:
+    """The question names this document: most of its title's words are among the question's key terms."""
+    words = set(tokenize(title))
+    return bool(words) and len(words & set(intent.key_terms)) >= max(1, math.ceil(len(words) / 2))
+
+
+def _best_piece(intent: Intent, top: Sequence[Passage], weights: Mapping[str, float]) -> tuple[float, float]:
+    """(cosine, key-term share) of the best-matching piece that carries the asked type of fact."""
+    typed = intent.answer_type not in (None, META)
+    best = (-1.0, 0.0)
+    for p in top:
+        context = set(tokenize(f"{p.title} {p.heading_path}"))
+        for piece, score in zip(passage_pieces(p.text, p.kinds), p.piece_scores, strict=False):
+            if typed and carries(intent.answer_type, piece.plain) < 0.5:
+                continue
+            if score > best[0]:
+                best = (score, _share(weights, context | set(tokenize(piece.plain))))
+    return (max(0.0, best[0]), best[1])
+
+
+# The rule. Units: a cosine of all-MiniLM-L6-v2 (unrelated texts sit near 0.1-0.3, a passage on the question's
+# topic near 0.4-0.5, a close paraphrase above 0.6), and shares in [0, 1].
+DENSE_MID = 0.42  # the cosine at which the model alone is undecided
+W_DENSE = 12.0  # 0.1 of cosine moves the odds by e^1.2
+W_COVERAGE = 3.0  # all vs none of the key terms in the top passages: e^3
+COVERAGE_MID = 0.6
+W_VOCABULARY = 4.0  # key terms the handbook never uses: the question is about something else
+VOCABULARY_MID = 0.7
+W_AGREE = 0.5  # two retrievers pointing at the same document, or not
+W_FACT = 1.0  # no top passage carries the asked type of fact (no time for "when", no role for "who")
+THRESHOLD = 0.5
+
+
+def confidence(s: Signals) -> float:
+    """Probability-like score in [0, 1] that the top passages answer the question."""
+    if s.meta:
+        return 0.95
+    if not math.isfinite(s.dense):
+        return 0.0
+    z = (
+        W_DENSE * (s.dense - DENSE_MID)
+        + W_COVERAGE * (s.coverage - COVERAGE_MID)
+        + W_VOCABULARY * (s.vocabulary - VOCABULARY_MID)
+        + (W_AGREE if s.agree else -W_AGREE)
+        - (W_FACT if s.fact < 0.5 else 0.0)
+    )
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))

@@ -1,0 +1,146 @@
+"""What a question asks for, and whether a piece of text carries that kind of fact (pure functions, no model).
+
+Used twice: by the search's confidence (does the top passage carry the asked type of fact? are the question's key
+terms in it?) and by the answer composer (prefer the sentences that carry it). Nothing here is fitted to a
+corpus: the patterns are the English of time, people, numbers and procedures.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from retrieval.lexical import STOPWORDS, stem, tokenize
+
+TIME = "time"  # when / how often / how soon / how long / by when
+PERSON = "person"  # who / whom / which team
+NUMBER = "number"  # how many / how much / what percent / what limit
+STEPS = "steps"  # how do I / what are the steps / process
+META = "meta"  # about the playbook itself: who owns it, when it is reviewed or was updated
+
+_TIME_Q = re.compile(
+    r"\b(when|how (?:often|soon|long|quickly|fast|frequently|late|early)|by when|what time|how many "
+    r"(?:days|hours|minutes|weeks|months|years)|deadline|within how|what (?:is|'s) the (?:deadline|timeline|"
+    r"turnaround|response time|cadence|frequency))\b",
+    re.I,
+)
+_PERSON_Q = re.compile(r"\b(who|whom|whose|which (?:team|role|person|people|group|manager|channel))\b", re.I)
+_NUMBER_Q = re.compile(
+    r"\b(how (?:many|much|big|large|high|low)|what (?:percent(?:age)?|share|amount|limit|threshold|number|"
+    r"maximum|minimum|cap)|up to what|what is the (?:maximum|minimum|limit|cap|threshold))\b",
+    re.I,
+)
+_STEPS_Q = re.compile(
+    r"\b(steps?|procedure|process|checklist|walk me through|how (?:do|should|can|would) (?:i|we|you)|how to|"
+    r"what do (?:i|we) do|what should (?:i|we) do|in what order)\b",
+    re.I,
+)
+_META_DOC = re.compile(r"\b(playbooks?|runbooks?|handbooks?|documents?|docs?|pages?|policy|guide|article)\b", re.I)
+_META_ASK = re.compile(
+    r"\b(owns?|owner|maintain(?:s|er|ed)?|responsible for (?:the|this) (?:playbook|document|page|doc)|review(?:ed)?|"
+    r"due for review|last (?:updated|changed|edited|reviewed)|updated|version)\b",
+    re.I,
+)
+
+_DURATION = re.compile(
+    r"\b\d+(?:[.,]\d+)?\s*(?:-|to|–)?\s*\d*\s*(?:business |working |calendar )?(?:seconds?|secs?|minutes?|mins?|"
+    r"hours?|hrs?|h|m|days?|d|weeks?|wks?|months?|years?|quarters?)\b|\b\d+x\d+\b|\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b",
+    re.I,
+)
+_TIME_WORDS = re.compile(
+    r"\b(daily|weekly|fortnightly|monthly|quarterly|annually|yearly|hourly|every (?:day|week|month|quarter|year|"
+    r"\w+ (?:days|weeks|months|hours|minutes))|each (?:day|week|month|quarter|year|shift)|once a|twice a|per "
+    r"(?:day|week|month|quarter|year)|immediately|same day|next (?:business )?day|overnight|within|before|after|"
+    r"until|deadline|annual|biweekly|weekend|weekdays?|business hours|end of (?:day|week|month|quarter)|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|july|august|september|"
+    r"october|november|december|\d{4}-\d{2}-\d{2}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
+    r"thirty|sixty|ninety)\b",
+    re.I,
+)
+_TIME_STRONG = re.compile(
+    r"\b(?:daily|weekly|monthly|quarterly|annually|yearly|hourly|every|each|once|twice|immediately|same day|"
+    r"next (?:business )?day|overnight|within|deadline|annual|biweekly|\d{4}-\d{2}-\d{2})\b",
+    re.I,
+)
+_PERSON_WORDS = re.compile(
+    r"(<@[UW][A-Z0-9]+>|<!subteam\^[A-Z0-9]+[^>]*>|@[\w.-]+|\b(?:manager|managers|lead|leads|owner|owners|team|teams|"
+    r"director|directors|head of|vp|chief|officer|engineer|engineers|developers?|responders?|commander|on-call|"
+    r"oncall|admin|admins|administrators?|approvers?|desk|finance|legal|security|sales|support|success|csm|csms|"
+    r"account executive|executive|sponsor|champion|staff|employees?|everyone|people|person|individual|agent|"
+    r"agents|analyst|specialist|supervisor|ops|operations|sre|dba|dbas|noc|customer|customers|member|members|"
+    r"colleague|colleagues|peer|peers|reviewer|reviewers|coordinator|liaison|representative|rep|reps|"
+    r"he|she|they|them|whoever)\b)",
+    re.I,
+)
+_NUMBER_WORDS = re.compile(
+    r"(\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|dozen|half|double|single|percent|all|none|no more than|at least|at most|up to)\b)",
+    re.I,
+)
+_STEP_WORDS = re.compile(r"\b(first|then|next|after|before|finally|once|step)\b", re.I)
+
+# Words of a question that say what kind of answer is wanted, not what it is about.
+_ASKING = frozenset(
+    stem(w)
+    for w in """ask asked asking tell know explain describe mean means meaning happen happens happened need needs
+    needed want wants wanted someone something anything anyone thing things way ways kind sort example examples
+    good best better usual usually typically generally actually really right correct okay ok fine please
+    supposed expected expect expects handle handled handling deal dealing""".split()
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a question asks for: the fact type (None: an explanation), its key terms (stemmed), steps wanted."""
+
+    answer_type: str | None
+    key_terms: tuple[str, ...]
+    steps: bool = False
+    meta: bool = False
+
+
+def analyse(question: str) -> Intent:
+    q = " ".join(question.split())
+    meta = bool(_META_DOC.search(q) and _META_ASK.search(q))
+    steps = bool(_STEPS_Q.search(q))
+    answer_type: str | None = None
+    if meta:
+        answer_type = META
+    elif _TIME_Q.search(q):
+        answer_type = TIME
+    elif _NUMBER_Q.search(q):
+        answer_type = NUMBER
+    elif _PERSON_Q.search(q):
+        answer_type = PERSON
+    elif steps:
+        answer_type = STEPS
+    keys = tuple(dict.fromkeys(t for t in tokenize(q) if t not in _ASKING and t not in STOPWORDS))
+    return Intent(answer_type, keys, steps=steps and answer_type in (STEPS, None), meta=meta)
+
+
+def carries(answer_type: str | None, text: str) -> float:
+    """How clearly ``text`` carries a fact of the asked type: 0 (not at all) to 1 (a clear instance)."""
+    if answer_type is None or answer_type == META:
+        return 0.0
+    if answer_type == TIME:
+        if _DURATION.search(text) or _TIME_STRONG.search(text):
+            return 1.0
+        return 0.5 if _TIME_WORDS.search(text) else 0.0
+    if answer_type == PERSON:
+        hits = len(_PERSON_WORDS.findall(text))
+        return 1.0 if hits >= 2 else 0.6 if hits else 0.0
+    if answer_type == NUMBER:
+        if re.search(r"\d", text):
+            return 1.0
+        return 0.6 if _NUMBER_WORDS.search(text) else 0.0
+    if answer_type == STEPS:
+        return 0.5 if _STEP_WORDS.search(text) else 0.0
+    return 0.0
+
+
+def key_coverage(intent: Intent, text: str) -> float:
+    """Share of the question's key terms found in text (stemmed), in [0, 1]; 1 when the question has none."""
+    if not intent.key_terms:
+        return 1.0
+    have = set(tokenize(text))
+    return sum(1 for t in intent.key_terms if t in have) / len(intent.key_terms)

@@ -1,0 +1,143 @@
+"""The extractive composer: answering pieces, steps in order, table rows, duplicates, front matter, lead facts."""
+
+from __future__ import annotations
+
+from bot.ask.compose import ExtractiveWriter
+from bot.ask.extract import select
+from retrieval.chunker import chunk_document
+from retrieval.loader import parse_document
+from retrieval.markdown import markup_tokens, slack_to_plain
+from retrieval.types import Passage
+
+
+def passages_of(markdown: str, path: str = "doc.md") -> list[Passage]:
+    """Passages exactly as the index stores them: the real parser and chunker."""
+    doc = parse_document(markdown.encode(), path)
+    return [
+        Passage(
+            c.path,
+            c.heading_path,
+            c.line_start,
+            c.line_end,
+            doc.meta.title,
+            doc.meta.owner,
+            doc.meta.version,
+            (),
+            (),
+            1.0,
+            c.text,
+            kinds=c.kinds,
+            review_by=doc.meta.review_by,
+            updated=doc.meta.updated,
+        )
+        for c in chunk_document(doc)
+    ]
+
+
+RETENTION = """---
+title: Data retention
+owner: U0DPO
+review_by: 2026-05-01
+updated: 2025-10-02
+---
+# Data retention
+
+## Tickets
+
+Support tickets matter to customers and we keep support tickets carefully in the ticket system.
+Support tickets are kept for **36 months** after closure, then deleted.
+
+| Record | Kept for |
+|---|---|
+| Tickets | 36 months |
+| Invoices | 7 years |
+"""
+
+STEPS = """# Changes
+
+## Implementing a change
+
+1. Announce the window in #changes.
+2. Take a backup.
+3. Implement in the window.
+4. Run the checks.
+5. Roll back if a check fails.
+6. Close the ticket.
+7. Update the configuration database.
+8. Post a summary.
+"""
+
+
+def test_a_when_question_prefers_the_sentence_with_the_time() -> None:
+    draft = ExtractiveWriter().write("How long do we keep support tickets?", passages_of(RETENTION))
+    first = draft.text.split("\n")[0]
+    assert "36 months" in first
+    assert "carefully" not in draft.text  # more shared words, no duration: not an answer
+    assert draft.text.rstrip().endswith("[1]") and draft.citations[0].path == "doc.md"
+
+
+def test_table_row_with_header_labels_answers_alone() -> None:
+    draft = ExtractiveWriter().write("How many years are invoices kept?", passages_of(RETENTION))
+    assert "Record: Invoices · Kept for: 7 years" in draft.text
+    assert "|" not in draft.text
+
+
+def test_steps_stay_in_order_and_the_rest_is_pointed_to() -> None:
+    draft = ExtractiveWriter().write("What are the steps to implement a change?", passages_of(STEPS))
+    lines = draft.text.split("\n")
+    assert [line.split(".")[0] for line in lines[:5]] == ["1", "2", "3", "4", "5"]
+    assert "6. Close" not in draft.text
+    assert "The other 3 steps are in *Changes › Implementing a change*" in draft.text
+
+
+def test_all_steps_when_few() -> None:
+    short = STEPS.split("6.")[0]
+    draft = ExtractiveWriter().write("How do I implement a change?", passages_of(short))
+    assert [line[:2] for line in draft.text.split("\n")] == ["1.", "2.", "3.", "4.", "5."]
+
+
+def test_near_duplicates_from_two_pages_are_said_once() -> None:
+    a = passages_of("# A\n\nRefunds over 500 USD need finance approval within 2 days.\n", "a.md")
+    b = passages_of("# B\n\nRefunds over 500 USD need finance approval within 2 days!\n\nLunch is at noon.\n", "b.md")
+    draft = ExtractiveWriter().write("Who approves refunds over 500 USD?", a + b)
+    assert draft.text.lower().count("refunds over 500") == 1
+
+
+def test_at_most_three_sentences_unless_steps() -> None:
+    body = " ".join(f"Tickets rule {i} applies to tickets in queue {i}." for i in range(12))
+    draft = ExtractiveWriter().write("Which rules apply to tickets?", passages_of(f"# T\n\n{body}\n"))
+    assert draft.text.count("Tickets rule") <= 3
+
+
+def test_questions_about_the_playbook_use_its_front_matter() -> None:
+    draft = ExtractiveWriter().write(
+        "Who owns the data retention playbook and when is it due for review?", passages_of(RETENTION)
+    )
+    assert draft.text.startswith("*Data retention* is owned by <@U0DPO>, is due for review on 2026-05-01")
+    assert "2025-10-02" in draft.text
+
+
+def test_computed_facts_lead_and_the_passages_support() -> None:
+    draft = ExtractiveWriter().write(
+        "How long do we keep support tickets?", passages_of(RETENTION), lead=["Acme's tickets close in 2029. [0]"]
+    )
+    assert draft.text.startswith("Acme's tickets close in 2029. [0]\n\n")
+    assert "36 months" in draft.text
+
+
+def test_customer_tier_picks_its_row() -> None:
+    table = "# SLA\n\n| Tier | First response |\n|---|---|\n| Gold | 1 hour |\n| Silver | 4 hours |\n"
+    sel = select("What is the first response target?", passages_of(table), tiers=["silver"])
+    first = sel.groups[0][1][0]
+    assert "Silver" in first.text
+
+
+def test_answers_carry_no_raw_markup() -> None:
+    messy = (
+        "# **Guide** {#g}\n\n![banner](b.png)\n\nUse [the portal](portal.md) **first**.\n{: .lead}\n\n"
+        "<table><tr><th>Level</th><th>Who</th></tr><tr><td>Team</td><td>Your <b>manager</b></td></tr></table>\n"
+    )
+    for q in ("Who approves team access?", "What do I use first?"):
+        draft = ExtractiveWriter().write(q, passages_of(messy))
+        assert draft.text and not markup_tokens(draft.text), draft.text
+        assert "manager" in slack_to_plain(draft.text) or "portal" in slack_to_plain(draft.text)
