@@ -119,16 +119,29 @@ def index(
 @app.command("eval")
 def eval_(
     playbooks: Annotated[Path, typer.Option(help="Folder of Markdown documents to index (throwaway).")],
-    questions: Annotated[Path, typer.Option(help="JSONL: {question, relevant: [paths relative to folder]}")],
+    questions: Annotated[
+        Path | None, typer.Option(help="JSONL: {question, relevant: [paths relative to folder]}")
+    ] = None,
+    answers: Annotated[
+        list[Path] | None,
+        typer.Option(help="JSONL answer keys: {question, facts: [[alternative, ...], ...]} (repeatable)"),
+    ] = None,
+    brief: Annotated[bool, typer.Option(help="Omit the per-question rows.")] = False,
 ) -> None:
-    """Measure retrieval (recall@1/5/10, MRR) against BM25-only and dense-only baselines; prints JSON."""
+    """Measure retrieval (recall@1/5/10, MRR, against BM25-only and dense-only baselines) and, with --answers,
+    answer quality (key-fact coverage, raw markup, declined in and out of scope); prints JSON."""
     from bot.commands.retrieval_cmds import eval_command
 
     if not playbooks.is_dir():
         fail(f"--playbooks {str(playbooks)!r} is not a directory")
-    if not questions.is_file():
+    if questions is not None and not questions.is_file():
         fail(f"--questions {str(questions)!r} is not a file")
-    raise typer.Exit(eval_command(playbooks, questions))
+    for a in answers or []:
+        if not a.is_file():
+            fail(f"--answers {str(a)!r} is not a file")
+    if questions is None and not answers:
+        fail("give --questions, --answers or both")
+    raise typer.Exit(eval_command(playbooks, questions, answers, brief))
 
 
 @app.command("demo")
