@@ -26,14 +26,21 @@ from connectors.dates import parse_date, parse_datetime
 from connectors.records import (
     FUTURE_TOLERANCE,
     RECORD_TYPES,
+    ContactChangeRecord,
     ContactRecord,
     CustomerRecord,
+    HealthScoreRecord,
     OrderRecord,
     Record,
+    ShipmentRecord,
+    SurveyResponseRecord,
     TicketRecord,
     UsageRecord,
+    contact_change,
     email_address,
+    lower_slug,
     order_status,
+    shipment_status,
     ticket_priority,
     ticket_status,
 )
@@ -143,6 +150,17 @@ def _count(value: Any) -> int:
     return int(value)
 
 
+def _at_most_value(limit: int) -> Callable[[int], int]:
+    """An upper bound on a count (``le=``): above it, pydantic decides (and refuses)."""
+
+    def check(value: int) -> int:
+        if value > limit:
+            raise _Unsure
+        return value
+
+    return check
+
+
 def _then(conv: Converter, rule: Callable[[Any], Any]) -> Converter:
     """A type conversion, then a model's rule (pydantic's order: a field's constraints are checked
     on the converted value, before the rule runs)."""
@@ -230,6 +248,42 @@ FIELDS: dict[type[Record], dict[str, Converter]] = {
         "day": _day,
         "metric": _str(1, 40),
         "quantity": _count,
+    },
+    SurveyResponseRecord: {
+        **_COMMON,
+        "customer_external_id": _ID,
+        "survey": _then(_str(1, 20), lower_slug),
+        "score": _then(_count, _at_most_value(10)),
+        "responded_at": _when,
+        "comment": _opt_text,
+    },
+    ContactChangeRecord: {
+        **_COMMON,
+        "customer_external_id": _ID,
+        "role": _then(_TEXT, lower_slug),
+        "change": _then(_TEXT, contact_change),
+        "title": _opt_text,
+        "changed_at": _when,
+    },
+    ShipmentRecord: {
+        **_COMMON,
+        "customer_external_id": _ID,
+        "order_external_id": _opt_text,
+        "status": _then(_TEXT, shipment_status),
+        "carrier": _opt_text,
+        "promised_at": _when,
+        "shipped_at": _OPT_WHEN,
+        "delivered_at": _OPT_WHEN,
+    },
+    HealthScoreRecord: {
+        **_COMMON,
+        "customer_external_id": _ID,
+        "day": _day,
+        "score": _then(_count, _at_most_value(100)),
+        **{
+            f: _optional(_then(_count, _at_most_value(100)))
+            for f in ("usage", "support", "engagement", "sentiment", "payment")
+        },
     },
 }
 

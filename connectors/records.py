@@ -28,6 +28,9 @@ TICKET_STATUSES = {
     "resolved": "solved",
 }
 ORDER_STATUSES = frozenset({"paid", "invoiced", "overdue", "refunded"})
+# A contact's relationship changes as a CRM records them (champion or sponsor gone is a churn signal).
+CONTACT_CHANGES = frozenset({"joined", "left", "role_changed"})
+SHIPMENT_STATUSES = frozenset({"pending", "shipped", "delivered", "cancelled", "returned"})
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -84,6 +87,25 @@ def order_status(value: str) -> str:
     return v
 
 
+def _one_of(allowed: frozenset[str], what: str) -> Any:
+    def check(value: str) -> str:
+        v = value.strip().lower()
+        if v not in allowed:
+            raise ValueError(f"unknown {what} {value!r} (one of {', '.join(sorted(allowed))})")
+        return v
+
+    return check
+
+
+contact_change = _one_of(CONTACT_CHANGES, "contact change")
+shipment_status = _one_of(SHIPMENT_STATUSES, "shipment status")
+
+
+def lower_slug(value: str) -> str:
+    """A role or survey name as a rule names it: ``Executive Sponsor`` -> ``executive_sponsor``."""
+    return "_".join(value.strip().lower().replace("-", " ").split())
+
+
 def _upper(value: Any) -> Any:
     return value.strip().upper() if isinstance(value, str) else value
 
@@ -100,6 +122,9 @@ OptDay = Annotated[dt.date | None, BeforeValidator(parse_date), BeforeValidator(
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 OptMoney = Annotated[Money | None, BeforeValidator(_blank_to_none)]  # constraints on the Decimal, not on None
 OptBool = Annotated[bool | None, BeforeValidator(_bool)]
+Score10 = Annotated[int, Field(ge=0, le=10)]  # NPS 0-10 (CSAT 1-5 fits too)
+Percent = Annotated[int, Field(ge=0, le=100)]
+OptPercent = Annotated[Percent | None, BeforeValidator(_blank_to_none)]
 
 
 class Record(BaseModel):
@@ -205,7 +230,92 @@ class UsageRecord(Record):
     quantity: Annotated[int, Field(ge=0)]
 
 
+class SurveyResponseRecord(Record):
+    """One answer to a customer survey (NPS 0-10, CSAT 1-5). No respondent name: the score and when it came
+    are what the alert rules need; the comment is customer text, shown escaped if at all."""
+
+    entity: ClassVar[str] = "survey"
+    past_fields: ClassVar[tuple[str, ...]] = ("updated_at", "responded_at")
+    customer_external_id: Id
+    survey: Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=20)] = "nps"
+    score: Score10
+    responded_at: When
+    comment: OptText = Field(default=None, max_length=2000)
+
+    @field_validator("survey")
+    @classmethod
+    def _survey(cls, value: str) -> str:
+        return lower_slug(value)
+
+
+class ContactChangeRecord(Record):
+    """A change in a customer contact's relationship: joined, left, or took another role (champion, sponsor...)."""
+
+    entity: ClassVar[str] = "contact_change"
+    past_fields: ClassVar[tuple[str, ...]] = ("updated_at", "changed_at")
+    customer_external_id: Id
+    role: Text = Field(max_length=40)
+    change: Text = Field(max_length=20)
+    title: OptText = Field(default=None, max_length=120)
+    changed_at: When
+
+    @field_validator("role")
+    @classmethod
+    def _role(cls, value: str) -> str:
+        return lower_slug(value)
+
+    @field_validator("change")
+    @classmethod
+    def _change(cls, value: str) -> str:
+        return contact_change(value)
+
+
+class ShipmentRecord(Record):
+    """Delivery of an order with a promised date. ``promised_at`` may lie in the future; the others may not."""
+
+    entity: ClassVar[str] = "shipment"
+    past_fields: ClassVar[tuple[str, ...]] = ("updated_at", "shipped_at", "delivered_at")
+    customer_external_id: Id
+    order_external_id: OptText = Field(default=None, max_length=80)
+    status: Text = "pending"
+    carrier: OptText = Field(default=None, max_length=40)
+    promised_at: When
+    shipped_at: OptWhen = None
+    delivered_at: OptWhen = None
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: str) -> str:
+        return shipment_status(value)
+
+
+class HealthScoreRecord(Record):
+    """A customer-health snapshot from the CS platform: the score and the components it is made of."""
+
+    entity: ClassVar[str] = "health"
+    customer_external_id: Id
+    day: Day
+    score: Percent
+    usage: OptPercent = None
+    support: OptPercent = None
+    engagement: OptPercent = None
+    sentiment: OptPercent = None
+    payment: OptPercent = None
+
+
+HEALTH_COMPONENTS = ("usage", "support", "engagement", "sentiment", "payment")
 RECORD_TYPES: dict[str, type[Record]] = {
-    t.entity: t for t in (CustomerRecord, ContactRecord, TicketRecord, OrderRecord, UsageRecord)
+    t.entity: t
+    for t in (
+        CustomerRecord,
+        ContactRecord,
+        TicketRecord,
+        OrderRecord,
+        UsageRecord,
+        SurveyResponseRecord,
+        ContactChangeRecord,
+        ShipmentRecord,
+        HealthScoreRecord,
+    )
 }
-Entity = Literal["customer", "contact", "ticket", "order", "usage"]
+Entity = Literal["customer", "contact", "ticket", "order", "usage", "survey", "contact_change", "shipment", "health"]

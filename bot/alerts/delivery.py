@@ -21,7 +21,12 @@ Errors: ``DeliveryError(permanent=True)`` (channel_not_found, not_in_channel...)
 anything else -> retried with exponential backoff (30 s doubling, at most 1 h) until ``MAX_ATTEMPTS``,
 then ``failed``. Failed rows stay visible (``rapport alerts status``) and can be retried by hand.
 Rate limits (429) are honoured inside the Slack notifier (Retry-After); a 429 that outlives its retries
-surfaces here as a transient error and is backed off like any other.
+surfaces here as a transient error and is backed off like any other. When ``STOP_AFTER`` transient
+failures come in a row (Slack unreachable, no token), the pass stops: the remaining rows keep their place
+and their attempts, and the report says why once instead of once per message.
+
+Marking a row sent also records when each alert in it reached its owner (``alerts.delivered_at``): the
+escalation clock starts there, not when the alert was created.
 """
 
 from __future__ import annotations
@@ -30,14 +35,15 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.alerts.compose import outbound, outbox_row
-from bot.alerts.models import FAILED, PENDING, SENDING, SENT, AlertOutbox
+from bot.alerts.models import FAILED, PENDING, SENDING, SENT, Alert, AlertNotification, AlertOutbox
+from bot.alerts.routing import DIGEST, IMMEDIATE
 from bot.alerts.views import marker
 from bot.governance import audit
 from bot.notify import DeliveryError, Notifier, SentRef
@@ -45,6 +51,7 @@ from bot.notify import DeliveryError, Notifier, SentRef
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=5)
+STOP_AFTER = 3  # transient failures in a row that end a delivery pass
 
 
 class SentLookup(Protocol):
@@ -61,6 +68,10 @@ class DeliveryReport:
     failed: int = 0
     reconciled: int = 0  # found already posted after a crash: marked sent, not re-sent
     requeued: int = 0  # expired claims with no message found: sent again
+    stopped: str | None = None  # why the pass stopped early (STOP_AFTER transient failures in a row)
+    left: int = 0  # due rows not tried because the pass stopped
+    in_a_row: int = 0  # transient failures in a row (the last ones of the pass)
+    _last_error: str = field(default="", repr=False)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -88,8 +99,13 @@ def deliver_due(
                 select(o.id).where(o.state == PENDING, o.next_attempt_at <= clock()).order_by(o.id).limit(limit)
             )
         )
-    for outbox_id in due:
+    for index, outbox_id in enumerate(due):
         deliver_one(engine, notifier, outbox_id, clock, report)
+        if report.in_a_row >= STOP_AFTER:
+            report.left = len(due) - index - 1
+            report.stopped = report._last_error
+            log.error("alert delivery stopped after %d failures in a row: %s", report.in_a_row, report.stopped)
+            break
     return report
 
 
@@ -109,7 +125,11 @@ def claim(engine: Engine, outbox_id: int, now: dt.datetime) -> str | None:
 
 
 def deliver_one(
-    engine: Engine, notifier: Notifier, outbox_id: int, clock: Callable[[], dt.datetime], report: DeliveryReport
+    engine: Engine,
+    notifier: Notifier,
+    outbox_id: int,
+    clock: Callable[[], dt.datetime],
+    report: DeliveryReport,
 ) -> None:
     token = claim(engine, outbox_id, clock())
     if token is None:
@@ -127,6 +147,7 @@ def deliver_one(
         return
     mark_sent(engine, outbox_id, token, ref, clock())
     report.sent += 1
+    report.in_a_row = 0
 
 
 def mark_sent(engine: Engine, outbox_id: int, token: str, ref: SentRef, now: dt.datetime) -> bool:
@@ -142,17 +163,33 @@ def mark_sent(engine: Engine, outbox_id: int, token: str, ref: SentRef, now: dt.
             .rowcount
         )
         if done:
+            _mark_delivered(session, outbox_id, now)
             audit.record(
                 session, "system:alerts", "alerts.delivered", "alert_outbox", outbox_id, {"channel": ref.channel}
             )
     return bool(done)
 
 
+def _mark_delivered(session: Session, outbox_id: int, now: dt.datetime) -> None:
+    """The alerts this message shows to their own recipient (owner, else on-duty) reached them now."""
+    a, n, o = Alert.__table__.c, AlertNotification.__table__.c, AlertOutbox.__table__.c
+    shown = select(n.alert_id).where(n.outbox_id == outbox_id, n.mode.in_((IMMEDIATE, DIGEST)))
+    session.connection().execute(
+        update(Alert)
+        .where(
+            a.delivered_at.is_(None),
+            a.recipient == select(o.recipient).where(o.id == outbox_id).scalar_subquery(),
+            or_(a.id.in_(shown), a.id == select(o.alert_id).where(o.id == outbox_id).scalar_subquery()),
+        )
+        .values(delivered_at=now)
+    )
+
+
 def _failed_attempt(
     engine: Engine, row: object, token: str, error: str, permanent: bool, now: dt.datetime, report: DeliveryReport
 ) -> None:
     o = AlertOutbox.__table__.c
-    attempts = int(getattr(row, "attempts", 0)) + 1
+    attempts = int(getattr(row, "attempts", 0))  # the claim counted this attempt already
     give_up = permanent or attempts >= MAX_ATTEMPTS
     outbox_id = int(getattr(row, "id"))  # noqa: B009
     with engine.begin() as conn:
@@ -165,6 +202,11 @@ def _failed_attempt(
                 last_error=error[:500],
             )
         )
+    if permanent:
+        report.in_a_row = 0
+    else:
+        report.in_a_row += 1
+        report._last_error = error
     if give_up:
         report.failed += 1
         log.error("alert outbox %s failed permanently after %d attempt(s): %s", outbox_id, attempts, error)

@@ -2,7 +2,11 @@
 
 * ``alerts``: an episode of a rule matching a customer. ``open_key`` (``rule:customer``) is set while the
   episode is not resolved and is UNIQUE, so two evaluators racing can never open the same alert twice;
-  NULLs are distinct on SQLite and PostgreSQL, so resolved episodes keep their history.
+  NULLs are distinct on SQLite and PostgreSQL, so resolved episodes keep their history. ``priority``
+  (severity x tier x ARR) and its ``band`` decide what interrupts; ``recipient`` is who owns it (the
+  account owner, else the tier's on-duty owner); ``routed_at`` is set once its notifications are written
+  (an alert committed by a run that died before routing is routed by the next run); ``delivered_at`` is
+  when ``recipient`` was first actually told, which is where the escalation clock starts.
 * ``alert_notifications``: who is told about an alert and how (immediately or in a digest). Unique per
   (alert, recipient, purpose, round): re-running a step never notifies twice.
 * ``alert_outbox``: messages to send, written in the same transaction as the alerts they carry. Delivery
@@ -15,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models import Base, BigID, utcnow
@@ -31,6 +35,8 @@ class Alert(Base):
     __table_args__ = (
         Index("ix_alerts_rule_customer_created", "rule", "customer_id", "created_at"),
         Index("ix_alerts_state_created", "state", "created_at"),
+        Index("ix_alerts_recipient_state", "recipient", "state"),
+        Index("ix_alerts_routed", "routed_at"),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
@@ -53,6 +59,15 @@ class Alert(Base):
     escalated_at: Mapped[dt.datetime | None] = mapped_column()
     resolved_at: Mapped[dt.datetime | None] = mapped_column()
     reminders: Mapped[int] = mapped_column(Integer, default=0)  # snooze wake-ups so far
+    priority: Mapped[float] = mapped_column(Float, default=0.0)  # severity x tier x ARR factor
+    band: Mapped[str] = mapped_column(String(16), default="")  # priority band: what it may interrupt
+    value_at_risk: Mapped[float] = mapped_column(Float, default=0.0)  # USD the signal puts at risk
+    recipient: Mapped[str | None] = mapped_column(String(32))  # owner, else the tier's on-duty owner
+    routed_at: Mapped[dt.datetime | None] = mapped_column()  # notifications written
+    notify_due_at: Mapped[dt.datetime | None] = mapped_column()  # when ``recipient`` was due to hear of it
+    delivered_at: Mapped[dt.datetime | None] = mapped_column()  # when ``recipient`` was first told
+    snoozed_by: Mapped[str | None] = mapped_column(String(32))
+    snooze_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class AlertNotification(Base):
@@ -68,7 +83,7 @@ class AlertNotification(Base):
     recipient: Mapped[str] = mapped_column(String(32))  # user id (DM) or channel id
     purpose: Mapped[str] = mapped_column(String(16), default="alert")  # alert | escalation | reminder
     round: Mapped[int] = mapped_column(Integer, default=0)
-    mode: Mapped[str] = mapped_column(String(10))  # immediate | digest
+    mode: Mapped[str] = mapped_column(String(10))  # immediate | digest | skipped | summarised
     reason: Mapped[str] = mapped_column(String(40), default="")  # why this mode/time: urgent, quiet_hours, cap...
     due_at: Mapped[dt.datetime] = mapped_column()
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("alert_outbox.id", ondelete="SET NULL"), index=True)
@@ -81,7 +96,7 @@ class AlertOutbox(Base):
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
     recipient: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(12))  # alert | digest | escalation | notice
+    kind: Mapped[str] = mapped_column(String(12))  # alert | digest | escalation | reminder | notice | snoozed
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
     body: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(10), default=PENDING)

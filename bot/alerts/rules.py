@@ -1,10 +1,13 @@
 """Alert rules compiled to SQLAlchemy Core SELECTs, evaluated inside the database.
 
 Each compiled rule is one SELECT over ``customers`` (segment filter + the kind's condition as
-``EXISTS``/correlated aggregates that use the per-customer indexes), returning exactly these columns:
+``EXISTS``/correlated aggregates or one grouped pass over the kind's rows, using the per-customer indexes),
+returning one row per matching customer: ``customer_id``. What the match is worth (priority) and why it
+fired (the evidence, :mod:`bot.alerts.evidence`) are computed afterwards for the few new matches only.
 
-``customer_id``, ``rank`` (lifetime value: what the cap keeps first), ``e1``, ``e2`` (numbers) and
-``e3`` (text): the evidence, whose meaning per kind is :data:`EVIDENCE` and :func:`summary`.
+Some kinds also have a *holds* query: customers for whom an already open alert's condition is still true
+although the rule would not fire anew (a complaint whose ticket is still open after the look-back window).
+An open alert is resolved only when neither query returns its customer.
 
 Nothing is iterated in Python: the database returns only the matches, so memory does not grow with the
 book of business. Times are bound parameters computed once per evaluation (``EvalContext.now``), which
@@ -13,7 +16,6 @@ keeps the SQL portable between SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,23 +25,23 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Select,
-    String,
     and_,
     case,
     cast,
     exists,
     false,
     func,
-    literal,
-    null,
     or_,
     select,
 )
 
+from bot.alerts import catalog
 from bot.alerts.clock import business_cutoff
 from bot.policies import AlertRule, Policies
 from bot.policies.alerts import (
     ComplaintRule,
+    EventsRule,
+    HealthDropRule,
     InactivityRule,
     PaymentOverdueRule,
     RenewalAtRiskRule,
@@ -47,20 +49,11 @@ from bot.policies.alerts import (
     SlaBreachRule,
     SlaImminentRule,
     UsageDropRule,
+    UsageGrowthRule,
 )
-from bot.store.models import Customer, Note, Order, Ticket, UsageEvent
+from bot.store.models import Customer, HealthScore, Note, Order, Ticket, UsageEvent
 
 OPEN_TICKET_STATES = ("open", "pending")
-
-EVIDENCE: dict[str, tuple[str, str, str]] = {
-    "inactivity": ("days", "", "signals"),
-    "complaint": ("tickets", "worst_sentiment", "categories"),
-    "sla_breach": ("tickets", "", "clocks"),
-    "sla_imminent": ("tickets", "percent_elapsed", "clocks"),
-    "usage_drop": ("recent_daily", "baseline_daily", ""),
-    "renewal_at_risk": ("days_to_renewal", "", "renewal_date"),
-    "payment_overdue": ("orders", "", "days"),
-}
 
 
 @dataclass(frozen=True)
@@ -96,16 +89,8 @@ def segment_filter(segment: Segment) -> list[ColumnElement[bool]]:
     return where
 
 
-def _base(*cols: Any) -> Select[Any]:
-    c = Customer.__table__.c
-    e1, e2, e3 = (cols + (None, None, None))[:3]
-    return select(
-        c.id.label("customer_id"),
-        cast(c.lifetime_value, Float).label("rank"),
-        cast(e1 if e1 is not None else null(), Float).label("e1"),
-        cast(e2 if e2 is not None else null(), Float).label("e2"),
-        cast(e3 if e3 is not None else null(), String).label("e3"),
-    )
+def _customers(*where: ColumnElement[bool]) -> Select[Any]:
+    return select(Customer.__table__.c.id.label("customer_id")).where(*where)
 
 
 def _inactivity(rule: InactivityRule, ctx: EvalContext) -> Select[Any]:
@@ -123,34 +108,40 @@ def _inactivity(rule: InactivityRule, ctx: EvalContext) -> Select[Any]:
         n, t = Note.__table__.c, Ticket.__table__.c
         conds.append(~exists().where(n.customer_id == c.id, n.created_at >= cutoff))
         conds.append(~exists().where(t.customer_id == c.id, t.opened_at >= cutoff))
-    return _base(literal(rule.params.days), None, literal(",".join(sig))).where(*segment_filter(rule.segment), *conds)
+    return _customers(*segment_filter(rule.segment), *conds)
+
+
+def complaint_ticket(rule: ComplaintRule) -> ColumnElement[bool]:
+    """A ticket that counts as a complaint for ``rule`` (category or sentiment), whenever it was opened."""
+    t = Ticket.__table__.c
+    return or_(t.category.in_(rule.params.categories), t.sentiment <= rule.params.max_sentiment)
 
 
 def _complaint(rule: ComplaintRule, ctx: EvalContext) -> Select[Any]:
     c, t = Customer.__table__.c, Ticket.__table__.c
     since = ctx.now - rule.params.lookback
-    hit = and_(
-        t.customer_id == c.id,
-        t.opened_at >= since,
-        or_(t.category.in_(rule.params.categories), t.sentiment <= rule.params.max_sentiment),
-    )
-    # One grouped pass over the window's matching tickets gives the evidence too (count, worst sentiment);
-    # correlated count/min subqueries per customer cost 2.5x a plain DISTINCT on PostgreSQL at 1M customers.
+    hit = and_(t.customer_id == c.id, t.opened_at >= since, complaint_ticket(rule))
+    # One grouped pass over the window's matching tickets; correlated subqueries per customer cost 2.5x a plain
+    # DISTINCT on PostgreSQL at 1M customers.
     return (
-        select(
-            c.id.label("customer_id"),
-            cast(c.lifetime_value, Float).label("rank"),
-            cast(func.count(), Float).label("e1"),
-            cast(func.min(t.sentiment), Float).label("e2"),
-            cast(literal(",".join(rule.params.categories)), String).label("e3"),
-        )
+        select(c.id.label("customer_id"))
         .select_from(Ticket.__table__.join(Customer.__table__, hit))
         .where(*segment_filter(rule.segment))
-        .group_by(c.id, c.lifetime_value)
+        .group_by(c.id)
     )
 
 
-def _sla_terms(ctx: EvalContext, targets: Sequence[str], fraction: float | None) -> ColumnElement[bool]:
+def _complaint_holds(rule: ComplaintRule, ctx: EvalContext, candidates: Any) -> Select[Any]:
+    """A complaint alert stays open while one of the customer's complaint tickets is still open."""
+    t = Ticket.__table__.c
+    return (
+        select(t.customer_id)
+        .where(t.customer_id.in_(candidates), t.status.in_(OPEN_TICKET_STATES), complaint_ticket(rule))
+        .distinct()
+    )
+
+
+def sla_terms(ctx: EvalContext, targets: Sequence[str], fraction: float | None) -> ColumnElement[bool]:
     """One predicate over (customer c, ticket t): a running clock past ``fraction`` of its target.
 
     ``fraction=None`` means breached (elapsed > target). Otherwise: elapsed > fraction*target but not yet
@@ -189,43 +180,52 @@ def _sla_terms(ctx: EvalContext, targets: Sequence[str], fraction: float | None)
 def _sla(rule: SlaBreachRule | SlaImminentRule, ctx: EvalContext) -> Select[Any]:
     c, t = Customer.__table__.c, Ticket.__table__.c
     fraction = rule.params.percent_elapsed / 100 if isinstance(rule, SlaImminentRule) else None
-    hit = and_(t.customer_id == c.id, t.status.in_(OPEN_TICKET_STATES), _sla_terms(ctx, rule.params.targets, fraction))
-    count = select(func.count()).where(hit).scalar_subquery()
-    pct = literal(rule.params.percent_elapsed) if isinstance(rule, SlaImminentRule) else None
-    return _base(count, pct, literal(",".join(rule.params.targets))).where(
-        *segment_filter(rule.segment), exists().where(hit)
-    )
+    hit = and_(t.customer_id == c.id, t.status.in_(OPEN_TICKET_STATES), sla_terms(ctx, rule.params.targets, fraction))
+    return _customers(*segment_filter(rule.segment), exists().where(hit))
 
 
-def _usage_drop(rule: UsageDropRule, ctx: EvalContext) -> Select[Any]:
-    """One pass over the two windows of usage per customer (GROUP BY), both sums in the same scan."""
+def usage_windows(window_days: int, baseline_days: int, today: dt.date) -> tuple[dt.date, dt.date]:
+    """(first day of the recent window, first day of the baseline window)."""
+    recent_from = today - dt.timedelta(days=window_days)
+    return recent_from, recent_from - dt.timedelta(days=baseline_days)
+
+
+def _usage_change(rule: UsageDropRule | UsageGrowthRule, ctx: EvalContext) -> Select[Any]:
+    """One pass over the two windows of usage per customer (GROUP BY), both sums in the same scan. The daily
+    averages are compared without division: recent/window vs baseline/baseline_days."""
     c, u = Customer.__table__.c, UsageEvent.__table__.c
     p = rule.params
-    recent_from = ctx.today - dt.timedelta(days=p.window_days)
-    base_from = recent_from - dt.timedelta(days=p.baseline_days)
-    recent = func.sum(case((u.day >= recent_from, u.quantity), else_=0))
-    baseline = func.sum(case((u.day < recent_from, u.quantity), else_=0))
-    # Averages per day of each window; the drop compares them without division.
-    keep = (100 - p.percent) / 100
+    recent_from, base_from = usage_windows(p.window_days, p.baseline_days, ctx.today)
+    recent = cast(func.sum(case((u.day >= recent_from, u.quantity), else_=0)), Float)
+    baseline = cast(func.sum(case((u.day < recent_from, u.quantity), else_=0)), Float)
+    if isinstance(rule, UsageDropRule):
+        keep = (100 - p.percent) / 100
+        having = [baseline > 0, recent * p.baseline_days < keep * baseline * p.window_days]
+    else:
+        # Growth compares averages over the days that have data: a short history (a new account, a product
+        # that only keeps a month) must not read as growth. At least half the baseline must be there.
+        grow = (100 + p.percent) / 100
+        recent_days = cast(func.count(func.distinct(case((u.day >= recent_from, u.day), else_=None))), Float)
+        base_days = cast(func.count(func.distinct(case((u.day < recent_from, u.day), else_=None))), Float)
+        having = [
+            base_days * 2 >= p.baseline_days,
+            recent_days > 0,
+            baseline >= rule.params.min_baseline_daily * base_days,
+            recent * base_days >= grow * baseline * recent_days,
+        ]
     return (
-        select(
-            c.id.label("customer_id"),
-            cast(c.lifetime_value, Float).label("rank"),
-            (cast(recent, Float) / p.window_days).label("e1"),
-            (cast(baseline, Float) / p.baseline_days).label("e2"),
-            cast(null(), String).label("e3"),
-        )
+        select(c.id.label("customer_id"))
         .join_from(Customer.__table__, UsageEvent.__table__, u.customer_id == c.id)
         .where(*segment_filter(rule.segment), u.day >= base_from)
-        .group_by(c.id, c.lifetime_value)
-        .having(baseline > 0, cast(recent, Float) * p.baseline_days < keep * cast(baseline, Float) * p.window_days)
+        .group_by(c.id)
+        .having(*having)
     )
 
 
 def _renewal(rule: RenewalAtRiskRule, ctx: EvalContext) -> Select[Any]:
     c = Customer.__table__.c
     until = ctx.today + dt.timedelta(days=rule.params.days)
-    return _base(None, None, cast(c.renewal_date, String)).where(
+    return _customers(
         *segment_filter(rule.segment),
         c.renewal_date >= ctx.today,
         c.renewal_date <= until,
@@ -233,26 +233,102 @@ def _renewal(rule: RenewalAtRiskRule, ctx: EvalContext) -> Select[Any]:
     )
 
 
+def overdue_order(rule: PaymentOverdueRule, now: dt.datetime) -> ColumnElement[bool]:
+    o = Order.__table__.c
+    return and_(o.paid_at.is_(None), o.status != "refunded", o.due_at < now - dt.timedelta(days=rule.params.days))
+
+
 def _payment_overdue(rule: PaymentOverdueRule, ctx: EvalContext) -> Select[Any]:
     c, o = Customer.__table__.c, Order.__table__.c
-    due_before = ctx.now - dt.timedelta(days=rule.params.days)
-    overdue = and_(o.customer_id == c.id, o.paid_at.is_(None), o.status != "refunded", o.due_at < due_before)
+    overdue = and_(o.customer_id == c.id, overdue_order(rule, ctx.now))
     # One grouped pass over overdue orders (as for complaints): the per-customer sum/count subqueries cost 2x.
     q = (
-        select(
-            c.id.label("customer_id"),
-            cast(c.lifetime_value, Float).label("rank"),
-            cast(func.count(), Float).label("e1"),
-            cast(null(), Float).label("e2"),
-            cast(literal(str(rule.params.days)), String).label("e3"),
-        )
+        select(c.id.label("customer_id"))
         .select_from(Order.__table__.join(Customer.__table__, overdue))
         .where(*segment_filter(rule.segment))
-        .group_by(c.id, c.lifetime_value)
+        .group_by(c.id)
     )
     if rule.params.min_amount > 0:
         q = q.having(func.sum(o.amount) >= rule.params.min_amount)
     return q
+
+
+def health_days(rule: HealthDropRule, ctx: EvalContext) -> tuple[dt.date, dt.date]:
+    """(latest day a current snapshot may have, latest day the reference snapshot may have)."""
+    return ctx.today, ctx.today - dt.timedelta(days=rule.params.days)
+
+
+def _health_drop(rule: HealthDropRule, ctx: EvalContext) -> Select[Any]:
+    """Latest snapshot against the last one at least ``days`` older, each found through the (customer, day)
+    index; a customer with two snapshots on one day counts once (GROUP BY)."""
+    c = Customer.__table__.c
+    now_h, then_h = HealthScore.__table__.alias("h_now"), HealthScore.__table__.alias("h_then")
+    h = HealthScore.__table__.c
+    today, ref_day = health_days(rule, ctx)
+
+    def last_day(on_or_before: dt.date) -> Any:
+        return (
+            select(func.max(h.day)).where(h.customer_id == c.id, h.day <= on_or_before).correlate(Customer.__table__)
+        ).scalar_subquery()
+
+    where = [
+        *segment_filter(rule.segment),
+        now_h.c.day == last_day(today),
+        then_h.c.day == last_day(ref_day),
+    ]
+    q = (
+        select(c.id.label("customer_id"))
+        .select_from(Customer.__table__)
+        .join(now_h, now_h.c.customer_id == c.id)
+        .join(then_h, then_h.c.customer_id == c.id)
+        .where(*where)
+        .group_by(c.id)
+        .having(func.max(then_h.c.score) - func.min(now_h.c.score) >= rule.params.points)
+    )
+    if rule.params.max_score is not None:
+        q = q.having(func.min(now_h.c.score) <= rule.params.max_score)
+    return q
+
+
+def _events(rule: EventsRule, ctx: EvalContext) -> Select[Any]:
+    """One grouped pass over the entity's rows in the window that pass the field tests."""
+    p = rule.params
+    c = Customer.__table__.c
+    spec = catalog.ENTITIES[p.entity]
+    e = spec.table.c
+    hit = and_(
+        e.customer_id == c.id,
+        catalog.time_column(p.entity) >= ctx.now - p.within,
+        catalog.matches(p.entity, p.where, ctx.now),
+    )
+    q = (
+        select(c.id.label("customer_id"))
+        .select_from(spec.table.join(Customer.__table__, hit))
+        .where(*segment_filter(rule.segment))
+        .group_by(c.id)
+    )
+    having: list[ColumnElement[bool]] = []
+    if p.min_count > 1:
+        having.append(func.count() >= p.min_count)
+    if p.sum is not None and p.min_sum is not None:
+        having.append(func.sum(spec.column(p.sum, ctx.now)) >= p.min_sum)
+    return q.having(*having) if having else q
+
+
+def _events_holds(rule: EventsRule, ctx: EvalContext, candidates: Any) -> Select[Any] | None:
+    p = rule.params
+    if p.open_while is None:
+        return None
+    e = catalog.ENTITIES[p.entity].table.c
+    return (
+        select(e.customer_id)
+        .where(
+            e.customer_id.in_(candidates),
+            catalog.matches(p.entity, p.where, ctx.now),
+            catalog.matches(p.entity, p.open_while, ctx.now),
+        )
+        .distinct()
+    )
 
 
 _COMPILERS: dict[type, Callable[[Any, EvalContext], Select[Any]]] = {
@@ -260,36 +336,26 @@ _COMPILERS: dict[type, Callable[[Any, EvalContext], Select[Any]]] = {
     ComplaintRule: _complaint,
     SlaBreachRule: _sla,
     SlaImminentRule: _sla,
-    UsageDropRule: _usage_drop,
+    UsageDropRule: _usage_change,
+    UsageGrowthRule: _usage_change,
     RenewalAtRiskRule: _renewal,
     PaymentOverdueRule: _payment_overdue,
+    HealthDropRule: _health_drop,
+    EventsRule: _events,
+}
+_HOLDS: dict[type, Callable[[Any, EvalContext, Any], Select[Any] | None]] = {
+    ComplaintRule: _complaint_holds,
+    EventsRule: _events_holds,
 }
 
 
 def compile_rule(rule: AlertRule, ctx: EvalContext) -> Select[Any]:
-    """The rule as one SELECT of (customer_id, rank, e1, e2, e3), one row per matching customer."""
+    """The rule as one SELECT of ``customer_id``, one row per matching customer."""
     return _COMPILERS[type(rule)](rule, ctx)
 
 
-def summary(kind: str, e1: float | None, e2: float | None, e3: str | None, now: dt.datetime | None = None) -> str:
-    """One line saying why the rule fired, from the evidence columns. No sensitive values (amounts, health)."""
-    if kind == "inactivity":
-        return f"No {(e3 or 'activity').replace(',', ', ')} in the last {int(e1 or 0)} days"
-    if kind == "complaint":
-        return f"{int(e1 or 0)} complaint ticket(s) in the lookback window"
-    if kind == "sla_breach":
-        return f"{int(e1 or 0)} open ticket(s) past their SLA target ({(e3 or '').replace(',', ', ')})"
-    if kind == "sla_imminent":
-        return f"{int(e1 or 0)} open ticket(s) past {int(e2 or 0)}% of their SLA target"
-    if kind == "usage_drop":
-        drop = 100 * (1 - (e1 or 0) / e2) if e2 else 0
-        return f"Usage down {drop:.0f}% against the trailing baseline"
-    if kind == "renewal_at_risk":
-        when = e3 or "soon"
-        if now is not None and e3:
-            with contextlib.suppress(ValueError):
-                when = f"{e3} (in {(dt.date.fromisoformat(e3[:10]) - now.date()).days} days)"
-        return f"Renewal {when} with health below the policy threshold"
-    if kind == "payment_overdue":
-        return f"{int(e1 or 0)} invoice(s) unpaid more than {e3} days past due"
-    return kind
+def compile_holds(rule: AlertRule, ctx: EvalContext, candidates: Any) -> Select[Any] | None:
+    """Customers among ``candidates`` (a subquery of customer ids with an open alert) whose alert's condition
+    still holds although the rule does not fire anew; None when firing is the only condition."""
+    holds = _HOLDS.get(type(rule))
+    return holds(rule, ctx, candidates) if holds else None

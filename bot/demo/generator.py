@@ -1,7 +1,9 @@
 """Seeded synthetic book of business, streamed into the store in bulk batches.
 
 Every customer's rows come from its own RNG (seed, index), so output is identical for a seed whatever
-the batch size, and memory stays flat: nothing but the current batch is ever held.
+the batch size, and memory stays flat: nothing but the current batch is ever held. The signals the newer
+alert rules read (contact changes, survey answers, shipments, health snapshots, usage growth) come from a
+second per-customer RNG, so adding them left every earlier table's rows as they were.
 """
 
 from __future__ import annotations
@@ -70,6 +72,11 @@ class Anomalies:
     renewal_soon: float = 0.08
     opt_out: float = 0.04
     overdue: float = 0.03
+    champion_left: float = 0.03  # a champion or sponsor left in the last 25 days
+    detractor: float = 0.04  # an NPS answer of 0-6 in the last 10 days
+    health_drop: float = 0.05  # health fell 16-35 points over the last month
+    expansion: float = 0.03  # usage up 60-150% over the last two weeks
+    shipment_delay: float = 0.04  # a shipment 3-12 days past its promised date, not delivered
 
 
 @dataclass
@@ -173,6 +180,10 @@ class DemoGenerator:
             "contacts": 0,
             "notes": 0,
             "customer_identifiers": 0,
+            "survey_responses": 0,
+            "contact_changes": 0,
+            "shipments": 0,
+            "health_scores": 0,
         }
 
     def _next_id(self, table: str) -> int:
@@ -192,6 +203,7 @@ class DemoGenerator:
 
     def _one_customer(self, idx: int, batch: _Batch) -> None:
         rng = random.Random(self.seed * 1_000_003 + idx)
+        sig = random.Random((self.seed * 1_000_003 + idx) * 7 + 3)  # the newer signals' own stream
         cid = idx + 1
         name = company_name(idx)
         # Pareto tail: a few accounts hold most of the value.
@@ -274,8 +286,11 @@ class DemoGenerator:
                 },
             )
         self._tickets(cid, tier, rng, quiet, batch)
+        first_order = len(batch.rows.get("orders", []))
         self._orders(cid, ltv, rng, quiet, batch)
-        self._usage(cid, tier, rng, quiet, drop, batch)
+        grow = sig.uniform(1.6, 2.5) if not (quiet or drop) and sig.random() < a.expansion else 1.0
+        self._usage(cid, tier, rng, quiet, drop, batch, grow)
+        self._signals(cid, tier, health, sig, batch.rows["orders"][first_order:], batch)
         if rng.random() < 0.3:
             batch.add(
                 "notes",
@@ -367,7 +382,9 @@ class DemoGenerator:
                 },
             )
 
-    def _usage(self, cid: int, tier: str, rng: random.Random, quiet: bool, drop: bool, batch: _Batch) -> None:
+    def _usage(
+        self, cid: int, tier: str, rng: random.Random, quiet: bool, drop: bool, batch: _Batch, grow: float = 1.0
+    ) -> None:
         days = USAGE_DAYS.get(tier, 14)
         base = max(1, int(rng.lognormvariate(3, 1)))
         for d in range(days):
@@ -377,6 +394,8 @@ class DemoGenerator:
             if drop and d < 7:
                 qty = max(0, int(base * rng.uniform(0.1, 0.4)))
             qty = max(0, int(qty * rng.uniform(0.8, 1.2)))
+            if d < 14:
+                qty = int(qty * grow)  # expansion: the last two weeks well above the baseline
             batch.add(
                 "usage_events",
                 {
@@ -387,6 +406,130 @@ class DemoGenerator:
                     "quantity": qty,
                 },
             )
+
+    def _signals(
+        self, cid: int, tier: str, health: int, sig: random.Random, orders: list[dict[str, Any]], batch: _Batch
+    ) -> None:
+        """Contact changes, survey answers, shipments and health snapshots, with their planted anomalies."""
+        a, now, today = self.anomalies, self.now, self.now.date()
+        high_touch = tier in ("platinum", "gold", "silver")
+        # Contact changes: champions and sponsors joined long ago; a few left recently; users come and go.
+        if high_touch:
+            for role in ("champion", "executive_sponsor"):
+                self._add(
+                    batch,
+                    "contact_changes",
+                    cid,
+                    "CRM-CC",
+                    role=role,
+                    change="joined",
+                    title=sig.choice(["VP Operations", "CTO", "Head of Procurement", "COO"]),
+                    changed_at=now - dt.timedelta(days=sig.randint(200, 900)),
+                )
+            if sig.random() < a.champion_left:
+                self._add(
+                    batch,
+                    "contact_changes",
+                    cid,
+                    "CRM-CC",
+                    role=sig.choice(["champion", "executive_sponsor"]),
+                    change="left",
+                    title=sig.choice(["VP Operations", "CTO", "COO"]),
+                    changed_at=now - dt.timedelta(days=sig.randint(1, 25), hours=sig.randrange(24)),
+                )
+            elif sig.random() < 0.05:
+                self._add(
+                    batch,
+                    "contact_changes",
+                    cid,
+                    "CRM-CC",
+                    role="user",
+                    change="left",
+                    title="Analyst",
+                    changed_at=now - dt.timedelta(days=sig.randint(1, 60)),
+                )
+        # NPS answers: about a third of customers answered in the last four months, mostly promoters.
+        if sig.random() < 0.35 or tier in ("platinum", "gold"):
+            for _ in range(sig.randint(1, 3)):
+                self._add(
+                    batch,
+                    "survey_responses",
+                    cid,
+                    "NPS",
+                    survey="nps",
+                    score=sig.choices(range(11), weights=(1, 1, 1, 1, 1, 2, 3, 8, 12, 14, 12))[0],
+                    comment=None,
+                    responded_at=now - dt.timedelta(days=sig.randint(15, 120), hours=sig.randrange(24)),
+                )
+        if sig.random() < a.detractor:
+            self._add(
+                batch,
+                "survey_responses",
+                cid,
+                "NPS",
+                survey="nps",
+                score=sig.randint(0, 6),
+                comment=sig.choice(SURVEY_COMMENTS),
+                responded_at=now - dt.timedelta(days=sig.randint(0, 9), hours=sig.randrange(1, 20)),
+            )
+        # Shipments: hardware customers' orders of the last two months, promised 5-12 days after the order.
+        if sig.random() < 0.4:
+            late = sig.random() < a.shipment_delay
+            for order in orders:
+                ordered = order["ordered_at"]
+                if now - ordered > dt.timedelta(days=60):
+                    continue
+                promised = ordered + dt.timedelta(days=sig.randint(5, 12))
+                row: dict[str, Any] = {
+                    "order_external_id": order["external_id"],
+                    "carrier": sig.choice(CARRIERS),
+                    "promised_at": promised,
+                }
+                if promised < now:
+                    arrived = promised - dt.timedelta(hours=sig.randint(0, 72))
+                    row.update(
+                        status="delivered",
+                        shipped_at=ordered + dt.timedelta(days=1),
+                        delivered_at=min(arrived, now - dt.timedelta(hours=1)),
+                    )
+                else:
+                    row.update(status="shipped", shipped_at=min(ordered + dt.timedelta(days=1), now), delivered_at=None)
+                self._add(batch, "shipments", cid, "SHP", **row)
+            if late:
+                ordered = now - dt.timedelta(days=sig.randint(12, 25))
+                self._add(
+                    batch,
+                    "shipments",
+                    cid,
+                    "SHP",
+                    order_external_id=f"SO-LATE-{cid:07d}",
+                    carrier=sig.choice(CARRIERS),
+                    status=sig.choice(["shipped", "pending"]),
+                    promised_at=now - dt.timedelta(days=sig.randint(3, 12), hours=sig.randrange(24)),
+                    shipped_at=ordered + dt.timedelta(days=2),
+                    delivered_at=None,
+                )
+        # Health snapshots, weekly for nine weeks; the latest is the customer's health score.
+        if high_touch:
+            dropped = sig.random() < a.health_drop
+            fall = sig.randint(16, 35) if dropped else 0
+            weak = sig.sample(HEALTH_PARTS, 2)
+            for week in range(9):
+                day = today - dt.timedelta(days=7 * week)
+                shift = fall if week >= 5 else fall * week // 5  # the fall began five weeks ago
+                score = max(0, min(100, health + shift + (sig.randint(-3, 3) if week else 0)))
+                parts = {p: max(0, min(100, score + sig.randint(-8, 8))) for p in HEALTH_PARTS}
+                if dropped and week < 5:
+                    for p in weak:
+                        parts[p] = max(0, parts[p] - (fall * (5 - week)) // 3)
+                self._add(batch, "health_scores", cid, None, day=day, score=score, **parts)
+
+    def _add(self, batch: _Batch, table: str, cid: int, prefix: str | None, **values: Any) -> None:
+        row_id = self._next_id(table)
+        row: dict[str, Any] = {"id": row_id, "customer_id": cid, "source": SIGNAL_SOURCES[table], **values}
+        if prefix is not None:
+            row["external_id"] = f"{prefix}-{row_id:08d}"
+        batch.add(table, row)
 
     def _duplicate(
         self,
@@ -467,6 +610,21 @@ class DemoGenerator:
         batch.add("demo_planted_duplicates", {"customer_id": dup_id, "duplicate_of": cid})
 
 
+SURVEY_COMMENTS = (
+    "Support takes too long to answer.",
+    "The last release broke our integration.",
+    "Billing keeps getting our invoices wrong.",
+    None,
+)
+CARRIERS = ("DHL", "UPS", "FedEx", "DB Schenker", "Maersk")
+HEALTH_PARTS = ("usage", "support", "engagement", "sentiment", "payment")
+SIGNAL_SOURCES = {
+    "contact_changes": "crm",
+    "survey_responses": "surveys",
+    "shipments": "logistics",
+    "health_scores": "cs_platform",
+}
+
 NOTE_BODIES = (
     "Quarterly business review held; exec sponsor happy with uptime, wants roadmap preview.",
     "Procurement asked about multi-year pricing; flagged to deal desk.",
@@ -501,6 +659,10 @@ TABLE_ORDER = (
     "orders",
     "usage_events",
     "notes",
+    "contact_changes",
+    "survey_responses",
+    "shipments",
+    "health_scores",
     "demo_planted_duplicates",
 )
 

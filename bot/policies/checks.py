@@ -28,6 +28,7 @@ class Known:
         self.channels = {c.id for c in channels.channels}
         self.users = {s.id for s in roles.staff}
         self.groups = {g.id: len(set(g.members)) for g in roles.groups}
+        self.roles = set(roles.roles)
 
     def principal(self, value: str) -> bool:
         return value in self.users or value in self.groups
@@ -287,3 +288,5 @@ def check_alerts(doc: YamlDoc, alerts: AlertPolicy, known: Known) -> None:
             _require(
                 doc, user in known.users, ("rules", i, "recipients", "users", j), f"{user!r} is not in the staff roster"
             )
+    for loc, reason in alerts.problems(set(known.tiers), known.users, known.roles, known.channels):
+        raise doc.error(loc, reason)

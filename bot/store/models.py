@@ -172,6 +172,74 @@ class UsageEvent(Base):
     quantity: Mapped[int] = mapped_column(Integer)
 
 
+class SurveyResponse(Base):
+    """A customer's answer to a survey (NPS 0-10, CSAT 1-5), as the survey tool exports it."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (Index("ix_survey_responses_customer_responded", "customer_id", "responded_at"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(40), default="surveys")
+    external_id: Mapped[str | None] = mapped_column(String(80))
+    survey: Mapped[str] = mapped_column(String(20), default="nps")
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    responded_at: Mapped[dt.datetime] = mapped_column()
+
+
+class ContactChange(Base):
+    """A contact's relationship to the customer changed: joined, left, or took a role (champion, sponsor...)."""
+
+    __tablename__ = "contact_changes"
+    __table_args__ = (Index("ix_contact_changes_customer_changed", "customer_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(40), default="crm")
+    external_id: Mapped[str | None] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(40))  # champion | sponsor | decision_maker | user | ...
+    change: Mapped[str] = mapped_column(String(20))  # joined | left | role_changed
+    title: Mapped[str | None] = mapped_column(String(120))
+    changed_at: Mapped[dt.datetime] = mapped_column()
+
+
+class Shipment(Base):
+    """Delivery of an order against a promised date (fulfilment / logistics systems)."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (Index("ix_shipments_customer_promised", "customer_id", "promised_at"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(40), default="logistics")
+    external_id: Mapped[str | None] = mapped_column(String(80))
+    order_external_id: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16))  # pending | shipped | delivered | cancelled | returned
+    carrier: Mapped[str | None] = mapped_column(String(40))
+    promised_at: Mapped[dt.datetime] = mapped_column()
+    shipped_at: Mapped[dt.datetime | None] = mapped_column()
+    delivered_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class HealthScore(Base):
+    """A customer-health snapshot (score and components, 0-100) from the CS platform; history for trends."""
+
+    __tablename__ = "health_scores"
+    __table_args__ = (Index("ix_health_scores_customer_day", "customer_id", "day"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(40), default="cs_platform")
+    day: Mapped[dt.date] = mapped_column(Date)
+    score: Mapped[int] = mapped_column(Integer)
+    usage: Mapped[int | None] = mapped_column(Integer)
+    support: Mapped[int | None] = mapped_column(Integer)
+    engagement: Mapped[int | None] = mapped_column(Integer)
+    sentiment: Mapped[int | None] = mapped_column(Integer)
+    payment: Mapped[int | None] = mapped_column(Integer)
+
+
 class Note(Base):
     __tablename__ = "notes"
     __table_args__ = (Index("ix_notes_customer_created", "customer_id", "created_at"),)

@@ -94,6 +94,16 @@ BASE: dict[str, dict[str, Any]] = {
     "ticket": {"external_id": "T1", "customer_external_id": "A1", "subject": "Help", "opened_at": "2025-01-01"},
     "order": {"external_id": "O1", "customer_external_id": "A1", "amount": "12.50", "ordered_at": "2025-01-01"},
     "usage": {"external_id": "U1", "customer_external_id": "A1", "day": "2025-01-01", "quantity": "3"},
+    "survey": {"external_id": "S1", "customer_external_id": "A1", "score": "3", "responded_at": "2025-01-01"},
+    "contact_change": {
+        "external_id": "CC1",
+        "customer_external_id": "A1",
+        "role": "champion",
+        "change": "left",
+        "changed_at": "2025-01-01",
+    },
+    "shipment": {"external_id": "SH1", "customer_external_id": "A1", "promised_at": "2025-01-01"},
+    "health": {"external_id": "H1", "customer_external_id": "A1", "day": "2025-01-01", "score": "55", "usage": "40"},
 }
 
 
