@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import not_, or_, select
 
-from bot.approvals.models import PENDING, ApprovalRequest
+from bot.approvals.models import PENDING, ApprovalRequest, ApprovalVote
 from bot.approvals.results import ApprovalsHome, RequestSummary
 from bot.services import Services
 
@@ -27,6 +27,16 @@ def summarize(r: ApprovalRequest) -> RequestSummary:
 
 def home_summary(services: Services, user_id: str, limit: int = 15) -> ApprovalsHome:
     principals = {user_id, *services.policies.groups_of(user_id)}
+    decided_earlier = (  # separation of duties: a step is not for someone who approved another step
+        select(ApprovalVote.id)
+        .where(
+            ApprovalVote.request_id == ApprovalRequest.id,
+            ApprovalVote.approver == user_id,
+            ApprovalVote.step != ApprovalRequest.step,
+            ApprovalVote.decision == "approve",
+        )
+        .exists()
+    )
     with services.sessions() as s:
         to_decide = s.scalars(
             select(ApprovalRequest)
@@ -34,6 +44,7 @@ def home_summary(services: Services, user_id: str, limit: int = 15) -> Approvals
                 ApprovalRequest.state == PENDING,
                 ApprovalRequest.approvers.in_(principals),
                 ApprovalRequest.requester != user_id,
+                or_(not_(ApprovalRequest.one_step_per_person), not_(decided_earlier)),
             )
             .order_by(ApprovalRequest.step_started_at)
             .limit(limit)

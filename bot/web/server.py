@@ -18,6 +18,7 @@ time cannot hold a connection forever (the inactivity timeout alone would not cl
 from __future__ import annotations
 
 import logging
+import resource
 import threading
 import time
 from typing import Any
@@ -31,7 +32,9 @@ from bot.web.wsgi import Edge, body_limit
 log = logging.getLogger(__name__)
 
 THREADS = 16  # requests handled at once; the ack path is short (signature, dedupe insert, listener ack)
-CONNECTION_LIMIT = 256  # open connections; past it waitress stops accepting until some close
+# Open connections; past it waitress stops accepting until some close. An idle connection costs a socket,
+# not a thread, so the limit is set by file descriptors: 500 stalled clients must not lock Slack out.
+CONNECTION_LIMIT = 1000
 CHANNEL_TIMEOUT = 20  # seconds without a byte in or out before a connection is closed
 REQUEST_DEADLINE = 30  # seconds to receive one whole request (headers and body)
 MAX_HEADER_BYTES = 64 << 10
@@ -93,6 +96,7 @@ class HttpServer:
         request_deadline: float = REQUEST_DEADLINE,
     ) -> None:
         _quiet_request_body_logs()
+        _allow_descriptors(connection_limit + 256)
         server = create_server(
             edge,
             host=host,
@@ -162,6 +166,17 @@ def _close_listener(server: BaseWSGIServer) -> None:
 def _close_all(server: BaseWSGIServer) -> None:
     for dispatcher in list(server._map.values()):
         dispatcher.handle_close()
+
+
+def _allow_descriptors(needed: int) -> None:
+    """Raise the soft open-files limit towards ``needed`` (within the hard limit): a soft limit of 1024, common
+    in containers, would make accept() fail before waitress's connection limit is reached."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        if target < needed:
+            log.warning("open files limited to %d: fewer connections than the server's limit can be held", target)
 
 
 def _quiet_request_body_logs() -> None:

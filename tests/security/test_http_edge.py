@@ -173,12 +173,12 @@ def test_a_declared_400_mb_body_is_refused_before_reading(server: Server) -> Non
 
 
 def test_stalled_and_dripping_connections_are_closed_and_threads_stay_bounded(server: Server) -> None:
-    """200 clients that stop mid-headers and 20 that send a byte a second: the server keeps answering others,
-    closes the silent ones after its idle timeout (20 s) and the drippers after its request deadline (30 s),
-    and runs no thread per connection."""
+    """500 clients that stop mid-headers (the finding's probe) and 20 that send a byte a second: the server
+    keeps answering others, closes the silent ones after its idle timeout (20 s) and the drippers after its
+    request deadline (30 s), and runs no thread per connection."""
     threads_before = server.status("Threads")
     stalled = []
-    for _ in range(200):
+    for _ in range(500):
         s = server.connect(timeout=60)
         s.sendall(b"POST /slack/events HTTP/1.1\r\nHost: rapport\r\nContent-Le")
         stalled.append(s)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.approvals import decisions
 from bot.approvals.decisions import decide
 from bot.approvals.models import ApprovalRequest, ApprovalVote
+from bot.approvals.queries import home_summary
 from bot.approvals.requests import submit_request
 from bot.approvals.results import ApprovalCard
 from bot.approvals.validation import RequestDraft
@@ -67,6 +68,10 @@ def test_one_person_cannot_decide_two_steps_even_as_member_of_both_groups(
     assert decide(services, rid, 0, "U0DEALDSK", "approve").code == "advanced"
     assert decide(services, rid, 1, "U0LEGAL", "approve").code == "advanced"
 
+    # App Home: the Privacy step waits for U0PRIVACY, not for U0LEGAL, though both are in the group
+    assert [r.request_id for r in home_summary(services, "U0PRIVACY").to_decide] == [rid]
+    assert home_summary(services, "U0LEGAL").to_decide == ()
+
     refused = decide(services, rid, 2, "U0LEGAL", "approve")
     assert not refused.accepted and refused.code == "other_step"
     assert "separation of duties" in refused.message
@@ -114,6 +119,7 @@ def test_policy_may_relax_it_per_request_type_and_requests_keep_the_rule_they_we
 
     decide(relaxed, rid, 0, "U0DEALDSK", "approve")
     assert decide(relaxed, rid, 1, "U0LEGAL", "approve").code == "advanced"
+    assert [r.request_id for r in home_summary(relaxed, "U0LEGAL").to_decide] == [rid]
     card = [o.view for _, o in notifier.sent if isinstance(o.view, ApprovalCard) and o.view.request_id == rid][-1]
     assert "policy lets one person decide several steps" in str(card_blocks(card))
     assert decide(relaxed, rid, 2, "U0LEGAL", "approve").code == "approved"
