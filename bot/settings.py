@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     playbook_base_url: str | None = Field(
         default=None, description="If set, citations link to BASE_URL/<path>#L<line>."
     )
+    playbooks_base_url: str | None = Field(
+        default=None,
+        description=(
+            "PLAYBOOKS_BASE_URL: where the playbooks are published (a docs site). Relative links inside them resolve "
+            "against it in answers; unset, a relative link is shown as its text."
+        ),
+    )
     port: int = 3000
     log_level: str = "INFO"
 
