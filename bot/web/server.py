@@ -8,7 +8,8 @@ a cap on open connections (``connection_limit``), an inactivity timeout on every
 spooled to a temporary file, not memory. uvicorn would need the sync app pushed to a thread pool by
 hand and has no timeout on a connection that never finishes its request headers.
 
-Two small additions on waitress's documented extension points (its channel and parser classes):
+Two small additions through waitress's own seams (the server's ``channel_class`` and the channel's
+``parser_class``, both class attributes it instantiates):
 the body limit depends on the route (1 MiB for Slack, 10 MiB for ingest, none elsewhere), decided as
 soon as the request line is parsed, so a 400 MB upload is refused after its headers, not read; and a
 request must arrive whole within ``request_deadline`` seconds, so a client dripping one byte at a
