@@ -238,9 +238,11 @@ def escalate_unacked(engine: Engine, policies: Policies, now: dt.datetime) -> in
     """Alerts still open after their rule's timeout go to its escalation channel. The clock starts when the
     alert reached its owner (``delivered_at``); an alert never delivered escalates once the timeout has
     passed since it was due to be (a failed DM, an alert summarised out of a digest). Urgent rules use
-    ``escalate_unacked_urgent_after``, digest rules ``escalate_unacked_digest_after``, unless they set their own."""
+    ``escalate_unacked_urgent_after``, digest rules ``escalate_unacked_digest_after``, unless they set their own.
+    Alerts of a priority band with ``escalate: false`` never escalate (alerts from before bands existed do)."""
     a = Alert.__table__.c
     total = 0
+    bands = [b.name for b in policies.alerts.ranking.bands if b.escalate]
     for rule in policies.alerts.rules:
         after = policies.alerts.escalation_after(rule)
         channel = rule.recipients.escalation_channel
@@ -259,6 +261,7 @@ def escalate_unacked(engine: Engine, policies: Policies, now: dt.datetime) -> in
                         a.state == OPEN,
                         a.escalated_at.is_(None),
                         a.routed_at.is_not(None),
+                        or_(a.band.in_(bands), a.band == ""),
                         overdue,
                     )
                     .order_by(a.priority.desc(), a.id)

@@ -329,12 +329,16 @@ class AlertDefaults(Strict):
 class PriorityBand(Strict):
     """Alerts whose priority is at least ``min_score`` (and below the band above) interrupt a recipient only
     while the recipient has had fewer than ``interrupt_cap`` interruptions in the last 24 h (of any band), so
-    lower bands can never use up what a higher band may still need. ``interrupt_cap: 0``: digest only."""
+    lower bands can never use up what a higher band may still need. ``interrupt_cap: 0``: digest only.
+    ``escalate: false``: its alerts never go to an escalation channel."""
 
     name: Slug
     min_score: NonNegativeFloat
     interrupt_cap: NonNegativeInt
     quiet_hours_bypass: bool = False
+    # Whether its alerts escalate when nobody acknowledges them (rules with an escalation channel): the
+    # lowest band's noise stays out of escalation channels.
+    escalate: bool = True
 
 
 class Priority(Strict):
