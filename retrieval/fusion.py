@@ -70,23 +70,3 @@ def sigmoid(x: float) -> float:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
     return e / (1.0 + e)
-
-
-# Logistic calibration of "the top passage answers the query" from two signals: the best dense cosine
-# similarity (all-MiniLM-L6-v2) and the query-term coverage of the top passage. Fitted by hand on the dev set
-# (20 in-domain questions: cosine 0.55-0.71), paraphrased playbook questions (0.35-0.47) and 10 out-of-domain
-# questions (0.18-0.40): the 0.5 point sits near cosine 0.36 at half coverage, preferring a cautious answer
-# with citations over a false "I don't know" (a few in-business but unanswerable questions still pass).
-# Refit when the model changes.
-CONF_BIAS = -6.0
-CONF_W_COSINE = 14.0
-CONF_W_COVERAGE = 2.0
-ANSWERABLE_THRESHOLD = 0.5
-
-
-def confidence(top_cosine: float, coverage: float) -> float:
-    """Probability-like score in [0, 1] that the best passage answers the query."""
-    if not math.isfinite(top_cosine):
-        return 0.0
-    z = CONF_BIAS + CONF_W_COSINE * top_cosine + CONF_W_COVERAGE * max(0.0, min(1.0, coverage))
-    return max(0.0, min(1.0, sigmoid(z)))

@@ -38,7 +38,7 @@ from retrieval.vector import MetaValue, VectorIndex, Where
 log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 2000
-PIECE_PASSAGES = 3  # top passages whose sentences, items and rows are scored against the question
+PIECE_PASSAGES = 5  # top passages whose sentences, items and rows are scored against the question
 MAX_PIECES = 40  # per passage: bounds the model time a long passage costs at query time
 EMBED_GROUP = 256  # chunks embedded (and then committed file by file) per group
 Mode = Literal["hybrid", "dense", "bm25"]

@@ -35,7 +35,16 @@ _STEPS_Q = re.compile(
     r"what do (?:i|we) do|what should (?:i|we) do|in what order)\b",
     re.I,
 )
+# Questions answered by a list: what a thing contains or includes, which items, the checklist.
+_LIST_Q = re.compile(
+    r"\b(includes?|contains?|what (?:has|needs|must|should) (?:to )?be in|what goes in|what information|"
+    r"which (?:fields|items|things|details)|what (?:are|is) (?:on|in) the (?:list|checklist))\b",
+    re.I,
+)
 _META_DOC = re.compile(r"\b(playbooks?|runbooks?|handbooks?|documents?|docs?|pages?|policy|guide|article)\b", re.I)
+_DOC_NAME = re.compile(
+    r"((?:[\w'-]+\s+){1,4})(?:playbooks?|runbooks?|handbooks?|documents?|docs?|pages?|policy|guide|article)\b", re.I
+)
 _META_ASK = re.compile(
     r"\b(owns?|owner|maintain(?:s|er|ed)?|responsible for (?:the|this) (?:playbook|document|page|doc)|review(?:ed)?|"
     r"due for review|last (?:updated|changed|edited|reviewed)|updated|version)\b",
@@ -85,7 +94,8 @@ _ASKING = frozenset(
     for w in """ask asked asking tell know explain describe mean means meaning happen happens happened need needs
     needed want wants wanted someone something anything anyone thing things way ways kind sort example examples
     good best better usual usually typically generally actually really right correct okay ok fine please
-    supposed expected expect expects handle handled handling deal dealing""".split()
+    supposed expected expect expects handle handled handling deal dealing long often soon quickly quick fast
+    much many frequently""".split()
 )
 
 
@@ -97,12 +107,13 @@ class Intent:
     key_terms: tuple[str, ...]
     steps: bool = False
     meta: bool = False
+    doc_name: tuple[str, ...] = ()  # the words naming a document ("the escalation-matrix playbook"), stemmed
 
 
 def analyse(question: str) -> Intent:
     q = " ".join(question.split())
     meta = bool(_META_DOC.search(q) and _META_ASK.search(q))
-    steps = bool(_STEPS_Q.search(q))
+    steps = bool(_STEPS_Q.search(q) or _LIST_Q.search(q))
     answer_type: str | None = None
     if meta:
         answer_type = META
@@ -115,7 +126,8 @@ def analyse(question: str) -> Intent:
     elif steps:
         answer_type = STEPS
     keys = tuple(dict.fromkeys(t for t in tokenize(q) if t not in _ASKING and t not in STOPWORDS))
-    return Intent(answer_type, keys, steps=steps and answer_type in (STEPS, None), meta=meta)
+    named = tuple(t for m in _DOC_NAME.finditer(q) for t in tokenize(m.group(1)))
+    return Intent(answer_type, keys, steps=steps and answer_type in (STEPS, None), meta=meta, doc_name=named)
 
 
 def carries(answer_type: str | None, text: str) -> float:

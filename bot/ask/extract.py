@@ -20,13 +20,15 @@ from retrieval.markdown import BULLET, ROW, STEP, passage_pieces, slack_to_plain
 from retrieval.question import META, Intent, analyse, carries
 from retrieval.types import Passage
 
-MAX_PASSAGES = 3  # passages whose pieces may be quoted
+MAX_PASSAGES = 5  # passages whose pieces may be quoted (those the search scored by meaning)
 MAX_PIECES = 3  # sentences in an answer (steps excepted)
 MAX_STEPS = 6  # steps shown before "the rest in ..."
 SHOWN_STEPS = 5
 DUPLICATE = 0.7  # word-set overlap (Jaccard) at which two pieces say the same thing
-KEEP_SHARE = 0.75  # a piece scoring under this share of the best one adds noise, not an answer
-W_MEANING = 0.6  # the piece's cosine to the question vs the share of its key terms it contains
+KEEP_SHARE = 0.6  # a piece scoring under this share of the best one adds noise, not an answer
+TIER_ROW = 0.3
+LIST_SHARE = 0.8  # a list asked for: the best list item may score this much under the best piece
+W_MEANING = 0.75  # the piece's cosine to the question vs the share of its key terms it contains
 _TIERS = ("platinum", "gold", "silver", "bronze", "enterprise", "standard", "premium", "basic")
 
 
@@ -72,6 +74,8 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
     cosine = piece.score  # set by pieces(): -1 when the search did not score this passage's pieces
     score = W_MEANING * max(0.0, cosine) + (1 - W_MEANING) * lexical if cosine >= 0 else lexical
     fact = carries(intent.answer_type, slack_to_plain(piece.text))
+    if intent.steps and piece.kind in (STEP, BULLET, ROW):
+        fact = 1.0  # a list asked for: an item of a list is the kind of answer wanted
     if intent.answer_type and intent.answer_type != META:
         score *= 0.6 + 0.6 * fact  # a piece without the asked fact can still explain, but ranks lower
     n = len(piece.words)
@@ -82,7 +86,7 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
     if piece.kind == ROW and tiers:
         text = slack_to_plain(piece.text).lower()
         if any(t.lower() in text for t in tiers):
-            score += 1.0
+            score += TIER_ROW  # the customer's (or the named) tier's row of a table
     return score / (1.0 + 0.2 * rank)
 
 
@@ -119,12 +123,12 @@ def meta_answer(question: str, passages: Sequence[Passage]) -> tuple[int, str]:
     """Owner, review date, last update and version of the playbook the question names (best title match):
     (index of that passage, the sentence), or (0, "") when its front matter has none of them."""
     q = set(tokenize(question))
-    index = max(
-        range(len(passages)), key=lambda i: (len(q & set(tokenize(passages[i].title + " " + passages[i].path))), -i)
-    )
-    best = passages[index]
-    if not names(analyse(question), best.title):
+    intent = analyse(question)
+    named = [i for i, p in enumerate(passages) if names(intent, p.title, p.path)]
+    if not named:
         return 0, ""
+    index = max(named, key=lambda i: (len(q & set(tokenize(passages[i].title + " " + passages[i].path))), -i))
+    best = passages[index]
     parts: list[str] = []
     if best.owner:
         parts.append(f"is owned by {mention(best.owner)}")
@@ -182,10 +186,11 @@ def select(
         best = min(scored, key=lambda p: (p.passage, p.order))  # nothing matches: the opening of the best passage
         return Selection([(best.passage, [best])])
     list_asked = intent.steps or (best.kind == STEP and intent.answer_type is None)
-    if list_asked and best.kind in (STEP, BULLET):
-        run, rest = _steps(scored, best)
+    listed = [p for p in ranked if p.kind in (STEP, BULLET) and p.score >= LIST_SHARE * best.score]
+    if list_asked and listed and best.kind != ROW:
+        run, rest = _steps(scored, listed[0])
         if sum(1 for p in run if p.kind == STEP) >= 2 or (intent.steps and len(run) >= 2):
-            return Selection([(best.passage, run)], steps_rest=rest)
+            return Selection([(listed[0].passage, run)], steps_rest=rest)
     typed = intent.answer_type not in (None, META, "steps")
     best_fact = carries(intent.answer_type, slack_to_plain(best.text)) if typed else 0.0
     chosen: list[Piece] = []

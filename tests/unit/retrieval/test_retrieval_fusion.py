@@ -27,14 +27,6 @@ def test_minmax() -> None:
     assert fusion.minmax({"a": 3.0}) == {"a": 1.0}
 
 
-def test_confidence_is_bounded_and_monotonic() -> None:
-    lows = [fusion.confidence(c, 0.5) for c in (-1.0, 0.0, 0.2, 0.4, 0.6, 0.8, 1.0)]
-    assert all(0.0 <= x <= 1.0 for x in lows)
-    assert lows == sorted(lows) and lows[0] < 0.05 and lows[-1] > 0.95
-    assert fusion.confidence(0.5, 1.0) > fusion.confidence(0.5, 0.0)
-    assert fusion.confidence(float("nan"), 1.0) == 0.0
-
-
 def test_zscores_standardise_over_the_given_pool() -> None:
     z = fusion.zscores({"a": 3.0, "b": 1.0, "c": 2.0})
     assert z["c"] == pytest.approx(0.0) and z["a"] == pytest.approx(-z["b"]) and z["a"] > 0

@@ -1,0 +1,96 @@
+"""Answerability: question analysis, fact detection and the confidence rule (retrieval.question/confidence)."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.confidence import Signals, compute, confidence, names
+from retrieval.question import META, NUMBER, PERSON, STEPS, TIME, analyse, carries
+from retrieval.types import Passage
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When does service recovery start?", TIME),
+        ("How often should we check in with a gold account?", TIME),
+        ("how soon must we reply to a P1", TIME),
+        ("Who approves a 25% discount?", PERSON),
+        ("Which team decides between two expedites?", PERSON),
+        ("How many messages a week may we send?", NUMBER),
+        ("What is the maximum credit without approval?", NUMBER),
+        ("What are the steps to implement a change?", STEPS),
+        ("How do I report a lost laptop?", STEPS),
+        ("Who owns the escalation matrix playbook?", META),
+        ("When was the devices page last reviewed?", META),
+        ("Why do we need an on-call rotation?", None),
+    ],
+)
+def test_answer_types(question: str, kind: str | None) -> None:
+    assert analyse(question).answer_type == kind
+
+
+def test_fact_detectors() -> None:
+    assert carries(TIME, "Kept for 36 months after closure.") == 1.0
+    assert carries(TIME, "The CAB meets every Tuesday.") == 1.0
+    assert carries(TIME, "Escalate to the duty manager.") == 0.0
+    assert carries(PERSON, "The duty manager and the security team approve.") == 1.0
+    assert carries(NUMBER, "No more than 3 proactive messages.") == 1.0
+    assert carries(NUMBER, "Be kind.") == 0.0
+    assert carries(None, "anything") == 0.0
+
+
+def test_key_terms_drop_question_words() -> None:
+    assert analyse("Can you tell me who approves refunds?").key_terms == ("approv", "refund")
+
+
+def _signals(**kw: float) -> Signals:
+    base = {"dense": 0.55, "coverage": 0.7, "vocabulary": 1.0, "agree": True, "fact": 1.0, "meta": False}
+    base |= {"piece": 0.6, "piece_coverage": 0.5}
+    base |= kw
+    return Signals(**base)  # type: ignore[arg-type]
+
+
+def test_confidence_moves_with_each_signal() -> None:
+    mid = confidence(_signals())
+    assert confidence(_signals(dense=0.7)) > mid > confidence(_signals(dense=0.3))
+    assert confidence(_signals(coverage=1.0)) > mid > confidence(_signals(coverage=0.2))
+    assert confidence(_signals(piece=0.8)) > mid > confidence(_signals(piece=0.2))
+    assert mid > confidence(_signals(agree=False))
+    assert confidence(_signals(dense=float("nan"))) == 0.0
+    assert confidence(_signals(dense=0.1, coverage=0.0, piece=0.0, meta=True)) > 0.9
+
+
+def test_off_topic_and_on_topic_sides() -> None:
+    # an off-topic question: nothing close in meaning, few of its words, no sentence carrying the fact
+    assert confidence(_signals(dense=0.3, coverage=0.25, piece=0.25, agree=True)) < 0.5
+    # a paraphrase the model recognises, with a sentence carrying the fact
+    assert confidence(_signals(dense=0.6, coverage=0.4, piece=0.65)) > 0.5
+
+
+def _passage(text: str, title: str = "Data retention", owner: str = "U0DPO") -> Passage:
+    return Passage("r.md", "Retention", 1, 2, title, owner, "", (), (), 1.0, text, kinds="p")
+
+
+def test_compute_reads_the_passages() -> None:
+    intent = analyse("How long do we keep support tickets?")
+    df = {"keep": 3, "support": 2, "ticket": 2}
+    p = _passage("Support tickets are kept for 36 months.")
+    p = Passage(*[getattr(p, f) for f in p.__dataclass_fields__ if f != "piece_scores"], piece_scores=(0.7,))
+    s = compute(intent, [p], 0.5, ["r.md"], ["r.md"], df, 10)
+    assert s.agree and s.fact == 1.0 and s.piece == pytest.approx(0.7)
+    assert 0.5 < s.coverage < 1.0  # "keep" is not in the passage ("kept")
+    off = compute(analyse("What is the parental leave policy?"), [p], 0.3, ["r.md"], ["x.md"], df, 10)
+    assert off.coverage == 0.0 and off.vocabulary == 0.0 and not off.agree
+
+
+def test_meta_needs_the_document_named() -> None:
+    assert names(analyse("Who owns the data retention playbook?"), "Data retention")
+    assert names(
+        analyse("who owns the escalation-matrix playbook and when is it due for review?"),
+        "Escalation matrix (severity x tier)",
+        "service/escalation-matrix.md",
+    )
+    assert names(analyse("When was the devices page last updated?"), "Devices", "docs/devices.md")
+    assert not names(analyse("How often is the status page updated?"), "Incident management", "docs/incidents.md")
+    assert not names(analyse("Who owns the refund playbook?"), "Data retention", "retention.md")
