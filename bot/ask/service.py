@@ -141,31 +141,27 @@ class AskService:
         return answer
 
     def _dated(self, citations: list[Citation], now: dt.datetime) -> list[Citation]:
-        """Each source's age (a date-like front-matter ``version``, else the file's mtime) and whether it is past
-        its ``review_by``: readers weigh a two-year-old passage differently."""
+        """Each source's age and whether it is past its ``review_by``: readers weigh a two-year-old passage
+        differently. The age is from ``updated``: the front matter's updated/reviewed date, else the file's last
+        git commit (filled by retrieval); unknown otherwise, never the file's mtime (a fresh clone is "today")."""
         if not citations:
             return citations
         now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
         try:
-            reviews = {d.path: d.review_by for d in self.s.index.documents()}
+            docs = {d.path: d for d in self.s.index.documents()}
         except Exception:
             log.warning("playbook metadata unavailable; citations shown without review dates", exc_info=True)
-            reviews = {}
+            docs = {}
         out = []
         for c in citations:
-            updated: dt.datetime | None = None
-            if ISO_DATE.match(c.version):
-                updated = dt.datetime.fromisoformat(c.version[:10]).replace(tzinfo=dt.UTC)
-            else:
-                try:
-                    mtime = (self.s.settings.playbooks_dir / c.path).stat().st_mtime
-                    updated = dt.datetime.fromtimestamp(mtime, dt.UTC)
-                except OSError:
-                    pass
-            review = str(reviews.get(c.path) or "")
+            doc = docs.get(c.path)
+            day = c.updated or (doc.updated if doc else "")
+            updated = dt.datetime.fromisoformat(day[:10]).replace(tzinfo=dt.UTC) if ISO_DATE.match(day) else None
+            review = c.review_by or (str(doc.review_by or "") if doc else "")
             out.append(
                 replace(
                     c,
+                    updated=day,
                     updated_days=max(0, (now - updated).days) if updated else None,
                     review_by=review,
                     stale=bool(ISO_DATE.match(review)) and review[:10] < now.date().isoformat(),
@@ -268,12 +264,7 @@ class AskService:
         if finding:
             # The policy passage is cited as [1]; renumber the prose citations after it.
             policy_cite = cite(passages[:1], self.s.settings.playbook_base_url)
-            shifted = [
-                Citation(
-                    c.number + 1, c.title, c.path, c.heading_path, c.line_start, c.line_end, c.owner, c.version, c.url
-                )
-                for c in citations
-            ]
+            shifted = [replace(c, number=c.number + 1) for c in citations]
             for c in sorted(citations, key=lambda c: -c.number):
                 text = text.replace(f"[{c.number}]", f"[{c.number + 1}]")
             text = f"{finding.summary} [1]" + (f"\n\n{text}" if text else "")
