@@ -45,10 +45,10 @@ def write_orders(path: Path, rows: int, changed: set[int] | None = None) -> None
 
 def run_once(admin_url: str | None, rows: int, reader: bool | None, tmp: Path) -> tuple[float, float]:
     """One full sync (then the 1% incremental) into a fresh database; returns (rows/s, rows per CPU-second)."""
-    from bot.connectors_state import service
-    from bot.connectors_state.config import SourceSpec
     from bot.store.db import make_engine
     from bot.store.migrate import upgrade
+    from bot.sync import service
+    from bot.sync.config import SourceSpec
 
     scratch = None
     if admin_url:

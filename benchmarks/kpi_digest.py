@@ -37,7 +37,7 @@ from bot.kpi.charts import render_charts  # noqa: E402
 from bot.kpi.digest import KpiDigest  # noqa: E402
 from bot.kpi.html import render_html  # noqa: E402
 from bot.policies import load_policies  # noqa: E402
-from bot.slack.views import load_renderers, render  # noqa: E402
+from bot.slack.views import render  # noqa: E402
 from bot.store.db import make_engine  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
 from bot.store.models import Customer, Ticket  # noqa: E402
@@ -161,7 +161,6 @@ def main() -> None:
     print(f"  {'charts (3 PNGs, first draw in the process)':<44} {cold_s * 1000:8.1f} ms")
     charts_s, charts = best(lambda: render_charts(k), args.repeat)
     print(f"  {'charts (3 PNGs, warm)':<44} {charts_s * 1000:8.1f} ms   ({sum(len(c.png) for c in charts):,} bytes)")
-    load_renderers()
     blocks_s, blocks = best(lambda: render(KpiDigest("Weekly KPI digest", k)), args.repeat)
     print(f"  {'Block Kit render':<44} {blocks_s * 1000:8.1f} ms   ({len(blocks)} blocks)")
     html_s, page = best(lambda: render_html(k, charts), args.repeat)

@@ -1,16 +1,33 @@
-"""The ``rapport`` command. Imports here stay light: heavy modules load inside the command that needs them."""
+"""The ``rapport`` command: every subcommand group is imported here by name (``bot.commands.*``).
+
+The ML stack (torch, sentence-transformers, chromadb) loads only when a command builds the playbook index.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
+from sqlalchemy.exc import OperationalError
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.app import build_services, engine_for
+from bot.ask.report import maintainer_report
+from bot.ask.service import AskError, AskService
+from bot.commands import alerts, approvals, audit, customers, feedback, forget, report, sync
+from bot.commands.common import UserError, fail, progress_enabled, settings_for
+from bot.commands.retrieval_cmds import eval_command, index_command
+from bot.demo.sandbox import run_demo
+from bot.demo.service import generate_demo_data
+from bot.logs import configure_logging
+from bot.notify import RecordingNotifier
+from bot.offline import offline_env
+from bot.policies import PolicyError
+from bot.serve import serve_http, serve_socket_mode
+from bot.settings import SettingsError
+from bot.store.migrate import upgrade
 
 app = typer.Typer(
     name="rapport",
@@ -22,54 +39,24 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-# Feature command groups: each module holds a light typer app (heavy imports inside its commands).
-FEATURE_COMMANDS = ("sync", "customers", "alerts", "approvals", "audit", "forget", "report", "feedback")
-
-
-def _add_feature_commands() -> None:
-    import importlib
-
-    for name in FEATURE_COMMANDS:
-        module_name = f"bot.commands.{name}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        app.add_typer(module.app, name=name)
-
-
-_add_feature_commands()
-
-
-class UserError(Exception):
-    """An error caused by input or configuration: one line to stderr, exit code 2, no traceback."""
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"rapport: error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def settings_for(need_playbooks: bool = False, **overrides: object) -> Settings:
-    settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
-    settings.validate_runtime(need_playbooks=need_playbooks)
-    return settings
-
-
-def _progress_enabled() -> bool:
-    return sys.stderr.isatty() and not os.environ.get("CI")
+for _name, _group in {
+    "sync": sync,
+    "customers": customers,
+    "alerts": alerts,
+    "approvals": approvals,
+    "audit": audit,
+    "forget": forget,
+    "report": report,
+    "feedback": feedback,
+}.items():
+    app.add_typer(_group.app, name=_name)
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations (creates the SQLite file under .rapport/ by default)."""
-    from bot.store.db import make_engine
-    from bot.store.migrate import upgrade
-
     settings = settings_for()
-    engine = make_engine(settings.effective_database_url)
+    engine = engine_for(settings)
     upgrade(engine)
     typer.echo(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
 
@@ -81,8 +68,6 @@ def demo_data(
     now: Annotated[str | None, typer.Option(help="Anchor time (ISO 8601, UTC); default: now.")] = None,
 ) -> None:
     """Generate a seeded synthetic book of business (streams bulk inserts; prints rows/s)."""
-    from bot.demo.service import generate_demo_data
-
     anchor = None
     if now:
         try:
@@ -93,7 +78,7 @@ def demo_data(
     if customers < 1:
         fail("--customers must be at least 1")
     stats = generate_demo_data(
-        settings_for(), customers=customers, seed=seed, now=anchor, progress=_progress_enabled(), echo=typer.echo
+        settings_for(), customers=customers, seed=seed, now=anchor, progress=progress_enabled(), echo=typer.echo
     )
     typer.echo(
         f"generated {stats.total_rows:,} rows in {stats.seconds:.1f} s ({stats.rows_per_second:,.0f} rows/s): "
@@ -107,8 +92,6 @@ def index(
 ) -> None:
     """Index the playbooks: re-embed only added or changed sections; drop removed files."""
     s = settings_for(need_playbooks=True, playbooks_dir=playbooks)
-    from bot.commands.retrieval_cmds import index_command
-
     raise typer.Exit(
         index_command(
             s.playbooks_dir, s.effective_chroma_path if not s.chroma_url else None, s.chroma_url, s.chroma_collection
@@ -130,7 +113,6 @@ def eval_(
 ) -> None:
     """Measure retrieval (recall@1/5/10, MRR, against BM25-only and dense-only baselines) and, with --answers,
     answer quality (key-fact coverage, raw markup, declined in and out of scope); prints JSON."""
-    from bot.commands.retrieval_cmds import eval_command
 
     if not playbooks.is_dir():
         fail(f"--playbooks {str(playbooks)!r} is not a directory")
@@ -152,14 +134,12 @@ def demo(
     check: Annotated[bool, typer.Option("--check", help="Ask one question through the sandbox, print, exit.")] = False,
 ) -> None:
     """Main job on embedded defaults: demo data, index, a local Slack sandbox and the bot (SQLite + Chroma)."""
-    from bot.demo.sandbox import run_demo
-
     s = settings_for(need_playbooks=True)
     raise typer.Exit(
         run_demo(
             s,
             customers=customers,
-            progress=_progress_enabled(),
+            progress=progress_enabled(),
             echo=typer.echo,
             bot_port=port,
             ui_port=ui_port,
@@ -176,25 +156,16 @@ def serve(
     no_watch: Annotated[bool, typer.Option("--no-watch", help="Do not re-index on playbook edits.")] = False,
 ) -> None:
     """Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP (POST /slack/events)."""
-    from bot.logs import configure_logging
-
     s = settings_for(need_playbooks=True)
     configure_logging(s.log_level)
     if not s.slack_signing_secret and not s.slack_app_token:
         fail(
             "SLACK_SIGNING_SECRET is not set (needed to verify Slack requests); for a local sandbox run `rapport demo`"
         )
-    from bot.store.db import make_engine
-    from bot.store.migrate import upgrade
-
-    upgrade(make_engine(s.effective_database_url))
+    upgrade(engine_for(s))
     if s.slack_app_token:
-        from bot.app import serve_socket_mode
-
         serve_socket_mode(s, scheduler=not no_scheduler, watch=not no_watch)
     else:
-        from bot.app import serve_http
-
         serve_http(s, port, host, scheduler=not no_scheduler, watch=not no_watch)
 
 
@@ -204,10 +175,6 @@ def ask(
     as_user: Annotated[str, typer.Option("--as", help="Slack user id of the asker (decides redaction).")] = "U0CSLEAD",
 ) -> None:
     """Answer a question from the terminal (same pipeline as Slack, offline)."""
-    from bot.app import build_services
-    from bot.ask.service import AskError, AskService
-    from bot.notify import RecordingNotifier
-
     s = settings_for(need_playbooks=True)
     services = build_services(s, notifier=RecordingNotifier())
     try:
@@ -232,10 +199,6 @@ def playbooks_report(
     days: Annotated[int, typer.Option(help="Look back this many days for questions and feedback.")] = 30,
 ) -> None:
     """For each playbook owner: stale documents (past review_by), unanswered questions, unhelpful answers."""
-    from bot.app import build_services
-    from bot.ask.report import maintainer_report
-    from bot.notify import RecordingNotifier
-
     s = settings_for(need_playbooks=True)
     services = build_services(s, notifier=RecordingNotifier())
     since = services.clock() - dt.timedelta(days=days)
@@ -254,33 +217,20 @@ def playbooks_report(
 
 def main() -> None:
     """Console entry point: user errors become one line and exit code 2."""
-    from bot.offline import offline_env
-
     offline_env()
     try:
         app()
-    except SettingsError as exc:
+    except (SettingsError, UserError, PolicyError) as exc:
         typer.echo(f"rapport: error: {exc}", err=True)
         sys.exit(2)
-    except UserError as exc:
-        typer.echo(f"rapport: error: {exc}", err=True)
-        sys.exit(2)
-    except Exception as exc:
-        # Policy files are the other common user error; keep the import lazy.
-        if type(exc).__name__ == "PolicyError":
-            typer.echo(f"rapport: error: {exc}", err=True)
-            sys.exit(2)
-        from sqlalchemy.exc import OperationalError
-
-        if isinstance(exc, OperationalError):
-            # Only the driver's first line: the full message carries the SQL and its parameters (customer data).
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            typer.echo(
-                f"rapport: error: the database is unavailable ({reason}); run the command again once it is back",
-                err=True,
-            )
-            sys.exit(1)
-        raise
+    except OperationalError as exc:
+        # Only the driver's first line: the full message carries the SQL and its parameters (customer data).
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        typer.echo(
+            f"rapport: error: the database is unavailable ({reason}); run the command again once it is back",
+            err=True,
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":

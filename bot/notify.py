@@ -1,8 +1,8 @@
 """The ``Notifier`` port: how features send messages without knowing Slack.
 
 A feature builds an :class:`Outbound` holding a plain result object (``view``); the Slack notifier
-(``bot.slack.notifier``) renders it to Block Kit with ``bot.slack.views.render`` and calls the Web API.
-Tests use :class:`RecordingNotifier`.
+(``bot.slack.notifier``) renders it to Block Kit with ``bot.slack.views.render`` and calls the Web API. It is
+the only way out to Slack: features and listeners alike send through it. Tests use :class:`RecordingNotifier`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,19 @@ class Outbound:
     view: object | None = None  # a feature's result dataclass, rendered by the adapter
     thread_ts: str | None = None
     ephemeral_user: str | None = None  # set: only this user sees it
+    # Set: answer through an interaction's response_url (works for ephemeral messages and where the bot is not
+    # a member); ``replace_original`` then edits the message the interaction came from.
+    response_url: str | None = None
+    replace_original: bool = False
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A plain one-paragraph message (a confirmation, a refusal, an error with its reference id)."""
+
+    text: str
+    reference: str | None = None
+    warning: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,13 @@ class Notifier(Protocol):
 
     def update(self, ref: SentRef, message: Outbound) -> None: ...
 
+    def replace(self, placeholder: SentRef | None, message: Outbound) -> SentRef:
+        """Show ``message`` in place of a placeholder ("Looking into it…"): update it, else post anew and remove
+        it, else post plain text. Raises :class:`DeliveryError` when nothing could be shown."""
+        ...
+
+    def delete(self, ref: SentRef) -> None: ...
+
 
 class FileNotifier(Notifier, Protocol):
     """A notifier that can also share files (charts, exports) in a channel or thread."""
@@ -75,6 +95,7 @@ class RecordingNotifier:
     sent: list[tuple[SentRef, Outbound]] = field(default_factory=list)
     updates: list[tuple[SentRef, Outbound]] = field(default_factory=list)
     uploads: list[Uploaded] = field(default_factory=list)
+    deleted: list[SentRef] = field(default_factory=list)
     fail_channels: set[str] = field(default_factory=set)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -90,6 +111,16 @@ class RecordingNotifier:
     def update(self, ref: SentRef, message: Outbound) -> None:
         with self._lock:
             self.updates.append((ref, message))
+
+    def replace(self, placeholder: SentRef | None, message: Outbound) -> SentRef:
+        if placeholder is None:
+            return self.send(message)
+        self.update(placeholder, message)
+        return placeholder
+
+    def delete(self, ref: SentRef) -> None:
+        with self._lock:
+            self.deleted.append(ref)
 
     def upload(
         self, channel: str, files: Sequence[FileUpload], text: str = "", thread_ts: str | None = None

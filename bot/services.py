@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +18,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.policies import Policies
+    from retrieval.index import PlaybookIndex  # typing only: importing the index pulls numpy and more
 
 
 def utc_now() -> dt.datetime:
@@ -33,11 +34,11 @@ class Services:
     notifier: Notifier
     clock: Callable[[], dt.datetime] = utc_now
     # The playbook index is heavy (model + Chroma): built on first use unless given.
-    index_factory: Callable[[], Any] | None = None
-    _index: Any = field(default=None, repr=False)
+    index_factory: Callable[[], PlaybookIndex] | None = None
+    _index: PlaybookIndex | None = field(default=None, repr=False)
 
     @property
-    def index(self) -> Any:
+    def index(self) -> PlaybookIndex:
         if self._index is None:
             if self.index_factory is None:
                 raise RuntimeError("no playbook index configured")

@@ -1,6 +1,6 @@
 """Connectors: read customer data from files, SQL databases and SaaS APIs as typed, validated records.
 
-Never imports ``bot`` (import-linter): the bot-side sync service (``bot.connectors_state``) stores
+Never imports ``bot`` (import-linter): the bot-side sync service (``bot.sync``) stores
 what these yield.
 """
 

@@ -7,14 +7,14 @@ Each job is idempotent and runs in one process at a time (the scheduler's DB lea
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
+from bot.alerts.actions import escalate_unacked, wake_snoozed
+from bot.alerts.delivery import SentLookup, deliver_due
+from bot.alerts.digest import build_digests
+from bot.alerts.evaluate import evaluate
 from bot.alerts.rulebook import RuleBook
 from bot.scheduler import JobSpec
-
-if TYPE_CHECKING:
-    from bot.alerts.delivery import SentLookup
-    from bot.services import Services
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +27,9 @@ HOUSEKEEP_EVERY = 300
 def jobs(services: Services, lookup: SentLookup | None = None) -> list[JobSpec]:
     """Evaluate rules, build digests, deliver the outbox, escalate unacked urgent alerts and wake snoozes.
 
-    ``lookup`` (a :class:`bot.alerts.delivery.SentLookup`, e.g. ``bot.slack.listeners.alerts.SlackSentLookup``)
+    ``lookup`` (a :class:`bot.alerts.delivery.SentLookup`, e.g. ``bot.slack.notifier.SlackNotifier``)
     lets delivery reconcile after a crash without re-sending; without it delivery is at-least-once.
     """
-    from bot.alerts.actions import escalate_unacked, wake_snoozed
-    from bot.alerts.delivery import deliver_due
-    from bot.alerts.digest import build_digests
-    from bot.alerts.evaluate import evaluate
-
     book = RuleBook(services.policies)
 
     def run_rules() -> None:

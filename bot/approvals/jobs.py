@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.approvals.decisions import deliver_stale_notices
+from bot.approvals.timeouts import sweep
 from bot.scheduler import JobSpec
 from bot.services import Services
 
@@ -9,9 +11,6 @@ SWEEP_SECONDS = 60
 
 
 def jobs(services: Services) -> list[JobSpec]:
-    from bot.approvals.decisions import deliver_stale_notices
-    from bot.approvals.timeouts import sweep
-
     def run_sweep() -> None:
         sweep(services)
         deliver_stale_notices(services)

@@ -3,8 +3,8 @@
 Three layers, the first found wins: a row in ``ask_channel_config`` (``/rapport config set``), the channel's
 ``ask:`` block in ``channels.yaml`` (the policy file), the conservative defaults of :class:`ChannelSettings`
 (answer only when mentioned, answers in the thread, sensitive card fields only ever ephemeral). Only admins
-change the row: staff holding an :data:`ADMIN_ROLES` role, or members of the :data:`ADMIN_GROUP` group in
-roles.yaml; ``reset`` deletes it, which returns the channel to the policy file or the defaults.
+change the row (``Policies.is_admin``: CS leads, or members of the admins group in roles.yaml); ``reset``
+deletes it, which returns the channel to the policy file or the defaults.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from sqlalchemy.orm import Session
 from bot.ask.models import ChannelConfig
 from bot.governance.audit import record
 from bot.policies import Policies
+from retrieval.loader import load_documents
 
-ADMIN_ROLES = frozenset({"cs_lead"})
-ADMIN_GROUP = "S0RAPPORTADMINS"  # optional roles.yaml group: the admin list beyond cs_lead
 MODES = ("mention", "questions")
 MODE_TEXT = {"mention": "mentions only", "questions": "also questions asked without a mention"}
 VISIBILITY = ("public", "ephemeral")
@@ -79,13 +78,6 @@ class ChannelSettings:
             f"• escalation: {f'<#{self.escalation}>' if self.escalation else 'policy default'}",
         ]
         return "\n".join(lines)
-
-
-def is_admin(policies: Policies, user_id: str) -> bool:
-    member = policies.staff(user_id)
-    if member is not None and ADMIN_ROLES & set(member.roles):
-        return True
-    return policies.group(ADMIN_GROUP) is not None and policies.is_member(user_id, ADMIN_GROUP)
 
 
 def from_policy(policies: Policies | None, channel: str) -> ChannelSettings:
@@ -183,7 +175,7 @@ def update(
     known_collections: set[str] | None = None,
 ) -> ChannelSettings:
     """Admin-only change of one setting, audited. Checked here (server side), whatever the caller checked."""
-    if not is_admin(policies, user_id):
+    if not policies.is_admin(user_id):
         raise NotAdmin("Only Rapport admins (CS leads) can change channel settings.")
     key = key.lower().replace("-", "_")
     parsed = parse_value(policies, key, value, known_collections)
@@ -211,7 +203,7 @@ def update(
 
 
 def reset(session: Session, policies: Policies, channel: str, user_id: str) -> ChannelSettings:
-    if not is_admin(policies, user_id):
+    if not policies.is_admin(user_id):
         raise NotAdmin("Only Rapport admins (CS leads) can change channel settings.")
     row = session.get(ChannelConfig, channel)
     if row is not None:
@@ -242,8 +234,6 @@ class Collections:
 
     @classmethod
     def scan(cls, playbooks_dir: Path) -> Collections:
-        from retrieval.loader import load_documents
-
         docs, _errors = load_documents(playbooks_dir)
         names: dict[str, set[str]] = {}
         for doc in docs:

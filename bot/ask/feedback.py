@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from sqlalchemy import or_, select
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from bot.ask.compose import content_words
 from bot.ask.models import Feedback, PassageFeedback, PassageOverride, QuestionAnswer, QuestionLog
 from bot.governance.audit import record
+from bot.services import Services
 
 MAX_ADJUST = 0.25  # of the top passage's score: the most votes can move a passage
 SIMILAR = 0.5  # Jaccard overlap of question words for a vote to count
@@ -217,3 +219,35 @@ def add_reason(session: Session, question_id: int, user_id: str, reason: str) ->
     row.comment = " ".join(reason.split())[:MAX_REASON]
     record(session, user_id, "ask.feedback_reason", "question", question_id, {"chars": len(row.comment)})
     return True
+
+
+@dataclass(frozen=True)
+class Rating:
+    """What a thumbs click did: whether the answer was still on record, and what to tell the clicker."""
+
+    on_record: bool
+    helpful: bool
+
+    @property
+    def message(self) -> str:
+        if not self.on_record:
+            return "That answer is no longer on record."
+        return "Thanks, noted." if self.helpful else "Thanks; the playbook owner will see this."
+
+    @property
+    def wants_reason(self) -> bool:
+        """A thumbs-down may say why (optional: the vote already counts)."""
+        return self.on_record and not self.helpful
+
+
+def rate(services: Services, question_id: int | None, user_id: str, helpful: bool) -> Rating:
+    with services.sessions() as session, session.begin():
+        on_record = bool(question_id) and record_feedback(session, question_id or 0, user_id, helpful)
+    return Rating(on_record, helpful)
+
+
+def give_reason(services: Services, question_id: int | None, user_id: str, reason: str) -> bool:
+    if not question_id or not reason.strip():
+        return False
+    with services.sessions() as session, session.begin():
+        return add_reason(session, question_id, user_id, reason)

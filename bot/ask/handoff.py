@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.ask.channel_config import is_admin
 from bot.ask.channel_config import load as load_channel
 from bot.ask.models import (
     HANDOFF_CLAIMED,
@@ -267,7 +266,7 @@ def resolve(services: Services, handoff_id: int, user_id: str) -> Transition:
         allowed = (
             user_id == current.claimed_by
             or (current.tag is not None and policies.is_member(user_id, current.tag))
-            or is_admin(policies, user_id)
+            or policies.is_admin(user_id)
         )
         if not allowed:
             return Transition(False, "Only whoever claimed this hand-off (or its owner) can resolve it.", current)

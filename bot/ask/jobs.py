@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.ask.handoff import reescalate_due
+from bot.ask.report import send_owner_digests
 from bot.scheduler import JobSpec
 from bot.services import Services
 
@@ -12,9 +14,6 @@ DIGEST_CHECK_SECONDS = 3600
 
 
 def jobs(services: Services) -> list[JobSpec]:
-    from bot.ask.handoff import reescalate_due
-    from bot.ask.report import send_owner_digests
-
     def run() -> None:
         reescalate_due(services)
 

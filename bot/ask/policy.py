@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot import mrkdwn
 from bot.customers.card import CustomerCard, TicketLine
 from bot.customers.sla import human
 from bot.policies import Policies
@@ -38,11 +39,7 @@ def is_policy_question(question: str) -> bool:
 
 
 def mention(principal: str | None) -> str:
-    if not principal:
-        return "the account owner"
-    if principal.startswith("S"):
-        return f"<!subteam^{principal}>"
-    return f"<@{principal}>"
+    return mrkdwn.mention(principal, nobody="the account owner")
 
 
 def _worst(tickets: list[TicketLine]) -> TicketLine | None:

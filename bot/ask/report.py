@@ -20,6 +20,7 @@ from bot.governance.audit import record
 from bot.notify import Outbound
 from bot.services import Services
 from bot.store.models import AuditEvent
+from retrieval.loader import load_documents
 from retrieval.types import DocMeta
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,6 @@ class PassageStat:
 def playbook_documents(services: Services) -> list[DocMeta]:
     """Owners and review dates, read from the playbook files: a scheduled job must not open the index
     (that races the server's own warm-up of it), and the files are what the owners maintain."""
-    from retrieval.loader import load_documents
-
     root = services.settings.playbooks_dir
     return [d.meta for d in load_documents(root)[0]] if root.is_dir() else []
 

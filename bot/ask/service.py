@@ -13,10 +13,18 @@ from sqlalchemy.orm import Session
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, LangChainWriter, cite
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.models import QuestionAnswer, QuestionLog
-from bot.ask.policy import PolicyFinding, escalation_finding, is_policy_question, sla_finding, tier_in_question
-from bot.customers.card import CustomerCard, build_card
+from bot.ask.policy import (
+    PRIORITY,
+    PolicyFinding,
+    escalation_finding,
+    is_policy_question,
+    sla_finding,
+    tier_in_question,
+)
+from bot.customers.card import CustomerCard, build_card, record_view
 from bot.customers.linking import CustomerRef, link_customers
 from bot.customers.normalize import fold
+from bot.failures import Unavailable
 from bot.governance.audit import record
 from bot.services import Services
 from bot.store.models import Customer
@@ -32,8 +40,10 @@ class AskError(ValueError):
     """A question we cannot take (empty, unreadable): shown to the user as is."""
 
 
-class RetrievalUnavailable(RuntimeError):
+class RetrievalUnavailable(Unavailable):
     """The playbook index could not be searched (not loaded, Chroma down...): a short error, not silence."""
+
+    what = "I can't search the playbooks right now. Please try again in a minute, or ask the playbook owner."
 
 
 @dataclass
@@ -50,6 +60,7 @@ class Answer:
     choices: list[CustomerRef] = field(default_factory=list)  # ambiguous customer: ask which
     finding: PolicyFinding | None = None
     truncated: bool = False
+    card_inline: bool = True  # the card is shown in the answer itself (False: sent to the asker privately)
 
     @property
     def private_card(self) -> bool:
@@ -130,14 +141,7 @@ class AskService:
                 },
             )
             if card:
-                record(
-                    session,
-                    asker,
-                    "customer.viewed",
-                    "customer",
-                    card.customer_id,
-                    {"fields": sorted(k for k in card.fields if not k.startswith("_")), "via": "ask"},
-                )
+                record_view(session, asker, card, via="ask")
         return answer
 
     def _dated(self, citations: list[Citation], now: dt.datetime) -> list[Citation]:
@@ -207,8 +211,6 @@ class AskService:
                     finding = escalation_finding(self.s.policies, card, question)
                 else:
                     tier = tier_in_question(self.s.policies, question)
-                    from bot.ask.policy import PRIORITY
-
                     prio = PRIORITY.search(question)
                     if tier and prio:
                         finding = sla_finding(self.s.policies, tier, f"P{prio.group(1)}")
@@ -246,7 +248,7 @@ class AskService:
                 truncated=truncated,
             )
         if not answered:
-            owner = passages[0].owner if passages and passages[0].owner else PLAYBOOK_OWNERS
+            owner: str | None = passages[0].owner if passages and passages[0].owner else PLAYBOOK_OWNERS
             return Answer(
                 question,
                 asker,

@@ -3,32 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from sqlalchemy import Engine, func, select
+
+from bot.alerts.delivery import deliver_due, retry_failed
+from bot.alerts.digest import build_digests
+from bot.alerts.evaluate import evaluate
+from bot.alerts.explain import explain, find_customer
+from bot.alerts.models import AlertOutbox, AlertRun
+from bot.app import engine_for, slack_notifier
+from bot.commands.common import UserError, parse_time, settings_for
+from bot.policies import Policies, load_policies
+from bot.settings import Settings
 
 app = typer.Typer(help="Alert rules: evaluate, explain, deliver, and see what failed.", no_args_is_help=True)
 
 
-def _context() -> tuple[Any, Any, Any]:
-    from bot.cli import settings_for
-    from bot.policies import load_policies
-    from bot.store.db import make_engine
-
+def _context() -> tuple[Settings, Engine, Policies]:
     settings = settings_for(need_playbooks=True)
-    return settings, make_engine(settings.effective_database_url), load_policies(settings.policies_dir)
+    return settings, engine_for(settings), load_policies(settings.policies_dir)
 
 
 def _now(value: str | None) -> dt.datetime:
-    from bot.cli import UserError
-
-    if not value:
-        return dt.datetime.now(dt.UTC)
-    try:
-        t = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"--now {value!r} is not an ISO 8601 timestamp") from None
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+    return parse_time(value, "--now")
 
 
 @app.command("run")
@@ -39,9 +38,6 @@ def run(
     show: Annotated[int, typer.Option(help="List at most this many new alerts.")] = 50,
 ) -> None:
     """Evaluate the rules: what would be / was sent, to whom, when and why (rule and data)."""
-    from bot.alerts.evaluate import evaluate
-    from bot.cli import UserError
-
     _, engine, policies = _context()
     known = {r.name for r in policies.alerts.rules}
     unknown = sorted(set(rule or []) - known)
@@ -75,9 +71,6 @@ def explain_cmd(
     now: Annotated[str | None, typer.Option(help="As of this time (ISO 8601, UTC).")] = None,
 ) -> None:
     """Why each rule does or does not fire for one customer, and its alert history."""
-    from bot.alerts.explain import explain, find_customer
-    from bot.cli import UserError
-
     _, engine, policies = _context()
     found = find_customer(engine, customer)
     if found is None:
@@ -97,17 +90,10 @@ def explain_cmd(
 @app.command("deliver")
 def deliver() -> None:
     """Build due digests and deliver the outbox once (the scheduler does this continuously in serve)."""
-    from bot.alerts.delivery import deliver_due
-    from bot.alerts.digest import build_digests
-    from bot.slack.app import make_client
-    from bot.slack.listeners.alerts import SlackSentLookup
-    from bot.slack.notifier import SlackNotifier
-
     settings, engine, _ = _context()
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    client = make_client(token, settings.slack_api_url)
+    notifier = slack_notifier(settings)
     parts = build_digests(engine, dt.datetime.now(dt.UTC))
-    r = deliver_due(engine, SlackNotifier(client), SlackSentLookup(client))
+    r = deliver_due(engine, notifier, notifier)
     typer.echo(
         f"digest messages built: {parts}; sent {r.sent}, retrying {r.retried}, failed {r.failed}, "
         f"reconciled {r.reconciled}, re-queued {r.requeued}"
@@ -117,14 +103,10 @@ def deliver() -> None:
 @app.command("status")
 def status() -> None:
     """Outbox by state, permanent failures with their error, and the latest run of each rule."""
-    from sqlalchemy import func, select
-
-    from bot.alerts.models import AlertOutbox, AlertRun
-
     _, engine, _ = _context()
     o, r = AlertOutbox.__table__.c, AlertRun.__table__.c
     with engine.connect() as conn:
-        states = dict(conn.execute(select(o.state, func.count()).group_by(o.state)).tuples().all())
+        states: dict[str, int] = dict(conn.execute(select(o.state, func.count()).group_by(o.state)).tuples().all())
         typer.echo("outbox: " + (", ".join(f"{k} {v:,}" for k, v in sorted(states.items())) or "empty"))
         for row in conn.execute(
             select(o.id, o.recipient, o.kind, o.attempts, o.last_error)
@@ -146,7 +128,5 @@ def status() -> None:
 @app.command("retry-failed")
 def retry_failed_cmd() -> None:
     """Queue permanently failed messages again (after fixing the cause, e.g. inviting the bot)."""
-    from bot.alerts.delivery import retry_failed
-
     _, engine, _ = _context()
     typer.echo(f"re-queued {retry_failed(engine, dt.datetime.now(dt.UTC))} message(s)")

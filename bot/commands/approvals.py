@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.approvals.models import ApprovalRequest, ApprovalVote
+from bot.approvals.queries import summarize
+from bot.approvals.report import build_report, format_report
+from bot.commands.common import UserError, engine_from_settings
+from bot.store.db import make_session_factory
+from bot.store.models import AuditEvent
 
 app = typer.Typer(
     help="Approval requests: list, show one, report volume/turnaround/recurring exceptions.", no_args_is_help=True
 )
 
 
-def _sessions() -> Any:
-    from bot.cli import settings_for
-    from bot.store.db import make_engine, make_session_factory
-
-    return make_session_factory(make_engine(settings_for().effective_database_url))
+def _sessions() -> sessionmaker[Session]:
+    return make_session_factory(engine_from_settings())
 
 
 @app.command("list")
@@ -25,11 +31,6 @@ def list_cmd(
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
 ) -> None:
     """Newest requests first."""
-    from sqlalchemy import select
-
-    from bot.approvals.models import ApprovalRequest
-    from bot.approvals.queries import summarize
-
     with _sessions()() as s:
         stmt = select(ApprovalRequest).order_by(ApprovalRequest.id.desc()).limit(limit)
         if state:
@@ -58,12 +59,6 @@ def list_cmd(
 @app.command("show")
 def show_cmd(request_id: int) -> None:
     """One request: its route, steps, votes, and its audit events."""
-    from sqlalchemy import select
-
-    from bot.approvals.models import ApprovalRequest, ApprovalVote
-    from bot.cli import UserError
-    from bot.store.models import AuditEvent
-
     with _sessions()() as s:
         req = s.get(ApprovalRequest, request_id)
         if req is None:
@@ -97,9 +92,6 @@ def report_cmd(
     recurring_min: Annotated[int, typer.Option(help="Approvals in one band that make it 'recurring'.")] = 5,
 ) -> None:
     """Volume, turnaround, approval rate by type/tier and requester; recurring exceptions."""
-    from bot.approvals.report import build_report, format_report
-    from bot.cli import UserError
-
     if days < 1 or recurring_min < 1:
         raise UserError("--days and --recurring-min must be at least 1")
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)

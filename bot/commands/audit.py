@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import json
+import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.orm import Session
+
+from bot.commands.common import UserError, engine_from_settings, parse_time
+from bot.governance.audit import verify
+from bot.store.models import AuditEvent
 
 app = typer.Typer(help="Audit trail: verify the hash chain, export events for reviewers.", no_args_is_help=True)
 
@@ -17,13 +26,8 @@ class Format(StrEnum):
     jsonl = "jsonl"
 
 
-def _engine() -> Any:
-    from sqlalchemy import inspect
-
-    from bot.cli import UserError, settings_for
-    from bot.store.db import make_engine
-
-    engine = make_engine(settings_for().effective_database_url)
+def _engine() -> Engine:
+    engine = engine_from_settings()
     if not inspect(engine).has_table("audit_events"):
         raise UserError("the database has no audit trail yet; run `rapport db upgrade` first")
     return engine
@@ -31,24 +35,12 @@ def _engine() -> Any:
 
 def parse_since(text: str) -> dt.datetime:
     """``2026-11-01`` (midnight UTC) or an ISO 8601 timestamp; naive times are UTC."""
-    from bot.cli import UserError
-
-    try:
-        value = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(f"--since {text!r} is not a date (YYYY-MM-DD) or ISO 8601 timestamp") from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return parse_time(text, "--since")
 
 
 @app.command("verify")
 def verify_cmd() -> None:
     """Walk the whole chain; exit 1 and name the first edited, deleted or reordered event."""
-    import time
-
-    from sqlalchemy.orm import Session
-
-    from bot.governance.audit import verify
-
     engine = _engine()
     started = time.perf_counter()
     with Session(engine) as session:
@@ -71,8 +63,6 @@ def export_cmd(
     fmt: Annotated[Format, typer.Option("--format", help="csv or jsonl.")] = Format.jsonl,
 ) -> None:
     """Write events (with their hashes, so the copy can be re-verified) as CSV or JSON Lines."""
-    from bot.cli import UserError
-
     start = parse_since(since) if since else None
     if out.parent and not out.parent.exists():
         raise UserError(f"--out {str(out)!r}: folder {str(out.parent)!r} does not exist")
@@ -83,15 +73,8 @@ def export_cmd(
 COLUMNS = ("id", "occurred_at", "actor", "action", "subject_type", "subject_id", "details", "prev_hash", "hash")
 
 
-def export_events(engine: Any, out: Path, fmt: str, since: dt.datetime | None, batch: int = 10_000) -> int:
+def export_events(engine: Engine, out: Path, fmt: str, since: dt.datetime | None, batch: int = 10_000) -> int:
     """Stream events in id order (keyset pages, constant memory) to ``out``; return how many were written."""
-    import csv
-    import json
-
-    from sqlalchemy import select
-
-    from bot.store.models import AuditEvent
-
     cols = [getattr(AuditEvent, c) for c in COLUMNS]
     n, last = 0, 0
     with out.open("w", newline="", encoding="utf-8") as fh, engine.connect() as conn:

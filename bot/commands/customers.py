@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
+
+from bot.app import engine_for
+from bot.commands.common import UserError, settings_for
+from bot.customers import merge
+from bot.customers.identity import measure
+from bot.sync.config import load_sources
 
 app = typer.Typer(
     help="Identity resolution: merge duplicate customer records, explain and undo merges.", no_args_is_help=True
 )
 
 
-def _context() -> tuple[Any, Any]:
-    from bot.cli import settings_for
-    from bot.connectors_state.config import load_sources
-    from bot.store.db import make_engine
-
+def _context() -> tuple[Engine, Callable[[str], int]]:
     settings = settings_for()
-    return make_engine(settings.effective_database_url), load_sources(settings.policies_dir).trust_of
+    return engine_for(settings), load_sources(settings.policies_dir).trust_of
 
 
 @app.command("resolve")
 def resolve() -> None:
     """Find records of the same customer (domain, email, external id, name + region) and merge them."""
-    from bot.customers import merge
-    from bot.customers.identity import measure
-
     engine, trust = _context()
     report = merge.resolve(engine, trust)
     typer.echo(
@@ -40,9 +41,6 @@ def resolve() -> None:
 @app.command("explain")
 def explain(customer_id: Annotated[int, typer.Argument(help="Customer id (golden or merged).")]) -> None:
     """Which records form this customer, on what evidence, and where each field's value came from."""
-    from bot.cli import UserError
-    from bot.customers import merge
-
     engine, _ = _context()
     try:
         why = merge.explain(engine, customer_id)
@@ -59,9 +57,6 @@ def explain(customer_id: Annotated[int, typer.Argument(help="Customer id (golden
 @app.command("unmerge")
 def unmerge(customer_id: Annotated[int, typer.Argument(help="A merged record's id.")]) -> None:
     """Detach a merged record from its golden record; the golden fields are recomputed without it."""
-    from bot.cli import UserError
-    from bot.customers import merge
-
     engine, trust = _context()
     try:
         merge.unmerge(engine, customer_id, trust)

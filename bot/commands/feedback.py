@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+
+from bot.ask.feedback import FeedbackError, parse_passage, passage_key, set_override
+from bot.ask.report import maintainer_report, passage_report
+from bot.commands.common import UserError, offline_services
+from bot.services import Services
+from retrieval.chunker import chunk_document
+from retrieval.loader import load_documents
 
 app = typer.Typer(help="Answer feedback: the report, and boosting, demoting or hiding a passage.", no_args_is_help=True)
 
@@ -14,32 +21,21 @@ AS_USER = typer.Option("--as", help="Who is deciding (Slack user id), for the au
 REASON = typer.Option("--reason", help="Why, for the audit trail and the report.")
 
 
-def _services() -> Any:
-    from bot.app import build_services
-    from bot.cli import settings_for
-    from bot.notify import RecordingNotifier
-
-    return build_services(settings_for(need_playbooks=True), notifier=RecordingNotifier())
+def _services() -> Services:
+    return offline_services(need_playbooks=True)
 
 
 def _actor(as_user: str | None) -> str:
     return as_user or f"cli:{getpass.getuser()}"
 
 
-def known_passages(services: Any) -> set[str]:
+def known_passages(services: Services) -> set[str]:
     """Every ``path#heading`` the playbooks have now (read from the files; no index or model needed)."""
-    from bot.ask.feedback import passage_key
-    from retrieval.chunker import chunk_document
-    from retrieval.loader import load_documents
-
     docs, _ = load_documents(services.settings.playbooks_dir)
     return {passage_key(c.path, c.heading_path) for d in docs for c in chunk_document(d)}
 
 
 def _decide(passage: str, action: str | None, as_user: str | None, reason: str | None, check: bool = True) -> None:
-    from bot.ask.feedback import FeedbackError, parse_passage, set_override
-    from bot.cli import UserError
-
     services = _services()
     try:
         key = parse_passage(passage)
@@ -103,8 +99,6 @@ def report(
     limit: Annotated[int, typer.Option(help="Rows per list.")] = 20,
 ) -> None:
     """Passages by votes (with standing overrides), then each owner's unanswered and down-voted questions."""
-    from bot.ask.report import maintainer_report, passage_report
-
     services = _services()
     since = services.clock() - dt.timedelta(days=days)
     stats = passage_report(services, since)

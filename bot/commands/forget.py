@@ -6,6 +6,10 @@ from typing import Annotated
 
 import typer
 
+from bot.commands.common import UserError, offline_services
+from bot.privacy.erasure import ErasureError
+from bot.privacy.erasure import forget as erase
+
 # A group whose callback is the command: interspersed args so `forget ACME --yes` parses.
 app = typer.Typer(
     help="Erase a customer's personal data (right to erasure).",
@@ -20,25 +24,9 @@ def forget(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete the customer, every record merged with it, and scrub mentions in other tables."""
-    from bot.cli import UserError, settings_for
-    from bot.governance.erasure import ErasureError
-    from bot.governance.erasure import forget as erase
-    from bot.notify import RecordingNotifier
-    from bot.policies import load_policies
-    from bot.services import Services
-    from bot.store.db import make_engine, make_session_factory
-
     if not yes and not typer.confirm(f"Erase all personal data of customer {customer!r}? This cannot be undone"):
         raise typer.Exit(1)
-    settings = settings_for()
-    engine = make_engine(settings.effective_database_url)
-    services = Services(
-        settings=settings,
-        engine=engine,
-        sessions=make_session_factory(engine),
-        policies=load_policies(settings.policies_dir),
-        notifier=RecordingNotifier(),
-    )
+    services = offline_services(need_playbooks=False)
     try:
         report = erase(services, customer, actor="system:cli")
     except ErasureError as exc:

@@ -8,19 +8,22 @@ from typing import Annotated
 
 import typer
 
+from bot.app import build_services, engine_for
+from bot.commands.common import UserError, parse_time, settings_for
+from bot.kpi import format as f
+from bot.kpi.charts import render_charts
+from bot.kpi.digest import DigestError
+from bot.kpi.digest import post as post_digest
+from bot.kpi.html import render_html
+from bot.kpi.metrics import compute, window
+from bot.notify import DeliveryError
+from bot.policies import load_policies
+
 app = typer.Typer(help="KPI report: cost-to-serve, resolution, FCR, alert acks, approval pathways.")
 
 
 def _until(value: str | None) -> dt.datetime:
-    from bot.cli import UserError
-
-    if value is None:
-        return dt.datetime.now(dt.UTC)
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"--until: not an ISO date or time: {value!r}") from None
-    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+    return parse_time(value, "--until")
 
 
 @app.callback(invoke_without_command=True)
@@ -34,27 +37,16 @@ def report(
     channel: Annotated[str | None, typer.Option(help="With --post: post to this channel id instead.")] = None,
 ) -> None:
     """Print the KPI figures for the window; --html writes the page, --post posts the Slack digest."""
-    from bot.cli import UserError, settings_for
-    from bot.kpi import format as f
-    from bot.kpi.metrics import compute, window
-    from bot.policies import load_policies
-    from bot.store.db import make_engine
-
     settings = settings_for()
     end = _until(until)
     if post:
-        from bot.app import build_services
-        from bot.kpi.digest import DigestError
-        from bot.kpi.digest import post as post_digest
-        from bot.notify import DeliveryError
-
         if settings.slack_bot_token is None:
             raise UserError("--post needs SLACK_BOT_TOKEN (and SLACK_API_URL for a local Slack)")
         services = build_services(settings)
         engine = services.engine
         tiers = services.policies.tier_names
     else:
-        engine = make_engine(settings.effective_database_url)
+        engine = engine_for(settings)
         tiers = load_policies(settings.policies_dir).tier_names if settings.policies_dir.is_dir() else []
     k = compute(engine, *window(end, days), tiers=tiers)
     typer.echo(f"KPIs {f.period(k)}")
@@ -62,9 +54,6 @@ def report(
         typer.echo(f"  {label:<26} {value}")
     typer.echo("\n" + f.text_table(f.SERVICE_HEADER, f.service_rows(k)))
     if html_out is not None:
-        from bot.kpi.charts import render_charts
-        from bot.kpi.html import render_html
-
         html_out.write_text(render_html(k, render_charts(k)), encoding="utf-8")
         typer.echo(f"\nwrote {html_out}")
     if post:

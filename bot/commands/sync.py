@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
+
+from bot.app import engine_for
+from bot.commands.common import UserError, settings_for
+from bot.policies import PolicyError
+from bot.sync import service
+from bot.sync.config import SourcesPolicy, load_sources
 
 app = typer.Typer(help="Sync customer data from configured sources (playbooks/policies/sources.yaml).")
 
 
-def _context() -> tuple[Any, Any]:
-    from bot.cli import UserError, settings_for
-    from bot.connectors_state.config import load_sources
-    from bot.policies import PolicyError
-    from bot.store.db import make_engine
-
+def _context() -> tuple[Engine, SourcesPolicy]:
     settings = settings_for()
     try:
         sources = load_sources(settings.policies_dir)
     except PolicyError as exc:
         raise UserError(exc.one_line()) from None
-    return make_engine(settings.effective_database_url), sources
+    return engine_for(settings), sources
 
 
 @app.callback(invoke_without_command=True)
@@ -37,9 +39,6 @@ def sync(
     """Incremental by default; resumable (the cursor moves only with committed batches)."""
     if ctx.invoked_subcommand is not None:
         return
-    from bot.cli import UserError
-    from bot.connectors_state import service
-
     engine, sources = _context()
     if source and source not in sources.by_name:
         raise UserError(f"unknown source {source!r} (known: {', '.join(sources.by_name) or 'none configured'})")
@@ -72,8 +71,6 @@ def sync(
 @app.command("status")
 def status() -> None:
     """Per source: last run, rows, errors, cursor."""
-    from bot.connectors_state import service
-
     engine, sources = _context()
     for s in service.status(engine, sources):
         typer.echo(service.describe(s))
@@ -85,8 +82,6 @@ def errors(
     limit: Annotated[int, typer.Option(help="How many (newest first).")] = 50,
 ) -> None:
     """Quarantined rows: source, line/row, field and reason (values are not printed)."""
-    from bot.connectors_state import service
-
     engine, _ = _context()
     rows = service.errors(engine, source, limit)
     if not rows:

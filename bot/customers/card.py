@@ -1,4 +1,8 @@
-"""The customer context card: everything staff need about an account, redacted for the viewer."""
+"""The customer context card: everything staff need about an account, redacted for the viewer.
+
+This module is the only writer of the ``customer.viewed`` audit event: every path that shows a card (an
+answer, ``/rapport customer``, an alert's button) goes through :func:`record_view`.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.customers.linking import link_customers
 from bot.customers.sla import SlaClock, sla_clock
+from bot.governance.audit import record
+from bot.governance.redaction import redact
 from bot.policies import Policies
+from bot.services import Services
 from bot.store.models import Contact, Customer, Note, Order, Ticket
 
 OPEN_STATUSES = ("open", "pending")
@@ -113,8 +121,6 @@ def customer_record(
 
 
 def build_card(session: Session, policies: Policies, customer_id: int, viewer: str, now: dt.datetime) -> CustomerCard:
-    from bot.governance.redaction import redact
-
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise LookupError(f"no customer with id {customer_id}")
@@ -124,3 +130,40 @@ def build_card(session: Session, policies: Policies, customer_id: int, viewer: s
     hidden = sorted(k for k in record if k not in shown)
     shown["_sensitive_shown"] = any(k in policies.sensitive_fields for k in shown)
     return CustomerCard(customer.id, customer.name, customer.tier, customer.owner_slack_id, shown, tickets, hidden)
+
+
+def record_view(session: Session, viewer: str, card: CustomerCard, via: str) -> None:
+    """Audit that ``viewer`` was shown ``card`` (which fields, never their values), in the caller's transaction."""
+    fields = sorted(k for k in card.fields if not k.startswith("_"))
+    record(session, viewer, "customer.viewed", "customer", card.customer_id, {"fields": fields, "via": via})
+
+
+def view_card(services: Services, customer_id: int, viewer: str, via: str) -> CustomerCard:
+    """The card of one customer for ``viewer``, audited. ``LookupError`` if the customer no longer exists."""
+    with services.sessions() as session, session.begin():
+        card = build_card(session, services.policies, customer_id, viewer, services.clock())
+        record_view(session, viewer, card, via)
+    return card
+
+
+@dataclass(frozen=True)
+class CardLookup:
+    """A card found by name, domain or id, or why none was shown (nothing matched, or several did)."""
+
+    card: CustomerCard | None
+    message: str = ""
+
+
+def find_card(services: Services, text: str, viewer: str, via: str = "slash") -> CardLookup:
+    if not text.strip():
+        return CardLookup(None, "Which customer? e.g. `/rapport customer Northwave Foods`")
+    with services.sessions() as session, session.begin():
+        linked = link_customers(session, text)
+        if not linked.primary and linked.ambiguous:
+            names = ", ".join(f"{c.name} ({c.tier})" for c in linked.ambiguous[0][:5])
+            return CardLookup(None, f"Several customers match: {names}. Add a detail (domain or id).")
+        if not linked.primary:
+            return CardLookup(None, f"I couldn't find a customer matching “{text[:80]}”. Try a domain or CRM id.")
+        card = build_card(session, services.policies, linked.primary.id, viewer, services.clock())
+        record_view(session, viewer, card, via)
+    return CardLookup(card)

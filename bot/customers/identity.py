@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, func, select
 
-from bot.store.models import Contact, Customer, CustomerIdentifier
+from bot.store.models import Contact, Customer, CustomerIdentifier, PlantedDuplicate
 
 MAX_BLOCK = 20
 STRONG_KINDS = ("domain", "external_id")
@@ -217,8 +217,6 @@ def _pairs(groups: Iterable[set[int]]) -> set[tuple[int, int]]:
 
 def measure(conn: Connection) -> Quality:
     """Pairwise precision/recall of current merges (``merged_into_id``) against ``demo_planted_duplicates``."""
-    from bot.store.models import PlantedDuplicate
-
     cust = Customer.__table__
     predicted_groups: dict[int, set[int]] = {}
     for cid, golden in conn.execute(select(cust.c.id, cust.c.merged_into_id).where(cust.c.merged_into_id.is_not(None))):

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.connectors_state.models import FieldProvenance, MergeEvent
 from bot.customers.identity import Cluster, find_clusters
+from bot.customers.models import FieldProvenance, MergeEvent
 from bot.governance import audit
 from bot.store.models import Customer, CustomerIdentifier, utcnow
 

@@ -6,15 +6,20 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 
 from sqlalchemy import func, select
 
+from bot.app import engine_for, open_playbook_index
 from bot.demo.service import generate_demo_data
+from bot.offline import offline_env
+from bot.policies import load_policies
+from bot.serve import serve_http
 from bot.settings import Settings
 from bot.store import models as m
-from bot.store.db import make_engine
 from bot.store.migrate import upgrade
+from slackdouble import SlackDouble, seed_demo_workspace
 
 DEMO_TOKEN = "xoxb-local-sandbox"
 SAMPLE_QUESTION = "What is the first response target for a Platinum P1, and who do we escalate to?"
@@ -22,7 +27,7 @@ SAMPLE_QUESTION = "What is the first response target for a Platinum P1, and who 
 
 def prepare_data(settings: Settings, customers: int, progress: bool, echo: Callable[[str], object]) -> None:
     """Migrate, and generate demo data unless the database already holds customers."""
-    engine = make_engine(settings.effective_database_url)
+    engine = engine_for(settings)
     upgrade(engine)
     with engine.connect() as conn:
         existing = conn.scalar(select(func.count()).select_from(m.Customer)) or 0
@@ -38,15 +43,7 @@ def prepare_data(settings: Settings, customers: int, progress: bool, echo: Calla
 
 
 def build_index(settings: Settings, progress: bool, echo: Callable[[str], object]) -> None:
-    from retrieval import open_index
-
-    index = open_index(
-        settings.playbooks_dir,
-        chroma_path=settings.effective_chroma_path,
-        chroma_url=settings.chroma_url,
-        collection=settings.chroma_collection,
-    )
-    echo(index.sync(progress=progress).summary())
+    echo(open_playbook_index(settings).sync(progress=progress).summary())
 
 
 def run_demo(
@@ -58,10 +55,6 @@ def run_demo(
     ui_port: int = 3001,
     check: bool = False,
 ) -> int:
-    from bot.app import offline_env, serve_http
-    from bot.policies import load_policies
-    from slackdouble import SlackDouble, seed_demo_workspace
-
     offline_env()
     echo(f"database: {settings.effective_database_url}")
     prepare_data(settings, customers, progress, echo)
@@ -119,8 +112,6 @@ def run_demo(
 
 
 def _wait_ready(port: int, timeout: float = 120) -> None:
-    import urllib.request
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -133,11 +124,8 @@ def _wait_ready(port: int, timeout: float = 120) -> None:
     raise RuntimeError(f"the bot did not become ready on port {port} within {timeout:.0f}s")
 
 
-def _self_check(double: object, echo: Callable[[str], object]) -> int:
+def _self_check(double: SlackDouble, echo: Callable[[str], object]) -> int:
     """Ask one question through the double, as a person would, and print what came back."""
-    from slackdouble import SlackDouble
-
-    assert isinstance(double, SlackDouble)
     d = double.send_message("U0SUPLEAD", "C0SUPPORT", f"<@{double.bot_user_id}> {SAMPLE_QUESTION}")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from rich.progress import Progress
+
+from bot.app import engine_for
 from bot.demo.generator import DEFAULT_OWNERS, DemoGenerator, GenerationStats, load
+from bot.policies import load_policies
 from bot.settings import Settings
-from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 
 
@@ -15,8 +18,6 @@ def _roster_and_tiers(settings: Settings) -> tuple[list[str], Callable[[float], 
     """Owners and tier thresholds come from the policy files when they are present."""
     if not settings.policies_dir.is_dir():
         return [], None
-    from bot.policies import load_policies
-
     policies = load_policies(settings.policies_dir)
     owners = [s.id for s in policies.roles.staff if "account_manager" in s.roles]
     return owners, (lambda ltv: policies.tier_for_value(ltv, 0))
@@ -30,13 +31,11 @@ def generate_demo_data(
     progress: bool = False,
     echo: Callable[[str], object] = print,
 ) -> GenerationStats:
-    engine = make_engine(settings.effective_database_url)
+    engine = engine_for(settings)
     upgrade(engine)
     owners, tier_for_value = _roster_and_tiers(settings)
     gen = DemoGenerator(customers, seed=seed, now=now, tier_for_value=tier_for_value, owners=owners or DEFAULT_OWNERS)
     if progress:
-        from rich.progress import Progress
-
         with Progress(transient=True) as bar:
             task = bar.add_task("generating", total=customers)
             stats = load(engine, gen, on_batch=lambda s: bar.update(task, completed=s.rows["customers"]))

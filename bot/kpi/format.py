@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.kpi.metrics import Kpis
+from bot.kpi.metrics import EFFORT_HOURS, HOURLY_COST, Kpis
 
 
 def pct(v: float | None) -> str:
@@ -102,8 +102,6 @@ def text_table(header: list[str], rows: list[list[str]]) -> str:
 
 def definitions(k: Kpis) -> list[str]:
     """What each figure means (the definitions in ``bot.kpi.metrics``), for readers of Slack and the page."""
-    from bot.kpi.metrics import EFFORT_HOURS, HOURLY_COST
-
     effort = ", ".join(f"{p} {h:g} h" for p, h in EFFORT_HOURS.items())
     hourly = k.service[0].hourly_cost if k.service else HOURLY_COST
     return [

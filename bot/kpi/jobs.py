@@ -6,6 +6,7 @@ so a restart, a redeploy or a second replica neither skips nor repeats a week.
 
 from __future__ import annotations
 
+from bot.kpi.digest import run_weekly
 from bot.scheduler import JobSpec
 from bot.services import Services
 
@@ -14,8 +15,6 @@ CHECK_SECONDS = 3600
 
 def jobs(services: Services) -> list[JobSpec]:
     def run_digest() -> None:
-        from bot.kpi.digest import run_weekly
-
         run_weekly(services)
 
     return [JobSpec(name="kpi.weekly_digest", func=run_digest, seconds=CHECK_SECONDS, jitter=60)]

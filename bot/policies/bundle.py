@@ -20,6 +20,10 @@ def _norm(value: str | None) -> str | None:
     return value.strip().lower() if value is not None else None
 
 
+ADMIN_ROLES = frozenset({"cs_lead"})
+ADMIN_GROUP = "S0RAPPORTADMINS"  # optional roles.yaml group: the admin list beyond cs_lead
+
+
 @dataclass(frozen=True)
 class Policies:
     """All policy files of one ``playbooks/policies`` directory; immutable once loaded.
@@ -118,6 +122,13 @@ class Policies:
 
     def groups_of(self, user_id: str) -> frozenset[str]:
         return frozenset(g.id for g in self.roles.groups if user_id in g.members)
+
+    def is_admin(self, user_id: str) -> bool:
+        """Rapport admins (CS leads): staff holding an admin role, or members of the optional admins group."""
+        member = self.staff(user_id)
+        if member is not None and ADMIN_ROLES & set(member.roles):
+            return True
+        return self.group(ADMIN_GROUP) is not None and self.is_member(user_id, ADMIN_GROUP)
 
     def visible_fields(self, roles: list[str]) -> set[str]:
         """Customer fields a holder of ``roles`` may see: public fields plus each role's sensitive ones.

@@ -1,14 +1,12 @@
-"""The Bolt app: Web API client pointed at SLACK_API_URL, retries on, dedupe of redelivered events."""
+"""The Bolt app: Web API client pointed at SLACK_API_URL with retries on, redelivered events dropped, the
+listeners the composition root names, and quiet catch-alls for what nothing handles."""
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import importlib
 import logging
 import re
-import threading
-from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -18,16 +16,15 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.services import Services
-from bot.slack.listeners import LISTENER_MODULES
-from bot.slack.views import load_renderers
-from bot.store.models import ProcessedEvent
+from bot.slack import inbound
+from bot.slack.commands import Commands
+from bot.slack.notifier import SlackNotifier
+from bot.slack.wiring import Rapport
 
 log = logging.getLogger(__name__)
-DEDUPE_TTL = dt.timedelta(days=2)
+DIALOG_PAYLOADS = ("dialog_cancellation", "dialog_submission", "dialog_suggestion")
 
 
 def make_client(token: str | None, base_url: str) -> WebClient:
@@ -43,100 +40,48 @@ def make_client(token: str | None, base_url: str) -> WebClient:
     )
 
 
-_SQLITE_DEDUPE = threading.Lock()
-
-
-def first_delivery(services: Services, event_id: str) -> bool:
-    """True the first time an event id is seen, across restarts and replicas (unique key in the store)."""
-    # On SQLite, concurrent acks would otherwise queue in SQLite's busy handler, which sleeps in growing
-    # steps (1, 2, 5, 10, 25... ms) instead of waking when the writer is done: the ack p99 paid for it.
-    # A process lock hands the single write slot over at once; PostgreSQL needs none.
-    gate = _SQLITE_DEDUPE if services.engine.dialect.name == "sqlite" else contextlib.nullcontext()
-    try:
-        with gate, services.sessions() as session, session.begin():
-            session.add(ProcessedEvent(event_id=event_id[:64], received_at=services.clock()))
-        return True
-    except IntegrityError:
-        return False
-    except OperationalError:
-        # Store locked or down: handle the event anyway (the handlers report their own failure visibly), but
-        # remember it in memory so Slack's retries to this process still get one outcome, not several.
-        log.warning("event dedupe store unavailable; deduping %s in memory", event_id, exc_info=True)
-        return _OUTAGE_SEEN.first(event_id)
-
-
-class _RecentIds:
-    """A bounded, thread-safe set of recently seen ids: the dedupe of last resort while the store is down."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self.size = size
-        self.ids: OrderedDict[str, None] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def first(self, key: str) -> bool:
-        with self.lock:
-            if key in self.ids:
-                return False
-            self.ids[key] = None
-            if len(self.ids) > self.size:
-                self.ids.popitem(last=False)
-            return True
-
-
-_OUTAGE_SEEN = _RecentIds()
-
-
-def purge_processed(services: Services) -> int:
-    with services.sessions() as session, session.begin():
-        res = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < services.clock() - DEDUPE_TTL))
-        return int(res.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def build_app(services: Services, client: WebClient | None = None) -> App:
+def build_app(
+    services: Services,
+    out: SlackNotifier,
+    listeners: Sequence[ModuleType],
+    first_delivery: Callable[[str], bool],
+) -> App:
+    """``listeners``: modules with ``register(app, rapport)``; ``first_delivery(event_id)``: the event dedupe."""
     settings = services.settings
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    if not secret:
-        raise ValueError("SLACK_SIGNING_SECRET is required to serve Slack requests")
+    if not secret and not settings.slack_app_token:
+        raise ValueError("SLACK_SIGNING_SECRET is required to serve Slack requests over HTTP")
     app = App(
-        client=client or make_client(token, settings.slack_api_url),
-        signing_secret=secret,
+        client=out.client,
+        signing_secret=secret or "",
         token_verification_enabled=False,
         raise_error_for_unhandled_request=False,
         ignoring_self_events_enabled=True,
+        request_verification_enabled=bool(secret),  # Socket Mode: the socket itself is authenticated
     )
-    load_renderers()
 
     @app.middleware
     def dedupe(body: dict[str, Any], next: Any) -> Any:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not first_delivery(services, str(event_id)):
+        event_id = inbound.event_id(body)
+        if event_id and not first_delivery(event_id):
             log.info("duplicate delivery of %s ignored", event_id)
             return BoltResponse(status=200, body="")
         return next()
 
-    for name in LISTENER_MODULES:
-        try:
-            module = importlib.import_module(f"bot.slack.listeners.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"bot.slack.listeners.{name}":
-                raise
-            continue
-        module.register(app, services)
+    rapport = Rapport(services, out, Commands())
+    for listener in listeners:
+        listener.register(app, rapport)
 
     # Registered last: Bolt runs the first matching listener, so these only catch what nothing else handles.
     @app.action(re.compile(".*"))
-    def unknown_action(ack: Any, body: dict[str, Any], client: WebClient) -> None:
+    def unknown_action(ack: Any, body: dict[str, Any]) -> None:
         ack()
-        action = (body.get("actions") or [{}])[0].get("action_id", "?")
-        log.warning("unknown action_id %s", action)
-        channel = (body.get("channel") or {}).get("id")
-        if channel:
-            client.chat_postEphemeral(
-                channel=channel,
-                user=body["user"]["id"],
-                text="That button no longer does anything. Ask me again for a fresh answer.",
-            )
+        click = inbound.click(body)
+        log.warning("unknown action_id %s", click.action_id or "?")
+        if body.get("type") in DIALOG_PAYLOADS or not click.channel:
+            return  # a legacy dialog closing, or nowhere to answer: nothing to say
+        text = "That button no longer does anything. Ask me again for a fresh answer."
+        rapport.tell(click.user, click.channel, text, thread_ts=click.thread_ts)
 
     @app.view(re.compile(".*"))
     def unknown_view(ack: Any) -> None:

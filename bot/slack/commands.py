@@ -1,40 +1,39 @@
-"""``/rapport <subcommand>`` dispatch. Feature listener modules add their handlers in ``register``."""
+"""``/rapport <subcommand>``: the subcommands of one app, registered by the listener modules that serve them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+
+from bot.slack.inbound import Command
+
+Handler = Callable[[Command], None]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    help: str  # one line after `/rapport NAME`
+    run: Handler
 
 
 @dataclass
-class SlashContext:
-    """What a subcommand handler gets: the parsed command and Bolt's utilities (already acked)."""
+class Commands:
+    """This app's subcommands (one object per Bolt app: two apps in one process never share a list)."""
 
-    user_id: str
-    channel_id: str
-    text: str  # the arguments after the subcommand word
-    trigger_id: str | None
-    respond: Callable[..., Any]  # Bolt respond(): response_url, ephemeral by default
-    client: Any  # slack_sdk WebClient
-    body: dict[str, Any]
+    by_name: dict[str, Subcommand] = field(default_factory=dict)
 
+    def add(self, name: str, help: str, run: Handler) -> None:
+        if name in self.by_name:
+            raise ValueError(f"/rapport {name} is registered twice")
+        self.by_name[name] = Subcommand(name, help, run)
 
-SUBCOMMANDS: dict[str, Callable[[SlashContext], None]] = {}
-HELP_LINES: dict[str, str] = {}
+    def get(self, word: str) -> Subcommand | None:
+        return self.by_name.get(word)
 
-
-def subcommand(name: str, help_line: str) -> Callable[[Callable[[SlashContext], None]], Callable[[SlashContext], None]]:
-    def deco(fn: Callable[[SlashContext], None]) -> Callable[[SlashContext], None]:
-        SUBCOMMANDS[name] = fn
-        HELP_LINES[name] = help_line
-        return fn
-
-    return deco
-
-
-def help_text() -> str:
-    lines = ["*Rapport* answers from the playbooks and the customer record. Try:"]
-    lines += [f"• `/rapport {name}` {HELP_LINES[name]}" for name in sorted(HELP_LINES)]
-    lines.append("• or mention me in a channel: `@Rapport what is the escalation path for Northwave Foods?`")
-    return "\n".join(lines)
+    def help_text(self) -> str:
+        lines = ["*Rapport* answers from the playbooks and the customer record. Try:"]
+        lines += [f"• `/rapport {c.name}` {c.help}" for c in sorted(self.by_name.values(), key=lambda c: c.name)]
+        lines.append("• `/rapport help` — this help")
+        lines.append("• or mention me in a channel: `@Rapport what is the escalation path for Northwave Foods?`")
+        return "\n".join(lines)

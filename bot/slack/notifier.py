@@ -1,16 +1,26 @@
-"""The Slack implementation of the ``Notifier`` port: render a feature result, call the Web API."""
+"""The one way out to Slack: render a feature result, call the Web API (or a response_url), map failures.
+
+Implements the ``Notifier`` port features use (send, update, replace, delete, upload), the ``SentLookup``
+alert delivery uses to reconcile after a crash, and the few Slack-only calls listeners need (modals, App Home,
+reading a thread). Every Web API failure becomes a :class:`DeliveryError`, ``permanent`` when retrying cannot help.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.webhook import WebhookClient
 
 from bot.notify import DeliveryError, FileUpload, Outbound, SentRef
-from bot.slack.views import load_renderers, render
+from bot.slack.views import render
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 PERMANENT_ERRORS = frozenset(
     {
         "channel_not_found",
@@ -28,57 +38,107 @@ PERMANENT_ERRORS = frozenset(
         "cant_update_message",
         "user_disabled",
         "invalid_arguments",
+        "missing_scope",
     }
 )
+THREAD_READ_LIMIT = 50  # replies read to decide whether a thread is Rapport's: bounded, whatever its length
+
+
+def _call(what: str, fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except SlackApiError as exc:
+        err = str(exc.response.get("error", ""))
+        raise DeliveryError(f"Slack refused the {what}: {err}", permanent=err in PERMANENT_ERRORS) from None
+    except (SlackRequestError, OSError) as exc:  # OSError: Slack unreachable after the SDK's own retries
+        raise DeliveryError(f"Slack unreachable ({what}): {exc.__class__.__name__}") from None
 
 
 class SlackNotifier:
     def __init__(self, client: WebClient) -> None:
         self.client = client
-        load_renderers()
 
     def _blocks(self, message: Outbound) -> list[dict[str, Any]] | None:
         return render(message.view) if message.view is not None else None
 
     def _channel(self, channel: str) -> str:
         if channel.startswith(("U", "W")):  # a user: their DM with the bot
-            return str(self.client.conversations_open(users=[channel])["channel"]["id"])
+            return str(_call("DM", lambda: self.client.conversations_open(users=[channel]))["channel"]["id"])
         return channel
 
     def send(self, message: Outbound) -> SentRef:
-        try:
-            channel = self._channel(message.channel)
-            if message.ephemeral_user:
-                resp = self.client.chat_postEphemeral(
-                    channel=channel,
-                    user=message.ephemeral_user,
-                    text=message.text,
-                    blocks=self._blocks(message),
-                    thread_ts=message.thread_ts,
-                )
-                return SentRef(channel, str(resp.get("message_ts", "")))
-            resp = self.client.chat_postMessage(
-                channel=channel,
+        if message.response_url:
+            return self._respond(message)
+        channel = self._channel(message.channel)
+        blocks = self._blocks(message)
+        if message.ephemeral_user:
+            user = message.ephemeral_user
+            resp = _call(
+                "message",
+                lambda: self.client.chat_postEphemeral(
+                    channel=channel, user=user, text=message.text, blocks=blocks, thread_ts=message.thread_ts
+                ),
+            )
+            return SentRef(channel, str(resp.get("message_ts", "")))
+        resp = _call(
+            "message",
+            lambda: self.client.chat_postMessage(
+                channel=channel, text=message.text, blocks=blocks, thread_ts=message.thread_ts, unfurl_links=False
+            ),
+        )
+        return SentRef(str(resp["channel"]), str(resp["ts"]))
+
+    def _respond(self, message: Outbound) -> SentRef:
+        """Through the interaction's response_url: ephemeral unless it replaces the original message."""
+        hook = WebhookClient(str(message.response_url), timeout=10)
+        resp = _call(
+            "response",
+            lambda: hook.send(
                 text=message.text,
                 blocks=self._blocks(message),
-                thread_ts=message.thread_ts,
-                unfurl_links=False,
+                response_type="ephemeral" if message.ephemeral_user or not message.replace_original else None,
+                replace_original=message.replace_original,
+            ),
+        )
+        if resp.status_code >= 400:
+            raise DeliveryError(
+                f"Slack refused the response: HTTP {resp.status_code}", permanent=resp.status_code < 500
             )
-            return SentRef(str(resp["channel"]), str(resp["ts"]))
-        except SlackApiError as exc:
-            err = str(exc.response.get("error", ""))
-            raise DeliveryError(f"Slack refused the message: {err}", permanent=err in PERMANENT_ERRORS) from None
-        except OSError as exc:
-            raise DeliveryError(f"Slack unreachable: {exc.__class__.__name__}") from None
+        return SentRef(message.channel, "")
 
     def update(self, ref: SentRef, message: Outbound) -> None:
-        try:
-            self.client.chat_update(channel=ref.channel, ts=ref.ts, text=message.text, blocks=self._blocks(message))
-        except SlackApiError as exc:
-            err = str(exc.response.get("error", ""))
-            raise DeliveryError(f"Slack refused the update: {err}", permanent=err in PERMANENT_ERRORS) from None
-        except OSError as exc:
-            raise DeliveryError(f"Slack unreachable: {exc.__class__.__name__}") from None
+        blocks = self._blocks(message)
+        _call(
+            "update", lambda: self.client.chat_update(channel=ref.channel, ts=ref.ts, text=message.text, blocks=blocks)
+        )
+
+    def delete(self, ref: SentRef) -> None:
+        _call("delete", lambda: self.client.chat_delete(channel=ref.channel, ts=ref.ts))
+
+    def replace(self, placeholder: SentRef | None, message: Outbound) -> SentRef:
+        """Update the placeholder, else post anew (and remove the placeholder), else post the plain text."""
+        if placeholder is not None:
+            try:
+                self.update(placeholder, message)
+                return placeholder
+            except DeliveryError as exc:
+                log.warning("could not update the placeholder in %s: %s", placeholder.channel, exc)
+        plain = Outbound(message.channel, message.text[:3000], None, message.thread_ts, message.ephemeral_user)
+        last: DeliveryError | None = None
+        for attempt in (message, plain):
+            try:
+                ref = self.send(attempt)
+            except DeliveryError as exc:
+                log.warning("could not post in %s: %s", message.channel, exc)
+                last = exc
+                continue
+            if placeholder is not None:
+                try:  # the reply went out anew: do not leave "Looking into it…" behind
+                    self.delete(placeholder)
+                except DeliveryError:
+                    log.info("placeholder %s left in %s", placeholder.ts, placeholder.channel)
+            return ref
+        raise last or DeliveryError("nothing could be shown")
 
     def upload(
         self, channel: str, files: Sequence[FileUpload], text: str = "", thread_ts: str | None = None
@@ -86,9 +146,11 @@ class SlackNotifier:
         """Share files through the files_upload_v2 path (getUploadURLExternal, POST, completeUploadExternal)."""
         if not files:
             raise DeliveryError("invalid_arguments: no files", permanent=True)
-        try:
-            resp = self.client.files_upload_v2(
-                channel=self._channel(channel),
+        target = self._channel(channel)
+        resp = _call(
+            "upload",
+            lambda: self.client.files_upload_v2(
+                channel=target,
                 file_uploads=[
                     {
                         "content": f.content,
@@ -100,10 +162,39 @@ class SlackNotifier:
                 ],
                 initial_comment=text or None,
                 thread_ts=thread_ts,
+            ),
+        )
+        return [str(f["id"]) for f in resp.get("files") or []]
+
+    # ---- Slack-only surfaces the listeners use ------------------------------------------------------------
+    def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
+        _call("modal", lambda: self.client.views_open(trigger_id=trigger_id, view=view))
+
+    def publish_home(self, user_id: str, blocks: list[dict[str, Any]]) -> None:
+        _call("App Home", lambda: self.client.views_publish(user_id=user_id, view={"type": "home", "blocks": blocks}))
+
+    def thread(self, channel: str, thread_ts: str, limit: int = THREAD_READ_LIMIT) -> list[dict[str, Any]]:
+        """The first ``limit`` messages of a thread; [] when it cannot be read."""
+        try:
+            resp = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=limit)
+        except (SlackApiError, OSError):
+            log.warning("could not read thread %s in %s", thread_ts, channel, exc_info=True)
+            return []
+        return list(resp.get("messages") or [])
+
+    def find(self, channel: str, marker: str, since: dt.datetime) -> SentRef | None:
+        """``SentLookup`` over ``conversations.history``: was a message whose first block is ``marker`` posted?"""
+        channel = self._channel(channel)
+        cursor = None
+        for _ in range(50):  # bounded: the window is one lease (minutes) of one channel
+            resp = self.client.conversations_history(
+                channel=channel, oldest=f"{since.timestamp():.6f}", limit=200, cursor=cursor, include_all_metadata=True
             )
-            return [str(f["id"]) for f in resp.get("files") or []]
-        except SlackApiError as exc:
-            err = str(exc.response.get("error", ""))
-            raise DeliveryError(f"Slack refused the upload: {err}", permanent=err in PERMANENT_ERRORS) from None
-        except (SlackRequestError, OSError) as exc:
-            raise DeliveryError(f"Slack upload failed: {exc.__class__.__name__}") from None
+            for msg in resp.get("messages") or []:
+                blocks = msg.get("blocks") or []
+                if blocks and blocks[0].get("block_id") == marker:
+                    return SentRef(channel, str(msg["ts"]))
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not resp.get("has_more") or not cursor:
+                return None
+        return None

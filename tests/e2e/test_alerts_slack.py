@@ -17,7 +17,6 @@ from bot.alerts.delivery import deliver_due
 from bot.alerts.evaluate import evaluate
 from bot.policies import load_policies
 from bot.slack import ids
-from bot.slack.listeners.alerts import SlackSentLookup
 from bot.slack.notifier import SlackNotifier
 from bot.store.db import make_engine
 from slackdouble import SlackDouble
@@ -32,7 +31,7 @@ def test_urgent_alert_ack_is_checked_recorded_once_and_updated_in_place(double: 
     try:
         evaluate(engine, policies, NOW, rules=["sla-breach"])
         client = WebClient(token=TOKEN, base_url=double.api_url)
-        deliver_due(engine, SlackNotifier(client), SlackSentLookup(client), clock=lambda: NOW)
+        deliver_due(engine, SlackNotifier(client), SlackNotifier(client), clock=lambda: NOW)
     finally:
         engine.dispose()
     alert_id, channel, ts = wait_row(

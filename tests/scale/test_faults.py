@@ -57,9 +57,9 @@ def assert_outbox_exactly_once(cluster: C.Cluster) -> None:
 
 def lookup(cluster: C.Cluster) -> Any:
     from bot.slack.app import make_client
-    from bot.slack.listeners.alerts import SlackSentLookup
+    from bot.slack.notifier import SlackNotifier
 
-    return SlackSentLookup(make_client(C.TOKEN, cluster.double.api_url))
+    return SlackNotifier(make_client(C.TOKEN, cluster.double.api_url))
 
 
 def test_slack_429_and_500_bursts_lose_and_double_nothing(cluster: C.Cluster) -> None:

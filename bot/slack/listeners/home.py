@@ -1,55 +1,54 @@
-"""App Home: my accounts, plus whatever sections other features contribute (alerts, approvals...)."""
+"""App Home: my accounts, my open alerts, approvals waiting for me, and (admins) the data sources."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
-from sqlalchemy import select
 
+from bot.alerts.actions import open_alerts
+from bot.approvals.queries import home_summary
+from bot.customers.accounts import owned_by
 from bot.services import Services
-from bot.slack.views.common import Block, context, divider, header, section
-from bot.store.models import Customer
+from bot.slack.views import render
+from bot.slack.views.common import Block, divider
+from bot.slack.views.home import intro
+from bot.slack.wiring import Rapport
+from bot.sync.status import for_admin
 
 log = logging.getLogger(__name__)
-# Features append (services, user_id) -> blocks; each section is rendered in order, failures isolated.
-HOME_SECTIONS: list[Callable[[Services, str], list[Block]]] = []
+MAX_HOME_BLOCKS = 100
 
 
-def my_accounts(services: Services, user_id: str) -> list[Block]:
-    with services.sessions() as session:
-        rows = session.execute(
-            select(Customer.name, Customer.tier, Customer.renewal_date)
-            .where(Customer.owner_slack_id == user_id, Customer.merged_into_id.is_(None))
-            .order_by(Customer.arr.desc())
-            .limit(10)
-        ).all()
-    blocks: list[Block] = [header("My accounts")]
-    if not rows:
-        return [*blocks, context("You don't own any accounts.")]
-    lines = [
-        f"• *{name}* · {tier.title()}" + (f" · renews {renewal:%Y-%m-%d}" if renewal else "")
-        for name, tier, renewal in rows
-    ]
-    return [*blocks, section("\n".join(lines))]
+def _alerts(services: Services, user_id: str) -> object:
+    return open_alerts(services.engine, user_id, limit=10)
 
 
-def home_view(services: Services, user_id: str) -> dict[str, Any]:
-    blocks: list[Block] = [section("Ask me anything in a DM, mention me in a channel, or use `/rapport help`.")]
-    for contribute in [my_accounts, *HOME_SECTIONS]:
+# Each section is a feature function (services, user) -> a plain result (None: nothing to show this user).
+SECTIONS: tuple[Callable[[Services, str], object | None], ...] = (owned_by, _alerts, home_summary, for_admin)
+
+
+def home_blocks(services: Services, user_id: str) -> list[Block]:
+    blocks: list[Block] = intro()
+    for section in SECTIONS:
         try:
-            blocks += [divider(), *contribute(services, user_id)]
-        except Exception:
-            log.exception("App Home section %s failed", getattr(contribute, "__name__", "?"))
-    return {"type": "home", "blocks": blocks[:100]}
+            result = section(services, user_id)
+            if result is not None:
+                blocks += [divider(), *render(result)]
+        except Exception:  # one failing section must not blank the whole tab
+            log.exception("App Home section %s failed", getattr(section, "__name__", "?"))
+    return blocks[:MAX_HOME_BLOCKS]
 
 
-def register(app: App, services: Services) -> None:
-    @app.event("app_home_opened")
-    def on_home(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        client.views_publish(user_id=event["user"], view=home_view(services, event["user"]))
+def on_home(r: Rapport, event: dict[str, Any]) -> None:
+    user = event.get("user")
+    if event.get("tab", "home") != "home" or not isinstance(user, str):
+        return
+    r.out.publish_home(user, home_blocks(r.services, user))
+
+
+def register(app: App, r: Rapport) -> None:
+    app.event("app_home_opened")(partial(on_home, r))

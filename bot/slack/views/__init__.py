@@ -1,29 +1,13 @@
-"""Feature results -> Block Kit. Pure functions; each feature module registers its renderers on ``render``.
+"""Feature results -> Block Kit. Pure functions; each module registers its renderers on :func:`render`.
 
-``render(obj)`` returns a list of blocks for any registered result type. Feature modules under this
-package are imported by :func:`load_renderers` (called by the Slack app and the Slack notifier).
+Importing this package imports every renderer module explicitly, so a result type without a renderer is a
+``TypeError`` naming it, never a module skipped because it failed to load.
 """
 
 from __future__ import annotations
 
-import importlib
-from functools import singledispatch
-from typing import Any
+from bot.slack.views import alerts, approvals, ask, common, home, kpi
+from bot.slack.views.render import Blocks, render
 
-Blocks = list[dict[str, Any]]
-
-RENDERER_MODULES = ("common", "ask", "alerts", "approvals", "customers", "handoff", "home", "kpi")
-
-
-@singledispatch
-def render(obj: object) -> Blocks:
-    raise TypeError(f"no Block Kit renderer registered for {type(obj).__name__}")
-
-
-def load_renderers() -> None:
-    for name in RENDERER_MODULES:
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
+RENDERER_MODULES = (alerts, approvals, ask, common, home, kpi)
+__all__ = ["RENDERER_MODULES", "Blocks", "render"]

@@ -6,10 +6,12 @@ find a message it posted but could not record before a crash (``bot.alerts.deliv
 
 from __future__ import annotations
 
+import json
+
 from bot.alerts.views import AlertCard, AlertMessage, CapNotice, DigestMessage, OpenAlerts
 from bot.slack import ids
-from bot.slack.views import Blocks, render
 from bot.slack.views.common import Block, actions, button, cap, clip, context, divider, header, section, user
+from bot.slack.views.render import Blocks, render
 
 SEVERITY_EMOJI = {
     "critical": ":red_circle:",
@@ -126,3 +128,26 @@ def render_open_alerts(view: OpenAlerts) -> Blocks:
     if view.more:
         blocks.append(context(f"and {view.more} more: `rapport alerts explain CUSTOMER` for details"))
     return cap([*blocks, divider()])
+
+
+def snooze_modal(alert_id: int) -> dict[str, object]:
+    return {
+        "type": "modal",
+        "callback_id": ids.ALERT_SNOOZE_MODAL,
+        "title": {"type": "plain_text", "text": "Snooze alert"},
+        "submit": {"type": "plain_text", "text": "Snooze"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"alert_id": alert_id}),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "snooze",
+                "label": {"type": "plain_text", "text": "Snooze for"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "duration",
+                    "placeholder": {"type": "plain_text", "text": "4h, 3d or 2w"},
+                },
+            }
+        ],
+    }

@@ -16,8 +16,8 @@ from bot.approvals.results import (
     RequestSummary,
 )
 from bot.slack import ids
-from bot.slack.views import render
 from bot.slack.views.common import Block, actions, button, cap, clip, context, fields_section, header, section, user
+from bot.slack.views.render import render
 
 OUTCOME = {
     "approved": ":white_check_mark: Approved",

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from bot.ask.channel_config import ChannelSettings
+from bot.ask.configure import Configured
 from bot.ask.handoff import Handoff, HandoffState, Reescalation
+from bot.ask.reply import Working
 from bot.ask.service import Answer
 from bot.customers.card import CustomerCard
 from bot.customers.sla import human
 from bot.slack import ids
-from bot.slack.views import render
 from bot.slack.views.common import (
     SECTION_LIMIT,
     Block,
@@ -27,6 +29,7 @@ from bot.slack.views.common import (
     section,
     user,
 )
+from bot.slack.views.render import render
 
 FIELD_LABELS = {
     "tier": "Tier",
@@ -208,15 +211,24 @@ def answer_blocks(answer: Answer, include_card: bool = True) -> list[Block]:
 
 @render.register
 def _render_answer(answer: Answer) -> list[Block]:
-    return answer_blocks(answer)
+    return answer_blocks(answer, include_card=answer.card_inline)
 
 
-def working_blocks(question: str) -> list[Block]:
-    return [context(f":hourglass_flowing_sand: Looking into _{question[:150]}_ …")]
+@render.register
+def working_blocks(working: Working) -> list[Block]:
+    return [context(f":hourglass_flowing_sand: Looking into _{working.question[:150]}_ …")]
 
 
-def help_blocks(text: str) -> list[Block]:
-    return [header("Rapport"), section(text)]
+@dataclass(frozen=True)
+class Help:
+    """``/rapport help``: the subcommands this app registered."""
+
+    text: str
+
+
+@render.register
+def help_blocks(help: Help) -> list[Block]:
+    return [header("Rapport"), section(help.text)]
 
 
 # ---- hand-offs ----------------------------------------------------------------------------------------
@@ -321,6 +333,14 @@ def config_blocks(cfg: ChannelSettings, note: str | None = None) -> list[Block]:
 
 
 render.register(ChannelSettings, config_blocks)
+
+
+@render.register
+def configured_blocks(result: Configured) -> list[Block]:
+    if result.settings is None:
+        return [section(result.message)]
+    note = None if result.message == result.settings.describe() else result.message
+    return config_blocks(result.settings, note)
 
 
 def feedback_reason_modal(question_id: int) -> dict[str, Any]:

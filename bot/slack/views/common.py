@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.mrkdwn import mention
+from bot.notify import Notice
+from bot.slack.views.render import render
+
 Block = dict[str, Any]
 SECTION_LIMIT = 3000
 BUTTON_TEXT_LIMIT = 75
@@ -71,11 +75,18 @@ def cap(blocks: list[Block]) -> list[Block]:
 
 
 def user(uid: str | None) -> str:
-    if not uid:
-        return "_unassigned_"
-    return f"<!subteam^{uid}>" if uid.startswith("S") else f"<@{uid}>"
+    return mention(uid, nobody="_unassigned_")
 
 
 def error_blocks(message: str, reference: str | None = None) -> list[Block]:
     ref = f" (reference `{reference}`)" if reference else ""
     return [section(f":warning: {message}{ref}")]
+
+
+def notice_blocks(notice: Notice) -> list[Block]:
+    ref = f" (reference `{notice.reference}`)" if notice.reference else ""
+    icon = ":warning: " if notice.warning and not notice.text.startswith(":") else ""
+    return [section(f"{icon}{notice.text}{ref}")]
+
+
+render.register(Notice, notice_blocks)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.kpi import format as f
 from bot.kpi.digest import KpiDigest
-from bot.slack.views import render
 from bot.slack.views.common import Block, context, divider, fields_section, header, section
+from bot.slack.views.render import render
 
 
 def _table(title: str, table: str) -> Block:

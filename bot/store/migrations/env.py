@@ -6,10 +6,11 @@ from alembic import context
 from sqlalchemy import pool
 
 from bot.store.db import make_engine
-from bot.store.registry import metadata
+from bot.store.models import Base
 
 config = context.config
-target_metadata = metadata
+# Only autogenerate reads this; it holds every table once ``bot.models`` is imported (the schema tests do).
+target_metadata = Base.metadata
 
 
 def run_migrations_offline() -> None:

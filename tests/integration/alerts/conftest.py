@@ -18,7 +18,6 @@ from bot.customers.sla import business_elapsed
 from bot.demo.generator import DemoGenerator, load
 from bot.policies import AlertRule, Policies, load_policies
 from bot.slack.app import make_client
-from bot.slack.listeners.alerts import SlackSentLookup
 from bot.slack.notifier import SlackNotifier
 from slackdouble import SlackDouble
 
@@ -181,9 +180,9 @@ def double(policies: Policies) -> Iterator[SlackDouble]:
 
 
 @pytest.fixture
-def slack(double: SlackDouble) -> tuple[SlackNotifier, SlackSentLookup]:
+def slack(double: SlackDouble) -> tuple[SlackNotifier, SlackNotifier]:
     client = make_client("xoxb-test", double.api_url)
-    return SlackNotifier(client), SlackSentLookup(client)
+    return SlackNotifier(client), SlackNotifier(client)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from bot.alerts.digest import build_digests
 from bot.alerts.models import FAILED, SENT, AlertNotification, AlertOutbox
 from bot.notify import Outbound, SentRef
 from bot.policies import Policies
-from bot.slack.listeners.alerts import SlackSentLookup
 from bot.slack.notifier import SlackNotifier
 from slackdouble import SlackDouble
 
@@ -45,7 +44,7 @@ def real_clock(shift: list[dt.timedelta]) -> Callable[[], dt.datetime]:
 
 
 def test_each_message_once_then_digests_grouped_at_local_morning(
-    small_book: Engine, double: SlackDouble, slack: tuple[SlackNotifier, SlackSentLookup], policies: Policies
+    small_book: Engine, double: SlackDouble, slack: tuple[SlackNotifier, SlackNotifier], policies: Policies
 ) -> None:
     notifier, lookup = slack
     report = deliver_due(small_book, notifier, lookup)
@@ -90,7 +89,7 @@ class CrashAfterSend:
 def test_a_crash_mid_delivery_neither_drops_nor_duplicates(
     small_book: Engine,
     double: SlackDouble,
-    slack: tuple[SlackNotifier, SlackSentLookup],
+    slack: tuple[SlackNotifier, SlackNotifier],
     policies: Policies,
     before_send: bool,
 ) -> None:
@@ -113,7 +112,7 @@ def test_a_crash_mid_delivery_neither_drops_nor_duplicates(
 
 
 def test_rate_limits_are_honoured_and_permanent_failures_are_visible(
-    small_book: Engine, double: SlackDouble, slack: tuple[SlackNotifier, SlackSentLookup], policies: Policies
+    small_book: Engine, double: SlackDouble, slack: tuple[SlackNotifier, SlackNotifier], policies: Policies
 ) -> None:
     notifier, lookup = slack
     with double.lock:  # the service-alerts channel disappears: channel_not_found is permanent
@@ -130,7 +129,7 @@ def test_rate_limits_are_honoured_and_permanent_failures_are_visible(
 
 
 def test_transient_errors_back_off_then_succeed(
-    small_book: Engine, slack: tuple[SlackNotifier, SlackSentLookup]
+    small_book: Engine, slack: tuple[SlackNotifier, SlackNotifier]
 ) -> None:
     notifier, lookup = slack
 

@@ -15,7 +15,6 @@ from sqlalchemy import Engine, func, select
 from bot.alerts.delivery import LEASE, deliver_due
 from bot.alerts.models import SENT, AlertOutbox
 from bot.policies import Policies
-from bot.slack.listeners.alerts import SlackSentLookup
 from bot.slack.notifier import SlackNotifier
 from slackdouble import SlackDouble
 
@@ -25,7 +24,6 @@ CHILD = """
 import sys, time
 from bot.alerts.delivery import deliver_due
 from bot.slack.app import make_client
-from bot.slack.listeners.alerts import SlackSentLookup
 from bot.slack.notifier import SlackNotifier
 from bot.store.db import make_engine
 
@@ -36,12 +34,12 @@ class Slow(SlackNotifier):
         return ref
 
 client = make_client("xoxb-test", sys.argv[2])
-deliver_due(make_engine(sys.argv[1]), Slow(client), SlackSentLookup(client))
+deliver_due(make_engine(sys.argv[1]), Slow(client), SlackNotifier(client))
 """
 
 
 def test_kill_9_mid_delivery(
-    small_book: Engine, double: SlackDouble, slack: tuple[SlackNotifier, SlackSentLookup], policies: Policies
+    small_book: Engine, double: SlackDouble, slack: tuple[SlackNotifier, SlackNotifier], policies: Policies
 ) -> None:
     url = small_book.url.render_as_string(hide_password=False)
     root = Path(__file__).resolve().parents[3]

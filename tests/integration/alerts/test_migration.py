@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from bot.store.registry import metadata
+from bot.models import metadata
 
 MINE = {"alerts", "alert_notifications", "alert_outbox", "alert_runs"}
 

@@ -58,7 +58,7 @@ def test_export_csv_since_filters(env: Engine, tmp_path: Path) -> None:
 
 
 def test_bad_since_is_a_user_error(env: Engine, tmp_path: Path) -> None:
-    from bot.cli import UserError
+    from bot.commands.common import UserError
 
     res = CliRunner().invoke(app, ["export", "--since", "last tuesday", "--out", str(tmp_path / "x.csv")])
     assert isinstance(res.exception, UserError) and "not a date" in str(res.exception)

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
+from bot.models import metadata
 from bot.store.migrate import current_heads
-from bot.store.registry import metadata
 
 OURS = {"approval_requests", "approval_votes", "approval_submissions"}
 

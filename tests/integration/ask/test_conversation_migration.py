@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
+from bot.models import metadata
 from bot.store.migrate import current_heads
-from bot.store.registry import metadata
 
 OURS = {"question_answers", "ask_channel_config", "ask_handoffs", "ask_passage_feedback", "questions"}
 

@@ -22,10 +22,10 @@ from bot.ask.feedback import (
 from bot.ask.models import Feedback, PassageFeedback
 from bot.ask.report import maintainer_report, passage_report, send_owner_digests
 from bot.ask.service import AskService
+from bot.models import metadata
 from bot.notify import RecordingNotifier
 from bot.services import Services
 from bot.store.models import AuditEvent
-from bot.store.registry import metadata
 
 from .conftest import NOW, PASSAGES, Clock
 

@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from bot.connectors_state.config import SourceSpec
+from bot.sync.config import SourceSpec
 
 CUSTOMER_MAP = {
     "external_id": "Account ID",

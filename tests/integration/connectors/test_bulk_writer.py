@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, Table, delete, func, insert, select
 
-from bot.connectors_state import service, writer
-from bot.connectors_state.config import SourceSpec
-from bot.connectors_state.models import SyncKey
-from bot.connectors_state.writer import TABLES, bulk_insert
 from bot.store.models import Customer, Order, UsageEvent
+from bot.sync import service, writer
+from bot.sync.config import SourceSpec
+from bot.sync.models import SyncKey
+from bot.sync.writer import TABLES, bulk_insert
 
 from .conftest import customer_spec, customers_csv
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.connectors_state import service
-from bot.connectors_state.models import QuarantineRow, SyncKey, SyncRun
 from bot.store.models import Customer, CustomerIdentifier, Ticket
+from bot.sync import service
+from bot.sync.models import QuarantineRow, SyncKey, SyncRun
 from connectors import Batch
 
 from .conftest import customer_spec, customers_csv, ticket_spec, tickets_csv_with_breakage
@@ -147,7 +147,7 @@ def test_latin1_file_with_declared_encoding(engine: Engine, tmp_path: Path) -> N
 
 @pytest.mark.parametrize("amount", ["-5.00"])
 def test_negative_order_amount_is_quarantined(engine: Engine, tmp_path: Path, amount: str) -> None:
-    from bot.connectors_state.config import SourceSpec
+    from bot.sync.config import SourceSpec
 
     service.sync_source(engine, customer_spec(customers_csv(tmp_path / "crm.csv", 2)), full=True)
     path = tmp_path / "orders.jsonl"
@@ -178,7 +178,7 @@ def test_negative_order_amount_is_quarantined(engine: Engine, tmp_path: Path, am
 
 
 def test_status_and_errors_listing(engine: Engine, tmp_path: Path) -> None:
-    from bot.connectors_state.config import SourcesPolicy
+    from bot.sync.config import SourcesPolicy
 
     spec = customer_spec(customers_csv(tmp_path / "crm.csv", 3))
     service.sync_source(engine, spec, full=True)

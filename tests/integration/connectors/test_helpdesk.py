@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from bot.connectors_state import service
-from bot.connectors_state.config import SourceSpec, load_sources
-from bot.connectors_state.models import QuarantineRow
 from bot.store.models import Customer, Ticket
+from bot.sync import service
+from bot.sync.config import SourceSpec, load_sources
+from bot.sync.models import QuarantineRow
 from connectors import ConnectorError, create
 from connectors.helpdesk import HelpdeskClient, HelpdeskConnector
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, select
 
-from bot.connectors_state import service
-from bot.connectors_state.config import SourceSpec
-from bot.connectors_state.models import SyncKey
 from bot.store.models import Customer, Order
+from bot.sync import service
+from bot.sync.config import SourceSpec
+from bot.sync.models import SyncKey
 from connectors import Batch
 from connectors.records import OrderRecord
 

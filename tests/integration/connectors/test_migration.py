@@ -1,4 +1,4 @@
-"""The connectors migrations (0004, 0009) create exactly the tables bot.connectors_state.models declares
+"""The connectors migrations (0004, 0009) create exactly the tables bot.sync.models declares
 (both backends)."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, insert, inspect, select
 
-import bot.connectors_state.models as m
-from bot.connectors_state.models import SyncKey
+import bot.sync.models as m
+from bot.models import metadata
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
-from bot.store.registry import metadata
+from bot.sync.models import SyncKey
 
 MINE = {
     t.name

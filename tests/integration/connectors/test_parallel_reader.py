@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.connectors_state import service
-from bot.connectors_state.config import SourceSpec
-from bot.connectors_state.models import QuarantineRow, SyncKey
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 from bot.store.models import Ticket
+from bot.sync import service
+from bot.sync.config import SourceSpec
+from bot.sync.models import QuarantineRow, SyncKey
 from connectors import Batch, ConnectorError, create, parallel
 from connectors.hashing import record_hashes
 from connectors.parallel import read_in_child

@@ -9,15 +9,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, func, select, text
 
-from bot.connectors_state import service
-from bot.connectors_state.config import SourceSpec
-from bot.connectors_state.ingest import MAX_BODY, handle_ingest
 from bot.notify import RecordingNotifier
 from bot.policies import load_policies
 from bot.services import Services
 from bot.settings import Settings
 from bot.store.db import make_session_factory
 from bot.store.models import Order, Ticket
+from bot.sync import service
+from bot.sync.config import SourceSpec
+from bot.sync.ingest import MAX_BODY, handle_ingest
 
 from .conftest import customer_spec, customers_csv
 

@@ -48,7 +48,7 @@ def test_sync_status_errors(env: dict[str, str]) -> None:
 
 
 def test_unknown_source_is_a_user_error(env: dict[str, str]) -> None:
-    from bot.cli import UserError
+    from bot.commands.common import UserError
 
     out = CliRunner().invoke(app, ["--source", "nope"], env=env)
     assert isinstance(out.exception, UserError) and "unknown source 'nope' (known: crm)" in str(out.exception)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from bot.connectors_state import service
 from bot.store.models import Customer
+from bot.sync import service
 from connectors import Batch, create
 
 from .conftest import customer_spec, customers_csv

@@ -118,7 +118,7 @@ def test_cli_resolve_explain_unmerge(tmp_path: object) -> None:
 
     from typer.testing import CliRunner
 
-    from bot.cli import UserError
+    from bot.commands.common import UserError
     from bot.commands.customers import app
     from bot.store.db import make_engine
     from bot.store.migrate import upgrade

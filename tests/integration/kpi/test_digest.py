@@ -19,7 +19,7 @@ from bot.scheduler import leased
 from bot.services import Services
 from bot.slack.app import make_client
 from bot.slack.notifier import SlackNotifier
-from bot.slack.views import load_renderers, render
+from bot.slack.views import render
 from bot.store.models import AuditEvent
 from slackdouble import SlackDouble
 
@@ -45,7 +45,6 @@ def test_digest_blocks_carry_the_figures(services: Services) -> None:
     assert isinstance(rec, RecordingNotifier)
     ((ref, msg),) = rec.sent
     assert ref.channel == "C0GOVERN"  # service-governance in channels.yaml
-    load_renderers()
     blocks = render(msg.view)
     assert len(blocks) <= 50
     text = _text(blocks)

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from bot.cli import UserError
 from bot.cli import app as cli
+from bot.commands.common import UserError
 from bot.kpi.charts import PNG_MAGIC
 from slackdouble import SlackDouble
 

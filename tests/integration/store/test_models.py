@@ -10,9 +10,9 @@ from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.models import metadata
 from bot.store import models as m
 from bot.store.migrate import current_heads
-from bot.store.registry import metadata
 
 
 def test_migrations_create_every_model_table(engine: Engine) -> None:

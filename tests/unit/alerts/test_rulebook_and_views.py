@@ -13,7 +13,7 @@ from bot.alerts.rulebook import RuleBook
 from bot.alerts.views import DIGEST_PART_SIZE, AlertCard, AlertMessage, CapNotice, DigestMessage, OpenAlerts
 from bot.policies import load_policies
 from bot.slack import ids
-from bot.slack.views import load_renderers, render
+from bot.slack.views import render
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -78,7 +78,6 @@ def test_digest_groups_by_customer_most_severe_first() -> None:
 
 
 def test_renderers_mark_the_first_block_and_stay_within_limits() -> None:
-    load_renderers()
     full = DigestMessage(
         "U0AMGOLD", 1, 3, 30, digest_groups([card(i, i) for i in range(DIGEST_PART_SIZE)]), "rapport-outbox-7"
     )

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Date
 from sqlalchemy.dialects import sqlite
 
-from bot.connectors_state.writer import _SQLITE_FAST, sqlite_utc_text
 from bot.store.models import UTCDateTime
+from bot.sync.writer import _SQLITE_FAST, sqlite_utc_text
 
 DIALECT = sqlite.dialect()
 ZONES = st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=5, minutes=30)), ZoneInfo("America/New_York")])

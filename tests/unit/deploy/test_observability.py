@@ -15,11 +15,13 @@ import pytest
 from slack_bolt import App
 from sqlalchemy import Engine, insert
 
-from bot.app import SlackProbe, readiness, register_metrics
 from bot.logs import REQUEST_ID, ContextExecutor, JsonFormatter, new_request_id
 from bot.metrics import Registry
 from bot.models import metadata
+from bot.observability import register_metrics
+from bot.serve import readiness
 from bot.settings import Settings
+from bot.slack.probe import SlackProbe
 from bot.web.server import HttpServer
 from bot.web.wsgi import Edge
 

@@ -12,7 +12,7 @@ from bot.kpi import format as f
 from bot.kpi.charts import PNG_MAGIC, render_charts
 from bot.kpi.digest import KpiDigest, due, week_key, week_start
 from bot.kpi.metrics import Kpis, Pathway, TierAlerts, TierService, window
-from bot.slack.views import load_renderers, render
+from bot.slack.views import render
 
 UNTIL = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)
 
@@ -80,7 +80,6 @@ def test_formatting_and_tables() -> None:
 
 
 def test_block_kit_respects_limits() -> None:
-    load_renderers()
     blocks = render(KpiDigest("Weekly KPI digest", sample(), ("a", "b", "c")))
     assert len(blocks) <= 50
     assert blocks[0]["type"] == "header"

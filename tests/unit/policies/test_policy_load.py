@@ -33,7 +33,7 @@ def test_shipped_policies_load(policies: Policies) -> None:
 
 
 # Policy files validated by their own feature rather than by bot.policies.
-FEATURE_OWNED = {"sources.yaml"}  # bot.connectors_state.config
+FEATURE_OWNED = {"sources.yaml"}  # bot.sync.config
 
 
 def test_every_policy_file_is_read(policy_copy: Path) -> None:

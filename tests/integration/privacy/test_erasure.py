@@ -8,13 +8,14 @@ import pytest
 from sqlalchemy import Engine, Text, cast, column, func, insert, inspect, select, table
 from sqlalchemy.orm import Session
 
-from bot.connectors_state.models import LegalHold, QuarantineRow
 from bot.customers import merge
 from bot.demo.generator import DemoGenerator, load
 from bot.governance.audit import verify
-from bot.governance.erasure import ErasureError, _needles, forget
+from bot.privacy.erasure import ErasureError, _needles, forget
+from bot.privacy.models import LegalHold
 from bot.services import Services
 from bot.store.models import AuditEvent, Contact, Customer, PlantedDuplicate, Ticket
+from bot.sync.models import QuarantineRow
 
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 

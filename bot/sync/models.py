@@ -1,4 +1,4 @@
-"""Sync bookkeeping: cursors, runs, quarantined rows, source keys, legal holds.
+"""Sync bookkeeping: cursors, runs, quarantined rows, source keys.
 
 ``SyncKey`` maps (source, entity, external id) to the store row a record became, with a hash of
 the record so unchanged rows are skipped and re-deliveries are idempotent.
@@ -66,40 +66,3 @@ class SyncKey(Base):
     target_id: Mapped[int] = mapped_column(BigInteger)
     customer_id: Mapped[int | None] = mapped_column(BigInteger)
     row_hash: Mapped[str] = mapped_column(String(32))
-
-
-class LegalHold(Base):
-    """Customers exempt from retention purges while a hold is in place."""
-
-    __tablename__ = "legal_holds"
-
-    customer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    reason: Mapped[str] = mapped_column(String(200))
-    placed_by: Mapped[str] = mapped_column(String(64))
-    placed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-
-class FieldProvenance(Base):
-    """Which source and record supplied each golden-record field (identity resolution survivorship)."""
-
-    __tablename__ = "customer_field_provenance"
-
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
-    field: Mapped[str] = mapped_column(String(40), primary_key=True)
-    source_customer_id: Mapped[int] = mapped_column(BigInteger)
-    source: Mapped[str] = mapped_column(String(64))
-    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-
-class MergeEvent(Base):
-    """One merge of ``merged_id`` into ``golden_id``: the evidence, and the values it overwrote (for unmerge)."""
-
-    __tablename__ = "customer_merges"
-
-    id: Mapped[int] = mapped_column(BigID, primary_key=True)
-    golden_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
-    merged_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
-    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"domain": "...", "name_key": ...}
-    previous_golden: Mapped[dict[str, Any]] = mapped_column(JSON)  # golden fields before the merge
-    merged_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    undone_at: Mapped[dt.datetime | None] = mapped_column()

@@ -1,6 +1,7 @@
 """Right to erasure: ``forget(services, customer_ref)`` removes a customer's personal data everywhere.
 
-Works from the metadata, so tables other features add later are covered without changes here:
+Works from the database's own schema (reflected), so tables other features add later are covered without
+changes here, whichever model modules this process imported:
 
 1. **Rows about the customer** are deleted: every table with a column that references the customer
    (a foreign key to ``customers.id`` or a ``customer_id``-style column), plus, transitively, rows that
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
+    MetaData,
     String,
     Table,
     Text,
@@ -38,7 +40,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from bot.customers.normalize import name_key, normalize_domain
 from bot.governance import audit
+from bot.privacy.models import LegalHold
+from bot.store.models import Contact, Customer, CustomerIdentifier
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -63,9 +68,6 @@ class ErasureReport:
 
 
 def resolve_ref(conn: Connection, customer_ref: str | int) -> int:
-    from bot.customers.normalize import name_key, normalize_domain
-    from bot.store.models import CustomerIdentifier
-
     text = str(customer_ref).strip()
     if text.isdigit():
         return int(text)
@@ -87,8 +89,6 @@ def resolve_ref(conn: Connection, customer_ref: str | int) -> int:
 
 def _family(conn: Connection, root: int) -> set[int]:
     """The customer, the golden record it is merged into, and every record merged into either."""
-    from bot.store.models import Customer
-
     cust = Customer.__table__
     golden = root
     for _ in range(10):
@@ -106,9 +106,6 @@ def _family(conn: Connection, root: int) -> set[int]:
 
 
 def _needles(conn: Connection, ids: set[int]) -> set[str]:
-    from bot.customers.normalize import name_key
-    from bot.store.models import Contact, Customer, CustomerIdentifier
-
     out: set[str] = set()
     for c in conn.execute(select(Customer.__table__).where(Customer.__table__.c.id.in_(ids))):
         out |= {c.name, name_key(c.name), *(c.domains or []), *map(str, (c.external_ids or {}).values())}
@@ -163,9 +160,6 @@ def _scrub(conn: Connection, table: Table, needles: set[str]) -> int:
 
 def forget(services: Services, customer_ref: str | int, actor: str = "system:cli") -> ErasureReport:
     """Erase one customer (and every record merged with it) in a single transaction."""
-    from bot.connectors_state.models import LegalHold
-    from bot.store.registry import metadata
-
     with Session(services.engine) as session, session.begin():
         conn = session.connection()
         root = resolve_ref(conn, customer_ref)
@@ -174,12 +168,10 @@ def forget(services: Services, customer_ref: str | int, actor: str = "system:cli
         if held:
             raise ErasureError(f"customer {root} is under legal hold; lift the hold before erasing")
         needles = _needles(conn, ids)
-        tables = list(metadata.sorted_tables)
+        tables = list(database_tables(conn).sorted_tables)
         preds = _doomed_predicates(tables, ids)
         report = ErasureReport(reference=uuid.uuid4().hex[:16], customers=len(ids))
         # Detach merged records first so deleting the golden row does not trip its self-reference.
-        from bot.store.models import Customer
-
         conn.execute(update(Customer).where(Customer.id.in_(ids)).values(merged_into_id=None))
         for table in reversed(tables):  # children before parents
             pred = preds.get(table.name)
@@ -207,6 +199,13 @@ def forget(services: Services, customer_ref: str | int, actor: str = "system:cli
             },
         )
     return report
+
+
+def database_tables(conn: Connection) -> MetaData:
+    """Every table the database holds, reflected: no feature's table escapes because its models were not imported."""
+    metadata = MetaData()
+    metadata.reflect(bind=conn)
+    return metadata
 
 
 def _forget_vectors(services: Services, ids: set[int]) -> int:

@@ -15,9 +15,9 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from bot.connectors_state.config import load_sources
-from bot.connectors_state.service import SyncResult, apply_batch, finish_run, start_run
-from connectors import RECORD_TYPES, Batch, validate_row
+from bot.sync.config import load_sources
+from bot.sync.service import SyncResult, apply_batch, finish_run, start_run
+from connectors import RECORD_TYPES, Batch, RowError, validate_row
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -68,8 +68,6 @@ def handle_ingest(
     model = RECORD_TYPES[entity]
     for i, rec in enumerate(records, start=1):
         if not isinstance(rec, dict):
-            from connectors import RowError
-
             batch.errors.append(RowError(i, None, f"expected an object, found {type(rec).__name__}"))
             continue
         result = validate_row(model, rec, i)

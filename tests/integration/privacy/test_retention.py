@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy import Engine, func, insert, select
 
-from bot.connectors_state.models import LegalHold
-from bot.governance.retention import purge
+from bot.privacy.models import LegalHold
+from bot.privacy.retention import purge
 from bot.services import Services
 from bot.store.models import Customer, Note, Ticket, UsageEvent
 
@@ -79,7 +79,7 @@ def test_forget_cli(tmp_path: object) -> None:
 
     from typer.testing import CliRunner
 
-    from bot.cli import UserError
+    from bot.commands.common import UserError
     from bot.commands.forget import app
     from bot.store.db import make_engine
     from bot.store.migrate import upgrade

@@ -44,9 +44,9 @@ from sqlalchemy import (
     update,
 )
 
-from bot.connectors_state.models import SyncKey
 from bot.customers.normalize import name_key, normalize_domain
 from bot.store.models import Contact, Customer, CustomerIdentifier, Order, Ticket, UsageEvent, UTCDateTime, utcnow
+from bot.sync.models import SyncKey
 from connectors.base import RowError
 from connectors.hashing import record_hashes
 from connectors.records import (

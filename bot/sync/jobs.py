@@ -1,22 +1,19 @@
-"""Scheduled work: one job per source with a ``schedule``, plus the retention purge (daily)."""
+"""Scheduled work: one job per source with a ``schedule`` (webhook sources are pushed, not polled)."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from bot.scheduler import JobSpec
-
-if TYPE_CHECKING:
-    from bot.services import Services
+from bot.services import Services
+from bot.sync import service
+from bot.sync.config import load_sources
 
 log = logging.getLogger(__name__)
-RETENTION_EVERY = 24 * 3600
 
 
 def jobs(services: Services) -> list[JobSpec]:
-    from bot.connectors_state.config import load_sources
-
     sources = load_sources(services.settings.policies_dir)
     out: list[JobSpec] = []
     for spec in sources.sources:
@@ -30,15 +27,11 @@ def jobs(services: Services) -> list[JobSpec]:
                     jitter=min(60, seconds // 10),
                 )
             )
-    out.append(JobSpec(name="governance:retention", func=_retention(services), seconds=RETENTION_EVERY, jitter=300))
     return out
 
 
-def _sync_one(services: Services, name: str):  # type: ignore[no-untyped-def]
+def _sync_one(services: Services, name: str) -> Callable[[], None]:
     def run() -> None:
-        from bot.connectors_state import service
-        from bot.connectors_state.config import load_sources
-
         spec = load_sources(services.settings.policies_dir).source(name)  # re-read: YAML may have changed
         result = service.sync_source(services.engine, spec)
         log.info(
@@ -49,15 +42,5 @@ def _sync_one(services: Services, name: str):  # type: ignore[no-untyped-def]
             result.rows_loaded,
             result.rows_quarantined,
         )
-
-    return run
-
-
-def _retention(services: Services):  # type: ignore[no-untyped-def]
-    def run() -> None:
-        from bot.governance.retention import purge
-
-        report = purge(services)
-        log.info("retention purge: %s", report.deleted)
 
     return run

@@ -14,6 +14,10 @@ from sqlalchemy import Date, and_, delete, select
 from sqlalchemy.orm import Session
 
 from bot.governance import audit
+from bot.policies.primitives import parse_duration
+from bot.privacy.erasure import database_tables
+from bot.privacy.models import LegalHold
+from bot.sync.config import load_sources
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -38,16 +42,12 @@ class RetentionReport:
 
 
 def purge(services: Services, now: dt.datetime | None = None, actor: str = "system:retention") -> RetentionReport:
-    from bot.connectors_state.config import load_sources
-    from bot.connectors_state.models import LegalHold
-    from bot.policies.primitives import parse_duration
-    from bot.store.registry import metadata
-
     periods = load_sources(services.settings.policies_dir).retention.periods
     now = now or services.clock()
     report = RetentionReport()
     with Session(services.engine) as session, session.begin():
         conn = session.connection()
+        metadata = database_tables(conn)
         held = select(LegalHold.customer_id)
         for kind, period in periods.items():
             if period is None or kind not in TARGETS:

@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, false, func, insert, select, update
 from sqlalchemy import exc as sa_exc
 
-from bot.connectors_state.config import SourceSpec, SourcesPolicy
-from bot.connectors_state.models import QuarantineRow, SyncCursor, SyncKey, SyncRun
-from bot.connectors_state.writer import WriteStats, write_batch
 from bot.store.models import utcnow
+from bot.sync.config import SourceSpec, SourcesPolicy
+from bot.sync.models import QuarantineRow, SyncCursor, SyncKey, SyncRun
+from bot.sync.writer import WriteStats, write_batch
 from connectors import Batch, Connector, ConnectorError, Record, RowError, create
 from connectors.files import FileConnector
 from connectors.parallel import read_in_child

@@ -1,0 +1,205 @@
+"""Answering where a question was asked: placeholder, answer in its place, the card privately, visible failures.
+
+The Slack listeners hand over plain values (:class:`Asked`); everything from here on goes through the
+``Notifier``. A question in a thread Rapport answered before is read with that thread's customer and question
+(follow-ups such as "and who owns it?"); a channel's settings decide which playbooks may be cited, whether the
+answer is public and who may see customer cards there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.ask import channel_config
+from bot.ask.channel_config import ChannelSettings
+from bot.ask.models import QuestionLog
+from bot.ask.service import Answer, AskError, AskService, RetrievalUnavailable, thread_context
+from bot.customers.linking import link_customers
+from bot.failures import failure_message, new_reference
+from bot.notify import DeliveryError, Notice, Outbound, SentRef
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question and where it was asked; ``text`` has Slack mentions stripped already."""
+
+    asker: str
+    channel: str
+    text: str
+    reply_ts: str | None  # the thread the answer goes in (None: top level of a DM)
+    thread_ts: str | None = None  # the thread it was asked in, when it is a reply inside one
+    is_dm: bool = False
+
+
+@dataclass(frozen=True)
+class Working:
+    """The placeholder shown while the answer is being composed."""
+
+    question: str
+
+
+def settings(services: Services, channel: str) -> ChannelSettings:
+    """This channel's Ask settings (admin row, channels.yaml, or the conservative defaults)."""
+    with services.sessions() as session:
+        return channel_config.load(session, channel, services.policies)
+
+
+def _may_see_card(services: Services, cfg: ChannelSettings, user: str) -> bool:
+    member = services.policies.staff(user)
+    return cfg.may_see_card(list(member.roles) if member else [])
+
+
+def answer(
+    services: Services,
+    asked: Asked,
+    cfg: ChannelSettings | None,
+    customer_id: int | None = None,
+    earlier: str | None = None,
+) -> Answer | None:
+    """Answer in the thread: a placeholder, then the answer in its place (or, where answers are private, the
+    answer alone, ephemeral). A card with sensitive fields goes to the asker only. ``cfg`` is None in a DM."""
+    out = services.notifier
+    private = cfg is not None and cfg.ephemeral
+    where = Outbound(asked.channel, "", thread_ts=asked.reply_ts, ephemeral_user=asked.asker if private else None)
+    placeholder: SentRef | None = None
+    if not private:  # an ephemeral message cannot be updated in place: no placeholder, the answer comes in one go
+        try:
+            placeholder = out.send(_with(where, "Looking into it…", Working(asked.text)))
+        except DeliveryError:
+            log.warning("no placeholder in %s; the outcome will be posted without it", asked.channel, exc_info=True)
+    paths = channel_config.search_paths(cfg, services.settings.playbooks_dir) if cfg else None
+    try:
+        result = AskService(services).answer(
+            asked.text,
+            asked.asker,
+            asked.channel,
+            asked.reply_ts,
+            customer_id=customer_id,
+            earlier=earlier,
+            paths=paths,
+        )
+    except AskError as exc:
+        _show(services, asked, placeholder, _with(where, str(exc), Notice(str(exc), warning=True)))
+        return None
+    except Exception as exc:
+        ref = new_reference()
+        what = "playbook search unavailable" if isinstance(exc, RetrievalUnavailable) else "answering failed"
+        log.exception("%s (reference %s)", what, ref)
+        msg = failure_message(exc, ref)
+        _show(services, asked, placeholder, _with(where, msg, Notice(msg)))
+        return None
+    if cfg is not None and result.customer and not _may_see_card(services, cfg, asked.asker):
+        result.customer = None  # this channel shows cards to some roles only
+    result.card_inline = asked.is_dm or private or not result.private_card
+    fallback = result.text[:300] if result.answered else "I don't know; see the playbook owner."
+    _show(services, asked, placeholder, _with(where, fallback, result))
+    if result.customer and not result.card_inline:
+        card = Outbound(
+            asked.channel, f"Customer card: {result.customer.name}", result.customer, asked.reply_ts, asked.asker
+        )
+        _show(services, asked, None, card)
+    return result
+
+
+def _with(where: Outbound, text: str, view: object) -> Outbound:
+    return Outbound(where.channel, text, view, where.thread_ts, where.ephemeral_user, where.response_url)
+
+
+def _show(services: Services, asked: Asked, placeholder: SentRef | None, message: Outbound) -> None:
+    """Show an outcome whatever the Web API does; if nothing can be shown, tell the asker privately."""
+    try:
+        services.notifier.replace(placeholder, message)
+        return
+    except DeliveryError:
+        pass
+    ref = new_reference()
+    log.error("could not show the outcome in %s to %s (reference %s)", asked.channel, asked.asker, ref)
+    text = f":warning: Slack refused my reply here (reference `{ref}`). Please try again."
+    try:
+        services.notifier.send(Outbound(asked.channel, text, None, asked.reply_ts, asked.asker))
+    except DeliveryError:
+        log.exception("the asker could not be told either (reference %s)", ref)
+
+
+def report_failure(services: Services, exc: BaseException, asked: Asked, what: str) -> str:
+    """A handler failed before it could answer: log with a reference id and tell the asker where they asked."""
+    ref = new_reference()
+    log.error("%s failed (reference %s)", what, ref, exc_info=exc)
+    msg = failure_message(exc, ref)
+    _show(services, asked, None, Outbound(asked.channel, msg, Notice(msg), asked.reply_ts))
+    return ref
+
+
+def thread_about(
+    services: Services, channel: str, thread_ts: str, parent: Callable[[], str]
+) -> tuple[int | None, str | None]:
+    """What a thread is about, for a short question asked in it: Rapport's earlier question and customer, or the
+    text of the message that started it (``parent`` reads it, e.g. a helpdesk bot's ticket) and its customer."""
+    with services.sessions() as session:
+        prior = thread_context(session, channel, thread_ts)
+        if prior is not None:
+            return prior.customer_id, prior.question
+        text = parent()
+        if not text:
+            return None, None
+        linked = link_customers(session, text)
+        return (linked.primary.id if linked.primary else None), text
+
+
+def follow_up(services: Services, channel: str, thread_ts: str) -> tuple[int | None, str] | None:
+    """The thread's customer and last question when Rapport answered in it; None when the thread is not Rapport's."""
+    with services.sessions() as session:
+        prior = thread_context(session, channel, thread_ts)
+    return None if prior is None else (prior.customer_id, prior.question)
+
+
+def in_channel(services: Services, asked: Asked) -> Answer | None:
+    """A top-level channel message: answered only where admins asked for it (``questions`` mode)."""
+    cfg = settings(services, asked.channel)
+    if cfg.mode == "questions" and not cfg.quiet and channel_config.looks_like_question(asked.text):
+        return answer(services, asked, cfg)
+    return None
+
+
+def privately(services: Services, question: str, asker: str, channel: str) -> Answer:
+    """``/rapport ask``: the same answer for the asker only, within the channel's playbook collections."""
+    cfg = settings(services, channel)
+    paths = channel_config.search_paths(cfg, services.settings.playbooks_dir)
+    result = AskService(services).answer(question, asker, channel, paths=paths)
+    if result.customer and not _may_see_card(services, cfg, asker):
+        result.customer = None
+    return result
+
+
+def pick_customer(
+    services: Services,
+    question_id: int | None,
+    customer_id: int | None,
+    clicker: str,
+    channel: str,
+    message_ts: str | None,
+    response_url: str | None,
+) -> None:
+    """A click on "which customer do you mean?": answer the logged question again for that customer, in place.
+
+    A click on an ephemeral answer carries no message to update: the answer replaces it through the
+    interaction's response_url instead."""
+    with services.sessions() as session:
+        logged = session.get(QuestionLog, question_id) if question_id else None
+        if logged is None or not customer_id:
+            return
+        question, thread_ts = logged.question, logged.thread_ts
+    result = AskService(services).answer(question, clicker, channel, thread_ts, customer_id=customer_id)
+    ephemeral = message_ts is None
+    result.card_inline = ephemeral or not result.private_card
+    text = result.text[:300] or "I don't know."
+    if ephemeral:
+        private = Outbound(channel, text, result, thread_ts, clicker, response_url, replace_original=bool(response_url))
+        services.notifier.send(private)
+    else:
+        services.notifier.update(SentRef(channel, message_ts or ""), Outbound(channel, text, result))

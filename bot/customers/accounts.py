@@ -1,0 +1,35 @@
+"""The accounts a staff member owns, largest first (App Home's "My accounts")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from bot.services import Services
+from bot.store.models import Customer
+
+
+@dataclass(frozen=True)
+class AccountLine:
+    name: str
+    tier: str
+    renewal: dt.date | None
+
+
+@dataclass(frozen=True)
+class Accounts:
+    owner: str
+    lines: list[AccountLine] = field(default_factory=list)
+
+
+def owned_by(services: Services, user_id: str, limit: int = 10) -> Accounts:
+    with services.sessions() as session:
+        rows = session.execute(
+            select(Customer.name, Customer.tier, Customer.renewal_date)
+            .where(Customer.owner_slack_id == user_id, Customer.merged_into_id.is_(None))
+            .order_by(Customer.arr.desc())
+            .limit(limit)
+        ).all()
+    return Accounts(user_id, [AccountLine(name, tier, renewal) for name, tier, renewal in rows])

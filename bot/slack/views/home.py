@@ -1,0 +1,35 @@
+"""App Home: the sections, in order, each rendered from a feature's plain result."""
+
+from __future__ import annotations
+
+from bot.customers.accounts import Accounts
+from bot.slack.views.common import Block, context, header, section
+from bot.slack.views.render import render
+from bot.sync.status import SourcesSummary
+
+INTRO = "Ask me anything in a DM, mention me in a channel, or use `/rapport help`."
+
+
+@render.register
+def accounts_blocks(accounts: Accounts) -> list[Block]:
+    blocks: list[Block] = [header("My accounts")]
+    if not accounts.lines:
+        return [*blocks, context("You don't own any accounts.")]
+    lines = [
+        f"• *{a.name}* · {a.tier.title()}" + (f" · renews {a.renewal:%Y-%m-%d}" if a.renewal else "")
+        for a in accounts.lines
+    ]
+    return [*blocks, section("\n".join(lines))]
+
+
+def intro() -> list[Block]:
+    return [section(INTRO)]
+
+
+@render.register
+def sources_blocks(summary: SourcesSummary) -> list[Block]:
+    return [
+        header("Data sources"),
+        section("\n".join(f"• {line}" for line in summary.lines)),
+        context("`rapport sync errors --source NAME` lists quarantined rows; `rapport sync` runs them now."),
+    ]
