@@ -136,8 +136,8 @@ class ExtractiveWriter:
             listed = any(p.kind in (STEP, BULLET) for p in group) or any(p.kind != PARAGRAPH for p in group)
             body = "\n".join(p.text for p in group) if listed else " ".join(p.text for p in group)
             block = f"{body} [{n}]"
-            if sel.steps_rest and n == 1:
-                block += f"\nThe other {sel.steps_rest} steps are in {_source(citations[0])}."
+            if sel.steps_rest and len(group) > 1 and any(p.kind == STEP for p in group):
+                block += f"\nThe other {sel.steps_rest} steps are in {_source(citations[n - 1])}."
             if parts and total + len(block) > self.max_chars:
                 citations = citations[: n - 1]
                 break

@@ -190,6 +190,10 @@ def select(
     if list_asked and listed and best.kind != ROW:
         run, rest = _steps(scored, listed[0])
         if sum(1 for p in run if p.kind == STEP) >= 2 or (intent.steps and len(run) >= 2):
+            lead = [p for p in ranked if p.passage == 0]
+            if listed[0].passage != 0 and lead:
+                # the passage ranked first (retrieval, or a maintainer's boost) still leads, in one sentence
+                return Selection([(0, lead[:1]), (listed[0].passage, run)], steps_rest=rest)
             return Selection([(listed[0].passage, run)], steps_rest=rest)
     typed = intent.answer_type not in (None, META, "steps")
     best_fact = carries(intent.answer_type, slack_to_plain(best.text)) if typed else 0.0
@@ -202,8 +206,13 @@ def select(
         if any(_near_duplicate(p, c) for c in chosen):
             continue
         chosen.append(p)
-    # The best piece leads (the direct answer first); the rest follow in reading order, by passage.
-    groups: dict[int, list[Piece]] = {best.passage: [best]}
-    for p in sorted(chosen[1:], key=lambda p: (p.passage != best.passage, p.passage, p.order)):
+    # Passages keep the order retrieval and the maintainers' boosts gave them (the first citation is the passage
+    # they ranked first); within its passage the best piece leads, the rest follow in reading order.
+    first = [p for p in ranked if p.passage == 0]
+    if first and not any(p.passage == 0 for p in chosen):
+        # The passage ranked first (by retrieval, or a maintainer's boost) always speaks: a boost is a decision.
+        chosen = [*chosen[: max_pieces - 1], first[0]]
+    groups: dict[int, list[Piece]] = {}
+    for p in sorted(chosen, key=lambda p: (p.passage, p is not best, p.order)):
         groups.setdefault(p.passage, []).append(p)
-    return Selection(list(groups.items()))
+    return Selection(sorted(groups.items()))

@@ -141,3 +141,9 @@ def test_answers_carry_no_raw_markup() -> None:
         draft = ExtractiveWriter().write(q, passages_of(messy))
         assert draft.text and not markup_tokens(draft.text), draft.text
         assert "manager" in slack_to_plain(draft.text) or "portal" in slack_to_plain(draft.text)
+
+
+def test_citations_carry_the_documents_dates() -> None:
+    draft = ExtractiveWriter().write("How long do we keep support tickets?", passages_of(RETENTION))
+    c = draft.citations[0]
+    assert (c.updated, c.review_by, c.owner) == ("2025-10-02", "2026-05-01", "U0DPO")
