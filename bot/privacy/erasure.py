@@ -87,6 +87,26 @@ def resolve_ref(conn: Connection, customer_ref: str | int) -> int:
     return ids.pop()
 
 
+@dataclass(frozen=True)
+class ErasureTarget:
+    """Who ``forget(customer_ref)`` would erase, read without changing anything (for a confirmation)."""
+
+    customer_id: int
+    records: list[tuple[int, str]]  # (id, name) of the customer and every record merged with it
+    on_hold: bool
+
+
+def lookup(services: Services, customer_ref: str | int) -> ErasureTarget:
+    """Resolve ``customer_ref`` as ``forget`` does; raises :class:`ErasureError` when nothing (or several) match."""
+    with services.engine.connect() as conn:
+        root = resolve_ref(conn, customer_ref)
+        ids = _family(conn, root)
+        cust = Customer.__table__
+        records = [(r.id, r.name) for r in conn.execute(select(cust.c.id, cust.c.name).where(cust.c.id.in_(ids)))]
+        held = conn.scalar(select(func.count()).select_from(LegalHold).where(LegalHold.customer_id.in_(ids)))
+    return ErasureTarget(root, sorted(records), bool(held))
+
+
 def _family(conn: Connection, root: int) -> set[int]:
     """The customer, the golden record it is merged into, and every record merged into either."""
     cust = Customer.__table__

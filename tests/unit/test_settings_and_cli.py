@@ -69,3 +69,37 @@ def test_unreachable_database_is_one_line_without_secrets(tmp_path: Path) -> Non
     assert res.returncode == 1, res.stderr
     assert "database is unavailable" in res.stderr and "Traceback" not in res.stderr
     assert "s3cret-pw" not in res.stderr + res.stdout
+
+
+def _one_customer_db(tmp_path: Path) -> str:
+    from sqlalchemy.orm import Session
+
+    from bot.store.db import make_engine
+    from bot.store.migrate import upgrade
+    from bot.store.models import Customer
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session, session.begin():
+        session.add(Customer(id=1, name="Northwave Foods", tier="gold", region="na"))
+    engine.dispose()
+    return url
+
+
+def test_forget_looks_up_before_asking_and_names_who_will_be_erased(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+    from bot.commands.common import UserError
+
+    env = {"DATABASE_URL": _one_customer_db(tmp_path)}
+    missing = CliRunner().invoke(app, ["forget", "nonexistent-id"], env=env, input="y\n")
+    assert isinstance(missing.exception, UserError) and "no customer matches 'nonexistent-id'" in str(missing.exception)
+    assert "Erase" not in missing.output  # nothing to confirm: no question was asked
+    declined = CliRunner().invoke(app, ["forget", "1"], env=env, input="n\n")
+    assert declined.exit_code == 1
+    assert "will erase 1 customer record(s): Northwave Foods (id 1)" in declined.output
+    assert "Erase all their personal data?" in declined.output
+    done = CliRunner().invoke(app, ["forget", "1"], env=env, input="y\n")
+    assert done.exit_code == 0 and "erased 1 customer record(s)" in done.output, done.output
