@@ -1,9 +1,10 @@
-"""A 5,000-alert digest delivered to the local Slack double: no duplicate, no loss, 429s honoured.
+"""5,000 digest alerts delivered to the local Slack double: no duplicate, no loss, 429s honoured.
 
-Plants N open alerts for one recipient (a channel), builds the digest (parts of DIGEST_PART_SIZE alerts),
-delivers it through the real Slack notifier while the double answers some posts with 429 + Retry-After,
-and "kills" the worker once between a successful post and its record (recovered by reconciliation).
-Then reads the channel back and checks every alert appears in exactly one message.
+Plants N open alerts spread over channels (15 per channel, the digest cap, and one channel with 40 more, to
+be summarised), builds the digests (one message per recipient), delivers them through the real Slack
+notifier while the double answers some posts with 429 + Retry-After, and "kills" the worker once between a
+successful post and its record (recovered by reconciliation). Then reads the channels back and checks every
+alert appears in exactly one message, or is counted in its digest's summary.
 
     python benchmarks/alerts_delivery.py              # 5,000 alerts
     python benchmarks/alerts_delivery.py --alerts 500 # quicker
@@ -23,21 +24,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 from bot.alerts.delivery import LEASE, deliver_due  # noqa: E402
-from bot.alerts.digest import build_digests  # noqa: E402
+from bot.alerts.digest import SUMMARISED, build_digests  # noqa: E402
 from bot.alerts.models import Alert, AlertNotification  # noqa: E402
 from bot.demo.generator import DemoGenerator, load  # noqa: E402
 from bot.notify import Outbound, SentRef  # noqa: E402
 from bot.slack.app import make_client  # noqa: E402
-from bot.slack.listeners.alerts import SlackSentLookup  # noqa: E402
 from bot.slack.notifier import SlackNotifier  # noqa: E402
 from bot.store.db import make_engine  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
 from slackdouble import SlackDouble  # noqa: E402
-
-CHANNEL = "C0ACCTALRT"
 
 
 class Chaos:
@@ -58,6 +56,12 @@ class Chaos:
     def update(self, ref: SentRef, message: Outbound) -> None:
         self.inner.update(ref, message)
 
+    def replace(self, placeholder: SentRef | None, message: Outbound) -> SentRef:
+        return self.inner.replace(placeholder, message)
+
+    def delete(self, ref: SentRef) -> None:
+        self.inner.delete(ref)
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -68,6 +72,12 @@ def main() -> int:
     engine = make_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'rapport.db'}")
     upgrade(engine)
     load(engine, DemoGenerator(args.alerts, seed=5, now=now))
+    cap = 15
+    channels = [f"C0BENCH{i:05d}" for i in range(max(1, (args.alerts - 40) // cap))]
+
+    def channel_of(index: int) -> str:
+        return channels[min(index // cap, len(channels) - 1)]  # the last channel takes the overflow
+
     with engine.begin() as conn:
         ids = (
             conn.execute(
@@ -99,7 +109,7 @@ def main() -> int:
             [
                 {
                     "alert_id": i,
-                    "recipient": CHANNEL,
+                    "recipient": channel_of(index),
                     "purpose": "alert",
                     "round": 0,
                     "mode": "digest",
@@ -108,14 +118,15 @@ def main() -> int:
                     "outbox_id": None,
                     "created_at": now,
                 }
-                for i in ids
+                for index, i in enumerate(ids)
             ],
         )
 
     with SlackDouble("bench-secret") as double:
-        double.add_channel(CHANNEL, "account-alerts")
+        for channel in channels:
+            double.add_channel(channel, channel.lower())
         client = make_client("xoxb-bench", double.api_url)
-        notifier, lookup = SlackNotifier(client), SlackSentLookup(client)
+        notifier, lookup = SlackNotifier(client), SlackNotifier(client)
         t0 = time.perf_counter()
         parts = build_digests(engine, now)
         t_build = time.perf_counter() - t0
@@ -130,13 +141,20 @@ def main() -> int:
         t_send = time.perf_counter() - t0
         posts = double.calls_for("chat.postMessage")
         seen: Counter[int] = Counter()
-        for msg in double.messages(CHANNEL):
-            for block_id in re.findall(r"'block_id': 'alert-(\d+)'", str(msg.get("blocks"))):
-                seen[int(block_id)] += 1
-    missing = set(ids) - set(seen)
+        for channel in channels:
+            for msg in double.messages(channel):
+                for block_id in re.findall(r"'block_id': 'alert-(\d+)'", str(msg.get("blocks"))):
+                    seen[int(block_id)] += 1
+    n = AlertNotification.__table__.c
+    with engine.connect() as conn:
+        summarised = set(conn.scalars(select(n.alert_id).where(n.mode == SUMMARISED)))
+    missing = set(ids) - set(seen) - summarised
     dupes = [k for k, v in seen.items() if v > 1]
     rate_limited = (chaos.n // args.rate_limit_every) * 2
-    print(f"{args.alerts:,} alerts -> {parts} digest messages built in {t_build:.2f} s")
+    print(
+        f"{args.alerts:,} alerts for {len(channels)} channels -> {parts} digest messages built in {t_build:.2f} s "
+        f"({len(summarised)} alerts summarised, not listed)"
+    )
     print(
         f"delivered in {t_send:.1f} s ({parts / t_send:.1f} msg/s) with {rate_limited} 429 responses honoured "
         f"and one simulated crash (reconciled {report.reconciled}, re-queued {report.requeued})"
