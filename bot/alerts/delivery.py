@@ -46,12 +46,18 @@ from bot.alerts.models import FAILED, PENDING, SENDING, SENT, Alert, AlertNotifi
 from bot.alerts.routing import DIGEST, IMMEDIATE
 from bot.alerts.views import marker
 from bot.governance import audit
-from bot.notify import DeliveryError, Notifier, SentRef
+from bot.notify import DeliveryError, Outbound, SentRef
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=5)
 STOP_AFTER = 3  # transient failures in a row that end a delivery pass
+
+
+class Sender(Protocol):
+    """All delivery needs of a :class:`bot.notify.Notifier`: post a message, get its reference."""
+
+    def send(self, message: Outbound) -> SentRef: ...
 
 
 class SentLookup(Protocol):
@@ -84,7 +90,7 @@ def _utcnow() -> dt.datetime:
 
 def deliver_due(
     engine: Engine,
-    notifier: Notifier,
+    notifier: Sender,
     lookup: SentLookup | None = None,
     clock: Callable[[], dt.datetime] = _utcnow,
     limit: int = 1000,
@@ -126,7 +132,7 @@ def claim(engine: Engine, outbox_id: int, now: dt.datetime) -> str | None:
 
 def deliver_one(
     engine: Engine,
-    notifier: Notifier,
+    notifier: Sender,
     outbox_id: int,
     clock: Callable[[], dt.datetime],
     report: DeliveryReport,

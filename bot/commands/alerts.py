@@ -16,7 +16,7 @@ from bot.alerts.models import AlertOutbox, AlertRun
 from bot.app import engine_for, slack_notifier
 from bot.commands.common import UserError, parse_time, settings_for
 from bot.policies import Policies, load_policies
-from bot.settings import Settings
+from bot.settings import SLACK_API_DEFAULT, Settings
 
 app = typer.Typer(help="Alert rules: evaluate, explain, deliver, and see what failed.", no_args_is_help=True)
 
@@ -55,13 +55,28 @@ def run(
         )
         if r.capped:
             typer.echo(f"  ! {r.rule}: {r.capped:,} new matches over the cap were not alerted (reported)")
-    planned = [p for r in report.rules for p in r.planned]
+    planned = sorted(report.planned, key=lambda p: (-p.priority, p.customer_id, p.rule))
+    # One interruption per recipient and customer roll-up, as delivery sends them.
+    now_msgs = {(x.recipient, p.customer_id) for p in planned for x in p.routes if x.mode == "immediate"}
+    per_recipient: dict[str, int] = {}
+    for recipient, _ in now_msgs:
+        per_recipient[recipient] = per_recipient.get(recipient, 0) + 1
+    typer.echo(
+        f"routed {report.routed:,} alert(s): {len(now_msgs):,} interruption(s) now"
+        + (f" (most to one recipient: {max(per_recipient.values())})" if per_recipient else "")
+        + f", the rest in digests; without a recipient: {report.unrouted}"
+        + (f"; ROUTING ERROR {report.routing_error}" if report.routing_error else "")
+    )
     for p in planned[:show]:
         routes = "; ".join(f"{x.recipient} {x.mode} at {x.due_at:%m-%d %H:%M} ({x.reason})" for x in p.routes)
-        typer.echo(f"- [{p.severity}] {p.rule} -> {p.customer} (#{p.customer_id}, {p.tier}): {p.why} => {routes}")
+        also = f" [+{p.together_with} with it]" if p.together_with else ""
+        typer.echo(
+            f"- [{p.severity}, {p.band} {p.priority:.1f}] {p.rule} -> {p.customer} (#{p.customer_id}, {p.tier})"
+            f"{also}: {p.why} => {routes}"
+        )
     if len(planned) > show:
         typer.echo(f"... and {len(planned) - show:,} more")
-    if any(r.error for r in report.rules):
+    if any(r.error for r in report.rules) or report.routing_error:
         raise typer.Exit(1)
 
 
@@ -85,19 +100,39 @@ def explain_cmd(
         if v.next_possible:
             line += f" | cooldown until {v.next_possible:%Y-%m-%d %H:%M}"
         typer.echo(line)
+        for c in v.conditions:
+            typer.echo(
+                f"      {'ok ' if c.met else 'NO '} {c.label}: {c.value}" + (f"  (rule: {c.rule})" if c.rule else "")
+            )
+        typer.echo(f"      priority {v.priority:.1f} ({v.band})")
 
 
 @app.command("deliver")
 def deliver() -> None:
     """Build due digests and deliver the outbox once (the scheduler does this continuously in serve)."""
-    settings, engine, _ = _context()
+    settings, engine, policies = _context()
+    now = dt.datetime.now(dt.UTC)
+    if settings.slack_bot_token is None and settings.slack_api_url == SLACK_API_DEFAULT:
+        # Without a token Slack answers not_authed to every message: say so once instead of retrying each.
+        o = AlertOutbox.__table__.c
+        with engine.connect() as conn:
+            waiting = conn.scalar(select(func.count()).where(o.state == "pending")) or 0
+        raise UserError(
+            f"SLACK_BOT_TOKEN is not set: nothing delivered ({waiting:,} message(s) wait in the outbox). "
+            "Set the bot token, or SLACK_API_URL to a local Slack double."
+        )
     notifier = slack_notifier(settings)
-    parts = build_digests(engine, dt.datetime.now(dt.UTC))
+    parts = build_digests(engine, now, policies)
     r = deliver_due(engine, notifier, notifier)
     typer.echo(
         f"digest messages built: {parts}; sent {r.sent}, retrying {r.retried}, failed {r.failed}, "
         f"reconciled {r.reconciled}, re-queued {r.requeued}"
     )
+    if r.stopped:
+        typer.echo(
+            f"stopped after {r.in_a_row} failures in a row ({r.left:,} due message(s) left for later): {r.stopped}"
+        )
+        raise typer.Exit(1)
 
 
 @app.command("status")

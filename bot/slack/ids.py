@@ -20,6 +20,9 @@ ALERT_ASSIGN_ME = "alert_assign_me"
 ALERT_ASSIGN_USER = "alert_assign_user"
 ALERT_OPEN_CARD = "alert_open_card"
 ALERT_SNOOZE_MODAL = "alert_snooze_modal"
+ALERT_ACK_GROUP = "alert_ack_group"  # value: comma-separated alert ids (a customer's roll-up or digest entry)
+ALERT_ACK_ALL = "alert_ack_all"  # value: the digest's outbox id ("Ack all shown")
+ALERTS_PAGE = "alerts_page"  # value: the page of /rapport alerts or App Home to show
 
 # Approvals
 APPROVAL_APPROVE = "approval_approve"

@@ -19,7 +19,7 @@ from bot.policies.primitives import parse_duration
 from bot.policies.yamldoc import YamlDoc
 
 SOURCES_FILE = "sources.yaml"
-Entity = Literal["customer", "contact", "ticket", "order", "usage"]
+Entity = Literal["customer", "contact", "ticket", "order", "usage", "survey", "contact_change", "shipment", "health"]
 DATA_TYPES = ("interactions", "tickets", "orders", "usage", "answers_log", "feedback", "quarantine", "sync_runs")
 
 
@@ -54,6 +54,9 @@ class SourceSpec(_Strict):
     token_env: str | None = None
     secret_env: str | None = None
     auth: Literal["hmac", "bearer"] = "hmac"
+    # Accept the old body-only HMAC (no timestamp, so a captured delivery can be replayed): only for a
+    # sender that cannot sign X-Rapport-Timestamp yet. See bot/sync/ingest.py and SECURITY.md.
+    legacy_signature: bool = False
 
     @model_validator(mode="after")
     def _kind_options(self) -> SourceSpec:

@@ -1,11 +1,15 @@
 """Bulk upsert of one validated batch into the store, inside the caller's transaction.
 
-Per batch: one keyed look-up of ``sync_keys`` (what each external id became and its content hash;
-skipped on a source's first load), one look-up resolving the customer references the run has not
-resolved yet (set-based, not per row), then a bulk load of new rows and executemany UPDATE for
-changed ones. Unchanged rows (same hash) cost nothing. Rows whose
-customer cannot be resolved are returned as errors for quarantine; nothing is half-written because
-the caller commits the batch, its quarantine rows and its cursor together.
+Per batch: one keyed look-up of ``sync_keys`` (what each external id became, its content hash and
+the source's change time of the stored version; skipped on a source's first load), one look-up
+resolving the customer references the run has not resolved yet (set-based, not per row), then a bulk
+load of new rows and executemany UPDATE for changed ones. Unchanged rows (same hash) cost nothing.
+A record older than the stored version (its ``updated_at`` before the stored one: a replayed webhook
+delivery, a late retry, an old export) is skipped and counted as stale, whatever the source; within a
+batch the newest version of an id wins. Records of an erased customer (:mod:`bot.sync.suppression`)
+are skipped and counted as erased. Rows whose customer cannot be resolved are returned as errors for
+quarantine; nothing is half-written because the caller commits the batch, its quarantine rows and its
+cursor together.
 
 New rows go in through the driver, not per-row Core parameter processing (which cost more than the
 database work): PostgreSQL takes ids from the table's sequence in one query and the rows by
@@ -45,15 +49,33 @@ from sqlalchemy import (
 )
 
 from bot.customers.normalize import name_key, normalize_domain
-from bot.store.models import Contact, Customer, CustomerIdentifier, Order, Ticket, UsageEvent, UTCDateTime, utcnow
+from bot.store.models import (
+    Contact,
+    ContactChange,
+    Customer,
+    CustomerIdentifier,
+    HealthScore,
+    Order,
+    Shipment,
+    SurveyResponse,
+    Ticket,
+    UsageEvent,
+    UTCDateTime,
+    utcnow,
+)
 from bot.sync.models import SyncKey
+from bot.sync.suppression import Suppressed
 from connectors.base import RowError
 from connectors.hashing import record_hashes
 from connectors.records import (
+    ContactChangeRecord,
     ContactRecord,
     CustomerRecord,
+    HealthScoreRecord,
     OrderRecord,
     Record,
+    ShipmentRecord,
+    SurveyResponseRecord,
     TicketRecord,
     UsageRecord,
 )
@@ -69,9 +91,17 @@ TABLES: dict[str, Table] = {
     "ticket": Ticket.__table__,  # type: ignore[dict-item]
     "order": Order.__table__,  # type: ignore[dict-item]
     "usage": UsageEvent.__table__,  # type: ignore[dict-item]
+    "survey": SurveyResponse.__table__,  # type: ignore[dict-item]
+    "contact_change": ContactChange.__table__,  # type: ignore[dict-item]
+    "shipment": Shipment.__table__,  # type: ignore[dict-item]
+    "health": HealthScore.__table__,  # type: ignore[dict-item]
 }
 KEYS: Table = SyncKey.__table__  # type: ignore[assignment]
 IDENT: Table = CustomerIdentifier.__table__  # type: ignore[assignment]
+
+
+KEY_COLUMNS = ("source", "entity", "external_id", "target_id", "customer_id", "row_hash", "updated_at")
+Stored = tuple[int, str, "dt.datetime | None"]  # a key's target row id, content hash, change time
 
 
 @dataclass
@@ -79,6 +109,8 @@ class WriteStats:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    stale: int = 0  # older than the stored version: skipped
+    erased: int = 0  # an erased customer's: skipped, not stored
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -89,7 +121,28 @@ class WriteStats:
         self.inserted += other.inserted
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.stale += other.stale
+        self.erased += other.erased
         self.errors.extend(other.errors)
+
+
+def older(incoming: dt.datetime | None, stored: dt.datetime | None) -> bool:
+    """Whether a version changed at ``incoming`` is older than the one stored; an unknown time on
+    either side cannot be ordered, so the incoming version is taken."""
+    return incoming is not None and stored is not None and incoming < stored
+
+
+def _newest(
+    records: Sequence[Record], lines: Sequence[int | None], digests: Sequence[str]
+) -> dict[str, tuple[Record, int | None, str]]:
+    """Each external id's newest version in the batch (by ``updated_at``; the later row on a tie)."""
+    out: dict[str, tuple[Record, int | None, str]] = {}
+    for rec, line, digest in zip(records, lines, digests, strict=True):
+        ext = rec.__dict__["external_id"]
+        held = out.get(ext)
+        if held is None or not older(rec.__dict__["updated_at"], held[0].__dict__["updated_at"]):
+            out[ext] = (rec, line, digest)
+    return out
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -98,7 +151,7 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 
 def _ref(record: Record) -> str:
-    """The customer a child record belongs to (contacts, tickets, orders, usage all carry one)."""
+    """The customer a child record belongs to (every entity but customers carries one)."""
     return str(record.__dict__["customer_external_id"])
 
 
@@ -112,13 +165,13 @@ def _one_of(conn: Connection, column: Any, values: Sequence[str]) -> Any:
     return column.in_(select(listed.c.value))
 
 
-def _existing(conn: Connection, source: str, entity: str, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+def _existing(conn: Connection, source: str, entity: str, ids: Sequence[str]) -> dict[str, Stored]:
     rows = conn.execute(
-        select(KEYS.c.external_id, KEYS.c.target_id, KEYS.c.row_hash).where(
+        select(KEYS.c.external_id, KEYS.c.target_id, KEYS.c.row_hash, KEYS.c.updated_at).where(
             KEYS.c.source == source, KEYS.c.entity == entity, _one_of(conn, KEYS.c.external_id, ids)
         )
     )
-    return {r[0]: (r[1], r[2]) for r in rows}
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
 
 def resolve_customers(conn: Connection, customer_source: str, refs: Iterable[str]) -> dict[str, int]:
@@ -209,6 +262,20 @@ CHILD_COLUMNS: dict[str, tuple[str, ...]] = {
         "paid_at",
     ),
     "usage": ("customer_id", "day", "metric", "quantity"),
+    "survey": ("customer_id", "source", "external_id", "survey", "score", "comment", "responded_at"),
+    "contact_change": ("customer_id", "source", "external_id", "role", "change", "title", "changed_at"),
+    "shipment": (
+        "customer_id",
+        "source",
+        "external_id",
+        "order_external_id",
+        "status",
+        "carrier",
+        "promised_at",
+        "shipped_at",
+        "delivered_at",
+    ),
+    "health": ("customer_id", "source", "day", "score", "usage", "support", "engagement", "sentiment", "payment"),
 }
 
 
@@ -245,6 +312,34 @@ def _child_values(r: Record, source: str, cid: int) -> tuple[Any, ...]:
         return (cid, d["day"], d["metric"], d["quantity"])
     if isinstance(r, ContactRecord):
         return (cid, d["name"], d["email"], d["phone"], d["title"], bool(d["opted_out"]))
+    if isinstance(r, SurveyResponseRecord):
+        return (cid, source, d["external_id"], d["survey"], d["score"], d["comment"], d["responded_at"])
+    if isinstance(r, ContactChangeRecord):
+        return (cid, source, d["external_id"], d["role"], d["change"], d["title"], d["changed_at"])
+    if isinstance(r, ShipmentRecord):
+        return (
+            cid,
+            source,
+            d["external_id"],
+            d["order_external_id"],
+            d["status"],
+            d["carrier"],
+            d["promised_at"],
+            d["shipped_at"],
+            d["delivered_at"],
+        )
+    if isinstance(r, HealthScoreRecord):
+        return (
+            cid,
+            source,
+            d["day"],
+            d["score"],
+            d["usage"],
+            d["support"],
+            d["engagement"],
+            d["sentiment"],
+            d["payment"],
+        )
     raise TypeError(f"no store mapping for {type(r).__name__}")  # pragma: no cover
 
 
@@ -458,6 +553,7 @@ def write_batch(
     digests: Sequence[str] | None = None,
     probe: bool = True,
     customers: dict[str, int] | None = None,
+    suppressed: Suppressed | None = None,
 ) -> WriteStats:
     """Upsert ``records`` (all of ``entity``) from ``source``; later duplicates in the batch win.
     ``digests``: each record's :func:`~connectors.hashing.record_hashes` if the caller has them.
@@ -465,7 +561,8 @@ def write_batch(
     ``service.KeyLookup``), so the keyed look-up of ``sync_keys`` is skipped and every record is
     inserted; a key that was stored after all fails the batch on the table's primary key.
     ``customers``: customer references already resolved (reference -> customer id); only the others
-    are looked up, and what they resolve to is added to it."""
+    are looked up, and what they resolve to is added to it. ``suppressed``: erased identities, whose
+    records are skipped (see :mod:`bot.sync.suppression`)."""
     stats = WriteStats()
     if not records:
         return stats
@@ -476,6 +573,10 @@ def write_batch(
     latest: dict[str, tuple[Record, int | None, str]] = dict(
         zip([r.__dict__["external_id"] for r in records], zip(records, lines, digests, strict=True), strict=True)
     )
+    if len(latest) != len(records):  # an id twice in the batch: its newest version, not its last row
+        latest = _newest(records, lines, digests)
+    if suppressed:
+        latest = _unsuppressed(latest, source, customer_source or source, suppressed, stats)
     existing = _existing(conn, source, entity, list(latest)) if probe else {}
     if entity == "customer":
         _write_customers(conn, source, latest, existing, stats)
@@ -489,15 +590,20 @@ def write_batch(
         if missing:
             customers.update(resolve_customers(conn, customer_source or source, missing))
         customer_ids = customers
-    new_keys: list[tuple[str, int, str]] = []  # external id, customer id, hash
+    new_keys: list[tuple[str, int, str, dt.datetime | None]] = []  # external id, customer id, hash, change time
     new_rows: list[tuple[Any, ...]] = []
-    changed: list[tuple[str, str, int, int, dict[str, Any]]] = []  # external id, hash, row id, customer id, row
+    # external id, hash, row id, customer id, row, change time
+    changed: list[tuple[str, str, int, int, dict[str, Any], dt.datetime | None]] = []
     names = CHILD_COLUMNS[entity]
     for ext, (rec, line, digest) in latest.items():
         prior = existing.get(ext)
-        if prior is not None and prior[1] == digest:
-            stats.unchanged += 1
-            continue
+        if prior is not None:
+            if prior[1] == digest:
+                stats.unchanged += 1
+                continue
+            if older(rec.__dict__["updated_at"], prior[2]):
+                stats.stale += 1
+                continue
         ref = rec.__dict__["customer_external_id"]
         cid = customer_ids.get(ref)
         if cid is None:
@@ -513,9 +619,9 @@ def write_batch(
         row = _child_values(rec, source, cid)
         if prior is None:
             new_rows.append(row)
-            new_keys.append((ext, cid, digest))
+            new_keys.append((ext, cid, digest, rec.__dict__["updated_at"]))
         else:
-            changed.append((ext, digest, prior[0], cid, dict(zip(names, row, strict=True))))
+            changed.append((ext, digest, prior[0], cid, dict(zip(names, row, strict=True)), rec.__dict__["updated_at"]))
 
     new_ids = insert_values(conn, TABLES[entity], names, new_rows, with_ids=True)
     stats.inserted = len(new_ids)
@@ -524,27 +630,54 @@ def write_batch(
     insert_values(
         conn,
         KEYS,
-        ("source", "entity", "external_id", "target_id", "customer_id", "row_hash"),
-        [(source, entity, k[0], target, k[1], k[2]) for k, target in zip(new_keys, new_ids, strict=True)],
+        KEY_COLUMNS,
+        [(source, entity, k[0], target, k[1], k[2], k[3]) for k, target in zip(new_keys, new_ids, strict=True)],
     )
-    _update_keys(conn, source, entity, [(c[0], c[1], c[3]) for c in changed])
+    _update_keys(conn, source, entity, [(c[0], c[1], c[3], c[5]) for c in changed])
     return stats
+
+
+def _unsuppressed(
+    latest: dict[str, tuple[Record, int | None, str]],
+    source: str,
+    customer_source: str,
+    suppressed: Suppressed,
+    stats: WriteStats,
+) -> dict[str, tuple[Record, int | None, str]]:
+    """``latest`` without the records of erased customers, counted in ``stats.erased``."""
+    kept: dict[str, tuple[Record, int | None, str]] = {}
+    for ext, held in latest.items():
+        rec = held[0]
+        gone = (
+            suppressed.customer(source, rec)
+            if isinstance(rec, CustomerRecord)
+            else suppressed.child(customer_source, rec)
+        )
+        if gone:
+            stats.erased += 1
+        else:
+            kept[ext] = held
+    return kept
 
 
 def _write_customers(
     conn: Connection,
     source: str,
     latest: dict[str, tuple[Record, int | None, str]],
-    existing: dict[str, tuple[int, str]],
+    existing: dict[str, Stored],
     stats: WriteStats,
 ) -> None:
     new: list[tuple[str, CustomerRecord, str, dict[str, Any]]] = []
     changed: list[tuple[str, CustomerRecord, str, int, dict[str, Any]]] = []
     for ext, (rec, _line, digest) in latest.items():
         prior = existing.get(ext)
-        if prior is not None and prior[1] == digest:
-            stats.unchanged += 1
-            continue
+        if prior is not None:
+            if prior[1] == digest:
+                stats.unchanged += 1
+                continue
+            if older(rec.__dict__["updated_at"], prior[2]):
+                stats.stale += 1
+                continue
         assert isinstance(rec, CustomerRecord)
         row = _customer_row(rec, source, new=prior is None)
         if prior is None:
@@ -570,14 +703,19 @@ def _write_customers(
     insert_values(
         conn,
         KEYS,
-        ("source", "entity", "external_id", "target_id", "customer_id", "row_hash"),
-        [(source, "customer", n[0], target, target, n[2]) for n, target in zip(new, new_ids, strict=True)],
+        KEY_COLUMNS,
+        [
+            (source, "customer", n[0], target, target, n[2], n[1].updated_at)
+            for n, target in zip(new, new_ids, strict=True)
+        ],
     )
-    _update_keys(conn, source, "customer", [(c[0], c[2], c[3]) for c in changed])
+    _update_keys(conn, source, "customer", [(c[0], c[2], c[3], c[1].updated_at) for c in changed])
 
 
-def _update_keys(conn: Connection, source: str, entity: str, changed: list[tuple[str, str, int]]) -> None:
-    """New hash and customer of each changed key: (external id, hash, customer id)."""
+def _update_keys(
+    conn: Connection, source: str, entity: str, changed: list[tuple[str, str, int, dt.datetime | None]]
+) -> None:
+    """New hash, customer and change time of each changed key: (external id, hash, customer id, time)."""
     if changed:
         conn.execute(
             update(KEYS)
@@ -586,6 +724,6 @@ def _update_keys(conn: Connection, source: str, entity: str, changed: list[tuple
                 KEYS.c.entity == bindparam("k_e"),
                 KEYS.c.external_id == bindparam("k_x"),
             )
-            .values(row_hash=bindparam("k_h"), customer_id=bindparam("k_c")),
-            [{"k_s": source, "k_e": entity, "k_x": x, "k_h": h, "k_c": c} for x, h, c in changed],
+            .values(row_hash=bindparam("k_h"), customer_id=bindparam("k_c"), updated_at=bindparam("k_u")),
+            [{"k_s": source, "k_e": entity, "k_x": x, "k_h": h, "k_c": c, "k_u": u} for x, h, c, u in changed],
         )

@@ -17,6 +17,7 @@ from bot.alerts.evaluate import evaluate
 from bot.customers.sla import business_elapsed
 from bot.demo.generator import DemoGenerator, load
 from bot.policies import AlertRule, Policies, load_policies
+from bot.policies.alerts import EVENT_TIME
 from bot.slack.app import make_client
 from bot.slack.notifier import SlackNotifier
 from slackdouble import SlackDouble
@@ -88,7 +89,16 @@ Expect = Callable[[AlertRule], set[int]]
 @pytest.fixture(scope="session")
 def expected(rows: dict[str, list[dict[str, Any]]], policies: Policies) -> Expect:
     by_customer: dict[str, dict[int, list[dict[str, Any]]]] = {}
-    for table in ("orders", "usage_events", "notes", "tickets"):
+    for table in (
+        "orders",
+        "usage_events",
+        "notes",
+        "tickets",
+        "contact_changes",
+        "survey_responses",
+        "shipments",
+        "health_scores",
+    ):
         grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for r in rows[table]:
             grouped[r["customer_id"]].append(r)
@@ -100,7 +110,7 @@ def expected(rows: dict[str, list[dict[str, Any]]], policies: Policies) -> Expec
             return NOW - opened
         return business_elapsed(opened, NOW, c["timezone"], bh.start, bh.end, tuple(bh.days))
 
-    def matches(rule: AlertRule, c: dict[str, Any]) -> bool:
+    def matches(rule: AlertRule, c: dict[str, Any]) -> bool:  # noqa: C901 - one branch per kind, read side by side
         cid = c["id"]
         p: Any = rule.params
         today = NOW.date()
@@ -154,6 +164,36 @@ def expected(rows: dict[str, list[dict[str, Any]]], policies: Policies) -> Expec
                 and today <= rd <= today + dt.timedelta(days=p.days)
                 and c["health_score"] <= p.max_health
             )
+        if rule.kind == "usage_growth":
+            recent_from = today - dt.timedelta(days=p.window_days)
+            base_from = recent_from - dt.timedelta(days=p.baseline_days)
+            usage = [u for u in by_customer["usage_events"].get(cid, []) if u["day"] >= base_from]
+            recent = [u for u in usage if u["day"] >= recent_from]
+            base = [u for u in usage if u["day"] < recent_from]
+            r_days, b_days = len({u["day"] for u in recent}), len({u["day"] for u in base})
+            r_sum, b_sum = sum(u["quantity"] for u in recent), sum(u["quantity"] for u in base)
+            return (
+                2 * b_days >= p.baseline_days
+                and r_days > 0
+                and b_sum > 0
+                and b_sum >= p.min_baseline_daily * b_days
+                and r_sum / r_days >= (1 + p.percent / 100) * b_sum / b_days
+            )
+        if rule.kind == "health_drop":
+            snaps = [h for h in by_customer["health_scores"].get(cid, []) if h["day"] <= today]
+
+            def on_last(limit: dt.date) -> list[dict[str, Any]]:
+                days = [h["day"] for h in snaps if h["day"] <= limit]
+                return [h for h in snaps if days and h["day"] == max(days)]
+
+            now_rows, then_rows = on_last(today), on_last(today - dt.timedelta(days=p.days))
+            if not now_rows or not then_rows:
+                return False
+            low = min(h["score"] for h in now_rows)
+            drop = max(h["score"] for h in then_rows) - low
+            return drop >= p.points and (p.max_score is None or low <= p.max_score)
+        if rule.kind == "events":
+            return event_matches(p, by_customer[p.entity].get(cid, []))
         if rule.kind == "payment_overdue":
             due = [
                 o
@@ -162,6 +202,40 @@ def expected(rows: dict[str, list[dict[str, Any]]], policies: Policies) -> Expec
             ]
             return bool(due) and sum(o["amount"] for o in due) >= Decimal(str(p.min_amount))
         raise AssertionError(rule.kind)
+
+    def event_matches(p: Any, items: list[dict[str, Any]]) -> bool:
+        """The events kind read in plain Python: field tests, window, count and sum."""
+
+        def value(row: dict[str, Any], name: str) -> Any:
+            if name == "days_late":
+                return ((row["delivered_at"] or NOW) - row["promised_at"]).total_seconds() / 86400
+            return row[name]
+
+        def passes(row: dict[str, Any], tests: dict[str, Any]) -> bool:
+            for name, t in tests.items():
+                v = value(row, name)
+                numeric = isinstance(v, int | float) and not isinstance(v, bool)
+                if t.in_ is not None and v not in [float(x) if numeric else str(x) for x in t.in_]:
+                    return False
+                if t.not_in is not None and v in [float(x) if numeric else str(x) for x in t.not_in]:
+                    return False
+                if t.min is not None and (v is None or v < t.min):
+                    return False
+                if t.max is not None and (v is None or v > t.max):
+                    return False
+                if t.is_null is not None and (v is None) != t.is_null:
+                    return False
+                if t.within is not None and (v is None or v < NOW - t.within):
+                    return False
+                if t.older_than is not None and (v is None or v >= NOW - t.older_than):
+                    return False
+            return True
+
+        time_field = EVENT_TIME[p.entity]
+        hits = [r for r in items if r[time_field] >= NOW - p.within and passes(r, p.where)]
+        if len(hits) < p.min_count:
+            return False
+        return p.sum is None or sum(value(r, p.sum) for r in hits) >= p.min_sum
 
     def expect(rule: AlertRule) -> set[int]:
         return {c["id"] for c in rows["customers"] if _in_segment(rule, c) and matches(rule, c)}

@@ -128,9 +128,7 @@ def test_rate_limits_are_honoured_and_permanent_failures_are_visible(
     assert len(double.calls_for("chat.postMessage")) >= report.sent + 2  # the two 429s were retried
 
 
-def test_transient_errors_back_off_then_succeed(
-    small_book: Engine, slack: tuple[SlackNotifier, SlackNotifier]
-) -> None:
+def test_transient_errors_back_off_then_succeed(small_book: Engine, slack: tuple[SlackNotifier, SlackNotifier]) -> None:
     notifier, lookup = slack
 
     class Flaky:

@@ -59,7 +59,7 @@ def test_kill_9_mid_delivery(
         small_book, notifier, lookup, lambda: dt.datetime.now(dt.UTC) + LEASE + dt.timedelta(seconds=1)
     )
     with small_book.connect() as conn:
-        states = dict(conn.execute(select(AlertOutbox.state, func.count()).group_by(AlertOutbox.state)).tuples().all())
+        states = dict(conn.execute(select(AlertOutbox.state, func.count()).group_by(AlertOutbox.state)).all())
         total = conn.scalar(select(func.count()).select_from(AlertOutbox))
     assert set(states) == {SENT}
     seen = markers(double, all_channels(double, policies))

@@ -66,6 +66,43 @@ def _rows(cid: int) -> dict[str, dict[str, Any]]:
             "paid_at": None,
         },
         "usage": {"customer_id": cid, "day": dt.date(2025, 1, 2), "metric": "active_users", "quantity": 7},
+        "survey": {
+            "customer_id": cid,
+            "source": "surveys",
+            "external_id": "S1",
+            "survey": "nps",
+            "score": 3,
+            "comment": "Slow\tsupport \\ again\nand again",
+            "responded_at": WHEN,
+        },
+        "contact_change": {
+            "customer_id": cid,
+            "source": "crm",
+            "external_id": "CC1",
+            "role": "champion",
+            "change": "left",
+            "title": None,
+            "changed_at": WHEN,
+        },
+        "shipment": {
+            "customer_id": cid,
+            "source": "logistics",
+            "external_id": "SH1",
+            "order_external_id": "O1",
+            "status": "shipped",
+            "carrier": None,
+            "promised_at": WHEN,
+            "shipped_at": WHEN,
+            "delivered_at": None,
+        },
+        "health": {
+            "customer_id": cid,
+            "source": "cs",
+            "day": dt.date(2025, 1, 2),
+            "score": 61,
+            "usage": 40,
+            "payment": None,
+        },
     }
 
 

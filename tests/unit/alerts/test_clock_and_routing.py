@@ -135,7 +135,7 @@ def test_one_customers_signals_travel_together() -> None:
         DEFAULTS,
         NOW,
         lambda u: "America/New_York",
-        sent := {},
+        sent := dict[str, int](),
     )
     assert {d.route for d in out} == {out[0].route} and out[0].route.mode == "immediate"
     assert sent == {"U0NY": 1}  # one roll-up, one interruption
