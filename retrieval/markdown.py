@@ -76,8 +76,8 @@ class Unit:
     line_end: int
     depth: int = 0  # list nesting
     number: int = 0  # a numbered step's number
-    cells: str = ""  # a table row's plain cells, "Gold | 1 hour" (what is indexed, under its header once)
-    header: str = ""  # a table row's plain header, "Tier | First response"
+    cells: str = ""  # a table row's plain cells, "Gold   1 hour" (what is indexed, under its header once)
+    header: str = ""  # a table row's plain header, "Tier   First response"
 
     def line(self) -> str:
         """How the unit is written in a passage (one line; lists keep their marker and indentation)."""
@@ -439,8 +439,9 @@ class _HtmlUnits(HTMLParser):
 
 
 def compact(header: list[str], cells: list[tuple[str, str]]) -> tuple[str, str]:
-    """A row's plain cells and its plain header as the index reads them: "Gold | 1 hour", "Tier | First response"."""
-    return " | ".join(p for _, p in cells if p.strip()), " | ".join(h for h in header if h.strip())
+    """A row's plain cells and its plain header as the index reads them, cells apart by spaces as in the source
+    table ("Gold   1 hour"): pipes between cells cost the model's ranking of table sections."""
+    return "   ".join(p for _, p in cells if p.strip()), "   ".join(h for h in header if h.strip())
 
 
 def labelled_row(header: list[str], cells: list[tuple[str, str]]) -> tuple[str, str]:

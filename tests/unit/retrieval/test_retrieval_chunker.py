@@ -73,7 +73,7 @@ def test_table_stays_whole_as_labelled_rows() -> None:
     assert len(tables) == 1 and "Severity: 2 · Response: 4 hours" in tables[0].text
     assert "|" not in tables[0].text
     # indexed as the header once, then the bare cells
-    assert "Severity | Response\n1 | 1 hour\n2 | 4 hours" in tables[0].embed_text
+    assert "Severity   Response\n1   1 hour\n2   4 hours" in tables[0].embed_text
 
 
 def test_long_section_split_by_size_with_overlap() -> None:
