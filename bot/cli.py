@@ -6,7 +6,9 @@ The ML stack (torch, sentence-transformers, chromadb) loads only when a command 
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -19,14 +21,14 @@ from bot.ask.service import AskError, AskService
 from bot.commands import alerts, approvals, audit, customers, feedback, forget, report, sync
 from bot.commands.common import UserError, fail, progress_enabled, settings_for
 from bot.commands.retrieval_cmds import eval_command, index_command
-from bot.demo.sandbox import run_demo
+from bot.demo.sandbox import busy_ports_message, run_demo
 from bot.demo.service import generate_demo_data
 from bot.logs import configure_logging
 from bot.notify import RecordingNotifier
 from bot.offline import offline_env
 from bot.policies import PolicyError
 from bot.serve import serve_http, serve_socket_mode
-from bot.settings import SettingsError
+from bot.settings import SettingsError, load_settings
 from bot.store.migrate import upgrade
 
 app = typer.Typer(
@@ -135,6 +137,9 @@ def demo(
 ) -> None:
     """Main job on embedded defaults: demo data, index, a local Slack sandbox and the bot (SQLite + Chroma)."""
     s = settings_for(need_playbooks=True)
+    busy = busy_ports_message(port, ui_port)  # before minutes of data and indexing, not after
+    if busy:
+        fail(busy)
     raise typer.Exit(
         run_demo(
             s,
@@ -150,23 +155,23 @@ def demo(
 
 @app.command("serve")
 def serve(
-    port: Annotated[int, typer.Option(help="HTTP port (ignored in Socket Mode).")] = 3000,
+    port: Annotated[
+        int, typer.Option(help="HTTP port (Socket Mode: the /healthz /readyz /metrics routes only).")
+    ] = 3000,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "0.0.0.0",
     no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Do not run scheduled jobs here.")] = False,
     no_watch: Annotated[bool, typer.Option("--no-watch", help="Do not re-index on playbook edits.")] = False,
 ) -> None:
     """Serve Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP (POST /slack/events)."""
     s = settings_for(need_playbooks=True)
+    s.validate_serving()
     configure_logging(s.log_level)
-    if not s.slack_signing_secret and not s.slack_app_token:
-        fail(
-            "SLACK_SIGNING_SECRET is not set (needed to verify Slack requests); for a local sandbox run `rapport demo`"
-        )
     upgrade(engine_for(s))
-    if s.slack_app_token:
-        serve_socket_mode(s, scheduler=not no_scheduler, watch=not no_watch)
-    else:
-        serve_http(s, port, host, scheduler=not no_scheduler, watch=not no_watch)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):  # a clean stop: running jobs finish, connections close
+        signal.signal(sig, lambda *_: stop.set())
+    run = serve_socket_mode if s.socket_mode else serve_http
+    run(s, port, host, scheduler=not no_scheduler, watch=not no_watch, stop=stop)
 
 
 @app.command("ask")
@@ -226,11 +231,21 @@ def main() -> None:
     except OperationalError as exc:
         # Only the driver's first line: the full message carries the SQL and its parameters (customer data).
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        if exc.statement is None:  # no statement: connecting failed, so the setting (or the server) is wrong
+            typer.echo(f"rapport: error: cannot connect to DATABASE_URL={_database_shown()} ({reason})", err=True)
+            sys.exit(2)
         typer.echo(
             f"rapport: error: the database is unavailable ({reason}); run the command again once it is back",
             err=True,
         )
         sys.exit(1)
+
+
+def _database_shown() -> str:
+    try:
+        return load_settings().database_url_for_display
+    except Exception:
+        return "(unreadable)"
 
 
 if __name__ == "__main__":

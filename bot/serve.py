@@ -1,7 +1,12 @@
 """``rapport serve``: the Bolt app over HTTP (the web edge) or Socket Mode, with the background work.
 
-Background work in every serving process: the playbook index warmed up and re-synced on edits, and the leased
-scheduler (one process at a time runs each job, so several replicas can serve side by side).
+Background work in every serving process: the playbook index warmed up and re-synced on edits, the policy
+files reloaded on edits (:mod:`bot.policy_watch`), and the leased scheduler (one process at a time runs each
+job, so several replicas can serve side by side). In Socket Mode Slack's traffic comes over the socket and
+the HTTP port serves the operations routes only (``/healthz``, ``/readyz``, ``/metrics``).
+
+Both modes run until ``stop`` is set (the CLI sets it on SIGTERM and SIGINT): the server stops taking work,
+the scheduler finishes the jobs it is running, and the process exits cleanly.
 """
 
 from __future__ import annotations
@@ -13,15 +18,17 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 
 from bot.app import build_bolt, build_services, feature_jobs
 from bot.logs import ContextExecutor
 from bot.metrics import Registry
 from bot.observability import instrument, register_metrics
+from bot.policy_watch import PolicyWatch
 from bot.scheduler import build_scheduler
 from bot.services import Services
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.slack.probe import SlackProbe
 from bot.sync.ingest import handle_ingest
 from bot.web.server import HttpServer
@@ -29,10 +36,14 @@ from bot.web.wsgi import Edge
 from retrieval import watch as watch_folder
 
 log = logging.getLogger(__name__)
+OPS_ROUTES = "GET /healthz /readyz /metrics"
 
 
-def readiness(services: Services, slack: Callable[[], bool] | None = None) -> dict[str, bool]:
-    checks: dict[str, bool] = {}
+def readiness(
+    services: Services, slack: Callable[[], bool] | None = None, policies: PolicyWatch | None = None
+) -> dict[str, object]:
+    """``/readyz``: booleans decide readiness; ``policy_error`` is a note (the last good policy still serves)."""
+    checks: dict[str, object] = {}
     try:
         with services.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -42,7 +53,19 @@ def readiness(services: Services, slack: Callable[[], bool] | None = None) -> di
     checks["index"] = services._index is not None
     if slack is not None:
         checks["slack"] = slack()
+    if policies is not None:
+        checks.update(policies.status())
     return checks
+
+
+def _instrumented(settings: Settings) -> tuple[Services, Registry, App, PolicyWatch]:
+    services = build_services(settings)
+    metrics = Registry()
+    register_metrics(services, metrics)
+    instrument(services, metrics)
+    app = build_bolt(services)
+    _propagate_request_ids(app)
+    return services, metrics, app, PolicyWatch(services)
 
 
 def serve_http(
@@ -53,30 +76,66 @@ def serve_http(
     watch: bool = True,
     stop: threading.Event | None = None,
 ) -> None:
-    services = build_services(settings)
-    metrics = Registry()
-    register_metrics(services, metrics)
-    instrument(services, metrics)
-    app = build_bolt(services)
-    _propagate_request_ids(app)
+    services, metrics, app, policies = _instrumented(settings)
     slack = SlackProbe(settings)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
 
     def ingest(source: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         return handle_ingest(services, source, headers, body)
 
-    edge = Edge(app, metrics, lambda: readiness(services, slack), ingest, signing_secret=secret)
+    edge = Edge(app, metrics, lambda: readiness(services, slack, policies), ingest, signing_secret=secret)
     server = HttpServer(edge, host, port)
-    done = stop or threading.Event()
-    threads = _background(services, scheduler, watch, done)
     log.info("rapport serving Slack on http://%s:%d/slack/events", host, port)
-    print(f"rapport: serving on http://{host}:{port} (POST /slack/events, GET /healthz /readyz /metrics)", flush=True)
+    print(f"rapport: serving on http://{host}:{port} (POST /slack/events, {OPS_ROUTES})", flush=True)
+    _run(server, services, policies, scheduler, watch, stop)
+
+
+def serve_socket_mode(
+    settings: Settings,
+    port: int,
+    host: str = "0.0.0.0",
+    scheduler: bool = True,
+    watch: bool = True,
+    stop: threading.Event | None = None,
+) -> None:
+    """Connect out to Slack over Socket Mode (no public URL, no signing secret: the socket is authenticated by
+    the app-level token); the HTTP port keeps the operations routes for probes and Prometheus."""
+    assert settings.slack_app_token is not None
+    services, metrics, app, policies = _instrumented(settings)
+    handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    try:
+        handler.connect()  # returns once connected; slack_sdk reconnects on its own after a drop
+    except SlackApiError as exc:
+        raise SettingsError(f"Slack refused SLACK_APP_TOKEN: {exc.response.get('error', 'unknown error')}") from None
+    ops = Edge(None, metrics, lambda: readiness(services, handler.client.is_connected, policies))
+    try:
+        server = HttpServer(ops, host, port)
+    except BaseException:
+        handler.close()
+        raise
+    log.info("rapport connected over Socket Mode; operations routes on http://%s:%d", host, port)
+    print(f"rapport: connected over Socket Mode; http://{host}:{port} serves {OPS_ROUTES}", flush=True)
+    try:
+        _run(server, services, policies, scheduler, watch, stop)
+    finally:
+        handler.close()
+
+
+def _run(
+    server: HttpServer,
+    services: Services,
+    policies: PolicyWatch,
+    scheduler: bool,
+    watch: bool,
+    stop: threading.Event | None,
+) -> None:
+    done = stop or threading.Event()
+    threads = _background(services, policies, scheduler, watch, done)
     try:
         if stop is None:
             server.serve_forever()
         else:
-            t = threading.Thread(target=server.serve_forever, daemon=True)
-            t.start()
+            threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
             stop.wait()
     finally:
         done.set()  # the scheduler finishes its running jobs and stops before we return
@@ -94,18 +153,10 @@ def _propagate_request_ids(app: App) -> None:
     runner.lazy_listener_runner.executor = executor  # type: ignore[attr-defined]
 
 
-def serve_socket_mode(settings: Settings, scheduler: bool = True, watch: bool = True) -> None:
-    services = build_services(settings)
-    app = build_bolt(services)
-    _background(services, scheduler, watch, None)
-    assert settings.slack_app_token is not None
-    print("rapport: connected over Socket Mode", flush=True)
-    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
-
-
-def _background(services: Services, scheduler: bool, watch: bool, stop: threading.Event | None) -> list[Any]:
-    stop = stop or threading.Event()
-    threads: list[Any] = []
+def _background(
+    services: Services, policies: PolicyWatch, scheduler: bool, watch: bool, stop: threading.Event
+) -> list[threading.Thread]:
+    threads: list[threading.Thread] = []
 
     def warm() -> None:
         try:
@@ -117,9 +168,8 @@ def _background(services: Services, scheduler: bool, watch: bool, stop: threadin
         except Exception:
             log.exception("playbook index unavailable; questions will get an error message until it recovers")
 
-    t = threading.Thread(target=warm, name="index", daemon=True)
-    t.start()
-    threads.append(t)
+    threads.append(threading.Thread(target=warm, name="index", daemon=True))
+    threads.append(threading.Thread(target=policies.run, args=(stop,), name="policies", daemon=True))
     if scheduler:
         sched = build_scheduler(services.engine, feature_jobs(services))
         sched.start()
@@ -128,7 +178,7 @@ def _background(services: Services, scheduler: bool, watch: bool, stop: threadin
             stop.wait()
             sched.shutdown(wait=True)  # a job mid-run completes; nothing new starts
 
-        t = threading.Thread(target=stop_scheduler, name="scheduler-stop", daemon=True)
+        threads.append(threading.Thread(target=stop_scheduler, name="scheduler-stop", daemon=True))
+    for t in threads:
         t.start()
-        threads.append(t)
     return threads

@@ -12,7 +12,6 @@ from bot.alerts.actions import escalate_unacked, wake_snoozed
 from bot.alerts.delivery import SentLookup, deliver_due
 from bot.alerts.digest import build_digests
 from bot.alerts.evaluate import evaluate
-from bot.alerts.rulebook import RuleBook
 from bot.scheduler import JobSpec
 from bot.services import Services
 
@@ -30,10 +29,10 @@ def jobs(services: Services, lookup: SentLookup | None = None) -> list[JobSpec]:
     ``lookup`` (a :class:`bot.alerts.delivery.SentLookup`, e.g. ``bot.slack.notifier.SlackNotifier``)
     lets delivery reconcile after a crash without re-sending; without it delivery is at-least-once.
     """
-    book = RuleBook(services.policies)
+    # services.policies is kept current by bot.policy_watch (the one place serve reloads policy files).
 
     def run_rules() -> None:
-        report = evaluate(services.engine, book.current(), services.clock())
+        report = evaluate(services.engine, services.policies, services.clock())
         log.info("alerts evaluated: %d new", report.created)
 
     def digests() -> None:
@@ -43,7 +42,7 @@ def jobs(services: Services, lookup: SentLookup | None = None) -> list[JobSpec]:
         deliver_due(services.engine, services.notifier, lookup, services.clock)
 
     def housekeep() -> None:
-        policies = book.current()
+        policies = services.policies
         escalate_unacked(services.engine, policies, services.clock())
         wake_snoozed(services.engine, policies, services.clock())
 

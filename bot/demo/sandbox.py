@@ -3,7 +3,9 @@ the local Slack double (a web page at http://127.0.0.1:3001/) and the bot itself
 
 from __future__ import annotations
 
+import errno
 import secrets
+import socket
 import threading
 import time
 import urllib.request
@@ -13,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot.app import engine_for, open_playbook_index
 from bot.demo.service import generate_demo_data
+from bot.demo.transcript import transcript
 from bot.offline import offline_env
 from bot.policies import load_policies
 from bot.serve import serve_http
@@ -46,6 +49,43 @@ def build_index(settings: Settings, progress: bool, echo: Callable[[str], object
     echo(open_playbook_index(settings).sync(progress=progress).summary())
 
 
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether ``port`` is taken, tried as the servers bind it (address reuse on, as both servers set)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                return True
+            raise
+    return False
+
+
+def busy_ports_message(bot_port: int, ui_port: int) -> str | None:
+    """One line naming the busy port(s) and free ones to use instead; None when both are free."""
+    busy = [
+        f"{port} ({what})"
+        for what, port in (("--port, the bot", bot_port), ("--ui-port, the sandbox page", ui_port))
+        if port_in_use(port)
+    ]
+    if not busy:
+        return None
+    free = _free_pair(max(bot_port, ui_port) + 100)
+    return (
+        f"port {' and '.join(busy)} {'is' if len(busy) == 1 else 'are'} already in use (another `rapport demo`?); "
+        f"stop it, or pick other ports: rapport demo --port {free[0]} --ui-port {free[1]} "
+        f'(make demo ARGS="--port {free[0]} --ui-port {free[1]}")'
+    )
+
+
+def _free_pair(start: int) -> tuple[int, int]:
+    port = start
+    while port < 65000 and (port_in_use(port) or port_in_use(port + 1)):
+        port += 2
+    return port, port + 1
+
+
 def run_demo(
     settings: Settings,
     customers: int,
@@ -56,7 +96,7 @@ def run_demo(
     check: bool = False,
 ) -> int:
     offline_env()
-    echo(f"database: {settings.effective_database_url}")
+    echo(f"database: {settings.database_url_for_display}")
     prepare_data(settings, customers, progress, echo)
     build_index(settings, progress, echo)
 
@@ -125,13 +165,13 @@ def _wait_ready(port: int, timeout: float = 120) -> None:
 
 
 def _self_check(double: SlackDouble, echo: Callable[[str], object]) -> int:
-    """Ask one question through the double, as a person would, and print what came back."""
+    """Ask one question through the double, as a person would, and print the exchange as the page shows it."""
     d = double.send_message("U0SUPLEAD", "C0SUPPORT", f"<@{double.bot_user_id}> {SAMPLE_QUESTION}")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         replies = [msg for msg in double.thread("C0SUPPORT", d.ts or "") if msg.get("bot_id") and msg.get("edited")]
-        if replies:
-            echo(f"asked: {SAMPLE_QUESTION}\nanswer: {replies[-1].get('text', '')[:500]}")
+        if replies:  # the placeholder, edited in place into the answer
+            echo("\n".join(transcript(f"@rapport {SAMPLE_QUESTION}", replies[-1])))
             return 0
         time.sleep(0.3)
     echo("no answer within 60 s")

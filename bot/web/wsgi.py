@@ -2,7 +2,8 @@
 request ids and the request metrics.
 
 Routes: ``POST /slack/events`` (Bolt), ``POST /ingest/<source>`` (webhooks), ``GET /healthz``,
-``GET /readyz`` (JSON detail, 503 when not ready), ``GET /metrics`` (Prometheus text).
+``GET /readyz`` (JSON detail, 503 when a check is false; strings are notes), ``GET /metrics`` (Prometheus text).
+Without an ``app`` (Socket Mode: Slack's traffic comes over the socket) only the ops routes are served.
 
 A Slack request is checked here, in this order, before Bolt sees it, because Bolt parses the body
 before its own signature check (so a signed or unsigned non-object body raised inside Bolt) and logs
@@ -104,21 +105,21 @@ class Edge:
 
     def __init__(
         self,
-        app: App,
+        app: App | None,
         metrics: Registry,
-        ready: Callable[[], dict[str, bool]],
+        ready: Callable[[], Mapping[str, object]],
         ingest: IngestHandler | None = None,
         *,
-        signing_secret: str,
+        signing_secret: str = "",
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not signing_secret:
+        if app is not None and not signing_secret:
             raise ValueError("a signing secret is required to accept Slack requests")
         self.app = app
         self.metrics = metrics
         self.ready = ready
         self.ingest = ingest
-        self.verifier = SignatureVerifier(signing_secret, clock=_Clock(clock))
+        self.verifier = SignatureVerifier(signing_secret, clock=_Clock(clock)) if app is not None else None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         token = REQUEST_ID.set(new_request_id(environ.get("HTTP_X_REQUEST_ID")))
@@ -148,7 +149,7 @@ class Edge:
             if method not in ("GET", "HEAD"):
                 return _json(405, {"error": "method_not_allowed"}, [("Allow", "GET, HEAD")])
             return self._health(path)
-        if path == SLACK_PATH or path.startswith(INGEST_PREFIX):
+        if (path == SLACK_PATH and self.app is not None) or path.startswith(INGEST_PREFIX):
             if method != "POST":
                 return _json(405, {"error": "method_not_allowed"}, [("Allow", "POST")])
             return self._slack(environ) if path == SLACK_PATH else self._ingest(environ, path[len(INGEST_PREFIX) :])
@@ -160,7 +161,7 @@ class Edge:
         if path == "/metrics":
             return Reply(200, self.metrics.render().encode(), METRICS_CONTENT_TYPE)
         checks = self.ready()
-        ok = all(checks.values())
+        ok = all(v for v in checks.values() if isinstance(v, bool))
         return _json(200 if ok else 503, {"ok": ok, **checks})
 
     def _ingest(self, environ: WSGIEnvironment, source: str) -> Reply:
@@ -205,6 +206,7 @@ class Edge:
             timestamp is None
             or signature is None
             or not signature.isascii()
+            or self.verifier is None
             or not self.verifier.is_valid(text, timestamp, signature)
         ):
             log.warning(
@@ -225,6 +227,7 @@ class Edge:
         except Exception as exc:  # Bolt could not read a well-formed but odd payload: the sender's problem
             log.warning("refused a signed Slack request Bolt cannot read (%s)", type(exc).__name__)
             raise BadRequest(400, "malformed_body") from None
+        assert self.app is not None  # routed here only with an app
         response = self.app.dispatch(request)
         out = [(k, v) for k, values in (response.headers or {}).items() for v in values]
         ctype = next((v for k, v in out if k.lower() == "content-type"), _JSON)

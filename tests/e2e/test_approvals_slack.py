@@ -34,7 +34,8 @@ def wait_row(sandbox: Sandbox, sql: str, *args: Any, timeout: float = 30) -> tup
     raise TimeoutError(sql)
 
 
-def test_request_routed_refusals_and_one_decision(double: SlackDouble, sandbox: Sandbox) -> None:
+def test_request_routed_refusals_and_one_decision(mode_double: SlackDouble, mode_sandbox: Sandbox) -> None:
+    double, sandbox = mode_double, mode_sandbox  # over HTTP and over Socket Mode
     cid, name, tier = db(
         sandbox, "SELECT id, name, tier FROM customers WHERE tier = 'gold' AND merged_into_id IS NULL LIMIT 1"
     )[0]

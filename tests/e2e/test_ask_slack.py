@@ -51,7 +51,8 @@ def customer(sandbox: Sandbox, where: str) -> tuple[int, str, str]:
     return row
 
 
-def test_mention_gets_a_threaded_cited_answer(double: SlackDouble) -> None:
+def test_mention_gets_a_threaded_cited_answer(mode_double: SlackDouble) -> None:
+    double = mode_double  # over HTTP and over Socket Mode
     d = double.send_message("U0SUPAGT1", CHANNEL, f"{BOT} what is the first response target for a gold P1?")
     assert d.ok
     answer = final_answer(double, CHANNEL, d.ts)
@@ -71,7 +72,8 @@ def test_direct_message_answer(double: SlackDouble) -> None:
     assert "discount-and-pricing-policy.md" in blocks_text(answer["blocks"])
 
 
-def test_slash_command_ask_and_help(double: SlackDouble) -> None:
+def test_slash_command_ask_and_help(mode_double: SlackDouble) -> None:
+    double = mode_double  # over HTTP and over Socket Mode (the ack carries nothing; the answer comes later)
     d = double.send_slash_command("U0SUPLEAD", CHANNEL, "/rapport", "ask who approves an SLA exception?")
     assert d.status == 200
     calls = double.wait_for("response_url", timeout=60)
