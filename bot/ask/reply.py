@@ -22,6 +22,10 @@ from bot.notify import DeliveryError, Notice, Outbound, SentRef
 from bot.services import Services
 
 log = logging.getLogger(__name__)
+SHARED_NOTE = (
+    ":lock: Only you can see this: this channel is shared with people outside the company, so I never post "
+    "playbook text, customer cards or alerts in it."
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,12 @@ class Asked:
     reply_ts: str | None  # the thread the answer goes in (None: top level of a DM)
     thread_ts: str | None = None  # the thread it was asked in, when it is a reply inside one
     is_dm: bool = False
+    # A message shortcut's response_url: where the asker still gets the outcome, privately, when the channel
+    # refuses the bot (the shortcut is offered in conversations the bot is not a member of).
+    response_url: str | None = None
+    # The channel is seen by another organisation or a customer (Slack Connect, a linked customer channel): the
+    # listener says so, and nothing is posted there (issue 16 finding 9): the asker alone sees the answer, and why.
+    shared_externally: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ def answer(
     """Answer in the thread: a placeholder, then the answer in its place (or, where answers are private, the
     answer alone, ephemeral). A card with sensitive fields goes to the asker only. ``cfg`` is None in a DM."""
     out = services.notifier
-    private = cfg is not None and cfg.ephemeral
+    private = asked.shared_externally or (cfg is not None and cfg.ephemeral)
     where = Outbound(asked.channel, "", thread_ts=asked.reply_ts, ephemeral_user=asked.asker if private else None)
     placeholder: SentRef | None = None
     if not private:  # an ephemeral message cannot be updated in place: no placeholder, the answer comes in one go
@@ -103,6 +113,9 @@ def answer(
             asked.channel, f"Customer card: {result.customer.name}", result.customer, asked.reply_ts, asked.asker
         )
         _show(services, asked, None, card)
+    if asked.shared_externally:
+        why = SHARED_NOTE
+        _show(services, asked, None, Outbound(asked.channel, why, Notice(why), asked.reply_ts, asked.asker))
     return result
 
 
@@ -117,6 +130,8 @@ def _show(services: Services, asked: Asked, placeholder: SentRef | None, message
         return
     except DeliveryError:
         pass
+    if asked.response_url and _privately(services, asked, message):
+        return
     ref = new_reference()
     log.error("could not show the outcome in %s to %s (reference %s)", asked.channel, asked.asker, ref)
     text = f":warning: Slack refused my reply here (reference `{ref}`). Please try again."
@@ -126,12 +141,29 @@ def _show(services: Services, asked: Asked, placeholder: SentRef | None, message
         log.exception("the asker could not be told either (reference %s)", ref)
 
 
+def _privately(services: Services, asked: Asked, message: Outbound) -> bool:
+    """The outcome through the interaction's response_url, seen by the asker only, and why it came that way."""
+    url = asked.response_url
+    note = (
+        ":lock: Only you can see this: I can't post in this conversation (am I a member? `/invite @rapport` "
+        "to have answers here)."
+    )
+    try:
+        services.notifier.send(Outbound(message.channel, message.text, message.view, None, asked.asker, url))
+        services.notifier.send(Outbound(message.channel, note, Notice(note), None, asked.asker, url))
+        return True
+    except DeliveryError:
+        log.warning("could not answer %s through the response_url either", asked.asker, exc_info=True)
+        return False
+
+
 def report_failure(services: Services, exc: BaseException, asked: Asked, what: str) -> str:
     """A handler failed before it could answer: log with a reference id and tell the asker where they asked."""
     ref = new_reference()
     log.error("%s failed (reference %s)", what, ref, exc_info=exc)
     msg = failure_message(exc, ref)
-    _show(services, asked, None, Outbound(asked.channel, msg, Notice(msg), asked.reply_ts))
+    private = asked.asker if asked.shared_externally else None
+    _show(services, asked, None, Outbound(asked.channel, msg, Notice(msg), asked.reply_ts, private))
     return ref
 
 

@@ -18,6 +18,7 @@ from bot.ask.reply import Asked
 from bot.notify import Outbound
 from bot.slack import inbound
 from bot.slack.inbound import Message
+from bot.slack.listeners import channels as customer_channels
 from bot.slack.messages import from_bot, is_own, message_text
 from bot.slack.views.ask import Help
 from bot.slack.wiring import Rapport
@@ -29,9 +30,17 @@ def ack_only(ack: Ack) -> None:
     ack()
 
 
-def _asked(msg: Message, text: str) -> Asked:
+def _asked(msg: Message, text: str, shared: bool = False) -> Asked:
     reply_ts = msg.thread_ts if msg.is_dm else msg.reply_ts  # a DM is answered where it was asked, not in a thread
-    return Asked(msg.user, msg.channel, inbound.strip_mentions(text), reply_ts, msg.thread_ts, msg.is_dm)
+    return Asked(
+        msg.user,
+        msg.channel,
+        inbound.strip_mentions(text),
+        reply_ts,
+        msg.thread_ts,
+        msg.is_dm,
+        shared_externally=shared,
+    )
 
 
 def _ours(msg: Message, context: BoltContext) -> bool:
@@ -49,15 +58,17 @@ def _help(r: Rapport, asked: Asked, private: bool) -> None:
     r.out.send(Outbound(asked.channel, text, Help(text), asked.reply_ts, asked.asker if private else None))
 
 
-def on_mention(r: Rapport, event: dict[str, Any], context: BoltContext) -> None:
+def on_mention(r: Rapport, event: dict[str, Any], context: BoltContext, body: dict[str, Any]) -> None:
     msg = inbound.message(event)
-    if msg is None or _ours(msg, context):
-        return
-    asked = _asked(msg, msg.text)
+    if msg is None or _ours(msg, context) or customer_channels.is_outsider(r, msg, body, context):
+        return  # our own, another app's, or a member of another organisation's: not ours to answer
+    # Shared with another organisation or a customer (issue 16 finding 9): answered privately, saying why.
+    shared = not msg.is_dm and customer_channels.shared_with_outsiders(r, msg.channel, body)
+    asked = _asked(msg, msg.text, shared)
     try:
         cfg = reply.settings(r.services, msg.channel)
         if not asked.text:
-            _help(r, asked, cfg.ephemeral)
+            _help(r, asked, cfg.ephemeral or shared)
             return
         customer_id, earlier = None, None
         if msg.in_thread and msg.thread_ts:
@@ -74,11 +85,13 @@ def _thread_parent(r: Rapport, channel: str, thread_ts: str, bot_user: str | Non
     return "" if is_own(first, bot_user, None) else inbound.strip_mentions(message_text(first, 1000))
 
 
-def on_message(r: Rapport, event: dict[str, Any], context: BoltContext) -> None:
+def on_message(r: Rapport, event: dict[str, Any], context: BoltContext, body: dict[str, Any]) -> None:
+    if customer_channels.customer_message(r, event, body, context):
+        return  # a customer or Slack Connect channel: the channels feature tracks it; Ask says nothing there
     if event.get("subtype") == "message_changed":
         edited = inbound.edit(event)
         if edited and _mention_added(edited, context):
-            on_mention(r, {**edited.new.raw, "channel": edited.channel}, context)
+            on_mention(r, {**edited.new.raw, "channel": edited.channel}, context, body)
         return
     msg = inbound.message(event)
     if msg is None or not _is_person(msg) or _ours(msg, context):
@@ -118,7 +131,10 @@ def _rapport_in_thread(r: Rapport, msg: Message, bot_user: str | None) -> bool:
 def on_shortcut(r: Rapport, body: dict[str, Any]) -> None:
     """ "Ask Rapport about this message": another app's message keeps its substance in attachments and blocks."""
     sc = inbound.shortcut(body)
-    asked = Asked(sc.user, sc.channel, inbound.strip_mentions(message_text(sc.message)), sc.reply_ts)
+    text = inbound.strip_mentions(message_text(sc.message))
+    shared = customer_channels.shared_with_outsiders(r, sc.channel, body)
+    # Offered in every conversation, member or not: where the channel refuses the bot, the response_url answers.
+    asked = Asked(sc.user, sc.channel, text, sc.reply_ts, response_url=sc.response_url, shared_externally=shared)
     try:
         reply.answer(r.services, asked, reply.settings(r.services, sc.channel))
     except Exception as exc:
