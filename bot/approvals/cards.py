@@ -7,7 +7,9 @@ from sqlalchemy.orm import Session
 
 from bot.approvals.models import PENDING, ApprovalRequest, ApprovalVote
 from bot.approvals.precedent import find_precedents
-from bot.approvals.results import ApprovalCard, StepProgress
+from bot.approvals.results import ApprovalCard, RouteReason, StepProgress
+from bot.approvals.routing import explain
+from bot.policies import Policies
 
 
 def step_progress(session: Session, req: ApprovalRequest) -> tuple[StepProgress, ...]:
@@ -41,10 +43,24 @@ def step_progress(session: Session, req: ApprovalRequest) -> tuple[StepProgress,
     return tuple(out)
 
 
+def route_reason(req: ApprovalRequest, policies: Policies | None) -> RouteReason | None:
+    """Why the request took its route, explained from the policy it was routed by: only while that policy
+    (same version) is in force, since a later edit may route the same request elsewhere."""
+    if policies is None or policies.version != req.policy_version:
+        return None
+    reason = explain(policies, req.request_type, req.amount, req.percent, req.tier, req.region, req.risk)
+    return reason if reason is not None and reason.rule == req.rule else None
+
+
 def build_card(
-    session: Session, req: ApprovalRequest, step: int | None = None, with_precedent: bool = True
+    session: Session,
+    req: ApprovalRequest,
+    step: int | None = None,
+    with_precedent: bool = True,
+    policies: Policies | None = None,
 ) -> ApprovalCard:
-    """The card for ``step`` (default: the current one); buttons only while that step is the pending one."""
+    """The card for ``step`` (default: the current one); buttons only while that step is the pending one.
+    With ``policies`` (the policy in force) the card says why the request took its route."""
     at = req.step if step is None else step
     actionable = req.state == PENDING and at == req.step
     outcome: str | None = None
@@ -94,4 +110,5 @@ def build_card(
         reason=req.decision_reason if outcome in ("rejected", "changes_requested") else None,
         precedents=precedents,
         one_step_per_person=req.one_step_per_person,
+        route=route_reason(req, policies),
     )

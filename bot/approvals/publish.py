@@ -37,7 +37,7 @@ def post_step_message(services: Services, request_id: int) -> SentRef | None:
         req = s.get(ApprovalRequest, request_id)
         if req is None or req.state != PENDING:
             return None
-        card = build_card(s, req)
+        card = build_card(s, req, policies=services.policies)
         channel = req.steps[req.step]["channel"]
         text = (
             f"Approval needed ({req.steps[req.step]['name']}): {label(req.request_type)} for "
@@ -86,7 +86,7 @@ def refresh_message(services: Services, request_id: int, ref: SentRef | None, st
         req = s.get(ApprovalRequest, request_id)
         if req is None:
             return
-        card = build_card(s, req, step=step)
+        card = build_card(s, req, step=step, policies=services.policies)
         text = f"{label(req.request_type)} for {req.customer_name}, request #{req.id}: {card.outcome or 'pending'}"
     try:
         services.notifier.update(ref, Outbound(channel=ref.channel, text=text, view=card))

@@ -27,6 +27,17 @@ class Precedent:
 
 
 @dataclass(frozen=True)
+class RouteReason:
+    """Why a request took its route: the rule that matched and, for each rule tried before it, the conditions
+    the request did not meet ("no amount given", "18% is over 10%")."""
+
+    rule: str
+    catch_all: bool  # the matched rule has no conditions
+    passed_over: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    amount_measure: str | None = None  # set when a rule was passed over for want of an amount: what to give
+
+
+@dataclass(frozen=True)
 class StepProgress:
     index: int
     name: str
@@ -66,6 +77,7 @@ class ApprovalCard:
     reason: str | None = None
     precedents: tuple[Precedent, ...] = ()
     one_step_per_person: bool = True  # separation of duties across steps (policy may relax it per type)
+    route: RouteReason | None = None  # why this route (None when the policy changed since the request)
 
     @property
     def earlier_deciders(self) -> tuple[str, ...]:

@@ -16,7 +16,8 @@ from slack_bolt import Ack, App
 from bot.approvals.decisions import DecisionOutcome, decide, precheck, refuse
 from bot.approvals.intake import USAGE, parse_slash, prefill_from_button, prefill_from_draft
 from bot.approvals.requests import submit_request
-from bot.approvals.validation import RequestDraft, ValidationFailed
+from bot.approvals.routing import amount_needed, missing_amount
+from bot.approvals.validation import RequestDraft, ValidationFailed, normalize_type
 from bot.slack import ids, inbound
 from bot.slack.inbound import Command, Submission
 from bot.slack.views.approvals import reason_modal, request_modal
@@ -91,8 +92,13 @@ def draft_from(sub: Submission) -> RequestDraft:
 
 def submit_request_modal(r: Rapport, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
     sub = inbound.submission(body, view)
+    draft = draft_from(sub)
+    ask = missing_amount(r.services.policies, normalize_type(draft.request_type), draft.amount)
+    if ask:  # the form asks; a one-line request without one is routed and its card says why
+        ack(response_action="errors", errors={"amount": ask[:150]})
+        return
     try:
-        result = submit_request(r.services, draft_from(sub))
+        result = submit_request(r.services, draft)
     except ValidationFailed as exc:
         errors = {k if k in FIELDS else "justification": v[:150] for k, v in exc.errors.items()}
         ack(response_action="errors", errors=errors)
@@ -106,14 +112,16 @@ def from_answer(r: Rapport, ack: Ack, body: dict[str, Any]) -> None:
     click = inbound.click(body)
     prefill = prefill_from_button(r.services, click.value, click.channel or None, click.reply_thread)
     if click.trigger_id:
-        r.out.open_modal(click.trigger_id, request_modal(prefill))
+        r.out.open_modal(
+            click.trigger_id, request_modal(prefill, amount_needed(r.services.policies, prefill.request_type))
+        )
 
 
 def approve_command(r: Rapport, cmd: Command) -> None:
     if not cmd.rest:
         if cmd.trigger_id:
             draft = RequestDraft("", "", cmd.user, origin_channel=cmd.channel)
-            r.out.open_modal(cmd.trigger_id, request_modal(prefill_from_draft(draft)))
+            r.out.open_modal(cmd.trigger_id, request_modal(prefill_from_draft(draft)))  # type not chosen yet
         else:
             r.tell(cmd.user, cmd.channel, USAGE, response_url=cmd.response_url)
         return

@@ -14,7 +14,9 @@ from bot.approvals.results import (
     RequesterNotice,
     RequestPrefill,
     RequestSummary,
+    RouteReason,
 )
+from bot.mrkdwn import escape
 from bot.slack import ids
 from bot.slack.views.common import Block, actions, button, cap, clip, context, fields_section, header, section, user
 from bot.slack.views.render import render
@@ -52,6 +54,21 @@ def _measure(amount: Any, percent: float | None) -> str:
     return " / ".join(parts) or "-"
 
 
+def route_line(route: RouteReason) -> str:
+    """Why this route: the rule that matched and what each rule before it needed that the request lacks."""
+    line = f":twisted_rightwards_arrows: *Why this route:* rule `{route.rule}`" + (
+        ", the catch-all" if route.catch_all else ""
+    )
+    if route.passed_over:
+        missed = "; ".join(f"`{name}`: {escape(', '.join(why))}" for name, why in route.passed_over)
+        line += f". Rules before it did not apply: {missed}."
+    else:
+        line += ", the first rule that applies."
+    if route.amount_measure:
+        line += f" Give the amount ({escape(route.amount_measure)}) and it may take a shorter route."
+    return line
+
+
 def card_blocks(card: ApprovalCard) -> list[Block]:
     blocks: list[Block] = [
         header(f"{_label(card.request_type)} request #{card.request_id}: {card.customer_name}"),
@@ -71,6 +88,8 @@ def card_blocks(card: ApprovalCard) -> list[Block]:
     blocks.append(section(f"*Justification*\n{clip(card.justification, 2900)}"))
     if card.links:
         blocks.append(context(" · ".join(f"<{u}|{clip(u, 60)}>" for u in card.links[:10])))
+    if card.route is not None:
+        blocks.append(context(route_line(card.route)))
     if len(card.steps) > 1:
         lines = [
             f"{STEP_ICON.get(s.status, '')} {s.name} ({user(s.approvers)}"
@@ -177,8 +196,9 @@ def _option(value: str, text: str) -> Block:
     return {"text": {"type": "plain_text", "text": text}, "value": value}
 
 
-def request_modal(prefill: RequestPrefill) -> dict[str, Any]:
-    """The request form; block ids equal the field names ``ValidationFailed.errors`` uses."""
+def request_modal(prefill: RequestPrefill, amount_measure: str | None = None) -> dict[str, Any]:
+    """The request form; block ids equal the field names ``ValidationFailed.errors`` uses. ``amount_measure``:
+    the policy routes the chosen type by amount, so the form asks for it (what it means, as the hint)."""
     type_el: Block = {
         "type": "static_select",
         "action_id": "value",
@@ -209,8 +229,12 @@ def request_modal(prefill: RequestPrefill) -> dict[str, Any]:
                 "amount",
                 "Amount",
                 _text("value", prefill.amount, placeholder="$12,500"),
-                optional=True,
-                hint="USD; for data access, the number of records",
+                optional=amount_measure is None,
+                hint=(
+                    f"{amount_measure[:1].upper()}{amount_measure[1:]}: the policy routes by it"
+                    if amount_measure
+                    else "USD; for data access, the number of records. Most requests are routed by it"
+                )[:150],
             ),
             _input("percent", "Percentage", _text("value", prefill.percent, placeholder="15%"), optional=True),
             _input(
