@@ -8,7 +8,7 @@ back), and peak RSS above the baseline measured before evaluation.
 
     python benchmarks/alerts_eval.py                      # 1,000,000 customers, SQLite
     python benchmarks/alerts_eval.py --quick              # 100,000 customers
-    python benchmarks/alerts_eval.py --home /tmp/bench1m  # reuse a generated RAPPORT_HOME
+    python benchmarks/alerts_eval.py --home .bench/1m  # reuse a generated RAPPORT_HOME
     python benchmarks/alerts_eval.py --quick --database-url postgresql+psycopg2://.../bench   # PostgreSQL
 """
 

@@ -14,7 +14,7 @@ solves some complaint tickets each day. What it checks is measured apart from th
 * no complaint alert is resolved while one of its customer's complaint tickets is still open.
 
     python benchmarks/alerts_week.py                          # 5,000 customers, SQLite, 7 days, hourly
-    python benchmarks/alerts_week.py --home /tmp/week         # reuse a generated RAPPORT_HOME
+    python benchmarks/alerts_week.py --home .bench/week         # reuse a generated RAPPORT_HOME
     python benchmarks/alerts_week.py --database-url postgresql+psycopg2://.../week   # PostgreSQL
 """
 

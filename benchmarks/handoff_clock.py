@@ -8,7 +8,7 @@ staggered so the deadlines fall at different points of the re-escalation job's c
 minus the deadline.
 
     python benchmarks/handoff_clock.py                   # 12 hand-offs
-    python benchmarks/handoff_clock.py --handoffs 20 --home /tmp/rapport-bench-home
+    python benchmarks/handoff_clock.py --handoffs 20 --home .bench/home
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Identity resolution over the demo book: time, peak memory, precision/recall vs planted duplicates.
 
     .venv/bin/python benchmarks/identity_resolve.py --customers 200000 [--url postgresql+psycopg2://...]
-    .venv/bin/python benchmarks/identity_resolve.py --database-url sqlite:////tmp/bench1m/rapport.db
+    .venv/bin/python benchmarks/identity_resolve.py --database-url sqlite:///.bench/1m/rapport.db
 
 ``--database-url`` resolves an existing demo book in place (e.g. one written by
 ``rapport demo-data --customers 1000000``; the ``--customers`` scale takes ~25 minutes to generate).

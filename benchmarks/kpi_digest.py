@@ -7,7 +7,7 @@ the three charts, the Block Kit render, the HTML page; and the figures themselve
 
     python benchmarks/kpi_digest.py                              # 100k customers, SQLite
     python benchmarks/kpi_digest.py --customers 20000
-    python benchmarks/kpi_digest.py --database-url sqlite:////tmp/kpi100k.db   # reuse (generated if empty)
+    python benchmarks/kpi_digest.py --database-url sqlite:///.bench/kpi100k.db # reuse (generated if empty)
     python benchmarks/kpi_digest.py --database-url postgresql+psycopg2://.../kpibench
 """
 

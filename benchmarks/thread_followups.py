@@ -7,7 +7,7 @@ store linked it to the turn-1 customer and the reply shown to the asker (thread 
 names that customer.
 
     python benchmarks/thread_followups.py                      # 24 conversations, 2,000 demo customers
-    python benchmarks/thread_followups.py --conversations 40 --home /tmp/rapport-bench-home
+    python benchmarks/thread_followups.py --conversations 40 --home .bench/home
 
 Prints the share right, the failures by kind, and turn-2 answer latency. ``start_stack`` is shared with
 ``benchmarks/handoff_clock.py``.
