@@ -145,11 +145,6 @@ class FileConnector:
                         result = validate_row(self.model, values, line, mapping)
                 else:
                     result = check_dict(values) or validate_row(self.model, values, line, mapping)
-                if cursor_field:
-                    if since is None:  # full pass: a valid row's stamp is already parsed
-                        stamp = result.__dict__[cursor_field] if isinstance(result, Record) else self._stamp(given)
-                    if stamp is not None and (high is None or stamp > high):
-                        high = stamp
                 if isinstance(result, list):
                     batch.errors.extend(result)
                 else:
@@ -169,10 +164,18 @@ class FileConnector:
                     else:
                         batch.records.append(result)
                         batch.lines.append(line)
+                        if cursor_field:
+                            # Only rows that are loaded move the cursor: a row dated in the future fails
+                            # validation, and counting it would make every later poll skip the real
+                            # changes dated before it.
+                            if since is None:  # full pass: the valid row's stamp is already parsed
+                                stamp = result.__dict__[cursor_field]
+                            if stamp is not None and (high is None or stamp > high):
+                                high = stamp
             if len(batch.records) + len(batch.errors) >= batch_size:
                 yield batch
                 batch = Batch()
-        # The file is unordered: only a completed pass may move the cursor.
+        # The file is unordered: only a completed pass may move the cursor (to its newest loaded row).
         batch.cursor = high.isoformat() if high is not None and cursor_field else None
         yield batch
 

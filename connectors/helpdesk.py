@@ -237,9 +237,9 @@ class HelpdeskConnector:
                 stamp = self._stamp(obj.get("updated_at"))
                 if since is not None and stamp is not None and stamp < since:
                     continue  # unchanged since the last complete pass
-                if stamp is not None and (high is None or stamp > high):
-                    high = stamp
-                self._add(batch, _org_values(obj), row, ORG_COLUMNS, obj)
+                loaded = self._add(batch, _org_values(obj), row, ORG_COLUMNS, obj)
+                if loaded and stamp is not None and (high is None or stamp > high):
+                    high = stamp  # only rows that validate move the cursor (not one dated in the future)
             if len(batch.records) + len(batch.errors) >= batch_size:
                 yield batch
                 batch = Batch()
@@ -262,11 +262,10 @@ class HelpdeskConnector:
             metrics = _metrics(page)
             for row, obj in self._objects(page, "tickets", batch, rows):
                 stamp = self._stamp(obj.get("updated_at"))
-                if stamp is not None:
-                    newest = max(newest, int(stamp.timestamp()))
                 values = _ticket_values(obj)
                 _apply_metrics(values, metrics.get(obj.get("id")))
-                self._add(batch, values, row, TICKET_COLUMNS, obj)
+                if self._add(batch, values, row, TICKET_COLUMNS, obj) and stamp is not None:
+                    newest = max(newest, int(stamp.timestamp()))
             after = page.get("after_cursor")
             if after:
                 # A vendor cursor too long for our column falls back to the newest change time seen
@@ -308,7 +307,8 @@ class HelpdeskConnector:
 
     def _add(
         self, batch: Batch, values: dict[str, Any], row: int, columns: Mapping[str, str], obj: Mapping[str, Any]
-    ) -> None:
+    ) -> bool:
+        """Validate one object into ``batch``: True when it became a record, False when it was rejected."""
         batch.rows_read += 1
         result = validate_row(self.model, values, row, columns)
         if isinstance(result, list):
@@ -316,8 +316,9 @@ class HelpdeskConnector:
                 {k: obj.get(k) for k in ("id", "organization_id", "name", "subject", "status", "updated_at")}
             )
             batch.errors.extend(RowError(e.row, e.field, e.reason, raw) for e in result)
-        else:
-            batch.add(result, row)
+            return False
+        batch.add(result, row)
+        return True
 
 
 @register("helpdesk")

@@ -15,8 +15,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from connectors.dates import parse_date, parse_datetime
 
-# Clock skew tolerated before a timestamp counts as "in the future".
-FUTURE_TOLERANCE = dt.timedelta(days=1)
+# Clock skew tolerated before a timestamp counts as "in the future". Small: a row a day ahead would move an
+# incremental sync's cursor a day ahead, and every change made meanwhile would be skipped.
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 PRIORITY_WORDS = {"urgent": "P1", "critical": "P1", "high": "P2", "normal": "P3", "medium": "P3", "low": "P4"}
 TICKET_STATUSES = {
     "new": "open",

@@ -1,5 +1,6 @@
 """Any SQL database reachable by a SQLAlchemy URL: a query whose columns are named like the record's
-fields, and a cursor column for incremental polls (``WHERE cursor >= :last ORDER BY cursor``)."""
+fields, and a cursor column for incremental polls (``WHERE cursor >= :last ORDER BY cursor``). A batch's
+cursor is that of its last valid row: rejected rows (one dated in the future, say) never move it."""
 
 from __future__ import annotations
 
@@ -64,11 +65,11 @@ class SqlConnector:
                         batch.rows_read += 1
                         record = validate_row(self.model, {k: v for k, v in values.items() if k in fields}, row_no)
                         if isinstance(record, list):
-                            batch.errors.extend(record)
+                            batch.errors.extend(record)  # a rejected row does not move the cursor
                         else:
                             batch.add(record, row_no)
-                        if self.cursor_column:
-                            batch.cursor = _cursor_text(values.get(self.cursor_column)) or batch.cursor
+                            if self.cursor_column:
+                                batch.cursor = _cursor_text(values.get(self.cursor_column)) or batch.cursor
                     yield batch
         except SQLAlchemyError as exc:
             raise ConnectorError(

@@ -1,7 +1,11 @@
-"""Sync bookkeeping: cursors, runs, quarantined rows, source keys.
+"""Sync bookkeeping: cursors, runs, quarantined rows, source keys, webhook deliveries, erased identities.
 
 ``SyncKey`` maps (source, entity, external id) to the store row a record became, with a hash of
-the record so unchanged rows are skipped and re-deliveries are idempotent.
+the record so unchanged rows are skipped and re-deliveries are idempotent, and the source's change
+time of the version stored, so an older version (a replayed delivery, a late retry) never replaces it.
+``IngestDelivery`` remembers each webhook delivery id for a day: a delivery received twice is applied once.
+``Suppression`` is the list of erased identities (hashes only) every sync and webhook consults, so a
+customer erased by ``rapport forget`` is never recreated from a source (see :mod:`bot.sync.suppression`).
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models import Base, BigID, utcnow
@@ -37,6 +41,8 @@ class SyncRun(Base):
     rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
     rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
     rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    rows_stale: Mapped[int] = mapped_column(Integer, default=0)  # older than the stored version: skipped
+    rows_erased: Mapped[int] = mapped_column(Integer, default=0)  # an erased customer's: skipped, not stored
     error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -66,3 +72,29 @@ class SyncKey(Base):
     target_id: Mapped[int] = mapped_column(BigInteger)
     customer_id: Mapped[int | None] = mapped_column(BigInteger)
     row_hash: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[dt.datetime | None] = mapped_column()  # the source's change time of the stored version
+
+
+class IngestDelivery(Base):
+    """One webhook delivery, by the sender's delivery id (or the body's hash): a repeat is answered, not applied."""
+
+    __tablename__ = "sync_deliveries"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # counts only, never record values
+
+
+class Suppression(Base):
+    """An erased identity: a SHA-256 of its kind and normalised value, never the value itself."""
+
+    __tablename__ = "sync_suppressions"
+    __table_args__ = (UniqueConstraint("digest", name="uq_sync_suppressions_digest"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # external_id | domain | email | name
+    digest: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str] = mapped_column(String(32))  # the erasure's audit reference
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

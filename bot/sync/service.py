@@ -3,6 +3,13 @@ ONE transaction, and keep a ``sync_runs`` row up to date so status survives a cr
 
 Resumable: the cursor only moves in the transaction that committed the batch it came from, so a
 crash re-reads at most one batch (idempotent upserts make the re-read harmless).
+
+The cursor only moves past rows that were loaded: connectors compute it from the rows that
+validated (a row dated in the future, beyond the clock-skew allowance, is quarantined with that
+reason and does not count), and a cursor beyond the allowance is never saved whatever the source
+said (:mod:`bot.sync.cursors`). One in the future, saved before this rule, shows in ``describe``
+as a problem. Over 400 lines: the run's pieces (batches, savepoints, the reader choice, SQLite and
+GC settings, status) share the run's state and read best together.
 """
 
 from __future__ import annotations
@@ -21,8 +28,10 @@ from sqlalchemy import Connection, Engine, Table, false, func, insert, select, u
 from sqlalchemy import exc as sa_exc
 
 from bot.store.models import utcnow
+from bot.sync import cursors, suppression
 from bot.sync.config import SourceSpec, SourcesPolicy
 from bot.sync.models import QuarantineRow, SyncCursor, SyncKey, SyncRun
+from bot.sync.suppression import Suppressed
 from bot.sync.writer import WriteStats, write_batch
 from connectors import Batch, Connector, ConnectorError, Record, RowError, create
 from connectors.files import FileConnector
@@ -49,6 +58,8 @@ class SyncResult:
     rows_loaded: int = 0
     rows_unchanged: int = 0
     rows_quarantined: int = 0
+    rows_stale: int = 0  # older than the stored version: skipped
+    rows_erased: int = 0  # an erased customer's: skipped, not stored
     cursor: str | None = None
     error: str | None = None
     seconds: float = 0.0
@@ -66,6 +77,16 @@ class SourceStatus:
     last_run: SyncRun | None
     quarantined: int
     schedule: str | None = None
+
+    def problems(self, now: dt.datetime | None = None) -> list[str]:
+        """What needs an operator: a cursor in the future makes every incremental run skip real changes."""
+        ahead = cursors.ahead(self.cursor, now)
+        if ahead is None:
+            return []
+        return [
+            f"cursor {self.cursor} is {cursors.human(ahead)} in the future: incremental runs skip every change "
+            f"dated before it; run `rapport sync --source {self.name} --full` to reset it"
+        ]
 
 
 def _raw(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -96,6 +117,7 @@ def quarantine(conn: Connection, source: str, entity: str, run_id: int | None, e
 
 
 def save_cursor(conn: Connection, source: str, cursor: str | None) -> None:
+    """Store ``cursor`` as is; :func:`apply_batch` decides whether a batch's cursor may be saved."""
     table = CURSORS
     done = conn.execute(update(table).where(table.c.source == source).values(cursor=cursor, updated_at=utcnow()))
     if not done.rowcount:
@@ -121,6 +143,8 @@ def start_run(engine: Engine, source: str, mode: str) -> int:
                     "rows_loaded": 0,
                     "rows_unchanged": 0,
                     "rows_quarantined": 0,
+                    "rows_stale": 0,
+                    "rows_erased": 0,
                 },
             ).scalar_one()
         )
@@ -135,6 +159,8 @@ def _bump_run(conn: Connection, result: SyncResult) -> None:
             rows_loaded=result.rows_loaded,
             rows_unchanged=result.rows_unchanged,
             rows_quarantined=result.rows_quarantined,
+            rows_stale=result.rows_stale,
+            rows_erased=result.rows_erased,
         )
     )
 
@@ -180,10 +206,14 @@ class KeyLookup:
     if its references were resolved when it began. A batch the database refuses clears it, so the
     retry resolves afresh (a customer erased meanwhile is then an unknown customer, not a broken
     foreign key for every row that names it).
+
+    ``suppressed``: the erased identities as this run last read them (re-read in each batch's
+    transaction only when the list grew: one indexed look-up).
     """
 
     probe: bool = True
     customers: dict[str, int] = field(default_factory=dict)
+    suppressed: Suppressed = field(default_factory=Suppressed)
 
     @classmethod
     def at_start(cls, conn: Connection, source: str, entity: str) -> KeyLookup:
@@ -229,6 +259,7 @@ def _write_isolating(
                 digests,
                 probe=keys.probe,
                 customers=keys.customers,
+                suppressed=keys.suppressed,
             )
     except Exception as exc:
         if not _row_fault(conn, exc):
@@ -264,22 +295,43 @@ def apply_batch(
 ) -> None:
     """Write one batch, its quarantine rows, run counters and (if given) its cursor: one transaction.
     ``digests``: the records' content hashes, when the reader computed them; ``keys``: see
-    :class:`KeyLookup` (by default every batch's keys are looked up)."""
+    :class:`KeyLookup` (by default every batch's keys are looked up).
+
+    Rows of erased customers are neither stored nor quarantined (counted as erased), older versions
+    of stored records are skipped (counted as stale), and a cursor beyond the clock-skew allowance
+    is not saved: the run keeps the one it had and says why in its error."""
+    keys = keys or KeyLookup()
     if conn.dialect.name == "sqlite":
         # pysqlite opens its transaction lazily at the first DML; a SAVEPOINT issued before that would
-        # itself become the transaction and its RELEASE would commit it. A no-op UPDATE opens it now.
+        # itself become the transaction and its RELEASE would commit it. A no-op UPDATE opens it now,
+        # and takes the write lock, so the erased identities read next cannot change before commit.
         conn.execute(update(RUNS).where(false()).values(id=RUNS.c.id))
+    suppression.lock_shared(conn)
+    keys.suppressed = suppression.load(conn, keys.suppressed)
     stats = _write_isolating(conn, spec_name, entity, batch.records, batch.lines, customer_source, digests, keys)
     errors = batch.errors + stats.errors
+    if keys.suppressed:
+        kept = [e for e in errors if not keys.suppressed.raw(spec_name, customer_source or spec_name, e.raw)]
+        stats.erased += len(errors) - len(kept)
+        errors = kept
     quarantine(conn, spec_name, entity, result.run_id, errors)
     result.rows_read += batch.rows_read or len(batch.records) + len(batch.errors)
     result.rows_loaded += stats.loaded
     result.rows_unchanged += stats.unchanged
     result.rows_quarantined += len(errors)
-    _bump_run(conn, result)
+    result.rows_stale += stats.stale
+    result.rows_erased += stats.erased
     if batch.cursor is not None:
-        save_cursor(conn, spec_name, batch.cursor)
-        result.cursor = batch.cursor
+        ahead = cursors.ahead(batch.cursor)
+        if ahead is None:
+            save_cursor(conn, spec_name, batch.cursor)
+            result.cursor = batch.cursor
+        else:
+            result.error = (
+                f"cursor kept at {result.cursor or '-'}: the source's next cursor {batch.cursor} is "
+                f"{cursors.human(ahead)} in the future"
+            )[:1000]
+    _bump_run(conn, result)
 
 
 def _cpu_ticks() -> tuple[int, int]:
@@ -505,14 +557,17 @@ def describe(s: SourceStatus) -> str:
         (
             f"last run {run.started_at:%Y-%m-%d %H:%M} UTC {run.status}: read {run.rows_read:,}, "
             f"loaded {run.rows_loaded:,}, quarantined {run.rows_quarantined:,}"
+            + (f", stale {run.rows_stale:,} skipped" if run.rows_stale else "")
+            + (f", erased {run.rows_erased:,} skipped" if run.rows_erased else "")
             + (f" ({run.error})" if run.error else "")
         )
         if run
         else "never run"
     )
+    problems = "".join(f"; PROBLEM: {p}" for p in s.problems())
     return (
         f"{s.name} [{s.kind}{', every ' + s.schedule if s.schedule else ''}]: {last}; "
-        f"cursor {s.cursor or '-'}; {s.quarantined:,} quarantined rows kept"
+        f"cursor {s.cursor or '-'}; {s.quarantined:,} quarantined rows kept{problems}"
     )
 
 

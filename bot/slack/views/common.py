@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.mrkdwn import mention
+from bot.mrkdwn import escape, mention
 from bot.notify import Notice
 from bot.slack.views.render import render
 
@@ -14,6 +14,14 @@ SECTION_LIMIT = 3000
 BUTTON_TEXT_LIMIT = 75
 VALUE_LIMIT = 2000
 MAX_BLOCKS = 50
+
+
+def inert(text: object) -> str:
+    """Text that came from outside Rapport (what a user typed, a customer's name, a value from a data source),
+    ready for mrkdwn: ``&``, ``<`` and ``>`` become entities, so ``<!channel>``, ``<@U…>``, ``<#C…>`` and
+    ``<https://evil.example|the signed contract>`` show as typed and none of them is live (a link shows as its
+    text). Every view passes such text through this one helper."""
+    return "" if text is None else escape(str(text))
 
 
 def clip(text: str, limit: int) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.customers.accounts import Accounts
-from bot.slack.views.common import Block, context, header, section
+from bot.slack.views.common import Block, context, header, inert, section
 from bot.slack.views.render import render
 from bot.sync.status import SourcesSummary
 
@@ -28,8 +28,11 @@ def intro() -> list[Block]:
 
 @render.register
 def sources_blocks(summary: SourcesSummary) -> list[Block]:
-    return [
-        header("Data sources"),
-        section("\n".join(f"• {line}" for line in summary.lines)),
+    blocks: list[Block] = [header("Data sources")]
+    if summary.problems:
+        blocks.append(section("\n".join(f":warning: *Problem:* {inert(p)}" for p in summary.problems)))
+    blocks += [
+        section("\n".join(f"• {inert(line)}" for line in summary.lines)),
         context("`rapport sync errors --source NAME` lists quarantined rows; `rapport sync` runs them now."),
     ]
+    return blocks

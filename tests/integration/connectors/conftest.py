@@ -6,7 +6,16 @@ import random
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
+
+from bot.notify import RecordingNotifier
+from bot.policies import load_policies
+from bot.services import Services
+from bot.settings import Settings
+from bot.store.db import make_session_factory
 from bot.sync.config import SourceSpec
+
+REPO = Path(__file__).resolve().parents[3]
 
 CUSTOMER_MAP = {
     "external_id": "Account ID",
@@ -25,6 +34,17 @@ TICKET_MAP = {
     "opened_at": "Opened",
     "updated_at": "Updated",
 }
+
+
+def services_for(engine: Engine, playbooks: Path = REPO / "playbooks") -> Services:
+    """Services on ``engine`` reading the policies (sources.yaml among them) under ``playbooks``."""
+    return Services(
+        settings=Settings(playbooks_dir=playbooks),
+        engine=engine,
+        sessions=make_session_factory(engine),
+        policies=load_policies(REPO / "playbooks" / "policies"),
+        notifier=RecordingNotifier(),
+    )
 
 
 def customers_csv(path: Path, n: int, stamp: str = "2025-01-01T00:00:00Z") -> Path:

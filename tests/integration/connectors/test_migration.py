@@ -1,4 +1,4 @@
-"""The connectors migrations (0004, 0009) create exactly the tables bot.sync.models declares
+"""The connectors migrations (0004, 0009, 0031) create exactly the tables bot.sync.models declares
 (both backends)."""
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ MINE = {
         "sync_runs",
         "sync_quarantine",
         "sync_keys",
+        "sync_deliveries",
+        "sync_suppressions",
         "legal_holds",
         "customer_field_provenance",
         "customer_merges",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, func, select, text
@@ -17,7 +16,8 @@ from bot.store.db import make_session_factory
 from bot.store.models import Order, Ticket
 from bot.sync import service
 from bot.sync.config import SourceSpec
-from bot.sync.ingest import MAX_BODY, handle_ingest
+from bot.sync.ingest import MAX_BODY, handle_ingest, sign
+from bot.sync.models import SyncRun
 
 from .conftest import customer_spec, customers_csv
 
@@ -111,23 +111,27 @@ def test_webhook_auth_limits_and_partial_load(engine: Engine, tmp_path: Path) ->
             ],
         }
     ).encode()
-    sig = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    ts = str(int(time.time()))
+    signed = {"X-Rapport-Timestamp": ts, "x-rapport-signature": sign("s3cret", ts, body)}
 
-    status, out = handle_ingest(services, "product_events", {"X-Rapport-Signature": "sha256=00"}, body, env)
+    status, out = handle_ingest(
+        services, "product_events", {"X-Rapport-Timestamp": ts, "X-Rapport-Signature": "v1=00"}, body, env
+    )
     assert (status, out) == (401, {"error": "invalid signature"})
     assert handle_ingest(services, "product_events", {}, b"x" * (MAX_BODY + 1), env)[0] == 413
     assert handle_ingest(services, "nope", {}, body, env)[0] == 404
-    assert handle_ingest(services, "product_events", {"x-rapport-signature": sig}, body, {})[0] == 503
+    assert handle_ingest(services, "product_events", signed, body, {})[0] == 503
     bad_json = b"{not json"
-    bad_sig = "sha256=" + hmac.new(b"s3cret", bad_json, hashlib.sha256).hexdigest()
-    assert handle_ingest(services, "product_events", {"X-Rapport-Signature": bad_sig}, bad_json, env)[0] == 400
+    bad_sig = {"X-Rapport-Timestamp": ts, "X-Rapport-Signature": sign("s3cret", ts, bad_json)}
+    assert handle_ingest(services, "product_events", bad_sig, bad_json, env)[0] == 400
 
-    status, out = handle_ingest(services, "product_events", {"x-rapport-signature": sig}, body, env)
+    status, out = handle_ingest(services, "product_events", signed, body, env)
     assert status == 207 and out["accepted"] == 1 and out["quarantined"] == 1
     assert out["errors"] == [{"row": 2, "field": "subject", "reason": "must not be empty"}]
     with engine.connect() as conn:
         assert conn.scalars(select(Ticket.external_id)).all() == ["W1"]
-    again = handle_ingest(services, "product_events", {"x-rapport-signature": sig}, body, env)
-    assert again[1]["accepted"] == 1  # redelivery is idempotent
+    again = handle_ingest(services, "product_events", signed, body, env)
+    assert again[0] == 200 and again[1]["duplicate"] is True and again[1]["accepted"] == 1  # applied once
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Ticket)) == 1
+        assert conn.scalar(select(func.count()).select_from(SyncRun).where(SyncRun.mode == "webhook")) == 1
