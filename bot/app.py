@@ -16,6 +16,8 @@ from bot import models
 from bot.alerts import jobs as alerts_jobs
 from bot.approvals import jobs as approvals_jobs
 from bot.ask import jobs as ask_jobs
+from bot.channels import jobs as channels_jobs
+from bot.channels.facts import posting_forbidden
 from bot.kpi import jobs as kpi_jobs
 from bot.notify import Notifier
 from bot.offline import offline_env
@@ -26,7 +28,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack import views
 from bot.slack.app import build_app, make_client
-from bot.slack.listeners import admin, alerts, answer, approvals, ask, command, handoff, home
+from bot.slack.listeners import admin, alerts, answer, approvals, ask, channels, command, handoff, home
 from bot.slack.notifier import SlackNotifier
 from bot.store import events
 from bot.store.db import make_engine, make_session_factory
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
     from retrieval.index import PlaybookIndex
 
 # The Bolt listeners, the Block Kit renderers and the model modules the running bot is made of.
-LISTENERS = (command, ask, answer, alerts, approvals, handoff, home, admin)
+LISTENERS = (command, ask, answer, alerts, approvals, handoff, home, admin, channels)
 RENDERERS = views.RENDERER_MODULES
 MODELS = models.MODEL_MODULES
 PURGE_EVENTS_SECONDS = 3600
@@ -79,12 +81,21 @@ def build_services(
     )
     if index is not None:
         services._index = index
+    guard_shared_channels(services, services.notifier)
     return services
+
+
+def guard_shared_channels(services: Services, notifier: object) -> None:
+    """Nothing visible is ever posted in a channel shared with a customer or another organisation: the Slack
+    notifier refuses it (``bot.channels.facts.posting_forbidden``), whichever feature asks."""
+    if isinstance(notifier, SlackNotifier):
+        notifier.guard = partial(posting_forbidden, services)
 
 
 def build_bolt(services: Services) -> App:
     """The Bolt app over ``services``: the Slack notifier it already has (or one for its settings)."""
     out = services.notifier if isinstance(services.notifier, SlackNotifier) else slack_notifier(services.settings)
+    guard_shared_channels(services, out)
     first = partial(events.first_delivery, services.engine, services.sessions, now=services.clock)
     return build_app(services, out, LISTENERS, first)
 
@@ -105,4 +116,5 @@ def feature_jobs(services: Services) -> list[JobSpec]:
         *sync_jobs.jobs(services),
         *privacy_jobs.jobs(services),
         *kpi_jobs.jobs(services),
+        *channels_jobs.jobs(services),
     ]

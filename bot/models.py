@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.alerts import models as alerts_models
 from bot.approvals import models as approvals_models
 from bot.ask import models as ask_models
+from bot.channels import models as channels_models
 from bot.customers import models as customers_models
 from bot.privacy import models as privacy_models
 from bot.store import models as store_models
@@ -22,5 +23,6 @@ MODEL_MODULES = (
     ask_models,
     alerts_models,
     approvals_models,
+    channels_models,
 )
 metadata = store_models.Base.metadata

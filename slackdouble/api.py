@@ -160,6 +160,7 @@ class WebApi:
             "usergroups.users.list": self.usergroups_users_list,
             "conversations.open": self.conversations_open,
             "conversations.info": self.conversations_info,
+            "conversations.members": self.conversations_members,
             "conversations.list": self.conversations_list,
             "conversations.history": self.conversations_history,
             "conversations.replies": self.conversations_replies,
@@ -482,10 +483,12 @@ class WebApi:
         user = self.ws.users.get(str(params.get("user") or ""))
         if user is None:
             raise ApiError("user_not_found")
-        return {"ok": True, "user": user.to_api()}
+        return {"ok": True, "user": user.to_api(include_email="users:read.email" in self.scopes)}
 
     def users_list(self, params: JSON) -> JSON:
-        members = [u.to_api() for u in self.ws.users.values()]
+        email = "users:read.email" in self.scopes
+        # users.list is the workspace's own members: people of other organisations are not listed
+        members = [u.to_api(email) for u in self.ws.users.values() if u.team_id in ("", self.ws.team_id)]
         start = as_int(params.get("cursor"), 0) if params.get("cursor") else 0
         limit = as_int(params.get("limit"), 0) or len(members) or 1
         page = members[start : start + limit]
@@ -496,7 +499,7 @@ class WebApi:
         email = str(params.get("email") or "").lower()
         for user in self.ws.users.values():
             if user.email and user.email.lower() == email:
-                return {"ok": True, "user": user.to_api()}
+                return {"ok": True, "user": user.to_api("users:read.email" in self.scopes)}
         raise ApiError("users_not_found")
 
     # --- user groups ----------------------------------------------------------------------------
@@ -514,7 +517,7 @@ class WebApi:
     def conversations_open(self, params: JSON) -> JSON:
         if params.get("channel"):
             ch = self._channel(params["channel"])
-            return {"ok": True, "no_op": True, "already_open": True, "channel": ch.to_api(self.app.bot_user_id)}
+            return {"ok": True, "no_op": True, "already_open": True, "channel": self._channel_api(ch)}
         users = params.get("users")
         ids = users if isinstance(users, list) else [u.strip() for u in str(users or "").split(",") if u.strip()]
         if not ids:
@@ -535,7 +538,7 @@ class WebApi:
                 self.ws.messages[found.id] = []
             ch = found
         full = as_bool(params.get("return_im"))
-        body: JSON = {"ok": True, "channel": ch.to_api(self.app.bot_user_id) if full else {"id": ch.id}}
+        body: JSON = {"ok": True, "channel": self._channel_api(ch) if full else {"id": ch.id}}
         if existed:
             body["no_op"] = True
             body["already_open"] = True
@@ -543,7 +546,22 @@ class WebApi:
 
     def conversations_info(self, params: JSON) -> JSON:
         ch = self._channel(params.get("channel"))
-        return {"ok": True, "channel": ch.to_api(self.app.bot_user_id)}
+        return {"ok": True, "channel": self._channel_api(ch)}
+
+    def _channel_api(self, ch: Channel) -> JSON:
+        return ch.to_api(self.app.bot_user_id, self.ws.team_id)
+
+    def conversations_members(self, params: JSON) -> JSON:
+        ch = self._channel(params.get("channel"))
+        if ch.members is None:
+            members = [u.id for u in self.ws.users.values() if u.team_id in ("", self.ws.team_id)]
+        else:
+            members = sorted(ch.members)
+        start = as_int(params.get("cursor"), 0) if params.get("cursor") else 0
+        limit = max(1, min(as_int(params.get("limit"), 100) or 100, 1000))
+        page = members[start : start + limit]
+        nxt = str(start + limit) if start + limit < len(members) else ""
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": nxt}}
 
     def conversations_list(self, params: JSON) -> JSON:
         types = str(params.get("types") or "public_channel").split(",")
@@ -553,7 +571,7 @@ class WebApi:
                 "im" if ch.is_im else "mpim" if ch.is_mpim else "private_channel" if ch.is_private else "public_channel"
             )
             if kind in types:
-                out.append(ch.to_api(self.app.bot_user_id))
+                out.append(self._channel_api(ch))
         return {"ok": True, "channels": out, "response_metadata": {"next_cursor": ""}}
 
     @staticmethod

@@ -19,7 +19,7 @@ from typing import Any
 
 JSON = dict[str, Any]
 
-EVENT_TYPES_WITH_CHANNEL = {"message", "app_mention", "reaction_added", "member_joined_channel"}
+EVENT_TYPES_WITH_CHANNEL = {"message", "app_mention", "reaction_added", "member_joined_channel", "channel_shared"}
 
 
 @dataclass(frozen=True)
@@ -63,20 +63,36 @@ def message_event(
     team_id: str,
     thread_ts: str | None = None,
     parent_user_id: str | None = None,
+    user_team: str | None = None,
+    user_profile: JSON | None = None,
+    files: list[JSON] | None = None,
 ) -> JSON:
-    """The `message` event a human's message produces (message.channels / message.im ...)."""
+    """The `message` event a human's message produces (message.channels / message.im ...).
+
+    In a Slack Connect channel a message from another organisation's member carries that member's team as
+    ``user_team`` and ``source_team`` (and ``team``), plus a ``user_profile``; a message with files has
+    ``subtype: file_share`` and the files' objects."""
     event: JSON = {
         "type": "message",
         "user": user,
         "text": text,
         "ts": ts,
-        "team": team_id,
-        "blocks": rich_text_blocks(text),
+        "team": user_team or team_id,
+        "blocks": rich_text_blocks(text) if text else [],
         "client_msg_id": str(uuid.uuid4()),
         "channel": channel,
         "event_ts": ts,
         "channel_type": channel_type,
     }
+    if user_team:
+        event["user_team"] = user_team
+        event["source_team"] = user_team
+        if user_profile:
+            event["user_profile"] = user_profile
+    if files:
+        event["subtype"] = "file_share"
+        event["files"] = files
+        event["upload"] = False
     if thread_ts:
         event["thread_ts"] = thread_ts
         if parent_user_id:
@@ -133,6 +149,44 @@ def app_mention_event(
     return event
 
 
+def reaction_added_event(
+    *, user: str, reaction: str, channel: str, ts: str, item_user: str | None, event_ts: str
+) -> JSON:
+    """``reaction_added`` on a message (needs ``reactions:read``)."""
+    event: JSON = {
+        "type": "reaction_added",
+        "user": user,
+        "reaction": reaction,
+        "item": {"type": "message", "channel": channel, "ts": ts},
+        "event_ts": event_ts,
+    }
+    if item_user:
+        event["item_user"] = item_user
+    return event
+
+
+def channel_shared_event(*, channel: str, connected_team_id: str, event_ts: str) -> JSON:
+    """``channel_shared``: another organisation's workspace joined the channel (Slack Connect)."""
+    return {"type": "channel_shared", "connected_team_id": connected_team_id, "channel": channel, "event_ts": event_ts}
+
+
+def member_joined_event(
+    *, user: str, channel: str, channel_type: str, team: str, event_ts: str, inviter: str | None = None
+) -> JSON:
+    """``member_joined_channel``: ``team`` is the member's own team (another organisation's in Slack Connect)."""
+    event: JSON = {
+        "type": "member_joined_channel",
+        "user": user,
+        "channel": channel,
+        "channel_type": "G" if channel_type == "group" else "C",
+        "team": team,
+        "event_ts": event_ts,
+    }
+    if inviter:
+        event["inviter"] = inviter
+    return event
+
+
 def app_home_opened_event(*, user: str, channel: str, view: JSON | None, event_ts: str) -> JSON:
     event: JSON = {"type": "app_home_opened", "user": user, "channel": channel, "tab": "home", "event_ts": event_ts}
     if view is not None:
@@ -147,8 +201,10 @@ def event_envelope(
     team_id: str | None = None,
     event_id: str | None = None,
     event_time: int | None = None,
+    ext_shared: bool = False,
 ) -> JSON:
-    """The Events API `event_callback` envelope around one event."""
+    """The Events API `event_callback` envelope around one event (``ext_shared``: it happened in a channel
+    shared with another organisation: ``is_ext_shared_channel``)."""
     team = team_id or app.team_id
     return {
         "token": app.verification_token,
@@ -169,7 +225,7 @@ def event_envelope(
                 "is_enterprise_install": False,
             }
         ],
-        "is_ext_shared_channel": False,
+        "is_ext_shared_channel": ext_shared,
         "event_context": "4-" + secrets.token_urlsafe(24),
     }
 

@@ -57,18 +57,38 @@ _HISTORY = {
 _BY_KIND: dict[str, dict[str, str]] = {
     "conversations.info": _READ,
     "conversations.list": _READ,
+    "conversations.members": _READ,
     "conversations.history": _HISTORY,
     "conversations.replies": _HISTORY,
 }
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 APP_TOKEN_SCOPES = frozenset({"connections:write"})  # what an app-level token for Socket Mode is given
 
+# Events an app receives only with a scope (Slack's event reference): a subscription needs it, and without it
+# the event is never sent. For channel events, the scope of the channel's kind.
+EVENT_SCOPES: dict[str, dict[str, str] | str] = {
+    "reaction_added": "reactions:read",
+    "reaction_removed": "reactions:read",
+    "channel_shared": _READ,
+    "channel_unshared": _READ,
+    "member_joined_channel": _READ,
+}
+
 # Every scope a method the double implements can need: grant these to switch enforcement off.
 ALL_SCOPES = frozenset(
     {s for s in _FIXED.values() if s}
     | {s for table in _BY_KIND.values() for s in table.values()}
-    | {"im:write", "mpim:write"}
+    | {"im:write", "mpim:write", "users:read.email"}
+    | {"reactions:read"}
 )
+
+
+def event_scope(event_type: str, kind: str = "public_channel") -> str | None:
+    """The scope an app needs to be sent ``event_type`` in a conversation of ``kind`` (None: no scope)."""
+    need = EVENT_SCOPES.get(event_type)
+    if isinstance(need, dict):
+        return need.get(kind)
+    return need
 
 
 def needed_scopes(method: str, kinds: Iterable[str] = ()) -> tuple[str, ...]:

@@ -20,7 +20,9 @@ from typing import Any, NamedTuple
 
 from slackdouble import payloads as P
 from slackdouble.api import ApiError, ResponseTarget, WebApi, as_bool, normalize_params
+from slackdouble.connect import SlackConnect
 from slackdouble.emoji_table import shortcodes_json
+from slackdouble.scopes import event_scope as scope_for_event
 from slackdouble.scopes import manifest_scopes
 from slackdouble.signing import sign
 from slackdouble.socket_mode import SocketModeHub, envelope_for
@@ -96,7 +98,7 @@ class Delivery:
         return json.loads(self.body) if self.body else None
 
 
-class SlackDouble:
+class SlackDouble(SlackConnect):
     """A local Slack: Web API at ``/api/<method>``, signed deliveries to the bot, a sandbox page at ``/``.
 
     >>> double = SlackDouble("secret", bot_url="http://127.0.0.1:3000/slack/events").start()
@@ -159,6 +161,7 @@ class SlackDouble:
         self._faults: dict[str, list[Fault]] = {}
         self.deliveries: list[Delivery] = []
         self.scope_refusals: list[tuple[str, str]] = []  # (method, needed scope): calls refused with missing_scope
+        self.withheld_events: list[tuple[str, str]] = []  # (event type, scope): events the app may not receive
         self.notices: list[JSON] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -250,9 +253,20 @@ class SlackDouble:
         tz: str = "UTC",
         is_admin: bool = False,
         email: str | None = None,
+        team_id: str | None = None,
+        guest: bool = False,
     ) -> User:
+        """A member: of this workspace, or with `team_id` of another organisation's (see ``add_team``);
+        `guest`: a single-channel guest of this workspace (``is_ultra_restricted``)."""
         user = User(
-            id=id, name=name, real_name=real_name or name, tz=tz, is_admin=is_admin, email=email, team_id=self.team_id
+            id=id,
+            name=name,
+            real_name=real_name or name,
+            tz=tz,
+            is_admin=is_admin,
+            email=email,
+            team_id=team_id or self.team_id,
+            is_ultra_restricted=guest,
         )
         with self.lock:
             self.workspace.users[id] = user
@@ -528,8 +542,17 @@ class SlackDouble:
         retry_reason: str = "http_timeout",
     ) -> Delivery:
         """Deliver one Events API `event_callback` (JSON). `retry_num` adds Slack's retry headers;
-        pass the same `event_id` to simulate a redelivery."""
-        envelope = P.event_envelope(event, self.app, team_id=team_id, event_id=event_id)
+        pass the same `event_id` to simulate a redelivery. An event the app's scopes do not let it receive
+        (``reaction_added`` without ``reactions:read``...) is not sent, as Slack sends it not: it is listed
+        in ``withheld_events``. An event in a Slack Connect channel is flagged ``is_ext_shared_channel``."""
+        with self.lock:
+            channel = self._event_channel(event)
+            needed = scope_for_event(str(event.get("type") or ""), channel.kind if channel else "public_channel")
+            if needed and needed not in self.api.scopes:
+                self.withheld_events.append((str(event.get("type")), needed))
+                return Delivery(kind=str(event.get("type", "event")), status=0, body=f"withheld: needs {needed}")
+            ext = bool(channel is not None and channel.is_ext_shared)
+        envelope = P.event_envelope(event, self.app, team_id=team_id, event_id=event_id, ext_shared=ext)
         headers = None
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
@@ -547,8 +570,19 @@ class SlackDouble:
     ) -> Delivery:
         return self._json_delivery(P.url_verification(challenge, self.app), "url_verification")
 
-    def post_user_message(self, user: str, channel: str, text: str, thread_ts: str | None = None) -> Message:
-        """Store a human's message (no delivery). Raises KeyError for unknown user/channel."""
+    def post_user_message(
+        self,
+        user: str,
+        channel: str,
+        text: str,
+        thread_ts: str | None = None,
+        *,
+        ts: str | None = None,
+        files: list[JSON] | None = None,
+    ) -> Message:
+        """Store a human's message (no delivery). Raises KeyError for unknown user/channel.
+        `ts`: the message's timestamp (a replay of messages sent earlier; default: now, strictly increasing);
+        `files`: attached files' objects (``{"name": "screenshot.png", "mimetype": "image/png"}``)."""
         with self.lock:
             if user not in self.workspace.users:
                 raise KeyError(f"unknown user {user}")
@@ -564,23 +598,34 @@ class SlackDouble:
             msg = self.workspace.add_message(
                 Message(
                     channel=ch.id,
-                    ts=self.workspace.clock.next(),
+                    ts=ts or self.workspace.clock.next(),
                     text=text,
                     user=user,
                     thread_ts=thread_ts,
-                    team=self.team_id,
+                    team=self.workspace.users[user].team_id or self.team_id,
+                    files=[dict(f) for f in files or []],
+                    subtype="file_share" if files else None,
                 )
             )
             self.version += 1
             self._changed.notify_all()
             return msg
 
-    def send_message(self, user: str, channel: str, text: str, thread_ts: str | None = None) -> Delivery:
+    def send_message(
+        self,
+        user: str,
+        channel: str,
+        text: str,
+        thread_ts: str | None = None,
+        *,
+        ts: str | None = None,
+        files: list[JSON] | None = None,
+    ) -> Delivery:
         """A human posts `text`: stored, then `message` (and `app_mention` if it mentions the bot) delivered.
 
         Returns the `message` delivery; the `app_mention` one is in `.followups`; `.ts` is the message ts.
         """
-        msg = self.post_user_message(user, channel, text, thread_ts)
+        msg = self.post_user_message(user, channel, text, thread_ts, ts=ts, files=files)
         return self.deliver_message_events(msg)
 
     def deliver_message_events(self, msg: Message) -> Delivery:
@@ -590,6 +635,11 @@ class SlackDouble:
             channel_type = ch.channel_type
             thread_ts = msg.thread_ts if msg.is_reply else None
             parent_user = msg.parent_user_id
+            author = self.workspace.users.get(msg.user or "")
+            external = author is not None and author.team_id not in ("", self.team_id)
+            profile = (
+                {"real_name": author.real_name, "display_name": author.name, "team": author.team_id} if author else None
+            )
         deliveries: list[Delivery] = []
         if bot_in:
             event = P.message_event(
@@ -601,6 +651,9 @@ class SlackDouble:
                 team_id=self.team_id,
                 thread_ts=thread_ts,
                 parent_user_id=parent_user,
+                user_team=author.team_id if external and author else None,
+                user_profile=profile if external else None,
+                files=msg.files or None,
             )
             deliveries.append(self.send_event(event))
         if f"<@{self.bot_user_id}" in msg.text and not ch.is_im:
@@ -995,6 +1048,7 @@ class SlackDouble:
                         "is_im": ch.is_im,
                         "is_private": ch.is_private,
                         "topic": ch.topic,
+                        "is_ext_shared": ch.is_ext_shared,
                     }
                 )
                 out = []
@@ -1031,6 +1085,7 @@ class SlackDouble:
                         "tz": u.tz,
                         "is_admin": u.is_admin,
                         "is_bot": u.is_bot,
+                        "team": ws.teams[u.team_id].name if u.team_id in ws.teams else "",
                     }
                     for u in ws.users.values()
                 ],
@@ -1097,6 +1152,14 @@ class SlackDouble:
                 return 200, {"ok": True}
             if action == "home":
                 d = self.open_app_home(user)
+                return 200, {"ok": True, "status": d.status}
+            if action == "react":  # the page's reaction buttons
+                r = self.react(user, str(data.get("channel")), str(data.get("ts")), str(data.get("name")))
+                return 200, {"ok": True, "status": r.status if r is not None else 0}
+            if action == "shortcut":  # a message shortcut from the page's message menu
+                d = self.message_shortcut(
+                    user, str(data.get("channel")), str(data.get("ts")), str(data.get("callback_id"))
+                )
                 return 200, {"ok": True, "status": d.status}
         except KeyError as err:
             return 404, {"ok": False, "error": str(err)}

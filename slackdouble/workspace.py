@@ -41,9 +41,12 @@ class User:
     email: str | None = None
     bot_id: str | None = None
     team_id: str = ""
+    is_restricted: bool = False  # a guest (multi-channel); ultra: a single-channel guest
+    is_ultra_restricted: bool = False
 
-    def to_api(self) -> JSON:
-        """The `user` object of users.info / users.list."""
+    def to_api(self, include_email: bool = True) -> JSON:
+        """The `user` object of users.info / users.list. The email is there only for a token holding
+        ``users:read.email`` (Slack leaves it out otherwise)."""
         profile: JSON = {
             "real_name": self.real_name,
             "real_name_normalized": self.real_name,
@@ -54,7 +57,7 @@ class User:
             "team": self.team_id,
             "image_48": "",
         }
-        if self.email:
+        if self.email and include_email:
             profile["email"] = self.email
         if self.bot_id:
             profile["bot_id"] = self.bot_id
@@ -72,8 +75,8 @@ class User:
             "is_admin": self.is_admin,
             "is_owner": False,
             "is_primary_owner": False,
-            "is_restricted": False,
-            "is_ultra_restricted": False,
+            "is_restricted": self.is_restricted or self.is_ultra_restricted,
+            "is_ultra_restricted": self.is_ultra_restricted,
             "is_bot": self.is_bot,
             "is_app_user": False,
             "updated": 0,
@@ -92,6 +95,12 @@ class Channel:
     created: int = field(default_factory=lambda: int(time.time()))
     topic: str = ""
     purpose: str = ""
+    # Slack Connect: the other organisations' teams this channel is shared with (ours is not listed)
+    shared_team_ids: list[str] = field(default_factory=list)
+
+    @property
+    def is_ext_shared(self) -> bool:
+        return bool(self.shared_team_ids)
 
     @property
     def channel_type(self) -> str:
@@ -114,18 +123,23 @@ class Channel:
     def has_member(self, user_id: str) -> bool:
         return self.members is None or user_id in self.members
 
-    def to_api(self, bot_user_id: str = "") -> JSON:
+    def to_api(self, bot_user_id: str = "", team_id: str = "") -> JSON:
         data: JSON = {
             "id": self.id,
             "created": self.created,
             "is_archived": False,
             "is_org_shared": False,
-            "is_shared": False,
-            "is_ext_shared": False,
+            "is_shared": self.is_ext_shared,
+            "is_ext_shared": self.is_ext_shared,
             "is_pending_ext_shared": False,
-            "context_team_id": "",
+            "context_team_id": team_id,
             "updated": self.created * 1000,
         }
+        if self.is_ext_shared:  # conversations.info on a Slack Connect channel: every team in it, ours first
+            data["shared_team_ids"] = [team_id, *self.shared_team_ids] if team_id else list(self.shared_team_ids)
+            data["connected_team_ids"] = list(self.shared_team_ids)
+            data["conversation_host_id"] = team_id
+            data["internal_team_ids"] = [team_id] if team_id else []
         if self.is_im:
             data.update({"is_im": True, "user": self.user, "is_open": True, "priority": 0})
             return data
@@ -146,6 +160,15 @@ class Channel:
             }
         )
         return data
+
+
+@dataclass
+class Team:
+    """Another organisation's workspace (Slack Connect): its members post in channels shared with ours."""
+
+    id: str
+    name: str
+    domain: str  # the workspace's subdomain (acme -> acme.slack.com)
 
 
 @dataclass
@@ -323,6 +346,7 @@ class Workspace:
         self.users: dict[str, User] = {}
         self.channels: dict[str, Channel] = {}
         self.usergroups: dict[str, UserGroup] = {}
+        self.teams: dict[str, Team] = {}  # other organisations' workspaces (Slack Connect)
         self.messages: dict[str, list[Message]] = {}  # channel -> top-level + replies, ts order
         self.views: dict[str, View] = {}
         self.modal_stacks: dict[str, list[str]] = {}  # user -> view ids, bottom first

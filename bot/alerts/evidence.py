@@ -189,9 +189,10 @@ def describe(ev: Evidence, hidden: frozenset[str] = frozenset()) -> str:
     if k == "complaint":
         still = f("open_complaints")
         tail = f", {s('open_complaints')} still open" if still and still.value else ""
+        said = f" · “{s('message')}”" if f("message") else ""  # a customer-channel message (bot.channels)
         return (
             f"{s('complaints')} complaint ticket(s) in the last {s('lookback')}{tail}; "
-            f"worst sentiment {s('worst_sentiment')}{r('worst_sentiment')}"
+            f"worst sentiment {s('worst_sentiment')}{r('worst_sentiment')}{said}"
         )
     if k in ("sla_breach", "sla_imminent"):
         past = "past target" if k == "sla_breach" else f"past {s('percent_elapsed')} of target"

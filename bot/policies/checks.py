@@ -25,7 +25,8 @@ class Known:
     def __init__(self, tiers: TiersPolicy, roles: RolesPolicy, channels: ChannelsPolicy) -> None:
         self.tiers = [t.name for t in tiers.tiers]
         self.regions = list(tiers.regions)
-        self.channels = {c.id for c in channels.channels}
+        # Customer channels are shared with the customer: nothing may name them as a place to post.
+        self.channels = {c.id for c in channels.channels if c.kind != "customer"}
         self.users = {s.id for s in roles.staff}
         self.groups = {g.id: len(set(g.members)) for g in roles.groups}
         self.roles = set(roles.roles)
@@ -113,6 +114,17 @@ def check_channel_ask(doc: YamlDoc, channels: ChannelsPolicy, roles: RolesPolicy
                 ("channels", index, "ask", "card_roles", j),
                 f"unknown role {role!r} (known: {_one_of(roles.roles)})",
             )
+
+
+def check_customer_channels(doc: YamlDoc, channels: ChannelsPolicy, tiers: TiersPolicy) -> None:
+    names = {t.name for t in tiers.tiers}
+    for j, tier in enumerate(channels.customer_channels.complaints.tiers):
+        _require(
+            doc,
+            tier in names,
+            ("customer_channels", "complaints", "tiers", j),
+            f"unknown tier {tier!r} (known: {_one_of(names)})",
+        )
 
 
 def check_roles(doc: YamlDoc, roles: RolesPolicy, known: Known) -> None:

@@ -98,6 +98,7 @@ def load_policies(policies_dir: Path) -> Policies:
     checks.check_tiers(docs["tiers.yaml"], tiers)
     checks.check_channels(docs["channels.yaml"], channels)
     checks.check_channel_ask(docs["channels.yaml"], channels, roles)
+    checks.check_customer_channels(docs["channels.yaml"], channels, tiers)
     known = checks.Known(tiers, roles, channels)
     checks.check_roles(docs["roles.yaml"], roles, known)
     checks.check_sla(docs["sla.yaml"], sla, tiers, known)

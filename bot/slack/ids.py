@@ -38,3 +38,8 @@ HANDOFF_RESOLVE = "handoff_resolve"
 
 # Customer card
 CUSTOMER_CARD = "customer_card"
+
+# Customer channels
+CHANNEL_LINK_ACCEPT = "channel_link_accept"  # value: {"p": proposal id}
+CHANNEL_LINK_DECLINE = "channel_link_decline"
+CUSTOMER_CONTEXT = "customer_context"  # the message shortcut's callback_id

@@ -45,6 +45,8 @@ class Message:
     bot_id: str | None = None
     team: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    user_team: str | None = None  # the author's own team: another organisation's in a Slack Connect channel
+    files: tuple[str, ...] = ()  # names of the files attached
 
     @property
     def is_dm(self) -> bool:
@@ -81,7 +83,14 @@ def message(event: Payload) -> Message | None:
         bot_id=_str(event.get("bot_id")) or None,
         team=_str(event.get("team")) or None,
         raw=dict(event),
+        user_team=_str(event.get("user_team")) or None,
+        files=_file_names(event.get("files")),
     )
+
+
+def _file_names(files: Any) -> tuple[str, ...]:
+    items = files if isinstance(files, list) else []
+    return tuple(_str(f.get("name")) or _str(f.get("title")) or "file" for f in items if isinstance(f, dict))
 
 
 @dataclass(frozen=True)
@@ -263,6 +272,57 @@ def shortcut(body: Payload) -> Shortcut:
         reply_ts=_str(msg.get("thread_ts")) or _str(msg.get("ts")) or None,
         response_url=_str(body.get("response_url")) or None,
     )
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """A ``reaction_added`` event on a message."""
+
+    user: str
+    name: str  # without colons; a skin tone stays as ``name::skin-tone-2``
+    channel: str
+    ts: str  # the message reacted to
+    item_user: str | None
+
+
+def reaction(event: Payload) -> Reaction | None:
+    item = _dict(event.get("item"))
+    if item.get("type") != "message" or not _str(item.get("channel")) or not _str(item.get("ts")):
+        return None  # a reaction on a file or a file comment
+    return Reaction(
+        user=_str(event.get("user")),
+        name=_str(event.get("reaction")),
+        channel=_str(item.get("channel")),
+        ts=_str(item.get("ts")),
+        item_user=_str(event.get("item_user")) or None,
+    )
+
+
+@dataclass(frozen=True)
+class Joined:
+    """``channel_shared`` (another organisation joined the channel) or ``member_joined_channel``."""
+
+    channel: str
+    user: str | None  # member_joined_channel: who joined
+    team: str | None  # their team (member_joined_channel) or the connected team (channel_shared)
+
+
+def joined(event: Payload) -> Joined | None:
+    channel = _str(event.get("channel"))
+    if not channel:
+        return None
+    team = _str(event.get("connected_team_id")) or _str(event.get("team")) or None
+    return Joined(channel, _str(event.get("user")) or None, team)
+
+
+def ext_shared(body: Payload) -> bool:
+    """The envelope's ``is_ext_shared_channel``: the event happened in a channel shared with another org."""
+    return body.get("is_ext_shared_channel") is True
+
+
+def home_team(body: Payload) -> str | None:
+    """Our workspace's id, as the envelope (or the interaction) names it."""
+    return _str(body.get("team_id")) or _str(_dict(body.get("team")).get("id")) or None
 
 
 def event_id(body: Payload) -> str | None:

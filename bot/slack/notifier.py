@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from slack_sdk import WebClient
@@ -57,6 +58,10 @@ def _call(what: str, fn: Callable[[], T]) -> T:
 class SlackNotifier:
     def __init__(self, client: WebClient) -> None:
         self.client = client
+        # ``guard(channel)`` True: a visible post there would be seen by another organisation or a customer
+        # (``bot.channels.facts.posting_forbidden``, set by the composition root). Such posts are refused here,
+        # the one way out, whichever feature asked; private messages (ephemeral, DMs) always go.
+        self.guard: Callable[[str], bool] | None = None
 
     def _blocks(self, message: Outbound) -> list[dict[str, Any]] | None:
         return render(message.view) if message.view is not None else None
@@ -66,9 +71,18 @@ class SlackNotifier:
             return str(_call("DM", lambda: self.client.conversations_open(users=[channel]))["channel"]["id"])
         return channel
 
+    def _refuse_shared(self, channel: str) -> None:
+        if self.guard is not None and self.guard(channel):
+            log.warning("refused a visible post in %s: it is shared with a customer or another organisation", channel)
+            raise DeliveryError(f"not_allowed: {channel} is shared outside the company", permanent=True)
+
     def send(self, message: Outbound) -> SentRef:
         if message.response_url:
+            if message.replace_original and not message.ephemeral_user:
+                self._refuse_shared(message.channel)
             return self._respond(message)
+        if not message.ephemeral_user:
+            self._refuse_shared(message.channel)
         channel = self._channel(message.channel)
         blocks = self._blocks(message)
         if message.ephemeral_user:
@@ -146,6 +160,7 @@ class SlackNotifier:
         """Share files through the files_upload_v2 path (getUploadURLExternal, POST, completeUploadExternal)."""
         if not files:
             raise DeliveryError("invalid_arguments: no files", permanent=True)
+        self._refuse_shared(channel)
         target = self._channel(channel)
         resp = _call(
             "upload",
@@ -198,3 +213,55 @@ class SlackNotifier:
             if not resp.get("has_more") or not cursor:
                 return None
         return None
+
+    # ---- what the channels feature reads (``bot.channels.directory.Directory``): None when Slack cannot say --
+    def _read(self, what: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except (SlackApiError, SlackRequestError, OSError) as exc:
+            log.warning("could not read %s: %s", what, getattr(exc, "response", {}).get("error", exc))
+            return None
+
+    def channel_info(self, channel: str) -> dict[str, Any] | None:
+        resp = self._read("conversations.info", lambda: self.client.conversations_info(channel=channel))
+        return dict(resp["channel"]) if resp is not None and resp.get("channel") else None
+
+    def channel_members(self, channel: str, limit: int = 200) -> list[str]:
+        members: list[str] = []
+        cursor: str | None = None
+
+        def page(c: str | None) -> Any:
+            return self.client.conversations_members(channel=channel, limit=min(200, limit), cursor=c)
+
+        while len(members) < limit:
+            resp = self._read("conversations.members", partial(page, cursor))
+            if resp is None:
+                break
+            members += [str(m) for m in resp.get("members") or []]
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return members[:limit]
+
+    def user_info(self, user: str) -> dict[str, Any] | None:
+        resp = self._read("users.info", lambda: self.client.users_info(user=user))
+        return dict(resp["user"]) if resp is not None and resp.get("user") else None
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """One message by its ts (a thread reply too: history first, then the replies naming it)."""
+        resp = self._read(
+            "conversations.history",
+            lambda: self.client.conversations_history(channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1),
+        )
+        found = [m for m in (resp.get("messages") or []) if m.get("ts") == ts] if resp is not None else []
+        if not found:
+            resp = self._read(
+                "conversations.replies",
+                lambda: self.client.conversations_replies(channel=channel, ts=ts, oldest=ts, latest=ts, inclusive=True),
+            )
+            found = [m for m in (resp.get("messages") or []) if m.get("ts") == ts] if resp is not None else []
+        return dict(found[0]) if found else None
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        resp = self._read("chat.getPermalink", lambda: self.client.chat_getPermalink(channel=channel, message_ts=ts))
+        return str(resp["permalink"]) if resp is not None and resp.get("permalink") else None

@@ -11,6 +11,7 @@ from slack_bolt import App
 
 from bot.alerts.actions import open_alerts
 from bot.approvals.queries import home_summary
+from bot.channels.context import home_conversations
 from bot.customers.accounts import owned_by
 from bot.services import Services
 from bot.slack.views import render
@@ -28,7 +29,13 @@ def _alerts(services: Services, user_id: str) -> object:
 
 
 # Each section is a feature function (services, user) -> a plain result (None: nothing to show this user).
-SECTIONS: tuple[Callable[[Services, str], object | None], ...] = (owned_by, _alerts, home_summary, for_admin)
+SECTIONS: tuple[Callable[[Services, str], object | None], ...] = (
+    owned_by,
+    home_conversations,  # customer messages waiting for a reply in the user's accounts' channels
+    _alerts,
+    home_summary,
+    for_admin,
+)
 
 
 def home_blocks(services: Services, user_id: str) -> list[Block]:

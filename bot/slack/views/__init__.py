@@ -6,8 +6,8 @@ Importing this package imports every renderer module explicitly, so a result typ
 
 from __future__ import annotations
 
-from bot.slack.views import alerts, approvals, ask, common, home, kpi
+from bot.slack.views import alerts, approvals, ask, channels, common, home, kpi
 from bot.slack.views.render import Blocks, render
 
-RENDERER_MODULES = (alerts, approvals, ask, common, home, kpi)
+RENDERER_MODULES = (alerts, approvals, ask, channels, common, home, kpi)
 __all__ = ["RENDERER_MODULES", "Blocks", "render"]
