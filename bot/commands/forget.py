@@ -43,5 +43,8 @@ def forget(
     deleted = sum(report.rows_deleted.values())
     typer.echo(
         f"erased {report.customers} customer record(s): {deleted:,} rows deleted, "
-        f"{sum(report.values_scrubbed.values()):,} values scrubbed; audit reference {report.reference}"
+        f"{sum(report.values_scrubbed.values()):,} values scrubbed, {report.suppressed} identities kept out of "
+        f"future syncs; audit reference {report.reference}"
     )
+    for line in report.storage:
+        typer.echo(line)

@@ -59,7 +59,10 @@ def sync(
             typer.echo("", err=True)
         line = (
             f"{r.source}: {r.status} ({r.mode}) read {r.rows_read:,}, loaded {r.rows_loaded:,}, "
-            f"unchanged {r.rows_unchanged:,}, quarantined {r.rows_quarantined:,} in {r.seconds:.1f} s "
+            f"unchanged {r.rows_unchanged:,}, quarantined {r.rows_quarantined:,}"
+            + (f", stale {r.rows_stale:,} skipped" if r.rows_stale else "")
+            + (f", erased {r.rows_erased:,} skipped" if r.rows_erased else "")
+            + f" in {r.seconds:.1f} s "
             f"({r.rows_per_second:,.0f} rows/s)"
         )
         typer.echo(line + (f": {r.error}" if r.error else ""))

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,13 +92,12 @@ def status_of(response: bytes) -> int:
     return int(m.group(1))
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    home = tmp_path_factory.mktemp("rapport-security")
-    env: dict[str, Any] = {
+def base_env(home: Path, playbooks: Path = REPO / "playbooks") -> dict[str, str]:
+    """The environment `rapport` runs with here: its home, the playbooks, offline, no outside database."""
+    env = {
         **os.environ,
         "RAPPORT_HOME": str(home),
-        "PLAYBOOKS_DIR": str(REPO / "playbooks"),
+        "PLAYBOOKS_DIR": str(playbooks),
         "CI": "true",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
@@ -105,6 +105,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     }
     for var in ("DATABASE_URL", "CHROMA_URL", "CHROMA_PATH", "SLACK_APP_TOKEN"):
         env.pop(var, None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    home = tmp_path_factory.mktemp("rapport-security")
+    env: dict[str, Any] = base_env(home)
     subprocess.run(
         [sys.executable, "-m", "bot.cli", "demo-data", "--customers", "120", "--seed", "16", "--now", NOW.isoformat()],
         check=True,
@@ -113,6 +120,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         capture_output=True,
         timeout=300,
     )
+    with serve(home, env) as running:
+        yield running
+
+
+@contextmanager
+def serve(home: Path, env: dict[str, Any]) -> Iterator[Server]:
+    """`rapport serve` in ``home`` with ``env``, talking to a fresh Slack double seeded with the policy's
+    staff, groups and channels; stopped (and its log shown with RAPPORT_SECURITY_SHOW_LOG) on exit."""
     port = harness.free_port()
     double = SlackDouble(SECRET, bot_url=f"http://127.0.0.1:{port}/slack/events", bot_token=TOKEN).start()
     policies = load_policies(REPO / "playbooks" / "policies")
@@ -120,8 +135,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         double,
         [(s.id, s.name, s.tz) for s in policies.roles.staff],
         [(c.id, c.name) for c in policies.channels.channels] + [("C0SUPPORTQ", "support")],
+        groups=[(g.id, g.handle, g.name, g.members) for g in policies.roles.groups],
     )
-    env.update(SLACK_API_URL=double.api_url, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, LOG_LEVEL="DEBUG")
+    env = {**env, "SLACK_API_URL": double.api_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET}
+    env.setdefault("LOG_LEVEL", "DEBUG")
     log = home / "serve.log"
     out = open(log, "wb")  # noqa: SIM115 - closed at teardown
     cmd = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--host", "127.0.0.1", "--no-watch"]
