@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bot.governance import audit
 from bot.kpi import format as f
 from bot.kpi.charts import Chart, render_charts
+from bot.kpi.conversations import ConversationKpis, conversation_kpis
 from bot.kpi.metrics import Kpis, compute, window
 from bot.notify import DeliveryError, FileUpload, Outbound, SentRef
 from bot.services import Services
@@ -43,6 +44,7 @@ class KpiDigest:
     title: str
     kpis: Kpis
     chart_titles: tuple[str, ...] = ()
+    conversations: ConversationKpis | None = None  # customer channels: first response and breaches (own section)
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,19 @@ def fallback_text(k: Kpis) -> str:
     return f"KPI digest {f.period(k)}: {figures}"
 
 
-def post(services: Services, k: Kpis, channel: str | None = None, title: str = "Weekly KPI digest") -> Posted:
+def post(
+    services: Services,
+    k: Kpis,
+    channel: str | None = None,
+    title: str = "Weekly KPI digest",
+    conversations: ConversationKpis | None = None,
+) -> Posted:
     """Post the figures, then upload the charts into the message's thread (when the notifier can)."""
     charts = tuple(render_charts(k))
     target = channel or digest_channel(services)
     notifier = services.notifier
-    ref = notifier.send(Outbound(target, fallback_text(k), KpiDigest(title, k, tuple(c.title for c in charts))))
+    view = KpiDigest(title, k, tuple(c.title for c in charts), conversations)
+    ref = notifier.send(Outbound(target, fallback_text(k), view))
     upload = getattr(notifier, "upload", None)
     if upload is None:
         log.warning("kpi digest: the notifier cannot upload files; posted the figures without charts")
@@ -120,8 +129,10 @@ def run_weekly(services: Services) -> Posted | None:
     key = due(now)
     if key is None or already_posted(services, key):
         return None
-    k = compute(services.engine, *window(week_start(now), 7), tiers=services.policies.tier_names)
-    posted = post(services, k)
+    since_until = window(week_start(now), 7)
+    k = compute(services.engine, *since_until, tiers=services.policies.tier_names)
+    conversations = conversation_kpis(services.engine, *since_until, tiers=services.policies.tier_names)
+    posted = post(services, k, conversations=conversations)
     with services.sessions.begin() as s:
         audit.record(
             s,

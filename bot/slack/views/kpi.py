@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.kpi import format as f
+from bot.kpi.conversations import CONVERSATION_HEADER, ConversationKpis, conversation_table_rows
 from bot.kpi.digest import KpiDigest
 from bot.slack.views.common import Block, context, divider, fields_section, header, section
 from bot.slack.views.render import render
@@ -10,6 +11,22 @@ from bot.slack.views.render import render
 
 def _table(title: str, table: str) -> Block:
     return section(f"*{title}*\n```{table}```")
+
+
+def conversation_blocks(c: ConversationKpis | None) -> list[Block]:
+    """Customer channels: first response (SLA time) and breach rate, per tier and per owner."""
+    if c is None or not c.conversations:
+        return []
+    header_row = CONVERSATION_HEADER
+    return [
+        _table(
+            "Customer channels: first response by tier", f.text_table(header_row, conversation_table_rows(c.by_tier))
+        ),
+        _table(
+            "Customer channels: first response by owner",
+            f.text_table(["owner", *header_row[1:]], conversation_table_rows(c.by_owner)),
+        ),
+    ]
 
 
 @render.register
@@ -26,6 +43,7 @@ def _kpi_digest(d: KpiDigest) -> list[Block]:
     if k.alerts:
         blocks.append(_table("Alert acknowledgement by tier", f.text_table(f.ALERT_HEADER, f.alert_rows(k))))
     blocks.append(_table("Approvals: standard vs exception pathway", f.text_table(f.PATHWAY_HEADER, f.pathway_rows(k))))
+    blocks += conversation_blocks(d.conversations)
     notes = [" ".join(f.definitions(k))]
     if d.chart_titles:
         notes.append("Charts in the thread: " + "; ".join(d.chart_titles))
