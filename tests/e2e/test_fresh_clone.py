@@ -69,7 +69,7 @@ def test_the_clone_runs_its_own_code_and_names_no_machine_paths(clone: Path) -> 
     for name in files.split():
         path = clone / name
         if name == ".gitignore" or not path.is_file() or path.stat().st_size > 2_000_000:
-            continue  # .gitignore's "/tmp/" is a pattern anchored at the repository, not a machine path
+            continue  # .gitignore holds patterns anchored at the repository (a local tmp folder), not machine paths
         text = path.read_bytes().decode("utf-8", errors="ignore")
         found += [f"{name}:{text.count(chr(10), 0, m.start()) + 1}" for m in MACHINE_PATHS.finditer(text)]
     assert not found, f"machine paths in the repository: {found[:20]}"

@@ -33,12 +33,13 @@ def test_newcomer_path_two_roles_follow_up_and_an_approval(sandbox: Sandbox, pag
     )
     policies = load_policies(REPO / "playbooks" / "policies")
 
-    # 1. A support lead asks: the card is shown, with the fields their role may not see held back.
+    # 1. A support lead asks: the card is shown, with the commercial fields their role may not see held back.
     page.goto(f"{sandbox.double.url}/?user=U0SUPLEAD")
     open_channel(page, "support-queue")
     thread = thread_of(page, ask(page, f"@rapport tell me about {name}"))
     thread.locator(".message", has_text="field(s) hidden for your role").wait_for()
-    assert LOCK in thread.inner_text() and "Contact email" not in thread.inner_text()
+    assert f"{LOCK} 4 field(s) hidden for your role" in thread.inner_text()  # roles.yaml: support_lead
+    assert "Contact email" in thread.inner_text() and "Lifetime value" not in thread.inner_text()
 
     # 2. A follow-up in the thread is read with the thread's customer: its owner is named.
     owner_mentions = f"#thread .mention[data-user='{owner}']"
@@ -47,13 +48,13 @@ def test_newcomer_path_two_roles_follow_up_and_an_approval(sandbox: Sandbox, pag
     page.press("#thread-composer", "Enter")
     page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length > n", arg=[owner_mentions, before])
 
-    # 3. The account's director asks the same: the card carries the contact details, shown to them only.
+    # 3. The account's director asks the same: the card carries the commercial picture, shown to them only.
     page.goto(f"{sandbox.double.url}/?user=U0AMPLAT")
     open_channel(page, "support-queue")
     thread = thread_of(page, ask(page, f"@rapport what do we know about {name}?"))
-    card = thread.locator(".message.ephemeral", has_text="Contact email")
+    card = thread.locator(".message.ephemeral", has_text="Lifetime value")
     card.wait_for()
-    assert "\U0001f3e2" in card.inner_text()  # :office:
+    assert "\U0001f3e2" in card.inner_text() and "hidden for your role" not in card.inner_text()  # :office:
 
     # 4. A one-line discount request without an amount: routed, and the card says why.
     page.fill("#composer", f"/rapport approve discount {name} 8%: competitor offer, renewal at risk")
