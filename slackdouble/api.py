@@ -349,7 +349,7 @@ class WebApi:
         user = str(params.get("user") or "")
         if user not in self.ws.users:
             raise ApiError("user_not_found")
-        if not ch.has_member(user):
+        if not self.ws.is_member(ch, user):
             raise ApiError("user_not_in_channel")
         self._check_content(params)
         msg = self._bot_message(ch, params, ephemeral_for=user)

@@ -591,6 +591,8 @@ class SlackDouble(SlackConnect):
             )
             if ch is None:
                 raise KeyError(f"unknown channel {channel}")
+            if not ch.is_im and not self.workspace.is_member(ch, user):
+                raise KeyError(f"{user} is not in {channel}")  # Slack: not_in_channel
             if thread_ts:
                 parent = self.workspace.find_message(ch.id, thread_ts)
                 if parent is not None and parent.is_reply:
@@ -1039,7 +1041,7 @@ class SlackDouble(SlackConnect):
             for ch in ws.channels.values():
                 if ch.is_im and ch.user != me:
                     continue
-                if not ch.is_im and me is not None and not ch.has_member(me):
+                if not ch.is_im and me is not None and not ws.is_member(ch, me):
                     continue
                 channels.append(
                     {

@@ -395,6 +395,14 @@ class Workspace:
 
         return TYPED_MENTION.sub(sub, text)
 
+    def is_member(self, ch: Channel, user_id: str) -> bool:
+        """Whether ``user_id`` is in ``ch``: a channel open to "everyone" is everyone *of this workspace*;
+        members of other organisations are only in the channels shared with them."""
+        if ch.members is not None:
+            return user_id in ch.members
+        user = self.users.get(user_id)
+        return user is None or user.team_id in ("", self.team_id)
+
     def im_with(self, user_id: str) -> Channel | None:
         for ch in self.channels.values():
             if ch.is_im and ch.user == user_id:
