@@ -17,7 +17,9 @@ from bot.web.wsgi import MAX_INGEST_BODY, MAX_SLACK_BODY, Edge, body_limit
 from slackdouble.signing import sign
 
 SECRET = "unit-signing-secret-0123456789abcd"
-NOW = int(time.time())  # Bolt checks the signature again with the real clock
+def now() -> int:
+    """Read at each use: Bolt checks the signature again with the real clock, and a long suite outlives 5 minutes."""
+    return int(time.time())
 
 
 def _authorize(**_: Any) -> AuthorizeResult:  # no Web API (no auth.test) in unit tests
@@ -35,7 +37,7 @@ def _app() -> App:
 
 
 def _edge(ingest: Any = None) -> Edge:
-    return Edge(_app(), Registry(), lambda: {"database": True}, ingest, signing_secret=SECRET, clock=lambda: NOW)
+    return Edge(_app(), Registry(), lambda: {"database": True}, ingest, signing_secret=SECRET, clock=now)
 
 
 def _call(edge: Edge, method: str, path: str, body: bytes = b"", **headers: str) -> tuple[int, dict[str, str], bytes]:
@@ -59,7 +61,8 @@ def _call(edge: Edge, method: str, path: str, body: bytes = b"", **headers: str)
     return got["status"], got["headers"], out
 
 
-def _signed(body: bytes, ts: int = NOW) -> dict[str, str]:
+def _signed(body: bytes, ts: int | None = None) -> dict[str, str]:
+    ts = now() if ts is None else ts
     return {"x_slack_request_timestamp": str(ts), "x_slack_signature": sign(SECRET, ts, body)}
 
 
@@ -84,7 +87,7 @@ def test_checks_run_in_order_size_timestamp_signature_shape() -> None:
     bad_ts = {"x_slack_request_timestamp": "12a", "x_slack_signature": "v0=0"}
     assert _call(edge, "POST", "/slack/events", array, **bad_ts)[0] == 400
     assert _call(edge, "POST", "/slack/events", array)[0] == 401  # unsigned array: 401, not a parse error
-    assert _call(edge, "POST", "/slack/events", array, **_signed(array, NOW - 301))[0] == 401  # stale
+    assert _call(edge, "POST", "/slack/events", array, **_signed(array, now() - 301))[0] == 401  # stale
     assert _call(edge, "POST", "/slack/events", array, **_signed(array))[0] == 400  # signed array
     truncated = {**_signed(b"{}"), "content_length": "10"}
     assert _call(edge, "POST", "/slack/events", b"{}", **truncated)[0] == 400
