@@ -448,33 +448,28 @@ def _usage(conn: Connection, rule: UsageDropRule | UsageGrowthRule, ctx: EvalCon
             u.customer_id,
             cast(func.sum(case((u.day >= recent_from, u.quantity), else_=0)), Float).label("recent"),
             cast(func.sum(case((u.day < recent_from, u.quantity), else_=0)), Float).label("baseline"),
-            func.count(func.distinct(case((u.day >= recent_from, u.day), else_=None))).label("recent_days"),
-            func.count(func.distinct(case((u.day < recent_from, u.day), else_=None))).label("base_days"),
+            func.min(u.day).label("first"),
         )
         .where(u.customer_id.in_(list(ids)), u.day >= base_from)
         .group_by(u.customer_id)
     )
-    found = {
-        int(r.customer_id): (float(r.recent or 0), float(r.baseline or 0), float(r.recent_days), float(r.base_days))
-        for r in rows
-    }
+    found = {int(r.customer_id): (float(r.recent or 0), float(r.baseline or 0), r.first) for r in rows}
     out: Measured = {}
     for cid in ids:
-        recent, baseline, recent_days, base_days = found.get(cid, (0.0, 0.0, 0.0, 0.0))
+        recent, baseline, first = found.get(cid, (0.0, 0.0, None))
+        recent_daily, base_daily = recent / p.window_days, baseline / p.baseline_days
         if isinstance(rule, UsageDropRule):
-            recent_daily, base_daily = recent / p.window_days, baseline / p.baseline_days
             keep = (100 - p.percent) / 100
             met = baseline > 0 and recent * p.baseline_days < keep * baseline * p.window_days
             threshold, op = -p.percent, "<"
-        else:  # averages over the days with data, as the rule compares them (rules._usage_change)
-            recent_daily = recent / recent_days if recent_days else 0.0
-            base_daily = baseline / base_days if base_days else 0.0
+        else:  # as rules._usage_change: a whole baseline, then the same arithmetic as the SQL
             grow = (100 + p.percent) / 100
             met = (
-                base_days * 2 >= p.baseline_days
-                and recent_days > 0
-                and baseline >= rule.params.min_baseline_daily * base_days
-                and recent * base_days >= grow * baseline * recent_days
+                first is not None
+                and first <= base_from
+                and baseline > 0
+                and baseline >= rule.params.min_baseline_daily * p.baseline_days
+                and recent * p.baseline_days >= grow * baseline * p.window_days
             )
             threshold, op = p.percent, ">="
         change = 100 * (recent_daily / base_daily - 1) if base_daily else None

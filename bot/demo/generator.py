@@ -75,7 +75,7 @@ class Anomalies:
     champion_left: float = 0.03  # a champion or sponsor left in the last 25 days
     detractor: float = 0.04  # an NPS answer of 0-6 in the last 10 days
     health_drop: float = 0.05  # health fell 16-35 points over the last month
-    expansion: float = 0.03  # usage up 60-150% over the last two weeks
+    expansion: float = 0.03  # usage up 60-150% over the last week
     shipment_delay: float = 0.04  # a shipment 3-12 days past its promised date, not delivered
 
 
@@ -394,8 +394,8 @@ class DemoGenerator:
             if drop and d < 7:
                 qty = max(0, int(base * rng.uniform(0.1, 0.4)))
             qty = max(0, int(qty * rng.uniform(0.8, 1.2)))
-            if d < 14:
-                qty = int(qty * grow)  # expansion: the last two weeks well above the baseline
+            if d < 7:
+                qty = int(qty * grow)  # expansion: the last week well above the weeks before
             batch.add(
                 "usage_events",
                 {

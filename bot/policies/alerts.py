@@ -169,7 +169,8 @@ class UsageDropParams(Strict):
 
 class UsageGrowthParams(Strict):
     """Usage in the last ``window_days`` at least ``percent`` above the daily average of the ``baseline_days``
-    before (an expansion signal); ``min_baseline_daily`` keeps tiny accounts' noise out."""
+    before (an expansion signal), for accounts with usage history covering the whole baseline;
+    ``min_baseline_daily`` keeps tiny accounts' noise out."""
 
     percent: float = Field(gt=0, le=10_000)
     window_days: PositiveInt

@@ -168,16 +168,14 @@ def expected(rows: dict[str, list[dict[str, Any]]], policies: Policies) -> Expec
             recent_from = today - dt.timedelta(days=p.window_days)
             base_from = recent_from - dt.timedelta(days=p.baseline_days)
             usage = [u for u in by_customer["usage_events"].get(cid, []) if u["day"] >= base_from]
-            recent = [u for u in usage if u["day"] >= recent_from]
-            base = [u for u in usage if u["day"] < recent_from]
-            r_days, b_days = len({u["day"] for u in recent}), len({u["day"] for u in base})
-            r_sum, b_sum = sum(u["quantity"] for u in recent), sum(u["quantity"] for u in base)
+            r_sum = sum(u["quantity"] for u in usage if u["day"] >= recent_from)
+            b_sum = sum(u["quantity"] for u in usage if u["day"] < recent_from)
             return (
-                2 * b_days >= p.baseline_days
-                and r_days > 0
+                bool(usage)
+                and min(u["day"] for u in usage) <= base_from  # a whole baseline of history
                 and b_sum > 0
-                and b_sum >= p.min_baseline_daily * b_days
-                and r_sum / r_days >= (1 + p.percent / 100) * b_sum / b_days
+                and b_sum >= p.min_baseline_daily * p.baseline_days
+                and r_sum / p.window_days >= (1 + p.percent / 100) * b_sum / p.baseline_days
             )
         if rule.kind == "health_drop":
             snaps = [h for h in by_customer["health_scores"].get(cid, []) if h["day"] <= today]
