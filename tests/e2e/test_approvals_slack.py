@@ -59,11 +59,17 @@ def test_request_routed_refusals_and_one_decision(mode_double: SlackDouble, mode
     # The requester cannot approve their own request; an outsider cannot either. Nothing changes.
     for outsider in ("U0AMGOLD", "U0LOGDSP"):
         double.click_button(outsider, ch, ts, "approval_approve", approve["value"])
-    time.sleep(2)
+    deadline = time.monotonic() + 30  # the refusals are sent after the ack: wait for them, not a fixed time
+    while True:
+        refusals = [
+            c for c in double.calls_for("chat.postEphemeral") if c.params.get("user") in ("U0AMGOLD", "U0LOGDSP")
+        ]
+        if len(refusals) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(refusals) == 2
     assert db(sandbox, "SELECT state FROM approval_requests WHERE id = ?", rid)[0][0] == "pending"
     assert not db(sandbox, "SELECT 1 FROM approval_votes WHERE request_id = ?", rid)
-    refusals = [c for c in double.calls_for("chat.postEphemeral") if c.params.get("user") in ("U0AMGOLD", "U0LOGDSP")]
-    assert len(refusals) == 2
 
     # An eligible approver double-clicks (and a colleague clicks at the same moment): one vote is recorded.
     clickers = [eligible[0], eligible[0], eligible[-1]]
