@@ -1157,7 +1157,7 @@ class SlackDouble(SlackConnect):
                 return 200, {"ok": True, "status": d.status}
             if action == "react":  # the page's reaction buttons
                 r = self.react(user, str(data.get("channel")), str(data.get("ts")), str(data.get("name")))
-                return 200, {"ok": True, "status": r.status if r is not None else 0}
+                return 200, {"ok": True} if r is None else {"ok": True, "status": r.status}  # None: already there
             if action == "shortcut":  # a message shortcut from the page's message menu
                 d = self.message_shortcut(
                     user, str(data.get("channel")), str(data.get("ts")), str(data.get("callback_id"))

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -90,17 +92,39 @@ class ComplaintModel:
 
 
 class Detector:
-    """Builds the model once per process, on first use, from the playbook index's embedder."""
+    """Builds the model once per process, on first use, from the playbook index's embedder. ``submit`` runs
+    the check on its own worker thread: the model's first build and each embedding never hold up the
+    handling of Slack events (the clock is already recorded when a message is classified)."""
 
     def __init__(self, services: Services, model: ComplaintModel | None = None) -> None:
         self.services = services
         self._model = model
         self._lock = threading.Lock()
+        self._build = threading.Lock()
+        self._worker: ThreadPoolExecutor | None = None
+
+    def submit(self, tracked: Tracked, channel: str, ts: str) -> Future[int | None] | None:
+        """Check in the background (one worker, in arrival order); None when the message is not one to check."""
+        if not self.wanted(tracked):
+            return None
+        with self._lock:
+            if self._worker is None:
+                self._worker = ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix="complaints", initializer=_lower_priority
+                )
+        return self._worker.submit(self._check_logged, tracked, channel, ts)
+
+    def _check_logged(self, tracked: Tracked, channel: str, ts: str) -> int | None:
+        try:
+            return self.check(tracked, channel, ts)
+        except Exception:
+            log.exception("complaint check failed for %s/%s", channel, ts)
+            return None
 
     @property
     def model(self) -> ComplaintModel:
         if self._model is None:
-            with self._lock:
+            with self._build:
                 if self._model is None:
                     self._model = ComplaintModel(self.services.index.embedder, load_exemplars())
         return self._model
@@ -121,6 +145,14 @@ class Detector:
             return None
         assert tracked.conversation_id is not None
         return raise_complaint(self.services, tracked.conversation_id, channel, ts, tracked.text, p)
+
+
+def _lower_priority() -> None:
+    """The classifier's thread (and the math threads it starts) yields the CPU to event handling: clocks first."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # Linux: this thread only
+    except (AttributeError, OSError):
+        log.debug("could not lower the complaint worker's priority")
 
 
 def complaint_rule(session: Session, services: Services, customer_id: int) -> AlertRule | None:

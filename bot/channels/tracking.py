@@ -9,8 +9,9 @@ Rules, in the order :func:`track` applies them:
 * Bots (Rapport included) are ignored. A staff message that mentions Rapport is a question to it, not an
   answer to the customer.
 * A customer's message in a thread joins that thread's open conversation, else starts one for the thread. At
-  the top level it joins the same member's unanswered conversation if their last message was within
-  ``group_window`` ("Hi" then the question is one conversation), else starts one. A message with only a file
+  the top level it joins the same member's conversation (unanswered or answered, not resolved) if their last
+  top-level message in it was within ``group_window`` ("Hi" then the question is one conversation; "thanks!"
+  just after an answer starts no clock), else starts one. A message with only a file
   (a screenshot of an error) is a question like any other: it starts a clock, its excerpt names the file.
 * The clock: the tier's first-response target for the priority the words ask for (``priority_words``), in
   calendar time for 24x7 tiers, in the customer's business hours otherwise (:mod:`bot.channels.clock`).
@@ -251,15 +252,21 @@ def _customer_message(
     if thread:
         conv = session.scalar(select(Conversation).where(c.open_key == f"{posted.channel}:{thread}"))
     else:
+        # The member's conversation whose last top-level message is this recent (replies in its thread do not
+        # count: a new question at the top level an hour into a thread is a new conversation).
+        m = ChannelMessage.__table__.c
         conv = session.scalar(
             select(Conversation)
+            .join(ChannelMessage.__table__, m.conversation_id == c.id)
             .where(
                 c.channel_id == posted.channel,
-                c.state == OPEN,
+                c.open_key.is_not(None),
                 c.author == posted.user,
-                c.last_customer_at >= at - cfg.group_window,
+                m.thread_ts.is_(None),
+                m.from_customer.is_(True),
+                m.posted_at >= at - cfg.group_window,
             )
-            .order_by(c.last_customer_at.desc())
+            .order_by(m.posted_at.desc())
             .limit(1)
         )
     reason = "joined"

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot.app import engine_for, open_playbook_index
 from bot.demo.service import generate_demo_data
+from bot.demo.shared_channel import how_to, seed_customer_channels, share_second_channel
 from bot.demo.transcript import transcript
 from bot.offline import offline_env
 from bot.policies import load_policies
@@ -118,6 +119,9 @@ def run_demo(
         admins=["U0CSLEAD"],
         groups=[(g.id, g.handle, g.name, g.members) for g in policies.roles.groups],
     )
+    engine = engine_for(settings)
+    persona = seed_customer_channels(double, engine, echo)  # a Slack Connect channel with a customer persona
+    engine.dispose()
     bot_settings = settings.model_copy(
         update={
             "slack_api_url": double.api_url,
@@ -136,7 +140,10 @@ def run_demo(
     )
     bot.start()
     _wait_ready(bot_port)
+    share_second_channel(double, persona)
     echo(f"Slack sandbox: open {double.url}/ and ask @rapport in #support-queue, or DM it")
+    if persona is not None:
+        echo(how_to(persona))
     try:
         if check:
             return _self_check(double, echo)

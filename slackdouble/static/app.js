@@ -152,7 +152,9 @@
       humans.forEach(function (u) {
         var o = document.createElement("option");
         o.value = u.id;
-        o.textContent = (u.real_name || u.name) + " (@" + u.name + ")" + (u.tz ? " · " + u.tz : "");
+        o.textContent =
+          (u.real_name || u.name) + " (@" + u.name + ")" + (u.team ? " · " + u.team + ", another organisation" : "") +
+          (u.tz ? " · " + u.tz : "");
         sel.appendChild(o);
       });
       sel.dataset.key = key;
@@ -174,7 +176,8 @@
       var a = document.createElement("a");
       a.className = "channel-link" + (c.id === ui.channel ? " active" : "");
       a.dataset.id = c.id;
-      a.textContent = c.is_im ? c.name : (c.is_private ? "🔒 " : "# ") + c.name;
+      a.textContent = c.is_im ? c.name : (c.is_private ? "🔒 " : "# ") + c.name + (c.is_ext_shared ? " ⇄" : "");
+      if (c.is_ext_shared) a.title = "Shared with another organisation (Slack Connect)";
       a.addEventListener("click", function () {
         selectChannel(c.id);
       });
@@ -298,17 +301,41 @@
       main.appendChild(rl);
     }
     row.appendChild(main);
-    if (!inThread && !m.ephemeral) {
+    if (!m.ephemeral) {
       var acts = document.createElement("div");
       acts.className = "msg-actions";
-      var rb = document.createElement("button");
-      rb.type = "button";
-      rb.className = "btn reply-in-thread";
-      rb.textContent = "Reply in thread";
-      rb.addEventListener("click", function () {
-        openThread(m.ts);
+      // Quick reactions (as Slack's hover bar offers) and the message shortcuts ("More actions")
+      [["ticket", "🎫"], ["white_check_mark", "✅"], ["rotating_light", "🚨"]].forEach(function (r) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "btn react";
+        b.title = "React with :" + r[0] + ":";
+        b.textContent = r[1];
+        b.addEventListener("click", function () {
+          api("/ui/react", { user: ui.me, channel: m.channel, ts: m.ts, name: r[0] });
+        });
+        acts.appendChild(b);
       });
-      acts.appendChild(rb);
+      [["customer_context", "Customer context"], ["ask_about_message", "Ask Rapport"]].forEach(function (sc) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "btn shortcut";
+        b.textContent = sc[1];
+        b.addEventListener("click", function () {
+          api("/ui/shortcut", { user: ui.me, channel: m.channel, ts: m.ts, callback_id: sc[0] });
+        });
+        acts.appendChild(b);
+      });
+      if (!inThread) {
+        var rb = document.createElement("button");
+        rb.type = "button";
+        rb.className = "btn reply-in-thread";
+        rb.textContent = "Reply in thread";
+        rb.addEventListener("click", function () {
+          openThread(m.ts);
+        });
+        acts.appendChild(rb);
+      }
       row.appendChild(acts);
     }
     return row;

@@ -98,11 +98,7 @@ def _customer_message(r: Rapport, event: dict[str, Any], body: dict[str, Any], c
         mentions_bot=msg.mentions(context.bot_user_id),
     )
     tracked = st.tracker.track(posted, r.out)
-    if tracked.conversation_id is not None and st.detector.wanted(tracked):
-        try:
-            st.detector.check(tracked, msg.channel, msg.ts)
-        except Exception:
-            log.exception("complaint check failed for %s/%s", msg.channel, msg.ts)
+    st.detector.submit(tracked, msg.channel, msg.ts)  # complaint check on its own thread, after the clock
     return tracked.owned
 
 

@@ -92,10 +92,18 @@ def test_one_members_messages_close_together_are_one_conversation(
     services: Services, channel: Callable[[str], Channel]
 ) -> None:
     acme = channel("C0EXTACME")
-    acme.customer("Hello team", NOW)
+    first, _ = acme.customer("Hello team", NOW)
     acme.customer("we can't log in to the admin console since the update", NOW + 2 * M)
     (conv,) = conversations(services)
     assert conv.messages == 2 and conv.excerpt == "Hello team"
+    acme.staff("Hi! Checking", NOW + 5 * M, thread=first)
+    acme.customer("thanks!", NOW + 8 * M)  # just after the answer, at the top level: no new clock
+    acme.customer("still seeing it on mobile", NOW + 30 * M, thread=first)  # in the thread: joins
+    _, later = acme.customer("Different topic: can we add seats?", NOW + 35 * M)  # 27 min after the last top-level
+    assert later.started
+    first_conv, second = conversations(services)
+    assert (first_conv.messages, first_conv.state) == (4, ANSWERED)
+    assert second.excerpt == "Different topic: can we add seats?"
 
 
 def test_staff_chatter_bots_mentions_edits_and_deletions_start_no_clock(
