@@ -265,6 +265,7 @@ def _customer_message(
                 m.thread_ts.is_(None),
                 m.from_customer.is_(True),
                 m.posted_at >= at - cfg.group_window,
+                m.posted_at <= at + cfg.group_window,  # events can arrive out of order (retries)
             )
             .order_by(m.posted_at.desc())
             .limit(1)
