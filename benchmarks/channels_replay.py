@@ -33,6 +33,7 @@ import random
 import secrets
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -120,7 +121,7 @@ def read_sla(path: Path) -> tuple[dict[tuple[str, str], Sla], dict[str, Any]]:
 
 
 def hand_deadline(start: dt.datetime, target: dt.timedelta, coverage: str, tz: str, bh: dict[str, Any]) -> dt.datetime:
-    """Step through business minutes in the customer's zone until ``target`` of them have passed."""
+    """Count business minutes one by one in the customer's zone (jumping over closed hours) until ``target``."""
     if coverage == "24x7":
         return start + target
     zone = ZoneInfo(tz)
@@ -131,12 +132,16 @@ def hand_deadline(start: dt.datetime, target: dt.timedelta, coverage: str, tz: s
     t = start
     while left > 0:
         local = t.astimezone(zone)
-        is_open = names[local.weekday()] in days and open_h <= local.time() < close_h
-        if not is_open:
-            nxt = local.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
-            t = max(t + dt.timedelta(seconds=1), nxt.astimezone(dt.UTC))
+        if names[local.weekday()] not in days or local.time() >= close_h:
+            day = local.date() + dt.timedelta(days=1)
+            while names[day.weekday()] not in days:
+                day += dt.timedelta(days=1)
+            t = dt.datetime.combine(day, open_h, zone).astimezone(dt.UTC)  # the next opening
             continue
-        step = min(60.0 - local.second - local.microsecond / 1e6, left) or 60.0
+        if local.time() < open_h:
+            t = dt.datetime.combine(local.date(), open_h, zone).astimezone(dt.UTC)
+            continue
+        step = min(60.0 - local.second - local.microsecond / 1e6, left)  # to the next whole minute, or done
         t += dt.timedelta(seconds=step)
         left -= step
     return t
@@ -301,16 +306,18 @@ def main() -> int:
         )
         subprocess.run([*cli, "index"], check=True, env=env, cwd=home, capture_output=True)
         (home / "ready").write_text("ok")
+        print(
+            f"setup: demo book of {args.customers:,} customers and the playbook index "
+            f"in {time.perf_counter() - t:.0f} s"
+        )
         if not args.database_url:  # a pristine copy for --keep: each replay starts from the same book
+            with sqlite3.connect(home / "rapport.db") as con:
+                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             shutil.copyfile(home / "rapport.db", home / "pristine.db")
     elif not args.database_url:
         for suffix in ("-wal", "-shm"):
             (home / f"rapport.db{suffix}").unlink(missing_ok=True)
         shutil.copyfile(home / "pristine.db", home / "rapport.db")
-        print(
-            f"setup: demo book of {args.customers:,} customers and the playbook index "
-            f"in {time.perf_counter() - t:.0f} s"
-        )
 
     policies = load_policies(REPO / "playbooks" / "policies")
     engine = make_engine(db_url)
