@@ -209,14 +209,24 @@ def _alerts(
             {"alert_id": alert_id, "priority": conv.priority, "tier": conv.tier, "recipients": recipients},
         )
     # Every breach interrupts as its band allows (urgent for routing): "nothing slips" is the point of a clock.
+    route(conn, policies, pending, now, interrupt=True)
+    session.flush()
+    return out
+
+
+def route(
+    conn: Connection, policies: Policies, pending: Sequence[NewAlert], now: dt.datetime, interrupt: bool | None = None
+) -> None:
+    """Alerts written here go where the alerts feature sends its own: :func:`bot.alerts.routing.plan` (roll-ups,
+    interruption caps, quiet hours) and the outbox (:func:`bot.alerts.evaluate.write_routes`), in the caller's
+    transaction. ``interrupt``: route as urgent (or not) whatever the alert's own flag."""
+    urgent = (lambda x: x.urgent) if interrupt is None else (lambda x: interrupt)
     decisions = plan(
-        [Candidate(x.id, x.customer_id, x.tier, True, x.priority, x.recipients) for x in pending if x.recipients],
-        ranking,
+        [Candidate(x.id, x.customer_id, x.tier, urgent(x), x.priority, x.recipients) for x in pending if x.recipients],
+        policies.alerts.ranking,
         policies.alerts.defaults,
         now,
         staff_timezones(conn, policies),
         interruptions(conn, now),
     )
     write_routes(conn, decisions, pending, now, policies)
-    session.flush()
-    return out

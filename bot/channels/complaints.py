@@ -30,12 +30,12 @@ import numpy as np
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from bot.alerts.evaluate import NewAlert, interruptions, primary_recipient, staff_timezones, write_routes
+from bot.alerts.evaluate import NewAlert, primary_recipient
 from bot.alerts.evidence import Evidence, Fact, describe, measure
 from bot.alerts.models import OPEN as ALERT_OPEN
 from bot.alerts.models import Alert
-from bot.alerts.routing import plan
 from bot.alerts.rules import EvalContext, customer_timezones, segment_filter
+from bot.channels.breaches import route
 from bot.channels.links import LinkedTo
 from bot.channels.models import ChannelTicket, Conversation
 from bot.channels.text import plain
@@ -256,15 +256,7 @@ def raise_complaint(
                 recipients,
             )
         ]
-        decisions = plan(
-            [x.candidate() for x in pending if x.recipients],
-            ranking,
-            policies.alerts.defaults,
-            now,
-            staff_timezones(conn, policies),
-            interruptions(conn, now),
-        )
-        write_routes(conn, decisions, pending, now, policies)
+        route(conn, policies, pending, now)
         audit.record(
             session,
             "system:channels",
