@@ -35,13 +35,15 @@ class Persona:
     second: tuple[str, str, str] | None = None  # (channel, its name, the other customer): proposed to admins
 
 
-def _accounts(engine: Engine, tier: str, limit: int) -> list[tuple[Customer, str]]:
+def _accounts(engine: Engine, tier: str | None, limit: int, skip: int | None = None) -> list[tuple[Customer, str]]:
+    """The largest accounts (of ``tier``) with an owner and a domain, largest first."""
     with make_session_factory(engine)() as session:
         rows = session.execute(
             select(Customer, CustomerIdentifier.value)
             .join(CustomerIdentifier, CustomerIdentifier.customer_id == Customer.id)
             .where(
-                Customer.tier == tier,
+                Customer.tier == tier if tier else Customer.tier.is_not(None),
+                Customer.id != (skip or 0),
                 Customer.merged_into_id.is_(None),
                 Customer.owner_slack_id.is_not(None),
                 CustomerIdentifier.kind == "domain",
@@ -54,7 +56,7 @@ def _accounts(engine: Engine, tier: str, limit: int) -> list[tuple[Customer, str
 
 def seed_customer_channels(double: SlackDouble, engine: Engine, echo: Callable[[str], object]) -> Persona | None:
     """Before the bot starts: the customer's organisation and persona, the shared channel, and its link."""
-    accounts = _accounts(engine, "platinum", 2)
+    accounts = _accounts(engine, "platinum", 1)
     if not accounts:
         echo("customer channel: no platinum account with an owner and a domain in the book; skipped")
         return None
@@ -79,8 +81,9 @@ def seed_customer_channels(double: SlackDouble, engine: Engine, echo: Callable[[
             assert c is not None
             add_link(session, CHANNEL, c, "admin", "system:demo", utc_now())
     second = None
-    if len(accounts) > 1:
-        other, other_domain = accounts[1]
+    others = _accounts(engine, None, 1, skip=customer.id)  # the next largest account, of any tier
+    if others:
+        other, other_domain = others[0]
         double.add_team(SECOND_TEAM, other.name)
         double.add_user(
             SECOND_PERSONA,
