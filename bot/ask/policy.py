@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot import mrkdwn
 from bot.customers.card import CustomerCard, TicketLine
@@ -57,7 +57,9 @@ def escalation_finding(policies: Policies, card: CustomerCard, question: str) ->
         asked = PRIORITY.search(question)
         if not asked:
             return None
-        return sla_finding(policies, tier, f"P{asked.group(1)}")
+        matrix = escalation_step_finding(policies, tier, f"P{asked.group(1)}", card.owner)
+        note = " No open ticket of theirs has an SLA clock on record: check the ticket is logged."
+        return replace(matrix, summary=matrix.summary + note)
     clock = worst.clock
     sev_num = int(worst.priority[1]) if worst.priority[:1] in "Pp" else 3
     if clock.state == "breached" and sev_num > 2:
@@ -103,6 +105,46 @@ def sla_finding(policies: Policies, tier: str, priority: str) -> PolicyFinding:
     )
     return PolicyFinding(
         summary, tier, citation_query=f"SLA targets {tier} {target.priority} first response", citation_title="sla"
+    )
+
+
+def sla_summary(policies: Policies, tier: str, who: str = "") -> PolicyFinding:
+    """Every priority's targets for a tier, when the question named none ("what SLA does Acme get?")."""
+    parts = []
+    for prio in ("P1", "P2", "P3", "P4"):
+        t = policies.sla_target(tier, prio)
+        parts.append(f"{prio} {human(t.first_response)} / {human(t.resolution)}")
+    coverage = policies.sla_target(tier, "P1").coverage.replace("_", " ")
+    head = f"{who} is *{tier.title()}*: " if who else f"*{tier.title()}* SLA: "
+    summary = f"{head}first response / resolution {', '.join(parts)} ({coverage})."
+    return PolicyFinding(summary, tier, citation_query=f"SLA targets {tier} first response", citation_title="sla")
+
+
+def escalation_step_finding(policies: Policies, tier: str, priority: str, owner: str | None = None) -> PolicyFinding:
+    """The escalation matrix for a tier and severity with no ticket to read ("platinum P1?"); ``owner``: the
+    customer's account owner, when there is a customer."""
+    severity = f"sev{priority[-1]}"
+    step = policies.escalation_for(tier, severity)
+    target: str | None = step.escalate_to
+    if target == "owner":
+        target = owner or None
+    elif target == "on_duty":
+        target = policies.on_duty(tier)
+    who = mention(target) if target else "the account owner"
+    summary = (
+        f"*{tier.title()} {severity}*: escalate to {who} in <#{step.channel}>, acknowledged within "
+        f"{human(step.within)}. Next step: {step.next_step}."
+    )
+    return PolicyFinding(
+        summary,
+        tier,
+        severity,
+        target,
+        step.channel,
+        human(step.within),
+        step.next_step,
+        citation_query=f"escalation matrix {tier} {severity}",
+        citation_title="escalation",
     )
 
 

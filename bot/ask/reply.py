@@ -26,6 +26,7 @@ SHARED_NOTE = (
     ":lock: Only you can see this: this channel is shared with people outside the company, so I never post "
     "playbook text, customer cards or alerts in it."
 )
+SENT_PRIVATELY = ":lock: I've sent you the answer privately: it holds customer fields only some roles may see."
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,13 @@ def answer(
     services: Services,
     asked: Asked,
     cfg: ChannelSettings | None,
-    customer_id: int | None = None,
+    thread_customer: int | None = None,
     earlier: str | None = None,
 ) -> Answer | None:
     """Answer in the thread: a placeholder, then the answer in its place (or, where answers are private, the
-    answer alone, ephemeral). A card with sensitive fields goes to the asker only. ``cfg`` is None in a DM."""
+    answer alone, ephemeral). A card with sensitive fields goes to the asker only, and so does an answer that
+    states one (the placeholder then says so in the thread). ``cfg`` is None in a DM. ``thread_customer``: the
+    customer the thread is about, for a follow-up that names nobody."""
     out = services.notifier
     private = asked.shared_externally or (cfg is not None and cfg.ephemeral)
     where = Outbound(asked.channel, "", thread_ts=asked.reply_ts, ephemeral_user=asked.asker if private else None)
@@ -83,15 +86,17 @@ def answer(
         except DeliveryError:
             log.warning("no placeholder in %s; the outcome will be posted without it", asked.channel, exc_info=True)
     paths = channel_config.search_paths(cfg, services.settings.playbooks_dir) if cfg else None
+    shows_cards = cfg is None or _may_see_card(services, cfg, asked.asker)
     try:
         result = AskService(services).answer(
             asked.text,
             asked.asker,
             asked.channel,
             asked.reply_ts,
-            customer_id=customer_id,
             earlier=earlier,
             paths=paths,
+            thread_customer=thread_customer,
+            show_record=shows_cards,
         )
     except AskError as exc:
         _show(services, asked, placeholder, _with(where, str(exc), Notice(str(exc), warning=True)))
@@ -103,10 +108,15 @@ def answer(
         msg = failure_message(exc, ref)
         _show(services, asked, placeholder, _with(where, msg, Notice(msg)))
         return None
-    if cfg is not None and result.customer and not _may_see_card(services, cfg, asked.asker):
+    if not shows_cards:
         result.customer = None  # this channel shows cards to some roles only
     result.card_inline = asked.is_dm or private or not result.private_card
     fallback = result.text[:300] if result.answered else "I don't know; see the playbook owner."
+    if result.sensitive and not (asked.is_dm or private):
+        # The answer states a field only some roles may see: the asker alone sees it, the thread sees why.
+        _show(services, asked, placeholder, _with(where, SENT_PRIVATELY, Notice(SENT_PRIVATELY)))
+        placeholder, where = None, Outbound(asked.channel, "", thread_ts=asked.reply_ts, ephemeral_user=asked.asker)
+        result.card_inline = True
     _show(services, asked, placeholder, _with(where, fallback, result))
     if result.customer and not result.card_inline:
         card = Outbound(
@@ -202,8 +212,9 @@ def privately(services: Services, question: str, asker: str, channel: str) -> An
     """``/rapport ask``: the same answer for the asker only, within the channel's playbook collections."""
     cfg = settings(services, channel)
     paths = channel_config.search_paths(cfg, services.settings.playbooks_dir)
-    result = AskService(services).answer(question, asker, channel, paths=paths)
-    if result.customer and not _may_see_card(services, cfg, asker):
+    shows_cards = _may_see_card(services, cfg, asker)
+    result = AskService(services).answer(question, asker, channel, paths=paths, show_record=shows_cards)
+    if not shows_cards:
         result.customer = None
     return result
 
@@ -226,10 +237,21 @@ def pick_customer(
         if logged is None or not customer_id:
             return
         question, thread_ts = logged.question, logged.thread_ts
-    result = AskService(services).answer(question, clicker, channel, thread_ts, customer_id=customer_id)
+    cfg = settings(services, channel)
+    shows_cards = _may_see_card(services, cfg, clicker)
+    result = AskService(services).answer(
+        question, clicker, channel, thread_ts, customer_id=customer_id, show_record=shows_cards
+    )
+    if not shows_cards:
+        result.customer = None
     ephemeral = message_ts is None
     result.card_inline = ephemeral or not result.private_card
     text = result.text[:300] or "I don't know."
+    if result.sensitive and not ephemeral:  # a field only some roles may see: to the clicker alone
+        services.notifier.update(SentRef(channel, message_ts or ""), Outbound(channel, SENT_PRIVATELY))
+        result.card_inline = True
+        services.notifier.send(Outbound(channel, text, result, thread_ts, clicker))
+        return
     if ephemeral:
         private = Outbound(channel, text, result, thread_ts, clicker, response_url, replace_original=bool(response_url))
         services.notifier.send(private)

@@ -1,5 +1,11 @@
-"""Ask: link the customer, retrieve playbook passages for their tier/region, apply executable policy,
-compose a cited answer, log it, audit it. Returns plain data; the Slack adapter renders it."""
+"""Ask: understand the question (customer, what is asked, values: :mod:`bot.ask.understand`), answer it from
+what can answer it, log it, audit it. Returns plain data; the Slack adapter renders it.
+
+What answers: the customer record for a record field (:mod:`bot.ask.facts`, redacted like the card), the policy
+for a computation (an approval route: :mod:`bot.ask.routes`; escalation and SLA targets: :mod:`bot.ask.policy`),
+the playbooks for a how-to. A computed answer leads with its sentence(s) and adds at most two cited sentences
+from the playbooks (``write(..., lead=...)``); a question Rapport cannot answer as asked gets a question back
+(which customer? which one?) or says why (restricted, invalid value, not configured)."""
 
 from __future__ import annotations
 
@@ -7,20 +13,16 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, LangChainWriter, cite
+from bot.ask import direct, llm
+from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.models import QuestionAnswer, QuestionLog
-from bot.ask.policy import (
-    PRIORITY,
-    PolicyFinding,
-    escalation_finding,
-    is_policy_question,
-    sla_finding,
-    tier_in_question,
-)
+from bot.ask.policy import PolicyFinding, escalation_finding, escalation_step_finding, sla_finding, sla_summary
+from bot.ask.understand import Understanding, understand
 from bot.customers.card import CustomerCard, build_card, record_view
 from bot.customers.linking import CustomerRef, link_customers
 from bot.customers.normalize import fold
@@ -28,11 +30,13 @@ from bot.failures import Unavailable
 from bot.governance.audit import record
 from bot.services import Services
 from bot.store.models import Customer
+from retrieval import Passage
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 PLAYBOOK_OWNERS = "S0PLAYBOOKS"
 FOLLOW_UP_WORDS = 8  # a follow-up shorter than this is read together with the thread's earlier question
+PLAYBOOKS, RECORD, POLICY, CLARIFY = "playbooks", "record", "policy", "clarify"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -61,6 +65,9 @@ class Answer:
     finding: PolicyFinding | None = None
     truncated: bool = False
     card_inline: bool = True  # the card is shown in the answer itself (False: sent to the asker privately)
+    source: str = PLAYBOOKS  # what answered: playbooks | record | policy | clarify (a question back)
+    approval: direct.ApprovalPrefill | None = None  # the Request approval button's prefill
+    sensitive: bool = False  # the text states a field only some roles may see: shown to the asker only
 
     @property
     def private_card(self) -> bool:
@@ -71,7 +78,7 @@ class Answer:
 def make_writer(services: Services) -> AnswerWriter:
     base = services.settings.playbook_base_url
     if services.settings.rapport_llm:
-        return LangChainWriter(services.settings.rapport_llm, base)
+        return llm.from_settings(services.settings)  # RAPPORT_LLM, RAPPORT_LLM_BASE_URL, RAPPORT_LLM_TIMEOUT
     return ExtractiveWriter(base)
 
 
@@ -89,9 +96,14 @@ class AskService:
         customer_id: int | None = None,
         earlier: str | None = None,
         paths: list[str] | None = None,
+        thread_customer: int | None = None,
+        show_record: bool = True,
     ) -> Answer:
-        """``earlier``: the thread's previous question, which gives a short follow-up its context.
-        ``paths``: the playbooks this channel may cite (its configured collections); None = all."""
+        """``customer_id``: the customer the asker chose (a click on "which one?"); ``thread_customer``: the
+        customer of the thread it was asked in (a follow-up that names nobody is about them); ``earlier``: the
+        thread's previous question, which gives a short follow-up its context. ``paths``: the playbooks this
+        channel may cite (its configured collections); None = all. ``show_record``: whether this channel shows
+        customer records to the asker's role (False: record values are never stated)."""
         question = " ".join(question.split())
         if not question:
             raise AskError("Ask me a question, e.g. `What is the escalation path for a Platinum P1?`")
@@ -99,12 +111,12 @@ class AskService:
         question = question[:MAX_QUESTION_CHARS]
         now = self.s.clock()
         with self.s.sessions() as session, session.begin():
-            card, choices, mention = self._customer(session, question, asker, customer_id, now)
-            query = _without(question, mention)
+            u = understand(session, self.s.policies, self._embedder(), question, customer_id, thread_customer, earlier)
+            card = build_card(session, self.s.policies, u.customer_id, asker, now) if u.customer_id else None
+            query = _without(question, u.mention)
             if earlier and len(query.split()) < FOLLOW_UP_WORDS:
-                query = f"{_without(earlier, mention)} {query}"
-            answer = self._compose(session, question, asker, card, truncated, query, paths)
-            answer.choices = choices
+                query = f"{_without(earlier, u.mention)} {query}"
+            answer = self._respond(session, u, question, asker, card, truncated, query, paths, show_record)
             answer.citations = self._dated(answer.citations, now)
             row = QuestionLog(
                 asker=asker,
@@ -140,9 +152,166 @@ class AskService:
                     "confidence": round(answer.confidence, 3),
                 },
             )
-            if card:
-                record_view(session, asker, card, via="ask")
+            if answer.customer is not None:
+                record_view(session, asker, answer.customer, via="ask")
         return answer
+
+    def _embedder(self) -> Any:
+        """The index's embedding model (loaded once with the index), which also reads what questions ask; None
+        for an index without one (patterns alone then read the question)."""
+        return getattr(self.s.index, "embedder", None)
+
+    def _respond(
+        self,
+        session: Session,
+        u: Understanding,
+        question: str,
+        asker: str,
+        card: CustomerCard | None,
+        truncated: bool,
+        query: str,
+        paths: list[str] | None,
+        show_record: bool,
+    ) -> Answer:
+        """The direct answer when the question asks the record or a policy, else the playbooks' answer."""
+        policies = self.s.policies
+        if u.choices and (u.several_named or not u.asked.howto):
+            said = direct.which_one(u.choices, u.several_named)
+            return Answer(question, asker, said, [], 0.0, True, choices=u.choices, truncated=truncated, source=CLARIFY)
+        if u.needs_customer:
+            return Answer(question, asker, direct.WHICH_CUSTOMER, [], 0.0, True, truncated=truncated, source=CLARIFY)
+        fields = [i for i in u.asked.intents if i.kind == "field"]
+        if card is not None and not show_record and (fields or u.asked.first("card")):
+            text = direct.not_here(card)
+            return Answer(question, asker, text, [], 0.0, True, truncated=truncated, source=CLARIFY)
+        if card is not None and fields:
+            facts = direct.record_facts(card, fields, policies, self.s.clock())
+            return Answer(
+                question,
+                asker,
+                "\n".join(facts.sentences),
+                [],
+                1.0,
+                True,
+                owner=card.owner,
+                customer=card if show_record else None,
+                truncated=truncated,
+                source=RECORD,
+                sensitive=facts.sensitive,
+            )
+        if card is not None and u.asked.first("card"):
+            return self._about(question, asker, card, 1.0, truncated)
+        approval = u.asked.first("policy")
+        if approval is not None and approval.request_type:
+            routed = self._route(session, u, approval.request_type, question, asker, card, truncated, paths)
+            if routed is not None:
+                return routed
+        answer = self._compose(session, u, question, asker, card, truncated, query, paths)
+        answer.choices = u.choices
+        return answer
+
+    def _about(self, question: str, asker: str, card: CustomerCard, confidence: float, truncated: bool) -> Answer:
+        """ "Tell me about X": the customer's record is the answer."""
+        text = f"Here is what I have on {direct.name_of(card)}."
+        return Answer(
+            question,
+            asker,
+            text,
+            [],
+            confidence,
+            True,
+            owner=card.owner,
+            customer=card,
+            truncated=truncated,
+            source=RECORD,
+        )
+
+    def _route(
+        self,
+        session: Session,
+        u: Understanding,
+        rtype: str,
+        question: str,
+        asker: str,
+        card: CustomerCard | None,
+        truncated: bool,
+        paths: list[str] | None,
+    ) -> Answer | None:
+        """An approval question: the route for this customer and request, cited, with the prefilled button.
+        None: not computed (no customer, tier, region or value to compute it for: the playbooks answer)."""
+        policies = self.s.policies
+        given = u.slots.percent or u.slots.amount or u.slots.tier or u.slots.region or u.slots.problems
+        if card is None and not given:
+            return None
+        said = direct.route(policies, rtype, card, u.slots)
+        prefill = direct.ApprovalPrefill(
+            rtype,
+            card.customer_id if card else None,
+            u.slots.percent_text,
+            u.slots.amount_text,
+        )
+        if said.invalid or said.route is None:
+            return Answer(question, asker, said.text, [], 0.0, True, customer=card, truncated=truncated, source=CLARIFY)
+        passages = self._cited(session, said.route.citation_query, "approv", paths, question)
+        lead = list(said.route.sentences)
+        return self._lead(question, asker, card, truncated, lead, passages, prefill=prefill)
+
+    def _cited(
+        self, session: Session, citation_query: str, title: str, paths: list[str] | None, question: str
+    ) -> list[Passage]:
+        """The playbook section that states a computed rule first, then what the question itself finds."""
+        try:
+            docs = [
+                d.path
+                for d in self.s.index.documents()
+                if title in d.title.lower() + " " + d.path.lower() and (paths is None or d.path in paths)
+            ]
+            found = self.s.index.search(citation_query, k=1, paths=docs or (paths if paths is not None else None))
+            cited = rerank(session, citation_query, found.passages)  # a hidden passage is not cited either
+            rest = self.s.index.search(question, k=4, paths=paths).passages
+        except Exception:
+            log.warning("no playbook passage to cite for a computed answer", exc_info=True)
+            return []
+        keys = {(p.path, p.heading_path) for p in cited[:1]}
+        return cited[:1] + [p for p in rerank(session, question, rest) if (p.path, p.heading_path) not in keys]
+
+    def _lead(
+        self,
+        question: str,
+        asker: str,
+        card: CustomerCard | None,
+        truncated: bool,
+        lead: list[str],
+        passages: list[Passage],
+        finding: PolicyFinding | None = None,
+        prefill: direct.ApprovalPrefill | None = None,
+    ) -> Answer:
+        """A computed answer: its sentences first, the first passage (the rule's section) cited on them, then at
+        most two supporting sentences the writer picks from the passages."""
+        tiers = [card.tier] if card else []
+        if passages:
+            draft = self.writer.write(question, passages, lead=lead, tiers=tiers)
+            text, citations = direct.cite_lead(draft.text, draft.citations, lead, passages[0], self._base)
+        else:
+            text, citations = "\n".join(lead), []
+        return Answer(
+            question,
+            asker,
+            text,
+            citations,
+            0.9,
+            True,
+            owner=citations[0].owner if citations else (card.owner if card else None),
+            customer=card,
+            finding=finding,
+            truncated=truncated,
+            source=POLICY,
+            approval=prefill,
+        )
+
+    @property
+    def _base(self) -> str | None:
+        return self.s.settings.playbook_base_url
 
     def _dated(self, citations: list[Citation], now: dt.datetime) -> list[Citation]:
         """Each source's age and whether it is past its ``review_by``: readers weigh a two-year-old passage
@@ -173,23 +342,31 @@ class AskService:
             )
         return out
 
-    def _customer(
-        self, session: Session, question: str, asker: str, customer_id: int | None, now: object
-    ) -> tuple[CustomerCard | None, list[CustomerRef], str]:
-        mention = ""
-        if customer_id is None:
-            linked = link_customers(session, question)
-            if linked.primary:
-                customer_id, mention = linked.primary.id, linked.primary.matched_text
-            elif linked.ambiguous:
-                return None, linked.ambiguous[0], linked.ambiguous[0][0].matched_text
-        if customer_id is None or session.get(Customer, customer_id) is None:
-            return None, [], ""  # none named, or erased since the thread began: answer without a customer
-        return build_card(session, self.s.policies, customer_id, asker, self.s.clock()), [], mention
+    def _finding(self, u: Understanding, card: CustomerCard | None, question: str) -> PolicyFinding | None:
+        """Escalation or SLA targets computed for this customer (or the tier the question names)."""
+        policy = u.asked.first("policy")
+        if policy is None or policy.compute not in ("escalation", "sla"):
+            return None
+        policies = self.s.policies
+        tier = card.tier if card else u.slots.tier
+        if tier is None:
+            return None
+        try:
+            if policy.compute == "escalation":
+                if card is not None:
+                    return escalation_finding(policies, card, question)
+                return escalation_step_finding(policies, tier, u.slots.priority) if u.slots.priority else None
+            if u.slots.priority:
+                return sla_finding(policies, tier, u.slots.priority)
+            return sla_summary(policies, tier, direct.name_of(card) if card else "")
+        except Exception:
+            log.exception("policy evaluation failed; answering from the playbooks alone")
+            return None
 
     def _compose(
         self,
         session: Session,
+        u: Understanding,
         question: str,
         asker: str,
         card: CustomerCard | None,
@@ -199,89 +376,57 @@ class AskService:
     ) -> Answer:
         tiers = [card.tier] if card else None
         regions = [str(card.fields["region"])] if card and card.fields.get("region") else None
+        finding = self._finding(u, card, question)
+        if finding is not None:
+            title = finding.citation_title or "escalation"
+            passages = self._cited(session, finding.citation_query, title, paths, query or question)
+            return self._lead(question, asker, card, truncated, [finding.summary], passages, finding=finding)
         # The customer's name says nothing about policy: search without it.
         try:
             result = self.s.index.search(query or question, k=5, tiers=tiers, regions=regions, paths=paths)
         except Exception as exc:
             raise RetrievalUnavailable(str(exc)[:200]) from exc
-        finding = None
-        if is_policy_question(question):
-            try:
-                if card:
-                    finding = escalation_finding(self.s.policies, card, question)
-                else:
-                    tier = tier_in_question(self.s.policies, question)
-                    prio = PRIORITY.search(question)
-                    if tier and prio:
-                        finding = sla_finding(self.s.policies, tier, f"P{prio.group(1)}")
-            except Exception:
-                log.exception("policy evaluation failed; answering from the playbooks alone")
         # Votes from similar questions re-order what retrieval found (bounded; retrieval stays vote-free), then
         # maintainers' boosts/demotions/hides apply, so a hidden passage is never cited.
         passages = rerank(session, query or question, result.passages)
-        if finding and finding.citation_query:
-            docs = [
-                d.path
-                for d in self.s.index.documents()
-                if finding.citation_title in d.title.lower() and (paths is None or d.path in paths)
-            ]
-            # A channel limited to some collections keeps that limit here too (docs may then be empty).
-            found = self.s.index.search(
-                finding.citation_query, k=1, paths=docs if paths is not None else docs or None
-            ).passages
-            cited = rerank(session, finding.citation_query, found)  # a hidden passage is not cited here either
-            if cited:
-                key = (cited[0].path, cited[0].heading_path)
-                passages = cited + [p for p in passages if (p.path, p.heading_path) != key]
-        answered = result.answerable or finding is not None
-        if not answered and card is not None:
+        if not result.answerable and card is not None:
             # "Tell me about X": the customer's record is the answer; the playbooks have nothing better.
-            return Answer(
-                question,
-                asker,
-                f"Here is what I have on *{card.name}*.",
-                [],
-                result.confidence,
-                True,
-                owner=card.owner,
-                customer=card,
-                truncated=truncated,
-            )
-        if not answered:
+            return self._about(question, asker, card, result.confidence, truncated)
+        if not result.answerable:
             owner: str | None = passages[0].owner if passages and passages[0].owner else PLAYBOOK_OWNERS
             return Answer(
                 question,
                 asker,
                 "",
-                cite(passages[:2], self.s.settings.playbook_base_url),
+                cite(passages[:2], self._base),
                 result.confidence,
                 False,
                 owner=owner,
                 customer=card,
                 truncated=truncated,
             )
-        draft = self.writer.write(question, passages if not finding else passages[1:] or passages)
-        citations = draft.citations
-        text = draft.text
-        if finding:
-            # The policy passage is cited as [1]; renumber the prose citations after it.
-            policy_cite = cite(passages[:1], self.s.settings.playbook_base_url)
-            shifted = [replace(c, number=c.number + 1) for c in citations]
-            for c in sorted(citations, key=lambda c: -c.number):
-                text = text.replace(f"[{c.number}]", f"[{c.number + 1}]")
-            text = f"{finding.summary} [1]" + (f"\n\n{text}" if text else "")
-            citations = policy_cite + shifted
-        owner = citations[0].owner if citations else None
+        draft = self.writer.write(question, passages)
+        if draft.declined:  # the writer found nothing to say (an LLM's "I don't know"): decline, name the owner
+            return Answer(
+                question,
+                asker,
+                "",
+                draft.citations,
+                result.confidence,
+                False,
+                owner=passages[0].owner if passages and passages[0].owner else PLAYBOOK_OWNERS,
+                customer=card,
+                truncated=truncated,
+            )
         return Answer(
             question,
             asker,
-            text,
-            citations,
-            max(result.confidence, 0.9 if finding else 0.0),
+            draft.text,
+            draft.citations,
+            result.confidence,
             True,
-            owner=owner,
+            owner=draft.citations[0].owner if draft.citations else None,
             customer=card,
-            finding=finding,
             truncated=truncated,
         )
 

@@ -4,6 +4,12 @@ Lookups go through the indexed ``customer_identifiers`` table, so linking costs 
 probes whatever the size of the book. Names are compared by ``name_key`` (case, punctuation and legal
 suffix insensitive); a near miss on a name (a typo) is caught by a prefix range scan plus a similarity
 check, never by scanning customers.
+
+People drop the company designator too ("Westwardwood Studios" for "Westwardwood Studios Group"): a mention
+of two or more words also probes its key followed by one designator word (``DESIGNATORS``: group, holdings,
+partners...). These are exact probes of the same index (no prefix scan, so no collation trap on PostgreSQL),
+and they only count where the mention matches no name exactly. A single word never links this way, so
+"Studios" alone names nobody.
 """
 
 from __future__ import annotations
@@ -24,6 +30,20 @@ DOMAIN = re.compile(r"(?<![@\w.-])((?:[a-z0-9-]+\.)+(?:com|net|org|io|co|ai|de|u
 EXTERNAL_ID = re.compile(r"\b([A-Z]{2,6}(?:-[A-Z]{2,6})?-\d{3,10})\b", re.I)
 MAX_NGRAM = 6
 FUZZY_CUTOFF = 0.88
+# Words that end a company's name without being its legal form (name_key keeps them): a name typed without one
+# still links. Legal forms (inc, ltd, gmbh...) are already dropped by name_key.
+DESIGNATORS = (
+    "group",
+    "holdings",
+    "holding",
+    "international",
+    "global",
+    "worldwide",
+    "partners",
+    "enterprises",
+    "industries",
+    "and co",
+)
 STOP_STARTS = frozenset(
     "what who how when why where which is are do does can should the a an for with about our their my "
     "of to in on at and or customer account client".split()
@@ -35,7 +55,7 @@ class CustomerRef:
     id: int
     name: str
     tier: str
-    matched_on: str  # name | alias | domain | email | external_id | fuzzy-name
+    matched_on: str  # name | alias | domain | email | external_id | name-without-designator | fuzzy-name
     matched_text: str
 
 
@@ -58,6 +78,12 @@ def _ngrams(words: list[str]) -> list[str]:
                 continue
             out.append(" ".join(gram))
     return out
+
+
+def _may_lack_designator(key: str) -> bool:
+    """A mention worth probing with a designator added: two or more words, neither end a stop word."""
+    words = key.split()
+    return len(words) >= 2 and words[0] not in STOP_STARTS and words[-1] not in STOP_STARTS
 
 
 def _resolve_golden(session: Session, ids: set[int]) -> dict[int, Customer]:
@@ -97,26 +123,38 @@ def link_customers(session: Session, text: str, limit: int = 3) -> LinkResult:
         probes.append(("external_id", m.group(1).lower(), m.group(1)))
     words = fold(text).split()
     grams = _ngrams(words)
+    loose: list[tuple[str, str, str]] = []  # (kind, key + designator, matched_text): the designator left out
     for g in grams:
         key = name_key(g)
         if key:
             probes.append(("name", key, g))
             probes.append(("alias", key, g))
+            if _may_lack_designator(key):
+                loose += [(kind, f"{key} {d}", g) for d in DESIGNATORS for kind in ("name", "alias")]
 
     hits: dict[str, set[int]] = {}
     kinds_of: dict[str, str] = {}
     if probes:
+        everything = probes + loose
         rows = session.execute(
             select(CustomerIdentifier.kind, CustomerIdentifier.value, CustomerIdentifier.customer_id).where(
-                CustomerIdentifier.kind.in_({k for k, _, _ in probes}),
-                CustomerIdentifier.value.in_({v for _, v, _ in probes}),
+                CustomerIdentifier.kind.in_({k for k, _, _ in everything}),
+                CustomerIdentifier.value.in_({v for _, v, _ in everything}),
             )
         ).all()
         wanted = {(k, v): t for k, v, t in probes}
+        without = {(k, v): t for k, v, t in loose}
+        partial: dict[str, set[int]] = {}
         for kind, value, cid in rows:
             if (kind, value) in wanted:
                 hits.setdefault(wanted[(kind, value)], set()).add(cid)
                 kinds_of[wanted[(kind, value)]] = kind
+            elif (kind, value) in without:
+                partial.setdefault(without[(kind, value)], set()).add(cid)
+        for mention, ids in partial.items():
+            if mention not in hits:  # an exact name beats the same words read as a name without its designator
+                hits[mention] = ids
+                kinds_of[mention] = "name-without-designator"
     if not hits:
         hits, kinds_of = _fuzzy(session, words)
 

@@ -54,11 +54,18 @@ MAX_ANSWER_SECTIONS = 4  # ~12,000 characters of answer; the rest is behind a li
 CLOCK_ICON = {"breached": ":red_circle:", "at_risk": ":large_orange_circle:", "ok": ":large_green_circle:"}
 
 
-def fmt(value: Any) -> str:
+MONEY_FIELDS = frozenset({"arr", "lifetime_value"})
+
+
+def fmt(value: Any, key: str = "") -> str:
+    """A card value as mrkdwn: money fields as dollars, other numbers as numbers (sentiment is -1..+1, never
+    money), dates formatted."""
     if value is None or value == "" or value == []:
         return "—"
-    if isinstance(value, Decimal | float):
+    if key in MONEY_FIELDS and isinstance(value, Decimal | float | int):
         return f"${value:,.0f}"
+    if isinstance(value, Decimal | float):
+        return f"{value:+.2f}" if key == "sentiment" else f"{value:,.2f}".rstrip("0").rstrip(".")
     if isinstance(value, dt.datetime):
         return f"{value:%Y-%m-%d %H:%M} UTC"
     if isinstance(value, dt.date):
@@ -75,7 +82,7 @@ def card_blocks(card: CustomerCard) -> list[Block]:
     for key, label in FIELD_LABELS.items():
         if key in card.fields:
             value = card.fields[key]
-            pairs.append((label, user(value) if key == "owner" else fmt(value)))
+            pairs.append((label, user(value) if key == "owner" else fmt(value, key)))
     blocks: list[Block] = [section(f":office: *{card.name}*  ·  {card.tier.title()}")]
     blocks.append(fields_section(pairs[:10]))
     if len(pairs) > 10:
@@ -184,7 +191,9 @@ def answer_blocks(answer: Answer, include_card: bool = True) -> list[Block]:
         )
     if answer.citations:
         blocks.append(context(citation_line(answer)))
-    elif answer.answered and answer.customer is not None:
+    elif answer.source == "clarify":
+        pass  # a question back (which customer?) or why not: nothing was claimed, nothing to source
+    elif answer.answered and (answer.customer is not None or answer.source == "record"):
         blocks.append(context("Source: the customer record; no playbook passage applies."))
     elif answer.answered:
         blocks.append(
@@ -200,13 +209,27 @@ def answer_blocks(answer: Answer, include_card: bool = True) -> list[Block]:
     ]
     if answer.finding and answer.finding.channel:
         buttons.append(button("Escalate", ids.ASK_ESCALATE, {"q": qid}, style="danger"))
-    if answer.customer:
-        buttons.append(
-            button("Request approval", ids.ASK_REQUEST_APPROVAL, {"q": qid, "c": answer.customer.customer_id})
-        )
+    if answer.customer or answer.approval:
+        style = "primary" if answer.approval else None  # the answer is about an approval: its next step
+        buttons.append(button("Request approval", ids.ASK_REQUEST_APPROVAL, approval_value(answer), style=style))
     buttons.append(button("Get a person", ids.ASK_GET_PERSON, {"q": qid}))
     blocks.append(actions(*buttons, block_id=f"answer_{qid}"))
     return cap(blocks)
+
+
+def approval_value(answer: Answer) -> dict[str, Any]:
+    """The Request approval button's value: what ``bot.approvals.intake.prefill_from_button`` fills the form
+    with (question, customer, request type, percentage, amount)."""
+    value: dict[str, Any] = {"q": answer.question_id or 0}
+    pre = answer.approval
+    cid = pre.customer_id if pre and pre.customer_id else (answer.customer.customer_id if answer.customer else None)
+    if cid:
+        value["c"] = cid
+    if pre:
+        value.update(
+            {k: v for k, v in (("type", pre.request_type), ("percent", pre.percent), ("amount", pre.amount)) if v}
+        )
+    return value
 
 
 @render.register

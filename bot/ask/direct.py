@@ -1,0 +1,146 @@
+"""The direct answers that are not the playbooks': questions back (which customer? which one?), a record answer
+where the channel does not show records, an approval route (or why there is none), and the citation of the
+playbook section on a computed sentence."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from bot.ask.compose import Citation, cite
+from bot.ask.facts import name_of, record_facts
+from bot.ask.routes import LABELS, RouteAnswer, describe, invalid
+from bot.ask.slots import Slots
+from bot.customers.card import CustomerCard
+from bot.customers.linking import CustomerRef
+from bot.mrkdwn import escape
+from bot.policies import Policies
+from retrieval import Passage
+
+__all__ = ["name_of", "record_facts"]
+
+WHICH_CUSTOMER = (
+    "Which customer do you mean? Name them in your question, e.g. `when does Northwave Foods renew?`, or ask in "
+    "a thread where we talked about them."
+)
+
+
+@dataclass(frozen=True)
+class ApprovalPrefill:
+    """What the answer's Request approval button fills the request form with."""
+
+    request_type: str
+    customer_id: int | None
+    percent: str = ""
+    amount: str = ""
+
+
+@dataclass(frozen=True)
+class Routed:
+    """An approval question's answer: the route (its sentences and citation query), or a short reply saying why
+    there is none (an invalid value, no approval policy in this handbook)."""
+
+    text: str = ""
+    route: RouteAnswer | None = None
+    invalid: bool = False
+
+
+def which_one(choices: Sequence[CustomerRef], several_named: bool) -> str:
+    """The question back when a question names two customers, or a name fits several."""
+    names = [f"*{escape(c.name).replace('*', '')}* ({escape(c.tier)})" for c in choices[:5]]
+    if several_named:
+        listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+        return f"You named {listed}: which one do you mean? I answer for one customer at a time."
+    return "Which customer do you mean? Several match; pick one."
+
+
+def not_here(card: CustomerCard) -> str:
+    return (
+        f":lock: I don't show customer records to your role in this channel, so nothing on {name_of(card)} here. "
+        "Ask me in a direct message."
+    )
+
+
+def route(policies: Policies, rtype: str, card: CustomerCard | None, slots: Slots) -> Routed:
+    """The approval route for this customer (or the tier/region named) and the values asked."""
+    label = LABELS.get(rtype, rtype)
+    try:
+        types = policies.approvals.request_types
+    except AttributeError:
+        types = {}
+    if rtype not in types:
+        return Routed(
+            f"Approvals are not configured in this handbook (no `policies/approvals.yaml`), so I can't route a "
+            f"{label} request. The playbooks may still say who decides.",
+            invalid=True,
+        )
+    measure = policies.approvals.measures.get(rtype, {}).get("amount")  # type: ignore[call-overload]
+    if slots.problems:
+        return Routed(invalid(rtype, slots.problems, measure), invalid=True)
+    tier = card.tier if card else slots.tier
+    region = str(card.fields.get("region") or "") if card else slots.region
+    who = f"{name_of(card)} ({escape(card.tier)})" if card else (f"a {tier} customer" if tier else "")
+    if region and not card:
+        who = f"{who} in {region.upper()}".strip() if who else f"a customer in {region.upper()}"
+    found = describe(policies, rtype, who, tier, region or None, slots.percent, slots.amount, slots.risk)
+    return Routed(route=found)
+
+
+def cite_lead(
+    text: str, citations: Sequence[Citation], lead: Sequence[str], rule: Passage, base_url: str | None
+) -> tuple[str, list[Citation]]:
+    """The lead sentences cited [1] on the rule's section, then only the supporting lines that add something (a
+    table row or sentence saying again what the lead computed, "Tier: Gold · Priority: P1 · First response: 30
+    min", goes), their citations renumbered from [2] (or sharing [1] when they quote the rule's section)."""
+    head = "\n".join(s.strip() for s in lead if s.strip())
+    if not head or not text.startswith(head):  # a writer that rewrote the lead: cite the rule after its text
+        return text, [*citations, replace(cite([rule], base_url)[0], number=len(citations) + 1)]
+    by_number = {c.number: c for c in citations}
+    key = (rule.path, rule.heading_path)
+    quoted = {c.number for c in citations if (c.path, c.heading_path) == key}
+    kept = [
+        line
+        for line in text[len(head) :].split("\n")
+        if line.strip() and not _repeats(line, head) and not _row(line) and not _only(line, quoted)
+    ]
+    new: dict[int, int] = {}
+    out = [replace(cite([rule], base_url)[0], number=1)]
+    for n in (int(m) for line in kept for m in _MARK.findall(line)):
+        c = by_number.get(n)
+        if c is None or n in new:
+            continue
+        if (c.path, c.heading_path) == key:
+            new[n] = 1
+        else:
+            new[n] = len(out) + 1
+            out.append(replace(c, number=new[n]))
+    body = "\n".join(_MARK.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", line) for line in kept)
+    first, rest = head.split("\n", 1) if "\n" in head else (head, "")
+    cited = f"{first} [1]" + (f"\n{rest}" if rest else "")
+    return cited + (f"\n\n{body}" if body else ""), out
+
+
+_MARK = re.compile(r"\[(\d+)\]")
+_WORD = re.compile(r"[a-z0-9]+")
+REPEATS = 0.6  # share of a supporting line's words the lead already says, from which the line adds nothing
+
+
+def _row(line: str) -> bool:
+    """A table row as the index renders it ("Tier: Gold · Priority: P1 · First response: 30 min"): the table the
+    lead was computed from, or one like it, says the same thing less precisely."""
+    return line.count(" · ") >= 2 and line.count(": ") >= 3
+
+
+def _only(line: str, numbers: set[int]) -> bool:
+    """The line quotes the rule's own section and nothing else (the lead is what that section computes to)."""
+    marks = {int(n) for n in _MARK.findall(line)}
+    return bool(marks) and marks <= numbers
+
+
+def _repeats(line: str, lead: str) -> bool:
+    words = set(_WORD.findall(_MARK.sub(" ", line).lower()))
+    if not words:
+        return True
+    said = set(_WORD.findall(lead.lower()))
+    return len(words & said) / len(words) >= REPEATS

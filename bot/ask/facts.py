@@ -1,0 +1,323 @@
+"""Record questions answered from the customer card, value first: "Willowfield Devices Co renews on 4 Jan 2027,
+in 31 days; owner @Priya." Values come from the card, which is already redacted for the asker's role
+(``bot.customers.card.build_card`` -> ``bot.governance.redaction``): a field the card hides is never stated;
+the answer says it is restricted and whom to ask."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import mrkdwn
+from bot.ask.intents import Intent
+from bot.customers.card import CustomerCard, TicketLine
+from bot.customers.sla import human
+from bot.policies import Policies
+
+LABELS = {
+    "renewal_date": "renewal date",
+    "owner": "owner",
+    "tier": "tier",
+    "segment": "segment",
+    "region": "region",
+    "time_zone": "time zone",
+    "arr": "ARR",
+    "lifetime_value": "lifetime value",
+    "open_tickets": "open tickets",
+    "last_contact": "last contact",
+    "recent_interactions": "recent interactions",
+    "consent": "consent",
+    "contact_email": "contact email",
+    "contact_phone": "contact phone",
+    "health_score": "health score",
+    "payment_status": "payment status",
+    "sentiment": "sentiment",
+}
+STATE_ORDER = {"breached": 0, "at_risk": 1, "ok": 2}
+MAX_TICKETS = 5
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Sentences to lead the answer with; which card fields they state (for the audit) and whether any of them
+    is sensitive (the answer is then shown to the asker only, like a card with sensitive fields)."""
+
+    sentences: tuple[str, ...]
+    stated: tuple[str, ...]
+    restricted: tuple[str, ...]
+    sensitive: bool
+
+
+def day(value: dt.date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def name_of(card: CustomerCard) -> str:
+    return f"*{mrkdwn.escape(card.name).replace('*', '')}*"
+
+
+def money(value: Any) -> str:
+    return f"${Decimal(str(value)):,.0f}"
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"
+
+
+def _local(now: dt.datetime, tz: str | None) -> dt.datetime | None:
+    try:
+        return now.astimezone(ZoneInfo(tz)) if tz else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+class Writer:
+    """One customer's facts for one asker: each method states one field, or says why it cannot."""
+
+    def __init__(self, card: CustomerCard, policies: Policies, now: dt.datetime) -> None:
+        self.card = card
+        self.policies = policies
+        self.now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+        self.name = name_of(card)
+        self.stated: list[str] = []
+        self.restricted: list[str] = []
+
+    def has(self, key: str) -> bool:
+        if key in self.card.hidden:
+            if key not in self.restricted:
+                self.restricted.append(key)
+            return False
+        self.stated.append(key)
+        return True
+
+    @property
+    def owner(self) -> str:
+        owner = self.card.owner
+        if owner:
+            return mrkdwn.mention(owner)
+        duty = self._on_duty()
+        return f"{mrkdwn.mention(duty)} (on duty for {self.card.tier})" if duty else "the account team"
+
+    def _on_duty(self) -> str | None:
+        try:
+            return self.policies.on_duty(self.card.tier)
+        except Exception:  # an unknown tier, or no policy: nobody on duty to name
+            return None
+
+    def renewal_date(self) -> str:
+        value = self.card.fields.get("renewal_date") if self.has("renewal_date") else None
+        if "renewal_date" in self.restricted:
+            return ""
+        if not isinstance(value, dt.date):
+            return f"{self.name} has no renewal date on record; owner {self.owner}."
+        left = (value - self.now.date()).days
+        when = f"in {_days(left)}" if left > 0 else "today" if left == 0 else f"{_days(-left)} ago"
+        verb = "renews" if left >= 0 else "was due to renew"
+        return f"{self.name} {verb} on {day(value)}, {when}; owner {self.owner}."
+
+    def owner_sentence(self) -> str:
+        self.has("owner")
+        if self.card.owner:
+            return f"{self.name} is owned by {mrkdwn.mention(self.card.owner)}."
+        return f"{self.name} has no owner on record; ask {self.owner}."
+
+    def tier(self) -> str:
+        self.has("tier")
+        segment = self.card.fields.get("segment") if self.has("segment") else None
+        more = f" ({mrkdwn.escape(str(segment))} segment)" if segment else ""
+        return f"{self.name} is a *{mrkdwn.escape(self.card.tier.title())}* customer{more}."
+
+    def segment(self) -> str:
+        segment = self.card.fields.get("segment") if self.has("segment") else None
+        if "segment" in self.restricted:
+            return ""
+        if not segment:
+            return f"{self.name} has no segment on record."
+        return f"{self.name} is in the *{mrkdwn.escape(str(segment))}* segment ({mrkdwn.escape(self.card.tier)} tier)."
+
+    def region(self) -> str:
+        region = self.card.fields.get("region") if self.has("region") else None
+        tz = self.card.fields.get("time_zone") if self.has("time_zone") else None
+        if "region" in self.restricted:
+            return ""
+        where = mrkdwn.escape(str(region).upper()) if region else "no region on record"
+        local = _local(self.now, tz)
+        clock = f" ({mrkdwn.escape(tz)}, {local:%H:%M} there now)" if local and tz else ""
+        return f"{self.name} is in {where}{clock}."
+
+    def value(self, key: str) -> str:
+        amount = self.card.fields.get(key) if self.has(key) else None
+        if key in self.restricted:
+            return ""
+        label = LABELS[key]
+        if amount is None:
+            return f"{self.name} has no {label} on record."
+        return f"{self.name}'s {label} is {money(amount)}."
+
+    def open_tickets(self) -> str:
+        self.has("open_tickets")
+        tickets = sorted(
+            self.card.tickets,
+            key=lambda t: (STATE_ORDER.get(t.clock.state, 3) if t.clock else 3, t.priority, t.opened_at),
+        )
+        if not tickets:
+            return f"{self.name} has no open tickets."
+        head = f"{self.name} has {len(tickets)} open ticket{'s' if len(tickets) != 1 else ''}:"
+        lines = [head, *(f"• {ticket_line(t)}" for t in tickets[:MAX_TICKETS])]
+        if len(tickets) > MAX_TICKETS:
+            lines.append(f"…and {len(tickets) - MAX_TICKETS} more on the card.")
+        return "\n".join(lines)
+
+    def last_contact(self) -> str:
+        when = self.card.fields.get("last_contact") if self.has("last_contact") else None
+        if "last_contact" in self.restricted:
+            return ""
+        if not isinstance(when, dt.datetime | dt.date):
+            return f"There is no contact with {self.name} on record."
+        date = when.date() if isinstance(when, dt.datetime) else when
+        ago = (self.now.date() - date).days
+        return f"Last contact with {self.name} was on {day(date)}, {'today' if ago <= 0 else _days(ago) + ' ago'}."
+
+    def consent(self, which: str | None) -> str:
+        consent = self.card.fields.get("consent") if self.has("consent") else None
+        if "consent" in self.restricted:
+            return ""
+        consent = consent if isinstance(consent, dict) else {}
+        outreach, marketing = consent.get("outreach"), consent.get("marketing")
+        if which == "marketing":
+            if marketing:
+                return f"Yes: {self.name} has given marketing consent, so product and marketing email is fine."
+            why = "has opted out of outreach altogether" if outreach is False else "has not given marketing consent"
+            return (
+                f"No: {self.name} {why}, so no product or marketing email. Service messages about an open ticket "
+                "or order need no marketing consent."
+            )
+        if outreach is False:
+            return f"No: {self.name} has opted out of outreach. Contact them only about an open ticket or order."
+        return f"Yes: {self.name} accepts outreach{self._hours()}."
+
+    def _hours(self) -> str:
+        tz = self.card.fields.get("time_zone") if self.has("time_zone") else None
+        local = _local(self.now, tz)
+        if local is None:
+            return ""
+        try:
+            quiet = self.policies.alerts.defaults.quiet_hours
+        except Exception:  # no alert policy: no quiet hours to state
+            return f"; it is {local:%H:%M} there ({mrkdwn.escape(str(tz))})"
+        t = local.time()
+        inside = t >= quiet.start or t < quiet.end if quiet.start > quiet.end else quiet.start <= t < quiet.end
+        hours = f"{quiet.start:%H:%M}–{quiet.end:%H:%M}"
+        state = (
+            f"*inside* quiet hours ({hours}): wait until {quiet.end:%H:%M} their time"
+            if inside
+            else (f"outside quiet hours ({hours})")
+        )
+        return f"; it is {local:%H:%M} there ({mrkdwn.escape(str(tz))}), {state}"
+
+    def contact(self) -> str:
+        email = self.card.fields.get("contact_email") if self.has("contact_email") else None
+        phone = self.card.fields.get("contact_phone") if self.has("contact_phone") else None
+        if "contact_email" in self.restricted and "contact_phone" in self.restricted:
+            return ""
+        reach = [mrkdwn.escape(str(v)) for v in (email, phone) if v]
+        if not reach:
+            return f"{self.name} has no primary contact on record."
+        return f"The primary contact at {self.name} is {', '.join(reach)}."
+
+    def health(self) -> str:
+        score = self.card.fields.get("health_score") if self.has("health_score") else None
+        if "health_score" in self.restricted:
+            return ""
+        if score is None:
+            return f"{self.name} has no health score on record."
+        band = "healthy" if score >= 70 else "at risk" if score < 50 else "watch"
+        return f"{self.name}'s health score is {score}/100 ({band})."
+
+    def payment(self) -> str:
+        status = self.card.fields.get("payment_status") if self.has("payment_status") else None
+        if "payment_status" in self.restricted:
+            return ""
+        return f"{self.name}'s payments: {mrkdwn.escape(str(status or 'nothing on record'))}."
+
+    def sentiment(self) -> str:
+        value = self.card.fields.get("sentiment") if self.has("sentiment") else None
+        if "sentiment" in self.restricted:
+            return ""
+        if value is None:
+            return f"There is no sentiment on {self.name}'s recent tickets."
+        mood = "positive" if value >= 0.3 else "negative" if value < 0 else "neutral"
+        return f"Sentiment on {self.name}'s recent tickets averages {float(value):+.2f} on −1…+1 ({mood})."
+
+    def restricted_sentence(self) -> str:
+        if not self.restricted:
+            return ""
+        labels = [LABELS.get(k, k.replace("_", " ")) for k in self.restricted]
+        what = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+        verb = "is" if len(labels) == 1 else "are"
+        seers = self._who_sees(self.restricted)
+        return (
+            f":lock: {self.name}'s {what} {verb} restricted for your role{seers}; ask the account owner, {self.owner}."
+        )
+
+    def _who_sees(self, keys: Sequence[str]) -> str:
+        roles = sorted(
+            name.replace("_", " ")
+            for name, role in self.policies.roles.roles.items()
+            if all(k in role.sees for k in keys)
+        )
+        return f" ({', '.join(roles[:3])}{' and others' if len(roles) > 3 else ''} can see it)" if roles else ""
+
+
+def ticket_line(t: TicketLine) -> str:
+    subject = mrkdwn.escape(t.subject)[:80]
+    if not t.clock:
+        return f"#{t.id} {mrkdwn.escape(t.priority)} _{subject}_ ({mrkdwn.escape(t.status)}, no SLA clock)"
+    c = t.clock
+    state = {
+        "breached": f"{c.milestone} target {human(c.target)} *breached* by {human(-c.remaining)}",
+        "at_risk": f"{c.milestone} target {human(c.target)}, *{human(c.remaining)} left*",
+        "ok": f"{c.milestone} target {human(c.target)}, {human(c.remaining)} left",
+    }.get(c.state, c.state)
+    return f"#{t.id} {mrkdwn.escape(t.priority)} _{subject}_: {state}"
+
+
+def record_facts(card: CustomerCard, intents: Sequence[Intent], policies: Policies, now: dt.datetime) -> Facts:
+    """The sentences that answer ``intents`` (record fields) for this card, in the order asked."""
+    w = Writer(card, policies, now)
+    out: list[str] = []
+    for intent in intents:
+        for sentence in _sentences(w, intent):
+            if sentence and sentence not in out:
+                out.append(sentence)
+    lock = w.restricted_sentence()
+    if lock:
+        out.append(lock)
+    sensitive = any(k in policies.sensitive_fields for k in w.stated)
+    return Facts(tuple(out), tuple(dict.fromkeys(w.stated)), tuple(w.restricted), sensitive)
+
+
+def _sentences(w: Writer, intent: Intent) -> list[str]:
+    """The card field an intent asks, by the first field it names (data/intents.yaml)."""
+    by_field = {
+        "renewal_date": w.renewal_date,
+        "owner": w.owner_sentence,
+        "tier": w.tier,
+        "segment": w.segment,
+        "region": w.region,
+        "arr": lambda: w.value("arr"),
+        "lifetime_value": lambda: w.value("lifetime_value"),
+        "open_tickets": w.open_tickets,
+        "last_contact": w.last_contact,
+        "consent": lambda: w.consent(intent.consent),
+        "contact_email": w.contact,
+        "health_score": w.health,
+        "payment_status": w.payment,
+        "sentiment": w.sentiment,
+    }
+    say = by_field.get(intent.fields[0]) if intent.fields else None
+    return [say()] if say else []

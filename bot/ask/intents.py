@@ -1,0 +1,254 @@
+"""What a question asks: a record field, a policy computation, the whole card, or the playbooks (how-to).
+
+The intents, their patterns and their example phrasings are data (``data/intents.yaml``), not code. A question is
+read clause by clause ("who owns X and what's their ARR?" asks two things); each clause is compared by meaning
+with every intent's examples (the playbook index's embedding model, all-MiniLM-L6-v2, offline), and a pattern
+of an intent found in the clause adds :data:`PATTERN_BOOST` to that intent's score. A clause whose best score is
+under its floor (:data:`MIN_SCORE` for a policy, :data:`MIN_FIELD_SCORE` for a record field), or not clear of the
+how-to score by :data:`MARGIN`, asks nothing of the record: the playbooks answer it. Record fields and the card are
+only read where a customer is in view (named, or pointed at: "when do they renew?"), so "how is a customer placed
+into a tier?" stays a how-to. The customer's own name is replaced by the file's stand-in before comparing, so a
+name never sways the reading.
+
+The constants are round values checked on ``data/intents_heldout.jsonl`` (paraphrases never used as examples,
+plus the playbook benchmarks' questions), measured by ``benchmarks/ask_intents.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import yaml
+
+if TYPE_CHECKING:
+    from retrieval.embedder import Embedder
+
+FIELD, POLICY, CARD, HOWTO = "field", "policy", "card", "howto"
+KINDS = (FIELD, POLICY, CARD, HOWTO)
+TOP_K = 3  # an intent's score: the mean of its 3 closest examples (one odd example does not decide)
+PATTERN_BOOST = 0.12
+MIN_SCORE = 0.55  # a policy computation, which may be asked with no customer in view
+MIN_FIELD_SCORE = 0.45  # a record field or the card: only read where a customer is in view
+MARGIN = 0.03
+# A question about a particular customer that does not name it: "when do they renew", "this account's owner".
+_REFERS = re.compile(
+    r"\b(they|them|their|theirs|they're|they've|this (customer|account|client|company)|that (customer|account|"
+    r"client|company)|the (customer|account|client)(?:'s)? (owner|renewal|arr|tier|tickets?|contact|health|region))\b",
+    re.I,
+)
+_ANY_CUSTOMER = re.compile(r"\b(a|an|any|every|each|some) (customer|client|account|company)s?\b", re.I)
+_CLAUSE = re.compile(
+    r"\s*(?:[?;]|,\s*(?:and\s+)?|\s+and\s+(?=(?:what|who|when|how|is|are|does|do|has|any|can)\b))\s*", re.I
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    kind: str
+    fields: tuple[str, ...] = ()
+    request_type: str | None = None  # policy: an approvals.yaml request type
+    compute: str | None = None  # policy: escalation | sla
+    consent: str | None = None  # field: which consent (outreach | marketing)
+    patterns: tuple[re.Pattern[str], ...] = ()
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalog:
+    stand_in: str
+    intents: dict[str, Intent]
+
+    def __getitem__(self, name: str) -> Intent:
+        return self.intents[name]
+
+
+def parse_catalog(data: dict[str, Any]) -> Catalog:
+    stand_in = str(data.get("stand_in") or "Acme")
+    intents: dict[str, Intent] = {}
+    for name, spec in (data.get("intents") or {}).items():
+        kind = str(spec.get("kind", ""))
+        if kind not in KINDS:
+            raise ValueError(f"intent {name}: unknown kind {kind!r} (one of {', '.join(KINDS)})")
+        examples = tuple(str(e).replace("{c}", stand_in) for e in spec.get("examples") or ())
+        if not examples:
+            raise ValueError(f"intent {name}: no examples")
+        patterns = tuple(
+            re.compile(str(p).replace("{c}", re.escape(stand_in.lower())), re.I) for p in spec.get("patterns") or ()
+        )
+        intents[name] = Intent(
+            name,
+            kind,
+            tuple(spec.get("fields") or ()),
+            spec.get("request_type"),
+            spec.get("compute"),
+            spec.get("consent"),
+            patterns,
+            examples,
+        )
+    if not any(i.kind == HOWTO for i in intents.values()):
+        raise ValueError("the intent catalog needs a howto intent (what the playbooks answer)")
+    return Catalog(stand_in, intents)
+
+
+@cache
+def catalog() -> Catalog:
+    text = resources.files("bot.ask").joinpath("data", "intents.yaml").read_text("utf-8")
+    return parse_catalog(yaml.safe_load(text))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one clause asks: the intent (or how-to) and the scores it was chosen by."""
+
+    clause: str
+    intent: Intent
+    score: float
+    howto_score: float
+    patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The intents a question asks, in the order it asks them; ``readings`` says why, clause by clause."""
+
+    intents: tuple[Intent, ...]
+    readings: tuple[Reading, ...] = field(default_factory=tuple)
+
+    @property
+    def kinds(self) -> set[str]:
+        return {i.kind for i in self.intents}
+
+    def first(self, kind: str) -> Intent | None:
+        return next((i for i in self.intents if i.kind == kind), None)
+
+    @property
+    def howto(self) -> bool:
+        return all(i.kind == HOWTO for i in self.intents)
+
+
+def clauses(question: str) -> list[str]:
+    """The question and, when it asks several things, each of them ("who owns X and what's their ARR")."""
+    parts = [p.strip() for p in _CLAUSE.split(question) if p and len(p.split()) >= 2]
+    whole = question.strip()
+    return [whole] + [p for p in parts if p != whole] if len(parts) > 1 else [whole]
+
+
+class IntentModel:
+    """The catalog's examples embedded once (per process, on first use) with the index's embedder."""
+
+    def __init__(self, embedder: Embedder, cat: Catalog | None = None) -> None:
+        self.embedder = embedder
+        self.catalog = cat or catalog()
+        names = list(self.catalog.intents)
+        texts = [e for n in names for e in self.catalog[n].examples]
+        self.labels = np.array([i for i, n in enumerate(names) for _ in self.catalog[n].examples])
+        self.names = names
+        self.vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+        self.howto = next(n for n in names if self.catalog[n].kind == HOWTO)
+
+    def scores(self, texts: list[str]) -> list[dict[str, float]]:
+        """Per text, each intent's score: the mean cosine of its TOP_K closest examples."""
+        q = np.asarray(self.embedder.embed_documents(texts), dtype=np.float32)
+        sims = q @ self.vectors.T
+        out = []
+        for row in sims:
+            per: dict[str, float] = {}
+            for i, name in enumerate(self.names):
+                own = np.sort(row[self.labels == i])[::-1][:TOP_K]
+                per[name] = float(own.mean())
+            out.append(per)
+        return out
+
+    def read(self, question: str, mention: str = "", refers: bool | None = None) -> Asked:
+        """The intents ``question`` asks; ``mention``: the words that named its customer (masked). ``refers``:
+        whether the question is about a particular customer (default: named, or pointed at with "they", "this
+        account"...): a record field or the card is only ever asked of one."""
+        masked = mask(question, mention, self.catalog.stand_in)
+        about_one = refers if refers is not None else bool(mention) or refers_to_customer(question)
+        parts = clauses(masked)
+        readings = [self._reading(c, s, about_one) for c, s in zip(parts, self.scores(parts), strict=True)]
+        whole = readings[0]
+        asked: list[Intent] = []
+        for r in readings[1:]:
+            if r.intent.kind in (FIELD, POLICY) and r.intent not in asked:
+                asked.append(r.intent)
+        if len(asked) < 2:  # one thing asked: the whole question says best what it is
+            asked = [whole.intent] if whole.intent.kind != HOWTO else []
+        if any(i.kind == POLICY for i in asked):
+            asked = [next(i for i in asked if i.kind == POLICY)]  # one computation per answer, the first asked
+        return Asked(tuple(asked) or (self.catalog[self.howto],), tuple(readings))
+
+    def _reading(self, clause: str, scores: dict[str, float], about_one: bool) -> Reading:
+        low = clause.lower()
+        hits = tuple(n for n in self.names if any(p.search(low) for p in self.catalog[n].patterns))
+        boosted = {n: s + (PATTERN_BOOST if n in hits else 0.0) for n, s in scores.items()}
+        if not about_one:  # no customer in view: nothing of a record can be asked, policies still can
+            boosted = {n: s for n, s in boosted.items() if self.catalog[n].kind in (POLICY, HOWTO)}
+        best = max(boosted, key=lambda n: boosted[n])
+        howto = boosted[self.howto]
+        intent = self.catalog[best]
+        floor = MIN_SCORE if intent.kind == POLICY else MIN_FIELD_SCORE
+        if intent.kind != HOWTO and (boosted[best] < floor or boosted[best] - howto < MARGIN):
+            intent = self.catalog[self.howto]
+        return Reading(clause, intent, boosted[best], howto, hits)
+
+
+def refers_to_customer(question: str) -> bool:
+    """Whether a question points at one customer without naming it ("when do they renew?"); not when the
+    pronoun stands for "a customer" in general ("a customer opted out, can we email them?")."""
+    return bool(_REFERS.search(question)) and not _ANY_CUSTOMER.search(question)
+
+
+def mask(question: str, mention: str, stand_in: str) -> str:
+    """``question`` with the words that named the customer replaced by the stand-in name."""
+    if not mention:
+        return question
+    words = mention.split()
+    pattern = r"\b" + r"[\W_]+".join(re.escape(w) for w in words) + r"\b"
+    masked, n = re.subn(pattern, stand_in, question, count=1, flags=re.I)
+    return masked if n else question
+
+
+class PatternModel(IntentModel):
+    """The reading without an embedding model (an index that has none, e.g. a stub in a test): each intent's
+    patterns alone, one point per pattern found; how-to unless some intent's patterns are found."""
+
+    def __init__(self, cat: Catalog | None = None) -> None:
+        self.catalog = cat or catalog()
+        self.names = list(self.catalog.intents)
+        self.howto = next(n for n in self.names if self.catalog[n].kind == HOWTO)
+
+    def scores(self, texts: list[str]) -> list[dict[str, float]]:
+        out = []
+        for text in texts:
+            low = text.lower()
+            hits = {n: sum(1 for p in self.catalog[n].patterns if p.search(low)) for n in self.names}
+            out.append(
+                {n: (MIN_SCORE + 0.1 * (k - 1) if k else 0.0) - PATTERN_BOOST * (k > 0) for n, k in hits.items()}
+            )
+        return out
+
+
+_models: dict[int, IntentModel] = {}
+_lock = threading.Lock()
+
+
+def model_for(embedder: Embedder | None) -> IntentModel:
+    """One model per embedder (the index keeps one for the life of the process); patterns alone without one."""
+    if embedder is None:
+        return PatternModel()
+    key = id(embedder)
+    found = _models.get(key)
+    if found is None or found.embedder is not embedder:
+        with _lock:
+            found = _models.get(key)
+            if found is None or found.embedder is not embedder:
+                found = _models[key] = IntentModel(embedder)
+    return found

@@ -1,0 +1,219 @@
+"""Approval questions answered from ``approvals.yaml``: the route for THIS customer's tier and region and the
+percentage/amount asked, in one sentence, with what was assumed for what the question left out.
+
+"Can I give Willowfield Devices a 20% discount?" -> "A 20% discount for Willowfield Devices Co (gold) needs approval
+from Sales manager, then Deal desk in #deal-desk if the discount value is at most $250,000 (above that: Sales
+manager, then Deal desk, then Finance). Up to 10% and $10,000 at low risk is auto-approved." The rules are tried
+exactly as :meth:`bot.policies.Policies.approval_route` tries them (``bot.approvals.routing.unmet`` names the
+conditions a request misses), so the answer and a filed request never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot import mrkdwn
+from bot.approvals.amounts import format_money, format_percent
+from bot.approvals.routing import NO_AMOUNT, NO_PERCENT, unmet
+from bot.policies import ApprovalRule, ApprovalStep, Policies
+from bot.policies.approvals import Condition
+
+LABELS = {
+    "discount": "discount",
+    "custom_terms": "custom terms",
+    "expedited_fulfilment": "expedite",
+    "sla_exception": "service credit (SLA exception)",
+    "special_handling": "special handling",
+    "data_access": "data access request",
+}
+MISSING = (NO_AMOUNT, NO_PERCENT)
+
+
+@dataclass(frozen=True)
+class RouteAnswer:
+    """The lead sentence(s), the request to prefill, and what to search to cite the rule."""
+
+    sentences: tuple[str, ...]
+    request_type: str
+    rule: str | None  # the rule that applies (None: several, listed because no value was given)
+    percent: float | None
+    amount: Decimal | None
+    citation_query: str
+
+
+def _amount(value: float | Decimal, measure: str) -> str:
+    if "usd" in measure.lower():
+        return format_money(Decimal(str(value)))
+    unit = " record" if "record" in measure.lower() else ""  # data access counts records, not money
+    return f"{float(value):,.0f}{unit}{'s' if unit and float(value) != 1 else ''}"
+
+
+def _measure(policies: Policies, rtype: str) -> str:
+    measures = policies.approvals.measures.get(rtype, {})  # type: ignore[call-overload]
+    return str(measures.get("amount") or "amount in USD")
+
+
+def _measure_name(measure: str) -> str:
+    """'discount value in USD over the contract term' -> 'discount value'."""
+    return measure.split(" in ")[0].split(" over ")[0]
+
+
+def conditions(when: Condition | None, measure: str) -> str:
+    """A rule's conditions as a phrase: 'up to 10% and $10,000 at low risk'."""
+    if when is None:
+        return "anything else"
+    limits = []
+    if when.max_percent is not None:
+        limits.append(format_percent(when.max_percent))
+    if when.max_amount is not None:
+        limits.append(_amount(when.max_amount, measure))
+    parts = [f"up to {' and '.join(limits)}"] if limits else []
+    if when.tiers is not None:
+        parts.append(f"for {' or '.join(when.tiers)}")
+    if when.regions is not None:
+        parts.append(f"in {' or '.join(r.upper() for r in when.regions)}")
+    if when.risk is not None:
+        parts.append(f"at {' or '.join(when.risk)} risk")
+    return " ".join(parts) or "always"
+
+
+def chain(steps: Sequence[ApprovalStep]) -> str:
+    """'Sales manager, then Deal desk in #deal-desk, then Finance (2 approvers) in #fin-approvals': each channel
+    named once, after the run of steps decided in it."""
+    runs: list[tuple[str, list[str]]] = []
+    for s in steps:
+        name = s.name + (f" ({s.required_approvals} approvers)" if s.required_approvals > 1 else "")
+        if runs and runs[-1][0] == s.channel:
+            runs[-1][1].append(name)
+        else:
+            runs.append((s.channel, [name]))
+    return ", then ".join(f"{', then '.join(names)} in {mrkdwn.channel_link(channel)}" for channel, names in runs)
+
+
+def outcome(rule: ApprovalRule) -> str:
+    return "is auto-approved by Rapport (logged)" if rule.auto_approve else f"needs approval from {chain(rule.steps)}"
+
+
+def _subject(rtype: str, who: str, percent: float | None, amount: Decimal | None, measure: str) -> str:
+    """'A 20% discount ($20,000) for *Acme* (gold)', 'A service credit (SLA exception) of $800 for ...'."""
+    label = LABELS.get(rtype, rtype.replace("_", " "))
+    pct = format_percent(percent) if percent is not None else ""
+    value = _given(amount, measure)
+    if pct:
+        what = f"{'An' if pct.startswith(('8', '11', '18')) else 'A'} {pct} {label}" + (f" ({value})" if value else "")
+    elif value:
+        what = f"{_article(label)} {label} of {value}" if "usd" in measure.lower() else f"{_article(label)} {label} "
+        what = what if "usd" in measure.lower() else f"{what}for {value}"
+    else:
+        what = f"{_article(label)} {label}"
+    what = what[0].upper() + what[1:]
+    return f"{what} for {who}" if who else what
+
+
+def _article(label: str) -> str:
+    return "" if label.endswith("terms") or label.startswith("special") else ("an" if label[0] in "aeiou" else "a")
+
+
+def _given(amount: Decimal | None, measure: str) -> str:
+    return _amount(amount, measure) if amount is not None else ""
+
+
+def applies_to(rule: ApprovalRule, tier: str | None, region: str | None) -> bool:
+    """Whether the rule can ever match a request for this tier and region (its other conditions aside)."""
+    when = rule.when
+    if when is None:
+        return True
+    if when.tiers is not None and tier is not None and tier.lower() not in when.tiers:
+        return False
+    return not (when.regions is not None and region is not None and region.lower() not in when.regions)
+
+
+def describe(
+    policies: Policies,
+    rtype: str,
+    who: str,
+    tier: str | None,
+    region: str | None,
+    percent: float | None,
+    amount: Decimal | None,
+    risk: str | None,
+) -> RouteAnswer:
+    """The route for this request, or, when the question gave none of the values the type is routed by, every
+    rule that can apply to this customer, cheapest first. ``who``: the customer as mrkdwn ("*Acme Inc* (gold)")."""
+    rules = list(policies.approvals.request_types.get(rtype, []))  # type: ignore[call-overload]
+    measure = _measure(policies, rtype)
+    level = risk or "low"  # what a request is filed with unless the requester says otherwise
+    value = float(amount) if amount is not None else None
+    label = LABELS.get(rtype, rtype)
+    routed_by_values = any(r.when is not None and (r.when.max_amount or r.when.max_percent) is not None for r in rules)
+    if routed_by_values and percent is None and amount is None:
+        return _matrix(rtype, rules, who, tier, region, measure, label)
+    assumed: tuple[ApprovalRule, tuple[str, ...]] | None = None
+    route: ApprovalRule | None = None
+    for rule in rules:
+        missed = unmet(rule.when, value, percent, tier, region, level, measure) if rule.when is not None else ()
+        if not missed:
+            route = rule
+            break
+        if assumed is None and all(m in MISSING for m in missed):
+            assumed = (rule, missed)
+    if route is None:  # pragma: no cover - every type ends in a catch-all rule (policy checks)
+        raise LookupError(f"no {rtype} rule matches")
+    subject = _subject(rtype, who, percent, amount, measure)
+    if assumed is not None:
+        rule, missed = assumed
+        when = rule.when or Condition()
+        ifs = []
+        if NO_AMOUNT in missed and when.max_amount is not None:
+            ifs.append(f"the {_measure_name(measure)} is at most {_amount(when.max_amount, measure)}")
+        if NO_PERCENT in missed and when.max_percent is not None:
+            ifs.append(f"it is at most {format_percent(when.max_percent)}")
+        chosen = rule
+        lead = f"{subject} {outcome(rule)}{_risk(chosen, risk)} if {' and '.join(ifs)}; above that it {outcome(route)}."
+    else:
+        chosen = route
+        lead = f"{subject} {outcome(route)}{_risk(chosen, risk)}."
+    sentences = [lead]
+    cheapest = next((r for r in rules if applies_to(r, tier, region)), None)
+    if cheapest is not None and cheapest is not chosen and cheapest.when is not None:
+        sentences.append(f"{conditions(cheapest.when, measure).capitalize()} {outcome(cheapest)}.")
+    return RouteAnswer(
+        tuple(sentences), rtype, chosen.name, percent, amount, f"{chosen.name} {label} approval who approves"
+    )
+
+
+def _risk(rule: ApprovalRule, said: str | None) -> str:
+    """Say the risk was assumed when the matched rule depends on it and the question did not give it."""
+    return " (at low risk, the default for a request)" if not said and rule.when and rule.when.risk else ""
+
+
+def _matrix(
+    rtype: str,
+    rules: Sequence[ApprovalRule],
+    who: str,
+    tier: str | None,
+    region: str | None,
+    measure: str,
+    label: str,
+) -> RouteAnswer:
+    """No percentage or amount given: each rule that can apply to this customer, cheapest first."""
+    usable = [r for r in rules if applies_to(r, tier, region)]
+    parts = [f"{conditions(r.when, measure)} {outcome(r)}" for r in usable]
+    head = f"For {who}, {_article(label)} {label}".replace(",  ", ", ") if who else f"{_article(label)} {label}".strip()
+    head = head[0].upper() + head[1:]
+    lead = f"{head}: {'; '.join(parts)}."
+    ask = f"Tell me the {'percentage and ' if any(r.when and r.when.max_percent is not None for r in usable) else ''}"
+    ask += f"{_measure_name(measure)} for the exact route."
+    return RouteAnswer((lead, ask), rtype, None, None, None, f"{label} approval thresholds who approves")
+
+
+def invalid(rtype: str | None, problems: Sequence[str], measure: str | None = None) -> str:
+    """The short reply to a value no request can carry (a percentage over 100, a negative amount)."""
+    what = LABELS.get(rtype or "", "request")
+    said = "; ".join(problems)
+    need = "a percentage between 0 and 100" if any("%" in p for p in problems) else "a positive amount"
+    if measure and "%" not in said:
+        need += f" ({_measure_name(measure)})"
+    return f"I can't route that {what}: {said}. Give {need} and I'll tell you who approves it."

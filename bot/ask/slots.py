@@ -1,0 +1,121 @@
+"""The values a question gives for a policy computation: a percentage, an amount, a priority, a tier, a region, a
+risk. Pure functions over the text; what is not a valid value (a percentage over 100, a negative amount) is kept
+as a problem to tell the asker, never silently dropped or clamped."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.approvals.amounts import MAX_AMOUNT, format_money, format_percent
+
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+_MINUS = r"(?P<neg>-|−|minus\s+|negative\s+)?"
+PERCENT = re.compile(rf"(?<![\w.$]){_MINUS}(?P<num>{_NUM})\s*(?:%|\s*per\s*cent\b|\s*percent\b|\s*pct\b)", re.I)
+MONEY = re.compile(
+    rf"(?<![\w.]){_MINUS}(?:(?:usd|us\$|\$)\s*(?P<neg2>-|−)?(?P<num>{_NUM})\s*(?P<scale>[kmb]\b|thousand\b|million\b)?"
+    rf"|(?P<num2>{_NUM})\s*(?P<scale2>[kmb]\b|thousand\b|million\b)?\s*(?:usd|dollars?|bucks)\b"
+    rf"|(?P<num3>{_NUM})(?P<scale3>[km])\b)",
+    re.I,
+)
+COUNT = re.compile(
+    rf"(?<![\w.]){_MINUS}(?P<num>{_NUM})\s+(?:customer\s+|contact\s+)?(?:records?|rows|contacts)\b", re.I
+)
+PRIORITY = re.compile(r"\b(?:p|sev(?:erity)?\s*-?\s*)([1-4])\b", re.I)
+RISK = re.compile(r"\b(low|medium|high)[- ]risk\b|\brisk (?:is |of )?(low|medium|high)\b", re.I)
+_SCALE = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000, "b": 1_000_000_000}
+REGION_WORDS = {
+    "europe": "emea",
+    "european": "emea",
+    "eu": "emea",
+    "uk": "emea",
+    "north america": "na",
+    "us": "na",
+    "usa": "na",
+    "canada": "na",
+    "asia": "apac",
+    "pacific": "apac",
+    "australia": "apac",
+    "japan": "apac",
+    "latin america": "latam",
+    "south america": "latam",
+    "brazil": "latam",
+    "mexico": "latam",
+}
+
+
+@dataclass(frozen=True)
+class Slots:
+    percent: float | None = None
+    amount: Decimal | None = None
+    priority: str | None = None  # P1..P4
+    tier: str | None = None  # a tier the question names
+    region: str | None = None  # a region the question names
+    risk: str | None = None  # None: not said (requests default to low)
+    problems: tuple[str, ...] = ()  # what the asker gave that no request can carry, said plainly
+
+    @property
+    def percent_text(self) -> str:
+        return format_percent(self.percent) if self.percent is not None else ""
+
+    @property
+    def amount_text(self) -> str:
+        return format_money(self.amount) if self.amount is not None else ""
+
+
+def _number(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
+def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] = (), name: str = "") -> Slots:
+    """The values in ``question``. ``tiers``/``regions``: the policy's names (a plain handbook has none);
+    ``name``: the customer's own mention, whose words are not values ("Route 66 Foods")."""
+    text = question.replace(name, " ") if name else question
+    problems: list[str] = []
+    percent = None
+    for m in PERCENT.finditer(text):
+        value = float(_number(m["num"]))
+        shown = f"{'-' if m['neg'] else ''}{format_percent(value)}"
+        if m["neg"]:
+            problems.append(f"{shown} is a negative percentage")
+        elif value > 100:
+            problems.append(f"{shown} is over 100%")
+        elif percent is None:
+            percent = value
+    amount = None
+    for m in MONEY.finditer(text):
+        raw = m["num"] or m["num2"] or m["num3"]
+        scale = (m["scale"] or m["scale2"] or m["scale3"] or "").lower()
+        money = _number(raw) * _SCALE.get(scale, 1)
+        if m["neg"] or m["neg2"]:
+            problems.append(f"-{format_money(money)} is a negative amount")
+        elif money > MAX_AMOUNT:
+            problems.append(f"{format_money(money)} is larger than any amount a request can carry")
+        elif amount is None:
+            amount = money.quantize(Decimal("0.01"))
+    if amount is None:
+        for m in COUNT.finditer(text):
+            if m["neg"]:
+                problems.append(f"-{m['num']} records is a negative number of records")
+            elif amount is None:
+                amount = _number(m["num"])
+    prio = PRIORITY.search(text)
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    tier = next((t for t in tiers if t.lower() in words), None)
+    region = next((r for r in regions if r.lower() in words and r.lower() != "na"), None)
+    if region is None:
+        low = text.lower()
+        named = [v for k, v in REGION_WORDS.items() if re.search(rf"\b{k}\b", low)]
+        region = next((v for v in named if v in regions), None)
+    risk = RISK.search(text)
+    return Slots(
+        percent=percent,
+        amount=amount,
+        priority=f"P{prio.group(1)}" if prio else None,
+        tier=tier,
+        region=region,
+        risk=(risk.group(1) or risk.group(2)).lower() if risk else None,
+        problems=tuple(dict.fromkeys(problems)),
+    )

@@ -1,0 +1,121 @@
+"""Understanding a question before answering it: which customer it is about, what it asks, with which values.
+
+* **Customer.** A customer clicked in "which one?" wins; else the customers the question names (names with or
+  without their legal form or designator, domains, emails, ids: ``bot.customers.linking``); else the thread's
+  customer (a follow-up that does not repeat the name). Two customers named is a question back ("which one?"),
+  as is a name that fits several customers; a question that points at a customer ("when do they renew?") with
+  none in view asks which customer. A follow-up that names another customer is about that one, never the
+  thread's.
+* **What is asked.** :mod:`bot.ask.intents` (patterns + the embedding model against the examples in
+  ``data/intents.yaml``). A short follow-up that asks nothing by itself ("and for 20%?") is read with the
+  thread's earlier question.
+* **Values.** :mod:`bot.ask.slots`: percentage, amount, priority, tier, region, risk, and the values no request
+  can carry (over 100%, negative), kept to be said back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from bot.ask.intents import Asked, model_for, refers_to_customer
+from bot.ask.slots import Slots, read_slots
+from bot.customers.linking import CustomerRef, link_customers
+from bot.policies import Policies
+from bot.store.models import Customer
+
+if TYPE_CHECKING:
+    from retrieval.embedder import Embedder
+
+FOLLOW_UP_WORDS = 8  # a follow-up shorter than this that asks nothing by itself is read with the earlier question
+
+NAMED, CHOSEN, THREAD, NONE = "named", "chosen", "thread", "none"
+
+
+@dataclass(frozen=True)
+class Understanding:
+    customer_id: int | None  # the one customer the answer is about
+    how: str  # named | chosen | thread | none
+    mention: str  # the (folded) words that named it, "" when chosen or inherited
+    asked: Asked
+    slots: Slots
+    choices: list[CustomerRef] = field(default_factory=list)  # ask which customer: these are the candidates
+    several_named: bool = False  # the choices are two or more customers the question named
+
+    @property
+    def needs_customer(self) -> bool:
+        """It asks about a customer's record, and none is in view (and none to choose from)."""
+        return self.customer_id is None and not self.choices and bool(self.asked.kinds & {"field", "card"})
+
+
+def _tiers(policies: Policies) -> list[str]:
+    try:
+        return policies.tier_names
+    except Exception:  # a plain handbook without policies names no tiers
+        return []
+
+
+def _regions(policies: Policies) -> list[str]:
+    try:
+        return list(policies.tiers.regions)
+    except Exception:
+        return []
+
+
+def understand(
+    session: Session,
+    policies: Policies,
+    embedder: Embedder | None,
+    question: str,
+    customer_id: int | None = None,
+    thread_customer: int | None = None,
+    earlier: str | None = None,
+) -> Understanding:
+    """``customer_id``: chosen by the asker (a click); ``thread_customer``: the customer of the thread the
+    question was asked in; ``earlier``: the thread's previous question."""
+    mention, how, choices, several = "", NONE, [], False
+    if customer_id is not None:
+        how = CHOSEN
+    else:
+        linked = link_customers(session, question)
+        named = linked.customers
+        if len(named) >= 2:
+            choices, several = list(named), True
+        elif len(named) == 1 and not linked.ambiguous:
+            customer_id, mention, how = named[0].id, named[0].matched_text, NAMED
+        elif named:  # one clear name and one that fits several: still two customers in one question
+            choices, several = [named[0], *linked.ambiguous[0]], True
+        elif linked.ambiguous:
+            choices, mention = linked.ambiguous[0], linked.ambiguous[0][0].matched_text
+        elif thread_customer is not None and session.get(Customer, thread_customer) is not None:
+            customer_id, how = thread_customer, THREAD  # erased since the thread began: not inherited
+    if customer_id is not None and session.get(Customer, customer_id) is None:
+        customer_id, how = None, NONE
+    in_view = customer_id is not None or bool(choices) or refers_to_customer(question)
+    model = model_for(embedder)
+    asked = model.read(question, mention, refers=in_view)
+    slots = read_slots(question, _tiers(policies), _regions(policies), mention)
+    just_named = asked.first("card") is not None and len(question.split()) <= len(mention.split()) + 2
+    if (asked.howto or just_named) and earlier and len(question.split()) < FOLLOW_UP_WORDS:
+        # A name alone answers "which customer?"; it asks the earlier question again, of that customer.
+        # "and for 20%?", "what about the ARR" read alone say little; with the thread's question they say what.
+        again = model.read(f"{earlier} {question}", mention, refers=in_view)
+        if not again.howto:
+            asked = again
+            slots = _merged(read_slots(earlier, _tiers(policies), _regions(policies)), slots)
+    return Understanding(customer_id, how, mention, asked, slots, choices, several)
+
+
+def _merged(before: Slots, now: Slots) -> Slots:
+    """The earlier question's values, with what the follow-up says instead."""
+    return Slots(
+        now.percent if now.percent is not None else before.percent,
+        now.amount if now.amount is not None else before.amount,
+        now.priority or before.priority,
+        now.tier or before.tier,
+        now.region or before.region,
+        now.risk or before.risk,
+        now.problems,
+    )
