@@ -12,6 +12,7 @@ from bot.ask import models as ask_models
 from bot.channels import models as channels_models
 from bot.customers import models as customers_models
 from bot.privacy import models as privacy_models
+from bot.segments import models as segments_models
 from bot.store import models as store_models
 from bot.sync import models as sync_models
 
@@ -24,5 +25,6 @@ MODEL_MODULES = (
     alerts_models,
     approvals_models,
     channels_models,
+    segments_models,
 )
 metadata = store_models.Base.metadata

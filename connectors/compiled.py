@@ -26,20 +26,24 @@ from connectors.dates import parse_date, parse_datetime
 from connectors.records import (
     FUTURE_TOLERANCE,
     RECORD_TYPES,
+    ActivityRecord,
     ContactChangeRecord,
     ContactRecord,
     CustomerRecord,
     HealthScoreRecord,
     OrderRecord,
     Record,
+    RenewalRecord,
     ShipmentRecord,
     SurveyResponseRecord,
     TicketRecord,
     UsageRecord,
+    activity_kind,
     contact_change,
     email_address,
     lower_slug,
     order_status,
+    renewal_outcome,
     shipment_status,
     ticket_priority,
     ticket_status,
@@ -231,6 +235,8 @@ FIELDS: dict[type[Record], dict[str, Converter]] = {
         "opened_at": _when,
         "first_response_at": _OPT_WHEN,
         "resolved_at": _OPT_WHEN,
+        "agent_replies": _optional(_count),
+        "reopened_at": _OPT_WHEN,
     },
     OrderRecord: {
         **_COMMON,
@@ -284,6 +290,24 @@ FIELDS: dict[type[Record], dict[str, Converter]] = {
             f: _optional(_then(_count, _at_most_value(100)))
             for f in ("usage", "support", "engagement", "sentiment", "payment")
         },
+    },
+    RenewalRecord: {
+        **_COMMON,
+        "customer_external_id": _ID,
+        "outcome": _then(_TEXT, renewal_outcome),
+        "decided_at": _when,
+        "renewal_date": _optional(_day),
+        "arr_before": _OPT_MONEY,
+        "arr_after": _OPT_MONEY,
+        "reason": _opt_text,
+    },
+    ActivityRecord: {
+        **_COMMON,
+        "customer_external_id": _ID,
+        "kind": _then(_TEXT, activity_kind),
+        "occurred_at": _when,
+        "owner": _opt_text,
+        "subject": _opt_text,
     },
 }
 

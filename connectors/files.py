@@ -21,6 +21,7 @@ from connectors.compiled import COMPILED, compile_row_validator
 from connectors.dates import parse_datetime
 from connectors.records import RECORD_TYPES, Record
 from connectors.registry import register
+from connectors.values import Shaper
 
 csv.field_size_limit(10 * 1024 * 1024)
 
@@ -37,6 +38,12 @@ class FileSpec:
     defaults: dict[str, Any] = field(default_factory=dict)
     cursor_field: str | None = None  # a record field holding the change time, e.g. updated_at
     date_format: str | None = None
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)  # field -> {source value: record value}
+    derive: dict[str, Any] = field(default_factory=dict)  # field -> "{Column} template" or [columns]
+    # Read only the lines starting in [start, stop) bytes (after the header), the first being line ``first_line``:
+    # a part of a big file for a worker (``rapport sync --check``); the caller splits at line boundaries.
+    byte_range: tuple[int, int] | None = None
+    first_line: int = 2
 
     @classmethod
     def from_mapping(cls, spec: Mapping[str, Any]) -> FileSpec:
@@ -54,14 +61,37 @@ class FileSpec:
             defaults=dict(spec.get("defaults") or {}),
             cursor_field=spec.get("cursor_field"),
             date_format=spec.get("date_format"),
+            values=dict(spec.get("values") or {}),
+            derive=dict(spec.get("derive") or {}),
+            byte_range=tuple(spec["byte_range"]) if spec.get("byte_range") else None,  # type: ignore[arg-type]
+            first_line=int(spec.get("first_line") or 2),
         )
 
 
-def _decoded_lines(path: Path, encoding: str, bad: dict[int, str]) -> Iterator[str]:
+def _lines(fh: Any, byte_range: tuple[int, int] | None) -> Iterator[tuple[int, bytes]]:
+    """(number, raw line): every line, or the header then the lines starting in ``byte_range`` (numbered on from
+    2 as if they followed the header: the reader adds the part's offset to what it reports)."""
+    if byte_range is None:
+        yield from enumerate(fh, start=1)
+        return
+    yield 1, fh.readline()
+    start, stop = byte_range
+    fh.seek(start)
+    at = start
+    for number, raw in enumerate(fh, start=2):
+        if at >= stop:
+            return
+        at += len(raw)
+        yield number, raw
+
+
+def _decoded_lines(
+    path: Path, encoding: str, bad: dict[int, str], byte_range: tuple[int, int] | None = None
+) -> Iterator[str]:
     """Yield text lines; a line that does not decode is yielded with replacement characters and
     its number recorded in ``bad`` so the row built from it is quarantined, not loaded."""
     with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
+        for number, raw in _lines(fh, byte_range):
             try:
                 line = raw.decode(encoding)
             except UnicodeDecodeError as exc:
@@ -87,7 +117,11 @@ class FileConnector:
             )
         if not spec.path.is_file():
             raise ConnectorError(f"source {spec.name!r}: file not found: {spec.path}")
-        unknown = sorted(set(spec.mapping) - set(self.model.model_fields))
+        try:
+            self.shaper = Shaper.build(spec.values, spec.derive)
+        except ValueError as exc:
+            raise ConnectorError(f"source {spec.name!r}: {exc}") from None
+        unknown = sorted((set(spec.mapping) | set(spec.derive) | set(spec.values)) - set(self.model.model_fields))
         if unknown:
             raise ConnectorError(
                 f"source {spec.name!r}: mapping names unknown {spec.entity} field(s) {', '.join(unknown)}"
@@ -188,7 +222,9 @@ class FileConnector:
             return None  # validation reports it
         return stamp if isinstance(stamp, dt.datetime) else None
 
-    def _apply(self, values: dict[str, Any]) -> dict[str, Any]:
+    def _apply(self, values: dict[str, Any], raw: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        if self.shaper is not None:
+            self.shaper.apply(values, raw)
         for key, default in self.spec.defaults.items():
             if values.get(key) in (None, ""):
                 values[key] = default
@@ -207,7 +243,8 @@ class FileConnector:
         tuples in that order, or dicts (fields ``None``) when defaults or a date format apply."""
         spec = self.spec
         bad: dict[int, str] = {}
-        reader = csv.reader(_decoded_lines(spec.path, spec.encoding, bad), delimiter=spec.delimiter)
+        lines = _decoded_lines(spec.path, spec.encoding, bad, spec.byte_range)
+        reader = csv.reader(lines, delimiter=spec.delimiter)
         try:
             header = next(reader)
         except StopIteration:
@@ -229,15 +266,24 @@ class FileConnector:
                     f"{spec.path}: line 1: missing column {column!r} (mapped to {fld}); header has "
                     f"{', '.join(repr(h) for h in header[:20])} (delimiter {sep})"
                 )
+        derived = self.shaper.derived_fields if self.shaper else set()
+        absent = sorted(c for c in (self.shaper.columns() if self.shaper else ()) if c not in index)
+        if absent:
+            raise ConnectorError(
+                f"{spec.path}: line 1: missing column {absent[0]!r} (read by derive:); header has "
+                f"{', '.join(repr(h) for h in header[:20])}"
+            )
         missing = [
             f
             for f, info in self.model.model_fields.items()
-            if info.is_required() and f not in mapping and f not in spec.defaults
+            if info.is_required() and f not in mapping and f not in spec.defaults and f not in derived
         ]
         if missing:
             raise ConnectorError(f"source {spec.name!r}: no column mapped to required field(s) {', '.join(missing)}")
+        columns = [(fld, i) for fld, i in columns if fld not in derived]
         fields = [fld for fld, _ in columns]
-        as_dicts = bool(spec.defaults or spec.date_format)
+        # value maps alone keep the fast path (tuples, compiled checks); derived fields need the whole row
+        as_dicts = bool(spec.defaults or spec.date_format or (self.shaper and self.shaper.derived))
         return self._csv_values(reader, header, bad, fields, [i for _, i in columns], as_dicts), (
             None if as_dicts else fields
         )
@@ -252,9 +298,15 @@ class FileConnector:
         as_dicts: bool,
     ) -> Iterator[tuple[int, Any, RowError | None]]:
         width = len(header)
+        derive = bool(self.shaper and self.shaper.derived)
+        shaper = self.shaper
+        maps_at = (
+            [] if shaper is None or as_dicts else [(i, m) for i, f in enumerate(fields) if (m := shaper.mapper(f))]
+        )
         # itemgetter of two or more indexes returns a tuple; the trailing 0 makes sure, sliced off
-        pick = itemgetter(*positions, 0)
+        pick = itemgetter(*positions, 0) if positions else (lambda row: ("",))
         last = 1
+        offset = self.spec.first_line - 2 if self.spec.byte_range else 0  # a part of the file: absolute lines
         while True:
             try:
                 row = next(reader)
@@ -262,22 +314,29 @@ class FileConnector:
                 return
             except csv.Error as exc:
                 start, last = last + 1, reader.line_num
-                yield start, {}, RowError(start, None, f"malformed CSV: {exc}")
+                yield start + offset, {}, RowError(start + offset, None, f"malformed CSV: {exc}")
                 continue
             start, last = last + 1, reader.line_num
             if not row:
                 continue
+            at = start + offset
             broken = next((bad[n] for n in range(start, last + 1) if n in bad), None) if bad else None
             if broken is not None:
                 raw = dict(zip(header, row, strict=False))
-                yield start, raw, RowError(start, None, broken, raw)
+                yield at, raw, RowError(at, None, broken, raw)
             elif len(row) != width:
                 raw = dict(zip(header, row, strict=False))
-                yield start, raw, RowError(start, None, f"expected {width} columns, found {len(row)}", raw)
+                yield at, raw, RowError(at, None, f"expected {width} columns, found {len(row)}", raw)
             elif as_dicts:
-                yield start, self._apply(dict(zip(fields, pick(row), strict=False))), None
+                source_row = dict(zip(header, row, strict=True)) if derive else None
+                yield at, self._apply(dict(zip(fields, pick(row), strict=False)), source_row), None
+            elif maps_at:
+                values = list(pick(row)[:-1])
+                for i, map_one in maps_at:
+                    values[i] = map_one(values[i])
+                yield at, values, None
             else:
-                yield start, pick(row)[:-1], None
+                yield at, pick(row)[:-1], None
 
     def _jsonl_rows(self) -> Iterator[tuple[int, dict[str, Any], RowError | None]]:
         spec = self.spec
@@ -300,7 +359,7 @@ class FileConnector:
             if not isinstance(obj, dict):
                 yield number, {}, RowError(number, None, f"expected a JSON object, found {type(obj).__name__}")
                 continue
-            yield number, self._apply(map_object(obj, spec.mapping, self.model.model_fields)), None
+            yield number, self._apply(map_object(obj, spec.mapping, self.model.model_fields), obj), None
 
 
 def map_object(obj: Mapping[str, Any], mapping: Mapping[str, str], fields: Iterable[str]) -> dict[str, Any]:

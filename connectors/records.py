@@ -32,6 +32,17 @@ ORDER_STATUSES = frozenset({"paid", "invoiced", "overdue", "refunded"})
 # A contact's relationship changes as a CRM records them (champion or sponsor gone is a churn signal).
 CONTACT_CHANGES = frozenset({"joined", "left", "role_changed"})
 SHIPMENT_STATUSES = frozenset({"pending", "shipped", "delivered", "cancelled", "returned"})
+# A renewal decision: won (renewed, possibly at another ARR) or lost (the customer churned).
+RENEWAL_OUTCOMES = frozenset({"renewed", "churned"})
+RENEWAL_WORDS = {"won": "renewed", "renew": "renewed", "lost": "churned", "churn": "churned", "cancelled": "churned"}
+# Touches with a customer a CRM logs; business reviews count apart (each tier promises a cadence of both).
+ACTIVITY_KINDS = frozenset({"call", "meeting", "email", "checkin", "business_review", "note"})
+ACTIVITY_WORDS = {
+    "qbr": "business_review",
+    "ebr": "business_review",
+    "review": "business_review",
+    "check-in": "checkin",
+}
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -102,6 +113,22 @@ contact_change = _one_of(CONTACT_CHANGES, "contact change")
 shipment_status = _one_of(SHIPMENT_STATUSES, "shipment status")
 
 
+def renewal_outcome(value: str) -> str:
+    v = value.strip().lower()
+    v = RENEWAL_WORDS.get(v, v)
+    if v not in RENEWAL_OUTCOMES:
+        raise ValueError(f"unknown renewal outcome {value!r} (renewed or churned; won/lost)")
+    return v
+
+
+def activity_kind(value: str) -> str:
+    v = "_".join(value.strip().lower().split())
+    v = ACTIVITY_WORDS.get(v, v)
+    if v not in ACTIVITY_KINDS:
+        raise ValueError(f"unknown activity kind {value!r} (one of {', '.join(sorted(ACTIVITY_KINDS))})")
+    return v
+
+
 def lower_slug(value: str) -> str:
     """A role or survey name as a rule names it: ``Executive Sponsor`` -> ``executive_sponsor``."""
     return "_".join(value.strip().lower().replace("-", " ").split())
@@ -126,6 +153,7 @@ OptBool = Annotated[bool | None, BeforeValidator(_bool)]
 Score10 = Annotated[int, Field(ge=0, le=10)]  # NPS 0-10 (CSAT 1-5 fits too)
 Percent = Annotated[int, Field(ge=0, le=100)]
 OptPercent = Annotated[Percent | None, BeforeValidator(_blank_to_none)]
+OptCount = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_blank_to_none)]
 
 
 class Record(BaseModel):
@@ -184,7 +212,13 @@ class ContactRecord(Record):
 
 class TicketRecord(Record):
     entity: ClassVar[str] = "ticket"
-    past_fields: ClassVar[tuple[str, ...]] = ("updated_at", "opened_at", "first_response_at", "resolved_at")
+    past_fields: ClassVar[tuple[str, ...]] = (
+        "updated_at",
+        "opened_at",
+        "first_response_at",
+        "resolved_at",
+        "reopened_at",
+    )
     customer_external_id: Id
     subject: Text
     priority: Text = "P3"
@@ -193,6 +227,8 @@ class TicketRecord(Record):
     opened_at: When
     first_response_at: OptWhen = None
     resolved_at: OptWhen = None
+    agent_replies: OptCount = None  # public agent responses (first-contact resolution needs it)
+    reopened_at: OptWhen = None  # first reopen after the ticket was solved
 
     @field_validator("priority")
     @classmethod
@@ -304,6 +340,42 @@ class HealthScoreRecord(Record):
     payment: OptPercent = None
 
 
+class RenewalRecord(Record):
+    """A renewal decided: renewed (with the ARR before and after, so expansion and contraction show) or churned."""
+
+    entity: ClassVar[str] = "renewal"
+    past_fields: ClassVar[tuple[str, ...]] = ("updated_at", "decided_at")
+    customer_external_id: Id
+    outcome: Text = Field(max_length=12)
+    decided_at: When
+    renewal_date: OptDay = None
+    arr_before: OptMoney = None
+    arr_after: OptMoney = None
+    reason: OptText = Field(default=None, max_length=200)
+
+    @field_validator("outcome")
+    @classmethod
+    def _outcome(cls, value: str) -> str:
+        return renewal_outcome(value)
+
+
+class ActivityRecord(Record):
+    """A touch with the customer the CRM logged (call, meeting, email, check-in, business review)."""
+
+    entity: ClassVar[str] = "activity"
+    past_fields: ClassVar[tuple[str, ...]] = ("updated_at", "occurred_at")
+    customer_external_id: Id
+    kind: Text = Field(max_length=20)
+    occurred_at: When
+    owner: OptText = Field(default=None, max_length=32)  # the staff member's Slack id
+    subject: OptText = Field(default=None, max_length=2000)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        return activity_kind(value)
+
+
 HEALTH_COMPONENTS = ("usage", "support", "engagement", "sentiment", "payment")
 RECORD_TYPES: dict[str, type[Record]] = {
     t.entity: t
@@ -317,6 +389,20 @@ RECORD_TYPES: dict[str, type[Record]] = {
         ContactChangeRecord,
         ShipmentRecord,
         HealthScoreRecord,
+        RenewalRecord,
+        ActivityRecord,
     )
 }
-Entity = Literal["customer", "contact", "ticket", "order", "usage", "survey", "contact_change", "shipment", "health"]
+Entity = Literal[
+    "customer",
+    "contact",
+    "ticket",
+    "order",
+    "usage",
+    "survey",
+    "contact_change",
+    "shipment",
+    "health",
+    "renewal",
+    "activity",
+]

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from connectors.base import Batch, ConnectorError, validate_row
 from connectors.records import RECORD_TYPES, Record
 from connectors.registry import register
+from connectors.values import Shaper
 
 
 def _cursor_text(value: Any) -> str | None:
@@ -25,7 +26,9 @@ def _cursor_text(value: Any) -> str | None:
 
 
 class SqlConnector:
-    def __init__(self, name: str, entity: str, url: str, query: str, cursor_column: str | None) -> None:
+    def __init__(
+        self, name: str, entity: str, url: str, query: str, cursor_column: str | None, shaper: Shaper | None = None
+    ) -> None:
         if entity not in RECORD_TYPES:
             raise ConnectorError(f"source {name!r}: unknown entity {entity!r}")
         if not url:
@@ -34,6 +37,7 @@ class SqlConnector:
             raise ConnectorError(f"source {name!r}: cursor_column must be a plain column name")
         self.name, self.entity, self.url, self.query, self.cursor_column = name, entity, url, query, cursor_column
         self.model: type[Record] = RECORD_TYPES[entity]
+        self.shaper = shaper
 
     def full_load(self, batch_size: int = 5000) -> Iterator[Batch]:
         return self._run(None, batch_size)
@@ -62,8 +66,11 @@ class SqlConnector:
                     for row in part:
                         row_no += 1
                         values = dict(row._mapping)
+                        given = {k: v for k, v in values.items() if k in fields}
+                        if self.shaper is not None:
+                            given = self.shaper.apply(given, values)
                         batch.rows_read += 1
-                        record = validate_row(self.model, {k: v for k, v in values.items() if k in fields}, row_no)
+                        record = validate_row(self.model, given, row_no)
                         if isinstance(record, list):
                             batch.errors.extend(record)  # a rejected row does not move the cursor
                         else:
@@ -87,4 +94,12 @@ def _sql(spec: Mapping[str, Any]) -> SqlConnector:
         str(spec.get("url") or ""),
         str(spec["query"]),
         spec.get("cursor_column"),
+        _shaper(spec),
     )
+
+
+def _shaper(spec: Mapping[str, Any]) -> Shaper | None:
+    try:
+        return Shaper.build(spec.get("values"), spec.get("derive"))
+    except ValueError as exc:
+        raise ConnectorError(f"source {spec.get('name')!r}: {exc}") from None

@@ -22,7 +22,8 @@ from bot.approvals.auditing import audit
 from bot.approvals.models import AUTO_APPROVED, PENDING, ApprovalRequest, ApprovalSubmission
 from bot.approvals.publish import label, mention, post_step_message, tell_requester
 from bot.approvals.routing import route_for, snapshot
-from bot.approvals.validation import RequestDraft, ValidRequest, validate
+from bot.approvals.validation import RequestDraft, ValidationFailed, ValidRequest, validate
+from bot.policies.bundle import NOT_CONFIGURED
 from bot.services import Services
 from bot.store.db import session_scope
 
@@ -126,7 +127,9 @@ def submit_request(services: Services, draft: RequestDraft) -> Submitted:
 def _submit(services: Services, draft: RequestDraft, now: dt.datetime) -> Submitted:
     policies = services.policies
     with session_scope(services.sessions) as s:
-        valid = validate(s, draft)
+        valid = validate(s, draft, policies.tiers, now.date())
+        if valid.request_type not in policies.approvals.request_types:  # a handbook without approvals.yaml
+            raise ValidationFailed({"request_type": NOT_CONFIGURED.format(what="approvals")})
         key = content_key(valid)
         seen = _recent(s, key, now)
         if seen is not None:

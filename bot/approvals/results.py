@@ -13,6 +13,7 @@ TYPE_LABELS = {
     "sla_exception": "SLA exception",
     "special_handling": "Special handling",
     "data_access": "Data access",
+    "tier_override": "Tier override",
 }
 
 

@@ -5,6 +5,7 @@ Errors are keyed by field so the modal can show each under its input and the sla
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.approvals.amounts import AmountError, parse_measure, parse_percent
 from bot.policies.approvals import REQUEST_TYPES
+from bot.policies.tiers import OVERRIDE_FORMAT, TiersPolicy, parse_override
 from bot.store.models import Customer
 
 RISKS = ("low", "medium", "high")
@@ -39,6 +41,9 @@ TYPE_ALIASES = {
     "access": "data_access",
     "data": "data_access",
     "data-access": "data_access",
+    "tier": "tier_override",
+    "override": "tier_override",
+    "tier-override": "tier_override",
 }
 
 
@@ -140,8 +145,11 @@ def _follow_merge(session: Session, customer: Customer) -> Customer:
     return customer
 
 
-def validate(session: Session, draft: RequestDraft) -> ValidRequest:
-    """Check every field, collect every problem, raise :class:`ValidationFailed` if any."""
+def validate(
+    session: Session, draft: RequestDraft, tiers: TiersPolicy | None = None, today: dt.date | None = None
+) -> ValidRequest:
+    """Check every field, collect every problem, raise :class:`ValidationFailed` if any. ``tiers`` and ``today``
+    check a tier override's terms (the tier exists, the end is within the policy's limit)."""
     c = _Collector()
     rtype = normalize_type(draft.request_type)
     if rtype is None:
@@ -164,6 +172,13 @@ def validate(session: Session, draft: RequestDraft) -> ValidRequest:
         c.add("amount", "a discount needs a percentage (15%) or an amount ($12,500)")
     if rtype == "custom_terms" and not draft.terms.strip():
         c.add("terms", "describe the custom terms you are asking for")
+    if rtype == "tier_override":
+        if not draft.terms.strip():
+            c.add("terms", f"say which tier and until when: {OVERRIDE_FORMAT}")
+        elif tiers is not None:
+            parsed = parse_override(draft.terms, tiers, today or dt.date.today())
+            if isinstance(parsed, str):
+                c.add("terms", parsed)
 
     justification = " ".join(draft.justification.split())
     if not justification:

@@ -12,7 +12,8 @@ from bot.app import engine_for
 from bot.commands.common import UserError, settings_for
 from bot.policies import PolicyError
 from bot.sync import service
-from bot.sync.config import SourcesPolicy, load_sources
+from bot.sync.check import DEFAULT_SAMPLE, check_source
+from bot.sync.config import SourcesPolicy, Vocabulary, load_sources, load_vocabulary
 
 app = typer.Typer(help="Sync customer data from configured sources (playbooks/policies/sources.yaml).")
 
@@ -26,6 +27,13 @@ def _context() -> tuple[Engine, SourcesPolicy]:
     return engine_for(settings), sources
 
 
+def _vocabulary() -> Vocabulary | None:
+    try:
+        return load_vocabulary(settings_for().policies_dir)
+    except PolicyError as exc:
+        raise UserError(exc.one_line()) from None
+
+
 @app.callback(invoke_without_command=True)
 def sync(
     ctx: typer.Context,
@@ -35,6 +43,17 @@ def sync(
     full: Annotated[
         bool, typer.Option("--full", help="Re-read everything instead of changes since the cursor.")
     ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Read a sample and report what a sync would do (coverage, unmapped columns, values no policy "
+            "knows, rows it would quarantine); writes nothing.",
+        ),
+    ] = False,
+    rows: Annotated[
+        int, typer.Option(min=0, help=f"With --check: rows to read per source (0 = all; default {DEFAULT_SAMPLE:,}).")
+    ] = DEFAULT_SAMPLE,
 ) -> None:
     """Incremental by default; resumable (the cursor moves only with committed batches)."""
     if ctx.invoked_subcommand is not None:
@@ -42,6 +61,10 @@ def sync(
     engine, sources = _context()
     if source and source not in sources.by_name:
         raise UserError(f"unknown source {source!r} (known: {', '.join(sources.by_name) or 'none configured'})")
+    vocabulary = _vocabulary()
+    if check:
+        _check(engine, sources, source, vocabulary, rows or None)
+        return
     show = sys.stderr.isatty()
 
     def progress(r: service.SyncResult) -> None:
@@ -54,7 +77,7 @@ def sync(
 
     failed = False
     for spec in [sources.source(source)] if source else [s for s in sources.sources if s.kind != "webhook"]:
-        r = service.sync_source(engine, spec, full=full, on_batch=progress)
+        r = service.sync_source(engine, spec, full=full, on_batch=progress, vocabulary=vocabulary)
         if show:
             typer.echo("", err=True)
         line = (
@@ -66,9 +89,28 @@ def sync(
             f"({r.rows_per_second:,.0f} rows/s)"
         )
         typer.echo(line + (f": {r.error}" if r.error else ""))
+        for unknown in r.unknown_lines():
+            typer.echo(f"  stored values no policy file knows: {unknown}")
+        if r.untiered:
+            typer.echo(
+                f"  {r.untiered:,} new customers came without a tier: placed by their record's value for now; "
+                "`rapport segment --apply` (or its job) places them from their orders too"
+            )
         failed |= r.status == "failed"
     if failed:
         raise typer.Exit(1)
+
+
+def _check(
+    engine: Engine, sources: SourcesPolicy, name: str | None, vocabulary: Vocabulary | None, sample: int | None
+) -> None:
+    specs = [sources.source(name)] if name else list(sources.sources)
+    if not specs:
+        raise UserError("no sources configured in sources.yaml")
+    for spec in specs:
+        report = check_source(spec, vocabulary, engine=engine, sample=sample)
+        for line in report.lines():
+            typer.echo(line)
 
 
 @app.command("status")

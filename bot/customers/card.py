@@ -94,7 +94,7 @@ def customer_record(
     sentiments = [t.sentiment for t in recent_tickets]
     record: dict[str, Any] = {
         "name": customer.name,
-        "tier": customer.tier,
+        "tier": tier_text(policies, customer.tier),
         "segment": customer.segment,
         "region": customer.region,
         "time_zone": customer.timezone,
@@ -118,6 +118,22 @@ def customer_record(
         "discount_history": [],
     }
     return record, lines
+
+
+def unknown_tier(policies: Policies, tier: str) -> str | None:
+    """Why a stored tier is not one the policies know (a source's own word, e.g. ``Enterprise``), else None."""
+    if tier in policies.tier_names:
+        return None
+    return (
+        f"tier {tier!r} is not in tiers.yaml, so no SLA, escalation or alert rule applies; map it in sources.yaml "
+        "(values: tier) and sync again"
+    )
+
+
+def tier_text(policies: Policies, tier: str) -> str:
+    """The tier as the card shows it: the name, or the name and why no rule applies to it."""
+    problem = unknown_tier(policies, tier)
+    return tier if problem is None else f"{tier} ({problem})"
 
 
 def build_card(session: Session, policies: Policies, customer_id: int, viewer: str, now: dt.datetime) -> CustomerCard:

@@ -10,7 +10,13 @@ from pydantic import Field, NonNegativeFloat, PositiveInt, StringConstraints, mo
 from bot.policies.primitives import ChannelId, Duration, Principal, Risk, Slug, Strict
 
 RequestType = Literal[
-    "discount", "custom_terms", "expedited_fulfilment", "sla_exception", "special_handling", "data_access"
+    "discount",
+    "custom_terms",
+    "expedited_fulfilment",
+    "sla_exception",
+    "special_handling",
+    "data_access",
+    "tier_override",
 ]
 REQUEST_TYPES: tuple[RequestType, ...] = (
     "discount",
@@ -19,6 +25,7 @@ REQUEST_TYPES: tuple[RequestType, ...] = (
     "sla_exception",
     "special_handling",
     "data_access",
+    "tier_override",  # a customer served by another tier than placement gives it, for at most two quarters
 )
 
 

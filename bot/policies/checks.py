@@ -70,6 +70,14 @@ def check_tiers(doc: YamlDoc, tiers: TiersPolicy) -> None:
     )
     _unique(doc, tiers.regions, None, "region", ("regions",))
     ordered = sorted(enumerate(tiers.tiers), key=lambda pair: pair[1].rank)
+    for expected, (index, tier) in enumerate(ordered, start=1):
+        _require(
+            doc,
+            tier.rank == expected,
+            ("tiers", index, "rank"),
+            f"ranks have a gap: {tier.name} is rank {tier.rank} but no tier is rank {expected} "
+            f"(number them 1..{len(ordered)}, highest first)",
+        )
     for (_, higher), (index, lower) in zip(ordered, ordered[1:], strict=False):
         for field in ("min_lifetime_value", "min_arr"):
             _require(
@@ -78,6 +86,19 @@ def check_tiers(doc: YamlDoc, tiers: TiersPolicy) -> None:
                 ("tiers", index, field),
                 f"{lower.name} needs a lower {field} than {higher.name}, which ranks above it",
             )
+    for (_, higher), (index, lower) in zip(ordered, ordered[1:], strict=False):
+        _require(
+            doc,
+            (lower.min_lifetime_value, lower.min_arr) != (higher.min_lifetime_value, higher.min_arr),
+            ("tiers", index),
+            f"{lower.name} has the same thresholds as {higher.name}, so no customer is ever placed in it",
+        )
+    _require(
+        doc,
+        tiers.currency not in tiers.exchange_rates,
+        ("exchange_rates", tiers.currency),
+        f"{tiers.currency} is the base currency: it needs no exchange rate",
+    )
     last_index, last = ordered[-1]
     _require(
         doc,
@@ -85,6 +106,16 @@ def check_tiers(doc: YamlDoc, tiers: TiersPolicy) -> None:
         ("tiers", last_index),
         f"lowest tier {last.name!r} must have min_lifetime_value and min_arr 0 so every customer has a tier",
     )
+
+
+def check_tier_channels(doc: YamlDoc, tiers: TiersPolicy, known: Known) -> None:
+    """The digest and segmentation channels exist (and are not channels shared with a customer)."""
+    for loc, channel in (
+        (("reporting", "leadership_channel"), tiers.reporting.leadership_channel),
+        (("segmentation", "channel"), tiers.segmentation.channel),
+    ):
+        if channel is not None:
+            _require(doc, channel in known.channels, loc, f"channel {channel!r} is not in channels.yaml")
 
 
 def check_channels(doc: YamlDoc, channels: ChannelsPolicy) -> None:

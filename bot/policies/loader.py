@@ -100,6 +100,7 @@ def load_policies(policies_dir: Path) -> Policies:
     checks.check_channel_ask(docs["channels.yaml"], channels, roles)
     checks.check_customer_channels(docs["channels.yaml"], channels, tiers)
     known = checks.Known(tiers, roles, channels)
+    checks.check_tier_channels(docs["tiers.yaml"], tiers, known)
     checks.check_roles(docs["roles.yaml"], roles, known)
     checks.check_sla(docs["sla.yaml"], sla, tiers, known)
     checks.check_escalation(docs["escalation.yaml"], escalation, known)

@@ -141,6 +141,28 @@ class Ticket(Base):
     opened_at: Mapped[dt.datetime] = mapped_column()
     first_response_at: Mapped[dt.datetime | None] = mapped_column()
     resolved_at: Mapped[dt.datetime | None] = mapped_column()
+    # First-contact resolution (playbooks/governance/kpis-per-tier.md) needs both; NULL = the helpdesk did not say
+    agent_replies: Mapped[int | None] = mapped_column(Integer)  # public agent responses on the ticket
+    reopened_at: Mapped[dt.datetime | None] = mapped_column()  # first reopen after it was solved
+
+
+class Renewal(Base):
+    """A contract renewal decided (won, with its ARR before and after) or a customer lost (churned), as the CRM
+    records it: what the relationship-outcome figures count (bot/kpi/outcomes.py)."""
+
+    __tablename__ = "renewals"
+    __table_args__ = (Index("ix_renewals_decided", "decided_at"),)
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(40), default="crm")
+    external_id: Mapped[str | None] = mapped_column(String(80))
+    outcome: Mapped[str] = mapped_column(String(12))  # renewed | churned
+    renewal_date: Mapped[dt.date | None] = mapped_column(Date)  # the term end the decision was for
+    decided_at: Mapped[dt.datetime] = mapped_column()
+    arr_before: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    arr_after: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # 0 or NULL when churned
+    reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class Order(Base):

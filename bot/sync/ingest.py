@@ -34,10 +34,11 @@ from sqlalchemy import exc as sa_exc
 
 from bot.store.models import utcnow
 from bot.sync import suppression
-from bot.sync.config import SourceSpec, load_sources
+from bot.sync.config import SourceSpec, Vocabulary, load_sources
 from bot.sync.models import IngestDelivery
 from bot.sync.service import KeyLookup, SyncResult, apply_batch, finish_run, start_run
 from connectors import RECORD_TYPES, Batch, RowError, validate_row
+from connectors.values import Shaper
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -120,10 +121,14 @@ def _parse(spec: SourceSpec, body: bytes) -> tuple[str, Batch] | tuple[int, dict
         return 400, {"error": "expected 'records': a JSON list of objects"}
     batch = Batch(rows_read=len(records))
     model = RECORD_TYPES[entity]
+    # the source's value maps and derived fields are for its own entity (another entity's fields differ)
+    shaper = Shaper.build(spec.values, spec.derive) if entity == spec.entity else None
     for i, rec in enumerate(records, start=1):
         if not isinstance(rec, dict):
             batch.errors.append(RowError(i, None, f"expected an object, found {type(rec).__name__}"))
             continue
+        if shaper is not None:
+            rec = shaper.apply({k: v for k, v in rec.items() if k in model.model_fields}, rec)
         result = validate_row(model, rec, i)
         if isinstance(result, list):
             batch.errors.extend(result)
@@ -161,14 +166,17 @@ def handle_ingest(
         return parsed  # type: ignore[return-value]
     entity, batch = parsed
     assert isinstance(entity, str) and isinstance(batch, Batch)
-    return _apply(services.engine, spec, delivery, entity, batch)
+    vocabulary = Vocabulary.of(services.policies.tiers, services.policies.roles)
+    return _apply(services.engine, spec, delivery, entity, batch, vocabulary)
 
 
-def _apply(engine: Engine, spec: SourceSpec, delivery: str, entity: str, batch: Batch) -> tuple[int, dict[str, Any]]:
+def _apply(
+    engine: Engine, spec: SourceSpec, delivery: str, entity: str, batch: Batch, vocabulary: Vocabulary | None = None
+) -> tuple[int, dict[str, Any]]:
     """Record the delivery and write its batch in one transaction; a racing twin is answered as a repeat."""
     run = SyncResult(source=spec.name, run_id=start_run(engine, spec.name, "webhook"), mode="webhook")
     key = {"source": spec.name, "delivery_id": delivery}
-    keys = KeyLookup()
+    keys = KeyLookup(vocabulary=vocabulary)
     try:
         with engine.begin() as conn:
             suppression.lock_shared(conn)  # before anything is written: see bot.sync.suppression
@@ -191,7 +199,8 @@ def _apply(engine: Engine, spec: SourceSpec, delivery: str, entity: str, batch: 
     customers = spec.customer_source or spec.name
     shown = [e for e in batch.errors if not keys.suppressed.raw(spec.name, customers, e.raw)]  # erased: not errors
     errors = [{"row": e.row, "field": e.field, "reason": e.reason} for e in shown][:MAX_REPORTED]
-    return status, {**summary, "delivery": delivery, "errors": errors}
+    unknown = {"unknown_values": run.unknown_lines()} if run.unknown else {}
+    return status, {**summary, "delivery": delivery, "errors": errors, **unknown}
 
 
 def _summary(run: SyncResult) -> tuple[int, dict[str, Any]]:

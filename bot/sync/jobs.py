@@ -8,7 +8,7 @@ from collections.abc import Callable
 from bot.scheduler import JobSpec
 from bot.services import Services
 from bot.sync import service
-from bot.sync.config import load_sources
+from bot.sync.config import Vocabulary, load_sources
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +33,16 @@ def jobs(services: Services) -> list[JobSpec]:
 def _sync_one(services: Services, name: str) -> Callable[[], None]:
     def run() -> None:
         spec = load_sources(services.settings.policies_dir).source(name)  # re-read: YAML may have changed
-        result = service.sync_source(services.engine, spec)
+        vocabulary = Vocabulary.of(services.policies.tiers, services.policies.roles)
+        result = service.sync_source(services.engine, spec, vocabulary=vocabulary)
         log.info(
-            "sync %s: %s read=%d loaded=%d quarantined=%d",
+            "sync %s: %s read=%d loaded=%d quarantined=%d%s",
             name,
             result.status,
             result.rows_read,
             result.rows_loaded,
             result.rows_quarantined,
+            "".join(f"; stored unknown {line}" for line in result.unknown_lines()),
         )
 
     return run

@@ -44,6 +44,8 @@ class SyncRun(Base):
     rows_stale: Mapped[int] = mapped_column(Integer, default=0)  # older than the stored version: skipped
     rows_erased: Mapped[int] = mapped_column(Integer, default=0)  # an erased customer's: skipped, not stored
     error: Mapped[str | None] = mapped_column(Text)
+    # Values stored that no policy file knows: {"tier": {"Enterprise": 120}, "region": {...}} (counts only)
+    unknown_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class QuarantineRow(Base):
@@ -85,6 +87,17 @@ class IngestDelivery(Base):
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # counts only, never record values
+
+
+class Untiered(Base):
+    """A customer a sync created without a tier: placed from its record's value for now (or the lowest tier when
+    it has none) until ``rapport segment`` (or its job) places it from the record and its orders."""
+
+    __tablename__ = "sync_untiered"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Suppression(Base):

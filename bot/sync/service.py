@@ -29,7 +29,7 @@ from sqlalchemy import exc as sa_exc
 
 from bot.store.models import utcnow
 from bot.sync import cursors, suppression
-from bot.sync.config import SourceSpec, SourcesPolicy
+from bot.sync.config import POLICY_FIELDS, SourceSpec, SourcesPolicy, Vocabulary
 from bot.sync.models import QuarantineRow, SyncCursor, SyncKey, SyncRun
 from bot.sync.suppression import Suppressed
 from bot.sync.writer import WriteStats, write_batch
@@ -63,6 +63,12 @@ class SyncResult:
     cursor: str | None = None
     error: str | None = None
     seconds: float = 0.0
+    # values stored that no policy file knows: field -> value -> rows (see count_unknown)
+    unknown: dict[str, dict[str, int]] = field(default_factory=dict)
+    untiered: int = 0  # new customers that came without a tier: queued for placement
+
+    def unknown_lines(self, limit: int = 5) -> list[str]:
+        return describe_unknown(self.unknown, limit)
 
     @property
     def rows_per_second(self) -> float:
@@ -87,6 +93,43 @@ class SourceStatus:
             f"cursor {self.cursor} is {cursors.human(ahead)} in the future: incremental runs skip every change "
             f"dated before it; run `rapport sync --source {self.name} --full` to reset it"
         ]
+
+
+UNKNOWN_KEPT = 50  # distinct unknown values kept per field on a run (the rest are counted under "...")
+
+
+def count_unknown(
+    records: Sequence[Record], entity: str, vocabulary: Vocabulary | None, into: dict[str, dict[str, int]]
+) -> None:
+    """Add the values of ``records`` no policy file knows (tiers, regions, currencies, owners) to ``into``."""
+    fields = POLICY_FIELDS.get(entity)
+    if vocabulary is None or not fields:
+        return
+    for name in fields:
+        seen: dict[str, int] = {}
+        for r in records:
+            v = r.__dict__.get(name)
+            if v is not None:
+                seen[v] = seen.get(v, 0) + 1
+        for value, n in seen.items():
+            if vocabulary.problem(name, value) is None:
+                continue
+            counts = into.setdefault(name, {})
+            key = str(value) if str(value) in counts or len(counts) < UNKNOWN_KEPT else "..."
+            counts[key] = counts.get(key, 0) + n
+
+
+def describe_unknown(unknown: Mapping[str, Mapping[str, int]] | None, limit: int = 5) -> list[str]:
+    """``tier 'Enterprise' (1,204 rows) is not in tiers.yaml``, one line per field, most frequent values first."""
+    where = {"tier": "tiers.yaml", "region": "tiers.yaml", "currency": "tiers.yaml"}
+    out = []
+    for name, counts in (unknown or {}).items():
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = ", ".join(f"{v!r} ({n:,} row{'s' if n != 1 else ''})" for v, n in ranked[:limit])
+        more = f" and {len(ranked) - limit} more" if len(ranked) > limit else ""
+        label = "owner" if name in ("owner_slack_id", "owner") else name
+        out.append(f"{label} {shown}{more}: not in {where.get(name, 'roles.yaml')}")
+    return out
 
 
 def _raw(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -161,6 +204,7 @@ def _bump_run(conn: Connection, result: SyncResult) -> None:
             rows_quarantined=result.rows_quarantined,
             rows_stale=result.rows_stale,
             rows_erased=result.rows_erased,
+            unknown_values=result.unknown or None,
         )
     )
 
@@ -214,6 +258,7 @@ class KeyLookup:
     probe: bool = True
     customers: dict[str, int] = field(default_factory=dict)
     suppressed: Suppressed = field(default_factory=Suppressed)
+    vocabulary: Vocabulary | None = None  # the policy files' words: unknown values are counted, new customers placed
 
     @classmethod
     def at_start(cls, conn: Connection, source: str, entity: str) -> KeyLookup:
@@ -260,6 +305,7 @@ def _write_isolating(
                 probe=keys.probe,
                 customers=keys.customers,
                 suppressed=keys.suppressed,
+                vocabulary=keys.vocabulary,
             )
     except Exception as exc:
         if not _row_fault(conn, exc):
@@ -321,6 +367,8 @@ def apply_batch(
     result.rows_quarantined += len(errors)
     result.rows_stale += stats.stale
     result.rows_erased += stats.erased
+    result.untiered += stats.untiered
+    count_unknown(batch.records, entity, keys.vocabulary, result.unknown)
     if batch.cursor is not None:
         ahead = cursors.ahead(batch.cursor)
         if ahead is None:
@@ -467,10 +515,13 @@ def sync_source(
     connector: Connector | None = None,
     on_batch: Callable[[SyncResult], None] | None = None,
     reader_process: bool | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> SyncResult:
     """Run one source to completion (or failure); returns the run's figures. Never raises for bad
     rows (they are quarantined); a source-level failure ends the run as ``failed`` with its error.
-    ``reader_process``: read in a child process (see :func:`_worth_a_reader_process`, the default)."""
+    ``reader_process``: read in a child process (see :func:`_worth_a_reader_process`, the default).
+    ``vocabulary``: the policy files' words (:func:`bot.sync.config.load_vocabulary`): values stored that
+    they do not know are counted on the run, and new customers without a tier are placed by value."""
     mode = "full" if full else "incremental"
     result = SyncResult(source=spec.name, run_id=start_run(engine, spec.name, mode), mode=mode)
     started = time.perf_counter()
@@ -490,6 +541,7 @@ def sync_source(
             batches = ((batch, None) for batch in read)
         with _gc_paused(), engine.connect() as conn, _sqlite_bulk(conn):
             keys = KeyLookup.at_start(conn, spec.name, entity)
+            keys.vocabulary = vocabulary
 
             def write(batch: Batch, digests: Sequence[str] | None) -> None:
                 with conn.begin():
@@ -519,10 +571,11 @@ def sync_all(
     full: bool = False,
     env: Mapping[str, str] | None = None,
     on_batch: Callable[[SyncResult], None] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> list[SyncResult]:
     """Sync one named source or every pull source (webhook sources only receive)."""
     specs = [sources.source(name)] if name else [s for s in sources.sources if s.kind != "webhook"]
-    return [sync_source(engine, s, full=full, env=env, on_batch=on_batch) for s in specs]
+    return [sync_source(engine, s, full=full, env=env, on_batch=on_batch, vocabulary=vocabulary) for s in specs]
 
 
 def status(engine: Engine, sources: SourcesPolicy) -> list[SourceStatus]:
@@ -560,6 +613,7 @@ def describe(s: SourceStatus) -> str:
             + (f", stale {run.rows_stale:,} skipped" if run.rows_stale else "")
             + (f", erased {run.rows_erased:,} skipped" if run.rows_erased else "")
             + (f" ({run.error})" if run.error else "")
+            + "".join(f"; STORED UNKNOWN {line}" for line in describe_unknown(run.unknown_values))
         )
         if run
         else "never run"

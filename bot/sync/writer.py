@@ -55,7 +55,9 @@ from bot.store.models import (
     Customer,
     CustomerIdentifier,
     HealthScore,
+    Note,
     Order,
+    Renewal,
     Shipment,
     SurveyResponse,
     Ticket,
@@ -63,17 +65,20 @@ from bot.store.models import (
     UTCDateTime,
     utcnow,
 )
-from bot.sync.models import SyncKey
+from bot.sync.config import Vocabulary
+from bot.sync.models import SyncKey, Untiered
 from bot.sync.suppression import Suppressed
 from connectors.base import RowError
 from connectors.hashing import record_hashes
 from connectors.records import (
+    ActivityRecord,
     ContactChangeRecord,
     ContactRecord,
     CustomerRecord,
     HealthScoreRecord,
     OrderRecord,
     Record,
+    RenewalRecord,
     ShipmentRecord,
     SurveyResponseRecord,
     TicketRecord,
@@ -95,9 +100,13 @@ TABLES: dict[str, Table] = {
     "contact_change": ContactChange.__table__,  # type: ignore[dict-item]
     "shipment": Shipment.__table__,  # type: ignore[dict-item]
     "health": HealthScore.__table__,  # type: ignore[dict-item]
+    "renewal": Renewal.__table__,  # type: ignore[dict-item]
+    "activity": Note.__table__,  # type: ignore[dict-item]
 }
 KEYS: Table = SyncKey.__table__  # type: ignore[assignment]
 IDENT: Table = CustomerIdentifier.__table__  # type: ignore[assignment]
+UNTIERED: Table = Untiered.__table__  # type: ignore[assignment]
+LEGACY_TIER = "bronze"  # a new customer's tier when no policy vocabulary is given (older callers)
 
 
 KEY_COLUMNS = ("source", "entity", "external_id", "target_id", "customer_id", "row_hash", "updated_at")
@@ -111,6 +120,7 @@ class WriteStats:
     unchanged: int = 0
     stale: int = 0  # older than the stored version: skipped
     erased: int = 0  # an erased customer's: skipped, not stored
+    untiered: int = 0  # new customers without a tier: queued for placement (sync_untiered)
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -123,6 +133,7 @@ class WriteStats:
         self.unchanged += other.unchanged
         self.stale += other.stale
         self.erased += other.erased
+        self.untiered += other.untiered
         self.errors.extend(other.errors)
 
 
@@ -196,7 +207,17 @@ def resolve_customers(conn: Connection, customer_source: str, refs: Iterable[str
     return found
 
 
-def _customer_row(r: CustomerRecord, source: str, new: bool) -> dict[str, Any]:
+def new_customer_tier(r: CustomerRecord, vocabulary: Vocabulary | None) -> str:
+    """The tier of a new customer whose source gave none: its record's placement by value, the lowest tier when
+    it has no value on record; either way it is queued for ``rapport segment`` (which also reads orders)."""
+    if vocabulary is None or not vocabulary.tiers:
+        return LEGACY_TIER
+    ltv = float(r.lifetime_value) if r.lifetime_value is not None else None
+    arr = float(r.arr) if r.arr is not None else None
+    return vocabulary.place(ltv, arr) or vocabulary.tiers[-1]
+
+
+def _customer_row(r: CustomerRecord, source: str, new: bool, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
     row: dict[str, Any] = {"name": r.name}
     for key in (
         "tier",
@@ -216,7 +237,8 @@ def _customer_row(r: CustomerRecord, source: str, new: bool) -> dict[str, Any]:
     if r.domain:
         row["domains"] = [normalize_domain(r.domain)]
     if new:
-        row.setdefault("tier", "bronze")
+        if "tier" not in row:
+            row["tier"] = new_customer_tier(r, vocabulary)
         row.setdefault("region", "unknown")
         row.setdefault("domains", [])
         row["external_ids"] = {source: r.external_id}
@@ -249,6 +271,8 @@ CHILD_COLUMNS: dict[str, tuple[str, ...]] = {
         "opened_at",
         "first_response_at",
         "resolved_at",
+        "agent_replies",
+        "reopened_at",
     ),
     "order": (
         "customer_id",
@@ -276,6 +300,18 @@ CHILD_COLUMNS: dict[str, tuple[str, ...]] = {
         "delivered_at",
     ),
     "health": ("customer_id", "source", "day", "score", "usage", "support", "engagement", "sentiment", "payment"),
+    "renewal": (
+        "customer_id",
+        "source",
+        "external_id",
+        "outcome",
+        "renewal_date",
+        "decided_at",
+        "arr_before",
+        "arr_after",
+        "reason",
+    ),
+    "activity": ("customer_id", "author_slack_id", "kind", "body", "created_at"),
 }
 
 
@@ -307,6 +343,8 @@ def _child_values(r: Record, source: str, cid: int) -> tuple[Any, ...]:
             d["opened_at"],
             d["first_response_at"],
             d["resolved_at"],
+            d["agent_replies"],
+            d["reopened_at"],
         )
     if isinstance(r, UsageRecord):
         return (cid, d["day"], d["metric"], d["quantity"])
@@ -340,6 +378,20 @@ def _child_values(r: Record, source: str, cid: int) -> tuple[Any, ...]:
             d["sentiment"],
             d["payment"],
         )
+    if isinstance(r, RenewalRecord):
+        return (
+            cid,
+            source,
+            d["external_id"],
+            d["outcome"],
+            d["renewal_date"],
+            d["decided_at"],
+            d["arr_before"],
+            d["arr_after"],
+            d["reason"],
+        )
+    if isinstance(r, ActivityRecord):
+        return (cid, d["owner"], d["kind"], d["subject"] or "", d["occurred_at"])
     raise TypeError(f"no store mapping for {type(r).__name__}")  # pragma: no cover
 
 
@@ -554,6 +606,7 @@ def write_batch(
     probe: bool = True,
     customers: dict[str, int] | None = None,
     suppressed: Suppressed | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> WriteStats:
     """Upsert ``records`` (all of ``entity``) from ``source``; later duplicates in the batch win.
     ``digests``: each record's :func:`~connectors.hashing.record_hashes` if the caller has them.
@@ -562,7 +615,8 @@ def write_batch(
     inserted; a key that was stored after all fails the batch on the table's primary key.
     ``customers``: customer references already resolved (reference -> customer id); only the others
     are looked up, and what they resolve to is added to it. ``suppressed``: erased identities, whose
-    records are skipped (see :mod:`bot.sync.suppression`)."""
+    records are skipped (see :mod:`bot.sync.suppression`). ``vocabulary``: the policy files' words, which
+    place a new customer that comes without a tier (see :func:`new_customer_tier`)."""
     stats = WriteStats()
     if not records:
         return stats
@@ -579,7 +633,7 @@ def write_batch(
         latest = _unsuppressed(latest, source, customer_source or source, suppressed, stats)
     existing = _existing(conn, source, entity, list(latest)) if probe else {}
     if entity == "customer":
-        _write_customers(conn, source, latest, existing, stats)
+        _write_customers(conn, source, latest, existing, stats, vocabulary)
         return stats
 
     refs = {_ref(v[0]) for v in latest.values()}
@@ -666,6 +720,7 @@ def _write_customers(
     latest: dict[str, tuple[Record, int | None, str]],
     existing: dict[str, Stored],
     stats: WriteStats,
+    vocabulary: Vocabulary | None = None,
 ) -> None:
     new: list[tuple[str, CustomerRecord, str, dict[str, Any]]] = []
     changed: list[tuple[str, CustomerRecord, str, int, dict[str, Any]]] = []
@@ -679,7 +734,7 @@ def _write_customers(
                 stats.stale += 1
                 continue
         assert isinstance(rec, CustomerRecord)
-        row = _customer_row(rec, source, new=prior is None)
+        row = _customer_row(rec, source, new=prior is None, vocabulary=vocabulary)
         if prior is None:
             new.append((ext, rec, digest, row))
         else:
@@ -691,8 +746,14 @@ def _write_customers(
     stats.updated = len(changed)
 
     idents: list[dict[str, Any]] = []
+    untiered: list[tuple[Any, ...]] = []
+    now = utcnow()
     for n, target in zip(new, new_ids, strict=True):
         idents.extend(_identifiers(target, n[1], source))
+        if n[1].tier is None:
+            untiered.append((target, source, now))
+    insert_values(conn, UNTIERED, ("customer_id", "source", "created_at"), untiered)
+    stats.untiered = len(untiered)
     touched = [c[3] for c in changed]
     for part in _chunks(touched):
         conn.execute(delete(IDENT).where(IDENT.c.customer_id.in_(part), IDENT.c.source == source))

@@ -54,6 +54,8 @@ def _rows(cid: int) -> dict[str, dict[str, Any]]:
             "category": "question",
             "opened_at": WHEN,
             "first_response_at": None,
+            "agent_replies": 2,
+            "reopened_at": WHEN,
         },
         "order": {
             "customer_id": cid,
@@ -102,6 +104,24 @@ def _rows(cid: int) -> dict[str, dict[str, Any]]:
             "score": 61,
             "usage": 40,
             "payment": None,
+        },
+        "renewal": {
+            "customer_id": cid,
+            "source": "crm",
+            "external_id": "R1",
+            "outcome": "renewed",
+            "renewal_date": dt.date(2025, 3, 1),
+            "decided_at": WHEN,
+            "arr_before": Decimal("1000.00"),
+            "arr_after": Decimal("1100.50"),
+            "reason": "Expanded\tto two teams",
+        },
+        "activity": {
+            "customer_id": cid,
+            "author_slack_id": "U0AMGOLD",
+            "kind": "business_review",
+            "body": "QBR \\ roadmap\nnotes",
+            "created_at": WHEN,
         },
     }
 

@@ -78,6 +78,13 @@ SAMPLES = [
     "tab\there",
     "new\nline",
     "back\\slash",
+    "renewed",
+    " Won ",
+    "churn",
+    "QBR",
+    "business review",
+    "check-in",
+    "Call",
 ]
 VALUES = st.one_of(st.sampled_from(SAMPLES), st.text(max_size=12), st.none(), st.integers(-5, 10**12), st.booleans())
 
@@ -104,6 +111,15 @@ BASE: dict[str, dict[str, Any]] = {
     },
     "shipment": {"external_id": "SH1", "customer_external_id": "A1", "promised_at": "2025-01-01"},
     "health": {"external_id": "H1", "customer_external_id": "A1", "day": "2025-01-01", "score": "55", "usage": "40"},
+    "renewal": {
+        "external_id": "R1",
+        "customer_external_id": "A1",
+        "outcome": "renewed",
+        "decided_at": "2025-01-01",
+        "arr_before": "100.00",
+        "arr_after": "120.00",
+    },
+    "activity": {"external_id": "AC1", "customer_external_id": "A1", "kind": "call", "occurred_at": "2025-01-01"},
 }
 
 
