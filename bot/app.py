@@ -6,6 +6,8 @@ start and a reader (or ``lint-imports``) sees the whole graph. ``bot.serve`` run
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -21,7 +23,7 @@ from bot.channels.facts import posting_forbidden
 from bot.kpi import jobs as kpi_jobs
 from bot.notify import Notifier
 from bot.offline import offline_env
-from bot.policies import load_policies
+from bot.policies import Policies, load_policies
 from bot.privacy import jobs as privacy_jobs
 from bot.scheduler import JobSpec
 from bot.services import Services
@@ -61,6 +63,27 @@ def open_playbook_index(settings: Settings) -> PlaybookIndex:
     )
 
 
+def policies_for(settings: Settings) -> Policies:
+    """The policy files of PLAYBOOKS_DIR; a plain handbook (no ``policies/`` folder) answers questions with every
+    policy feature saying it is not configured (a broken ``policies/`` still fails loudly)."""
+    if not settings.policies_dir.exists():
+        return Policies.unconfigured(settings.policies_dir)
+    return load_policies(settings.policies_dir)
+
+
+def when_configured(services: Services, specs: list[JobSpec]) -> list[JobSpec]:
+    """Jobs that act on policy (alert rules, approval timeouts, channel clocks, KPI targets) idle while the
+    handbook has no policies; they start acting when a policy folder appears (bot.policy_watch loads it)."""
+
+    def guarded(func: Callable[[], object]) -> Callable[[], object]:
+        def run() -> object:
+            return func() if services.policies.configured else None
+
+        return run
+
+    return [replace(j, func=guarded(j.func)) for j in specs]
+
+
 def slack_notifier(settings: Settings) -> SlackNotifier:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return SlackNotifier(make_client(token, settings.slack_api_url))
@@ -75,7 +98,7 @@ def build_services(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
-        policies=load_policies(settings.policies_dir),
+        policies=policies_for(settings),
         notifier=notifier if notifier is not None else slack_notifier(settings),
         index_factory=partial(open_playbook_index, settings),
     )
@@ -110,11 +133,11 @@ def feature_jobs(services: Services) -> list[JobSpec]:
     lookup = services.notifier if isinstance(services.notifier, SlackNotifier) else None
     return [
         purge,
-        *alerts_jobs.jobs(services, lookup=lookup),
+        *when_configured(services, alerts_jobs.jobs(services, lookup=lookup)),
         *ask_jobs.jobs(services),
-        *approvals_jobs.jobs(services),
+        *when_configured(services, approvals_jobs.jobs(services)),
         *sync_jobs.jobs(services),
         *privacy_jobs.jobs(services),
-        *kpi_jobs.jobs(services),
-        *channels_jobs.jobs(services),
+        *when_configured(services, kpi_jobs.jobs(services)),
+        *when_configured(services, channels_jobs.jobs(services)),
     ]

@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 
 from bot.app import build_bolt, build_services, feature_jobs
+from bot.ask.service import warm_up as ask_warm_up
 from bot.logs import ContextExecutor
 from bot.metrics import Registry
 from bot.observability import instrument, register_metrics
@@ -163,6 +164,7 @@ def _background(
             index = services.index
             report = index.sync()
             log.info("playbook index ready: %s", report.summary().splitlines()[0])
+            ask_warm_up(services)  # the model and the intent examples, before the first question
             if watch:
                 watch_folder(index, stop)
         except Exception:

@@ -41,6 +41,19 @@ def _weights(terms: Sequence[str], df: Mapping[str, int], n_docs: int) -> dict[s
     return {t: math.log((n_docs + 1) / (df.get(t, 0) + 0.5)) for t in dict.fromkeys(terms)}
 
 
+def term_weights(intent: Intent, df: Mapping[str, int], n_docs: int) -> dict[str, float]:
+    """The question's key terms, each weighted by how rare it is in this handbook (inverse passage frequency)."""
+    return _weights(intent.key_terms, df, n_docs)
+
+
+def term_share(weights: Mapping[str, float], words: set[str], context: set[str]) -> float:
+    """Share of the weighted key terms in ``words``, a term found only in ``context`` (headings) at half weight."""
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    return sum(w if t in words else 0.5 * w if t in context else 0.0 for t, w in weights.items()) / total
+
+
 def _share(weights: Mapping[str, float], have: Iterable[str]) -> float:
     total = sum(weights.values())
     if total <= 0:

@@ -657,12 +657,14 @@ class PlaybookIndex:
 
         if not passages:
             return SearchResult(query, passages, 0.0, False, timings, truncated)
+        intent = analyse(query)
         if score_pieces and qv is not None:
             t = time.perf_counter()
-            passages = self._score_pieces(qv, passages)
+            passages = self._score_pieces(
+                qv, passages, answerability.term_weights(intent, state.df, len(state.records))
+            )
             timings["pieces"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        intent = analyse(query)
         signals = answerability.compute(
             intent,
             passages,
@@ -701,18 +703,23 @@ class PlaybookIndex:
                 self.cache.put(keys[u], new)
         return vecs
 
-    def _score_pieces(self, qv: Matrix, passages: list[Passage]) -> list[Passage]:
+    def _score_pieces(self, qv: Matrix, passages: list[Passage], weights: dict[str, float]) -> list[Passage]:
         """The top passages with each piece's cosine to the question (piece vectors cached by content hash; a
-        piece is read with its heading, as a passage is)."""
+        piece is read with its heading, as a passage is) and its share of the question's key terms."""
         top = passages[:PIECE_PASSAGES]
         texts: list[list[str]] = []
+        terms: list[tuple[float, ...]] = []
         for p in top:
             head = p.heading_path.rsplit(" > ", 1)[-1] or p.title
-            texts.append([f"{head}: {pc.plain}" for pc in passage_pieces(p.text, p.kinds)[:MAX_PIECES]])
+            pieces = passage_pieces(p.text, p.kinds)[:MAX_PIECES]
+            texts.append([f"{head}: {pc.plain}" for pc in pieces])
+            context = set(tokenize(f"{p.title} {p.heading_path}"))
+            terms.append(tuple(answerability.term_share(weights, set(tokenize(pc.plain)), context) for pc in pieces))
         vecs = self._cached_vectors("piece", [u for us in texts for u in us])
         q = np.asarray(qv, dtype=np.float32)
         scored = [
-            replace(p, piece_scores=tuple(float(vecs[u] @ q) for u in us)) for p, us in zip(top, texts, strict=True)
+            replace(p, piece_scores=tuple(float(vecs[u] @ q) for u in us), piece_terms=ts)
+            for p, us, ts in zip(top, texts, terms, strict=True)
         ]
         return scored + passages[PIECE_PASSAGES:]
 

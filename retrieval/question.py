@@ -18,8 +18,11 @@ NUMBER = "number"  # how many / how much / what percent / what limit
 STEPS = "steps"  # how do I / what are the steps / process
 META = "meta"  # about the playbook itself: who owns it, when it is reviewed or was updated
 
+# "when" asks for a time where it opens the question or a clause ("When does access expire?", "..., and when?");
+# inside a clause it sets a condition and asks nothing ("Does the discount carry over when the customer renews?").
+_WHEN_ASKED = re.compile(r"(?:^|[,;:?!(]\s*|\b(?:and|so|but|then|ok|okay|hi|hey)\s+)when\b", re.I)
 _TIME_Q = re.compile(
-    r"\b(when|how (?:often|soon|long|quickly|fast|frequently|late|early)|by when|what time|how many "
+    r"\b(how (?:often|soon|long|quickly|fast|frequently|late|early)|by when|until when|what time|how many "
     r"(?:days|hours|minutes|weeks|months|years)|deadline|within how|what (?:is|'s) the (?:deadline|timeline|"
     r"turnaround|response time|cadence|frequency))\b",
     re.I,
@@ -117,7 +120,7 @@ def analyse(question: str) -> Intent:
     answer_type: str | None = None
     if meta:
         answer_type = META
-    elif _TIME_Q.search(q):
+    elif _TIME_Q.search(q) or _WHEN_ASKED.search(q):
         answer_type = TIME
     elif _NUMBER_Q.search(q):
         answer_type = NUMBER

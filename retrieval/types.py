@@ -68,6 +68,9 @@ class Passage:
     # cosine of the question with each of retrieval.markdown.passage_pieces(text, kinds), in order, for the top
     # passages of a search (empty elsewhere): which sentence, item or row answers, by meaning
     piece_scores: tuple[float, ...] = ()
+    # the share of the question's key terms (each weighted by how rare it is in this handbook) each piece holds,
+    # counting a term found only in the piece's headings at half weight: which piece says it in the asker's words
+    piece_terms: tuple[float, ...] = ()
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from bot.ask.handoff import HandoffError, HandoffState, claim, plan_handoff, posted, resolve
+from bot.ask.reply import clicked_question
 from bot.failures import new_reference
 from bot.mrkdwn import channel_link, mention
 from bot.notify import DeliveryError, Outbound, SentRef
@@ -25,7 +26,12 @@ def hand_off(
     source_channel: str | None,
     source_ts: str | None,
 ) -> str:
-    """Plan, record and post the hand-off to its channel; the sentence tells the requester what happened."""
+    """Plan, record and post the hand-off to its channel; the sentence tells the requester what happened (or,
+    for a question that is not theirs to hand off, why not)."""
+    action = "get_person" if person else "escalate"
+    refusal = clicked_question(services, question_id, requester, source_channel or "", action).refusal
+    if refusal:
+        return refusal
     try:
         h = plan_handoff(services, question_id or 0, requester, person, source_channel, source_ts)
     except HandoffError as exc:

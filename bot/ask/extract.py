@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from retrieval.confidence import names
 from retrieval.lexical import tokenize
-from retrieval.markdown import BULLET, ROW, STEP, passage_pieces, slack_to_plain
+from retrieval.markdown import BULLET, PARAGRAPH, ROW, STEP, passage_pieces, slack_to_plain
 from retrieval.question import META, Intent, analyse, carries
 from retrieval.types import Passage
 
@@ -42,6 +42,7 @@ class Piece:
     score: float
     number: int = 0
     depth: int = 0
+    terms: float = -1.0  # rarity-weighted share of the question's key terms (the search's); -1: not scored
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,12 @@ class Selection:
 
 def pieces(passage: Passage, index: int) -> list[Piece]:
     out: list[Piece] = []
-    scores = passage.piece_scores
+    scores, terms = passage.piece_scores, passage.piece_terms
     for i, pc in enumerate(passage_pieces(passage.text, passage.kinds)):
         cosine = scores[i] if i < len(scores) else -1.0
-        out.append(Piece(index, i, pc.kind, pc.text, frozenset(tokenize(pc.plain)), cosine, pc.number, pc.depth))
+        share = terms[i] if i < len(terms) else -1.0
+        words = frozenset(tokenize(pc.plain))
+        out.append(Piece(index, i, pc.kind, pc.text, words, cosine, pc.number, pc.depth, share))
     return out
 
 
@@ -68,9 +71,12 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
     keys = set(intent.key_terms)
     if not piece.words:
         return 0.0
-    own = len(keys & piece.words)
-    context = 0.5 * len((keys - piece.words) & heading)
-    lexical = (own + context) / max(1, len(keys))
+    if piece.terms >= 0:  # weighted by rarity in this handbook: "shame" counts for more than "link"
+        lexical = piece.terms
+    else:
+        own = len(keys & piece.words)
+        context = 0.5 * len((keys - piece.words) & heading)
+        lexical = (own + context) / max(1, len(keys))
     cosine = piece.score  # set by pieces(): -1 when the search did not score this passage's pieces
     score = W_MEANING * max(0.0, cosine) + (1 - W_MEANING) * lexical if cosine >= 0 else lexical
     fact = carries(intent.answer_type, slack_to_plain(piece.text))
@@ -88,6 +94,32 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
         if any(t.lower() in text for t in tiers):
             score += TIER_ROW  # the customer's (or the named) tier's row of a table
     return score / (1.0 + 0.2 * rank)
+
+
+# A sentence that leans on the one before it: read alone it does not say what "this" or "they" is.
+_LEANS_BACK = re.compile(
+    r"^(?:this|that|these|those|it|they|such|so|then|also|however|but|otherwise|as a result|in (?:that|this|which) "
+    r"case|for (?:example|instance))\b",
+    re.I,
+)
+# A sentence that finishes the one before it: an example, the case it names, what it means.
+_CARRIES_ON = re.compile(r"^(?:for (?:example|instance)|in (?:that|this) case|this means|that means|e\.g\.)\b", re.I)
+SHORT_PIECE = 8  # words: a piece this short (or ending in a colon) rarely answers without the next one
+
+
+def _neighbour(best: Piece, scored: Sequence[Piece]) -> Piece | None:
+    """The sentence before or after the best piece that it needs to be understood, if any (paragraphs only)."""
+    if best.kind != PARAGRAPH:
+        return None
+    same = {p.order: p for p in scored if p.passage == best.passage}
+    before, after = same.get(best.order - 1), same.get(best.order + 1)
+    if before is not None and before.kind == PARAGRAPH and _LEANS_BACK.match(slack_to_plain(best.text)):
+        return before
+    if after is not None and after.kind == PARAGRAPH:
+        text = slack_to_plain(best.text).rstrip()
+        if len(best.words) < SHORT_PIECE or text.endswith(":") or _CARRIES_ON.match(slack_to_plain(after.text)):
+            return after
+    return None
 
 
 def _near_duplicate(a: Piece, b: Piece) -> bool:
@@ -175,9 +207,7 @@ def select(
         heading = frozenset(tokenize(f"{passage.title} {passage.heading_path}"))
         for piece in pieces(passage, pi):
             s = _score(intent, piece, heading, pi, tiers)
-            scored.append(
-                Piece(piece.passage, piece.order, piece.kind, piece.text, piece.words, s, piece.number, piece.depth)
-            )
+            scored.append(replace(piece, score=s))
     if not scored:
         return Selection([])
     ranked = sorted(scored, key=lambda p: (-p.score, p.passage, p.order))
@@ -206,6 +236,9 @@ def select(
         if any(_near_duplicate(p, c) for c in chosen):
             continue
         chosen.append(p)
+    near = _neighbour(best, scored)
+    if near is not None and near not in chosen and len(chosen) < max_pieces:
+        chosen.append(near)  # the sentence the best one leans on ("This...", "In that case...") or finishes
     # Passages keep the order retrieval and the maintainers' boosts gave them (the first citation is the passage
     # they ranked first); within its passage the best piece leads, the rest follow in reading order.
     first = [p for p in ranked if p.passage == 0]

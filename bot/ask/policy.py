@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 
 from bot import mrkdwn
-from bot.customers.card import CustomerCard, TicketLine
+from bot.customers.card import CustomerCard, TicketLine, unknown_tier
 from bot.customers.sla import human
 from bot.policies import Policies
 
@@ -51,8 +51,16 @@ def _worst(tickets: list[TicketLine]) -> TicketLine | None:
 
 def escalation_finding(policies: Policies, card: CustomerCard, question: str) -> PolicyFinding | None:
     """For a customer with open tickets: which clock matters, is it breached, and who to escalate to."""
-    worst = _worst(card.tickets)
     tier = card.tier
+    problem = unknown_tier(policies, tier)
+    if problem is not None:  # a source's own word (e.g. "Enterprise"): say so rather than answer generically
+        owner = mention(card.owner) if card.owner else "the account owner"
+        return PolicyFinding(
+            f"*{mrkdwn.escape(card.name)}*: {mrkdwn.escape(problem)}. Until then, escalate to {owner} directly.",
+            tier,
+            escalate_to=card.owner,
+        )
+    worst = _worst(card.tickets)
     if worst is None or worst.clock is None:
         asked = PRIORITY.search(question)
         if not asked:

@@ -18,6 +18,7 @@ from bot.ask.models import QuestionLog
 from bot.ask.service import Answer, AskError, AskService, RetrievalUnavailable, thread_context
 from bot.customers.linking import link_customers
 from bot.failures import failure_message, new_reference
+from bot.governance.audit import record
 from bot.notify import DeliveryError, Notice, Outbound, SentRef
 from bot.services import Services
 
@@ -219,6 +220,35 @@ def privately(services: Services, question: str, asker: str, channel: str) -> An
     return result
 
 
+NOT_YOURS = (
+    "That button belongs to an answer to someone else's question, asked where you are not. "
+    "Ask me yourself and I'll answer you."
+)
+
+
+@dataclass(frozen=True)
+class Clicked:
+    """The logged question a button under an answer acts on (``question``), or why the clicker may not (``refusal``)."""
+
+    question: str = ""
+    thread_ts: str | None = None
+    refusal: str | None = None
+
+
+def clicked_question(services: Services, question_id: int | None, clicker: str, channel: str, action: str) -> Clicked:
+    """A button under an answer acts on the question it answered, for the person who asked it or anyone in the
+    channel it was asked in (whoever clicks there can read it). Anyone else is refused, privately, and the
+    refusal is audited: a button value is only an id, and ids are easy to guess."""
+    with services.sessions() as session, session.begin():
+        logged = session.get(QuestionLog, question_id) if question_id else None
+        if logged is None:
+            return Clicked()
+        if logged.asker == clicker or (channel and logged.channel == channel):
+            return Clicked(logged.question, logged.thread_ts)
+        record(session, clicker, "ask.click_refused", "question", logged.id, {"action": action, "channel": channel})
+        return Clicked(refusal=NOT_YOURS)
+
+
 def pick_customer(
     services: Services,
     question_id: int | None,
@@ -227,16 +257,16 @@ def pick_customer(
     channel: str,
     message_ts: str | None,
     response_url: str | None,
-) -> None:
+) -> str | None:
     """A click on "which customer do you mean?": answer the logged question again for that customer, in place.
+    Returns a refusal to show the clicker privately when the question is not theirs to act on.
 
     A click on an ephemeral answer carries no message to update: the answer replaces it through the
     interaction's response_url instead."""
-    with services.sessions() as session:
-        logged = session.get(QuestionLog, question_id) if question_id else None
-        if logged is None or not customer_id:
-            return
-        question, thread_ts = logged.question, logged.thread_ts
+    clicked = clicked_question(services, question_id, clicker, channel, "pick_customer")
+    if clicked.refusal or not clicked.question or not customer_id:
+        return clicked.refusal
+    question, thread_ts = clicked.question, clicked.thread_ts
     cfg = settings(services, channel)
     shows_cards = _may_see_card(services, cfg, clicker)
     result = AskService(services).answer(
@@ -251,9 +281,10 @@ def pick_customer(
         services.notifier.update(SentRef(channel, message_ts or ""), Outbound(channel, SENT_PRIVATELY))
         result.card_inline = True
         services.notifier.send(Outbound(channel, text, result, thread_ts, clicker))
-        return
+        return None
     if ephemeral:
         private = Outbound(channel, text, result, thread_ts, clicker, response_url, replace_original=bool(response_url))
         services.notifier.send(private)
     else:
         services.notifier.update(SentRef(channel, message_ts or ""), Outbound(channel, text, result))
+    return None

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.ask import direct, llm
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.feedback import passage_key, rerank
+from bot.ask.intents import model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
 from bot.ask.policy import PolicyFinding, escalation_finding, escalation_step_finding, sla_finding, sla_summary
 from bot.ask.understand import Understanding, understand
@@ -80,6 +81,14 @@ def make_writer(services: Services) -> AnswerWriter:
     if services.settings.rapport_llm:
         return llm.from_settings(services.settings)  # RAPPORT_LLM, RAPPORT_LLM_BASE_URL, RAPPORT_LLM_TIMEOUT
     return ExtractiveWriter(base)
+
+
+def warm_up(services: Services) -> None:
+    """Load what the first question would otherwise wait for: the embedding model and the intent examples'
+    vectors (a few seconds on CPU), so the first asker is not the one who pays for it."""
+    embedder = getattr(services.index, "embedder", None)
+    if embedder is not None:
+        model_for(embedder)
 
 
 class AskService:

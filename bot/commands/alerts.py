@@ -16,6 +16,7 @@ from bot.alerts.models import AlertOutbox, AlertRun
 from bot.app import engine_for, slack_notifier
 from bot.commands.common import UserError, parse_time, settings_for
 from bot.policies import Policies, load_policies
+from bot.policies.bundle import NOT_CONFIGURED
 from bot.settings import SLACK_API_DEFAULT, Settings
 
 app = typer.Typer(help="Alert rules: evaluate, explain, deliver, and see what failed.", no_args_is_help=True)
@@ -23,6 +24,8 @@ app = typer.Typer(help="Alert rules: evaluate, explain, deliver, and see what fa
 
 def _context() -> tuple[Settings, Engine, Policies]:
     settings = settings_for(need_playbooks=True)
+    if not settings.policies_dir.exists():  # a plain handbook: no alert rules to run
+        raise UserError(NOT_CONFIGURED.format(what="alerts"))
     return settings, engine_for(settings), load_policies(settings.policies_dir)
 
 

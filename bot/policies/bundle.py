@@ -11,7 +11,7 @@ from bot.policies.channels import Channel, ChannelsPolicy
 from bot.policies.errors import UnknownPolicyKey
 from bot.policies.escalation import EscalationPolicy, EscalationStep
 from bot.policies.primitives import RISKS, Risk, normalize_priority, normalize_severity
-from bot.policies.roles import Group, RolesPolicy, StaffMember
+from bot.policies.roles import FieldCatalog, Group, RolesPolicy, StaffMember
 from bot.policies.sla import SlaPolicy, SlaTarget
 from bot.policies.tiers import Tier, TiersPolicy
 
@@ -21,6 +21,16 @@ def _norm(value: str | None) -> str | None:
 
 
 ADMIN_ROLES = frozenset({"cs_lead"})
+NOT_CONFIGURED = "{what} are not configured: this handbook has no policies/ folder (playbooks/policies/*.yaml)"
+# Without roles.yaml nobody holds a role, so the commercial and personal fields of a customer record stay hidden
+# from everyone (fail closed); the rest of the record is shown.
+UNCONFIGURED_PUBLIC = (
+    "name tier segment region time_zone owner renewal_date open_tickets last_contact recent_interactions "
+    "preferences consent"
+).split()
+UNCONFIGURED_SENSITIVE = (
+    "lifetime_value arr contact_email contact_phone notes sentiment health_score payment_status discount_history"
+).split()
 ADMIN_GROUP = "S0RAPPORTADMINS"  # optional roles.yaml group: the admin list beyond cs_lead
 
 
@@ -41,9 +51,37 @@ class Policies:
     channels: ChannelsPolicy
     version: str
     directory: Path
+    # False for a handbook without ``policies/`` (a team's plain Markdown): every policy is empty, and the
+    # features that need one say they are not configured (``NOT_CONFIGURED``) instead of failing.
+    configured: bool = True
     _staff: dict[str, StaffMember] = field(init=False, repr=False, compare=False)
     _groups: dict[str, Group] = field(init=False, repr=False, compare=False)
     _channels: dict[str, Channel] = field(init=False, repr=False, compare=False)
+
+    @classmethod
+    def unconfigured(cls, directory: Path) -> Policies:
+        """The policies of a handbook that has none: no tiers, SLAs, escalation paths, approval types, alert
+        rules, channels, roles or staff (so every viewer sees public fields only and nobody is an admin). The
+        empty models are built without validation: the schemas require at least one of each, which is what
+        "configured" means."""
+        return cls(
+            tiers=TiersPolicy.model_construct(regions=[], tiers=[]),
+            sla=SlaPolicy.model_construct(priorities={}, targets={}),
+            escalation=EscalationPolicy.model_construct(severities={}, matrix={}),
+            approvals=ApprovalPolicy.model_construct(request_types={}),
+            alerts=AlertPolicy.model_construct(rules=[]),
+            roles=RolesPolicy.model_construct(
+                fields=FieldCatalog(public=list(UNCONFIGURED_PUBLIC), sensitive=list(UNCONFIGURED_SENSITIVE)),
+                roles={},
+                staff=[],
+                groups=[],
+                on_duty={},
+            ),
+            channels=ChannelsPolicy.model_construct(channels=[]),
+            version="unconfigured",
+            directory=Path(directory),
+            configured=False,
+        )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_staff", {s.id: s for s in self.roles.staff})
@@ -67,6 +105,8 @@ class Policies:
         """The highest tier whose lifetime-value OR ARR threshold the customer meets."""
         ltv = lifetime_value or 0.0
         annual = arr or 0.0
+        if not self.tiers.tiers:
+            raise UnknownPolicyKey(NOT_CONFIGURED.format(what="tiers"))
         for tier in sorted(self.tiers.tiers, key=lambda t: t.rank):
             if ltv >= tier.min_lifetime_value or annual >= tier.min_arr:
                 return tier.name
@@ -176,6 +216,8 @@ class Policies:
             raise UnknownPolicyKey(f"unknown risk {risk!r} (known: {', '.join(RISKS)})")
         typed: RequestType = rtype  # type: ignore[assignment]
         level: Risk = risk_level  # type: ignore[assignment]
+        if typed not in self.approvals.request_types:
+            raise UnknownPolicyKey(NOT_CONFIGURED.format(what="approvals"))
         for rule in self.approvals.request_types[typed]:
             if rule.when is None or rule.when.matches(amount, percent, _norm(tier), _norm(region), level):
                 return ApprovalRoute(

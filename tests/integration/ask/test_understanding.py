@@ -1,0 +1,209 @@
+"""Ask end to end below Slack, on SQLite and PostgreSQL, with the real embedding model reading the questions:
+record answers led by the value and redacted like the card, approval routes for this customer, thread
+follow-ups, and the bad input that must get a short, correct reply and never another customer's data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from bot.governance.models import AuditEvent
+from sqlalchemy import Engine, select
+
+from bot.ask.models import QuestionLog
+from bot.ask.service import Answer, AskService
+from bot.customers.normalize import name_key
+from bot.notify import RecordingNotifier
+from bot.policies import Policies
+from bot.services import Services
+from bot.store.db import session_scope
+from bot.store.models import Customer, CustomerIdentifier, Ticket
+from retrieval.embedder import SentenceTransformerEmbedder
+
+from ...conftest import Clock
+from .conftest import PASSAGES, FakeIndex, build_services
+
+pytestmark = pytest.mark.slow
+AGENT, MANAGER, LEAD = "U0SUPAGT1", "U0AMGOLD", "U0SUPLEAD"
+
+
+class ModelIndex(FakeIndex):
+    """Fixed passages, and the real embedding model that reads what questions ask."""
+
+    def __init__(self, embedder: SentenceTransformerEmbedder) -> None:
+        super().__init__(list(PASSAGES))
+        self.embedder = embedder
+
+
+@pytest.fixture(scope="module")
+def embedder() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder()
+
+
+BOOK = [
+    # name, tier, region, owner, renewal, arr, outreach, marketing
+    ("Westwardwood Studios Group", "silver", "emea", "U0AMEMEA", dt.date(2027, 2, 1), "40000", True, False),
+    ("Willowfield Devices Co", "gold", "na", "U0AMGOLD", dt.date(2027, 1, 4), "412000", True, True),
+    ("Glacierwood Dental Ltd", "bronze", "na", None, dt.date(2026, 12, 20), "9000", False, False),
+    ("Studios Northwave Inc", "bronze", "apac", "U0AMAPAC", dt.date(2027, 5, 1), "5000", True, False),
+]
+
+
+@pytest.fixture
+def book(engine: Engine, policies: Policies, clock: Clock, embedder: SentenceTransformerEmbedder) -> Iterator[Services]:
+    services = build_services(engine, policies, RecordingNotifier(), clock, ModelIndex(embedder))
+    with session_scope(services.sessions) as s:
+        for name, tier, region, owner, renewal, arr, outreach, marketing in BOOK:
+            c = Customer(
+                name=name,
+                tier=tier,
+                region=region,
+                timezone="Europe/Berlin" if region == "emea" else "America/Chicago",
+                owner_slack_id=owner,
+                renewal_date=renewal,
+                arr=Decimal(arr),
+                lifetime_value=Decimal(arr) * 4,
+                consent_outreach=outreach,
+                consent_marketing=marketing,
+            )
+            s.add(c)
+            s.flush()
+            s.add(CustomerIdentifier(customer_id=c.id, kind="name", value=name_key(name)))
+        glacier = s.scalars(select(Customer).where(Customer.name == "Glacierwood Dental Ltd")).one()
+        s.add(
+            Ticket(
+                customer_id=glacier.id,
+                subject="Scanner <!channel> offline",
+                priority="P2",
+                status="open",
+                opened_at=clock.now - dt.timedelta(hours=10),
+            )
+        )
+    yield services
+
+
+def ask(services: Services, question: str, asker: str = LEAD, **kw: object) -> Answer:
+    return AskService(services).answer(question, asker, "C0SUPPORT", "1700000000.000100", **kw)  # type: ignore[arg-type]
+
+
+def cid(services: Services, name: str) -> int:
+    with services.sessions() as s:
+        return int(s.scalars(select(Customer.id).where(Customer.name == name)).one())
+
+
+def test_a_record_question_leads_with_the_value(book: Services) -> None:
+    a = ask(book, "When does Willowfield Devices renew?")
+    assert a.text == "*Willowfield Devices Co* renews on 4 Jan 2027, in 41 days; owner <@U0AMGOLD>."
+    assert a.source == "record" and a.customer is not None and a.citations == []
+    with book.sessions() as s:
+        logged = s.scalars(select(QuestionLog)).one()
+        viewed = s.scalars(select(AuditEvent).where(AuditEvent.action == "customer.viewed")).one()
+    assert logged.customer_id == cid(book, "Willowfield Devices Co")
+    assert viewed.actor == LEAD
+
+
+def test_a_name_typed_without_its_designator_links(book: Services) -> None:
+    a = ask(book, "Westwardwood Studios is asking about response times for a P2")
+    assert a.text.startswith("*Silver P2*: first response within")  # silver's row, not gold's
+    assert a.customer is not None and a.customer.name == "Westwardwood Studios Group"
+    assert ask(book, "do the Studios have anything open?").customer is None  # one word names nobody
+
+
+def test_arr_is_stated_to_roles_that_see_it_and_restricted_for_others(book: Services) -> None:
+    manager = ask(book, "Who owns Willowfield Devices and what's their ARR?", MANAGER)
+    assert manager.text == (
+        "*Willowfield Devices Co* is owned by <@U0AMGOLD>.\n*Willowfield Devices Co*'s ARR is $412,000."
+    )
+    assert manager.sensitive  # shown to the asker only (bot.ask.reply)
+    agent = ask(book, "Who owns Willowfield Devices and what's their ARR?", AGENT)
+    assert "412" not in agent.text and "ARR is restricted for your role" in agent.text
+    assert "ask the account owner, <@U0AMGOLD>" in agent.text and not agent.sensitive
+    assert agent.customer is not None and "arr" not in agent.customer.fields  # the card says the same
+
+
+def test_open_tickets_consent_and_the_card(book: Services) -> None:
+    tickets = ask(book, "what open tickets does Glacierwood Dental have?")
+    assert tickets.text.startswith("*Glacierwood Dental Ltd* has 1 open ticket:\n• #")
+    assert "_Scanner &lt;!channel&gt; offline_: first response target" in tickets.text
+    assert "<!channel>" not in tickets.text
+    assert ask(book, "Is Glacierwood Dental ok to email about our new product?").text.startswith(
+        "No: *Glacierwood Dental Ltd* has opted out of outreach altogether"
+    )
+    assert ask(book, "tell me about Willowfield Devices").text == "Here is what I have on *Willowfield Devices Co*."
+
+
+def test_an_approval_question_gets_this_customers_route_and_a_prefilled_button(book: Services) -> None:
+    a = ask(book, "Can I give Willowfield Devices a 20% discount on their renewal?", MANAGER)
+    assert a.text.startswith(
+        "A 20% discount for *Willowfield Devices Co* (gold) needs approval from Sales manager, then Deal desk in "
+        "<#C0DEALDESK> if the discount value is at most $250,000"
+    )
+    assert a.source == "policy" and a.citations and "[1]" in a.text.split("\n")[0]
+    assert a.approval is not None
+    assert (a.approval.request_type, a.approval.customer_id, a.approval.percent, a.approval.amount) == (
+        "discount",
+        cid(book, "Willowfield Devices Co"),
+        "20%",
+        "",
+    )
+    credit = ask(book, "Can we give Glacierwood Dental a $2,000 service credit?", MANAGER)
+    assert "Service management, then CS leadership in <#C0GOVERN>" in credit.text
+    assert credit.approval is not None and credit.approval.amount == "$2,000"
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        (
+            "Can I give Willowfield Devices a 150% discount?",
+            "I can't route that discount: 150% is over 100%. Give a percentage between 0 and 100 and I'll tell you "
+            "who approves it.",
+        ),
+        (
+            "Can we credit Glacierwood Dental -$500 for the outage?",
+            "I can't route that service credit (SLA exception): -$500 is a negative amount. Give a positive amount "
+            "(service credit) and I'll tell you who approves it.",
+        ),
+    ],
+)
+def test_invalid_values_get_a_short_reply(book: Services, question: str, reply: str) -> None:
+    a = ask(book, question, MANAGER)
+    assert a.text == reply and a.source == "clarify" and a.approval is None
+
+
+def test_two_customers_in_one_question_get_which_one(book: Services) -> None:
+    a = ask(book, "When do Willowfield Devices and Glacierwood Dental renew?")
+    assert a.text.startswith("You named *Willowfield Devices Co* (gold) and *Glacierwood Dental Ltd* (bronze)")
+    assert a.customer is None and {c.name for c in a.choices} == {"Willowfield Devices Co", "Glacierwood Dental Ltd"}
+    assert "2027" not in a.text and "2026" not in a.text  # neither customer's data
+    with book.sessions() as s:
+        assert s.scalars(select(QuestionLog.customer_id)).one() is None
+
+
+def test_a_customer_question_without_a_customer_asks_which(book: Services) -> None:
+    a = ask(book, "when do they renew")
+    assert a.text.startswith("Which customer do you mean?") and a.customer is None and a.source == "clarify"
+
+
+def test_thread_follow_ups_keep_the_threads_customer_unless_they_name_another(book: Services) -> None:
+    willow = cid(book, "Willowfield Devices Co")
+    follow = ask(book, "and when do they renew?", thread_customer=willow, earlier="who owns Willowfield Devices?")
+    assert follow.text.startswith("*Willowfield Devices Co* renews on 4 Jan 2027")
+    other = ask(book, "what about Glacierwood Dental's renewal?", thread_customer=willow)
+    assert other.customer is not None and other.customer.name == "Glacierwood Dental Ltd"
+    assert "Willowfield" not in other.text
+    short = ask(book, "and for 20%?", thread_customer=willow, earlier="Can I give them a 12% discount?")
+    assert short.text.startswith("A 20% discount for *Willowfield Devices Co* (gold)")
+    # The thread's customer erased since: not inherited, and the question says so.
+    with session_scope(book.sessions) as s:
+        s.delete(s.get(Customer, willow))
+    gone = ask(book, "when do they renew?", thread_customer=willow)
+    assert gone.customer is None and gone.text.startswith("Which customer do you mean?")
+
+
+def test_a_channel_that_hides_records_from_this_role_states_nothing(book: Services) -> None:
+    a = ask(book, "What is Willowfield Devices' renewal date?", AGENT, show_record=False)
+    assert "2027" not in a.text and "I don't show customer records to your role in this channel" in a.text
+    assert a.customer is None

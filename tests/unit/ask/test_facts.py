@@ -1,0 +1,113 @@
+"""Record answers from a card: the value first, exactly what the (redacted) card holds, restricted fields said
+with whom to ask, customer text inert."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.ask.facts import record_facts
+from bot.ask.intents import catalog
+from bot.customers.card import CustomerCard, TicketLine
+from bot.customers.sla import SlaClock
+from bot.policies import Policies, load_policies
+
+REPO = Path(__file__).resolve().parents[3]
+NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def policies() -> Policies:
+    return load_policies(REPO / "playbooks" / "policies")
+
+
+def card(hidden: tuple[str, ...] = (), **fields: object) -> CustomerCard:
+    record: dict[str, object] = {
+        "name": "Willowfield Devices Co",
+        "tier": "gold",
+        "segment": "enterprise",
+        "region": "emea",
+        "time_zone": "Europe/Berlin",
+        "owner": "U0AMPLAT",
+        "renewal_date": dt.date(2027, 1, 4),
+        "open_tickets": 0,
+        "consent": {"outreach": True, "marketing": False},
+        "arr": Decimal("412000.50"),
+        "lifetime_value": Decimal("1900000"),
+        "health_score": 81,
+        "payment_status": "current",
+        "sentiment": -0.12,
+        "contact_email": "ana.kim@willowfield.com",
+        **fields,
+    }
+    shown = {k: v for k, v in record.items() if k not in hidden}
+    return CustomerCard(7, str(record["name"]), "gold", "U0AMPLAT", shown, [], list(hidden))
+
+
+def said(c: CustomerCard, policies: Policies, *names: str) -> str:
+    cat = catalog()
+    return "\n".join(record_facts(c, [cat[n] for n in names], policies, NOW).sentences)
+
+
+def test_the_renewal_states_the_date_the_days_left_and_the_owner(policies: Policies) -> None:
+    assert said(card(), policies, "renewal_date") == (
+        "*Willowfield Devices Co* renews on 4 Jan 2027, in 41 days; owner <@U0AMPLAT>."
+    )
+
+
+def test_several_fields_in_the_order_asked(policies: Policies) -> None:
+    text = said(card(), policies, "owner", "arr")
+    assert text == "*Willowfield Devices Co* is owned by <@U0AMPLAT>.\n*Willowfield Devices Co*'s ARR is $412,000."
+
+
+def test_a_field_the_card_hides_is_never_stated(policies: Policies) -> None:
+    facts = record_facts(card(hidden=("arr",)), [catalog()["arr"]], policies, NOW)
+    text = "\n".join(facts.sentences)
+    assert "412" not in text and "$" not in text
+    assert "ARR is restricted for your role" in text and "ask the account owner, <@U0AMPLAT>" in text
+    assert "account manager" in text  # which roles can see it, from roles.yaml
+    assert facts.restricted == ("arr",) and not facts.sensitive
+
+
+def test_a_sensitive_value_marks_the_answer_sensitive(policies: Policies) -> None:
+    assert record_facts(card(), [catalog()["arr"]], policies, NOW).sensitive
+    assert not record_facts(card(), [catalog()["renewal_date"]], policies, NOW).sensitive
+
+
+def test_marketing_consent_and_outreach_with_quiet_hours(policies: Policies) -> None:
+    assert said(card(), policies, "consent_marketing").startswith(
+        "No: *Willowfield Devices Co* has not given marketing consent"
+    )
+    outreach = said(card(), policies, "consent_outreach")
+    assert outreach.startswith("Yes: *Willowfield Devices Co* accepts outreach; it is 13:00 there (Europe/Berlin)")
+    assert "outside quiet hours (20:00–07:30)" in outreach
+    late = said(card(time_zone="Asia/Tokyo"), policies, "consent_outreach")
+    assert "21:00 there" in late and "*inside* quiet hours" in late
+    opted_out = card(consent={"outreach": False, "marketing": False})
+    assert said(opted_out, policies, "consent_outreach").startswith("No: *Willowfield Devices Co* has opted out")
+
+
+def test_open_tickets_with_their_clocks_worst_first(policies: Policies) -> None:
+    opened = NOW - dt.timedelta(hours=3)
+    ok = SlaClock(1, "P3", "first response", dt.timedelta(hours=8), dt.timedelta(hours=3), "ok", "24x7")
+    late = SlaClock(2, "P2", "first response", dt.timedelta(hours=1), dt.timedelta(hours=3), "breached", "24x7")
+    tickets = [
+        TicketLine(1, "Export <!channel> fails", "P3", "open", opened, ok),
+        TicketLine(2, "Login broken", "P2", "open", opened, late),
+    ]
+    c = card(open_tickets=2)
+    c = CustomerCard(c.customer_id, c.name, c.tier, c.owner, c.fields, tickets, c.hidden)
+    lines = said(c, policies, "open_tickets").split("\n")
+    assert lines[0] == "*Willowfield Devices Co* has 2 open tickets:"
+    assert lines[1] == "• #2 P2 _Login broken_: first response target 1h *breached* by 2h"
+    assert lines[2] == "• #1 P3 _Export &lt;!channel&gt; fails_: first response target 8h, 5h left"
+
+
+def test_customer_text_is_inert(policies: Policies) -> None:
+    c = card(name="<@U0CFO> Corp", segment="<!here>")
+    c = CustomerCard(c.customer_id, "<@U0CFO> *Corp*", c.tier, c.owner, c.fields, [], [])
+    text = said(c, policies, "segment")
+    assert "<@U0CFO>" not in text and "<!here>" not in text and "&lt;!here&gt;" in text

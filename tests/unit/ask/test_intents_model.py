@@ -1,0 +1,58 @@
+"""What a question asks, read with the real embedding model (offline, the installed all-MiniLM-L6-v2) on
+paraphrases that are neither examples in data/intents.yaml nor in the held-out set the benchmark measures."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ask.intents import IntentModel
+from retrieval.embedder import SentenceTransformerEmbedder
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def model() -> IntentModel:
+    return IntentModel(SentenceTransformerEmbedder())
+
+
+@pytest.mark.parametrize(
+    ("question", "mention", "want"),
+    [
+        ("when is Acme's contract up for renewal again", "acme", ["renewal_date"]),
+        ("which of our AMs looks after Acme", "acme", ["owner"]),
+        ("Acme - what's the yearly recurring revenue on that one?", "acme", ["arr"]),
+        ("has Acme got anything open in the support queue", "acme", ["open_tickets"]),
+        ("are we cleared to send Acme the spring promo email", "acme", ["consent_marketing"]),
+        ("who's the person to email over at Acme", "acme", ["contact"]),
+        ("is Acme paying their bills on time", "acme", ["payment_status"]),
+        ("when did someone on our side last chat with Acme", "acme", ["last_contact"]),
+        ("who owns Acme, and when do they renew?", "acme", ["owner", "renewal_date"]),
+        ("Acme wants 15 percent off the renewal - who has to sign that off?", "acme", ["approval_discount"]),
+        ("Acme needs a $1,500 goodwill credit after the outage, who approves", "acme", ["approval_sla_exception"]),
+        ("Acme's P1 has been open for hours, who do I escalate to", "acme", ["escalation"]),
+        ("how quickly do we owe Acme a first reply on a P3", "acme", ["sla_target"]),
+    ],
+)
+def test_paraphrases_are_read_for_what_they_ask(
+    model: IntentModel, question: str, mention: str, want: list[str]
+) -> None:
+    assert [i.name for i in model.read(question, mention).intents] == want
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What do we do when a key contact at an account leaves?",
+        "How should a renewal kickoff meeting be run?",
+        "Which team decides on tier overrides?",
+        "How long do we keep call recordings?",
+    ],
+)
+def test_how_to_questions_stay_with_the_playbooks(model: IntentModel, question: str) -> None:
+    assert model.read(question).howto
+
+
+def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
+    assert model.read("when is the renewal date?", refers=False).howto
+    assert [i.name for i in model.read("when is the renewal date?", refers=True).intents] == ["renewal_date"]

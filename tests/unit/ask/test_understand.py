@@ -1,0 +1,212 @@
+"""Question understanding without a database: values in the text, the intent catalog, the pattern reading, the
+approval route sentences from the real approvals.yaml, citation of a computed lead."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.ask.compose import Citation
+from bot.ask.direct import cite_lead, which_one
+from bot.ask.intents import PatternModel, catalog, clauses, mask, parse_catalog, refers_to_customer
+from bot.ask.routes import describe, invalid
+from bot.ask.slots import read_slots
+from bot.customers.linking import CustomerRef
+from bot.policies import Policies, load_policies
+from retrieval import Passage
+
+REPO = Path(__file__).resolve().parents[3]
+TIERS = ["platinum", "gold", "silver", "bronze"]
+REGIONS = ["na", "emea", "apac", "latam"]
+
+
+@pytest.fixture(scope="module")
+def policies() -> Policies:
+    return load_policies(REPO / "playbooks" / "policies")
+
+
+# ---- values ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "percent", "amount"),
+    [
+        ("Can I give Acme a 20% discount?", 20.0, None),
+        ("can we knock 12.5 percent off", 12.5, None),
+        ("a credit of $2,000 for Acme", None, Decimal("2000.00")),
+        ("expedite for 1.2k", None, Decimal("1200.00")),
+        ("USD 15,000 and 18% off", 18.0, Decimal("15000.00")),
+        ("credit of 3000 dollars", None, Decimal("3000.00")),
+        ("export 500 customer records", None, Decimal("500")),
+        ("net 90 payment terms for a P2", None, None),
+    ],
+)
+def test_values_in_the_question(text: str, percent: float | None, amount: Decimal | None) -> None:
+    slots = read_slots(text, TIERS, REGIONS)
+    assert (slots.percent, slots.amount, slots.problems) == (percent, amount, ())
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("Can I give Acme a 150% discount?", "150% is over 100%"),
+        ("a discount of -5%", "-5% is a negative percentage"),
+        ("minus 5 percent off", "-5% is a negative percentage"),
+        ("credit them -$500", "-$500 is a negative amount"),
+        ("credit them $-500", "-$500 is a negative amount"),
+        ("give a credit of minus $250", "-$250 is a negative amount"),
+    ],
+)
+def test_values_no_request_can_carry_are_kept_as_problems(text: str, problem: str) -> None:
+    slots = read_slots(text, TIERS, REGIONS)
+    assert slots.problems == (problem,)
+    assert slots.percent is None and slots.amount is None  # never clamped into a valid value
+
+
+def test_priority_tier_region_and_risk() -> None:
+    slots = read_slots("P2 response for a gold customer in Europe, high risk", TIERS, REGIONS)
+    assert (slots.priority, slots.tier, slots.region, slots.risk) == ("P2", "gold", "emea", "high")
+    assert read_slots("who approves it", TIERS, REGIONS).risk is None
+
+
+def test_the_customers_own_name_is_not_a_value() -> None:
+    assert read_slots("when does 300k Logistics renew", TIERS, REGIONS, name="300k Logistics").amount is None
+
+
+# ---- the catalog and the reading ---------------------------------------------------------------------------
+def test_catalog_covers_every_record_field_and_request_type() -> None:
+    cat = catalog()
+    fields = {f for i in cat.intents.values() for f in i.fields}
+    assert {"renewal_date", "owner", "tier", "segment", "region", "arr", "lifetime_value", "open_tickets"} <= fields
+    assert {"last_contact", "consent", "contact_email", "health_score", "payment_status"} <= fields
+    from bot.policies.approvals import REQUEST_TYPES
+
+    assert {i.request_type for i in cat.intents.values() if i.request_type} == set(REQUEST_TYPES)
+    assert all(len(i.examples) >= 4 for i in cat.intents.values())
+
+
+def test_catalog_is_checked_when_loaded() -> None:
+    with pytest.raises(ValueError, match="unknown kind"):
+        parse_catalog({"intents": {"x": {"kind": "nope", "examples": ["a"]}}})
+    with pytest.raises(ValueError, match="no examples"):
+        parse_catalog({"intents": {"x": {"kind": "field"}}})
+    with pytest.raises(ValueError, match="howto"):
+        parse_catalog(yaml.safe_load("intents: {x: {kind: field, examples: [a]}}"))
+
+
+def test_clauses_split_a_question_that_asks_two_things() -> None:
+    assert clauses("Who owns Acme and what's their ARR?") == [
+        "Who owns Acme and what's their ARR?",
+        "Who owns Acme",
+        "what's their ARR",
+    ]
+    assert clauses("How do we handle a GDPR erasure request?") == ["How do we handle a GDPR erasure request?"]
+
+
+def test_the_customer_mention_is_replaced_by_the_stand_in() -> None:
+    assert mask("When does Westwardwood  Studios renew?", "westwardwood studios", "Acme") == "When does Acme renew?"
+    assert mask("who owns it", "", "Acme") == "who owns it"
+
+
+@pytest.mark.parametrize(
+    ("question", "refers"),
+    [
+        ("when do they renew", True),
+        ("what's their ARR?", True),
+        ("who owns this account?", True),
+        ("A customer opted out of marketing, can we still email them about an outage?", False),
+        ("How is a customer placed into a tier?", False),
+    ],
+)
+def test_a_question_pointing_at_one_customer(question: str, refers: bool) -> None:
+    assert refers_to_customer(question) is refers
+
+
+@pytest.mark.parametrize(
+    ("question", "mention", "intents"),
+    [
+        ("when do they renew", "", ["renewal_date"]),
+        ("Who owns Acme and what's their ARR?", "acme", ["owner", "arr"]),
+        ("Can I give Acme a 20% discount?", "acme", ["approval_discount"]),
+        ("What is the escalation path for a Platinum P1?", "", ["escalation"]),
+        ("How do we handle a GDPR erasure request?", "", ["howto"]),
+        ("How is a customer placed into a tier?", "", ["howto"]),  # no customer in view: not a record field
+    ],
+)
+def test_patterns_alone_read_a_question_without_an_embedding_model(
+    question: str, mention: str, intents: list[str]
+) -> None:
+    assert [i.name for i in PatternModel().read(question, mention).intents] == intents
+
+
+# ---- approval routes ---------------------------------------------------------------------------------------
+def test_a_discount_with_a_percentage_states_the_route_and_the_assumed_value(policies: Policies) -> None:
+    said = describe(policies, "discount", "*Acme* (gold)", "gold", "na", 20.0, None, None)
+    lead = said.sentences[0]
+    assert lead.startswith("A 20% discount for *Acme* (gold) needs approval from Sales manager, then Deal desk")
+    assert "<#C0DEALDESK>" in lead and "if the discount value is at most $250,000" in lead
+    assert "above that it needs approval from Sales manager, then Deal desk in <#C0DEALDESK>, then Finance" in lead
+    assert said.sentences[1] == "Up to 10% and $10,000 at low risk is auto-approved by Rapport (logged)."
+    assert said.rule == "deal-desk-discount"
+
+
+def test_the_route_is_the_one_a_filed_request_would_take(policies: Policies) -> None:
+    for pct, amount, risk in [(8.0, "5000", None), (12.0, "20000", "medium"), (30.0, "1000", None)]:
+        said = describe(policies, "discount", "", None, None, pct, Decimal(amount), risk)
+        route = policies.approval_route("discount", float(amount), pct, risk=risk or "low")
+        assert said.rule == route.rule
+
+
+def test_tier_conditions_follow_the_customer(policies: Policies) -> None:
+    gold = describe(policies, "expedited_fulfilment", "", "gold", "na", None, Decimal(300), None)
+    bronze = describe(policies, "expedited_fulfilment", "", "bronze", "na", None, Decimal(300), None)
+    assert "auto-approved" in gold.sentences[0] and gold.rule == "high-touch-expedite"
+    assert "Logistics in <#C0LOGISTIC>" in bronze.sentences[0] and bronze.rule == "logistics-expedite"
+
+
+def test_without_a_value_every_rule_for_this_customer_is_listed(policies: Policies) -> None:
+    said = describe(policies, "sla_exception", "*Acme* (bronze)", "bronze", "na", None, None, None)
+    assert said.rule is None
+    assert "for platinum or gold" not in said.sentences[0]  # a rule that can never apply to bronze is left out
+    assert said.sentences[1] == "Tell me the service credit for the exact route."
+
+
+def test_invalid_values_get_a_short_reply() -> None:
+    assert invalid("discount", ["150% is over 100%"]) == (
+        "I can't route that discount: 150% is over 100%. Give a percentage between 0 and 100 and I'll tell you "
+        "who approves it."
+    )
+    assert "a positive amount" in invalid("sla_exception", ["-$500 is a negative amount"], "service credit in USD")
+
+
+def test_which_one_names_both_customers() -> None:
+    refs = [CustomerRef(1, "Acme <!channel>", "gold", "name", "acme"), CustomerRef(2, "Beta", "silver", "name", "b")]
+    said = which_one(refs, several_named=True)
+    assert said.startswith("You named *Acme &lt;!channel&gt;* (gold) and *Beta* (silver): which one")
+
+
+# ---- the lead's citation -----------------------------------------------------------------------------------
+def _passage(path: str, heading: str) -> Passage:
+    return Passage(path, heading, 1, 9, "Doc", "U0KBOWNER", "1", (), (), 1.0, "text")
+
+
+def _cite(n: int, path: str, heading: str) -> Citation:
+    return Citation(n, "Doc", path, heading, 1, 9, "U0KBOWNER", "1", None)
+
+
+def test_the_lead_is_cited_first_and_repeating_lines_go() -> None:
+    lead = ["*Gold P1*: first response within 30m, resolution within 8h (24x7)."]
+    text = (
+        f"{lead[0]}\n\nTier: Gold · Priority: P1 · First response: 30 min · Resolution: 8 h [1]\n"
+        "Tickets waiting on the customer pause the clock. [2]"
+    )
+    cited = [_cite(1, "sla.md", "SLA > Targets"), _cite(2, "sla.md", "SLA > Clock")]
+    out, citations = cite_lead(text, cited, lead, _passage("sla.md", "SLA > Targets"), None)
+    assert out == f"{lead[0]} [1]\n\nTickets waiting on the customer pause the clock. [2]"
+    assert [(c.number, c.heading_path) for c in citations] == [(1, "SLA > Targets"), (2, "SLA > Clock")]
+
+
+def test_a_rewritten_lead_still_gets_the_rule_cited() -> None:
+    out, citations = cite_lead("Something else [1]", [_cite(1, "a.md", "A")], ["Lead."], _passage("b.md", "B"), None)
+    assert out == "Something else [1]" and [c.path for c in citations] == ["a.md", "b.md"]
