@@ -73,16 +73,49 @@ def main() -> None:
     port = free_port()
     double = SlackDouble(SECRET, bot_url=f"http://127.0.0.1:{port}/slack/events", bot_token=TOKEN).start()
     policies = load_policies(REPO / "playbooks" / "policies")
-    seed_demo_workspace(double, [(s.id, s.name, s.tz) for s in policies.roles.staff],
-                        [(c.id, c.name) for c in policies.channels.channels])
-    env = {**os.environ, "RAPPORT_HOME": str(home), "DATABASE_URL": db_url, "PLAYBOOKS_DIR": str(REPO / "playbooks"),
-           "CI": "true", "LOG_LEVEL": "WARNING", "SLACK_API_URL": double.api_url, "SLACK_BOT_TOKEN": TOKEN,
-           "SLACK_SIGNING_SECRET": SECRET, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--host", "127.0.0.1",
-                             "--no-watch", "--no-scheduler"], env=env, cwd=home,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    services = Services(settings=Settings(), engine=engine, sessions=sessions, policies=policies,
-                        notifier=SlackNotifier(WebClient(token=TOKEN, base_url=double.api_url)))
+    seed_demo_workspace(
+        double,
+        [(s.id, s.name, s.tz) for s in policies.roles.staff],
+        [(c.id, c.name) for c in policies.channels.channels],
+    )
+    env = {
+        **os.environ,
+        "RAPPORT_HOME": str(home),
+        "DATABASE_URL": db_url,
+        "PLAYBOOKS_DIR": str(REPO / "playbooks"),
+        "CI": "true",
+        "LOG_LEVEL": "WARNING",
+        "SLACK_API_URL": double.api_url,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+            "--no-watch",
+            "--no-scheduler",
+        ],
+        env=env,
+        cwd=home,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    services = Services(
+        settings=Settings(),
+        engine=engine,
+        sessions=sessions,
+        policies=policies,
+        notifier=SlackNotifier(WebClient(token=TOKEN, base_url=double.api_url)),
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -96,9 +129,17 @@ def main() -> None:
 
         def new_request(i: int) -> tuple[int, str, str]:
             # each justification differs: identical requests within 10 minutes are one (a duplicate)
-            sub = submit_request(services, RequestDraft(
-                request_type="discount", customer="Northwave Foods Inc", requester="U0AMGOLD", amount="$40,000",
-                percent="12%", justification=f"Competitor offered 12% off; renewal {i} at risk."))
+            sub = submit_request(
+                services,
+                RequestDraft(
+                    request_type="discount",
+                    customer="Northwave Foods Inc",
+                    requester="U0AMGOLD",
+                    amount="$40,000",
+                    percent="12%",
+                    justification=f"Competitor offered 12% off; renewal {i} at risk.",
+                ),
+            )
             with session_scope(sessions) as s:
                 req = s.get(ApprovalRequest, sub.request_id)
                 assert req is not None and req.message_channel and req.message_ts
@@ -109,14 +150,17 @@ def main() -> None:
             rid, channel, ts = new_request(i)
             t0 = time.time()
             double.click_button("U0SALESMGR", channel, ts, ids.APPROVAL_APPROVE, value=f"{rid}:0")
+
             def same_message(params: dict[str, object], ts: str = ts) -> bool:
                 return params.get("ts") == ts
 
             (call,) = double.wait_for("chat.update", timeout=10, where=same_message)[-1:]
             if i >= 5:
                 lat.append((call.timestamp - t0) * 1000)
-        print(f"click -> updated message ({len(lat)} clicks, serve + SQLite + Slack double): "
-              f"p50 {pct(lat, 50):.1f} ms, p95 {pct(lat, 95):.1f} ms, max {max(lat):.1f} ms")
+        print(
+            f"click -> updated message ({len(lat)} clicks, serve + SQLite + Slack double): "
+            f"p50 {pct(lat, 50):.1f} ms, p95 {pct(lat, 95):.1f} ms, max {max(lat):.1f} ms"
+        )
 
         rid, channel, ts = new_request(-1)
         decided_q = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "approval.decided")
@@ -148,8 +192,10 @@ def main() -> None:
             votes = s.scalar(select(func.count()).select_from(ApprovalVote).where(ApprovalVote.request_id == rid))
             decided = (s.scalar(decided_q) or 0) - before
         assert req is not None
-        print(f"{args.concurrent} concurrent clicks on one request: state {req.state}, {votes} vote row(s), "
-              f"{decided} decision event(s), {refused} ephemeral refusals, all handled in {secs:.1f} s")
+        print(
+            f"{args.concurrent} concurrent clicks on one request: state {req.state}, {votes} vote row(s), "
+            f"{decided} decision event(s), {refused} ephemeral refusals, all handled in {secs:.1f} s"
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=10)

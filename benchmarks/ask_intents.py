@@ -72,8 +72,14 @@ def main() -> None:
             hit[want] += 1
         else:
             confusions[(want, got[0])] += 1
-            misses.append((question, want, got, [(r.clause, r.intent.name, round(r.score, 3), round(r.howto_score, 3))
-                                                for r in asked.readings]))
+            misses.append(
+                (
+                    question,
+                    want,
+                    got,
+                    [(r.clause, r.intent.name, round(r.score, 3), round(r.howto_score, 3)) for r in asked.readings],
+                )
+            )
     n = len(rows)
     customer = [r for r in rows if r[2] != HOWTO]
     c_right = sum(hit[k] for k in by if k != HOWTO)

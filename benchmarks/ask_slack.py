@@ -69,9 +69,16 @@ def main() -> None:
     args = ap.parse_args()
 
     home = args.home or Path(tempfile.mkdtemp(prefix="rapport-bench-"))
-    env = {**os.environ, "RAPPORT_HOME": str(home), "PLAYBOOKS_DIR": str(REPO / "playbooks"), "CI": "true",
-           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
-           "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "RAPPORT_HOME": str(home),
+        "PLAYBOOKS_DIR": str(REPO / "playbooks"),
+        "CI": "true",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "LOG_LEVEL": "WARNING",
+    }
     cli = [sys.executable, "-m", "bot.cli"]
     if not (home / "rapport.db").exists():
         t = time.perf_counter()
@@ -82,11 +89,19 @@ def main() -> None:
     port = free_port()
     double = SlackDouble(SECRET, bot_url=f"http://127.0.0.1:{port}/slack/events", bot_token=TOKEN).start()
     policies = load_policies(REPO / "playbooks" / "policies")
-    seed_demo_workspace(double, [(s.id, s.name, s.tz) for s in policies.roles.staff],
-                        [(c.id, c.name) for c in policies.channels.channels])
+    seed_demo_workspace(
+        double,
+        [(s.id, s.name, s.tz) for s in policies.roles.staff],
+        [(c.id, c.name) for c in policies.channels.channels],
+    )
     env.update(SLACK_API_URL=double.api_url, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET)
-    proc = subprocess.Popen([*cli, "serve", "--port", str(port), "--host", "127.0.0.1", "--no-watch",
-                             "--no-scheduler"], env=env, cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*cli, "serve", "--port", str(port), "--host", "127.0.0.1", "--no-watch", "--no-scheduler"],
+        env=env,
+        cwd=home,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
@@ -105,16 +120,28 @@ def main() -> None:
         acks: list[float] = []
         for _ in range(5):
             with ThreadPoolExecutor(20) as pool:
-                results = list(pool.map(lambda i: double.send_message(
-                    "U0SUPAGT1", "C0SUPPORT", f"{bot} {QUESTIONS[i % len(QUESTIONS)]}"), range(20)))
+                results = list(
+                    pool.map(
+                        lambda i: double.send_message(
+                            "U0SUPAGT1", "C0SUPPORT", f"{bot} {QUESTIONS[i % len(QUESTIONS)]}"
+                        ),
+                        range(20),
+                    )
+                )
             acks += [f.elapsed for r in results for f in [r, *r.followups]]
-            failed = [(f.status, f.body[:120], round(f.elapsed, 2)) for r in results for f in [r, *r.followups]
-                      if not 200 <= f.status < 300]
+            failed = [
+                (f.status, f.body[:120], round(f.elapsed, 2))
+                for r in results
+                for f in [r, *r.followups]
+                if not 200 <= f.status < 300
+            ]
             if failed:
                 print(f"  {len(failed)} deliveries not acknowledged with 2xx: {failed[:3]}")
             time.sleep(3)
-        print(f"ack latency, 20 concurrent events x5: p50 {pct(acks, 50) * 1000:.1f} ms, "
-              f"p95 {pct(acks, 95) * 1000:.1f} ms, p99 {pct(acks, 99) * 1000:.1f} ms (n={len(acks)})")
+        print(
+            f"ack latency, 20 concurrent events x5: p50 {pct(acks, 50) * 1000:.1f} ms, "
+            f"p95 {pct(acks, 95) * 1000:.1f} ms, p99 {pct(acks, 99) * 1000:.1f} ms (n={len(acks)})"
+        )
         time.sleep(5)
         double.clear_calls()
 
@@ -145,8 +172,10 @@ def main() -> None:
         offset = time.time() - time.perf_counter()  # send times are perf_counter, the double records wall time
         lat = [done[t] - (sent[t] + offset) for t in done]
         span = max(done.values()) - (min(sent.values()) + offset)
-        print(f"question -> answer posted ({len(done)}/{len(sent)} answered, offered {args.rate:.0f}/s): "
-              f"p50 {pct(lat, 50) * 1000:.0f} ms, p95 {pct(lat, 95) * 1000:.0f} ms, max {max(lat) * 1000:.0f} ms")
+        print(
+            f"question -> answer posted ({len(done)}/{len(sent)} answered, offered {args.rate:.0f}/s): "
+            f"p50 {pct(lat, 50) * 1000:.0f} ms, p95 {pct(lat, 95) * 1000:.0f} ms, max {max(lat) * 1000:.0f} ms"
+        )
         print(f"sustained throughput: {len(done) / span:.1f} answered questions/s over {span:.1f}s")
         print(f"serve peak RSS: {peak_rss_mb(proc.pid):.0f} MB")
     finally:

@@ -42,8 +42,18 @@ def generate(engine: object, n: int, batch: int = 20_000) -> float:
             actor, action, sid = f"U{i % 97:05d}", ACTIONS[i % 5], str(i // 3)
             details = {"step": i % 3, "policy_version": "bench"}
             h = _digest(prev, at, actor, action, "approval_request", sid, details)
-            rows.append(dict(occurred_at=at, actor=actor, action=action, subject_type="approval_request",
-                             subject_id=sid, details=details, prev_hash=prev, hash=h))
+            rows.append(
+                dict(
+                    occurred_at=at,
+                    actor=actor,
+                    action=action,
+                    subject_type="approval_request",
+                    subject_id=sid,
+                    details=details,
+                    prev_hash=prev,
+                    hash=h,
+                )
+            )
             prev = h
             if len(rows) == batch:
                 conn.execute(insert(AuditEvent), rows)
@@ -68,15 +78,20 @@ def main() -> None:
     with Session(engine) as s:
         res = verify(s)
     secs = time.perf_counter() - t
-    print(f"verify (in-process): ok={res.ok} checked={res.checked:,} in {secs:.1f} s "
-          f"({res.checked / secs:,.0f} events/s); target < 30 s for 1,000,000")
+    print(
+        f"verify (in-process): ok={res.ok} checked={res.checked:,} in {secs:.1f} s "
+        f"({res.checked / secs:,.0f} events/s); target < 30 s for 1,000,000"
+    )
 
     env = {**os.environ, "DATABASE_URL": url, "CI": "true"}
     t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "bot.cli", "audit", "verify"], env=env, capture_output=True,
-                         text=True, cwd=REPO)
-    print(f"`rapport audit verify`: exit {out.returncode} in {time.perf_counter() - t:.1f} s wall: "
-          f"{(out.stdout or out.stderr).strip()}")
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "audit", "verify"], env=env, capture_output=True, text=True, cwd=REPO
+    )
+    print(
+        f"`rapport audit verify`: exit {out.returncode} in {time.perf_counter() - t:.1f} s wall: "
+        f"{(out.stdout or out.stderr).strip()}"
+    )
 
     victim = args.events * 3 // 4
     with engine.begin() as conn:

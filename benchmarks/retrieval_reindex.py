@@ -43,8 +43,10 @@ def main() -> None:
             times.append(time.perf_counter() - t)
             assert r.updated == 1 and r.unchanged == 499, r.summary()
             print(f"  edit {i}: {times[-1] * 1000:.0f} ms ({r.embedded} chunks embedded)")
-        print(f"one-file edit re-index: p50 {percentile(times, 50) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms"
-              " (target < 2000 ms)")
+        print(
+            f"one-file edit re-index: p50 {percentile(times, 50) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms"
+            " (target < 2000 ms)"
+        )
 
 
 if __name__ == "__main__":

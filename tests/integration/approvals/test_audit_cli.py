@@ -44,8 +44,10 @@ def test_export_jsonl_rows_rehash(env: Engine, tmp_path: Path) -> None:
     assert [r["actor"] for r in rows] == [f"U{i}" for i in range(5)]
     for r in rows:  # a reviewer can re-verify the copy with the same recipe
         at = dt.datetime.fromisoformat(r["occurred_at"])
-        assert _digest(r["prev_hash"], at, r["actor"], r["action"], r["subject_type"], r["subject_id"],
-                       r["details"]) == r["hash"]
+        assert (
+            _digest(r["prev_hash"], at, r["actor"], r["action"], r["subject_type"], r["subject_id"], r["details"])
+            == r["hash"]
+        )
 
 
 def test_export_csv_since_filters(env: Engine, tmp_path: Path) -> None:

@@ -20,9 +20,14 @@ from bot.store.models import AuditEvent
 
 def _request(services: Services, **kw: str) -> int:
     fields = dict(
-        request_type="discount", customer="Northwave Foods Inc", requester="U0AMGOLD", amount="$40,000",
-        percent="12%", justification="Competitor offered 12% off; renewal at risk.",
-        origin_channel="C0ASK", origin_thread_ts="1700000000.000001",
+        request_type="discount",
+        customer="Northwave Foods Inc",
+        requester="U0AMGOLD",
+        amount="$40,000",
+        percent="12%",
+        justification="Competitor offered 12% off; renewal at risk.",
+        origin_channel="C0ASK",
+        origin_thread_ts="1700000000.000001",
     )
     fields.update(kw)
     return submit_request(services, RequestDraft(**fields)).request_id  # type: ignore[arg-type]
@@ -42,20 +47,22 @@ def _actions(services: Services) -> Counter[str]:
 
 def _votes(services: Services, rid: int) -> list[tuple[int, str, str]]:
     with session_scope(services.sessions) as s:
-        return [tuple(r) for r in s.execute(  # type: ignore[misc]
-            select(ApprovalVote.step, ApprovalVote.approver, ApprovalVote.decision)
-            .where(ApprovalVote.request_id == rid).order_by(ApprovalVote.id)
-        ).all()]
+        return [
+            tuple(r)
+            for r in s.execute(  # type: ignore[misc]
+                select(ApprovalVote.step, ApprovalVote.approver, ApprovalVote.decision)
+                .where(ApprovalVote.request_id == rid)
+                .order_by(ApprovalVote.id)
+            ).all()
+        ]
 
 
-def test_approve_updates_message_in_place_and_tells_requester(
-    services: Services, notifier: RecordingNotifier
-) -> None:
+def test_approve_updates_message_in_place_and_tells_requester(services: Services, notifier: RecordingNotifier) -> None:
     rid = _request(services)
     posted_ref = notifier.sent[0][0]
     out = decide(services, rid, 0, "U0SALESMGR", "approve")
     assert out.accepted and out.code == "approved" and out.state == "approved"
-    (ref, upd), = notifier.updates
+    ((ref, upd),) = notifier.updates
     assert ref == posted_ref and upd.view is not None and not upd.view.actionable  # type: ignore[attr-defined]
     told = [(o.channel, o.thread_ts) for _, o in notifier.sent[1:]]
     assert told == [("U0AMGOLD", None), ("C0ASK", "1700000000.000001")]
@@ -91,9 +98,7 @@ def test_reject_needs_reason_and_replays_are_refused(services: Services, notifie
     assert "Margin floor" in str(notifier.sent[1][1].view)
 
 
-def test_chain_advances_step_by_step_and_old_buttons_go_stale(
-    services: Services, notifier: RecordingNotifier
-) -> None:
+def test_chain_advances_step_by_step_and_old_buttons_go_stale(services: Services, notifier: RecordingNotifier) -> None:
     rid = _request(services, amount="$150,000", percent="20%")  # deal-desk-discount: 2 steps
     assert decide(services, rid, 0, "U0SALESMGR", "approve").code == "advanced"
     req = _state(services, rid)
@@ -108,8 +113,13 @@ def test_chain_advances_step_by_step_and_old_buttons_go_stale(
 
 def test_quorum_needs_distinct_approvers(services: Services) -> None:
     # bulk data access: CS leadership, then Privacy office with quorum 2
-    rid = _request(services, request_type="data_access", amount="500", percent="",
-                   justification="Quarterly churn analysis for the board")
+    rid = _request(
+        services,
+        request_type="data_access",
+        amount="500",
+        percent="",
+        justification="Quarterly churn analysis for the board",
+    )
     assert decide(services, rid, 0, "U0VPCX", "approve").code == "advanced"
     assert decide(services, rid, 1, "U0PRIVACY", "approve").code == "vote_recorded"
     again = decide(services, rid, 1, "U0PRIVACY", "approve")
@@ -149,7 +159,9 @@ def test_hundred_concurrent_clicks_make_exactly_one_decision(services: Services)
     accepted = [r for r in results if r.accepted]
     assert len(accepted) == 1
     assert Counter(r.code for r in results if not r.accepted).keys() <= {
-        "already_decided", "self_approval", "not_eligible"
+        "already_decided",
+        "self_approval",
+        "not_eligible",
     }
     req = _state(services, rid)
     assert req.state == accepted[0].code and req.decided_by in {"U0SALESMGR", "U0CSLEAD"}
@@ -161,8 +173,13 @@ def test_hundred_concurrent_clicks_make_exactly_one_decision(services: Services)
 
 
 def test_concurrent_quorum_votes_each_count_once(services: Services) -> None:
-    rid = _request(services, request_type="data_access", amount="500", percent="",
-                   justification="Quarterly churn analysis for the board")
+    rid = _request(
+        services,
+        request_type="data_access",
+        amount="500",
+        percent="",
+        justification="Quarterly churn analysis for the board",
+    )
     decide(services, rid, 0, "U0CSLEAD", "approve")
     calls = [(rid, 1, ["U0PRIVACY", "U0LEGAL"][i % 2], "approve", None) for i in range(40)]
     results = _storm(services, calls)

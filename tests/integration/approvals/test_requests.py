@@ -17,9 +17,14 @@ from bot.store.models import AuditEvent
 
 def draft(**kw: object) -> RequestDraft:
     base: dict[str, object] = dict(
-        request_type="discount", customer="Northwave Foods Inc", requester="U0AMGOLD",
-        amount="$40,000", percent="12%", justification="Competitor offered 12% off; renewal at risk.",
-        origin_channel="C0ASK", origin_thread_ts="1700000000.000001",
+        request_type="discount",
+        customer="Northwave Foods Inc",
+        requester="U0AMGOLD",
+        amount="$40,000",
+        percent="12%",
+        justification="Competitor offered 12% off; renewal at risk.",
+        origin_channel="C0ASK",
+        origin_thread_ts="1700000000.000001",
     )
     base.update(kw)
     return RequestDraft(**base)  # type: ignore[arg-type]
@@ -28,7 +33,7 @@ def draft(**kw: object) -> RequestDraft:
 def test_manager_discount_routes_to_sales_managers_and_posts(services: Services, notifier: RecordingNotifier) -> None:
     sub = submit_request(services, draft())
     assert sub.state == "pending" and sub.rule == "manager-discount" and sub.first_channel == "C0DEALDESK"
-    (ref, out), = notifier.sent
+    ((ref, out),) = notifier.sent
     assert out.channel == "C0DEALDESK" and out.view is not None
     with session_scope(services.sessions) as s:
         req = s.get(ApprovalRequest, sub.request_id)
@@ -52,8 +57,14 @@ def test_small_low_risk_discount_is_auto_approved_and_requester_told(
 
 def test_emea_custom_terms_need_three_steps(services: Services) -> None:
     sub = submit_request(
-        services, draft(request_type="terms", customer="Helios Analytics", amount="$250k", percent="",
-                        terms="Unlimited liability cap for data breaches")
+        services,
+        draft(
+            request_type="terms",
+            customer="Helios Analytics",
+            amount="$250k",
+            percent="",
+            terms="Unlimited liability cap for data breaches",
+        ),
     )
     assert sub.rule == "emea-data-terms" and sub.step_names == ("Deal desk", "Legal", "Privacy office")
 

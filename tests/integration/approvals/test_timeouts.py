@@ -23,10 +23,17 @@ from bot.store.models import AuditEvent
 
 def _request(services: Services, n: int = 1) -> int:
     # manager-discount: one step, reminder 8h, timeout 24h, escalate to S0CSLEADS
-    return submit_request(services, RequestDraft(
-        request_type="discount", customer="Northwave Foods Inc", requester="U0AMGOLD", amount="$40,000",
-        percent="12%", justification=f"Competitor offered 12% off; renewal {n} at risk.",
-    )).request_id
+    return submit_request(
+        services,
+        RequestDraft(
+            request_type="discount",
+            customer="Northwave Foods Inc",
+            requester="U0AMGOLD",
+            amount="$40,000",
+            percent="12%",
+            justification=f"Competitor offered 12% off; renewal {n} at risk.",
+        ),
+    ).request_id
 
 
 def _req(services: Services, rid: int) -> ApprovalRequest:

@@ -23,10 +23,17 @@ from bot.slack.views.approvals import card_blocks, home_blocks
 
 
 def _req(services: Services, amount: str = "$40,000", percent: str = "12%", who: str = "U0AMGOLD") -> int:
-    return submit_request(services, RequestDraft(
-        request_type="discount", customer="Northwave Foods Inc", requester=who, amount=amount, percent=percent,
-        justification="Competitor offered 12% off; renewal at risk.",
-    )).request_id
+    return submit_request(
+        services,
+        RequestDraft(
+            request_type="discount",
+            customer="Northwave Foods Inc",
+            requester=who,
+            amount=amount,
+            percent=percent,
+            justification="Competitor offered 12% off; renewal at risk.",
+        ),
+    ).request_id
 
 
 def _buttons(blocks: list[dict[str, Any]]) -> list[str]:
@@ -77,6 +84,7 @@ def test_report_counts_and_recurring(services: Services, clock: Any) -> None:
 def test_prefill_from_answer_button(services: Services) -> None:
     with services.sessions() as s:
         from bot.store.models import Customer
+
         cid = s.query(Customer.id).filter(Customer.name == "Helios Analytics").scalar()
     p = prefill_from_button(services, json.dumps({"q": 7, "c": cid}), "C0ASK", "1.2")
     assert p.customer == "Helios Analytics" and p.origin_thread_ts == "1.2"

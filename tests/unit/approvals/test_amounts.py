@@ -13,8 +13,15 @@ from bot.approvals.amounts import AmountError, format_money, parse_measure, pars
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("$12,500", "12500.00"), ("12500", "12500.00"), ("12.5k", "12500.00"), ("USD 1.2M", "1200000.00"),
-     ("$ 99.999", "100.00"), ("1,234,567.89", "1234567.89"), ("250K usd", "250000.00")],
+    [
+        ("$12,500", "12500.00"),
+        ("12500", "12500.00"),
+        ("12.5k", "12500.00"),
+        ("USD 1.2M", "1200000.00"),
+        ("$ 99.999", "100.00"),
+        ("1,234,567.89", "1234567.89"),
+        ("250K usd", "250000.00"),
+    ],
 )
 def test_money_formats(text: str, expected: str) -> None:
     assert parse_money(text) == Decimal(expected)

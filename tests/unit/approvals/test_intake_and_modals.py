@@ -12,17 +12,29 @@ from bot.slack.views.approvals import reason_modal, request_modal
 
 
 def test_slash_parses_type_customer_measures_risk_and_links() -> None:
-    d = parse_slash("discount for Northwave Foods 15% $12,500 risk=medium: competitor offer https://x.io/a, renewal",
-                    "U0AMGOLD", "C1")
+    d = parse_slash(
+        "discount for Northwave Foods 15% $12,500 risk=medium: competitor offer https://x.io/a, renewal",
+        "U0AMGOLD",
+        "C1",
+    )
     assert (d.request_type, d.customer, d.percent, d.amount, d.risk) == (
-        "discount", "Northwave Foods", "15%", "$12,500", "medium")
+        "discount",
+        "Northwave Foods",
+        "15%",
+        "$12,500",
+        "medium",
+    )
     assert d.links == ("https://x.io/a",) and d.justification.startswith("competitor") and d.origin_channel == "C1"
 
 
 def test_slash_quoted_terms_and_because() -> None:
     d = parse_slash('terms "Helios Analytics" $250k terms="unlimited liability" because EU deal', "U1")
     assert (d.customer, d.amount, d.terms, d.justification) == (
-        "Helios Analytics", "$250k", "unlimited liability", "EU deal")
+        "Helios Analytics",
+        "$250k",
+        "unlimited liability",
+        "EU deal",
+    )
 
 
 def test_slash_without_justification_leaves_it_empty_for_validation() -> None:
@@ -36,8 +48,9 @@ def test_button_values_reject_forgeries() -> None:
 
 
 def test_request_modal_blocks_match_error_fields_and_limits() -> None:
-    modal = request_modal(RequestPrefill(request_type="discount", customer="Northwave", origin_channel="C1",
-                                         origin_thread_ts="1.2"))
+    modal = request_modal(
+        RequestPrefill(request_type="discount", customer="Northwave", origin_channel="C1", origin_thread_ts="1.2")
+    )
     assert modal["callback_id"] == ids.APPROVAL_REQUEST_MODAL and len(modal["title"]["text"]) <= 24
     block_ids = [b["block_id"] for b in modal["blocks"]]
     assert block_ids == ["request_type", "customer", "amount", "percent", "terms", "justification", "links", "risk"]

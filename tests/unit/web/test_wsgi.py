@@ -17,6 +17,8 @@ from bot.web.wsgi import MAX_INGEST_BODY, MAX_SLACK_BODY, Edge, body_limit
 from slackdouble.signing import sign
 
 SECRET = "unit-signing-secret-0123456789abcd"
+
+
 def now() -> int:
     """Read at each use: Bolt checks the signature again with the real clock, and a long suite outlives 5 minutes."""
     return int(time.time())
