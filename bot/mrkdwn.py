@@ -2,21 +2,35 @@
 
 Message text is Slack mrkdwn wherever it is shown, so the few constructs features need live here, once.
 Text that came from a user, a customer or a data source goes through :func:`escape` before it is put in a
-message, so it can never become a live ``<!channel>``, a mention or a disguised link.
+message, so it can never become a live ``<!channel>``, a mention or a disguised link. A mention or a channel
+link is only made of a well-formed Slack id: anything else given as one is shown escaped, as text.
 """
 
 from __future__ import annotations
 
+import re
+
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
+GROUP_ID = re.compile(r"S[A-Z0-9]{2,30}")
+CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
+
 
 def mention(principal: str | None, nobody: str = "someone") -> str:
-    """``U…``/``W…`` -> a user mention, ``S…`` -> a user-group mention; ``nobody`` when there is none."""
+    """``U…``/``W…`` -> a user mention, ``S…`` -> a user-group mention; ``nobody`` when there is none; any
+    other value (not an id) as escaped text."""
     if not principal:
         return nobody
-    return f"<!subteam^{principal}>" if principal.startswith("S") else f"<@{principal}>"
+    if USER_ID.fullmatch(principal):
+        return f"<@{principal}>"
+    if GROUP_ID.fullmatch(principal):
+        return f"<!subteam^{principal}>"
+    return escape(principal)
 
 
 def channel_link(channel: str | None) -> str:
-    return f"<#{channel}>" if channel else "the channel"
+    if not channel:
+        return "the channel"
+    return f"<#{channel}>" if CHANNEL_ID.fullmatch(channel) else escape(channel)
 
 
 def escape(text: str) -> str:

@@ -58,9 +58,10 @@ class Message:
         return bool(self.thread_ts) and self.thread_ts != self.ts
 
     @property
-    def reply_ts(self) -> str:
-        """Where an answer goes: the message's thread, or a new thread under the message."""
-        return self.thread_ts or self.ts
+    def reply_ts(self) -> str | None:
+        """Where an answer goes: the message's thread, or a new thread under the message; None (the channel
+        itself) for an event that names neither (a mention without ``ts`` still gets its answer)."""
+        return self.thread_ts or self.ts or None
 
     def mentions(self, user_id: str | None) -> bool:
         return bool(user_id) and f"<@{user_id}" in self.text
@@ -195,17 +196,20 @@ def click(body: Payload) -> Click:
     msg = _dict(body.get("message"))
     value = _str(action.get("value"))
     channel = _str(_dict(body.get("channel")).get("id")) or _str(container.get("channel_id"))
+    ephemeral = bool(container.get("is_ephemeral"))
     return Click(
         user=_str(_dict(body.get("user")).get("id")),
         action_id=_str(action.get("action_id")),
         value=value,
         refs=button_refs(value),
         channel=channel,
-        message_ts=_str(msg.get("ts")) or _str(container.get("message_ts")) or None,
+        # An ephemeral message's container still names its timestamp, but no Web API call can edit it: None,
+        # so features answer through the response_url instead.
+        message_ts=None if ephemeral else (_str(msg.get("ts")) or _str(container.get("message_ts")) or None),
         thread_ts=_str(msg.get("thread_ts")) or _str(container.get("thread_ts")) or None,
         trigger_id=_str(body.get("trigger_id")) or None,
         response_url=_str(body.get("response_url")) or None,
-        is_ephemeral=bool(container.get("is_ephemeral")),
+        is_ephemeral=ephemeral,
         block_id=_str(action.get("block_id")),
         selected_user=_str(action.get("selected_user")) or None,
         team=_str(_dict(body.get("team")).get("id")) or None,
@@ -323,6 +327,42 @@ def ext_shared(body: Payload) -> bool:
 def home_team(body: Payload) -> str | None:
     """Our workspace's id, as the envelope (or the interaction) names it."""
     return _str(body.get("team_id")) or _str(_dict(body.get("team")).get("id")) or None
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The Slack workspace (and Enterprise Grid org) a request is for."""
+
+    team: str | None
+    enterprise: str | None
+
+
+def workspace(body: Payload) -> Workspace:
+    """Which installation a payload is for, read as Bolt reads it: a modal opened from another workspace of a
+    Slack Connect channel names the installing one (``view.app_installed_team_id``); an interaction names the
+    clicker's workspace (``team``); an event names the installation it is delivered for in ``authorizations``
+    (its ``team_id`` may be the other organisation's in a shared channel); then ``team_id``, the user's
+    ``team_id``, the view's. The enterprise from ``enterprise``, ``enterprise_id`` or the team's."""
+    view = _dict(body.get("view"))
+    team_field = body.get("team")
+    auths = body.get("authorizations")
+    first = _dict(auths[0]) if isinstance(auths, list) and auths else {}
+    team = (
+        _str(view.get("app_installed_team_id"))
+        or (team_field if isinstance(team_field, str) else _str(_dict(team_field).get("id")))
+        or _str(first.get("team_id"))
+        or _str(body.get("team_id"))
+        or _str(_dict(body.get("user")).get("team_id"))
+        or _str(view.get("team_id"))
+    )
+    enterprise = (
+        _str(first.get("enterprise_id"))
+        or _str(_dict(body.get("enterprise")).get("id"))
+        or _str(body.get("enterprise_id"))
+        or _str(_dict(team_field).get("enterprise_id"))
+        or _str(_dict(body.get("user")).get("enterprise_id"))
+    )
+    return Workspace(team or None, enterprise or None)
 
 
 def event_id(body: Payload) -> str | None:

@@ -19,6 +19,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.notify import DeliveryError, FileUpload, Outbound, SentRef
 from bot.slack.views import render
+from bot.slack.views.common import fallback
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -90,14 +91,22 @@ class SlackNotifier:
             resp = _call(
                 "message",
                 lambda: self.client.chat_postEphemeral(
-                    channel=channel, user=user, text=message.text, blocks=blocks, thread_ts=message.thread_ts
+                    channel=channel,
+                    user=user,
+                    text=fallback(message.text, blocks),
+                    blocks=blocks,
+                    thread_ts=message.thread_ts,
                 ),
             )
             return SentRef(channel, str(resp.get("message_ts", "")))
         resp = _call(
             "message",
             lambda: self.client.chat_postMessage(
-                channel=channel, text=message.text, blocks=blocks, thread_ts=message.thread_ts, unfurl_links=False
+                channel=channel,
+                text=fallback(message.text, blocks),
+                blocks=blocks,
+                thread_ts=message.thread_ts,
+                unfurl_links=False,
             ),
         )
         return SentRef(str(resp["channel"]), str(resp["ts"]))
@@ -105,11 +114,12 @@ class SlackNotifier:
     def _respond(self, message: Outbound) -> SentRef:
         """Through the interaction's response_url: ephemeral unless it replaces the original message."""
         hook = WebhookClient(str(message.response_url), timeout=10)
+        blocks = self._blocks(message)
         resp = _call(
             "response",
             lambda: hook.send(
-                text=message.text,
-                blocks=self._blocks(message),
+                text=fallback(message.text, blocks),
+                blocks=blocks,
                 response_type="ephemeral" if message.ephemeral_user or not message.replace_original else None,
                 replace_original=message.replace_original,
             ),
@@ -122,9 +132,8 @@ class SlackNotifier:
 
     def update(self, ref: SentRef, message: Outbound) -> None:
         blocks = self._blocks(message)
-        _call(
-            "update", lambda: self.client.chat_update(channel=ref.channel, ts=ref.ts, text=message.text, blocks=blocks)
-        )
+        text = fallback(message.text, blocks)
+        _call("update", lambda: self.client.chat_update(channel=ref.channel, ts=ref.ts, text=text, blocks=blocks))
 
     def delete(self, ref: SentRef) -> None:
         _call("delete", lambda: self.client.chat_delete(channel=ref.channel, ts=ref.ts))
@@ -175,7 +184,7 @@ class SlackNotifier:
                     }
                     for f in files
                 ],
-                initial_comment=text or None,
+                initial_comment=fallback(text, None) or None,
                 thread_ts=thread_ts,
             ),
         )
@@ -192,8 +201,8 @@ class SlackNotifier:
         """The first ``limit`` messages of a thread; [] when it cannot be read."""
         try:
             resp = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=limit)
-        except (SlackApiError, OSError):
-            log.warning("could not read thread %s in %s", thread_ts, channel, exc_info=True)
+        except (SlackApiError, OSError) as exc:  # Slack said no (thread_not_found...) or is unreachable: no traceback
+            log.warning("could not read thread %s in %s: %s", thread_ts, channel, type(exc).__name__)
             return []
         return list(resp.get("messages") or [])
 

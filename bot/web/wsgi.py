@@ -237,12 +237,14 @@ class Edge:
 # Top-level keys Bolt's middleware reads as objects (``body["event"].get(...)``) or lists of objects; in Slack's
 # payloads they are (or null). Slash commands are forms, whose values are strings under other names.
 _OBJECT_KEYS = ("event", "team", "user", "channel", "enterprise", "view", "container", "message", "state")
+_DIALOGS = ("dialog_submission", "dialog_cancellation", "dialog_suggestion")  # their ``state`` is a string
 _LIST_KEYS = ("actions", "authorizations")
 
 
 def _slack_shaped(body: dict[str, Any]) -> bool:
     """Whether Bolt can read ``body`` without tripping over a value of the wrong type."""
-    if any(body.get(k) is not None and not isinstance(body[k], dict) for k in _OBJECT_KEYS):
+    objects = [k for k in _OBJECT_KEYS if not (k == "state" and body.get("type") in _DIALOGS)]
+    if any(body.get(k) is not None and not isinstance(body[k], dict) for k in objects):
         return False
     return all(
         body.get(k) is None or (isinstance(body[k], list) and all(isinstance(x, dict) for x in body[k]))

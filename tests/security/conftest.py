@@ -1,8 +1,9 @@
 """A real `rapport serve` process for the security probes, over real HTTP and raw sockets.
 
 Reuses the e2e harness's pieces (free ports, readiness polling, the Slack double seeded with the policy's
-staff and channels) but builds a small book of business and no playbook index: the probes exercise the
-HTTP edge and approvals, not answers, so the suite starts in seconds.
+staff, groups and channels) with a small book of business and the playbook index (the probes of inert text,
+buttons under answers and real-shaped payloads need answers). ``serve`` starts another one on any home and
+environment (the data-path probes run their own, on SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -120,12 +121,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         capture_output=True,
         timeout=300,
     )
-    with serve(home, env) as running:
+    # The playbook index, so the probes that need answers (hostile questions, buttons under answers, real-shaped
+    # payloads) get them; the model comes from the installed package, as everywhere.
+    subprocess.run([sys.executable, "-m", "bot.cli", "index"], check=True, env=env, cwd=home, capture_output=True)
+    with serve(home, env, ready='"index": true') as running:
         yield running
 
 
 @contextmanager
-def serve(home: Path, env: dict[str, Any]) -> Iterator[Server]:
+def serve(home: Path, env: dict[str, Any], ready: str | None = None) -> Iterator[Server]:
     """`rapport serve` in ``home`` with ``env``, talking to a fresh Slack double seeded with the policy's
     staff, groups and channels; stopped (and its log shown with RAPPORT_SECURITY_SHOW_LOG) on exit."""
     port = harness.free_port()
@@ -145,6 +149,8 @@ def serve(home: Path, env: dict[str, Any]) -> Iterator[Server]:
     proc = subprocess.Popen([*cmd, "--no-scheduler"], env=env, cwd=home, stdout=out, stderr=subprocess.STDOUT)
     try:
         harness.wait_http(f"http://127.0.0.1:{port}/healthz", 120, want='"ok"', proc=proc, log=log)
+        if ready:
+            harness.wait_http(f"http://127.0.0.1:{port}/readyz", 300, want=ready, proc=proc, log=log)
         yield Server(double, "127.0.0.1", port, home, proc, log)
     finally:
         proc.terminate()

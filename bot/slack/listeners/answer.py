@@ -52,9 +52,11 @@ def on_reason(r: Rapport, ack: Ack, body: dict[str, Any], view: dict[str, Any]) 
 
 
 def pick_customer(r: Rapport, click: Click) -> None:
-    reply.pick_customer(
+    refusal = reply.pick_customer(
         r.services, click.ref("q"), click.refs.get("c"), click.user, click.channel, click.message_ts, click.response_url
     )
+    if refusal:
+        r.tell(click.user, click.channel, refusal, thread_ts=click.thread_ts)
 
 
 def hand_off(person: bool, r: Rapport, click: Click) -> None:

@@ -20,9 +20,21 @@ from bot.alerts.views import (
     OpenAlerts,
     SnoozeNotice,
 )
-from bot.mrkdwn import escape
 from bot.slack import ids
-from bot.slack.views.common import Block, actions, button, cap, clip, context, divider, header, section, user
+from bot.slack.views.common import (
+    Block,
+    actions,
+    button,
+    cap,
+    clip,
+    context,
+    defuse,
+    divider,
+    header,
+    inert,
+    section,
+    user,
+)
 from bot.slack.views.render import Blocks, render
 
 SEVERITY_EMOJI = {
@@ -39,7 +51,7 @@ def _marked(block: Block, marker: str) -> Block:
 
 
 def _status(card: AlertCard) -> str:
-    parts = [STATE_TEXT.get(card.state, card.state)]
+    parts = [STATE_TEXT.get(card.state, inert(card.state))]
     if card.state == "acked" and card.acked_by:
         parts[0] += f" by {user(card.acked_by)}"
     if card.state == "snoozed" and card.snoozed_until:
@@ -75,11 +87,11 @@ def card_buttons(card: AlertCard) -> Block:
 
 def card_summary(card: AlertCard) -> str:
     emoji = SEVERITY_EMOJI.get(card.severity, "")
-    return clip(f"{emoji} *{card.severity.title()}* · `{card.rule}` · {escape(card.why)}", 3000)
+    return clip(f"{emoji} *{inert(card.severity.title())}* · `{inert(card.rule)}` · {inert(card.why)}", 3000)
 
 
 def customer_line(card: AlertCard) -> str:
-    bits = [f"*{escape(card.customer)}*", card.tier.title(), card.region.upper()]
+    bits = [f"*{inert(card.customer)}*", inert(card.tier.title()), inert(card.region.upper())]
     if card.arr is not None:
         bits.append(f"ARR {money(card.arr)}")
     if card.owner:
@@ -106,12 +118,12 @@ def render_alert(msg: AlertMessage) -> Blocks:
     )
     blocks: list[Block] = [_marked(header(f"{title}: {card.customer}"), msg.marker)]
     if msg.note:
-        blocks.append(context(msg.note))
+        blocks.append(context(defuse(msg.note)))
     blocks += [section(card_summary(card)), section(customer_line(card))]
     if msg.others:
         lines = "\n".join(card_summary(c) for c in msg.others)
         blocks.append(section(clip(f"*Also for this customer, by priority:*\n{lines}", 3000)))
-    blocks += [context(card.outreach, _status(card)), card_buttons(card)]
+    blocks += [context(inert(card.outreach), _status(card)), card_buttons(card)]
     live = [c for c in msg.cards if c.state in ("open", "snoozed")]
     if msg.others and len(live) > 1:
         blocks.append(actions(ack_group_button(msg.cards, f"Ack all {len(live)}"), block_id=f"alerts-{card.alert_id}"))
@@ -173,7 +185,7 @@ def render_snooze_notice(msg: SnoozeNotice) -> Blocks:
             _marked(header(f"{card.severity.title()} alert snoozed: {card.customer}"), msg.marker),
             section(
                 f"{user(msg.by)} snoozed this alert until {msg.until:%Y-%m-%d %H:%M} UTC.\n"
-                f"*Reason:* {escape(msg.reason) or '_none given_'}"
+                f"*Reason:* {inert(msg.reason) or '_none given_'}"
             ),
             section(card_summary(card)),
             section(customer_line(card)),
@@ -187,9 +199,9 @@ def render_cap_notice(msg: CapNotice) -> Blocks:
     return [
         _marked(header(f"Alert rule capped: {msg.rule}"), msg.marker),
         section(
-            f"`{msg.rule}` matched *{msg.candidates}* new customers at once. Only the {msg.alerted} highest-priority "
-            f"were alerted; *{msg.capped}* were held back so nobody is flooded. A rule matching this many accounts "
-            "is usually too broad: check its thresholds in `playbooks/policies/alerts.yaml`."
+            f"`{inert(msg.rule)}` matched *{msg.candidates}* new customers at once. Only the {msg.alerted} "
+            f"highest-priority were alerted; *{msg.capped}* were held back so nobody is flooded. A rule matching "
+            "this many accounts is usually too broad: check its thresholds in `playbooks/policies/alerts.yaml`."
         ),
     ]
 

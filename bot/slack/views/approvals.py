@@ -16,9 +16,21 @@ from bot.approvals.results import (
     RequestSummary,
     RouteReason,
 )
-from bot.mrkdwn import escape
 from bot.slack import ids
-from bot.slack.views.common import Block, actions, button, cap, clip, context, fields_section, header, section, user
+from bot.slack.views.common import (
+    Block,
+    actions,
+    button,
+    cap,
+    clip,
+    context,
+    defuse,
+    fields_section,
+    header,
+    inert,
+    section,
+    user,
+)
 from bot.slack.views.render import render
 
 OUTCOME = {
@@ -56,16 +68,16 @@ def _measure(amount: Any, percent: float | None) -> str:
 
 def route_line(route: RouteReason) -> str:
     """Why this route: the rule that matched and what each rule before it needed that the request lacks."""
-    line = f":twisted_rightwards_arrows: *Why this route:* rule `{route.rule}`" + (
+    line = f":twisted_rightwards_arrows: *Why this route:* rule `{inert(route.rule)}`" + (
         ", the catch-all" if route.catch_all else ""
     )
     if route.passed_over:
-        missed = "; ".join(f"`{name}`: {escape(', '.join(why))}" for name, why in route.passed_over)
+        missed = "; ".join(f"`{inert(name)}`: {inert(', '.join(why))}" for name, why in route.passed_over)
         line += f". Rules before it did not apply: {missed}."
     else:
         line += ", the first rule that applies."
     if route.amount_measure:
-        line += f" Give the amount ({escape(route.amount_measure)}) and it may take a shorter route."
+        line += f" Give the amount ({inert(route.amount_measure)}) and it may take a shorter route."
     return line
 
 
@@ -75,24 +87,30 @@ def card_blocks(card: ApprovalCard) -> list[Block]:
         fields_section(
             [
                 ("Requested by", user(card.requester)),
-                ("Customer", f"{card.customer_name} ({(card.tier or '?').title()}, {(card.region or '?').upper()})"),
+                (
+                    "Customer",
+                    inert(f"{card.customer_name} ({(card.tier or '?').title()}, {(card.region or '?').upper()})"),
+                ),
                 ("Amount", _measure(card.amount, card.percent)),
-                ("Risk", card.risk.title()),
-                ("Step", f"{card.step + 1} of {len(card.steps)}: {card.steps[card.step].name}" if card.steps else "-"),
+                ("Risk", inert(card.risk.title())),
+                (
+                    "Step",
+                    inert(f"{card.step + 1} of {len(card.steps)}: {card.steps[card.step].name}") if card.steps else "-",
+                ),
                 ("Approvers", user(card.approvers) + (" (escalated)" if card.escalated else "")),
             ]
         ),
     ]
     if card.terms:
-        blocks.append(section(f"*Terms*\n{clip(card.terms, 2900)}"))
-    blocks.append(section(f"*Justification*\n{clip(card.justification, 2900)}"))
-    if card.links:
-        blocks.append(context(" · ".join(f"<{u}|{clip(u, 60)}>" for u in card.links[:10])))
+        blocks.append(section(f"*Terms*\n{inert(clip(card.terms, 2900))}"))
+    blocks.append(section(f"*Justification*\n{inert(clip(card.justification, 2900))}"))
+    if card.links:  # as text: Slack links a bare URL by itself, showing where it goes
+        blocks.append(context(" · ".join(inert(clip(u, 300)) for u in card.links[:10])))
     if card.route is not None:
         blocks.append(context(route_line(card.route)))
     if len(card.steps) > 1:
         lines = [
-            f"{STEP_ICON.get(s.status, '')} {s.name} ({user(s.approvers)}"
+            f"{STEP_ICON.get(s.status, '')} {inert(s.name)} ({user(s.approvers)}"
             + (f", {s.required} needed" if s.required > 1 else "")
             + ")"
             + (f" — approved by {', '.join(user(a) for a in s.approved_by)}" if s.approved_by else "")
@@ -101,8 +119,8 @@ def card_blocks(card: ApprovalCard) -> list[Block]:
         blocks.append(section("*Chain*\n" + "\n".join(lines)))
     if card.precedents:
         lines = [
-            f"• #{p.request_id} {p.customer_name}: {_measure(p.amount, p.percent)} — "
-            f"{OUTCOME.get(p.state, p.state)}" + (f" ({p.decided_at:%Y-%m-%d})" if p.decided_at else "")
+            f"• #{p.request_id} {inert(p.customer_name)}: {_measure(p.amount, p.percent)} — "
+            f"{OUTCOME.get(p.state, inert(p.state))}" + (f" ({p.decided_at:%Y-%m-%d})" if p.decided_at else "")
             for p in card.precedents
         ]
         blocks.append(section("*Similar past decisions* (same type and tier)\n" + "\n".join(lines)))
@@ -131,25 +149,25 @@ def card_blocks(card: ApprovalCard) -> list[Block]:
             )
         )
     else:
-        outcome = OUTCOME.get(card.outcome or card.state, card.outcome or card.state)
+        outcome = OUTCOME.get(card.outcome or card.state, inert(card.outcome or card.state))
         by = f" by {user(card.decided_by)}" if card.decided_by and not card.decided_by.startswith("system:") else ""
-        reason = f"\n>{clip(card.reason, 2800)}" if card.reason else ""
+        reason = f"\n>{inert(clip(card.reason, 2800))}" if card.reason else ""
         blocks.append(section(f"*{outcome}*{by}{reason}"))
-    blocks.append(context(f"Rule `{card.rule}` · policy `{card.policy_version[:12]}`"))
+    blocks.append(context(f"Rule `{inert(card.rule)}` · policy `{inert(card.policy_version[:12])}`"))
     return cap(blocks)
 
 
 def notice_blocks(notice: RequesterNotice) -> list[Block]:
-    blocks = [section(notice.headline)]
+    blocks = [section(defuse(notice.headline))]
     if notice.reason and notice.state in ("rejected", "changes_requested"):
-        blocks.append(section(f"*Reason*\n>{clip(notice.reason, 2800)}"))
+        blocks.append(section(f"*Reason*\n>{inert(clip(notice.reason, 2800))}"))
     return blocks
 
 
 def _summary_line(r: RequestSummary) -> str:
-    where = f" · {r.step_name}" if r.step_name else ""
+    where = f" · {inert(r.step_name)}" if r.step_name else ""
     return (
-        f"• #{r.request_id} {_label(r.request_type)} for *{r.customer_name}* "
+        f"• #{r.request_id} {inert(_label(r.request_type))} for *{inert(r.customer_name)}* "
         f"({_measure(r.amount, r.percent)}){where} · since {r.created_at:%Y-%m-%d}"
     )
 

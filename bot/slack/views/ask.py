@@ -1,20 +1,26 @@
-"""Answers and customer cards as Block Kit."""
+"""Answers and customer cards as Block Kit.
+
+What came from outside (the question, customer names and fields, ticket subjects, the answer excerpt a
+hand-off quotes) goes through ``inert``; what a feature composed as mrkdwn (the answer, a policy finding)
+through ``defuse``; citation and thread links are built by ``link`` from trusted data."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from bot.ask.channel_config import ChannelSettings
+from bot.ask.channel_config import MODE_TEXT, ChannelSettings
 from bot.ask.configure import Configured
 from bot.ask.handoff import Handoff, HandoffState, Reescalation
 from bot.ask.reply import Working
 from bot.ask.service import Answer
 from bot.customers.card import CustomerCard
 from bot.customers.sla import human
+from bot.mrkdwn import CHANNEL_ID, channel_link
 from bot.slack import ids
 from bot.slack.views.common import (
     SECTION_LIMIT,
@@ -23,9 +29,12 @@ from bot.slack.views.common import (
     button,
     cap,
     context,
+    defuse,
     divider,
     fields_section,
     header,
+    inert,
+    link,
     section,
     user,
 )
@@ -50,6 +59,7 @@ FIELD_LABELS = {
     "consent": "Consent",
     "preferences": "Preferences",
 }
+TS = re.compile(r"\d{1,12}\.\d{1,9}")  # a Slack message timestamp
 MAX_ANSWER_SECTIONS = 4  # ~12,000 characters of answer; the rest is behind a link to the source
 CLOCK_ICON = {"breached": ":red_circle:", "at_risk": ":large_orange_circle:", "ok": ":large_green_circle:"}
 
@@ -59,7 +69,7 @@ MONEY_FIELDS = frozenset({"arr", "lifetime_value"})
 
 def fmt(value: Any, key: str = "") -> str:
     """A card value as mrkdwn: money fields as dollars, other numbers as numbers (sentiment is -1..+1, never
-    money), dates formatted."""
+    money), dates formatted, text (from the customer record) inert."""
     if value is None or value == "" or value == []:
         return "—"
     if key in MONEY_FIELDS and isinstance(value, Decimal | float | int):
@@ -71,10 +81,15 @@ def fmt(value: Any, key: str = "") -> str:
     if isinstance(value, dt.date):
         return f"{value:%Y-%m-%d}"
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {'yes' if v is True else 'no' if v is False else v}" for k, v in value.items()) or "—"
+        return (
+            ", ".join(
+                f"{inert(k)}: {'yes' if v is True else 'no' if v is False else inert(v)}" for k, v in value.items()
+            )
+            or "—"
+        )
     if isinstance(value, list):
-        return "\n".join(f"• {v}" for v in value[:3])
-    return str(value)
+        return "\n".join(f"• {inert(v)}" for v in value[:3])
+    return inert(value)
 
 
 def card_blocks(card: CustomerCard) -> list[Block]:
@@ -83,17 +98,18 @@ def card_blocks(card: CustomerCard) -> list[Block]:
         if key in card.fields:
             value = card.fields[key]
             pairs.append((label, user(value) if key == "owner" else fmt(value, key)))
-    blocks: list[Block] = [section(f":office: *{card.name}*  ·  {card.tier.title()}")]
+    blocks: list[Block] = [section(f":office: *{inert(card.name)}*  ·  {inert(card.tier.title())}")]
     blocks.append(fields_section(pairs[:10]))
     if len(pairs) > 10:
         blocks.append(fields_section(pairs[10:20]))
     for t in card.tickets[:5]:
         clock = (
-            f"{CLOCK_ICON[t.clock.state]} {t.clock.milestone} {human(t.clock.elapsed)} of {human(t.clock.target)}"
+            f"{CLOCK_ICON.get(t.clock.state, '')} {inert(t.clock.milestone)} {human(t.clock.elapsed)} of "
+            f"{human(t.clock.target)}"
             if t.clock
             else "no SLA clock"
         )
-        blocks.append(context(f"#{t.id} · {t.priority} · {t.subject} · {t.status} · {clock}"))
+        blocks.append(context(f"#{t.id} · {inert(t.priority)} · {inert(t.subject)} · {inert(t.status)} · {clock}"))
     for key in ("recent_interactions", "notes"):
         if card.fields.get(key):
             blocks.append(context(f"*{key.replace('_', ' ').title()}*\n{fmt(card.fields[key])}"))
@@ -124,12 +140,12 @@ def citation_line(answer: Answer) -> str:
     parts = []
     for c in answer.citations:
         where = f"{c.heading_path} ({c.path}:{c.line_start}-{c.line_end})" if c.heading_path else c.path
-        label = f"<{c.url}|{c.title}>" if c.url else f"*{c.title}*"
-        line = f"[{c.number}] {label} › {where}"
+        label = link(c.url, c.title) if c.url else f"*{inert(c.title)}*"
+        line = f"[{c.number}] {label} › {inert(where)}"
         if c.updated_days is not None:
             line += f" · {age(c.updated_days)}"
         if c.stale:
-            line += f" · :warning: *stale* (review was due {c.review_by[:10]})"
+            line += f" · :warning: *stale* (review was due {inert(c.review_by[:10])})"
         parts.append(line)
     return "\n".join(parts)
 
@@ -154,12 +170,16 @@ def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
 
 def answer_sections(answer: Answer) -> list[Block]:
     """The answer's prose within Block Kit limits: split across sections, the overflow replaced by a link."""
-    pieces = split_text(answer.text or "Here is what the playbooks say.")
+    pieces = split_text(defuse(answer.text) or "Here is what the playbooks say.")
     if len(pieces) <= MAX_ANSWER_SECTIONS:
         return [section(p) for p in pieces]
     blocks = [section(p) for p in pieces[:MAX_ANSWER_SECTIONS]]
     first = answer.citations[0] if answer.citations else None
-    where = (f"<{first.url}|{first.title}>" if first.url else f"*{first.title}* ({first.path})") if first else ""
+    where = (
+        (link(first.url, first.title) if first.url else f"*{inert(first.title)}* ({inert(first.path)})")
+        if first
+        else ""
+    )
     more = f" Read the rest in {where}." if where else " Ask a narrower question for the rest."
     blocks.append(context(f":scissors: The answer was longer than Slack shows in one message.{more}"))
     return blocks
@@ -173,7 +193,7 @@ def answer_blocks(answer: Answer, include_card: bool = True) -> list[Block]:
         blocks.append(
             actions(
                 *[
-                    button(f"{c.name} ({c.tier})", f"{ids.ASK_PICK_CUSTOMER}_{i}", {"q": qid, "c": c.id})
+                    button(f"{c.name} ({c.tier})", f"{ids.ASK_PICK_CUSTOMER}_{i}", {"q": qid, "c": c.id})  # plain_text
                     for i, c in enumerate(answer.choices[:5])
                 ],
                 block_id="pick_customer",
@@ -239,7 +259,7 @@ def _render_answer(answer: Answer) -> list[Block]:
 
 @render.register
 def working_blocks(working: Working) -> list[Block]:
-    return [context(f":hourglass_flowing_sand: Looking into _{working.question[:150]}_ …")]
+    return [context(f":hourglass_flowing_sand: Looking into _{inert(working.question[:150])}_ …")]
 
 
 @dataclass(frozen=True)
@@ -251,12 +271,13 @@ class Help:
 
 @render.register
 def help_blocks(help: Help) -> list[Block]:
-    return [header("Rapport"), section(help.text)]
+    return [header("Rapport"), section(defuse(help.text))]
 
 
 # ---- hand-offs ----------------------------------------------------------------------------------------
 def thread_link(channel: str | None, ts: str | None) -> str:
-    if not channel or not ts:
+    """The permalink of a thread, built only from a well-formed channel id and message timestamp."""
+    if not channel or not ts or not CHANNEL_ID.fullmatch(channel) or not TS.fullmatch(ts):
         return ""
     return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
 
@@ -276,22 +297,22 @@ def handoff_buttons(handoff_id: int, state: str) -> Block:
 
 def handoff_blocks(h: Handoff) -> list[Block]:
     who = user(h.tag) if h.tag else "the on-duty owner"
-    clock = f" · {h.tier.title()} · answer by {_when(h.due_at)}" if h.due_at else ""
+    clock = f" · {inert(h.tier.title())} · answer by {_when(h.due_at)}" if h.due_at else ""
     blocks: list[Block] = [
         section(
             f":rotating_light: *Hand-off for {who}* from {user(h.requester)}"
-            + (f" · {h.severity}" if h.severity else "")
+            + (f" · {inert(h.severity)}" if h.severity else "")
             + clock
         ),
-        section(f"*Question:* {h.question}\n*Why:* {h.reason}"),
+        section(f"*Question:* {inert(h.question)}\n*Why:* {defuse(h.reason)}"),
     ]
     if h.answer:
-        blocks.append(context(f"*Rapport answered:* {h.answer[:600]}"))
+        blocks.append(context(f"*Rapport answered:* {inert(h.answer[:600])}"))
     if h.next_step:
-        blocks.append(context(f"Next step: {h.next_step}"))
-    link = thread_link(h.source_channel, h.source_ts)
-    if link:
-        blocks.append(context(f"<{link}|Original thread>"))
+        blocks.append(context(f"Next step: {defuse(h.next_step)}"))
+    thread = thread_link(h.source_channel, h.source_ts)
+    if thread:
+        blocks.append(context(link(thread, "Original thread")))
     if h.customer:
         blocks += card_blocks(h.customer)
     if h.id:
@@ -304,7 +325,7 @@ render.register(Handoff, handoff_blocks)
 
 def handoff_state_blocks(s: HandoffState) -> list[Block]:
     """The hand-off message after Claim/Resolved: who, when, how long it took; buttons that still apply."""
-    lines = [f":rotating_light: *Hand-off* · {s.tier.title()} · {s.question[:300]}"]
+    lines = [f":rotating_light: *Hand-off* · {inert(s.tier.title())} · {inert(s.question[:300])}"]
     if s.claimed_by and s.claimed_at:
         lines.append(f":raising_hand: Claimed by {user(s.claimed_by)} after {human(s.claimed_at - s.created_at)}")
     if s.resolved_by and s.resolved_at:
@@ -312,9 +333,9 @@ def handoff_state_blocks(s: HandoffState) -> list[Block]:
             f":white_check_mark: Resolved by {user(s.resolved_by)} after {human(s.resolved_at - s.created_at)}"
         )
     blocks: list[Block] = [section("\n".join(lines))]
-    link = thread_link(s.source_channel, s.source_ts)
-    if link:
-        blocks.append(context(f"<{link}|Original thread>"))
+    thread = thread_link(s.source_channel, s.source_ts)
+    if thread:
+        blocks.append(context(link(thread, "Original thread")))
     if s.state != "resolved":
         blocks.append(handoff_buttons(s.id, s.state))
     return blocks
@@ -326,12 +347,12 @@ render.register(HandoffState, handoff_state_blocks)
 def reescalation_blocks(r: Reescalation) -> list[Block]:
     return [
         section(
-            f":alarm_clock: *Unclaimed {human(r.overdue_by)} past its SLA* ({r.tier.title()}): "
+            f":alarm_clock: *Unclaimed {human(r.overdue_by)} past its SLA* ({inert(r.tier.title())}): "
             f"{user(r.tag)}, please take this hand-off (level {r.level + 1})."
             + (f" Previously: {user(r.previous_tag)}." if r.previous_tag else "")
         ),
-        section(f"*Question:* {r.question[:1000]}"),
-        context(f"Next step: {r.next_step}"),
+        section(f"*Question:* {inert(r.question[:1000])}"),
+        context(f"Next step: {defuse(r.next_step)}"),
         handoff_buttons(r.handoff_id, "open"),
     ]
 
@@ -340,11 +361,28 @@ render.register(Reescalation, reescalation_blocks)
 
 
 # ---- channel configuration --------------------------------------------------------------------------
+def describe(cfg: ChannelSettings) -> str:
+    """The channel's settings as ``ChannelSettings.describe`` words them, built here from the fields so what an
+    admin typed (collections, roles) stays text."""
+    source = f"set by {user(cfg.updated_by)}" if cfg.source == "admin" and cfg.updated_by else inert(cfg.source_text)
+    escalation = channel_link(cfg.escalation) if cfg.escalation else "policy default"
+    lines = [
+        f"*Rapport in {channel_link(cfg.channel)}* ({source})",
+        f"• mode: `{inert(cfg.mode)}` ({inert(MODE_TEXT.get(cfg.mode, cfg.mode))})",
+        f"• collections: {inert(', '.join(cfg.collections)) or 'all playbooks'}",
+        f"• answers: `{inert(cfg.answers)}`",
+        f"• card_roles: {inert(', '.join(cfg.card_roles)) or 'every role (sensitive fields only privately)'}",
+        f"• quiet: `{'on' if cfg.quiet else 'off'}`",
+        f"• escalation: {escalation}",
+    ]
+    return "\n".join(lines)
+
+
 def config_blocks(cfg: ChannelSettings, note: str | None = None) -> list[Block]:
     blocks: list[Block] = []
     if note:
-        blocks.append(section(note))
-    blocks.append(section(cfg.describe()))
+        blocks.append(section(defuse(note)))
+    blocks.append(section(describe(cfg)))
     blocks.append(
         context(
             "Change with `/rapport config set KEY VALUE` (admins): mode mention|questions · "
@@ -361,7 +399,7 @@ render.register(ChannelSettings, config_blocks)
 @render.register
 def configured_blocks(result: Configured) -> list[Block]:
     if result.settings is None:
-        return [section(result.message)]
+        return [section(defuse(result.message))]
     note = None if result.message == result.settings.describe() else result.message
     return config_blocks(result.settings, note)
 

@@ -15,10 +15,24 @@ from bot.channels.views import (
     TicketMade,
 )
 from bot.customers.sla import human
-from bot.mrkdwn import channel_link, escape
+from bot.mrkdwn import channel_link
 from bot.slack import ids
 from bot.slack.views.ask import answer_sections, card_blocks, citation_line
-from bot.slack.views.common import Block, actions, button, cap, clip, context, divider, header, section, user
+from bot.slack.views.common import (
+    Block,
+    actions,
+    button,
+    cap,
+    clip,
+    context,
+    defuse,
+    divider,
+    header,
+    inert,
+    link,
+    section,
+    user,
+)
 from bot.slack.views.render import Blocks, render
 
 CLOCK = {
@@ -44,9 +58,10 @@ def clock_text(line: ConversationLine) -> str:
 
 
 def conversation_line(line: ConversationLine, show_customer: bool = True) -> str:
-    who = f"*{escape(line.customer)}* · " if show_customer and line.customer else ""
+    who = f"*{inert(line.customer)}* · " if show_customer and line.customer else ""
     return clip(
-        f"{who}*{line.priority}* · {channel_link(line.channel)} · {clock_text(line)}\n> {escape(line.excerpt)}", 3000
+        f"{who}*{inert(line.priority)}* · {channel_link(line.channel)} · {clock_text(line)}\n> {inert(line.excerpt)}",
+        3000,
     )
 
 
@@ -54,13 +69,16 @@ def conversation_line(line: ConversationLine, show_customer: bool = True) -> str
 def status_blocks(s: ChannelStatus) -> Blocks:
     blocks: list[Block] = []
     if s.message:
-        blocks.append(section(("" if s.ok else ":warning: ") + escape(s.message)))
-    where = f"#{escape(s.name)}" if s.name else channel_link(s.channel)
+        blocks.append(section(("" if s.ok else ":warning: ") + inert(s.message)))
+    where = f"#{inert(s.name)}" if s.name else channel_link(s.channel)
     shared = " · shared with another organisation" if s.shared_externally else ""
-    blocks.append(context(f"{where}: {STATE_TEXT.get(s.state, s.state)}{shared}"))
+    blocks.append(context(f"{where}: {STATE_TEXT.get(s.state, inert(s.state))}{shared}"))
     for c in s.customers:
         blocks.append(
-            section(f":office: *{escape(c.name)}* · {c.tier.title()} · linked by {_by(c.linked_by)} ({c.source})")
+            section(
+                f":office: *{inert(c.name)}* · {inert(c.tier.title())} · linked by {_by(c.linked_by)} "
+                f"({inert(c.source)})"
+            )
         )
     if s.conversations:
         blocks.append(section("*Waiting for a first response*"))
@@ -68,21 +86,21 @@ def status_blocks(s: ChannelStatus) -> Blocks:
     elif s.state == "linked":
         blocks.append(context("No customer message is waiting for a first response here."))
     for p in s.proposals:
-        blocks.append(context(f"Proposed: {escape(p.customer)} ({p.tier}): {escape(p.reason)}"))
+        blocks.append(context(f"Proposed: {inert(p.customer)} ({inert(p.tier)}): {inert(p.reason)}"))
     return cap(blocks)
 
 
 def _by(actor: str) -> str:
-    return user(actor) if actor[:1] in ("U", "W") else f"`{escape(actor)}`"
+    return user(actor) if actor[:1] in ("U", "W") else f"`{inert(actor)}`"
 
 
 @render.register
 def proposal_blocks(p: Proposal) -> Blocks:
-    where = f"#{escape(p.channel_name)}" if p.channel_name else channel_link(p.channel)
+    where = f"#{inert(p.channel_name)}" if p.channel_name else channel_link(p.channel)
     blocks: list[Block] = [
         section(
-            f":link: {where} is shared with another organisation: *{escape(p.customer)}* ({p.tier.title()}) "
-            f"looks like the customer on the other side ({escape(p.reason)}).\nLink it, so every message from "
+            f":link: {where} is shared with another organisation: *{inert(p.customer)}* ({inert(p.tier.title())}) "
+            f"looks like the customer on the other side ({inert(p.reason)}).\nLink it, so every message from "
             "them starts a first-response clock?"
         )
     ]
@@ -98,13 +116,13 @@ def proposal_blocks(p: Proposal) -> Blocks:
     else:
         decided = {"accepted": "Linked", "declined": "Declined", "superseded": "Linked another way"}
         by = f" by {user(p.decided_by)}" if p.decided_by and p.decided_by[:1] in ("U", "W") else ""
-        blocks.append(context(f"{decided.get(p.state, p.state)}{by}."))
+        blocks.append(context(f"{decided.get(p.state, inert(p.state))}{by}."))
     return blocks
 
 
 @render.register
 def note_blocks(n: AdminNote) -> Blocks:
-    return [section(f":warning: *Customer channel {channel_link(n.channel)}*\n{n.text}")]
+    return [section(f":warning: *Customer channel {channel_link(n.channel)}*\n{defuse(n.text)}")]
 
 
 @render.register
@@ -113,9 +131,9 @@ def nudge_blocks(n: Nudge) -> Blocks:
     left = line.target - line.elapsed
     return [
         section(
-            f":hourglass_flowing_sand: *{escape(line.customer)}* asked in {channel_link(line.channel)} "
-            f"{human(line.elapsed)} ago in SLA time; the {line.priority} first-response target is "
-            f"{human(line.target)}: *{human(left)} left*.\n> {escape(line.excerpt)}"
+            f":hourglass_flowing_sand: *{inert(line.customer)}* asked in {channel_link(line.channel)} "
+            f"{human(line.elapsed)} ago in SLA time; the {inert(line.priority)} first-response target is "
+            f"{human(line.target)}: *{human(left)} left*.\n> {inert(line.excerpt)}"
         ),
         context("Reply in the customer's thread to stop the clock; at the target the escalation channel is told."),
     ]
@@ -125,28 +143,30 @@ def nudge_blocks(n: Nudge) -> Blocks:
 def ticket_blocks(t: TicketMade) -> Blocks:
     lead = "This message already has a ticket" if t.already else "Ticket created"
     blocks: list[Block] = [
-        section(f":ticket: {lead}: *#{t.ticket_id}* for *{escape(t.customer)}* · {t.priority}\n> {escape(t.subject)}"),
-        context(escape(t.clock_text)),
+        section(
+            f":ticket: {lead}: *#{t.ticket_id}* for *{inert(t.customer)}* · {inert(t.priority)}\n> {inert(t.subject)}"
+        ),
+        context(inert(t.clock_text)),
     ]
     links = []
     if t.permalink:
-        links.append(f"<{t.permalink}|the Slack thread>")
+        links.append(link(t.permalink, "the Slack thread"))
     if t.helpdesk_id:
-        links.append(f"helpdesk ticket {escape(t.helpdesk_id)}")
+        links.append(f"helpdesk ticket {inert(t.helpdesk_id)}")
     if links:
         blocks.append(context("Linked to " + " and ".join(links)))
     if t.note:
-        blocks.append(context(f":warning: {escape(t.note)}"))
+        blocks.append(context(f":warning: {inert(t.note)}"))
     return blocks
 
 
 @render.register
 def context_blocks(c: CustomerContext) -> Blocks:
     if c.card is None:
-        return [section(f":information_source: {escape(c.note)}")]
+        return [section(f":information_source: {inert(c.note)}")]
     blocks: list[Block] = [header(f"Customer context: {c.customer}")]
     if c.note:
-        blocks.append(context(f":warning: {escape(c.note)}"))
+        blocks.append(context(f":warning: {inert(c.note)}"))
     blocks += card_blocks(c.card)
     if c.conversations:
         blocks += [divider(), section("*Conversations in customer channels*")]

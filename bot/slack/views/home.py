@@ -16,7 +16,7 @@ def accounts_blocks(accounts: Accounts) -> list[Block]:
     if not accounts.lines:
         return [*blocks, context("You don't own any accounts.")]
     lines = [
-        f"• *{a.name}* · {a.tier.title()}" + (f" · renews {a.renewal:%Y-%m-%d}" if a.renewal else "")
+        f"• *{inert(a.name)}* · {inert(a.tier.title())}" + (f" · renews {a.renewal:%Y-%m-%d}" if a.renewal else "")
         for a in accounts.lines
     ]
     return [*blocks, section("\n".join(lines))]

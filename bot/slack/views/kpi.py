@@ -5,12 +5,13 @@ from __future__ import annotations
 from bot.kpi import format as f
 from bot.kpi.conversations import CONVERSATION_HEADER, ConversationKpis, conversation_table_rows
 from bot.kpi.digest import KpiDigest
-from bot.slack.views.common import Block, context, divider, fields_section, header, section
+from bot.segments.present import SegmentReviewPost
+from bot.slack.views.common import Block, context, divider, fields_section, header, inert, section
 from bot.slack.views.render import render
 
 
 def _table(title: str, table: str) -> Block:
-    return section(f"*{title}*\n```{table}```")
+    return section(f"*{inert(title)}*\n```{inert(table)}```")  # cells hold names from the data
 
 
 def conversation_blocks(c: ConversationKpis | None) -> list[Block]:
@@ -46,6 +47,19 @@ def _kpi_digest(d: KpiDigest) -> list[Block]:
     blocks += conversation_blocks(d.conversations)
     notes = [" ".join(f.definitions(k))]
     if d.chart_titles:
-        notes.append("Charts in the thread: " + "; ".join(d.chart_titles))
+        notes.append("Charts in the thread: " + "; ".join(inert(t) for t in d.chart_titles))
     blocks.append(context(*notes))
+    return blocks
+
+
+@render.register
+def _segment_review(p: SegmentReviewPost) -> list[Block]:
+    """The segmentation review in the governance channel: what moves, the largest moves, each owner's book."""
+    blocks: list[Block] = [header(p.title), section("\n".join(inert(line) for line in p.summary))]
+    if p.moves:
+        blocks.append(_table("Largest moves", p.moves))
+    if p.owners:
+        blocks.append(_table("Owner impact", p.owners))
+    if p.notes:
+        blocks.append(context(*(inert(n) for n in p.notes)))
     return blocks
