@@ -8,6 +8,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+
 from bot.policies import load_policies
 from slackdouble import SlackDouble
 
@@ -34,19 +36,30 @@ def wait_row(sandbox: Sandbox, sql: str, *args: Any, timeout: float = 30) -> tup
     raise TimeoutError(sql)
 
 
-def test_request_routed_refusals_and_one_decision(mode_double: SlackDouble, mode_sandbox: Sandbox) -> None:
+def test_request_routed_refusals_and_one_decision(
+    mode_double: SlackDouble, mode_sandbox: Sandbox, request: pytest.FixtureRequest
+) -> None:
     double, sandbox = mode_double, mode_sandbox  # over HTTP and over Socket Mode
+    mode = request.node.callspec.params["mode_sandbox"]
     cid, name, tier = db(
         sandbox, "SELECT id, name, tier FROM customers WHERE tier = 'gold' AND merged_into_id IS NULL LIMIT 1"
     )[0]
+    # The Socket Mode sandbox starts from a copy of the HTTP sandbox's data, which may already hold the HTTP
+    # run's request: this run's request is the one after the newest there is now, and its text is its own
+    # (the same text within 10 minutes is answered as the first request: a replayed command, issue 16).
+    (before,) = db(sandbox, "SELECT COALESCE(MAX(id), 0) FROM approval_requests")[0]
     r = double.send_slash_command(
-        "U0AMGOLD", CHANNEL, "/rapport", f"approve discount {name} 18% $40,000: competitor offer, renewal at risk"
+        "U0AMGOLD",
+        CHANNEL,
+        "/rapport",
+        f"approve discount {name} 18% $40,000: competitor offer ({mode}), renewal at risk",
     )
     assert r.status == 200
     rid, state, approvers, ch, ts = wait_row(
         sandbox,
         "SELECT id, state, approvers, message_channel, message_ts FROM approval_requests "
-        "WHERE requester = 'U0AMGOLD' AND message_ts IS NOT NULL ORDER BY id DESC LIMIT 1",
+        "WHERE requester = 'U0AMGOLD' AND message_ts IS NOT NULL AND id > ? ORDER BY id DESC LIMIT 1",
+        before,
     )
     assert state == "pending"
     policies = load_policies(REPO / "playbooks" / "policies")

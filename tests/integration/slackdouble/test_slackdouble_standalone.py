@@ -10,7 +10,18 @@ import urllib.request
 
 import pytest
 
+from slackdouble.scopes import manifest_scopes
+
 pytestmark = pytest.mark.enable_socket
+
+
+def api(base: str, method: str) -> dict[str, object]:
+    req = urllib.request.Request(
+        f"{base}/api/{method}", data=b"", headers={"Authorization": "Bearer xoxb-demo"}, method="POST"
+    )
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        body: dict[str, object] = json.loads(resp.read())
+    return body
 
 
 def test_standalone_entry_serves_page_and_api() -> None:
@@ -32,13 +43,17 @@ def test_standalone_entry_serves_page_and_api() -> None:
         with urllib.request.urlopen(base + "/ui/state", timeout=5) as resp:
             users = json.loads(resp.read())["users"]
         assert len([u for u in users if not u["is_bot"]]) >= 2  # the demo roster
-        # Rapport's manifest does not ask for users:read: the Web API refuses users.list as Slack would.
-        req = urllib.request.Request(
-            base + "/api/users.list", data=b"", headers={"Authorization": "Bearer xoxb-demo"}, method="POST"
-        )
-        with urllib.request.urlopen(req, timeout=5) as resp:
-            body = json.loads(resp.read())
-        assert body["error"] == "missing_scope" and body["needed"] == "users:read"
+        # The double grants Rapport's manifest's scopes only: a method whose scope the manifest does not ask for
+        # (usergroups:read today) is refused as Slack would; one it grants is answered.
+        granted = manifest_scopes()
+        assert "usergroups:read" not in granted and "chat:write" in granted
+        assert api(base, "usergroups.list") == {
+            "ok": False,
+            "error": "missing_scope",
+            "needed": "usergroups:read",
+            "provided": ",".join(sorted(granted)),
+        }
+        assert api(base, "auth.test")["ok"] is True
     finally:
         proc.terminate()
         proc.wait(timeout=5)

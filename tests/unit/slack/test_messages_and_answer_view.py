@@ -97,7 +97,8 @@ def all_text(blocks: list[dict[str, object]]) -> str:
 def test_citations_show_title_section_age_and_staleness() -> None:
     blocks = answer_blocks(answer("Do X [1] and Y [2].", [cite(1, 92), cite(2, 3, stale=True)]))
     text = all_text(blocks)
-    assert "[1] *Doc 1* › Doc > Part (d1.md:1-9) · updated 3 months ago" in text
+    # the heading path is playbook text, so its ">" is sent as Slack's entity (shown as ">" in Slack)
+    assert "[1] *Doc 1* › Doc &gt; Part (d1.md:1-9) · updated 3 months ago" in text
     assert "[2] *Doc 2*" in text and "updated 3 days ago" in text and "*stale* (review was due 2026-06-30)" in text
     assert "could be cited" not in text
     assert [age(d) for d in (None, 0, 1, 400, 800)] == [
