@@ -1,5 +1,6 @@
 """Reactions: ✅ resolves, 🚨 raises the priority, 🎫 by staff on a customer message makes one ticket on the
-record (and in the helpdesk when one is configured), answered privately; on a staff message it is ignored."""
+record (and in the helpdesk when one is configured), answered privately, which the SLA alert rules then watch;
+on a staff message it is ignored."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
+from bot.alerts.evaluate import evaluate
+from bot.alerts.models import Alert
 from bot.channels.helpdesk import HelpdeskError, HelpdeskTicket
 from bot.channels.models import RESOLVED, ChannelTicket, Conversation
 from bot.channels.reactions import Reacted, react
@@ -127,3 +130,22 @@ def test_the_helpdesk_gets_the_ticket_too_when_configured(
 @pytest.mark.parametrize("name", ["white_check_mark", "rotating_light", "ticket"])
 def test_reactions_in_unlinked_channels_do_nothing(services: Services, directory: FakeDirectory, name: str) -> None:
     assert react(services, reacted("C0SUPPORT", "1.000001", "U0SUPAGT1", name), directory).action == "ignored"
+
+
+def test_a_reaction_ticket_enters_the_normal_sla_alerts(
+    services: Services, channel: Callable[[str], Channel], directory: FakeDirectory
+) -> None:
+    acme = channel("C0EXTACME")  # platinum, 24x7: P3 first response 2h
+    ts, _ = acme.customer("Billing: the March invoice shows 500 seats, we have 300", NOW)
+    assert react(services, reacted("C0EXTACME", ts, "U0SUPAGT1", "ticket"), directory).ticket is not None
+
+    def sla_alerts() -> list[Alert]:
+        with services.sessions() as s:
+            return list(s.scalars(select(Alert).where(Alert.rule == "sla-breach", Alert.customer_id == 1)))
+
+    evaluate(services.engine, services.policies, NOW + 119 * M, rules=["sla-breach"])
+    assert sla_alerts() == []  # within the tier's target
+    evaluate(services.engine, services.policies, NOW + 121 * M, rules=["sla-breach"])
+    (alert,) = sla_alerts()
+    facts = {f["key"]: f["value"] for f in alert.evidence["facts"]}
+    assert facts["worst_ticket"] == "P3 first response" and facts["worst_target"] == 2.0
