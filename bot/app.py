@@ -26,11 +26,12 @@ from bot.offline import offline_env
 from bot.policies import Policies, load_policies
 from bot.privacy import jobs as privacy_jobs
 from bot.scheduler import JobSpec
+from bot.segments import jobs as segments_jobs
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import views
 from bot.slack.app import build_app, make_client
-from bot.slack.listeners import admin, alerts, answer, approvals, ask, channels, command, handoff, home
+from bot.slack.listeners import admin, alerts, answer, approvals, ask, channels, command, handoff, home, workload
 from bot.slack.notifier import SlackNotifier
 from bot.store import events
 from bot.store.db import make_engine, make_session_factory
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from retrieval.index import PlaybookIndex
 
 # The Bolt listeners, the Block Kit renderers and the model modules the running bot is made of.
-LISTENERS = (command, ask, answer, alerts, approvals, handoff, home, admin, channels)
+LISTENERS = (command, ask, answer, alerts, approvals, handoff, home, admin, channels, workload)
 RENDERERS = views.RENDERER_MODULES
 MODELS = models.MODEL_MODULES
 PURGE_EVENTS_SECONDS = 3600
@@ -140,4 +141,5 @@ def feature_jobs(services: Services) -> list[JobSpec]:
         *privacy_jobs.jobs(services),
         *when_configured(services, kpi_jobs.jobs(services)),
         *when_configured(services, channels_jobs.jobs(services)),
+        *when_configured(services, segments_jobs.jobs(services)),
     ]

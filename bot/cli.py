@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from bot.app import build_services, engine_for
 from bot.ask.report import maintainer_report
 from bot.ask.service import AskError, AskService
-from bot.commands import alerts, approvals, audit, customers, feedback, forget, report, segment, sync
+from bot.commands import alerts, approvals, audit, customers, feedback, forget, report, segment, sync, workload
 from bot.commands.common import UserError, fail, progress_enabled, settings_for
 from bot.commands.retrieval_cmds import eval_command, index_command
 from bot.demo.sandbox import busy_ports_message, run_demo
@@ -50,6 +50,7 @@ for _name, _group in {
     "forget": forget,
     "report": report,
     "segment": segment,
+    "workload": workload,
     "feedback": feedback,
 }.items():
     app.add_typer(_group.app, name=_name)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.kpi.metrics import Kpis
+from bot.kpi.pack import Pack
+from bot.kpi.workload import Workload
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52")
@@ -52,6 +54,8 @@ def _bars(ax: Any, labels: Sequence[str], values: Sequence[float | None], title:
     ax.spines[["top", "right"]].set_visible(False)
     ax.bar_label(bars, labels=["-" if v is None else fmt.format(v) for v in values], fontsize=8, padding=2)
     ax.margins(y=0.2)
+    # Counts and rates are never negative: an empty series would otherwise get matplotlib's -0.05..0.05 axis
+    ax.set_ylim(bottom=0, top=None if max(heights, default=0) > 0 else 1)
 
 
 def cost_and_resolution(k: Kpis) -> Chart:
@@ -86,14 +90,14 @@ def rates_by_tier(k: Kpis) -> Chart:
     fig = _figure()
     left, right = fig.subplots(1, 2)
     pct = "{:.0%}"
-    _bars(left, tiers, fcr, "First-contact resolution", pct, COLORS[2])
+    _bars(left, tiers, fcr, "No repeat contact in 7 days", pct, COLORS[2])
     _bars(right, tiers, ack, "Alert ack rate", pct, COLORS[3])
     for ax in (left, right):
         ax.set_ylim(0, 1.15)
         ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
     return Chart(
         "kpi-fcr-ack.png",
-        "First-contact resolution and alert ack rate by tier",
+        "Repeat-contact-free resolution and alert ack rate by tier",
         "Bar charts: first-contact resolution rate and alert acknowledgement rate, per tier",
         _png(fig),
     )
@@ -120,5 +124,54 @@ def approvals(k: Kpis) -> Chart:
     )
 
 
-def render_charts(k: Kpis) -> list[Chart]:
-    return [cost_and_resolution(k), rates_by_tier(k), approvals(k)]
+def sla_against_targets(p: Pack) -> Chart:
+    """First-response and resolution SLA met per tier, each with its target as a tick."""
+    tiers = [t.tier for t in p.tiers]
+    fig = _figure()
+    left, right = fig.subplots(1, 2)
+    for ax, label, color in ((left, "First-response SLA met", COLORS[0]), (right, "Resolution SLA met", COLORS[2])):
+        figs = [next((f for f in p.of(t) if f.label == label), None) for t in tiers]
+        _bars(ax, tiers, [f.value if f else None for f in figs], label, "{:.0%}", color)
+        targets = [(i, f.target) for i, f in enumerate(figs) if f is not None and f.target is not None]
+        if targets:
+            ax.scatter([i for i, _ in targets], [v for _, v in targets], marker="_", s=600, color="#1d1c1d", zorder=3)
+        ax.set_ylim(0, 1.15)
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    return Chart(
+        "kpi-sla-targets.png",
+        "SLA met by tier against target",
+        "Bar charts: share of closed tickets meeting first-response and resolution targets per tier; "
+        "black ticks mark the tier's target",
+        _png(fig),
+    )
+
+
+def workload_chart(w: Workload, limit: int = 15) -> Chart:
+    """Per owner: accounts as a share of the tightest cap, and pages with the out-of-hours ones."""
+    owners = list(w.owners[:limit])
+    names = [o.name.split()[0] if o.on_roster else o.owner for o in owners]
+    fill = [max((n / o.caps[t] for t, n in o.accounts.items() if t in o.caps), default=None) for o in owners]
+    fig = _figure(width=9.0)
+    left, right = fig.subplots(1, 2)
+    _bars(left, names, fill, "Accounts against cap", "{:.0%}", COLORS[0])
+    left.axhline(1.0, color=COLORS[3], linewidth=1)
+    _bars(right, names, [float(o.pages) for o in owners], "Pages (out of hours in red)", "{:,.0f}", COLORS[1])
+    right.bar(names, [o.pages_out_of_hours for o in owners], color=COLORS[3])
+    for ax in (left, right):
+        ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+    return Chart(
+        "kpi-workload.png",
+        "Owner workload: accounts against cap, pages and out-of-hours pages",
+        "Bar charts per owner: accounts as a share of the tier cap (red line = cap) and pages this week, "
+        "out-of-hours pages in red",
+        _png(fig),
+    )
+
+
+def render_charts(k: Kpis, p: Pack | None = None, w: Workload | None = None) -> list[Chart]:
+    charts = [cost_and_resolution(k), rates_by_tier(k), approvals(k)]
+    if p is not None and p.tiers:
+        charts.append(sla_against_targets(p))
+    if w is not None and w.owners:
+        charts.append(workload_chart(w))
+    return charts

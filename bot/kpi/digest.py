@@ -1,8 +1,13 @@
 """The weekly governance digest: KPI figures as a Block Kit message, the charts uploaded in its thread.
 
-Where: the governance channel named :data:`DIGEST_CHANNEL_NAME` in ``channels.yaml`` (else the first channel of
-kind ``governance``). When: once per ISO week, from Monday :data:`DIGEST_HOUR`:00 UTC, covering the previous
-seven days up to Monday 00:00 UTC, so every replica and every re-run computes the same figures. The scheduler's
+Where: the leadership channel of ``tiers.yaml`` (``reporting.leadership_channel``: kpis-per-tier.md sends the
+pack to #cs-leadership), else the governance channel named :data:`DIGEST_CHANNEL_NAME` in ``channels.yaml``
+(else the first channel of kind ``governance``); never an approvals channel. With the figures: the per-tier
+pack against its targets (:mod:`bot.kpi.pack`) and the owners' workload (:mod:`bot.kpi.workload`), whose
+burnout-risk flags go to the leads by direct message, not to the channel.
+
+When: once per ISO week, from Monday :data:`DIGEST_HOUR`:00 UTC, covering the previous seven
+days up to Monday 00:00 UTC, so every replica and every re-run computes the same figures. The scheduler's
 lease makes one process run the job at a time; an audit event per week (``kpi.digest_posted``) makes the week
 posted once. A crash between posting and recording can post that week again: at least once, never skipped.
 """
@@ -20,6 +25,8 @@ from bot.kpi import format as f
 from bot.kpi.charts import Chart, render_charts
 from bot.kpi.conversations import ConversationKpis, conversation_kpis
 from bot.kpi.metrics import Kpis, compute, window
+from bot.kpi.pack import Pack, pack
+from bot.kpi.workload import Workload, flag_to_leads, owner_workload
 from bot.notify import DeliveryError, FileUpload, Outbound, SentRef
 from bot.services import Services
 from bot.store.models import AuditEvent
@@ -45,6 +52,8 @@ class KpiDigest:
     kpis: Kpis
     chart_titles: tuple[str, ...] = ()
     conversations: ConversationKpis | None = None  # customer channels: first response and breaches (own section)
+    pack: Pack | None = None  # kpis-per-tier.md figures against their targets and last period
+    workload: Workload | None = None  # owners' load (figures only: flags go to the leads)
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,9 @@ class Posted:
 
 
 def digest_channel(services: Services) -> str:
+    chosen_by_policy = services.policies.tiers.reporting.leadership_channel
+    if chosen_by_policy:
+        return chosen_by_policy
     channels = services.policies.channels.channels
     named = [c for c in channels if c.name == DIGEST_CHANNEL_NAME]
     chosen = named or [c for c in channels if c.kind == "governance"]
@@ -77,12 +89,14 @@ def post(
     channel: str | None = None,
     title: str = "Weekly KPI digest",
     conversations: ConversationKpis | None = None,
+    tier_pack: Pack | None = None,
+    workload: Workload | None = None,
 ) -> Posted:
     """Post the figures, then upload the charts into the message's thread (when the notifier can)."""
-    charts = tuple(render_charts(k))
+    charts = tuple(render_charts(k, tier_pack, workload))
     target = channel or digest_channel(services)
     notifier = services.notifier
-    view = KpiDigest(title, k, tuple(c.title for c in charts), conversations)
+    view = KpiDigest(title, k, tuple(c.title for c in charts), conversations, tier_pack, workload)
     ref = notifier.send(Outbound(target, fallback_text(k), view))
     upload = getattr(notifier, "upload", None)
     if upload is None:
@@ -132,7 +146,10 @@ def run_weekly(services: Services) -> Posted | None:
     since_until = window(week_start(now), 7)
     k = compute(services.engine, *since_until, tiers=services.policies.tier_names)
     conversations = conversation_kpis(services.engine, *since_until, tiers=services.policies.tier_names)
-    posted = post(services, k, conversations=conversations)
+    figures = pack(services.engine, services.policies, *since_until)
+    load = owner_workload(services.engine, services.policies, *since_until)
+    posted = post(services, k, conversations=conversations, tier_pack=figures, workload=load)
+    flagged = flag_to_leads(services, load)
     with services.sessions.begin() as s:
         audit.record(
             s,
@@ -140,7 +157,13 @@ def run_weekly(services: Services) -> Posted | None:
             ACTION,
             "kpi_digest",
             key,
-            {"channel": posted.ref.channel, "ts": posted.ref.ts, "files": len(posted.file_ids)},
+            {
+                "channel": posted.ref.channel,
+                "ts": posted.ref.ts,
+                "files": len(posted.file_ids),
+                "burnout_flags": len(load.flagged),
+                "leads_told": len(flagged),
+            },
         )
     log.info("kpi digest %s posted to %s with %d charts", key, posted.ref.channel, len(posted.file_ids))
     return posted

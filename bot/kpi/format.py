@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.kpi.metrics import EFFORT_HOURS, HOURLY_COST, Kpis
+from bot.kpi.pack import MEASURES, Figure, Pack
 
 
 def pct(v: float | None) -> str:
@@ -31,7 +32,7 @@ def headline(k: Kpis) -> list[tuple[str, str]]:
     return [
         ("Tickets resolved", f"{k.tickets_resolved:,}"),
         ("Cost-to-serve", usd(k.cost_usd)),
-        ("First-contact resolution", pct(k.fcr_rate)),
+        ("No repeat contact in 7 d", pct(k.fcr_rate)),
         ("Alerts", f"{k.alerts_total:,}"),
         ("Alert ack rate", pct(k.ack_rate)),
         ("Urgent alert ack rate", pct(k.urgent_ack_rate)),
@@ -109,10 +110,59 @@ def definitions(k: Kpis) -> list[str]:
         f"Cost-to-serve per customer: tickets resolved in the window x a handling-hours proxy by priority ({effort}) "
         f"x ${hourly:,.0f}/h, divided by the tier's customers.",
         "Resolution time: resolved minus opened, for tickets resolved in the window.",
-        "First-contact resolution: resolved tickets after which the customer opened no other ticket of the same "
-        "category within 7 days of the resolution.",
+        "No repeat contact in 7 d: resolved tickets after which the customer opened no other ticket of the same "
+        "category within 7 days of the resolution (first-contact resolution as kpis-per-tier.md defines it is in "
+        "the per-tier table).",
         "Alert ack rate: alerts created in the window acknowledged (Ack button) before its end.",
         "Standard pathway: requests settled by an auto-approve rule; exception pathway: routed to a human approval "
         "chain. Exception rate: exception requests / requests created in the window. Turnaround: decided minus "
         "created, for requests decided in the window.",
     ]
+
+
+PACK_HEADER = ["Tier", "1st response SLA", "Resolution SLA", "FCR", "Cost % ARR"]
+
+
+def _vs(fig: Figure, money: bool = False) -> str:
+    """``94% (target 98%, was 96% ↓) !``: the value, its target, last period's value and the trend; ``!`` when the
+    target is missed."""
+    if fig.value is None:
+        return "-"
+    parts = [f"target {'≤' if not fig.higher_is_better else ''}{pct(fig.target)}"] if fig.target is not None else []
+    if fig.previous is not None:
+        parts.append(f"was {pct(fig.previous)} {fig.trend}".rstrip())
+    extra = f" ({', '.join(parts)})" if parts else ""
+    return (
+        f"{fig.value:.1%}{extra}{' !' if fig.missed else ''}"
+        if money
+        else f"{pct(fig.value)}{extra}{' !' if fig.missed else ''}"
+    )
+
+
+def pack_rows(p: Pack) -> list[list[str]]:
+    """One row per tier: each playbook figure against its target and last period."""
+    rows = []
+    for t in p.tiers:
+        figs = {f.label: f for f in p.of(t.tier)}
+        rows.append([t.tier, *(_vs(figs[label], money=attr == "cost_to_serve") for attr, label, _, _ in MEASURES)])
+    return rows
+
+
+RULE_HEADER = ["Rule", "Alerts", "Acked", "Ack rate"]
+
+
+def rule_rows(p: Pack, limit: int = 15) -> list[list[str]]:
+    return [[r.rule, f"{r.alerts:,}", f"{r.acked:,}", pct(r.ack_rate)] for r in p.rules[:limit]]
+
+
+def pack_notes(p: Pack) -> list[str]:
+    notes = [
+        "Definitions per kpis-per-tier.md over tickets closed in the window: SLA met = first response (resolution) "
+        "within the tier's and priority's sla.yaml target (business time for business-hours tiers); FCR = one agent "
+        "response and no reopen within 7 days; cost to serve = support (handling-hours proxy x support hour) + "
+        "account management (owner cost / accounts cap) + approved special handling, over the tier's ARR for the "
+        "window. '!' = target missed; arrows compare with the previous period of the same length."
+    ]
+    if p.fcr_unknown:
+        notes.append(f"{p.fcr_unknown:,} closed tickets carry no agent-response count: left out of FCR.")
+    return notes

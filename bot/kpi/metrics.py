@@ -9,9 +9,10 @@ Definitions (the digest, the HTML report and the tests all use these):
   tier's customers. The helpdesk export has no handling time, so effort is a per-priority proxy
   (:data:`EFFORT_HOURS`: a P1 costs eight times a P4), priced at :data:`HOURLY_COST` USD per hour.
 * **Resolution time**: ``resolved_at - opened_at`` of handled tickets, median and mean, in hours.
-* **First-contact resolution (FCR)**: share of handled tickets after which the same customer record opened no
-  other ticket of the same category before ``resolved_at + 7 days`` (a repeat contact means the first did
-  not resolve it). Only tickets opened before ``until`` are seen, so a figure does not change once published.
+* **No repeat contact** (``fcr_rate``; the playbook's first-contact resolution is in :mod:`bot.kpi.pack`): share
+  of handled tickets after which the same customer record opened no other ticket of the same category
+  before ``resolved_at + 7 days`` (a repeat contact means the first did not resolve it).
+  Only tickets opened before ``until`` are seen, so a figure does not change once published.
 * **Alert ack rate**: alerts created in the window (tier as recorded on the alert) acknowledged before
   ``until`` (``acked_at`` set by the Ack button), overall and for urgent alerts; median minutes to ack.
 * **Approval pathways**: *standard* = a request an auto-approve rule settled (``auto_approved``); *exception*

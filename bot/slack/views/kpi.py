@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.kpi import format as f
 from bot.kpi.conversations import CONVERSATION_HEADER, ConversationKpis, conversation_table_rows
 from bot.kpi.digest import KpiDigest
+from bot.kpi.pack import Pack
+from bot.kpi.workload import WORKLOAD_HEADER, Workload, WorkloadReport, workload_rows
 from bot.segments.present import SegmentReviewPost
 from bot.slack.views.common import Block, context, divider, fields_section, header, inert, section
 from bot.slack.views.render import render
@@ -30,6 +32,35 @@ def conversation_blocks(c: ConversationKpis | None) -> list[Block]:
     ]
 
 
+def pack_blocks(p: Pack | None) -> list[Block]:
+    """kpis-per-tier.md figures against target and last period, promises broken, alert volume per rule."""
+    if p is None:
+        return []
+    blocks = [_table("Per tier against target (kpis-per-tier.md)", f.text_table(f.PACK_HEADER, f.pack_rows(p)))]
+    if p.broken:
+        blocks.append(section("*Promises not kept*\n" + "\n".join(f"• {inert(b)}" for b in p.broken)))
+    if p.rules:
+        blocks.append(_table("Alerts per rule", f.text_table(f.RULE_HEADER, f.rule_rows(p))))
+    blocks.append(context(*(inert(n) for n in f.pack_notes(p))))
+    return blocks
+
+
+def workload_blocks(w: Workload | None) -> list[Block]:
+    if w is None or not w.owners:
+        return []
+    return [_table("Owner workload", f.text_table(WORKLOAD_HEADER, workload_rows(w)))]
+
+
+@render.register
+def _workload(r: WorkloadReport) -> list[Block]:
+    if r.refused:
+        return [section(inert(r.refused))]
+    blocks: list[Block] = [header(r.title), _table("Accounts, hand-offs, alerts and pages", r.table)]
+    if r.flags:
+        blocks.append(section("*Burnout-risk signals*\n" + "\n".join(f"• {inert(x)}" for x in r.flags)))
+    return blocks
+
+
 @render.register
 def _kpi_digest(d: KpiDigest) -> list[Block]:
     k = d.kpis
@@ -44,6 +75,8 @@ def _kpi_digest(d: KpiDigest) -> list[Block]:
     if k.alerts:
         blocks.append(_table("Alert acknowledgement by tier", f.text_table(f.ALERT_HEADER, f.alert_rows(k))))
     blocks.append(_table("Approvals: standard vs exception pathway", f.text_table(f.PATHWAY_HEADER, f.pathway_rows(k))))
+    blocks += pack_blocks(d.pack)
+    blocks += workload_blocks(d.workload)
     blocks += conversation_blocks(d.conversations)
     notes = [" ".join(f.definitions(k))]
     if d.chart_titles:

@@ -44,14 +44,14 @@ def test_digest_blocks_carry_the_figures(services: Services) -> None:
     rec = services.notifier
     assert isinstance(rec, RecordingNotifier)
     ((ref, msg),) = rec.sent
-    assert ref.channel == "C0GOVERN"  # service-governance in channels.yaml
+    assert ref.channel == "C0CSLEADS"  # tiers.yaml reporting.leadership_channel (cs-leadership)
     blocks = render(msg.view)
     assert len(blocks) <= 50
     text = _text(blocks)
     # figures hand-computed in conftest: 6 tickets, FCR 5/6, cost 900 USD, ack 4/6, exception rate 3/5
     for figure in ("Tickets resolved*\n6", "83%", "$900.00", "$540.00", "$157.50", "67%", "60%", "36.0 h", "50 min"):
         assert figure in text, figure
-    assert "First-contact resolution 83%" in msg.text
+    assert "No repeat contact in 7 d 83%" in msg.text
     # charts: three PNGs uploaded into the digest's thread
     (up,) = rec.uploads
     assert (up.channel, up.thread_ts) == (ref.channel, ref.ts)
@@ -76,9 +76,9 @@ def test_digest_through_the_slack_web_api(services: Services, double: SlackDoubl
     assert methods.count("chat.postMessage") == 1
     assert methods.count("files.getUploadURLExternal") == 3
     assert methods.count("files.completeUploadExternal") == 1
-    (top,) = [m for m in double.messages("C0GOVERN", include_replies=False)]
+    (top,) = [m for m in double.messages("C0CSLEADS", include_replies=False)]
     assert "$157.50" in str(top["blocks"])
-    replies = [m for m in double.thread("C0GOVERN", posted.ref.ts) if m.get("files")]
+    replies = [m for m in double.thread("C0CSLEADS", posted.ref.ts) if m.get("files")]
     (charts,) = replies
     ids = [f["id"] for f in charts["files"]]
     assert ids == list(posted.file_ids)
@@ -102,7 +102,7 @@ def test_weekly_job_posts_once_under_the_lease(services: Services) -> None:
     assert (k.since, k.until) == (WEEK_START - dt.timedelta(days=7), WEEK_START)
     with services.sessions() as s:
         events = s.scalars(select(AuditEvent).where(AuditEvent.action == digest.ACTION)).all()
-        assert [(e.subject_id, e.details["files"]) for e in events] == [("2026-W48", 3)]
+        assert [(e.subject_id, e.details["files"]) for e in events] == [("2026-W48", 4)]  # + SLA against targets
     # a new process (new holder) after the lease expired still does not post the week again
     later = dataclasses.replace(services, clock=lambda: NOW + dt.timedelta(days=2))
     assert digest.run_weekly(later) is None

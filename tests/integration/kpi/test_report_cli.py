@@ -70,7 +70,7 @@ def test_bad_until_is_a_user_error(env: Engine) -> None:
 @pytest.fixture
 def double(env: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackDouble]:
     with SlackDouble("test-secret") as d:
-        d.add_channel("C0GOVERN", "service-governance")
+        d.add_channel("C0CSLEADS", "cs-leadership")
         monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
         monkeypatch.setenv("SLACK_API_URL", d.api_url)
         yield d
@@ -78,8 +78,8 @@ def double(env: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackDouble
 
 def test_post_now(double: SlackDouble) -> None:
     out = _run("--post")
-    assert re.search(r"posted to C0GOVERN \(ts [0-9.]+\) with 3 charts", out)
-    (top,) = double.messages("C0GOVERN", include_replies=False)
+    assert re.search(r"posted to C0CSLEADS \(ts [0-9.]+\) with 3 charts", out)
+    (top,) = double.messages("C0CSLEADS", include_replies=False)
     assert "$157.50" in str(top["blocks"])
     uploads = list(double.api.uploads.values())
     assert len(uploads) == 3 and all(u.startswith(PNG_MAGIC) for u in uploads)

@@ -104,6 +104,12 @@ def seed(engine: Engine) -> None:
             if golden:
                 conn.execute(Customer.__table__.update().where(Customer.id == cid).values(merged_into_id=golden))
         conn.execute(insert(Order), ORDERS)
+        if engine.dialect.name == "postgresql":
+            # explicit ids leave PostgreSQL's sequences behind: a later sync inserting customers would collide
+            for table in ("customers", "orders"):
+                conn.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+                )
 
 
 @pytest.fixture
