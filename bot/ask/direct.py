@@ -88,36 +88,54 @@ def route(policies: Policies, rtype: str, card: CustomerCard | None, slots: Slot
 
 
 def cite_lead(
-    text: str, citations: Sequence[Citation], lead: Sequence[str], rule: Passage, base_url: str | None
+    text: str,
+    citations: Sequence[Citation],
+    lead: Sequence[str],
+    rule: Passage,
+    base_url: str | None,
+    more: Sequence[Passage] = (),
 ) -> tuple[str, list[Citation]]:
     """The lead sentences cited [1] on the rule's section, then only the supporting lines that add something (a
     table row or sentence saying again what the lead computed, "Tier: Gold · Priority: P1 · First response: 30
-    min", goes), their citations renumbered from [2] (or sharing [1] when they quote the rule's section)."""
-    head = "\n".join(s.strip() for s in lead if s.strip())
+    min", goes), their citations renumbered from [2] (or sharing [1] when they quote the rule's section).
+    ``more``: the sections stating the lead's next lines, one per line (SLA targets, then escalation), each line
+    cited on its own section."""
+    head_lines = [s.strip() for s in lead if s.strip()]
+    head = "\n".join(head_lines)
     if not head or not text.startswith(head):  # a writer that rewrote the lead: cite the rule after its text
         return text, [*citations, replace(cite([rule], base_url)[0], number=len(citations) + 1)]
     by_number = {c.number: c for c in citations}
-    key = (rule.path, rule.heading_path)
-    quoted = {c.number for c in citations if (c.path, c.heading_path) == key}
+    numbers: dict[tuple[str, str], int] = {}
+    out: list[Citation] = []
+    marks: list[int] = []
+    for section in [rule, *more][: len(head_lines)]:
+        key = (section.path, section.heading_path)
+        if key not in numbers:
+            numbers[key] = len(out) + 1
+            out.append(replace(cite([section], base_url)[0], number=numbers[key]))
+        marks.append(numbers[key])
+    quoted = {c.number for c in citations if (c.path, c.heading_path) in numbers}
     kept = [
         line
         for line in text[len(head) :].split("\n")
         if line.strip() and not _repeats(line, head) and not _row(line) and not _only(line, quoted)
     ]
     new: dict[int, int] = {}
-    out = [replace(cite([rule], base_url)[0], number=1)]
     for n in (int(m) for line in kept for m in _MARK.findall(line)):
         c = by_number.get(n)
         if c is None or n in new:
             continue
-        if (c.path, c.heading_path) == key:
-            new[n] = 1
+        key = (c.path, c.heading_path)
+        if key in numbers:
+            new[n] = numbers[key]
         else:
             new[n] = len(out) + 1
             out.append(replace(c, number=new[n]))
     body = "\n".join(_MARK.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", line) for line in kept)
-    first, rest = head.split("\n", 1) if "\n" in head else (head, "")
-    cited = f"{first} [1]" + (f"\n{rest}" if rest else "")
+    cited = "\n".join(
+        f"{line} [{marks[i]}]" if i < len(marks) and (i == 0 or marks[i] != marks[i - 1]) else line
+        for i, line in enumerate(head_lines)
+    )
     return cited + (f"\n\n{body}" if body else ""), out
 
 

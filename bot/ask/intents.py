@@ -43,8 +43,9 @@ _REFERS = re.compile(
     re.I,
 )
 _ANY_CUSTOMER = re.compile(r"\b(a|an|any|every|each|some) (customer|client|account|company)s?\b", re.I)
+# Clause breaks: "?", ";", a comma (not the thousands separator of "$2,000") and "and" before a new question.
 _CLAUSE = re.compile(
-    r"\s*(?:[?;]|,\s*(?:and\s+)?|\s+and\s+(?=(?:what|who|when|how|is|are|does|do|has|any|can)\b))\s*", re.I
+    r"\s*(?:[?;]|,(?!\d)\s*(?:and\s+)?|\s+and\s+(?=(?:what|who|when|how|is|are|does|do|has|any|can)\b))\s*", re.I
 )
 
 
@@ -181,8 +182,12 @@ class IntentModel:
                 asked.append(r.intent)
         if len(asked) < 2:  # one thing asked: the whole question says best what it is
             asked = [whole.intent] if whole.intent.kind != HOWTO else []
-        if any(i.kind == POLICY for i in asked):
-            asked = [next(i for i in asked if i.kind == POLICY)]  # one computation per answer, the first asked
+        policy = [i for i in asked if i.kind == POLICY]
+        if policy:
+            # One computation per answer, the first asked; targets and escalation are read from the same tables
+            # and go together ("the first response target for a platinum P1, and who do we escalate to?").
+            computed = [i for i in policy if i.compute]
+            asked = computed if policy[0].compute and len(computed) > 1 else policy[:1]
         return Asked(tuple(asked) or (self.catalog[self.howto],), tuple(readings))
 
     def _reading(self, clause: str, scores: dict[str, float], about_one: bool) -> Reading:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.ask import direct, llm
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.feedback import passage_key, rerank
-from bot.ask.intents import model_for
+from bot.ask.intents import Intent, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
 from bot.ask.policy import PolicyFinding, escalation_finding, escalation_step_finding, sla_finding, sla_summary
 from bot.ask.understand import Understanding, understand
@@ -270,19 +270,32 @@ class AskService:
     ) -> list[Passage]:
         """The playbook section that states a computed rule first, then what the question itself finds."""
         try:
-            docs = [
-                d.path
-                for d in self.s.index.documents()
-                if title in d.title.lower() + " " + d.path.lower() and (paths is None or d.path in paths)
-            ]
-            found = self.s.index.search(citation_query, k=1, paths=docs or (paths if paths is not None else None))
-            cited = rerank(session, citation_query, found.passages)  # a hidden passage is not cited either
+            cited = self._rule(session, citation_query, title, paths)
             rest = self.s.index.search(question, k=4, paths=paths).passages
         except Exception:
             log.warning("no playbook passage to cite for a computed answer", exc_info=True)
             return []
         keys = {(p.path, p.heading_path) for p in cited[:1]}
         return cited[:1] + [p for p in rerank(session, question, rest) if (p.path, p.heading_path) not in keys]
+
+    def _rule(self, session: Session, citation_query: str, title: str, paths: list[str] | None) -> list[Passage]:
+        """The section stating a computed rule: searched in the playbooks whose title or path has ``title``."""
+        docs = [
+            d.path
+            for d in self.s.index.documents()
+            if title in d.title.lower() + " " + d.path.lower() and (paths is None or d.path in paths)
+        ]
+        found = self.s.index.search(citation_query, k=1, paths=docs or (paths if paths is not None else None))
+        return rerank(session, citation_query, found.passages)  # a hidden passage is not cited either
+
+    def _section(self, session: Session, finding: PolicyFinding, paths: list[str] | None) -> Passage | None:
+        """The playbook section that states a further computed finding (its own citation)."""
+        try:
+            cited = self._rule(session, finding.citation_query, finding.citation_title or "escalation", paths)
+        except Exception:
+            log.warning("no playbook passage to cite for a computed finding", exc_info=True)
+            return None
+        return cited[0] if cited else None
 
     def _lead(
         self,
@@ -294,13 +307,16 @@ class AskService:
         passages: list[Passage],
         finding: PolicyFinding | None = None,
         prefill: direct.ApprovalPrefill | None = None,
+        more: list[Passage] | None = None,
     ) -> Answer:
         """A computed answer: its sentences first, the first passage (the rule's section) cited on them, then at
         most two supporting sentences the writer picks from the passages."""
         tiers = [card.tier] if card else []
         if passages:
             draft = self.writer.write(question, passages, lead=lead, tiers=tiers)
-            text, citations = direct.cite_lead(draft.text, draft.citations, lead, passages[0], self._base)
+            text, citations = direct.cite_lead(
+                draft.text, draft.citations, lead, passages[0], self._base, more=more or ()
+            )
         else:
             text, citations = "\n".join(lead), []
         return Answer(
@@ -351,10 +367,16 @@ class AskService:
             )
         return out
 
-    def _finding(self, u: Understanding, card: CustomerCard | None, question: str) -> PolicyFinding | None:
-        """Escalation or SLA targets computed for this customer (or the tier the question names)."""
-        policy = u.asked.first("policy")
-        if policy is None or policy.compute not in ("escalation", "sla"):
+    def _findings(self, u: Understanding, card: CustomerCard | None, question: str) -> list[PolicyFinding]:
+        """Escalation or SLA targets (or both, when both are asked) computed for this customer or the tier the
+        question names."""
+        found = (self._finding(i, u, card, question) for i in u.asked.intents if i.kind == "policy")
+        return [f for f in found if f is not None]
+
+    def _finding(
+        self, policy: Intent, u: Understanding, card: CustomerCard | None, question: str
+    ) -> PolicyFinding | None:
+        if policy.compute not in ("escalation", "sla"):
             return None
         policies = self.s.policies
         tier = card.tier if card else u.slots.tier
@@ -385,11 +407,18 @@ class AskService:
     ) -> Answer:
         tiers = [card.tier] if card else None
         regions = [str(card.fields["region"])] if card and card.fields.get("region") else None
-        finding = self._finding(u, card, question)
-        if finding is not None:
-            title = finding.citation_title or "escalation"
-            passages = self._cited(session, finding.citation_query, title, paths, query or question)
-            return self._lead(question, asker, card, truncated, [finding.summary], passages, finding=finding)
+        findings = self._findings(u, card, question)
+        if findings:
+            first, *others = findings
+            title = first.citation_title or "escalation"
+            passages = self._cited(session, first.citation_query, title, paths, query or question)
+            sections = [self._section(session, f, paths) for f in others]
+            # the escalation finding is the one the answer's hand-off (escalate button) acts on
+            finding = next((f for f in findings if f.channel), first)
+            lead = [f.summary for f in findings]
+            return self._lead(
+                question, asker, card, truncated, lead, passages, finding=finding, more=[p for p in sections if p]
+            )
         # The customer's name says nothing about policy: search without it.
         try:
             result = self.s.index.search(query or question, k=5, tiers=tiers, regions=regions, paths=paths)

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from bot.governance.models import AuditEvent
 from sqlalchemy import Engine, select
 
 from bot.ask.models import QuestionLog
@@ -19,7 +18,7 @@ from bot.notify import RecordingNotifier
 from bot.policies import Policies
 from bot.services import Services
 from bot.store.db import session_scope
-from bot.store.models import Customer, CustomerIdentifier, Ticket
+from bot.store.models import AuditEvent, Customer, CustomerIdentifier, Ticket
 from retrieval.embedder import SentenceTransformerEmbedder
 
 from ...conftest import Clock

@@ -102,6 +102,9 @@ def test_clauses_split_a_question_that_asks_two_things() -> None:
         "what's their ARR",
     ]
     assert clauses("How do we handle a GDPR erasure request?") == ["How do we handle a GDPR erasure request?"]
+    # a thousands separator is not a clause break: "$2,000 service credit" stays one request
+    assert clauses("Can we give Acme a $2,000 service credit?") == ["Can we give Acme a $2,000 service credit?"]
+    assert clauses("Who owns Acme, and when do they renew?")[1:] == ["Who owns Acme", "when do they renew"]
 
 
 def test_the_customer_mention_is_replaced_by_the_stand_in() -> None:
@@ -210,3 +213,17 @@ def test_the_lead_is_cited_first_and_repeating_lines_go() -> None:
 def test_a_rewritten_lead_still_gets_the_rule_cited() -> None:
     out, citations = cite_lead("Something else [1]", [_cite(1, "a.md", "A")], ["Lead."], _passage("b.md", "B"), None)
     assert out == "Something else [1]" and [c.path for c in citations] == ["a.md", "b.md"]
+
+
+def test_two_computed_lines_are_each_cited_on_their_own_section() -> None:
+    lead = ["*Platinum P1*: first response within 15m.", "*Platinum sev1*: escalate to the CS leads."]
+    text = "\n".join(lead) + "\n\nThe matrix again. [1]\nThe incident lead owns the bridge. [2]"
+    cited = [_cite(1, "esc.md", "Escalation > Matrix"), _cite(2, "inc.md", "Incidents")]
+    sla, esc = _passage("sla.md", "SLA > Targets"), _passage("esc.md", "Escalation > Matrix")
+    out, citations = cite_lead(text, cited, lead, sla, None, more=[esc])
+    # a line quoting only the escalation section says what the lead computed from it: it goes
+    assert out == f"{lead[0]} [1]\n{lead[1]} [2]\n\nThe incident lead owns the bridge. [3]"
+    assert [(c.number, c.path) for c in citations] == [(1, "sla.md"), (2, "esc.md"), (3, "inc.md")]
+    # the same section for both lines: one citation, on the first
+    out, citations = cite_lead("\n".join(lead), [], lead, sla, None, more=[sla])
+    assert out == f"{lead[0]} [1]\n{lead[1]}" and len(citations) == 1

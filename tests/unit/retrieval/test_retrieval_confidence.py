@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from retrieval.confidence import Signals, compute, confidence, names
@@ -76,7 +78,7 @@ def test_compute_reads_the_passages() -> None:
     intent = analyse("How long do we keep support tickets?")
     df = {"keep": 3, "support": 2, "ticket": 2}
     p = _passage("Support tickets are kept for 36 months.")
-    p = Passage(*[getattr(p, f) for f in p.__dataclass_fields__ if f != "piece_scores"], piece_scores=(0.7,))
+    p = replace(p, piece_scores=(0.7,))
     s = compute(intent, [p], 0.5, ["r.md"], ["r.md"], df, 10)
     assert s.agree and s.fact == 1.0 and s.piece == pytest.approx(0.7)
     assert 0.5 < s.coverage < 1.0  # "keep" is not in the passage ("kept")
