@@ -449,12 +449,22 @@ def replay(
     c = Conversation.__table__.c
     waiting = c.state == "open", c.first_response_at.is_(None)
 
+    swept_at: list[dt.datetime | None] = [None]
+
     def next_due() -> dt.datetime | None:
-        """The earliest nudge or breach not yet handled (minutes with nothing due are skipped, not swept)."""
+        """The earliest nudge or breach not yet handled (minutes with nothing due are skipped, not swept).
+
+        A nudge already due at the last sweep and still unsent is held for the owner's quiet hours; it is tried
+        again every HELD_RETRY simulated minutes rather than every minute (which made a week's replay sweep
+        every minute of every night). Only when held nudges go out depends on this, and nothing checks that."""
         reader.rollback()
-        nudge = reader.execute(select(func.min(c.nudge_at)).where(*waiting, c.nudged_at.is_(None))).scalar()
+        unsent = (*waiting, c.nudged_at.is_(None))
+        last = swept_at[0]
+        new_nudges = (c.nudge_at > last,) if last is not None else ()
+        nudge = reader.execute(select(func.min(c.nudge_at)).where(*unsent, *new_nudges)).scalar()
+        held = last is not None and reader.execute(select(c.id).where(*unsent, c.nudge_at <= last).limit(1)).first()
         due = reader.execute(select(func.min(c.due_at)).where(*waiting, c.breached_at.is_(None))).scalar()
-        found = [x for x in (nudge, due) if x is not None]
+        found = [x for x in (nudge, due, last + HELD_RETRY if held and last else None) if x is not None]
         return min(found) if found else None
 
     def run_until(limit: dt.datetime) -> None:
@@ -468,6 +478,7 @@ def replay(
             now[0] = tick
             s0 = time.perf_counter()
             report = sweep(services, tick)
+            swept_at[0] = tick
             sweeps += 1
             if report.breaches or report.nudged:
                 sent += deliver_due(engine, notifier, notifier, clock=lambda t=tick: t).sent
@@ -498,6 +509,9 @@ def replay(
     wall = time.perf_counter() - started
     reader.close()
     return check(engine, double, convos, shared, latencies, wall, sweeps, sweep_s, sent, horizon)
+
+
+HELD_RETRY = dt.timedelta(minutes=15)
 
 
 def pct(values: list[float], p: float) -> float:
