@@ -27,7 +27,7 @@ from bot.ask.understand import Understanding, understand
 from bot.customers.card import CustomerCard, build_card, record_view
 from bot.customers.linking import CustomerRef, link_customers
 from bot.customers.normalize import fold
-from bot.failures import Unavailable
+from bot.failures import Unavailable, new_reference
 from bot.governance.audit import record
 from bot.services import Services
 from bot.store.models import Customer
@@ -261,22 +261,22 @@ class AskService:
         )
         if said.invalid or said.route is None:
             return Answer(question, asker, said.text, [], 0.0, True, customer=card, truncated=truncated, source=CLARIFY)
-        passages = self._cited(session, said.route.citation_query, "approv", paths, question)
+        passages, note = self._cited(session, said.route.citation_query, "approv", paths, question)
         lead = list(said.route.sentences)
-        return self._lead(question, asker, card, truncated, lead, passages, prefill=prefill)
+        return self._lead(question, asker, card, truncated, lead, passages, prefill=prefill, note=note)
 
     def _cited(
         self, session: Session, citation_query: str, title: str, paths: list[str] | None, question: str
-    ) -> list[Passage]:
-        """The playbook section that states a computed rule first, then what the question itself finds."""
+    ) -> tuple[list[Passage], str]:
+        """The playbook section that states a computed rule first, then what the question itself finds; and, when
+        the playbooks cannot be searched, the note saying so (the computed answer still stands)."""
         try:
             cited = self._rule(session, citation_query, title, paths)
             rest = self.s.index.search(question, k=4, paths=paths).passages
         except Exception:
-            log.warning("no playbook passage to cite for a computed answer", exc_info=True)
-            return []
+            return [], _unsearched()
         keys = {(p.path, p.heading_path) for p in cited[:1]}
-        return cited[:1] + [p for p in rerank(session, question, rest) if (p.path, p.heading_path) not in keys]
+        return cited[:1] + [p for p in rerank(session, question, rest) if (p.path, p.heading_path) not in keys], ""
 
     def _rule(self, session: Session, citation_query: str, title: str, paths: list[str] | None) -> list[Passage]:
         """The section stating a computed rule: searched in the playbooks whose title or path has ``title``."""
@@ -294,7 +294,7 @@ class AskService:
             cited = self._rule(session, finding.citation_query, finding.citation_title or "escalation", paths)
         except Exception:
             log.warning("no playbook passage to cite for a computed finding", exc_info=True)
-            return None
+            return None  # the first finding's search said so already, or this one is simply uncited
         return cited[0] if cited else None
 
     def _lead(
@@ -308,6 +308,7 @@ class AskService:
         finding: PolicyFinding | None = None,
         prefill: direct.ApprovalPrefill | None = None,
         more: list[Passage] | None = None,
+        note: str = "",
     ) -> Answer:
         """A computed answer: its sentences first, the first passage (the rule's section) cited on them, then at
         most two supporting sentences the writer picks from the passages."""
@@ -319,6 +320,8 @@ class AskService:
             )
         else:
             text, citations = "\n".join(lead), []
+        if note:
+            text = f"{text}\n\n{note}"
         return Answer(
             question,
             asker,
@@ -411,13 +414,21 @@ class AskService:
         if findings:
             first, *others = findings
             title = first.citation_title or "escalation"
-            passages = self._cited(session, first.citation_query, title, paths, query or question)
-            sections = [self._section(session, f, paths) for f in others]
+            passages, note = self._cited(session, first.citation_query, title, paths, query or question)
+            sections = [self._section(session, f, paths) for f in others] if passages else []
             # the escalation finding is the one the answer's hand-off (escalate button) acts on
             finding = next((f for f in findings if f.channel), first)
             lead = [f.summary for f in findings]
             return self._lead(
-                question, asker, card, truncated, lead, passages, finding=finding, more=[p for p in sections if p]
+                question,
+                asker,
+                card,
+                truncated,
+                lead,
+                passages,
+                finding=finding,
+                more=[p for p in sections if p],
+                note=note,
             )
         # The customer's name says nothing about policy: search without it.
         try:
@@ -467,6 +478,15 @@ class AskService:
             customer=card,
             truncated=truncated,
         )
+
+
+def _unsearched() -> str:
+    """The line under a computed answer when the playbooks cannot be searched for its citation: said, with a
+    reference id that is in the log with the traceback, never silently uncited."""
+    ref = new_reference()
+    log.warning("playbook search unavailable; a computed answer goes out uncited (reference %s)", ref, exc_info=True)
+    said = "I can't search the playbooks right now, so this comes without its playbook citation"
+    return f":warning: {said} (reference `{ref}`)."
 
 
 def _without(question: str, mention: str) -> str:

@@ -206,3 +206,18 @@ def test_a_channel_that_hides_records_from_this_role_states_nothing(book: Servic
     a = ask(book, "What is Willowfield Devices' renewal date?", AGENT, show_record=False)
     assert "2027" not in a.text and "I don't show customer records to your role in this channel" in a.text
     assert a.customer is None
+
+
+def test_targets_and_escalation_asked_together_are_both_computed(book: Services) -> None:
+    a = ask(book, "What is the first response target for a Platinum P1, and who do we escalate to?")
+    first, second = a.text.split("\n")[:2]
+    assert first.startswith("*Platinum P1*: first response within ")
+    assert second.startswith("*Platinum sev1*: escalate to ") and "<#" in second
+    assert a.source == "policy" and a.finding is not None and a.finding.channel
+
+
+def test_a_computed_answer_says_so_when_the_playbooks_cannot_be_searched(book: Services) -> None:
+    book.index.down = True  # type: ignore[attr-defined]
+    a = ask(book, "what is the escalation path for a platinum P1?")
+    assert a.text.startswith("*Platinum sev1*: escalate to ") and not a.citations
+    assert "can't search the playbooks" in a.text and "reference `" in a.text
