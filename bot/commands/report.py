@@ -16,6 +16,8 @@ from bot.kpi.digest import DigestError
 from bot.kpi.digest import post as post_digest
 from bot.kpi.html import render_html
 from bot.kpi.metrics import compute, window
+from bot.kpi.outcomes import OUTCOME_HEADER, by_depth_rows, outcome_rows, outcomes
+from bot.kpi.pack import pack
 from bot.notify import DeliveryError
 from bot.policies import load_policies
 
@@ -47,18 +49,35 @@ def report(
         tiers = services.policies.tier_names
     else:
         engine = engine_for(settings)
-        tiers = load_policies(settings.policies_dir).tier_names if settings.policies_dir.is_dir() else []
-    k = compute(engine, *window(end, days), tiers=tiers)
+        policies = load_policies(settings.policies_dir) if settings.policies_dir.is_dir() else None
+        tiers = policies.tier_names if policies else []
+    span = window(end, days)
+    k = compute(engine, *span, tiers=tiers)
+    policy = services.policies if post else policies
+    # the pack and the outcomes need the policy files (targets, SLA, cadence); without them only the figures
+    figures = pack(engine, policy, *span) if policy else None
+    results = outcomes(engine, policy, *span) if policy else None
     typer.echo(f"KPIs {f.period(k)}")
     for label, value in f.headline(k):
         typer.echo(f"  {label:<26} {value}")
     typer.echo("\n" + f.text_table(f.SERVICE_HEADER, f.service_rows(k)))
+    if figures is not None:
+        typer.echo(
+            "\nPer tier against target (kpis-per-tier.md; ! = missed)\n"
+            + f.text_table(f.PACK_HEADER, f.pack_rows(figures))
+        )
+        for broken in figures.broken:
+            typer.echo(f"  promise not kept: {broken}")
+    if results is not None:
+        typer.echo("\nRelationship outcomes\n" + f.text_table(OUTCOME_HEADER, outcome_rows(results, results.by_tier)))
+        typer.echo("\n" + f.text_table(OUTCOME_HEADER, by_depth_rows(results)))
     if html_out is not None:
-        html_out.write_text(render_html(k, render_charts(k)), encoding="utf-8")
+        charts = render_charts(k, figures, None, results)
+        html_out.write_text(render_html(k, charts, pack=figures, outcomes=results), encoding="utf-8")
         typer.echo(f"\nwrote {html_out}")
     if post:
         try:
-            posted = post_digest(services, k, channel=channel)
+            posted = post_digest(services, k, channel=channel, tier_pack=figures, results=results)
         except (DigestError, DeliveryError) as exc:
             raise UserError(str(exc)) from None
         typer.echo(f"posted to {posted.ref.channel} (ts {posted.ref.ts}) with {len(posted.file_ids)} charts")

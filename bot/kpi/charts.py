@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.kpi.metrics import Kpis
+from bot.kpi.outcomes import Outcomes
 from bot.kpi.pack import Pack
 from bot.kpi.workload import Workload
 
@@ -168,8 +169,30 @@ def workload_chart(w: Workload, limit: int = 15) -> Chart:
     )
 
 
-def render_charts(k: Kpis, p: Pack | None = None, w: Workload | None = None) -> list[Chart]:
+def outcomes_chart(o: Outcomes, p: Pack | None) -> Chart:
+    """Per tier: churn rate and net revenue retention, beside cost to serve (% of ARR) when the pack is there."""
+    tiers = [r.group for r in o.by_tier]
+    cost = {t.tier: t.cost_to_serve for t in p.tiers} if p is not None else {}
+    fig = _figure(width=9.0)
+    left, mid, right = fig.subplots(1, 3)
+    _bars(left, tiers, [r.churn_rate for r in o.by_tier], "Churn rate", "{:.0%}", COLORS[3])
+    _bars(mid, tiers, [r.nrr for r in o.by_tier], "Net revenue retention", "{:.0%}", COLORS[2])
+    _bars(right, tiers, [cost.get(t) for t in tiers], "Cost to serve (% of ARR)", "{:.1%}", COLORS[0])
+    for ax in (left, mid, right):
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    return Chart(
+        "kpi-outcomes.png",
+        "Relationship outcomes by tier: churn, net revenue retention, cost to serve",
+        "Bar charts per tier: churn rate and net revenue retention of renewal decisions, cost to serve as a share "
+        "of ARR",
+        _png(fig),
+    )
+
+
+def render_charts(k: Kpis, p: Pack | None = None, w: Workload | None = None, o: Outcomes | None = None) -> list[Chart]:
     charts = [cost_and_resolution(k), rates_by_tier(k), approvals(k)]
+    if o is not None and o.by_tier:
+        charts.append(outcomes_chart(o, p))
     if p is not None and p.tiers:
         charts.append(sla_against_targets(p))
     if w is not None and w.owners:

@@ -25,6 +25,7 @@ from bot.kpi import format as f
 from bot.kpi.charts import Chart, render_charts
 from bot.kpi.conversations import ConversationKpis, conversation_kpis
 from bot.kpi.metrics import Kpis, compute, window
+from bot.kpi.outcomes import Outcomes, outcomes
 from bot.kpi.pack import Pack, pack
 from bot.kpi.workload import Workload, flag_to_leads, owner_workload
 from bot.notify import DeliveryError, FileUpload, Outbound, SentRef
@@ -54,6 +55,7 @@ class KpiDigest:
     conversations: ConversationKpis | None = None  # customer channels: first response and breaches (own section)
     pack: Pack | None = None  # kpis-per-tier.md figures against their targets and last period
     workload: Workload | None = None  # owners' load (figures only: flags go to the leads)
+    outcomes: Outcomes | None = None  # renewals, churn, expansion, service recovery by tier and depth
 
 
 @dataclass(frozen=True)
@@ -91,12 +93,13 @@ def post(
     conversations: ConversationKpis | None = None,
     tier_pack: Pack | None = None,
     workload: Workload | None = None,
+    results: Outcomes | None = None,
 ) -> Posted:
     """Post the figures, then upload the charts into the message's thread (when the notifier can)."""
-    charts = tuple(render_charts(k, tier_pack, workload))
+    charts = tuple(render_charts(k, tier_pack, workload, results))
     target = channel or digest_channel(services)
     notifier = services.notifier
-    view = KpiDigest(title, k, tuple(c.title for c in charts), conversations, tier_pack, workload)
+    view = KpiDigest(title, k, tuple(c.title for c in charts), conversations, tier_pack, workload, results)
     ref = notifier.send(Outbound(target, fallback_text(k), view))
     upload = getattr(notifier, "upload", None)
     if upload is None:
@@ -148,7 +151,8 @@ def run_weekly(services: Services) -> Posted | None:
     conversations = conversation_kpis(services.engine, *since_until, tiers=services.policies.tier_names)
     figures = pack(services.engine, services.policies, *since_until)
     load = owner_workload(services.engine, services.policies, *since_until)
-    posted = post(services, k, conversations=conversations, tier_pack=figures, workload=load)
+    results = outcomes(services.engine, services.policies, *since_until)
+    posted = post(services, k, conversations=conversations, tier_pack=figures, workload=load, results=results)
     flagged = flag_to_leads(services, load)
     with services.sessions.begin() as s:
         audit.record(

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from bot.kpi import format as f
 from bot.kpi.charts import Chart
 from bot.kpi.metrics import Kpis
+from bot.kpi.outcomes import OUTCOME_HEADER, Outcomes, by_depth_rows, outcome_rows
+from bot.kpi.pack import Pack
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:960px;color:#1d1c1d}
@@ -39,7 +41,34 @@ def _img(chart: Chart) -> str:
     )
 
 
-def render_html(k: Kpis, charts: Sequence[Chart], title: str = "Rapport KPI report") -> str:
+def _extra(p: Pack | None, o: Outcomes | None) -> str:
+    """The kpis-per-tier.md pack and the relationship outcomes, when computed."""
+    out = ""
+    if p is not None:
+        broken = "".join(f"<li>{html.escape(b)}</li>" for b in p.broken)
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in f.pack_notes(p))
+        out += f"""<h2>Per tier against target (kpis-per-tier.md)</h2>
+{_table(f.PACK_HEADER, f.pack_rows(p), "Per tier against target")}
+{f"<h3>Promises not kept</h3><ul>{broken}</ul>" if broken else ""}
+<h2>Alerts per rule</h2>
+{_table(f.RULE_HEADER, f.rule_rows(p), "Alerts per rule")}
+<ul class="notes">{notes}</ul>"""
+    if o is not None:
+        header = ["Tier", *OUTCOME_HEADER[1:]]
+        out += f"""<h2>Relationship outcomes by tier</h2>
+{_table(header, outcome_rows(o, o.by_tier), "Relationship outcomes by tier")}
+<h2>By relationship depth (check-in cadence kept before the decision)</h2>
+{_table(header, by_depth_rows(o), "Relationship outcomes by depth")}"""
+    return out
+
+
+def render_html(
+    k: Kpis,
+    charts: Sequence[Chart],
+    title: str = "Rapport KPI report",
+    pack: Pack | None = None,
+    outcomes: Outcomes | None = None,
+) -> str:
     figures = "".join(
         f"<div class='figure'><div class='label'>{html.escape(label)}</div>"
         f"<div class='value'>{html.escape(value)}</div></div>"
@@ -59,6 +88,7 @@ def render_html(k: Kpis, charts: Sequence[Chart], title: str = "Rapport KPI repo
 {_table(f.ALERT_HEADER, f.alert_rows(k), "Alert acknowledgement by tier")}
 <h2>Approvals: standard vs exception pathway</h2>
 {_table(f.PATHWAY_HEADER, f.pathway_rows(k), "Approvals by pathway")}
+{_extra(pack, outcomes)}
 <h2>Charts</h2>
 {"".join(_img(c) for c in charts)}
 <h2>Definitions</h2>

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.kpi import format as f
 from bot.kpi.conversations import CONVERSATION_HEADER, ConversationKpis, conversation_table_rows
 from bot.kpi.digest import KpiDigest
+from bot.kpi.outcomes import OUTCOME_HEADER, Outcomes, by_depth_rows, outcome_rows
 from bot.kpi.pack import Pack
 from bot.kpi.workload import WORKLOAD_HEADER, Workload, WorkloadReport, workload_rows
 from bot.segments.present import SegmentReviewPost
@@ -45,6 +46,15 @@ def pack_blocks(p: Pack | None) -> list[Block]:
     return blocks
 
 
+def outcome_blocks(o: Outcomes | None) -> list[Block]:
+    if o is None or not o.by_tier:
+        return []
+    return [
+        _table("Relationship outcomes by tier", f.text_table(OUTCOME_HEADER, outcome_rows(o, o.by_tier))),
+        _table("By relationship depth (check-in cadence kept)", f.text_table(OUTCOME_HEADER, by_depth_rows(o))),
+    ]
+
+
 def workload_blocks(w: Workload | None) -> list[Block]:
     if w is None or not w.owners:
         return []
@@ -76,6 +86,7 @@ def _kpi_digest(d: KpiDigest) -> list[Block]:
         blocks.append(_table("Alert acknowledgement by tier", f.text_table(f.ALERT_HEADER, f.alert_rows(k))))
     blocks.append(_table("Approvals: standard vs exception pathway", f.text_table(f.PATHWAY_HEADER, f.pathway_rows(k))))
     blocks += pack_blocks(d.pack)
+    blocks += outcome_blocks(d.outcomes)
     blocks += workload_blocks(d.workload)
     blocks += conversation_blocks(d.conversations)
     notes = [" ".join(f.definitions(k))]

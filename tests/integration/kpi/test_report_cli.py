@@ -50,7 +50,7 @@ def test_html_has_the_figures_and_embedded_charts(page_file: Path) -> None:
     for figure in ("$540.00", "$157.50", "$45.00", "83%", "$900.00", "67%", "60%", "36.0 h", "74.7 h", "50 min"):
         assert figure in doc, figure
     images = [base64.b64decode(m) for m in IMG.findall(doc)]
-    assert len(images) == 3 and all(img.startswith(PNG_MAGIC) for img in images)
+    assert len(images) == 4 and all(img.startswith(PNG_MAGIC) for img in images)  # + SLA against targets
     assert "http://" not in doc and "https://" not in doc  # nothing to fetch: it opens offline
 
 
@@ -78,11 +78,11 @@ def double(env: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackDouble
 
 def test_post_now(double: SlackDouble) -> None:
     out = _run("--post")
-    assert re.search(r"posted to C0CSLEADS \(ts [0-9.]+\) with 3 charts", out)
+    assert re.search(r"posted to C0CSLEADS \(ts [0-9.]+\) with 4 charts", out)
     (top,) = double.messages("C0CSLEADS", include_replies=False)
     assert "$157.50" in str(top["blocks"])
     uploads = list(double.api.uploads.values())
-    assert len(uploads) == 3 and all(u.startswith(PNG_MAGIC) for u in uploads)
+    assert len(uploads) == 4 and all(u.startswith(PNG_MAGIC) for u in uploads)
 
 
 def test_page_in_a_browser(page_file: Path, page: object) -> None:
@@ -90,7 +90,7 @@ def test_page_in_a_browser(page_file: Path, page: object) -> None:
     pg.goto(page_file.as_uri())  # type: ignore[attr-defined]
     assert pg.title() == "Rapport KPI report"  # type: ignore[attr-defined]
     widths = pg.eval_on_selector_all("img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")  # type: ignore[attr-defined]
-    assert len(widths) == 3 and all(w == 800 for w in widths)
+    assert len(widths) == 4 and all(w == 800 for w in widths)
     gold = pg.locator("table >> nth=0 >> tr", has_text="gold").inner_text()  # type: ignore[attr-defined]
     assert "$157.50" in gold and "100%" in gold
     pg.screenshot(path=str(page_file.with_suffix(".png")), full_page=True)  # type: ignore[attr-defined]

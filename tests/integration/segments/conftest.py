@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, insert, text, update
 
 from bot.notify import RecordingNotifier
 from bot.policies import Policies, load_policies
@@ -102,7 +102,7 @@ def seed(engine: Engine) -> None:
         )
         for cid, *_, golden in CUSTOMERS:
             if golden:
-                conn.execute(Customer.__table__.update().where(Customer.id == cid).values(merged_into_id=golden))
+                conn.execute(update(Customer).where(Customer.id == cid).values(merged_into_id=golden))
         conn.execute(insert(Order), ORDERS)
         if engine.dialect.name == "postgresql":
             # explicit ids leave PostgreSQL's sequences behind: a later sync inserting customers would collide

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from bot.approvals.models import APPROVED, ApprovalRequest
 from bot.approvals.requests import submit_request
 from bot.approvals.validation import RequestDraft, ValidationFailed
+from bot.commands.common import UserError
 from bot.segments import jobs
 from bot.segments.models import TierMove, TierPromise
 from bot.segments.overrides import apply_approved_overrides, end_promises, pending_overrides
@@ -127,7 +128,7 @@ def test_the_yearly_review_is_posted_once_from_its_date(services: Services) -> N
     clock.now = dt.datetime(2026, 1, 15, 9, tzinfo=dt.UTC)
     assert jobs.yearly_review(services)
     assert not jobs.yearly_review(services)
-    (post,) = services.notifier.sent  # type: ignore[attr-defined]
+    ((_, post),) = services.notifier.sent  # type: ignore[attr-defined]
     assert post.channel == "C0CSLEADS"
     assert "Segmentation review: proposed tier moves as of 2026-01-15: 9 of 14 customers" in post.text
     assert _tier(services.engine, 1) == "gold"  # proposed, not applied: CS leadership signs off first
@@ -148,7 +149,8 @@ def test_cli_segment(book: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert "Largest moves (of 9):" in out.output and "Owner impact:" in out.output
     assert (tmp_path / "m.csv").read_text().count("\n") == 11  # header, 9 moves, the unplaceable customer
     bad = runner.invoke(app, ["segment", "--as-of", "15/01/2026"])
-    assert bad.exit_code == 2 and "is not a date" in bad.output
+    # the console script turns a UserError into one line and exit code 2 (bot.cli main); Typer's runner raises it
+    assert isinstance(bad.exception, UserError) and "is not a date" in str(bad.exception)
     applied = runner.invoke(app, ["segment", "--as-of", "2026-01-15", "--apply", "--as", "U0OPSANL"])
     assert applied.exit_code == 0 and "applied: run #" in applied.output
     assert _tier(book, 1) == "platinum"
