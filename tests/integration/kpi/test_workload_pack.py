@@ -320,3 +320,18 @@ def test_weekly_digest_goes_to_leadership_with_pack_workload_and_charts(services
     (up,) = rec.uploads
     names = [f.filename for f in up.files]
     assert "kpi-workload.png" in names and "kpi-sla-targets.png" in names
+
+
+def test_slash_command_listener_answers_only_the_asker(services: Services) -> None:
+    from bot.slack.commands import Commands
+    from bot.slack.inbound import Command
+    from bot.slack.listeners.workload import workload
+    from bot.slack.wiring import Rapport
+
+    out = RecordingNotifier()
+    r = Rapport(services, out, Commands())  # type: ignore[arg-type]
+    workload(r, Command("U0CSLEAD", "C0CSLEADS", "workload", "<@U0AMGOLD|marcus>", None, None, "T0"))
+    ((_, msg),) = out.sent
+    assert msg.ephemeral_user == "U0CSLEAD" and msg.channel == "C0CSLEADS"
+    text = "\n".join(b.get("text", {}).get("text", "") for b in render(msg.view))
+    assert "Marcus Okafor" in text and "gold 2/25" in text and "4 of 7 days" in text
