@@ -168,7 +168,11 @@ class AskService:
     def _embedder(self) -> Any:
         """The index's embedding model (loaded once with the index), which also reads what questions ask; None
         for an index without one (patterns alone then read the question)."""
-        return getattr(self.s.index, "embedder", None)
+        try:
+            return getattr(self.s.index, "embedder", None)
+        except Exception:  # the index cannot be opened (Chroma down): patterns read the question; search says so
+            log.warning("playbook index unavailable; the question is read by patterns alone", exc_info=True)
+            return None
 
     def _respond(
         self,
