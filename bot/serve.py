@@ -41,9 +41,14 @@ OPS_ROUTES = "GET /healthz /readyz /metrics"
 
 
 def readiness(
-    services: Services, slack: Callable[[], bool] | None = None, policies: PolicyWatch | None = None
+    services: Services,
+    slack: Callable[[], bool] | None = None,
+    policies: PolicyWatch | None = None,
+    warmed: threading.Event | None = None,
 ) -> dict[str, object]:
-    """``/readyz``: booleans decide readiness; ``policy_error`` is a note (the last good policy still serves)."""
+    """``/readyz``: booleans decide readiness; ``policy_error`` is a note (the last good policy still serves).
+    ``warmed``: set once the index is synced and the first question's model is loaded (``index`` waits for it,
+    or a load balancer would send the first question to a replica still loading the model for a minute)."""
     checks: dict[str, object] = {}
     try:
         with services.engine.connect() as conn:
@@ -51,7 +56,7 @@ def readiness(
         checks["database"] = True
     except Exception:
         checks["database"] = False
-    checks["index"] = services._index is not None
+    checks["index"] = services._index is not None and (warmed is None or warmed.is_set())
     if slack is not None:
         checks["slack"] = slack()
     if policies is not None:
@@ -84,11 +89,12 @@ def serve_http(
     def ingest(source: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         return handle_ingest(services, source, headers, body)
 
-    edge = Edge(app, metrics, lambda: readiness(services, slack, policies), ingest, signing_secret=secret)
+    warmed = threading.Event()
+    edge = Edge(app, metrics, lambda: readiness(services, slack, policies, warmed), ingest, signing_secret=secret)
     server = HttpServer(edge, host, port)
     log.info("rapport serving Slack on http://%s:%d/slack/events", host, port)
     print(f"rapport: serving on http://{host}:{port} (POST /slack/events, {OPS_ROUTES})", flush=True)
-    _run(server, services, policies, scheduler, watch, stop)
+    _run(server, services, policies, scheduler, watch, stop, warmed)
 
 
 def serve_socket_mode(
@@ -108,7 +114,8 @@ def serve_socket_mode(
         handler.connect()  # returns once connected; slack_sdk reconnects on its own after a drop
     except SlackApiError as exc:
         raise SettingsError(f"Slack refused SLACK_APP_TOKEN: {exc.response.get('error', 'unknown error')}") from None
-    ops = Edge(None, metrics, lambda: readiness(services, handler.client.is_connected, policies))
+    warmed = threading.Event()
+    ops = Edge(None, metrics, lambda: readiness(services, handler.client.is_connected, policies, warmed))
     try:
         server = HttpServer(ops, host, port)
     except BaseException:
@@ -117,7 +124,7 @@ def serve_socket_mode(
     log.info("rapport connected over Socket Mode; operations routes on http://%s:%d", host, port)
     print(f"rapport: connected over Socket Mode; http://{host}:{port} serves {OPS_ROUTES}", flush=True)
     try:
-        _run(server, services, policies, scheduler, watch, stop)
+        _run(server, services, policies, scheduler, watch, stop, warmed)
     finally:
         handler.close()
 
@@ -129,9 +136,10 @@ def _run(
     scheduler: bool,
     watch: bool,
     stop: threading.Event | None,
+    warmed: threading.Event,
 ) -> None:
     done = stop or threading.Event()
-    threads = _background(services, policies, scheduler, watch, done)
+    threads = _background(services, policies, scheduler, watch, done, warmed)
     try:
         if stop is None:
             server.serve_forever()
@@ -155,7 +163,12 @@ def _propagate_request_ids(app: App) -> None:
 
 
 def _background(
-    services: Services, policies: PolicyWatch, scheduler: bool, watch: bool, stop: threading.Event
+    services: Services,
+    policies: PolicyWatch,
+    scheduler: bool,
+    watch: bool,
+    stop: threading.Event,
+    warmed: threading.Event,
 ) -> list[threading.Thread]:
     threads: list[threading.Thread] = []
 
@@ -164,7 +177,11 @@ def _background(
             index = services.index
             report = index.sync()
             log.info("playbook index ready: %s", report.summary().splitlines()[0])
-            ask_warm_up(services)  # the model and the intent examples, before the first question
+            try:
+                ask_warm_up(services)  # the model and the intent examples, before the first question
+            except Exception:  # questions still work (intents by pattern, the model loaded on first use)
+                log.exception("could not warm up the question model")
+            warmed.set()
             if watch:
                 watch_folder(index, stop)
         except Exception:
