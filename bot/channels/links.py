@@ -58,7 +58,8 @@ class Resolution:
     candidates: tuple[LinkedTo, ...] = ()
 
 
-def _golden(session: Session, customer_id: int) -> Customer | None:
+def golden(session: Session, customer_id: int) -> Customer | None:
+    """The record a (possibly merged) customer id stands for now."""
     c = session.get(Customer, customer_id)
     for _ in range(5):
         if c is None or not c.merged_into_id:
@@ -77,16 +78,16 @@ def resolve(session: Session, channel: str, shared: SharedChannel | None = None)
     if not ids:
         shared = shared if shared is not None else session.get(SharedChannel, channel)
         return Resolution(ERASED if shared is not None and shared.linked else UNLINKED)
-    golden: dict[int, LinkedTo] = {}
+    current: dict[int, LinkedTo] = {}
     for cid in ids:
-        c = _golden(session, cid)
+        c = golden(session, cid)
         if c is not None:
-            golden[c.id] = _linked_to(c)
-    if len(golden) > 1:
-        return Resolution(CONFLICT, None, tuple(sorted(golden.values(), key=lambda x: x.name)))
-    if not golden:
+            current[c.id] = _linked_to(c)
+    if len(current) > 1:
+        return Resolution(CONFLICT, None, tuple(sorted(current.values(), key=lambda x: x.name)))
+    if not current:
         return Resolution(ERASED)
-    (only,) = golden.values()
+    (only,) = current.values()
     return Resolution(LINKED, only, (only,))
 
 
@@ -105,7 +106,7 @@ def find_customers(session: Session, ref: str) -> list[Customer]:
     if not ids:
         linked = link_customers(session, text)
         ids = {c.id for c in linked.customers[:1]} | {c.id for group in linked.ambiguous for c in group}
-    found = {c.id: c for c in (_golden(session, i) for i in ids) if c is not None}
+    found = {c.id: c for c in (golden(session, i) for i in ids) if c is not None}
     return sorted(found.values(), key=lambda c: c.name)
 
 

@@ -1,10 +1,13 @@
-"""Proposed links: a Slack Connect channel whose external members' email domains match a customer's.
+"""Proposed links: a Slack Connect channel whose external members' email domains match a customer's, or
+whose external team is already linked to a customer through another channel.
 
 Rapport learns of a shared channel from ``channel_shared`` (the channel was shared with another organisation),
 ``member_joined_channel`` (someone, or Rapport itself, joined) and the first event flagged
 ``is_ext_shared_channel``. It reads the channel (``conversations.info``), its members
 (``conversations.members``) and each external member once (``users.info``: team and email domain, kept as the
-domain only), and matches the domains against the customers' ``domain`` identifiers. A match is proposed to
+domain only), and matches the domains against the customers' ``domain`` identifiers. An external team that a
+linked channel is shared with names that channel's customer too (Slack Connect often hides the other
+organisation's emails, and a customer's second shared channel should not need them). A match is proposed to
 the admins by DM with Link / Not this customer buttons; nothing is linked until an admin clicks, and a
 decline is remembered (no second proposal for the same pair). Every decision is audited.
 """
@@ -17,11 +20,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.channels.directory import Directory
 from bot.channels.facts import from_info, observe
-from bot.channels.links import CONFLICT, LINKED, add_link, resolve
-from bot.channels.models import ACCEPTED, DECLINED, PENDING, ChannelProposal, SharedChannel
+from bot.channels.links import CONFLICT, LINKED, add_link, golden, resolve
+from bot.channels.models import ACCEPTED, DECLINED, PENDING, ChannelLink, ChannelProposal, SharedChannel
 from bot.channels.notices import admins
 from bot.channels.people import CUSTOMER, on_roster, who
 from bot.channels.views import Proposal
@@ -61,6 +65,7 @@ def discover(
         if info is not None and not shared.is_ext_shared:
             return []  # an internal channel: nobody to propose
         name = shared.name
+        by_team = teams_linked_elsewhere(session, channel, list(shared.external_teams or []))
     members = [member] if member else directory.channel_members(channel, MAX_MEMBERS)
     domains: Counter[str] = Counter()
     looked = 0
@@ -72,26 +77,30 @@ def discover(
             person = who(session, services.policies, directory, uid, now, home_team=home_team)
             if person.kind == CUSTOMER and person.email_domain:
                 domains[person.email_domain] += 1
-    if not domains:
+    if not domains and not by_team:
         return []
     proposals: list[tuple[int, int]] = []
     with services.sessions() as session, session.begin():
-        hits: Counter[int] = Counter()
+        members_from: Counter[int] = Counter()
         why: dict[int, list[str]] = {}
         for cid, domain in session.execute(
             select(CustomerIdentifier.customer_id, CustomerIdentifier.value).where(
                 CustomerIdentifier.kind == "domain", CustomerIdentifier.value.in_(list(domains))
             )
         ):
-            c = session.get(Customer, cid)
-            while c is not None and c.merged_into_id:
-                c = session.get(Customer, c.merged_into_id)
+            c = golden(session, cid)
             if c is None:
                 continue
-            hits[c.id] += domains[domain]
+            members_from[c.id] += domains[domain]
             why.setdefault(c.id, []).append(domain)
-        for cid, count in hits.most_common(MAX_PROPOSALS):
-            reason = f"{count} member(s) from {', '.join(sorted(set(why[cid])))}"
+        hits = members_from + Counter({cid: len(channels) for cid, channels in by_team.items()})
+        for cid, _count in hits.most_common(MAX_PROPOSALS):
+            reasons = []
+            if cid in why:
+                reasons.append(f"{members_from[cid]} member(s) from {', '.join(sorted(set(why[cid])))}")
+            if cid in by_team:
+                reasons.append(f"shared with the same organisation as {', '.join(sorted(by_team[cid]))}")
+            reason = "; ".join(reasons)
             try:
                 with session.begin_nested():
                     p = ChannelProposal(
@@ -113,6 +122,26 @@ def discover(
     for pid, cid in proposals:
         sent.append(_send(services, pid, cid, name))
     return sent
+
+
+def teams_linked_elsewhere(session: Session, channel: str, teams: list[str]) -> dict[int, list[str]]:
+    """Customers (golden records) linked to another channel shared with one of ``teams``: customer -> channels.
+
+    Read in Python: shared channels number in the hundreds, and JSON containment differs between backends."""
+    if not teams:
+        return {}
+    wanted = set(teams)
+    found: dict[int, list[str]] = {}
+    rows = session.execute(
+        select(SharedChannel.channel_id, SharedChannel.name, SharedChannel.external_teams, ChannelLink.customer_id)
+        .join(ChannelLink, ChannelLink.channel_id == SharedChannel.channel_id)
+        .where(SharedChannel.channel_id != channel)
+    )
+    for other, name, external, cid in rows:
+        c = golden(session, cid) if wanted & set(external or []) else None
+        if c is not None:
+            found.setdefault(c.id, []).append(f"#{name or other}")
+    return found
 
 
 def _send(services: Services, proposal_id: int, customer_id: int, channel_name: str) -> Proposal:

@@ -172,6 +172,24 @@ def test_a_slack_connect_channel_is_proposed_to_admins_and_linked_on_their_click
     assert not again.ok and "Already decided" in again.message
 
 
+def test_a_channel_shared_with_a_linked_customers_organisation_is_proposed_without_emails(
+    services: Services, directory: FakeDirectory
+) -> None:
+    assert proposals.discover(services, "C0EXTGLOBEX", directory, HOME) == []  # linked: read, nothing proposed
+    directory.channels["C0NEWEXT"] = {"id": "C0NEWEXT", "name": "ext-globex-eu", "is_ext_shared": True}
+    directory.members["C0NEWEXT"] = ["W0GLOBEX3"]
+    directory.users["W0GLOBEX3"] = {"id": "W0GLOBEX3", "team_id": "T0GLOBEX", "profile": {}}  # email hidden
+    assert proposals.discover(services, "C0NEWEXT", directory, HOME) == []  # no team known yet, no email
+    directory.channels["C0NEWEXT"]["shared_team_ids"] = [HOME, "T0GLOBEX"]
+    (p,) = proposals.discover(services, "C0NEWEXT", directory, HOME)
+    assert (p.customer, p.state) == ("Globex GmbH", "pending")
+    assert p.reason == "shared with the same organisation as #ext-globex"
+    directory.channels["C0OTHER"] = {"id": "C0OTHER", "name": "ext-x", "is_ext_shared": True}
+    directory.channels["C0OTHER"]["shared_team_ids"] = [HOME, "T0STRANGER"]
+    directory.members["C0OTHER"] = []
+    assert proposals.discover(services, "C0OTHER", directory, HOME) == []  # a team no linked channel has
+
+
 def test_a_declined_proposal_is_not_made_again(services: Services, directory: FakeDirectory) -> None:
     directory.channels["C0NEWEXT"] = {"id": "C0NEWEXT", "name": "ext-x", "is_ext_shared": True}
     directory.members["C0NEWEXT"] = ["W0GLOBEX"]
