@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, null, or_, select
+from sqlalchemy import ColumnElement, FromClause, Select, and_, case, func, literal, null, or_, select
 from sqlalchemy.orm import aliased
 
 from bot.policies.tiers import TiersPolicy
@@ -118,11 +118,17 @@ def _rank(tiers: TiersPolicy, column: ColumnElement[str]) -> ColumnElement[int]:
     return case(*((column == t.name, t.rank) for t in ranked), else_=literal(0))
 
 
-def placement_query(tiers: TiersPolicy, as_of: dt.date, only: Sequence[int] | None = None) -> AnySelect:
-    """The rows a review acts on (see the module doc), one per golden customer; ``only``: these customers."""
+def placement_query(
+    tiers: TiersPolicy, as_of: dt.date, only: Sequence[int] | None = None, revenue: FromClause | None = None
+) -> AnySelect:
+    """The rows a review acts on (see the module doc), one per golden customer; ``only``: these customers.
+
+    ``revenue``: :func:`revenue_by_golden`'s rows already materialised in a table keyed by ``golden_id`` (what a
+    whole-book review passes: SQLite joins a grouped subquery by scanning it once per customer, quadratic in the
+    book; a keyed table is one index look-up per customer)."""
     c = Customer.__table__.c
     p = TierPromise.__table__.c
-    rev = revenue_by_golden(tiers, as_of).subquery("revenue")
+    rev = revenue if revenue is not None else revenue_by_golden(tiers, as_of).subquery("revenue")
     ltv = func.coalesce(c.lifetime_value, 0)
     revenue = func.coalesce(rev.c.revenue, 0)
     record_arr = func.coalesce(c.arr, 0)

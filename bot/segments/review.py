@@ -58,6 +58,7 @@ from bot.segments.placement import (
     UNPLACEABLE,
     UP,
     placement_query,
+    revenue_by_golden,
     unpriced_currencies,
 )
 from bot.store.models import Customer, UTCDateTime, utcnow
@@ -215,10 +216,24 @@ PLACED = Table(
 )
 
 
+REVENUE = Table(
+    "segment_revenue",
+    _METADATA,
+    Column("golden_id", Integer, primary_key=True),
+    Column("revenue", Numeric(18, 4)),
+    Column("unpriced", Integer),
+    prefixes=["TEMPORARY"],
+)
+
+
 def _materialise(conn: Connection, tiers: TiersPolicy, as_of: dt.date, only: Sequence[int] | None) -> None:
-    PLACED.drop(conn, checkfirst=True)
-    PLACED.create(conn)
-    conn.execute(insert(PLACED).from_select(list(COLUMNS), placement_query(tiers, as_of, only)))
+    """Revenue per golden customer first, keyed (one index look-up per customer), then the placement rows."""
+    for table in (PLACED, REVENUE):
+        table.drop(conn, checkfirst=True)
+        table.create(conn)
+    conn.execute(insert(REVENUE).from_select(["golden_id", "revenue", "unpriced"], revenue_by_golden(tiers, as_of)))
+    placed = placement_query(tiers, as_of, only, revenue=REVENUE)
+    conn.execute(insert(PLACED).from_select(list(COLUMNS), placed))
 
 
 def _rows(conn: Connection) -> Iterator[Move]:
@@ -341,6 +356,7 @@ def review(
         if apply:
             _apply(conn, policies, result, actor, only)
         PLACED.drop(conn)
+        REVENUE.drop(conn)
     result.seconds = time.perf_counter() - started
     return result
 
