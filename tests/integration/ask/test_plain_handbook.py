@@ -1,0 +1,84 @@
+"""A plain handbook (Markdown without ``policies/``): questions are answered from the Markdown, every policy
+computation says it is not configured, the record still answers what it holds, and nothing fails with
+"policies directory not found" (issue 15 item 7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.app import policies_for
+from bot.ask.service import Answer, AskService
+from bot.customers.normalize import name_key
+from bot.notify import RecordingNotifier
+from bot.policies import Policies
+from bot.services import Services
+from bot.settings import Settings
+from bot.store.db import session_scope
+from bot.store.models import Customer, CustomerIdentifier
+
+from ...conftest import Clock
+from .conftest import FakeIndex, build_services, passage
+
+HANDOFF = passage(
+    "oncall/people.md",
+    "Team norms > Handoffs",
+    "At the end of an on-call shift the outgoing responder summarizes the open incidents for the incoming one.",
+    1.0,
+)
+
+
+@pytest.fixture
+def plain(engine: Engine, clock: Clock, tmp_path: Path) -> Services:
+    (tmp_path / "oncall").mkdir()
+    (tmp_path / "oncall" / "people.md").write_text("# Team norms\n\n## Handoffs\n\nSummarize open incidents.\n")
+    policies = policies_for(Settings(playbooks_dir=tmp_path))
+    services = build_services(engine, policies, RecordingNotifier(), clock, FakeIndex([HANDOFF]))
+    with session_scope(services.sessions) as s:
+        c = Customer(
+            name="Acme Widgets Inc",
+            tier="enterprise",  # the source's own word: there are no tiers to check it against
+            region="na",
+            owner_slack_id="U0OWNER01",
+            renewal_date=dt.date(2027, 1, 4),
+            arr=Decimal("120000"),
+        )
+        s.add(c)
+        s.flush()
+        s.add(CustomerIdentifier(customer_id=c.id, kind="name", value=name_key(c.name)))
+    return services
+
+
+def ask(services: Services, question: str) -> Answer:
+    return AskService(services).answer(question, "U0ANYONE1", "C0SUPPORT", "1700000000.000100")
+
+
+def test_a_folder_without_policies_is_a_plain_handbook(tmp_path: Path) -> None:
+    policies = policies_for(Settings(playbooks_dir=tmp_path))
+    assert isinstance(policies, Policies) and not policies.configured
+    (tmp_path / "policies").mkdir()  # a policies folder that is there but broken still fails loudly
+    with pytest.raises(Exception, match=r"(?i)tiers|not found|missing|no such"):
+        policies_for(Settings(playbooks_dir=tmp_path))
+
+
+def test_how_to_questions_are_answered_from_the_markdown(plain: Services) -> None:
+    a = ask(plain, "What should happen at the handoff between two on-call shifts?")
+    assert a.answered and "outgoing responder summarizes" in a.text and a.citations[0].path == "oncall/people.md"
+
+
+def test_policy_questions_say_not_configured(plain: Services) -> None:
+    a = ask(plain, "Can I give Acme Widgets a 20% discount on their renewal?")
+    assert a.text.startswith("Approvals are not configured in this handbook") and a.approval is None
+    escalation = ask(plain, "What is the escalation path for a platinum P1?")  # no tiers: nothing to compute
+    assert "policies directory" not in escalation.text and escalation.source != "policy"
+
+
+def test_the_record_still_answers_and_sensitive_fields_stay_restricted(plain: Services) -> None:
+    a = ask(plain, "When does Acme Widgets renew?")
+    assert a.source == "record" and "4 Jan 2027" in a.text
+    arr = ask(plain, "What is Acme Widgets' ARR?")
+    assert "120,000" not in arr.text and "120000" not in arr.text  # sensitive: nobody is granted it
