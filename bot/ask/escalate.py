@@ -29,9 +29,12 @@ def hand_off(
     """Plan, record and post the hand-off to its channel; the sentence tells the requester what happened (or,
     for a question that is not theirs to hand off, why not)."""
     action = "get_person" if person else "escalate"
-    refusal = clicked_question(services, question_id, requester, source_channel or "", action).refusal
-    if refusal:
-        return refusal
+    clicked = clicked_question(services, question_id, requester, source_channel or "", action)
+    if clicked.refusal:
+        return clicked.refusal
+    # A click on an ephemeral answer names no thread (nothing can reply to an ephemeral message): the
+    # question's own thread is the one to link and to tell when someone picks it up.
+    source_ts = source_ts or clicked.thread_ts
     try:
         h = plan_handoff(services, question_id or 0, requester, person, source_channel, source_ts)
     except HandoffError as exc:

@@ -325,8 +325,12 @@ def ext_shared(body: Payload) -> bool:
 
 
 def home_team(body: Payload) -> str | None:
-    """Our workspace's id, as the envelope (or the interaction) names it."""
-    return _str(body.get("team_id")) or _str(_dict(body.get("team")).get("id")) or None
+    """Our workspace's id: the installation an event is delivered for (``authorizations``: in a Slack Connect
+    channel the envelope's ``team_id`` may be the other organisation's, whose member wrote the message), else
+    as the envelope (or the interaction) names it."""
+    auths = body.get("authorizations")
+    first = _dict(auths[0]) if isinstance(auths, list) and auths else {}
+    return _str(first.get("team_id")) or _str(body.get("team_id")) or _str(_dict(body.get("team")).get("id")) or None
 
 
 @dataclass(frozen=True)

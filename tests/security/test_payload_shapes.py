@@ -86,11 +86,19 @@ def test_the_set_covers_what_issue_16_names() -> None:
         assert shape in notes, shape
 
 
+SHARED = "C0PAYSHARED"  # the Slack Connect shapes' channel: a channel shared once stays shared (in the store)
+
+
 @pytest.fixture(scope="module")
 def partner(server: Server) -> str:
-    """Another organisation's member, as a Slack Connect channel shows them."""
-    if "W0PARTNER" not in server.double.workspace.users:
-        server.double.add_user("W0PARTNER", "partner", team_id="T0PARTNER")
+    """Another organisation's member, in a channel shared with their organisation (its own channel, so the
+    channels the other probes ask in stay internal)."""
+    double = server.double
+    if "W0PARTNER" not in double.workspace.users:
+        double.add_team("T0PARTNER", "Partner Org")
+        double.add_user("W0PARTNER", "partner", team_id="T0PARTNER")
+        double.add_channel(SHARED, "ext-partner")
+        double.share_channel(SHARED, "T0PARTNER", ["W0PARTNER"], deliver=False)
     return "W0PARTNER"
 
 
@@ -108,6 +116,20 @@ def test_a_real_shaped_payload_gets_no_500_and_no_traceback(
         assert "refused a" in written and "not the installed one" in written, written[-2000:]
         assert not double.calls_for("chat.postMessage") and not double.calls_for("chat.postEphemeral")
         assert not double.calls_for("views.open") and not double.calls_for("response_url")
+
+
+def test_another_organisations_member_gets_nothing_from_a_mention_in_a_shared_channel(
+    server: Server, double: SlackDouble, partner: str
+) -> None:
+    # The envelope's team_id is theirs; the installation it is delivered for (authorizations) is ours.
+    doc = load("event_shared_channel_other_org")
+    since = len(server.log_text())
+    body = {**doc["body"], "event_id": f"Ev0EXT{int(time.time() * 1000)}"}
+    assert deliver(double, {**doc, "body": body}).status == 200
+    written = settled(server, since)
+    assert "Traceback" not in written, written[-2000:]
+    sent = double.calls_for("chat.postMessage") + double.calls_for("chat.postEphemeral")
+    assert sent == [], [c.params for c in sent]
 
 
 def _told(double: SlackDouble, user: str, channel: str) -> list[str]:

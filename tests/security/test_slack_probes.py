@@ -53,13 +53,19 @@ def live_attacks(params: dict[str, Any]) -> list[str]:
     return [m for t in texts for m in LIVE_ATTACKS.findall(t)]
 
 
-def _question_id(server: Server, asker: str, fragment: str) -> int:
+def _last_question(server: Server) -> int:
+    return int(db(server, "SELECT COALESCE(MAX(id), 0) FROM questions")[0][0])
+
+
+def _question_id(server: Server, asker: str, fragment: str, after: int) -> int:
+    """The question asked after question ``after`` (other probes ask the same things earlier)."""
     rows = wait_for(
         lambda: db(
             server,
-            "SELECT id FROM questions WHERE asker = ? AND question LIKE ? ORDER BY id DESC",
+            "SELECT id FROM questions WHERE asker = ? AND question LIKE ? AND id > ? ORDER BY id DESC",
             asker,
             f"%{fragment}%",
+            after,
         ),
         timeout=60,
     )
@@ -92,8 +98,9 @@ def test_a_hostile_question_is_inert_in_the_placeholder_the_answer_and_the_hand_
     server: Server, double: SlackDouble
 ) -> None:
     text = f"<@{BOT}> {HOSTILE} what is the first response target for a platinum P1?"
+    before = _last_question(server)
     assert double.send_message("U0AMGOLD", "C0SUPPORT", text).status == 200
-    qid = _question_id(server, "U0AMGOLD", "first response target")
+    qid = _question_id(server, "U0AMGOLD", "first response target", before)
     ts = _answer_ts(double, "C0SUPPORT", qid)
     placeholders = [c.params for c in double.calls_for("chat.postMessage") if "Looking into" in json.dumps(c.params)]
     assert placeholders, "the placeholder quotes the question"
@@ -156,8 +163,9 @@ def test_requests_for_another_workspace_are_refused(server: Server, double: Slac
 
 def test_buttons_under_an_answer_act_only_for_the_asker_or_the_channel(server: Server, double: SlackDouble) -> None:
     question = "what is the resolution target for a gold P2?"
+    before = _last_question(server)
     assert double.send_message("U0AMGOLD", "C0SUPPORT", f"<@{BOT}> {question}").status == 200
-    qid = _question_id(server, "U0AMGOLD", "resolution target for a gold P2")
+    qid = _question_id(server, "U0AMGOLD", "resolution target for a gold P2", before)
     ts = _answer_ts(double, "C0SUPPORT", qid)
 
     # Someone clicking the same button value from elsewhere (another channel's message, a forged id) is refused.

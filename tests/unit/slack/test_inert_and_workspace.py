@@ -77,6 +77,14 @@ def test_workspace_of_real_shapes(name: str, team: str, enterprise: str | None) 
     assert inbound.workspace(body(name)) == inbound.Workspace(team, enterprise)
 
 
+def test_home_team_is_the_installation_an_event_is_delivered_for() -> None:
+    # In a shared channel the envelope's team_id is the other organisation's: their member is not ours.
+    shared = body("event_shared_channel_other_org")
+    assert shared["team_id"] == "T0PARTNER" and shared["event"]["user_team"] == "T0PARTNER"
+    assert inbound.home_team(shared) == "T0RAPPORT"
+    assert inbound.home_team(body("command_help")) == "T0RAPPORT"  # no authorizations: the envelope's team
+
+
 class _Client:
     def __init__(self, answer: dict[str, Any] | Exception) -> None:
         self.answer, self.calls = answer, 0
