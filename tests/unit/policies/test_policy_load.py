@@ -29,6 +29,7 @@ def test_shipped_policies_load(policies: Policies) -> None:
         "sla_exception",
         "special_handling",
         "data_access",
+        "tier_override",
     }
 
 
