@@ -190,6 +190,15 @@ def test_a_channel_shared_with_a_linked_customers_organisation_is_proposed_witho
     assert proposals.discover(services, "C0OTHER", directory, HOME) == []  # a team no linked channel has
 
 
+def test_an_external_member_joining_is_looked_up_alone(services: Services, directory: FakeDirectory) -> None:
+    """member_joined_channel: only the member who joined is read (no conversations.members for the channel)."""
+    directory.channels["C0NEWEXT"] = {"id": "C0NEWEXT", "name": "ext-initech", "is_ext_shared": True}
+    directory.users["W0INIT2"] = {"id": "W0INIT2", "team_id": "T0INITECH", "profile": {"email": "lee@initech.com"}}
+    (p,) = proposals.discover(services, "C0NEWEXT", directory, HOME, member="W0INIT2")
+    assert (p.customer, p.reason) == ("Initech LLC", "1 member(s) from initech.com")
+    assert "conversations.members C0NEWEXT" not in directory.calls and "users.info W0INIT2" in directory.calls
+
+
 def test_a_declined_proposal_is_not_made_again(services: Services, directory: FakeDirectory) -> None:
     directory.channels["C0NEWEXT"] = {"id": "C0NEWEXT", "name": "ext-x", "is_ext_shared": True}
     directory.members["C0NEWEXT"] = ["W0GLOBEX"]
