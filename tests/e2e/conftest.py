@@ -128,7 +128,8 @@ def serving(double: SlackDouble, home: Path, env: dict[str, str], port: int) -> 
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_http(f"http://127.0.0.1:{port}/readyz", 180, want='"index": true', proc=proc, log=home / "serve.log")
+        # 600 s: /readyz waits for the warm question model (65b2823), minutes on a loaded 2-core machine
+        wait_http(f"http://127.0.0.1:{port}/readyz", 600, want='"index": true', proc=proc, log=home / "serve.log")
         yield Sandbox(double, f"http://127.0.0.1:{port}", home, proc, env)
     finally:
         proc.terminate()
