@@ -68,7 +68,9 @@ def report(
         )
         for broken in figures.broken:
             typer.echo(f"  promise not kept: {broken}")
-    if results is not None:
+    if results is not None and not results.by_tier:
+        typer.echo("\nRelationship outcomes: no renewal decisions and no complaints resolved in the window")
+    elif results is not None:
         typer.echo("\nRelationship outcomes\n" + f.text_table(OUTCOME_HEADER, outcome_rows(results, results.by_tier)))
         typer.echo("\n" + f.text_table(OUTCOME_HEADER, by_depth_rows(results)))
     if html_out is not None:

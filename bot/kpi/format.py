@@ -43,7 +43,7 @@ def headline(k: Kpis) -> list[tuple[str, str]]:
     ]
 
 
-SERVICE_HEADER = ["Tier", "Customers", "Resolved", "Cost/customer", "Median res.", "Mean res.", "FCR"]
+SERVICE_HEADER = ["Tier", "Customers", "Resolved", "Cost/customer", "Median res.", "Mean res.", "No repeat 7 d"]
 ALERT_HEADER = ["Tier", "Alerts", "Acked", "Ack rate", "Urgent ack", "Escalated", "Median to ack"]
 PATHWAY_HEADER = ["Pathway", "Requests", "Decided", "Approved", "Median turnaround", "Mean turnaround"]
 
@@ -125,18 +125,18 @@ PACK_HEADER = ["Tier", "1st response SLA", "Resolution SLA", "FCR", "Cost % ARR"
 
 def _vs(fig: Figure, money: bool = False) -> str:
     """``94% (target 98%, was 96% ↓) !``: the value, its target, last period's value and the trend; ``!`` when the
-    target is missed."""
+    target is missed. Cost to serve is a small share of ARR: one decimal."""
+
+    def show(v: float | None) -> str:
+        return "-" if v is None else f"{v:.1%}" if money else pct(v)
+
     if fig.value is None:
         return "-"
-    parts = [f"target {'≤' if not fig.higher_is_better else ''}{pct(fig.target)}"] if fig.target is not None else []
+    parts = [f"target {'' if fig.higher_is_better else '≤'}{show(fig.target)}"] if fig.target is not None else []
     if fig.previous is not None:
-        parts.append(f"was {pct(fig.previous)} {fig.trend}".rstrip())
+        parts.append(f"was {show(fig.previous)} {fig.trend}".rstrip())
     extra = f" ({', '.join(parts)})" if parts else ""
-    return (
-        f"{fig.value:.1%}{extra}{' !' if fig.missed else ''}"
-        if money
-        else f"{pct(fig.value)}{extra}{' !' if fig.missed else ''}"
-    )
+    return f"{show(fig.value)}{extra}{' !' if fig.missed else ''}"
 
 
 def pack_rows(p: Pack) -> list[list[str]]:

@@ -58,7 +58,7 @@ def outcome_blocks(o: Outcomes | None) -> list[Block]:
 def workload_blocks(w: Workload | None) -> list[Block]:
     if w is None or not w.owners:
         return []
-    return [_table("Owner workload", f.text_table(WORKLOAD_HEADER, workload_rows(w)))]
+    return [_table("Owner workload", f.text_table(WORKLOAD_HEADER, workload_rows(w, limit=15)))]  # 3,000-char section
 
 
 @render.register
