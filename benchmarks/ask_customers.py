@@ -105,6 +105,12 @@ def shown(stack: Stack, thread: str) -> tuple[str, float | None]:
     """What the asker sees as the answer (the placeholder replaced in place, or a private reply) and when."""
     replies = wait_replies(stack.double, thread, 1, timeout=60)
     private = private_to(stack.double, thread)
+    deadline = time.monotonic() + 30
+    while replies and "privately" in json.dumps(replies[0].get("blocks")) and private == "[]":
+        if time.monotonic() > deadline:  # said "sent privately" and never sent: a miss
+            break
+        time.sleep(0.1)  # the thread says so first; the private reply follows
+        private = private_to(stack.double, thread)
     if replies:
         r = replies[0]
         return json.dumps(r.get("blocks"), ensure_ascii=False) + str(r.get("text", "")) + private, float(r["at"])
