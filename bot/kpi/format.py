@@ -144,7 +144,15 @@ def pack_rows(p: Pack) -> list[list[str]]:
     rows = []
     for t in p.tiers:
         figs = {f.label: f for f in p.of(t.tier)}
-        rows.append([t.tier, *(_vs(figs[label], money=attr == "cost_to_serve") for attr, label, _, _ in MEASURES)])
+        rows.append(
+            [
+                t.tier,
+                *(
+                    _vs(figs[label], money=attr == "cost_to_serve") if label in figs else "—"  # no figure: a dash
+                    for attr, label, _, _ in MEASURES
+                ),
+            ]
+        )
     return rows
 
 
