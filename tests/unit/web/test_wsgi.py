@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -56,8 +57,9 @@ def _call(edge: Edge, method: str, path: str, body: bytes = b"", **headers: str)
     environ.update({"HTTP_" + k.upper(): v for k, v in headers.items()})
     got: dict[str, Any] = {}
 
-    def start_response(status: str, hdrs: list[tuple[str, str]]) -> None:
+    def start_response(status: str, hdrs: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
         got["status"], got["headers"] = int(status.split()[0]), dict(hdrs)
+        return lambda _: None  # the WSGI write callable (the edge returns its body instead)
 
     out = b"".join(edge(environ, start_response))
     return got["status"], got["headers"], out
