@@ -171,6 +171,9 @@ def link_customers(session: Session, text: str, limit: int = 3) -> LinkResult:
         if not refs:
             continue
         covered.append(mention)
+        exact = [r for r in refs if f" {fold(r.name)} " in f" {' '.join(words)} "]
+        if len(refs) > 1 and len(exact) == 1:  # "Northwave Foods Inc" typed in full among Inc, Corp, II LLC
+            refs = exact
         if len(refs) == 1:
             if all(r.id != refs[0].id for r in confident):
                 confident.append(refs[0])

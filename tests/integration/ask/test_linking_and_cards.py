@@ -60,3 +60,23 @@ def test_card_redacts_sensitive_fields_by_role(engine: Engine) -> None:
     assert "lifetime_value" in manager.fields and "arr" in manager.fields
     assert not set(policies.sensitive_fields) & set(stranger.fields)
     assert {"name", "tier", "open_tickets"} <= set(stranger.fields)
+
+
+def test_a_full_legal_name_picks_its_customer_among_names_that_share_the_key(engine: Engine) -> None:
+    from bot.customers.normalize import name_key
+    from bot.store.models import CustomerIdentifier
+
+    with Session(engine) as s, s.begin():
+        for name in ("Northwave Foods Inc", "Northwave Foods Corp"):
+            c = Customer(name=name, tier="gold", region="na")
+            s.add(c)
+            s.flush()
+            s.add(CustomerIdentifier(customer_id=c.id, kind="name", value=name_key(name)))
+    with Session(engine) as s:
+        full = link_customers(s, "When does Northwave Foods Inc renew?")
+        assert [r.name for r in full.customers] == ["Northwave Foods Inc"] and not full.ambiguous
+        short = link_customers(s, "When does Northwave Foods renew?")  # fits both: ask which one
+        assert not short.customers and {r.name for r in short.ambiguous[0]} == {
+            "Northwave Foods Inc",
+            "Northwave Foods Corp",
+        }
