@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
@@ -74,19 +75,88 @@ def db_url(request: pytest.FixtureRequest, make_db_url: object) -> str:
     return make_db_url(request.param)  # type: ignore[operator]
 
 
+class Templates:
+    """Databases built once per session and copied for each test: migrating (and loading a test book) costs seconds
+    per test, a copy milliseconds. SQLite copies the file; PostgreSQL creates the database from a template
+    (``CREATE DATABASE ... TEMPLATE``). Each test still gets its own database, identical to a freshly built one."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.built: dict[tuple[str, str], str] = {}  # (backend, key) -> sqlite file or PostgreSQL database name
+
+    def fill(self, url: str, key: str = "migrated", build: Callable[[Engine], None] | None = None) -> None:
+        """Make the empty database at ``url`` (from ``make_db_url``) a copy of the template ``key``: migrated, then
+        ``build`` run on it (the same ``key`` must always mean the same ``build``)."""
+        backend = "sqlite" if url.startswith("sqlite") else "postgresql"
+        template = self.built.get((backend, key)) or self._build(backend, key, build)
+        if backend == "sqlite":
+            shutil.copyfile(template, str(make_url(url).database))
+            return
+        assert PG_ADMIN_URL
+        name = str(make_url(url).database)
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        admin.dispose()
+
+    def _build(self, backend: str, key: str, build: Callable[[Engine], None] | None) -> str:
+        tag = f"{key.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
+        if backend == "sqlite":
+            where = str(self.folder / f"{tag}.db")
+            url = f"sqlite:///{where}"
+        else:
+            assert PG_ADMIN_URL
+            where = f"rapport_tmpl_{tag}"
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{where}"'))
+            admin.dispose()
+            url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + where
+        eng = make_engine(url)
+        upgrade(eng)
+        if build is not None:
+            build(eng)
+        if backend == "sqlite":  # everything into the main file, so copying the file copies the database
+            with eng.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        eng.dispose()  # a PostgreSQL template must have no open connections
+        self.built[(backend, key)] = where
+        return where
+
+    def engine(self, url: str, key: str = "migrated", build: Callable[[Engine], None] | None = None) -> Engine:
+        """An engine on ``url`` filled from the template ``key`` (the caller disposes it)."""
+        self.fill(url, key, build)
+        return make_engine(url)
+
+    def drop(self) -> None:
+        names = [name for (backend, _), name in self.built.items() if backend == "postgresql"]
+        if names and PG_ADMIN_URL:
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                for name in names:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    t = Templates(tmp_path_factory.mktemp("templates"))
+    yield t
+    t.drop()
+
+
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """A migrated database on each backend."""
-    eng = make_engine(db_url)
-    upgrade(eng)
+def engine(db_url: str, templates: Templates) -> Iterator[Engine]:
+    """A migrated database on each backend (a copy of one migrated once per session)."""
+    eng = templates.engine(db_url)
     yield eng
     eng.dispose()
 
 
 @pytest.fixture
-def sqlite_engine(make_db_url: object) -> Iterator[Engine]:
-    eng = make_engine(make_db_url("sqlite"))  # type: ignore[operator]
-    upgrade(eng)
+def sqlite_engine(make_db_url: object, templates: Templates) -> Iterator[Engine]:
+    eng = templates.engine(make_db_url("sqlite"))  # type: ignore[operator]
     yield eng
     eng.dispose()
 

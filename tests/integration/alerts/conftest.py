@@ -258,7 +258,18 @@ def slack(double: SlackDouble) -> tuple[SlackNotifier, SlackNotifier]:
 
 
 @pytest.fixture
-def small_book(sqlite_engine: Engine, owners: list[str], policies: Policies) -> Engine:
-    load(sqlite_engine, DemoGenerator(800, seed=11, now=NOW, owners=owners))
-    evaluate(sqlite_engine, policies, NOW)
-    return sqlite_engine
+def small_book(
+    make_db_url: Callable[[str], str],
+    templates: Any,  # tests/conftest.py Templates (a conftest cannot import another)
+    owners: list[str],
+    policies: Policies,
+) -> Iterator[Engine]:
+    """800 customers, evaluated once (built once per session, copied for each test)."""
+
+    def build(engine: Engine) -> None:
+        load(engine, DemoGenerator(800, seed=11, now=NOW, owners=owners))
+        evaluate(engine, policies, NOW)
+
+    eng = templates.engine(make_db_url("sqlite"), "alerts-small-book", build)
+    yield eng
+    eng.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,11 +21,22 @@ from .conftest import N_CUSTOMERS, NOW, Expect
 
 
 @pytest.fixture
-def book(engine: Engine, owners: list[str], rows: dict[str, list[dict[str, Any]]]) -> Engine:
-    load(engine, DemoGenerator(N_CUSTOMERS, seed=7, now=NOW, owners=owners))
-    with engine.begin() as conn:
-        conn.execute(insert(Ticket), rows["extra_tickets"])
-    return engine
+def book(
+    db_url: str,
+    templates: Any,  # tests/conftest.py Templates
+    owners: list[str],
+    rows: dict[str, list[dict[str, Any]]],
+) -> Iterator[Engine]:
+    """The test book (built once per backend per session, copied for each test)."""
+
+    def build(engine: Engine) -> None:
+        load(engine, DemoGenerator(N_CUSTOMERS, seed=7, now=NOW, owners=owners))
+        with engine.begin() as conn:
+            conn.execute(insert(Ticket), rows["extra_tickets"])
+
+    eng = templates.engine(db_url, "alerts-book", build)
+    yield eng
+    eng.dispose()
 
 
 def _count(engine: Engine, table: Any, *where: Any) -> int:

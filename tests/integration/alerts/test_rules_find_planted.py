@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,11 +18,22 @@ from .conftest import N_CUSTOMERS, NOW, Expect
 
 
 @pytest.fixture
-def book(engine: Engine, owners: list[str], rows: dict[str, list[dict[str, Any]]]) -> Engine:
-    load(engine, DemoGenerator(N_CUSTOMERS, seed=7, now=NOW, owners=owners))
-    with engine.begin() as conn:
-        conn.execute(insert(Ticket), rows["extra_tickets"])
-    return engine
+def book(
+    db_url: str,
+    templates: Any,  # tests/conftest.py Templates
+    owners: list[str],
+    rows: dict[str, list[dict[str, Any]]],
+) -> Iterator[Engine]:
+    """The test book (built once per backend per session, copied for each test)."""
+
+    def build(engine: Engine) -> None:
+        load(engine, DemoGenerator(N_CUSTOMERS, seed=7, now=NOW, owners=owners))
+        with engine.begin() as conn:
+            conn.execute(insert(Ticket), rows["extra_tickets"])
+
+    eng = templates.engine(db_url, "alerts-book", build)
+    yield eng
+    eng.dispose()
 
 
 def test_every_rule_matches_the_planted_customers(book: Engine, policies: Policies, expected: Expect) -> None:
