@@ -1,7 +1,8 @@
 """A Slack message as the lines a reader sees: what ``rapport demo --check`` prints and the README shows.
 
 Block Kit is read in order (sections and their fields, context lines, headers, buttons as ``[label]``);
-emoji shortcodes become the emoji Slack shows (iamcal's table, as the sandbox page uses). Mrkdwn markers
+emoji shortcodes become the emoji Slack shows (iamcal's table, as the sandbox page uses), and the three characters
+Slack's text format escapes (``&lt;`` ``&gt;`` ``&amp;``) are shown as Slack shows them. Mrkdwn markers
 (``*bold*``, ``<url|text>``) are left as Slack received them.
 """
 
@@ -23,6 +24,11 @@ def emojize(text: str) -> str:
     return _SHORTCODE.sub(lambda m: names.get(m.group(1), m.group(0)), text)
 
 
+def unescape(text: str) -> str:
+    """Slack's three escapes as a reader sees them (``&amp;`` last, so ``&amp;gt;`` stays ``&gt;``)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def _texts(block: dict[str, Any]) -> list[str]:
     kind = block.get("type")
     if kind in ("section", "header"):
@@ -42,7 +48,7 @@ def _texts(block: dict[str, Any]) -> list[str]:
 def message_lines(message: dict[str, Any]) -> list[str]:
     """Every line a reader sees in ``message`` (its blocks, else its text), emoji shown."""
     texts = [t for block in message.get("blocks") or [] for t in _texts(block)] or [str(message.get("text") or "")]
-    return [emojize(line) for text in texts for line in text.splitlines() if line.strip()]
+    return [unescape(emojize(line)) for text in texts for line in text.splitlines() if line.strip()]
 
 
 def transcript(asker_text: str, reply: dict[str, Any]) -> list[str]:

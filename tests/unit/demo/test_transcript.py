@@ -52,3 +52,8 @@ def test_comparable_ignores_the_citation_age_and_the_rest() -> None:
     )
     moved = [line.replace("a.md:1-2", "a.md:5-9") for line in lines]
     assert comparable(moved) != comparable(lines)
+
+
+def test_slack_escapes_show_as_slack_shows_them() -> None:
+    escaped = {"text": "Doc &gt; Part &lt;b&gt; R&amp;D &amp;gt;"}
+    assert message_lines(escaped) == ["Doc > Part <b> R&D &gt;"]
