@@ -3,6 +3,9 @@
 Validation lives on the models (non-negative amounts, no timestamps in the future, known
 priorities/statuses), so a CSV row, a SQL row, a webhook event and a helpdesk API object are all
 checked by the same rules. ``entity`` names the store table family a record lands in.
+
+One module because the typed record of every entity, validated by the same shared rules; a connector
+imports one module.
 """
 
 from __future__ import annotations

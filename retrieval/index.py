@@ -1,4 +1,8 @@
-"""PlaybookIndex: incremental sync of a playbooks folder into a vector index + hybrid search."""
+"""PlaybookIndex: incremental sync of a playbooks folder into a vector index + hybrid search.
+
+One module because sync, the lexical/vector search and their fusion read the same in-memory state under
+one lock; the parts that stand alone (markdown, chunker, fusion, confidence) are their own modules.
+"""
 
 from __future__ import annotations
 

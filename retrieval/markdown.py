@@ -12,6 +12,9 @@ stays exact. Each unit has two renderings:
 
 Passage text stored in the index is the units' ``line()`` joined by newlines; :func:`passage_lines` reads it back
 with the kind of each line (kept alongside as a string of one letter per line).
+
+One module because one markdown-it-py token walk produces units, headings and both renderings; the
+walk's state is shared by them.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Each method takes the request's params (already decoded from JSON or form) and returns the
 response dict; a Slack error is raised as `ApiError("error_code")` and becomes
 ``{"ok": false, "error": "error_code"}``. Callers hold the double's lock.
+
+One module because the table of Web API methods the double implements, one small function each; a reader
+finds a method by name here.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ Shapes follow Slack's documentation:
 - Events API: https://api.slack.com/apis/events-api#callback-field (JSON body)
 - Slash commands: https://api.slack.com/interactivity/slash-commands (form-encoded)
 - Interactivity: https://api.slack.com/reference/interaction-payloads (form field ``payload=<JSON>``)
+
+One module because the builders of every payload shape Slack sends, side by side so their shared
+envelope stays consistent.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""`SlackDouble`: a local stand-in for Slack (Web API + request delivery + sandbox web page)."""
+"""`SlackDouble`: a local stand-in for Slack (Web API + request delivery + sandbox web page).
+
+One module because the HTTP server, request delivery and the sandbox page share one lock and one
+workspace; split, every handler would take the lock through another module.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
 """In-memory model of one Slack workspace: users, channels, messages, views.
 
 Not thread-safe by itself: `SlackDouble` guards every access with its lock.
+
+One module because the in-memory model of one workspace; its collections reference each other (members,
+channels, messages).
 """
 
 from __future__ import annotations

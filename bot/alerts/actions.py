@@ -4,6 +4,9 @@ escalation of alerts nobody acknowledged after delivery; snooze wake-ups; messag
 Every state change is a conditional UPDATE (race-safe: two people clicking Ack at once record one ack)
 and an audit event in the same transaction. Who may act: any active member of the staff roster
 (``roles.yaml``); the Slack listener passes the clicking user id, which Bolt has verified (signed request).
+
+One module because every state change on an alert is a conditional UPDATE plus audit; kept together so
+the race-safety pattern is read once.
 """
 
 from __future__ import annotations

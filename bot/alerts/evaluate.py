@@ -19,6 +19,9 @@ as one roll-up and the interruption caps are shared by all rules. Immediate roll
 the same transaction; digest items get theirs when the digest is built.
 
 ``dry_run`` runs exactly this, decides exactly this, and rolls every write back.
+
+One module because dedupe, cooldown, priority and routing are steps over one temporary match table
+inside one transaction per rule.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ for new matches, ``rapport alerts explain`` for one customer, matching or not). 
 condition of the rule; the rule fires exactly when every condition is met (the integration tests check this
 against the compiled SQL on a whole book). :func:`describe` turns facts into one line, hiding what the reader's
 role may not see (ARR, amounts, health, sentiment are sensitive fields in ``roles.yaml``).
+
+One module because every rule kind's facts are measured by one set-based pass; a kind's measure beside
+the others keeps explain and evaluate in step.
 """
 
 from __future__ import annotations

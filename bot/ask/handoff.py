@@ -5,6 +5,9 @@ tier's P2 *first response* target (sla.yaml): a person asking for a person is tr
 workaround is painful; an Escalate from a computed policy finding uses that escalation step's ``within``.
 Clocks run in calendar time (a hand-off is internal work; business-hours tiers just get longer targets).
 State moves only by conditional UPDATE, so a double click claims once and two schedulers re-escalate once.
+
+One module because a hand-off's route, payload and clock are created, claimed and swept against the same
+row and rules.
 """
 
 from __future__ import annotations

@@ -5,7 +5,11 @@ What answers: the customer record for a record field (:mod:`bot.ask.facts`, reda
 for a computation (an approval route: :mod:`bot.ask.routes`; escalation and SLA targets: :mod:`bot.ask.policy`),
 the playbooks for a how-to. A computed answer leads with its sentence(s) and adds at most two cited sentences
 from the playbooks (``write(..., lead=...)``); a question Rapport cannot answer as asked gets a question back
-(which customer? which one?) or says why (restricted, invalid value, not configured)."""
+(which customer? which one?) or says why (restricted, invalid value, not configured).
+
+One module because the answer pipeline (understand, compute, retrieve, compose, log, audit) in order;
+each step's logic lives in its own module.
+"""
 
 from __future__ import annotations
 

@@ -23,6 +23,9 @@ Rules, in the order :func:`track` applies them:
 
 Everything for one message happens in one transaction; ``open_key`` is unique, so two replicas racing on the
 same thread make one conversation (the loser joins it).
+
+One module because the rules of one message's effect on conversations, applied in order in one
+transaction.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Every customer's rows come from its own RNG (seed, index), so output is identica
 the batch size, and memory stays flat: nothing but the current batch is ever held. The signals the newer
 alert rules read (contact changes, survey answers, shipments, health snapshots, usage growth) come from a
 second per-customer RNG, so adding them left every earlier table's rows as they were.
+
+One module because one customer's rows across every table come from one per-customer RNG stream;
+splitting by table would split the stream.
 """
 
 from __future__ import annotations

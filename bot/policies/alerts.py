@@ -6,6 +6,9 @@ own params. The data-driven kinds need no code for a new rule of the same shape:
 catalogued entity (tickets, orders, surveys, contact changes, shipments) that pass field tests within a
 window; ``usage_growth`` and ``health_drop`` compare a series over time. The entity catalog below is the
 vocabulary a rule may use; the loader refuses any other entity, field or test with the file and line.
+
+One module because one pydantic schema of alerts.yaml (a params model per rule kind); the validators
+cross-reference the kinds.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ Applied, per action (see :mod:`bot.segments.placement`): ``up``/``down``/``set``
 ``down_kept`` keeps the tier and records a ``review`` promise until the renewal date (the tier it moves to then in
 ``placed_tier``); ``end_promise`` drops a promise no longer needed; ``held`` and ``unplaceable`` change nothing.
 Every row lands in ``tier_moves`` under the run, the run's audit event carries the counts and the digest.
+
+One module because the review's figures, CSV and apply all read one temporary placement table within one
+transaction.
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ A whole big CSV export (``--rows 0``) is checked in parts, one worker process pe
 that start in its byte range; the parts' counts add up, and an id one part repeats from an earlier part is counted
 as the duplicate a sync would quarantine. A file holding any quote character is read in one piece (a quoted field
 may span lines, so a byte offset is not known to start a row).
+
+One module because one sample pass computes every report section; the sections share the pass's
+counters.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ reason and does not count), and a cursor beyond the allowance is never saved wha
 said (:mod:`bot.sync.cursors`). One in the future, saved before this rule, shows in ``describe``
 as a problem. Over 400 lines: the run's pieces (batches, savepoints, the reader choice, SQLite and
 GC settings, status) share the run's state and read best together.
+
+One module because a run's batches, cursor, quarantine and run row commit in one transaction per batch;
+the crash-safety argument reads in one place.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ SQLAlchemy bind processors (SQLite; datetimes and dates by one-call equivalents 
 ``tests/unit/connectors/test_bind_formats.py``) or rendered as COPY text (PostgreSQL), a column at a
 time, and columns the batch does not set get the column's Python default, so the rows stored are the
 ones a Core insert stores. Child rows are built as tuples, not dicts: this runs for every row.
+
+One module because one batch's upsert is one algorithm (keys, references, inserts, updates, provenance)
+over one transaction; its steps share the batch's look-up tables.
 """
 
 from __future__ import annotations

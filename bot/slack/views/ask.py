@@ -2,7 +2,11 @@
 
 What came from outside (the question, customer names and fields, ticket subjects, the answer excerpt a
 hand-off quotes) goes through ``inert``; what a feature composed as mrkdwn (the answer, a policy finding)
-through ``defuse``; citation and thread links are built by ``link`` from trusted data."""
+through ``defuse``; citation and thread links are built by ``link`` from trusted data.
+
+One module because answers and cards share the escaping and citation helpers; every ask view in one
+place keeps their escaping the same.
+"""
 
 from __future__ import annotations
 
