@@ -61,6 +61,9 @@ DEFAULT_TIER_THRESHOLDS: tuple[tuple[str, float], ...] = (
     ("bronze", 0),
 )
 USAGE_DAYS = {"platinum": 90, "gold": 90, "silver": 30, "bronze": 14}
+# The check-in cadence tiers.yaml promises (proactive_checkin_every_days); bronze has none.
+DEFAULT_CHECKIN_DAYS = {"platinum": 14, "gold": 30, "silver": 90}
+CHURN_REASONS = ("budget cut", "moved to a competitor", "product no longer needed", "acquired")
 DUPLICATE_RATE = 0.02
 
 
@@ -187,6 +190,7 @@ class DemoGenerator:
             "contact_changes": 0,
             "shipments": 0,
             "health_scores": 0,
+            "renewals": 0,
         }
 
     def _next_id(self, table: str) -> int:
@@ -306,8 +310,62 @@ class DemoGenerator:
                     "created_at": self.now - dt.timedelta(days=rng.randint(50 if quiet else 1, 120)),
                 },
             )
+        self._renewal(cid, tier, arr, renewal, quiet or drop, idx, batch)
         if rng.random() < DUPLICATE_RATE:
             self._duplicate(cid, name, domain, tier, region, tz, ltv, rng, batch)
+
+    def _renewal(
+        self, cid: int, tier: str, arr: float, renewal: dt.date, struggling: bool, idx: int, batch: _Batch
+    ) -> None:
+        """Last year's renewal decision (the term that ended a year before the next renewal), linked to service
+        history so the outcome figures move for a reason: a kept check-in cadence (a touch within the tier's
+        cadence before the decision) and a healthy account renew and expand more often; a lapsed cadence and a
+        struggling account churn more. Its own RNG stream, so every other table's rows stay as they were."""
+        out = random.Random((self.seed * 1_000_003 + idx) * 11 + 5)
+        decided = dt.datetime.combine(renewal - dt.timedelta(days=365), dt.time(15), dt.UTC) - dt.timedelta(
+            days=out.randint(0, 20)
+        )
+        cadence = DEFAULT_CHECKIN_DAYS.get(tier)
+        touch_at = decided - dt.timedelta(days=out.randint(1, cadence)) if cadence else None
+        # A touch that would land in the last 50 days is not written: it would hide a planted silent account.
+        kept = touch_at is not None and out.random() < 0.75 and touch_at < self.now - dt.timedelta(days=50)
+        if kept and touch_at is not None:
+            batch.add(
+                "notes",
+                {
+                    "id": self._next_id("notes"),
+                    "customer_id": cid,
+                    "author_slack_id": self.owners[idx % len(self.owners)],
+                    "kind": out.choice(["call", "meeting", "email"]),
+                    "body": "Check-in before the renewal: " + out.choice(NOTE_BODIES),
+                    "created_at": touch_at,
+                },
+            )
+        churn = 0.03 + (0.0 if kept else 0.07) + (0.10 if struggling else 0.0)
+        if tier == "platinum":
+            churn *= 0.6
+        churned = out.random() < churn
+        if churned:
+            growth, reason = 0.0, "poor support experience" if struggling else out.choice(CHURN_REASONS)
+        else:
+            growth = out.uniform(1.0, 1.3) if kept and not struggling else out.uniform(0.85, 1.1)
+            reason = None
+        before = round(arr / (growth if growth else 1.0), 2)
+        batch.add(
+            "renewals",
+            {
+                "id": self._next_id("renewals"),
+                "customer_id": cid,
+                "source": "crm",
+                "external_id": f"REN-{cid:07d}",
+                "outcome": "churned" if churned else "renewed",
+                "renewal_date": renewal - dt.timedelta(days=365),
+                "decided_at": decided,
+                "arr_before": Decimal(str(before)),
+                "arr_after": Decimal("0") if churned else Decimal(str(arr)),
+                "reason": reason,
+            },
+        )
 
     def _tickets(self, cid: int, tier: str, rng: random.Random, quiet: bool, batch: _Batch) -> None:
         mean = {"platinum": 8, "gold": 5, "silver": 2.5, "bronze": 1.2}.get(tier, 1.0)
@@ -353,8 +411,24 @@ class DemoGenerator:
                     "opened_at": opened,
                     "first_response_at": first,
                     "resolved_at": resolved,
+                    **self._contact_counts(cid, t, tier, first, resolved),
                 },
             )
+
+    def _contact_counts(
+        self, cid: int, t: int, tier: str, first: dt.datetime | None, resolved: dt.datetime | None
+    ) -> dict[str, Any]:
+        """What first-contact resolution reads (agent replies, a reopen), from its own RNG stream: most tickets
+        are solved in one reply, higher tiers a little more often; a few solved ones come back within days."""
+        fcr = random.Random((self.seed * 1_000_003 + cid) * 13 + t)
+        if resolved is None:
+            return {"agent_replies": 0 if first is None else 1, "reopened_at": None}
+        one = fcr.random() < {"platinum": 0.75, "gold": 0.7, "silver": 0.62}.get(tier, 0.55)
+        reopened = resolved + dt.timedelta(days=fcr.randint(1, 10)) if fcr.random() < 0.08 else None
+        return {
+            "agent_replies": 1 if one else fcr.randint(2, 5),
+            "reopened_at": reopened if reopened is not None and reopened < self.now else None,
+        }
 
     def _orders(self, cid: int, ltv: float, rng: random.Random, quiet: bool, batch: _Batch) -> None:
         count = 2 + _poisson(rng, 3)
@@ -666,6 +740,7 @@ TABLE_ORDER = (
     "survey_responses",
     "shipments",
     "health_scores",
+    "renewals",
     "demo_planted_duplicates",
 )
 

@@ -75,3 +75,32 @@ def test_planted_duplicates_are_the_same_company_spelled_differently() -> None:
 def test_company_names_unique() -> None:
     names = [company_name(i) for i in range(50_000)]
     assert len(set(names)) == len(names)
+
+
+def test_last_years_renewals_follow_the_service_history() -> None:
+    """One decision per customer in the last year; a kept check-in cadence (a touch within the tier's cadence
+    before the decision) churns less and expands more than a lapsed one; nothing else in the book moved."""
+    rows = _rows(6000)
+    renewals = rows["renewals"]
+    assert len(renewals) == 6000  # one per generated customer (not per planted duplicate record)
+    assert all(NOW - dt.timedelta(days=400) < r["decided_at"] < NOW for r in renewals)
+    assert all((r["arr_after"] == 0) == (r["outcome"] == "churned") for r in renewals)
+    tier = {c["id"]: c["tier"] for c in rows["customers"]}
+    cadence = {"platinum": 14, "gold": 30, "silver": 90}
+    touched = {
+        (n["customer_id"], n["created_at"]) for n in rows["notes"] if n["kind"] in ("call", "meeting", "email")
+    }
+
+    def kept(r: dict) -> bool:
+        days = cadence.get(tier[r["customer_id"]])
+        return bool(days) and any(
+            (r["customer_id"], r["decided_at"] - dt.timedelta(days=d)) in touched for d in range(1, days + 1)
+        )
+
+    groups = {True: [r for r in renewals if kept(r)], False: [r for r in renewals if not kept(r)]}
+    churn = {k: sum(r["outcome"] == "churned" for r in v) / len(v) for k, v in groups.items()}
+    assert len(groups[True]) > 500 and churn[True] < churn[False] / 2, churn
+    grew = {k: sum(r["arr_after"] > r["arr_before"] for r in v) / len(v) for k, v in groups.items()}
+    assert grew[True] > grew[False], grew
+    assert {r["agent_replies"] is not None for r in rows["tickets"]} == {True}
+    assert any(r["reopened_at"] for r in rows["tickets"])
