@@ -171,8 +171,10 @@ def link_customers(session: Session, text: str, limit: int = 3) -> LinkResult:
         if not refs:
             continue
         covered.append(mention)
-        exact = [r for r in refs if f" {fold(r.name)} " in f" {' '.join(words)} "]
-        if len(refs) > 1 and len(exact) == 1:  # "Northwave Foods Inc" typed in full among Inc, Corp, II LLC
+        # "Northwave Foods Inc" typed in full among Inc, Corp, II LLC picks Inc; a record named exactly the shared
+        # words ("Northwave Foods", a duplicate's spelling) is not told apart by typing those words: still which one?
+        exact = [r for r in refs if fold(r.name) != mention and f" {fold(r.name)} " in f" {' '.join(words)} "]
+        if len(refs) > 1 and len(exact) == 1:
             refs = exact
         if len(refs) == 1:
             if all(r.id != refs[0].id for r in confident):
