@@ -76,7 +76,8 @@ def test_ask_about_an_apps_message_reads_its_attachment(double: SlackDouble) -> 
     r = double.message_shortcut("U0SUPLEAD", CHANNEL, crm.ts, "ask_about_message")
     assert r.status == 200
     seen = outcome(double, CHANNEL, "U0SUPLEAD", crm.ts)
-    assert "discount-and-pricing-policy.md" in seen and "[1]" in seen
+    # Only the attachment says 25%: the answer is the route for that discount, cited.
+    assert "25% discount needs approval" in seen and "[1]" in seen
 
 
 def test_monitoring_blocks_message_and_rapports_own_messages_are_never_answered(double: SlackDouble) -> None:
