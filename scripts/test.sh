@@ -15,4 +15,10 @@ fi
 echo "== ruff";          "$venv/bin/ruff" check .
 echo "== mypy";          "$venv/bin/mypy"
 echo "== import-linter"; "$venv/bin/lint-imports"
-echo "== pytest";        "$venv/bin/python" -m pytest "${@:2}"
+# One worker per core (PYTEST_WORKERS=0 runs in this process); a file's tests stay on one worker, so module
+# fixtures (a served data plane, a test book) are built once. The slowest tests are listed at the end.
+# tests/scale then runs alone: its replicas, leases and kill -9 faults are judged on timing that a second worker
+# competing for the two cores would distort.
+echo "== pytest";        "$venv/bin/python" -m pytest -n "${PYTEST_WORKERS:-auto}" --dist loadfile --durations=25 \
+                           --ignore=tests/scale "${@:2}"
+echo "== pytest (scale)"; "$venv/bin/python" -m pytest --durations=10 tests/scale "${@:2}"
