@@ -28,6 +28,7 @@ from bot.policies.tiers import TiersPolicy
 from bot.policies.yamldoc import YamlDoc
 from connectors.records import (
     RECORD_TYPES,
+    Entity,
     activity_kind,
     contact_change,
     order_status,
@@ -39,19 +40,6 @@ from connectors.records import (
 from connectors.values import Derived, fold, overlaps
 
 SOURCES_FILE = "sources.yaml"
-Entity = Literal[
-    "customer",
-    "contact",
-    "ticket",
-    "order",
-    "usage",
-    "survey",
-    "contact_change",
-    "shipment",
-    "health",
-    "renewal",
-    "activity",
-]
 DATA_TYPES = ("interactions", "tickets", "orders", "usage", "answers_log", "feedback", "quarantine", "sync_runs")
 
 

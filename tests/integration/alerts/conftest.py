@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from bot.alerts.evaluate import evaluate
 from bot.customers.sla import business_elapsed
@@ -20,6 +20,7 @@ from bot.policies import AlertRule, Policies, load_policies
 from bot.policies.alerts import EVENT_TIME
 from bot.slack.app import make_client
 from bot.slack.notifier import SlackNotifier
+from bot.store.models import Ticket
 from slackdouble import SlackDouble
 
 REPO = Path(__file__).resolve().parents[3]
@@ -271,5 +272,25 @@ def small_book(
         evaluate(engine, policies, NOW)
 
     eng = templates.engine(make_db_url("sqlite"), "alerts-small-book", build)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def book(
+    db_url: str,
+    templates: Any,  # tests/conftest.py Templates (a conftest cannot import another)
+    owners: list[str],
+    rows: dict[str, list[dict[str, Any]]],
+) -> Iterator[Engine]:
+    """The 3,000-customer test book with its extra tickets, on each backend (built once per backend per session,
+    copied for each test)."""
+
+    def build(engine: Engine) -> None:
+        load(engine, DemoGenerator(N_CUSTOMERS, seed=7, now=NOW, owners=owners))
+        with engine.begin() as conn:
+            conn.execute(insert(Ticket), rows["extra_tickets"])
+
+    eng = templates.engine(db_url, "alerts-book", build)
     yield eng
     eng.dispose()

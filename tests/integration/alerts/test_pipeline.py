@@ -4,39 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, func, select, update
 
 from bot.alerts.evaluate import evaluate
 from bot.alerts.models import RESOLVED, Alert, AlertNotification, AlertOutbox, AlertRun
 from bot.alerts.rules import EvalContext, compile_rule, customer_timezones
-from bot.demo.generator import DemoGenerator, load
 from bot.policies import Policies
 from bot.store.models import AuditEvent, Customer, Ticket
 
-from .conftest import N_CUSTOMERS, NOW, Expect
-
-
-@pytest.fixture
-def book(
-    db_url: str,
-    templates: Any,  # tests/conftest.py Templates
-    owners: list[str],
-    rows: dict[str, list[dict[str, Any]]],
-) -> Iterator[Engine]:
-    """The test book (built once per backend per session, copied for each test)."""
-
-    def build(engine: Engine) -> None:
-        load(engine, DemoGenerator(N_CUSTOMERS, seed=7, now=NOW, owners=owners))
-        with engine.begin() as conn:
-            conn.execute(insert(Ticket), rows["extra_tickets"])
-
-    eng = templates.engine(db_url, "alerts-book", build)
-    yield eng
-    eng.dispose()
+from .conftest import NOW, Expect
 
 
 def _count(engine: Engine, table: Any, *where: Any) -> int:

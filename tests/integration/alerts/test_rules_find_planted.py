@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
 from bot.alerts.evidence import Evidence, describe, measure
 from bot.alerts.rules import EvalContext, compile_rule, customer_timezones, segment_filter
-from bot.demo.generator import DemoGenerator, load
 from bot.policies import Policies
-from bot.store.models import Customer, Ticket
+from bot.store.models import Customer
 
-from .conftest import N_CUSTOMERS, NOW, Expect
-
-
-@pytest.fixture
-def book(
-    db_url: str,
-    templates: Any,  # tests/conftest.py Templates
-    owners: list[str],
-    rows: dict[str, list[dict[str, Any]]],
-) -> Iterator[Engine]:
-    """The test book (built once per backend per session, copied for each test)."""
-
-    def build(engine: Engine) -> None:
-        load(engine, DemoGenerator(N_CUSTOMERS, seed=7, now=NOW, owners=owners))
-        with engine.begin() as conn:
-            conn.execute(insert(Ticket), rows["extra_tickets"])
-
-    eng = templates.engine(db_url, "alerts-book", build)
-    yield eng
-    eng.dispose()
+from .conftest import NOW, Expect
 
 
 def test_every_rule_matches_the_planted_customers(book: Engine, policies: Policies, expected: Expect) -> None:
