@@ -120,7 +120,7 @@ def build_bolt(services: Services) -> App:
     """The Bolt app over ``services``: the Slack notifier it already has (or one for its settings)."""
     out = services.notifier if isinstance(services.notifier, SlackNotifier) else slack_notifier(services.settings)
     guard_shared_channels(services, out)
-    first = partial(events.first_delivery, services.engine, services.sessions, now=services.clock)
+    first = partial(events.first_delivery, services.engine, now=services.clock)
     return build_app(services, out, LISTENERS, first)
 
 

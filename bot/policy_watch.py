@@ -61,9 +61,7 @@ class PolicyWatch:
         self.error: PolicyError | None = None
         self._digest = folder_digest(self.directory)
         self._lock = threading.Lock()
-        self._first = first_report or partial(
-            events.first_delivery, services.engine, services.sessions, now=services.clock
-        )
+        self._first = first_report or partial(events.first_delivery, services.engine, now=services.clock)
 
     def check(self) -> bool:
         """Reload if the folder changed; True when a new policy came into force."""

@@ -30,14 +30,12 @@ def test_concurrent_redeliveries_have_one_first(engine: Engine) -> None:
     )
     ids = [f"Ev{i % 5}" for i in range(40)]  # five events, each delivered eight times at once
     with ThreadPoolExecutor(16) as pool:
-        firsts = list(pool.map(lambda e: first_delivery(services.engine, services.sessions, e, services.clock), ids))
+        firsts = list(pool.map(lambda e: first_delivery(services.engine, e, services.clock), ids))
     assert sum(firsts) == 5
     assert {e for e, first in zip(ids, firsts, strict=True) if first} == {f"Ev{i}" for i in range(5)}
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(ProcessedEvent)) == 5
-    assert (
-        first_delivery(services.engine, services.sessions, "Ev0", services.clock) is False
-    )  # a later retry is still a duplicate
+    assert first_delivery(services.engine, "Ev0", services.clock) is False  # a later retry is still a duplicate
 
 
 def test_store_locked_retries_still_get_one_outcome(tmp_path: Path) -> None:
@@ -55,7 +53,7 @@ def test_store_locked_retries_still_get_one_outcome(tmp_path: Path) -> None:
     holder = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        outcomes = [first_delivery(services.engine, services.sessions, "EvLOCKED", services.clock) for _ in range(3)]
+        outcomes = [first_delivery(services.engine, "EvLOCKED", services.clock) for _ in range(3)]
     finally:
         holder.execute("ROLLBACK")
         holder.close()
