@@ -52,6 +52,12 @@ from bot.store.db import make_engine  # noqa: E402
 from bot.store.models import Customer, Ticket, UsageEvent  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+MISSED: list[str] = []  # targets not met, named; the exit status is 1 when any is
+
+
+def target(name: str, ok: bool) -> None:
+    if not ok:
+        MISSED.append(name)
 
 
 class Watching(RecordingNotifier):
@@ -97,6 +103,7 @@ def day_one(engine: Engine, policies: Policies) -> None:
         f"day one: {real.created:,} alerts, {real.routed:,} routed (dry run {t1 - t0:.1f} s, real run {t2 - t1:.1f} s)"
     )
     print(f"  dry run and real run decide identically: {'yes' if same else 'NO'} ({len(decisions(real)):,} decisions)")
+    target("dry run decides like the real run", same)
     a, n, o, c = Alert.__table__.c, AlertNotification.__table__.c, AlertOutbox.__table__.c, Customer.__table__.c
     with engine.connect() as conn:
         deferred = conn.scalar(
@@ -135,6 +142,9 @@ def day_one(engine: Engine, policies: Policies) -> None:
         + ", ".join(f"{b}/{m} {k}" for (b, m), k in sorted(by_band.items()))
     )
     print(f"  alerts without a recipient: {nobody} ({orphans} alerts on customers without an owner went on duty)")
+    target("no urgent platinum/gold alert deferred on day one", deferred == 0)
+    target("interruptions per owner within the cap on day one", max((k for _, k in users), default=0) <= cap)
+    target("every alert has a recipient", nobody == 0)
 
 
 def first_digests(engine: Engine, policies: Policies) -> None:
@@ -156,6 +166,7 @@ def first_digests(engine: Engine, policies: Policies) -> None:
         f"{sum(int(d.body['more']) for d in digests):,} customers summarised in "
         f"{sum(1 for d in digests if d.body['more'])} digests ({summarised:,} alert notifications counted, not listed)"
     )
+    target("digests within the cap of customers shown", worst <= entries)
     for d in sorted(digests, key=lambda d: -int(d.body["customers"]))[:3]:
         b = d.body
         print(
@@ -296,10 +307,15 @@ def week(engine: Engine, policies: Policies, days: int, step: dt.timedelta, seed
             )
         )
     print(f"  urgent platinum/gold alerts deferred to a digest during the week: {deferred}")
+    cap = policies.alerts.defaults.per_recipient_daily_cap
+    target("no escalation before its timeout", wrong == 0)
+    target("interruptions per owner in any 24 h within the cap", max(busiest.values(), default=0) <= cap)
+    target("no urgent platinum/gold alert deferred during the week", deferred == 0)
     print(
         f"  complaint alerts resolved: {complaint_resolved:,}; "
         f"resolved while a complaint ticket was open: {resolved_while_open}"
     )
+    target("no complaint alert resolved while its ticket is open", resolved_while_open == 0)
 
 
 def _usage_for(engine: Engine, day: dt.date) -> None:
@@ -380,7 +396,8 @@ def main() -> int:
     day_one(engine, policies)
     week(engine, policies, args.days, dt.timedelta(minutes=args.step), args.seed)
     first_digests(engine, policies)
-    return 0
+    print("targets: " + ("met" if not MISSED else "NOT met: " + "; ".join(MISSED)))
+    return 1 if MISSED else 0
 
 
 if __name__ == "__main__":
