@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 from retrieval.lexical import tokenize
 from retrieval.markdown import passage_lines, passage_pieces, slack_to_plain
-from retrieval.question import META, Intent, carries
+from retrieval.question import META, Intent, carries, quantifies
 from retrieval.types import Passage
 
 TOP = 3  # passages (and documents) whose evidence counts
@@ -31,6 +31,7 @@ class Signals:
     meta: bool  # a question about a playbook itself, and its front matter has owner/review data
     piece: float  # best cosine of one sentence/item/row of the top passages that carries the asked fact type
     piece_coverage: float  # share of key terms (rarity-weighted) in that piece and its headings
+    quantity: bool = True  # a "how many X" question: a top passage states a number of X (True if none is asked)
 
     def as_dict(self) -> dict[str, float]:
         return {k: round(float(v), 3) for k, v in asdict(self).items()}
@@ -92,6 +93,11 @@ def compute(
         )
     meta = intent.meta and any((p.owner or p.review_by or p.updated) and names(intent, p.title, p.path) for p in top)
     piece, piece_coverage = _best_piece(intent, top, weights)
+    quantity = not intent.counted or any(
+        quantifies(intent, pc.plain, f"{p.title} {p.heading_path}")
+        for p in top
+        for pc in passage_pieces(p.text, p.kinds)
+    )
     return Signals(
         dense=best_cosine,
         coverage=_share(weights, seen),
@@ -101,6 +107,7 @@ def compute(
         meta=meta,
         piece=piece,
         piece_coverage=piece_coverage,
+        quantity=quantity,
     )
 
 
@@ -143,6 +150,9 @@ W_COVERAGE = 4.0
 PIECE_MID = 0.5  # the best single sentence/item/row carrying the asked type of fact
 W_PIECE = 2.0
 W_AGREE = 0.5  # the two retrievers point at the same document, or not
+# "How many desks...?" answered by passages that state no number of desks is not answered, however close their
+# topic: the odds drop by e^2 (a confident 0.9 stays above the threshold, a middling 0.7 falls under it).
+W_QUANTITY = 2.0
 THRESHOLD = 0.5
 
 
@@ -157,5 +167,6 @@ def confidence(s: Signals) -> float:
         + W_COVERAGE * (s.coverage - COVERAGE_MID)
         + W_PIECE * (s.piece - PIECE_MID)
         + (W_AGREE if s.agree else -W_AGREE)
+        - (0.0 if s.quantity else W_QUANTITY)
     )
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))

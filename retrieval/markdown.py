@@ -670,22 +670,28 @@ class Piece:
     plain: str
     number: int = 0
     depth: int = 0
+    line: int = 0  # which line of the passage (paragraph, item, row) it comes from: sentences of one paragraph share it
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(*_<A-Z0-9])")
+_NUMBER_ONLY = re.compile(r"^[\W_]*\d+[.)]$")
 
 
 def passage_pieces(text: str, kinds: str = "") -> list[Piece]:
     """A stored passage cut into quotable pieces, in reading order (headings are context, not pieces). The index
     scores these same pieces against the question, so the composer and the search agree on what a piece is."""
     out: list[Piece] = []
-    for line in passage_lines(text, kinds):
+    for n, line in enumerate(passage_lines(text, kinds)):
         if line.kind == HEADING:
             continue
         if line.kind == PARAGRAPH:
-            for sent in _SENTENCE.split(line.text):
-                if sent.strip():
-                    out.append(Piece(PARAGRAPH, sent.strip(), slack_to_plain(sent).strip()))
+            sents = [t.strip() for t in _SENTENCE.split(line.text) if t.strip()]
+            for i in range(len(sents) - 1):
+                if _NUMBER_ONLY.match(sents[i]):  # "_108. Desk drawers ..." split at its slide number: one piece
+                    sents[i + 1] = f"{sents[i]} {sents[i + 1]}"
+                    sents[i] = ""
+            for sent in filter(None, sents):
+                out.append(Piece(PARAGRAPH, sent, slack_to_plain(sent).strip(), line=n))
         else:
-            out.append(Piece(line.kind, line.line(), slack_to_plain(line.text).strip(), line.number, line.depth))
+            out.append(Piece(line.kind, line.line(), slack_to_plain(line.text).strip(), line.number, line.depth, n))
     return out

@@ -111,6 +111,7 @@ class Intent:
     steps: bool = False
     meta: bool = False
     doc_name: tuple[str, ...] = ()  # the words naming a document ("the escalation-matrix playbook"), stemmed
+    counted: tuple[str, ...] = ()  # what "how many/how much" counts ("how many holiday days" -> holiday, day)
 
 
 def analyse(question: str) -> Intent:
@@ -130,7 +131,41 @@ def analyse(question: str) -> Intent:
         answer_type = STEPS
     keys = tuple(dict.fromkeys(t for t in tokenize(q) if t not in _ASKING and t not in STOPWORDS))
     named = tuple(t for m in _DOC_NAME.finditer(q) for t in tokenize(m.group(1)))
-    return Intent(answer_type, keys, steps=steps and answer_type in (STEPS, None), meta=meta, doc_name=named)
+    counted = _COUNTED.search(q)
+    return Intent(
+        answer_type,
+        keys,
+        steps=steps and answer_type in (STEPS, None),
+        meta=meta,
+        doc_name=named,
+        counted=tuple(t for t in tokenize(counted.group(1)) if t not in STOPWORDS) if counted else (),
+    )
+
+
+# "How many <thing> ...": the words between "how many/much" and the verb (or a preposition) name what is counted.
+_COUNTED = re.compile(
+    r"\bhow (?:many|much)\s+((?:[\w'-]+\s+){1,3}?)(?=(?:do|does|did|can|could|may|might|must|should|shall|will|"
+    r"would|is|are|was|were|have|has|had|am|i|we|you|they|he|she|it|a|an|the|per|each|every|before|after|in|on|"
+    r"for|to|of|at|from|with|within)\b)",
+    re.I,
+)
+_CARDINALS = "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty sixty"
+_NUMERAL = re.compile(
+    r"\d|\b(?:" + "|".join(_CARDINALS.split() + ["hundred", "thousand", "dozen", "half"]) + r")\b", re.I
+)
+# "108. Desk drawers ...": a list or heading number, not a quantity
+_ENUMERATOR = re.compile(r"^[\W_]*\d+[.)](?:\s+|$)")
+
+
+def quantifies(intent: Intent, text: str, context: str = "") -> bool:
+    """``text`` states a quantity of what a "how many/how much" question counts: a numeral and every counted word
+    (in the text or its ``context``, the headings). True when the question counts nothing."""
+    if not intent.counted:
+        return True
+    plain = _ENUMERATOR.sub("", text)
+    if not _NUMERAL.search(plain):
+        return False
+    return set(intent.counted) <= set(tokenize(f"{plain} {context}"))
 
 
 def carries(answer_type: str | None, text: str) -> float:

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from retrieval.confidence import Signals, compute, confidence, names
-from retrieval.question import META, NUMBER, PERSON, STEPS, TIME, analyse, carries
+from retrieval.question import META, NUMBER, PERSON, STEPS, TIME, analyse, carries, quantifies
 from retrieval.types import Passage
 
 
@@ -96,3 +96,24 @@ def test_meta_needs_the_document_named() -> None:
     assert names(analyse("When was the devices page last updated?"), "Devices", "docs/devices.md")
     assert not names(analyse("How often is the status page updated?"), "Incident management", "docs/incidents.md")
     assert not names(analyse("Who owns the refund playbook?"), "Data retention", "retention.md")
+
+
+def test_how_many_names_what_is_counted() -> None:
+    assert analyse("How many holiday days do we get?").counted == ("holiday", "day")
+    assert analyse("How many desks can I book in the office per week?").counted == ("desk",)
+    assert analyse("How much extra pay does an engineer get for a week on call?").counted == ("extra", "pay")
+    assert analyse("Who approves refunds?").counted == ()
+
+
+def test_a_quantity_needs_a_number_of_the_counted_thing() -> None:
+    desks = analyse("How many desks can I book per week?")
+    assert quantifies(desks, "Each team may book 12 desks a week.")
+    assert quantifies(desks, "You may book twelve a week.", context="Desk booking")
+    assert not quantifies(desks, "108. Desk drawers are secure, right?")  # a slide number counts nothing
+    assert not quantifies(desks, "Book 3 rooms at most.")
+    assert quantifies(analyse("Who approves refunds?"), "anything")
+
+
+def test_a_how_many_question_without_its_number_loses_confidence() -> None:
+    assert confidence(_signals(dense=0.45, quantity=False)) < 0.5 < confidence(_signals(dense=0.45))
+    assert confidence(_signals(dense=0.7, quantity=False)) > 0.5  # strong evidence of the topic still answers

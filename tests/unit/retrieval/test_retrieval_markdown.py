@@ -16,6 +16,7 @@ from retrieval.markdown import (
     markup_tokens,
     parse_markdown,
     passage_lines,
+    passage_pieces,
     slack_to_plain,
 )
 
@@ -178,3 +179,12 @@ def test_no_raw_markup_ever_reaches_the_text(source: str, with_base: bool) -> No
             for m in shown.split("<")[1:]:
                 assert m.startswith(("https://", "http://", "mailto:")), (source, shown)
         assert not markup_tokens(shown)
+
+
+def test_a_slide_number_stays_with_its_sentence_and_pieces_know_their_line() -> None:
+    ps = passage_pieces("_108. Desk drawers are secure, right?_\nOK, so. Fine.", "pp")
+    assert [(p.text, p.line) for p in ps] == [
+        ("_108. Desk drawers are secure, right?_", 0),
+        ("OK, so.", 1),
+        ("Fine.", 1),
+    ]
