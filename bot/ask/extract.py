@@ -28,6 +28,7 @@ DUPLICATE = 0.7  # word-set overlap (Jaccard) at which two pieces say the same t
 KEEP_SHARE = 0.6  # a piece scoring under this share of the best one adds noise, not an answer
 TIER_ROW = 0.3
 LIST_SHARE = 0.8  # a list asked for: the best list item may score this much under the best piece
+QUESTION = 0.5  # a piece that is itself a question scores this share
 W_MEANING = 0.75  # the piece's cosine to the question vs the share of its key terms it contains
 _TIERS = ("platinum", "gold", "silver", "bronze", "enterprise", "standard", "premium", "basic")
 
@@ -43,6 +44,7 @@ class Piece:
     number: int = 0
     depth: int = 0
     terms: float = -1.0  # rarity-weighted share of the question's key terms (the search's); -1: not scored
+    line: int = 0  # the passage line (paragraph, list item, row) it comes from
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def pieces(passage: Passage, index: int) -> list[Piece]:
         cosine = scores[i] if i < len(scores) else -1.0
         share = terms[i] if i < len(terms) else -1.0
         words = frozenset(tokenize(pc.plain))
-        out.append(Piece(index, i, pc.kind, pc.text, words, cosine, pc.number, pc.depth, share))
+        out.append(Piece(index, i, pc.kind, pc.text, words, cosine, pc.number, pc.depth, share, pc.line))
     return out
 
 
@@ -84,6 +86,8 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
         fact = 1.0  # a list asked for: an item of a list is the kind of answer wanted
     if intent.answer_type and intent.answer_type != META:
         score *= 0.6 + 0.6 * fact  # a piece without the asked fact can still explain, but ranks lower
+    if slack_to_plain(piece.text).rstrip(" _*").endswith("?"):
+        score *= QUESTION  # a question (an FAQ's, a slide's title) asks, it does not answer
     n = len(piece.words)
     if n < 4:
         score *= 0.6  # a fragment ("Yes.", a bare label) rarely answers alone
@@ -120,6 +124,20 @@ def _neighbour(best: Piece, scored: Sequence[Piece]) -> Piece | None:
         if len(best.words) < SHORT_PIECE or text.endswith(":") or _CARRIES_ON.match(slack_to_plain(after.text)):
             return after
     return None
+
+
+def _introduced(best: Piece, scored: Sequence[Piece]) -> list[Piece]:
+    """The list items or table rows right after a sentence ending in a colon (at most MAX_STEPS): what it
+    introduces. None when the sentence does not end in a colon or no list follows it."""
+    if best.kind != PARAGRAPH or not slack_to_plain(best.text).rstrip().endswith(":"):
+        return []
+    after = sorted((p for p in scored if p.passage == best.passage and p.order > best.order), key=lambda p: p.order)
+    out: list[Piece] = []
+    for p in after:
+        if p.kind not in (STEP, BULLET, ROW) or len(out) >= MAX_STEPS:
+            break
+        out.append(p)
+    return out
 
 
 def _near_duplicate(a: Piece, b: Piece) -> bool:
@@ -239,12 +257,15 @@ def select(
     near = _neighbour(best, scored)
     if near is not None and near not in chosen and len(chosen) < max_pieces:
         chosen.append(near)  # the sentence the best one leans on ("This...", "In that case...") or finishes
+    items = _introduced(best, scored)
+    if items:
+        chosen = [best, *items]  # "You get a daily allowance while you travel:" the answer is the list it introduces
     # Passages keep the order retrieval and the maintainers' boosts gave them (the first citation is the passage
     # they ranked first); within its passage the best piece leads, the rest follow in reading order.
     first = [p for p in ranked if p.passage == 0]
     if first and not any(p.passage == 0 for p in chosen):
         # The passage ranked first (by retrieval, or a maintainer's boost) always speaks: a boost is a decision.
-        chosen = [*chosen[: max_pieces - 1], first[0]]
+        chosen = [*(chosen if items else chosen[: max_pieces - 1]), first[0]]
     groups: dict[int, list[Piece]] = {}
     for p in sorted(chosen, key=lambda p: (p.passage, p is not best, p.order)):
         groups.setdefault(p.passage, []).append(p)

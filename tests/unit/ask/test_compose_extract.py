@@ -109,6 +109,26 @@ def test_at_most_three_sentences_unless_steps() -> None:
     assert draft.text.count("Tickets rule") <= 3
 
 
+def test_a_sentence_ending_in_a_colon_brings_the_list_it_introduces() -> None:
+    text = (
+        "# Travel\n\n## Meals\n\nInstead of collecting receipts for every meal, you get a daily allowance:\n\n"
+        "- Domestic trips: 45 EUR a day.\n- International trips: 70 EUR a day.\n\nKeep hotel receipts.\n"
+    )
+    draft = ExtractiveWriter().write("What daily allowance do I get for meals?", passages_of(text))
+    assert "daily allowance:" in draft.text
+    assert draft.text.index("45 EUR") < draft.text.index("70 EUR")
+    assert "hotel" not in draft.text
+
+
+def test_a_question_in_the_text_does_not_answer_one() -> None:
+    text = (
+        "# Desks\n\n_108. Are desk drawers secure enough for laptops?_\n\n"
+        "Desk drawers are not secure enough for laptops: lock laptops in the cabinets.\n"
+    )
+    draft = ExtractiveWriter(max_units=1).write("Are desk drawers secure enough for laptops?", passages_of(text))
+    assert draft.text.startswith("Desk drawers are not secure")
+
+
 def test_questions_about_the_playbook_use_its_front_matter() -> None:
     draft = ExtractiveWriter().write(
         "Who owns the data retention playbook and when is it due for review?", passages_of(RETENTION)
