@@ -108,6 +108,7 @@ _LEANS_BACK = re.compile(
 )
 # A sentence that finishes the one before it: an example, the case it names, what it means.
 _CARRIES_ON = re.compile(r"^(?:for (?:example|instance)|in (?:that|this) case|this means|that means|e\.g\.)\b", re.I)
+_YES_NO = re.compile(r"\s*(?:does|do|did|is|are|was|were|can|could|should|would|will|may|must|has|have|shall)\b", re.I)
 SHORT_PIECE = 8  # words: a piece this short (or ending in a colon) rarely answers without the next one
 
 
@@ -233,7 +234,9 @@ def select(
     if best.score <= 0:
         best = min(scored, key=lambda p: (p.passage, p.order))  # nothing matches: the opening of the best passage
         return Selection([(best.passage, [best])])
-    list_asked = intent.steps or (best.kind == STEP and intent.answer_type is None)
+    # The best piece is a step: the procedure is the answer, unless the question asks yes or no ("Does the clock
+    # stop ...?"), which the one step that says so answers.
+    list_asked = intent.steps or (best.kind == STEP and intent.answer_type is None and not _YES_NO.match(question))
     listed = [p for p in ranked if p.kind in (STEP, BULLET) and p.score >= LIST_SHARE * best.score]
     if list_asked and listed and best.kind != ROW:
         run, rest = _steps(scored, listed[0])

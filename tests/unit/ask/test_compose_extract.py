@@ -120,6 +120,20 @@ def test_a_sentence_ending_in_a_colon_brings_the_list_it_introduces() -> None:
     assert "hotel" not in draft.text
 
 
+def test_a_yes_no_question_gets_the_step_that_answers_not_the_procedure() -> None:
+    text = (
+        "# Tickets\n\n## The clock\n\n1. A new ticket starts the response clock.\n"
+        "2. The clock pauses while the ticket waits on the customer, for at most 5 business days.\n"
+        "3. Closing the ticket stops the clock.\n4. Reopening starts a new clock.\n"
+    )
+    ps = passages_of(text)
+    draft = ExtractiveWriter(max_units=1).write("Does the clock pause while the ticket waits on the customer?", ps)
+    assert draft.text.startswith("2. The clock pauses")
+    assert "1. A new ticket" not in draft.text
+    steps = ExtractiveWriter().write("What happens to the clock when a ticket waits on the customer?", ps)
+    assert steps.text.index("1. A new ticket") < steps.text.index("2. The clock pauses")  # the procedure, in order
+
+
 def test_a_question_in_the_text_does_not_answer_one() -> None:
     text = (
         "# Desks\n\n_108. Are desk drawers secure enough for laptops?_\n\n"
