@@ -56,7 +56,8 @@ _META_ASK = re.compile(
 
 _DURATION = re.compile(
     r"\b\d+(?:[.,]\d+)?\s*(?:-|to|–)?\s*\d*\s*(?:business |working |calendar )?(?:seconds?|secs?|minutes?|mins?|"
-    r"hours?|hrs?|h|m|days?|d|weeks?|wks?|months?|years?|quarters?)\b|\b\d+x\d+\b|\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b",
+    r"hours?|hrs?|h|m|days?|d|weeks?|wks?|months?|years?|quarters?)\b|\b\d+x\d+\b|\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|"
+    r"\b(?:[01]?\d|2[0-3]):[0-5]\d\b",  # a 24-hour clock time: "at 18:00"
     re.I,
 )
 _TIME_WORDS = re.compile(

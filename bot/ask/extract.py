@@ -26,6 +26,7 @@ MAX_STEPS = 6  # steps shown before "the rest in ..."
 SHOWN_STEPS = 5
 DUPLICATE = 0.7  # word-set overlap (Jaccard) at which two pieces say the same thing
 KEEP_SHARE = 0.6  # a piece scoring under this share of the best one adds noise, not an answer
+CONTEXT_SHARE = 0.5  # the best sentence's neighbour in its paragraph is read with it from this share of its score
 TIER_ROW = 0.3
 LIST_SHARE = 0.8  # a list asked for: the best list item may score this much under the best piece
 QUESTION = 0.5  # a piece that is itself a question scores this share
@@ -125,6 +126,20 @@ def _neighbour(best: Piece, scored: Sequence[Piece]) -> Piece | None:
         if len(best.words) < SHORT_PIECE or text.endswith(":") or _CARRIES_ON.match(slack_to_plain(after.text)):
             return after
     return None
+
+
+def _context(best: Piece, scored: Sequence[Piece]) -> Piece | None:
+    """The better of the sentences before and after ``best`` in its paragraph, if it scores at least
+    CONTEXT_SHARE of it."""
+    if best.kind != PARAGRAPH:
+        return None
+    around = [
+        p
+        for p in scored
+        if p.passage == best.passage and p.line == best.line and p.kind == PARAGRAPH and abs(p.order - best.order) == 1
+    ]
+    near = max(around, key=lambda p: (p.score, -p.order), default=None)
+    return near if near is not None and near.score >= CONTEXT_SHARE * best.score else None
 
 
 def _introduced(best: Piece, scored: Sequence[Piece]) -> list[Piece]:
@@ -248,8 +263,16 @@ def select(
             return Selection([(listed[0].passage, run)], steps_rest=rest)
     typed = intent.answer_type not in (None, META, "steps")
     best_fact = carries(intent.answer_type, slack_to_plain(best.text)) if typed else 0.0
-    chosen: list[Piece] = []
+    # The best sentence is read with its better neighbour in the same paragraph when that one is on the question
+    # too: the two say more together ("... a hybrid model with a NOC. An established NOC can serve as first-level
+    # responders.") than the best one with a sentence from another page.
+    context = _context(best, scored)
+    if context is not None and best_fact >= 0.5 and carries(intent.answer_type, slack_to_plain(context.text)) < 0.5:
+        context = None  # the best piece states the asked fact: a neighbour without it only dilutes the answer
+    chosen: list[Piece] = [best, context] if context is not None and max_pieces > 1 else []
     for p in ranked:
+        if p in chosen:
+            continue
         if len(chosen) >= max_pieces or p.score < KEEP_SHARE * best.score:
             break
         if best_fact >= 0.5 and carries(intent.answer_type, slack_to_plain(p.text)) < 0.5:

@@ -134,6 +134,19 @@ def test_a_yes_no_question_gets_the_step_that_answers_not_the_procedure() -> Non
     assert steps.text.index("1. A new ticket") < steps.text.index("2. The clock pauses")  # the procedure, in order
 
 
+def test_the_best_sentence_is_read_with_its_neighbour_in_the_paragraph() -> None:
+    noc = passages_of(
+        "# On call\n\n## Operations centres\n\nTeams new to on-call may run a hybrid model with a network operations "
+        "centre. An established operations centre can serve as first-level responders. "
+        "Lunch is served at noon.\n",
+        "noc.md",
+    )
+    other = passages_of("# Other\n\nA network operations centre helps technicians around the clock.\n", "o.md")
+    draft = ExtractiveWriter(max_units=2).write("Can a network operations centre help with going on call?", noc + other)
+    assert "hybrid model" in draft.text and "first-level responders" in draft.text
+    assert "Lunch" not in draft.text
+
+
 def test_a_question_in_the_text_does_not_answer_one() -> None:
     text = (
         "# Desks\n\n_108. Are desk drawers secure enough for laptops?_\n\n"

@@ -35,6 +35,7 @@ def test_answer_types(question: str, kind: str | None) -> None:
 def test_fact_detectors() -> None:
     assert carries(TIME, "Kept for 36 months after closure.") == 1.0
     assert carries(TIME, "The CAB meets every Tuesday.") == 1.0
+    assert carries(TIME, "All accounts are switched off at 18:00 on the last working day.") == 1.0
     assert carries(TIME, "Escalate to the duty manager.") == 0.0
     assert carries(PERSON, "The duty manager and the security team approve.") == 1.0
     assert carries(NUMBER, "No more than 3 proactive messages.") == 1.0
