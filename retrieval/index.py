@@ -101,6 +101,7 @@ class _Record:
     kinds: str = ""
     updated: str = ""  # front matter date ("" = none: the index's git dates apply)
     plain: str = ""  # the words BM25 indexes (as embedded); "" in an older index: derived from text
+    ordinal: int = -1  # the chunk's place in its document (-1: unknown, an older index)
 
     def passage(self, score: float, updated: str = "") -> Passage:
         return Passage(
@@ -149,6 +150,7 @@ def _record_from_meta(id_: str, meta: dict[str, MetaValue], text: str) -> _Recor
         kinds=str(meta.get("kinds", "")),
         updated=str(meta.get("updated", "")),
         plain=str(meta.get("plain", "")),
+        ordinal=int(meta.get("ordinal", -1)),
     )
 
 
@@ -236,6 +238,11 @@ class _State:
         self.doc_lexical_paths = sorted(doc_tokens)
         self.doc_bm25 = BM25Index(tokens=[doc_tokens[p] for p in self.doc_lexical_paths], acronyms=acronyms)
         self.by_hash: dict[str, str] = {r.chunk_hash: r.id for r in all_records}
+        # Each chunk by its place in its file version: a passage that is one part of a split section reads on
+        # into the next chunk of its section (see _with_next).
+        self.by_ordinal: dict[tuple[str, str, int], _Record] = {
+            (r.path, r.file_hash, r.ordinal): r for r in self.records if r.ordinal >= 0
+        }
         self.paths = sorted({r.path for r in self.records})
         live = set(self.paths)
         self.outline_paths = [p for p in sorted(outline_vecs) if p in live]
@@ -339,6 +346,42 @@ def _units(r: _Record) -> list[str]:
             if len(sent.split()) >= UNIT_MIN_WORDS:
                 out.append(f"{head}: {sent}")
     return out[:MAX_UNITS]
+
+
+def _lines(text: str, kinds: str) -> list[tuple[str, str]] | None:
+    """A stored text's non-blank lines with their kinds; None when the kinds do not line up (an older index)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return list(zip(lines, kinds, strict=True)) if len(lines) == len(kinds) else None
+
+
+def _join(first: list[tuple[str, str]], then: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Two consecutive chunks of one section as one run of lines: the overlap the second carries is kept once."""
+    for k in range(min(len(first), len(then)), 0, -1):
+        if first[-k:] == then[:k]:
+            return first + then[k:]
+    return first + then
+
+
+def _with_next(state: _State, r: _Record, p: Passage) -> Passage:
+    """A passage that is one part of a split section reads on into the section's next chunk: the search returns
+    one chunk a section, and what a chunk leads up to (a list it introduces, the sentence after the cut) is
+    often just across the cut. The chunk before is not added: the answer reads on, it rarely reads back (adding
+    it cost as many dev answers as it won)."""
+    lines = _lines(r.text, r.kinds)
+    n = state.by_ordinal.get((r.path, r.file_hash, r.ordinal + 1)) if r.ordinal >= 0 else None
+    if lines is None or n is None or n.heading_path != r.heading_path:
+        return p
+    more = _lines(n.text, n.kinds)
+    if more is None:
+        return p
+    joined = _join(lines, more)
+    return replace(
+        p,
+        text="\n".join(t for t, _ in joined),
+        kinds="".join(k for _, k in joined),
+        line_start=min(r.line_start, n.line_start),
+        line_end=max(r.line_end, n.line_end),
+    )
 
 
 class PlaybookIndex:
@@ -661,6 +704,11 @@ class PlaybookIndex:
 
         if not passages:
             return SearchResult(query, passages, 0.0, False, timings, truncated)
+        if score_pieces:
+            top_ids = passage_ids[:PIECE_PASSAGES]
+            passages[: len(top_ids)] = [
+                _with_next(state, state.records[state.pos[i]], p) for i, p in zip(top_ids, passages, strict=False)
+            ]
         intent = analyse(query)
         if score_pieces and qv is not None:
             t = time.perf_counter()

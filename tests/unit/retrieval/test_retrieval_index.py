@@ -218,6 +218,33 @@ def test_results_are_deduplicated_per_section(root: Path) -> None:
     assert len(keys) == len(set(keys))
 
 
+def test_a_split_section_reads_on_into_its_next_chunk_once(tmp_path: Path) -> None:
+    # one section cut into chunks: the hit brings the rest of its section that follows (the overlap once, no
+    # earlier chunk, no other section), and its line range covers what it now quotes
+    intro = " ".join(f"Filler sentence number {i} about rotas." for i in range(12))
+    steps = "\n".join(f"{i}. Step {i} of the handover goes here." for i in range(1, 9))
+    body = f"# Guide\n\n## Before\n\nUnrelated words.\n\n## On call\n\n{intro}\n\n"
+    body += f"The pager rotation is weekly:\n\n{steps}\n\n## After\n\nOther section words.\n"
+    root = tmp_path / "playbooks"
+    _write(root, "guide.md", body)
+    idx = PlaybookIndex(root, InMemoryVectorIndex(), HashingEmbedder(), max_words=60, overlap_words=12)
+    idx.sync()
+    section = sorted((r for r in idx._state.records if r.heading_path == "Guide > On call"), key=lambda r: r.line_start)
+    assert len(section) >= 3
+    hit = idx.search("pager rotation is weekly", k=3).passages[0]
+    first = next(r for r in section if "pager rotation" in r.text)
+    nxt = section[section.index(first) + 1]
+    assert hit.heading_path == "Guide > On call" and hit.text.startswith(first.text)
+    lines = hit.text.split("\n")
+    assert len(lines) == len(set(lines)) == len(hit.kinds)  # the overlap is kept once; kinds line up
+    assert all(line in lines for line in nxt.text.split("\n"))
+    assert "Unrelated words." not in hit.text and "Other section words." not in hit.text
+    assert (hit.line_start, hit.line_end) == (first.line_start, nxt.line_end)
+    assert len(hit.piece_scores) == len(passage_pieces(hit.text, hit.kinds))
+    last = idx.search("Step 8 of the handover", k=1).passages[0]
+    assert last.text == section[-1].text  # the last chunk has nothing after it
+
+
 def test_scores_do_not_depend_on_how_many_passages_are_asked_for(root: Path) -> None:
     # more sections than one candidate pool (60): asking for more fetches deeper lists, but the fusion's
     # normalisation comes from the fixed top of each list, so the first hits keep their order and scores
