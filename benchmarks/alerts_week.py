@@ -293,8 +293,9 @@ def week(engine: Engine, policies: Policies, days: int, step: dt.timedelta, seed
     )
     print(f"  escalations before their timeout after delivery (by the notifier's log) or from a quiet band: {wrong}")
     busiest = {user: _most_in_a_day(times) for user, times in notifier.interruptions.items()}
+    cap = policies.alerts.defaults.per_recipient_daily_cap
     print(
-        f"  interruptions per owner in any 24 h of the week (cap {policies.alerts.defaults.per_recipient_daily_cap}): "
+        f"  interruptions per owner in any 24 h of the week (cap {cap}): "
         + ", ".join(f"{u} {k}" for u, k in sorted(busiest.items(), key=lambda kv: -kv[1]))
     )
     n, ranking = AlertNotification.__table__.c, policies.alerts.ranking
@@ -307,7 +308,6 @@ def week(engine: Engine, policies: Policies, days: int, step: dt.timedelta, seed
             )
         )
     print(f"  urgent platinum/gold alerts deferred to a digest during the week: {deferred}")
-    cap = policies.alerts.defaults.per_recipient_daily_cap
     target("no escalation before its timeout", wrong == 0)
     target("interruptions per owner in any 24 h within the cap", max(busiest.values(), default=0) <= cap)
     target("no urgent platinum/gold alert deferred during the week", deferred == 0)

@@ -45,6 +45,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_ok(url: str, seconds: float) -> float:
+    """Seconds until ``url`` answers 2xx (a 503 or a refused connection is an OSError), at most ``seconds``."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                break
+        except OSError:
+            time.sleep(0.3)
+    return time.monotonic() - start
+
+
 def proc_status(pid: int, field: str) -> int:
     m = re.search(rf"^{field}:\s+(\d+)", Path(f"/proc/{pid}/status").read_text(), re.MULTILINE)
     return int(m.group(1)) if m else -1
@@ -176,22 +188,10 @@ def main() -> None:
     proc = subprocess.Popen(serve, env=env, cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
+        wait_ok(f"{url}/healthz", 60)
         # Acks are measured in steady state: until /readyz the process is also loading the model and indexing
         # the playbooks on its 2 cores (a restart's first minute; readiness keeps a load balancer away then).
-        t_ready = time.monotonic()
-        while time.monotonic() - t_ready < 300:
-            try:
-                with urllib.request.urlopen(f"{url}/readyz", timeout=5):
-                    break
-            except OSError:
-                time.sleep(0.5)
-        ready_s = time.monotonic() - t_ready
+        ready_s = wait_ok(f"{url}/readyz", 300)
         print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (ready after {ready_s:.0f} s)")
         acks(url, double.team_id)
         stream(port, proc.pid, args.stream_mb * MiB)

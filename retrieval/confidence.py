@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from retrieval.lexical import tokenize
-from retrieval.markdown import passage_lines, passage_pieces, slack_to_plain
+from retrieval.markdown import Piece, passage_lines, passage_pieces, slack_to_plain
 from retrieval.question import META, Intent, carries, quantifies
 from retrieval.types import Passage
 
@@ -92,11 +92,12 @@ def compute(
             default=0.0,
         )
     meta = intent.meta and any((p.owner or p.review_by or p.updated) and names(intent, p.title, p.path) for p in top)
-    piece, piece_coverage = _best_piece(intent, top, weights)
+    pieces = [passage_pieces(p.text, p.kinds) for p in top]  # read once: both signals below look at them
+    piece, piece_coverage = _best_piece(intent, top, pieces, weights)
     quantity = not intent.counted or any(
         quantifies(intent, pc.plain, f"{p.title} {p.heading_path}")
-        for p in top
-        for pc in passage_pieces(p.text, p.kinds)
+        for p, ps in zip(top, pieces, strict=True)
+        for pc in ps
     )
     return Signals(
         dense=best_cosine,
@@ -123,13 +124,16 @@ def names(intent: Intent, title: str, path: str = "") -> bool:
     return bool(words) and len(words & keys) >= max(1, math.ceil(2 * len(words) / 3))
 
 
-def _best_piece(intent: Intent, top: Sequence[Passage], weights: Mapping[str, float]) -> tuple[float, float]:
-    """(cosine, key-term share) of the best-matching piece that carries the asked type of fact."""
+def _best_piece(
+    intent: Intent, top: Sequence[Passage], pieces: Sequence[Sequence[Piece]], weights: Mapping[str, float]
+) -> tuple[float, float]:
+    """(cosine, key-term share) of the best-matching piece that carries the asked type of fact (``pieces``: each
+    top passage's, as passage_pieces reads them)."""
     typed = intent.answer_type not in (None, META)
     best = (-1.0, 0.0)
-    for p in top:
+    for p, ps in zip(top, pieces, strict=True):
         context = set(tokenize(f"{p.title} {p.heading_path}"))
-        for piece, score in zip(passage_pieces(p.text, p.kinds), p.piece_scores, strict=False):
+        for piece, score in zip(ps, p.piece_scores, strict=False):
             if typed and carries(intent.answer_type, piece.plain) < 0.5:
                 continue
             if score > best[0]:

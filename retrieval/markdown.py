@@ -646,9 +646,12 @@ def slack_to_plain(text: str) -> str:
             return "@" + target[len("!subteam^") :].split("|")[0]
         return ""
 
-    out = _SLACK_LINK.sub(link, text)
-    out = _FORMAT.sub("", out)
-    return out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return unescape(_FORMAT.sub("", _SLACK_LINK.sub(link, text)))
+
+
+def unescape(text: str) -> str:
+    """Slack's three escapes as a reader sees them (``&amp;`` last, so ``&amp;gt;`` stays ``&gt;``)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def markup_tokens(text: str) -> list[str]:
@@ -674,7 +677,8 @@ class Piece:
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(*_<A-Z0-9])")
-_NUMBER_ONLY = re.compile(r"^[\W_]*\d+[.)]$")
+# "108." or "_3)": the number of a list item or slide, not a quantity (retrieval.question reads past it too)
+ENUMERATOR = re.compile(r"[\W_]*\d+[.)]")
 
 
 def passage_pieces(text: str, kinds: str = "") -> list[Piece]:
@@ -687,7 +691,7 @@ def passage_pieces(text: str, kinds: str = "") -> list[Piece]:
         if line.kind == PARAGRAPH:
             sents = [t.strip() for t in _SENTENCE.split(line.text) if t.strip()]
             for i in range(len(sents) - 1):
-                if _NUMBER_ONLY.match(sents[i]):  # "_108. Desk drawers ..." split at its slide number: one piece
+                if ENUMERATOR.fullmatch(sents[i]):  # "_108. Desk drawers ..." split at its slide number: one piece
                     sents[i + 1] = f"{sents[i]} {sents[i + 1]}"
                     sents[i] = ""
             for sent in filter(None, sents):

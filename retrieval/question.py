@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from retrieval.lexical import STOPWORDS, stem, tokenize
+from retrieval.markdown import ENUMERATOR
 
 TIME = "time"  # when / how often / how soon / how long / by when
 PERSON = "person"  # who / whom / which team
@@ -155,7 +156,7 @@ _NUMERAL = re.compile(
     r"\d|\b(?:" + "|".join(_CARDINALS.split() + ["hundred", "thousand", "dozen", "half"]) + r")\b", re.I
 )
 # "108. Desk drawers ...": a list or heading number, not a quantity
-_ENUMERATOR = re.compile(r"^[\W_]*\d+[.)](?:\s+|$)")
+_ENUMERATOR = re.compile(rf"^{ENUMERATOR.pattern}(?:\s+|$)")
 
 
 def quantifies(intent: Intent, text: str, context: str = "") -> bool:

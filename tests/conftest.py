@@ -44,6 +44,22 @@ def _backends() -> list[object]:
     return marks
 
 
+def _pg_admin(*statements: str) -> None:
+    """Run statements (CREATE/DROP DATABASE) on the PostgreSQL server, outside a transaction as they must be."""
+    assert PG_ADMIN_URL
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for sql in statements:
+            conn.execute(text(sql))
+    admin.dispose()
+
+
+def _pg_url(name: str) -> str:
+    """The URL of database ``name`` on the test PostgreSQL server."""
+    assert PG_ADMIN_URL
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
 @pytest.fixture
 def make_db_url(tmp_path: Path) -> Iterator[object]:
     """Factory: a fresh, empty database URL for the named backend; PostgreSQL databases are dropped after."""
@@ -52,22 +68,14 @@ def make_db_url(tmp_path: Path) -> Iterator[object]:
     def factory(backend: str) -> str:
         if backend == "sqlite":
             return f"sqlite:///{tmp_path / f'rapport-{uuid.uuid4().hex[:8]}.db'}"
-        assert PG_ADMIN_URL
         name = f"rapport_test_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
+        _pg_admin(f'CREATE DATABASE "{name}"')
         created.append(name)
-        return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        return _pg_url(name)
 
     yield factory
     if created and PG_ADMIN_URL:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for name in created:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _pg_admin(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in created))
 
 
 @pytest.fixture(params=_backends())
@@ -92,13 +100,8 @@ class Templates:
         if backend == "sqlite":
             shutil.copyfile(template, str(make_url(url).database))
             return
-        assert PG_ADMIN_URL
         name = str(make_url(url).database)
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        admin.dispose()
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
     def _build(self, backend: str, key: str, build: Callable[[Engine], None] | None) -> str:
         tag = f"{key.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
@@ -106,13 +109,9 @@ class Templates:
             where = str(self.folder / f"{tag}.db")
             url = f"sqlite:///{where}"
         else:
-            assert PG_ADMIN_URL
             where = f"rapport_tmpl_{tag}"
-            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{where}"'))
-            admin.dispose()
-            url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + where
+            _pg_admin(f'CREATE DATABASE "{where}"')
+            url = _pg_url(where)
         eng = make_engine(url)
         upgrade(eng)
         if build is not None:
@@ -132,11 +131,7 @@ class Templates:
     def drop(self) -> None:
         names = [name for (backend, _), name in self.built.items() if backend == "postgresql"]
         if names and PG_ADMIN_URL:
-            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                for name in names:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+            _pg_admin(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names))
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ the playbooks for a how-to. A computed answer leads with its sentence(s) and add
 from the playbooks (``write(..., lead=...)``); a question Rapport cannot answer as asked gets a question back
 (which customer? which one?) or says why (restricted, invalid value, not configured).
 
-One module because the answer pipeline (understand, compute, retrieve, compose, log, audit) in order;
-each step's logic lives in its own module.
+One module because it runs the answer pipeline (understand, compute, retrieve, compose, log, audit) in
+order; each step's logic lives in its own module.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from retrieval.markdown import unescape
 from slackdouble.emoji_table import shortcodes
 
 _SHORTCODE = re.compile(r":([a-z0-9_+\-']+):")
@@ -22,11 +23,6 @@ AGE = re.compile(r" · updated [^·]*$")
 def emojize(text: str) -> str:
     names: dict[str, str] = shortcodes()["names"]
     return _SHORTCODE.sub(lambda m: names.get(m.group(1), m.group(0)), text)
-
-
-def unescape(text: str) -> str:
-    """Slack's three escapes as a reader sees them (``&amp;`` last, so ``&amp;gt;`` stays ``&gt;``)."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _texts(block: dict[str, Any]) -> list[str]:
