@@ -10,10 +10,10 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.app import build_services, engine_for
 from bot.ask.report import maintainer_report
@@ -230,17 +230,39 @@ def main() -> None:
     except (SettingsError, UserError, PolicyError) as exc:
         typer.echo(f"rapport: error: {exc}", err=True)
         sys.exit(2)
+    except ProgrammingError as exc:
+        if not _missing_table(exc):
+            raise  # a bug, not the user's setup: the traceback is what a report needs
+        _no_schema(exc)
     except OperationalError as exc:
         # Only the driver's first line: the full message carries the SQL and its parameters (customer data).
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         if exc.statement is None:  # no statement: connecting failed, so the setting (or the server) is wrong
             typer.echo(f"rapport: error: cannot connect to DATABASE_URL={_database_shown()} ({reason})", err=True)
             sys.exit(2)
+        if _missing_table(exc):
+            _no_schema(exc)
         typer.echo(
             f"rapport: error: the database is unavailable ({reason}); run the command again once it is back",
             err=True,
         )
         sys.exit(1)
+
+
+def _missing_table(exc: OperationalError | ProgrammingError) -> bool:
+    """SQLite's "no such table" or PostgreSQL's undefined_table (42P01)."""
+    return getattr(exc.orig, "pgcode", None) == "42P01" or "no such table" in str(exc.orig)
+
+
+def _no_schema(exc: OperationalError | ProgrammingError) -> NoReturn:
+    """The database answers but lacks a table: a fresh or older database. Retrying will not help; migrating will."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    typer.echo(
+        f"rapport: error: the database at DATABASE_URL={_database_shown()} lacks Rapport's tables ({reason}); "
+        "run `rapport db upgrade` first (`rapport demo` does that and loads the demo book)",
+        err=True,
+    )
+    sys.exit(2)
 
 
 def _database_shown() -> str:

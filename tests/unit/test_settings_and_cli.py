@@ -73,6 +73,17 @@ def test_unreachable_database_is_exit_2_naming_database_url_without_secrets(tmp_
     assert "Traceback" not in res.stderr and "s3cret-pw" not in res.stderr + res.stdout
 
 
+def test_a_database_without_the_schema_says_to_upgrade_not_to_retry(tmp_path: Path) -> None:
+    env = {**os.environ, "RAPPORT_HOME": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    res = run_cli("sync", "status", env=env, cwd=tmp_path)  # a fresh machine: the SQLite file is created empty
+    assert res.returncode == 2, res.stderr
+    assert "lacks Rapport's tables" in res.stderr and "rapport db upgrade" in res.stderr
+    assert "run the command again" not in res.stderr and "Traceback" not in res.stderr
+    assert run_cli("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    assert run_cli("sync", "status", env=env, cwd=tmp_path).returncode == 0
+
+
 @pytest.mark.parametrize(
     ("given", "used"),
     [
