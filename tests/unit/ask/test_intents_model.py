@@ -32,6 +32,13 @@ def model() -> IntentModel:
         ("Acme needs a $1,500 goodwill credit after the outage, who approves", "acme", ["approval_sla_exception"]),
         ("Acme's P1 has been open for hours, who do I escalate to", "acme", ["escalation"]),
         ("how quickly do we owe Acme a first reply on a P3", "acme", ["sla_target"]),
+        # read as the renewal date and as a discount before "overnight replacement" was an expedite's words
+        ("who approves an overnight replacement for Acme", "acme", ["approval_expedited_fulfilment"]),
+        (
+            "who should approve an overnight replacement for Acme, 800 dollars",
+            "acme",
+            ["approval_expedited_fulfilment"],
+        ),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
