@@ -18,6 +18,9 @@ Corpora:
 Usage: python benchmarks/answers_quality.py [--only NAME ...] [--per-question] [--vector-cache FILE]
 (--vector-cache keeps the model's vectors of every text between runs: the figures are the same, a rerun takes
 seconds instead of minutes; for a development loop, not for timing.)
+facts_retrieved: the share of in-scope questions whose key facts are anywhere in the passages the writer chose
+from (their text and front matter). It is the ceiling of key-fact coverage for this search: a miss under it is
+the writer's choice of sentences, one over it the search's (--per-question marks each miss so).
 Targets (issue 15): dev and playbooks coverage >= 0.85, 0 answers with raw markup, every out-of-scope question
 declined, <= 5% of in-scope questions declined.
 """
@@ -228,6 +231,7 @@ def main() -> int:
                 "recall@10": hyb["recall@10"],
                 "mrr": hyb["mrr"],
                 "key_fact_coverage": a["key_fact_coverage"],
+                "facts_retrieved": a["key_facts_retrieved"],
                 "raw_markup": a["answers_with_raw_markup"],
                 "out_of_scope_declined": a["out_of_scope_declined"],
                 "in_scope_declined": a["in_scope_declined"],
@@ -241,6 +245,8 @@ def main() -> int:
                 for r in a["per_question"]:
                     bad = (r["in_scope"] and not r["covered"]) or (not r["in_scope"] and not r["declined"])
                     mark = "MISS" if bad else "ok  "
+                    if bad and r["in_scope"] and not r["declined"]:
+                        mark += " (facts retrieved)" if r["facts_retrieved"] else " (facts not retrieved)"
                     sig = " ".join(f"{k}={v}" for k, v in r["signals"].items())
                     print(f"  {mark} conf={r['confidence']:.2f} declined={r['declined']!s:5} {r['question']}  [{sig}]")
                     if bad and r["answer"]:

@@ -22,6 +22,7 @@ from bot.ask.compose import Citation, ExtractiveWriter
 from retrieval.embedder import Embedder
 from retrieval.evaluate import eval_index, load_questions, retrieval_metrics
 from retrieval.markdown import markup_tokens, slack_to_plain
+from retrieval.types import Passage
 
 SEARCH_K = 5  # passages the ask service retrieves per question
 
@@ -63,6 +64,11 @@ def citation_label(c: Citation) -> str:
     return f"{c.title} › {c.heading_path}" if c.heading_path else c.title
 
 
+def _statable(p: Passage) -> str:
+    """What the writer can state from a passage: its text and its page's front matter."""
+    return "\n".join([p.title, p.heading_path, p.owner, p.review_by, p.updated, p.version, p.text])
+
+
 def in_scope(key: dict[str, Any]) -> bool:
     return bool(key.get("facts")) and not key.get("out_of_scope", False)
 
@@ -80,12 +86,16 @@ def answer_metrics(index: Any, keys: list[dict[str, Any]], writer: ExtractiveWri
             text = draft.text
             labels = [citation_label(c) for c in draft.citations]
         markup = markup_tokens("\n".join([text, *labels])) if not declined else []
+        # Whether the passages the writer chose from hold the key facts at all: a miss with the facts there is
+        # the writer's (which sentences it picked), one without them is the search's.
+        retrieved = in_scope(key) and covers("\n".join(_statable(p) for p in result.passages), key["facts"])
         rows.append(
             {
                 "question": q,
                 "in_scope": in_scope(key),
                 "declined": declined,
                 "covered": (not declined) and in_scope(key) and covers(text, key["facts"]),
+                "facts_retrieved": retrieved,
                 "markup": markup,
                 "confidence": round(result.confidence, 3),
                 "signals": result.signals,
@@ -100,6 +110,7 @@ def answer_metrics(index: Any, keys: list[dict[str, Any]], writer: ExtractiveWri
         "in_scope": len(ins),
         "out_of_scope": len(oos),
         "key_fact_coverage": round(sum(r["covered"] for r in ins) / len(ins), 4) if ins else None,
+        "key_facts_retrieved": round(sum(r["facts_retrieved"] for r in ins) / len(ins), 4) if ins else None,
         "answers_with_raw_markup": sum(1 for r in rows if r["markup"]),
         "out_of_scope_declined": f"{sum(r['declined'] for r in oos)}/{len(oos)}",
         "in_scope_declined": f"{sum(r['declined'] for r in ins)}/{len(ins)}",

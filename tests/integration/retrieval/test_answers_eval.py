@@ -66,6 +66,7 @@ def test_eval_reports_answer_figures(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert a["answers_with_raw_markup"] == 0
     assert a["out_of_scope_declined"] == "2/2" and a["in_scope_declined"] == "0/4"
     assert a["key_fact_coverage"] == 1.0, [(r["question"], r["answer"]) for r in a["per_question"]]
+    assert a["key_facts_retrieved"] == 1.0
     shown = "\n".join(r["answer"] for r in a["per_question"])
     for raw in ("**", "](", "![", "<th", "<td", "{:", "<b>"):
         assert raw not in shown
@@ -79,3 +80,19 @@ def test_eval_rejects_a_malformed_key(tmp_path: Path, capsys: pytest.CaptureFixt
     bad.write_text(json.dumps({"question": "q", "facts": ["not a group"]}) + "\n")
     assert eval_command(tmp_path, None, [bad]) == 1
     assert "expected" in capsys.readouterr().err
+
+
+def test_eval_tells_a_search_miss_from_a_writer_miss(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A key fact the handbook never states cannot be in the passages the writer chose from."""
+    from bot.commands.retrieval_cmds import eval_command
+
+    root = tmp_path / "handbook"
+    for rel, text in HANDBOOK.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    answers = tmp_path / "answers.jsonl"
+    keys = [KEYS[0], {"question": "Who approves privileged access?", "facts": [["the security council"]]}]
+    answers.write_text("".join(json.dumps(k) + "\n" for k in keys))
+    assert eval_command(root, None, [answers]) == 0
+    rows = json.loads(capsys.readouterr().out)["answers"]["per_question"]
+    assert [(r["covered"], r["facts_retrieved"]) for r in rows] == [(True, True), (False, False)]
