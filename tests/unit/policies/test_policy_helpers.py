@@ -131,6 +131,10 @@ def test_approval_route_examples(policies: Policies) -> None:
     assert not policies.approval_route("expedited_fulfilment", amount=400, tier="silver").auto_approved
     emea = policies.approval_route("custom_terms", amount=500_000, region="EMEA", risk="medium")
     assert emea.rule == "emea-data-terms"
+    # EMEA terms always get privacy review (custom-terms-policy.md: "any value or risk"), small ones included
+    small = policies.approval_route("custom_terms", amount=50_000, region="EMEA", risk="low")
+    assert small.rule == "emea-data-terms" and [s.approvers for s in small.steps][-1] == "S0PRIVACY"
+    assert policies.approval_route("custom_terms", amount=50_000, region="NA", risk="low").rule == "low-risk-terms"
     # no amount given: thresholds on amount do not match, the request falls to a stricter rule
     assert not policies.approval_route("discount", percent=5).auto_approved
 
