@@ -198,15 +198,39 @@ def _matrix(
     measure: str,
     label: str,
 ) -> RouteAnswer:
-    """No percentage or amount given: each rule that can apply to this customer, cheapest first."""
-    usable = [r for r in rules if applies_to(r, tier, region)]
-    parts = [f"{conditions(r.when, measure)} {outcome(r)}" for r in usable]
+    """No percentage or amount given: each rule that can apply to this customer, cheapest first, up to the first
+    that matches this customer whatever the value (the rules after it are never reached)."""
+    usable: list[ApprovalRule] = []
+    for r in rules:
+        if applies_to(r, tier, region):
+            usable.append(r)
+            if _whatever_the_value(r, tier, region):
+                break
     head = f"For {who}, {_article(label)} {label}".replace(",  ", ", ") if who else f"{_article(label)} {label}".strip()
     head = head[0].upper() + head[1:]
+    if len(usable) == 1 and usable[0].when is not None:
+        # One rule decides ("in EMEA": privacy review whatever the value): the route is exact, nothing to ask.
+        rule = usable[0]
+        lead = f"{head}: every request {outcome(rule)}, whatever the {_measure_name(measure)}."
+        return RouteAnswer((lead,), rtype, rule.name, None, None, f"{rule.name} {label} approval who approves")
+    parts = [f"{conditions(r.when, measure)} {outcome(r)}" for r in usable]
     lead = f"{head}: {'; '.join(parts)}."
     ask = f"Tell me the {'percentage and ' if any(r.when and r.when.max_percent is not None for r in usable) else ''}"
     ask += f"{_measure_name(measure)} for the exact route."
     return RouteAnswer((lead, ask), rtype, None, None, None, f"{label} approval thresholds who approves")
+
+
+def _whatever_the_value(rule: ApprovalRule, tier: str | None, region: str | None) -> bool:
+    """Whether the rule matches this customer's requests of any value and (unstated) risk: no value or risk limit,
+    and its tier and region conditions known to hold."""
+    when = rule.when
+    if when is None:
+        return True
+    if when.max_amount is not None or when.max_percent is not None or when.risk is not None:
+        return False
+    if when.tiers is not None and (tier is None or tier.lower() not in when.tiers):
+        return False
+    return when.regions is None or (region is not None and region.lower() in when.regions)
 
 
 def invalid(rtype: str | None, problems: Sequence[str], measure: str | None = None) -> str:

@@ -175,6 +175,20 @@ def test_without_a_value_every_rule_for_this_customer_is_listed(policies: Polici
     assert said.sentences[1] == "Tell me the service credit for the exact route."
 
 
+def test_a_rule_that_holds_whatever_the_value_ends_the_list(policies: Policies) -> None:
+    """EMEA custom terms go through privacy review at any value: the cheaper rules after it are never reached, and
+    there is nothing to ask."""
+    emea = describe(policies, "custom_terms", "*Acme* (gold)", "gold", "emea", None, None, None)
+    assert emea.rule == "emea-data-terms" and len(emea.sentences) == 1
+    assert emea.sentences[0].startswith("For *Acme* (gold), custom terms: every request needs approval from Deal desk")
+    assert "Privacy office" in emea.sentences[0] and "up to $100,000" not in emea.sentences[0]
+    na = describe(policies, "custom_terms", "*Acme* (gold)", "gold", "na", None, None, None)
+    assert na.rule is None and "up to $100,000 at low risk" in na.sentences[0] and "Privacy" not in na.sentences[0]
+    assert na.sentences[1] == "Tell me the annual contract value for the exact route."
+    unknown = describe(policies, "custom_terms", "", None, None, None, None, None)  # region unknown: all listed
+    assert unknown.rule is None and "in EMEA" in unknown.sentences[0] and "anything else" in unknown.sentences[0]
+
+
 def test_invalid_values_get_a_short_reply() -> None:
     assert invalid("discount", ["150% is over 100%"]) == (
         "I can't route that discount: 150% is over 100%. Give a percentage between 0 and 100 and I'll tell you "
