@@ -50,13 +50,17 @@ KEYS = [
 ]
 
 
-def test_eval_reports_answer_figures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from bot.commands.retrieval_cmds import eval_command
-
-    root = tmp_path / "handbook"
+def write_handbook(root: Path) -> Path:
     for rel, text in HANDBOOK.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
+    return root
+
+
+def test_eval_reports_answer_figures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.commands.retrieval_cmds import eval_command
+
+    root = write_handbook(tmp_path / "handbook")
     answers = tmp_path / "answers.jsonl"
     answers.write_text("".join(json.dumps(k) + "\n" for k in KEYS))
     assert eval_command(root, None, [answers]) == 0
@@ -86,10 +90,7 @@ def test_eval_tells_a_search_miss_from_a_writer_miss(tmp_path: Path, capsys: pyt
     """A key fact the handbook never states cannot be in the passages the writer chose from."""
     from bot.commands.retrieval_cmds import eval_command
 
-    root = tmp_path / "handbook"
-    for rel, text in HANDBOOK.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+    root = write_handbook(tmp_path / "handbook")
     answers = tmp_path / "answers.jsonl"
     keys = [KEYS[0], {"question": "Who approves privileged access?", "facts": [["the security council"]]}]
     answers.write_text("".join(json.dumps(k) + "\n" for k in keys))
