@@ -45,6 +45,7 @@ class Ack:
 @dataclass
 class _Link:
     connection: ServerConnection
+    serial: int = 0  # the order it was accepted in: which connections came after a disconnect request
     send_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, message: JSON) -> None:
@@ -79,6 +80,8 @@ class SocketModeHub:
         self._links: list[_Link] = []
         self._pending: dict[str, Ack] = {}
         self._rr = itertools.count()
+        self._serials = itertools.count(1)
+        self._asked_to_leave = 0  # links up to this serial were sent a disconnect
         self.port = 0
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -134,8 +137,16 @@ class SocketModeHub:
         with self._lock:
             return self._lock.wait_for(lambda: len(self._links) >= count, timeout)
 
+    def wait_replaced(self, timeout: float = 10.0) -> bool:
+        """After :meth:`disconnect_all`: every connection asked to leave has closed and a new one is open (until
+        then an envelope may go to a connection the app is dropping, and get no ack)."""
+        with self._lock:
+            return self._lock.wait_for(
+                lambda: bool(self._links) and all(link.serial > self._asked_to_leave for link in self._links), timeout
+            )
+
     def _handle(self, connection: ServerConnection) -> None:
-        link = _Link(connection)
+        link = _Link(connection, next(self._serials))
         with self._lock:
             self._links.append(link)
             count = len(self._links)
@@ -221,6 +232,7 @@ class SocketModeHub:
         """Ask every connected app to reconnect (Slack does this every few hours)."""
         with self._lock:
             links = list(self._links)
+            self._asked_to_leave = max((link.serial for link in links), default=self._asked_to_leave)
         for link in links:
             with contextlib.suppress(ConnectionClosed):
                 link.send({"type": "disconnect", "reason": reason, "debug_info": {"host": "slackdouble"}})
