@@ -235,8 +235,7 @@ def main() -> None:
             raise  # a bug, not the user's setup: the traceback is what a report needs
         _no_schema(exc)
     except OperationalError as exc:
-        # Only the driver's first line: the full message carries the SQL and its parameters (customer data).
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        reason = _reason(exc)
         if exc.statement is None:  # no statement: connecting failed, so the setting (or the server) is wrong
             typer.echo(f"rapport: error: cannot connect to DATABASE_URL={_database_shown()} ({reason})", err=True)
             sys.exit(2)
@@ -254,11 +253,15 @@ def _missing_table(exc: OperationalError | ProgrammingError) -> bool:
     return getattr(exc.orig, "pgcode", None) == "42P01" or "no such table" in str(exc.orig)
 
 
+def _reason(exc: OperationalError | ProgrammingError) -> str:
+    """Only the driver's first line: the full message carries the SQL and its parameters (customer data)."""
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+
+
 def _no_schema(exc: OperationalError | ProgrammingError) -> NoReturn:
     """The database answers but lacks a table: a fresh or older database. Retrying will not help; migrating will."""
-    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
     typer.echo(
-        f"rapport: error: the database at DATABASE_URL={_database_shown()} lacks Rapport's tables ({reason}); "
+        f"rapport: error: the database at DATABASE_URL={_database_shown()} lacks Rapport's tables ({_reason(exc)}); "
         "run `rapport db upgrade` first (`rapport demo` does that and loads the demo book)",
         err=True,
     )

@@ -367,12 +367,11 @@ def _with_next(state: _State, r: _Record, p: Passage) -> Passage:
     one chunk a section, and what a chunk leads up to (a list it introduces, the sentence after the cut) is
     often just across the cut. The chunk before is not added: the answer reads on, it rarely reads back (adding
     it cost as many dev answers as it won)."""
-    lines = _lines(r.text, r.kinds)
     n = state.by_ordinal.get((r.path, r.file_hash, r.ordinal + 1)) if r.ordinal >= 0 else None
-    if lines is None or n is None or n.heading_path != r.heading_path:
-        return p
-    more = _lines(n.text, n.kinds)
-    if more is None:
+    if n is None or n.heading_path != r.heading_path:
+        return p  # the common case (a section in one chunk): nothing to read
+    lines, more = _lines(r.text, r.kinds), _lines(n.text, n.kinds)
+    if lines is None or more is None:
         return p
     joined = _join(lines, more)
     return replace(

@@ -46,6 +46,7 @@ class Piece:
     depth: int = 0
     terms: float = -1.0  # rarity-weighted share of the question's key terms (the search's); -1: not scored
     line: int = 0  # the passage line (paragraph, list item, row) it comes from
+    plain: str = ""  # the text as a reader sees it (slack_to_plain), read once here for every rule below
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ def pieces(passage: Passage, index: int) -> list[Piece]:
         cosine = scores[i] if i < len(scores) else -1.0
         share = terms[i] if i < len(terms) else -1.0
         words = frozenset(tokenize(pc.plain))
-        out.append(Piece(index, i, pc.kind, pc.text, words, cosine, pc.number, pc.depth, share, pc.line))
+        plain = slack_to_plain(pc.text)  # the list marker included, as the rules read it
+        out.append(Piece(index, i, pc.kind, pc.text, words, cosine, pc.number, pc.depth, share, pc.line, plain))
     return out
 
 
@@ -82,12 +84,12 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
         lexical = (own + context) / max(1, len(keys))
     cosine = piece.score  # set by pieces(): -1 when the search did not score this passage's pieces
     score = W_MEANING * max(0.0, cosine) + (1 - W_MEANING) * lexical if cosine >= 0 else lexical
-    fact = carries(intent.answer_type, slack_to_plain(piece.text))
+    fact = carries(intent.answer_type, piece.plain)
     if intent.steps and piece.kind in (STEP, BULLET, ROW):
         fact = 1.0  # a list asked for: an item of a list is the kind of answer wanted
     if intent.answer_type and intent.answer_type != META:
         score *= 0.6 + 0.6 * fact  # a piece without the asked fact can still explain, but ranks lower
-    if slack_to_plain(piece.text).rstrip(" _*").endswith("?"):
+    if piece.plain.rstrip(" _*").endswith("?"):
         score *= QUESTION  # a question (an FAQ's, a slide's title) asks, it does not answer
     n = len(piece.words)
     if n < 4:
@@ -95,7 +97,7 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
     elif n > 60:
         score *= 0.8
     if piece.kind == ROW and tiers:
-        text = slack_to_plain(piece.text).lower()
+        text = piece.plain.lower()
         if any(t.lower() in text for t in tiers):
             score += TIER_ROW  # the customer's (or the named) tier's row of a table
     return score / (1.0 + 0.2 * rank)
@@ -119,11 +121,11 @@ def _neighbour(best: Piece, scored: Sequence[Piece]) -> Piece | None:
         return None
     same = {p.order: p for p in scored if p.passage == best.passage}
     before, after = same.get(best.order - 1), same.get(best.order + 1)
-    if before is not None and before.kind == PARAGRAPH and _LEANS_BACK.match(slack_to_plain(best.text)):
+    if before is not None and before.kind == PARAGRAPH and _LEANS_BACK.match(best.plain):
         return before
     if after is not None and after.kind == PARAGRAPH:
-        text = slack_to_plain(best.text).rstrip()
-        if len(best.words) < SHORT_PIECE or text.endswith(":") or _CARRIES_ON.match(slack_to_plain(after.text)):
+        text = best.plain.rstrip()
+        if len(best.words) < SHORT_PIECE or text.endswith(":") or _CARRIES_ON.match(after.plain):
             return after
     return None
 
@@ -145,7 +147,7 @@ def _context(best: Piece, scored: Sequence[Piece]) -> Piece | None:
 def _introduced(best: Piece, scored: Sequence[Piece]) -> list[Piece]:
     """The list items or table rows right after a sentence ending in a colon (at most MAX_STEPS): what it
     introduces. None when the sentence does not end in a colon or no list follows it."""
-    if best.kind != PARAGRAPH or not slack_to_plain(best.text).rstrip().endswith(":"):
+    if best.kind != PARAGRAPH or not best.plain.rstrip().endswith(":"):
         return []
     after = sorted((p for p in scored if p.passage == best.passage and p.order > best.order), key=lambda p: p.order)
     out: list[Piece] = []
@@ -262,12 +264,12 @@ def select(
                 return Selection([(0, lead[:1]), (listed[0].passage, run)], steps_rest=rest)
             return Selection([(listed[0].passage, run)], steps_rest=rest)
     typed = intent.answer_type not in (None, META, "steps")
-    best_fact = carries(intent.answer_type, slack_to_plain(best.text)) if typed else 0.0
+    best_fact = carries(intent.answer_type, best.plain) if typed else 0.0
     # The best sentence is read with its better neighbour in the same paragraph when that one is on the question
     # too: the two say more together ("... a hybrid model with a NOC. An established NOC can serve as first-level
     # responders.") than the best one with a sentence from another page.
     context = _context(best, scored)
-    if context is not None and best_fact >= 0.5 and carries(intent.answer_type, slack_to_plain(context.text)) < 0.5:
+    if context is not None and best_fact >= 0.5 and carries(intent.answer_type, context.plain) < 0.5:
         context = None  # the best piece states the asked fact: a neighbour without it only dilutes the answer
     chosen: list[Piece] = [best, context] if context is not None and max_pieces > 1 else []
     for p in ranked:
@@ -275,7 +277,7 @@ def select(
             continue
         if len(chosen) >= max_pieces or p.score < KEEP_SHARE * best.score:
             break
-        if best_fact >= 0.5 and carries(intent.answer_type, slack_to_plain(p.text)) < 0.5:
+        if best_fact >= 0.5 and carries(intent.answer_type, p.plain) < 0.5:
             continue  # the best piece states the asked fact: pieces without it only dilute the answer
         if any(_near_duplicate(p, c) for c in chosen):
             continue
