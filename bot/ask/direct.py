@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from bot.ask.compose import Citation, cite
 from bot.ask.facts import name_of, record_facts
-from bot.ask.routes import LABELS, RouteAnswer, describe, invalid
+from bot.ask.routes import RouteAnswer, describe, invalid, label_of
 from bot.ask.slots import Slots
 from bot.customers.card import CustomerCard
 from bot.customers.linking import CustomerRef
@@ -64,7 +64,7 @@ def not_here(card: CustomerCard) -> str:
 
 def route(policies: Policies, rtype: str, card: CustomerCard | None, slots: Slots) -> Routed:
     """The approval route for this customer (or the tier/region named) and the values asked."""
-    label = LABELS.get(rtype, rtype)
+    label = label_of(rtype)
     try:
         types = policies.approvals.request_types
     except AttributeError:

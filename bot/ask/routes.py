@@ -27,8 +27,14 @@ LABELS = {
     "sla_exception": "service credit (SLA exception)",
     "special_handling": "special handling",
     "data_access": "data access request",
+    "tier_override": "tier override",
 }
 MISSING = (NO_AMOUNT, NO_PERCENT)
+
+
+def label_of(rtype: str) -> str:
+    """A request type as the answer names it: "discount", "service credit (SLA exception)"."""
+    return LABELS.get(rtype, rtype.replace("_", " "))
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ def outcome(rule: ApprovalRule) -> str:
 
 def _subject(rtype: str, who: str, percent: float | None, amount: Decimal | None, measure: str) -> str:
     """'A 20% discount ($20,000) for *Acme* (gold)', 'A service credit (SLA exception) of $800 for ...'."""
-    label = LABELS.get(rtype, rtype.replace("_", " "))
+    label = label_of(rtype)
     pct = format_percent(percent) if percent is not None else ""
     value = _given(amount, measure)
     if pct:
@@ -146,10 +152,15 @@ def describe(
     measure = _measure(policies, rtype)
     level = risk or "low"  # what a request is filed with unless the requester says otherwise
     value = float(amount) if amount is not None else None
-    label = LABELS.get(rtype, rtype)
+    label = label_of(rtype)
     routed_by_values = any(r.when is not None and (r.when.max_amount or r.when.max_percent) is not None for r in rules)
-    if routed_by_values and percent is None and amount is None:
-        return _matrix(rtype, rules, who, tier, region, measure, label)
+    # A rule for some tiers or regions only, and the question names no customer, tier or region: which rule
+    # applies is unknown, so every rule is listed ("for platinum or gold ...; anything else ...").
+    unknown_place = (tier is None and any(r.when is not None and r.when.tiers is not None for r in rules)) or (
+        region is None and any(r.when is not None and r.when.regions is not None for r in rules)
+    )
+    if (routed_by_values or unknown_place) and percent is None and amount is None:
+        return _matrix(rtype, rules, who, tier, region, measure, label, routed_by_values)
     assumed: tuple[ApprovalRule, tuple[str, ...]] | None = None
     route: ApprovalRule | None = None
     for rule in rules:
@@ -197,9 +208,11 @@ def _matrix(
     region: str | None,
     measure: str,
     label: str,
+    routed_by_values: bool = True,
 ) -> RouteAnswer:
     """No percentage or amount given: each rule that can apply to this customer, cheapest first, up to the first
-    that matches this customer whatever the value (the rules after it are never reached)."""
+    that matches this customer whatever the value (the rules after it are never reached). No customer (``who``
+    empty): every rule, and the answer asks for the customer too."""
     usable: list[ApprovalRule] = []
     for r in rules:
         if applies_to(r, tier, region):
@@ -215,8 +228,14 @@ def _matrix(
         return RouteAnswer((lead,), rtype, rule.name, None, None, f"{rule.name} {label} approval who approves")
     parts = [f"{conditions(r.when, measure)} {outcome(r)}" for r in usable]
     lead = f"{head}: {'; '.join(parts)}."
-    ask = f"Tell me the {'percentage and ' if any(r.when and r.when.max_percent is not None for r in usable) else ''}"
-    ask += f"{_measure_name(measure)} for the exact route."
+    wanted = []
+    by_place = any(r.when is not None and (r.when.tiers or r.when.regions) is not None for r in usable)
+    if not who and by_place:
+        wanted.append("the customer")
+    if routed_by_values:
+        percent = any(r.when and r.when.max_percent is not None for r in usable)
+        wanted.append(f"the {'percentage and ' if percent else ''}{_measure_name(measure)}")
+    ask = f"Tell me {' and '.join(wanted)} for the exact route."
     return RouteAnswer((lead, ask), rtype, None, None, None, f"{label} approval thresholds who approves")
 
 

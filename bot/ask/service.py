@@ -254,13 +254,14 @@ class AskService:
         truncated: bool,
         paths: list[str] | None,
     ) -> Answer | None:
-        """An approval question: the route for this customer and request, cited, with the prefilled button.
-        None: not computed (no customer, tier, region or value to compute it for: the playbooks answer)."""
+        """An approval question: the route for this customer and request (with no customer named, every rule and
+        what decides between them), cited, with the prefilled button. None: a handbook without approval policies
+        and nothing about a customer asked (the playbooks answer)."""
         policies = self.s.policies
         given = u.slots.percent or u.slots.amount or u.slots.tier or u.slots.region or u.slots.problems
-        if card is None and not given:
-            return None
         said = direct.route(policies, rtype, card, u.slots)
+        if said.invalid and said.route is None and card is None and not given:
+            return None
         prefill = direct.ApprovalPrefill(
             rtype,
             card.customer_id if card else None,

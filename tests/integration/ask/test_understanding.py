@@ -152,6 +152,16 @@ def test_an_approval_question_gets_this_customers_route_and_a_prefilled_button(b
     assert credit.approval is not None and credit.approval.amount == "$2,000"
 
 
+def test_an_approval_question_naming_no_customer_gets_every_rule(book: Services) -> None:
+    a = ask(book, "who approves expedited shipping?", MANAGER)
+    first, ask_for = a.text.split("\n")[:2]
+    assert first.startswith("An expedite: up to $500 for platinum or gold at low risk is auto-approved")
+    assert first.endswith("[1]")
+    assert ask_for == "Tell me the customer and the extra fulfilment cost for the exact route."
+    assert a.source == "policy" and a.customer is None and a.approval is not None
+    assert (a.approval.request_type, a.approval.customer_id) == ("expedited_fulfilment", None)
+
+
 @pytest.mark.parametrize(
     ("question", "reply"),
     [

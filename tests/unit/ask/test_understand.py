@@ -189,6 +189,27 @@ def test_a_rule_that_holds_whatever_the_value_ends_the_list(policies: Policies) 
     assert unknown.rule is None and "in EMEA" in unknown.sentences[0] and "anything else" in unknown.sentences[0]
 
 
+def test_no_customer_named_lists_every_rule_and_asks_for_what_decides(policies: Policies) -> None:
+    """'Who approves expedited shipping?': the rules differ by tier and cost, so each is stated, and the answer asks
+    for the customer and the cost; a type routed by tier alone asks for the customer only."""
+    expedite = describe(policies, "expedited_fulfilment", "", None, None, None, None, None)
+    assert expedite.rule is None and expedite.sentences[0].startswith(
+        "An expedite: up to $500 for platinum or gold at low risk is auto-approved by Rapport (logged); up to $5,000 "
+        "needs approval from Logistics in <#C0LOGISTIC>; anything else needs approval from Logistics"
+    )
+    assert expedite.sentences[1] == "Tell me the customer and the extra fulfilment cost for the exact route."
+    override = describe(policies, "tier_override", "", None, None, None, None, None)
+    assert override.sentences == (
+        "A tier override: for platinum or gold needs approval from CS leadership in <#C0CSLEADS>; anything else needs "
+        "approval from Operations analyst in <#C0GOVERN>, then CS leadership in <#C0CSLEADS>.",
+        "Tell me the customer for the exact route.",
+    )
+    gold = describe(policies, "tier_override", "a gold customer", "gold", None, None, None, None)
+    assert gold.rule == "high-touch-override" and gold.sentences == (
+        "A tier override for a gold customer needs approval from CS leadership in <#C0CSLEADS>.",
+    )
+
+
 def test_invalid_values_get_a_short_reply() -> None:
     assert invalid("discount", ["150% is over 100%"]) == (
         "I can't route that discount: 150% is over 100%. Give a percentage between 0 and 100 and I'll tell you "
