@@ -31,6 +31,7 @@ LABELS = {
     "last_contact": "last contact",
     "recent_interactions": "recent interactions",
     "consent": "consent",
+    "contact_name": "contact name",
     "contact_email": "contact email",
     "contact_phone": "contact phone",
     "health_score": "health score",
@@ -220,11 +221,10 @@ class Writer:
         return f"; it is {local:%H:%M} there ({mrkdwn.escape(str(tz))}), {state}"
 
     def contact(self) -> str:
-        email = self.card.fields.get("contact_email") if self.has("contact_email") else None
-        phone = self.card.fields.get("contact_phone") if self.has("contact_phone") else None
-        if "contact_email" in self.restricted and "contact_phone" in self.restricted:
-            return ""
-        reach = [mrkdwn.escape(str(v)) for v in (email, phone) if v]
+        shown = [k for k in ("contact_name", "contact_email", "contact_phone") if self.has(k)]  # has() notes the rest
+        if not shown:
+            return ""  # all restricted: the restricted sentence says so
+        reach = [mrkdwn.escape(str(self.card.fields[k])) for k in shown if self.card.fields.get(k)]
         if not reach:
             return f"{self.name} has no primary contact on record."
         return f"The primary contact at {self.name} is {', '.join(reach)}."
@@ -314,7 +314,7 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
         "open_tickets": w.open_tickets,
         "last_contact": w.last_contact,
         "consent": lambda: w.consent(intent.consent),
-        "contact_email": w.contact,
+        "contact_name": w.contact,
         "health_score": w.health,
         "payment_status": w.payment,
         "sentiment": w.sentiment,

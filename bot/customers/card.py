@@ -109,6 +109,7 @@ def customer_record(
         "consent": {"outreach": customer.consent_outreach, "marketing": customer.consent_marketing},
         "lifetime_value": customer.lifetime_value,
         "arr": customer.arr,
+        "contact_name": contact_label(contact) if contact else None,
         "contact_email": contact.email if contact else None,
         "contact_phone": contact.phone if contact else None,
         "notes": [f"{n.created_at:%Y-%m-%d} {n.kind}: {n.body}" for n in notes],
@@ -118,6 +119,11 @@ def customer_record(
         "discount_history": [],
     }
     return record, lines
+
+
+def contact_label(contact: Contact) -> str:
+    """'Dana Fischer (VP Operations)': the contact's name, with their title when the record has one."""
+    return f"{contact.name} ({contact.title})" if contact.title else contact.name
 
 
 def unknown_tier(policies: Policies, tier: str) -> str | None:

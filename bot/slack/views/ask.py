@@ -58,6 +58,7 @@ FIELD_LABELS = {
     "health_score": "Health",
     "sentiment": "Sentiment",
     "payment_status": "Payments",
+    "contact_name": "Contact",
     "contact_email": "Contact email",
     "contact_phone": "Contact phone",
     "consent": "Consent",

@@ -6,11 +6,11 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from bot.customers.card import build_card
+from bot.customers.card import build_card, contact_label
 from bot.customers.linking import link_customers
 from bot.demo.generator import DemoGenerator, load
 from bot.policies import load_policies
-from bot.store.models import Customer, PlantedDuplicate
+from bot.store.models import Contact, Customer, PlantedDuplicate
 
 REPO = Path(__file__).resolve().parents[3]
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
@@ -57,6 +57,10 @@ def test_card_redacts_sensitive_fields_by_role(engine: Engine) -> None:
         stranger = build_card(s, policies, 1, "U0NOBODY", NOW)
     assert "lifetime_value" not in agent.fields and "lifetime_value" in agent.hidden
     assert "contact_email" in agent.fields  # support agents see contact details
+    with Session(engine) as s:
+        contact = s.scalars(select(Contact).where(Contact.customer_id == 1).order_by(Contact.is_primary.desc())).first()
+    assert contact is not None and agent.fields["contact_name"] == contact_label(contact)
+    assert contact.name in agent.fields["contact_name"] and "contact_name" in stranger.hidden
     assert "lifetime_value" in manager.fields and "arr" in manager.fields
     assert not set(policies.sensitive_fields) & set(stranger.fields)
     assert {"name", "tier", "open_tickets"} <= set(stranger.fields)

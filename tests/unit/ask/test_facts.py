@@ -106,6 +106,20 @@ def test_open_tickets_with_their_clocks_worst_first(policies: Policies) -> None:
     assert lines[2] == "• #1 P3 _Export &lt;!channel&gt; fails_: first response target 8h, 5h left"
 
 
+def test_the_primary_contact_is_named_then_reached_as_far_as_the_role_may(policies: Policies) -> None:
+    full = card(contact_name="Ana Kim (VP Operations)", contact_phone="+1-555-0100")
+    assert said(full, policies, "contact") == (
+        "The primary contact at *Willowfield Devices Co* is Ana Kim (VP Operations), ana.kim@willowfield.com, "
+        "+1-555-0100."
+    )
+    logistics = card(hidden=("contact_email",), contact_name="Ana Kim", contact_phone="+1-555-0100")
+    text = said(logistics, policies, "contact")
+    assert text.startswith("The primary contact at *Willowfield Devices Co* is Ana Kim, +1-555-0100.")
+    assert "ana.kim@" not in text and "contact email is restricted for your role" in text
+    nobody = said(card(hidden=("contact_name", "contact_email", "contact_phone")), policies, "contact")
+    assert "Ana" not in nobody and "ana.kim" not in nobody and "restricted" in nobody
+
+
 def test_customer_text_is_inert(policies: Policies) -> None:
     c = card(name="<@U0CFO> Corp", segment="<!here>")
     c = CustomerCard(c.customer_id, "<@U0CFO> *Corp*", c.tier, c.owner, c.fields, [], [])

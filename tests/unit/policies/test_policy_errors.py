@@ -122,8 +122,8 @@ LINE_CASES = [
     ),
     pytest.param(
         "roles.yaml",
-        "    sees: [contact_phone]",
-        "    sees: [contact_phone, home_address]",
+        "    sees: [contact_name, contact_phone]",
+        "    sees: [contact_name, contact_phone, home_address]",
         "'home_address' is not a sensitive field",
         id="role-unknown-field",
     ),
