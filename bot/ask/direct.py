@@ -46,6 +46,15 @@ class Routed:
     invalid: bool = False
 
 
+def not_found(name: str) -> str:
+    """The reply when the question names a company that is no customer of ours."""
+    return (
+        f"I can't find a customer called *{escape(name).replace('*', '')}*: I look customers up by name (with or "
+        "without Inc, Ltd...), domain, email and id. Check the spelling, or name them by their domain, e.g. "
+        "`when does northwave.example renew?`"
+    )
+
+
 def which_one(choices: Sequence[CustomerRef], several_named: bool) -> str:
     """The question back when a question names two customers, or a name fits several."""
     names = [f"*{escape(c.name).replace('*', '')}* ({escape(c.tier)})" for c in choices[:5]]

@@ -196,7 +196,8 @@ class AskService:
             said = direct.which_one(u.choices, u.several_named)
             return Answer(question, asker, said, [], 0.0, True, choices=u.choices, truncated=truncated, source=CLARIFY)
         if u.needs_customer:
-            return Answer(question, asker, direct.WHICH_CUSTOMER, [], 0.0, True, truncated=truncated, source=CLARIFY)
+            said = direct.not_found(u.unknown_name) if u.unknown_name else direct.WHICH_CUSTOMER
+            return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
         fields = [i for i in u.asked.intents if i.kind == "field"]
         if card is not None and not show_record and (fields or u.asked.first("card")):
             text = direct.not_here(card)

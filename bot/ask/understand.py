@@ -5,7 +5,8 @@
   customer (a follow-up that does not repeat the name). Two customers named is a question back ("which one?"),
   as is a name that fits several customers; a question that points at a customer ("when do they renew?") with
   none in view asks which customer. A follow-up that names another customer is about that one, never the
-  thread's.
+  thread's; a company written with its legal form that is no customer ("Foobarly Widgets Inc") is said to be
+  unknown rather than answered for the thread's customer or from the playbooks.
 * **What is asked.** :mod:`bot.ask.intents` (patterns + the embedding model against the examples in
   ``data/intents.yaml``). A short follow-up that asks nothing by itself ("and for 20%?") is read with the
   thread's earlier question.
@@ -15,6 +16,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session
 from bot.ask.intents import Asked, model_for, refers_to_customer
 from bot.ask.slots import Slots, read_slots
 from bot.customers.linking import CustomerRef, link_customers
+from bot.customers.normalize import fold
 from bot.policies import Policies
 from bot.store.models import Customer
 
@@ -30,6 +33,12 @@ if TYPE_CHECKING:
     from retrieval.embedder import Embedder
 
 FOLLOW_UP_WORDS = 8  # a follow-up shorter than this that asks nothing by itself is read with the earlier question
+# A company's name as people write it: capitalised words ending in a legal form ("Foobarly Widgets Inc",
+# "Nordlicht GmbH"). Only the unambiguous forms: "as", "co", "sa" and "ab" are also ordinary words.
+_COMPANY = re.compile(
+    r"\b((?:[A-Z][\w&'-]*\s+){1,4}(?:Inc|Incorporated|Ltd|Limited|LLC|LLP|PLC|plc|GmbH|AG|Corp|Corporation|Co|"
+    r"Company|Pty|BV|NV|SAS|SARL|SpA|Srl|Oy|KK))\b\.?"
+)
 
 NAMED, CHOSEN, THREAD, NONE = "named", "chosen", "thread", "none"
 
@@ -43,6 +52,7 @@ class Understanding:
     slots: Slots
     choices: list[CustomerRef] = field(default_factory=list)  # ask which customer: these are the candidates
     several_named: bool = False  # the choices are two or more customers the question named
+    unknown_name: str = ""  # a company name the question gives that no customer has ("Foobarly Widgets Inc")
 
     @property
     def needs_customer(self) -> bool:
@@ -75,7 +85,7 @@ def understand(
 ) -> Understanding:
     """``customer_id``: chosen by the asker (a click); ``thread_customer``: the customer of the thread the
     question was asked in; ``earlier``: the thread's previous question."""
-    mention, how, choices, several = "", NONE, [], False
+    mention, how, choices, several, unknown = "", NONE, [], False, ""
     if customer_id is not None:
         how = CHOSEN
     else:
@@ -89,11 +99,14 @@ def understand(
             choices, several = [named[0], *linked.ambiguous[0]], True
         elif linked.ambiguous:
             choices, mention = linked.ambiguous[0], linked.ambiguous[0][0].matched_text
+        elif company_name(question):
+            unknown = company_name(question)  # named, but nobody by that name: not the thread's customer
+            mention = fold(unknown)
         elif thread_customer is not None and session.get(Customer, thread_customer) is not None:
             customer_id, how = thread_customer, THREAD  # erased since the thread began: not inherited
     if customer_id is not None and session.get(Customer, customer_id) is None:
         customer_id, how = None, NONE
-    in_view = customer_id is not None or bool(choices) or refers_to_customer(question)
+    in_view = customer_id is not None or bool(choices) or bool(unknown) or refers_to_customer(question)
     model = model_for(embedder)
     asked = model.read(question, mention, refers=in_view)
     slots = read_slots(question, _tiers(policies), _regions(policies), mention)
@@ -105,7 +118,24 @@ def understand(
         if not again.howto:
             asked = again
             slots = _merged(read_slots(earlier, _tiers(policies), _regions(policies)), slots)
-    return Understanding(customer_id, how, mention, asked, slots, choices, several)
+    return Understanding(customer_id, how, mention, asked, slots, choices, several, unknown)
+
+
+_LEADING = frozenset(
+    "when what who whose whom is are does do did can could should will how tell show give and or".split()
+)
+
+
+def company_name(question: str) -> str:
+    """The first company name the question writes with its legal form ("Foobarly Widgets Inc"), without a
+    capitalised question word before it ("When Foobarly Widgets Inc renews"); "" when it writes none."""
+    found = _COMPANY.search(question)
+    if found is None:
+        return ""
+    words = found.group(1).split()
+    while len(words) > 2 and words[0].lower() in _LEADING:
+        words.pop(0)
+    return "" if words[0].lower() in _LEADING else " ".join(words)
 
 
 def _merged(before: Slots, now: Slots) -> Slots:

@@ -196,6 +196,15 @@ def test_a_customer_question_without_a_customer_asks_which(book: Services) -> No
     assert a.text.startswith("Which customer do you mean?") and a.customer is None and a.source == "clarify"
 
 
+def test_a_company_that_is_no_customer_is_said_so(book: Services) -> None:
+    willow = cid(book, "Willowfield Devices Co")
+    a = ask(book, "When does Foobarly Widgets Inc renew?", thread_customer=willow)
+    assert a.text.startswith("I can't find a customer called *Foobarly Widgets Inc*") and a.source == "clarify"
+    assert a.customer is None and "Willowfield" not in a.text and "2027" not in a.text  # not the thread's customer
+    howto = ask(book, "How do I onboard a new customer like Acme Inc?")  # a how-to is still answered
+    assert not howto.text.startswith("I can't find a customer")
+
+
 def test_thread_follow_ups_keep_the_threads_customer_unless_they_name_another(book: Services) -> None:
     willow = cid(book, "Willowfield Devices Co")
     follow = ask(book, "and when do they renew?", thread_customer=willow, earlier="who owns Willowfield Devices?")

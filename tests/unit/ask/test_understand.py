@@ -14,6 +14,7 @@ from bot.ask.direct import cite_lead, which_one
 from bot.ask.intents import PatternModel, catalog, clauses, mask, parse_catalog, refers_to_customer
 from bot.ask.routes import describe, invalid
 from bot.ask.slots import read_slots
+from bot.ask.understand import company_name
 from bot.customers.linking import CustomerRef
 from bot.policies import Policies, load_policies
 from retrieval import Passage
@@ -124,6 +125,21 @@ def test_the_customer_mention_is_replaced_by_the_stand_in() -> None:
 )
 def test_a_question_pointing_at_one_customer(question: str, refers: bool) -> None:
     assert refers_to_customer(question) is refers
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("When does Foobarly Widgets Inc renew?", "Foobarly Widgets Inc"),
+        ("When Nordlicht GmbH renews, who calls them?", "Nordlicht GmbH"),
+        ("who owns Blue Harbor Ltd.", "Blue Harbor Ltd"),
+        ("what is our renewal playbook?", ""),
+        ("When do Co-pilots get access?", ""),
+        ("is this as good as it gets", ""),
+    ],
+)
+def test_a_company_is_found_by_its_legal_form(question: str, name: str) -> None:
+    assert company_name(question) == name
 
 
 @pytest.mark.parametrize(
