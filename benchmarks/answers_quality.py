@@ -18,6 +18,9 @@ Corpora:
 Usage: python benchmarks/answers_quality.py [--only NAME ...] [--per-question] [--vector-cache FILE]
 (--vector-cache keeps the model's vectors of every text between runs: the figures are the same, a rerun takes
 seconds instead of minutes; for a development loop, not for timing.)
+key_fact_coverage is scored on the answer the ask service posts (rapport ask's pipeline over the same index, the
+handbook's own policies and an empty throwaway database), so a question the policies compute is scored on the
+computed route; passage_coverage is the playbook path alone (search + extractive writer), the writer's figure.
 facts_retrieved: the share of in-scope questions whose key facts are anywhere in the passages the writer chose
 from (their text and front matter). It is the ceiling of key-fact coverage for this search: a miss under it is
 the writer's choice of sentences, one over it the search's (--per-question marks each miss so).
@@ -184,6 +187,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from bot.ask.evaluate import run
+    from bot.commands.retrieval_cmds import product_answerer
     from retrieval.embedder import SentenceTransformerEmbedder
 
     emb: object = SentenceTransformerEmbedder()
@@ -221,7 +225,7 @@ def main() -> int:
             if args.only and name not in args.only:
                 continue
             t0 = time.perf_counter()
-            res = run(folder, questions, answers, embedder=emb)
+            res = run(folder, questions, answers, embedder=emb, answerer_for=product_answerer(folder))
             a = res["answers"]
             hyb = res["document_level"]["hybrid"]
             row = {
@@ -231,6 +235,7 @@ def main() -> int:
                 "recall@10": hyb["recall@10"],
                 "mrr": hyb["mrr"],
                 "key_fact_coverage": a["key_fact_coverage"],
+                "passage_coverage": a["passage_coverage"],
                 "facts_retrieved": a["key_facts_retrieved"],
                 "raw_markup": a["answers_with_raw_markup"],
                 "out_of_scope_declined": a["out_of_scope_declined"],

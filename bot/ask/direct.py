@@ -44,6 +44,7 @@ class Routed:
     text: str = ""
     route: RouteAnswer | None = None
     invalid: bool = False
+    configured: bool = True  # False: this handbook has no approval policy for the type (the playbooks answer)
 
 
 def not_found(name: str) -> str:
@@ -80,9 +81,10 @@ def route(policies: Policies, rtype: str, card: CustomerCard | None, slots: Slot
         types = {}
     if rtype not in types:
         return Routed(
-            f"Approvals are not configured in this handbook (no `policies/approvals.yaml`), so I can't route a "
-            f"{label} request. The playbooks may still say who decides.",
+            f"Approvals are not configured in this handbook (no `policies/approvals.yaml`), so this is what the "
+            f"playbooks say about a {label}, not a route I computed.",
             invalid=True,
+            configured=False,
         )
     measure = policies.approvals.measures.get(rtype, {}).get("amount")  # type: ignore[call-overload]
     if slots.problems:

@@ -4,9 +4,15 @@ and does Rapport say "I don't know" exactly when the playbooks don't say?
 Answer keys are JSON lines ``{"question": str, "facts": [[alternative, ...], ...]}`` (the format of the shared
 dev set's answers.jsonl): an answer covers a question when, case-insensitively and with whitespace collapsed, it
 contains one alternative of every group. A key with no facts (or ``"out_of_scope": true``) is a question the
-playbooks do not answer: the right answer is to decline. Answers are produced by the same steps as the ask service
-for a playbook question (hybrid search, its answerable verdict, the extractive writer); the figures are reported
-next to the retrieval figures of retrieval.evaluate.
+playbooks do not answer: the right answer is to decline.
+
+Two answers are scored per question. The *posted* answer is the ask service's, as a user gets it
+(``rapport eval`` passes an ``answerer``: the service over a throwaway database, the handbook's policies and this
+index), so a question the policies compute ("who approves an overnight replacement?") is scored on the computed
+route, and a question misread as one about a customer shows as a miss. The *passage* answer is the playbook path
+alone (hybrid search, its answerable verdict, the extractive writer): ``passage_coverage``, the writer's own
+figure. Without an answerer the two are the same. The figures are reported next to the retrieval figures of
+retrieval.evaluate.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +32,18 @@ from retrieval.markdown import markup_tokens, slack_to_plain
 from retrieval.types import Passage
 
 SEARCH_K = 5  # passages the ask service retrieves per question
+
+
+@dataclass(frozen=True)
+class Posted:
+    """An answer as posted: its text, its citations' labels, and whether it declined ("I don't know")."""
+
+    text: str
+    labels: list[str]
+    declined: bool
+
+
+Answerer = Callable[[str], Posted]
 
 
 def load_answer_keys(paths: Sequence[Path]) -> list[dict[str, Any]]:
@@ -73,18 +92,20 @@ def in_scope(key: dict[str, Any]) -> bool:
     return bool(key.get("facts")) and not key.get("out_of_scope", False)
 
 
-def answer_metrics(index: Any, keys: list[dict[str, Any]], writer: ExtractiveWriter | None = None) -> dict[str, Any]:
+def answer_metrics(
+    index: Any, keys: list[dict[str, Any]], writer: ExtractiveWriter | None = None, answerer: Answerer | None = None
+) -> dict[str, Any]:
     writer = writer or ExtractiveWriter()
     rows: list[dict[str, Any]] = []
     for key in keys:
         q = key["question"]
         result = index.search(q, k=SEARCH_K)
-        declined = not result.answerable
-        text, labels = "", []
-        if not declined:
+        passage = Posted("", [], True)
+        if result.answerable:
             draft = writer.write(q, result.passages)
-            text = draft.text
-            labels = [citation_label(c) for c in draft.citations]
+            passage = Posted(draft.text, [citation_label(c) for c in draft.citations], False)
+        posted = answerer(q) if answerer is not None else passage
+        text, labels, declined = posted.text, posted.labels, posted.declined
         markup = markup_tokens("\n".join([text, *labels])) if not declined else []
         # Whether the passages the writer chose from hold the key facts at all: a miss with the facts there is
         # the writer's (which sentences it picked), one without them is the search's.
@@ -95,6 +116,7 @@ def answer_metrics(index: Any, keys: list[dict[str, Any]], writer: ExtractiveWri
                 "in_scope": in_scope(key),
                 "declined": declined,
                 "covered": (not declined) and in_scope(key) and covers(text, key["facts"]),
+                "passage_covered": (not passage.declined) and in_scope(key) and covers(passage.text, key["facts"]),
                 "facts_retrieved": retrieved,
                 "markup": markup,
                 "confidence": round(result.confidence, 3),
@@ -110,6 +132,7 @@ def answer_metrics(index: Any, keys: list[dict[str, Any]], writer: ExtractiveWri
         "in_scope": len(ins),
         "out_of_scope": len(oos),
         "key_fact_coverage": round(sum(r["covered"] for r in ins) / len(ins), 4) if ins else None,
+        "passage_coverage": round(sum(r["passage_covered"] for r in ins) / len(ins), 4) if ins else None,
         "key_facts_retrieved": round(sum(r["facts_retrieved"] for r in ins) / len(ins), 4) if ins else None,
         "answers_with_raw_markup": sum(1 for r in rows if r["markup"]),
         "out_of_scope_declined": f"{sum(r['declined'] for r in oos)}/{len(oos)}",
@@ -124,15 +147,18 @@ def run(
     questions: Path | None,
     answers: Sequence[Path],
     embedder: Embedder | None = None,
+    answerer_for: Callable[[Any, Path], Answerer] | None = None,
     **index_kwargs: Any,
 ) -> dict[str, Any]:
     """One throwaway index of playbooks_dir: retrieval figures for ``questions`` (if given) and answer figures
-    for the keys in ``answers`` (if any)."""
+    for the keys in ``answers`` (if any). ``answerer_for(index, workdir)``: what posts the answers (the ask service
+    over this index); None scores the playbook path alone."""
     qs = load_questions(questions) if questions else []
     keys = load_answer_keys(answers)
     with tempfile.TemporaryDirectory(prefix="rapport-eval-") as tmp:
         index, report = eval_index(playbooks_dir, Path(tmp), embedder, **index_kwargs)
         result = retrieval_metrics(index, report, qs)
         if keys:
-            result["answers"] = answer_metrics(index, keys)
+            answerer = answerer_for(index, Path(tmp)) if answerer_for is not None else None
+            result["answers"] = answer_metrics(index, keys, answerer=answerer)
     return result

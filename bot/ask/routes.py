@@ -10,6 +10,7 @@ conditions a request misses), so the answer and a filed request never disagree.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,6 +31,20 @@ LABELS = {
     "tier_override": "tier override",
 }
 MISSING = (NO_AMOUNT, NO_PERCENT)
+
+
+# A question that asks for the route itself ("who approves ...", "does it need approval", "what can I give
+# without approval"), as opposed to one about the request type ("does last year's discount carry over?", "which
+# request type do I use?"): only these get every rule when no customer or value is named.
+_ASKS_ROUTE = re.compile(
+    r"\bwho\b.{0,40}\b(approv\w*|signs?\W+off|decides?|authori[sz]\w*)\b|\b(needs?|requires?|get)\b.{0,40}\bapprov\w*"
+    r"|\bauto-?approv\w*|\bwithout (an )?approval\b|\bapproval (route|path|chain|limits?|thresholds?)\b",
+    re.I,
+)
+
+
+def asks_route(question: str) -> bool:
+    return _ASKS_ROUTE.search(question) is not None
 
 
 def label_of(rtype: str) -> str:

@@ -27,6 +27,7 @@ from bot.ask.feedback import passage_key, rerank
 from bot.ask.intents import Intent, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
 from bot.ask.policy import PolicyFinding, escalation_finding, escalation_step_finding, sla_finding, sla_summary
+from bot.ask.routes import asks_route
 from bot.ask.understand import Understanding, understand
 from bot.customers.card import CustomerCard, build_card, record_view
 from bot.customers.linking import CustomerRef, link_customers
@@ -220,12 +221,16 @@ class AskService:
         if card is not None and u.asked.first("card"):
             return self._about(question, asker, card, 1.0, truncated)
         approval = u.asked.first("policy")
+        unrouted = ""  # why an approval question gets the playbooks' answer instead of a computed route
         if approval is not None and approval.request_type:
             routed = self._route(session, u, approval.request_type, question, asker, card, truncated, paths)
-            if routed is not None:
+            if isinstance(routed, Answer):
                 return routed
+            unrouted = routed or ""
         answer = self._compose(session, u, question, asker, card, truncated, query, paths)
         answer.choices = u.choices
+        if unrouted and answer.answered:
+            answer.text = f"{answer.text}\n\n_{unrouted}_"
         return answer
 
     def _about(self, question: str, asker: str, card: CustomerCard, confidence: float, truncated: bool) -> Answer:
@@ -254,15 +259,18 @@ class AskService:
         card: CustomerCard | None,
         truncated: bool,
         paths: list[str] | None,
-    ) -> Answer | None:
-        """An approval question: the route for this customer and request (with no customer named, every rule and
-        what decides between them), cited, with the prefilled button. None: a handbook without approval policies
-        and nothing about a customer asked (the playbooks answer)."""
+    ) -> Answer | str | None:
+        """An approval question: the route for this customer and request (a question asking who approves with no
+        customer named: every rule and what decides between them), cited, with the prefilled button. None: no
+        customer, value or route asked for ("does last year's discount carry over?"): the playbooks answer. A
+        string: a handbook without approval policies, the note to add to the playbooks' answer."""
         policies = self.s.policies
         given = u.slots.percent or u.slots.amount or u.slots.tier or u.slots.region or u.slots.problems
-        said = direct.route(policies, rtype, card, u.slots)
-        if said.invalid and said.route is None and card is None and not given:
+        if card is None and not given and not asks_route(question):
             return None
+        said = direct.route(policies, rtype, card, u.slots)
+        if not said.configured:
+            return said.text
         prefill = direct.ApprovalPrefill(
             rtype,
             card.customer_id if card else None,

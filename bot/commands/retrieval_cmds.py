@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.ask.evaluate import Answerer
 
 
 def index_command(playbooks_dir: Path, chroma_path: Path | None, chroma_url: str | None, collection: str) -> int:
@@ -50,7 +55,12 @@ def eval_command(
         print("error: give --questions, --answers or both", file=sys.stderr)
         return 1
     try:
-        result = run(Path(playbooks_dir), Path(questions) if questions else None, [Path(a) for a in answers])
+        result = run(
+            Path(playbooks_dir),
+            Path(questions) if questions else None,
+            [Path(a) for a in answers],
+            answerer_for=product_answerer(Path(playbooks_dir)),
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -60,3 +70,33 @@ def eval_command(
             result["answers"].pop("per_question", None)
     print(json.dumps(result, indent=2))
     return 0
+
+
+EVAL_ASKER = "U0RAPPORTEVAL"  # holds no role: the answers state public fields only, as to any staff member
+
+
+def product_answerer(playbooks_dir: Path) -> Callable[[Any, Path], Answerer]:
+    """What posts the eval's answers: the ask service, as ``rapport ask`` runs it, over the eval's index, the
+    handbook's own policies (none for a plain handbook) and a throwaway database (an empty book: no customer
+    to link, so a question misread as one about a customer is asked back, and scored as the miss it is)."""
+
+    def answerer_for(index: Any, workdir: Path) -> Answerer:
+        from bot.app import build_services
+        from bot.ask.evaluate import Posted, citation_label
+        from bot.ask.service import AskService
+        from bot.notify import RecordingNotifier
+        from bot.settings import Settings
+        from bot.store.migrate import upgrade
+
+        settings = Settings(playbooks_dir=playbooks_dir, rapport_home=workdir, database_url=None)
+        services = build_services(settings, notifier=RecordingNotifier(), index=index)
+        upgrade(services.engine)
+        service = AskService(services)
+
+        def answer(question: str) -> Posted:
+            a = service.answer(question, EVAL_ASKER)
+            return Posted(a.text if a.answered else "", [citation_label(c) for c in a.citations], not a.answered)
+
+        return answer
+
+    return answerer_for

@@ -1,6 +1,6 @@
-"""A plain handbook (Markdown without ``policies/``): questions are answered from the Markdown, every policy
-computation says it is not configured, the record still answers what it holds, and nothing fails with
-"policies directory not found" (issue 15 item 7)."""
+"""A plain handbook (Markdown without ``policies/``): questions are answered from the Markdown, an approval
+question too (with a note that no route was computed: approvals are not configured), the record still answers
+what it holds, and nothing fails with "policies directory not found" (issue 15 item 7)."""
 
 from __future__ import annotations
 
@@ -70,11 +70,14 @@ def test_how_to_questions_are_answered_from_the_markdown(plain: Services) -> Non
     assert a.answered and "outgoing responder summarizes" in a.text and a.citations[0].path == "oncall/people.md"
 
 
-def test_policy_questions_say_not_configured(plain: Services) -> None:
-    a = ask(plain, "Can I give Acme Widgets a 20% discount on their renewal?")
-    assert a.text.startswith("Approvals are not configured in this handbook") and a.approval is None
-    general = ask(plain, "Who approves a discount?")  # nothing about a customer asked: the Markdown may say
-    assert not general.text.startswith("Approvals are not configured") and general.approval is None
+def test_approval_questions_get_the_markdown_and_a_note(plain: Services) -> None:
+    for question in ("Can I give Acme Widgets a 20% discount on their renewal?", "Who approves a discount?"):
+        a = ask(plain, question)  # the Markdown answers; no route, no button, and the answer says why
+        assert a.source == "playbooks" and a.citations and a.approval is None, question
+        assert a.text.endswith(
+            "_Approvals are not configured in this handbook (no `policies/approvals.yaml`), so this is what the "
+            "playbooks say about a discount, not a route I computed._"
+        ), question
     escalation = ask(plain, "What is the escalation path for a platinum P1?")  # no tiers: nothing to compute
     assert "policies directory" not in escalation.text and escalation.source != "policy"
 

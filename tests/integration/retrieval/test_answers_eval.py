@@ -97,3 +97,24 @@ def test_eval_tells_a_search_miss_from_a_writer_miss(tmp_path: Path, capsys: pyt
     assert eval_command(root, None, [answers]) == 0
     rows = json.loads(capsys.readouterr().out)["answers"]["per_question"]
     assert [(r["covered"], r["facts_retrieved"]) for r in rows] == [(True, True), (False, False)]
+
+
+def test_eval_scores_the_answer_the_service_posts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With approval policies beside the Markdown, 'who approves an expedite?' is answered by the route computed
+    from approvals.yaml, which the Markdown never states: the posted answer covers the key, the passage answer
+    (the playbook path alone) does not, and both figures are reported."""
+    import shutil
+
+    from bot.commands.retrieval_cmds import eval_command
+
+    root = write_handbook(tmp_path / "handbook")
+    shutil.copytree(Path(__file__).resolve().parents[3] / "playbooks" / "policies", root / "policies")
+    answers = tmp_path / "answers.jsonl"
+    keys = [KEYS[1], {"question": "Who approves an expedite?", "facts": [["logistics"], ["auto-approved"]]}]
+    answers.write_text("".join(json.dumps(k) + "\n" for k in keys))
+    assert eval_command(root, None, [answers]) == 0
+    a = json.loads(capsys.readouterr().out)["answers"]
+    rows = a["per_question"]
+    assert [(r["covered"], r["passage_covered"]) for r in rows] == [(True, True), (True, False)], rows
+    assert rows[1]["answer"].startswith("An expedite: up to $500 for platinum or gold at low risk is auto-approved")
+    assert (a["key_fact_coverage"], a["passage_coverage"]) == (1.0, 0.5)
