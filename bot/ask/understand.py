@@ -56,8 +56,12 @@ class Understanding:
 
     @property
     def needs_customer(self) -> bool:
-        """It asks about a customer's record, and none is in view (and none to choose from)."""
-        return self.customer_id is None and not self.choices and bool(self.asked.kinds & {"field", "card"})
+        """It asks about a customer's record, and none is in view (and none to choose from); or it names a company
+        that is no customer and asks its record or a policy that depends on it (its tier, its region)."""
+        if self.customer_id is not None or self.choices:
+            return False
+        about = {"field", "card", "policy"} if self.unknown_name else {"field", "card"}
+        return bool(self.asked.kinds & about)
 
 
 def _tiers(policies: Policies) -> list[str]:

@@ -201,6 +201,8 @@ def test_a_company_that_is_no_customer_is_said_so(book: Services) -> None:
     a = ask(book, "When does Foobarly Widgets Inc renew?", thread_customer=willow)
     assert a.text.startswith("I can't find a customer called *Foobarly Widgets Inc*") and a.source == "clarify"
     assert a.customer is None and "Willowfield" not in a.text and "2027" not in a.text  # not the thread's customer
+    route = ask(book, "Can I give Foobarly Widgets Inc a 20% discount?", MANAGER)  # its tier decides: not guessed
+    assert route.text.startswith("I can't find a customer called *Foobarly Widgets Inc*") and route.approval is None
     howto = ask(book, "How do I onboard a new customer like Acme Inc?")  # a how-to is still answered
     assert not howto.text.startswith("I can't find a customer")
 
