@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot import mrkdwn
 from bot.customers.card import CustomerCard, TicketLine, unknown_tier
 from bot.customers.sla import human
 from bot.policies import Policies
+from bot.policies.tiers import TierPromises
 
 ESCALATION_WORDS = re.compile(
     r"\b(escalat\w*|sla|breach\w*|response time|resolution time|sev(?:erity)?\s*-?\s*[1-4]|p[1-4]|who (?:do|should) i"
@@ -156,9 +158,77 @@ def escalation_step_finding(policies: Policies, tier: str, priority: str, owner:
     )
 
 
-def tier_in_question(policies: Policies, question: str) -> str | None:
-    words = set(re.findall(r"[a-z]+", question.lower()))
-    for name in policies.tier_names:
-        if name.lower() in words:
-            return name
-    return None
+# What a question about a tier's promises may single out (tiers.yaml ``promises``), by the words that ask it.
+PROMISE_WORDS: dict[str, re.Pattern[str]] = {
+    "coverage": re.compile(r"\b(coverage|24x7|24/7|business hours|support hours|weekends?|nights?)\b", re.I),
+    "named_owner": re.compile(r"\b(named (owner|account)|account (manager|director|team)|dedicated)\b", re.I),
+    "executive_sponsor": re.compile(r"\b(executive|exec|sponsor)\b", re.I),
+    "business_review_every_days": re.compile(r"\b(business reviews?|qbrs?|ebrs?)\b", re.I),
+    "proactive_checkin_every_days": re.compile(r"\b(check[- ]?ins?|proactive)\b", re.I),
+    "support_channels": re.compile(r"\b(channels?|slack connect|phone|portal)\b", re.I),
+    "onboarding": re.compile(r"\bonboard\w*\b", re.I),
+    "max_accounts_per_owner": re.compile(r"\baccounts per (owner|manager)\b", re.I),
+}
+_CHANNELS = {"slack_connect": "Slack Connect", "phone": "phone", "email": "email", "portal": "portal"}
+PROMISE_LABELS = {
+    "coverage": "support coverage",
+    "named_owner": "named owner",
+    "executive_sponsor": "executive sponsor",
+    "business_review_every_days": "business review",
+    "proactive_checkin_every_days": "proactive check-in",
+    "support_channels": "support channels",
+    "onboarding": "onboarding",
+    "max_accounts_per_owner": "accounts per owner",
+}
+
+
+def _every(days: int | None) -> str:
+    return "none" if days is None else "yearly" if days == 365 else f"every {days} days"
+
+
+def promise_values(promises: TierPromises) -> dict[str, str]:
+    """Each promise of a tier as the value a reader compares: '24x7', 'every 90 days', 'yes'."""
+    channels = [_CHANNELS.get(c, c) for c in promises.support_channels]
+    listed = channels[0] if len(channels) == 1 else ", ".join(channels[:-1]) + " and " + channels[-1]
+    most = promises.max_accounts_per_owner
+    return {
+        "coverage": promises.coverage.replace("_", " "),
+        "named_owner": mrkdwn.escape(promises.named_owner),
+        "executive_sponsor": "yes" if promises.executive_sponsor else "no",
+        "business_review_every_days": _every(promises.business_review_every_days),
+        "proactive_checkin_every_days": _every(promises.proactive_checkin_every_days),
+        "support_channels": listed,
+        "onboarding": promises.onboarding.replace("_", "-"),
+        "max_accounts_per_owner": f"at most {most}" if most else "no limit",
+    }
+
+
+def promises_finding(policies: Policies, tiers: Sequence[str], question: str, who: str = "") -> PolicyFinding:
+    """What a tier is promised (tiers.yaml), or what one tier gets that another does not when the question names
+    two ("what does a gold customer get that a silver one doesn't?"): the promises the question asks about, or all
+    of them. ``who``: the customer as mrkdwn, when the question is about one."""
+    asked = [k for k, words in PROMISE_WORDS.items() if words.search(question)]
+    first = tiers[0]
+    mine = promise_values(policies.tier(first).promises)
+    keys = asked or list(mine)
+    head = f"{who} ({first})" if who else f"*{first.title()}*"
+    if len(tiers) >= 2 and tiers[1] != first:
+        other = tiers[1]
+        theirs = promise_values(policies.tier(other).promises)
+        differ = [k for k in keys if mine[k] != theirs[k]]
+        if differ:
+            parts = [f"{PROMISE_LABELS[k]} {mine[k]} ({other}: {theirs[k]})" for k in differ]
+            summary = f"*{first.title()}* over *{other.title()}*: {'; '.join(parts)}."
+        else:
+            same = "; ".join(f"{PROMISE_LABELS[k]} {mine[k]}" for k in keys)
+            summary = f"*{first.title()}* and *{other.title()}* are promised the same: {same}."
+    else:
+        summary = f"{head} is promised: {'; '.join(f'{PROMISE_LABELS[k]} {mine[k]}' for k in keys)}."
+    return PolicyFinding(summary, first, citation_query=f"what each tier is promised {first}", citation_title="tier")
+
+
+def tiers_in_question(policies: Policies, question: str) -> list[str]:
+    """The tiers a question names, in the order it names them."""
+    words = re.findall(r"[a-z]+", question.lower())
+    names = {n.lower(): n for n in policies.tier_names}
+    return list(dict.fromkeys(names[w] for w in words if w in names))

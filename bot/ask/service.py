@@ -26,7 +26,15 @@ from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.intents import Intent, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
-from bot.ask.policy import PolicyFinding, escalation_finding, escalation_step_finding, sla_finding, sla_summary
+from bot.ask.policy import (
+    PolicyFinding,
+    escalation_finding,
+    escalation_step_finding,
+    promises_finding,
+    sla_finding,
+    sla_summary,
+    tiers_in_question,
+)
 from bot.ask.routes import asks_route
 from bot.ask.understand import Understanding, understand
 from bot.customers.card import CustomerCard, build_card, record_view
@@ -329,8 +337,12 @@ class AskService:
         note: str = "",
     ) -> Answer:
         """A computed answer: its sentences first, the first passage (the rule's section) cited on them, then at
-        most two supporting sentences the writer picks from the passages."""
+        most two supporting sentences the writer picks from the passages (not from another tier's own section:
+        "Business reviews twice a year" under *Gold* would contradict a silver customer's answer)."""
         tiers = [card.tier] if card else []
+        tier = card.tier if card else (finding.tier if finding else None)
+        if tier:
+            passages = passages[:1] + [p for p in passages[1:] if not self._other_tiers_section(p, tier)]
         if passages:
             draft = self.writer.write(question, passages, lead=lead, tiers=tiers)
             text, citations = direct.cite_lead(
@@ -354,6 +366,15 @@ class AskService:
             source=POLICY,
             approval=prefill,
         )
+
+    def _other_tiers_section(self, passage: Passage, tier: str) -> bool:
+        """Whether the passage is the section of a tier other than ``tier`` (its heading is that tier's name)."""
+        heading = passage.heading_path.rsplit(" > ", 1)[-1].strip().lower()
+        try:
+            names = {t.lower() for t in self.s.policies.tier_names}
+        except Exception:  # a plain handbook names no tiers
+            return False
+        return heading in names and heading != tier.lower()
 
     @property
     def _base(self) -> str | None:
@@ -397,13 +418,17 @@ class AskService:
     def _finding(
         self, policy: Intent, u: Understanding, card: CustomerCard | None, question: str
     ) -> PolicyFinding | None:
-        if policy.compute not in ("escalation", "sla"):
+        if policy.compute not in ("escalation", "sla", "promises"):
             return None
         policies = self.s.policies
         tier = card.tier if card else u.slots.tier
         if tier is None:
             return None
         try:
+            if policy.compute == "promises":
+                named = tiers_in_question(policies, question)
+                tiers = [tier, *(t for t in named if t != tier)] if card else named
+                return promises_finding(policies, tiers, question, direct.name_of(card) if card else "")
             if policy.compute == "escalation":
                 if card is not None:
                     return escalation_finding(policies, card, question)

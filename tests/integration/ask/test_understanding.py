@@ -22,7 +22,7 @@ from bot.store.models import AuditEvent, Customer, CustomerIdentifier, Ticket
 from retrieval.embedder import SentenceTransformerEmbedder
 
 from ...conftest import Clock
-from .conftest import PASSAGES, FakeIndex, build_services
+from .conftest import PASSAGES, FakeIndex, build_services, passage
 
 pytestmark = pytest.mark.slow
 AGENT, MANAGER, LEAD = "U0SUPAGT1", "U0AMGOLD", "U0SUPLEAD"
@@ -235,6 +235,22 @@ def test_targets_and_escalation_asked_together_are_both_computed(book: Services)
     assert first.startswith("*Platinum P1*: first response within ")
     assert second.startswith("*Platinum sev1*: escalate to ") and "<#" in second
     assert a.source == "policy" and a.finding is not None and a.finding.channel
+
+
+def test_what_a_customers_tier_promises(book: Services) -> None:
+    a = ask(book, "Does Willowfield Devices get an executive sponsor?")
+    assert a.text.startswith("*Willowfield Devices Co* (gold) is promised: executive sponsor no.")
+    assert a.source == "policy" and a.customer is not None and "owned by" not in a.text
+    # Another tier's own section does not support the answer: gold's "twice a year" is not a silver customer's.
+    tiers = "Customer tiers > What each tier is promised"
+    book._index = ModelIndex(book.index.embedder)  # type: ignore[attr-defined]
+    book._index.passages = [
+        passage("service/tiers.md", f"{tiers} > Silver", "Business-hours support and a yearly business review.", 1.0),
+        passage("service/tiers.md", f"{tiers} > Gold", "Business reviews twice a year for every gold account.", 0.9),
+    ]
+    silver = ask(book, "How often do we hold a business review with Westwardwood Studios Group?")
+    assert silver.text.startswith("*Westwardwood Studios Group* (silver) is promised: business review yearly.")
+    assert "twice a year" not in silver.text, silver.text
 
 
 def test_a_computed_answer_says_so_when_the_playbooks_cannot_be_searched(book: Services) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.ask.compose import ExtractiveWriter, content_words
-from bot.ask.policy import escalation_finding, is_policy_question, sla_finding
+from bot.ask.policy import escalation_finding, is_policy_question, promises_finding, sla_finding, tiers_in_question
 from bot.customers.card import CustomerCard, TicketLine
 from bot.customers.sla import business_elapsed, human, sla_clock
 from bot.policies import Policies, load_policies
@@ -50,6 +50,20 @@ def test_sla_finding_states_the_yaml_numbers(policies: Policies) -> None:
 
 def _card(tier: str, tickets: list[TicketLine], owner: str | None = "U0AMPLAT") -> CustomerCard:
     return CustomerCard(1, "Acme", tier, owner, {"region": "na"}, tickets)
+
+
+def test_tier_promises_come_from_tiers_yaml(policies: Policies) -> None:
+    """What a tier is promised, what the question singles out, and what one tier gets over another."""
+    sponsor = promises_finding(policies, ["platinum"], "does Acme get an executive sponsor?", "*Acme*")
+    assert sponsor.summary == "*Acme* (platinum) is promised: executive sponsor yes."
+    everything = promises_finding(policies, ["bronze"], "what do we promise a bronze account?")
+    assert everything.summary.startswith("*Bronze* is promised: support coverage business hours; named owner ")
+    assert "business review none" in everything.summary and "onboarding self-serve" in everything.summary
+    question = "What does a gold customer get that a silver one doesn't?"
+    compared = promises_finding(policies, tiers_in_question(policies, question), question)
+    assert compared.summary.startswith("*Gold* over *Silver*: support coverage 24x7 (silver: business hours); ")
+    assert "executive sponsor" not in compared.summary  # the same for both: not a difference
+    assert compared.citation_query == "what each tier is promised gold"
 
 
 def test_escalation_finding_for_a_breached_platinum_p1(policies: Policies) -> None:
