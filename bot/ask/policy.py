@@ -209,6 +209,9 @@ def promises_finding(policies: Policies, tiers: Sequence[str], question: str, wh
     of them. ``who``: the customer as mrkdwn, when the question is about one."""
     asked = [k for k, words in PROMISE_WORDS.items() if words.search(question)]
     first = tiers[0]
+    problem = unknown_tier(policies, first)
+    if problem is not None:  # a source's own word for the tier (e.g. "Enterprise"): nothing is promised to it
+        return PolicyFinding(f"{who or mrkdwn.escape(first)}: {mrkdwn.escape(problem)}.", first)
     mine = promise_values(policies.tier(first).promises)
     keys = asked or list(mine)
     head = f"{who} ({first})" if who else f"*{first.title()}*"

@@ -426,6 +426,8 @@ class AskService:
             return None
         try:
             if policy.compute == "promises":
+                if not policies.configured:
+                    return None  # a plain handbook promises nothing in YAML: its Markdown answers
                 named = tiers_in_question(policies, question)
                 tiers = [tier, *(t for t in named if t != tier)] if card else named
                 return promises_finding(policies, tiers, question, direct.name_of(card) if card else "")

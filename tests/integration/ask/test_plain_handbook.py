@@ -82,6 +82,14 @@ def test_approval_questions_get_the_markdown_and_a_note(plain: Services) -> None
     assert "policies directory" not in escalation.text and escalation.source != "policy"
 
 
+def test_a_tier_promise_question_is_answered_from_the_markdown(
+    plain: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    a = ask(plain, "Does Acme Widgets get an executive sponsor?")
+    assert a.source != "policy" and "tiers.yaml" not in a.text
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # not a failed evaluation either
+
+
 def test_the_record_still_answers_and_sensitive_fields_stay_restricted(plain: Services) -> None:
     a = ask(plain, "When does Acme Widgets renew?")
     assert a.source == "record" and "4 Jan 2027" in a.text

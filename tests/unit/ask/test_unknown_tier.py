@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.ask.policy import escalation_finding
+from bot.ask.policy import escalation_finding, promises_finding
 from bot.customers.card import CustomerCard, tier_text, unknown_tier
 from bot.policies import load_policies
 
@@ -26,3 +26,9 @@ def test_an_escalation_question_says_the_tier_is_unknown_and_who_to_go_to() -> N
     assert "<@U0AMPLAT>" in finding.summary
     assert "<!channel>" not in finding.summary  # the customer's name is data: escaped
     assert finding.escalate_to == "U0AMPLAT"
+
+
+def test_a_promise_question_says_the_tier_is_unknown() -> None:
+    finding = promises_finding(POLICIES, ["Enterprise"], "does it get an executive sponsor?", "*Company_1*")
+    assert finding.summary.startswith("*Company_1*: tier 'Enterprise' is not in tiers.yaml")
+    assert "executive sponsor" not in finding.summary  # nothing promised to a tier no policy file knows
