@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
 
 from bot import mrkdwn
 from bot.customers.card import CustomerCard, TicketLine, unknown_tier
@@ -235,3 +237,43 @@ def tiers_in_question(policies: Policies, question: str) -> list[str]:
     words = re.findall(r"[a-z]+", question.lower())
     names = {n.lower(): n for n in policies.tier_names}
     return list(dict.fromkeys(names[w] for w in words if w in names))
+
+
+# A question about when alerts reach the asker (not what to do about one: "what should I do when I get a
+# gone-quiet alert?" is the handbook's): the words of timing and delivery.
+DELIVERY_WORDS = re.compile(
+    r"\b(night|overnight|evenings?|weekends?|quiet hours|wake|woken|interrupt\w*|digest|"
+    r"(did ?n[o']?t|never|no) (get|receive|see)|(reach|reached|arrive|arrives|arrived) (me|at)?)\b",
+    re.I,
+)
+
+
+def asks_delivery(question: str) -> bool:
+    return DELIVERY_WORDS.search(question) is not None
+
+
+def alert_delivery_finding(policies: Policies, asker: str, now: dt.datetime) -> PolicyFinding:
+    """When Rapport's alerts reach ``asker`` (alerts.yaml ``defaults`` and ``priority``, the asker's time zone in
+    roles.yaml): quiet hours and what breaks through them, the digest, the daily cap."""
+    d = policies.alerts.defaults
+    member = policies.staff(asker)
+    zone = member.tz if member else "UTC"
+    local = now.astimezone(ZoneInfo(zone))
+    start, end = d.quiet_hours.start, d.quiet_hours.end
+    inside = (start <= local.time() or local.time() < end) if start > end else start <= local.time() < end
+    tz_said = f"your time zone, {mrkdwn.escape(zone)}" if member else "UTC, as you are not in roles.yaml"
+    ranking = policies.alerts.ranking
+    through = (
+        "only urgent alerts of the top priority band interrupt"
+        if any(b.quiet_hours_bypass for b in ranking.bands)
+        else "no alert interrupts"
+    )
+    never = ranking.never_defer_tiers
+    summary = (
+        f"Quiet hours for alerts are {start:%H:%M}-{end:%H:%M} in {tz_said} (now {local:%H:%M} there: "
+        f"{'inside' if inside else 'outside'} them). During them {through}; other urgent alerts wait until "
+        f"{end:%H:%M}, and digest alerts come in your {d.digest_local_time:%H:%M} digest. At most "
+        f"{d.per_recipient_daily_cap} interruptions a day"
+        + (f"; urgent {' and '.join(never)} alerts are never deferred to a digest." if never else ".")
+    )
+    return PolicyFinding(summary, "", citation_query="alert delivery rules quiet hours", citation_title="alert")

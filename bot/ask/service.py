@@ -28,6 +28,8 @@ from bot.ask.intents import Intent, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
 from bot.ask.policy import (
     PolicyFinding,
+    alert_delivery_finding,
+    asks_delivery,
     escalation_finding,
     escalation_step_finding,
     promises_finding,
@@ -409,18 +411,24 @@ class AskService:
             )
         return out
 
-    def _findings(self, u: Understanding, card: CustomerCard | None, question: str) -> list[PolicyFinding]:
+    def _findings(
+        self, u: Understanding, card: CustomerCard | None, question: str, asker: str
+    ) -> list[PolicyFinding]:
         """Escalation or SLA targets (or both, when both are asked) computed for this customer or the tier the
         question names."""
-        found = (self._finding(i, u, card, question) for i in u.asked.intents if i.kind == "policy")
+        found = (self._finding(i, u, card, question, asker) for i in u.asked.intents if i.kind == "policy")
         return [f for f in found if f is not None]
 
     def _finding(
-        self, policy: Intent, u: Understanding, card: CustomerCard | None, question: str
+        self, policy: Intent, u: Understanding, card: CustomerCard | None, question: str, asker: str
     ) -> PolicyFinding | None:
-        if policy.compute not in ("escalation", "sla", "promises"):
+        if policy.compute not in ("escalation", "sla", "promises", "alerts"):
             return None
         policies = self.s.policies
+        if policy.compute == "alerts":  # the asker's own alert delivery: no customer or tier needed
+            if not policies.configured or not asks_delivery(question):
+                return None
+            return alert_delivery_finding(policies, asker, self.s.clock())
         tier = card.tier if card else u.slots.tier
         if tier is None:
             return None
@@ -455,7 +463,7 @@ class AskService:
     ) -> Answer:
         tiers = [card.tier] if card else None
         regions = [str(card.fields["region"])] if card and card.fields.get("region") else None
-        findings = self._findings(u, card, question)
+        findings = self._findings(u, card, question, asker)
         if findings:
             first, *others = findings
             title = first.citation_title or "escalation"

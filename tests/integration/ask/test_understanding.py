@@ -253,6 +253,13 @@ def test_what_a_customers_tier_promises(book: Services) -> None:
     assert "twice a year" not in silver.text, silver.text
 
 
+def test_alert_delivery_for_the_asker_and_not_for_what_to_do(book: Services) -> None:
+    a = ask(book, "Why did I not get an alert during the night?", MANAGER)
+    assert a.text.startswith("Quiet hours for alerts are 20:00-07:30 in your time zone, ") and a.source == "policy"
+    todo = ask(book, "What should I do when I get a gone-quiet alert?", MANAGER)
+    assert "Quiet hours for alerts" not in todo.text  # the handbook's procedure, not the delivery rules
+
+
 def test_a_computed_answer_says_so_when_the_playbooks_cannot_be_searched(book: Services) -> None:
     book.index.down = True  # type: ignore[attr-defined]
     a = ask(book, "what is the escalation path for a platinum P1?")

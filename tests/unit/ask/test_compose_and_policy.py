@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 
 from bot.ask.compose import ExtractiveWriter, content_words
-from bot.ask.policy import escalation_finding, is_policy_question, promises_finding, sla_finding, tiers_in_question
+from bot.ask.policy import (
+    alert_delivery_finding,
+    asks_delivery,
+    escalation_finding,
+    is_policy_question,
+    promises_finding,
+    sla_finding,
+    tiers_in_question,
+)
 from bot.customers.card import CustomerCard, TicketLine
 from bot.customers.sla import business_elapsed, human, sla_clock
 from bot.policies import Policies, load_policies
@@ -94,3 +102,17 @@ def test_business_hours_clock_skips_nights_and_weekends() -> None:
     end = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)  # 09:00 CET
     got = business_elapsed(start, end, "Europe/Berlin", dt.time(8), dt.time(18), ("mon", "tue", "wed", "thu", "fri"))
     assert got == dt.timedelta(minutes=90)
+
+
+def test_alert_delivery_is_the_askers_own(policies: Policies) -> None:
+    """Quiet hours in the asker's time zone (roles.yaml), what breaks through, the digest and the cap."""
+    night = dt.datetime(2026, 11, 24, 23, 0, tzinfo=dt.UTC)  # 23:00 in London
+    f = alert_delivery_finding(policies, "U0AMPLAT", night)
+    assert f.summary.startswith(
+        "Quiet hours for alerts are 20:00-07:30 in your time zone, Europe/London (now 23:00 there: inside them)."
+    )
+    assert "only urgent alerts of the top priority band interrupt" in f.summary and "08:30 digest" in f.summary
+    noon = alert_delivery_finding(policies, "U0NOBODY", dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC))
+    assert "in UTC, as you are not in roles.yaml (now 12:00 there: outside them)" in noon.summary
+    assert asks_delivery("Why did I not get an alert during the night?")
+    assert not asks_delivery("What should I do when I get a gone-quiet alert?")  # the handbook's procedure
