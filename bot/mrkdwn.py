@@ -36,3 +36,9 @@ def channel_link(channel: str | None) -> str:
 def escape(text: str) -> str:
     """Slack's three control characters as entities: the text shows as typed and nothing in it is live."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def bold(text: str) -> str:
+    """Outside text (a customer's name) in bold: escaped, and without asterisks of its own, which would end the
+    bold early."""
+    return f"*{escape(text).replace('*', '')}*"

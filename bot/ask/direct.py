@@ -14,7 +14,7 @@ from bot.ask.routes import RouteAnswer, describe, invalid, label_of
 from bot.ask.slots import Slots
 from bot.customers.card import CustomerCard
 from bot.customers.linking import CustomerRef
-from bot.mrkdwn import escape
+from bot.mrkdwn import bold, escape
 from bot.policies import Policies
 from retrieval import Passage
 
@@ -50,7 +50,7 @@ class Routed:
 def not_found(name: str) -> str:
     """The reply when the question names a company that is no customer of ours."""
     return (
-        f"I can't find a customer called *{escape(name).replace('*', '')}*: I look customers up by name (with or "
+        f"I can't find a customer called {bold(name)}: I look customers up by name (with or "
         "without Inc, Ltd...), domain, email and id. Check the spelling, or name them by their domain, e.g. "
         "`when does northwave.example renew?`"
     )
@@ -58,7 +58,7 @@ def not_found(name: str) -> str:
 
 def which_one(choices: Sequence[CustomerRef], several_named: bool) -> str:
     """The question back when a question names two customers, or a name fits several."""
-    names = [f"*{escape(c.name).replace('*', '')}* ({escape(c.tier)})" for c in choices[:5]]
+    names = [f"{bold(c.name)} ({escape(c.tier)})" for c in choices[:5]]
     if several_named:
         listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
         return f"You named {listed}: which one do you mean? I answer for one customer at a time."

@@ -58,7 +58,7 @@ def day(value: dt.date) -> str:
 
 
 def name_of(card: CustomerCard) -> str:
-    return f"*{mrkdwn.escape(card.name).replace('*', '')}*"
+    return mrkdwn.bold(card.name)
 
 
 def money(value: Any) -> str:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.ask.compose import Citation
-from bot.ask.direct import cite_lead, which_one
+from bot.ask.direct import cite_lead, not_found, which_one
 from bot.ask.intents import PatternModel, catalog, clauses, mask, parse_catalog, refers_to_customer
 from bot.ask.routes import describe, invalid
 from bot.ask.slots import read_slots
@@ -232,6 +232,11 @@ def test_invalid_values_get_a_short_reply() -> None:
         "who approves it."
     )
     assert "a positive amount" in invalid("sla_exception", ["-$500 is a negative amount"], "service credit in USD")
+
+
+def test_a_name_that_matches_no_customer_is_said_back_inert() -> None:
+    said = not_found("Acme <!channel> *Inc*")
+    assert said.startswith("I can't find a customer called *Acme &lt;!channel&gt; Inc*:") and "<!channel>" not in said
 
 
 def test_which_one_names_both_customers() -> None:
