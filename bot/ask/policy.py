@@ -232,13 +232,6 @@ def promises_finding(policies: Policies, tiers: Sequence[str], question: str, wh
     return PolicyFinding(summary, first, citation_query=f"what each tier is promised {first}", citation_title="tier")
 
 
-def tiers_in_question(policies: Policies, question: str) -> list[str]:
-    """The tiers a question names, in the order it names them."""
-    words = re.findall(r"[a-z]+", question.lower())
-    names = {n.lower(): n for n in policies.tier_names}
-    return list(dict.fromkeys(names[w] for w in words if w in names))
-
-
 # A question about when alerts reach the asker (not what to do about one: "what should I do when I get a
 # gone-quiet alert?" is the handbook's): the words of timing and delivery.
 DELIVERY_WORDS = re.compile(

@@ -35,7 +35,6 @@ from bot.ask.policy import (
     promises_finding,
     sla_finding,
     sla_summary,
-    tiers_in_question,
 )
 from bot.ask.routes import asks_route
 from bot.ask.understand import Understanding, understand
@@ -342,9 +341,9 @@ class AskService:
         most two supporting sentences the writer picks from the passages (not from another tier's own section:
         "Business reviews twice a year" under *Gold* would contradict a silver customer's answer)."""
         tiers = [card.tier] if card else []
-        tier = card.tier if card else (finding.tier if finding else None)
-        if tier:
-            passages = passages[:1] + [p for p in passages[1:] if not self._other_tiers_section(p, tier)]
+        tier = (card.tier if card else (finding.tier if finding else "")).lower()
+        others = {t.lower() for t in self.s.policies.tier_names} - {tier} if tier else set()
+        passages = passages[:1] + [p for p in passages[1:] if _section_name(p) not in others]
         if passages:
             draft = self.writer.write(question, passages, lead=lead, tiers=tiers)
             text, citations = direct.cite_lead(
@@ -368,15 +367,6 @@ class AskService:
             source=POLICY,
             approval=prefill,
         )
-
-    def _other_tiers_section(self, passage: Passage, tier: str) -> bool:
-        """Whether the passage is the section of a tier other than ``tier`` (its heading is that tier's name)."""
-        heading = passage.heading_path.rsplit(" > ", 1)[-1].strip().lower()
-        try:
-            names = {t.lower() for t in self.s.policies.tier_names}
-        except Exception:  # a plain handbook names no tiers
-            return False
-        return heading in names and heading != tier.lower()
 
     @property
     def _base(self) -> str | None:
@@ -411,9 +401,7 @@ class AskService:
             )
         return out
 
-    def _findings(
-        self, u: Understanding, card: CustomerCard | None, question: str, asker: str
-    ) -> list[PolicyFinding]:
+    def _findings(self, u: Understanding, card: CustomerCard | None, question: str, asker: str) -> list[PolicyFinding]:
         """Escalation or SLA targets (or both, when both are asked) computed for this customer or the tier the
         question names."""
         found = (self._finding(i, u, card, question, asker) for i in u.asked.intents if i.kind == "policy")
@@ -436,8 +424,8 @@ class AskService:
             if policy.compute == "promises":
                 if not policies.configured:
                     return None  # a plain handbook promises nothing in YAML: its Markdown answers
-                named = tiers_in_question(policies, question)
-                tiers = [tier, *(t for t in named if t != tier)] if card else named
+                named = u.slots.tiers  # the customer's name is not read for tiers ("Gold Coast Mining")
+                tiers = [tier, *(t for t in named if t != tier)] if card else list(named)
                 return promises_finding(policies, tiers, question, direct.name_of(card) if card else "")
             if policy.compute == "escalation":
                 if card is not None:
@@ -531,6 +519,11 @@ class AskService:
             customer=card,
             truncated=truncated,
         )
+
+
+def _section_name(passage: Passage) -> str:
+    """The passage's own heading, lower-cased: "gold" for "Tiers > What each tier is promised > Gold"."""
+    return passage.heading_path.rsplit(" > ", 1)[-1].strip().lower()
 
 
 def _unsearched() -> str:

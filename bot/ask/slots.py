@@ -51,10 +51,11 @@ class Slots:
     percent: float | None = None
     amount: Decimal | None = None
     priority: str | None = None  # P1..P4
-    tier: str | None = None  # a tier the question names
+    tier: str | None = None  # a tier the question names (the highest, when it names several)
     region: str | None = None  # a region the question names
     risk: str | None = None  # None: not said (requests default to low)
     problems: tuple[str, ...] = ()  # what the asker gave that no request can carry, said plainly
+    tiers: tuple[str, ...] = ()  # every tier the question names, in the order it names them ("gold ... silver")
 
     @property
     def percent_text(self) -> str:
@@ -102,8 +103,11 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
             elif amount is None:
                 amount = _number(m["num"])
     prio = PRIORITY.search(text)
-    words = set(re.findall(r"[a-z]+", text.lower()))
-    tier = next((t for t in tiers if t.lower() in words), None)
+    order = re.findall(r"[a-z]+", text.lower())
+    words = set(order)
+    by_word = {t.lower(): t for t in tiers}
+    tiers_named = tuple(dict.fromkeys(by_word[w] for w in order if w in by_word))
+    tier = next((t for t in tiers if t in tiers_named), None)
     region = next((r for r in regions if r.lower() in words and r.lower() != "na"), None)
     if region is None:
         low = text.lower()
@@ -118,4 +122,5 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
         region=region,
         risk=(risk.group(1) or risk.group(2)).lower() if risk else None,
         problems=tuple(dict.fromkeys(problems)),
+        tiers=tiers_named,
     )

@@ -103,8 +103,7 @@ def understand(
             choices, several = [named[0], *linked.ambiguous[0]], True
         elif linked.ambiguous:
             choices, mention = linked.ambiguous[0], linked.ambiguous[0][0].matched_text
-        elif company_name(question):
-            unknown = company_name(question)  # named, but nobody by that name: not the thread's customer
+        elif unknown := company_name(question):  # named, but nobody by that name: not the thread's customer
             mention = fold(unknown)
         elif thread_customer is not None and session.get(Customer, thread_customer) is not None:
             customer_id, how = thread_customer, THREAD  # erased since the thread began: not inherited
@@ -152,4 +151,5 @@ def _merged(before: Slots, now: Slots) -> Slots:
         now.region or before.region,
         now.risk or before.risk,
         now.problems,
+        now.tiers or before.tiers,
     )

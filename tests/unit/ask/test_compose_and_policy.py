@@ -13,8 +13,8 @@ from bot.ask.policy import (
     is_policy_question,
     promises_finding,
     sla_finding,
-    tiers_in_question,
 )
+from bot.ask.slots import read_slots
 from bot.customers.card import CustomerCard, TicketLine
 from bot.customers.sla import business_elapsed, human, sla_clock
 from bot.policies import Policies, load_policies
@@ -68,7 +68,9 @@ def test_tier_promises_come_from_tiers_yaml(policies: Policies) -> None:
     assert everything.summary.startswith("*Bronze* is promised: support coverage business hours; named owner ")
     assert "business review none" in everything.summary and "onboarding self-serve" in everything.summary
     question = "What does a gold customer get that a silver one doesn't?"
-    compared = promises_finding(policies, tiers_in_question(policies, question), question)
+    named = read_slots(question, policies.tier_names).tiers
+    assert named == ("gold", "silver")  # in the order the question names them
+    compared = promises_finding(policies, named, question)
     assert compared.summary.startswith("*Gold* over *Silver*: support coverage 24x7 (silver: business hours); ")
     assert "executive sponsor" not in compared.summary  # the same for both: not a difference
     assert compared.citation_query == "what each tier is promised gold"
