@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.approvals.amounts import MAX_AMOUNT, format_money, format_percent
+from bot.ask.intents import mask
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 _MINUS = r"(?P<neg>-|−|minus\s+|negative\s+)?"
@@ -72,8 +73,9 @@ def _number(text: str) -> Decimal:
 
 def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] = (), name: str = "") -> Slots:
     """The values in ``question``. ``tiers``/``regions``: the policy's names (a plain handbook has none);
-    ``name``: the customer's own mention, whose words are not values ("Route 66 Foods")."""
-    text = question.replace(name, " ") if name else question
+    ``name``: the customer's own mention, whose words are not values ("Route 66 Foods", "Gold Coast Mining"); it
+    comes folded from linking ("gold coast mining"), so it is masked whatever the question's case."""
+    text = mask(question, name, " ")
     problems: list[str] = []
     percent = None
     for m in PERCENT.finditer(text):

@@ -73,6 +73,10 @@ def test_priority_tier_region_and_risk() -> None:
 
 def test_the_customers_own_name_is_not_a_value() -> None:
     assert read_slots("when does 300k Logistics renew", TIERS, REGIONS, name="300k Logistics").amount is None
+    # linking gives the name folded: it is still not read for values, whatever the question's case
+    gold_coast = read_slots("Does Gold Coast Mining get a sponsor?", TIERS, REGIONS, name="gold coast mining")
+    assert gold_coast.tier is None and gold_coast.tiers == ()
+    assert read_slots("When does 300K Logistics renew", TIERS, REGIONS, name="300k logistics").amount is None
 
 
 # ---- the catalog and the reading ---------------------------------------------------------------------------
