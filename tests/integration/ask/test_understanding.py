@@ -251,11 +251,18 @@ def test_what_a_customers_tier_promises(book: Services) -> None:
     silver = ask(book, "How often do we hold a business review with Westwardwood Studios Group?")
     assert silver.text.startswith("*Westwardwood Studios Group* (silver) is promised: business review yearly.")
     assert "twice a year" not in silver.text, silver.text
+    # The promises' own words (support on weekends is the tier's coverage) read the question, not the tickets
+    weekends = ask(book, "does Willowfield Devices get support on weekends")
+    assert weekends.text.startswith("*Willowfield Devices Co* (gold) is promised: support coverage 24x7."), (
+        weekends.text
+    )
 
 
 def test_alert_delivery_for_the_asker_and_not_for_what_to_do(book: Services) -> None:
     a = ask(book, "Why did I not get an alert during the night?", MANAGER)
     assert a.text.startswith("Quiet hours for alerts are 20:00-07:30 in your time zone, ") and a.source == "policy"
+    late = ask(book, "how come the breach alert only reached me this morning", MANAGER)
+    assert late.text.startswith("Quiet hours for alerts are 20:00-07:30 in your time zone, "), late.text
     todo = ask(book, "What should I do when I get a gone-quiet alert?", MANAGER)
     assert "Quiet hours for alerts" not in todo.text  # the handbook's procedure, not the delivery rules
 
