@@ -116,7 +116,8 @@ SHORT_PIECE = 8  # words: a piece this short (or ending in a colon) rarely answe
 
 
 def _neighbour(best: Piece, scored: Sequence[Piece]) -> Piece | None:
-    """The sentence before or after the best piece that it needs to be understood, if any (paragraphs only)."""
+    """The sentence before or after the best piece that goes with it, if any (paragraphs only): the one it leans
+    on ("This ..."), or the one that leans on it or finishes it ("It ...", "For example ...")."""
     if best.kind != PARAGRAPH:
         return None
     same = {p.order: p for p in scored if p.passage == best.passage}
@@ -125,8 +126,10 @@ def _neighbour(best: Piece, scored: Sequence[Piece]) -> Piece | None:
         return before
     if after is not None and after.kind == PARAGRAPH:
         text = best.plain.rstrip()
-        if len(best.words) < SHORT_PIECE or text.endswith(":") or _CARRIES_ON.match(after.plain):
+        if len(best.words) < SHORT_PIECE or text.endswith(":"):
             return after
+        if _CARRIES_ON.match(after.plain) or _LEANS_BACK.match(after.plain):
+            return after  # "It may affect your taxes.": the next sentence is about the best one (often the why)
     return None
 
 

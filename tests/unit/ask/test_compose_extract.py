@@ -147,6 +147,20 @@ def test_the_best_sentence_is_read_with_its_neighbour_in_the_paragraph() -> None
     assert "Lunch" not in draft.text
 
 
+def test_the_sentence_after_the_best_that_leans_on_it_comes_with_it() -> None:
+    # "It may ..." finishes the best sentence (here: the reason asked for); read alone it would say nothing.
+    moving = passages_of(
+        "# Working remotely\n\nYou can work from anywhere in the world, but tell the HR team in writing when you "
+        "move abroad. It may change the tax "
+        "position of both you and the company in either country. Office plants are watered on Fridays.\n",
+        "remote.md",
+    )
+    other = passages_of("# Moving\n\nHR books the movers when you move between offices.\n", "move.md")
+    draft = ExtractiveWriter(max_units=2).write("Why do I need to tell HR when I move abroad?", moving + other)
+    assert "It may change the tax position of both you and the company" in draft.text, draft.text
+    assert "plants" not in draft.text
+
+
 def test_a_question_in_the_text_does_not_answer_one() -> None:
     text = (
         "# Desks\n\n_108. Are desk drawers secure enough for laptops?_\n\n"
