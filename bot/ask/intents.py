@@ -43,6 +43,13 @@ _REFERS = re.compile(
     re.I,
 )
 _ANY_CUSTOMER = re.compile(r"\b(a|an|any|every|each|some) (customer|client|account|company)s?\b", re.I)
+# A request for what to do ("X is threatening to churn, what should I do?"): the record fact it mentions is the
+# situation, not what is asked; the playbooks answer, for that customer.
+_ACTING = re.compile(
+    r"\b(what (should|must|do|can) (i|we) do|how (do|should|can) (i|we) (handle|deal with|respond|react|approach|"
+    r"proceed|manage)|what now|what next|next steps?)\b",
+    re.I,
+)
 # Clause breaks: "?", ";", a comma (not the thousands separator of "$2,000") and "and" before a new question.
 _CLAUSE = re.compile(
     r"\s*(?:[?;]|,(?!\d)\s*(?:and\s+)?|\s+and\s+(?=(?:what|who|when|how|is|are|does|do|has|any|can)\b))\s*", re.I
@@ -182,6 +189,8 @@ class IntentModel:
                 asked.append(r.intent)
         if len(asked) < 2:  # one thing asked: the whole question says best what it is
             asked = [whole.intent] if whole.intent.kind != HOWTO else []
+        if asked and all(i.kind in (FIELD, CARD) for i in asked) and asks_what_to_do(masked):
+            asked = []  # what to do about the situation a record field describes: a how-to
         policy = [i for i in asked if i.kind == POLICY]
         if policy:
             # One computation per answer, the first asked; targets and escalation are read from the same tables
@@ -203,6 +212,11 @@ class IntentModel:
         if intent.kind != HOWTO and (boosted[best] < floor or boosted[best] - howto < MARGIN):
             intent = self.catalog[self.howto]
         return Reading(clause, intent, boosted[best], howto, hits)
+
+
+def asks_what_to_do(question: str) -> bool:
+    """Whether the question asks what to do ("..., what should I do?", "how do we handle it?", "next steps?")."""
+    return bool(_ACTING.search(question))
 
 
 def refers_to_customer(question: str) -> bool:

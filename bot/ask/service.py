@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot.ask import direct, llm
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.feedback import passage_key, rerank
-from bot.ask.intents import Intent, model_for
+from bot.ask.intents import Intent, asks_what_to_do, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
 from bot.ask.policy import (
     PolicyFinding,
@@ -479,8 +479,9 @@ class AskService:
         # Votes from similar questions re-order what retrieval found (bounded; retrieval stays vote-free), then
         # maintainers' boosts/demotions/hides apply, so a hidden passage is never cited.
         passages = rerank(session, query or question, result.passages)
-        if not result.answerable and card is not None:
-            # "Tell me about X": the customer's record is the answer; the playbooks have nothing better.
+        if not result.answerable and card is not None and not asks_what_to_do(question):
+            # "Tell me about X": the customer's record is the answer; the playbooks have nothing better. (Not to
+            # "X is threatening to churn, what should I do?": the card does not say what to do; the owner may.)
             return self._about(question, asker, card, result.confidence, truncated)
         if not result.answerable:
             owner: str | None = passages[0].owner if passages and passages[0].owner else PLAYBOOK_OWNERS

@@ -133,6 +133,16 @@ def test_open_tickets_consent_and_the_card(book: Services) -> None:
     assert ask(book, "tell me about Willowfield Devices").text == "Here is what I have on *Willowfield Devices Co*."
 
 
+def test_what_to_do_about_a_customers_situation_is_a_how_to_for_that_customer(book: Services) -> None:
+    # The record field the question mentions is the situation, not what is asked: not "health score is 74/100"
+    churn = ask(book, "Willowfield Devices is threatening to churn, what should I do?")
+    assert churn.source != "record" and "health score" not in churn.text, churn.text
+    assert churn.customer is not None and churn.customer.name == "Willowfield Devices Co"  # the card goes with it
+    # and where the playbooks do not say, the answer says "I don't know", not the card alone
+    assert not churn.answered or churn.citations, churn.text
+    assert ask(book, "what's the health score for Willowfield Devices").source == "record"
+
+
 def test_an_approval_question_gets_this_customers_route_and_a_prefilled_button(book: Services) -> None:
     a = ask(book, "Can I give Willowfield Devices a 20% discount on their renewal?", MANAGER)
     assert a.text.startswith(
