@@ -96,11 +96,21 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
         score *= 0.6  # a fragment ("Yes.", a bare label) rarely answers alone
     elif n > 60:
         score *= 0.8
-    if piece.kind == ROW and tiers:
-        text = piece.plain.lower()
-        if any(t.lower() in text for t in tiers):
-            score += TIER_ROW  # the customer's (or the named) tier's row of a table
+    if piece.kind == ROW and tiers and _names_tier(piece, tiers):
+        score += TIER_ROW  # the customer's (or the named) tier's row of a table
     return score / (1.0 + 0.2 * rank)
+
+
+def _names_tier(piece: Piece, tiers: Sequence[str]) -> bool:
+    text = piece.plain.lower()
+    return any(t.lower() in text for t in tiers)
+
+
+def _tier_columns(pieces: Sequence[Piece], tiers: Sequence[str]) -> bool:
+    """Whether every row of a passage names the tier: the tiers are its columns ("KPI · Gold: 45 · Silver: 35"),
+    so the tier does not pick a row; the question's other words do."""
+    rows = [p for p in pieces if p.kind == ROW]
+    return len(rows) > 1 and all(_names_tier(p, tiers) for p in rows)
 
 
 # A sentence that leans on the one before it: read alone it does not say what "this" or "they" is.
@@ -244,8 +254,10 @@ def select(
     scored: list[Piece] = []
     for pi, passage in enumerate(passages[:MAX_PASSAGES]):
         heading = frozenset(tokenize(f"{passage.title} {passage.heading_path}"))
-        for piece in pieces(passage, pi):
-            s = _score(intent, piece, heading, pi, tiers)
+        own = pieces(passage, pi)
+        rows_by_tier = () if _tier_columns(own, tiers) else tiers
+        for piece in own:
+            s = _score(intent, piece, heading, pi, rows_by_tier)
             scored.append(replace(piece, score=s))
     if not scored:
         return Selection([])

@@ -193,6 +193,17 @@ def test_customer_tier_picks_its_row() -> None:
     assert "Silver" in first.text
 
 
+def test_a_tier_that_is_a_column_does_not_pick_the_row() -> None:
+    # Every row names every tier: the tier says which column, the question's other words which row.
+    table = (
+        "# KPIs\n\n## Numbers\n\n| KPI | Platinum | Gold | Silver |\n|---|---|---|---|\n"
+        "| CSAT | 4.6 | 4.5 | 4.3 |\n| NPS | 50 | 45 | 35 |\n| Net revenue retention | 115% | 110% | 103% |\n"
+    )
+    draft = ExtractiveWriter().write("What is our NPS target for gold customers?", passages_of(table))
+    assert draft.text.startswith("KPI: NPS · Platinum: 50 · Gold: 45"), draft.text
+    assert "CSAT" not in draft.text and "retention" not in draft.text
+
+
 def test_answers_carry_no_raw_markup() -> None:
     messy = (
         "# **Guide** {#g}\n\n![banner](b.png)\n\nUse [the portal](portal.md) **first**.\n{: .lead}\n\n"
