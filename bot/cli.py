@@ -191,7 +191,13 @@ def ask(
     if answer.answered:
         typer.echo(answer.text)
     else:
-        typer.echo(f"I don't know (confidence {answer.confidence:.0%}). Ask {answer.owner}.")
+        card = answer.customer
+        account = (
+            f", or {card.owner}, who owns {card.name}" if card and card.owner and card.owner != answer.owner else ""
+        )
+        typer.echo(
+            f"I don't know (confidence {answer.confidence:.0%}). Ask {answer.owner}, the playbook owner{account}."
+        )
     for c in answer.citations:
         typer.echo(f"  [{c.number}] {c.title} > {c.heading_path} ({c.path}:{c.line_start}-{c.line_end})")
     if answer.customer:

@@ -24,7 +24,7 @@ from bot.ask.reply import Working
 from bot.ask.service import Answer
 from bot.customers.card import CustomerCard
 from bot.customers.sla import human
-from bot.mrkdwn import CHANNEL_ID, channel_link
+from bot.mrkdwn import CHANNEL_ID, bold, channel_link
 from bot.slack import ids
 from bot.slack.views.common import (
     SECTION_LIMIT,
@@ -207,13 +207,7 @@ def answer_blocks(answer: Answer, include_card: bool = True) -> list[Block]:
     if answer.answered:
         blocks += answer_sections(answer)
     else:
-        blocks.append(
-            section(
-                f":thinking_face: I don't know. The playbooks don't answer this with confidence "
-                f"({answer.confidence:.0%}). Ask {user(answer.owner)}, the playbook owner; I've logged the question "
-                "for the maintainers."
-            )
-        )
+        blocks.append(section(declined_text(answer)))
     if answer.citations:
         blocks.append(context(citation_line(answer)))
     elif answer.source == "clarify":
@@ -240,6 +234,19 @@ def answer_blocks(answer: Answer, include_card: bool = True) -> list[Block]:
     buttons.append(button("Get a person", ids.ASK_GET_PERSON, {"q": qid}))
     blocks.append(actions(*buttons, block_id=f"answer_{qid}"))
     return cap(blocks)
+
+
+def declined_text(answer: Answer) -> str:
+    """ "I don't know", whom to ask (the playbook owner; for a question about a customer, also its account owner,
+    who knows the account when the playbooks don't say) and that the question is logged."""
+    text = (
+        f":thinking_face: I don't know. The playbooks don't answer this with confidence ({answer.confidence:.0%}). "
+        f"Ask {user(answer.owner)}, the playbook owner"
+    )
+    card = answer.customer
+    if card is not None and card.owner and card.owner != answer.owner:
+        text += f", or {user(card.owner)}, who owns {bold(card.name)}"
+    return f"{text}; I've logged the question for the maintainers."
 
 
 def approval_value(answer: Answer) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import json
 
 from bot.ask.compose import Citation
 from bot.ask.service import Answer
+from bot.customers.card import CustomerCard
 from bot.slack.messages import from_bot, is_own, message_text
 from bot.slack.views.ask import MAX_ANSWER_SECTIONS, age, answer_blocks, split_text
 from bot.slack.views.common import MAX_BLOCKS, SECTION_LIMIT
@@ -114,6 +115,16 @@ def test_citations_show_title_section_age_and_staleness() -> None:
 
 def test_an_uncited_answer_carries_a_warning() -> None:
     assert "Nothing in the playbooks could be cited" in all_text(answer_blocks(answer("Probably fine.", [])))
+
+
+def test_a_declined_answer_names_the_playbook_owner_and_the_accounts_owner() -> None:
+    plain = all_text(answer_blocks(Answer("q?", "U1", "", [cite(1)], 0.23, False, owner="U0OWN", question_id=7)))
+    assert "I don't know. The playbooks don't answer this with confidence (23%). Ask <@U0OWN>, the playbook owner;" in (
+        plain
+    )
+    card = CustomerCard(5, "Acme <!channel> *Ltd*", "gold", "U0AM", {})
+    about = all_text(answer_blocks(Answer("q?", "U1", "", [cite(1)], 0.23, False, owner="U0OWN", customer=card)))
+    assert "Ask <@U0OWN>, the playbook owner, or <@U0AM>, who owns *Acme &lt;!channel&gt; Ltd*;" in about
 
 
 def test_long_answers_stay_within_block_kit_limits() -> None:
