@@ -141,6 +141,9 @@ def test_what_to_do_about_a_customers_situation_is_a_how_to_for_that_customer(bo
     # and where the playbooks do not say, the answer says "I don't know", not the card alone
     assert not churn.answered or churn.citations, churn.text
     assert ask(book, "what's the health score for Willowfield Devices").source == "record"
+    # a privacy request's deadline is the playbooks', not the renewal date ("deadline" once read as renewal_date)
+    erase = ask(book, "Willowfield Devices asked us to delete their data, what's the deadline?")
+    assert erase.source != "record" and "renews on" not in erase.text, erase.text
 
 
 def test_an_approval_question_gets_this_customers_route_and_a_prefilled_button(book: Services) -> None:
