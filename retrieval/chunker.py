@@ -8,17 +8,14 @@ its units came from (and, for a section's first chunk, the heading), so a citati
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 
-from retrieval.markdown import HEADING, PARAGRAPH, ROW, Heading, Unit, literal, parse_markdown, to_plain
+from retrieval.markdown import HEADING, PARAGRAPH, ROW, Heading, Unit, literal, parse_markdown, sentences, to_plain
 from retrieval.types import Chunk, Document
 
 DEFAULT_MAX_WORDS = 160
 DEFAULT_OVERLAP_WORDS = 30
 MIN_PREAMBLE_WORDS = 25
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(*_A-Z0-9])")
 
 
 def clean_markdown(text: str) -> str:
@@ -82,7 +79,7 @@ def _split_unit(u: Unit, lines: tuple[str, ...], max_words: int) -> list[Unit]:
     Each sentence's line range is estimated from where its words fall among the paragraph's source lines."""
     if u.words <= max_words or u.kind != PARAGRAPH:
         return [u]
-    slack, plain = _SENTENCE_END.split(u.text), _SENTENCE_END.split(u.plain)
+    slack, plain = sentences(u.text), sentences(u.plain)
     if len(slack) != len(plain):  # rare: markup moved a sentence break; quote the plain sentences
         slack = plain
     src = [len(lines[k - 1].split()) for k in range(u.line_start, u.line_end + 1)]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 import threading
 import time
@@ -34,7 +33,7 @@ from retrieval.dates import git_dates
 from retrieval.embedder import Embedder, EmbeddingCache, Matrix
 from retrieval.lexical import BM25Index, acronym_definitions, tokenize
 from retrieval.loader import load_documents
-from retrieval.markdown import passage_lines, passage_pieces, slack_to_plain
+from retrieval.markdown import passage_lines, passage_pieces, sentences, slack_to_plain
 from retrieval.question import analyse
 from retrieval.types import Chunk, DocMeta, Document, IndexReport, Passage, SearchResult
 from retrieval.vector import MetaValue, VectorIndex, Where
@@ -328,7 +327,6 @@ def _zscore_fuse(dense: list[tuple[str, float]], lexical: list[tuple[str, float]
     return fusion.convex(parts, weights)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 UNIT_MIN_WORDS = 3
 MAX_UNITS = 24  # per passage: bounds the rerank's model time on long passages
 
@@ -341,7 +339,7 @@ def _units(r: _Record) -> list[str]:
         line = slack_to_plain(pl.text)
         if pl.kind == "h" or line.strip() == head.strip():
             continue
-        for sent in _SENTENCE_END.split(line) if pl.kind == "p" else [line]:
+        for sent in sentences(line) if pl.kind == "p" else [line]:
             sent = " ".join(sent.split())
             if len(sent.split()) >= UNIT_MIN_WORDS:
                 out.append(f"{head}: {sent}")

@@ -29,6 +29,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.admon import admon_plugin
+from sentencex import segment
 
 # Unit kinds, one letter each (stored per passage line in the index metadata).
 PARAGRAPH = "p"
@@ -676,7 +677,22 @@ class Piece:
     line: int = 0  # which line of the passage (paragraph, item, row) it comes from: sentences of one paragraph share it
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(*_<A-Z0-9])")
+def sentences(text: str) -> list[str]:
+    """A paragraph's sentences, by sentencex's rules (abbreviations such as "e.g.", "Dr.", "U.S." do not end one).
+    A piece with no word in it (the "_" closing Slack italics after "right?") belongs to the sentence before."""
+    out: list[str] = []
+    for part in segment("en", text):
+        part = part.strip()
+        if out and part and not _WORDLIKE.search(part):
+            out[-1] = f"{out[-1]}{part}"
+        elif part:
+            out.append(part)
+    return out
+
+
+_WORDLIKE = re.compile(r"[^\W_]")
+
+
 # "108." or "_3)": the number of a list item or slide, not a quantity (retrieval.question reads past it too)
 ENUMERATOR = re.compile(r"[\W_]*\d+[.)]")
 
@@ -689,7 +705,7 @@ def passage_pieces(text: str, kinds: str = "") -> list[Piece]:
         if line.kind == HEADING:
             continue
         if line.kind == PARAGRAPH:
-            sents = [t.strip() for t in _SENTENCE.split(line.text) if t.strip()]
+            sents = sentences(line.text)
             for i in range(len(sents) - 1):
                 if ENUMERATOR.fullmatch(sents[i]):  # "_108. Desk drawers ..." split at its slide number: one piece
                     sents[i + 1] = f"{sents[i]} {sents[i + 1]}"

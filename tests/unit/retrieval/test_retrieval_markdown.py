@@ -188,3 +188,15 @@ def test_a_slide_number_stays_with_its_sentence_and_pieces_know_their_line() -> 
         ("OK, so.", 1),
         ("Fine.", 1),
     ]
+
+
+def test_an_abbreviation_does_not_end_a_sentence() -> None:
+    # "(e.g. 2025 profits ...)" was cut at "e.g." into a fragment "2025 profits distributed in March 2026)."
+    ps = passage_pieces(
+        "Profits are paid around March (e.g. 2025 profits distributed in March 2026). Ask Dr. Lee at the U.S. office.",
+        "p",
+    )
+    assert [p.text for p in ps] == [
+        "Profits are paid around March (e.g. 2025 profits distributed in March 2026).",
+        "Ask Dr. Lee at the U.S. office.",
+    ]
