@@ -25,6 +25,13 @@ WHICH_CUSTOMER = (
     "a thread where we talked about them."
 )
 
+# A question about many customers at once ("which customers renew next month?"): Ask reads one record at a time.
+ACROSS_THE_BOOK = (
+    "I answer from one customer's record at a time: name the customer, e.g. `when does Northwave Foods renew?`. "
+    "I can't list or count customers across the book; `/rapport workload` shows each owner's accounts against "
+    "their cap."
+)
+
 
 @dataclass(frozen=True)
 class ApprovalPrefill:

@@ -50,6 +50,14 @@ _ACTING = re.compile(
     r"proceed|manage)|what now|what next|next steps?)\b",
     re.I,
 )
+# A question about many customers at once: "which customers renew next month?", "list accounts with overdue
+# payments", "how many gold customers do we have?" (not "how many accounts can an owner carry?": a limit).
+_MANY = re.compile(
+    r"\b(which|what|list|show me|all)\b(?:\s+[\w'-]+){0,3}?\s+(customers|accounts|clients)\b"
+    r"(?!\s+(can|may|should|must|could)\b)|\bmy (accounts|customers|clients|book)\b",
+    re.I,
+)
+_COUNTED = re.compile(r"\bhow many\b(?:\s+[\w'-]+){0,3}?\s+(customers|accounts|clients) (do|does|did) \w+ have\b", re.I)
 # Clause breaks: "?", ";", a comma (not the thousands separator of "$2,000") and "and" before a new question.
 _CLAUSE = re.compile(
     r"\s*(?:[?;]|,(?!\d)\s*(?:and\s+)?|\s+and\s+(?=(?:what|who|when|how|is|are|does|do|has|any|can)\b))\s*", re.I
@@ -198,6 +206,15 @@ class IntentModel:
             computed = [i for i in policy if i.compute]
             asked = computed if policy[0].compute and len(computed) > 1 else policy[:1]
         return Asked(tuple(asked) or (self.catalog[self.howto],), tuple(readings))
+
+    def across_the_book(self, question: str) -> bool:
+        """Whether the question asks a record field of many customers at once (a list or a count of them), which
+        no one record answers: "which customers renew next month?", "how many gold customers do we have?"."""
+        if _COUNTED.search(question):
+            return True
+        low = question.lower()
+        fields = (p for n in self.names if self.catalog[n].kind in (FIELD, CARD) for p in self.catalog[n].patterns)
+        return bool(_MANY.search(question)) and any(p.search(low) for p in fields)
 
     def _reading(self, clause: str, scores: dict[str, float], about_one: bool) -> Reading:
         low = clause.lower()

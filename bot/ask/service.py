@@ -205,6 +205,8 @@ class AskService:
         if u.choices and (u.several_named or not u.asked.howto):
             said = direct.which_one(u.choices, u.several_named)
             return Answer(question, asker, said, [], 0.0, True, choices=u.choices, truncated=truncated, source=CLARIFY)
+        if u.across_the_book:
+            return Answer(question, asker, direct.ACROSS_THE_BOOK, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if u.needs_customer:
             said = direct.not_found(u.unknown_name) if u.unknown_name else direct.WHICH_CUSTOMER
             return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)

@@ -53,6 +53,7 @@ class Understanding:
     choices: list[CustomerRef] = field(default_factory=list)  # ask which customer: these are the candidates
     several_named: bool = False  # the choices are two or more customers the question named
     unknown_name: str = ""  # a company name the question gives that no customer has ("Foobarly Widgets Inc")
+    across_the_book: bool = False  # it asks a record field of many customers ("which customers renew next month?")
 
     @property
     def needs_customer(self) -> bool:
@@ -90,6 +91,8 @@ def understand(
     """``customer_id``: chosen by the asker (a click); ``thread_customer``: the customer of the thread the
     question was asked in; ``earlier``: the thread's previous question."""
     mention, how, choices, several, unknown = "", NONE, [], False, ""
+    model = model_for(embedder)
+    book = False
     if customer_id is not None:
         how = CHOSEN
     else:
@@ -105,12 +108,13 @@ def understand(
             choices, mention = linked.ambiguous[0], linked.ambiguous[0][0].matched_text
         elif unknown := company_name(question):  # named, but nobody by that name: not the thread's customer
             mention = fold(unknown)
+        elif book := model.across_the_book(question):  # many customers: not the thread's one
+            pass
         elif thread_customer is not None and session.get(Customer, thread_customer) is not None:
             customer_id, how = thread_customer, THREAD  # erased since the thread began: not inherited
     if customer_id is not None and session.get(Customer, customer_id) is None:
         customer_id, how = None, NONE
     in_view = customer_id is not None or bool(choices) or bool(unknown) or refers_to_customer(question)
-    model = model_for(embedder)
     asked = model.read(question, mention, refers=in_view)
     slots = read_slots(question, _tiers(policies), _regions(policies), mention)
     just_named = asked.first("card") is not None and len(question.split()) <= len(mention.split()) + 2
@@ -121,7 +125,7 @@ def understand(
         if not again.howto:
             asked = again
             slots = _merged(read_slots(earlier, _tiers(policies), _regions(policies)), slots)
-    return Understanding(customer_id, how, mention, asked, slots, choices, several, unknown)
+    return Understanding(customer_id, how, mention, asked, slots, choices, several, unknown, book)
 
 
 _LEADING = frozenset(

@@ -209,6 +209,12 @@ def test_a_customer_question_without_a_customer_asks_which(book: Services) -> No
     assert a.text.startswith("Which customer do you mean?") and a.customer is None and a.source == "clarify"
 
 
+def test_a_question_about_many_customers_says_what_ask_answers(book: Services) -> None:
+    a = ask(book, "which customers renew next month?")
+    assert a.text.startswith("I answer from one customer's record at a time") and a.source == "clarify"
+    assert a.customer is None and not a.citations
+
+
 def test_a_company_that_is_no_customer_is_said_so(book: Services) -> None:
     willow = cid(book, "Willowfield Devices Co")
     a = ask(book, "When does Foobarly Widgets Inc renew?", thread_customer=willow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ask.intents import IntentModel
+from bot.ask.intents import IntentModel, PatternModel
 from retrieval.embedder import SentenceTransformerEmbedder
 
 pytestmark = pytest.mark.slow
@@ -63,3 +63,20 @@ def test_how_to_questions_stay_with_the_playbooks(model: IntentModel, question: 
 def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
     assert model.read("when is the renewal date?", refers=False).howto
     assert [i.name for i in model.read("when is the renewal date?", refers=True).intents] == ["renewal_date"]
+
+
+@pytest.mark.parametrize(
+    ("question", "many"),
+    [
+        ("which customers renew next month", True),
+        ("list accounts with overdue payments", True),
+        ("how many gold customers do we have?", True),
+        ("show me my accounts with a low health score", True),
+        ("How many customers can an account manager own?", False),  # a limit, not a count of the book
+        ("which customers get 24x7 support", False),  # a tier's promise
+        ("When does Northwave Foods renew?", False),
+        ("How is a customer placed into a tier?", False),
+    ],
+)
+def test_a_question_about_many_customers_is_told_apart(question: str, many: bool) -> None:
+    assert PatternModel().across_the_book(question) is many  # the patterns decide: no model needed
