@@ -87,9 +87,7 @@ def test_last_years_renewals_follow_the_service_history() -> None:
     assert all((r["arr_after"] == 0) == (r["outcome"] == "churned") for r in renewals)
     tier = {c["id"]: c["tier"] for c in rows["customers"]}
     cadence = {"platinum": 14, "gold": 30, "silver": 90}
-    touched = {
-        (n["customer_id"], n["created_at"]) for n in rows["notes"] if n["kind"] in ("call", "meeting", "email")
-    }
+    touched = {(n["customer_id"], n["created_at"]) for n in rows["notes"] if n["kind"] in ("call", "meeting", "email")}
 
     def kept(r: dict) -> bool:
         days = cadence.get(tier[r["customer_id"]])
