@@ -83,6 +83,7 @@ _PERSON_WORDS = re.compile(
     r"account executive|executive|sponsor|champion|staff|employees?|everyone|people|person|individual|agent|"
     r"agents|analyst|specialist|supervisor|ops|operations|sre|dba|dbas|noc|customer|customers|member|members|"
     r"colleague|colleagues|peer|peers|reviewer|reviewers|coordinator|liaison|representative|rep|reps|"
+    r"ceo|cto|cfo|coo|cio|ciso|cpo|founders?|hr|recruiters?|"
     r"he|she|they|them|whoever)\b)",
     re.I,
 )

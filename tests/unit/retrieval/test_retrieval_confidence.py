@@ -38,6 +38,7 @@ def test_fact_detectors() -> None:
     assert carries(TIME, "All accounts are switched off at 18:00 on the last working day.") == 1.0
     assert carries(TIME, "Escalate to the duty manager.") == 0.0
     assert carries(PERSON, "The duty manager and the security team approve.") == 1.0
+    assert carries(PERSON, "All principals report directly to our CTO.") > 0  # an executive's title is a role
     assert carries(NUMBER, "No more than 3 proactive messages.") == 1.0
     assert carries(NUMBER, "Be kind.") == 0.0
     assert carries(None, "anything") == 0.0
