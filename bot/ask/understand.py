@@ -108,10 +108,10 @@ def understand(
             choices, mention = linked.ambiguous[0], linked.ambiguous[0][0].matched_text
         elif unknown := company_name(question):  # named, but nobody by that name: not the thread's customer
             mention = fold(unknown)
-        elif book := model.across_the_book(question):  # many customers: not the thread's one
-            pass
-        elif thread_customer is not None and session.get(Customer, thread_customer) is not None:
-            customer_id, how = thread_customer, THREAD  # erased since the thread began: not inherited
+        else:
+            book = model.across_the_book(question)  # many customers: not the thread's one
+            if not book and thread_customer is not None and session.get(Customer, thread_customer) is not None:
+                customer_id, how = thread_customer, THREAD  # erased since the thread began: not inherited
     if customer_id is not None and session.get(Customer, customer_id) is None:
         customer_id, how = None, NONE
     in_view = customer_id is not None or bool(choices) or bool(unknown) or refers_to_customer(question)
