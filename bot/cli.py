@@ -192,9 +192,7 @@ def ask(
         typer.echo(answer.text)
     else:
         card = answer.customer
-        account = (
-            f", or {card.owner}, who owns {card.name}" if card and card.owner and card.owner != answer.owner else ""
-        )
+        account = f", or {answer.account_owner}, who owns {card.name}" if answer.account_owner and card else ""
         typer.echo(
             f"I don't know (confidence {answer.confidence:.0%}). Ask {answer.owner}, the playbook owner{account}."
         )

@@ -89,6 +89,13 @@ class Answer:
         """Cards showing sensitive fields go ephemeral in shared channels."""
         return bool(self.customer and self.customer.has_sensitive)
 
+    @property
+    def account_owner(self) -> str | None:
+        """Besides the playbook owner, whom an "I don't know" about a customer names: the account's owner, who
+        knows the account when the playbooks don't say (None when there is none, or it is the same person)."""
+        card = self.customer
+        return card.owner if card is not None and card.owner and card.owner != self.owner else None
+
 
 def make_writer(services: Services) -> AnswerWriter:
     base = services.settings.playbook_base_url

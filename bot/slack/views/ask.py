@@ -243,9 +243,8 @@ def declined_text(answer: Answer) -> str:
         f":thinking_face: I don't know. The playbooks don't answer this with confidence ({answer.confidence:.0%}). "
         f"Ask {user(answer.owner)}, the playbook owner"
     )
-    card = answer.customer
-    if card is not None and card.owner and card.owner != answer.owner:
-        text += f", or {user(card.owner)}, who owns {bold(card.name)}"
+    if answer.account_owner and answer.customer:
+        text += f", or {user(answer.account_owner)}, who owns {bold(answer.customer.name)}"
     return f"{text}; I've logged the question for the maintainers."
 
 
