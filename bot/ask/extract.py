@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from bot import mrkdwn
 from retrieval.confidence import names
 from retrieval.lexical import tokenize
 from retrieval.markdown import BULLET, PARAGRAPH, ROW, STEP, passage_pieces, slack_to_plain
@@ -222,7 +223,7 @@ def meta_answer(question: str, passages: Sequence[Passage]) -> tuple[int, str]:
     if not parts:
         return 0, ""
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return index, f"*{escape(best.title)}* {listed}."
+    return index, f"{mrkdwn.bold(best.title)} {listed}."
 
 
 def mention(principal: str) -> str:
@@ -235,7 +236,8 @@ def mention(principal: str) -> str:
 
 
 def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("*", "")
+    """Front-matter text (an owner, a version) inert, and without asterisks that would start bold."""
+    return mrkdwn.escape(text).replace("*", "")
 
 
 def select(
