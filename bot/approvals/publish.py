@@ -14,17 +14,12 @@ from bot.approvals.auditing import audit
 from bot.approvals.cards import build_card
 from bot.approvals.models import PENDING, ApprovalRequest
 from bot.approvals.results import TYPE_LABELS, RequesterNotice
+from bot.mrkdwn import mention
 from bot.notify import DeliveryError, Outbound, SentRef
 from bot.services import Services
 from bot.store.db import session_scope
 
 log = logging.getLogger(__name__)
-
-
-def mention(principal: str | None) -> str:
-    if not principal:
-        return "someone"
-    return f"<!subteam^{principal}>" if principal.startswith("S") else f"<@{principal}>"
 
 
 def label(request_type: str) -> str:

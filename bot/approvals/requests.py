@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from bot.approvals.auditing import audit
 from bot.approvals.models import AUTO_APPROVED, PENDING, ApprovalRequest, ApprovalSubmission
-from bot.approvals.publish import label, mention, post_step_message, tell_requester
+from bot.approvals.publish import label, post_step_message, tell_requester
 from bot.approvals.routing import route_for, snapshot
 from bot.approvals.validation import RequestDraft, ValidationFailed, ValidRequest, validate
+from bot.mrkdwn import mention
 from bot.policies.bundle import NOT_CONFIGURED
 from bot.services import Services
 from bot.store.db import session_scope

@@ -213,7 +213,7 @@ def meta_answer(question: str, passages: Sequence[Passage]) -> tuple[int, str]:
     best = passages[index]
     parts: list[str] = []
     if best.owner:
-        parts.append(f"is owned by {mention(best.owner)}")
+        parts.append(f"is owned by {mrkdwn.mention(best.owner.strip()).replace('*', '')}")
     if best.review_by:
         parts.append(f"is due for review on {best.review_by[:10]}")
     if best.updated:
@@ -224,15 +224,6 @@ def meta_answer(question: str, passages: Sequence[Passage]) -> tuple[int, str]:
         return 0, ""
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     return index, f"{mrkdwn.bold(best.title)} {listed}."
-
-
-def mention(principal: str) -> str:
-    p = principal.strip()
-    if re.fullmatch(r"[UW][A-Z0-9]{2,}", p):
-        return f"<@{p}>"
-    if re.fullmatch(r"S[A-Z0-9]{2,}", p):
-        return f"<!subteam^{p}>"
-    return escape(p)
 
 
 def escape(text: str) -> str:

@@ -78,3 +78,18 @@ def test_crash_after_commit_is_followed_up_once(
     clock.advance(minutes=10)
     assert deliver_stale_notices(services) == 0
     assert len(notifier.sent) == 3 and len(notifier.updates) == 1
+
+
+def test_an_approver_that_is_not_a_slack_id_is_shown_as_text(services: Services, notifier: RecordingNotifier) -> None:
+    """A policy file's approver is a user or group id; anything else (a typo, a pasted ``<!channel>``) is named
+    as escaped text in the governance post, not wrapped into a mention."""
+    from bot.approvals.publish import post_step_message
+
+    rid = _request(services)
+    with session_scope(services.sessions) as s:
+        req = s.get(ApprovalRequest, rid)
+        assert req is not None
+        req.approvers, req.message_ts = "<!channel> deal desk", None
+    post_step_message(services, rid)
+    text = notifier.sent[-1][1].text
+    assert text.endswith("&lt;!channel&gt; deal desk") and "<@" not in text and "<!" not in text
