@@ -216,9 +216,27 @@ class IntentModel:
         fields = (p for n in self.names if self.catalog[n].kind in (FIELD, CARD) for p in self.catalog[n].patterns)
         return bool(_MANY.search(question)) and any(p.search(low) for p in fields)
 
+    def _hits(self, low: str) -> tuple[str, ...]:
+        """The intents whose patterns the clause matches. A match that lies inside another intent's longer match
+        is that one's: "a dedicated account manager" is a tier's promise, not the "account manager" who owns the
+        account (the longest match wins, as a lexer reads a token)."""
+        spans = {
+            n: [m.span() for p in self.catalog[n].patterns for m in p.finditer(low) if m.end() > m.start()]
+            for n in self.names
+        }
+        spans = {n: found for n, found in spans.items() if found}
+
+        def inside(span: tuple[int, int], other: tuple[int, int]) -> bool:
+            return other[0] <= span[0] and span[1] <= other[1] and other[1] - other[0] > span[1] - span[0]
+
+        return tuple(
+            n
+            for n, found in spans.items()
+            if not all(any(inside(sp, o) for m, os in spans.items() if m != n for o in os) for sp in found)
+        )
+
     def _reading(self, clause: str, scores: dict[str, float], about_one: bool) -> Reading:
-        low = clause.lower()
-        hits = tuple(n for n in self.names if any(p.search(low) for p in self.catalog[n].patterns))
+        hits = self._hits(clause.lower())
         boosted = {n: s + (PATTERN_BOOST if n in hits else 0.0) for n, s in scores.items()}
         if not about_one:  # no customer in view: nothing of a record can be asked, policies still can
             boosted = {n: s for n, s in boosted.items() if self.catalog[n].kind in (POLICY, HOWTO)}

@@ -39,6 +39,9 @@ def model() -> IntentModel:
             "acme",
             ["approval_expedited_fulfilment"],
         ),
+        # read as open tickets, and the renewal timeline, before a kind of support and "someone at" had patterns
+        ("can Acme get weekend support", "acme", ["tier_promises"]),
+        ("Who should I contact at Acme about the renewal?", "acme", ["contact"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
@@ -80,3 +83,13 @@ def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
 )
 def test_a_question_about_many_customers_is_told_apart(question: str, many: bool) -> None:
     assert PatternModel().across_the_book(question) is many  # the patterns decide: no model needed
+
+
+def test_a_pattern_inside_a_longer_one_is_the_longer_ones() -> None:
+    """ "a dedicated account manager" is a tier's promise: the owner's "account manager" inside it is not a second
+    reading (the patterns alone decide here; with both counted, the owner won the tie)."""
+    model = PatternModel()
+    assert [i.name for i in model.read("does Acme get a dedicated account manager", "acme").intents] == [
+        "tier_promises"
+    ]
+    assert [i.name for i in model.read("who is the account manager for Acme", "acme").intents] == ["owner"]
