@@ -76,6 +76,30 @@ def _local(now: dt.datetime, tz: str | None) -> dt.datetime | None:
         return None
 
 
+_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _within(local: dt.datetime, days: Sequence[str], start: dt.time, end: dt.time) -> bool:
+    return _WEEK[local.weekday()] in days and start <= local.time() < end
+
+
+def _next_opening(local: dt.datetime, days: Sequence[str], start: dt.time) -> dt.datetime:
+    """The next start of a contact window after ``local`` (the same day when it has not started yet)."""
+    for ahead in range(8):
+        opening = dt.datetime.combine(local.date() + dt.timedelta(days=ahead), start, local.tzinfo)
+        if opening > local and _WEEK[opening.weekday()] in days:
+            return opening
+    return local  # a window with no day: the schema requires one, so not reached
+
+
+def _day_span(days: Sequence[str]) -> str:
+    """ "Mon–Fri" for a run of consecutive days, else the days listed ("Mon, Wed")."""
+    idx = sorted(_WEEK.index(d) for d in set(days) if d in _WEEK)
+    if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
+        return f"{_WEEK[idx[0]].title()}–{_WEEK[idx[-1]].title()}"
+    return ", ".join(_WEEK[i].title() for i in idx)
+
+
 class Writer:
     """One customer's facts for one asker: each method states one field, or says why it cannot."""
 
@@ -199,26 +223,32 @@ class Writer:
             )
         if outreach is False:
             return f"No: {self.name} has opted out of outreach. Contact them only about an open ticket or order."
-        return f"Yes: {self.name} accepts outreach{self._hours()}."
+        now_open, when = self._contact_window()
+        if now_open is False:
+            return f"Not now: {self.name} accepts outreach, but {when}."
+        return f"Yes: {self.name} accepts outreach{'; ' + when if when else ''}."
 
-    def _hours(self) -> str:
+    def _contact_window(self) -> tuple[bool | None, str]:
+        """Whether the customer may be contacted now (sla.yaml ``contact_hours``, in their time zone) and the
+        clause that says so; (None, local time only) without a window, (None, "") without a time zone."""
         tz = self.card.fields.get("time_zone") if self.has("time_zone") else None
         local = _local(self.now, tz)
         if local is None:
-            return ""
-        try:
-            quiet = self.policies.alerts.defaults.quiet_hours
-        except Exception:  # no alert policy: no quiet hours to state
-            return f"; it is {local:%H:%M} there ({mrkdwn.escape(str(tz))})"
-        t = local.time()
-        inside = t >= quiet.start or t < quiet.end if quiet.start > quiet.end else quiet.start <= t < quiet.end
-        hours = f"{quiet.start:%H:%M}–{quiet.end:%H:%M}"
-        state = (
-            f"*inside* quiet hours ({hours}): wait until {quiet.end:%H:%M} their time"
-            if inside
-            else (f"outside quiet hours ({hours})")
+            return None, ""
+        zone = mrkdwn.escape(str(tz))
+        window = getattr(self.policies.sla, "contact_hours", None)
+        if window is None:
+            return None, f"it is {local:%H:%M} there ({zone})"
+        days = [d.lower() for d in window.days]
+        hours = f"{_day_span(days)} {window.start:%H:%M}–{window.end:%H:%M} their time"
+        now = f"it is {local:%a %H:%M} there ({zone})"
+        if _within(local, days, window.start, window.end):
+            return True, f"{now}, within contact hours ({hours})"
+        opens = _next_opening(local, days, window.start)
+        return False, (
+            f"{now}, outside contact hours ({hours}): wait until {opens:%a %H:%M} their time, unless they asked "
+            "to be contacted or it is an incident update they subscribed to"
         )
-        return f"; it is {local:%H:%M} there ({mrkdwn.escape(str(tz))}), {state}"
 
     def contact(self) -> str:
         shown = [k for k in ("contact_name", "contact_email", "contact_phone") if self.has(k)]  # has() notes the rest

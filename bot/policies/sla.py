@@ -19,7 +19,7 @@ class BusinessHours(Strict):
     @model_validator(mode="after")
     def _start_before_end(self) -> BusinessHours:
         if self.start >= self.end:
-            raise ValueError("business_hours.start must be before end")
+            raise ValueError("start must be before end")
         return self
 
 
@@ -48,6 +48,9 @@ class TierSla(Strict):
 
 class SlaPolicy(Strict):
     business_hours: BusinessHours
+    # When a customer may be contacted proactively (the communication policy's quiet hours for customers);
+    # None: not configured, and no answer states a contact window.
+    contact_hours: BusinessHours | None = None
     priorities: dict[Priority, str]
     targets: dict[str, TierSla] = Field(min_length=1)
 

@@ -3,6 +3,7 @@ with whom to ask, customer text inert."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -77,17 +78,37 @@ def test_a_sensitive_value_marks_the_answer_sensitive(policies: Policies) -> Non
     assert not record_facts(card(), [catalog()["renewal_date"]], policies, NOW).sensitive
 
 
-def test_marketing_consent_and_outreach_with_quiet_hours(policies: Policies) -> None:
+def test_marketing_consent_and_outreach_within_contact_hours(policies: Policies) -> None:
+    """Outreach is bound by the customer's contact hours (sla.yaml ``contact_hours``, the communication policy's
+    quiet hours for customers: Mon-Fri 08:00-19:00 their time), not by the staff's alert quiet hours."""
     assert said(card(), policies, "consent_marketing").startswith(
         "No: *Willowfield Devices Co* has not given marketing consent"
     )
-    outreach = said(card(), policies, "consent_outreach")
-    assert outreach.startswith("Yes: *Willowfield Devices Co* accepts outreach; it is 13:00 there (Europe/Berlin)")
-    assert "outside quiet hours (20:00–07:30)" in outreach
-    late = said(card(time_zone="Asia/Tokyo"), policies, "consent_outreach")
-    assert "21:00 there" in late and "*inside* quiet hours" in late
+    outreach = said(card(), policies, "consent_outreach")  # Tuesday 12:00 UTC
+    assert outreach == (
+        "Yes: *Willowfield Devices Co* accepts outreach; it is Tue 13:00 there (Europe/Berlin), within contact hours "
+        "(Mon–Fri 08:00–19:00 their time)."
+    )
+    late = said(card(time_zone="Asia/Tokyo"), policies, "consent_outreach")  # 21:00 in Tokyo
+    assert late.startswith("Not now: *Willowfield Devices Co* accepts outreach, but it is Tue 21:00 there")
+    assert "wait until Wed 08:00 their time" in late
     opted_out = card(consent={"outreach": False, "marketing": False})
     assert said(opted_out, policies, "consent_outreach").startswith("No: *Willowfield Devices Co* has opted out")
+
+
+def test_no_outreach_at_the_customers_weekend(policies: Policies) -> None:
+    """Saturday 10:26 in Madrid is inside no quiet hours of the staff's, but it is the customer's weekend."""
+    saturday = dt.datetime(2026, 12, 5, 9, 26, tzinfo=dt.UTC)
+    facts = record_facts(card(time_zone="Europe/Madrid"), [catalog()["consent_outreach"]], policies, saturday)
+    (text,) = facts.sentences
+    assert text.startswith("Not now: *Willowfield Devices Co* accepts outreach, but it is Sat 10:26 there")
+    assert "wait until Mon 08:00 their time" in text
+
+
+def test_without_contact_hours_only_the_local_time_is_said(policies: Policies) -> None:
+    unset = dataclasses.replace(policies, sla=policies.sla.model_copy(update={"contact_hours": None}))
+    text = said(card(), unset, "consent_outreach")
+    assert text == "Yes: *Willowfield Devices Co* accepts outreach; it is 13:00 there (Europe/Berlin)."
 
 
 def test_open_tickets_with_their_clocks_worst_first(policies: Policies) -> None:

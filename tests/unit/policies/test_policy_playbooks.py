@@ -132,6 +132,18 @@ def test_sla_table_matches_yaml(playbooks_dir: Path, policies: Policies) -> None
     assert seen == {(t, p) for t in policies.tier_names for p in ("P1", "P2", "P3", "P4")}
 
 
+def test_customer_quiet_hours_match_contact_hours(playbooks_dir: Path, policies: Policies) -> None:
+    """The communication policy's quiet hours for customers are sla.yaml's ``contact_hours``, which Ask states."""
+    body = _body(playbooks_dir, "operations/communication-policy.md")
+    line = next(x for x in body.splitlines() if x.startswith("- Customers: no proactive"))
+    match = re.search(r"before (\d\d:\d\d) or after (\d\d:\d\d)", line)
+    window = policies.sla.contact_hours
+    assert match and window is not None
+    assert (match.group(1), match.group(2)) == (f"{window.start:%H:%M}", f"{window.end:%H:%M}")
+    weekends = "nor at weekends" in line
+    assert weekends == (not {"sat", "sun"} & set(window.days)), line
+
+
 def test_escalation_table_matches_yaml(playbooks_dir: Path, policies: Policies) -> None:
     rows = table(_body(playbooks_dir, "service/escalation-matrix.md"), "Tier")
     stated: dict[tuple[str, str], list[dict[str, str]]] = {}
