@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -217,23 +218,9 @@ class IntentModel:
         return bool(_MANY.search(question)) and any(p.search(low) for p in fields)
 
     def _hits(self, low: str) -> tuple[str, ...]:
-        """The intents whose patterns the clause matches. A match that lies inside another intent's longer match
-        is that one's: "a dedicated account manager" is a tier's promise, not the "account manager" who owns the
-        account (the longest match wins, as a lexer reads a token)."""
-        spans = {
-            n: [m.span() for p in self.catalog[n].patterns for m in p.finditer(low) if m.end() > m.start()]
-            for n in self.names
-        }
-        spans = {n: found for n, found in spans.items() if found}
-
-        def inside(span: tuple[int, int], other: tuple[int, int]) -> bool:
-            return other[0] <= span[0] and span[1] <= other[1] and other[1] - other[0] > span[1] - span[0]
-
-        return tuple(
-            n
-            for n, found in spans.items()
-            if not all(any(inside(sp, o) for m, os in spans.items() if m != n for o in os) for sp in found)
-        )
+        """The intents whose patterns the clause matches, a match inside another's longer match not counted
+        (see :func:`longest_matches`)."""
+        return longest_matches({n: self.catalog[n].patterns for n in self.names}, low)
 
     def _reading(self, clause: str, scores: dict[str, float], about_one: bool) -> Reading:
         hits = self._hits(clause.lower())
@@ -247,6 +234,23 @@ class IntentModel:
         if intent.kind != HOWTO and (boosted[best] < floor or boosted[best] - howto < MARGIN):
             intent = self.catalog[self.howto]
         return Reading(clause, intent, boosted[best], howto, hits)
+
+
+def longest_matches(patterns: Mapping[str, Sequence[re.Pattern[str]]], text: str) -> tuple[str, ...]:
+    """The names whose patterns match ``text``, but not a name whose every match lies inside another name's
+    longer match: "a dedicated account manager" is a tier's promise, not the "account manager" who owns the
+    account (the longest match wins, as a lexer reads a token)."""
+    spans = {n: [m.span() for p in ps for m in p.finditer(text) if m.end() > m.start()] for n, ps in patterns.items()}
+    found = {n: s for n, s in spans.items() if s}
+
+    def inside(span: tuple[int, int], other: tuple[int, int]) -> bool:
+        return other[0] <= span[0] and span[1] <= other[1] and other[1] - other[0] > span[1] - span[0]
+
+    return tuple(
+        n
+        for n, own in found.items()
+        if not all(any(inside(sp, o) for m, os in found.items() if m != n for o in os) for sp in own)
+    )
 
 
 def asks_what_to_do(question: str) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot import mrkdwn
+from bot.ask.intents import longest_matches
 from bot.customers.card import CustomerCard, TicketLine, unknown_tier
 from bot.customers.sla import human
 from bot.policies import Policies
@@ -169,7 +170,12 @@ PROMISE_WORDS: dict[str, re.Pattern[str]] = {
     "proactive_checkin_every_days": re.compile(r"\b(check[- ]?ins?|proactive)\b", re.I),
     "support_channels": re.compile(r"\b(channels?|slack connect|phone|portal)\b", re.I),
     "onboarding": re.compile(r"\bonboard\w*\b", re.I),
-    "max_accounts_per_owner": re.compile(r"\baccounts per (owner|manager)\b", re.I),
+    # the workload cap, asked as a limit: "how many accounts can a gold account manager own?"
+    "max_accounts_per_owner": re.compile(
+        r"\b(accounts per (owner|manager)|how many (accounts|customers) (can|may|should|could) (an?|one|each|the|"
+        r"our)? ?(\w+ )?(owner|account manager|am|csm|director))\b",
+        re.I,
+    ),
 }
 _CHANNELS = {"slack_connect": "Slack Connect", "phone": "phone", "email": "email", "portal": "portal"}
 PROMISE_LABELS = {
@@ -209,7 +215,7 @@ def promises_finding(policies: Policies, tiers: Sequence[str], question: str, wh
     """What a tier is promised (tiers.yaml), or what one tier gets that another does not when the question names
     two ("what does a gold customer get that a silver one doesn't?"): the promises the question asks about, or all
     of them. ``who``: the customer as mrkdwn, when the question is about one."""
-    asked = [k for k, words in PROMISE_WORDS.items() if words.search(question)]
+    asked = list(longest_matches({k: [words] for k, words in PROMISE_WORDS.items()}, question))
     first = tiers[0]
     problem = unknown_tier(policies, first)
     if problem is not None:  # a source's own word for the tier (e.g. "Enterprise"): nothing is promised to it

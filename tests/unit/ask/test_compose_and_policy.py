@@ -73,6 +73,9 @@ def test_tier_promises_come_from_tiers_yaml(policies: Policies) -> None:
     compared = promises_finding(policies, named, question)
     assert compared.summary.startswith("*Gold* over *Silver*: support coverage 24x7 (silver: business hours); ")
     assert "executive sponsor" not in compared.summary  # the same for both: not a difference
+    # the workload cap; the "account manager" inside the question is its subject, not the named-owner promise
+    cap = promises_finding(policies, ["gold"], "how many accounts can a gold account manager own?")
+    assert cap.summary == "*Gold* is promised: accounts per owner at most 25."
     assert compared.citation_query == "what each tier is promised gold"
 
 

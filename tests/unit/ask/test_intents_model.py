@@ -93,3 +93,5 @@ def test_a_pattern_inside_a_longer_one_is_the_longer_ones() -> None:
         "tier_promises"
     ]
     assert [i.name for i in model.read("who is the account manager for Acme", "acme").intents] == ["owner"]
+    cap = "how many accounts can a gold account manager own?"  # a tier's workload cap, no customer in view
+    assert [i.name for i in model.read(cap).intents] == ["tier_promises"]
