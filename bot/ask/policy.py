@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot import mrkdwn
-from bot.ask.intents import longest_matches
+from bot.ask.intents import catalog, longest_matches
 from bot.customers.card import CustomerCard, TicketLine, unknown_tier
 from bot.customers.sla import human
 from bot.policies import Policies
@@ -238,17 +238,12 @@ def promises_finding(policies: Policies, tiers: Sequence[str], question: str, wh
     return PolicyFinding(summary, first, citation_query=f"what each tier is promised {first}", citation_title="tier")
 
 
-# A question about when alerts reach the asker (not what to do about one: "what should I do when I get a
-# gone-quiet alert?" is the handbook's): the words of timing and delivery.
-DELIVERY_WORDS = re.compile(
-    r"\b(night|overnight|evenings?|weekends?|quiet hours|wake|woken|interrupt\w*|digest|"
-    r"(did ?n[o']?t|never|no) (get|receive|see)|(reach|reached|arrive|arrives|arrived) (me|at)?)\b",
-    re.I,
-)
-
-
 def asks_delivery(question: str) -> bool:
-    return DELIVERY_WORDS.search(question) is not None
+    """Whether the question has the words of alert timing and delivery (the ``alert_delivery`` patterns of
+    data/intents.yaml), not only its meaning: "what should I do when I get a gone-quiet alert?" is the
+    handbook's procedure, not the asker's delivery."""
+    low = question.lower()
+    return any(p.search(low) for p in catalog()["alert_delivery"].patterns)
 
 
 def alert_delivery_finding(policies: Policies, asker: str, now: dt.datetime) -> PolicyFinding:
