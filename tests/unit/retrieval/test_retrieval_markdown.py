@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from retrieval.markdown import (
@@ -166,6 +166,7 @@ _piece = st.one_of(
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_piece, max_size=40).map("".join), st.booleans())
+@example("<th><![**", False)  # "<![" opening no marked section: the standard HTML parser raised AssertionError
 def test_no_raw_markup_ever_reaches_the_text(source: str, with_base: bool) -> None:
     base = "https://docs.example.com/" if with_base else None
     for block in parse_markdown(source, doc_path="a/b.md", base_url=base):
