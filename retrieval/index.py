@@ -238,7 +238,7 @@ class _State:
         self.doc_bm25 = BM25Index(tokens=[doc_tokens[p] for p in self.doc_lexical_paths], acronyms=acronyms)
         self.by_hash: dict[str, str] = {r.chunk_hash: r.id for r in all_records}
         # Each chunk by its place in its file version: a passage that is one part of a split section reads on
-        # into the next chunk of its section (see _with_next).
+        # into the next chunk of its section, the first passage back into the one before too (see _with_next).
         self.by_ordinal: dict[tuple[str, str, int], _Record] = {
             (r.path, r.file_hash, r.ordinal): r for r in self.records if r.ordinal >= 0
         }
@@ -360,24 +360,36 @@ def _join(first: list[tuple[str, str]], then: list[tuple[str, str]]) -> list[tup
     return first + then
 
 
-def _with_next(state: _State, r: _Record, p: Passage) -> Passage:
+def _with_next(state: _State, r: _Record, p: Passage, first: bool = False) -> Passage:
     """A passage that is one part of a split section reads on into the section's next chunk: the search returns
     one chunk a section, and what a chunk leads up to (a list it introduces, the sentence after the cut) is
-    often just across the cut. The chunk before is not added: the answer reads on, it rarely reads back (adding
-    it cost as many dev answers as it won)."""
-    n = state.by_ordinal.get((r.path, r.file_hash, r.ordinal + 1)) if r.ordinal >= 0 else None
-    if n is None or n.heading_path != r.heading_path:
+    often just across the cut. The passage ranked ``first`` also reads back into the chunk before it: a split
+    section often states its main fact in its opening ("Clef ... contributes 85% of the cost", "After every 5
+    years ...") while the search returns its second half. Only the first passage reads back: adding the chunk
+    before to all five cost a dev answer and won nothing the first one does not."""
+    parts = [r]
+    if first and r.ordinal > 0:
+        before = state.by_ordinal.get((r.path, r.file_hash, r.ordinal - 1))
+        if before is not None and before.heading_path == r.heading_path:
+            parts.insert(0, before)
+    after = state.by_ordinal.get((r.path, r.file_hash, r.ordinal + 1)) if r.ordinal >= 0 else None
+    if after is not None and after.heading_path == r.heading_path:
+        parts.append(after)
+    if len(parts) == 1:
         return p  # the common case (a section in one chunk): nothing to read
-    lines, more = _lines(r.text, r.kinds), _lines(n.text, n.kinds)
-    if lines is None or more is None:
-        return p
-    joined = _join(lines, more)
+    joined = _lines(parts[0].text, parts[0].kinds)
+    for nxt in parts[1:]:
+        more = _lines(nxt.text, nxt.kinds)
+        if joined is None or more is None:
+            return p
+        joined = _join(joined, more)
+    assert joined is not None
     return replace(
         p,
         text="\n".join(t for t, _ in joined),
         kinds="".join(k for _, k in joined),
-        line_start=min(r.line_start, n.line_start),
-        line_end=max(r.line_end, n.line_end),
+        line_start=min(c.line_start for c in parts),
+        line_end=max(c.line_end for c in parts),
     )
 
 
@@ -704,7 +716,8 @@ class PlaybookIndex:
         if score_pieces:
             top_ids = passage_ids[:PIECE_PASSAGES]
             passages[: len(top_ids)] = [
-                _with_next(state, state.records[state.pos[i]], p) for i, p in zip(top_ids, passages, strict=False)
+                _with_next(state, state.records[state.pos[i]], p, first=n == 0)
+                for n, (i, p) in enumerate(zip(top_ids, passages, strict=False))
             ]
         intent = analyse(query)
         if score_pieces and qv is not None:

@@ -219,8 +219,8 @@ def test_results_are_deduplicated_per_section(root: Path) -> None:
 
 
 def test_a_split_section_reads_on_into_its_next_chunk_once(tmp_path: Path) -> None:
-    # one section cut into chunks: the hit brings the rest of its section that follows (the overlap once, no
-    # earlier chunk, no other section), and its line range covers what it now quotes
+    # one section cut into chunks: the first hit brings the chunk of its section before it and the one after it
+    # (each overlap once, no other section), and its line range covers what it now quotes
     intro = " ".join(f"Filler sentence number {i} about rotas." for i in range(12))
     steps = "\n".join(f"{i}. Step {i} of the handover goes here." for i in range(1, 9))
     body = f"# Guide\n\n## Before\n\nUnrelated words.\n\n## On call\n\n{intro}\n\n"
@@ -233,16 +233,37 @@ def test_a_split_section_reads_on_into_its_next_chunk_once(tmp_path: Path) -> No
     assert len(section) >= 3
     hit = idx.search("pager rotation is weekly", k=3).passages[0]
     first = next(r for r in section if "pager rotation" in r.text)
-    nxt = section[section.index(first) + 1]
-    assert hit.heading_path == "Guide > On call" and hit.text.startswith(first.text)
+    before, nxt = section[section.index(first) - 1], section[section.index(first) + 1]
+    assert hit.heading_path == "Guide > On call" and hit.text.startswith(before.text)
     lines = hit.text.split("\n")
-    assert len(lines) == len(set(lines)) == len(hit.kinds)  # the overlap is kept once; kinds line up
-    assert all(line in lines for line in nxt.text.split("\n"))
+    assert len(lines) == len(set(lines)) == len(hit.kinds)  # the overlaps are kept once; kinds line up
+    assert all(line in lines for chunk in (first, nxt) for line in chunk.text.split("\n"))
     assert "Unrelated words." not in hit.text and "Other section words." not in hit.text
-    assert (hit.line_start, hit.line_end) == (first.line_start, nxt.line_end)
+    assert (hit.line_start, hit.line_end) == (before.line_start, nxt.line_end)
     assert len(hit.piece_scores) == len(passage_pieces(hit.text, hit.kinds))
     last = idx.search("Step 8 of the handover", k=1).passages[0]
-    assert last.text == section[-1].text  # the last chunk has nothing after it
+    assert last.text.startswith(section[-2].text) and last.text.endswith(section[-1].text.split("\n")[-1])
+    assert last.line_end == section[-1].line_end  # the last chunk has nothing after it
+
+
+def test_only_the_first_passage_reads_back_into_its_section(tmp_path: Path) -> None:
+    # two split sections: the one ranked first reads the chunk before its hit, the second one does not
+    def section(name: str, word: str) -> str:
+        lines = " ".join(f"{word.title()} filler sentence {i} about {word}." for i in range(14))
+        return f"## {name}\n\n{lines}\n\nThe {word} target is stated here.\n\n"
+
+    root = tmp_path / "playbooks"
+    _write(root, "guide.md", "# Guide\n\n" + section("Pagers", "pager") + section("Rotas", "rota"))
+    idx = PlaybookIndex(root, InMemoryVectorIndex(), HashingEmbedder(), max_words=40, overlap_words=8)
+    idx.sync()
+    hits = idx.search("pager target stated rota target stated", k=2).passages
+    assert len(hits) == 2 and hits[0].heading_path != hits[1].heading_path
+    for n, hit in enumerate(hits):
+        chunks = sorted(
+            (r for r in idx._state.records if r.heading_path == hit.heading_path), key=lambda r: r.line_start
+        )
+        assert len(chunks) >= 3
+        assert hit.text.startswith(chunks[-2].text) is (n == 0), (n, hit.text[:60])
 
 
 def test_scores_do_not_depend_on_how_many_passages_are_asked_for(root: Path) -> None:
