@@ -315,7 +315,7 @@ class _HtmlUnits(HTMLParser):
 
     # the buffer text goes to the current cell, else to the open item/paragraph
 
-    def parse_marked_section(self, i: int, report: int = 1) -> int:
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
         """``<![`` that opens no marked section (``<![CDATA[``, ``<![if ...``) is text, as a browser shows it; the
         standard parser raises AssertionError on it, which would fail the whole page."""
         try:
