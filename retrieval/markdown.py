@@ -313,8 +313,6 @@ class _HtmlUnits(HTMLParser):
         self.heading_level = 0
         self.rows: dict[int, tuple[str, str]] = {}  # out index -> (cells, header) of a table row
 
-    # the buffer text goes to the current cell, else to the open item/paragraph
-
     def parse_marked_section(self, i: int, report: bool = True) -> int:
         """``<![`` that opens no marked section (``<![CDATA[``, ``<![if ...``) is text, as a browser shows it; the
         standard parser raises AssertionError on it, which would fail the whole page."""
@@ -324,6 +322,7 @@ class _HtmlUnits(HTMLParser):
             self.handle_data(self.rawdata[i : i + 3])
             return i + 3
 
+    # the buffer text goes to the current cell, else to the open item/paragraph
     def _target(self) -> _Inline:
         if self.spans:
             return self.spans[-1][2]
