@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot import mrkdwn
 from bot.ask.intents import Intent
 from bot.customers.card import CustomerCard, TicketLine
-from bot.customers.sla import human
+from bot.customers.sla import WEEKDAYS, human
 from bot.policies import Policies
 
 LABELS = {
@@ -76,28 +76,25 @@ def _local(now: dt.datetime, tz: str | None) -> dt.datetime | None:
         return None
 
 
-_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
 def _within(local: dt.datetime, days: Sequence[str], start: dt.time, end: dt.time) -> bool:
-    return _WEEK[local.weekday()] in days and start <= local.time() < end
+    return WEEKDAYS[local.weekday()] in days and start <= local.time() < end
 
 
 def _next_opening(local: dt.datetime, days: Sequence[str], start: dt.time) -> dt.datetime:
     """The next start of a contact window after ``local`` (the same day when it has not started yet)."""
     for ahead in range(8):
         opening = dt.datetime.combine(local.date() + dt.timedelta(days=ahead), start, local.tzinfo)
-        if opening > local and _WEEK[opening.weekday()] in days:
+        if opening > local and WEEKDAYS[opening.weekday()] in days:
             return opening
     return local  # a window with no day: the schema requires one, so not reached
 
 
 def _day_span(days: Sequence[str]) -> str:
     """ "Mon–Fri" for a run of consecutive days, else the days listed ("Mon, Wed")."""
-    idx = sorted(_WEEK.index(d) for d in set(days) if d in _WEEK)
+    idx = sorted(WEEKDAYS.index(d) for d in set(days) if d in WEEKDAYS)
     if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
-        return f"{_WEEK[idx[0]].title()}–{_WEEK[idx[-1]].title()}"
-    return ", ".join(_WEEK[i].title() for i in idx)
+        return f"{WEEKDAYS[idx[0]].title()}–{WEEKDAYS[idx[-1]].title()}"
+    return ", ".join(WEEKDAYS[i].title() for i in idx)
 
 
 class Writer:
