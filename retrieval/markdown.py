@@ -46,6 +46,21 @@ BULLET_MARK = "•"
 # parser, so they reach the text and are removed there.
 _ATTR_LIST = re.compile(r"\{:[^{}\n]*\}|\{\s*[#.][\w\-.#= \"']*\}")
 _SPACES = re.compile(r"\s+")
+# Template tags of static-site generators (Liquid in Jekyll, Nunjucks in Eleventy, Jinja): not Markdown, so a
+# CommonMark parser would show them raw. A comment goes with its content, a link whose target is a tag
+# ("[Leave]({% page "/leave/" %})") points at the tag's path, a tag whose one argument is a plain word or name
+# shows it ('{% slack_channel "people-ops" %}': people-ops), any other tag is dropped (a file, a path, an
+# include, a variable); code (fenced or inline) and {% raw %} blocks keep theirs, as the site shows them.
+_TEMPLATE_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.S)
+_TEMPLATE_LINK = re.compile(r"\]\(\s*\{[%{]-?\s*[\w.]*\s*[\"']([^\"'\n]*)[\"'][^\n]*?-?[%}]\}\s*\)")
+_TEMPLATE_TAG = re.compile(r"\{%-?[^\n]*?-?%\}|\{\{-?[^\n]*?-?\}\}")
+_TEMPLATE_WORD = re.compile(r"\{%-?\s*[\w.]+\s+[\"']([^\"'/.\n]+)[\"']\s*-?%\}")
+_TEMPLATE_KEPT = re.compile(
+    r"(^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\2[^\n]*$|(?<!`)(`+)(?!`)[^\n]*?(?<!`)\3(?!`)"
+    r"|\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\})",
+    re.S | re.M,
+)
+_RAW_TAG = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")
 # In a heading (a citation label) what looks like an HTML tag, from a code span, is shown with look-alike brackets.
 _TAG_LIKE = re.compile(r"<(/?[a-zA-Z!])")
 _PIPE_ROW = re.compile(r"^\|[^|]*[^|\s][^|]*\|.*$|^.*\|[^|]*[^|\s][^|]*\|$")
@@ -275,7 +290,7 @@ def _render_inline(nodes: Iterable[SyntaxTreeNode], links: _Links) -> tuple[str,
 
 def inline_text(source: str, doc_path: str = "", base_url: str | None = None) -> tuple[str, str]:
     """One line of inline Markdown (a title, a heading) -> (Slack mrkdwn, plain)."""
-    tree = SyntaxTreeNode(_MD.parse(source.replace("\n", " ")))
+    tree = SyntaxTreeNode(_MD.parse(without_templates(source.replace("\n", " "))))
     for node in _walk(tree):
         if node.type == "inline":
             s, p = _render_inline(node.children, _Links(doc_path, base_url))
@@ -591,9 +606,31 @@ class _Blocks:
                     self.out.append(Unit(ROW, s, p, a, b, 0, 0, *compact(header, cells)))
 
 
+def without_templates(text: str) -> str:
+    """Markdown with its static-site template tags resolved or removed (see ``_TEMPLATE_LINK``), line count kept."""
+    if "{%" not in text and "{{" not in text:
+        return text
+
+    def clean(part: str) -> str:
+        part = _TEMPLATE_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), part)
+        part = _TEMPLATE_LINK.sub(lambda m: f"]({m.group(1).strip()})", part)
+        part = _TEMPLATE_WORD.sub(lambda m: m.group(1).strip(), part)
+        return _TEMPLATE_TAG.sub("", part)
+
+    out: list[str] = []
+    at = 0
+    for m in _TEMPLATE_KEPT.finditer(text):
+        out.append(clean(text[at : m.start()]))
+        kept = m.group(0)
+        out.append(kept if m.group(2) or m.group(3) else _RAW_TAG.sub("", kept))  # code as written
+        at = m.end()
+    out.append(clean(text[at:]))
+    return "".join(out)
+
+
 def parse_markdown(text: str, first_line: int = 1, doc_path: str = "", base_url: str | None = None) -> list[Block]:
     """Headings and units of a Markdown body, in document order. ``first_line``: the file line of text's first."""
-    tree = SyntaxTreeNode(_MD.parse(text))
+    tree = SyntaxTreeNode(_MD.parse(without_templates(text)))
     blocks = _Blocks(first_line, _Links(doc_path, base_url))
     blocks.walk(tree, where=(first_line, first_line))
     return blocks.out
@@ -667,6 +704,8 @@ def unescape(text: str) -> str:
 def markup_tokens(text: str) -> list[str]:
     """Raw Markdown/HTML that must never reach an answer or a citation label (the eval counts these)."""
     found = [tok for tok in ("**", "](", "![", "{:", "<th", "<td", "<li>", "<br") if tok in text]
+    if _TEMPLATE_TAG.search(re.sub(r"`[^`\n]*`", "", text)):  # a tag shown as code is the author's example
+        found.append("template tag")
     if any(_PIPE_ROW.match(line.strip()) for line in text.split("\n")):
         found.append("| table |")
     if re.search(r" > \s*(\(|$)| >  ", text):

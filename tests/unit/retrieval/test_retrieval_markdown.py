@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from retrieval.markdown import (
     BULLET,
+    CODE,
     PARAGRAPH,
     ROW,
     STEP,
@@ -201,3 +202,31 @@ def test_an_abbreviation_does_not_end_a_sentence() -> None:
         "Profits are paid around March (e.g. 2025 profits distributed in March 2026).",
         "Ask Dr. Lee at the U.S. office.",
     ]
+
+
+def test_static_site_template_tags_never_reach_the_text() -> None:
+    """Jekyll/Eleventy handbooks (18F's) link pages with {% page %} and carry comments, shortcodes and variables:
+    links point where the tag says, a comment goes with its content (its lines still counted), a shortcode's
+    one word stays, the rest goes; fenced code and {% raw %} blocks keep theirs."""
+    source = (
+        'Follow the [incident guide]({% page "/security/incidents/" %}) within 1 hour.\n'
+        'Ask in {% slack_channel "people-ops" %} first. {% include "warning.html" %}{{ site.host }}\n'
+        "{% comment %}TODO link to\nthe old page{% endcomment %}\n"
+        "Last line.\n\n"
+        '```liquid\n{% include "x.html" %}\n```\n\n'
+        "{% raw %}Write {{ page.title }} in a layout.{% endraw %}\n"
+    )
+    blocks = parse_markdown(source, doc_path="tools/a.md", base_url="https://handbook.example.gov/")
+    units = [b for b in blocks if isinstance(b, Unit)]
+    assert units[0].text == (
+        "Follow the <https://handbook.example.gov/security/incidents/|incident guide> within 1 hour. "
+        "Ask in people-ops first."
+    )
+    assert (units[1].text, units[1].line_start) == ("Last line.", 5)  # the comment's two lines are still counted
+    assert units[2].kind == CODE and units[2].plain == '{% include "x.html" %}'
+    assert units[3].plain == "Write {{ page.title }} in a layout."
+    assert parse_markdown(source)[0].text.startswith("Follow the incident guide within 1 hour.")  # no base URL
+    ember = "In Ember you wrap variables with `{{ }}`: it encodes them."  # inline code is the author's example
+    assert parse_markdown(ember)[0].plain == ember.replace("`", "")
+    assert markup_tokens('see {% page "/x/" %}') == ["template tag"]
+    assert markup_tokens("`{% raw %}` is how you quote a tag") == []
