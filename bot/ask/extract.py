@@ -158,12 +158,22 @@ def _context(best: Piece, scored: Sequence[Piece]) -> Piece | None:
     return near if near is not None and near.score >= CONTEXT_SHARE * best.score else None
 
 
+# A sentence that announces a list without ending in a colon: "submit the following paperwork to ...".
+_ANNOUNCES = re.compile(r"\b(the following|as follows)\b", re.I)
+
+
 def _introduced(best: Piece, scored: Sequence[Piece]) -> list[Piece]:
     """The list items or table rows right after a sentence ending in a colon (at most MAX_STEPS): what it
-    introduces. None when the sentence does not end in a colon or no list follows it."""
-    if best.kind != PARAGRAPH or not best.plain.rstrip().endswith(":"):
+    introduces. A sentence that says "the following" introduces the list right after its paragraph (the rest of
+    the paragraph, a note, comes between). None when the sentence introduces nothing or no list follows it."""
+    if best.kind != PARAGRAPH:
+        return []
+    colon = best.plain.rstrip().endswith(":")
+    if not colon and not _ANNOUNCES.search(best.plain):
         return []
     after = sorted((p for p in scored if p.passage == best.passage and p.order > best.order), key=lambda p: p.order)
+    if not colon:
+        after = [p for p in after if not (p.kind == PARAGRAPH and p.line == best.line)]  # its paragraph's rest
     out: list[Piece] = []
     for p in after:
         if p.kind not in (STEP, BULLET, ROW) or len(out) >= MAX_STEPS:

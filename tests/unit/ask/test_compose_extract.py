@@ -120,6 +120,19 @@ def test_a_sentence_ending_in_a_colon_brings_the_list_it_introduces() -> None:
     assert "hotel" not in draft.text
 
 
+def test_a_sentence_announcing_the_following_brings_the_list_after_its_paragraph() -> None:
+    text = (
+        "# Leave\n\n## Advanced sick leave\n\nTo get advanced sick leave approved you submit the following paperwork "
+        "to your supervisor. Note: draft it all before asking for signatures.\n\n"
+        "1. The advanced sick leave request form.\n2. A medical certification signed by your doctor.\n"
+        "3. Your timesheet reports.\n\nYour supervisor keeps signed copies.\n"
+    )
+    draft = ExtractiveWriter().write("What paperwork do I need to ask for advanced sick leave?", passages_of(text))
+    assert draft.text.startswith("To get advanced sick leave approved you submit the following paperwork")
+    assert draft.text.index("1. The advanced") < draft.text.index("2. A medical") < draft.text.index("3. Your")
+    assert "signed copies" not in draft.text
+
+
 def test_a_yes_no_question_gets_the_step_that_answers_not_the_procedure() -> None:
     text = (
         "# Tickets\n\n## The clock\n\n1. A new ticket starts the response clock.\n"
