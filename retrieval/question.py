@@ -25,9 +25,11 @@ _WHEN_ASKED = re.compile(r"(?:^|[,;:?!(]\s*|\b(?:and|so|but|then|ok|okay|hi|hey)
 _TIME_Q = re.compile(
     r"\b(how (?:often|soon|long|quickly|fast|frequently|late|early)|by when|until when|what time|how many "
     r"(?:days|hours|minutes|weeks|months|years)|deadline|within how|what (?:is|'s) the (?:deadline|timeline|"
-    r"turnaround|response time|cadence|frequency))\b",
+    r"turnaround|response time|cadence|frequency)|how far (?:ahead|in advance|out|before)|how much (?:notice|"
+    r"lead time|advance notice|warning|time))\b",
     re.I,
 )
+_NOTICE_Q = re.compile(r"\bhow much (?:notice|lead time|advance notice|warning|time)\b", re.I)
 _PERSON_Q = re.compile(r"\b(who|whom|whose|which (?:team|role|person|people|group|manager|channel))\b", re.I)
 _NUMBER_Q = re.compile(
     r"\b(how (?:many|much|big|large|high|low)|what (?:percent(?:age)?|share|amount|limit|threshold|number|"
@@ -134,7 +136,7 @@ def analyse(question: str) -> Intent:
         answer_type = STEPS
     keys = tuple(dict.fromkeys(t for t in tokenize(q) if t not in _ASKING and t not in STOPWORDS))
     named = tuple(t for m in _DOC_NAME.finditer(q) for t in tokenize(m.group(1)))
-    counted = _COUNTED.search(q)
+    counted = None if _NOTICE_Q.search(q) else _COUNTED.search(q)  # "how much notice": a time, not a count
     return Intent(
         answer_type,
         keys,

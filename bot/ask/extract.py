@@ -182,6 +182,20 @@ def _introduced(best: Piece, scored: Sequence[Piece]) -> list[Piece]:
     return out
 
 
+def _parent(item: Piece, scored: Sequence[Piece]) -> Piece | None:
+    """The list item a nested item sits under (the nearest one before it, one level up), if any: a sub-item is
+    read under its parent, as a table row under its header."""
+    if item.kind not in (STEP, BULLET) or item.depth == 0:
+        return None
+    before = sorted((p for p in scored if p.passage == item.passage and p.order < item.order), key=lambda p: -p.order)
+    for p in before:
+        if p.kind not in (STEP, BULLET):
+            return None
+        if p.depth < item.depth:
+            return p
+    return None
+
+
 def _near_duplicate(a: Piece, b: Piece) -> bool:
     if not a.words or not b.words:
         return False
@@ -306,6 +320,13 @@ def select(
     items = _introduced(best, scored)
     if items:
         chosen = [best, *items]  # "You get a daily allowance while you travel:" the answer is the list it introduces
+    lead = [best]
+    for p in list(chosen):
+        up = _parent(p, scored)
+        if up is not None and up not in chosen:
+            chosen.append(up)  # "Three to five weeks in advance for:" is what its sub-item answers with
+        if up is not None and p is best:
+            lead.append(up)  # and it leads with it
     # Passages keep the order retrieval and the maintainers' boosts gave them (the first citation is the passage
     # they ranked first); within its passage the best piece leads, the rest follow in reading order.
     first = [p for p in ranked if p.passage == 0]
@@ -313,6 +334,6 @@ def select(
         # The passage ranked first (by retrieval, or a maintainer's boost) always speaks: a boost is a decision.
         chosen = [*(chosen if items else chosen[: max_pieces - 1]), first[0]]
     groups: dict[int, list[Piece]] = {}
-    for p in sorted(chosen, key=lambda p: (p.passage, p is not best, p.order)):
+    for p in sorted(chosen, key=lambda p: (p.passage, p not in lead, p.order)):
         groups.setdefault(p.passage, []).append(p)
     return Selection(sorted(groups.items()))

@@ -133,6 +133,18 @@ def test_a_sentence_announcing_the_following_brings_the_list_after_its_paragraph
     assert "signed copies" not in draft.text
 
 
+def test_a_nested_item_is_read_under_the_item_it_sits_in() -> None:
+    text = (
+        "# Events\n\n## Lead times\n\nSubmit your request early.\n\n"
+        "- Five to ten days in advance for:\n  - Training that costs less than $2,500\n"
+        "- Three to five weeks in advance for:\n  - Conferences that cost more than $2,500\n"
+        "  - Speaking events\n"
+    )
+    q = "How far ahead do I submit a request for a conference that costs more than $2,500?"
+    draft = ExtractiveWriter().write(q, passages_of(text))
+    assert draft.text.startswith("• Three to five weeks in advance for:\n  • Conferences that cost more than $2,500")
+
+
 def test_a_yes_no_question_gets_the_step_that_answers_not_the_procedure() -> None:
     text = (
         "# Tickets\n\n## The clock\n\n1. A new ticket starts the response clock.\n"

@@ -17,6 +17,9 @@ from retrieval.types import Passage
         ("When does service recovery start?", TIME),
         ("How often should we check in with a gold account?", TIME),
         ("how soon must we reply to a P1", TIME),
+        # a lead time, asked without "when" (18F's handbook: "at least three business days in advance")
+        ("How much notice should I give for a planned day off?", TIME),
+        ("How far ahead do I submit a conference request?", TIME),
         ("Who approves a 25% discount?", PERSON),
         ("Which team decides between two expedites?", PERSON),
         ("How many messages a week may we send?", NUMBER),
@@ -30,6 +33,13 @@ from retrieval.types import Passage
 )
 def test_answer_types(question: str, kind: str | None) -> None:
     assert analyse(question).answer_type == kind
+
+
+def test_notice_is_a_time_not_a_count() -> None:
+    """ "How much notice" is answered by "three business days in advance", which names no notice: nothing is
+    counted, so the quantity check does not decline it."""
+    assert analyse("How much notice should I give for a planned day off?").counted == ()
+    assert analyse("How much budget do I get for training?").counted == ("budget",)
 
 
 def test_fact_detectors() -> None:
