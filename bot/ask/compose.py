@@ -16,7 +16,7 @@ from typing import Protocol
 
 from bot.ask.extract import MAX_PIECES, Selection, select
 from retrieval import Passage
-from retrieval.markdown import BULLET, PARAGRAPH, STEP
+from retrieval.markdown import BULLET, PARAGRAPH, STEP, sentences
 
 STOPWORDS = frozenset(
     "a an the and or but if of to in on at by for with from as is are was were be been being do does did "
@@ -101,6 +101,25 @@ def units(text: str) -> list[str]:
     return [p.text for p in pieces(Passage("", "", 0, 0, "", "", "", (), (), 0.0, text), 0)]
 
 
+_MARKER = re.compile(r"^\s*(?:•|\d{1,9}\.)\s+")
+PIECE_CHARS = 450  # a list item or row longer than this shows its first sentences: one piece must not fill the answer
+
+
+def _shortened(text: str) -> str:
+    """A long piece (a list item of many sentences) cut after the sentences that fit in PIECE_CHARS, marked "…";
+    its citation leads to the rest."""
+    if len(text) <= PIECE_CHARS:
+        return text
+    marker = _MARKER.match(text)
+    head = marker.group(0) if marker else ""
+    kept = ""
+    for sentence in sentences(text[len(head) :]):  # the splitter reads no sentence after a list marker
+        if kept and len(head) + len(kept) + 1 + len(sentence) > PIECE_CHARS:
+            return f"{head}{kept} …"
+        kept = f"{kept} {sentence}".strip()
+    return text
+
+
 def _source(c: Citation) -> str:
     section = c.heading_path.rsplit(" > ", 1)[-1]
     where = f"{c.title} › {section}" if section and section != c.title else c.title
@@ -143,7 +162,8 @@ class ExtractiveWriter:
         total = 0
         for n, (_, group) in enumerate(sel.groups, 1):
             listed = any(p.kind in (STEP, BULLET) for p in group) or any(p.kind != PARAGRAPH for p in group)
-            body = "\n".join(p.text for p in group) if listed else " ".join(p.text for p in group)
+            texts = [_shortened(p.text) for p in group]
+            body = "\n".join(texts) if listed else " ".join(texts)
             block = f"{body} [{n}]"
             if sel.steps_rest and len(group) > 1 and any(p.kind == STEP for p in group):
                 block += f"\nThe other {sel.steps_rest} steps are in {_source(citations[n - 1])}."
@@ -153,44 +173,3 @@ class ExtractiveWriter:
             parts.append(block)
             total += len(block)
         return "\n".join(parts), citations
-
-
-class LangChainWriter:
-    """Superseded by bot.ask.llm.LLMWriter (checked citations and numbers, inert text, abstention, fallback);
-    kept only while bot.ask.service's committed make_writer still builds this one. Do not use."""
-
-    def __init__(self, spec: str, base_url: str | None = None) -> None:
-        self.spec = spec
-        self.base_url = base_url
-        self._model: object | None = None
-
-    def _chat(self) -> object:
-        if self._model is None:
-            try:
-                from langchain.chat_models import init_chat_model  # type: ignore[import-not-found]
-            except ImportError as exc:
-                raise RuntimeError(
-                    "RAPPORT_LLM is set but langchain's chat-model integrations are not installed "
-                    "(pip install langchain langchain-openai|langchain-anthropic|langchain-ollama)"
-                ) from exc
-            provider, _, model = self.spec.partition(":")
-            self._model = init_chat_model(model or provider, model_provider=provider if model else None)
-        return self._model
-
-    def write(
-        self, question: str, passages: list[Passage], lead: Sequence[str] = (), tiers: Sequence[str] = ()
-    ) -> Draft:
-        from langchain_core.messages import HumanMessage, SystemMessage
-
-        sources = "\n\n".join(f"[{i}] {p.title} > {p.heading_path}\n{p.text}" for i, p in enumerate(passages, 1))
-        messages = [
-            SystemMessage(
-                "Answer only from the numbered sources. End every sentence with the [n] of its source. "
-                "If the sources do not answer, reply exactly: I don't know."
-            ),
-            HumanMessage(f"Sources:\n{sources}\n\nQuestion: {question}"),
-        ]
-        reply = str(self._chat().invoke(messages).content)  # type: ignore[attr-defined]
-        sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9*_`])", reply)
-        kept = [s for s in sentences if re.search(r"\[\d+\]", s)]  # unsupported claims dropped
-        return Draft(" ".join(kept), cite(passages, self.base_url))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.ask.compose import ExtractiveWriter
+from bot.ask.compose import PIECE_CHARS, ExtractiveWriter
 from bot.ask.extract import select
 from retrieval.chunker import chunk_document
 from retrieval.loader import parse_document
@@ -143,6 +143,17 @@ def test_a_nested_item_is_read_under_the_item_it_sits_in() -> None:
     q = "How far ahead do I submit a request for a conference that costs more than $2,500?"
     draft = ExtractiveWriter().write(q, passages_of(text))
     assert draft.text.startswith("• Three to five weeks in advance for:\n  • Conferences that cost more than $2,500")
+
+
+def test_a_long_list_item_shows_its_first_sentences() -> None:
+    """One list item of many sentences does not fill the answer (and push the other sources out): it shows the
+    sentences that fit in PIECE_CHARS, marked "…"."""
+    rest = " ".join(f"Further guidance sentence number {i} explains secrets handling in more words." for i in range(9))
+    text = f"# GitHub\n\n## Secrets\n\n- Do not store secrets in GitHub. Revoke a pushed secret at once. {rest}\n"
+    draft = ExtractiveWriter().write("What do I do about a secret pushed to GitHub?", passages_of(text))
+    assert draft.text.startswith("• Do not store secrets in GitHub. Revoke a pushed secret at once.")
+    assert " … [1]" in draft.text and "number 8" not in draft.text
+    assert len(draft.text) <= PIECE_CHARS + len(" … [1]")
 
 
 def test_a_yes_no_question_gets_the_step_that_answers_not_the_procedure() -> None:
