@@ -99,7 +99,24 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
         score *= 0.8
     if piece.kind == ROW and tiers and _names_tier(piece, tiers):
         score += TIER_ROW  # the customer's (or the named) tier's row of a table
+    elif piece.kind in (ROW, BULLET, STEP) and _label_asked(piece, intent):
+        score += TIER_ROW  # the row or item the question names by its label ("High" in "... with High severity")
     return score / (1.0 + 0.2 * rank)
+
+
+# An item's label: a table row's first cell ("Tier: Gold · ..."), or what a list item opens with before a dash or
+# a colon ("High - 2 hours", "Gold: 24x7").
+_ROW_LABEL = re.compile(r"^[^:·]{1,40}:\s*([^·]{1,40}?)\s*(?:·|$)")
+_ITEM_LABEL = re.compile(r"^(?:[•*-]|\d{1,3}[.)])?\s*([^:–—-]{1,30}?)\s*(?:[:–—]|\s-\s)")
+
+
+def _label_asked(piece: Piece, intent: Intent) -> bool:
+    """The question names this row or item by its label: one to three words, all among the question's key terms."""
+    found = (_ROW_LABEL if piece.kind == ROW else _ITEM_LABEL).match(piece.plain)
+    if not found:
+        return False
+    words = tokenize(found.group(1))
+    return 0 < len(words) <= 3 and set(words) <= set(intent.key_terms)
 
 
 def _names_tier(piece: Piece, tiers: Sequence[str]) -> bool:

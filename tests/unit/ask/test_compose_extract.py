@@ -156,6 +156,17 @@ def test_a_long_list_item_shows_its_first_sentences() -> None:
     assert len(draft.text) <= PIECE_CHARS + len(" … [1]")
 
 
+def test_the_item_the_question_names_by_its_label_answers() -> None:
+    text = (
+        "# IT helpdesk\n\n## Response times\n\nThe maximum response time depends on the severity of the request.\n\n"
+        "- **Urgent** - 1 hour\n- **High** - 2 hours\n- **Medium** - 4 hours\n- **Low** - 8 hours\n\n"
+        "Expect a response the next business day if you ask outside normal hours, unless it is urgent.\n"
+    )
+    q = "If I open a helpdesk ticket with High severity, how soon should I expect a response?"
+    draft = ExtractiveWriter().write(q, passages_of(text))
+    assert draft.text.startswith("• *High* - 2 hours") and "Low" not in draft.text  # the named item leads
+
+
 def test_a_yes_no_question_gets_the_step_that_answers_not_the_procedure() -> None:
     text = (
         "# Tickets\n\n## The clock\n\n1. A new ticket starts the response clock.\n"
