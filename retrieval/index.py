@@ -377,13 +377,12 @@ def _with_next(state: _State, r: _Record, p: Passage, first: bool = False) -> Pa
         parts.append(after)
     if len(parts) == 1:
         return p  # the common case (a section in one chunk): nothing to read
-    joined = _lines(parts[0].text, parts[0].kinds)
-    for nxt in parts[1:]:
-        more = _lines(nxt.text, nxt.kinds)
-        if joined is None or more is None:
-            return p
-        joined = _join(joined, more)
-    assert joined is not None
+    runs = [run for c in parts if (run := _lines(c.text, c.kinds)) is not None]
+    if len(runs) != len(parts):
+        return p  # an older index whose kinds do not line up: the passage as found
+    joined: list[tuple[str, str]] = []
+    for run in runs:
+        joined = _join(joined, run)
     return replace(
         p,
         text="\n".join(t for t, _ in joined),

@@ -657,6 +657,12 @@ _STEP_LINE = re.compile(r"^( *)(\d{1,9})\. (.*)$")
 _BULLET_LINE = re.compile(rf"^( *){BULLET_MARK} (.*)$")
 
 
+def list_marker(line: str) -> str:
+    """The marker a shown list item opens with ("  • ", "3. "), indentation included; "" for any other line."""
+    m = _STEP_LINE.match(line) or _BULLET_LINE.match(line)
+    return line[: m.start(m.lastindex or 0)] if m else ""
+
+
 def passage_lines(text: str, kinds: str = "") -> list[PassageLine]:
     """A stored passage back into its lines and their kinds (``kinds``: one letter a line, as indexed). Without
     kinds (older index, text from elsewhere) the list markers tell steps and bullets apart; the rest are

@@ -22,14 +22,15 @@ META = "meta"  # about the playbook itself: who owns it, when it is reviewed or 
 # "when" asks for a time where it opens the question or a clause ("When does access expire?", "..., and when?");
 # inside a clause it sets a condition and asks nothing ("Does the discount carry over when the customer renews?").
 _WHEN_ASKED = re.compile(r"(?:^|[,;:?!(]\s*|\b(?:and|so|but|then|ok|okay|hi|hey)\s+)when\b", re.I)
+# "How much notice": a lead time, asked as an amount; a time question, and nothing is counted.
+_NOTICE = r"how much (?:notice|lead time|advance notice|warning|time)"
+_NOTICE_Q = re.compile(rf"\b{_NOTICE}\b", re.I)
 _TIME_Q = re.compile(
     r"\b(how (?:often|soon|long|quickly|fast|frequently|late|early)|by when|until when|what time|how many "
     r"(?:days|hours|minutes|weeks|months|years)|deadline|within how|what (?:is|'s) the (?:deadline|timeline|"
-    r"turnaround|response time|cadence|frequency)|how far (?:ahead|in advance|out|before)|how much (?:notice|"
-    r"lead time|advance notice|warning|time))\b",
+    rf"turnaround|response time|cadence|frequency)|how far (?:ahead|in advance|out|before)|{_NOTICE})\b",
     re.I,
 )
-_NOTICE_Q = re.compile(r"\bhow much (?:notice|lead time|advance notice|warning|time)\b", re.I)
 _PERSON_Q = re.compile(r"\b(who|whom|whose|which (?:team|role|person|people|group|manager|channel))\b", re.I)
 _NUMBER_Q = re.compile(
     r"\b(how (?:many|much|big|large|high|low)|what (?:percent(?:age)?|share|amount|limit|threshold|number|"

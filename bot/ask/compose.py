@@ -16,7 +16,7 @@ from typing import Protocol
 
 from bot.ask.extract import MAX_PIECES, Selection, select
 from retrieval import Passage
-from retrieval.markdown import BULLET, PARAGRAPH, STEP, sentences
+from retrieval.markdown import BULLET, PARAGRAPH, STEP, list_marker, sentences
 
 STOPWORDS = frozenset(
     "a an the and or but if of to in on at by for with from as is are was were be been being do does did "
@@ -101,7 +101,6 @@ def units(text: str) -> list[str]:
     return [p.text for p in pieces(Passage("", "", 0, 0, "", "", "", (), (), 0.0, text), 0)]
 
 
-_MARKER = re.compile(r"^\s*(?:•|\d{1,9}\.)\s+")
 PIECE_CHARS = 450  # a list item or row longer than this shows its first sentences: one piece must not fill the answer
 
 
@@ -110,8 +109,7 @@ def _shortened(text: str) -> str:
     its citation leads to the rest."""
     if len(text) <= PIECE_CHARS:
         return text
-    marker = _MARKER.match(text)
-    head = marker.group(0) if marker else ""
+    head = list_marker(text)
     kept = ""
     for sentence in sentences(text[len(head) :]):  # the splitter reads no sentence after a list marker
         if kept and len(head) + len(kept) + 1 + len(sentence) > PIECE_CHARS:
