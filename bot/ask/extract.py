@@ -104,19 +104,32 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
     return score / (1.0 + 0.2 * rank)
 
 
-# An item's label: a table row's first cell ("Tier: Gold · ..."), or what a list item opens with before a dash or
-# a colon ("High - 2 hours", "Gold: 24x7").
-_ROW_LABEL = re.compile(r"^[^:·]{1,40}:\s*([^·]{1,40}?)\s*(?:·|$)")
+# A table row's cells as the index writes them ("Tier: Platinum · Priority: P4 · Resolution: 5 days"), the first
+# one's value being the row's label; and a list item's label, what it opens with before a dash or a colon ("High -
+# 2 hours", "Gold: 24x7").
+_CELL_VALUE = re.compile(r"(?:^|·)\s*[^:·]{1,40}:\s*([^·]{1,40}?)\s*(?=·|$)")
 _ITEM_LABEL = re.compile(r"^(?:[•*-]|\d{1,3}[.)])?\s*([^:–—-]{1,30}?)\s*(?:[:–—]|\s-\s)")
 
 
 def _label_asked(piece: Piece, intent: Intent) -> bool:
     """The question names this row or item by its label: one to three words, all among the question's key terms."""
-    found = (_ROW_LABEL if piece.kind == ROW else _ITEM_LABEL).match(piece.plain)
+    found = (_CELL_VALUE if piece.kind == ROW else _ITEM_LABEL).match(piece.plain)
     if not found:
         return False
     words = tokenize(found.group(1))
     return 0 < len(words) <= 3 and set(words) <= set(intent.key_terms)
+
+
+def _cells_named(piece: Piece, keys: set[str]) -> int:
+    """How many of a row's cells the question names by their whole value ("platinum" and "P4" in "how long do we
+    have to fix a platinum P4"): the row that matches on more of them is the one asked about."""
+    if piece.kind != ROW:
+        return 0
+    named = 0
+    for value in _CELL_VALUE.findall(piece.plain):
+        words = tokenize(value)
+        named += 0 < len(words) <= 3 and set(words) <= keys
+    return named
 
 
 def _names_tier(piece: Piece, tiers: Sequence[str]) -> bool:
@@ -331,6 +344,12 @@ def select(
         if any(_near_duplicate(p, c) for c in chosen):
             continue
         chosen.append(p)
+    if best.kind == ROW:
+        # rows of the best row's table that the question names by fewer cells (the platinum P2 and P3 rows, when
+        # it asks about a platinum P4) are other cases, not the answer
+        keys = set(intent.key_terms) | set(tokenize(" ".join(tiers)))
+        most = _cells_named(best, keys)
+        chosen = [p for p in chosen if p.kind != ROW or p.passage != best.passage or _cells_named(p, keys) >= most]
     near = _neighbour(best, scored)
     if near is not None and near not in chosen and len(chosen) < max_pieces:
         chosen.append(near)  # the sentence the best one leans on ("This...", "In that case...") or finishes

@@ -37,6 +37,8 @@ PATTERN_BOOST = 0.12
 MIN_SCORE = 0.55  # a policy computation, which may be asked with no customer in view
 MIN_FIELD_SCORE = 0.45  # a record field or the card: only read where a customer is in view
 MARGIN = 0.03
+# "P3", "sev 2", "severity-1", and the plural of a question about them ("what do we do with P3s?")
+PRIORITY = re.compile(r"\b(?:p|sev(?:erity)?\s*-?\s*)([1-4])s?\b", re.I)
 # A question about a particular customer that does not name it: "when do they renew", "this account's owner".
 _REFERS = re.compile(
     r"\b(they|them|their|theirs|they're|they've|this (customer|account|client|company)|that (customer|account|"
@@ -190,7 +192,8 @@ class IntentModel:
         masked = mask(question, mention, self.catalog.stand_in)
         about_one = refers if refers is not None else bool(mention) or refers_to_customer(question)
         parts = clauses(masked)
-        readings = [self._reading(c, s, about_one) for c, s in zip(parts, self.scores(parts), strict=True)]
+        prioritised = bool(PRIORITY.search(question))
+        readings = [self._reading(c, s, about_one, prioritised) for c, s in zip(parts, self.scores(parts), strict=True)]
         whole = readings[0]
         asked: list[Intent] = []
         for r in readings[1:]:
@@ -222,7 +225,7 @@ class IntentModel:
         (see :func:`longest_matches`)."""
         return longest_matches({n: self.catalog[n].patterns for n in self.names}, low)
 
-    def _reading(self, clause: str, scores: dict[str, float], about_one: bool) -> Reading:
+    def _reading(self, clause: str, scores: dict[str, float], about_one: bool, prioritised: bool = False) -> Reading:
         hits = self._hits(clause.lower())
         boosted = {n: s + (PATTERN_BOOST if n in hits else 0.0) for n, s in scores.items()}
         if not about_one:  # no customer in view: nothing of a record can be asked, policies still can
@@ -231,6 +234,8 @@ class IntentModel:
         howto = boosted[self.howto]
         intent = self.catalog[best]
         floor = MIN_SCORE if intent.kind == POLICY else MIN_FIELD_SCORE
+        if prioritised and intent.compute in ("escalation", "sla") and best in hits:
+            floor = MIN_FIELD_SCORE  # its words and the priority it computes for: "where does a silver P4 escalate"
         if intent.kind != HOWTO and (boosted[best] < floor or boosted[best] - howto < MARGIN):
             intent = self.catalog[self.howto]
         return Reading(clause, intent, boosted[best], howto, hits)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot import mrkdwn
-from bot.ask.intents import catalog, longest_matches
+from bot.ask.intents import PRIORITY, catalog, longest_matches
 from bot.customers.card import CustomerCard, TicketLine, unknown_tier
 from bot.customers.sla import human
 from bot.policies import Policies
@@ -20,7 +20,6 @@ ESCALATION_WORDS = re.compile(
     r"|page|on[- ]call|urgent|outage|down)\b",
     re.I,
 )
-PRIORITY = re.compile(r"\b(?:p|sev(?:erity)?\s*-?\s*)([1-4])\b", re.I)
 STATE_RANK = {"breached": 0, "at_risk": 1, "ok": 2}
 
 
@@ -138,11 +137,7 @@ def escalation_step_finding(policies: Policies, tier: str, priority: str, owner:
     customer's account owner, when there is a customer."""
     severity = f"sev{priority[-1]}"
     step = policies.escalation_for(tier, severity)
-    target: str | None = step.escalate_to
-    if target == "owner":
-        target = owner or None
-    elif target == "on_duty":
-        target = policies.on_duty(tier)
+    target = _escalate_to(policies, tier, step.escalate_to, owner)
     who = mention(target) if target else "the account owner"
     summary = (
         f"*{tier.title()} {severity}*: escalate to {who} in <#{step.channel}>, acknowledged within "
@@ -158,6 +153,51 @@ def escalation_step_finding(policies: Policies, tier: str, priority: str, owner:
         step.next_step,
         citation_query=f"escalation matrix {tier} {severity}",
         citation_title="escalation",
+    )
+
+
+def _escalate_to(policies: Policies, tier: str, target: str, owner: str | None) -> str | None:
+    """Who the matrix's ``escalate_to`` names: the customer's owner (None when there is no customer), the tier's
+    on-duty owner, or the user or group written there."""
+    if target == "owner":
+        return owner or None
+    if target == "on_duty":
+        return policies.on_duty(tier)
+    return target
+
+
+def escalation_by_tier(policies: Policies, priority: str) -> PolicyFinding:
+    """The matrix's first level for a severity in every tier, when the question names no customer and no tier
+    ("who do I escalate a P3 to?"): the tier decides, so each is stated rather than guessed."""
+    severity = f"sev{priority[-1]}"
+    rows = []
+    for tier in policies.tier_names:
+        step = policies.escalation_for(tier, severity)
+        target = _escalate_to(policies, tier, step.escalate_to, None)
+        who = mention(target) if target else "the account owner"
+        rows.append(f"• *{tier.title()}*: {who} in <#{step.channel}>, acknowledged within {human(step.within)}")
+    head = f"Who a *{severity}* goes to depends on the customer's tier (name the customer for theirs):"
+    return PolicyFinding(
+        "\n".join([head, *rows]),
+        "",
+        severity,
+        citation_query=f"escalation matrix {severity}",
+        citation_title="escalation",
+    )
+
+
+def sla_by_tier(policies: Policies, priority: str) -> PolicyFinding:
+    """A priority's targets in every tier, when the question names no customer and no tier ("what's the first
+    response time for a P2?")."""
+    rows = []
+    for tier in policies.tier_names:
+        t = policies.sla_target(tier, priority)
+        rows.append(
+            f"• *{tier.title()}*: {human(t.first_response)} / {human(t.resolution)} ({t.coverage.replace('_', ' ')})"
+        )
+    head = f"*{priority.upper()}* first response / resolution targets by tier (name the customer for theirs):"
+    return PolicyFinding(
+        "\n".join([head, *rows]), "", citation_query=f"SLA targets {priority} first response", citation_title="sla"
     )
 
 

@@ -30,9 +30,11 @@ from bot.ask.policy import (
     PolicyFinding,
     alert_delivery_finding,
     asks_delivery,
+    escalation_by_tier,
     escalation_finding,
     escalation_step_finding,
     promises_finding,
+    sla_by_tier,
     sla_finding,
     sla_summary,
 )
@@ -427,9 +429,13 @@ class AskService:
                 return None
             return alert_delivery_finding(policies, asker, self.s.clock())
         tier = card.tier if card else u.slots.tier
-        if tier is None:
-            return None
         try:
+            if tier is None:
+                if not u.slots.priority or not policies.configured or policy.compute == "promises":
+                    return None
+                # a priority and no customer or tier: the tier decides, so every tier's answer is stated
+                by_tier = escalation_by_tier if policy.compute == "escalation" else sla_by_tier
+                return by_tier(policies, u.slots.priority)
             if policy.compute == "promises":
                 if not policies.configured:
                     return None  # a plain handbook promises nothing in YAML: its Markdown answers

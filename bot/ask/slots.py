@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.approvals.amounts import MAX_AMOUNT, format_money, format_percent
-from bot.ask.intents import mask
+from bot.ask.intents import PRIORITY, mask
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 _MINUS = r"(?P<neg>-|−|minus\s+|negative\s+)?"
@@ -24,7 +24,6 @@ MONEY = re.compile(
 COUNT = re.compile(
     rf"(?<![\w.]){_MINUS}(?P<num>{_NUM})\s+(?:customer\s+|contact\s+)?(?:records?|rows|contacts)\b", re.I
 )
-PRIORITY = re.compile(r"\b(?:p|sev(?:erity)?\s*-?\s*)([1-4])\b", re.I)
 RISK = re.compile(r"\b(low|medium|high)[- ]risk\b|\brisk (?:is |of )?(low|medium|high)\b", re.I)
 _SCALE = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000, "b": 1_000_000_000}
 REGION_WORDS = {

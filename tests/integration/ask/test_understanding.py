@@ -256,6 +256,18 @@ def test_targets_and_escalation_asked_together_are_both_computed(book: Services)
     assert a.source == "policy" and a.finding is not None and a.finding.channel
 
 
+def test_a_priority_asked_without_customer_or_tier_gets_every_tier(book: Services) -> None:
+    a = ask(book, "who do I escalate a P3 to?")
+    lines = a.text.split("\n")
+    assert lines[0].startswith("Who a *sev3* goes to depends on the customer's tier")
+    assert [line.split("*")[1] for line in lines[1:5]] == ["Platinum", "Gold", "Silver", "Bronze"]
+    assert a.source == "policy" and a.customer is None and (a.finding is None or a.finding.channel is None)
+    sla = ask(book, "what's the resolution target for P1s?")
+    assert sla.text.startswith("*P1* first response / resolution targets by tier")
+    tiered = ask(book, "where does a P4 for a silver account get escalated")
+    assert tiered.text.startswith("*Silver sev4*: escalate to ")
+
+
 def test_what_a_customers_tier_promises(book: Services) -> None:
     a = ask(book, "Does Willowfield Devices get an executive sponsor?")
     assert a.text.startswith("*Willowfield Devices Co* (gold) is promised: executive sponsor no.")

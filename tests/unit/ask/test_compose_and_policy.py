@@ -9,9 +9,11 @@ from bot.ask.compose import ExtractiveWriter, content_words
 from bot.ask.policy import (
     alert_delivery_finding,
     asks_delivery,
+    escalation_by_tier,
     escalation_finding,
     is_policy_question,
     promises_finding,
+    sla_by_tier,
     sla_finding,
 )
 from bot.ask.slots import read_slots
@@ -54,6 +56,21 @@ def test_sla_finding_states_the_yaml_numbers(policies: Policies) -> None:
     f = sla_finding(policies, "gold", "P1")
     target = policies.sla_target("gold", "P1")
     assert human(target.first_response) in f.summary and human(target.resolution) in f.summary
+
+
+def test_a_priority_without_a_tier_states_every_tiers_row(policies: Policies) -> None:
+    esc = escalation_by_tier(policies, "P3")
+    head, *rows = esc.summary.split("\n")
+    assert head.startswith("Who a *sev3* goes to depends on the customer's tier")
+    assert [r.split("*")[1] for r in rows] == [t.title() for t in policies.tier_names]
+    for tier, row in zip(policies.tier_names, rows, strict=True):
+        step = policies.escalation_for(tier, "sev3")
+        assert f"<#{step.channel}>" in row and row.endswith(f"within {human(step.within)}")
+    assert esc.channel is None  # no one channel to hand off to: no Escalate button
+    sla = sla_by_tier(policies, "P2")
+    for tier, row in zip(policies.tier_names, sla.summary.split("\n")[1:], strict=True):
+        t = policies.sla_target(tier, "P2")
+        assert f"{human(t.first_response)} / {human(t.resolution)}" in row
 
 
 def _card(tier: str, tickets: list[TicketLine], owner: str | None = "U0AMPLAT") -> CustomerCard:

@@ -167,6 +167,17 @@ def test_the_item_the_question_names_by_its_label_answers() -> None:
     assert draft.text.startswith("• *High* - 2 hours") and "Low" not in draft.text  # the named item leads
 
 
+def test_the_row_named_by_more_of_its_cells_answers_alone() -> None:
+    text = (
+        "# SLA\n\n## Targets\n\n| Tier | Priority | Resolution |\n|---|---|---|\n"
+        "| Platinum | P1 | 4 h |\n| Platinum | P2 | 8 h |\n| Platinum | P3 | 2 days |\n| Platinum | P4 | 5 days |\n"
+        "| Gold | P4 | 7 days |\n"
+    )
+    draft = ExtractiveWriter().write("How long do we have to fix a platinum P4?", passages_of(text))
+    assert draft.text.startswith("Tier: Platinum · Priority: P4 · Resolution: 5 days")
+    assert "P2" not in draft.text and "P3" not in draft.text and "Gold" not in draft.text
+
+
 def test_a_yes_no_question_gets_the_step_that_answers_not_the_procedure() -> None:
     text = (
         "# Tickets\n\n## The clock\n\n1. A new ticket starts the response clock.\n"
