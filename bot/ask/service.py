@@ -556,8 +556,11 @@ def _without(question: str, mention: str) -> str:
     if not mention:
         return question
     drop = set(mention.split())
-    kept = [w for w in question.split() if fold(w) not in drop]
+    kept = [w for w in question.split() if fold(_POSSESSIVE.sub("", w)) not in drop]  # "Acme Corp's" goes too
     return " ".join(kept) or question
+
+
+_POSSESSIVE = re.compile(r"['’]s\b(?=\W*$)")
 
 
 def customer_by_name(session: Session, text: str) -> list[Customer]:

@@ -268,6 +268,15 @@ def test_a_priority_asked_without_customer_or_tier_gets_every_tier(book: Service
     assert tiered.text.startswith("*Silver sev4*: escalate to ")
 
 
+def test_the_playbooks_are_searched_without_the_customers_name_even_possessive(book: Services) -> None:
+    # The name's rare words would make an answerable question look unanswered ("Yellowstoneforge" is in no
+    # playbook), so they are dropped from the search, "Group's" included.
+    ask(book, "Westwardwood Studios Group's champion just left, what should I do?")
+    searched = [q for q, _ in book.index.queries]  # type: ignore[attr-defined]
+    assert searched
+    assert all("Westwardwood" not in q and "Group's" not in q and "champion just left" in q for q in searched)
+
+
 def test_what_a_customers_tier_promises(book: Services) -> None:
     a = ask(book, "Does Willowfield Devices get an executive sponsor?")
     assert a.text.startswith("*Willowfield Devices Co* (gold) is promised: executive sponsor no.")
