@@ -40,6 +40,9 @@ LABELS = {
 }
 STATE_ORDER = {"breached": 0, "at_risk": 1, "ok": 2}
 MAX_TICKETS = 5
+# An average sentiment this far from 0 (either way) is said as positive or negative; closer, neutral: -0.04 is
+# not a customer turning sour.
+MOOD = 0.3
 
 
 @dataclass(frozen=True)
@@ -277,7 +280,7 @@ class Writer:
             return ""
         if value is None:
             return f"There is no sentiment on {self.name}'s recent tickets."
-        mood = "positive" if value >= 0.3 else "negative" if value < 0 else "neutral"
+        mood = "positive" if value >= MOOD else "negative" if value <= -MOOD else "neutral"
         return f"Sentiment on {self.name}'s recent tickets averages {float(value):+.2f} on −1…+1 ({mood})."
 
     def restricted_sentence(self) -> str:

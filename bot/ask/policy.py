@@ -68,7 +68,7 @@ def escalation_finding(policies: Policies, card: CustomerCard, question: str) ->
     if worst is None or worst.clock is None:
         asked = PRIORITY.search(question)
         if not asked:
-            return None
+            return escalation_by_severity(policies, card)
         matrix = escalation_step_finding(policies, tier, f"P{asked.group(1)}", card.owner)
         note = " No open ticket of theirs has an SLA clock on record: check the ticket is logged."
         return replace(matrix, summary=matrix.summary + note)
@@ -166,16 +166,35 @@ def _escalate_to(policies: Policies, tier: str, target: str, owner: str | None) 
     return target
 
 
+def _first_level(policies: Policies, tier: str, severity: str, owner: str | None) -> str:
+    """The matrix's first level for a tier and severity, as one clause: who, where, how fast."""
+    step = policies.escalation_for(tier, severity)
+    target = _escalate_to(policies, tier, step.escalate_to, owner)
+    who = mention(target) if target else "the account owner"
+    return f"{who} in <#{step.channel}>, acknowledged within {human(step.within)}"
+
+
+def escalation_by_severity(policies: Policies, card: CustomerCard) -> PolicyFinding:
+    """A customer with no open ticket on an SLA clock, asked about without a severity ("any breached SLAs for
+    Acme?", "Acme is down, who do I page?"): that there is nothing on record, and the first level by severity."""
+    rows = [f"• *Sev {n}*: {_first_level(policies, card.tier, f'sev{n}', card.owner)}" for n in range(1, 5)]
+    head = (
+        f"*{mrkdwn.escape(card.name)}* ({card.tier}) has no open ticket on an SLA clock, so nothing is breached or "
+        "due on record. If something is wrong now, log the ticket; the first escalation by severity:"
+    )
+    return PolicyFinding(
+        "\n".join([head, *rows]),
+        card.tier,
+        citation_query=f"escalation matrix {card.tier}",
+        citation_title="escalation",
+    )
+
+
 def escalation_by_tier(policies: Policies, priority: str) -> PolicyFinding:
     """The matrix's first level for a severity in every tier, when the question names no customer and no tier
     ("who do I escalate a P3 to?"): the tier decides, so each is stated rather than guessed."""
     severity = f"sev{priority[-1]}"
-    rows = []
-    for tier in policies.tier_names:
-        step = policies.escalation_for(tier, severity)
-        target = _escalate_to(policies, tier, step.escalate_to, None)
-        who = mention(target) if target else "the account owner"
-        rows.append(f"• *{tier.title()}*: {who} in <#{step.channel}>, acknowledged within {human(step.within)}")
+    rows = [f"• *{tier.title()}*: {_first_level(policies, tier, severity, None)}" for tier in policies.tier_names]
     head = f"Who a *{severity}* goes to depends on the customer's tier (name the customer for theirs):"
     return PolicyFinding(
         "\n".join([head, *rows]),

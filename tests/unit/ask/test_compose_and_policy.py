@@ -118,6 +118,17 @@ def test_owner_target_resolves_to_the_account_owner(policies: Policies) -> None:
     assert f.escalate_to == "U0AMPLAT"
 
 
+def test_no_clocked_ticket_and_no_severity_says_so_and_lists_each_severity(policies: Policies) -> None:
+    f = escalation_finding(policies, _card("gold", []), "any breached SLAs for Acme?")
+    assert f is not None and not f.breached and f.channel is None  # nothing to hand off: no Escalate button
+    head, *rows = f.summary.split("\n")
+    assert head.startswith("*Acme* (gold) has no open ticket on an SLA clock, so nothing is breached")
+    assert len(rows) == 4 and rows[2].startswith("• *Sev 3*: <@U0AMPLAT> in <#")  # gold sev3 goes to the owner
+    for n, row in enumerate(rows, 1):
+        step = policies.escalation_for("gold", f"sev{n}")
+        assert f"<#{step.channel}>" in row and row.endswith(f"within {human(step.within)}")
+
+
 def test_business_hours_clock_skips_nights_and_weekends() -> None:
     # Friday 17:30 -> Monday 09:00 in Berlin: 30 minutes Friday + 60 minutes Monday.
     start = dt.datetime(2026, 11, 20, 16, 30, tzinfo=dt.UTC)  # 17:30 CET

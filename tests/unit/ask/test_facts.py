@@ -146,3 +146,10 @@ def test_customer_text_is_inert(policies: Policies) -> None:
     c = CustomerCard(c.customer_id, "<@U0CFO> *Corp*", c.tier, c.owner, c.fields, [], [])
     text = said(c, policies, "segment")
     assert "<@U0CFO>" not in text and "<!here>" not in text and "&lt;!here&gt;" in text
+
+
+def test_sentiment_near_zero_is_neutral_either_way(policies: Policies) -> None:
+    moods = {v: said(card(sentiment=v), policies, "sentiment") for v in (-0.04, 0.04, -0.45, 0.45)}
+    assert moods[-0.04].endswith("averages -0.04 on −1…+1 (neutral).")
+    assert moods[0.04].endswith("(neutral).")
+    assert moods[-0.45].endswith("(negative).") and moods[0.45].endswith("(positive).")
