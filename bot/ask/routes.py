@@ -176,38 +176,49 @@ def describe(
     )
     if (routed_by_values or unknown_place) and percent is None and amount is None:
         return _matrix(rtype, rules, who, tier, region, measure, label, routed_by_values)
-    assumed: tuple[ApprovalRule, tuple[str, ...]] | None = None
+    # The rules the request may meet depending on the value it left out (the discount value of "8%"), in the
+    # order they are tried, then the first it meets whatever that value: the route at every size, not two ends.
+    ladder: list[tuple[ApprovalRule, tuple[str, ...]]] = []
     route: ApprovalRule | None = None
     for rule in rules:
         missed = unmet(rule.when, value, percent, tier, region, level, measure) if rule.when is not None else ()
         if not missed:
             route = rule
             break
-        if assumed is None and all(m in MISSING for m in missed):
-            assumed = (rule, missed)
+        if all(m in MISSING for m in missed):
+            ladder.append((rule, missed))
     if route is None:  # pragma: no cover - every type ends in a catch-all rule (policy checks)
         raise LookupError(f"no {rtype} rule matches")
     subject = _subject(rtype, who, percent, amount, measure)
-    if assumed is not None:
-        rule, missed = assumed
-        when = rule.when or Condition()
-        ifs = []
-        if NO_AMOUNT in missed and when.max_amount is not None:
-            ifs.append(f"the {_measure_name(measure)} is at most {_amount(when.max_amount, measure)}")
-        if NO_PERCENT in missed and when.max_percent is not None:
-            ifs.append(f"it is at most {format_percent(when.max_percent)}")
-        chosen = rule
-        lead = f"{subject} {outcome(rule)}{_risk(chosen, risk)} if {' and '.join(ifs)}; above that it {outcome(route)}."
+    chosen = ladder[0][0] if ladder else route
+    if ladder:
+        (first, missed), *rest = ladder
+        steps = [f"{outcome(first)}{_risk(first, risk)} if {_limits(first, missed, measure)}"]
+        steps += [f"up to {_limits(rule, missed, measure, bare=True)} it {outcome(rule)}" for rule, missed in rest]
+        lead = f"{subject} {'; '.join(steps)}; above that it {outcome(route)}."
     else:
-        chosen = route
         lead = f"{subject} {outcome(route)}{_risk(chosen, risk)}."
     sentences = [lead]
     cheapest = next((r for r in rules if applies_to(r, tier, region)), None)
-    if cheapest is not None and cheapest is not chosen and cheapest.when is not None:
+    if cheapest is not None and all(cheapest is not r for r, _ in ladder) and cheapest is not chosen and cheapest.when:
         sentences.append(f"{conditions(cheapest.when, measure).capitalize()} {outcome(cheapest)}.")
     return RouteAnswer(
         tuple(sentences), rtype, chosen.name, percent, amount, f"{chosen.name} {label} approval who approves"
     )
+
+
+def _limits(rule: ApprovalRule, missed: tuple[str, ...], measure: str, bare: bool = False) -> str:
+    """The limits of ``rule`` on the values the question left out: "the discount value is at most $10,000", or
+    ``bare``, "$10,000"."""
+    when = rule.when or Condition()
+    ifs = []
+    if NO_AMOUNT in missed and when.max_amount is not None:
+        most = _amount(when.max_amount, measure)
+        ifs.append(most if bare else f"the {_measure_name(measure)} is at most {most}")
+    if NO_PERCENT in missed and when.max_percent is not None:
+        most = format_percent(when.max_percent)
+        ifs.append(most if bare else f"it is at most {most}")
+    return " and ".join(ifs)
 
 
 def _risk(rule: ApprovalRule, said: str | None) -> str:

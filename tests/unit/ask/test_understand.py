@@ -174,6 +174,20 @@ def test_a_discount_with_a_percentage_states_the_route_and_the_assumed_value(pol
     assert said.rule == "deal-desk-discount"
 
 
+def test_a_percentage_without_the_value_states_the_route_at_every_size(policies: Policies) -> None:
+    # 8% at $30,000 is a Sales manager decision: the answer must not jump from auto-approval to the Finance route.
+    lead = describe(policies, "discount", "*Acme* (gold)", "gold", "na", 8.0, None, None).sentences[0]
+    assert lead.startswith("An 8% discount for *Acme* (gold) is auto-approved by Rapport (logged) (at low risk")
+    parts = lead.split("; ")
+    assert parts[0].endswith("if the discount value is at most $10,000")
+    assert parts[1] == "up to $50,000 it needs approval from Sales manager in <#C0DEALDESK>"
+    assert parts[2] == "up to $250,000 it needs approval from Sales manager, then Deal desk in <#C0DEALDESK>"
+    assert parts[3].startswith("above that it needs approval from Sales manager, then Deal desk in <#C0DEALDESK>, then")
+    for amount, part in [(30000, 1), (100000, 2), (400000, 3)]:
+        route = policies.approval_route("discount", float(amount), 8.0, risk="low")
+        assert route.steps[-1].name in parts[part]
+
+
 def test_the_route_is_the_one_a_filed_request_would_take(policies: Policies) -> None:
     for pct, amount, risk in [(8.0, "5000", None), (12.0, "20000", "medium"), (30.0, "1000", None)]:
         said = describe(policies, "discount", "", None, None, pct, Decimal(amount), risk)
