@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 from retrieval.lexical import tokenize
 from retrieval.markdown import Piece, passage_lines, passage_pieces, slack_to_plain
-from retrieval.question import META, Intent, carries, quantifies
+from retrieval.question import DOC_KINDS, META, Intent, carries, quantifies
 from retrieval.types import Passage
 
 TOP = 3  # passages (and documents) whose evidence counts
@@ -117,10 +117,10 @@ def names(intent: Intent, title: str, path: str = "") -> bool:
     before "playbook"/"page"/... ("who owns the escalation-matrix playbook" names escalation-matrix.md; "how often
     is the status page updated" names no document)."""
     keys = set(intent.doc_name)
-    stem = tokenize(path.rsplit("/", 1)[-1].rsplit(".", 1)[0]) if path else []
+    stem = [t for t in tokenize(path.rsplit("/", 1)[-1].rsplit(".", 1)[0]) if t not in DOC_KINDS] if path else []
     if stem and set(stem) <= keys:
         return True
-    words = set(tokenize(title))
+    words = set(tokenize(title)) - DOC_KINDS
     return bool(words) and len(words & keys) >= max(1, math.ceil(2 * len(words) / 3))
 
 

@@ -49,6 +49,9 @@ _LIST_Q = re.compile(
     re.I,
 )
 _META_DOC = re.compile(r"\b(playbooks?|runbooks?|handbooks?|documents?|docs?|pages?|policy|guide|article)\b", re.I)
+# The words that say what kind of document is named, stemmed: "the renewal runbook" names renewal-runbook.md by
+# "renewal" (the name words are those before the kind word, see _DOC_NAME).
+DOC_KINDS = frozenset(tokenize("playbook runbook handbook document doc page policy guide article"))
 _DOC_NAME = re.compile(
     r"((?:[\w'-]+\s+){1,4})(?:playbooks?|runbooks?|handbooks?|documents?|docs?|pages?|policy|guide|article)\b", re.I
 )

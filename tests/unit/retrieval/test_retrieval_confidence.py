@@ -108,6 +108,12 @@ def test_meta_needs_the_document_named() -> None:
     assert names(analyse("When was the devices page last updated?"), "Devices", "docs/devices.md")
     assert not names(analyse("How often is the status page updated?"), "Incident management", "docs/incidents.md")
     assert not names(analyse("Who owns the refund playbook?"), "Data retention", "retention.md")
+    # a file or title that itself says what kind of document it is: the kind word is not part of its name
+    renewal = analyse("Who owns the renewal runbook and when is it due for review?")
+    assert names(renewal, "Renewal runbook for high-touch accounts", "commercial/renewal-runbook.md")
+    updated = analyse("When was the approvals handbook last updated?")
+    assert names(updated, "Approvals handbook", "approvals-handbook.md")
+    assert not names(renewal, "Onboarding runbook for high-touch accounts", "commercial/onboarding-runbook.md")
 
 
 def test_how_many_names_what_is_counted() -> None:
