@@ -184,6 +184,9 @@ def ask(
     """Answer a question from the terminal (same pipeline as Slack, offline)."""
     s = settings_for(need_playbooks=True)
     services = build_services(s, notifier=RecordingNotifier())
+    if not services.index.documents():
+        # an empty index declines everything at 0%, which reads as "the handbook doesn't say": say what to run
+        fail(f"no playbooks are indexed from PLAYBOOKS_DIR={s.playbooks_dir}: run `rapport index` first")
     try:
         answer = AskService(services).answer(question, as_user)
     except AskError as exc:
