@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import mrkdwn
 from bot.ask.intents import Intent
+from bot.ask.slots import Moment
 from bot.customers.card import CustomerCard, TicketLine
 from bot.customers.sla import WEEKDAYS, human
 from bot.policies import Policies
@@ -92,6 +93,22 @@ def _next_opening(local: dt.datetime, days: Sequence[str], start: dt.time) -> dt
     return local  # a window with no day: the schema requires one, so not reached
 
 
+def _at(moment: Moment, local: dt.datetime) -> tuple[dt.datetime, bool]:
+    """The asked moment as a time in the customer's zone, the next time it comes after ``local`` (their now),
+    and whether it names a clock time (False: the day as a whole, placed at its first minute)."""
+    if moment.day == "tomorrow":
+        date = local.date() + dt.timedelta(days=1)
+    elif moment.day in WEEKDAYS:
+        ahead = (WEEKDAYS.index(moment.day) - local.weekday()) % 7
+        date = local.date() + dt.timedelta(days=ahead)
+    else:
+        date = local.date()
+    at = dt.datetime.combine(date, moment.time or dt.time(0), local.tzinfo)
+    if moment.time is not None and at <= local and moment.day in (None, *WEEKDAYS):
+        at += dt.timedelta(days=7 if moment.day else 1)  # "at 9am" asked at 13:00: tomorrow's 9am
+    return at, moment.time is not None
+
+
 def _day_span(days: Sequence[str]) -> str:
     """ "Mon–Fri" for a run of consecutive days, else the days listed ("Mon, Wed")."""
     idx = sorted(WEEKDAYS.index(d) for d in set(days) if d in WEEKDAYS)
@@ -103,10 +120,11 @@ def _day_span(days: Sequence[str]) -> str:
 class Writer:
     """One customer's facts for one asker: each method states one field, or says why it cannot."""
 
-    def __init__(self, card: CustomerCard, policies: Policies, now: dt.datetime) -> None:
+    def __init__(self, card: CustomerCard, policies: Policies, now: dt.datetime, moment: Moment | None = None) -> None:
         self.card = card
         self.policies = policies
         self.now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+        self.moment = moment  # when the question asks about, if it names one ("tomorrow morning")
         self.name = name_of(card)
         self.stated: list[str] = []
         self.restricted: list[str] = []
@@ -225,7 +243,7 @@ class Writer:
             return f"No: {self.name} has opted out of outreach. Contact them only about an open ticket or order."
         now_open, when = self._contact_window()
         if now_open is False:
-            return f"Not now: {self.name} accepts outreach, but {when}."
+            return f"{'No' if self.moment else 'Not now'}: {self.name} accepts outreach, but {when}."
         return f"Yes: {self.name} accepts outreach{'; ' + when if when else ''}."
 
     def _contact_window(self) -> tuple[bool | None, str]:
@@ -242,6 +260,15 @@ class Writer:
         days = [d.lower() for d in window.days]
         hours = f"{_day_span(days)} {window.start:%H:%M}–{window.end:%H:%M} their time"
         now = f"it is {local:%a %H:%M} there ({zone})"
+        if self.moment is not None:  # the time asked about, read as theirs, and said so
+            at, clocked = _at(self.moment, local)
+            asked = f"{at:%a %H:%M} their time ({zone})" if clocked else f"{at:%A} ({zone})"
+            if clocked and _within(at, days, window.start, window.end):
+                return True, f"{asked} is within contact hours ({hours})"
+            if not clocked and WEEKDAYS[at.weekday()] in days:
+                return True, f"{asked} is a contact day ({hours})"
+            opens = _next_opening(at, days, window.start)
+            return False, f"{asked} is outside contact hours ({hours}): the next opening is {opens:%a %H:%M} their time"
         if _within(local, days, window.start, window.end):
             return True, f"{now}, within contact hours ({hours})"
         opens = _next_opening(local, days, window.start)
@@ -316,9 +343,12 @@ def ticket_line(t: TicketLine) -> str:
     return f"#{t.id} {mrkdwn.escape(t.priority)} _{subject}_: {state}"
 
 
-def record_facts(card: CustomerCard, intents: Sequence[Intent], policies: Policies, now: dt.datetime) -> Facts:
-    """The sentences that answer ``intents`` (record fields) for this card, in the order asked."""
-    w = Writer(card, policies, now)
+def record_facts(
+    card: CustomerCard, intents: Sequence[Intent], policies: Policies, now: dt.datetime, moment: Moment | None = None
+) -> Facts:
+    """The sentences that answer ``intents`` (record fields) for this card, in the order asked; ``moment``: the
+    time the question asks about, if any ("can I call them tomorrow morning?")."""
+    w = Writer(card, policies, now, moment)
     out: list[str] = []
     for intent in intents:
         for sentence in _sentences(w, intent):

@@ -1,9 +1,11 @@
-"""The values a question gives for a policy computation: a percentage, an amount, a priority, a tier, a region, a
-risk. Pure functions over the text; what is not a valid value (a percentage over 100, a negative amount) is kept
-as a problem to tell the asker, never silently dropped or clamped."""
+"""The values a question gives for a policy computation or a record answer: a percentage, an amount, a priority,
+a tier, a region, a risk, a moment ("tomorrow morning", "at 9pm"). Pure functions over the text; what is not a
+valid value (a percentage over 100, a negative amount) is kept as a problem to tell the asker, never silently
+dropped or clamped."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +48,42 @@ REGION_WORDS = {
 }
 
 
+# A moment: a day ("today", "tomorrow", a weekday), a part of the day, a clock time ("9pm", "9:30 am", "21:00").
+_DAY = re.compile(r"\b(today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+_PART = re.compile(r"\b(morning|noon|midday|lunchtime|afternoon|evening|tonight)\b", re.I)
+_PART_TIME = {"morning": 9, "noon": 12, "midday": 12, "lunchtime": 12, "afternoon": 14, "evening": 19, "tonight": 20}
+_CLOCK_12 = re.compile(r"(?<![\d:.$])(1[0-2]|0?[1-9])(?::([0-5]\d))?\s*([ap])\.?m\b\.?", re.I)
+_CLOCK_24 = re.compile(r"(?<![\d:.$])([01]?\d|2[0-3]):([0-5]\d)\b")
+
+
+@dataclass(frozen=True)
+class Moment:
+    """When the question asks about, as said: placed in the customer's time zone by the answer that needs it."""
+
+    day: str | None  # "today", "tomorrow" or a weekday ("mon"); None: the next time the time comes
+    time: dt.time | None  # None: the day as a whole
+
+
+def read_moment(text: str) -> Moment | None:
+    """The moment ``text`` names, or None when it names no day, part of the day or clock time."""
+    day = _DAY.search(text)
+    clock = _CLOCK_12.search(text)
+    time: dt.time | None = None
+    if clock:
+        hour = int(clock.group(1)) % 12 + (12 if clock.group(3).lower() == "p" else 0)
+        time = dt.time(hour, int(clock.group(2) or 0))
+    elif clock24 := _CLOCK_24.search(text):
+        time = dt.time(int(clock24.group(1)), int(clock24.group(2)))
+    elif part := _PART.search(text):
+        time = dt.time(_PART_TIME[part.group(1).lower()])
+    if day is None and time is None:
+        return None
+    name = day.group(1).lower() if day else None
+    if name is not None and name not in ("today", "tonight", "tomorrow"):
+        name = name[:3]  # a weekday as bot.customers.sla.WEEKDAYS writes it
+    return Moment("today" if name == "tonight" else name, time)
+
+
 @dataclass(frozen=True)
 class Slots:
     percent: float | None = None
@@ -56,6 +94,7 @@ class Slots:
     risk: str | None = None  # None: not said (requests default to low)
     problems: tuple[str, ...] = ()  # what the asker gave that no request can carry, said plainly
     tiers: tuple[str, ...] = ()  # every tier the question names, in the order it names them ("gold ... silver")
+    moment: Moment | None = None  # when the question asks about ("can I call them tomorrow morning?")
 
     @property
     def percent_text(self) -> str:
@@ -124,4 +163,5 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
         risk=(risk.group(1) or risk.group(2)).lower() if risk else None,
         problems=tuple(dict.fromkeys(problems)),
         tiers=tiers_named,
+        moment=read_moment(text),
     )

@@ -156,4 +156,5 @@ def _merged(before: Slots, now: Slots) -> Slots:
         now.risk or before.risk,
         now.problems,
         now.tiers or before.tiers,
+        now.moment or before.moment,
     )

@@ -277,6 +277,12 @@ def test_the_playbooks_are_searched_without_the_customers_name_even_possessive(b
     assert all("Westwardwood" not in q and "Group's" not in q and "champion just left" in q for q in searched)
 
 
+def test_outreach_is_answered_for_the_time_asked_about(book: Services) -> None:
+    a = ask(book, "Can I call Willowfield Devices at 9pm?")
+    assert a.text.startswith("No: *Willowfield Devices Co* accepts outreach, but ")
+    assert " 21:00 their time (America/Chicago) is outside contact hours" in a.text
+
+
 def test_what_a_customers_tier_promises(book: Services) -> None:
     a = ask(book, "Does Willowfield Devices get an executive sponsor?")
     assert a.text.startswith("*Willowfield Devices Co* (gold) is promised: executive sponsor no.")

@@ -12,6 +12,7 @@ import pytest
 
 from bot.ask.facts import record_facts
 from bot.ask.intents import catalog
+from bot.ask.slots import read_slots
 from bot.customers.card import CustomerCard, TicketLine
 from bot.customers.sla import SlaClock
 from bot.policies import Policies, load_policies
@@ -103,6 +104,27 @@ def test_no_outreach_at_the_customers_weekend(policies: Policies) -> None:
     (text,) = facts.sentences
     assert text.startswith("Not now: *Willowfield Devices Co* accepts outreach, but it is Sat 10:26 there")
     assert "wait until Mon 08:00 their time" in text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # NOW is Tuesday 12:00 UTC, 13:00 in Berlin
+        ("Can I call them at 9pm?", "No: *Willowfield Devices Co* accepts outreach, but Tue 21:00 their time"),
+        ("Can I call them at 9am?", "Yes: *Willowfield Devices Co* accepts outreach; Wed 09:00 their time"),
+        ("can I call them tomorrow morning?", "Yes: *Willowfield Devices Co* accepts outreach; Wed 09:00 their"),
+        ("ok to ring them on Saturday?", "No: *Willowfield Devices Co* accepts outreach, but Saturday (Europe/"),
+        ("can I call them on Monday at 18:30?", "Yes: *Willowfield Devices Co* accepts outreach; Mon 18:30 their"),
+        ("can I call them tonight?", "No: *Willowfield Devices Co* accepts outreach, but Tue 20:00 their time"),
+    ],
+)
+def test_outreach_at_the_time_asked_about(policies: Policies, question: str, expected: str) -> None:
+    """ "Can I call them at 9pm?" is about 9pm (read as their time, and said so), not about now."""
+    moment = read_slots(question).moment
+    (text,) = record_facts(card(), [catalog()["consent_outreach"]], policies, NOW, moment).sentences
+    assert text.startswith(expected)
+    if text.startswith("No"):
+        assert "the next opening is " in text and "Not now" not in text
 
 
 def test_without_contact_hours_only_the_local_time_is_said(policies: Policies) -> None:

@@ -3,6 +3,7 @@ approval route sentences from the real approvals.yaml, citation of a computed le
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -69,6 +70,28 @@ def test_priority_tier_region_and_risk() -> None:
     slots = read_slots("P2 response for a gold customer in Europe, high risk", TIERS, REGIONS)
     assert (slots.priority, slots.tier, slots.region, slots.risk) == ("P2", "gold", "emea", "high")
     assert read_slots("who approves it", TIERS, REGIONS).risk is None
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "time"),
+    [
+        ("can I call them tomorrow morning?", "tomorrow", dt.time(9)),
+        ("text the CTO at 9pm", None, dt.time(21)),
+        ("ring them at 9:30 a.m.", None, dt.time(9, 30)),
+        ("on Monday at 10:30", "mon", dt.time(10, 30)),
+        ("can I call on Saturday", "sat", None),
+        ("tonight", "today", dt.time(20)),
+        ("at 12am", None, dt.time(0)),
+    ],
+)
+def test_the_moment_a_question_asks_about(text: str, day: str | None, time: dt.time | None) -> None:
+    moment = read_slots(text, TIERS, REGIONS).moment
+    assert moment is not None and (moment.day, moment.time) == (day, time)
+
+
+def test_amounts_and_percentages_are_not_moments() -> None:
+    for text in ("a $2,000 credit", "8% for 12 months", "P1 for 24x7 tiers", "5.30 per seat"):
+        assert read_slots(text, TIERS, REGIONS).moment is None, text
 
 
 def test_the_customers_own_name_is_not_a_value() -> None:
