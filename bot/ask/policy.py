@@ -231,8 +231,8 @@ PROMISE_WORDS: dict[str, re.Pattern[str]] = {
     "onboarding": re.compile(r"\bonboard\w*\b", re.I),
     # the workload cap, asked as a limit: "how many accounts can a gold account manager own?"
     "max_accounts_per_owner": re.compile(
-        r"\b(accounts per (owner|manager)|how many (accounts|customers) (can|may|should|could) (an?|one|each|the|"
-        r"our)? ?(\w+ )?(owner|account manager|am|csm|director))\b",
+        r"\b(accounts per (owner|manager)|how many (\w+ )?(accounts|customers) (can|may|should|could) (an?|one|each|"
+        r"the|our)? ?(\w+ )?(owner|account manager|am|csm|director|person|rep))\b",
         re.I,
     ),
 }
@@ -305,15 +305,19 @@ def asks_delivery(question: str) -> bool:
     return any(p.search(low) for p in catalog()["alert_delivery"].patterns)
 
 
-def alert_delivery_finding(policies: Policies, asker: str, now: dt.datetime) -> PolicyFinding:
+def alert_delivery_finding(
+    policies: Policies, asker: str, now: dt.datetime, at: dt.time | None = None
+) -> PolicyFinding:
     """When Rapport's alerts reach ``asker`` (alerts.yaml ``defaults`` and ``priority``, the asker's time zone in
-    roles.yaml): quiet hours and what breaks through them, the digest, the daily cap."""
+    roles.yaml): quiet hours and what breaks through them, the digest, the daily cap. ``at``: the time of day the
+    question asks about ("why did I get an alert at 3am?"), in the asker's zone; else now."""
     d = policies.alerts.defaults
     member = policies.staff(asker)
     zone = member.tz if member else "UTC"
     local = now.astimezone(ZoneInfo(zone))
     start, end = d.quiet_hours.start, d.quiet_hours.end
-    inside = (start <= local.time() or local.time() < end) if start > end else start <= local.time() < end
+    when = at or local.time()
+    inside = (start <= when or when < end) if start > end else start <= when < end
     tz_said = f"your time zone, {mrkdwn.escape(zone)}" if member else "UTC, as you are not in roles.yaml"
     ranking = policies.alerts.ranking
     through = (
@@ -323,8 +327,9 @@ def alert_delivery_finding(policies: Policies, asker: str, now: dt.datetime) -> 
     )
     never = ranking.never_defer_tiers
     summary = (
-        f"Quiet hours for alerts are {start:%H:%M}-{end:%H:%M} in {tz_said} (now {local:%H:%M} there: "
-        f"{'inside' if inside else 'outside'} them). During them {through}; other urgent alerts wait until "
+        f"Quiet hours for alerts are {start:%H:%M}-{end:%H:%M} in {tz_said} ({'' if at else 'now '}{when:%H:%M} "
+        f"{'is' if at else 'there:'} {'inside' if inside else 'outside'} them). During them {through}; other "
+        f"urgent alerts wait until "
         f"{end:%H:%M}, and digest alerts come in your {d.digest_local_time:%H:%M} digest. At most "
         f"{d.per_recipient_daily_cap} interruptions a day"
         + (f"; urgent {' and '.join(never)} alerts are never deferred to a digest." if never else ".")

@@ -427,7 +427,8 @@ class AskService:
         if policy.compute == "alerts":  # the asker's own alert delivery: no customer or tier needed
             if not policies.configured or not asks_delivery(question):
                 return None
-            return alert_delivery_finding(policies, asker, self.s.clock())
+            moment = u.slots.moment  # "why did I get an alert at 3am?": that time, in the asker's zone
+            return alert_delivery_finding(policies, asker, self.s.clock(), moment.time if moment else None)
         tier = card.tier if card else u.slots.tier
         try:
             if tier is None:

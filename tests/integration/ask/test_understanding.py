@@ -309,6 +309,11 @@ def test_alert_delivery_for_the_asker_and_not_for_what_to_do(book: Services) -> 
     assert a.text.startswith("Quiet hours for alerts are 20:00-07:30 in your time zone, ") and a.source == "policy"
     late = ask(book, "how come the breach alert only reached me this morning", MANAGER)
     assert late.text.startswith("Quiet hours for alerts are 20:00-07:30 in your time zone, "), late.text
+    woke = ask(book, "why did I get an alert at 3am?", MANAGER)
+    assert (
+        woke.text.startswith("Quiet hours for alerts are 20:00-07:30 in your time zone, ")
+        and "03:00 is inside" in woke.text
+    )
     todo = ask(book, "What should I do when I get a gone-quiet alert?", MANAGER)
     assert "Quiet hours for alerts" not in todo.text  # the handbook's procedure, not the delivery rules
 

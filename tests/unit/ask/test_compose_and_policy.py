@@ -93,6 +93,8 @@ def test_tier_promises_come_from_tiers_yaml(policies: Policies) -> None:
     # the workload cap; the "account manager" inside the question is its subject, not the named-owner promise
     cap = promises_finding(policies, ["gold"], "how many accounts can a gold account manager own?")
     assert cap.summary == "*Gold* is promised: accounts per owner at most 25."
+    person = promises_finding(policies, ["gold"], "how many gold accounts can one person own?")
+    assert person.summary == cap.summary
     assert compared.citation_query == "what each tier is promised gold"
 
 
@@ -147,5 +149,8 @@ def test_alert_delivery_is_the_askers_own(policies: Policies) -> None:
     assert "only urgent alerts of the top priority band interrupt" in f.summary and "08:30 digest" in f.summary
     noon = alert_delivery_finding(policies, "U0NOBODY", dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC))
     assert "in UTC, as you are not in roles.yaml (now 12:00 there: outside them)" in noon.summary
+    asked = alert_delivery_finding(policies, "U0AMPLAT", dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC), dt.time(3))
+    assert "Europe/London (03:00 is inside them)." in asked.summary  # the time asked about, not now
+    assert asks_delivery("why did I get an alert at 3am?") and asks_delivery("an alert at 11:30 pm woke me")
     assert asks_delivery("Why did I not get an alert during the night?")
     assert not asks_delivery("What should I do when I get a gone-quiet alert?")  # the handbook's procedure
