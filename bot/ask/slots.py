@@ -54,6 +54,12 @@ _PART = re.compile(r"\b(morning|noon|midday|lunchtime|afternoon|evening|tonight)
 _PART_TIME = {"morning": 9, "noon": 12, "midday": 12, "lunchtime": 12, "afternoon": 14, "evening": 19, "tonight": 20}
 _CLOCK_12 = re.compile(r"(?<![\d:.$])(1[0-2]|0?[1-9])(?::([0-5]\d))?\s*([ap])\.?m\b\.?", re.I)
 _CLOCK_24 = re.compile(r"(?<![\d:.$])([01]?\d|2[0-3]):([0-5]\d)\b")
+# "at 10" is ten o'clock, unless a unit or a percent follows ("at 10%", "at 10 days", "at 10k")
+_CLOCK_AT = re.compile(
+    r"\bat\s+([01]?\d|2[0-3])\b(?!\s*(?:[%.,:]\d|%|percent|[kmb]\b|usd|dollars?|days?|hours?|h\b|min|weeks?|months?|"
+    r"years?|seats?|users?|records?|accounts?|customers?|tickets?))",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,8 @@ def read_moment(text: str) -> Moment | None:
         time = dt.time(hour, int(clock.group(2) or 0))
     elif clock24 := _CLOCK_24.search(text):
         time = dt.time(int(clock24.group(1)), int(clock24.group(2)))
+    elif bare := _CLOCK_AT.search(text):
+        time = dt.time(int(bare.group(1)))
     elif part := _PART.search(text):
         time = dt.time(_PART_TIME[part.group(1).lower()])
     if day is None and time is None:

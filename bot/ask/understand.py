@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.ask.intents import Asked, model_for, refers_to_customer
+from bot.ask.intents import Asked, mask, model_for, refers_to_customer
 from bot.ask.slots import Slots, read_slots
 from bot.customers.linking import CustomerRef, link_customers
 from bot.customers.normalize import fold
@@ -121,11 +121,20 @@ def understand(
     if (asked.howto or just_named) and earlier and len(question.split()) < FOLLOW_UP_WORDS:
         # A name alone answers "which customer?"; it asks the earlier question again, of that customer.
         # "and for 20%?", "what about the ARR" read alone say little; with the thread's question they say what.
-        again = model.read(f"{earlier} {question}", mention, refers=in_view)
+        # The earlier question's own name for its customer is masked as the question's is: read raw, "Can I give
+        # Willowfield Devices 8%?" is a how-to to the model, masked it is a discount.
+        before = _mention(session, earlier)
+        again = model.read(f"{mask(earlier, before, model.catalog.stand_in)} {question}", mention, refers=in_view)
         if not again.howto:
             asked = again
-            slots = _merged(read_slots(earlier, _tiers(policies), _regions(policies)), slots)
+            slots = _merged(read_slots(earlier, _tiers(policies), _regions(policies), before), slots)
     return Understanding(customer_id, how, mention, asked, slots, choices, several, unknown, book)
+
+
+def _mention(session: Session, text: str) -> str:
+    """The words that name the one customer ``text`` names (folded, as linking gives them), or ""."""
+    linked = link_customers(session, text)
+    return linked.customers[0].matched_text if len(linked.customers) == 1 else ""
 
 
 _LEADING = frozenset(

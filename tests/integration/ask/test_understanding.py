@@ -235,6 +235,9 @@ def test_thread_follow_ups_keep_the_threads_customer_unless_they_name_another(bo
     assert "Willowfield" not in other.text
     short = ask(book, "and for 20%?", thread_customer=willow, earlier="Can I give them a 12% discount?")
     assert short.text.startswith("A 20% discount for *Willowfield Devices Co* (gold)")
+    # the earlier question named the customer: its name is masked in the re-read, as the question's own would be
+    named = ask(book, "what about 18%?", thread_customer=willow, earlier="Can I give Willowfield Devices 8%?")
+    assert named.text.startswith("An 18% discount for *Willowfield Devices Co* (gold)"), named.text
     # The thread's customer erased since: not inherited, and the question says so.
     with session_scope(book.sessions) as s:
         s.delete(s.get(Customer, willow))

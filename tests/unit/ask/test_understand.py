@@ -82,6 +82,7 @@ def test_priority_tier_region_and_risk() -> None:
         ("can I call on Saturday", "sat", None),
         ("tonight", "today", dt.time(20)),
         ("at 12am", None, dt.time(0)),
+        ("and on Monday at 10?", "mon", dt.time(10)),
     ],
 )
 def test_the_moment_a_question_asks_about(text: str, day: str | None, time: dt.time | None) -> None:
@@ -90,7 +91,15 @@ def test_the_moment_a_question_asks_about(text: str, day: str | None, time: dt.t
 
 
 def test_amounts_and_percentages_are_not_moments() -> None:
-    for text in ("a $2,000 credit", "8% for 12 months", "P1 for 24x7 tiers", "5.30 per seat"):
+    for text in (
+        "a $2,000 credit",
+        "8% for 12 months",
+        "P1 for 24x7 tiers",
+        "5.30 per seat",
+        "renew at 10%",
+        "cap at 15 accounts",
+        "at 3 days",
+    ):
         assert read_slots(text, TIERS, REGIONS).moment is None, text
 
 
