@@ -212,6 +212,11 @@ def _introduced(best: Piece, scored: Sequence[Piece]) -> list[Piece]:
     return out
 
 
+def _introduces(piece: Piece) -> bool:
+    """A paragraph sentence that announces what follows: it ends in a colon or says "the following"."""
+    return piece.kind == PARAGRAPH and (piece.plain.rstrip().endswith(":") or bool(_ANNOUNCES.search(piece.plain)))
+
+
 def _parent(item: Piece, scored: Sequence[Piece]) -> Piece | None:
     """The list item a nested item sits under (the nearest one before it, one level up), if any: a sub-item is
     read under its parent, as a table row under its header."""
@@ -363,6 +368,10 @@ def select(
             chosen.append(up)  # "Three to five weeks in advance for:" is what its sub-item answers with
         if up is not None and p is best:
             lead.append(up)  # and it leads with it
+    if best.kind in (STEP, BULLET):
+        # the sentence that introduces the best item's list ("... is treated like a new ticket's first contact:")
+        # is read before it, as the page reads
+        lead += [p for p in chosen if p.passage == best.passage and p.order < best.order and _introduces(p)]
     # Passages keep the order retrieval and the maintainers' boosts gave them (the first citation is the passage
     # they ranked first); within its passage the best piece leads, the rest follow in reading order.
     first = [p for p in ranked if p.passage == 0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.ask.compose import PIECE_CHARS, ExtractiveWriter
 from bot.ask.extract import select
 from retrieval.chunker import chunk_document
@@ -176,6 +178,21 @@ def test_the_row_named_by_more_of_its_cells_answers_alone() -> None:
     draft = ExtractiveWriter().write("How long do we have to fix a platinum P4?", passages_of(text))
     assert draft.text.startswith("Tier: Platinum · Priority: P4 · Resolution: 5 days")
     assert "P2" not in draft.text and "P3" not in draft.text and "Gold" not in draft.text
+
+
+def test_the_sentence_introducing_a_list_is_read_before_its_item() -> None:
+    text = (
+        "# Channels\n\n## Customer channels\n\nEvery message from a customer in a shared channel is treated like a "
+        "new ticket:\n\n1. It starts a first-response clock of 1 hour.\n2. A staff reply in the thread stops the clock."
+        "\n3. Edits start no clock.\n4. Two quiet days after our answer resolve it within 2 days.\n"
+    )
+    (p,) = passages_of(text)
+    p = replace(p, piece_scores=(0.7, 0.9, 0.1, 0.1, 0.7))  # the search's cosines: the first step scores best
+    lines = (
+        ExtractiveWriter().write("How fast should we reply to a customer in a shared channel?", [p]).text.split("\n")
+    )
+    assert lines[0] == "Every message from a customer in a shared channel is treated like a new ticket:"
+    assert lines[1] == "1. It starts a first-response clock of 1 hour."  # not "1." before its list's introduction
 
 
 def test_a_yes_no_question_gets_the_step_that_answers_not_the_procedure() -> None:
