@@ -34,7 +34,10 @@ _TIME_Q = re.compile(
 _PERSON_Q = re.compile(r"\b(who|whom|whose|which (?:team|role|person|people|group|manager|channel))\b", re.I)
 _NUMBER_Q = re.compile(
     r"\b(how (?:many|much|big|large|high|low)|what (?:percent(?:age)?|share|amount|limit|threshold|number|"
-    r"maximum|minimum|cap)|up to what|what is the (?:maximum|minimum|limit|cap|threshold))\b",
+    r"maximum|minimum|cap)|up to what|what is the (?:maximum|minimum|limit|cap|threshold)"
+    # a quantity asked by its noun: "what's the 401k match?", "what is our training budget?"
+    r"|what(?:'s|’s| is| are) (?:the|our|my) (?:[\w-]+ ){0,2}(?:match|rate|budget|allowance|stipend|price|cost|fee|"
+    r"amount|percentage|quota|headcount))\b",
     re.I,
 )
 _STEPS_Q = re.compile(

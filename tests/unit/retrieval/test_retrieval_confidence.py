@@ -24,6 +24,10 @@ from retrieval.types import Passage
         ("Which team decides between two expedites?", PERSON),
         ("How many messages a week may we send?", NUMBER),
         ("What is the maximum credit without approval?", NUMBER),
+        # a quantity asked by its noun
+        ("What's the 401k match?", NUMBER),
+        ("What is our annual training budget?", NUMBER),
+        ("What is the process for a refund?", STEPS),
         ("What are the steps to implement a change?", STEPS),
         ("How do I report a lost laptop?", STEPS),
         ("Who owns the escalation matrix playbook?", META),
