@@ -68,7 +68,7 @@ def escalation_finding(policies: Policies, card: CustomerCard, question: str) ->
     if worst is None or worst.clock is None:
         asked = PRIORITY.search(question)
         if not asked:
-            return escalation_by_severity(policies, card)
+            return escalation_by_severity(policies, tier, card)
         matrix = escalation_step_finding(policies, tier, f"P{asked.group(1)}", card.owner)
         note = " No open ticket of theirs has an SLA clock on record: check the ticket is logged."
         return replace(matrix, summary=matrix.summary + note)
@@ -174,18 +174,22 @@ def _first_level(policies: Policies, tier: str, severity: str, owner: str | None
     return f"{who} in <#{step.channel}>, acknowledged within {human(step.within)}"
 
 
-def escalation_by_severity(policies: Policies, card: CustomerCard) -> PolicyFinding:
-    """A customer with no open ticket on an SLA clock, asked about without a severity ("any breached SLAs for
-    Acme?", "Acme is down, who do I page?"): that there is nothing on record, and the first level by severity."""
-    rows = [f"• *Sev {n}*: {_first_level(policies, card.tier, f'sev{n}', card.owner)}" for n in range(1, 5)]
+def escalation_by_severity(policies: Policies, tier: str, card: CustomerCard | None = None) -> PolicyFinding:
+    """The matrix's first level for each severity of a tier, when no severity is asked: for a tier alone ("what
+    is the escalation channel for silver?"), or for a customer with no open ticket on an SLA clock ("any breached
+    SLAs for Acme?", "Acme is down, who do I page?"), saying that nothing is on record."""
+    owner = card.owner if card else None
+    rows = [f"• *Sev {n}*: {_first_level(policies, tier, f'sev{n}', owner)}" for n in range(1, 5)]
     head = (
-        f"*{mrkdwn.escape(card.name)}* ({card.tier}) has no open ticket on an SLA clock, so nothing is breached or "
+        f"*{mrkdwn.escape(card.name)}* ({tier}) has no open ticket on an SLA clock, so nothing is breached or "
         "due on record. If something is wrong now, log the ticket; the first escalation by severity:"
+        if card
+        else f"Who a *{tier.title()}* escalation goes to, by severity:"
     )
     return PolicyFinding(
         "\n".join([head, *rows]),
-        card.tier,
-        citation_query=f"escalation matrix {card.tier}",
+        tier,
+        citation_query=f"escalation matrix {tier}",
         citation_title="escalation",
     )
 

@@ -30,6 +30,7 @@ from bot.ask.policy import (
     PolicyFinding,
     alert_delivery_finding,
     asks_delivery,
+    escalation_by_severity,
     escalation_by_tier,
     escalation_finding,
     escalation_step_finding,
@@ -446,7 +447,9 @@ class AskService:
             if policy.compute == "escalation":
                 if card is not None:
                     return escalation_finding(policies, card, question)
-                return escalation_step_finding(policies, tier, u.slots.priority) if u.slots.priority else None
+                if u.slots.priority:
+                    return escalation_step_finding(policies, tier, u.slots.priority)
+                return escalation_by_severity(policies, tier)  # a tier alone: each severity's first level
             if u.slots.priority:
                 return sla_finding(policies, tier, u.slots.priority)
             return sla_summary(policies, tier, direct.name_of(card) if card else "")

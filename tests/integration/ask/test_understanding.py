@@ -269,6 +269,8 @@ def test_a_priority_asked_without_customer_or_tier_gets_every_tier(book: Service
     assert sla.text.startswith("*P1* first response / resolution targets by tier")
     tiered = ask(book, "where does a P4 for a silver account get escalated")
     assert tiered.text.startswith("*Silver sev4*: escalate to ")
+    tier_only = ask(book, "what is the escalation channel for silver?")
+    assert tier_only.text.startswith("Who a *Silver* escalation goes to, by severity:\n• *Sev 1*: ")
 
 
 def test_the_playbooks_are_searched_without_the_customers_name_even_possessive(book: Services) -> None:

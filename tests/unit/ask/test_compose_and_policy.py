@@ -9,6 +9,7 @@ from bot.ask.compose import ExtractiveWriter, content_words
 from bot.ask.policy import (
     alert_delivery_finding,
     asks_delivery,
+    escalation_by_severity,
     escalation_by_tier,
     escalation_finding,
     is_policy_question,
@@ -129,6 +130,15 @@ def test_no_clocked_ticket_and_no_severity_says_so_and_lists_each_severity(polic
     for n, row in enumerate(rows, 1):
         step = policies.escalation_for("gold", f"sev{n}")
         assert f"<#{step.channel}>" in row and row.endswith(f"within {human(step.within)}")
+
+
+def test_a_tier_without_a_severity_lists_each_severity(policies: Policies) -> None:
+    f = escalation_by_severity(policies, "silver")
+    head, *rows = f.summary.split("\n")
+    assert head == "Who a *Silver* escalation goes to, by severity:" and len(rows) == 4 and f.channel is None
+    for n, row in enumerate(rows, 1):
+        step = policies.escalation_for("silver", f"sev{n}")
+        assert row.startswith(f"• *Sev {n}*: ") and f"<#{step.channel}>" in row
 
 
 def test_business_hours_clock_skips_nights_and_weekends() -> None:
