@@ -51,13 +51,13 @@ _LIST_Q = re.compile(
     r"which (?:fields|items|things|details)|what (?:are|is) (?:on|in) the (?:list|checklist))\b",
     re.I,
 )
-_META_DOC = re.compile(r"\b(playbooks?|runbooks?|handbooks?|documents?|docs?|pages?|policy|guide|article)\b", re.I)
-# The words that say what kind of document is named, stemmed: "the renewal runbook" names renewal-runbook.md by
-# "renewal" (the name words are those before the kind word, see _DOC_NAME).
+# The words that say what kind of document a question names ("the renewal runbook"), and (stemmed) the same words
+# left out of a file's or title's name when matching it: renewal-runbook.md is named by "renewal" (the name words
+# are those before the kind word, see _DOC_NAME).
+_KIND = r"(playbooks?|runbooks?|handbooks?|documents?|docs?|pages?|policy|guide|article)"
 DOC_KINDS = frozenset(tokenize("playbook runbook handbook document doc page policy guide article"))
-_DOC_NAME = re.compile(
-    r"((?:[\w'-]+\s+){1,4})(?:playbooks?|runbooks?|handbooks?|documents?|docs?|pages?|policy|guide|article)\b", re.I
-)
+_META_DOC = re.compile(rf"\b{_KIND}\b", re.I)
+_DOC_NAME = re.compile(rf"((?:[\w'-]+\s+){{1,4}}){_KIND}\b", re.I)
 _META_ASK = re.compile(
     r"\b(owns?|owner|maintain(?:s|er|ed)?|responsible for (?:the|this) (?:playbook|document|page|doc)|review(?:ed)?|"
     r"due for review|last (?:updated|changed|edited|reviewed)|updated|version)\b",

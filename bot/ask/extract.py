@@ -111,13 +111,16 @@ _CELL_VALUE = re.compile(r"(?:^|·)\s*[^:·]{1,40}:\s*([^·]{1,40}?)\s*(?=·|$)"
 _ITEM_LABEL = re.compile(r"^(?:[•*-]|\d{1,3}[.)])?\s*([^:–—-]{1,30}?)\s*(?:[:–—]|\s-\s)")
 
 
+def _named(value: str, keys: set[str]) -> bool:
+    """The question names ``value`` (a label, a cell): one to three words, all among its key terms."""
+    words = tokenize(value)
+    return 0 < len(words) <= 3 and set(words) <= keys
+
+
 def _label_asked(piece: Piece, intent: Intent) -> bool:
-    """The question names this row or item by its label: one to three words, all among the question's key terms."""
+    """The question names this row or item by its label."""
     found = (_CELL_VALUE if piece.kind == ROW else _ITEM_LABEL).match(piece.plain)
-    if not found:
-        return False
-    words = tokenize(found.group(1))
-    return 0 < len(words) <= 3 and set(words) <= set(intent.key_terms)
+    return found is not None and _named(found.group(1), set(intent.key_terms))
 
 
 def _cells_named(piece: Piece, keys: set[str]) -> int:
@@ -125,11 +128,7 @@ def _cells_named(piece: Piece, keys: set[str]) -> int:
     have to fix a platinum P4"): the row that matches on more of them is the one asked about."""
     if piece.kind != ROW:
         return 0
-    named = 0
-    for value in _CELL_VALUE.findall(piece.plain):
-        words = tokenize(value)
-        named += 0 < len(words) <= 3 and set(words) <= keys
-    return named
+    return sum(_named(value, keys) for value in _CELL_VALUE.findall(piece.plain))
 
 
 def _names_tier(piece: Piece, tiers: Sequence[str]) -> bool:
@@ -196,11 +195,9 @@ def _introduced(best: Piece, scored: Sequence[Piece]) -> list[Piece]:
     """The list items or table rows right after a sentence ending in a colon (at most MAX_STEPS): what it
     introduces. A sentence that says "the following" introduces the list right after its paragraph (the rest of
     the paragraph, a note, comes between). None when the sentence introduces nothing or no list follows it."""
-    if best.kind != PARAGRAPH:
+    if not _introduces(best):
         return []
     colon = best.plain.rstrip().endswith(":")
-    if not colon and not _ANNOUNCES.search(best.plain):
-        return []
     after = sorted((p for p in scored if p.passage == best.passage and p.order > best.order), key=lambda p: p.order)
     if not colon:
         after = [p for p in after if not (p.kind == PARAGRAPH and p.line == best.line)]  # its paragraph's rest

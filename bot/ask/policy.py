@@ -12,7 +12,7 @@ from bot import mrkdwn
 from bot.ask.intents import PRIORITY, catalog, longest_matches
 from bot.customers.card import CustomerCard, TicketLine, unknown_tier
 from bot.customers.sla import human
-from bot.policies import Policies
+from bot.policies import EscalationStep, Policies
 from bot.policies.tiers import TierPromises
 
 ESCALATION_WORDS = re.compile(
@@ -78,11 +78,8 @@ def escalation_finding(policies: Policies, card: CustomerCard, question: str) ->
         sev_num = 2  # a breached SLA is at least a sev2 (escalation.yaml)
     severity = f"sev{sev_num}"
     step = policies.escalation_for(tier, severity)
-    target: str | None = step.escalate_to
-    if target == "owner":
-        target = card.owner or policies.on_duty(tier)
-    elif target == "on_duty":
-        target = policies.on_duty(tier)
+    # a ticket on the clock needs a person: with no owner on the record, the tier's on-duty owner takes it
+    target = _escalate_to(policies, tier, step.escalate_to, card.owner or policies.on_duty(tier))
     state_text = {
         "breached": f"{clock.milestone} target {human(clock.target)} *breached* by {human(-clock.remaining)}",
         "at_risk": f"{clock.milestone} target {human(clock.target)}, *{human(clock.remaining)} left*",
@@ -138,11 +135,7 @@ def escalation_step_finding(policies: Policies, tier: str, priority: str, owner:
     severity = f"sev{priority[-1]}"
     step = policies.escalation_for(tier, severity)
     target = _escalate_to(policies, tier, step.escalate_to, owner)
-    who = mention(target) if target else "the account owner"
-    summary = (
-        f"*{tier.title()} {severity}*: escalate to {who} in <#{step.channel}>, acknowledged within "
-        f"{human(step.within)}. Next step: {step.next_step}."
-    )
+    summary = f"*{tier.title()} {severity}*: escalate to {_reach(step, target)}. Next step: {step.next_step}."
     return PolicyFinding(
         summary,
         tier,
@@ -166,12 +159,16 @@ def _escalate_to(policies: Policies, tier: str, target: str, owner: str | None) 
     return target
 
 
-def _first_level(policies: Policies, tier: str, severity: str, owner: str | None) -> str:
-    """The matrix's first level for a tier and severity, as one clause: who, where, how fast."""
-    step = policies.escalation_for(tier, severity)
-    target = _escalate_to(policies, tier, step.escalate_to, owner)
+def _reach(step: EscalationStep, target: str | None) -> str:
+    """Who, where and how fast, as one clause: "<@U…> in <#C…>, acknowledged within 15m"."""
     who = mention(target) if target else "the account owner"
     return f"{who} in <#{step.channel}>, acknowledged within {human(step.within)}"
+
+
+def _first_level(policies: Policies, tier: str, severity: str, owner: str | None) -> str:
+    """The matrix's first level for a tier and severity, as one clause (see _reach)."""
+    step = policies.escalation_for(tier, severity)
+    return _reach(step, _escalate_to(policies, tier, step.escalate_to, owner))
 
 
 def escalation_by_severity(policies: Policies, tier: str, card: CustomerCard | None = None) -> PolicyFinding:
@@ -333,9 +330,8 @@ def alert_delivery_finding(
     summary = (
         f"Quiet hours for alerts are {start:%H:%M}-{end:%H:%M} in {tz_said} ({'' if at else 'now '}{when:%H:%M} "
         f"{'is' if at else 'there:'} {'inside' if inside else 'outside'} them). During them {through}; other "
-        f"urgent alerts wait until "
-        f"{end:%H:%M}, and digest alerts come in your {d.digest_local_time:%H:%M} digest. At most "
-        f"{d.per_recipient_daily_cap} interruptions a day"
+        f"urgent alerts wait until {end:%H:%M}, and digest alerts come in your {d.digest_local_time:%H:%M} "
+        f"digest. At most {d.per_recipient_daily_cap} interruptions a day"
         + (f"; urgent {' and '.join(never)} alerts are never deferred to a digest." if never else ".")
     )
     return PolicyFinding(summary, "", citation_query="alert delivery rules quiet hours", citation_title="alert")

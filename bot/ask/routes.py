@@ -190,7 +190,8 @@ def describe(
     if route is None:  # pragma: no cover - every type ends in a catch-all rule (policy checks)
         raise LookupError(f"no {rtype} rule matches")
     subject = _subject(rtype, who, percent, amount, measure)
-    chosen = ladder[0][0] if ladder else route
+    stated = [rule for rule, _ in ladder] or [route]  # the rules the lead names, "above that" aside
+    chosen = stated[0]
     if ladder:
         (first, missed), *rest = ladder
         steps = [f"{outcome(first)}{_risk(first, risk)} if {_limits(first, missed, measure)}"]
@@ -200,7 +201,7 @@ def describe(
         lead = f"{subject} {outcome(route)}{_risk(chosen, risk)}."
     sentences = [lead]
     cheapest = next((r for r in rules if applies_to(r, tier, region)), None)
-    if cheapest is not None and all(cheapest is not r for r, _ in ladder) and cheapest is not chosen and cheapest.when:
+    if cheapest is not None and cheapest.when is not None and all(cheapest is not r for r in stated):
         sentences.append(f"{conditions(cheapest.when, measure).capitalize()} {outcome(cheapest)}.")
     return RouteAnswer(
         tuple(sentences), rtype, chosen.name, percent, amount, f"{chosen.name} {label} approval who approves"

@@ -555,16 +555,16 @@ def _unsearched() -> str:
     return f":warning: {said} (reference `{ref}`)."
 
 
+_POSSESSIVE = re.compile(r"['’]s\b(?=\W*$)")  # "Acme Corp's": the name without its possessive
+
+
 def _without(question: str, mention: str) -> str:
     """The question minus the words that named the customer (matched on folded text)."""
     if not mention:
         return question
     drop = set(mention.split())
-    kept = [w for w in question.split() if fold(_POSSESSIVE.sub("", w)) not in drop]  # "Acme Corp's" goes too
+    kept = [w for w in question.split() if fold(_POSSESSIVE.sub("", w)) not in drop]
     return " ".join(kept) or question
-
-
-_POSSESSIVE = re.compile(r"['’]s\b(?=\W*$)")
 
 
 def customer_by_name(session: Session, text: str) -> list[Customer]:
