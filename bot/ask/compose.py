@@ -143,7 +143,7 @@ class ExtractiveWriter:
             head = "\n".join(s.strip() for s in lead if s.strip())
             return Draft(head, [], declined=not head)
         limit = max(1, min(self.max_units, 2)) if lead else self.max_units
-        sel = select(question, passages, tiers=tiers, max_pieces=limit)
+        sel = select(question, passages, tiers=tiers, max_pieces=limit, supporting=bool(lead))
         body, citations = self.render(sel, passages)
         head = "\n".join(s.strip() for s in lead if s.strip())
         text = f"{head}\n\n{body}".strip() if head and body else head or body

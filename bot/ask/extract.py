@@ -292,7 +292,10 @@ def select(
     passages: Sequence[Passage],
     tiers: Sequence[str] = (),
     max_pieces: int = MAX_PIECES,
+    supporting: bool = False,
 ) -> Selection:
+    """``supporting``: a computed answer leads (the record, the policy) and these pieces only support it, so a
+    procedure or a list is quoted only when the question asks for steps."""
     intent = analyse(question)
     if intent.meta and passages:
         index, meta = meta_answer(question, passages)
@@ -308,6 +311,8 @@ def select(
         for piece in own:
             s = _score(intent, piece, heading, pi, rows_by_tier)
             scored.append(replace(piece, score=s))
+    if supporting and not intent.steps:
+        scored = [p for p in scored if p.kind != STEP]  # a step read alone, out of its procedure, supports nothing
     if not scored:
         return Selection([])
     ranked = sorted(scored, key=lambda p: (-p.score, p.passage, p.order))
@@ -317,7 +322,9 @@ def select(
         return Selection([(best.passage, [best])])
     # The best piece is a step: the procedure is the answer, unless the question asks yes or no ("Does the clock
     # stop ...?"), which the one step that says so answers.
-    list_asked = intent.steps or (best.kind == STEP and intent.answer_type is None and not _YES_NO.match(question))
+    list_asked = intent.steps or (
+        best.kind == STEP and intent.answer_type is None and not _YES_NO.match(question) and not supporting
+    )
     listed = [p for p in ranked if p.kind in (STEP, BULLET) and p.score >= LIST_SHARE * best.score]
     if list_asked and listed and best.kind != ROW:
         run, rest = _steps(scored, listed[0])
@@ -355,7 +362,7 @@ def select(
     near = _neighbour(best, scored)
     if near is not None and near not in chosen and len(chosen) < max_pieces:
         chosen.append(near)  # the sentence the best one leans on ("This...", "In that case...") or finishes
-    items = _introduced(best, scored)
+    items = _introduced(best, scored) if intent.steps or not supporting else []
     if items:
         chosen = [best, *items]  # "You get a daily allowance while you travel:" the answer is the list it introduces
     lead = [best]

@@ -208,7 +208,9 @@ class IntentModel:
             # One computation per answer, the first asked; targets and escalation are read from the same tables
             # and go together ("the first response target for a platinum P1, and who do we escalate to?").
             computed = [i for i in policy if i.compute]
-            asked = computed if policy[0].compute and len(computed) > 1 else policy[:1]
+            chosen = computed if policy[0].compute and len(computed) > 1 else policy[:1]
+            # a record field asked with it ("when do they renew, and can I give them 15%?") is answered first
+            asked = [i for i in asked if i.kind == FIELD] + chosen
         return Asked(tuple(asked) or (self.catalog[self.howto],), tuple(readings))
 
     def across_the_book(self, question: str) -> bool:

@@ -126,7 +126,10 @@ def sla_summary(policies: Policies, tier: str, who: str = "") -> PolicyFinding:
     coverage = policies.sla_target(tier, "P1").coverage.replace("_", " ")
     head = f"{who} is *{tier.title()}*: " if who else f"*{tier.title()}* SLA: "
     summary = f"{head}first response / resolution {', '.join(parts)} ({coverage})."
-    return PolicyFinding(summary, tier, citation_query=f"SLA targets {tier} first response", citation_title="sla")
+    # the query carries what the summary states (every priority, both targets), so it finds the targets table
+    # rather than a section that only mentions the tier's targets ("When a target is about to be missed")
+    query = f"SLA targets {tier} P1 P2 P3 P4 first response resolution"
+    return PolicyFinding(summary, tier, citation_query=query, citation_title="sla")
 
 
 def escalation_step_finding(policies: Policies, tier: str, priority: str, owner: str | None = None) -> PolicyFinding:
@@ -216,9 +219,8 @@ def sla_by_tier(policies: Policies, priority: str) -> PolicyFinding:
             f"• *{tier.title()}*: {human(t.first_response)} / {human(t.resolution)} ({t.coverage.replace('_', ' ')})"
         )
     head = f"*{priority.upper()}* first response / resolution targets by tier (name the customer for theirs):"
-    return PolicyFinding(
-        "\n".join([head, *rows]), "", citation_query=f"SLA targets {priority} first response", citation_title="sla"
-    )
+    query = f"SLA targets {' '.join(policies.tier_names)} {priority} first response resolution"
+    return PolicyFinding("\n".join([head, *rows]), "", citation_query=query, citation_title="sla")
 
 
 # What a question about a tier's promises may single out (tiers.yaml ``promises``), by the words that ask it.

@@ -226,7 +226,7 @@ class AskService:
             return Answer(question, asker, text, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if card is not None and fields:
             facts = direct.record_facts(card, fields, policies, self.s.clock(), u.slots.moment)
-            return Answer(
+            recorded = Answer(
                 question,
                 asker,
                 "\n".join(facts.sentences),
@@ -239,8 +239,32 @@ class AskService:
                 source=RECORD,
                 sensitive=facts.sensitive,
             )
+            if u.asked.first("policy") is None:
+                return recorded
+            # a record field and a policy in one question ("when do they renew, and can I give them 15%?"): the
+            # record's sentences, then the computed route or target; the playbooks' prose adds nothing to a fact
+            ruled = self._policy(session, u, question, asker, card, truncated, query, paths)
+            if ruled.source not in (POLICY, CLARIFY):  # (CLARIFY: an invalid value, said back)
+                return recorded
+            ruled.text = f"{recorded.text}\n{ruled.text}"
+            ruled.sensitive = ruled.sensitive or recorded.sensitive
+            return ruled
         if card is not None and u.asked.first("card"):
             return self._about(question, asker, card, 1.0, truncated)
+        return self._policy(session, u, question, asker, card, truncated, query, paths)
+
+    def _policy(
+        self,
+        session: Session,
+        u: Understanding,
+        question: str,
+        asker: str,
+        card: CustomerCard | None,
+        truncated: bool,
+        query: str,
+        paths: list[str] | None,
+    ) -> Answer:
+        """The approval route or the computed policy finding asked for, else the playbooks' answer."""
         approval = u.asked.first("policy")
         unrouted = ""  # why an approval question gets the playbooks' answer instead of a computed route
         if approval is not None and approval.request_type:

@@ -165,6 +165,27 @@ def test_an_approval_question_gets_this_customers_route_and_a_prefilled_button(b
     assert credit.approval is not None and credit.approval.amount == "$2,000"
 
 
+def test_a_record_field_and_a_policy_in_one_question_are_both_answered(book: Services) -> None:
+    # was: the approval route alone (one intent per answer), the renewal date dropped
+    a = ask(book, "When does Willowfield Devices renew, and can I give them 15%?", MANAGER)
+    renewal, route = a.text.split("\n")[:2]
+    assert renewal == "*Willowfield Devices Co* renews on 4 Jan 2027, in 41 days; owner <@U0AMGOLD>."
+    assert route.startswith("A 15% discount for *Willowfield Devices Co* (gold) needs approval") and "[1]" in route
+    assert a.source == "policy" and a.approval is not None and a.approval.percent == "15%"
+    # a field the asker may not see stays restricted, the route is still given, and nothing is marked sensitive
+    agent = ask(book, "What's Willowfield Devices' ARR, and can I give them 15%?", AGENT)
+    assert "412" not in agent.text and "ARR is restricted for your role" in agent.text
+    assert "A 15% discount for *Willowfield Devices Co* (gold)" in agent.text and not agent.sensitive
+    # an invalid value is said back after the record's answer
+    bad = ask(book, "When does Willowfield Devices renew, and can I give them 150%?", MANAGER)
+    assert bad.text.startswith("*Willowfield Devices Co* renews on 4 Jan 2027")
+    assert "150% is over 100%. Give a percentage between 0 and 100" in bad.text.split("\n")[1]
+    # a computed target the same way: the tier from the record, then escalation
+    esc = ask(book, "What tier is Willowfield Devices and who do I escalate a P1 to?", MANAGER)
+    tier, first = esc.text.split("\n")[:2]
+    assert tier.startswith("*Willowfield Devices Co* is a *Gold* customer") and first.startswith("*Gold sev1*")
+
+
 def test_an_approval_question_naming_no_customer_gets_every_rule(book: Services) -> None:
     a = ask(book, "who approves expedited shipping?", MANAGER)
     first, ask_for = a.text.split("\n")[:2]

@@ -273,6 +273,18 @@ def test_computed_facts_lead_and_the_passages_support() -> None:
     assert "36 months" in draft.text
 
 
+def test_a_computed_answer_is_supported_by_sentences_not_a_procedure() -> None:
+    # "What SLA does Acme get?" led with the targets, then quoted three steps for a missed target: the lead
+    # answers, a procedure nobody asked for only lengthens it. Asked for steps, the procedure still comes.
+    text = "# SLA\n\n## Missed targets\n\n1. Post an alert at 75% of the target.\n2. Update the customer.\n"
+    text += "3. Escalate at breach.\n\nA tighter SLA needs an exception.\n"
+    lead = ["Acme is Gold: P1 30m / 8h. [0]"]
+    draft = ExtractiveWriter().write("What SLA targets does Acme get?", passages_of(text), lead=lead)
+    assert "1. Post" not in draft.text and "3. Escalate" not in draft.text, draft.text
+    steps = ExtractiveWriter().write("What are the steps when Acme misses a target?", passages_of(text), lead=lead)
+    assert "1. Post" in steps.text and "3. Escalate" in steps.text, steps.text
+
+
 def test_customer_tier_picks_its_row() -> None:
     table = "# SLA\n\n| Tier | First response |\n|---|---|\n| Gold | 1 hour |\n| Silver | 4 hours |\n"
     sel = select("What is the first response target?", passages_of(table), tiers=["silver"])

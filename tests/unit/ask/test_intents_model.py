@@ -42,6 +42,12 @@ def model() -> IntentModel:
         # read as open tickets, and the renewal timeline, before a kind of support and "someone at" had patterns
         ("can Acme get weekend support", "acme", ["tier_promises"]),
         ("Who should I contact at Acme about the renewal?", "acme", ["contact"]),
+        # a record field and an approval in one question: both asked (was: the approval alone)
+        ("when does Acme renew, and can I give them 15%?", "acme", ["renewal_date", "approval_discount"]),
+        ("who owns Acme and can we offer them 12 percent?", "acme", ["owner", "approval_discount"]),
+        # what we owe them is a promise, what they owe us is a payment (was: payment status for both)
+        ("do we owe Acme a QBR this quarter?", "acme", ["tier_promises"]),
+        ("what does Acme still owe us?", "acme", ["payment_status"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
