@@ -110,7 +110,8 @@ _ASKING = frozenset(
     needed want wants wanted someone something anything anyone thing things way ways kind sort example examples
     good best better usual usually typically generally actually really right correct okay ok fine please
     supposed expected expect expects handle handled handling deal dealing long often soon quickly quick fast
-    much many frequently""".split()
+    much many frequently difference differences different differ differs compare compared comparison versus vs
+    distinguish""".split()  # a comparison is asked of the things it names: "the difference between P2 and P3"
 )
 
 

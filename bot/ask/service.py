@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.ask import direct, llm
+from bot.ask.access import field_access_finding
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.intents import Intent, asks_what_to_do, model_for
@@ -440,21 +441,37 @@ class AskService:
     def _findings(self, u: Understanding, card: CustomerCard | None, question: str, asker: str) -> list[PolicyFinding]:
         """Escalation or SLA targets (or both, when both are asked) computed for this customer or the tier the
         question names."""
-        found = (self._finding(i, u, card, question, asker) for i in u.asked.intents if i.kind == "policy")
+        policy = [i for i in u.asked.intents if i.kind == "policy"]
+        named = u.slots.tiers
+        if card is None and len(named) > 1 and policy and policy[0].compute in ("escalation", "sla"):
+            # tiers compared ("compare platinum and gold escalation"): each named tier's answer, in the order named
+            found = (self._finding(i, u, None, question, asker, t) for t in named for i in policy)
+        else:
+            found = (self._finding(i, u, card, question, asker) for i in policy)
         return [f for f in found if f is not None]
 
     def _finding(
-        self, policy: Intent, u: Understanding, card: CustomerCard | None, question: str, asker: str
+        self,
+        policy: Intent,
+        u: Understanding,
+        card: CustomerCard | None,
+        question: str,
+        asker: str,
+        for_tier: str | None = None,
     ) -> PolicyFinding | None:
-        if policy.compute not in ("escalation", "sla", "promises", "alerts"):
+        """``for_tier``: the tier to answer for (one of several the question names), else the customer's or the
+        question's one tier."""
+        if policy.compute not in ("escalation", "sla", "promises", "alerts", "access"):
             return None
         policies = self.s.policies
+        if policy.compute == "access":  # who may see a field: the roles policy, no customer or tier needed
+            return field_access_finding(policies, question, asker) if policies.configured else None
         if policy.compute == "alerts":  # the asker's own alert delivery: no customer or tier needed
             if not policies.configured or not asks_delivery(question):
                 return None
             moment = u.slots.moment  # "why did I get an alert at 3am?": that time, in the asker's zone
             return alert_delivery_finding(policies, asker, self.s.clock(), moment.time if moment else None)
-        tier = card.tier if card else u.slots.tier
+        tier = for_tier or (card.tier if card else u.slots.tier)
         try:
             if tier is None:
                 if not u.slots.priority or not policies.configured or policy.compute == "promises":

@@ -186,6 +186,28 @@ def test_a_record_field_and_a_policy_in_one_question_are_both_answered(book: Ser
     assert tier.startswith("*Willowfield Devices Co* is a *Gold* customer") and first.startswith("*Gold sev1*")
 
 
+def test_tiers_compared_get_each_tiers_answer(book: Services) -> None:
+    # was: the first tier named only ("compare platinum and gold escalation"), and a how-to for the promises
+    esc = ask(book, "compare platinum and gold escalation", MANAGER)
+    assert esc.text.startswith("Who a *Platinum* escalation goes to, by severity:")
+    assert "Who a *Gold* escalation goes to, by severity:" in esc.text and esc.source == "policy"
+    sla = ask(book, "what are the SLA targets for gold vs silver?", MANAGER)
+    gold, silver = sla.text.split("\n")[:2]
+    assert gold.startswith("*Gold* SLA: first response / resolution P1 30m / 8h") and silver.startswith("*Silver* SLA:")
+    promised = ask(book, "what is the difference between gold and silver?", MANAGER)
+    assert promised.text.startswith("*Gold* over *Silver*: support coverage 24x7 (silver: business hours)")
+
+
+def test_who_may_see_a_field_is_the_roles_policy(book: Services) -> None:
+    # was: the consent section ("Never use a contact's personal phone number ...")
+    a = ask(book, "who can see customer phone numbers?", AGENT)
+    assert a.text.startswith("*Contact phone* is sensitive: only support agent, support lead") and a.source == "policy"
+    assert ask(book, "can I see ARR?", AGENT).text.startswith("No: you do not see *ARR* (")  # the asker's own role
+    # a customer named: the record answers, redacted for the asker's role as always
+    named = ask(book, "can I see Willowfield Devices' ARR?", AGENT)
+    assert "412" not in named.text and "restricted for your role" in named.text
+
+
 def test_an_approval_question_naming_no_customer_gets_every_rule(book: Services) -> None:
     a = ask(book, "who approves expedited shipping?", MANAGER)
     first, ask_for = a.text.split("\n")[:2]

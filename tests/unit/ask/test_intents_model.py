@@ -48,6 +48,14 @@ def model() -> IntentModel:
         # what we owe them is a promise, what they owe us is a payment (was: payment status for both)
         ("do we owe Acme a QBR this quarter?", "acme", ["tier_promises"]),
         ("what does Acme still owe us?", "acme", ["payment_status"]),
+        # tiers compared: what each promises (was: a how-to, answered with alert rules naming both tiers)
+        ("what's really the difference between silver and bronze?", "", ["tier_promises"]),
+        ("platinum versus gold, what changes for the customer?", "", ["tier_promises"]),
+        ("compare the escalation for platinum and gold", "", ["escalation"]),
+        # who may see a field: the roles policy (was: a how-to, answered from the consent section)
+        ("which roles are allowed to view a customer's LTV?", "", ["field_access"]),
+        ("can the deal desk see payment status?", "", ["field_access"]),
+        ("who gets to see the account notes?", "", ["field_access"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(

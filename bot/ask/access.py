@@ -1,0 +1,115 @@
+"""Who may see a customer field: computed from ``roles.yaml`` (public fields, each role's ``sees``), the same
+rule the card and the record answers apply, so "who can see phone numbers?" is answered by the policy itself.
+
+A question names fields by their words ("phone numbers", "health scores", "the contact's name") and roles by
+theirs ("support agents"); "I" is the asker's own roles. Nothing named: None, and the playbooks answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import mrkdwn
+from bot.ask.facts import LABELS
+from bot.ask.policy import PolicyFinding
+from bot.policies import Policies
+from retrieval.lexical import tokenize
+
+# The words people use for a field that its key does not contain; its key's own words always name it too.
+ALIASES = {
+    "contact_phone": ("phone", "phone number", "telephone"),
+    "contact_email": ("email", "email address", "e-mail"),
+    "lifetime_value": ("ltv",),
+    "arr": ("annual recurring revenue",),
+    "health_score": ("health",),
+    "payment_status": ("payments", "invoices"),
+    "discount_history": ("past discounts", "discounts"),
+}
+SELF = frozenset({"i", "me", "my"})
+
+
+def _label(key: str) -> str:
+    return mrkdwn.escape(LABELS.get(key, key.replace("_", " ")))  # the YAML's words, inert like any data
+
+
+def _cap(label: str) -> str:
+    """A label opening a sentence: "Contact phone" (not "ARR" lowered: only the first letter changes)."""
+    return label[:1].upper() + label[1:]
+
+
+def _role(name: str) -> str:
+    return mrkdwn.escape(name.replace("_", " "))
+
+
+def _named(question: str, names: Sequence[str], aliases: dict[str, tuple[str, ...]]) -> list[str]:
+    """The names whose words (or an alias's) all appear in the question, a name whose words lie inside another
+    named one's dropped ("name" inside "contact name")."""
+    words = set(tokenize(question))
+    found: dict[str, set[str]] = {}
+    for name in names:
+        for phrase in (name.replace("_", " "), *aliases.get(name, ())):
+            own = set(tokenize(phrase))
+            if own and own <= words and len(own) > len(found.get(name, set())):
+                found[name] = own
+    return [n for n in names if n in found and not any(found[n] < found[m] for m in found if m != n)]
+
+
+def _the_roles(roles: Sequence[str]) -> str:
+    """ "the *logistics* role", "the *finance* and *legal* roles": a role is named as one, not as a person."""
+    return f"the {_listed([f'*{_role(r)}*' for r in roles])} role{'s' if len(roles) > 1 else ''}"
+
+
+def _listed(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def asks_self(question: str) -> bool:
+    return bool(SELF & {w.lower().strip("?,.!") for w in question.split()})
+
+
+def field_access_finding(policies: Policies, question: str, asker: str) -> PolicyFinding | None:
+    """Who sees the fields the question names (or what the roles it names see); None when it names neither."""
+    spec = policies.roles
+    public, sensitive = list(spec.fields.public), list(spec.fields.sensitive)
+    fields = _named(question, public + sensitive, dict(ALIASES))
+    roles = _named(question, list(spec.roles), {})
+    member = policies.staff(asker)
+    mine = not roles and asks_self(question) and member is not None
+    if mine and member is not None:
+        roles = list(member.roles)
+    if not fields and not roles:
+        return None
+    lines = []
+    if fields and roles:
+        who = "you" if mine else _the_roles(roles)
+        for key in fields:
+            seers = [r for r in roles if key in public or key in spec.roles[r].sees]
+            if key in public:
+                lines.append(f"Yes: *{_label(key)}* is public, every staff member sees it.")
+            elif len(seers) == len(roles) or (mine and seers):  # one of your roles is enough
+                lines.append(f"Yes: {who} {'see' if mine or len(roles) > 1 else 'sees'} *{_label(key)}*.")
+            else:
+                others = [_role(r) for r, role in spec.roles.items() if key in role.sees]
+                lines.append(
+                    f"No: {who} {'do' if mine or len(roles) > 1 else 'does'} not see *{_label(key)}*"
+                    + (f" ({_listed(others)} do)." if others else "; no role does.")
+                )
+    elif fields:
+        for key in fields:
+            if key in public:
+                lines.append(f"*{_cap(_label(key))}* is public: every staff member sees it.")
+                continue
+            seers = [_role(r) for r, role in spec.roles.items() if key in role.sees]
+            said = f"only {_listed(seers)} see it" if seers else "no role sees it"
+            lines.append(f"*{_cap(_label(key))}* is sensitive: {said}; everyone else sees it marked restricted.")
+    else:
+        for who, sees in (
+            [("You", policies.visible_fields(roles))]
+            if mine
+            else [(_cap(_the_roles([r])), set(spec.roles[r].sees)) for r in roles]
+        ):
+            own = [_label(k) for k in sensitive if k in sees]
+            extra = f", and of the sensitive ones: {_listed(own)}" if own else ", and none of the sensitive ones"
+            lines.append(f"{who} {'see' if mine else 'sees'} the public fields{extra}.")
+    query = "sensitive fields who sees what roles"
+    return PolicyFinding("\n".join(lines), "", citation_query=query, citation_title="access")
