@@ -51,6 +51,9 @@ _LIST_Q = re.compile(
     r"which (?:fields|items|things|details)|what (?:are|is) (?:on|in) the (?:list|checklist))\b",
     re.I,
 )
+# A question asking for a sequence of stages ("what's the renewal timeline?"): a table of them is answered whole,
+# in order, like steps (a question naming one stage, "what happens 90 days before renewal?", gets its row).
+_SEQUENCE_Q = re.compile(r"\b(timelines?|stages|phases|milestones)\b", re.I)
 # The words that say what kind of document a question names ("the renewal runbook"), and (stemmed) the same words
 # left out of a file's or title's name when matching it: renewal-runbook.md is named by "renewal" (the name words
 # are those before the kind word, see _DOC_NAME).
@@ -125,6 +128,7 @@ class Intent:
     meta: bool = False
     doc_name: tuple[str, ...] = ()  # the words naming a document ("the escalation-matrix playbook"), stemmed
     counted: tuple[str, ...] = ()  # what "how many/how much" counts ("how many holiday days" -> holiday, day)
+    sequence: bool = False  # a sequence of stages is asked for ("the renewal timeline")
 
 
 def analyse(question: str) -> Intent:
@@ -152,6 +156,7 @@ def analyse(question: str) -> Intent:
         meta=meta,
         doc_name=named,
         counted=tuple(t for t in tokenize(counted.group(1)) if t not in STOPWORDS) if counted else (),
+        sequence=bool(_SEQUENCE_Q.search(q)),
     )
 
 

@@ -257,6 +257,20 @@ def _steps(ps: list[Piece], best: Piece) -> tuple[list[Piece], int]:
     return keep, len(top) - SHOWN_STEPS
 
 
+def _table(ps: list[Piece], best: Piece) -> tuple[list[Piece], int]:
+    """The rows of the table ``best`` is a row of (the contiguous rows around it in its passage), in order: at
+    most MAX_STEPS, else the first SHOWN_STEPS and how many are left out."""
+    same = [p for p in ps if p.passage == best.passage]
+    i = next(k for k, p in enumerate(same) if p.order == best.order)
+    lo, hi = i, i
+    while lo > 0 and same[lo - 1].kind == ROW and same[lo - 1].order == same[lo].order - 1:
+        lo -= 1
+    while hi + 1 < len(same) and same[hi + 1].kind == ROW and same[hi + 1].order == same[hi].order + 1:
+        hi += 1
+    run = same[lo : hi + 1]
+    return (run, 0) if len(run) <= MAX_STEPS else (run[:SHOWN_STEPS], len(run) - SHOWN_STEPS)
+
+
 def meta_answer(question: str, passages: Sequence[Passage]) -> tuple[int, str]:
     """Owner, review date, last update and version of the playbook the question names (best title match):
     (index of that passage, the sentence), or (0, "") when its front matter has none of them."""
@@ -334,6 +348,14 @@ def select(
                 # the passage ranked first (retrieval, or a maintainer's boost) still leads, in one sentence
                 return Selection([(0, lead[:1]), (listed[0].passage, run)], steps_rest=rest)
             return Selection([(listed[0].passage, run)], steps_rest=rest)
+    tabled = [p for p in ranked if p.kind == ROW and p.score >= KEEP_SHARE * best.score]
+    if intent.sequence and tabled and not supporting:
+        rows, rest = _table(scored, tabled[0])
+        if len(rows) >= 2:  # the timeline asked for: its table's rows, in order, after the first passage's lead
+            lead = [p for p in ranked if p.passage == 0 and p.kind != ROW]
+            if tabled[0].passage != 0 and lead:
+                return Selection([(0, lead[:1]), (tabled[0].passage, rows)], steps_rest=rest)
+            return Selection([(tabled[0].passage, rows)], steps_rest=rest)
     typed = intent.answer_type not in (None, META, "steps")
     best_fact = carries(intent.answer_type, best.plain) if typed else 0.0
     # The best sentence is read with its better neighbour in the same paragraph when that one is on the question

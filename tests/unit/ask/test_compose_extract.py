@@ -285,6 +285,31 @@ def test_a_computed_answer_is_supported_by_sentences_not_a_procedure() -> None:
     assert "1. Post" in steps.text and "3. Escalate" in steps.text, steps.text
 
 
+TIMELINE = """# Renewals
+
+This runbook sets the timeline for every renewal.
+
+## Timeline
+
+| Days before renewal | Step |
+|---|---|
+| 180 | Renewal plan |
+| 90 | Risk review |
+| 60 | Proposal sent |
+| 0 | Renewal booked |
+"""
+
+
+def test_a_timeline_asked_for_is_its_table_in_order() -> None:
+    # was: the one row scoring best (the 180-day one) for "what's the renewal timeline?"
+    draft = ExtractiveWriter().write("What's the renewal timeline?", passages_of(TIMELINE))
+    days = [line.split(" · ")[0] for line in draft.text.split("\n") if line.startswith("Days before")]
+    assert days == [f"Days before renewal: {d}" for d in (180, 90, 60, 0)], draft.text
+    # one stage asked for: its row
+    one = ExtractiveWriter().write("What happens 90 days before renewal?", passages_of(TIMELINE))
+    assert "Risk review" in one.text and "Proposal sent" not in one.text, one.text
+
+
 def test_customer_tier_picks_its_row() -> None:
     table = "# SLA\n\n| Tier | First response |\n|---|---|\n| Gold | 1 hour |\n| Silver | 4 hours |\n"
     sel = select("What is the first response target?", passages_of(table), tiers=["silver"])
