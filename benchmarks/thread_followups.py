@@ -9,6 +9,10 @@ names that customer.
     python benchmarks/thread_followups.py                      # 24 conversations, 2,000 demo customers
     python benchmarks/thread_followups.py --conversations 40 --home .bench/home
 
+Then chains of short follow-ups (``CHAIN``): "Can I give <name> 12%?", "what about 20%?", "and 30%?"; the third
+turn counts as right when its reply states the 30% discount's route for that customer (a follow-up of a
+follow-up reads back through the thread, bot.ask.service.thread_context).
+
 Prints the share right, the failures by kind, and turn-2 answer latency. ``start_stack`` is shared with
 ``benchmarks/handoff_clock.py``.
 """
@@ -59,6 +63,9 @@ FOLLOW = [
     "what tier are they?",
     "what's their region?",
 ]
+
+CHAIN = ["Can I give {name} a 12% discount?", "what about 20%?", "and 30%?"]
+CHAINS = 8  # conversations of three turns, on the first customers picked
 
 
 def free_port() -> int:
@@ -260,6 +267,22 @@ def main() -> None:
                 f"follow-up -> answer posted: p50 {pct(latency, 50) * 1000:.0f} ms, "
                 f"p95 {pct(latency, 95) * 1000:.0f} ms (n={len(latency)})"
             )
+        chained, missed = 0, []
+        for _, name in customers[:CHAINS]:
+            d1 = double.send_message(ASKER, CHANNEL, f"{stack.bot} {CHAIN[0].format(name=name)}")
+            thread = str(d1.ts)
+            for n_turn, follow in enumerate(CHAIN[1:], 2):
+                wait_replies(double, thread, n_turn - 1)
+                double.send_message(ASKER, CHANNEL, follow, thread_ts=thread)
+            replies = wait_replies(double, thread, len(CHAIN))
+            shown = (json.dumps(replies[-1]) if len(replies) >= len(CHAIN) else "") + private_to(double, thread)
+            if "30% discount" in shown and name in shown and ("needs approval" in shown or "auto-approved" in shown):
+                chained += 1
+            else:
+                missed.append(f"{name}: {replies[-1].get('text', '')[:80] if replies else 'no reply'}")
+        print(f"third turn of a chain of short follow-ups states the route: {chained}/{CHAINS}")
+        if missed:
+            print(f"  missed: {missed[:3]}")
 
 
 if __name__ == "__main__":

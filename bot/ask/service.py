@@ -614,13 +614,33 @@ def customer_by_name(session: Session, text: str) -> list[Customer]:
     return [c for c in (session.get(Customer, i) for i in ids) if c is not None]
 
 
-def thread_context(session: Session, channel: str, thread_ts: str) -> QuestionLog | None:
-    """The latest question Rapport answered in this thread, if any (the thread is Rapport's to follow)."""
+THREAD_CHAIN = 3  # earlier questions a follow-up may read back through
+
+
+@dataclass(frozen=True)
+class ThreadContext:
+    customer_id: int | None  # the customer of the thread's latest answer
+    question: str  # the thread's latest question, with the ones before it that it follows up on
+
+
+def thread_context(session: Session, channel: str, thread_ts: str) -> ThreadContext | None:
+    """What Rapport last answered in this thread, if anything (the thread is Rapport's to follow). A latest
+    question that was itself a short follow-up is read with the ones before it, back to one that says more:
+    after "can I give Acme 15%?" and "what about 25%?", "and 40%?" is still a discount (was: read with "what
+    about 25%?" alone, which asks nothing)."""
     from sqlalchemy import select
 
-    return session.scalars(
+    rows = session.scalars(
         select(QuestionLog)
         .where(QuestionLog.channel == channel, QuestionLog.thread_ts == thread_ts)
         .order_by(QuestionLog.id.desc())
-        .limit(1)
-    ).first()
+        .limit(THREAD_CHAIN)
+    ).all()
+    if not rows:
+        return None
+    chain = [rows[0].question]
+    for row in rows[1:]:
+        if len(chain[0].split()) >= FOLLOW_UP_WORDS:
+            break
+        chain.insert(0, row.question)
+    return ThreadContext(rows[0].customer_id, " ".join(chain))

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.ask.models import QuestionLog
-from bot.ask.service import Answer, AskService
+from bot.ask.service import Answer, AskService, thread_context
 from bot.customers.normalize import name_key
 from bot.notify import RecordingNotifier
 from bot.policies import Policies
@@ -286,6 +286,28 @@ def test_thread_follow_ups_keep_the_threads_customer_unless_they_name_another(bo
         s.delete(s.get(Customer, willow))
     gone = ask(book, "when do they renew?", thread_customer=willow)
     assert gone.customer is None and gone.text.startswith("Which customer do you mean?")
+
+
+def test_a_follow_up_of_a_follow_up_reads_back_to_the_question_it_follows(book: Services) -> None:
+    # was: "and 40%?" read with "what about 25%?" alone (which asks nothing) and answered from the playbooks
+    service = AskService(book)
+
+    def turn(question: str) -> Answer:
+        with book.sessions() as s:
+            ctx = thread_context(s, "C0SUPPORT", "1700000000.000900")
+        earlier, customer = (ctx.question, ctx.customer_id) if ctx else (None, None)
+        return service.answer(
+            question, MANAGER, "C0SUPPORT", "1700000000.000900", earlier=earlier, thread_customer=customer
+        )
+
+    turn("Can I give Willowfield Devices 15%?")
+    assert turn("what about 25%?").text.startswith("A 25% discount for *Willowfield Devices Co* (gold)")
+    third = turn("and 40%?")
+    assert third.text.startswith("A 40% discount for *Willowfield Devices Co* (gold) needs approval"), third.text
+    with book.sessions() as s:
+        ctx = thread_context(s, "C0SUPPORT", "1700000000.000900")
+    # each short question reads back through the one before it, at most THREAD_CHAIN questions
+    assert ctx is not None and ctx.question == "Can I give Willowfield Devices 15%? what about 25%? and 40%?"
 
 
 def test_a_channel_that_hides_records_from_this_role_states_nothing(book: Services) -> None:
