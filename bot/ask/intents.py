@@ -238,6 +238,8 @@ class IntentModel:
         floor = MIN_SCORE if intent.kind == POLICY else MIN_FIELD_SCORE
         if prioritised and intent.compute in ("escalation", "sla") and best in hits:
             floor = MIN_FIELD_SCORE  # its words and the priority it computes for: "where does a silver P4 escalate"
+        if intent.compute == "access" and best in hits:
+            floor = MIN_FIELD_SCORE  # "can legal see discount history?": the field's words pull towards its own intent
         if intent.kind != HOWTO and (boosted[best] < floor or boosted[best] - howto < MARGIN):
             intent = self.catalog[self.howto]
         return Reading(clause, intent, boosted[best], howto, hits)

@@ -56,6 +56,8 @@ def model() -> IntentModel:
         ("which roles are allowed to view a customer's LTV?", "", ["field_access"]),
         ("can the deal desk see payment status?", "", ["field_access"]),
         ("who gets to see the account notes?", "", ["field_access"]),
+        ("can legal see discount history?", "", ["field_access"]),  # was: a how-to (the field pulls to discount)
+        ("what can a deal desk analyst see?", "", ["field_access"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
