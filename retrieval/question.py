@@ -113,9 +113,11 @@ _ASKING = frozenset(
     needed want wants wanted someone something anything anyone thing things way ways kind sort example examples
     good best better usual usually typically generally actually really right correct okay ok fine please
     supposed expected expect expects handle handled handling deal dealing long often soon quickly quick fast
-    much many frequently difference differences different differ differs compare compared comparison versus vs
-    distinguish""".split()  # a comparison is asked of the things it names: "the difference between P2 and P3"
+    much many frequently differ differs compare compared comparison versus vs distinguish""".split()
 )
+# A comparison is asked of the things it names ("the difference between P2 and P3"): its frame words are in no
+# handbook's answer. "Difference" alone stays a key term ("can I expense the difference?").
+_DIFFERENCE = re.compile(r"\bdifferences? (?=between|among)", re.I)
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,8 @@ def analyse(question: str) -> Intent:
         answer_type = PERSON
     elif steps:
         answer_type = STEPS
-    keys = tuple(dict.fromkeys(t for t in tokenize(q) if t not in _ASKING and t not in STOPWORDS))
+    framed = _DIFFERENCE.sub("", q)
+    keys = tuple(dict.fromkeys(t for t in tokenize(framed) if t not in _ASKING and t not in STOPWORDS))
     named = tuple(t for m in _DOC_NAME.finditer(q) for t in tokenize(m.group(1)))
     counted = None if _NOTICE_Q.search(q) else _COUNTED.search(q)  # "how much notice": a time, not a count
     return Intent(
