@@ -57,8 +57,9 @@ _SEQUENCE_Q = re.compile(r"\b(timelines?|stages|phases|milestones)\b", re.I)
 # The words that say what kind of document a question names ("the renewal runbook"), and (stemmed) the same words
 # left out of a file's or title's name when matching it: renewal-runbook.md is named by "renewal" (the name words
 # are those before the kind word, see _DOC_NAME).
-_KIND = r"(playbooks?|runbooks?|handbooks?|documents?|docs?|pages?|policy|guide|article)"
-DOC_KINDS = frozenset(tokenize("playbook runbook handbook document doc page policy guide article"))
+KIND_WORDS = ("playbook", "runbook", "handbook", "document", "doc", "page", "policy", "guide", "article")
+_KIND = "(" + "|".join(f"{w[:-1]}(?:y|ies)" if w.endswith("y") else f"{w}s?" for w in KIND_WORDS) + ")"
+DOC_KINDS = frozenset(tokenize(" ".join(KIND_WORDS)))
 _META_DOC = re.compile(rf"\b{_KIND}\b", re.I)
 _DOC_NAME = re.compile(rf"((?:[\w'-]+\s+){{1,4}}){_KIND}\b", re.I)
 _META_ASK = re.compile(
