@@ -192,7 +192,7 @@ class IntentModel:
         masked = mask(question, mention, self.catalog.stand_in)
         about_one = refers if refers is not None else bool(mention) or refers_to_customer(question)
         parts = clauses(masked)
-        prioritised = bool(PRIORITY.search(question))
+        prioritised = bool(PRIORITY.search(masked))  # not in the customer's name ("P4 Logistics")
         readings = [self._reading(c, s, about_one, prioritised) for c, s in zip(parts, self.scores(parts), strict=True)]
         whole = readings[0]
         asked: list[Intent] = []
