@@ -45,9 +45,15 @@ def _told(double: SlackDouble, user: str, *channels: str) -> list[str]:
 def test_one_person_cannot_approve_two_steps_and_the_card_says_who_decided(server: Server, double: SlackDouble) -> None:
     name = _customer(server, "emea")
     text = f'approve terms "{name}" $250,000 risk=medium terms="EU-only processing": DPO requires it before renewal'
+    # the server is shared: another test may have filed a request as this user already, so wait for a new one
+    (before,) = db(server, "SELECT COALESCE(MAX(id), 0) FROM approval_requests")[0]
     assert double.send_slash_command("U0AMGOLD", "C0SUPPORT", "/rapport", text).status == 200
     rid, rule = wait_for(
-        lambda: db(server, "SELECT id, rule FROM approval_requests WHERE requester = 'U0AMGOLD' ORDER BY id DESC")[:1]
+        lambda: db(
+            server,
+            "SELECT id, rule FROM approval_requests WHERE requester = 'U0AMGOLD' AND id > ? ORDER BY id DESC",
+            before,
+        )[:1]
     )[0]
     assert rule == "emea-data-terms"  # Deal desk -> Legal -> Privacy office; Legal and Privacy share members
 
@@ -88,9 +94,11 @@ def test_one_person_cannot_approve_two_steps_and_the_card_says_who_decided(serve
 def test_a_replayed_signed_slash_command_does_not_make_a_second_request(server: Server, double: SlackDouble) -> None:
     name = _customer(server, "na", offset=1)
     text = f'approve discount "{name}" 12% $40,000: competitor offered 12% off, renewal at risk'
+    (before,) = db(server, "SELECT COALESCE(MAX(id), 0) FROM approval_requests")[0]
     first = double.send_slash_command("U0AMEMEA", "C0SUPPORT", "/rapport", text)
     assert first.status == 200
-    ids = wait_for(lambda: db(server, "SELECT id FROM approval_requests WHERE requester = 'U0AMEMEA'"))
+    mine = "SELECT id FROM approval_requests WHERE requester = 'U0AMEMEA' AND id > ?"
+    ids = wait_for(lambda: db(server, mine, before))
     ts, sig = first.headers["X-Slack-Request-Timestamp"], first.headers["X-Slack-Signature"]
 
     # An attacker (or a proxy retry) sends the very same signed bytes again, within Slack's 5-minute window.
@@ -98,6 +106,6 @@ def test_a_replayed_signed_slash_command_does_not_make_a_second_request(server: 
     assert replay.status == 200
     told = wait_for(lambda: [t for t in _told(double, "U0AMEMEA", "C0SUPPORT") if "already sent" in t], timeout=10)
     assert f"#{ids[0][0]}" in told[0]
-    assert db(server, "SELECT id FROM approval_requests WHERE requester = 'U0AMEMEA'") == ids
+    assert db(server, mine, before) == ids
     governance = [c for c in double.calls_for("chat.postMessage") if f"request #{ids[0][0]}" in c.params["text"]]
     assert len(governance) == 1
