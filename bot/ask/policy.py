@@ -53,8 +53,12 @@ def _worst(tickets: list[TicketLine]) -> TicketLine | None:
     return min(clocked, key=lambda t: (STATE_RANK[t.clock.state], t.priority, -t.clock.elapsed.total_seconds()))  # type: ignore[union-attr]
 
 
-def escalation_finding(policies: Policies, card: CustomerCard, question: str) -> PolicyFinding | None:
-    """For a customer with open tickets: which clock matters, is it breached, and who to escalate to."""
+def escalation_finding(
+    policies: Policies, card: CustomerCard, question: str, priority: str | None = None
+) -> PolicyFinding | None:
+    """For a customer with open tickets: which clock matters, is it breached, and who to escalate to.
+    ``priority``: the one asked about, as the question's reading gives it (a thread's earlier question's, for a
+    follow-up); else read from ``question``."""
     tier = card.tier
     problem = unknown_tier(policies, tier)
     if problem is not None:  # a source's own word (e.g. "Enterprise"): say so rather than answer generically
@@ -64,13 +68,22 @@ def escalation_finding(policies: Policies, card: CustomerCard, question: str) ->
             tier,
             escalate_to=card.owner,
         )
-    worst = _worst(card.tickets)
+    found = PRIORITY.search(question)
+    priority = priority or (f"P{found.group(1)}" if found else "")
+    # a priority asked about ("Acme has a P3 open, who do I escalate to?") is that priority's ticket, not their
+    # most urgent one; the most urgent is still named when no ticket of the asked priority is on a clock
+    worst = _worst([t for t in card.tickets if not priority or t.priority.upper() == priority])
     if worst is None or worst.clock is None:
-        asked = PRIORITY.search(question)
-        if not asked:
+        if not priority:
             return escalation_by_severity(policies, tier, card)
-        matrix = escalation_step_finding(policies, tier, f"P{asked.group(1)}", card.owner)
-        note = " No open ticket of theirs has an SLA clock on record: check the ticket is logged."
+        matrix = escalation_step_finding(policies, tier, priority, card.owner)
+        other = _worst(card.tickets)
+        note = (
+            f" No open {priority} ticket of theirs has an SLA clock on record (their most urgent is #{other.id}, "
+            f"{mrkdwn.escape(other.priority)}): check the ticket is logged."
+            if other is not None
+            else " No open ticket of theirs has an SLA clock on record: check the ticket is logged."
+        )
         return replace(matrix, summary=matrix.summary + note)
     clock = worst.clock
     sev_num = int(worst.priority[1]) if worst.priority[:1] in "Pp" else 3

@@ -111,6 +111,26 @@ def test_escalation_finding_for_a_breached_platinum_p1(policies: Policies) -> No
     assert "breached" in f.summary and step.next_step in f.summary
 
 
+def test_the_priority_asked_about_picks_its_ticket(policies: Policies) -> None:
+    # was: the most urgent ticket (the breached P1) whatever priority the question asked about
+    now = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+    p1_opened, p3_opened = now - dt.timedelta(hours=5), now - dt.timedelta(minutes=30)
+    p1 = TicketLine(
+        7, "down", "P1", "open", p1_opened, sla_clock(policies, "platinum", "UTC", 7, "P1", p1_opened, None, now)
+    )
+    p3 = TicketLine(
+        8, "q", "P3", "open", p3_opened, sla_clock(policies, "platinum", "UTC", 8, "P3", p3_opened, None, now)
+    )
+    card = _card("platinum", [p1, p3])
+    asked = escalation_finding(policies, card, "Acme has a P3 open, who do I escalate to?")
+    assert asked is not None and asked.ticket_id == 8 and asked.severity == "sev3" and not asked.breached
+    worst = escalation_finding(policies, card, "who do I escalate Acme to?")
+    assert worst is not None and worst.ticket_id == 7 and worst.breached
+    # a priority with no ticket on record: the matrix for it, and their most urgent ticket named
+    none = escalation_finding(policies, _card("platinum", [p1]), "Acme has a P4 open, who do I escalate to?")
+    assert none is not None and none.severity == "sev4" and "(their most urgent is #7, P1)" in none.summary
+
+
 def test_owner_target_resolves_to_the_account_owner(policies: Policies) -> None:
     now = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
     opened = now - dt.timedelta(minutes=10)
