@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from bot import mrkdwn
 from bot.ask.facts import LABELS
+from bot.ask.intents import USER_MENTION
 from bot.ask.policy import PolicyFinding
 from bot.policies import Policies
 from retrieval.lexical import tokenize
@@ -74,24 +75,30 @@ def field_access_finding(policies: Policies, question: str, asker: str) -> Polic
     fields = _named(question, public + sensitive, dict(ALIASES))
     roles = _named(question, list(spec.roles), {})
     member = policies.staff(asker)
-    mine = not roles and asks_self(question) and member is not None
-    if mine and member is not None:
-        roles = list(member.roles)
+    someone = next((m for m in map(policies.staff, USER_MENTION.findall(question)) if m is not None), None)
+    person = ""  # whose roles are asked about, when it is a person's: "you", or the one mentioned
+    if not roles and asks_self(question) and member is not None:
+        roles, person = list(member.roles), "you"
+    elif not roles and someone is not None:  # "can @Dana see ARR?": the roles of the person mentioned
+        roles = list(someone.roles)
+        # named, not mentioned: an id the asker typed is never made a live mention (it would notify them)
+        person = f"{mrkdwn.escape(someone.name)} ({_listed([_role(r) for r in roles])})"
     if not fields and not roles:
         return None
+    plural = person == "you" or (not person and len(roles) > 1)
     lines = []
     if fields and roles:
-        who = "you" if mine else _the_roles(roles)
+        who = person or _the_roles(roles)
         for key in fields:
-            seers = [r for r in roles if key in public or key in spec.roles[r].sees]
+            seers = [r for r in roles if key in spec.roles[r].sees]
             if key in public:
                 lines.append(f"Yes: *{_label(key)}* is public, every staff member sees it.")
-            elif len(seers) == len(roles) or (mine and seers):  # one of your roles is enough
-                lines.append(f"Yes: {who} {'see' if mine or len(roles) > 1 else 'sees'} *{_label(key)}*.")
+            elif len(seers) == len(roles) or (person and seers):  # a person sees what any of their roles does
+                lines.append(f"Yes: {who} {'see' if plural else 'sees'} *{_label(key)}*.")
             else:
                 others = [_role(r) for r, role in spec.roles.items() if key in role.sees]
                 lines.append(
-                    f"No: {who} {'do' if mine or len(roles) > 1 else 'does'} not see *{_label(key)}*"
+                    f"No: {who} {'do' if plural else 'does'} not see *{_label(key)}*"
                     + (f" ({_listed(others)} do)." if others else "; no role does.")
                 )
     elif fields:
@@ -103,13 +110,14 @@ def field_access_finding(policies: Policies, question: str, asker: str) -> Polic
             said = f"only {_listed(seers)} see it" if seers else "no role sees it"
             lines.append(f"*{_cap(_label(key))}* is sensitive: {said}; everyone else sees it marked restricted.")
     else:
-        for who, sees in (
-            [("You", policies.visible_fields(roles))]
-            if mine
+        views = (
+            [(_cap(person), policies.visible_fields(roles))]
+            if person
             else [(_cap(_the_roles([r])), set(spec.roles[r].sees)) for r in roles]
-        ):
+        )
+        for who, sees in views:
             own = [_label(k) for k in sensitive if k in sees]
             extra = f", and of the sensitive ones: {_listed(own)}" if own else ", and none of the sensitive ones"
-            lines.append(f"{who} {'see' if mine else 'sees'} the public fields{extra}.")
+            lines.append(f"{who} {'see' if person == 'you' else 'sees'} the public fields{extra}.")
     query = "sensitive fields who sees what roles"
     return PolicyFinding("\n".join(lines), "", citation_query=query, citation_title="access")

@@ -45,6 +45,9 @@ _REFERS = re.compile(
     r"client|company)|the (customer|account|client)(?:'s)? (owner|renewal|arr|tier|tickets?|contact|health|region))\b",
     re.I,
 )
+# A Slack user mention (<@U0CSLEAD>) is read as a person's name, as people say it ("can Sam see ARR?")
+USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+PERSON_STAND_IN = "Sam"
 _ANY_CUSTOMER = re.compile(r"\b(a|an|any|every|each|some) (customer|client|account|company)s?\b", re.I)
 # A request for what to do ("X is threatening to churn, what should I do?"): the record fact it mentions is the
 # situation, not what is asked; the playbooks answer, for that customer.
@@ -189,7 +192,7 @@ class IntentModel:
         """The intents ``question`` asks; ``mention``: the words that named its customer (masked). ``refers``:
         whether the question is about a particular customer (default: named, or pointed at with "they", "this
         account"...): a record field or the card is only ever asked of one."""
-        masked = mask(question, mention, self.catalog.stand_in)
+        masked = USER_MENTION.sub(PERSON_STAND_IN, mask(question, mention, self.catalog.stand_in))
         about_one = refers if refers is not None else bool(mention) or refers_to_customer(question)
         parts = clauses(masked)
         prioritised = bool(PRIORITY.search(masked))  # not in the customer's name ("P4 Logistics")

@@ -52,6 +52,17 @@ def test_i_is_the_askers_own_roles(policies: Policies) -> None:
     )
 
 
+def test_a_person_mentioned_is_their_roles(policies: Policies) -> None:
+    # "can @Dana see ARR?" in Slack: the mentioned person's roles (cs lead), not the asker's
+    yes = said(policies, "can <@U0CSLEAD> see ARR?", asker="U0LOGLEAD")
+    assert yes == "Yes: Dana Whitfield (cs lead) sees *ARR*."  # named, not a live mention of what the asker typed
+    logistics = said(policies, "what can <@U0LOGDSP> see?")
+    assert logistics == (
+        "Fatima Zahra (logistics) sees the public fields, and of the sensitive ones: contact name and contact phone."
+    )
+    assert said(policies, "can <@U0NOBODY> see ARR?").startswith("*ARR* is sensitive")  # not on the roster
+
+
 def test_a_role_alone_lists_what_it_sees(policies: Policies) -> None:
     assert said(policies, "what fields can logistics see?") == (
         "The *logistics* role sees the public fields, and of the sensitive ones: contact name and contact phone."

@@ -58,6 +58,7 @@ def model() -> IntentModel:
         ("who gets to see the account notes?", "", ["field_access"]),
         ("can legal see discount history?", "", ["field_access"]),  # was: a how-to (the field pulls to discount)
         ("what can a deal desk analyst see?", "", ["field_access"]),
+        ("can <@U0CSLEAD> view health scores?", "", ["field_access"]),  # a Slack mention, read as a name
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
