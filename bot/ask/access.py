@@ -115,9 +115,10 @@ def field_access_finding(policies: Policies, question: str, asker: str) -> Polic
             if person
             else [(_cap(_the_roles([r])), set(spec.roles[r].sees)) for r in roles]
         )
+        shown = ", ".join(_label(k) for k in public)
         for who, sees in views:
             own = [_label(k) for k in sensitive if k in sees]
-            extra = f", and of the sensitive ones: {_listed(own)}" if own else ", and none of the sensitive ones"
-            lines.append(f"{who} {'see' if person == 'you' else 'sees'} the public fields{extra}.")
+            extra = f"; of the sensitive ones: {_listed(own)}" if own else "; none of the sensitive ones"
+            lines.append(f"{who} {'see' if person == 'you' else 'sees'} the public fields ({shown}){extra}.")
     query = "sensitive fields who sees what roles"
     return PolicyFinding("\n".join(lines), "", citation_query=query, citation_title="access")

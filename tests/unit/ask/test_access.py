@@ -10,6 +10,11 @@ from bot.ask.access import field_access_finding
 from bot.policies import Policies, load_policies
 
 REPO = Path(__file__).resolve().parents[3]
+PUBLIC = (
+    "name, tier, segment, region, time zone, owner, renewal date, open tickets, last contact, recent interactions, "
+    "preferences, consent"
+)
+LOGISTICS = "contact name and contact phone"
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +52,8 @@ def test_i_is_the_askers_own_roles(policies: Policies) -> None:
     # two roles (executive, finance): what either sees, said once
     both = said(policies, "what fields can I see?", asker="U0CFO")
     assert (
-        both.startswith("You see the public fields, and of the sensitive ones: lifetime value, ARR")
+        both.startswith("You see the public fields (name, tier, segment, ")
+        and "; of the sensitive ones: lifetime value, ARR" in both
         and "\n" not in both
     )
 
@@ -58,14 +64,14 @@ def test_a_person_mentioned_is_their_roles(policies: Policies) -> None:
     assert yes == "Yes: Dana Whitfield (cs lead) sees *ARR*."  # named, not a live mention of what the asker typed
     logistics = said(policies, "what can <@U0LOGDSP> see?")
     assert logistics == (
-        "Fatima Zahra (logistics) sees the public fields, and of the sensitive ones: contact name and contact phone."
+        f"Fatima Zahra (logistics) sees the public fields ({PUBLIC}); of the sensitive ones: {LOGISTICS}."
     )
     assert said(policies, "can <@U0NOBODY> see ARR?").startswith("*ARR* is sensitive")  # not on the roster
 
 
 def test_a_role_alone_lists_what_it_sees(policies: Policies) -> None:
     assert said(policies, "what fields can logistics see?") == (
-        "The *logistics* role sees the public fields, and of the sensitive ones: contact name and contact phone."
+        f"The *logistics* role sees the public fields ({PUBLIC}); of the sensitive ones: {LOGISTICS}."
     )
 
 
