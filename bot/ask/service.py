@@ -41,7 +41,7 @@ from bot.ask.policy import (
     sla_summary,
 )
 from bot.ask.routes import asks_route
-from bot.ask.understand import Understanding, understand
+from bot.ask.understand import FOLLOW_UP_WORDS, Understanding, understand
 from bot.customers.card import CustomerCard, build_card, record_view
 from bot.customers.linking import CustomerRef, link_customers
 from bot.customers.normalize import fold
@@ -54,7 +54,6 @@ from retrieval import Passage
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 PLAYBOOK_OWNERS = "S0PLAYBOOKS"
-FOLLOW_UP_WORDS = 8  # a follow-up shorter than this is read together with the thread's earlier question
 PLAYBOOKS, RECORD, POLICY, CLARIFY = "playbooks", "record", "policy", "clarify"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
