@@ -194,7 +194,8 @@ def describe(
     chosen = stated[0]
     if ladder:
         (first, missed), *rest = ladder
-        steps = [f"{outcome(first)}{_risk(first, risk)} if {_limits(first, missed, measure)}"]
+        assumed = _risk(first, risk)
+        steps = [f"{outcome(first)}{assumed}{',' if assumed else ''} if {_limits(first, missed, measure)}"]
         steps += [f"up to {_limits(rule, missed, measure, bare=True)} it {outcome(rule)}" for rule, missed in rest]
         lead = f"{subject} {'; '.join(steps)}; above that it {outcome(route)}."
     else:
@@ -224,7 +225,8 @@ def _limits(rule: ApprovalRule, missed: tuple[str, ...], measure: str, bare: boo
 
 def _risk(rule: ApprovalRule, said: str | None) -> str:
     """Say the risk was assumed when the matched rule depends on it and the question did not give it."""
-    return " (at low risk, the default for a request)" if not said and rule.when and rule.when.risk else ""
+    # after the outcome, which may end in its own brackets ("auto-approved by Rapport (logged)")
+    return ", at low risk (the default for a request)" if not said and rule.when and rule.when.risk else ""
 
 
 def _matrix(

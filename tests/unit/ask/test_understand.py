@@ -209,7 +209,7 @@ def test_a_discount_with_a_percentage_states_the_route_and_the_assumed_value(pol
 def test_a_percentage_without_the_value_states_the_route_at_every_size(policies: Policies) -> None:
     # 8% at $30,000 is a Sales manager decision: the answer must not jump from auto-approval to the Finance route.
     lead = describe(policies, "discount", "*Acme* (gold)", "gold", "na", 8.0, None, None).sentences[0]
-    assert lead.startswith("An 8% discount for *Acme* (gold) is auto-approved by Rapport (logged) (at low risk")
+    assert lead.startswith("An 8% discount for *Acme* (gold) is auto-approved by Rapport (logged), at low risk (the")
     parts = lead.split("; ")
     assert parts[0].endswith("if the discount value is at most $10,000")
     assert parts[1] == "up to $50,000 it needs approval from Sales manager in <#C0DEALDESK>"
