@@ -11,7 +11,7 @@ matter.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bot import mrkdwn
@@ -234,21 +234,22 @@ def _near_duplicate(a: Piece, b: Piece) -> bool:
     return len(a.words & b.words) / len(a.words | b.words) >= DUPLICATE
 
 
-def _steps(ps: list[Piece], best: Piece) -> tuple[list[Piece], int]:
-    """The numbered list around ``best`` (top-level steps and their sub-items), in order."""
+def _around(ps: list[Piece], best: Piece, joins: Callable[[Piece, Piece], bool]) -> list[Piece]:
+    """The contiguous pieces of ``best``'s passage around it, in order, each joined to its neighbour towards
+    ``best`` (``joins(piece, neighbour)``): the list or the table it belongs to."""
     same = [p for p in ps if p.passage == best.passage]
     i = next(k for k, p in enumerate(same) if p.order == best.order)
-    lo = i
-    while lo > 0 and same[lo - 1].kind in (STEP, BULLET) and (same[lo - 1].depth > 0 or same[lo - 1].kind == STEP):
+    lo = hi = i
+    while lo > 0 and joins(same[lo - 1], same[lo]):
         lo -= 1
-    hi = i
-    while (
-        hi + 1 < len(same)
-        and same[hi + 1].kind in (STEP, BULLET)
-        and (same[hi + 1].depth > 0 or same[hi + 1].kind == STEP)
-    ):
+    while hi + 1 < len(same) and joins(same[hi + 1], same[hi]):
         hi += 1
-    run = same[lo : hi + 1]
+    return same[lo : hi + 1]
+
+
+def _steps(ps: list[Piece], best: Piece) -> tuple[list[Piece], int]:
+    """The numbered list around ``best`` (top-level steps and their sub-items), in order."""
+    run = _around(ps, best, lambda p, _: p.kind in (STEP, BULLET) and (p.depth > 0 or p.kind == STEP))
     top = [p for p in run if p.depth == 0]
     if len(top) <= MAX_STEPS:
         return run, 0
@@ -260,15 +261,17 @@ def _steps(ps: list[Piece], best: Piece) -> tuple[list[Piece], int]:
 def _table(ps: list[Piece], best: Piece) -> tuple[list[Piece], int]:
     """The rows of the table ``best`` is a row of (the contiguous rows around it in its passage), in order: at
     most MAX_STEPS, else the first SHOWN_STEPS and how many are left out."""
-    same = [p for p in ps if p.passage == best.passage]
-    i = next(k for k, p in enumerate(same) if p.order == best.order)
-    lo, hi = i, i
-    while lo > 0 and same[lo - 1].kind == ROW and same[lo - 1].order == same[lo].order - 1:
-        lo -= 1
-    while hi + 1 < len(same) and same[hi + 1].kind == ROW and same[hi + 1].order == same[hi].order + 1:
-        hi += 1
-    run = same[lo : hi + 1]
+    run = _around(ps, best, lambda p, q: p.kind == ROW and abs(p.order - q.order) == 1)
     return (run, 0) if len(run) <= MAX_STEPS else (run[:SHOWN_STEPS], len(run) - SHOWN_STEPS)
+
+
+def _listed_answer(ranked: Sequence[Piece], passage: int, run: list[Piece], rest: int, skip: str = "") -> Selection:
+    """A list (steps, a table's rows) as the answer; when it is not from the passage ranked first (by retrieval,
+    or a maintainer's boost), that passage still leads, in one sentence (not a piece of kind ``skip``)."""
+    lead = [p for p in ranked if p.passage == 0 and p.kind != skip]
+    if passage != 0 and lead:
+        return Selection([(0, lead[:1]), (passage, run)], steps_rest=rest)
+    return Selection([(passage, run)], steps_rest=rest)
 
 
 def meta_answer(question: str, passages: Sequence[Passage]) -> tuple[int, str]:
@@ -343,19 +346,12 @@ def select(
     if list_asked and listed and best.kind != ROW:
         run, rest = _steps(scored, listed[0])
         if sum(1 for p in run if p.kind == STEP) >= 2 or (intent.steps and len(run) >= 2):
-            lead = [p for p in ranked if p.passage == 0]
-            if listed[0].passage != 0 and lead:
-                # the passage ranked first (retrieval, or a maintainer's boost) still leads, in one sentence
-                return Selection([(0, lead[:1]), (listed[0].passage, run)], steps_rest=rest)
-            return Selection([(listed[0].passage, run)], steps_rest=rest)
+            return _listed_answer(ranked, listed[0].passage, run, rest)
     tabled = [p for p in ranked if p.kind == ROW and p.score >= KEEP_SHARE * best.score]
     if intent.sequence and tabled and not supporting:
         rows, rest = _table(scored, tabled[0])
-        if len(rows) >= 2:  # the timeline asked for: its table's rows, in order, after the first passage's lead
-            lead = [p for p in ranked if p.passage == 0 and p.kind != ROW]
-            if tabled[0].passage != 0 and lead:
-                return Selection([(0, lead[:1]), (tabled[0].passage, rows)], steps_rest=rest)
-            return Selection([(tabled[0].passage, rows)], steps_rest=rest)
+        if len(rows) >= 2:  # the timeline asked for: its table's rows, in order (led by a sentence, not a row)
+            return _listed_answer(ranked, tabled[0].passage, rows, rest, skip=ROW)
     typed = intent.answer_type not in (None, META, "steps")
     best_fact = carries(intent.answer_type, best.plain) if typed else 0.0
     # The best sentence is read with its better neighbour in the same paragraph when that one is on the question
