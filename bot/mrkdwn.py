@@ -9,6 +9,7 @@ link is only made of a well-formed Slack id: anything else given as one is shown
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 GROUP_ID = re.compile(r"S[A-Z0-9]{2,30}")
@@ -36,6 +37,11 @@ def channel_link(channel: str | None) -> str:
 def escape(text: str) -> str:
     """Slack's three control characters as entities: the text shows as typed and nothing in it is live."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def listed(items: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c": items (already formatted) as a sentence lists them."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def bold(text: str) -> str:

@@ -57,11 +57,7 @@ def _named(question: str, names: Sequence[str], aliases: dict[str, tuple[str, ..
 
 def _the_roles(roles: Sequence[str]) -> str:
     """ "the *logistics* role", "the *finance* and *legal* roles": a role is named as one, not as a person."""
-    return f"the {_listed([f'*{_role(r)}*' for r in roles])} role{'s' if len(roles) > 1 else ''}"
-
-
-def _listed(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return f"the {mrkdwn.listed([f'*{_role(r)}*' for r in roles])} role{'s' if len(roles) > 1 else ''}"
 
 
 def asks_self(question: str) -> bool:
@@ -82,7 +78,7 @@ def field_access_finding(policies: Policies, question: str, asker: str) -> Polic
     elif not roles and someone is not None:  # "can @Dana see ARR?": the roles of the person mentioned
         roles = list(someone.roles)
         # named, not mentioned: an id the asker typed is never made a live mention (it would notify them)
-        person = f"{mrkdwn.escape(someone.name)} ({_listed([_role(r) for r in roles])})"
+        person = f"{mrkdwn.escape(someone.name)} ({mrkdwn.listed([_role(r) for r in roles])})"
     if not fields and not roles:
         return None
     plural = person == "you" or (not person and len(roles) > 1)
@@ -99,7 +95,7 @@ def field_access_finding(policies: Policies, question: str, asker: str) -> Polic
                 others = [_role(r) for r, role in spec.roles.items() if key in role.sees]
                 lines.append(
                     f"No: {who} {'do' if plural else 'does'} not see *{_label(key)}*"
-                    + (f" ({_listed(others)} do)." if others else "; no role does.")
+                    + (f" ({mrkdwn.listed(others)} do)." if others else "; no role does.")
                 )
     elif fields:
         for key in fields:
@@ -107,7 +103,7 @@ def field_access_finding(policies: Policies, question: str, asker: str) -> Polic
                 lines.append(f"*{_cap(_label(key))}* is public: every staff member sees it.")
                 continue
             seers = [_role(r) for r, role in spec.roles.items() if key in role.sees]
-            said = f"only {_listed(seers)} see it" if seers else "no role sees it"
+            said = f"only {mrkdwn.listed(seers)} see it" if seers else "no role sees it"
             lines.append(f"*{_cap(_label(key))}* is sensitive: {said}; everyone else sees it marked restricted.")
     else:
         views = (
@@ -118,7 +114,7 @@ def field_access_finding(policies: Policies, question: str, asker: str) -> Polic
         shown = ", ".join(_label(k) for k in public)
         for who, sees in views:
             own = [_label(k) for k in sensitive if k in sees]
-            extra = f"; of the sensitive ones: {_listed(own)}" if own else "; none of the sensitive ones"
+            extra = f"; of the sensitive ones: {mrkdwn.listed(own)}" if own else "; none of the sensitive ones"
             lines.append(f"{who} {'see' if person == 'you' else 'sees'} the public fields ({shown}){extra}.")
     query = "sensitive fields who sees what roles"
     return PolicyFinding("\n".join(lines), "", citation_query=query, citation_title="access")

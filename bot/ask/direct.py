@@ -14,7 +14,7 @@ from bot.ask.routes import RouteAnswer, describe, invalid, label_of
 from bot.ask.slots import Slots
 from bot.customers.card import CustomerCard
 from bot.customers.linking import CustomerRef
-from bot.mrkdwn import bold, escape
+from bot.mrkdwn import bold, escape, listed
 from bot.policies import Policies
 from retrieval import Passage
 
@@ -67,8 +67,7 @@ def which_one(choices: Sequence[CustomerRef], several_named: bool) -> str:
     """The question back when a question names two customers, or a name fits several."""
     names = [f"{bold(c.name)} ({escape(c.tier)})" for c in choices[:5]]
     if several_named:
-        listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-        return f"You named {listed}: which one do you mean? I answer for one customer at a time."
+        return f"You named {listed(names)}: which one do you mean? I answer for one customer at a time."
     return "Which customer do you mean? Several match; pick one."
 
 

@@ -295,8 +295,7 @@ def meta_answer(question: str, passages: Sequence[Passage]) -> tuple[int, str]:
         parts.append(f"is at version {escape(best.version)}")
     if not parts:
         return 0, ""
-    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return index, f"{mrkdwn.bold(best.title)} {listed}."
+    return index, f"{mrkdwn.bold(best.title)} {mrkdwn.listed(parts)}."
 
 
 def escape(text: str) -> str:

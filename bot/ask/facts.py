@@ -314,7 +314,7 @@ class Writer:
         if not self.restricted:
             return ""
         labels = [LABELS.get(k, k.replace("_", " ")) for k in self.restricted]
-        what = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+        what = mrkdwn.listed(labels)
         verb = "is" if len(labels) == 1 else "are"
         seers = self._who_sees(self.restricted)
         return (

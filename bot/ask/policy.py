@@ -272,7 +272,6 @@ def _every(days: int | None) -> str:
 def promise_values(promises: TierPromises) -> dict[str, str]:
     """Each promise of a tier as the value a reader compares: '24x7', 'every 90 days', 'yes'."""
     channels = [_CHANNELS.get(c, c) for c in promises.support_channels]
-    listed = channels[0] if len(channels) == 1 else ", ".join(channels[:-1]) + " and " + channels[-1]
     most = promises.max_accounts_per_owner
     return {
         "coverage": promises.coverage.replace("_", " "),
@@ -280,7 +279,7 @@ def promise_values(promises: TierPromises) -> dict[str, str]:
         "executive_sponsor": "yes" if promises.executive_sponsor else "no",
         "business_review_every_days": _every(promises.business_review_every_days),
         "proactive_checkin_every_days": _every(promises.proactive_checkin_every_days),
-        "support_channels": listed,
+        "support_channels": mrkdwn.listed(channels),
         "onboarding": promises.onboarding.replace("_", "-"),
         "max_accounts_per_owner": f"at most {most}" if most else "no limit",
     }
