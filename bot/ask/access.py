@@ -92,7 +92,7 @@ def field_access_finding(policies: Policies, question: str, asker: str) -> Polic
             elif len(seers) == len(roles) or (person and seers):  # a person sees what any of their roles does
                 lines.append(f"Yes: {who} {'see' if plural else 'sees'} *{_label(key)}*.")
             else:
-                others = [_role(r) for r, role in spec.roles.items() if key in role.sees]
+                others = [_role(r) for r in policies.roles_seeing(key)]
                 lines.append(
                     f"No: {who} {'do' if plural else 'does'} not see *{_label(key)}*"
                     + (f" ({mrkdwn.listed(others)} do)." if others else "; no role does.")
@@ -102,7 +102,7 @@ def field_access_finding(policies: Policies, question: str, asker: str) -> Polic
             if key in public:
                 lines.append(f"*{_cap(_label(key))}* is public: every staff member sees it.")
                 continue
-            seers = [_role(r) for r, role in spec.roles.items() if key in role.sees]
+            seers = [_role(r) for r in policies.roles_seeing(key)]
             said = f"only {mrkdwn.listed(seers)} see it" if seers else "no role sees it"
             lines.append(f"*{_cap(_label(key))}* is sensitive: {said}; everyone else sees it marked restricted.")
     else:

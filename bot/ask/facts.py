@@ -322,11 +322,7 @@ class Writer:
         )
 
     def _who_sees(self, keys: Sequence[str]) -> str:
-        roles = sorted(
-            name.replace("_", " ")
-            for name, role in self.policies.roles.roles.items()
-            if all(k in role.sees for k in keys)
-        )
+        roles = sorted(name.replace("_", " ") for name in self.policies.roles_seeing(*keys))
         return f" ({', '.join(roles[:3])}{' and others' if len(roles) > 3 else ''} can see it)" if roles else ""
 
 

@@ -183,6 +183,10 @@ class Policies:
                 visible.update(spec.sees)
         return visible
 
+    def roles_seeing(self, *fields: str) -> list[str]:
+        """The roles whose ``sees`` lists every one of ``fields``, in roles.yaml order."""
+        return [name for name, role in self.roles.roles.items() if all(f in role.sees for f in fields)]
+
     @property
     def sensitive_fields(self) -> frozenset[str]:
         return frozenset(self.roles.fields.sensitive)
