@@ -137,7 +137,7 @@ def plan_handoff(
             raise HandoffError("That answer is no longer on record; ask again and I'll hand it over.")
         card = build_card(session, policies, q.customer_id, CHANNEL_VIEWER, now) if q.customer_id else None
         tier = card.tier if card else policies.tier_names[-1]
-        finding = escalation_finding(policies, card, q.question) if card and not person else None
+        finding = escalation_finding(policies, card, q.question, q.priority) if card and not person else None
         if finding and finding.channel and finding.severity:
             channel, tag, severity, step = finding.channel, finding.escalate_to, finding.severity, finding.next_step
             reason = finding.summary

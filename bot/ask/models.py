@@ -24,6 +24,8 @@ class QuestionLog(Base):
     confidence: Mapped[float] = mapped_column(Float)
     top_path: Mapped[str | None] = mapped_column(String(300))
     owner: Mapped[str | None] = mapped_column(String(32))  # playbook owner to route an unanswered question to
+    # the ticket priority the answer was read with (its words or its thread's): the Escalate button's ticket
+    priority: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -161,6 +161,7 @@ class AskService:
                 confidence=answer.confidence,
                 top_path=answer.citations[0].path if answer.citations else None,
                 owner=answer.owner,
+                priority=u.slots.priority or None,
                 created_at=now,
             )
             session.add(row)

@@ -1,13 +1,15 @@
-"""The hand-written 0006_conversation migration creates exactly what bot.ask.models declares."""
+"""The hand-written ask migrations (0006_conversation, 0007, 0060_question_priority) create exactly what
+bot.ask.models declares; 0060 downgrades cleanly and upgrades back."""
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from bot.models import metadata
-from bot.store.migrate import current_heads
+from bot.store.migrate import alembic_config, current_heads, upgrade
 
 OURS = {"question_answers", "ask_channel_config", "ask_handoffs", "ask_passage_feedback", "questions"}
 
@@ -24,9 +26,24 @@ def _touches_ours(diff: object) -> bool:
 
 
 def test_migration_matches_models(engine: Engine) -> None:
-    assert current_heads(engine) & {"0006_conversation", "0007_passage_overrides"}  # 0006 applied, or its successor
+    assert "0060_question_priority" in current_heads(engine)  # the ask branch's head
     assert set(inspect(engine).get_table_names()) >= OURS
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diffs = [d for d in compare_metadata(ctx, metadata) if _touches_ours(d)]
     assert diffs == []
+
+
+def _question_columns(engine: Engine) -> set[str]:
+    return {c["name"] for c in inspect(engine).get_columns("questions")}
+
+
+def test_question_priority_downgrades_and_upgrades_back(engine: Engine) -> None:
+    assert "priority" in _question_columns(engine)
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0060_question_priority@0007_passage_overrides")  # this revision only
+    assert "priority" not in _question_columns(engine) and "question" in _question_columns(engine)
+    upgrade(engine)
+    assert "priority" in _question_columns(engine)

@@ -11,7 +11,8 @@ from bot.ask.models import HandoffRecord
 from bot.ask.service import AskService
 from bot.notify import RecordingNotifier
 from bot.services import Services
-from bot.store.models import AuditEvent, Customer
+from bot.store.db import session_scope
+from bot.store.models import AuditEvent, Customer, Ticket
 
 from .conftest import Clock
 
@@ -75,3 +76,29 @@ def test_unclaimed_handoff_is_reescalated_once_when_the_clock_runs_out(
     claim(services, h.id, "U0CSLEAD")
     clock.advance(days=3)
     assert reescalate_due(services) == []
+
+
+def _helios_with_p1_and_p3(services: Services, clock: Clock) -> int:
+    with session_scope(services.sessions) as s:
+        cid = s.scalars(select(Customer.id).where(Customer.name == "Helios Analytics")).one()
+        for subject, priority, opened in [
+            ("Outage", "P1", clock.now - dt.timedelta(hours=5)),
+            ("Question", "P3", clock.now - dt.timedelta(minutes=30)),
+        ]:
+            s.add(Ticket(customer_id=cid, subject=subject, priority=priority, status="open", opened_at=opened))
+    return cid
+
+
+def test_escalate_from_a_thread_follow_up_hands_off_the_ticket_the_answer_was_about(
+    services: Services, clock: Clock
+) -> None:
+    # was: the hand-off re-read the follow-up's words alone, found no priority and escalated their breached P1,
+    # while the answer (read with the thread's earlier question) was about the P3
+    cid = _helios_with_p1_and_p3(services, clock)
+    ask = AskService(services)
+    first = "Helios Analytics has a P3 open, who do I escalate to?"
+    ask.answer(first, "U0SUPLEAD", "C0SUPPORT", "9.9")
+    follow = ask.answer("and for that one?", "U0SUPLEAD", "C0SUPPORT", "9.9", earlier=first, thread_customer=cid)
+    assert "P3" in follow.text and "P1 ticket" not in follow.text
+    h = plan_handoff(services, int(follow.question_id or 0), "U0SUPLEAD", person=False)
+    assert h.severity == "sev3" and h.reason is not None and "P3" in h.reason and "P1" not in h.reason
