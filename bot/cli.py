@@ -238,7 +238,7 @@ def main() -> None:
         typer.echo(f"rapport: error: {exc}", err=True)
         sys.exit(2)
     except ProgrammingError as exc:
-        if not _missing_table(exc):
+        if not _behind_schema(exc):
             raise  # a bug, not the user's setup: the traceback is what a report needs
         _no_schema(exc)
     except OperationalError as exc:
@@ -246,7 +246,7 @@ def main() -> None:
         if exc.statement is None:  # no statement: connecting failed, so the setting (or the server) is wrong
             typer.echo(f"rapport: error: cannot connect to DATABASE_URL={_database_shown()} ({reason})", err=True)
             sys.exit(2)
-        if _missing_table(exc):
+        if _behind_schema(exc):
             _no_schema(exc)
         typer.echo(
             f"rapport: error: the database is unavailable ({reason}); run the command again once it is back",
@@ -255,9 +255,13 @@ def main() -> None:
         sys.exit(1)
 
 
-def _missing_table(exc: OperationalError | ProgrammingError) -> bool:
-    """SQLite's "no such table" or PostgreSQL's undefined_table (42P01)."""
-    return getattr(exc.orig, "pgcode", None) == "42P01" or "no such table" in str(exc.orig)
+def _behind_schema(exc: OperationalError | ProgrammingError) -> bool:
+    """A table or a column missing: SQLite's "no such table/column" ("has no column named" on insert) or
+    PostgreSQL's undefined_table (42P01) and undefined_column (42703). An older database after an upgrade of
+    Rapport lacks the newest columns: migrating helps, retrying does not."""
+    if getattr(exc.orig, "pgcode", None) in ("42P01", "42703"):
+        return True
+    return any(s in str(exc.orig) for s in ("no such table", "no such column", "has no column named"))
 
 
 def _reason(exc: OperationalError | ProgrammingError) -> str:
@@ -266,10 +270,11 @@ def _reason(exc: OperationalError | ProgrammingError) -> str:
 
 
 def _no_schema(exc: OperationalError | ProgrammingError) -> NoReturn:
-    """The database answers but lacks a table: a fresh or older database. Retrying will not help; migrating will."""
+    """The database answers but lacks a table or a column: a fresh or older database. Retrying will not help;
+    migrating will."""
     typer.echo(
-        f"rapport: error: the database at DATABASE_URL={_database_shown()} lacks Rapport's tables ({_reason(exc)}); "
-        "run `rapport db upgrade` first (`rapport demo` does that and loads the demo book)",
+        f"rapport: error: the database at DATABASE_URL={_database_shown()} lacks Rapport's tables or columns "
+        f"({_reason(exc)}); run `rapport db upgrade` first (`rapport demo` does that and loads the demo book)",
         err=True,
     )
     sys.exit(2)

@@ -9,6 +9,8 @@ import pytest
 
 from bot.settings import Settings, SettingsError, load_settings
 
+from ..conftest import REPO
+
 
 def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -82,6 +84,21 @@ def test_a_database_without_the_schema_says_to_upgrade_not_to_retry(tmp_path: Pa
     assert "run the command again" not in res.stderr and "Traceback" not in res.stderr
     assert run_cli("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
     assert run_cli("sync", "status", env=env, cwd=tmp_path).returncode == 0
+
+
+def test_an_older_database_missing_a_new_column_says_to_upgrade(tmp_path: Path) -> None:
+    # was: "the database is unavailable ...; run the command again once it is back", which never helps
+    import sqlite3
+
+    env = {**os.environ, "RAPPORT_HOME": str(tmp_path), "PLAYBOOKS_DIR": str(REPO / "playbooks")}
+    env.pop("DATABASE_URL", None)
+    assert run_cli("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "rapport.db") as db:  # the schema before 0060_question_priority added it
+        db.execute("ALTER TABLE questions DROP COLUMN priority")
+    res = run_cli("feedback", "report", env=env, cwd=tmp_path)
+    assert res.returncode == 2, res.stderr
+    assert "questions.priority" in res.stderr and "rapport db upgrade" in res.stderr
+    assert "run the command again" not in res.stderr and "Traceback" not in res.stderr
 
 
 @pytest.mark.parametrize(
