@@ -59,6 +59,10 @@ def model() -> IntentModel:
         ("can legal see discount history?", "", ["field_access"]),  # was: a how-to (the field pulls to discount)
         ("what can a deal desk analyst see?", "", ["field_access"]),
         ("can <@U0CSLEAD> view health scores?", "", ["field_access"]),  # a Slack mention, read as a name
+        # more time to pay is a change of payment terms (was: their payment status, "current")
+        ("can I offer Acme a 30 day extension on their invoice?", "acme", ["approval_custom_terms"]),
+        ("Acme asked to defer their payment to March, who approves?", "acme", ["approval_custom_terms"]),
+        ("did Acme's payment get delayed?", "acme", ["payment_status"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
