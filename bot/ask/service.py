@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.ask import direct, llm
 from bot.ask.access import field_access_finding
+from bot.ask.alert_rules import alert_rules_finding, asks_which_alerts
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.intents import Intent, asks_what_to_do, model_for
@@ -42,6 +43,7 @@ from bot.ask.policy import (
 )
 from bot.ask.routes import asks_route
 from bot.ask.understand import FOLLOW_UP_WORDS, Understanding, understand
+from bot.customers.accounts import tiers_owned
 from bot.customers.card import CustomerCard, build_card, record_view
 from bot.customers.linking import CustomerRef, link_customers
 from bot.customers.normalize import fold
@@ -438,20 +440,23 @@ class AskService:
             )
         return out
 
-    def _findings(self, u: Understanding, card: CustomerCard | None, question: str, asker: str) -> list[PolicyFinding]:
+    def _findings(
+        self, session: Session, u: Understanding, card: CustomerCard | None, question: str, asker: str
+    ) -> list[PolicyFinding]:
         """Escalation or SLA targets (or both, when both are asked) computed for this customer or the tier the
         question names."""
         policy = [i for i in u.asked.intents if i.kind == "policy"]
         named = u.slots.tiers
         if card is None and len(named) > 1 and policy and policy[0].compute in ("escalation", "sla"):
             # tiers compared ("compare platinum and gold escalation"): each named tier's answer, in the order named
-            found = (self._finding(i, u, None, question, asker, t) for t in named for i in policy)
+            found = (self._finding(session, i, u, None, question, asker, t) for t in named for i in policy)
         else:
-            found = (self._finding(i, u, card, question, asker) for i in policy)
+            found = (self._finding(session, i, u, card, question, asker) for i in policy)
         return [f for f in found if f is not None]
 
     def _finding(
         self,
+        session: Session,
         policy: Intent,
         u: Understanding,
         card: CustomerCard | None,
@@ -466,8 +471,12 @@ class AskService:
         policies = self.s.policies
         if policy.compute == "access":  # who may see a field: the roles policy, no customer or tier needed
             return field_access_finding(policies, question, asker) if policies.configured else None
-        if policy.compute == "alerts":  # the asker's own alert delivery: no customer or tier needed
-            if not policies.configured or not asks_delivery(question):
+        if policy.compute == "alerts":  # the asker's own alerts: no customer or tier needed
+            if not policies.configured:
+                return None
+            if asks_which_alerts(question):  # the rules that reach them, by the accounts they own
+                return alert_rules_finding(policies, asker, tiers_owned(session, asker))
+            if not asks_delivery(question):
                 return None
             moment = u.slots.moment  # "why did I get an alert at 3am?": that time, in the asker's zone
             return alert_delivery_finding(policies, asker, self.s.clock(), moment.time if moment else None)
@@ -511,7 +520,7 @@ class AskService:
     ) -> Answer:
         tiers = [card.tier] if card else None
         regions = [str(card.fields["region"])] if card and card.fields.get("region") else None
-        findings = self._findings(u, card, question, asker)
+        findings = self._findings(session, u, card, question, asker)
         if findings:
             first, *others = findings
             title = first.citation_title or "escalation"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.services import Services
 from bot.store.models import Customer
@@ -33,3 +34,13 @@ def owned_by(services: Services, user_id: str, limit: int = 10) -> Accounts:
             .limit(limit)
         ).all()
     return Accounts(user_id, [AccountLine(name, tier, renewal) for name, tier, renewal in rows])
+
+
+def tiers_owned(session: Session, user_id: str) -> dict[str, int]:
+    """How many accounts ``user_id`` owns, by tier (merged-away records not counted)."""
+    rows = session.execute(
+        select(Customer.tier, func.count())
+        .where(Customer.owner_slack_id == user_id, Customer.merged_into_id.is_(None))
+        .group_by(Customer.tier)
+    ).all()
+    return {str(tier): int(n) for tier, n in rows}

@@ -388,6 +388,16 @@ def test_alert_delivery_for_the_asker_and_not_for_what_to_do(book: Services) -> 
     assert "Quiet hours for alerts" not in todo.text  # the handbook's procedure, not the delivery rules
 
 
+def test_which_alerts_reach_the_asker_by_the_accounts_they_own(book: Services) -> None:
+    # was: the alerts handbook's introduction, the same for everyone
+    mine = ask(book, "what alerts will I get?", MANAGER)  # owns Willowfield Devices Co (gold)
+    assert mine.source == "policy"
+    assert mine.text.startswith("These alerts reach you as the owner of 1 account (1 gold):")
+    assert "`renewal-at-risk` (Platinum and Gold)" in mine.text and "`growth-account-gone-quiet`" not in mine.text
+    nobody = ask(book, "which alerts does Rapport send me?", LEAD)
+    assert nobody.text.startswith("You own no accounts on record, so no alert reaches you as an owner.")
+
+
 def test_a_computed_answer_says_so_when_the_playbooks_cannot_be_searched(book: Services) -> None:
     book.index.down = True  # type: ignore[attr-defined]
     a = ask(book, "what is the escalation path for a platinum P1?")

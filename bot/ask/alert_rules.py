@@ -1,0 +1,80 @@
+"""Which alerts reach the asker: the rules of alerts.yaml that name them (as the owner of the accounts they own,
+by tier, or by user id), urgent or digest, and the channels the other rules post to.
+
+"What alerts will I get?" was answered with the alerts handbook's introduction: the rules are policy, and who
+they reach depends on the asker's own book, so the answer is computed like an escalation's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from bot import mrkdwn
+from bot.ask.policy import PolicyFinding
+from bot.policies import AlertRule, Policies, Segment
+
+# "what alerts will I get?", "which kinds of alert reach me?", "what Rapport alerts do account owners receive?"
+_WHICH = re.compile(r"\b(what|which)\b(?: (?:kinds?|types?|sorts?) of)?(?: \w+)? alerts?\b", re.I)
+
+
+def asks_which_alerts(question: str) -> bool:
+    """Whether the question asks which alerts (the rules), not when they arrive."""
+    return bool(_WHICH.search(question))
+
+
+def _segment(segment: Segment) -> str:
+    parts = [mrkdwn.listed([t.title() for t in segment.tiers])] if segment.tiers else []
+    if segment.min_lifetime_value:
+        parts.append(f"lifetime value {segment.min_lifetime_value:,.0f}+")
+    if segment.min_arr:
+        parts.append(f"ARR {segment.min_arr:,.0f}+")
+    if segment.regions:
+        parts.append(mrkdwn.listed([r.upper() for r in segment.regions]))
+    return f" ({', '.join(parts)})" if parts else " (every tier)"
+
+
+def _reaches(rule: AlertRule, asker: str, tiers: Mapping[str, int]) -> bool:
+    """The rule names the asker, or alerts their owner on a tier they own accounts in."""
+    if asker in rule.recipients.users:
+        return True
+    if not rule.recipients.owner or not tiers:
+        return False
+    return rule.segment.tiers is None or any(t in tiers for t in rule.segment.tiers)
+
+
+def _names(rules: Sequence[AlertRule]) -> str:
+    return ", ".join(f"`{r.name}`{_segment(r.segment)}" for r in rules)
+
+
+def alert_rules_finding(policies: Policies, asker: str, tiers: Mapping[str, int]) -> PolicyFinding:
+    """``tiers``: how many accounts the asker owns, by tier."""
+    rules = policies.alerts.rules
+    mine = [r for r in rules if _reaches(r, asker, tiers)]
+    digest = policies.alerts.defaults.digest_local_time
+    order = policies.tier_names
+    owned = ", ".join(f"{tiers[t]} {t}" for t in sorted(tiers, key=lambda t: order.index(t) if t in order else 99))
+    if mine:
+        total = sum(tiers.values())
+        who = f"as the owner of {total} account{'s' if total != 1 else ''} ({owned})" if tiers else "by name"
+        urgent = [r for r in mine if r.urgent]
+        later = [r for r in mine if not r.urgent]
+        lines = [f"These alerts reach you {who}:"]
+        if urgent:
+            lines.append(f"• Urgent, may interrupt you outside quiet hours: {_names(urgent)}")
+        if later:
+            lines.append(f"• In your {digest:%H:%M} digest: {_names(later)}")
+        left = len(rules) - len(mine)
+        if left:
+            lines.append(f"{left} other rule{'s' if left != 1 else ''} cover tiers you own no accounts in.")
+    else:
+        lines = ["You own no accounts on record, so no alert reaches you as an owner."]
+    channels: dict[str, list[str]] = {}
+    for r in rules:
+        if r.recipients.channel:
+            channels.setdefault(r.recipients.channel, []).append(f"`{r.name}`")
+    if channels:
+        posted = "; ".join(f"{mrkdwn.channel_link(c)} ({', '.join(names)})" for c, names in channels.items())
+        lines.append(f"Alerts are {'also ' if mine else ''}posted in {posted}.")
+    cited = "alert rule segment severity delivery cooldown"  # the handbook's table of the rules
+    return PolicyFinding("\n".join(lines), "", citation_query=cited, citation_title="alert")

@@ -1,0 +1,54 @@
+"""Which alerts reach the asker: the rules of alerts.yaml for the tiers they own accounts in, urgent or digest."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ask.alert_rules import alert_rules_finding, asks_which_alerts
+from bot.policies import Policies, load_policies
+
+from ...conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def policies() -> Policies:
+    return load_policies(REPO / "playbooks" / "policies")
+
+
+@pytest.mark.parametrize(
+    ("question", "which"),
+    [
+        ("what alerts will I get?", True),
+        ("which kinds of alerts does Rapport send me?", True),
+        ("what Rapport alerts do account owners receive?", True),
+        ("why did I get an alert at 3am?", False),  # when, not which: the delivery rules answer
+        ("what should I do when I get a gone-quiet alert?", False),
+    ],
+)
+def test_which_alerts_is_told_from_when_they_arrive(question: str, which: bool) -> None:
+    assert asks_which_alerts(question) is which
+
+
+def _lines(summary: str) -> dict[str, str]:
+    return {line.split(": ", 1)[0].rstrip(":"): line for line in summary.splitlines()}
+
+
+def test_an_owner_of_gold_accounts_gets_the_rules_for_gold(policies: Policies) -> None:
+    said = alert_rules_finding(policies, "U0AMGOLD", {"gold": 3}).summary
+    lines = _lines(said)
+    assert lines["These alerts reach you as the owner of 3 accounts (3 gold)"]
+    urgent = lines["• Urgent, may interrupt you outside quiet hours"]
+    digest = lines["• In your 08:30 digest"]
+    assert "`sla-breach` (every tier)" in urgent and "`high-value-complaint` (Platinum and Gold)" in urgent
+    assert "`renewal-at-risk` (Platinum and Gold)" in digest
+    assert "`high-value-gone-quiet` (Platinum and Gold, lifetime value 250,000+)" in digest
+    # silver and bronze rules are someone else's: not listed, counted
+    assert "`complaint`" not in urgent + digest and "`growth-account-gone-quiet`" not in urgent + digest
+    assert "2 other rules cover tiers you own no accounts in." in said
+    assert "<#C0SVCALRT> (`complaint`, `sla-breach`, `sla-imminent-high-touch`)" in said
+
+
+def test_someone_who_owns_no_accounts_is_told_so_and_where_alerts_are_posted(policies: Policies) -> None:
+    said = alert_rules_finding(policies, "U0SUPLEAD", {}).summary
+    assert said.startswith("You own no accounts on record, so no alert reaches you as an owner.")
+    assert "Urgent" not in said and "Alerts are posted in <#C0ACCTALRT>" in said
