@@ -285,6 +285,17 @@ def promise_values(promises: TierPromises) -> dict[str, str]:
     }
 
 
+def _promised(key: str, value: str) -> str:
+    """One promise as a list of them reads it: "business review every 90 days", "an executive sponsor", "no
+    executive sponsor" (was "executive sponsor no")."""
+    label = PROMISE_LABELS[key]
+    if value == "no":
+        return f"no {label}"
+    if value == "yes":
+        return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
+    return f"{label} {value}"
+
+
 def promises_finding(policies: Policies, tiers: Sequence[str], question: str, who: str = "") -> PolicyFinding:
     """What a tier is promised (tiers.yaml), or what one tier gets that another does not when the question names
     two ("what does a gold customer get that a silver one doesn't?"): the promises the question asks about, or all
@@ -308,7 +319,7 @@ def promises_finding(policies: Policies, tiers: Sequence[str], question: str, wh
             same = "; ".join(f"{PROMISE_LABELS[k]} {mine[k]}" for k in keys)
             summary = f"*{first.title()}* and *{other.title()}* are promised the same: {same}."
     else:
-        summary = f"{head} is promised: {'; '.join(f'{PROMISE_LABELS[k]} {mine[k]}' for k in keys)}."
+        summary = f"{head} is promised: {'; '.join(_promised(k, mine[k]) for k in keys)}."
     return PolicyFinding(summary, first, citation_query=f"what each tier is promised {first}", citation_title="tier")
 
 

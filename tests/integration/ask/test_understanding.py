@@ -355,7 +355,7 @@ def test_outreach_is_answered_for_the_time_asked_about(book: Services) -> None:
 
 def test_what_a_customers_tier_promises(book: Services) -> None:
     a = ask(book, "Does Willowfield Devices get an executive sponsor?")
-    assert a.text.startswith("*Willowfield Devices Co* (gold) is promised: executive sponsor no.")
+    assert a.text.startswith("*Willowfield Devices Co* (gold) is promised: no executive sponsor.")
     assert a.source == "policy" and a.customer is not None and "owned by" not in a.text
     # Another tier's own section does not support the answer: gold's "twice a year" is not a silver customer's.
     tiers = "Customer tiers > What each tier is promised"

@@ -81,7 +81,7 @@ def _card(tier: str, tickets: list[TicketLine], owner: str | None = "U0AMPLAT") 
 def test_tier_promises_come_from_tiers_yaml(policies: Policies) -> None:
     """What a tier is promised, what the question singles out, and what one tier gets over another."""
     sponsor = promises_finding(policies, ["platinum"], "does Acme get an executive sponsor?", "*Acme*")
-    assert sponsor.summary == "*Acme* (platinum) is promised: executive sponsor yes."
+    assert sponsor.summary == "*Acme* (platinum) is promised: an executive sponsor."
     everything = promises_finding(policies, ["bronze"], "what do we promise a bronze account?")
     assert everything.summary.startswith("*Bronze* is promised: support coverage business hours; named owner ")
     assert "business review none" in everything.summary and "onboarding self-serve" in everything.summary
