@@ -12,7 +12,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.orm import Session
+
 from bot import mrkdwn
+from bot.ask.discounts import history
 from bot.ask.intents import Intent
 from bot.ask.slots import Moment
 from bot.customers.card import CustomerCard, TicketLine
@@ -38,6 +41,7 @@ LABELS = {
     "health_score": "health score",
     "payment_status": "payment status",
     "sentiment": "sentiment",
+    "discount_history": "discount history",
 }
 STATE_ORDER = {"breached": 0, "at_risk": 1, "ok": 2}
 MAX_TICKETS = 5
@@ -120,8 +124,16 @@ def _day_span(days: Sequence[str]) -> str:
 class Writer:
     """One customer's facts for one asker: each method states one field, or says why it cannot."""
 
-    def __init__(self, card: CustomerCard, policies: Policies, now: dt.datetime, moment: Moment | None = None) -> None:
+    def __init__(
+        self,
+        card: CustomerCard,
+        policies: Policies,
+        now: dt.datetime,
+        moment: Moment | None = None,
+        session: Session | None = None,
+    ) -> None:
         self.card = card
+        self.session = session  # for what the record keeps elsewhere (the discount requests)
         self.policies = policies
         self.now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
         self.moment = moment  # when the question asks about, if it names one ("tomorrow morning")
@@ -310,6 +322,16 @@ class Writer:
         mood = "positive" if value >= MOOD else "negative" if value <= -MOOD else "neutral"
         return f"Sentiment on {self.name}'s recent tickets averages {float(value):+.2f} on −1…+1 ({mood})."
 
+    def discounts(self) -> str:
+        if not self.has("discount_history"):
+            return ""
+        lines, total = history(self.session, self.card.customer_id) if self.session is not None else ([], 0)
+        if not lines:
+            return f"{self.name} has no discount requests on record."
+        more = f"\n…and {total - len(lines)} earlier" if total > len(lines) else ""
+        shown = "\n".join(f"• {line}" for line in lines)
+        return f"{self.name}'s discount requests, newest first:\n{shown}{more}"
+
     def restricted_sentence(self) -> str:
         if not self.restricted:
             return ""
@@ -340,11 +362,17 @@ def ticket_line(t: TicketLine) -> str:
 
 
 def record_facts(
-    card: CustomerCard, intents: Sequence[Intent], policies: Policies, now: dt.datetime, moment: Moment | None = None
+    card: CustomerCard,
+    intents: Sequence[Intent],
+    policies: Policies,
+    now: dt.datetime,
+    moment: Moment | None = None,
+    session: Session | None = None,
 ) -> Facts:
     """The sentences that answer ``intents`` (record fields) for this card, in the order asked; ``moment``: the
-    time the question asks about, if any ("can I call them tomorrow morning?")."""
-    w = Writer(card, policies, now, moment)
+    time the question asks about, if any ("can I call them tomorrow morning?"); ``session``: to read what the
+    record keeps elsewhere (the discount requests)."""
+    w = Writer(card, policies, now, moment, session)
     out: list[str] = []
     for intent in intents:
         for sentence in _sentences(w, intent):
@@ -374,6 +402,7 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
         "health_score": w.health,
         "payment_status": w.payment,
         "sentiment": w.sentiment,
+        "discount_history": w.discounts,
     }
     say = by_field.get(intent.fields[0]) if intent.fields else None
     return [say()] if say else []

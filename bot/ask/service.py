@@ -228,7 +228,7 @@ class AskService:
             text = direct.not_here(card)
             return Answer(question, asker, text, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if card is not None and fields:
-            facts = direct.record_facts(card, fields, policies, self.s.clock(), u.slots.moment)
+            facts = direct.record_facts(card, fields, policies, self.s.clock(), u.slots.moment, session)
             recorded = Answer(
                 question,
                 asker,

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, select
 
+from bot.approvals.models import ApprovalRequest
 from bot.ask.models import QuestionLog
 from bot.ask.service import Answer, AskService, thread_context
 from bot.customers.normalize import name_key
@@ -386,6 +387,38 @@ def test_alert_delivery_for_the_asker_and_not_for_what_to_do(book: Services) -> 
     )
     todo = ask(book, "What should I do when I get a gone-quiet alert?", MANAGER)
     assert "Quiet hours for alerts" not in todo.text  # the handbook's procedure, not the delivery rules
+
+
+def test_discount_history_from_the_approval_requests_to_roles_that_see_it(book: Services, clock: Clock) -> None:
+    # was: the discount route, as if a new discount were asked for (the record's discount history was always empty)
+    willow = cid(book, "Willowfield Devices Co")
+    with session_scope(book.sessions) as s:
+        for days, percent, amount, state in [(400, 12.0, "30000", "approved"), (30, 30.0, None, "rejected")]:
+            s.add(
+                ApprovalRequest(
+                    request_type="discount",
+                    customer_id=willow,
+                    customer_name="Willowfield Devices Co",
+                    tier="gold",
+                    percent=percent,
+                    amount=Decimal(amount) if amount else None,
+                    justification="renewal",
+                    requester=MANAGER,
+                    rule="r",
+                    policy_version="v",
+                    state=state,
+                    created_at=clock.now - dt.timedelta(days=days),
+                )
+            )
+    seen = ask(book, "what discounts has Willowfield Devices had before?", MANAGER)
+    assert seen.text.startswith("*Willowfield Devices Co*'s discount requests, newest first:"), seen.text
+    newest, oldest = seen.text.splitlines()[1:3]
+    assert newest.startswith("• 25 Oct 2026: 30%, rejected, request #") and "12% ($30,000), approved" in oldest
+    hidden = ask(book, "what's the discount history for Willowfield Devices?", AGENT)  # a support agent
+    assert hidden.text.startswith(":lock: *Willowfield Devices Co*'s discount history is restricted for your role")
+    assert "12%" not in hidden.text and "30%" not in hidden.text
+    none = ask(book, "what's the discount history for Westwardwood Studios Group?", MANAGER)
+    assert none.text == "*Westwardwood Studios Group* has no discount requests on record."
 
 
 def test_which_alerts_reach_the_asker_by_the_accounts_they_own(book: Services) -> None:

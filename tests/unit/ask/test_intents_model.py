@@ -63,6 +63,10 @@ def model() -> IntentModel:
         ("can I offer Acme a 30 day extension on their invoice?", "acme", ["approval_custom_terms"]),
         ("Acme asked to defer their payment to March, who approves?", "acme", ["approval_custom_terms"]),
         ("did Acme's payment get delayed?", "acme", ["payment_status"]),
+        # what they were given before, not a new discount (was: the discount route)
+        ("what discounts has Acme had in the past?", "acme", ["discount_history"]),
+        ("have we ever given Acme a discount?", "acme", ["discount_history"]),
+        ("can I give Acme a bigger discount than last time, say 20%?", "acme", ["approval_discount"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
