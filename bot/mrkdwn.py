@@ -9,7 +9,7 @@ link is only made of a well-formed Slack id: anything else given as one is shown
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 GROUP_ID = re.compile(r"S[A-Z0-9]{2,30}")
@@ -26,6 +26,18 @@ def mention(principal: str | None, nobody: str = "someone") -> str:
     if GROUP_ID.fullmatch(principal):
         return f"<!subteam^{principal}>"
     return escape(principal)
+
+
+_GROUP_MENTION = re.compile(r"<!subteam\^(S[A-Z0-9]{2,30})(?:\|[^>]*)?>")
+
+
+def named_groups(text: str, handles: Mapping[str, str]) -> str:
+    """``text`` with each group mention replaced by the group's handle in bold (``*@support-oncall*``; the id
+    when its handle is unknown): the group is named and not notified. For answers to questions: asking who to
+    escalate to must not page a whole team in the asker's channel; the hand-off and the approval, which ask the
+    group to act, mention it where it acts. Only mentions this module made can be live in our text (outside text
+    is escaped), so only those are replaced."""
+    return _GROUP_MENTION.sub(lambda m: f"*@{escape(handles.get(m.group(1), m.group(1)))}*", text)
 
 
 def channel_link(channel: str | None) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import mrkdwn
 from bot.ask import direct, llm
 from bot.ask.access import field_access_finding
 from bot.ask.alert_rules import alert_rules_finding, asks_which_alerts
@@ -79,6 +80,7 @@ class Answer:
     confidence: float
     answered: bool
     owner: str | None = None  # who to ask when we do not know
+    owner_label: str = ""  # the owner as the text names them: a person mentioned, a group by its handle
     question_id: int | None = None
     customer: CustomerCard | None = None
     choices: list[CustomerRef] = field(default_factory=list)  # ambiguous customer: ask which
@@ -153,6 +155,10 @@ class AskService:
                 query = f"{_without(earlier, u.mention)} {query}"
             answer = self._respond(session, u, question, asker, card, truncated, query, paths, show_record)
             answer.citations = self._dated(answer.citations, now)
+            # an answer names groups, it never pages one (the hand-off and approvals mention them where they act)
+            handles = self.s.policies.group_handles
+            answer.text = mrkdwn.named_groups(answer.text, handles)
+            answer.owner_label = mrkdwn.named_groups(mrkdwn.mention(answer.owner), handles) if answer.owner else ""
             row = QuestionLog(
                 asker=asker,
                 channel=channel,

@@ -151,6 +151,11 @@ class Policies:
     def group(self, group_id: str) -> Group | None:
         return self._groups.get(group_id)
 
+    @property
+    def group_handles(self) -> dict[str, str]:
+        """Group id -> its handle ("S0SUPPORT" -> "support-oncall"), to name a group without mentioning it."""
+        return {g.id: g.handle for g in self._groups.values()}
+
     def members(self, principal: str) -> frozenset[str]:
         """User ids behind a user id or group id (empty if unknown)."""
         if principal in self._groups:

@@ -331,6 +331,8 @@ def test_a_priority_asked_without_customer_or_tier_gets_every_tier(book: Service
     assert lines[0].startswith("Who a *sev3* goes to depends on the customer's tier")
     assert [line.split("*")[1] for line in lines[1:5]] == ["Platinum", "Gold", "Silver", "Bronze"]
     assert a.source == "policy" and a.customer is None and (a.finding is None or a.finding.channel is None)
+    # the groups are named by handle, not paged: asking must not notify four teams (was <!subteam^…> each)
+    assert "<!subteam^" not in a.text and "*@support-oncall* in <#C0SUPPORT>" in a.text
     sla = ask(book, "what's the resolution target for P1s?")
     assert sla.text.startswith("*P1* first response / resolution targets by tier")
     tiered = ask(book, "where does a P4 for a silver account get escalated")

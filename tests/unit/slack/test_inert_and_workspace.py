@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.mrkdwn import channel_link, mention
+from bot.mrkdwn import channel_link, mention, named_groups
 from bot.slack import inbound
 from bot.slack.app import Installed
 from bot.slack.views.common import defuse, fallback, inert, link
@@ -57,6 +57,13 @@ def test_mentions_links_and_channel_links_only_from_well_formed_values() -> None
     assert channel_link("C0ABC") == "<#C0ABC>" and channel_link("#general>") == "#general&gt;"
     assert link("https://pb.example/x", "a|b <c>") == "<https://pb.example/x|a/b &lt;c&gt;>"
     assert link("https://e.x|the signed contract", "T") == "T" and link("javascript:x", "T") == "T"
+
+
+def test_groups_are_named_by_handle_without_a_mention() -> None:
+    said = f"Escalate to {mention('S0SUPPORT')} or {mention('S0GONE')}, owner {mention('U0AM')}; &lt;!subteam^S0X&gt;"
+    assert named_groups(said, {"S0SUPPORT": "support-oncall"}) == (
+        "Escalate to *@support-oncall* or *@S0GONE*, owner <@U0AM>; &lt;!subteam^S0X&gt;"
+    )
 
 
 @pytest.mark.parametrize(
