@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot import mrkdwn
+from bot.ask.facts import name_of, ticket_line
 from bot.ask.intents import PRIORITY, catalog, longest_matches
 from bot.customers.card import CustomerCard, TicketLine, unknown_tier
 from bot.customers.sla import human
@@ -119,12 +120,18 @@ def escalation_finding(
     )
 
 
-def sla_finding(policies: Policies, tier: str, priority: str) -> PolicyFinding:
+def sla_finding(policies: Policies, tier: str, priority: str, card: CustomerCard | None = None) -> PolicyFinding:
+    """The tier's targets for a priority; for a customer with open tickets of that priority, their clocks first
+    ("Acme's P1 - how long until it breaches?" is asked about the ticket, answered with the target too)."""
     target = policies.sla_target(tier, priority)
     summary = (
         f"*{tier.title()} {target.priority}*: first response within {human(target.first_response)}, "
         f"resolution within {human(target.resolution)} ({target.coverage.replace('_', ' ')})."
     )
+    mine = [t for t in card.tickets if t.priority.upper() == target.priority] if card is not None else []
+    if card is not None and mine:
+        shown = "\n".join(f"• {ticket_line(t)}" for t in mine[:3])
+        summary = f"{name_of(card)}'s open {target.priority} ticket{'s' if len(mine) > 1 else ''}:\n{shown}\n{summary}"
     return PolicyFinding(
         summary, tier, citation_query=f"SLA targets {tier} {target.priority} first response", citation_title="sla"
     )

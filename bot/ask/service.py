@@ -507,7 +507,7 @@ class AskService:
                     return escalation_step_finding(policies, tier, u.slots.priority)
                 return escalation_by_severity(policies, tier)  # a tier alone: each severity's first level
             if u.slots.priority:
-                return sla_finding(policies, tier, u.slots.priority)
+                return sla_finding(policies, tier, u.slots.priority, card)
             return sla_summary(policies, tier, direct.name_of(card) if card else "")
         except Exception:
             log.exception("policy evaluation failed; answering from the playbooks alone")

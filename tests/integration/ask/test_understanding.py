@@ -423,6 +423,18 @@ def test_discount_history_from_the_approval_requests_to_roles_that_see_it(book: 
     assert none.text == "*Westwardwood Studios Group* has no discount requests on record."
 
 
+def test_a_priority_target_asked_for_a_customer_leads_with_their_ticket_of_that_priority(book: Services) -> None:
+    # was: the bronze P2 targets alone, for "how long until it breaches?" about their open P2
+    a = ask(book, "Glacierwood Dental's P2 - how long until it breaches?", MANAGER)
+    lines = a.text.splitlines()
+    assert lines[0] == "*Glacierwood Dental Ltd*'s open P2 ticket:" and a.source == "policy"
+    assert lines[1].startswith("• #") and "&lt;!channel&gt;" in lines[1] and "<!channel>" not in a.text
+    assert "*breached* by" in lines[1] or "left" in lines[1]
+    assert lines[2].startswith("*Bronze P2*: first response within ")
+    other = ask(book, "what is the P3 response time for Glacierwood Dental?", MANAGER)  # no P3 open: the target
+    assert other.text.startswith("*Bronze P3*: first response within ")
+
+
 def test_which_alerts_reach_the_asker_by_the_accounts_they_own(book: Services) -> None:
     # was: the alerts handbook's introduction, the same for everyone
     mine = ask(book, "what alerts will I get?", MANAGER)  # owns Willowfield Devices Co (gold)
