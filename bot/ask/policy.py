@@ -137,6 +137,24 @@ def sla_finding(policies: Policies, tier: str, priority: str, card: CustomerCard
     )
 
 
+def duty_finding(policies: Policies, tier: str | None, card: CustomerCard | None = None) -> PolicyFinding:
+    """Who is on duty (roles.yaml ``on_duty``: who takes an account of the tier that has no owner, or whose owner
+    is away): for the customer's or the named tier, else for every tier."""
+    if tier is None:
+        each = [f"• *{t.title()}*: {mention(policies.on_duty(t))}" for t in policies.tier_names if policies.on_duty(t)]
+        if not each:
+            return PolicyFinding("No one is on duty for any tier (roles.yaml has no `on_duty`).", "")
+        head = "On duty (takes an account with no owner, or whose owner is away), by tier:"
+        return PolicyFinding("\n".join([head, *each]), "", citation_query="on duty owner", citation_title="role")
+    duty = policies.on_duty(tier)
+    who = f"{mention(duty)} is on duty" if duty else "No one is on duty"
+    said = f"{who} for *{tier.title()}* accounts: they take an account with no owner, or whose owner is away."
+    if card is not None:
+        owner = f"owned by {mention(card.owner)}" if card.owner else "has no owner on record"
+        said = f"{name_of(card)} ({tier}) is {owner}. {said}"
+    return PolicyFinding(said, tier, citation_query="on duty owner", citation_title="role")
+
+
 def sla_summary(policies: Policies, tier: str, who: str = "") -> PolicyFinding:
     """Every priority's targets for a tier, when the question named none ("what SLA does Acme get?")."""
     parts = []

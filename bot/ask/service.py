@@ -33,6 +33,7 @@ from bot.ask.policy import (
     PolicyFinding,
     alert_delivery_finding,
     asks_delivery,
+    duty_finding,
     escalation_by_severity,
     escalation_by_tier,
     escalation_finding,
@@ -472,7 +473,7 @@ class AskService:
     ) -> PolicyFinding | None:
         """``for_tier``: the tier to answer for (one of several the question names), else the customer's or the
         question's one tier."""
-        if policy.compute not in ("escalation", "sla", "promises", "alerts", "access"):
+        if policy.compute not in ("escalation", "sla", "promises", "alerts", "access", "duty"):
             return None
         policies = self.s.policies
         if policy.compute == "access":  # who may see a field: the roles policy, no customer or tier needed
@@ -487,6 +488,8 @@ class AskService:
             moment = u.slots.moment  # "why did I get an alert at 3am?": that time, in the asker's zone
             return alert_delivery_finding(policies, asker, self.s.clock(), moment.time if moment else None)
         tier = for_tier or (card.tier if card else u.slots.tier)
+        if policy.compute == "duty":  # who covers a tier's accounts (roles.yaml on_duty)
+            return duty_finding(policies, tier, card) if policies.configured else None
         try:
             if tier is None:
                 if not u.slots.priority or not policies.configured or policy.compute == "promises":

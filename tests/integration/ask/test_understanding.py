@@ -435,6 +435,14 @@ def test_a_priority_target_asked_for_a_customer_leads_with_their_ticket_of_that_
     assert other.text.startswith("*Bronze P3*: first response within ")
 
 
+def test_who_is_on_duty_for_a_tier(book: Services) -> None:
+    # was: "I don't know" (roles.yaml on_duty was only read to route hand-offs)
+    gold = ask(book, "who is on duty for gold today?", AGENT)
+    assert gold.text.startswith("<@U0AMGOLD> is on duty for *Gold* accounts: they take an account with no owner")
+    bronze = ask(book, "who's the on-duty owner for bronze accounts?", AGENT)
+    assert bronze.text.startswith("*@support-oncall* is on duty for *Bronze* accounts") and bronze.source == "policy"
+
+
 def test_which_alerts_reach_the_asker_by_the_accounts_they_own(book: Services) -> None:
     # was: the alerts handbook's introduction, the same for everyone
     mine = ask(book, "what alerts will I get?", MANAGER)  # owns Willowfield Devices Co (gold)

@@ -67,6 +67,9 @@ def model() -> IntentModel:
         ("what discounts has Acme had in the past?", "acme", ["discount_history"]),
         ("have we ever given Acme a discount?", "acme", ["discount_history"]),
         ("can I give Acme a bigger discount than last time, say 20%?", "acme", ["approval_discount"]),
+        # who takes a tier's accounts when nobody owns them (was: declined, at 44%)
+        ("who is on duty for gold today?", "", ["on_duty"]),
+        ("who's the on-duty owner for platinum accounts?", "", ["on_duty"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
