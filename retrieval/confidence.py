@@ -10,10 +10,10 @@ to one question set.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-from retrieval.lexical import tokenize
+from retrieval.lexical import parts, tokenize
 from retrieval.markdown import Piece, passage_lines, passage_pieces, slack_to_plain
 from retrieval.question import DOC_KINDS, META, Intent, carries, quantifies
 from retrieval.types import Passage
@@ -47,12 +47,25 @@ def term_weights(intent: Intent, df: Mapping[str, int], n_docs: int) -> dict[str
     return _weights(intent.key_terms, df, n_docs)
 
 
+def present(term: str, words: Container[str]) -> bool:
+    """``term`` is among ``words``, or it is written apart there: "sev2" in a text that says "Sev 2"."""
+    if term in words:
+        return True
+    apart = parts(term)
+    return bool(apart) and all(p in words for p in apart)
+
+
 def term_share(weights: Mapping[str, float], words: set[str], context: set[str]) -> float:
     """Share of the weighted key terms in ``words``, a term found only in ``context`` (headings) at half weight."""
     total = sum(weights.values())
     if total <= 0:
         return 0.0
-    return sum(w if t in words else 0.5 * w if t in context else 0.0 for t, w in weights.items()) / total
+    return sum(w if present(t, words) else 0.5 * w if present(t, context) else 0.0 for t, w in weights.items()) / total
+
+
+def _with_parts(terms: Iterable[str]) -> set[str]:
+    """The terms and the parts of those that join letters and digits ("sev2": "sev", "2")."""
+    return {x for t in terms for x in (t, *parts(t))}
 
 
 def _share(weights: Mapping[str, float], have: Iterable[str]) -> float:
@@ -60,7 +73,7 @@ def _share(weights: Mapping[str, float], have: Iterable[str]) -> float:
     if total <= 0:
         return 1.0
     got = set(have)
-    return sum(w for t, w in weights.items() if t in got) / total
+    return sum(w for t, w in weights.items() if present(t, got)) / total
 
 
 def _docs(ranking: Sequence[str], k: int) -> set[str]:
@@ -102,7 +115,7 @@ def compute(
     return Signals(
         dense=best_cosine,
         coverage=_share(weights, seen),
-        vocabulary=_share(weights, (t for t in weights if df.get(t, 0) > 0)),
+        vocabulary=_share(weights, (t for t in _with_parts(weights) if df.get(t, 0) > 0)),
         agree=bool(_docs(dense_docs, TOP) & _docs(lexical_docs, TOP)),
         fact=fact,
         meta=meta,

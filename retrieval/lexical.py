@@ -64,6 +64,20 @@ def stem(word: str) -> str:
     return w
 
 
+_PARTS = re.compile(r"[a-z]+|[0-9]+")
+
+
+def parts(word: str) -> list[str]:
+    """The letters and the digits of a word that has both ("sev2" -> "sev", "2"; "net60" -> "net", "60"), as
+    they are written apart ("Sev 2"): a token beside the word itself, so either way meets. [] for other words."""
+    if not (any(c.isdigit() for c in word) and any(c.isalpha() for c in word)):
+        return []
+    found = _PARTS.findall(word)
+    if len(found) < 2:
+        return []
+    return [stem(p) if p.isalpha() else p for p in found if p.isdigit() or (len(p) > 1 and p not in STOPWORDS)]
+
+
 def tokenize(text: str) -> list[str]:
     toks: list[str] = []
     for m in _WORD.findall(text.lower().replace("-", " ")):
@@ -73,6 +87,7 @@ def tokenize(text: str) -> list[str]:
         if m.endswith("'s"):
             m = m[:-2]
         toks.append(stem(m))
+        toks.extend(parts(m))
     return toks
 
 

@@ -112,9 +112,10 @@ _ITEM_LABEL = re.compile(r"^(?:[•*-]|\d{1,3}[.)])?\s*([^:–—-]{1,30}?)\s*(?
 
 
 def _named(value: str, keys: set[str]) -> bool:
-    """The question names ``value`` (a label, a cell): one to three words, all among its key terms."""
+    """The question names ``value`` (a label, a cell): one to three words, all among its key terms, not a bare
+    number (the "4" of "4 h" is not the "4" of the "P4" asked about)."""
     words = tokenize(value)
-    return 0 < len(words) <= 3 and set(words) <= keys
+    return 0 < len(words) <= 3 and set(words) <= keys and not all(w.isdigit() for w in words)
 
 
 def _label_asked(piece: Piece, intent: Intent) -> bool:

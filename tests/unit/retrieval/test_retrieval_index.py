@@ -288,6 +288,18 @@ def test_numbers_are_query_terms(root: Path) -> None:
     idx = _index(root)
     idx.sync()
     assert idx.search("what do we do for a sev 2", k=1).passages[0].heading_path.endswith("Severity 2")
+    # written together or apart, "sev2" and "Sev 2" are the same words (was: "sev2" matched nothing, and the
+    # question's key terms were missing from every passage, so "what is a sev2?" was declined at 4%)
+    _write(
+        root,
+        "severity.md",
+        "# Severity levels\n\n| Severity | Meaning |\n|---|---|\n| Sev 1 | Outage |\n| Sev 2 | Major impairment |\n",
+    )
+    idx = _index(root)
+    idx.sync()
+    found = idx.search("what is a sev2?", k=1)
+    assert found.passages[0].path == "severity.md" and found.signals["coverage"] == 1.0
+    assert found.signals["vocabulary"] == 1.0
 
 
 def test_sentence_rerank_uses_the_best_unit_and_caches_unit_vectors(root: Path) -> None:

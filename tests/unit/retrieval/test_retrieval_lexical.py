@@ -42,3 +42,11 @@ def test_bm25_finds_the_acronym_from_its_long_form_and_back() -> None:
     assert 0 in [i for i, _ in expanding.search(query, 3)]
     assert [i for i, _ in expanding.search("what does a noc watch", 1)] == [2]
     assert "noc" in tokenize("NOCs")
+
+
+def test_letters_and_digits_written_together_are_also_read_as_their_parts() -> None:
+    # "sev2" meets "Sev 2" (was: no word in common), and keeps its own token, so a "P4" row is not any "4"
+    assert tokenize("what is a sev2?") == ["sev2", "sev", "2"] and tokenize("what is a Sev 2?") == ["sev", "2"]
+    assert tokenize("P1 ticket") == ["p1", "1", "ticket"] and tokenize("net60 terms") == ["net60", "net", "60", "term"]
+    assert tokenize("a 3am page") == ["3am", "3", "pag"]  # "am" is a stopword as a part too
+    assert tokenize("customer's covid-19") == ["customer", "covid", "19"]  # words without digits are as before
