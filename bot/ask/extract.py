@@ -144,6 +144,19 @@ def _tier_columns(pieces: Sequence[Piece], tiers: Sequence[str]) -> bool:
     return len(rows) > 1 and all(_names_tier(p, tiers) for p in rows)
 
 
+def _project(piece: Piece, tiers: Sequence[str]) -> Piece:
+    """A row of a table whose columns are the tiers, with only the tiers asked about ("KPI: NPS · Gold: 45"):
+    the other tiers' cells answer for other customers. The row unchanged when it names none of them."""
+    asked = {t.lower() for t in tiers}
+    cells = piece.text.split(" · ")
+    label = [c.split(":", 1)[0].strip(" *_").lower() for c in cells]
+    keep = [c for c, lab in zip(cells, label, strict=True) if lab not in _TIERS or lab in asked]
+    if len(keep) == len(cells) or not any(lab in asked for lab in label):
+        return piece
+    text = " · ".join(keep)
+    return replace(piece, text=text, plain=slack_to_plain(text))
+
+
 # A sentence that leans on the one before it: read alone it does not say what "this" or "they" is.
 _LEANS_BACK = re.compile(
     r"^(?:this|that|these|those|it|they|such|so|then|also|however|but|otherwise|as a result|in (?:that|this|which) "
@@ -321,10 +334,13 @@ def select(
     named_tiers = [t for t in _TIERS if re.search(rf"\b{t}\b", question, re.I)]
     tiers = [*tiers, *named_tiers]
     scored: list[Piece] = []
+    by_column: set[int] = set()  # passages whose table has the tiers as columns
     for pi, passage in enumerate(passages[:MAX_PASSAGES]):
         heading = frozenset(tokenize(f"{passage.title} {passage.heading_path}"))
         own = pieces(passage, pi)
-        rows_by_tier = () if _tier_columns(own, tiers) else tiers
+        if _tier_columns(own, tiers):
+            by_column.add(pi)
+        rows_by_tier = () if pi in by_column else tiers
         for piece in own:
             s = _score(intent, piece, heading, pi, rows_by_tier)
             scored.append(replace(piece, score=s))
@@ -402,5 +418,6 @@ def select(
         chosen = [*(chosen if items else chosen[: max_pieces - 1]), first[0]]
     groups: dict[int, list[Piece]] = {}
     for p in sorted(chosen, key=lambda p: (p.passage, p not in lead, p.order)):
-        groups.setdefault(p.passage, []).append(p)
+        shown = _project(p, tiers) if p.kind == ROW and p.passage in by_column else p
+        groups.setdefault(p.passage, []).append(shown)
     return Selection(sorted(groups.items()))
