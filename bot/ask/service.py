@@ -81,7 +81,7 @@ class Answer:
     confidence: float
     answered: bool
     owner: str | None = None  # who to ask when we do not know
-    owner_label: str = ""  # the owner as the text names them: a person mentioned, a group by its handle
+    owner_handle: str = ""  # a group owning the playbook: its handle, to name it without paging it
     question_id: int | None = None
     customer: CustomerCard | None = None
     choices: list[CustomerRef] = field(default_factory=list)  # ambiguous customer: ask which
@@ -159,7 +159,8 @@ class AskService:
             # an answer names groups, it never pages one (the hand-off and approvals mention them where they act)
             handles = self.s.policies.group_handles
             answer.text = mrkdwn.named_groups(answer.text, handles)
-            answer.owner_label = mrkdwn.named_groups(mrkdwn.mention(answer.owner), handles) if answer.owner else ""
+            if answer.owner and mrkdwn.GROUP_ID.fullmatch(answer.owner):
+                answer.owner_handle = handles.get(answer.owner, answer.owner)
             row = QuestionLog(
                 asker=asker,
                 channel=channel,

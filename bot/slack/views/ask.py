@@ -241,7 +241,7 @@ def declined_text(answer: Answer) -> str:
     who knows the account when the playbooks don't say) and that the question is logged."""
     text = (
         f":thinking_face: I don't know. The playbooks don't answer this with confidence ({answer.confidence:.0%}). "
-        f"Ask {answer.owner_label or user(answer.owner)}, the playbook owner"
+        f"Ask {f'*@{inert(answer.owner_handle)}*' if answer.owner_handle else user(answer.owner)}, the playbook owner"
     )
     if answer.account_owner and answer.customer:
         text += f", or {user(answer.account_owner)}, who owns {bold(answer.customer.name)}"

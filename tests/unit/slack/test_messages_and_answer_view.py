@@ -125,8 +125,8 @@ def test_a_declined_answer_names_the_playbook_owner_and_the_accounts_owner() -> 
     card = CustomerCard(5, "Acme <!channel> *Ltd*", "gold", "U0AM", {})
     about = all_text(answer_blocks(Answer("q?", "U1", "", [cite(1)], 0.23, False, owner="U0OWN", customer=card)))
     assert "Ask <@U0OWN>, the playbook owner, or <@U0AM>, who owns *Acme &lt;!channel&gt; Ltd*;" in about
-    # a group owning the playbook is named as the service labelled it, not paged for every unanswered question
-    group = Answer("q?", "U1", "", [cite(1)], 0.23, False, owner="S0DEALDESK", owner_label="*@deal-desk*")
+    # a group owning the playbook is named by its handle, not paged for every unanswered question
+    group = Answer("q?", "U1", "", [cite(1)], 0.23, False, owner="S0DEALDESK", owner_handle="deal-desk")
     assert "Ask *@deal-desk*, the playbook owner;" in all_text(answer_blocks(group))
 
 
