@@ -19,7 +19,7 @@ from bot.ask.discounts import history
 from bot.ask.intents import Intent
 from bot.ask.slots import Moment
 from bot.customers.card import CustomerCard, TicketLine
-from bot.customers.sla import WEEKDAYS, human
+from bot.customers.sla import WEEKDAYS, SlaClock, human
 from bot.policies import Policies
 
 LABELS = {
@@ -348,17 +348,20 @@ class Writer:
         return f" ({', '.join(roles[:3])}{' and others' if len(roles) > 3 else ''} can see it)" if roles else ""
 
 
-def ticket_line(t: TicketLine) -> str:
-    subject = mrkdwn.escape(t.subject)[:80]
-    if not t.clock:
-        return f"#{t.id} {mrkdwn.escape(t.priority)} _{subject}_ ({mrkdwn.escape(t.status)}, no SLA clock)"
-    c = t.clock
-    state = {
+def clock_text(c: SlaClock) -> str:
+    """Where a ticket's SLA clock stands: "first response target 15m *breached* by 3d 14h", "..., *2h left*"."""
+    return {
         "breached": f"{c.milestone} target {human(c.target)} *breached* by {human(-c.remaining)}",
         "at_risk": f"{c.milestone} target {human(c.target)}, *{human(c.remaining)} left*",
         "ok": f"{c.milestone} target {human(c.target)}, {human(c.remaining)} left",
     }.get(c.state, c.state)
-    return f"#{t.id} {mrkdwn.escape(t.priority)} _{subject}_: {state}"
+
+
+def ticket_line(t: TicketLine) -> str:
+    subject = mrkdwn.escape(t.subject)[:80]
+    if not t.clock:
+        return f"#{t.id} {mrkdwn.escape(t.priority)} _{subject}_ ({mrkdwn.escape(t.status)}, no SLA clock)"
+    return f"#{t.id} {mrkdwn.escape(t.priority)} _{subject}_: {clock_text(t.clock)}"
 
 
 def record_facts(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot import mrkdwn
-from bot.ask.facts import name_of, ticket_line
+from bot.ask.facts import clock_text, name_of, ticket_line
 from bot.ask.intents import PRIORITY, catalog, longest_matches
 from bot.customers.card import CustomerCard, TicketLine, unknown_tier
 from bot.customers.sla import human
@@ -94,11 +94,7 @@ def escalation_finding(
     step = policies.escalation_for(tier, severity)
     # a ticket on the clock needs a person: with no owner on the record, the tier's on-duty owner takes it
     target = _escalate_to(policies, tier, step.escalate_to, card.owner or policies.on_duty(tier))
-    state_text = {
-        "breached": f"{clock.milestone} target {human(clock.target)} *breached* by {human(-clock.remaining)}",
-        "at_risk": f"{clock.milestone} target {human(clock.target)}, *{human(clock.remaining)} left*",
-        "ok": f"{clock.milestone} target {human(clock.target)}, {human(clock.remaining)} left",
-    }[clock.state]
+    state_text = clock_text(clock)
     action = "now" if clock.state != "ok" else f"if it is not resolved within {human(clock.remaining)}"
     summary = (
         f"*{tier.title()}*, {worst.priority} ticket #{worst.id} open {human(clock.elapsed)}"
