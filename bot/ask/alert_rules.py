@@ -66,7 +66,7 @@ def alert_rules_finding(policies: Policies, asker: str, tiers: Mapping[str, int]
             lines.append(f"• In your {digest:%H:%M} digest: {_names(later)}")
         left = len(rules) - len(mine)
         if left:
-            lines.append(f"{left} other rule{'s' if left != 1 else ''} cover tiers you own no accounts in.")
+            lines.append(f"{left} other rule{'s cover' if left != 1 else ' covers'} tiers you own no accounts in.")
     else:
         lines = ["You own no accounts on record, so no alert reaches you as an owner."]
     channels: dict[str, list[str]] = {}

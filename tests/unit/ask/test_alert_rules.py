@@ -48,6 +48,11 @@ def test_an_owner_of_gold_accounts_gets_the_rules_for_gold(policies: Policies) -
     assert "<#C0SVCALRT> (`complaint`, `sla-breach`, `sla-imminent-high-touch`)" in said
 
 
+def test_one_rule_left_out_is_said_in_the_singular(policies: Policies) -> None:
+    said = alert_rules_finding(policies, "U0AMGOLD", {"platinum": 1, "gold": 1, "bronze": 1}).summary
+    assert "\n1 other rule covers tiers you own no accounts in.\n" in said  # growth-account-gone-quiet (silver)
+
+
 def test_someone_who_owns_no_accounts_is_told_so_and_where_alerts_are_posted(policies: Policies) -> None:
     said = alert_rules_finding(policies, "U0SUPLEAD", {}).summary
     assert said.startswith("You own no accounts on record, so no alert reaches you as an owner.")
