@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from bot import mrkdwn
 from retrieval.confidence import names
 from retrieval.lexical import tokenize
-from retrieval.markdown import BULLET, PARAGRAPH, ROW, STEP, passage_pieces, slack_to_plain
+from retrieval.markdown import BULLET, PARAGRAPH, ROW, ROW_SEP, STEP, passage_pieces, slack_to_plain
 from retrieval.question import META, Intent, analyse, carries
 from retrieval.types import Passage
 
@@ -148,12 +148,12 @@ def _project(piece: Piece, tiers: Sequence[str]) -> Piece:
     """A row of a table whose columns are the tiers, with only the tiers asked about ("KPI: NPS · Gold: 45"):
     the other tiers' cells answer for other customers. The row unchanged when it names none of them."""
     asked = {t.lower() for t in tiers}
-    cells = piece.text.split(" · ")
+    cells = piece.text.split(ROW_SEP)
     label = [c.split(":", 1)[0].strip(" *_").lower() for c in cells]
     keep = [c for c, lab in zip(cells, label, strict=True) if lab not in _TIERS or lab in asked]
     if len(keep) == len(cells) or not any(lab in asked for lab in label):
         return piece
-    text = " · ".join(keep)
+    text = ROW_SEP.join(keep)
     return replace(piece, text=text, plain=slack_to_plain(text))
 
 

@@ -323,9 +323,9 @@ class Writer:
         return f"Sentiment on {self.name}'s recent tickets averages {float(value):+.2f} on −1…+1 ({mood})."
 
     def discounts(self) -> str:
-        if not self.has("discount_history"):
-            return ""
-        lines, total = history(self.session, self.card.customer_id) if self.session is not None else ([], 0)
+        if not self.has("discount_history") or self.session is None:
+            return ""  # restricted (the restricted sentence says so), or nowhere to read it: never a false "none"
+        lines, total = history(self.session, self.card.customer_id)
         if not lines:
             return f"{self.name} has no discount requests on record."
         more = f"\n…and {total - len(lines)} earlier" if total > len(lines) else ""

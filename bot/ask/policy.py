@@ -137,7 +137,8 @@ def duty_finding(policies: Policies, tier: str | None, card: CustomerCard | None
     """Who is on duty (roles.yaml ``on_duty``: who takes an account of the tier that has no owner, or whose owner
     is away): for the customer's or the named tier, else for every tier."""
     if tier is None:
-        each = [f"• *{t.title()}*: {mention(policies.on_duty(t))}" for t in policies.tier_names if policies.on_duty(t)]
+        duties = {t: policies.on_duty(t) for t in policies.tier_names}
+        each = [f"• *{t.title()}*: {mention(who)}" for t, who in duties.items() if who]
         if not each:
             return PolicyFinding("No one is on duty for any tier (roles.yaml has no `on_duty`).", "")
         head = "On duty (takes an account with no owner, or whose owner is away), by tier:"
