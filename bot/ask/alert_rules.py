@@ -18,9 +18,20 @@ from bot.policies import AlertRule, Policies, Segment
 _WHICH = re.compile(r"\b(what|which)\b(?: (?:kinds?|types?|sorts?) of)?(?: \w+)? alerts?\b", re.I)
 
 
+# "which alerts go to the account owner?": asked of owners in general, not of the asker's own book
+_OWNERS = re.compile(r"\b(account |an |the |their )?owners?\b", re.I)
+_ME = re.compile(r"\b(i|me|my|mine)\b", re.I)
+
+
 def asks_which_alerts(question: str) -> bool:
     """Whether the question asks which alerts (the rules), not when they arrive."""
     return bool(_WHICH.search(question))
+
+
+def asks_of_owners(question: str) -> bool:
+    """Whether it asks which alerts reach account owners in general ("which alerts go to the account owner?"),
+    not the asker ("what alerts will I get as an owner?")."""
+    return bool(_OWNERS.search(question)) and not _ME.search(question)
 
 
 def _segment(segment: Segment) -> str:
@@ -69,12 +80,34 @@ def alert_rules_finding(policies: Policies, asker: str, tiers: Mapping[str, int]
             lines.append(f"{left} other rule{'s cover' if left != 1 else ' covers'} tiers you own no accounts in.")
     else:
         lines = ["You own no accounts on record, so no alert reaches you as an owner."]
+    return _finding(lines, rules, also=bool(mine))
+
+
+def owner_rules_finding(policies: Policies) -> PolicyFinding:
+    """The rules that alert an account's owner, whoever asks: each with the accounts it covers."""
+    rules = policies.alerts.rules
+    owners = [r for r in rules if r.recipients.owner]
+    digest = policies.alerts.defaults.digest_local_time
+    if not owners:
+        return _finding(["No alert rule reaches account owners (alerts.yaml names no `owner` recipient)."], rules)
+    urgent = [r for r in owners if r.urgent]
+    later = [r for r in owners if not r.urgent]
+    lines = ["These alerts go to the owner of each account the rule covers:"]
+    if urgent:
+        lines.append(f"• Urgent, may interrupt them outside quiet hours: {_names(urgent)}")
+    if later:
+        lines.append(f"• In their {digest:%H:%M} digest: {_names(later)}")
+    return _finding(lines, rules, also=True)
+
+
+def _finding(lines: list[str], rules: Sequence[AlertRule], also: bool = False) -> PolicyFinding:
+    """The lines, then the channels the rules post to, cited to the handbook's table of the rules."""
     channels: dict[str, list[str]] = {}
     for r in rules:
         if r.recipients.channel:
             channels.setdefault(r.recipients.channel, []).append(f"`{r.name}`")
     if channels:
         posted = "; ".join(f"{mrkdwn.channel_link(c)} ({', '.join(names)})" for c, names in channels.items())
-        lines.append(f"Alerts are {'also ' if mine else ''}posted in {posted}.")
+        lines = [*lines, f"Alerts are {'also ' if also else ''}posted in {posted}."]
     cited = "alert rule segment severity delivery cooldown"  # the handbook's table of the rules
     return PolicyFinding("\n".join(lines), "", citation_query=cited, citation_title="alert")

@@ -236,6 +236,11 @@ class IntentModel:
         if not about_one:  # no customer in view: nothing of a record can be asked, policies still can
             boosted = {n: s for n, s in boosted.items() if self.catalog[n].kind in (POLICY, HOWTO)}
         best = max(boosted, key=lambda n: boosted[n])
+        access = [n for n in hits if self.catalog[n].compute == "access"]
+        if access and self.catalog[best].kind == FIELD and best not in hits:
+            # "who can see Acme's phone number?" asks who may see a field, which no record value answers: the
+            # field it names pulls the meaning towards the value, but only access's own words are in the clause
+            best = access[0]
         howto = boosted[self.howto]
         intent = self.catalog[best]
         floor = MIN_SCORE if intent.kind == POLICY else MIN_FIELD_SCORE

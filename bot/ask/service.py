@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot import mrkdwn
 from bot.ask import direct, llm
 from bot.ask.access import field_access_finding
-from bot.ask.alert_rules import alert_rules_finding, asks_which_alerts
+from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.intents import Intent, asks_what_to_do, model_for
@@ -483,6 +483,8 @@ class AskService:
             if not policies.configured:
                 return None
             if asks_which_alerts(question):  # the rules that reach them, by the accounts they own
+                if asks_of_owners(question):  # "which alerts go to the account owner?": owners in general
+                    return owner_rules_finding(policies)
                 return alert_rules_finding(policies, asker, tiers_owned(session, asker))
             if not asks_delivery(question):
                 return None

@@ -458,3 +458,24 @@ def test_a_computed_answer_says_so_when_the_playbooks_cannot_be_searched(book: S
     a = ask(book, "what is the escalation path for a platinum P1?")
     assert a.text.startswith("*Platinum sev1*: escalate to ") and not a.citations
     assert "can't search the playbooks" in a.text and "reference `" in a.text
+
+
+def test_which_alerts_reach_owners_is_answered_without_a_customer(book: Services) -> None:
+    # was: "which customer do you mean?" ("the account owner" read as a customer's owner)
+    a = ask(book, "which alerts go to the account owner?", AGENT)
+    assert a.source == "policy"
+    assert a.text.startswith("These alerts go to the owner of each account the rule covers:")
+
+
+def test_who_may_see_a_customers_field_is_the_access_rule_not_the_value(book: Services) -> None:
+    # was: the primary contact's name, email and phone number, to a question about who may see them
+    a = ask(book, "who can see Willowfield Devices's phone number?", LEAD)
+    assert a.text.startswith("*Contact phone* is sensitive: only ") and a.source == "policy"
+    value = ask(book, "what's the phone number for Willowfield Devices?", LEAD)  # the value is still the record's
+    assert value.source != "policy" and "Willowfield Devices Co" in value.text
+
+
+def test_who_covers_a_customer_while_the_owner_is_away_is_who_is_on_duty(book: Services) -> None:
+    # was: "is owned by <@U0AMGOLD>", the person who is away
+    a = ask(book, "who covers Willowfield Devices while their owner is on holiday?", AGENT)
+    assert "<@U0AMGOLD> is on duty for *Gold* accounts" in a.text and a.source == "policy"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ask.alert_rules import alert_rules_finding, asks_which_alerts
+from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
 from bot.policies import Policies, load_policies
 
 from ...conftest import REPO
@@ -57,3 +57,28 @@ def test_someone_who_owns_no_accounts_is_told_so_and_where_alerts_are_posted(pol
     said = alert_rules_finding(policies, "U0SUPLEAD", {}).summary
     assert said.startswith("You own no accounts on record, so no alert reaches you as an owner.")
     assert "Urgent" not in said and "Alerts are posted in <#C0ACCTALRT>" in said
+
+
+@pytest.mark.parametrize(
+    ("question", "owners"),
+    [
+        ("which alerts go to the account owner?", True),
+        ("what Rapport alerts do account owners receive?", True),
+        ("what alerts will I get as an owner?", False),  # the asker's own book
+        ("what alerts will I get?", False),
+    ],
+)
+def test_alerts_asked_of_owners_in_general_are_told_from_the_askers_own(question: str, owners: bool) -> None:
+    assert asks_of_owners(question) is owners
+
+
+def test_the_alerts_that_reach_an_owner_are_listed_whoever_asks(policies: Policies) -> None:
+    # was: "which customer do you mean?" ("the account owner" read as one customer's owner)
+    said = owner_rules_finding(policies).summary
+    lines = _lines(said)
+    assert said.startswith("These alerts go to the owner of each account the rule covers:")
+    urgent = lines["• Urgent, may interrupt them outside quiet hours"]
+    digest = lines["• In their 08:30 digest"]
+    assert "`sla-breach` (every tier)" in urgent and "`complaint` (Silver and Bronze)" in digest
+    assert "`growth-account-gone-quiet` (Silver)" in digest  # every tier's rules: no one's book narrows them
+    assert "Alerts are also posted in <#C0ACCTALRT>" in said
