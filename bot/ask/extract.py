@@ -223,6 +223,14 @@ def _introduced(best: Piece, scored: Sequence[Piece]) -> list[Piece]:
     return out
 
 
+def _closing(best: Piece, scored: Sequence[Piece]) -> Piece | None:
+    """The last sentence of the best sentence's paragraph, when it comes after it."""
+    if best.kind != PARAGRAPH:
+        return None
+    after = [p for p in scored if p.passage == best.passage and p.line == best.line and p.order > best.order]
+    return max(after, key=lambda p: p.order, default=None)
+
+
 def _introduces(piece: Piece) -> bool:
     """A paragraph sentence that announces what follows: it ends in a colon or says "the following"."""
     return piece.kind == PARAGRAPH and (piece.plain.rstrip().endswith(":") or bool(_ANNOUNCES.search(piece.plain)))
@@ -261,10 +269,21 @@ def _around(ps: list[Piece], best: Piece, joins: Callable[[Piece, Piece], bool])
     return same[lo : hi + 1]
 
 
-def _steps(ps: list[Piece], best: Piece) -> tuple[list[Piece], int]:
-    """The numbered list around ``best`` (top-level steps and their sub-items), in order."""
-    run = _around(ps, best, lambda p, _: p.kind in (STEP, BULLET) and (p.depth > 0 or p.kind == STEP))
-    top = [p for p in run if p.depth == 0]
+def _steps(ps: list[Piece], best: Piece, bullets: bool = False) -> tuple[list[Piece], int]:
+    """The numbered list around ``best`` (top-level steps and their sub-items), in order; ``bullets``: a list was
+    asked for ("what does the digest contain?"), so a bulleted list is read whole too, after the sentence that
+    introduces it."""
+
+    def joins(p: Piece, _: Piece) -> bool:
+        return p.kind == STEP or (p.kind == BULLET and (p.depth > 0 or bullets))
+
+    run = _around(ps, best, joins)
+    if bullets:
+        same = {p.order: p for p in ps if p.passage == best.passage}
+        intro = same.get(run[0].order - 1)
+        if intro is not None and intro.plain.rstrip().endswith(":") and _introduces(intro):
+            run = [intro, *run]
+    top = [p for p in run if p.depth == 0 and p.kind != PARAGRAPH]
     if len(top) <= MAX_STEPS:
         return run, 0
     last = top[SHOWN_STEPS - 1]
@@ -360,7 +379,7 @@ def select(
     )
     listed = [p for p in ranked if p.kind in (STEP, BULLET) and p.score >= LIST_SHARE * best.score]
     if list_asked and listed and best.kind != ROW:
-        run, rest = _steps(scored, listed[0])
+        run, rest = _steps(scored, listed[0], bullets=intent.steps)
         if sum(1 for p in run if p.kind == STEP) >= 2 or (intent.steps and len(run) >= 2):
             return _listed_answer(ranked, listed[0].passage, run, rest)
     tabled = [p for p in ranked if p.kind == ROW and p.score >= KEEP_SHARE * best.score]
@@ -399,6 +418,10 @@ def select(
     items = _introduced(best, scored) if intent.steps or not supporting else []
     if items:
         chosen = [best, *items]  # "You get a daily allowance while you travel:" the answer is the list it introduces
+    elif intent.steps and (closing := _closing(best, scored)) is not None and (items := _introduced(closing, scored)):
+        # what to do was asked, and the best sentence's paragraph leads into a list ("... is at risk at once. When
+        # the alert fires or the customer says so:"): the list is what to do
+        chosen = [best, closing, *items]
     lead = [best]
     for p in list(chosen):
         up = _parent(p, scored)

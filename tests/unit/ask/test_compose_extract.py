@@ -135,6 +135,40 @@ def test_a_sentence_announcing_the_following_brings_the_list_after_its_paragraph
     assert "signed copies" not in draft.text
 
 
+def test_a_bulleted_list_asked_for_is_read_whole_in_order_after_its_introduction() -> None:
+    # was: the three best-scoring bullets, the best first, without the sentence saying what they are (the fourth,
+    # the workload, left out)
+    text = (
+        "# KPIs\n\n## The weekly digest\n\nRapport posts a weekly digest every Monday at 08:00 UTC. "
+        "The digest contains:\n\n- the KPIs per tier against the targets;\n- alert volume and acknowledgement;\n"
+        "- first response and breaches in customer channels;\n- the owners' workload against the tier caps.\n\n"
+        "Burnout flags go to the leads by direct message.\n"
+    )
+    draft = ExtractiveWriter().write("What does the weekly digest contain?", passages_of(text))
+    body = draft.text
+    assert body.startswith("The digest contains:")
+    assert (
+        body.index("KPIs per tier") < body.index("alert volume") < body.index("first response") < body.index("workload")
+    )
+    assert "Burnout" not in body
+
+
+def test_what_to_do_brings_the_list_the_best_sentences_paragraph_leads_into() -> None:
+    # was: the best sentence, then the last step and a step of another section, out of their procedure
+    text = (
+        "# Renewals\n\n## At risk\n\nThe at-risk alert fires when health is below 60. A customer who threatens "
+        "to churn is at risk at once. When the alert fires or the customer says so:\n\n"
+        "1. Acknowledge within 1 business day.\n2. Post a recovery plan in #renewals-desk.\n"
+        "3. Run the loss review if they leave.\n\n## Pricing\n\nUplift is 5% a year.\n"
+    )
+    draft = ExtractiveWriter().write("The customer is threatening to churn, what should I do?", passages_of(text))
+    body = draft.text
+    assert body.startswith("A customer who threatens to churn is at risk at once.")
+    assert "When the alert fires or the customer says so:" in body
+    assert body.index("1. Acknowledge") < body.index("2. Post") < body.index("3. Run")
+    assert "Uplift" not in body
+
+
 def test_a_nested_item_is_read_under_the_item_it_sits_in() -> None:
     text = (
         "# Events\n\n## Lead times\n\nSubmit your request early.\n\n"
