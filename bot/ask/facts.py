@@ -220,6 +220,14 @@ class Writer:
             key=lambda t: (STATE_ORDER.get(t.clock.state, 3) if t.clock else 3, t.priority, t.opened_at),
         )
         if not tickets:
+            # "what happened on their last ticket?", "any SLA breaches?": with none open, the latest one says more
+            # than the bare count (its line from the card's recent interactions, subject escaped: customer text).
+            # Not has(): a role that may not see them is not told so in an answer about open tickets.
+            recent = (
+                self.card.fields.get("recent_interactions") if "recent_interactions" not in self.card.hidden else None
+            )
+            if isinstance(recent, list) and recent:
+                return f"{self.name} has no open tickets; the latest {_latest(str(recent[0]))}."
             return f"{self.name} has no open tickets."
         head = f"{self.name} has {len(tickets)} open ticket{'s' if len(tickets) != 1 else ''}:"
         lines = [head, *(f"• {ticket_line(t)}" for t in tickets[:MAX_TICKETS])]
@@ -355,6 +363,16 @@ def clock_text(c: SlaClock) -> str:
         "at_risk": f"{c.milestone} target {human(c.target)}, *{human(c.remaining)} left*",
         "ok": f"{c.milestone} target {human(c.target)}, {human(c.remaining)} left",
     }.get(c.state, c.state)
+
+
+def _latest(line: str) -> str:
+    """A line of the card's recent interactions ("2026-11-02 P3 Scanner offline (closed)") as a sentence's end,
+    inert (the subject is the customer's text)."""
+    opened, _, rest = line.partition(" ")
+    try:
+        return f"was opened on {day(dt.date.fromisoformat(opened))}: {mrkdwn.escape(rest)}"
+    except ValueError:
+        return f"was {mrkdwn.escape(line)}"
 
 
 def ticket_line(t: TicketLine) -> str:

@@ -149,6 +149,19 @@ def test_open_tickets_with_their_clocks_worst_first(policies: Policies) -> None:
     assert lines[2] == "• #1 P3 _Export &lt;!channel&gt; fails_: first response target 8h, 5h left"
 
 
+def test_no_open_tickets_says_the_latest_one(policies: Policies) -> None:
+    # was: "has no open tickets." to "what happened on their last ticket?" and "any SLA breaches?"
+    recent = ["2026-11-02 P3 Export <!channel> fails (closed)", "2026-10-01 P4 Question (closed)"]
+    text = said(card(recent_interactions=recent), policies, "open_tickets")
+    assert text == (
+        "*Willowfield Devices Co* has no open tickets; the latest was opened on 2 Nov 2026: P3 Export "
+        "&lt;!channel&gt; fails (closed)."
+    )
+    assert said(card(), policies, "open_tickets") == "*Willowfield Devices Co* has no open tickets."
+    hidden = said(card(hidden=("recent_interactions",)), policies, "open_tickets")
+    assert hidden == "*Willowfield Devices Co* has no open tickets."
+
+
 def test_the_primary_contact_is_named_then_reached_as_far_as_the_role_may(policies: Policies) -> None:
     full = card(contact_name="Ana Kim (VP Operations)", contact_phone="+1-555-0100")
     assert said(full, policies, "contact") == (
