@@ -23,6 +23,7 @@ ALIASES = {
     "lifetime_value": ("ltv",),
     "arr": ("annual recurring revenue",),
     "health_score": ("health",),
+    "nps": ("net promoter", "promoter score"),
     "payment_status": ("payments", "invoices"),
     "discount_history": ("past discounts", "discounts"),
 }

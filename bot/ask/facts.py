@@ -41,6 +41,7 @@ LABELS = {
     "health_score": "health score",
     "payment_status": "payment status",
     "sentiment": "sentiment",
+    "nps": "NPS",
     "discount_history": "discount history",
 }
 STATE_ORDER = {"breached": 0, "at_risk": 1, "ok": 2}
@@ -321,6 +322,14 @@ class Writer:
             return ""
         return f"{self.name}'s payments: {mrkdwn.escape(str(status or 'nothing on record'))}."
 
+    def nps(self) -> str:
+        value = self.card.fields.get("nps") if self.has("nps") else None
+        if "nps" in self.restricted:
+            return ""
+        if value is None:
+            return f"{self.name} has no NPS answer on record."
+        return f"{self.name}'s latest NPS answer is {mrkdwn.escape(str(value))}."
+
     def sentiment(self) -> str:
         value = self.card.fields.get("sentiment") if self.has("sentiment") else None
         if "sentiment" in self.restricted:
@@ -423,6 +432,7 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
         "health_score": w.health,
         "payment_status": w.payment,
         "sentiment": w.sentiment,
+        "nps": w.nps,
         "discount_history": w.discounts,
     }
     say = by_field.get(intent.fields[0]) if intent.fields else None

@@ -19,7 +19,7 @@ from bot.governance.audit import record
 from bot.governance.redaction import redact
 from bot.policies import Policies
 from bot.services import Services
-from bot.store.models import Contact, Customer, Note, Order, Ticket
+from bot.store.models import Contact, Customer, Note, Order, SurveyResponse, Ticket
 
 OPEN_STATUSES = ("open", "pending")
 
@@ -92,6 +92,12 @@ def customer_record(
         select(func.count()).select_from(Order).where(Order.customer_id == customer.id, Order.status == "overdue")
     )
     sentiments = [t.sentiment for t in recent_tickets]
+    nps = session.scalars(
+        select(SurveyResponse)
+        .where(SurveyResponse.customer_id == customer.id, SurveyResponse.survey == "nps")
+        .order_by(SurveyResponse.responded_at.desc())
+        .limit(1)
+    ).first()
     record: dict[str, Any] = {
         "name": customer.name,
         "tier": tier_text(policies, customer.tier),
@@ -114,6 +120,7 @@ def customer_record(
         "contact_phone": contact.phone if contact else None,
         "notes": [f"{n.created_at:%Y-%m-%d} {n.kind}: {n.body}" for n in notes],
         "sentiment": round(sum(sentiments) / len(sentiments), 2) if sentiments else None,
+        "nps": nps_text(nps.score, nps.responded_at) if nps else None,
         "health_score": customer.health_score,
         "payment_status": f"{overdue} overdue invoice(s)" if overdue else "current",
         # the discount requests live with the approvals (a feature above this layer): bot.ask.discounts reads
@@ -121,6 +128,12 @@ def customer_record(
         "discount_history": [],
     }
     return record, lines
+
+
+def nps_text(score: int, responded: dt.datetime | dt.date) -> str:
+    """The latest NPS answer as the card shows it: "9 (promoter, 2026-11-12)"; 0-6 detractor, 7-8 passive."""
+    kind = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+    return f"{score} ({kind}, {responded:%Y-%m-%d})"
 
 
 def contact_label(contact: Contact) -> str:

@@ -29,7 +29,7 @@ UNCONFIGURED_PUBLIC = (
     "preferences consent"
 ).split()
 UNCONFIGURED_SENSITIVE = (
-    "lifetime_value arr contact_name contact_email contact_phone notes sentiment health_score payment_status "
+    "lifetime_value arr contact_name contact_email contact_phone notes sentiment nps health_score payment_status "
     "discount_history"
 ).split()
 ADMIN_GROUP = "S0RAPPORTADMINS"  # optional roles.yaml group: the admin list beyond cs_lead

@@ -57,6 +57,7 @@ FIELD_LABELS = {
     "arr": "ARR",
     "health_score": "Health",
     "sentiment": "Sentiment",
+    "nps": "NPS",
     "payment_status": "Payments",
     "contact_name": "Contact",
     "contact_email": "Contact email",

@@ -19,7 +19,7 @@ from bot.notify import RecordingNotifier
 from bot.policies import Policies
 from bot.services import Services
 from bot.store.db import session_scope
-from bot.store.models import AuditEvent, Customer, CustomerIdentifier, Ticket
+from bot.store.models import AuditEvent, Customer, CustomerIdentifier, SurveyResponse, Ticket
 from retrieval.embedder import SentenceTransformerEmbedder
 
 from ...conftest import Clock
@@ -479,3 +479,17 @@ def test_who_covers_a_customer_while_the_owner_is_away_is_who_is_on_duty(book: S
     # was: "is owned by <@U0AMGOLD>", the person who is away
     a = ask(book, "who covers Willowfield Devices while their owner is on holiday?", AGENT)
     assert "<@U0AMGOLD> is on duty for *Gold* accounts" in a.text and a.source == "policy"
+
+
+def test_the_latest_nps_answer_is_stated_to_roles_that_see_sentiment(book: Services, clock: Clock) -> None:
+    # was: "Here is what I have on Willowfield Devices Co." (the record had no NPS)
+    with session_scope(book.sessions) as s:
+        willow = cid(book, "Willowfield Devices Co")
+        s.add(SurveyResponse(customer_id=willow, survey="nps", score=4, responded_at=clock.now - dt.timedelta(days=40)))
+        s.add(SurveyResponse(customer_id=willow, survey="csat", score=5, responded_at=clock.now - dt.timedelta(days=2)))
+        s.add(SurveyResponse(customer_id=willow, survey="nps", score=9, responded_at=clock.now - dt.timedelta(days=5)))
+    said = ask(book, "what is Willowfield Devices' NPS?", AGENT)
+    day = (clock.now - dt.timedelta(days=5)).date().isoformat()
+    assert said.text == f"*Willowfield Devices Co*'s latest NPS answer is 9 (promoter, {day})."
+    finance = ask(book, "what is Willowfield Devices' NPS?", "U0FINCTRL")
+    assert "9 (promoter" not in finance.text and "NPS is restricted for your role" in finance.text

@@ -162,6 +162,15 @@ def test_no_open_tickets_says_the_latest_one(policies: Policies) -> None:
     assert hidden == "*Willowfield Devices Co* has no open tickets."
 
 
+def test_the_nps_answer_is_said_or_restricted(policies: Policies) -> None:
+    assert said(card(nps="3 (detractor, 2026-11-02)"), policies, "nps") == (
+        "*Willowfield Devices Co*'s latest NPS answer is 3 (detractor, 2026-11-02)."
+    )
+    assert said(card(), policies, "nps") == "*Willowfield Devices Co* has no NPS answer on record."
+    hidden = said(card(hidden=("nps",), nps="3 (detractor, 2026-11-02)"), policies, "nps")
+    assert "detractor" not in hidden and "NPS is restricted for your role" in hidden
+
+
 def test_the_primary_contact_is_named_then_reached_as_far_as_the_role_may(policies: Policies) -> None:
     full = card(contact_name="Ana Kim (VP Operations)", contact_phone="+1-555-0100")
     assert said(full, policies, "contact") == (
