@@ -19,6 +19,11 @@ the load average, and examples of misses. Thread follow-ups: benchmarks/thread_f
 
     python benchmarks/ask_customers.py                         # 12 customers, 2,000 demo customers
     python benchmarks/ask_customers.py --customers 100000 --picks 20 --home .bench/home100k
+
+A home of your own is used as it is: run `rapport customers resolve` in it first, as a deployment does after a
+sync. The generator plants duplicates (the same company from two sources, "mapleport  software inc" beside
+"Mapleport Software Inc"); unresolved, a question naming one is rightly asked "which one?", and the picks
+(unique by exact name) can land on one.
 """
 
 from __future__ import annotations
