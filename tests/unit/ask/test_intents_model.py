@@ -59,6 +59,9 @@ def model() -> IntentModel:
         ("can legal see discount history?", "", ["field_access"]),  # was: a how-to (the field pulls to discount)
         ("what can a deal desk analyst see?", "", ["field_access"]),
         ("can <@U0CSLEAD> view health scores?", "", ["field_access"]),  # a Slack mention, read as a name
+        ("which roles see net promoter scores?", "", ["field_access"]),  # was: a how-to ("see", not "sees")
+        ("who can see Acme's phone number?", "acme", ["field_access"]),  # was: the contact's number
+        ("what is Acme's NPS?", "acme", ["nps"]),
         # more time to pay is a change of payment terms (was: their payment status, "current")
         ("can I offer Acme a 30 day extension on their invoice?", "acme", ["approval_custom_terms"]),
         ("Acme asked to defer their payment to March, who approves?", "acme", ["approval_custom_terms"]),
