@@ -52,8 +52,8 @@ _ANY_CUSTOMER = re.compile(r"\b(a|an|any|every|each|some) (customer|client|accou
 # A request for what to do ("X is threatening to churn, what should I do?"): the record fact it mentions is the
 # situation, not what is asked; the playbooks answer, for that customer.
 _ACTING = re.compile(
-    r"\b(what (should|must|do|can) (i|we) do|how (do|should|can) (i|we) (handle|deal with|respond|react|approach|"
-    r"proceed|manage)|what now|what next|next steps?)\b",
+    r"\b(what (should|must|do|can) (i|we) (need to |have to )?do|how (do|should|can) (i|we) (handle|deal with|respond|"
+    r"react|approach|proceed|manage)|what now|what next|next steps?|what happens (to|with) (their|his|her|its|the))\b",
     re.I,
 )
 # A question about many customers at once: "which customers renew next month?", "list accounts with overdue
@@ -221,6 +221,8 @@ class IntentModel:
         no one record answers: "which customers renew next month?", "how many gold customers do we have?"."""
         if _COUNTED.search(question):
             return True
+        if asks_what_to_do(question):
+            return False  # "an owner is leaving, what happens to their accounts?": a procedure, not a list
         low = question.lower()
         fields = (p for n in self.names if self.catalog[n].kind in (FIELD, CARD) for p in self.catalog[n].patterns)
         return bool(_MANY.search(question)) and any(p.search(low) for p in fields)

@@ -110,10 +110,17 @@ def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
         ("which customers get 24x7 support", False),  # a tier's promise
         ("When does Northwave Foods renew?", False),
         ("How is a customer placed into a tier?", False),
+        ("an owner is leaving the company, what happens to their accounts?", False),  # a procedure (was: a list)
     ],
 )
 def test_a_question_about_many_customers_is_told_apart(question: str, many: bool) -> None:
     assert PatternModel().across_the_book(question) is many  # the patterns decide: no model needed
+
+
+def test_what_we_need_to_do_about_a_record_fact_is_a_how_to() -> None:
+    # was: the owner field ("is owned by ..."), the situation read as what is asked
+    model = PatternModel()
+    assert model.read("Acme is getting a new account manager, what do we need to do?", "acme").howto
 
 
 def test_a_pattern_inside_a_longer_one_is_the_longer_ones() -> None:
