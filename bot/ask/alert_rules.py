@@ -19,7 +19,7 @@ _WHICH = re.compile(r"\b(what|which)\b(?: (?:kinds?|types?|sorts?) of)?(?: \w+)?
 
 
 # "which alerts go to the account owner?": asked of owners in general, not of the asker's own book
-_OWNERS = re.compile(r"\b(account |an |the |their )?owners?\b", re.I)
+_OWNERS = re.compile(r"\bowners?\b", re.I)
 _ME = re.compile(r"\b(i|me|my|mine)\b", re.I)
 
 

@@ -375,8 +375,9 @@ def clock_text(c: SlaClock) -> str:
 
 
 def _latest(line: str) -> str:
-    """A line of the card's recent interactions ("2026-11-02 P3 Scanner offline (closed)") as a sentence's end,
-    inert (the subject is the customer's text)."""
+    """A line of the card's recent interactions ("2026-11-02 P3 Scanner offline (closed)", as
+    bot.customers.card.customer_record writes it) as a sentence's end, inert (the subject is the customer's text);
+    a line in another shape is said as it is."""
     opened, _, rest = line.partition(" ")
     try:
         return f"was opened on {day(dt.date.fromisoformat(opened))}: {mrkdwn.escape(rest)}"
