@@ -25,10 +25,43 @@ STOPWORDS = frozenset(
 )
 
 
+# Irregular past forms a suffix rule cannot reach, stemmed as their base ("how long do we keep invoices?" meets
+# "Kept for: 7 years"). Only forms with no other common reading: not "left", "found", "saw", "lead", "won".
+_IRREGULAR = {
+    "kept": "keep",
+    "paid": "pay",
+    "sent": "send",
+    "spent": "spend",
+    "held": "hold",
+    "told": "tell",
+    "sold": "sell",
+    "made": "make",
+    "given": "give",
+    "taken": "take",
+    "brought": "bring",
+    "bought": "buy",
+    "chosen": "choose",
+    "written": "write",
+    "wrote": "write",
+    "known": "know",
+    "shown": "show",
+    "began": "begin",
+    "begun": "begin",
+    "broken": "break",
+    "forgotten": "forget",
+    "hidden": "hide",
+    "meant": "mean",
+    "spoken": "speak",
+    "understood": "understand",
+}
+
+
 @functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A deliberately light stemmer (plurals, -ing, -ed, -ly, -ation...): conflates common inflections only."""
     w = word
+    if w in _IRREGULAR:
+        return stem(_IRREGULAR[w])
     if len(w) <= 3:
         return w
     for suf, rep in (

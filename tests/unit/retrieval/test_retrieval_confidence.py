@@ -97,11 +97,15 @@ def _passage(text: str, title: str = "Data retention", owner: str = "U0DPO") -> 
 def test_compute_reads_the_passages() -> None:
     intent = analyse("How long do we keep support tickets?")
     df = {"keep": 3, "support": 2, "ticket": 2}
-    p = _passage("Support tickets are kept for 36 months.")
+    p = _passage("Support tickets are stored for 36 months.")
     p = replace(p, piece_scores=(0.7,))
     s = compute(intent, [p], 0.5, ["r.md"], ["r.md"], df, 10)
     assert s.agree and s.fact == 1.0 and s.piece == pytest.approx(0.7)
-    assert 0.5 < s.coverage < 1.0  # "keep" is not in the passage ("kept")
+    assert 0.5 < s.coverage < 1.0  # "keep" is not in the passage ("stored")
+    kept = compute(
+        intent, [replace(p, text="Support tickets are kept for 36 months.")], 0.5, ["r.md"], ["r.md"], df, 10
+    )
+    assert kept.coverage == 1.0  # "kept" is "keep"
     off = compute(analyse("What is the parental leave policy?"), [p], 0.3, ["r.md"], ["x.md"], df, 10)
     assert off.coverage == 0.0 and off.vocabulary == 0.0 and not off.agree
 

@@ -9,6 +9,14 @@ def test_inflections_of_one_word_share_a_stem() -> None:
     assert stem("escalation") != stem("escape")
 
 
+def test_an_irregular_past_meets_its_base() -> None:
+    # was: "how long do we keep invoices?" missed the retention row "Kept for: 7 years" (kept -> "kept")
+    assert stem("kept") == stem("keep") == stem("keeping")
+    assert stem("paid") == stem("pay") == stem("pays")
+    assert stem("written") == stem("wrote") == stem("writes")
+    assert set(tokenize("Orders and invoices are kept for 7 years")) >= {stem("keep"), stem("invoice")}
+
+
 def test_acronyms_are_taken_only_from_matching_definitions() -> None:
     text = (
         "A traditional Network Operations Center (NOC) is staffed around the clock. "
