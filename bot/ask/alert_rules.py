@@ -7,6 +7,7 @@ they reach depends on the asker's own book, so the answer is computed like an es
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 
@@ -68,13 +69,7 @@ def alert_rules_finding(policies: Policies, asker: str, tiers: Mapping[str, int]
     if mine:
         total = sum(tiers.values())
         who = f"as the owner of {total} account{'s' if total != 1 else ''} ({owned})" if tiers else "by name"
-        urgent = [r for r in mine if r.urgent]
-        later = [r for r in mine if not r.urgent]
-        lines = [f"These alerts reach you {who}:"]
-        if urgent:
-            lines.append(f"• Urgent, may interrupt you outside quiet hours: {_names(urgent)}")
-        if later:
-            lines.append(f"• In your {digest:%H:%M} digest: {_names(later)}")
+        lines = [f"These alerts reach you {who}:", *_by_delivery(mine, digest, "you", "your")]
         left = len(rules) - len(mine)
         if left:
             lines.append(f"{left} other rule{'s cover' if left != 1 else ' covers'} tiers you own no accounts in.")
@@ -90,14 +85,21 @@ def owner_rules_finding(policies: Policies) -> PolicyFinding:
     digest = policies.alerts.defaults.digest_local_time
     if not owners:
         return _finding(["No alert rule reaches account owners (alerts.yaml names no `owner` recipient)."], rules)
-    urgent = [r for r in owners if r.urgent]
-    later = [r for r in owners if not r.urgent]
-    lines = ["These alerts go to the owner of each account the rule covers:"]
-    if urgent:
-        lines.append(f"• Urgent, may interrupt them outside quiet hours: {_names(urgent)}")
-    if later:
-        lines.append(f"• In their {digest:%H:%M} digest: {_names(later)}")
+    lines = [
+        "These alerts go to the owner of each account the rule covers:",
+        *_by_delivery(owners, digest, "them", "their"),
+    ]
     return _finding(lines, rules, also=True)
+
+
+def _by_delivery(rules: Sequence[AlertRule], digest: dt.time, whom: str, whose: str) -> list[str]:
+    """The rules that may interrupt, then those held for the digest: one line each, when there are any."""
+    urgent = [r for r in rules if r.urgent]
+    later = [r for r in rules if not r.urgent]
+    lines = [f"• Urgent, may interrupt {whom} outside quiet hours: {_names(urgent)}"] if urgent else []
+    if later:
+        lines.append(f"• In {whose} {digest:%H:%M} digest: {_names(later)}")
+    return lines
 
 
 def _finding(lines: list[str], rules: Sequence[AlertRule], also: bool = False) -> PolicyFinding:

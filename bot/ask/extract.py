@@ -281,7 +281,7 @@ def _steps(ps: list[Piece], best: Piece, bullets: bool = False) -> tuple[list[Pi
     if bullets:
         same = {p.order: p for p in ps if p.passage == best.passage}
         intro = same.get(run[0].order - 1)
-        if intro is not None and intro.plain.rstrip().endswith(":") and _introduces(intro):
+        if intro is not None and intro.kind == PARAGRAPH and intro.plain.rstrip().endswith(":"):  # not "the following"
             run = [intro, *run]
     top = [p for p in run if p.depth == 0 and p.kind != PARAGRAPH]
     if len(top) <= MAX_STEPS:

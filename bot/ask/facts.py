@@ -165,9 +165,9 @@ class Writer:
             return None
 
     def renewal_date(self) -> str:
-        value = self.card.fields.get("renewal_date") if self.has("renewal_date") else None
-        if "renewal_date" in self.restricted:
-            return ""
+        if not self.has("renewal_date"):
+            return ""  # restricted: the restricted sentence says so
+        value = self.card.fields.get("renewal_date")
         if not isinstance(value, dt.date):
             return f"{self.name} has no renewal date on record; owner {self.owner}."
         left = (value - self.now.date()).days
@@ -188,9 +188,9 @@ class Writer:
         return f"{self.name} is a *{mrkdwn.escape(self.card.tier.title())}* customer{more}."
 
     def segment(self) -> str:
-        segment = self.card.fields.get("segment") if self.has("segment") else None
-        if "segment" in self.restricted:
-            return ""
+        if not self.has("segment"):
+            return ""  # restricted: the restricted sentence says so
+        segment = self.card.fields.get("segment")
         if not segment:
             return f"{self.name} has no segment on record."
         return f"{self.name} is in the *{mrkdwn.escape(str(segment))}* segment ({mrkdwn.escape(self.card.tier)} tier)."
@@ -206,9 +206,9 @@ class Writer:
         return f"{self.name} is in {where}{clock}."
 
     def value(self, key: str) -> str:
-        amount = self.card.fields.get(key) if self.has(key) else None
-        if key in self.restricted:
-            return ""
+        if not self.has(key):
+            return ""  # restricted: the restricted sentence says so
+        amount = self.card.fields.get(key)
         label = LABELS[key]
         if amount is None:
             return f"{self.name} has no {label} on record."
@@ -224,9 +224,7 @@ class Writer:
             # "what happened on their last ticket?", "any SLA breaches?": with none open, the latest one says more
             # than the bare count (its line from the card's recent interactions, subject escaped: customer text).
             # Not has(): a role that may not see them is not told so in an answer about open tickets.
-            recent = (
-                self.card.fields.get("recent_interactions") if "recent_interactions" not in self.card.hidden else None
-            )
+            recent = self.card.fields.get("recent_interactions")  # a hidden field is not on the card
             if isinstance(recent, list) and recent:
                 return f"{self.name} has no open tickets; the latest {_latest(str(recent[0]))}."
             return f"{self.name} has no open tickets."
@@ -237,9 +235,9 @@ class Writer:
         return "\n".join(lines)
 
     def last_contact(self) -> str:
-        when = self.card.fields.get("last_contact") if self.has("last_contact") else None
-        if "last_contact" in self.restricted:
-            return ""
+        if not self.has("last_contact"):
+            return ""  # restricted: the restricted sentence says so
+        when = self.card.fields.get("last_contact")
         if not isinstance(when, dt.datetime | dt.date):
             return f"There is no contact with {self.name} on record."
         date = when.date() if isinstance(when, dt.datetime) else when
@@ -247,9 +245,9 @@ class Writer:
         return f"Last contact with {self.name} was on {day(date)}, {'today' if ago <= 0 else _days(ago) + ' ago'}."
 
     def consent(self, which: str | None) -> str:
-        consent = self.card.fields.get("consent") if self.has("consent") else None
-        if "consent" in self.restricted:
-            return ""
+        if not self.has("consent"):
+            return ""  # restricted: the restricted sentence says so
+        consent = self.card.fields.get("consent")
         consent = consent if isinstance(consent, dict) else {}
         outreach, marketing = consent.get("outreach"), consent.get("marketing")
         if which == "marketing":
@@ -308,32 +306,32 @@ class Writer:
         return f"The primary contact at {self.name} is {', '.join(reach)}."
 
     def health(self) -> str:
-        score = self.card.fields.get("health_score") if self.has("health_score") else None
-        if "health_score" in self.restricted:
-            return ""
+        if not self.has("health_score"):
+            return ""  # restricted: the restricted sentence says so
+        score = self.card.fields.get("health_score")
         if score is None:
             return f"{self.name} has no health score on record."
         band = "healthy" if score >= 70 else "at risk" if score < 50 else "watch"
         return f"{self.name}'s health score is {score}/100 ({band})."
 
     def payment(self) -> str:
-        status = self.card.fields.get("payment_status") if self.has("payment_status") else None
-        if "payment_status" in self.restricted:
-            return ""
+        if not self.has("payment_status"):
+            return ""  # restricted: the restricted sentence says so
+        status = self.card.fields.get("payment_status")
         return f"{self.name}'s payments: {mrkdwn.escape(str(status or 'nothing on record'))}."
 
     def nps(self) -> str:
-        value = self.card.fields.get("nps") if self.has("nps") else None
-        if "nps" in self.restricted:
-            return ""
+        if not self.has("nps"):
+            return ""  # restricted: the restricted sentence says so
+        value = self.card.fields.get("nps")
         if value is None:
             return f"{self.name} has no NPS answer on record."
         return f"{self.name}'s latest NPS answer is {mrkdwn.escape(str(value))}."
 
     def sentiment(self) -> str:
-        value = self.card.fields.get("sentiment") if self.has("sentiment") else None
-        if "sentiment" in self.restricted:
-            return ""
+        if not self.has("sentiment"):
+            return ""  # restricted: the restricted sentence says so
+        value = self.card.fields.get("sentiment")
         if value is None:
             return f"There is no sentiment on {self.name}'s recent tickets."
         mood = "positive" if value >= MOOD else "negative" if value <= -MOOD else "neutral"
