@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -388,9 +389,8 @@ class AskService:
         most two supporting sentences the writer picks from the passages (not from another tier's own section:
         "Business reviews twice a year" under *Gold* would contradict a silver customer's answer)."""
         tiers = [card.tier] if card else []
-        tier = (card.tier if card else (finding.tier if finding else "")).lower()
-        others = {t.lower() for t in self.s.policies.tier_names} - {tier} if tier else set()
-        passages = passages[:1] + [p for p in passages[1:] if _section_name(p) not in others]
+        tier = card.tier if card else (finding.tier if finding else "")
+        passages = passages[:1] + self._for_tiers(passages[1:], [tier] if tier else [])
         if passages:
             draft = self.writer.write(question, passages, lead=lead, tiers=tiers)
             text, citations = direct.cite_lead(
@@ -414,6 +414,14 @@ class AskService:
             source=POLICY,
             approval=prefill,
         )
+
+    def _for_tiers(self, passages: list[Passage], asked: Sequence[str]) -> list[Passage]:
+        """The passages without another tier's own section ("Business reviews twice a year" under *Gold* would
+        contradict a silver customer's answer); all of them when no tier is asked about."""
+        if not asked:
+            return passages
+        others = {t.lower() for t in self.s.policies.tier_names} - {t.lower() for t in asked}
+        return [p for p in passages if _section_name(p) not in others]
 
     @property
     def _base(self) -> str | None:
@@ -577,7 +585,10 @@ class AskService:
                 customer=card,
                 truncated=truncated,
             )
-        draft = self.writer.write(question, passages)
+        # the customer's tier (or the tiers the question names) picks a table's row, and another tier's own section
+        # ("how often do we check in with a silver customer?" is not answered under *Gold*) is left out
+        asked = [card.tier] if card else list(u.slots.tiers)
+        draft = self.writer.write(question, self._for_tiers(passages, asked) or passages, tiers=asked)
         if draft.declined:  # the writer found nothing to say (an LLM's "I don't know"): decline, name the owner
             return Answer(
                 question,

@@ -370,6 +370,10 @@ def test_what_a_customers_tier_promises(book: Services) -> None:
     silver = ask(book, "How often do we hold a business review with Westwardwood Studios Group?")
     assert silver.text.startswith("*Westwardwood Studios Group* (silver) is promised: business review yearly.")
     assert "twice a year" not in silver.text, silver.text
+    # Nor a how-to answer that names the tier: the gold section is not quoted for a silver question.
+    howto = ask(book, "how should we run a business review for a silver customer?")
+    assert howto.source != "policy" and "yearly business review" in howto.text, howto.text
+    assert "twice a year" not in howto.text, howto.text
     # The promises' own words (support on weekends is the tier's coverage) read the question, not the tickets
     weekends = ask(book, "does Willowfield Devices get support on weekends")
     assert weekends.text.startswith("*Willowfield Devices Co* (gold) is promised: support coverage 24x7."), (
