@@ -28,7 +28,7 @@ from bot.ask.access import field_access_finding
 from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.feedback import passage_key, rerank
-from bot.ask.intents import Intent, asks_what_to_do, model_for
+from bot.ask.intents import Intent, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
 from bot.ask.policy import (
     PolicyFinding,
@@ -568,11 +568,9 @@ class AskService:
         # Votes from similar questions re-order what retrieval found (bounded; retrieval stays vote-free), then
         # maintainers' boosts/demotions/hides apply, so a hidden passage is never cited.
         passages = rerank(session, query or question, result.passages)
-        if not result.answerable and card is not None and not asks_what_to_do(question):
-            # "Tell me about X": the customer's record is the answer; the playbooks have nothing better. (Not to
-            # "X is threatening to churn, what should I do?": the card does not say what to do; the owner may.)
-            return self._about(question, asker, card, result.confidence, truncated)
         if not result.answerable:
+            # "Can I share our roadmap with X?": the playbooks don't say, and the card does not answer it either;
+            # the decline names the playbook owner and X's owner, and the card comes with it
             owner: str | None = passages[0].owner if passages and passages[0].owner else PLAYBOOK_OWNERS
             return Answer(
                 question,

@@ -134,6 +134,15 @@ def test_open_tickets_consent_and_the_card(book: Services) -> None:
     assert ask(book, "tell me about Willowfield Devices").text == "Here is what I have on *Willowfield Devices Co*."
 
 
+def test_a_question_about_a_customer_the_playbooks_do_not_answer_is_declined_with_the_card(book: Services) -> None:
+    book.index.passages = []  # type: ignore[attr-defined]  # nothing in the playbooks is on the question
+    roadmap = ask(book, "Can I share our roadmap with Willowfield Devices?")
+    # "I don't know" (was: "Here is what I have on ...", as if the card answered it), whom to ask, and the card
+    assert not roadmap.answered and roadmap.text == "", roadmap.text
+    assert roadmap.customer is not None and roadmap.account_owner == "U0AMGOLD"
+    assert ask(book, "tell me about Willowfield Devices").text == "Here is what I have on *Willowfield Devices Co*."
+
+
 def test_what_to_do_about_a_customers_situation_is_a_how_to_for_that_customer(book: Services) -> None:
     # The record field the question mentions is the situation, not what is asked: not "health score is 74/100"
     churn = ask(book, "Willowfield Devices is threatening to churn, what should I do?")

@@ -31,6 +31,11 @@ def model() -> IntentModel:
         ("Acme wants 15 percent off the renewal - who has to sign that off?", "acme", ["approval_discount"]),
         ("Acme needs a $1,500 goodwill credit after the outage, who approves", "acme", ["approval_sla_exception"]),
         ("Acme's P1 has been open for hours, who do I escalate to", "acme", ["escalation"]),
+        # who to bring in is the route, not the mood the question mentions (was: Acme's sentiment)
+        ("Who should I loop in if Acme is unhappy with support?", "acme", ["escalation"]),
+        ("is Acme unhappy with us these days", "acme", ["sentiment"]),
+        # asking whether we may do something is not asking for the card its meaning leans to
+        ("Can I share our roadmap with Acme?", "acme", ["howto"]),
         ("how quickly do we owe Acme a first reply on a P3", "acme", ["sla_target"]),
         # read as the renewal date and as a discount before "overnight replacement" was an expedite's words
         ("who approves an overnight replacement for Acme", "acme", ["approval_expedited_fulfilment"]),
