@@ -210,6 +210,13 @@ def carries(answer_type: str | None, text: str) -> float:
     return 0.0
 
 
+def prescribes(text: str) -> bool:
+    """Whether ``text`` says who does what by when ("The owner calls the contact within 2 business days"): what a
+    question asking what to do wants. (Not part of ``carries``: most handbook passages have such a sentence, so it
+    would not tell an answerable question from another.)"""
+    return bool(_PERSON_WORDS.search(text)) and bool(_DURATION.search(text) or _TIME_STRONG.search(text))
+
+
 def key_coverage(intent: Intent, text: str) -> float:
     """Share of the question's key terms found in text (stemmed), in [0, 1]; 1 when the question has none."""
     if not intent.key_terms:

@@ -18,7 +18,7 @@ from bot import mrkdwn
 from retrieval.confidence import names
 from retrieval.lexical import tokenize
 from retrieval.markdown import BULLET, PARAGRAPH, ROW, ROW_SEP, STEP, passage_pieces, slack_to_plain
-from retrieval.question import META, Intent, analyse, carries
+from retrieval.question import META, Intent, analyse, carries, prescribes
 from retrieval.types import Passage
 
 MAX_PASSAGES = 5  # passages whose pieces may be quoted (those the search scored by meaning)
@@ -86,8 +86,8 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
     cosine = piece.score  # set by pieces(): -1 when the search did not score this passage's pieces
     score = W_MEANING * max(0.0, cosine) + (1 - W_MEANING) * lexical if cosine >= 0 else lexical
     fact = carries(intent.answer_type, piece.plain)
-    if intent.steps and piece.kind in (STEP, BULLET, ROW):
-        fact = 1.0  # a list asked for: an item of a list is the kind of answer wanted
+    if intent.steps and (piece.kind in (STEP, BULLET, ROW) or prescribes(piece.plain)):
+        fact = 1.0  # a list asked for: an item of a list, or a sentence saying who does what by when
     if intent.answer_type and intent.answer_type != META:
         score *= 0.6 + 0.6 * fact  # a piece without the asked fact can still explain, but ranks lower
     if piece.plain.rstrip(" _*").endswith("?"):

@@ -78,6 +78,20 @@ def test_a_when_question_prefers_the_sentence_with_the_time() -> None:
     assert draft.text.rstrip().endswith("[1]") and draft.citations[0].path == "doc.md"
 
 
+OVERDUE = """# Collections
+
+## Overdue invoices
+
+An overdue invoice is one past its due date and unpaid, whatever the amount or the reason for the delay.
+For an overdue invoice, the account owner calls the billing contact within 2 business days.
+"""
+
+
+def test_what_to_do_prefers_the_sentence_saying_who_does_what_by_when() -> None:
+    draft = ExtractiveWriter(max_units=1).write("An invoice is overdue, what do we do?", passages_of(OVERDUE))
+    assert "calls the billing contact within 2 business days" in draft.text, draft.text
+
+
 def test_table_row_with_header_labels_answers_alone() -> None:
     draft = ExtractiveWriter().write("How many years are invoices kept?", passages_of(RETENTION))
     assert "Record: Invoices · Kept for: 7 years" in draft.text
