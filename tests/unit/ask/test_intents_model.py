@@ -36,6 +36,8 @@ def model() -> IntentModel:
         ("is Acme unhappy with us these days", "acme", ["sentiment"]),
         # asking whether we may do something is not asking for the card its meaning leans to
         ("Can I share our roadmap with Acme?", "acme", ["howto"]),
+        # a channel of their own is the tier's support channels (was: whether we may contact them now)
+        ("Acme wants a dedicated Slack channel, can we do that?", "acme", ["tier_promises"]),
         ("how quickly do we owe Acme a first reply on a P3", "acme", ["sla_target"]),
         # read as the renewal date and as a discount before "overnight replacement" was an expedite's words
         ("who approves an overnight replacement for Acme", "acme", ["approval_expedited_fulfilment"]),
