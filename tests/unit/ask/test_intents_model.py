@@ -118,6 +118,9 @@ def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
         ("When does Northwave Foods renew?", False),
         ("How is a customer placed into a tier?", False),
         ("an owner is leaving the company, what happens to their accounts?", False),  # a procedure (was: a list)
+        ("what's the ARR of our biggest customer?", True),  # the book ranked (was: the tiers' ARR thresholds)
+        ("who owns our largest account?", True),
+        ("how do we treat our biggest customers?", False),  # asks no record field: the playbooks answer
     ],
 )
 def test_a_question_about_many_customers_is_told_apart(question: str, many: bool) -> None:
