@@ -38,6 +38,9 @@ def model() -> IntentModel:
         ("Can I share our roadmap with Acme?", "acme", ["howto"]),
         # a channel of their own is the tier's support channels (was: whether we may contact them now)
         ("Acme wants a dedicated Slack channel, can we do that?", "acme", ["tier_promises"]),
+        # a service level written into the contract is a custom term (was: the tier's SLA targets)
+        ("Who do I ask about a custom SLA for Acme?", "acme", ["approval_custom_terms"]),
+        ("what's the SLA for Acme?", "acme", ["sla_target"]),
         ("how quickly do we owe Acme a first reply on a P3", "acme", ["sla_target"]),
         # read as the renewal date and as a discount before "overnight replacement" was an expedite's words
         ("who approves an overnight replacement for Acme", "acme", ["approval_expedited_fulfilment"]),
