@@ -41,6 +41,10 @@ def model() -> IntentModel:
         # a service level written into the contract is a custom term (was: the tier's SLA targets)
         ("Who do I ask about a custom SLA for Acme?", "acme", ["approval_custom_terms"]),
         ("what's the SLA for Acme?", "acme", ["sla_target"]),
+        # what priority a problem gets, or changing it, is the priority definitions (was: open tickets, targets)
+        ("Acme just reported checkout is down for all users, what priority is that?", "acme", ["howto"]),
+        ("can I downgrade a P1 to P2 for Acme?", "acme", ["howto"]),
+        ("does Acme have any SLA breaches?", "acme", ["escalation"]),  # "breaches" (was: the tier's targets)
         ("how quickly do we owe Acme a first reply on a P3", "acme", ["sla_target"]),
         # read as the renewal date and as a discount before "overnight replacement" was an expedite's words
         ("who approves an overnight replacement for Acme", "acme", ["approval_expedited_fulfilment"]),
