@@ -270,7 +270,9 @@ PROMISE_WORDS: dict[str, re.Pattern[str]] = {
     # the workload cap, asked as a limit: "how many accounts can a gold account manager own?"
     "max_accounts_per_owner": re.compile(
         r"\b(accounts per (owner|manager)|how many (\w+ )?(accounts|customers) (can|may|should|could) (an?|one|each|"
-        r"the|our)? ?(\w+ )?(owner|account manager|am|csm|director|person|rep))\b",
+        r"the|our)? ?(\w+ )?(owner|account manager|am|csm|director|person|rep)|how many (\w+ )?(accounts|customers) "
+        r"(can|may|should|could) (i|we|you|they|he|she) (own|have|handle|manage|look after|carry|take on)"
+        r"( as (an?|the) (\w+ )?(owner|account manager|am|csm|director))?)\b",
         re.I,
     ),
 }

@@ -96,6 +96,8 @@ def test_tier_promises_come_from_tiers_yaml(policies: Policies) -> None:
     assert cap.summary == "*Gold* is promised: accounts per owner at most 25."
     person = promises_finding(policies, ["gold"], "how many gold accounts can one person own?")
     assert person.summary == cap.summary
+    mine = promises_finding(policies, ["gold"], "How many accounts can I own as a gold account manager?")
+    assert mine.summary == cap.summary  # asked of oneself (was: the named-owner promise alone)
     assert compared.citation_query == "what each tier is promised gold"
 
 

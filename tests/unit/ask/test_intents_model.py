@@ -150,3 +150,5 @@ def test_a_pattern_inside_a_longer_one_is_the_longer_ones() -> None:
     assert [i.name for i in model.read("who is the account manager for Acme", "acme").intents] == ["owner"]
     cap = "how many accounts can a gold account manager own?"  # a tier's workload cap, no customer in view
     assert [i.name for i in model.read(cap).intents] == ["tier_promises"]
+    mine = "How many accounts can I own as a gold account manager?"  # asked of oneself
+    assert [i.name for i in model.read(mine).intents] == ["tier_promises"]
