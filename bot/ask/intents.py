@@ -49,13 +49,13 @@ _REFERS = re.compile(
 USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 PERSON_STAND_IN = "Sam"
 _ANY_CUSTOMER = re.compile(r"\b(a|an|any|every|each|some) (customer|client|account|company)s?\b", re.I)
-# A request for what to do ("X is threatening to churn, what should I do?"): the record fact it mentions is the
-# situation, not what is asked; the playbooks answer, for that customer.
 # A question asking whether we may do something ("can I share our roadmap with Acme?"): never a request for the
 # customer's card, whatever its meaning leans to.
 _PERMISSION = re.compile(
     r"^\W*(can|could|may|should|shall|must) (i|we)\b|^\W*is it (ok|okay|alright|all right|fine|allowed)\b", re.I
 )
+# A request for what to do ("X is threatening to churn, what should I do?"): the record fact it mentions is the
+# situation, not what is asked; the playbooks answer, for that customer.
 _ACTING = re.compile(
     r"\b(what (should|must|do|can) (i|we) (need to |have to )?do|how (do|should|can) (i|we) (handle|deal with|respond|"
     r"react|approach|proceed|manage)|what now|what next|next steps?|what happens (to|with) (their|his|her|its|the))\b",
@@ -258,9 +258,8 @@ class IntentModel:
             floor = MIN_FIELD_SCORE  # its words and the priority it computes for: "where does a silver P4 escalate"
         if intent.compute == "access" and best in hits:
             floor = MIN_FIELD_SCORE  # "can legal see discount history?": the field's words pull towards its own intent
-        meant_card = intent.kind == CARD and best not in hits
-        if meant_card and _PERMISSION.match(clause):
-            intent = self.catalog[self.howto]
+        if intent.kind == CARD and best not in hits and _PERMISSION.match(clause):
+            intent = self.catalog[self.howto]  # the card by meaning alone, asked whether we may do something
         if intent.kind != HOWTO and (boosted[best] < floor or boosted[best] - howto < MARGIN):
             intent = self.catalog[self.howto]
         return Reading(clause, intent, boosted[best], howto, hits)
