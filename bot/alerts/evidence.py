@@ -45,10 +45,9 @@ from bot.policies.alerts import (
     UsageDropRule,
     UsageGrowthRule,
 )
-from bot.store.models import Customer, HealthScore, Note, Order, Ticket, UsageEvent
+from bot.store.models import HEALTH_COMPONENTS, Customer, HealthScore, Note, Order, Ticket, UsageEvent
 
 Value = float | str | None
-HEALTH_COMPONENTS = ("usage", "support", "engagement", "sentiment", "payment")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.ask.discounts import history
+from bot.ask.health import TREND_DAYS, health_trend
 from bot.ask.intents import Intent
 from bot.ask.slots import Moment
 from bot.customers.card import CustomerCard, TicketLine
@@ -312,7 +313,15 @@ class Writer:
         if score is None:
             return f"{self.name} has no health score on record."
         band = "healthy" if score >= 70 else "at risk" if score < 50 else "watch"
-        return f"{self.name}'s health score is {score}/100 ({band})."
+        said = f"{self.name}'s health score is {score}/100 ({band})"
+        trend = health_trend(self.session, self.card.customer_id, self.now.date()) if self.session else None
+        if trend is not None and trend.change is not None:
+            points = f"{abs(trend.change)} point{'s' if abs(trend.change) != 1 else ''}"
+            moved = f"up {points}" if trend.change > 0 else f"down {points}"
+            said += f", {moved} in {TREND_DAYS} days" if trend.change else f", unchanged in {TREND_DAYS} days"
+        if trend is not None and trend.weak:
+            said += "; weakest parts: " + ", ".join(f"{part} {value}" for part, value in trend.weak)
+        return f"{said}."
 
     def payment(self) -> str:
         if not self.has("payment_status"):

@@ -246,6 +246,9 @@ class Shipment(Base):
     delivered_at: Mapped[dt.datetime | None] = mapped_column()
 
 
+HEALTH_COMPONENTS = ("usage", "support", "engagement", "sentiment", "payment")  # HealthScore's parts, 0-100
+
+
 class HealthScore(Base):
     """A customer-health snapshot (score and components, 0-100) from the CS platform; history for trends."""
 

@@ -19,7 +19,7 @@ from bot.notify import RecordingNotifier
 from bot.policies import Policies
 from bot.services import Services
 from bot.store.db import session_scope
-from bot.store.models import AuditEvent, Customer, CustomerIdentifier, SurveyResponse, Ticket
+from bot.store.models import AuditEvent, Customer, CustomerIdentifier, HealthScore, SurveyResponse, Ticket
 from retrieval.embedder import SentenceTransformerEmbedder
 
 from ...conftest import Clock
@@ -434,6 +434,27 @@ def test_discount_history_from_the_approval_requests_to_roles_that_see_it(book: 
     assert "12%" not in hidden.text and "30%" not in hidden.text
     none = ask(book, "what's the discount history for Westwardwood Studios Group?", MANAGER)
     assert none.text == "*Westwardwood Studios Group* has no discount requests on record."
+
+
+def test_the_health_score_says_how_it_moved_and_its_weak_parts_to_roles_that_see_it(
+    book: Services, clock: Clock
+) -> None:
+    # was: the score alone, for "... and why?"
+    willow = cid(book, "Willowfield Devices Co")
+    with session_scope(book.sessions) as s:
+        s.query(Customer).filter(Customer.id == willow).update({"health_score": 58})
+        parts = {"usage": 80, "support": 45, "engagement": 72, "sentiment": 61, "payment": 90}
+        for days, score in [(40, 75), (31, 76), (2, 60), (0, 58)]:
+            s.add(HealthScore(customer_id=willow, day=clock.now.date() - dt.timedelta(days=days), score=score, **parts))
+    why = ask(book, "what's Willowfield Devices' health score and why?", LEAD)
+    assert why.text == (
+        "*Willowfield Devices Co*'s health score is 58/100 (watch), down 18 points in 30 days; "
+        "weakest parts: support 45, sentiment 61."
+    ), why.text
+    hidden = ask(book, "what's Willowfield Devices' health score and why?", "U0DEALDSK")  # deal desk: not the score
+    assert hidden.text.startswith(":lock: ") and "support 45" not in hidden.text, hidden.text
+    none = ask(book, "what's the health score of Westwardwood Studios Group?", LEAD)
+    assert none.text.startswith("*Westwardwood Studios Group*") and "weakest" not in none.text, none.text
 
 
 def test_a_priority_target_asked_for_a_customer_leads_with_their_ticket_of_that_priority(book: Services) -> None:
