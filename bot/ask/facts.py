@@ -315,10 +315,11 @@ class Writer:
         band = "healthy" if score >= 70 else "at risk" if score < 50 else "watch"
         said = f"{self.name}'s health score is {score}/100 ({band})"
         trend = health_trend(self.session, self.card.customer_id, self.now.date()) if self.session else None
-        if trend is not None and trend.change is not None:
-            points = f"{abs(trend.change)} point{'s' if abs(trend.change) != 1 else ''}"
-            moved = f"up {points}" if trend.change > 0 else f"down {points}"
-            said += f", {moved} in {TREND_DAYS} days" if trend.change else f", unchanged in {TREND_DAYS} days"
+        if trend is not None and trend.then is not None:  # against the score stated, the record's
+            change = int(score) - trend.then
+            points = f"{abs(change)} point{'s' if abs(change) != 1 else ''}"
+            moved = f"up {points}" if change > 0 else f"down {points}"
+            said += f", {moved} in {TREND_DAYS} days" if change else f", unchanged in {TREND_DAYS} days"
         if trend is not None and trend.weak:
             said += "; weakest parts: " + ", ".join(f"{part} {value}" for part, value in trend.weak)
         return f"{said}."

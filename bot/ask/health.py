@@ -21,7 +21,7 @@ NAMED = 2  # weak parts named at most, the weakest first
 
 @dataclass(frozen=True)
 class HealthTrend:
-    change: int | None  # points since TREND_DAYS ago; None when no snapshot is that old
+    then: int | None  # the score TREND_DAYS ago (the last snapshot at least that old); None when none is
     weak: list[tuple[str, int]]  # the latest snapshot's parts under WEAK, weakest first (at most NAMED)
 
 
@@ -37,6 +37,6 @@ def health_trend(session: Session, customer_id: int, today: dt.date) -> HealthTr
         return None
     last = rows[-1]
     old = [r for r in rows if r.day <= today - dt.timedelta(days=TREND_DAYS)]
-    change = int(last.score) - int(old[-1].score) if old else None
+    then = int(old[-1].score) if old else None
     parts = [(c, int(v)) for c in HEALTH_COMPONENTS if (v := getattr(last, c)) is not None and v < WEAK]
-    return HealthTrend(change, sorted(parts, key=lambda cv: (cv[1], cv[0]))[:NAMED])
+    return HealthTrend(then, sorted(parts, key=lambda cv: (cv[1], cv[0]))[:NAMED])
