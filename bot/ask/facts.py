@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.ask.discounts import history
-from bot.ask.health import TREND_DAYS, health_trend
+from bot.ask.health import AT_RISK, HEALTHY, TREND_DAYS, health_trend
 from bot.ask.intents import Intent
 from bot.ask.slots import Moment
 from bot.customers.card import CustomerCard, TicketLine
@@ -312,7 +312,7 @@ class Writer:
         score = self.card.fields.get("health_score")
         if score is None:
             return f"{self.name} has no health score on record."
-        band = "healthy" if score >= 70 else "at risk" if score < 50 else "watch"
+        band = "healthy" if score >= HEALTHY else "at risk" if score < AT_RISK else "watch"
         said = f"{self.name}'s health score is {score}/100 ({band})"
         trend = health_trend(self.session, self.card.customer_id, self.now.date()) if self.session else None
         if trend is not None and trend.then is not None:  # against the score stated, the record's

@@ -15,14 +15,15 @@ from bot.store.models import HEALTH_COMPONENTS, HealthScore
 
 TREND_DAYS = 30  # the change is measured against the last snapshot at least this old
 LOOK_BACK = 45  # days of snapshots read: one a month old is found even when the feed skipped a few days
-WEAK = 70  # a part under this is named (the score's own "healthy" line)
+HEALTHY = 70  # a score at or above this is healthy, and a part under it is named as weak
+AT_RISK = 50  # a score under this is at risk (between the two: watch)
 NAMED = 2  # weak parts named at most, the weakest first
 
 
 @dataclass(frozen=True)
 class HealthTrend:
     then: int | None  # the score TREND_DAYS ago (the last snapshot at least that old); None when none is
-    weak: list[tuple[str, int]]  # the latest snapshot's parts under WEAK, weakest first (at most NAMED)
+    weak: list[tuple[str, int]]  # the latest snapshot's parts under HEALTHY, weakest first (at most NAMED)
 
 
 def health_trend(session: Session, customer_id: int, today: dt.date) -> HealthTrend | None:
@@ -38,5 +39,5 @@ def health_trend(session: Session, customer_id: int, today: dt.date) -> HealthTr
     last = rows[-1]
     old = [r for r in rows if r.day <= today - dt.timedelta(days=TREND_DAYS)]
     then = int(old[-1].score) if old else None
-    parts = [(c, int(v)) for c in HEALTH_COMPONENTS if (v := getattr(last, c)) is not None and v < WEAK]
+    parts = [(c, int(v)) for c in HEALTH_COMPONENTS if (v := getattr(last, c)) is not None and v < HEALTHY]
     return HealthTrend(then, sorted(parts, key=lambda cv: (cv[1], cv[0]))[:NAMED])
