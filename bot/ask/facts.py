@@ -19,7 +19,7 @@ from bot.ask.discounts import history
 from bot.ask.health import AT_RISK, HEALTHY, TREND_DAYS, health_trend
 from bot.ask.intents import Intent
 from bot.ask.slots import Moment
-from bot.customers.card import CustomerCard, TicketLine
+from bot.customers.card import CustomerCard, TicketLine, unknown_tier
 from bot.customers.sla import WEEKDAYS, SlaClock, human
 from bot.policies import Policies
 
@@ -133,8 +133,10 @@ class Writer:
         now: dt.datetime,
         moment: Moment | None = None,
         session: Session | None = None,
+        tiers: Sequence[str] = (),
     ) -> None:
         self.card = card
+        self.tiers = tiers  # the tiers the question names ("is X eligible for platinum?")
         self.session = session  # for what the record keeps elsewhere (the discount requests)
         self.policies = policies
         self.now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
@@ -187,6 +189,49 @@ class Writer:
         segment = self.card.fields.get("segment") if self.has("segment") else None
         more = f" ({mrkdwn.escape(str(segment))} segment)" if segment else ""
         return f"{self.name} is a *{mrkdwn.escape(self.card.tier.title())}* customer{more}."
+
+    def placement(self) -> str:
+        """Whether the record's values reach a tier (tiers.yaml: the highest tier whose lifetime-value OR ARR
+        threshold it meets): the tier the question names, else the next one up. The values are stated, and
+        compared, only for a role that sees both; the review that moves tiers also counts the last 12 months of
+        orders, so the answer says when it runs."""
+        self.has("tier")
+        current = self.card.tier
+        problem = unknown_tier(self.policies, current)  # also a plain handbook, which has no tiers
+        if problem is not None:
+            return f"{self.name}: {mrkdwn.escape(problem)}."
+        names = self.policies.tier_names
+        asked = [t for t in self.tiers if t in names and t != current]
+        rank = names.index(current)
+        if not asked and rank == 0:
+            return f"{self.name} is *{current.title()}*, the highest tier."
+        target = asked[0] if asked else names[rank - 1]
+        tier = self.policies.tier(target)
+        need = (
+            f"*{target.title()}* takes a lifetime value of {money(tier.min_lifetime_value)} or ARR of "
+            f"{money(tier.min_arr)}"
+        )
+        head = f"{self.name} is *{current.title()}*. {need}"
+        seen = [self.has(k) for k in ("lifetime_value", "arr")]  # both asked: has() notes each one restricted
+        if not all(seen):
+            return f"{head}; whether it meets that rests on figures restricted for your role."
+        ltv, arr = self.card.fields.get("lifetime_value") or 0, self.card.fields.get("arr") or 0
+        placed = self.policies.tier_for_value(float(ltv), float(arr))
+        above = names.index(placed) - names.index(target)  # < 0: placed higher than the tier asked about
+        verdict = (
+            f"meets it and places in *{placed.title()}*"
+            if above == 0
+            else f"places higher, in *{placed.title()}*"
+            if above < 0
+            else f"does not meet it and places in *{placed.title()}*"
+        )
+        review = self.policies.tiers.segmentation
+        when = review.review_date(self.now.year)
+        when = when if when >= self.now.date() else review.review_date(self.now.year + 1)
+        return (
+            f"{head}; on its record (lifetime value {money(ltv)}, ARR {money(arr)}) it {verdict}. "
+            f"The segmentation review on {day(when)} sets the tier, counting the last 12 months of orders too."
+        )
 
     def segment(self) -> str:
         if not self.has("segment"):
@@ -370,7 +415,8 @@ class Writer:
 
     def _who_sees(self, keys: Sequence[str]) -> str:
         roles = sorted(name.replace("_", " ") for name in self.policies.roles_seeing(*keys))
-        return f" ({', '.join(roles[:3])}{' and others' if len(roles) > 3 else ''} can see it)" if roles else ""
+        them = "them" if len(keys) > 1 else "it"
+        return f" ({', '.join(roles[:3])}{' and others' if len(roles) > 3 else ''} can see {them})" if roles else ""
 
 
 def clock_text(c: SlaClock) -> str:
@@ -407,11 +453,12 @@ def record_facts(
     now: dt.datetime,
     moment: Moment | None = None,
     session: Session | None = None,
+    tiers: Sequence[str] = (),
 ) -> Facts:
     """The sentences that answer ``intents`` (record fields) for this card, in the order asked; ``moment``: the
     time the question asks about, if any ("can I call them tomorrow morning?"); ``session``: to read what the
-    record keeps elsewhere (the discount requests)."""
-    w = Writer(card, policies, now, moment, session)
+    record keeps elsewhere (the discount requests); ``tiers``: the tiers the question names."""
+    w = Writer(card, policies, now, moment, session, tiers)
     out: list[str] = []
     for intent in intents:
         for sentence in _sentences(w, intent):
@@ -430,6 +477,7 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
         "renewal_date": w.renewal_date,
         "owner": w.owner_sentence,
         "tier": w.tier,
+        "placement": w.placement,
         "segment": w.segment,
         "region": w.region,
         "arr": lambda: w.value("arr"),

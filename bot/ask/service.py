@@ -237,7 +237,7 @@ class AskService:
             text = direct.not_here(card)
             return Answer(question, asker, text, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if card is not None and fields:
-            facts = direct.record_facts(card, fields, policies, self.s.clock(), u.slots.moment, session)
+            facts = direct.record_facts(card, fields, policies, self.s.clock(), u.slots.moment, session, u.slots.tiers)
             recorded = Answer(
                 question,
                 asker,

@@ -528,3 +528,16 @@ def test_the_latest_nps_answer_is_stated_to_roles_that_see_sentiment(book: Servi
     assert said.text == f"*Willowfield Devices Co*'s latest NPS answer is 9 (promoter, {day})."
     finance = ask(book, "what is Willowfield Devices' NPS?", "U0FINCTRL")
     assert "9 (promoter" not in finance.text and "NPS is restricted for your role" in finance.text
+
+
+def test_eligibility_for_a_tier_compares_the_record_with_its_thresholds(book: Services) -> None:
+    # was: "... is a Gold customer", whatever tier was asked about
+    manager = ask(book, "Is Willowfield Devices eligible for platinum?", MANAGER)
+    assert manager.text.startswith(
+        "*Willowfield Devices Co* is *Gold*. *Platinum* takes a lifetime value of $1,000,000 or ARR of $250,000; "
+        "on its record (lifetime value $1,648,000, ARR $412,000) it meets it and places in *Platinum*."
+    ), manager.text
+    assert manager.sensitive  # the figures are sensitive: shown to the asker only, like the ARR
+    agent = ask(book, "Is Willowfield Devices eligible for platinum?", AGENT)
+    assert "412" not in agent.text and "rests on figures restricted for your role" in agent.text
+    assert not agent.sensitive

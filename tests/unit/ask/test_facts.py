@@ -197,3 +197,30 @@ def test_sentiment_near_zero_is_neutral_either_way(policies: Policies) -> None:
     assert moods[-0.04].endswith("averages -0.04 on −1…+1 (neutral).")
     assert moods[0.04].endswith("(neutral).")
     assert moods[-0.45].endswith("(negative).") and moods[0.45].endswith("(positive).")
+
+
+def placed(c: CustomerCard, policies: Policies, *tiers: str) -> str:
+    facts = record_facts(c, [catalog()["tier_placement"]], policies, NOW, tiers=tiers)
+    return "\n".join(facts.sentences)
+
+
+def test_eligibility_compares_the_record_with_the_tier_asked_about(policies: Policies) -> None:
+    small = card(arr=Decimal("100000"), lifetime_value=Decimal("300000"))
+    assert placed(small, policies, "platinum") == (
+        "*Willowfield Devices Co* is *Gold*. *Platinum* takes a lifetime value of $1,000,000 or ARR of $250,000; "
+        "on its record (lifetime value $300,000, ARR $100,000) it does not meet it and places in *Gold*. "
+        "The segmentation review on 15 Jan 2027 sets the tier, counting the last 12 months of orders too."
+    )
+    # either threshold is enough (ARR $412,000 alone reaches platinum); no tier named: the next one up
+    assert "meets it and places in *Platinum*" in placed(card(lifetime_value=Decimal("0")), policies)
+    assert "places higher, in *Gold*" in placed(small, policies, "silver")
+    top = CustomerCard(7, "Willowfield Devices Co", "platinum", "U0AMPLAT", card().fields, [], [])
+    assert placed(top, policies) == "*Willowfield Devices Co* is *Platinum*, the highest tier."
+
+
+def test_eligibility_never_states_figures_the_role_may_not_see(policies: Policies) -> None:
+    text = placed(card(hidden=("arr",)), policies, "platinum")
+    assert "412" not in text and "1,900,000" not in text and "places" not in text
+    assert "rests on figures restricted for your role" in text and "ARR is restricted for your role" in text
+    sourced = CustomerCard(7, "Willowfield Devices Co", "Enterprise", "U0AMPLAT", card().fields, [], [])
+    assert "Enterprise" in placed(sourced, policies, "platinum") and "$" not in placed(sourced, policies, "platinum")

@@ -87,6 +87,12 @@ def model() -> IntentModel:
         # who takes a tier's accounts when nobody owns them (was: declined, at 44%)
         ("who is on duty for gold today?", "", ["on_duty"]),
         ("who's the on-duty owner for platinum accounts?", "", ["on_duty"]),
+        # whether the record's values reach a tier, not the tier it is on (was: "... is a Gold customer")
+        ("is Acme eligible for platinum?", "acme", ["tier_placement"]),
+        ("should Acme be on silver?", "acme", ["tier_placement"]),
+        ("is Acme in the platinum tier", "acme", ["tier"]),
+        # a renewal's pricing rule, not the renewal date
+        ("what uplift can we apply at renewal for Acme?", "acme", ["howto"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
