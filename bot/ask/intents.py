@@ -212,6 +212,9 @@ class IntentModel:
                 asked.append(r.intent)
         if len(asked) < 2:  # one thing asked: the whole question says best what it is
             asked = [whole.intent] if whole.intent.kind != HOWTO else []
+        if asked == [whole.intent] and whole.intent.kind == FIELD and whole.intent.name in whole.patterns:
+            # fields named together in one clause ("payment status and health"): each one its own words name
+            asked = self._named_fields(whole.clause.lower(), whole.patterns)
         if asked and all(i.kind in (FIELD, CARD) for i in asked) and asks_what_to_do(masked):
             asked = []  # what to do about the situation a record field describes: a how-to
         policy = [i for i in asked if i.kind == POLICY]
@@ -235,6 +238,15 @@ class IntentModel:
         fields = (p for n in self.names if self.catalog[n].kind in (FIELD, CARD) for p in self.catalog[n].patterns)
         return bool(_MANY.search(question)) and any(p.search(low) for p in fields)
 
+    def _named_fields(self, low: str, hits: Sequence[str]) -> list[Intent]:
+        """The record fields among ``hits``, in the order the question names them."""
+        first = {
+            n: min(m.start() for p in self.catalog[n].patterns for m in p.finditer(low))
+            for n in hits
+            if self.catalog[n].kind == FIELD and any(p.search(low) for p in self.catalog[n].patterns)
+        }
+        return [self.catalog[n] for n in sorted(first, key=lambda n: first[n])]
+
     def _hits(self, low: str) -> tuple[str, ...]:
         """The intents whose patterns the clause matches, a match inside another's longer match not counted
         (see :func:`longest_matches`)."""
@@ -246,11 +258,12 @@ class IntentModel:
         if not about_one:  # no customer in view: nothing of a record can be asked, policies still can
             boosted = {n: s for n, s in boosted.items() if self.catalog[n].kind in (POLICY, HOWTO)}
         best = max(boosted, key=lambda n: boosted[n])
-        access = [n for n in hits if self.catalog[n].compute == "access"]
-        if access and self.catalog[best].kind == FIELD and best not in hits:
-            # "who can see Acme's phone number?" asks who may see a field, which no record value answers: the
-            # field it names pulls the meaning towards the value, but only access's own words are in the clause
-            best = access[0]
+        named = [n for n in hits if self.catalog[n].kind == POLICY]
+        if named and self.catalog[best].kind == FIELD and best not in hits:
+            # a policy named by its own words, and a record field by meaning alone: "who can see Acme's phone
+            # number?" asks who may see a field, "how do I expedite a part for Acme?" the expedite route; the
+            # customer pulls the meaning towards their record, but only the policy's words are in the clause
+            best = max(named, key=lambda n: boosted[n])
         howto = boosted[self.howto]
         intent = self.catalog[best]
         floor = MIN_SCORE if intent.kind == POLICY else MIN_FIELD_SCORE

@@ -311,10 +311,12 @@ def promise_values(promises: TierPromises) -> dict[str, str]:
 
 def _promised(key: str, value: str) -> str:
     """One promise as a list of them reads it: "business review every 90 days", "an executive sponsor", "no
-    executive sponsor" (was "executive sponsor no")."""
+    executive sponsor" (was "executive sponsor no"), "no business review" (was "business review none")."""
     label = PROMISE_LABELS[key]
-    if value == "no":
+    if value in ("no", "none"):
         return f"no {label}"
+    if value == "no limit":
+        return f"no limit on {label}"
     if value == "yes":
         return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
     return f"{label} {value}"

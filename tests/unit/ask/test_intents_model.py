@@ -93,6 +93,13 @@ def model() -> IntentModel:
         ("is Acme in the platinum tier", "acme", ["tier"]),
         # a renewal's pricing rule, not the renewal date
         ("what uplift can we apply at renewal for Acme?", "acme", ["howto"]),
+        # fields named together in one clause: each of them, in the order named (was: the first alone)
+        ("What's Acme's payment status and health?", "acme", ["payment_status", "health_score"]),
+        ("what is Acme's ARR and LTV", "acme", ["arr", "lifetime_value"]),
+        # a policy's own words over a record field by meaning alone (was: Acme's primary contact)
+        ("How do I expedite a replacement part for Acme?", "acme", ["howto"]),
+        ("am I allowed to reach out to Acme", "acme", ["consent_outreach"]),  # "am": not an account manager
+        ("Acme has a P1 and nobody is answering, what now?", "acme", ["escalation"]),  # was: the P1 target
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
