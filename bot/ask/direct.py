@@ -68,6 +68,10 @@ def which_one(choices: Sequence[CustomerRef], several_named: bool) -> str:
     names = [f"{bold(c.name)} ({escape(c.tier)})" for c in choices[:5]]
     if several_named:
         return f"You named {listed(names)}: which one do you mean? I answer for one customer at a time."
+    if choices and choices[0].matched_on == "first-word":  # a word of a name, not a name: never linked alone
+        word = escape(choices[0].matched_text)
+        either = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        return f"No customer is called _{word}_; did you mean {either}? Pick one."
     return "Which customer do you mean? Several match; pick one."
 
 

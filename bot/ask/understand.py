@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.ask.intents import Asked, mask, model_for, refers_to_customer
+from bot.ask.intents import CARD, FIELD, Asked, IntentModel, mask, model_for, refers_to_customer
 from bot.ask.slots import Slots, read_slots
-from bot.customers.linking import CustomerRef, link_customers
+from bot.customers.linking import CustomerRef, link_customers, named_by_first_word
 from bot.customers.normalize import fold
 from bot.policies import Policies
 from bot.store.models import Customer
@@ -116,6 +116,13 @@ def understand(
         customer_id, how = None, NONE
     in_view = customer_id is not None or bool(choices) or bool(unknown) or refers_to_customer(question)
     asked = model.read(question, mention, refers=in_view)
+    if not in_view and not book and _names_a_field(model, asked):
+        # a record field asked by its own words of a name we do not know whole ("what's the ARR for northwave?"):
+        # the customers that name starts, to pick from (one word is never linked)
+        guesses = named_by_first_word(session, question)
+        again = model.read(question, guesses[0].matched_text, refers=True) if guesses else asked
+        if again.kinds & {FIELD, CARD}:  # read as about that customer, it asks their record
+            choices, mention, asked = guesses, guesses[0].matched_text, again
     slots = read_slots(question, _tiers(policies), _regions(policies), mention)
     just_named = asked.first("card") is not None and len(question.split()) <= len(mention.split()) + 2
     if (asked.howto or just_named) and earlier and len(question.split()) < FOLLOW_UP_WORDS:
@@ -129,6 +136,11 @@ def understand(
             asked = again
             slots = _merged(read_slots(earlier, _tiers(policies), _regions(policies), before), slots)
     return Understanding(customer_id, how, mention, asked, slots, choices, several, unknown, book)
+
+
+def _names_a_field(model: IntentModel, asked: Asked) -> bool:
+    """The question's words name a record field or the card (a pattern, not meaning alone)."""
+    return any(model.catalog[n].kind in (FIELD, CARD) for n in asked.readings[0].patterns)
 
 
 def _mention(session: Session, text: str) -> str:

@@ -184,6 +184,35 @@ def link_customers(session: Session, text: str, limit: int = 3) -> LinkResult:
     return LinkResult(confident[:limit], ambiguous[:limit])
 
 
+FIRST_WORD_CHOICES = 5  # a first word shared by more names than this is a word, not a name ("global", "north")
+
+
+def named_by_first_word(session: Session, text: str) -> list[CustomerRef]:
+    """Customers whose name starts with a word of ``text`` ("northwave" for Northwave Foods Inc), to offer as
+    choices, never to link: one word alone is often just a word ("Summit", "First"), so the asker picks. A word
+    that starts more than FIRST_WORD_CHOICES names offers none. Same prefix range scan as :func:`_fuzzy`."""
+    found: dict[int, CustomerRef] = {}
+    for w in dict.fromkeys(fold(re.sub(r"<[@#!][^>]*>", " ", text)).split()):
+        if len(w) < 5 or not w.isalpha() or w in STOP_STARTS:
+            continue
+        rows = session.execute(
+            select(CustomerIdentifier.value, CustomerIdentifier.customer_id)
+            .where(
+                CustomerIdentifier.kind == "name",
+                CustomerIdentifier.value >= w,
+                CustomerIdentifier.value < w + "\x7f",
+            )
+            .limit(4 * FIRST_WORD_CHOICES)
+        ).all()
+        ids = {cid for value, cid in rows if value.startswith(f"{w} ")}
+        by_id = _resolve_golden(session, ids)
+        golden = {g.id: g for g in (_golden(by_id[c], by_id) for c in ids if c in by_id)}
+        if 0 < len(golden) <= FIRST_WORD_CHOICES:
+            for g in golden.values():
+                found.setdefault(g.id, CustomerRef(g.id, g.name, g.tier, "first-word", w))
+    return sorted(found.values(), key=lambda r: r.name)[:FIRST_WORD_CHOICES]
+
+
 def _fuzzy(session: Session, words: list[str]) -> tuple[dict[str, set[int]], dict[str, str]]:
     """Typos: names sharing a 4-letter prefix with a word of the question, then a similarity cut."""
     hits: dict[str, set[int]] = {}

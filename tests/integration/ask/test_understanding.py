@@ -262,6 +262,17 @@ def test_a_customer_question_without_a_customer_asks_which(book: Services) -> No
     assert a.text.startswith("Which customer do you mean?") and a.customer is None and a.source == "clarify"
 
 
+def test_a_record_asked_of_the_first_word_of_a_name_offers_that_customer_to_pick(book: Services) -> None:
+    # was: a how-to over the playbooks, declined: one word is never linked, so it is offered, not assumed
+    a = ask(book, "whats the ARR for willowfield", MANAGER)
+    assert a.text == "No customer is called _willowfield_; did you mean *Willowfield Devices Co* (gold)? Pick one."
+    assert a.customer is None and [c.name for c in a.choices] == ["Willowfield Devices Co"] and a.source == "clarify"
+    assert "412" not in a.text
+    # a how-to that happens to contain a first word is not asked back; a word that starts no name offers nothing
+    assert not ask(book, "how do we onboard a company like willowfield?").choices
+    assert not ask(book, "what's the ARR for foobarly?").choices
+
+
 def test_a_question_about_many_customers_says_what_ask_answers(book: Services) -> None:
     a = ask(book, "which customers renew next month?")
     assert a.text.startswith("I answer from one customer's record at a time") and a.source == "clarify"
