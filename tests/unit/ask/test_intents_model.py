@@ -100,6 +100,10 @@ def model() -> IntentModel:
         ("How do I expedite a replacement part for Acme?", "acme", ["howto"]),
         ("am I allowed to reach out to Acme", "acme", ["consent_outreach"]),  # "am": not an account manager
         ("Acme has a P1 and nobody is answering, what now?", "acme", ["escalation"]),  # was: the P1 target
+        # a customer saying they will leave is the churn-threat procedure (was: an escalation, their card)
+        ("Acme is threatening to churn, who do I tell?", "acme", ["howto"]),
+        ("Acme says they're moving to a competitor", "acme", ["howto"]),
+        ("is Acme a churn risk?", "acme", ["health_score"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
