@@ -104,6 +104,9 @@ def model() -> IntentModel:
         ("Acme is threatening to churn, who do I tell?", "acme", ["howto"]),
         ("Acme says they're moving to a competitor", "acme", ["howto"]),
         ("is Acme a churn risk?", "acme", ["health_score"]),
+        ("How long do we keep Acme's data after they churn?", "acme", ["howto"]),  # was: their renewal date
+        ("Can Acme pay by credit card?", "acme", ["payment_status"]),  # was: the service-credit route
+        ("Can I give Acme a credit?", "acme", ["approval_sla_exception"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
