@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from bot.ask.compose import Citation, cite
 from bot.ask.facts import name_of, record_facts
@@ -104,7 +105,16 @@ def route(policies: Policies, rtype: str, card: CustomerCard | None, slots: Slot
     who = f"{name_of(card)} ({escape(card.tier)})" if card else (f"a {tier} customer" if tier else "")
     if region and not card:
         who = f"{who} in {region.upper()}".strip() if who else f"a customer in {region.upper()}"
-    found = describe(policies, rtype, who, tier, region or None, slots.percent, slots.amount, slots.risk)
+    amount, base = slots.amount, None
+    if amount is None and slots.base is not None:
+        # the deal a percentage is taken from: a type routed by a percentage (a discount) is valued at that share
+        # of the deal ("12% on a $120k renewal" is a $14,400 discount); any other type's measure is the deal's own
+        # value (custom terms: the annual contract value)
+        if "percent" not in policies.approvals.measures.get(rtype, {}):  # type: ignore[call-overload]
+            amount = slots.base
+        elif slots.percent is not None:
+            amount, base = (slots.base * Decimal(str(slots.percent)) / 100).quantize(Decimal("0.01")), slots.base
+    found = describe(policies, rtype, who, tier, region or None, slots.percent, amount, slots.risk, base)
     return Routed(route=found)
 
 

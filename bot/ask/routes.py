@@ -117,11 +117,16 @@ def outcome(rule: ApprovalRule) -> str:
     return "is auto-approved by Rapport (logged)" if rule.auto_approve else f"needs approval from {chain(rule.steps)}"
 
 
-def _subject(rtype: str, who: str, percent: float | None, amount: Decimal | None, measure: str) -> str:
-    """'A 20% discount ($20,000) for *Acme* (gold)', 'A service credit (SLA exception) of $800 for ...'."""
+def _subject(
+    rtype: str, who: str, percent: float | None, amount: Decimal | None, measure: str, base: Decimal | None = None
+) -> str:
+    """'A 20% discount ($20,000) for *Acme* (gold)', 'A 12% discount ($14,400, 12% of $120,000) for ...', 'A service
+    credit (SLA exception) of $800 for ...'."""
     label = label_of(rtype)
     pct = format_percent(percent) if percent is not None else ""
     value = _given(amount, measure)
+    if value and pct and base is not None:
+        value = f"{value}, {pct} of {format_money(base)}"
     if pct:
         what = f"{'An' if pct.startswith(('8', '11', '18')) else 'A'} {pct} {label}" + (f" ({value})" if value else "")
     elif value:
@@ -129,6 +134,7 @@ def _subject(rtype: str, who: str, percent: float | None, amount: Decimal | None
         what = what if "usd" in measure.lower() else f"{what}for {value}"
     else:
         what = f"{_article(label)} {label}"
+    what = what.strip()  # a label without an article ("custom terms") starts with the label itself
     what = what[0].upper() + what[1:]
     return f"{what} for {who}" if who else what
 
@@ -160,9 +166,11 @@ def describe(
     percent: float | None,
     amount: Decimal | None,
     risk: str | None,
+    base: Decimal | None = None,
 ) -> RouteAnswer:
     """The route for this request, or, when the question gave none of the values the type is routed by, every
-    rule that can apply to this customer, cheapest first. ``who``: the customer as mrkdwn ("*Acme Inc* (gold)")."""
+    rule that can apply to this customer, cheapest first. ``who``: the customer as mrkdwn ("*Acme Inc* (gold)");
+    ``base``: the deal ``amount`` was computed from as ``percent`` of it, said with it."""
     rules = list(policies.approvals.request_types.get(rtype, []))  # type: ignore[call-overload]
     measure = _measure(policies, rtype)
     level = risk or "low"  # what a request is filed with unless the requester says otherwise
@@ -189,7 +197,7 @@ def describe(
             ladder.append((rule, missed))
     if route is None:  # pragma: no cover - every type ends in a catch-all rule (policy checks)
         raise LookupError(f"no {rtype} rule matches")
-    subject = _subject(rtype, who, percent, amount, measure)
+    subject = _subject(rtype, who, percent, amount, measure, base)
     stated = [rule for rule, _ in ladder] or [route]  # the rules the lead names, "above that" aside
     chosen = stated[0]
     if ladder:

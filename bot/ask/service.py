@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn
+from bot.approvals.amounts import format_money
 from bot.ask import direct, llm
 from bot.ask.access import field_access_finding
 from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
@@ -328,14 +329,16 @@ class AskService:
         said = direct.route(policies, rtype, card, u.slots)
         if not said.configured:
             return said.text
+        if said.invalid or said.route is None:
+            return Answer(question, asker, said.text, [], 0.0, True, customer=card, truncated=truncated, source=CLARIFY)
+        # the amount the route was computed with: the one said, or the share of the deal said ("12% on $120k")
+        computed = said.route.amount if u.slots.amount is None and said.route.amount is not None else None
         prefill = direct.ApprovalPrefill(
             rtype,
             card.customer_id if card else None,
             u.slots.percent_text,
-            u.slots.amount_text,
+            format_money(computed) if computed is not None else u.slots.amount_text,
         )
-        if said.invalid or said.route is None:
-            return Answer(question, asker, said.text, [], 0.0, True, customer=card, truncated=truncated, source=CLARIFY)
         passages, note = self._cited(session, said.route.citation_query, "approv", paths, question)
         lead = list(said.route.sentences)
         return self._lead(question, asker, card, truncated, lead, passages, prefill=prefill, note=note)

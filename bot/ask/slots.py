@@ -26,6 +26,16 @@ MONEY = re.compile(
 COUNT = re.compile(
     rf"(?<![\w.]){_MINUS}(?P<num>{_NUM})\s+(?:customer\s+|contact\s+)?(?:records?|rows|contacts)\b", re.I
 )
+# An amount said as the deal a percentage is taken from, not as the request's own value: "12% on a $120k renewal",
+# "15% off a $40,000 order", "a $120k deal at 12%" (but "a discount of $10,000" is the discount's value).
+_BASE_BEFORE = re.compile(
+    r"(?<!discount )(?<!credit )(?<!value )\b(?:on|off|of)\s+(?:a|an|the|their|its|this|that)?\s*$", re.I
+)
+_BASE_AFTER = re.compile(  # the deal noun right after the amount, or after a word or two describing it
+    r"\s*(?:(?!(?:on|off|of|for|to|in|at|from|their|our|the|a|an)\b)[a-z-]+\s+){0,2}?"
+    r"(?:deal|renewal|contract|order|invoice|quote|subscription|purchase|acv|tcv)s?\b",
+    re.I,
+)
 RISK = re.compile(r"\b(low|medium|high)[- ]risk\b|\brisk (?:is |of )?(low|medium|high)\b", re.I)
 _SCALE = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000, "b": 1_000_000_000}
 REGION_WORDS = {
@@ -103,6 +113,7 @@ class Slots:
     problems: tuple[str, ...] = ()  # what the asker gave that no request can carry, said plainly
     tiers: tuple[str, ...] = ()  # every tier the question names, in the order it names them ("gold ... silver")
     moment: Moment | None = None  # when the question asks about ("can I call them tomorrow morning?")
+    base: Decimal | None = None  # an amount said as what a percentage applies to ("12% on a $120k renewal")
 
     @property
     def percent_text(self) -> str:
@@ -133,7 +144,7 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
             problems.append(f"{shown} is over 100%")
         elif percent is None:
             percent = value
-    amount = None
+    amount = base = None
     for m in MONEY.finditer(text):
         raw = m["num"] or m["num2"] or m["num3"]
         scale = (m["scale"] or m["scale2"] or m["scale3"] or "").lower()
@@ -142,9 +153,13 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
             problems.append(f"-{format_money(money)} is a negative amount")
         elif money > MAX_AMOUNT:
             problems.append(f"{format_money(money)} is larger than any amount a request can carry")
-        elif amount is None:
-            amount = money.quantize(Decimal("0.01"))
-    if amount is None:
+        elif amount is None and base is None:
+            said = money.quantize(Decimal("0.01"))
+            if _BASE_BEFORE.search(text[: m.start()]) or _BASE_AFTER.match(text[m.end() :]):
+                base = said
+            else:
+                amount = said
+    if amount is None and base is None:
         for m in COUNT.finditer(text):
             if m["neg"]:
                 problems.append(f"-{m['num']} records is a negative number of records")
@@ -172,4 +187,5 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
         problems=tuple(dict.fromkeys(problems)),
         tiers=tiers_named,
         moment=read_moment(text),
+        base=base,
     )

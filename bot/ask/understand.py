@@ -170,7 +170,7 @@ def _merged(before: Slots, now: Slots) -> Slots:
     """The earlier question's values, with what the follow-up says instead."""
     return Slots(
         now.percent if now.percent is not None else before.percent,
-        now.amount if now.amount is not None else before.amount,
+        now.amount if now.amount is not None else before.amount if now.base is None else None,
         now.priority or before.priority,
         now.tier or before.tier,
         now.region or before.region,
@@ -178,4 +178,5 @@ def _merged(before: Slots, now: Slots) -> Slots:
         now.problems,
         now.tiers or before.tiers,
         now.moment or before.moment,
+        now.base if now.base is not None else before.base if now.amount is None else None,
     )

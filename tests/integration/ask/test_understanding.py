@@ -175,6 +175,18 @@ def test_an_approval_question_gets_this_customers_route_and_a_prefilled_button(b
     assert credit.approval is not None and credit.approval.amount == "$2,000"
 
 
+def test_a_percentage_of_a_deal_is_routed_by_the_discount_it_makes(book: Services) -> None:
+    # was: "A 12% discount ($120,000)": the deal read as the discount, routed to Sales manager then Deal desk
+    a = ask(book, "Can I give Willowfield Devices 12% on a $120k renewal?", MANAGER)
+    assert a.text.startswith(
+        "A 12% discount ($14,400, 12% of $120,000) for *Willowfield Devices Co* (gold) needs approval from Sales "
+        "manager in <#C0DEALDESK>"
+    ), a.text
+    assert a.approval is not None and (a.approval.percent, a.approval.amount) == ("12%", "$14,400")
+    terms = ask(book, "Willowfield Devices wants custom terms on a $150k contract", MANAGER)  # its measure: the deal
+    assert terms.text.startswith("Custom terms of $150,000 for *Willowfield Devices Co* (gold)"), terms.text
+
+
 def test_a_record_field_and_a_policy_in_one_question_are_both_answered(book: Services) -> None:
     # was: the approval route alone (one intent per answer), the renewal date dropped
     a = ask(book, "When does Willowfield Devices renew, and can I give them 15%?", MANAGER)

@@ -50,6 +50,25 @@ def test_values_in_the_question(text: str, percent: float | None, amount: Decima
 
 
 @pytest.mark.parametrize(
+    ("text", "base", "amount"),
+    [
+        # the deal a percentage is taken from, before or after it (was: read as the discount's own value)
+        ("Can I give Acme 12% on a $120k renewal?", Decimal("120000.00"), None),
+        ("15% off a $40,000 order", Decimal("40000.00"), None),
+        ("Acme wants a $120k deal at 12% off", Decimal("120000.00"), None),
+        ("custom terms on a $150k contract", Decimal("150000.00"), None),
+        # the request's own value
+        ("a discount of $10,000 on their renewal", None, Decimal("10000.00")),
+        ("Can I give Acme 20% ($20,000)?", None, Decimal("20000.00")),
+        ("a credit of $2,000 off their invoice", None, Decimal("2000.00")),
+    ],
+)
+def test_an_amount_said_as_the_deal_is_the_base(text: str, base: Decimal | None, amount: Decimal | None) -> None:
+    slots = read_slots(text, TIERS, REGIONS)
+    assert (slots.base, slots.amount) == (base, amount)
+
+
+@pytest.mark.parametrize(
     ("text", "problem"),
     [
         ("Can I give Acme a 150% discount?", "150% is over 100%"),
