@@ -107,6 +107,8 @@ def model() -> IntentModel:
         ("How long do we keep Acme's data after they churn?", "acme", ["howto"]),  # was: their renewal date
         ("Can Acme pay by credit card?", "acme", ["payment_status"]),  # was: the service-credit route
         ("Can I give Acme a credit?", "acme", ["approval_sla_exception"]),
+        # an export of their tickets is a data-access request (was: their open tickets)
+        ("Acme needs a data export of all their tickets, who approves?", "acme", ["approval_data_access"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
