@@ -223,8 +223,10 @@ class IntentModel:
             # and go together ("the first response target for a platinum P1, and who do we escalate to?").
             computed = [i for i in policy if i.compute]
             chosen = computed if policy[0].compute and len(computed) > 1 else policy[:1]
-            # a record field asked with it ("when do they renew, and can I give them 15%?") is answered first
-            asked = [i for i in asked if i.kind == FIELD] + chosen
+            # a record field asked with it ("when do they renew, and can I give them 15%?") is answered first,
+            # unless the policy's answer states it too (``fields`` of a policy: who is on duty names the owner)
+            stated = {f for i in chosen for f in i.fields}
+            asked = [i for i in asked if i.kind == FIELD and not set(i.fields) <= stated] + chosen
         return Asked(tuple(asked) or (self.catalog[self.howto],), tuple(readings))
 
     def across_the_book(self, question: str) -> bool:

@@ -107,6 +107,10 @@ def model() -> IntentModel:
         ("How long do we keep Acme's data after they churn?", "acme", ["howto"]),  # was: their renewal date
         ("Can Acme pay by credit card?", "acme", ["payment_status"]),  # was: the service-credit route
         ("Can I give Acme a credit?", "acme", ["approval_sla_exception"]),
+        ("When did we last check in with Acme?", "acme", ["last_contact"]),  # was: how often their tier is promised
+        ("What's the CSAT target for platinum?", "", ["howto"]),  # a KPI target (was: platinum's promises)
+        ("How do I hand over Acme to a new account manager?", "acme", ["howto"]),  # was: who owns Acme
+        ("Acme's owner is on holiday, who covers?", "acme", ["on_duty"]),  # it names the owner (was: also owner)
         # an export of their tickets is a data-access request (was: their open tickets)
         ("Acme needs a data export of all their tickets, who approves?", "acme", ["approval_data_access"]),
     ],
