@@ -84,7 +84,7 @@ class Intent:
     kind: str
     fields: tuple[str, ...] = ()
     request_type: str | None = None  # policy: an approvals.yaml request type
-    compute: str | None = None  # policy: escalation | sla | promises | alerts | access | duty
+    compute: str | None = None  # policy: escalation | sla | promises | alerts | access | duty | renewal_risk
     consent: str | None = None  # field: which consent (outreach | marketing)
     patterns: tuple[re.Pattern[str], ...] = ()
     examples: tuple[str, ...] = ()

@@ -37,6 +37,7 @@ class PolicyFinding:
     breached: bool = False
     citation_query: str = ""  # what to search to cite the playbook section that states this
     citation_title: str = ""  # the playbook (by title words) whose section states it
+    sensitive: bool = False  # it states a value only some roles may see: the answer goes to the asker only
 
 
 def is_policy_question(question: str) -> bool:

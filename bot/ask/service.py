@@ -45,6 +45,7 @@ from bot.ask.policy import (
     sla_finding,
     sla_summary,
 )
+from bot.ask.renewal_risk import renewal_risk_finding
 from bot.ask.routes import asks_route
 from bot.ask.understand import FOLLOW_UP_WORDS, Understanding, understand
 from bot.customers.accounts import tiers_owned
@@ -485,9 +486,13 @@ class AskService:
     ) -> PolicyFinding | None:
         """``for_tier``: the tier to answer for (one of several the question names), else the customer's or the
         question's one tier."""
-        if policy.compute not in ("escalation", "sla", "promises", "alerts", "access", "duty"):
+        if policy.compute not in ("escalation", "sla", "promises", "alerts", "access", "duty", "renewal_risk"):
             return None
         policies = self.s.policies
+        if policy.compute == "renewal_risk":  # the renewal-at-risk alert rules, evaluated for this customer now
+            return (
+                renewal_risk_finding(session, policies, card, self.s.clock()) if card and policies.configured else None
+            )
         if policy.compute == "access":  # who may see a field: the roles policy, no customer or tier needed
             return field_access_finding(policies, question, asker) if policies.configured else None
         if policy.compute == "alerts":  # the asker's own alerts: no customer or tier needed
@@ -552,7 +557,7 @@ class AskService:
             # the escalation finding is the one the answer's hand-off (escalate button) acts on
             finding = next((f for f in findings if f.channel), first)
             lead = [f.summary for f in findings]
-            return self._lead(
+            computed = self._lead(
                 question,
                 asker,
                 card,
@@ -563,6 +568,8 @@ class AskService:
                 more=[p for p in sections if p],
                 note=note,
             )
+            computed.sensitive = any(f.sensitive for f in findings)
+            return computed
         # The customer's name says nothing about policy: search without it.
         try:
             result = self.s.index.search(query or question, k=5, tiers=tiers, regions=regions, paths=paths)

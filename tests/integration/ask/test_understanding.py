@@ -553,6 +553,30 @@ def test_the_latest_nps_answer_is_stated_to_roles_that_see_sentiment(book: Servi
     assert "9 (promoter" not in finance.text and "NPS is restricted for your role" in finance.text
 
 
+def test_whether_a_renewal_is_at_risk_is_the_alert_rule_evaluated_for_the_customer(book: Services) -> None:
+    # was: the renewal date alone; now the renewal-at-risk rule's verdict with the alert's own numbers
+    willow = cid(book, "Willowfield Devices Co")
+    with session_scope(book.sessions) as s:
+        s.query(Customer).filter(Customer.id == willow).update({"health_score": 55})
+    lead = ask(book, "Is Willowfield Devices' renewal at risk?", LEAD)
+    assert lead.source == "policy" and lead.text.startswith(
+        "*Willowfield Devices Co*'s renewal is at risk: the *renewal-at-risk* rule fires (renews 4 Jan 2027; days to "
+        "renewal 41 days (rule: ≤ 90 days); health score 55 (rule: ≤ 60))."
+    ), lead.text
+    assert lead.sensitive  # the health score: shown to the asker only, like the card's
+    agent = ask(book, "Is Willowfield Devices' renewal at risk?", AGENT)  # the score is not theirs to see
+    assert "55" not in agent.text and "health score (restricted)" in agent.text and not agent.sensitive
+    assert "rests on the health score, restricted for your role: ask <@U0AMGOLD>" in agent.text
+    silver = ask(book, "is Westwardwood Studios Group's renewal at risk?", LEAD)
+    assert silver.text.startswith("*Westwardwood Studios Group* (silver) is outside the *renewal-at-risk* rule")
+    with session_scope(book.sessions) as s:
+        s.query(Customer).filter(Customer.id == willow).update({"health_score": 81})
+    assert (
+        "renewal is not at risk by the *renewal-at-risk* rule"
+        in ask(book, "is Willowfield Devices' renewal at risk?").text
+    )
+
+
 def test_eligibility_for_a_tier_compares_the_record_with_its_thresholds(book: Services) -> None:
     # was: "... is a Gold customer", whatever tier was asked about
     manager = ask(book, "Is Willowfield Devices eligible for platinum?", MANAGER)

@@ -107,6 +107,8 @@ def model() -> IntentModel:
         ("How long do we keep Acme's data after they churn?", "acme", ["howto"]),  # was: their renewal date
         ("Can Acme pay by credit card?", "acme", ["payment_status"]),  # was: the service-credit route
         ("Can I give Acme a credit?", "acme", ["approval_sla_exception"]),
+        ("Is Acme's renewal at risk?", "acme", ["renewal_risk"]),  # was: their renewal date
+        ("Acme's renewal is at risk, what do I do?", "acme", ["howto"]),  # the at-risk steps
         ("When did we last check in with Acme?", "acme", ["last_contact"]),  # was: how often their tier is promised
         ("What's the CSAT target for platinum?", "", ["howto"]),  # a KPI target (was: platinum's promises)
         ("How do I hand over Acme to a new account manager?", "acme", ["howto"]),  # was: who owns Acme
