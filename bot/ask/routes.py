@@ -293,7 +293,13 @@ def invalid(rtype: str | None, problems: Sequence[str], measure: str | None = No
     """The short reply to a value no request can carry (a percentage over 100, a negative amount)."""
     what = LABELS.get(rtype or "", "request")
     said = "; ".join(problems)
-    need = "a percentage between 0 and 100" if any("%" in p for p in problems) else "a positive amount"
+    need = (
+        "a percentage between 0 and 100"
+        if any("%" in p for p in problems)
+        else "the amount in USD"
+        if any("not in USD" in p for p in problems)
+        else "a positive amount"
+    )
     if measure and "%" not in said:
         need += f" ({_measure_name(measure)})"
     return f"I can't route that {what}: {said}. Give {need} and I'll tell you who approves it."

@@ -14,13 +14,20 @@ from decimal import Decimal
 from bot.approvals.amounts import MAX_AMOUNT, format_money, format_percent
 from bot.ask.intents import PRIORITY, mask
 
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+# thousands with commas ("12,000"), a decimal comma ("12,5": not "5"), a decimal point
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?|\.\d+"
 _MINUS = r"(?P<neg>-|−|minus\s+|negative\s+)?"
-PERCENT = re.compile(rf"(?<![\w.$]){_MINUS}(?P<num>{_NUM})\s*(?:%|\s*per\s*cent\b|\s*percent\b|\s*pct\b)", re.I)
+PERCENT = re.compile(rf"(?<![\w.$,]){_MINUS}(?P<num>{_NUM})\s*(?:%|\s*per\s*cent\b|\s*percent\b|\s*pct\b)", re.I)
 MONEY = re.compile(
-    rf"(?<![\w.]){_MINUS}(?:(?:usd|us\$|\$)\s*(?P<neg2>-|−)?(?P<num>{_NUM})\s*(?P<scale>[kmb]\b|thousand\b|million\b)?"
+    rf"(?<![\w.,]){_MINUS}(?:(?:usd|us\$|\$)\s*(?P<neg2>-|−)?(?P<num>{_NUM})\s*(?P<scale>[kmb]\b|thousand\b|million\b)?"
     rf"|(?P<num2>{_NUM})\s*(?P<scale2>[kmb]\b|thousand\b|million\b)?\s*(?:usd|dollars?|bucks)\b"
     rf"|(?P<num3>{_NUM})(?P<scale3>[km])\b)",
+    re.I,
+)
+# An amount in another currency: approval thresholds are in USD, so it is said back, never read as dollars.
+FOREIGN = re.compile(
+    rf"(?<![\w.,])(?:[€£¥]\s*(?:{_NUM})\s*(?:[kmb]\b|thousand\b|million\b)?"
+    rf"|(?:{_NUM})\s*(?:[kmb]\b|thousand\b|million\b)?\s*(?:eur|euros?|gbp|pounds?|jpy|yen|cad|aud)\b)",
     re.I,
 )
 COUNT = re.compile(
@@ -125,6 +132,8 @@ class Slots:
 
 
 def _number(text: str) -> Decimal:
+    if re.fullmatch(r"\d+,\d{1,2}", text):  # a decimal comma: "12,5" is 12.5
+        return Decimal(text.replace(",", "."))
     return Decimal(text.replace(",", ""))
 
 
@@ -145,7 +154,11 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
         elif percent is None:
             percent = value
     amount = base = None
+    foreign = [m.span() for m in FOREIGN.finditer(text)]
+    problems += [f"{text[a:b].strip()} is not in USD (approval thresholds are in USD)" for a, b in foreign]
     for m in MONEY.finditer(text):
+        if any(a <= m.start() < b for a, b in foreign):
+            continue  # said back above, never read as dollars
         raw = m["num"] or m["num2"] or m["num3"]
         scale = (m["scale"] or m["scale2"] or m["scale3"] or "").lower()
         money = _number(raw) * _SCALE.get(scale, 1)

@@ -42,6 +42,8 @@ def policies() -> Policies:
         ("credit of 3000 dollars", None, Decimal("3000.00")),
         ("export 500 customer records", None, Decimal("500")),
         ("net 90 payment terms for a P2", None, None),
+        ("Can I give Acme 12,5% off?", 12.5, None),  # a decimal comma (was: 5%)
+        ("a credit of 1,500 dollars", None, Decimal("1500.00")),  # thousands, not a decimal comma
     ],
 )
 def test_values_in_the_question(text: str, percent: float | None, amount: Decimal | None) -> None:
@@ -77,6 +79,9 @@ def test_an_amount_said_as_the_deal_is_the_base(text: str, base: Decimal | None,
         ("credit them -$500", "-$500 is a negative amount"),
         ("credit them $-500", "-$500 is a negative amount"),
         ("give a credit of minus $250", "-$250 is a negative amount"),
+        # another currency is said back, never read as dollars (was: €20k routed as $20,000)
+        ("Can I give Acme €20k off?", "€20k is not in USD (approval thresholds are in USD)"),
+        ("a 500 EUR credit", "500 EUR is not in USD (approval thresholds are in USD)"),
     ],
 )
 def test_values_no_request_can_carry_are_kept_as_problems(text: str, problem: str) -> None:
