@@ -185,6 +185,7 @@ def link_customers(session: Session, text: str, limit: int = 3) -> LinkResult:
 
 
 FIRST_WORD_CHOICES = 5  # a first word shared by more names than this is a word, not a name ("global", "north")
+SCAN_ROWS = 200  # names read per word: those that merely share its letters ("northwave" for "north") come too
 
 
 def named_by_first_word(session: Session, text: str) -> list[CustomerRef]:
@@ -202,7 +203,7 @@ def named_by_first_word(session: Session, text: str) -> list[CustomerRef]:
                 CustomerIdentifier.value >= w,
                 CustomerIdentifier.value < w + "\x7f",
             )
-            .limit(4 * FIRST_WORD_CHOICES)
+            .limit(SCAN_ROWS)
         ).all()
         ids = {cid for value, cid in rows if value.startswith(f"{w} ")}
         by_id = _resolve_golden(session, ids)
