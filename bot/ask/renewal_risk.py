@@ -52,8 +52,10 @@ def renewal_risk_finding(
         ev = measure(session.connection(), rule, EvalContext(now, policies), [card.customer_id])[card.customer_id]
         facts = {f.key: f for f in ev.facts}
         renews, soon, health = facts.get("renewal_date"), facts.get("days_to_renewal"), facts.get("health")
-        when = day(dt.date.fromisoformat(str(renews.value))) if renews and renews.value else "no renewal date"
-        numbers = "; ".join(x for x in (f"renews {when}", _said(soon, hidden), _said(health, hidden)) if x)
+        when = f"renews {day(dt.date.fromisoformat(str(renews.value)))}" if renews and renews.value else ""
+        numbers = "; ".join(
+            x for x in (when or "no renewal date on record", _said(soon, hidden), _said(health, hidden)) if x
+        )
         sensitive = sensitive or any(
             f is not None and f.field is not None and f.field not in hidden and f.value is not None
             for f in (soon, health)

@@ -575,6 +575,10 @@ def test_whether_a_renewal_is_at_risk_is_the_alert_rule_evaluated_for_the_custom
         "renewal is not at risk by the *renewal-at-risk* rule"
         in ask(book, "is Willowfield Devices' renewal at risk?").text
     )
+    with session_scope(book.sessions) as s:
+        s.query(Customer).filter(Customer.id == willow).update({"renewal_date": None})
+    undated = ask(book, "is Willowfield Devices' renewal at risk?").text
+    assert "not at risk by the *renewal-at-risk* rule (no renewal date on record; " in undated, undated
 
 
 def test_eligibility_for_a_tier_compares_the_record_with_its_thresholds(book: Services) -> None:
