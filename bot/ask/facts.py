@@ -225,9 +225,7 @@ class Writer:
             if above < 0
             else f"does not meet it and places in *{placed.title()}*"
         )
-        review = self.policies.tiers.segmentation
-        when = review.review_date(self.now.year)
-        when = when if when >= self.now.date() else review.review_date(self.now.year + 1)
+        when = self.policies.tiers.segmentation.next_review(self.now.date())
         return (
             f"{head}; on its record (lifetime value {money(ltv)}, ARR {money(arr)}) it {verdict}. "
             f"The segmentation review on {day(when)} sets the tier, counting the last 12 months of orders too."

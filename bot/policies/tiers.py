@@ -62,6 +62,11 @@ class Segmentation(Strict):
     def review_date(self, year: int) -> dt.date:
         return dt.date(year, self.review_month, self.review_day)
 
+    def next_review(self, today: dt.date) -> dt.date:
+        """The review date on or after ``today``: this year's, or next year's once it has passed."""
+        this_year = self.review_date(today.year)
+        return this_year if this_year >= today else self.review_date(today.year + 1)
+
 
 class Reporting(Strict):
     """Where the weekly KPI digest goes: the CS leadership channel, never an approvals channel."""

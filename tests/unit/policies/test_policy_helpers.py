@@ -237,3 +237,13 @@ def test_yaml_syntax_error_line() -> None:
     assert info.value.file == "x.yaml"
     assert info.value.line == 3
     assert "syntax" in str(info.value)
+
+
+def test_the_next_segmentation_review_is_this_years_until_it_passes(policies: Policies) -> None:
+    from datetime import date
+
+    review = policies.tiers.segmentation  # 15 January
+    assert review.next_review(date(2027, 1, 3)) == date(2027, 1, 15)
+    assert review.next_review(date(2027, 1, 15)) == date(2027, 1, 15)
+    assert review.next_review(date(2026, 11, 24)) == date(2027, 1, 15)
+    assert review.next_review(date(2027, 1, 16)) == date(2028, 1, 15)
