@@ -22,6 +22,12 @@ META = "meta"  # about the playbook itself: who owns it, when it is reviewed or 
 # "when" asks for a time where it opens the question or a clause ("When does access expire?", "..., and when?");
 # inside a clause it sets a condition and asks nothing ("Does the discount carry over when the customer renews?").
 _WHEN_ASKED = re.compile(r"(?:^|[,;:?!(]\s*|\b(?:and|so|but|then|ok|okay|hi|hey)\s+)when\b", re.I)
+# "When I leave, can I keep my laptop?": an opening "when" clause followed by the question itself is a condition.
+_WHEN_CONDITION = re.compile(
+    r"^\s*when\b[^,?]{3,},\s*(?:can|could|do|does|did|should|shall|is|are|am|will|would|may|must|have|has|what|"
+    r"how|who|whom|which|where|why)\b",
+    re.I,
+)
 # "How much notice": a lead time, asked as an amount; a time question, and nothing is counted.
 _NOTICE = r"how much (?:notice|lead time|advance notice|warning|time)"
 _NOTICE_Q = re.compile(rf"\b{_NOTICE}\b", re.I)
@@ -141,7 +147,7 @@ def analyse(question: str) -> Intent:
     answer_type: str | None = None
     if meta:
         answer_type = META
-    elif _TIME_Q.search(q) or _WHEN_ASKED.search(q):
+    elif _TIME_Q.search(q) or (_WHEN_ASKED.search(q) and not _WHEN_CONDITION.search(q)):
         answer_type = TIME
     elif _NUMBER_Q.search(q):
         answer_type = NUMBER

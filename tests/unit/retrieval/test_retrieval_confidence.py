@@ -33,6 +33,10 @@ from retrieval.types import Passage
         ("Who owns the escalation matrix playbook?", META),
         ("When was the devices page last reviewed?", META),
         ("Why do we need an on-call rotation?", None),
+        # an opening "when" clause before the question itself is a condition, not the thing asked
+        ("When I leave the company, can I keep my work laptop?", None),
+        ("When a P1 comes in, who do I call?", PERSON),
+        ("When I leave, when do I return the laptop?", TIME),
     ],
 )
 def test_answer_types(question: str, kind: str | None) -> None:
