@@ -134,9 +134,11 @@ class Writer:
         moment: Moment | None = None,
         session: Session | None = None,
         tiers: Sequence[str] = (),
+        priority: str | None = None,
     ) -> None:
         self.card = card
         self.tiers = tiers  # the tiers the question names ("is X eligible for platinum?")
+        self.priority = priority  # the priority the question names ("how many open P1s does X have?")
         self.session = session  # for what the record keeps elsewhere (the discount requests)
         self.policies = policies
         self.now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
@@ -272,7 +274,13 @@ class Writer:
             if isinstance(recent, list) and recent:
                 return f"{self.name} has no open tickets; the latest {_latest(str(recent[0]))}."
             return f"{self.name} has no open tickets."
-        head = f"{self.name} has {len(tickets)} open ticket{'s' if len(tickets) != 1 else ''}:"
+        head = f"{self.name} has {_count(len(tickets), 'open ticket')}:"
+        if self.priority:
+            # a priority asked about is counted first, and its tickets lead; the others follow, as the card lists
+            asked = self.priority.upper()
+            named = [t for t in tickets if t.priority.upper() == asked]
+            tickets = named + [t for t in tickets if t not in named]
+            head = f"{self.name} has {_count(len(named), f'open {asked} ticket')} ({len(tickets)} open in all):"
         lines = [head, *(f"• {ticket_line(t)}" for t in tickets[:MAX_TICKETS])]
         if len(tickets) > MAX_TICKETS:
             lines.append(f"…and {len(tickets) - MAX_TICKETS} more on the card.")
@@ -437,6 +445,10 @@ def _latest(line: str) -> str:
         return f"was {mrkdwn.escape(line)}"
 
 
+def _count(n: int, what: str) -> str:
+    return f"{'no' if n == 0 else n} {what}{'' if n == 1 else 's'}"
+
+
 def ticket_line(t: TicketLine) -> str:
     subject = mrkdwn.escape(t.subject)[:80]
     if not t.clock:
@@ -452,11 +464,13 @@ def record_facts(
     moment: Moment | None = None,
     session: Session | None = None,
     tiers: Sequence[str] = (),
+    priority: str | None = None,
 ) -> Facts:
     """The sentences that answer ``intents`` (record fields) for this card, in the order asked; ``moment``: the
     time the question asks about, if any ("can I call them tomorrow morning?"); ``session``: to read what the
-    record keeps elsewhere (the discount requests); ``tiers``: the tiers the question names."""
-    w = Writer(card, policies, now, moment, session, tiers)
+    record keeps elsewhere (the discount requests); ``tiers``, ``priority``: the tiers and the ticket priority the
+    question names."""
+    w = Writer(card, policies, now, moment, session, tiers, priority)
     out: list[str] = []
     for intent in intents:
         for sentence in _sentences(w, intent):

@@ -239,7 +239,9 @@ class AskService:
             text = direct.not_here(card)
             return Answer(question, asker, text, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if card is not None and fields:
-            facts = direct.record_facts(card, fields, policies, self.s.clock(), u.slots.moment, session, u.slots.tiers)
+            facts = direct.record_facts(
+                card, fields, policies, self.s.clock(), u.slots.moment, session, u.slots.tiers, u.slots.priority
+            )
             recorded = Answer(
                 question,
                 asker,

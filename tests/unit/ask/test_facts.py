@@ -149,6 +149,26 @@ def test_open_tickets_with_their_clocks_worst_first(policies: Policies) -> None:
     assert lines[2] == "• #1 P3 _Export &lt;!channel&gt; fails_: first response target 8h, 5h left"
 
 
+def test_a_priority_asked_about_is_counted_and_its_tickets_lead(policies: Policies) -> None:
+    # "how many open P3s does X have?" was answered with every open ticket and no count of P3s
+    opened = NOW - dt.timedelta(hours=3)
+    ok = SlaClock(1, "P3", "first response", dt.timedelta(hours=8), dt.timedelta(hours=3), "ok", "24x7")
+    late = SlaClock(2, "P2", "first response", dt.timedelta(hours=1), dt.timedelta(hours=3), "breached", "24x7")
+    tickets = [
+        TicketLine(1, "Export fails", "P3", "open", opened, ok),
+        TicketLine(2, "Login", "P2", "open", opened, late),
+    ]
+    c = card(open_tickets=2)
+    c = CustomerCard(c.customer_id, c.name, c.tier, c.owner, c.fields, tickets, c.hidden)
+    asked = [catalog()["open_tickets"]]
+    slots = read_slots("How many open P3s does Willowfield Devices have?")
+    lines = record_facts(c, asked, policies, NOW, priority=slots.priority).sentences[0].split("\n")
+    assert lines[0] == "*Willowfield Devices Co* has 1 open P3 ticket (2 open in all):"
+    assert lines[1].startswith("• #1 P3") and lines[2].startswith("• #2 P2")
+    (none,) = record_facts(c, asked, policies, NOW, priority="P1").sentences
+    assert none.startswith("*Willowfield Devices Co* has no open P1 tickets (2 open in all):")
+
+
 def test_no_open_tickets_says_the_latest_one(policies: Policies) -> None:
     # was: "has no open tickets." to "what happened on their last ticket?" and "any SLA breaches?"
     recent = ["2026-11-02 P3 Export <!channel> fails (closed)", "2026-10-01 P4 Question (closed)"]

@@ -115,6 +115,13 @@ def model() -> IntentModel:
         ("Acme's owner is on holiday, who covers?", "acme", ["on_duty"]),  # it names the owner (was: also owner)
         # an export of their tickets is a data-access request (was: their open tickets)
         ("Acme needs a data export of all their tickets, who approves?", "acme", ["approval_data_access"]),
+        # tickets counted by priority (was: the escalation route)
+        ("How many open P1s does Acme have?", "acme", ["open_tickets"]),
+        ("Does Acme have any open P3s?", "acme", ["open_tickets"]),
+        ("Acme has an open P1, who do I escalate to?", "acme", ["escalation"]),
+        # what we owe after a failure is a remedy (was: their payment status and the P2 target)
+        ("We missed Acme's P2 SLA, what do we owe them?", "acme", ["approval_sla_exception"]),
+        ("Does Acme owe us money?", "acme", ["payment_status"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
