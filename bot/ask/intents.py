@@ -88,6 +88,7 @@ class Intent:
     consent: str | None = None  # field: which consent (outreach | marketing)
     patterns: tuple[re.Pattern[str], ...] = ()
     examples: tuple[str, ...] = ()
+    topics: tuple[re.Pattern[str], ...] = ()  # howto: patterns naming a procedure's subject (also in ``patterns``)
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,9 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
         examples = tuple(str(e).replace("{c}", stand_in) for e in spec.get("examples") or ())
         if not examples:
             raise ValueError(f"intent {name}: no examples")
-        patterns = tuple(
-            re.compile(str(p).replace("{c}", re.escape(stand_in.lower())), re.I) for p in spec.get("patterns") or ()
+        patterns, topics = (
+            tuple(re.compile(str(p).replace("{c}", re.escape(stand_in.lower())), re.I) for p in spec.get(key) or ())
+            for key in ("patterns", "topics")
         )
         intents[name] = Intent(
             name,
@@ -119,8 +121,9 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
             spec.get("request_type"),
             spec.get("compute"),
             spec.get("consent"),
-            patterns,
+            patterns + topics,
             examples,
+            topics,
         )
     if not any(i.kind == HOWTO for i in intents.values()):
         raise ValueError("the intent catalog needs a howto intent (what the playbooks answer)")
@@ -249,6 +252,10 @@ class IntentModel:
         }
         return [self.catalog[n] for n in sorted(first, key=lambda n: first[n])]
 
+    def _topic(self, low: str) -> bool:
+        """The clause names what a playbook procedure is about (the howto intent's ``topics``)."""
+        return any(p.search(low) for p in self.catalog[self.howto].topics)
+
     def _hits(self, low: str) -> tuple[str, ...]:
         """The intents whose patterns the clause matches, a match inside another's longer match not counted
         (see :func:`longest_matches`)."""
@@ -266,6 +273,9 @@ class IntentModel:
             # number?" asks who may see a field, "how do I expedite a part for Acme?" the expedite route; the
             # customer pulls the meaning towards their record, but only the policy's words are in the clause
             best = max(named, key=lambda n: boosted[n])
+        low = clause.lower()
+        if self.catalog[best].kind == FIELD and best not in hits and self._topic(low):
+            best = self.howto  # a procedure named by its subject, a field by meaning alone: the same rule
         howto = boosted[self.howto]
         intent = self.catalog[best]
         floor = MIN_SCORE if intent.kind == POLICY else MIN_FIELD_SCORE
