@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from bot.approvals.amounts import format_money
 from bot.ask.compose import Citation, cite
 from bot.ask.facts import name_of, record_facts
 from bot.ask.routes import RouteAnswer, describe, invalid, label_of
@@ -112,9 +113,19 @@ def route(policies: Policies, rtype: str, card: CustomerCard | None, slots: Slot
         # value (custom terms: the annual contract value)
         if "percent" not in policies.approvals.measures.get(rtype, {}):  # type: ignore[call-overload]
             amount = slots.base
+        elif slots.free_months:  # "two free months on a $120k deal": 2/12 of it (not the 16.7% said back)
+            amount, base = (slots.base * slots.free_months / 12).quantize(Decimal("0.01")), slots.base
         elif slots.percent is not None:
             amount, base = (slots.base * Decimal(str(slots.percent)) / 100).quantize(Decimal("0.01")), slots.base
     found = describe(policies, rtype, who, tier, region or None, slots.percent, amount, slots.risk, base)
+    if slots.free_months and rtype == "discount":
+        n = slots.free_months
+        said = "1 free month counts" if n == 1 else f"{n} free months count"
+        share = (
+            f"{n}/12 of a year's fees" if base is None else f"{n}/12 of {format_money(base)}, taken as a year's fees"
+        )
+        note = f"{said} as discount value: {share}."
+        found = replace(found, sentences=(*found.sentences, note))
     return Routed(route=found)
 
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 from bot import mrkdwn
 from bot.approvals.amounts import format_money, format_percent
 from bot.approvals.routing import NO_AMOUNT, NO_PERCENT, unmet
+from bot.ask.slots import AMOUNT_NEEDED, Problem
 from bot.policies import ApprovalRule, ApprovalStep, Policies
 from bot.policies.approvals import Condition
 
@@ -289,17 +290,12 @@ def _whatever_the_value(rule: ApprovalRule, tier: str | None, region: str | None
     return when.regions is None or (region is not None and region.lower() in when.regions)
 
 
-def invalid(rtype: str | None, problems: Sequence[str], measure: str | None = None) -> str:
-    """The short reply to a value no request can carry (a percentage over 100, a negative amount)."""
+def invalid(rtype: str | None, problems: Sequence[Problem], measure: str | None = None) -> str:
+    """The short reply to a value no request can carry (a percentage over 100, a negative amount): each problem
+    said back, and what to give instead (the first problem's; an amount named by what the type measures)."""
     what = LABELS.get(rtype or "", "request")
-    said = "; ".join(problems)
-    need = (
-        "a percentage between 0 and 100"
-        if any("%" in p for p in problems)
-        else "the amount in USD"
-        if any("not in USD" in p for p in problems)
-        else "a positive amount"
-    )
-    if measure and "%" not in said:
+    said = "; ".join(p.said for p in problems)
+    need = problems[0].need if problems else AMOUNT_NEEDED
+    if measure and need in (AMOUNT_NEEDED, "the amount in USD"):
         need += f" ({_measure_name(measure)})"
     return f"I can't route that {what}: {said}. Give {need} and I'll tell you who approves it."

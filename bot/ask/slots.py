@@ -43,6 +43,13 @@ _BASE_AFTER = re.compile(  # the deal noun right after the amount, or after a wo
     r"(?:deal|renewal|contract|order|invoice|quote|subscription|purchase|acv|tcv)s?\b",
     re.I,
 )
+# Free months, which the discount policy counts as discount value: "two free months", "3 months free", "a free
+# month". Read as that share of a year's fees (n/12), the term a deal's price is quoted for.
+_MONTHS_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+FREE_MONTHS = re.compile(
+    r"\b(?P<n>\d{1,2}|a|one|two|three|four|five|six)\s+(?:extra\s+)?(?:free\s+months?|months?\s+(?:for\s+)?free)\b",
+    re.I,
+)
 RISK = re.compile(r"\b(low|medium|high)[- ]risk\b|\brisk (?:is |of )?(low|medium|high)\b", re.I)
 _SCALE = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000, "b": 1_000_000_000}
 REGION_WORDS = {
@@ -110,6 +117,21 @@ def read_moment(text: str) -> Moment | None:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """A value no request can carry, as said back ("150% is over 100%"), and what to give instead."""
+
+    said: str
+    need: str  # "a percentage between 0 and 100", "the amount in USD", ...
+
+    def __str__(self) -> str:
+        return self.said
+
+
+PERCENT_NEEDED = "a percentage between 0 and 100"
+AMOUNT_NEEDED = "a positive amount"
+
+
+@dataclass(frozen=True)
 class Slots:
     percent: float | None = None
     amount: Decimal | None = None
@@ -117,10 +139,11 @@ class Slots:
     tier: str | None = None  # a tier the question names (the highest, when it names several)
     region: str | None = None  # a region the question names
     risk: str | None = None  # None: not said (requests default to low)
-    problems: tuple[str, ...] = ()  # what the asker gave that no request can carry, said plainly
+    problems: tuple[Problem, ...] = ()  # what the asker gave that no request can carry, said plainly
     tiers: tuple[str, ...] = ()  # every tier the question names, in the order it names them ("gold ... silver")
     moment: Moment | None = None  # when the question asks about ("can I call them tomorrow morning?")
     base: Decimal | None = None  # an amount said as what a percentage applies to ("12% on a $120k renewal")
+    free_months: int | None = None  # "two free months": a discount of that share of a year (``percent`` set so)
 
     @property
     def percent_text(self) -> str:
@@ -142,20 +165,21 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
     ``name``: the customer's own mention, whose words are not values ("Route 66 Foods", "Gold Coast Mining"); it
     comes folded from linking ("gold coast mining"), so it is masked whatever the question's case."""
     text = mask(question, name, " ")
-    problems: list[str] = []
+    problems: list[Problem] = []
     percent = None
     for m in PERCENT.finditer(text):
         value = float(_number(m["num"]))
         shown = f"{'-' if m['neg'] else ''}{format_percent(value)}"
         if m["neg"]:
-            problems.append(f"{shown} is a negative percentage")
+            problems.append(Problem(f"{shown} is a negative percentage", PERCENT_NEEDED))
         elif value > 100:
-            problems.append(f"{shown} is over 100%")
+            problems.append(Problem(f"{shown} is over 100%", PERCENT_NEEDED))
         elif percent is None:
             percent = value
     amount = base = None
     foreign = [m.span() for m in FOREIGN.finditer(text)]
-    problems += [f"{text[a:b].strip()} is not in USD (approval thresholds are in USD)" for a, b in foreign]
+    abroad = [text[a:b].strip() for a, b in foreign]
+    problems += [Problem(f"{x} is not in USD (approval thresholds are in USD)", "the amount in USD") for x in abroad]
     for m in MONEY.finditer(text):
         if any(a <= m.start() < b for a, b in foreign):
             continue  # said back above, never read as dollars
@@ -163,19 +187,30 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
         scale = (m["scale"] or m["scale2"] or m["scale3"] or "").lower()
         money = _number(raw) * _SCALE.get(scale, 1)
         if m["neg"] or m["neg2"]:
-            problems.append(f"-{format_money(money)} is a negative amount")
+            problems.append(Problem(f"-{format_money(money)} is a negative amount", AMOUNT_NEEDED))
         elif money > MAX_AMOUNT:
-            problems.append(f"{format_money(money)} is larger than any amount a request can carry")
+            problems.append(
+                Problem(f"{format_money(money)} is larger than any amount a request can carry", AMOUNT_NEEDED)
+            )
         elif amount is None and base is None:
             said = money.quantize(Decimal("0.01"))
             if _BASE_BEFORE.search(text[: m.start()]) or _BASE_AFTER.match(text[m.end() :]):
                 base = said
             else:
                 amount = said
+    free = FREE_MONTHS.search(text)
+    months = int(_MONTHS_WORDS.get(free["n"].lower(), free["n"])) if free else None
+    if months is not None and percent is not None:
+        months = None  # a percentage said is the one routed ("two free months and 5% off")
+    if months is not None:
+        if 0 < months <= 12:
+            percent = round(months * 100 / 12, 1)  # as said back; the amount is taken from the months themselves
+        else:
+            problems.append(Problem(f"{months} free months is more than a year", "at most 12 free months"))
     if amount is None and base is None:
         for m in COUNT.finditer(text):
             if m["neg"]:
-                problems.append(f"-{m['num']} records is a negative number of records")
+                problems.append(Problem(f"-{m['num']} records is a negative number of records", "a positive number"))
             elif amount is None:
                 amount = _number(m["num"])
     prio = PRIORITY.search(text)
@@ -201,4 +236,5 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
         tiers=tiers_named,
         moment=read_moment(text),
         base=base,
+        free_months=months if percent is not None else None,
     )

@@ -187,6 +187,16 @@ def test_a_percentage_of_a_deal_is_routed_by_the_discount_it_makes(book: Service
     assert terms.text.startswith("Custom terms of $150,000 for *Willowfield Devices Co* (gold)"), terms.text
 
 
+def test_free_months_are_routed_as_the_discount_they_make(book: Services) -> None:
+    # "Free months and credits count as discount value" (the discount policy). Was: custom terms of $120,000
+    a = ask(book, "Can we give Willowfield Devices two free months on a $120k deal?", MANAGER)
+    assert a.text.startswith("A 16.7% discount ($20,000, 16.7% of $120,000) for *Willowfield Devices Co* (gold)")
+    assert "2 free months count as discount value: 2/12 of $120,000, taken as a year's fees." in a.text
+    assert a.approval is not None and (a.approval.request_type, a.approval.amount) == ("discount", "$20,000")
+    more = ask(book, "Can we give Willowfield Devices 14 free months?", MANAGER)
+    assert "14 free months is more than a year. Give at most 12 free months" in more.text and more.approval is None
+
+
 def test_a_record_field_and_a_policy_in_one_question_are_both_answered(book: Services) -> None:
     # was: the approval route alone (one intent per answer), the renewal date dropped
     a = ask(book, "When does Willowfield Devices renew, and can I give them 15%?", MANAGER)

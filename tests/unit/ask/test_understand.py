@@ -86,8 +86,31 @@ def test_an_amount_said_as_the_deal_is_the_base(text: str, base: Decimal | None,
 )
 def test_values_no_request_can_carry_are_kept_as_problems(text: str, problem: str) -> None:
     slots = read_slots(text, TIERS, REGIONS)
-    assert slots.problems == (problem,)
+    assert tuple(str(p) for p in slots.problems) == (problem,)
     assert slots.percent is None and slots.amount is None  # never clamped into a valid value
+
+
+@pytest.mark.parametrize(
+    ("text", "months", "percent"),
+    [
+        # free months count as discount value (the discount policy): that share of a year's fees
+        ("Can we give Acme two free months on a $120k deal?", 2, 16.7),
+        ("can I offer them 3 months free", 3, 25.0),
+        ("a free month for Acme", 1, 8.3),
+        ("two free months and 5% off", None, 5.0),  # a percentage said is the one routed
+    ],
+)
+def test_free_months_are_a_share_of_a_year(text: str, months: int | None, percent: float) -> None:
+    slots = read_slots(text, TIERS, REGIONS)
+    assert (slots.free_months, slots.percent, slots.problems) == (months, percent, ())
+
+
+def test_more_free_months_than_a_year_is_said_back() -> None:
+    slots = read_slots("give Acme 14 free months", TIERS, REGIONS)
+    assert [(p.said, p.need) for p in slots.problems] == [
+        ("14 free months is more than a year", "at most 12 free months")
+    ]
+    assert slots.percent is None
 
 
 def test_priority_tier_region_and_risk() -> None:
@@ -301,11 +324,17 @@ def test_no_customer_named_lists_every_rule_and_asks_for_what_decides(policies: 
 
 
 def test_invalid_values_get_a_short_reply() -> None:
-    assert invalid("discount", ["150% is over 100%"]) == (
+    over = read_slots("Can I give Acme 150% off?", TIERS, REGIONS).problems
+    assert invalid("discount", over) == (
         "I can't route that discount: 150% is over 100%. Give a percentage between 0 and 100 and I'll tell you "
         "who approves it."
     )
-    assert "a positive amount" in invalid("sla_exception", ["-$500 is a negative amount"], "service credit in USD")
+    negative = read_slots("a credit of -$500", TIERS, REGIONS).problems
+    said = invalid("sla_exception", negative, "service credit in USD")
+    assert "-$500 is a negative amount. Give a positive amount (service credit)" in said
+    # what to give instead is the problem's own, not guessed from its text (was: '%' in the text meant a percent)
+    months = read_slots("give Acme 14 free months", TIERS, REGIONS).problems
+    assert "Give at most 12 free months and" in invalid("discount", months, "discount value in USD")
 
 
 def test_a_name_that_matches_no_customer_is_said_back_inert() -> None:
