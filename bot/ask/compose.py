@@ -9,7 +9,6 @@ what it can check against them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -17,25 +16,6 @@ from typing import Protocol
 from bot.ask.extract import MAX_PIECES, Selection, select
 from retrieval import Passage
 from retrieval.markdown import BULLET, PARAGRAPH, STEP, list_marker, sentences
-
-STOPWORDS = frozenset(
-    "a an the and or but if of to in on at by for with from as is are was were be been being do does did "
-    "what who whom which when where why how can could should would will shall may might must i we you they "
-    "it this that these those our your their my me us them there here than then so not no yes any all "
-    "about into over under after before again also just only very more most some such own same too".split()
-)
-_WORD = re.compile(r"[a-z0-9][a-z0-9%$.-]*")
-
-
-def content_words(text: str) -> set[str]:
-    return {_stem(w.strip(".-")) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ retrieval's order among themselves); demoted ones go last.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -19,7 +20,6 @@ from typing import Protocol, TypeVar
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.ask.compose import content_words
 from bot.ask.models import Feedback, PassageFeedback, PassageOverride, QuestionAnswer, QuestionLog
 from bot.governance.audit import record
 from bot.services import Services
@@ -29,6 +29,28 @@ SIMILAR = 0.5  # Jaccard overlap of question words for a vote to count
 MAX_ROWS = 2000  # votes read per question (newest first): bounds the cost on a busy deployment
 ACTIONS = ("boost", "demote", "hide")
 MAX_REASON = 500
+
+
+# The words a vote is filed under (ask_passage_feedback.qkey). Its own small tokenizer, not retrieval.lexical's:
+# the keys of votes already cast were written with it, and a different stemmer would orphan every one of them.
+STOPWORDS = frozenset(
+    "a an the and or but if of to in on at by for with from as is are was were be been being do does did "
+    "what who whom which when where why how can could should would will shall may might must i we you they "
+    "it this that these those our your their my me us them there here than then so not no yes any all "
+    "about into over under after before again also just only very more most some such own same too".split()
+)
+_WORD = re.compile(r"[a-z0-9][a-z0-9%$.-]*")
+
+
+def content_words(text: str) -> set[str]:
+    return {_stem(w.strip(".-")) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
 
 
 class FeedbackError(ValueError):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ask.compose import ExtractiveWriter, content_words
+from bot.ask.compose import ExtractiveWriter
 from bot.ask.policy import (
     alert_delivery_finding,
     asks_delivery,
@@ -41,10 +41,6 @@ def test_extractive_writer_picks_the_answering_sentence_and_cites() -> None:
     draft = ExtractiveWriter(max_units=1).write("who approves a discount above 20%?", [p1, p2])
     assert "deal desk" in draft.text and "Lunch" not in draft.text
     assert draft.text.endswith("[1]") and draft.citations[0].path == "a.md"
-
-
-def test_content_words_drop_stopwords_and_stem() -> None:
-    assert content_words("What are the escalations for tickets?") == {"escalation", "ticket"}
 
 
 def test_policy_question_detection() -> None:
