@@ -125,6 +125,7 @@ def model() -> IntentModel:
         # a procedure named by its subject beats a field read by meaning alone (was: Acme's discount history)
         ("Does Acme's discount roll over at renewal?", "acme", ["howto"]),
         ("what discounts has Acme had?", "acme", ["discount_history"]),
+        ("Acme asked for their data under GDPR, what is the deadline?", "acme", ["howto"]),  # was: their renewal
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
