@@ -126,6 +126,8 @@ def model() -> IntentModel:
         ("Does Acme's discount roll over at renewal?", "acme", ["howto"]),
         ("what discounts has Acme had?", "acme", ["discount_history"]),
         ("Acme asked for their data under GDPR, what is the deadline?", "acme", ["howto"]),  # was: their renewal
+        ("Can I promise Acme a named engineer?", "acme", ["howto"]),  # a commitment (was: may we contact them)
+        ("Can we promise Acme 24x7 support?", "acme", ["tier_promises"]),  # what their tier is promised
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
