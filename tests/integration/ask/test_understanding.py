@@ -290,6 +290,8 @@ def test_a_record_asked_of_the_first_word_of_a_name_offers_that_customer_to_pick
     assert a.text == "No customer is called _willowfield_; did you mean *Willowfield Devices Co* (gold)? Pick one."
     assert a.customer is None and [c.name for c in a.choices] == ["Willowfield Devices Co"] and a.source == "clarify"
     assert "412" not in a.text
+    csm = ask(book, "Who's the CSM for willowfield?", MANAGER)  # was declined: "CSM" named no field by its words
+    assert [c.name for c in csm.choices] == ["Willowfield Devices Co"]
     # a how-to that happens to contain a first word is not asked back; a word that starts no name offers nothing
     assert not ask(book, "how do we onboard a company like willowfield?").choices
     assert not ask(book, "what's the ARR for foobarly?").choices

@@ -128,6 +128,8 @@ def model() -> IntentModel:
         ("Acme asked for their data under GDPR, what is the deadline?", "acme", ["howto"]),  # was: their renewal
         ("Can I promise Acme a named engineer?", "acme", ["howto"]),  # a commitment (was: may we contact them)
         ("Can we promise Acme 24x7 support?", "acme", ["tier_promises"]),  # what their tier is promised
+        ("Who's the CSM for Acme?", "acme", ["owner"]),
+        ("How many accounts can a gold CSM own?", "", ["tier_promises"]),  # the workload cap, not an owner
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
