@@ -66,7 +66,8 @@ def escalation_finding(
     if problem is not None:  # a source's own word (e.g. "Enterprise"): say so rather than answer generically
         owner = mention(card.owner) if card.owner else "the account owner"
         return PolicyFinding(
-            f"*{mrkdwn.escape(card.name)}*: {mrkdwn.escape(problem)}. Until then, escalate to {owner} directly.",
+            f"*{mrkdwn.escape(card.name)}*: {mrkdwn.escape(problem)}. "
+            f"{'Until then, escalate' if policies.configured else 'Escalate'} to {owner} directly.",
             tier,
             escalate_to=card.owner,
         )

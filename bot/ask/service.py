@@ -360,7 +360,10 @@ class AskService:
         return cited[:1] + [p for p in rerank(session, question, rest) if (p.path, p.heading_path) not in keys], ""
 
     def _rule(self, session: Session, citation_query: str, title: str, paths: list[str] | None) -> list[Passage]:
-        """The section stating a computed rule: searched in the playbooks whose title or path has ``title``."""
+        """The section stating a computed rule: searched in the playbooks whose title or path has ``title``; none
+        for a finding that states no rule (a tier no policy knows)."""
+        if not citation_query.strip():
+            return []
         docs = [
             d.path
             for d in self.s.index.documents()

@@ -145,6 +145,8 @@ def unknown_tier(policies: Policies, tier: str) -> str | None:
     """Why a stored tier is not one the policies know (a source's own word, e.g. ``Enterprise``), else None."""
     if tier in policies.tier_names:
         return None
+    if not policies.configured:  # a plain handbook: no tiers.yaml to map the word in
+        return "this handbook configures no tiers (no `policies/` folder), so no SLA, escalation or alert rule applies"
     return (
         f"tier {tier!r} is not in tiers.yaml, so no SLA, escalation or alert rule applies; map it in sources.yaml "
         "(values: tier) and sync again"

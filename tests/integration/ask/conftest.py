@@ -43,6 +43,8 @@ class FakeIndex:
     ) -> SearchResult:
         if self.down:
             raise ConnectionError("chroma unavailable")
+        if not query.strip():
+            raise ValueError("query must be a non-empty string")  # as retrieval.index.PlaybookIndex.search does
         self.queries.append((query, paths))
         found = [p for p in self.passages if paths is None or p.path in paths][:k]
         return SearchResult(query, found, self.confidence if found else 0.0, bool(found))

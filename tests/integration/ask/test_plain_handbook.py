@@ -95,3 +95,18 @@ def test_the_record_still_answers_and_sensitive_fields_stay_restricted(plain: Se
     assert a.source == "record" and "4 Jan 2027" in a.text
     arr = ask(plain, "What is Acme Widgets' ARR?")
     assert "120,000" not in arr.text and "120000" not in arr.text  # sensitive: nobody is granted it
+
+
+def test_an_escalation_for_a_customer_says_no_tiers_are_configured(
+    plain: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    # was: "tier 'enterprise' is not in tiers.yaml ... map it in sources.yaml" (there is no tiers.yaml to map it
+    # in), and an empty citation search that failed, logged a traceback and said the playbooks were unsearchable
+    a = ask(plain, "Who do I escalate Acme Widgets' P1 to?")
+    assert a.text.startswith(
+        "*Acme Widgets Inc*: this handbook configures no tiers (no `policies/` folder), so no SLA, escalation or "
+        "alert rule applies. Escalate to <@U0OWNER01> directly."
+    ), a.text
+    assert "tiers.yaml" not in a.text
+    assert "can't search the playbooks" not in a.text
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "WARNING") and r.exc_info]
