@@ -129,6 +129,12 @@ def model() -> IntentModel:
         ("Can I promise Acme a named engineer?", "acme", ["howto"]),  # a commitment (was: may we contact them)
         ("Can we promise Acme 24x7 support?", "acme", ["tier_promises"]),  # what their tier is promised
         ("Who's the CSM for Acme?", "acme", ["owner"]),
+        # deal-desk words (were: the discount route, the renewal-at-risk rule, their ARR, a data-access request)
+        ("How much have we discounted Acme before?", "acme", ["discount_history"]),
+        ("Can we waive the uplift for Acme at renewal?", "acme", ["howto"]),
+        ("Can Acme pay quarterly instead of annually?", "acme", ["approval_custom_terms"]),
+        ("Acme wants to add a data residency clause", "acme", ["approval_custom_terms"]),
+        ("Can we offer Acme a price lock for two years?", "acme", ["approval_custom_terms"]),
         ("How many accounts can a gold CSM own?", "", ["tier_promises"]),  # the workload cap, not an owner
     ],
 )
