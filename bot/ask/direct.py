@@ -108,15 +108,15 @@ def route(policies: Policies, rtype: str, card: CustomerCard | None, slots: Slot
         who = f"{who} in {region.upper()}".strip() if who else f"a customer in {region.upper()}"
     amount, base = slots.amount, None
     if amount is None and slots.base is not None:
-        # the deal a percentage is taken from: a type routed by a percentage (a discount) is valued at that share
-        # of the deal ("12% on a $120k renewal" is a $14,400 discount); any other type's measure is the deal's own
-        # value (custom terms: the annual contract value)
-        if "percent" not in policies.approvals.measures.get(rtype, {}):  # type: ignore[call-overload]
-            amount = slots.base
-        elif slots.free_months:  # "two free months on a $120k deal": 2/12 of it (not the 16.7% said back)
+        # the deal a percentage is taken from: the request is valued at that share of it ("12% on a $120k renewal"
+        # is a $14,400 discount, "a 10% credit on a $5k invoice" a $500 credit); with no percentage, a type not
+        # routed by one is measured by the deal's own value (custom terms: the annual contract value)
+        if slots.free_months:  # "two free months on a $120k deal": 2/12 of it (not the 16.7% said back)
             amount, base = (slots.base * slots.free_months / 12).quantize(Decimal("0.01")), slots.base
         elif slots.percent is not None:
             amount, base = (slots.base * Decimal(str(slots.percent)) / 100).quantize(Decimal("0.01")), slots.base
+        elif "percent" not in policies.approvals.measures.get(rtype, {}):  # type: ignore[call-overload]
+            amount = slots.base
     found = describe(policies, rtype, who, tier, region or None, slots.percent, amount, slots.risk, base)
     if slots.free_months and rtype == "discount":
         n = slots.free_months

@@ -50,6 +50,11 @@ FREE_MONTHS = re.compile(
     r"\b(?P<n>\d{1,2}|a|one|two|three|four|five|six)\s+(?:extra\s+)?(?:free\s+months?|months?\s+(?:for\s+)?free)\b",
     re.I,
 )
+# Values said with the request they belong to: "10% off", "a 10% discount", "$5k credit", "a refund of $300".
+# A percentage for a discount and an amount for a credit in one question are two requests, each with its route.
+_PERCENT_FOR_DISCOUNT = re.compile(r"^\s*(?:off|discount)\b", re.I)
+_AMOUNT_FOR_CREDIT = re.compile(r"^\s*(?:(?:service|sla|goodwill|outage)\s+)?(?:credit|refund)s?\b", re.I)
+_CREDIT_OF = re.compile(r"\b(?:credit|refund)s?\s+(?:of\s+)?$", re.I)
 RISK = re.compile(r"\b(low|medium|high)[- ]risk\b|\brisk (?:is |of )?(low|medium|high)\b", re.I)
 _SCALE = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000, "b": 1_000_000_000}
 REGION_WORDS = {
@@ -167,6 +172,7 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
     text = mask(question, name, " ")
     problems: list[Problem] = []
     percent = None
+    for_discount = False
     for m in PERCENT.finditer(text):
         value = float(_number(m["num"]))
         shown = f"{'-' if m['neg'] else ''}{format_percent(value)}"
@@ -176,7 +182,9 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
             problems.append(Problem(f"{shown} is over 100%", PERCENT_NEEDED))
         elif percent is None:
             percent = value
+            for_discount = bool(_PERCENT_FOR_DISCOUNT.match(text[m.end() :]))
     amount = base = None
+    for_credit = False
     foreign = [m.span() for m in FOREIGN.finditer(text)]
     abroad = [text[a:b].strip() for a, b in foreign]
     problems += [Problem(f"{x} is not in USD (approval thresholds are in USD)", "the amount in USD") for x in abroad]
@@ -198,6 +206,11 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
                 base = said
             else:
                 amount = said
+                for_credit = bool(_AMOUNT_FOR_CREDIT.match(text[m.end() :]) or _CREDIT_OF.search(text[: m.start()]))
+    if for_discount and for_credit and percent is not None and amount is not None:
+        two = f"{format_percent(percent)} off and a {format_money(amount)} credit are two requests, each with its route"
+        problems.append(Problem(two, "one of them at a time"))
+        percent = amount = None
     free = FREE_MONTHS.search(text)
     months = int(_MONTHS_WORDS.get(free["n"].lower(), free["n"])) if free else None
     if months is not None and percent is not None:

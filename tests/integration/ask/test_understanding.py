@@ -185,6 +185,12 @@ def test_a_percentage_of_a_deal_is_routed_by_the_discount_it_makes(book: Service
     assert a.approval is not None and (a.approval.percent, a.approval.amount) == ("12%", "$14,400")
     terms = ask(book, "Willowfield Devices wants custom terms on a $150k contract", MANAGER)  # its measure: the deal
     assert terms.text.startswith("Custom terms of $150,000 for *Willowfield Devices Co* (gold)"), terms.text
+    # a credit said as a share of an invoice is that share (was: a credit of the whole $5,000), filed in dollars
+    credit = ask(book, "Can I give Willowfield Devices a 10% credit on a $5k invoice?", MANAGER)
+    assert credit.text.startswith("A 10% service credit (SLA exception) ($500, 10% of $5,000) for *Willowfield"), (
+        credit.text
+    )
+    assert credit.approval is not None and (credit.approval.percent, credit.approval.amount) == ("", "$500")
 
 
 def test_free_months_are_routed_as_the_discount_they_make(book: Services) -> None:

@@ -105,6 +105,19 @@ def test_free_months_are_a_share_of_a_year(text: str, months: int | None, percen
     assert (slots.free_months, slots.percent, slots.problems) == (months, percent, ())
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Can I give Acme 10% off and a $5k credit?", "can I stack a 10% discount with a credit of $5,000 for Acme"],
+)
+def test_a_discount_and_a_credit_in_one_question_are_two_requests(text: str) -> None:
+    # was: "A 10% service credit ($5,000)": the discount's percentage and the credit's amount read as one request
+    slots = read_slots(text, TIERS, REGIONS)
+    assert [p.said for p in slots.problems] == ["10% off and a $5,000 credit are two requests, each with its route"]
+    assert slots.percent is None and slots.amount is None
+    one = read_slots("Can I give Acme a 10% discount worth $5,000?", TIERS, REGIONS)  # one request, two values
+    assert (one.percent, one.amount, one.problems) == (10.0, Decimal("5000.00"), ())
+
+
 def test_more_free_months_than_a_year_is_said_back() -> None:
     slots = read_slots("give Acme 14 free months", TIERS, REGIONS)
     assert [(p.said, p.need) for p in slots.problems] == [
