@@ -135,6 +135,11 @@ def model() -> IntentModel:
         ("Can Acme pay quarterly instead of annually?", "acme", ["approval_custom_terms"]),
         ("Acme wants to add a data residency clause", "acme", ["approval_custom_terms"]),
         ("Can we offer Acme a price lock for two years?", "acme", ["approval_custom_terms"]),
+        # situations that name a procedure (were: Acme's owner, Acme's owner, Acme's open tickets)
+        ("Acme hasn't logged in for 3 weeks", "acme", ["howto"]),
+        ("Can I move Acme to another account manager?", "acme", ["howto"]),
+        ("Acme reported a security incident", "acme", ["howto"]),
+        ("Who is Acme's account manager?", "acme", ["owner"]),
         ("How many accounts can a gold CSM own?", "", ["tier_promises"]),  # the workload cap, not an owner
     ],
 )
