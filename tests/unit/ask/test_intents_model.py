@@ -119,6 +119,9 @@ def model() -> IntentModel:
         ("How many open P1s does Acme have?", "acme", ["open_tickets"]),
         ("Does Acme have any open P3s?", "acme", ["open_tickets"]),
         ("Acme has an open P1, who do I escalate to?", "acme", ["escalation"]),
+        ("Does Acme have a P1 open?", "acme", ["open_tickets"]),
+        ("Is there an open P2 for Acme?", "acme", ["open_tickets"]),
+        ("Does Acme have a P1 open, and who do I escalate to?", "acme", ["open_tickets", "escalation"]),  # both
         # what we owe after a failure is a remedy (was: their payment status and the P2 target)
         ("We missed Acme's P2 SLA, what do we owe them?", "acme", ["approval_sla_exception"]),
         ("Does Acme owe us money?", "acme", ["payment_status"]),
