@@ -232,9 +232,14 @@ def _fuzzy(session: Session, words: list[str]) -> tuple[dict[str, set[int]], dic
             .limit(500)
         ).all()
         for value, cid in rows:
-            n = len(value.split())
-            candidate = " ".join(words[i : i + n])
-            if difflib.SequenceMatcher(None, candidate, value).ratio() >= FUZZY_CUTOFF:
-                hits.setdefault(candidate, set()).add(cid)
-                kinds[candidate] = "fuzzy-name"
+            parts = value.split()
+            # the name as stored, and without its designator ("redwoodrok networks" for Redwoodrock Networks
+            # Group), as exact matching reads it (_may_lack_designator)
+            forms = [parts, parts[:-1]] if len(parts) >= 3 and parts[-1] in DESIGNATORS else [parts]
+            for form in forms:
+                candidate = " ".join(words[i : i + len(form)])
+                if difflib.SequenceMatcher(None, candidate, " ".join(form)).ratio() >= FUZZY_CUTOFF:
+                    hits.setdefault(candidate, set()).add(cid)
+                    kinds[candidate] = "fuzzy-name"
+                    break
     return hits, kinds

@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 
 from bot.customers.card import build_card, contact_label
 from bot.customers.linking import link_customers
+from bot.customers.normalize import name_key
 from bot.demo.generator import DemoGenerator, load
 from bot.policies import load_policies
-from bot.store.models import Contact, Customer, PlantedDuplicate
+from bot.store.models import Contact, Customer, CustomerIdentifier, PlantedDuplicate
 
 REPO = Path(__file__).resolve().parents[3]
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
@@ -34,6 +35,22 @@ def test_linking_by_name_variants_domain_and_external_id(engine: Engine) -> None
         fuzzy = link_customers(s, f"how is {typo} doing")
         assert fuzzy.primary is not None and fuzzy.primary.id == c.id
         assert link_customers(s, "what is the escalation matrix").primary is None
+
+
+def test_a_typo_in_a_name_typed_without_its_designator_still_links(engine: Engine) -> None:
+    # was: no customer ("who owns redwoodrok networks" for Redwoodrock Networks Group): the typo was compared with
+    # the whole stored name, designator included, which the words typed never reach
+    load(engine, DemoGenerator(300, seed=5, now=NOW))
+    with Session(engine) as s:
+        c = Customer(name="Redwoodrock Networks Group", tier="gold", region="na")
+        s.add(c)
+        s.flush()
+        s.add(CustomerIdentifier(customer_id=c.id, kind="name", value=name_key(c.name)))
+        s.commit()
+        for text in ("who owns redwoodrok networks", "who owns Redwoodrok Networks Group"):
+            linked = link_customers(s, text)
+            assert linked.primary is not None and linked.primary.id == c.id, text
+        assert link_customers(s, "who owns redwoodrok").primary is None  # one word is never linked
 
 
 def test_merged_duplicates_resolve_to_the_golden_record(engine: Engine) -> None:
