@@ -13,6 +13,8 @@ picked customer, one question per kind, with the expected value read from the da
 - discount  "Can I give <name> a 12% discount on their renewal?"  -> the route ("auto-approved" / "needs approval")
 - credit    "Can we give <name> a $2,000 service credit?"  -> the route
 - expedite  "Can we expedite the shipment for <name>?"     -> the route
+- free_months "Can we give <name> two free months on a $120k deal?" -> the $20,000 discount's route
+- p1_count  "How many open P1s does <name> have?"          -> "<n> open P1 ticket(s)" / "no open tickets"
 
 Prints the share stated per kind and overall (target >= 90%), question -> answer-posted latency p50/p95 with
 the load average, and examples of misses. Thread follow-ups: benchmarks/thread_followups.py.
@@ -65,6 +67,10 @@ def customers(stack: Stack, n: int) -> list[dict[str, object]]:
         [open_n] = con.execute(
             "SELECT COUNT(*) FROM tickets WHERE customer_id = ? AND status IN ('open', 'pending')", (cid,)
         ).fetchone()
+        [p1_n] = con.execute(
+            "SELECT COUNT(*) FROM tickets WHERE customer_id = ? AND status IN ('open', 'pending') AND priority = 'P1'",
+            (cid,),
+        ).fetchone()
         out.append(
             {
                 "id": cid,
@@ -75,6 +81,7 @@ def customers(stack: Stack, n: int) -> list[dict[str, object]]:
                 "arr": float(arr or 0),
                 "marketing": bool(marketing),
                 "open": int(open_n),
+                "p1": int(p1_n),
             }
         )
     con.close()
@@ -103,6 +110,20 @@ KINDS: list[tuple[str, str, Check, bool]] = [
     ("discount", "Can I give {name} a 12% discount on their renewal?", lambda c, t: any(r in t for r in ROUTE), False),
     ("credit", "Can we give {name} a $2,000 service credit?", lambda c, t: any(r in t for r in ROUTE), False),
     ("expedite", "Can we expedite the shipment for {name}?", lambda c, t: any(r in t for r in ROUTE), False),
+    # free months count as discount value: 2/12 of the deal, routed as that discount
+    (
+        "free_months",
+        "Can we give {name} two free months on a $120k deal?",
+        lambda c, t: "discount ($20,000" in t and any(r in t for r in ROUTE),
+        False,
+    ),
+    # the open tickets of one priority, counted
+    (
+        "p1_count",
+        "How many open P1s does {name} have?",
+        lambda c, t: f"has {c['p1'] or 'no'} open P1 ticket" in t if c["open"] else "has no open tickets" in t,
+        False,
+    ),
 ]
 
 
