@@ -65,7 +65,7 @@ _ACTING = re.compile(
 # payments", "how many gold customers do we have?" (not "how many accounts can an owner carry?": a limit).
 _MANY = re.compile(
     r"\b(which|what|list|show me|all)\b(?:\s+[\w'-]+){0,3}?\s+(customers|accounts|clients)\b"
-    r"(?!\s+(can|may|should|must|could)\b)|\bmy (accounts|customers|clients|book)\b"
+    r"(?!\s+(can|may|should|must|could)\b)|\bmy (accounts|customers|clients|book)\b|\bevery (customer|account|client)\b"
     # one customer picked out of the book ("our biggest customer"): the book has to be ranked to find it
     r"|\b(our|the) (biggest|largest|smallest|top|newest|oldest|best|worst|highest|lowest|most \w+)"
     r"(?:\s+[\w'-]+){0,2}?\s+(customers?|accounts?|clients?)\b",

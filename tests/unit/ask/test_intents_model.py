@@ -187,6 +187,8 @@ def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
         ("what's the ARR of our biggest customer?", True),  # the book ranked (was: the tiers' ARR thresholds)
         ("who owns our largest account?", True),
         ("how do we treat our biggest customers?", False),  # asks no record field: the playbooks answer
+        ("print the ARR of every customer", True),  # was: a how-to, declined
+        ("how often do we check in with every customer?", False),  # a promise, no record field
     ],
 )
 def test_a_question_about_many_customers_is_told_apart(question: str, many: bool) -> None:
