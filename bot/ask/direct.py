@@ -187,9 +187,10 @@ REPEATS = 0.6  # share of a supporting line's words the lead already says, from 
 
 
 def _row(line: str) -> bool:
-    """A table row as the index renders it ("Tier: Gold · Priority: P1 · First response: 30 min"): the table the
-    lead was computed from, or one like it, says the same thing less precisely."""
-    return line.count(" · ") >= 2 and line.count(": ") >= 3
+    """A table row as the index renders it ("Tier: Gold · Priority: P1 · First response: 30 min", or with only the
+    tier asked about, "Promise: Proactive check-in · Platinum: Every 14 days"): the table the lead was computed
+    from, or one like it, says the same thing less precisely, or another of its rows says something not asked."""
+    return line.count(" · ") >= 1 and line.count(": ") >= 2
 
 
 def _only(line: str, numbers: set[int]) -> bool:

@@ -382,6 +382,15 @@ def test_the_lead_is_cited_first_and_repeating_lines_go() -> None:
     assert [(c.number, c.heading_path) for c in citations] == [(1, "SLA > Targets"), (2, "SLA > Clock")]
 
 
+def test_a_row_of_the_lead_s_table_with_only_the_asked_tier_goes_too() -> None:
+    # was kept: "Is X 24x7?" answered "... support coverage 24x7." then the check-in row of the promises table
+    lead = ["*Acme* (platinum) is promised: support coverage 24x7."]
+    text = f"{lead[0]}\n\nPromise: Proactive check-in · Platinum: Every 14 days [1]"
+    cited = [_cite(1, "tiers.md", "Tiers > Promises by tier")]
+    out, _ = cite_lead(text, cited, lead, _passage("tiers.md", "Tiers > What each tier is promised"), None)
+    assert out == f"{lead[0]} [1]"
+
+
 def test_a_rewritten_lead_still_gets_the_rule_cited() -> None:
     out, citations = cite_lead("Something else [1]", [_cite(1, "a.md", "A")], ["Lead."], _passage("b.md", "B"), None)
     assert out == "Something else [1]" and [c.path for c in citations] == ["a.md", "b.md"]
