@@ -54,6 +54,7 @@ _STEPS_Q = re.compile(
 # Questions answered by a list: what a thing contains or includes, which items, the checklist.
 _LIST_Q = re.compile(
     r"\b(includes?|contains?|what (?:has|needs|must|should) (?:to )?be in|what goes in|what information|"
+    r"what(?:'s|’s| is) (?:in|on) (?:the|a|an|our|their|my) |"
     r"which (?:fields|items|things|details)|what (?:are|is) (?:on|in) the (?:list|checklist))\b",
     re.I,
 )

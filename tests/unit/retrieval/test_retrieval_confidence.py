@@ -29,6 +29,7 @@ from retrieval.types import Passage
         ("What is our annual training budget?", NUMBER),
         ("What is the process for a refund?", STEPS),
         ("What are the steps to implement a change?", STEPS),
+        ("What's in the weekly digest?", STEPS),  # what a thing contains: its list (was: the list's first item)
         ("How do I report a lost laptop?", STEPS),
         ("Who owns the escalation matrix playbook?", META),
         ("When was the devices page last reviewed?", META),
