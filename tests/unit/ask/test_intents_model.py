@@ -123,6 +123,9 @@ def model() -> IntentModel:
         ("Is there an open P2 for Acme?", "acme", ["open_tickets"]),
         ("How long has Acme's P1 been open?", "acme", ["escalation"]),  # its clock (was: Acme's renewal date)
         ("How long until Acme renews?", "acme", ["renewal_date"]),
+        # tiers' SLAs compared are the targets (was: the tiers' promises, "SLAs" escaping the SLA words)
+        ("Compare gold and silver SLAs", "", ["sla_target"]),
+        ("Compare gold and silver", "", ["tier_promises"]),
         ("Does Acme have a P1 open, and who do I escalate to?", "acme", ["open_tickets", "escalation"]),  # both
         # what we owe after a failure is a remedy (was: their payment status and the P2 target)
         ("We missed Acme's P2 SLA, what do we owe them?", "acme", ["approval_sla_exception"]),
