@@ -162,6 +162,8 @@ def cite_lead(
         for line in text[len(head) :].split("\n")
         if line.strip() and not _repeats(line, head) and not _row(line) and not _only(line, quoted)
     ]
+    # a line that introduces what follows ("... threshold it meets (USD):") goes when what it introduced went
+    kept = [line for i, line in enumerate(kept) if not _introduces_nothing(line, kept[i + 1 : i + 2])]
     new: dict[int, int] = {}
     for n in (int(m) for line in kept for m in _MARK.findall(line)):
         c = by_number.get(n)
@@ -184,6 +186,16 @@ def cite_lead(
 _MARK = re.compile(r"\[(\d+)\]")
 _WORD = re.compile(r"[a-z0-9]+")
 REPEATS = 0.6  # share of a supporting line's words the lead already says, from which the line adds nothing
+
+
+def _introduces_nothing(line: str, after: Sequence[str]) -> bool:
+    """``line`` ends in a colon (its citation mark aside) and no list item or table row follows it."""
+    if not _MARK.sub("", line).rstrip().endswith(":"):
+        return False
+    return not after or not (_LISTED.match(after[0]) or _row(after[0]))
+
+
+_LISTED = re.compile(r"^\s*(?:[•*-]|\d{1,3}[.)])\s")
 
 
 def _row(line: str) -> bool:

@@ -208,12 +208,7 @@ class Writer:
         if not asked and rank == 0:
             return f"{self.name} is *{current.title()}*, the highest tier."
         target = asked[0] if asked else names[rank - 1]
-        tier = self.policies.tier(target)
-        need = (
-            f"*{target.title()}* takes a lifetime value of {money(tier.min_lifetime_value)} or ARR of "
-            f"{money(tier.min_arr)}"
-        )
-        head = f"{self.name} is *{current.title()}*. {need}"
+        head = f"{self.name} is *{current.title()}*. *{target.title()}* takes {takes(self.policies, target)}"
         seen = [self.has(k) for k in ("lifetime_value", "arr")]  # both asked: has() notes each one restricted
         if not all(seen):
             return f"{head}; whether it meets that rests on figures restricted for your role."
@@ -443,6 +438,13 @@ def _latest(line: str) -> str:
         return f"was opened on {day(dt.date.fromisoformat(opened))}: {mrkdwn.escape(rest)}"
     except ValueError:
         return f"was {mrkdwn.escape(line)}"
+
+
+def takes(policies: Policies, name: str) -> str:
+    """What placement in a tier takes (tiers.yaml thresholds, either one): "a lifetime value of $1,000,000 or ARR of
+    $250,000"."""
+    tier = policies.tier(name)
+    return f"a lifetime value of {money(tier.min_lifetime_value)} or ARR of {money(tier.min_arr)}"
 
 
 def _count(n: int, what: str) -> str:

@@ -89,6 +89,7 @@ class Intent:
     patterns: tuple[re.Pattern[str], ...] = ()
     examples: tuple[str, ...] = ()
     topics: tuple[re.Pattern[str], ...] = ()  # howto: patterns naming a procedure's subject (also in ``patterns``)
+    pattern_only: bool = False  # read only where its patterns match, never by meaning alone
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
             patterns + topics,
             examples,
             topics,
+            bool(spec.get("pattern_only", False)),
         )
     if not any(i.kind == HOWTO for i in intents.values()):
         raise ValueError("the intent catalog needs a howto intent (what the playbooks answer)")
@@ -263,7 +265,11 @@ class IntentModel:
 
     def _reading(self, clause: str, scores: dict[str, float], about_one: bool, prioritised: bool = False) -> Reading:
         hits = self._hits(clause.lower())
-        boosted = {n: s + (PATTERN_BOOST if n in hits else 0.0) for n, s in scores.items()}
+        boosted = {
+            n: s + (PATTERN_BOOST if n in hits else 0.0)
+            for n, s in scores.items()
+            if n in hits or not self.catalog[n].pattern_only
+        }
         if not about_one:  # no customer in view: nothing of a record can be asked, policies still can
             boosted = {n: s for n, s in boosted.items() if self.catalog[n].kind in (POLICY, HOWTO)}
         best = max(boosted, key=lambda n: boosted[n])

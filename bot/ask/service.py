@@ -31,6 +31,7 @@ from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.intents import Intent, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
+from bot.ask.placement import placement_finding
 from bot.ask.policy import (
     PolicyFinding,
     alert_delivery_finding,
@@ -47,6 +48,7 @@ from bot.ask.policy import (
 )
 from bot.ask.renewal_risk import renewal_risk_finding
 from bot.ask.routes import asks_route
+from bot.ask.slots import read_values
 from bot.ask.understand import FOLLOW_UP_WORDS, Understanding, understand
 from bot.customers.accounts import tiers_owned
 from bot.customers.card import CustomerCard, build_card, record_view
@@ -492,9 +494,13 @@ class AskService:
     ) -> PolicyFinding | None:
         """``for_tier``: the tier to answer for (one of several the question names), else the customer's or the
         question's one tier."""
-        if policy.compute not in ("escalation", "sla", "promises", "alerts", "access", "duty", "renewal_risk"):
+        computes = ("escalation", "sla", "promises", "alerts", "access", "duty", "renewal_risk", "placement")
+        if policy.compute not in computes:
             return None
         policies = self.s.policies
+        if policy.compute == "placement":  # the tier values stated in the question place a customer in
+            today = self.s.clock().date()
+            return placement_finding(policies, read_values(question), today) if policies.configured else None
         if policy.compute == "renewal_risk":  # the renewal-at-risk alert rules, evaluated for this customer now
             return (
                 renewal_risk_finding(session, policies, card, self.s.clock()) if card and policies.configured else None

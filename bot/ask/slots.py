@@ -55,6 +55,10 @@ FREE_MONTHS = re.compile(
 _PERCENT_FOR_DISCOUNT = re.compile(r"^\s*(?:off|discount)\b", re.I)
 _AMOUNT_FOR_CREDIT = re.compile(r"^\s*(?:(?:service|sla|goodwill|outage)\s+)?(?:credit|refund)s?\b", re.I)
 _CREDIT_OF = re.compile(r"\b(?:credit|refund)s?\s+(?:of\s+)?$", re.I)
+# An amount said as a customer's ARR or lifetime value: "$300k ARR", "ARR of $300k", "a $1M lifetime value".
+_VALUE_WORDS = r"(arr|annual recurring revenue|ltv|lifetime value|clv)"
+_VALUE_AFTER = re.compile(rf"^\s*(?:of\s+|in\s+)?{_VALUE_WORDS}\b", re.I)
+_VALUE_BEFORE = re.compile(rf"\b{_VALUE_WORDS}\s*(?:of|is|=|:|at|around|about|near)?\s*(?:a|an|the)?\s*$", re.I)
 RISK = re.compile(r"\b(low|medium|high)[- ]risk\b|\brisk (?:is |of )?(low|medium|high)\b", re.I)
 _SCALE = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000, "b": 1_000_000_000}
 REGION_WORDS = {
@@ -251,3 +255,20 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
         base=base,
         free_months=months if percent is not None else None,
     )
+
+
+def read_values(question: str) -> dict[str, Decimal]:
+    """The customer values a question states, by what they are ("arr", "lifetime_value"): "a customer with $300k
+    ARR" is {"arr": 300000}. Negative or unlabelled amounts are not values of either."""
+    out: dict[str, Decimal] = {}
+    for m in MONEY.finditer(question):
+        if m["neg"] or m["neg2"]:
+            continue
+        word = _VALUE_AFTER.match(question[m.end() :]) or _VALUE_BEFORE.search(question[: m.start()])
+        if word is None:
+            continue
+        raw = m["num"] or m["num2"] or m["num3"]
+        scale = (m["scale"] or m["scale2"] or m["scale3"] or "").lower()
+        key = "arr" if word.group(1).lower() in ("arr", "annual recurring revenue") else "lifetime_value"
+        out.setdefault(key, (_number(raw) * _SCALE.get(scale, 1)).quantize(Decimal("0.01")))
+    return out

@@ -203,6 +203,18 @@ def test_free_months_are_routed_as_the_discount_they_make(book: Services) -> Non
     assert "14 free months is more than a year. Give at most 12 free months" in more.text and more.approval is None
 
 
+def test_the_tier_values_place_a_customer_in_is_computed(book: Services) -> None:
+    # was: the tiers table's rows (and, for "$60k LTV", an alert rule first): tiers.yaml's rule, applied
+    a = ask(book, "What tier is a customer with $300k ARR?", MANAGER)
+    assert a.source == "policy" and a.text.startswith(
+        "A customer with ARR of $300,000 places in *Platinum*, which takes a lifetime value of $1,000,000 or ARR "
+        "of $250,000."
+    ), a.text
+    ltv = ask(book, "A customer has $60k LTV, which tier?", MANAGER)
+    assert ltv.text.startswith("A customer with lifetime value of $60,000 places in *Silver*"), ltv.text
+    assert "Their ARR may place them higher" in ltv.text
+
+
 def test_a_record_field_and_a_policy_in_one_question_are_both_answered(book: Services) -> None:
     # was: the approval route alone (one intent per answer), the renewal date dropped
     a = ask(book, "When does Willowfield Devices renew, and can I give them 15%?", MANAGER)

@@ -126,6 +126,9 @@ def model() -> IntentModel:
         # tiers' SLAs compared are the targets (was: the tiers' promises, "SLAs" escaping the SLA words)
         ("Compare gold and silver SLAs", "", ["sla_target"]),
         ("Compare gold and silver", "", ["tier_promises"]),
+        ("What tier is a customer with $300k ARR?", "", ["tier_by_values"]),  # was: a how-to over the table
+        ("How is a customer placed into a tier?", "", ["howto"]),  # no value: pattern_only, never by meaning
+        ("What tier is Acme on?", "acme", ["tier"]),
         ("Does Acme have a P1 open, and who do I escalate to?", "acme", ["open_tickets", "escalation"]),  # both
         # what we owe after a failure is a remedy (was: their payment status and the P2 target)
         ("We missed Acme's P2 SLA, what do we owe them?", "acme", ["approval_sla_exception"]),

@@ -14,7 +14,7 @@ from bot.ask.compose import Citation
 from bot.ask.direct import cite_lead, not_found, which_one
 from bot.ask.intents import PatternModel, catalog, clauses, mask, parse_catalog, refers_to_customer
 from bot.ask.routes import describe, invalid
-from bot.ask.slots import read_slots
+from bot.ask.slots import read_slots, read_values
 from bot.ask.understand import company_name
 from bot.customers.linking import CustomerRef
 from bot.policies import Policies, load_policies
@@ -408,3 +408,32 @@ def test_two_computed_lines_are_each_cited_on_their_own_section() -> None:
     # the same section for both lines: one citation, on the first
     out, citations = cite_lead("\n".join(lead), [], lead, sla, None, more=[sla])
     assert out == f"{lead[0]} [1]\n{lead[1]}" and len(citations) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("What tier is a customer with $300k ARR?", {"arr": Decimal("300000.00")}),
+        ("a customer has $60k LTV, which tier", {"lifetime_value": Decimal("60000.00")}),
+        (
+            "ARR of $80k and a lifetime value of $1.2M",
+            {"arr": Decimal("80000.00"), "lifetime_value": Decimal("1200000.00")},
+        ),
+        ("what tier is a $5k customer", {}),  # an amount that says neither
+        ("a customer with -$50k ARR", {}),  # not a value
+    ],
+)
+def test_values_said_as_arr_or_lifetime_value(text: str, values: dict[str, Decimal]) -> None:
+    assert read_values(text) == values
+
+
+def test_a_line_introducing_a_list_that_went_goes_too() -> None:
+    # was: "... threshold it meets (USD):" left dangling under the lead, its table rows removed
+    lead = ["A customer with ARR of $300,000 places in *Platinum*."]
+    text = (
+        f"{lead[0]}\n\nA customer is placed in the highest tier whose threshold it meets (USD):\n"
+        "Tier: Platinum · Lifetime value at least: 1,000,000 · or ARR at least: 250,000 [1]"
+    )
+    cited = [_cite(1, "tiers.md", "Tiers > Placement")]
+    out, _ = cite_lead(text, cited, lead, _passage("tiers.md", "Tiers > What each tier is promised"), None)
+    assert out == f"{lead[0]} [1]"
