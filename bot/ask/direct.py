@@ -84,6 +84,29 @@ def not_here(card: CustomerCard) -> str:
     )
 
 
+# What each policy computation needs from policies/, to say so on a handbook without it (a plain handbook): the
+# playbooks answer instead, and the answer says it is not a computed rule.
+_COMPUTED_FROM = {
+    "escalation": ("Escalation is", "escalation.yaml"),
+    "sla": ("SLA targets are", "sla.yaml"),
+    "promises": ("Tier promises are", "tiers.yaml"),
+    "alerts": ("Alerts are", "alerts.yaml"),
+    "access": ("Field access is", "roles.yaml"),
+    "duty": ("On-duty cover is", "roles.yaml"),
+    "renewal_risk": ("The renewal-at-risk rule is", "alerts.yaml"),
+    "placement": ("Tiers are", "tiers.yaml"),
+}
+
+
+def not_configured(compute: str) -> str:
+    """The note for a policy question on a handbook without policies: what the answer is instead."""
+    what, file = _COMPUTED_FROM.get(compute, ("This policy is", "the policy file"))
+    return (
+        f"{what} not configured in this handbook (no `policies/{file}`), so this is what the playbooks say, not a "
+        "rule I computed."
+    )
+
+
 def route(policies: Policies, rtype: str, card: CustomerCard | None, slots: Slots) -> Routed:
     """The approval route for this customer (or the tier/region named) and the values asked."""
     label = label_of(rtype)

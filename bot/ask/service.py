@@ -284,12 +284,14 @@ class AskService:
     ) -> Answer:
         """The approval route or the computed policy finding asked for, else the playbooks' answer."""
         approval = u.asked.first("policy")
-        unrouted = ""  # why an approval question gets the playbooks' answer instead of a computed route
+        unrouted = ""  # why a policy question gets the playbooks' answer instead of a computed one
         if approval is not None and approval.request_type:
             routed = self._route(session, u, approval.request_type, question, asker, card, truncated, paths)
             if isinstance(routed, Answer):
                 return routed
             unrouted = routed or ""
+        elif approval is not None and approval.compute and not self.s.policies.configured:
+            unrouted = direct.not_configured(approval.compute)
         answer = self._compose(session, u, question, asker, card, truncated, query, paths)
         answer.choices = u.choices
         if unrouted and answer.answered:

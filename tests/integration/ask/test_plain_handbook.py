@@ -80,13 +80,19 @@ def test_approval_questions_get_the_markdown_and_a_note(plain: Services) -> None
         ), question
     escalation = ask(plain, "What is the escalation path for a platinum P1?")  # no tiers: nothing to compute
     assert "policies directory" not in escalation.text and escalation.source != "policy"
+    # and it says so, as the approvals note does (was: the Markdown's answer, silently)
+    assert escalation.text.endswith(
+        "_Escalation is not configured in this handbook (no `policies/escalation.yaml`), so this is what the "
+        "playbooks say, not a rule I computed._"
+    ), escalation.text
 
 
 def test_a_tier_promise_question_is_answered_from_the_markdown(
     plain: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
     a = ask(plain, "Does Acme Widgets get an executive sponsor?")
-    assert a.source != "policy" and "tiers.yaml" not in a.text
+    assert a.source != "policy" and "sources.yaml" not in a.text  # not the unknown-tier sentence
+    assert "_Tier promises are not configured in this handbook (no `policies/tiers.yaml`)" in a.text
     assert not [r for r in caplog.records if r.levelname == "ERROR"]  # not a failed evaluation either
 
 
