@@ -128,6 +128,7 @@ def model() -> IntentModel:
         ("Compare gold and silver", "", ["tier_promises"]),
         ("What tier is a customer with $300k ARR?", "", ["tier_by_values"]),  # was: a how-to over the table
         ("How is a customer placed into a tier?", "", ["howto"]),  # no value: pattern_only, never by meaning
+        ("When is Acme's kickoff due?", "acme", ["howto"]),  # the onboarding runbook (was: Acme's renewal date)
         ("What tier is Acme on?", "acme", ["tier"]),
         ("Does Acme have a P1 open, and who do I escalate to?", "acme", ["open_tickets", "escalation"]),  # both
         # what we owe after a failure is a remedy (was: their payment status and the P2 target)
