@@ -19,6 +19,7 @@ from bot.customers.linking import CustomerRef
 from bot.mrkdwn import bold, escape, listed
 from bot.policies import Policies
 from retrieval import Passage
+from retrieval.markdown import list_marker
 
 __all__ = ["name_of", "record_facts"]
 
@@ -107,6 +108,11 @@ def not_configured(compute: str) -> str:
     )
 
 
+def routed_by_percent(policies: Policies, rtype: str) -> bool:
+    """Whether approvals.yaml measures the request type by a percentage (a discount), not by an amount alone."""
+    return "percent" in policies.approvals.measures.get(rtype, {})  # type: ignore[call-overload]
+
+
 def route(policies: Policies, rtype: str, card: CustomerCard | None, slots: Slots) -> Routed:
     """The approval route for this customer (or the tier/region named) and the values asked."""
     label = label_of(rtype)
@@ -138,7 +144,7 @@ def route(policies: Policies, rtype: str, card: CustomerCard | None, slots: Slot
             amount, base = (slots.base * slots.free_months / 12).quantize(Decimal("0.01")), slots.base
         elif slots.percent is not None:
             amount, base = (slots.base * Decimal(str(slots.percent)) / 100).quantize(Decimal("0.01")), slots.base
-        elif "percent" not in policies.approvals.measures.get(rtype, {}):  # type: ignore[call-overload]
+        elif not routed_by_percent(policies, rtype):
             amount = slots.base
     found = describe(policies, rtype, who, tier, region or None, slots.percent, amount, slots.risk, base)
     if slots.free_months and rtype == "discount":
@@ -215,10 +221,7 @@ def _introduces_nothing(line: str, after: Sequence[str]) -> bool:
     """``line`` ends in a colon (its citation mark aside) and no list item or table row follows it."""
     if not _MARK.sub("", line).rstrip().endswith(":"):
         return False
-    return not after or not (_LISTED.match(after[0]) or _row(after[0]))
-
-
-_LISTED = re.compile(r"^\s*(?:[•*-]|\d{1,3}[.)])\s")
+    return not after or not (list_marker(after[0]) or _row(after[0]))
 
 
 def _row(line: str) -> bool:

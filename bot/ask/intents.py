@@ -264,7 +264,8 @@ class IntentModel:
         return longest_matches({n: self.catalog[n].patterns for n in self.names}, low)
 
     def _reading(self, clause: str, scores: dict[str, float], about_one: bool, prioritised: bool = False) -> Reading:
-        hits = self._hits(clause.lower())
+        low = clause.lower()
+        hits = self._hits(low)
         boosted = {
             n: s + (PATTERN_BOOST if n in hits else 0.0)
             for n, s in scores.items()
@@ -279,7 +280,6 @@ class IntentModel:
             # number?" asks who may see a field, "how do I expedite a part for Acme?" the expedite route; the
             # customer pulls the meaning towards their record, but only the policy's words are in the clause
             best = max(named, key=lambda n: boosted[n])
-        low = clause.lower()
         if self.catalog[best].kind == FIELD and best not in hits and self._topic(low):
             best = self.howto  # a procedure named by its subject, a field by meaning alone: the same rule
         howto = boosted[self.howto]

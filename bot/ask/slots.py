@@ -163,6 +163,13 @@ class Slots:
         return format_money(self.amount) if self.amount is not None else ""
 
 
+def _money(m: re.Match[str]) -> Decimal:
+    """The value of a MONEY match, scale applied ("$12.5k" is 12,500), its sign aside."""
+    raw = m["num"] or m["num2"] or m["num3"]
+    scale = (m["scale"] or m["scale2"] or m["scale3"] or "").lower()
+    return _number(raw) * _SCALE.get(scale, 1)
+
+
 def _number(text: str) -> Decimal:
     if re.fullmatch(r"\d+,\d{1,2}", text):  # a decimal comma: "12,5" is 12.5
         return Decimal(text.replace(",", "."))
@@ -195,9 +202,7 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
     for m in MONEY.finditer(text):
         if any(a <= m.start() < b for a, b in foreign):
             continue  # said back above, never read as dollars
-        raw = m["num"] or m["num2"] or m["num3"]
-        scale = (m["scale"] or m["scale2"] or m["scale3"] or "").lower()
-        money = _number(raw) * _SCALE.get(scale, 1)
+        money = _money(m)
         if m["neg"] or m["neg2"]:
             problems.append(Problem(f"-{format_money(money)} is a negative amount", AMOUNT_NEEDED))
         elif money > MAX_AMOUNT:
@@ -267,8 +272,6 @@ def read_values(question: str) -> dict[str, Decimal]:
         word = _VALUE_AFTER.match(question[m.end() :]) or _VALUE_BEFORE.search(question[: m.start()])
         if word is None:
             continue
-        raw = m["num"] or m["num2"] or m["num3"]
-        scale = (m["scale"] or m["scale2"] or m["scale3"] or "").lower()
         key = "arr" if word.group(1).lower() in ("arr", "annual recurring revenue") else "lifetime_value"
-        out.setdefault(key, (_number(raw) * _SCALE.get(scale, 1)).quantize(Decimal("0.01")))
+        out.setdefault(key, _money(m).quantize(Decimal("0.01")))
     return out

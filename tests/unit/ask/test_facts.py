@@ -133,7 +133,8 @@ def test_without_contact_hours_only_the_local_time_is_said(policies: Policies) -
     assert text == "Yes: *Willowfield Devices Co* accepts outreach; it is 13:00 there (Europe/Berlin)."
 
 
-def test_open_tickets_with_their_clocks_worst_first(policies: Policies) -> None:
+def two_open_tickets() -> CustomerCard:
+    """The card with a P3 on time (its subject carrying a <!channel>) and a P2 whose first response is breached."""
     opened = NOW - dt.timedelta(hours=3)
     ok = SlaClock(1, "P3", "first response", dt.timedelta(hours=8), dt.timedelta(hours=3), "ok", "24x7")
     late = SlaClock(2, "P2", "first response", dt.timedelta(hours=1), dt.timedelta(hours=3), "breached", "24x7")
@@ -142,8 +143,11 @@ def test_open_tickets_with_their_clocks_worst_first(policies: Policies) -> None:
         TicketLine(2, "Login broken", "P2", "open", opened, late),
     ]
     c = card(open_tickets=2)
-    c = CustomerCard(c.customer_id, c.name, c.tier, c.owner, c.fields, tickets, c.hidden)
-    lines = said(c, policies, "open_tickets").split("\n")
+    return CustomerCard(c.customer_id, c.name, c.tier, c.owner, c.fields, tickets, c.hidden)
+
+
+def test_open_tickets_with_their_clocks_worst_first(policies: Policies) -> None:
+    lines = said(two_open_tickets(), policies, "open_tickets").split("\n")
     assert lines[0] == "*Willowfield Devices Co* has 2 open tickets:"
     assert lines[1] == "• #2 P2 _Login broken_: first response target 1h *breached* by 2h"
     assert lines[2] == "• #1 P3 _Export &lt;!channel&gt; fails_: first response target 8h, 5h left"
@@ -151,15 +155,7 @@ def test_open_tickets_with_their_clocks_worst_first(policies: Policies) -> None:
 
 def test_a_priority_asked_about_is_counted_and_its_tickets_lead(policies: Policies) -> None:
     # "how many open P3s does X have?" was answered with every open ticket and no count of P3s
-    opened = NOW - dt.timedelta(hours=3)
-    ok = SlaClock(1, "P3", "first response", dt.timedelta(hours=8), dt.timedelta(hours=3), "ok", "24x7")
-    late = SlaClock(2, "P2", "first response", dt.timedelta(hours=1), dt.timedelta(hours=3), "breached", "24x7")
-    tickets = [
-        TicketLine(1, "Export fails", "P3", "open", opened, ok),
-        TicketLine(2, "Login", "P2", "open", opened, late),
-    ]
-    c = card(open_tickets=2)
-    c = CustomerCard(c.customer_id, c.name, c.tier, c.owner, c.fields, tickets, c.hidden)
+    c = two_open_tickets()
     asked = [catalog()["open_tickets"]]
     slots = read_slots("How many open P3s does Willowfield Devices have?")
     lines = record_facts(c, asked, policies, NOW, priority=slots.priority).sentences[0].split("\n")
