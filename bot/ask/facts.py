@@ -36,6 +36,7 @@ LABELS = {
     "last_contact": "last contact",
     "recent_interactions": "recent interactions",
     "consent": "consent",
+    "preferences": "contact preferences",
     "contact_name": "contact name",
     "contact_email": "contact email",
     "contact_phone": "contact phone",
@@ -45,6 +46,8 @@ LABELS = {
     "nps": "NPS",
     "discount_history": "discount history",
 }
+# A preferred channel as the source stores it, said as people say it.
+CHANNELS = {"slack_connect": "Slack Connect", "email": "email", "phone": "phone", "sms": "SMS", "portal": "the portal"}
 STATE_ORDER = {"breached": 0, "at_risk": 1, "ok": 2}
 MAX_TICKETS = 5
 # An average sentiment this far from 0 (either way) is said as positive or negative; closer, neutral: -0.04 is
@@ -312,6 +315,29 @@ class Writer:
             return f"{'No' if self.moment else 'Not now'}: {self.name} accepts outreach, but {when}."
         return f"Yes: {self.name} accepts outreach{'; ' + when if when else ''}."
 
+    def preferences(self) -> str:
+        """How the customer wants to be contacted (the record's free-form preferences: a channel and a weekly cap
+        of touches are the ones read as such, any other key is said as it is stored)."""
+        if not self.has("preferences"):
+            return ""  # restricted: the restricted sentence says so
+        prefs = self.card.fields.get("preferences")
+        prefs = prefs if isinstance(prefs, dict) else {}
+        said: list[str] = []
+        channel = prefs.get("channel")
+        if isinstance(channel, str) and channel:
+            said.append(f"prefers {mrkdwn.escape(CHANNELS.get(channel.lower(), channel.replace('_', ' ')))}")
+        cap = prefs.get("max_touches_per_week")
+        if isinstance(cap, int) and not isinstance(cap, bool):
+            said.append(f"at most {cap} touch{'' if cap == 1 else 'es'} a week")
+        for key, value in prefs.items():
+            if key not in ("channel", "max_touches_per_week") and value not in (None, "", [], {}):
+                said.append(f"{mrkdwn.escape(str(key).replace('_', ' '))}: {mrkdwn.escape(str(value))}")
+        if not said:
+            return f"{self.name} has no contact preferences on record."
+        if said[0].startswith("prefers "):
+            return f"{self.name} {', '.join(said)}."
+        return f"Contact preferences for {self.name}: {', '.join(said)}."
+
     def _contact_window(self) -> tuple[bool | None, str]:
         """Whether the customer may be contacted now (sla.yaml ``contact_hours``, in their time zone) and the
         clause that says so; (None, local time only) without a window, (None, "") without a time zone."""
@@ -499,6 +525,7 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
         "open_tickets": w.open_tickets,
         "last_contact": w.last_contact,
         "consent": lambda: w.consent(intent.consent),
+        "preferences": w.preferences,
         "contact_name": w.contact,
         "health_score": w.health,
         "payment_status": w.payment,

@@ -71,6 +71,13 @@ _MANY = re.compile(
     r"(?:\s+[\w'-]+){0,2}?\s+(customers?|accounts?|clients?)\b",
     re.I,
 )
+# A list of customers asked for outright, whatever field it names ("list my accounts", "show me our platinum
+# customers", "what are my accounts?").
+_LISTED = re.compile(
+    r"^\W*(?:(?:please |can you |could you )?(?:list|show(?: me)?|give me)|(?:what|which) are)\s+(?:all\s+(?:of\s+)?)?"
+    r"(?:my|our|the)\s+(?:[\w'-]+\s+){0,2}?(?:customers|accounts|clients|book)\b",
+    re.I,
+)
 _COUNTED = re.compile(r"\bhow many\b(?:\s+[\w'-]+){0,3}?\s+(customers|accounts|clients) (do|does|did) \w+ have\b", re.I)
 # Clause breaks: "?", ";", a comma (not the thousands separator of "$2,000") and "and" before a new question.
 _CLAUSE = re.compile(
@@ -237,7 +244,7 @@ class IntentModel:
     def across_the_book(self, question: str) -> bool:
         """Whether the question asks a record field of many customers at once (a list or a count of them), which
         no one record answers: "which customers renew next month?", "how many gold customers do we have?"."""
-        if _COUNTED.search(question):
+        if _COUNTED.search(question) or _LISTED.search(question):
             return True
         if asks_what_to_do(question):
             return False  # "an owner is leaving, what happens to their accounts?": a procedure, not a list

@@ -134,6 +134,21 @@ def test_open_tickets_consent_and_the_card(book: Services) -> None:
     assert ask(book, "tell me about Willowfield Devices").text == "Here is what I have on *Willowfield Devices Co*."
 
 
+def test_how_a_customer_wants_to_be_contacted_is_their_preferences(book: Services) -> None:
+    # was: "How often can we contact X?" gave the last contact, "preferred channel" the tier's support channels
+    with session_scope(book.sessions) as s:
+        willow = s.get(Customer, cid(book, "Willowfield Devices Co"))
+        assert willow is not None
+        willow.comm_preferences = {"channel": "slack_connect", "max_touches_per_week": 1, "language": "<!here> de"}
+    for question in ("How often can we contact Willowfield Devices?", "What's Willowfield Devices' preferred channel?"):
+        assert ask(book, question).text == (
+            "*Willowfield Devices Co* prefers Slack Connect, at most 1 touch a week, language: &lt;!here&gt; de."
+        )
+    assert ask(book, "contact preferences for Westwardwood Studios").text == (
+        "*Westwardwood Studios Group* has no contact preferences on record."
+    )
+
+
 def test_a_question_about_a_customer_the_playbooks_do_not_answer_is_declined_with_the_card(book: Services) -> None:
     book.index.passages = []  # type: ignore[attr-defined]  # nothing in the playbooks is on the question
     roadmap = ask(book, "Can I share our roadmap with Willowfield Devices?")
@@ -319,6 +334,10 @@ def test_a_question_about_many_customers_says_what_ask_answers(book: Services) -
     a = ask(book, "which customers renew next month?")
     assert a.text.startswith("I answer from one customer's record at a time") and a.source == "clarify"
     assert a.customer is None and not a.citations
+    # was: "list my accounts" quoted the pricing guardrails, "which ... open P1s?" an escalation table's rows
+    for question in ("list my accounts", "show me our platinum customers", "Which gold customers have open P1s?"):
+        many = ask(book, question)
+        assert many.text.startswith("I answer from one customer's record at a time"), (question, many.text)
 
 
 def test_a_company_that_is_no_customer_is_said_so(book: Services) -> None:

@@ -12,7 +12,7 @@ from bot.policies import Policies, load_policies
 REPO = Path(__file__).resolve().parents[3]
 PUBLIC = (
     "name, tier, segment, region, time zone, owner, renewal date, open tickets, last contact, recent interactions, "
-    "preferences, consent"
+    "contact preferences, consent"
 )
 LOGISTICS = "contact name and contact phone"
 
