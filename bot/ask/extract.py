@@ -107,6 +107,9 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
 # A table row's cells as the index writes them ("Tier: Platinum · Priority: P4 · Resolution: 5 days"), the first
 # one's value being the row's label; and a list item's label, what it opens with before a dash or a colon ("High -
 # 2 hours", "Gold: 24x7").
+# A row of a table of stages: one of its columns is the step (or stage, phase) itself, so steps asked for are
+# its rows in order, as a timeline asked for is ("list the steps for a renewal").
+_STAGED = re.compile(r"(?:^|·)\s*(?:steps?|stages?|phases?|milestones?)\s*:", re.I)
 _CELL_VALUE = re.compile(r"(?:^|·)\s*[^:·]{1,40}:\s*([^·]{1,40}?)\s*(?=·|$)")
 _ITEM_LABEL = re.compile(r"^(?:[•*-]|\d{1,3}[.)])?\s*([^:–—-]{1,30}?)\s*(?:[:–—]|\s-\s)")
 
@@ -301,7 +304,7 @@ def _table(ps: list[Piece], best: Piece) -> tuple[list[Piece], int]:
 def _listed_answer(ranked: Sequence[Piece], passage: int, run: list[Piece], rest: int, skip: str = "") -> Selection:
     """A list (steps, a table's rows) as the answer; when it is not from the passage ranked first (by retrieval,
     or a maintainer's boost), that passage still leads, in one sentence (not a piece of kind ``skip``)."""
-    lead = [p for p in ranked if p.passage == 0 and p.kind != skip]
+    lead = [p for p in ranked if p.passage == 0 and p.kind not in (skip, STEP)]  # a step alone is out of its list
     if passage != 0 and lead:
         return Selection([(0, lead[:1]), (passage, run)], steps_rest=rest)
     return Selection([(passage, run)], steps_rest=rest)
@@ -383,7 +386,7 @@ def select(
         if sum(1 for p in run if p.kind == STEP) >= 2 or (intent.steps and len(run) >= 2):
             return _listed_answer(ranked, listed[0].passage, run, rest)
     tabled = [p for p in ranked if p.kind == ROW and p.score >= KEEP_SHARE * best.score]
-    if intent.sequence and tabled and not supporting:
+    if (intent.sequence or (intent.steps and tabled and _STAGED.search(tabled[0].plain))) and tabled and not supporting:
         rows, rest = _table(scored, tabled[0])
         if len(rows) >= 2:  # the timeline asked for: its table's rows, in order (led by a sentence, not a row)
             return _listed_answer(ranked, tabled[0].passage, rows, rest, skip=ROW)

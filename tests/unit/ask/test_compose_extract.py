@@ -373,6 +373,26 @@ def test_a_timeline_asked_for_is_its_table_in_order() -> None:
     assert "Risk review" in one.text and "Proposal sent" not in one.text, one.text
 
 
+def test_steps_asked_of_a_table_of_stages_are_its_rows_in_order() -> None:
+    # was: "list the steps for a renewal" gave the three best rows (180, 30 and 0 days), out of the table's six
+    draft = ExtractiveWriter().write("List the steps for a renewal", passages_of(TIMELINE))
+    days = [line.split(" · ")[0] for line in draft.text.split("\n") if line.startswith("Days before")]
+    assert days == [f"Days before renewal: {d}" for d in (180, 90, 60, 0)], draft.text
+    # a table whose rows are cases, not stages, still gives the row asked about
+    cases = "# SLA\n\n| Tier | First response |\n|---|---|\n| Gold | 1 hour |\n| Silver | 4 hours |\n"
+    gold = ExtractiveWriter().write("What are the steps for a gold first response?", passages_of(cases))
+    assert "Gold" in gold.text and "Silver" not in gold.text, gold.text
+
+
+def test_a_list_from_another_passage_is_not_led_by_a_step_out_of_its_list() -> None:
+    # was: "1. Post the handoff note ..." (a step of the passage ranked first, alone) led the renewal timeline
+    steps = "# Handoff\n\n## After\n\n1. Post the handoff note for the renewal.\n2. Tag finance.\n"
+    passages = passages_of(steps, "handoff.md")[:1] + passages_of(TIMELINE)
+    draft = ExtractiveWriter().write("What is the renewal timeline?", passages)
+    assert draft.text.startswith("Days before renewal: 180"), draft.text
+    assert "Post the handoff" not in draft.text
+
+
 def test_customer_tier_picks_its_row() -> None:
     table = "# SLA\n\n| Tier | First response |\n|---|---|\n| Gold | 1 hour |\n| Silver | 4 hours |\n"
     sel = select("What is the first response target?", passages_of(table), tiers=["silver"])
