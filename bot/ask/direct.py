@@ -66,6 +66,15 @@ def not_found(name: str) -> str:
     )
 
 
+def no_ticket(said: str) -> str:
+    """The reply when the question names a ticket we do not have."""
+    return (
+        f"I can't find ticket {bold(said)}: I look tickets up by our number "
+        "(`#1305`, as answers and cards show it) or the helpdesk's id (`HD-00001305`). Check the number, or name "
+        "the customer."
+    )
+
+
 def which_one(choices: Sequence[CustomerRef], several_named: bool) -> str:
     """The question back when a question names two customers, or a name fits several."""
     names = [f"{bold(c.name)} ({escape(c.tier)})" for c in choices[:5]]

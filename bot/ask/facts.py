@@ -21,6 +21,7 @@ from bot.ask.intents import Intent
 from bot.ask.slots import Moment
 from bot.customers.card import CustomerCard, TicketLine, unknown_tier
 from bot.customers.sla import WEEKDAYS, SlaClock, human
+from bot.customers.tickets import TicketRef
 from bot.policies import Policies
 
 LABELS = {
@@ -138,8 +139,10 @@ class Writer:
         session: Session | None = None,
         tiers: Sequence[str] = (),
         priority: str | None = None,
+        ticket: TicketRef | None = None,
     ) -> None:
         self.card = card
+        self.ticket = ticket  # the ticket the question names ("is HD-00001305 breaching?")
         self.tiers = tiers  # the tiers the question names ("is X eligible for platinum?")
         self.priority = priority  # the priority the question names ("how many open P1s does X have?")
         self.session = session  # for what the record keeps elsewhere (the discount requests)
@@ -260,6 +263,8 @@ class Writer:
 
     def open_tickets(self) -> str:
         self.has("open_tickets")
+        if self.ticket is not None:
+            return self._ticket(self.ticket)
         tickets = sorted(
             self.card.tickets,
             key=lambda t: (STATE_ORDER.get(t.clock.state, 3) if t.clock else 3, t.priority, t.opened_at),
@@ -283,6 +288,21 @@ class Writer:
         if len(tickets) > MAX_TICKETS:
             lines.append(f"…and {len(tickets) - MAX_TICKETS} more on the card.")
         return "\n".join(lines)
+
+    def _ticket(self, ref: TicketRef) -> str:
+        """The named ticket first: its clock when open (as the card shows it), else when it was resolved."""
+        helpdesk = f" ({mrkdwn.escape(ref.external_id)})" if ref.external_id else ""
+        others = [t for t in self.card.tickets if t.id != ref.id]
+        more = f"\n{self.name} has {_count(len(others), 'other open ticket')}." if others else ""
+        line = next((t for t in self.card.tickets if t.id == ref.id), None)
+        if line is not None:
+            return f"{self.name}'s ticket {ticket_line(line)}{helpdesk}.{more}"
+        subject = mrkdwn.escape(ref.subject)[:80]
+        closed = f", resolved on {day(ref.resolved_at.date())}" if ref.resolved_at else ""
+        return (
+            f"{self.name}'s ticket #{ref.id} {mrkdwn.escape(ref.priority)} _{subject}_{helpdesk} is not open "
+            f"({mrkdwn.escape(ref.status)}{closed}; opened on {day(ref.opened_at.date())}).{more}"
+        )
 
     def last_contact(self) -> str:
         if not self.has("last_contact"):
@@ -493,12 +513,13 @@ def record_facts(
     session: Session | None = None,
     tiers: Sequence[str] = (),
     priority: str | None = None,
+    ticket: TicketRef | None = None,
 ) -> Facts:
     """The sentences that answer ``intents`` (record fields) for this card, in the order asked; ``moment``: the
     time the question asks about, if any ("can I call them tomorrow morning?"); ``session``: to read what the
     record keeps elsewhere (the discount requests); ``tiers``, ``priority``: the tiers and the ticket priority the
     question names."""
-    w = Writer(card, policies, now, moment, session, tiers, priority)
+    w = Writer(card, policies, now, moment, session, tiers, priority, ticket)
     out: list[str] = []
     for intent in intents:
         for sentence in _sentences(w, intent):

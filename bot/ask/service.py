@@ -231,6 +231,9 @@ class AskService:
         if u.choices and (u.several_named or not u.asked.howto):
             said = direct.which_one(u.choices, u.several_named)
             return Answer(question, asker, said, [], 0.0, True, choices=u.choices, truncated=truncated, source=CLARIFY)
+        if u.unknown_ticket:
+            said = direct.no_ticket(u.unknown_ticket)
+            return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if u.across_the_book:
             return Answer(question, asker, direct.ACROSS_THE_BOOK, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if u.needs_customer:
@@ -242,7 +245,15 @@ class AskService:
             return Answer(question, asker, text, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if card is not None and fields:
             facts = direct.record_facts(
-                card, fields, policies, self.s.clock(), u.slots.moment, session, u.slots.tiers, u.slots.priority
+                card,
+                fields,
+                policies,
+                self.s.clock(),
+                u.slots.moment,
+                session,
+                u.slots.tiers,
+                u.slots.priority,
+                u.ticket,
             )
             recorded = Answer(
                 question,

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -26,12 +26,14 @@ from bot.ask.intents import CARD, FIELD, Asked, IntentModel, mask, model_for, re
 from bot.ask.slots import Slots, read_slots
 from bot.customers.linking import CustomerRef, link_customers, named_by_first_word
 from bot.customers.normalize import fold
+from bot.customers.tickets import TicketRef, named_ticket, ticket_mention
 from bot.policies import Policies
 from bot.store.models import Customer
 
 if TYPE_CHECKING:
     from retrieval.embedder import Embedder
 
+OPEN_TICKETS = "open_tickets"  # the record field a ticket named alone asks about (data/intents.yaml)
 FOLLOW_UP_WORDS = 8  # a follow-up shorter than this that asks nothing by itself is read with the earlier question
 # A company's name as people write it: capitalised words ending in a legal form ("Foobarly Widgets Inc",
 # "Nordlicht GmbH"). Only the unambiguous forms: "as", "co", "sa" and "ab" are also ordinary words.
@@ -54,6 +56,8 @@ class Understanding:
     several_named: bool = False  # the choices are two or more customers the question named
     unknown_name: str = ""  # a company name the question gives that no customer has ("Foobarly Widgets Inc")
     across_the_book: bool = False  # it asks a record field of many customers ("which customers renew next month?")
+    ticket: TicketRef | None = None  # a ticket the question names ("is HD-00001305 breaching?"), of this customer
+    unknown_ticket: str = ""  # a ticket the question names that we do not have ("ticket 999999")
 
     @property
     def needs_customer(self) -> bool:
@@ -112,6 +116,11 @@ def understand(
             book = model.across_the_book(question)  # many customers: not the thread's one
             if not book and thread_customer is not None and session.get(Customer, thread_customer) is not None:
                 customer_id, how = thread_customer, THREAD  # erased since the thread began: not inherited
+    ticket = named_ticket(session, question) if not choices and not unknown else None
+    if ticket is not None and (customer_id is None or how == THREAD):
+        customer_id, mention, how = ticket.customer_id, fold(ticket.matched_text), NAMED  # the ticket names them
+    elif ticket is not None and ticket.customer_id != customer_id:
+        ticket = None  # another customer's ticket beside a named customer: the name is what they asked about
     if customer_id is not None and session.get(Customer, customer_id) is None:
         customer_id, how = None, NONE
     in_view = customer_id is not None or bool(choices) or bool(unknown) or refers_to_customer(question)
@@ -124,6 +133,11 @@ def understand(
         if again.kinds & {FIELD, CARD}:  # read as about that customer, it asks their record
             choices, mention, asked = guesses, guesses[0].matched_text, again
     slots = read_slots(question, _tiers(policies), _regions(policies), mention)
+    if ticket is not None:
+        if asked.howto or not asked.kinds - {CARD}:  # "what's the status of #1305?": the ticket itself
+            asked = Asked((model.catalog[OPEN_TICKETS],), asked.readings)
+        if slots.priority is None:  # its priority picks its clock and escalation, as a priority said would
+            slots = replace(slots, priority=ticket.priority)
     just_named = asked.first("card") is not None and len(question.split()) <= len(mention.split()) + 2
     if (asked.howto or just_named) and earlier and len(question.split()) < FOLLOW_UP_WORDS:
         # A name alone answers "which customer?"; it asks the earlier question again, of that customer.
@@ -135,7 +149,10 @@ def understand(
         if not again.howto:
             asked = again
             slots = _merged(read_slots(earlier, _tiers(policies), _regions(policies), before), slots)
-    return Understanding(customer_id, how, mention, asked, slots, choices, several, unknown, book)
+    missing = ticket_mention(question) if ticket is None and (customer_id is None or how == THREAD) else ""
+    if missing:
+        customer_id, how = None, NONE  # a ticket we do not have: not the thread's customer's tickets either
+    return Understanding(customer_id, how, mention, asked, slots, choices, several, unknown, book, ticket, missing)
 
 
 def _names_a_field(model: IntentModel, asked: Asked) -> bool:

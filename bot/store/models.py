@@ -127,6 +127,7 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_customer_opened", "customer_id", "opened_at"),
         Index("ix_tickets_status_opened", "status", "opened_at"),
+        Index("ix_tickets_external_id", "external_id"),  # a ticket named by the helpdesk's id (bot.customers.tickets)
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)

@@ -1,5 +1,6 @@
-"""The hand-written ask migrations (0006_conversation, 0007, 0060_question_priority) create exactly what
-bot.ask.models declares; 0060 downgrades cleanly and upgrades back."""
+"""The hand-written ask migrations (0006_conversation, 0007, 0060_question_priority, 0061_ticket_external_id)
+create exactly what bot.ask.models (and the tickets index it looks tickets up by) declares; 0060 downgrades
+cleanly and upgrades back."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import Engine, inspect
 from bot.models import metadata
 from bot.store.migrate import alembic_config, current_heads, upgrade
 
-OURS = {"question_answers", "ask_channel_config", "ask_handoffs", "ask_passage_feedback", "questions"}
+OURS = {"question_answers", "ask_channel_config", "ask_handoffs", "ask_passage_feedback", "questions", "tickets"}
 
 
 def _touches_ours(diff: object) -> bool:
@@ -26,7 +27,8 @@ def _touches_ours(diff: object) -> bool:
 
 
 def test_migration_matches_models(engine: Engine) -> None:
-    assert "0060_question_priority" in current_heads(engine)  # the ask branch's head
+    assert "0061_ticket_external_id" in current_heads(engine)  # the ask branch's head
+    assert "ix_tickets_external_id" in {i["name"] for i in inspect(engine).get_indexes("tickets")}
     assert set(inspect(engine).get_table_names()) >= OURS
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})

@@ -149,6 +149,39 @@ def test_how_a_customer_wants_to_be_contacted_is_their_preferences(book: Service
     )
 
 
+def test_a_ticket_named_by_number_is_answered_for_its_customer(book: Services, clock: Clock) -> None:
+    # was: "Is ticket HD-00001305 breaching?" and "what's the status of #1305?" were declined: no customer named
+    with session_scope(book.sessions) as s:
+        glacier = s.scalars(select(Ticket).where(Ticket.subject.startswith("Scanner"))).one().id
+        s.add(
+            Ticket(
+                customer_id=cid(book, "Willowfield Devices Co"),
+                external_id="HD-00000042",
+                subject="Invoice question",
+                priority="P3",
+                status="closed",
+                opened_at=clock.now - dt.timedelta(days=30),
+                resolved_at=clock.now - dt.timedelta(days=28),
+            )
+        )
+    willow = cid(book, "Willowfield Devices Co")
+    status = ask(book, f"what's going on with case #{glacier}?", thread_customer=willow)  # not the thread's
+    assert status.text.startswith(
+        f"*Glacierwood Dental Ltd*'s ticket #{glacier} P2 _Scanner &lt;!channel&gt; offline_: first response target"
+    ), status.text
+    breach = ask(book, f"Is ticket {glacier} breaching?", thread_customer=willow)  # its clock, and whom to page
+    assert f"P2 ticket #{glacier} open" in breach.text and "first response target" in breach.text, breach.text
+    for a in (status, breach):
+        assert a.customer is not None and a.customer.name == "Glacierwood Dental Ltd"
+    closed = ask(book, "What's the status of hd-00000042?")
+    assert closed.text.startswith("*Willowfield Devices Co*'s ticket #"), closed.text
+    assert "P3 _Invoice question_ (HD-00000042) is not open (closed, resolved on" in closed.text
+    missing = ask(book, "is ticket 99999999 breaching?", thread_customer=willow)
+    assert missing.text.startswith("I can't find ticket *99999999*") and missing.customer is None
+    assert "Willowfield" not in missing.text  # not the thread's customer's tickets
+    assert not ask(book, "What is our #1 priority when a platinum customer is down?").text.startswith("I can't find")
+
+
 def test_a_question_about_a_customer_the_playbooks_do_not_answer_is_declined_with_the_card(book: Services) -> None:
     book.index.passages = []  # type: ignore[attr-defined]  # nothing in the playbooks is on the question
     roadmap = ask(book, "Can I share our roadmap with Willowfield Devices?")
