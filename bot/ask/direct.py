@@ -104,6 +104,7 @@ _COMPUTED_FROM = {
     "access": ("Field access is", "roles.yaml"),
     "duty": ("On-duty cover is", "roles.yaml"),
     "renewal_risk": ("The renewal-at-risk rule is", "alerts.yaml"),
+    "customer_alerts": ("Alerting is", "alerts.yaml"),
     "placement": ("Tiers are", "tiers.yaml"),
 }
 

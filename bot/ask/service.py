@@ -28,6 +28,7 @@ from bot.ask import direct, llm
 from bot.ask.access import field_access_finding
 from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
+from bot.ask.customer_alerts import customer_alerts_finding
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.intents import Intent, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
@@ -507,7 +508,17 @@ class AskService:
     ) -> PolicyFinding | None:
         """``for_tier``: the tier to answer for (one of several the question names), else the customer's or the
         question's one tier."""
-        computes = ("escalation", "sla", "promises", "alerts", "access", "duty", "renewal_risk", "placement")
+        computes = (
+            "escalation",
+            "sla",
+            "promises",
+            "alerts",
+            "access",
+            "duty",
+            "renewal_risk",
+            "placement",
+            "customer_alerts",
+        )
         if policy.compute not in computes:
             return None
         policies = self.s.policies
@@ -518,6 +529,9 @@ class AskService:
             return (
                 renewal_risk_finding(session, policies, card, self.s.clock()) if card and policies.configured else None
             )
+        if policy.compute == "customer_alerts":  # every alert rule evaluated for this customer now, and their alerts
+            now = self.s.clock()
+            return customer_alerts_finding(session, policies, card, now) if card and policies.configured else None
         if policy.compute == "access":  # who may see a field: the roles policy, no customer or tier needed
             return field_access_finding(policies, question, asker) if policies.configured else None
         if policy.compute == "alerts":  # the asker's own alerts: no customer or tier needed

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, select
 
+from bot.alerts.models import Alert
 from bot.approvals.models import ApprovalRequest
 from bot.ask.models import QuestionLog
 from bot.ask.service import Answer, AskService, thread_context
@@ -180,6 +181,36 @@ def test_a_ticket_named_by_number_is_answered_for_its_customer(book: Services, c
     assert missing.text.startswith("I can't find ticket *99999999*") and missing.customer is None
     assert "Willowfield" not in missing.text  # not the thread's customer's tickets
     assert not ask(book, "What is our #1 priority when a platinum customer is down?").text.startswith("I can't find")
+
+
+def test_why_a_customer_alerts_is_every_rule_evaluated_for_them_now(book: Services, clock: Clock) -> None:
+    # was: "Why did I get an alert for X?" gave the card ("Here is what I have on ...")
+    willow = cid(book, "Willowfield Devices Co")
+    with session_scope(book.sessions) as s:
+        opened = clock.now - dt.timedelta(days=2)
+        s.add(Ticket(customer_id=willow, subject="Down", priority="P1", status="open", opened_at=opened))
+        s.add(
+            Alert(
+                rule="sla-breach",
+                kind="sla_breach",
+                customer_id=willow,
+                tier="gold",
+                severity="high",
+                urgent=True,
+                state="acked",
+                created_at=clock.now - dt.timedelta(days=1),
+            )
+        )
+    for question in ("Why did I get an alert for Willowfield Devices?", "Is Willowfield Devices alerting?"):
+        a = ask(book, question, MANAGER)
+        assert a.text.startswith("Alert rules that fire for *Willowfield Devices Co* now:\n• *sla-breach* (high): ")
+        assert "Latest alerts raised for them: *sla-breach* on " in a.text and "(acked)." in a.text, a.text
+        assert a.source == "policy" and a.customer is not None
+    quiet = ask(book, "Is Studios Northwave alerting?", MANAGER)
+    assert quiet.text.startswith("No alert rule fires for *Studios Northwave Inc* now.\nNo alert has been"), quiet.text
+    silent = ask(book, "Is Westwardwood Studios alerting?", AGENT)  # its evidence, ARR restricted for this role
+    assert "*growth-account-gone-quiet* (medium): No activity on record" in silent.text, silent.text
+    assert "40,000" not in silent.text and "ARR (restricted)" in silent.text and not silent.sensitive
 
 
 def test_a_question_about_a_customer_the_playbooks_do_not_answer_is_declined_with_the_card(book: Services) -> None:
