@@ -107,9 +107,10 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
 # A table row's cells as the index writes them ("Tier: Platinum · Priority: P4 · Resolution: 5 days"), the first
 # one's value being the row's label; and a list item's label, what it opens with before a dash or a colon ("High -
 # 2 hours", "Gold: 24x7").
-# A row of a table of stages: one of its columns is the step (or stage, phase) itself, so steps asked for are
-# its rows in order, as a timeline asked for is ("list the steps for a renewal").
-_STAGED = re.compile(r"(?:^|·)\s*(?:steps?|stages?|phases?|milestones?)\s*:", re.I)
+# A row of a table of stages, whose first column orders them (a step, or a number: "Days before renewal: 180"), so
+# steps asked for are its rows in order, as a timeline asked for is ("list the steps for a renewal"); a table whose
+# first column names cases ("Request type: discount · Step: Deal desk") is not one sequence.
+_STAGED = re.compile(r"^\s*(?:(?:steps?|stages?|phases?|milestones?)\s*:|[^:·]{1,40}:\s*\d)", re.I)
 _CELL_VALUE = re.compile(r"(?:^|·)\s*[^:·]{1,40}:\s*([^·]{1,40}?)\s*(?=·|$)")
 _ITEM_LABEL = re.compile(r"^(?:[•*-]|\d{1,3}[.)])?\s*([^:–—-]{1,30}?)\s*(?:[:–—]|\s-\s)")
 

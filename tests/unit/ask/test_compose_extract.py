@@ -382,6 +382,13 @@ def test_steps_asked_of_a_table_of_stages_are_its_rows_in_order() -> None:
     cases = "# SLA\n\n| Tier | First response |\n|---|---|\n| Gold | 1 hour |\n| Silver | 4 hours |\n"
     gold = ExtractiveWriter().write("What are the steps for a gold first response?", passages_of(cases))
     assert "Gold" in gold.text and "Silver" not in gold.text, gold.text
+    # a table of cases that has a step column is not one sequence: the row asked about, not all of them in order
+    steps = (
+        "# Approvals\n\n| Request type | Step | Reminder after |\n|---|---|---|\n| discount | Sales manager | 8 h |\n"
+        "| discount | Deal desk | 8 h |\n| credit | Service management | 4 h |\n| expedite | Logistics | 2 h |\n"
+    )
+    logistics = ExtractiveWriter().write("What do I do when logistics does not answer?", passages_of(steps))
+    assert "Logistics" in logistics.text and "Sales manager" not in logistics.text, logistics.text
 
 
 def test_a_list_from_another_passage_is_not_led_by_a_step_out_of_its_list() -> None:
