@@ -74,6 +74,39 @@ def test_direct_message_answer(double: SlackDouble) -> None:
     assert "approvals-handbook.md" in text
 
 
+def bot_texts(double: SlackDouble, channel: str, timeout: float = 30, at_least: int = 1) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        texts = [str(m.get("text", "")) for m in double.messages(channel) if m.get("bot_id")]
+        if len(texts) >= at_least:
+            return texts
+        time.sleep(0.2)
+    return [str(m.get("text", "")) for m in double.messages(channel) if m.get("bot_id")]
+
+
+def test_a_greeting_gets_the_help_and_thanks_a_short_reply(double: SlackDouble) -> None:
+    # was: "hi", "help" and "what can you do?" got "I don't know" from the playbooks, and "thanks!" too
+    dm = double.im_channel("U0CSLEAD")
+    assert double.send_message("U0CSLEAD", dm, "hi").ok
+    assert "/rapport ask" in bot_texts(double, dm)[-1]
+    assert double.send_message("U0CSLEAD", dm, "thanks!").ok
+    assert bot_texts(double, dm, at_least=2)[-1].startswith("Glad to help.")
+    asked = double.send_message("U0SUPAGT1", CHANNEL, f"{BOT} what can you do?")
+    replies = [m for m in double.thread(CHANNEL, asked.ts) if m.get("bot_id")]
+    deadline = time.monotonic() + 30
+    while not replies and time.monotonic() < deadline:
+        time.sleep(0.2)
+        replies = [m for m in double.thread(CHANNEL, asked.ts) if m.get("bot_id")]
+    assert replies and "/rapport ask" in str(replies[-1].get("text")), replies
+    # "thanks" under an answer in a thread says nothing more there
+    d = double.send_message("U0SUPAGT1", CHANNEL, f"{BOT} what is the first response target for a gold P1?")
+    final_answer(double, CHANNEL, d.ts)
+    before = len([m for m in double.thread(CHANNEL, d.ts) if m.get("bot_id")])
+    assert double.send_message("U0SUPAGT1", CHANNEL, "thanks", thread_ts=d.ts).ok
+    time.sleep(2)
+    assert len([m for m in double.thread(CHANNEL, d.ts) if m.get("bot_id")]) == before
+
+
 def test_slash_command_ask_and_help(mode_double: SlackDouble) -> None:
     double = mode_double  # over HTTP and over Socket Mode (the ack carries nothing; the answer comes later)
     d = double.send_slash_command("U0SUPLEAD", CHANNEL, "/rapport", "ask who approves an SLA exception?")

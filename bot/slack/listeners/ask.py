@@ -8,6 +8,7 @@ the ack (Bolt ``lazy``).
 from __future__ import annotations
 
 import logging
+import re
 from functools import partial
 from typing import Any
 
@@ -53,9 +54,31 @@ def _is_person(msg: Message) -> bool:
     return msg.subtype in (None, "file_share", "thread_broadcast") and not msg.bot_id and bool(msg.user)
 
 
+# What people say to a bot before they know what to ask ("hi", "help", "what can you do?"), and after an answer
+# ("thanks!"): the help and a short reply, not an "I don't know" from the playbooks.
+_HELLO = re.compile(
+    r"^\W*(?:help|hi|hello|hey|hiya|good (?:morning|afternoon|evening)|what can you do|what do you do|"
+    r"who are you|what are you|how do i use (?:you|this|rapport)|commands|usage)\W*(?:rapport)?\W*$",
+    re.I,
+)
+_THANKS = re.compile(r"^\W*(?:thanks?(?: you)?|thank you|thx|ty|cheers|great|perfect|got it|ok(?:ay)?)\W*$", re.I)
+WELCOME = "Glad to help. Ask me anything else about a customer or the playbooks."
+
+
 def _help(r: Rapport, asked: Asked, private: bool) -> None:
     text = r.commands.help_text()
     r.out.send(Outbound(asked.channel, text, Help(text), asked.reply_ts, asked.asker if private else None))
+
+
+def _small_talk(r: Rapport, asked: Asked, private: bool) -> bool:
+    """Help for a greeting or "help", a short reply for thanks; False when the text asks something."""
+    if not asked.text or _HELLO.match(asked.text):
+        _help(r, asked, private)
+        return True
+    if _THANKS.match(asked.text):
+        r.out.send(Outbound(asked.channel, WELCOME, None, asked.reply_ts, asked.asker if private else None))
+        return True
+    return False
 
 
 def on_mention(r: Rapport, event: dict[str, Any], context: BoltContext, body: dict[str, Any]) -> None:
@@ -67,8 +90,7 @@ def on_mention(r: Rapport, event: dict[str, Any], context: BoltContext, body: di
     asked = _asked(msg, msg.text, shared)
     try:
         cfg = reply.settings(r.services, msg.channel)
-        if not asked.text:
-            _help(r, asked, cfg.ephemeral or shared)
+        if _small_talk(r, asked, cfg.ephemeral or shared):
             return
         customer_id, earlier = None, None
         if msg.in_thread and msg.thread_ts:
@@ -101,11 +123,14 @@ def on_message(r: Rapport, event: dict[str, Any], context: BoltContext, body: di
     asked = _asked(msg, msg.text)
     try:
         if msg.is_dm:
-            reply.answer(r.services, asked, None)
+            if not _small_talk(r, asked, False):
+                reply.answer(r.services, asked, None)
         elif not msg.thread_ts:
             reply.in_channel(r.services, asked)
         else:
             thread = reply.follow_up(r.services, msg.channel, msg.thread_ts)
+            if thread is not None and (_HELLO.match(asked.text) or _THANKS.match(asked.text)):
+                return  # "thanks!" under an answer: nothing to answer, and no "I don't know" in the thread
             if thread is not None:  # a thread Rapport was not part of: stay quiet
                 reply.answer(r.services, asked, reply.settings(r.services, msg.channel), *thread)
     except Exception as exc:
