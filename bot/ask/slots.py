@@ -46,6 +46,12 @@ _BASE_AFTER = re.compile(  # the deal noun right after the amount, or after a wo
 # Free months, which the discount policy counts as discount value: "two free months", "3 months free", "a free
 # month". Read as that share of a year's fees (n/12), the term a deal's price is quoted for.
 _MONTHS_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+# A follow-up that says only another count ("what about three?", "and 4?"): after free months, that many months.
+_COUNT_AGAIN = re.compile(
+    r"^\W*(?:(?:and|or|what about|how about|what if|then)\s+)?(?:with\s+)?(?P<n>\d{1,2}|one|two|three|four|five|six)"
+    r"(?:\s+(?:free\s+)?months?)?(?:\s+(?:instead|then))?\W*$",
+    re.I,
+)
 FREE_MONTHS = re.compile(
     r"\b(?P<n>\d{1,2}|a|one|two|three|four|five|six)\s+(?:extra\s+)?(?:free\s+months?|months?\s+(?:for\s+)?free)\b",
     re.I,
@@ -260,6 +266,12 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
         base=base,
         free_months=months if percent is not None else None,
     )
+
+
+def count_again(question: str) -> int | None:
+    """The count a follow-up says alone ("what about three?"), or None when it says more than that."""
+    found = _COUNT_AGAIN.match(question)
+    return int(_MONTHS_WORDS.get(found["n"].lower(), found["n"])) if found else None
 
 
 def read_values(question: str) -> dict[str, Decimal]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from bot.ask.intents import CARD, FIELD, Asked, IntentModel, mask, model_for, refers_to_customer
-from bot.ask.slots import Slots, read_slots
+from bot.ask.slots import Slots, count_again, read_slots
 from bot.customers.linking import CustomerRef, link_customers, named_by_first_word
 from bot.customers.normalize import fold
 from bot.customers.tickets import TicketRef, named_ticket, ticket_mention
@@ -148,7 +148,10 @@ def understand(
         again = model.read(f"{mask(earlier, before, model.catalog.stand_in)} {question}", mention, refers=in_view)
         if not again.howto:
             asked = again
-            slots = _merged(read_slots(earlier, _tiers(policies), _regions(policies), before), slots)
+            first = read_slots(earlier, _tiers(policies), _regions(policies), before)
+            if first.free_months is not None and (months := count_again(question)) is not None:
+                slots = read_slots(f"{months} free months", _tiers(policies), _regions(policies))  # "what about three?"
+            slots = _merged(first, slots)
     missing = ticket_mention(question) if ticket is None and (customer_id is None or how == THREAD) else ""
     if missing:
         customer_id, how = None, NONE  # a ticket we do not have: not the thread's customer's tickets either

@@ -285,6 +285,12 @@ def test_free_months_are_routed_as_the_discount_they_make(book: Services) -> Non
     assert a.approval is not None and (a.approval.request_type, a.approval.amount) == ("discount", "$20,000")
     more = ask(book, "Can we give Willowfield Devices 14 free months?", MANAGER)
     assert "14 free months is more than a year. Give at most 12 free months" in more.text and more.approval is None
+    # a follow-up that says only another count is that many months (was: the two months again)
+    willow = cid(book, "Willowfield Devices Co")
+    first = "Can we give Willowfield Devices two free months on a $120k deal?"
+    three = ask(book, "what about three?", MANAGER, earlier=first, thread_customer=willow)
+    assert three.text.startswith("A 25% discount ($30,000, 25% of $120,000) for *Willowfield Devices Co*"), three.text
+    assert "3 free months count as discount value" in three.text
 
 
 def test_the_tier_values_place_a_customer_in_is_computed(book: Services) -> None:
