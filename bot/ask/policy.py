@@ -56,11 +56,12 @@ def _worst(tickets: list[TicketLine]) -> TicketLine | None:
 
 
 def escalation_finding(
-    policies: Policies, card: CustomerCard, question: str, priority: str | None = None
+    policies: Policies, card: CustomerCard, question: str, priority: str | None = None, ticket: int | None = None
 ) -> PolicyFinding | None:
     """For a customer with open tickets: which clock matters, is it breached, and who to escalate to.
     ``priority``: the one asked about, as the question's reading gives it (a thread's earlier question's, for a
-    follow-up); else read from ``question``."""
+    follow-up); else read from ``question``. ``ticket``: the one the question names ("who do I escalate #1305
+    to?"), which is the clock that matters while it is open."""
     tier = card.tier
     problem = unknown_tier(policies, tier)
     if problem is not None:  # a source's own word (e.g. "Enterprise"): say so rather than answer generically
@@ -75,7 +76,8 @@ def escalation_finding(
     priority = priority or (f"P{found.group(1)}" if found else "")
     # a priority asked about ("Acme has a P3 open, who do I escalate to?") is that priority's ticket, not their
     # most urgent one; the most urgent is still named when no ticket of the asked priority is on a clock
-    worst = _worst([t for t in card.tickets if not priority or t.priority.upper() == priority])
+    named = [t for t in card.tickets if t.id == ticket]
+    worst = _worst(named or [t for t in card.tickets if not priority or t.priority.upper() == priority])
     if worst is None or worst.clock is None:
         if not priority:
             return escalation_by_severity(policies, tier, card)
@@ -99,7 +101,7 @@ def escalation_finding(
     state_text = clock_text(clock)
     action = "now" if clock.state != "ok" else f"if it is not resolved within {human(clock.remaining)}"
     summary = (
-        f"*{tier.title()}*, {worst.priority} ticket #{worst.id} open {human(clock.elapsed)}"
+        f"*{mrkdwn.escape(card.name)}* ({tier}), {worst.priority} ticket #{worst.id} open {human(clock.elapsed)}"
         f"{' (business hours)' if clock.coverage == 'business_hours' else ''}: {state_text}. "
         f"Escalate ({severity}) to {mention(target)} in <#{step.channel}> {action}, "
         f"acknowledged within {human(step.within)}. Next step: {step.next_step}."

@@ -563,7 +563,9 @@ class AskService:
                 return promises_finding(policies, tiers, question, direct.name_of(card) if card else "")
             if policy.compute == "escalation":
                 if card is not None:
-                    return escalation_finding(policies, card, question, u.slots.priority)
+                    return escalation_finding(
+                        policies, card, question, u.slots.priority, u.ticket.id if u.ticket else None
+                    )
                 if u.slots.priority:
                     return escalation_step_finding(policies, tier, u.slots.priority)
                 return escalation_by_severity(policies, tier)  # a tier alone: each severity's first level

@@ -172,6 +172,22 @@ def test_a_ticket_named_by_number_is_answered_for_its_customer(book: Services, c
     ), status.text
     breach = ask(book, f"Is ticket {glacier} breaching?", thread_customer=willow)  # its clock, and whom to page
     assert f"P2 ticket #{glacier} open" in breach.text and "first response target" in breach.text, breach.text
+    # escalated, the ticket named is the clock that matters, not their most urgent ticket of that priority
+    with session_scope(book.sessions) as s:
+        older = Ticket(
+            customer_id=cid(book, "Glacierwood Dental Ltd"),
+            subject="Older",
+            priority="P2",
+            status="open",
+            opened_at=clock.now - dt.timedelta(days=3),
+        )
+        s.add(older)
+        s.flush()
+        older_id = older.id
+    worst = ask(book, "Glacierwood Dental has a P2 open, who do I escalate to?")
+    assert worst.text.startswith(f"*Glacierwood Dental Ltd* (bronze), P2 ticket #{older_id} open"), worst.text
+    named = ask(book, f"who do I escalate ticket {glacier} to?")
+    assert named.text.startswith(f"*Glacierwood Dental Ltd* (bronze), P2 ticket #{glacier} open"), named.text
     for a in (status, breach):
         assert a.customer is not None and a.customer.name == "Glacierwood Dental Ltd"
     closed = ask(book, "What's the status of hd-00000042?")
