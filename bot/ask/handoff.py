@@ -31,6 +31,7 @@ from bot.ask.models import (
 )
 from bot.ask.policy import escalation_finding
 from bot.customers.card import CustomerCard, build_card
+from bot.customers.tickets import named_ticket
 from bot.governance.audit import record
 from bot.notify import DeliveryError, Outbound
 from bot.policies import EscalationStep, Policies
@@ -137,7 +138,10 @@ def plan_handoff(
             raise HandoffError("That answer is no longer on record; ask again and I'll hand it over.")
         card = build_card(session, policies, q.customer_id, CHANNEL_VIEWER, now) if q.customer_id else None
         tier = card.tier if card else policies.tier_names[-1]
-        finding = escalation_finding(policies, card, q.question, q.priority) if card and not person else None
+        # the ticket the question named, if it is this customer's ("who do I escalate #1305 to?"): its clock
+        named = named_ticket(session, q.question) if card else None
+        ticket = named.id if named is not None and card is not None and named.customer_id == card.customer_id else None
+        finding = escalation_finding(policies, card, q.question, q.priority, ticket) if card and not person else None
         if finding and finding.channel and finding.severity:
             channel, tag, severity, step = finding.channel, finding.escalate_to, finding.severity, finding.next_step
             reason = finding.summary

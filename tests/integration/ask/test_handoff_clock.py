@@ -102,3 +102,25 @@ def test_escalate_from_a_thread_follow_up_hands_off_the_ticket_the_answer_was_ab
     assert "P3" in follow.text and "P1 ticket" not in follow.text
     h = plan_handoff(services, int(follow.question_id or 0), "U0SUPLEAD", person=False)
     assert h.severity == "sev3" and h.reason is not None and "P3" in h.reason and "P1" not in h.reason
+
+
+def test_escalate_from_an_answer_about_a_named_ticket_hands_off_that_ticket(services: Services, clock: Clock) -> None:
+    # the answer was about ticket N (its clock); the Escalate button hands off N, not their most urgent P3
+    cid = _helios_with_p1_and_p3(services, clock)
+    with session_scope(services.sessions) as s:
+        older = Ticket(
+            customer_id=cid,
+            subject="Older question",
+            priority="P3",
+            status="open",
+            opened_at=clock.now - dt.timedelta(days=4),
+        )
+        s.add(older)
+        s.flush()
+        older_id = older.id
+    with services.sessions() as s:
+        newer = s.scalars(select(Ticket.id).where(Ticket.customer_id == cid, Ticket.subject == "Question")).one()
+    answer = AskService(services).answer(f"who do I escalate ticket {newer} to?", "U0SUPLEAD", "C0SUPPORT", "9.8")
+    assert f"P3 ticket #{newer} open" in answer.text, answer.text
+    h = plan_handoff(services, int(answer.question_id or 0), "U0SUPLEAD", person=False)
+    assert h.reason is not None and f"#{newer} " in h.reason and f"#{older_id} " not in h.reason, h.reason
