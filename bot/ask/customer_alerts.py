@@ -62,7 +62,12 @@ def customer_alerts_finding(
         lines.append(f"Latest alerts raised for them: {said}.")
     else:
         lines.append("No alert has been raised for them.")
-    query = f"{first} what to do when the alert fires" if first else "alert rules what each alert means"
+    # the rule's own section of the alerts handbook ("### sla-breach"), which says what to do about it
+    query = f"what to do about an {first} alert" if first else "alert rules what each alert means"
     return PolicyFinding(
-        "\n".join(lines), card.tier, citation_query=query, citation_title="alerts", sensitive=sensitive
+        "\n".join(lines),
+        card.tier,
+        citation_query=query,
+        citation_title="alerts",
+        sensitive=sensitive,
     )

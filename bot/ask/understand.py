@@ -98,7 +98,7 @@ def understand(
     model = model_for(embedder)
     book = False
     if customer_id is not None:
-        how = CHOSEN
+        how, mention = CHOSEN, _chosen_mention(session, question, customer_id)
     else:
         linked = link_customers(session, question)
         named = linked.customers
@@ -161,6 +161,17 @@ def understand(
 def _names_a_field(model: IntentModel, asked: Asked) -> bool:
     """The question's words name a record field or the card (a pattern, not meaning alone)."""
     return any(model.catalog[n].kind in (FIELD, CARD) for n in asked.readings[0].patterns)
+
+
+def _chosen_mention(session: Session, question: str, customer_id: int) -> str:
+    """The words of the question that named the customer the asker picked (from "which one?"), read as a name is
+    ("why did I get an alert for Helios?" is asked of them, as if the name were unique); "" when none did."""
+    linked = link_customers(session, question)
+    for ref in [*linked.customers, *(r for group in linked.ambiguous for r in group)]:
+        if ref.id == customer_id:
+            return ref.matched_text
+    guesses = [r for r in named_by_first_word(session, question) if r.id == customer_id]
+    return guesses[0].matched_text if guesses else ""
 
 
 def _mention(session: Session, text: str) -> str:

@@ -222,6 +222,9 @@ def test_why_a_customer_alerts_is_every_rule_evaluated_for_them_now(book: Servic
         assert a.text.startswith("Alert rules that fire for *Willowfield Devices Co* now:\n• *sla-breach* (high): ")
         assert "Latest alerts raised for them: *sla-breach* on " in a.text and "(acked)." in a.text, a.text
         assert a.source == "policy" and a.customer is not None
+    # picked from "which one?" (one word is never linked): read as if named, so the question's words still count
+    picked = ask(book, "Why did I get an alert for willowfield?", MANAGER, customer_id=willow)
+    assert picked.text.startswith("Alert rules that fire for *Willowfield Devices Co* now:"), picked.text
     quiet = ask(book, "Is Studios Northwave alerting?", MANAGER)
     assert quiet.text.startswith("No alert rule fires for *Studios Northwave Inc* now.\nNo alert has been"), quiet.text
     silent = ask(book, "Is Westwardwood Studios alerting?", AGENT)  # its evidence, ARR restricted for this role
