@@ -514,6 +514,8 @@ def test_a_priority_asked_without_customer_or_tier_gets_every_tier(book: Service
     assert tiered.text.startswith("*Silver sev4*: escalate to ")
     tier_only = ask(book, "what is the escalation channel for silver?")
     assert tier_only.text.startswith("Who a *Silver* escalation goes to, by severity:\n• *Sev 1*: ")
+    on_call = ask(book, "Who is on call for platinum tonight?")  # was declined: "on call" by its words alone
+    assert on_call.text.startswith("Who a *Platinum* escalation goes to, by severity:\n• *Sev 1*: "), on_call.text
 
 
 def test_the_playbooks_are_searched_without_the_customers_name_even_possessive(book: Services) -> None:
