@@ -18,6 +18,7 @@ from bot import mrkdwn
 from bot.ask.discounts import history
 from bot.ask.health import AT_RISK, HEALTHY, TREND_DAYS, health_trend
 from bot.ask.intents import Intent
+from bot.ask.renewals import arr_change, past_renewals
 from bot.ask.slots import Moment
 from bot.customers.card import CustomerCard, TicketLine, unknown_tier
 from bot.customers.sla import WEEKDAYS, SlaClock, human
@@ -449,6 +450,27 @@ class Writer:
         shown = "\n".join(f"• {line}" for line in lines)
         return f"{self.name}'s discount requests, newest first:\n{shown}{more}"
 
+    def renewal_history(self) -> str:
+        """Their past renewals, newest first, with the ARR before and after to roles that see ARR; then the next."""
+        if self.session is None:
+            return ""  # nowhere to read it: never a false "none"
+        self.has("renewal_date")
+        past = past_renewals(self.session, self.card.customer_id)
+        upcoming = self.card.fields.get("renewal_date")
+        nxt = f" The next renewal is on {day(upcoming)}." if isinstance(upcoming, dt.date) else ""
+        if not past:
+            return f"{self.name} has no past renewal on record.{nxt}"
+        sees_arr = self.has("arr")
+        lines = []
+        for r in past:
+            term = f" (the term ending {day(r.term_end)})" if r.term_end else ""
+            change = arr_change(r.arr_before, r.arr_after) if sees_arr and r.outcome != "churned" else ""
+            arr = f": ARR {change}" if change else ""
+            verb = "churned" if r.outcome == "churned" else "renewed" if r.outcome == "renewed" else r.outcome
+            lines.append(f"• {day(r.decided)}: {mrkdwn.escape(verb)}{term}{arr}")
+        shown = "\n".join(lines)
+        return f"{self.name}'s past renewals, newest first:\n{shown}\n{nxt.strip()}".rstrip()
+
     def restricted_sentence(self) -> str:
         if not self.restricted:
             return ""
@@ -553,6 +575,7 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
         "sentiment": w.sentiment,
         "nps": w.nps,
         "discount_history": w.discounts,
+        "renewal_history": w.renewal_history,
     }
     say = by_field.get(intent.fields[0]) if intent.fields else None
     return [say()] if say else []

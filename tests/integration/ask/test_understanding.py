@@ -20,7 +20,15 @@ from bot.notify import RecordingNotifier
 from bot.policies import Policies
 from bot.services import Services
 from bot.store.db import session_scope
-from bot.store.models import AuditEvent, Customer, CustomerIdentifier, HealthScore, SurveyResponse, Ticket
+from bot.store.models import (
+    AuditEvent,
+    Customer,
+    CustomerIdentifier,
+    HealthScore,
+    Renewal,
+    SurveyResponse,
+    Ticket,
+)
 from retrieval.embedder import SentenceTransformerEmbedder
 
 from ...conftest import Clock
@@ -230,6 +238,36 @@ def test_why_a_customer_alerts_is_every_rule_evaluated_for_them_now(book: Servic
     silent = ask(book, "Is Westwardwood Studios alerting?", AGENT)  # its evidence, ARR restricted for this role
     assert "*growth-account-gone-quiet* (medium): No activity on record" in silent.text, silent.text
     assert "40,000" not in silent.text and "ARR (restricted)" in silent.text and not silent.sensitive
+
+
+def test_past_renewals_are_the_crms_decisions_with_arr_to_roles_that_see_it(book: Services, clock: Clock) -> None:
+    # was: "Did X renew last year?" gave the next renewal's date, "how much did ARR grow at the last renewal?" the ARR
+    with session_scope(book.sessions) as s:
+        s.add(
+            Renewal(
+                customer_id=cid(book, "Willowfield Devices Co"),
+                outcome="renewed",
+                renewal_date=dt.date(2026, 1, 4),
+                decided_at=dt.datetime(2025, 12, 20, 10, tzinfo=dt.UTC),
+                arr_before=Decimal("400000"),
+                arr_after=Decimal("412000"),
+            )
+        )
+    manager = ask(book, "Did Willowfield Devices renew last year?", MANAGER)
+    assert manager.text == (
+        "*Willowfield Devices Co*'s past renewals, newest first:\n"
+        "• 20 Dec 2025: renewed (the term ending 4 Jan 2026): ARR $400,000 → $412,000 (+3.0%)\n"
+        "The next renewal is on 4 Jan 2027."
+    )
+    assert manager.sensitive  # ARR stated: shown to the asker only
+    agent = ask(book, "how did Willowfield Devices' last renewal go?", AGENT)
+    assert agent.text.startswith("*Willowfield Devices Co*'s past renewals, newest first:\n• 20 Dec 2025: renewed")
+    assert "400,000" not in agent.text and "ARR is restricted for your role" in agent.text
+    assert ask(book, "Willowfield Devices renewal?").text.startswith("*Willowfield Devices Co* renews on 4 Jan 2027")
+    none = ask(book, "Has Westwardwood Studios ever churned?", MANAGER)
+    assert none.text == (
+        "*Westwardwood Studios Group* has no past renewal on record. The next renewal is on 1 Feb 2027."
+    )
 
 
 def test_a_question_about_a_customer_the_playbooks_do_not_answer_is_declined_with_the_card(book: Services) -> None:
