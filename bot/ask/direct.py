@@ -105,6 +105,7 @@ _COMPUTED_FROM = {
     "duty": ("On-duty cover is", "roles.yaml"),
     "renewal_risk": ("The renewal-at-risk rule is", "alerts.yaml"),
     "customer_alerts": ("Alerting is", "alerts.yaml"),
+    "usage": ("Usage rules are", "alerts.yaml"),
     "placement": ("Tiers are", "tiers.yaml"),
 }
 

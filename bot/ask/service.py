@@ -51,6 +51,7 @@ from bot.ask.renewal_risk import renewal_risk_finding
 from bot.ask.routes import asks_route
 from bot.ask.slots import read_values
 from bot.ask.understand import FOLLOW_UP_WORDS, Understanding, understand
+from bot.ask.usage import usage_finding
 from bot.customers.accounts import tiers_owned
 from bot.customers.card import CustomerCard, build_card, record_view
 from bot.customers.linking import CustomerRef, link_customers
@@ -518,6 +519,7 @@ class AskService:
             "renewal_risk",
             "placement",
             "customer_alerts",
+            "usage",
         )
         if policy.compute not in computes:
             return None
@@ -529,6 +531,8 @@ class AskService:
             return (
                 renewal_risk_finding(session, policies, card, self.s.clock()) if card and policies.configured else None
             )
+        if policy.compute == "usage":  # the usage rules, evaluated for this customer now
+            return usage_finding(session, policies, card, self.s.clock()) if card and policies.configured else None
         if policy.compute == "customer_alerts":  # every alert rule evaluated for this customer now, and their alerts
             now = self.s.clock()
             return customer_alerts_finding(session, policies, card, now) if card and policies.configured else None

@@ -28,6 +28,7 @@ from bot.store.models import (
     Renewal,
     SurveyResponse,
     Ticket,
+    UsageEvent,
 )
 from retrieval.embedder import SentenceTransformerEmbedder
 
@@ -268,6 +269,30 @@ def test_past_renewals_are_the_crms_decisions_with_arr_to_roles_that_see_it(book
     assert none.text == (
         "*Westwardwood Studios Group* has no past renewal on record. The next renewal is on 1 Feb 2027."
     )
+
+
+def test_usage_is_the_usage_rules_evaluated_for_the_customer(book: Services, clock: Clock) -> None:
+    # was: "Is X using the product?" gave the card ("Here is what I have on ...")
+    willow = cid(book, "Willowfield Devices Co")
+    today = clock.now.date()
+    with session_scope(book.sessions) as s:
+        for back in range(1, 36):  # 10 a day for the 28-day baseline, 2 a day in the last 7 days
+            s.add(
+                UsageEvent(
+                    customer_id=willow,
+                    day=today - dt.timedelta(days=back),
+                    metric="events",
+                    quantity=2 if back <= 7 else 10,
+                )
+            )
+    a = ask(book, "Is Willowfield Devices using the product?", MANAGER)
+    assert a.text.startswith(
+        f"*Willowfield Devices Co*'s product usage, last active on {today - dt.timedelta(days=1):%-d %b %Y}:\n"
+        "• *usage-drop* fires: 2/day in the last 7 days vs 10/day in the 28 days before (down 80%; rule: 40%+ down)"
+    ), a.text
+    assert a.source == "policy"
+    none = ask(book, "What's Westwardwood Studios' usage trend?", MANAGER)
+    assert none.text.startswith("*Westwardwood Studios Group* has no product usage on record."), none.text
 
 
 def test_a_question_about_a_customer_the_playbooks_do_not_answer_is_declined_with_the_card(book: Services) -> None:

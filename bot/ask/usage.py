@@ -1,0 +1,81 @@
+"""How a customer uses the product: the usage rules of ``alerts.yaml`` (a drop, and growth as an expansion signal)
+evaluated for them now by the alerts' own evidence (:func:`bot.alerts.evidence.measure`: the recent daily usage
+against the baseline before it), so the answer and the alert cannot disagree ("Is X using the product?", "what's
+X's usage trend?")."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import mrkdwn
+from bot.alerts.evidence import Evidence, measure, show
+from bot.alerts.explain import segment_conditions
+from bot.alerts.rules import EvalContext
+from bot.ask.facts import day, name_of
+from bot.ask.policy import PolicyFinding
+from bot.customers.card import CustomerCard
+from bot.policies import Policies
+from bot.policies.alerts import UsageDropRule, UsageGrowthRule
+from bot.store.models import Customer, UsageEvent
+
+
+def usage_finding(session: Session, policies: Policies, card: CustomerCard, now: dt.datetime) -> PolicyFinding | None:
+    """Each usage rule's numbers and verdict for this customer; None without a usage rule."""
+    rules = [r for r in policies.alerts.rules if isinstance(r, UsageDropRule | UsageGrowthRule)]
+    if not rules:
+        return None
+    who = name_of(card)
+    last = session.scalar(
+        select(func.max(UsageEvent.day)).where(UsageEvent.customer_id == card.customer_id, UsageEvent.quantity > 0)
+    )
+    if last is None:
+        return PolicyFinding(
+            f"{who} has no product usage on record.",
+            card.tier,
+            citation_query=_query(rules[0].name),
+            citation_title="alerts",
+        )
+    ctx = EvalContext(now, policies)
+    customer = session.get(Customer, card.customer_id)
+    lines: list[str] = []
+    fired = ""
+    for rule in rules:
+        ev = measure(session.connection(), rule, ctx, [card.customer_id])[card.customer_id]
+        applies = customer is not None and all(c.met for c in segment_conditions(rule.segment, customer))
+        verdict = "fires" if ev.fires and applies else "does not fire" if applies else "is not for their segment"
+        lines.append(f"• *{mrkdwn.escape(rule.name)}* {verdict}: {_numbers(ev)}")
+        fired = fired or (rule.name if ev.fires and applies else "")
+    head = f"{who}'s product usage, last active on {day(last)}:"
+    return PolicyFinding(
+        "\n".join([head, *lines]), card.tier, citation_query=_query(fired or rules[0].name), citation_title="alerts"
+    )
+
+
+def _numbers(ev: Evidence) -> str:
+    """ "5.3/day in the last 7 days vs 25.3/day in the 28 days before (down 79%; rule: 40%+ down)": the change said
+    with its own sign (an alert's line says only the direction it fires on)."""
+    f = ev.fact
+    change = f("change")
+    moved = rule = ""
+    if change is not None and change.value is not None:
+        value = float(change.value)
+        moved = f"{'down' if value < 0 else 'up'} {abs(value):.0f}%"
+    if change is not None and change.threshold is not None:
+        rule = f"rule: {abs(float(change.threshold)):.0f}%+ {'down' if ev.kind == 'usage_drop' else 'up'}"
+    said = "; ".join(x for x in (moved, rule) if x)
+
+    def s(key: str) -> str:
+        fact = f(key)
+        return show(fact) if fact is not None else "?"
+
+    return (
+        f"{s('recent_daily')}/day in the last {s('window')} vs {s('baseline_daily')}/day in the "
+        f"{s('baseline_window')} before ({said})"
+    )
+
+
+def _query(rule: str) -> str:
+    return f"what to do about an {rule} alert"
