@@ -19,6 +19,7 @@ from bot.ask.discounts import history
 from bot.ask.health import AT_RISK, HEALTHY, TREND_DAYS, health_trend
 from bot.ask.intents import Intent
 from bot.ask.renewals import arr_change, past_renewals
+from bot.ask.shipments import shipment_lines
 from bot.ask.slots import Moment
 from bot.customers.card import CustomerCard, TicketLine, unknown_tier
 from bot.customers.sla import WEEKDAYS, SlaClock, human
@@ -471,6 +472,15 @@ class Writer:
         shown = "\n".join(lines)
         return f"{self.name}'s past renewals, newest first:\n{shown}\n{nxt.strip()}".rstrip()
 
+    def shipments(self) -> str:
+        if self.session is None:
+            return ""  # nowhere to read them: never a false "none"
+        lines = shipment_lines(self.session, self.card.customer_id, self.now)
+        if not lines:
+            return f"{self.name} has no shipments on record."
+        shown = "\n".join(f"• {line}" for line in lines)
+        return f"{self.name}'s latest shipments:\n{shown}"
+
     def restricted_sentence(self) -> str:
         if not self.restricted:
             return ""
@@ -576,6 +586,7 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
         "nps": w.nps,
         "discount_history": w.discounts,
         "renewal_history": w.renewal_history,
+        "shipments": w.shipments,
     }
     say = by_field.get(intent.fields[0]) if intent.fields else None
     return [say()] if say else []

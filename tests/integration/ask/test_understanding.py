@@ -26,6 +26,7 @@ from bot.store.models import (
     CustomerIdentifier,
     HealthScore,
     Renewal,
+    Shipment,
     SurveyResponse,
     Ticket,
     UsageEvent,
@@ -293,6 +294,32 @@ def test_usage_is_the_usage_rules_evaluated_for_the_customer(book: Services, clo
     assert a.source == "policy"
     none = ask(book, "What's Westwardwood Studios' usage trend?", MANAGER)
     assert none.text.startswith("*Westwardwood Studios Group* has no product usage on record."), none.text
+
+
+def test_shipments_are_the_latest_with_late_ones_said_so(book: Services, clock: Clock) -> None:
+    # was: "Has X's order shipped?" gave the expedite route
+    willow = cid(book, "Willowfield Devices Co")
+    with session_scope(book.sessions) as s:
+        s.add(
+            Shipment(
+                customer_id=willow,
+                external_id="SHP-7",
+                order_external_id="SO-<!here>",
+                status="shipped",
+                carrier="UPS",
+                promised_at=clock.now - dt.timedelta(days=3),
+                shipped_at=clock.now - dt.timedelta(days=6),
+            )
+        )
+    a = ask(book, "Has Willowfield Devices' order shipped?", MANAGER)
+    shipped, promised = clock.now - dt.timedelta(days=6), clock.now - dt.timedelta(days=3)
+    assert a.text == (
+        "*Willowfield Devices Co*'s latest shipments:\n"
+        f"• SHP-7 (order SO-&lt;!here&gt;): shipped {shipped:%-d %b %Y} by UPS, promised {promised:%-d %b %Y}, "
+        "*late* by 3 day(s)"
+    ), a.text
+    none = ask(book, "Is Westwardwood Studios' delivery late?", MANAGER)
+    assert none.text == "*Westwardwood Studios Group* has no shipments on record."
 
 
 def test_a_question_about_a_customer_the_playbooks_do_not_answer_is_declined_with_the_card(book: Services) -> None:
