@@ -20,11 +20,13 @@ from bot.ask.health import AT_RISK, HEALTHY, TREND_DAYS, health_trend
 from bot.ask.intents import Intent
 from bot.ask.renewals import arr_change, past_renewals
 from bot.ask.shipments import shipment_lines
+from bot.ask.sla_history import said, sla_record
 from bot.ask.slots import Moment
 from bot.customers.card import CustomerCard, TicketLine, unknown_tier
 from bot.customers.sla import WEEKDAYS, SlaClock, human
 from bot.customers.tickets import TicketRef
 from bot.policies import Policies
+from bot.store.models import Customer
 
 LABELS = {
     "renewal_date": "renewal date",
@@ -472,6 +474,17 @@ class Writer:
         shown = "\n".join(lines)
         return f"{self.name}'s past renewals, newest first:\n{shown}\n{nxt.strip()}".rstrip()
 
+    def sla_history(self) -> str:
+        """How we kept their SLA on the tickets of the last 30 days (their targets, their clock)."""
+        self.has("open_tickets")
+        customer = self.session.get(Customer, self.card.customer_id) if self.session is not None else None
+        if customer is None or self.session is None:
+            return ""
+        record = sla_record(self.session, self.policies, customer, self.now)
+        if record is None:
+            return f"{self.name}'s tier has no SLA targets in the policy, so there is nothing to hold its tickets to."
+        return said(record, self.name)
+
     def shipments(self) -> str:
         if self.session is None:
             return ""  # nowhere to read them: never a false "none"
@@ -587,6 +600,7 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
         "discount_history": w.discounts,
         "renewal_history": w.renewal_history,
         "shipments": w.shipments,
+        "sla_history": w.sla_history,
     }
     say = by_field.get(intent.fields[0]) if intent.fields else None
     return [say()] if say else []

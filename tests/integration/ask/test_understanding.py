@@ -322,6 +322,41 @@ def test_shipments_are_the_latest_with_late_ones_said_so(book: Services, clock: 
     assert none.text == "*Westwardwood Studios Group* has no shipments on record."
 
 
+def test_sla_kept_lately_is_each_tickets_targets_on_the_customers_clock(book: Services, clock: Clock) -> None:
+    # was: "Did we breach the SLA for X last month?" gave the tier's targets, not whether we kept them
+    willow = cid(book, "Willowfield Devices Co")  # gold: 24x7, P1 30m / 8h, P3 4h / 3d
+    now = clock.now
+    with session_scope(book.sessions) as s:
+        for subject, priority, opened, answered, resolved in [
+            ("Late answer", "P1", now - dt.timedelta(days=10), dt.timedelta(minutes=45), dt.timedelta(hours=5)),
+            ("Slow fix", "P3", now - dt.timedelta(days=20), dt.timedelta(hours=1), dt.timedelta(days=4)),
+            ("Still open", "P3", now - dt.timedelta(hours=1), None, None),
+            ("Too old", "P1", now - dt.timedelta(days=40), dt.timedelta(hours=9), None),
+        ]:
+            s.add(
+                Ticket(
+                    customer_id=willow,
+                    subject=subject,
+                    priority=priority,
+                    status="open" if resolved is None else "closed",
+                    opened_at=opened,
+                    first_response_at=opened + answered if answered else None,
+                    resolved_at=opened + resolved if resolved else None,
+                )
+            )
+        s.flush()
+        ids = dict(s.execute(select(Ticket.subject, Ticket.id).where(Ticket.customer_id == willow)).tuples().all())
+    a = ask(book, "Did we breach the SLA for Willowfield Devices last month?", MANAGER)
+    assert a.text == (
+        "In the last 30 days *Willowfield Devices Co* opened 3 tickets: first response within target on 1; late on 1 "
+        f"(#{ids['Late answer']} P1: 45m against 30m); 1 still waiting within target; resolution within target on 1 "
+        f"of the 2 resolved, late on 1 (#{ids['Slow fix']} P3: 4d against 3d)."
+    ), a.text
+    assert ask(book, "Have we been meeting Westwardwood Studios' SLA?", MANAGER).text == (
+        "*Westwardwood Studios Group* opened no tickets in the last 30 days."
+    )
+
+
 def test_a_question_about_a_customer_the_playbooks_do_not_answer_is_declined_with_the_card(book: Services) -> None:
     book.index.passages = []  # type: ignore[attr-defined]  # nothing in the playbooks is on the question
     roadmap = ask(book, "Can I share our roadmap with Willowfield Devices?")
