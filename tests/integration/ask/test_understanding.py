@@ -232,6 +232,8 @@ def test_why_a_customer_alerts_is_every_rule_evaluated_for_them_now(book: Servic
         assert a.text.startswith("Alert rules that fire for *Willowfield Devices Co* now:\n• *sla-breach* (high): ")
         assert "Latest alerts raised for them: *sla-breach* on " in a.text and "(acked)." in a.text, a.text
         assert a.source == "policy" and a.customer is not None
+    follow = ask(book, "are they alerting?", MANAGER, thread_customer=willow)  # the thread's customer, as "they"
+    assert follow.text.startswith("Alert rules that fire for *Willowfield Devices Co* now:"), follow.text
     # picked from "which one?" (one word is never linked): read as if named, so the question's words still count
     picked = ask(book, "Why did I get an alert for willowfield?", MANAGER, customer_id=willow)
     assert picked.text.startswith("Alert rules that fire for *Willowfield Devices Co* now:"), picked.text
