@@ -15,6 +15,7 @@ picked customer, one question per kind, with the expected value read from the da
 - expedite  "Can we expedite the shipment for <name>?"     -> the route
 - free_months "Can we give <name> two free months on a $120k deal?" -> the $20,000 discount's route
 - p1_count  "How many open P1s does <name> have?"          -> "<n> open P1 ticket(s)" / "no open tickets"
+- ticket    "What's the status of ticket <n>?" (their newest) -> the customer's name and "ticket #<n>"
 
 Prints the share stated per kind and overall (target >= 90%), question -> answer-posted latency p50/p95 with
 the load average, and examples of misses. Thread follow-ups: benchmarks/thread_followups.py.
@@ -45,6 +46,7 @@ from thread_followups import CHANNEL, Stack, pct, private_to, start_stack, wait_
 
 ASKER = "U0SUPLEAD"
 ROUTE = ("auto-approved", "needs approval from")
+NO_TICKET = 999999999
 
 
 def day(value: str) -> str:
@@ -71,8 +73,12 @@ def customers(stack: Stack, n: int) -> list[dict[str, object]]:
             "SELECT COUNT(*) FROM tickets WHERE customer_id = ? AND status IN ('open', 'pending') AND priority = 'P1'",
             (cid,),
         ).fetchone()
+        [ticket] = con.execute(  # their newest ticket, open or not: asked about by its number alone
+            "SELECT MAX(id) FROM tickets WHERE customer_id = ?", (cid,)
+        ).fetchone()
         out.append(
             {
+                "ticket": ticket or NO_TICKET,  # none of theirs: a number nobody has, said to be unknown
                 "id": cid,
                 "name": name,
                 "tier": tier,
@@ -117,6 +123,17 @@ KINDS: list[tuple[str, str, Check, bool]] = [
         lambda c, t: "discount ($20,000" in t and any(r in t for r in ROUTE),
         False,
     ),
+    # a ticket named by our number alone: answered for its customer, about that ticket
+    (
+        "ticket",
+        "What's the status of ticket {ticket}?",
+        lambda c, t: (
+            str(c["name"]) in t and f"ticket #{c['ticket']} " in t
+            if c["ticket"] != NO_TICKET
+            else f"find ticket *{NO_TICKET}*" in t
+        ),
+        False,
+    ),
     # the open tickets of one priority, counted
     (
         "p1_count",
@@ -159,7 +176,7 @@ def main() -> None:
         latency: list[float] = []
         for c in picked:
             for kind, template, check, by_owner in KINDS:
-                question = template.format(name=c["name"])
+                question = template.format(name=c["name"], ticket=c["ticket"])
                 asker = str(c["owner"]) if by_owner else ASKER
                 t0 = time.time()
                 d = double.send_message(asker, CHANNEL, f"{stack.bot} {question}")

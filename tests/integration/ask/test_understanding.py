@@ -322,6 +322,9 @@ def test_shipments_are_the_latest_with_late_ones_said_so(book: Services, clock: 
     ), a.text
     none = ask(book, "Is Westwardwood Studios' delivery late?", MANAGER)
     assert none.text == "*Westwardwood Studios Group* has no shipments on record."
+    # a request about a shipment is its approval route, not the shipments (caught by benchmarks/ask_customers.py)
+    route = ask(book, "Can we expedite the shipment for Willowfield Devices?", MANAGER)
+    assert "an expedite" in route.text and "needs approval from" in route.text, route.text
 
 
 def test_sla_kept_lately_is_each_tickets_targets_on_the_customers_clock(book: Services, clock: Clock) -> None:
