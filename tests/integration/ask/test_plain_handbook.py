@@ -99,6 +99,14 @@ def test_a_tier_promise_question_is_answered_from_the_markdown(
 def test_the_record_still_answers_and_sensitive_fields_stay_restricted(plain: Services) -> None:
     a = ask(plain, "When does Acme Widgets renew?")
     assert a.source == "record" and "4 Jan 2027" in a.text
+    # the record's other facts too; the SLA kept needs tiers, which a plain handbook has none of, so it says so
+    assert ask(plain, "Did Acme Widgets renew last year?").text.startswith("*Acme Widgets")
+    assert ask(plain, "Has Acme Widgets' order shipped?").text == "*Acme Widgets Inc* has no shipments on record."
+    sla = ask(plain, "Did we breach the SLA for Acme Widgets last month?")
+    assert sla.text.startswith("*Acme Widgets Inc*'s tier has no SLA targets"), sla.text
+    for question in ("Is Acme Widgets using the product?", "Why did I get an alert for Acme Widgets?"):
+        computed = ask(plain, question)  # no alert rules to evaluate: the Markdown, and the note
+        assert "not configured in this handbook (no `policies/alerts.yaml`)" in computed.text, computed.text
     arr = ask(plain, "What is Acme Widgets' ARR?")
     assert "120,000" not in arr.text and "120000" not in arr.text  # sensitive: nobody is granted it
 
