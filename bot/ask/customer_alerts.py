@@ -44,7 +44,10 @@ def customer_alerts_finding(
         if not ev.fires:
             continue
         first = first or rule.name
-        firing.append(f"• *{mrkdwn.escape(rule.name)}* ({mrkdwn.escape(rule.severity)}): {describe(ev, hidden)}")
+        # the evidence may quote the source (a contact's name, an order id): inert, as on the alert card
+        firing.append(
+            f"• *{mrkdwn.escape(rule.name)}* ({mrkdwn.escape(rule.severity)}): {mrkdwn.escape(describe(ev, hidden))}"
+        )
         sensitive = sensitive or any(
             f.field is not None and f.field not in hidden and f.value is not None for f in ev.facts
         )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import mrkdwn
 from bot.customers.sla import SlaClock, human, sla_clock
 from bot.policies import Policies
 from bot.store.models import Customer, Ticket
@@ -75,7 +76,7 @@ def _clock(
 
 def breach_line(k: Kept, clock: SlaClock) -> str:
     """ "#123 P1: 45m against 15m"."""
-    return f"#{k.id} {k.priority}: {human(clock.elapsed)} against {human(clock.target)}"
+    return f"#{k.id} {mrkdwn.escape(k.priority)}: {human(clock.elapsed)} against {human(clock.target)}"
 
 
 def said(record: SlaRecord, name: str) -> str:

@@ -22,6 +22,7 @@ from bot.services import Services
 from bot.store.db import session_scope
 from bot.store.models import (
     AuditEvent,
+    ContactChange,
     Customer,
     CustomerIdentifier,
     HealthScore,
@@ -232,6 +233,15 @@ def test_why_a_customer_alerts_is_every_rule_evaluated_for_them_now(book: Servic
         assert a.text.startswith("Alert rules that fire for *Willowfield Devices Co* now:\n• *sla-breach* (high): ")
         assert "Latest alerts raised for them: *sla-breach* on " in a.text and "(acked)." in a.text, a.text
         assert a.source == "policy" and a.customer is not None
+    # the evidence quotes the source (a contact's title): inert, as on the alert card
+    with session_scope(book.sessions) as s:
+        left = clock.now - dt.timedelta(days=2)
+        s.add(
+            ContactChange(customer_id=willow, role="champion", change="left", title="<!channel> CTO", changed_at=left)
+        )
+    champion = ask(book, "Why did I get an alert for Willowfield Devices?", MANAGER)
+    assert "*champion-left* (high): Champion or sponsor left: Champion (&lt;!channel&gt; CTO) left" in champion.text
+    assert "<!channel>" not in champion.text
     follow = ask(book, "are they alerting?", MANAGER, thread_customer=willow)  # the thread's customer, as "they"
     assert follow.text.startswith("Alert rules that fire for *Willowfield Devices Co* now:"), follow.text
     # picked from "which one?" (one word is never linked): read as if named, so the question's words still count
