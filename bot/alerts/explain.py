@@ -82,6 +82,11 @@ def segment_conditions(segment: Segment, customer: Any) -> list[Condition]:
     return out
 
 
+def in_segment(segment: Segment, customer: Any) -> bool:
+    """Whether the customer is in the rule's segment (every condition of :func:`segment_conditions` met)."""
+    return all(c.met for c in segment_conditions(segment, customer))
+
+
 def conditions(ev: Evidence) -> list[Condition]:
     return [Condition(f.label, show(f), rule_text(f), bool(f.met)) for f in ev.conditions]
 

@@ -12,16 +12,23 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.alerts.evidence import describe, measure
-from bot.alerts.explain import segment_conditions
+from bot.alerts.explain import in_segment
 from bot.alerts.models import Alert
 from bot.alerts.rules import EvalContext
-from bot.ask.facts import day, name_of
+from bot.ask.dates import day
+from bot.ask.facts import name_of
 from bot.ask.policy import PolicyFinding
 from bot.customers.card import CustomerCard
 from bot.policies import Policies
 from bot.store.models import Customer
 
 HISTORY = 3  # latest alerts said
+
+
+def rule_section(rule: str) -> str:
+    """What cites a rule's own section of the alerts handbook ("### sla-breach"), which says what to do about it:
+    worded as the section reads (a query of the rule's name and "when the alert fires" ranked a neighbour first)."""
+    return f"what to do about an {rule} alert"
 
 
 def customer_alerts_finding(
@@ -38,7 +45,7 @@ def customer_alerts_finding(
     sensitive = False  # a sensitive value stated (ARR, the health score): the answer goes to the asker only
     first = ""
     for rule in policies.alerts.rules:
-        if not all(c.met for c in segment_conditions(rule.segment, customer)):
+        if not in_segment(rule.segment, customer):
             continue
         ev = measure(session.connection(), rule, ctx, [card.customer_id])[card.customer_id]
         if not ev.fires:
@@ -65,8 +72,7 @@ def customer_alerts_finding(
         lines.append(f"Latest alerts raised for them: {said}.")
     else:
         lines.append("No alert has been raised for them.")
-    # the rule's own section of the alerts handbook ("### sla-breach"), which says what to do about it
-    query = f"what to do about an {first} alert" if first else "alert rules what each alert means"
+    query = rule_section(first) if first else "alert rules what each alert means"
     return PolicyFinding(
         "\n".join(lines),
         card.tier,

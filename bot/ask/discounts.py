@@ -16,6 +16,7 @@ from bot.approvals.models import (
     REJECTED,
     ApprovalRequest,
 )
+from bot.ask.dates import day
 
 SHOWN = 5  # requests listed; the rest are counted
 _STATES = {
@@ -42,5 +43,5 @@ def history(session: Session, customer_id: int) -> tuple[list[str], int]:
         if r.amount is not None:
             size.append(f"${r.amount:,.0f}")
         what = f"{size[0]} ({size[1]})" if len(size) == 2 else size[0] if size else "a discount"
-        lines.append(f"{r.created_at:%-d %b %Y}: {what}, {_STATES.get(r.state, r.state)}, request #{r.id}")
+        lines.append(f"{day(r.created_at)}: {what}, {_STATES.get(r.state, r.state)}, request #{r.id}")
     return lines, total

@@ -104,13 +104,13 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
     return score / (1.0 + 0.2 * rank)
 
 
-# A table row's cells as the index writes them ("Tier: Platinum · Priority: P4 · Resolution: 5 days"), the first
-# one's value being the row's label; and a list item's label, what it opens with before a dash or a colon ("High -
-# 2 hours", "Gold: 24x7").
 # A row of a table of stages, whose first column orders them (a step, or a number: "Days before renewal: 180"), so
 # steps asked for are its rows in order, as a timeline asked for is ("list the steps for a renewal"); a table whose
 # first column names cases ("Request type: discount · Step: Deal desk") is not one sequence.
 _STAGED = re.compile(r"^\s*(?:(?:steps?|stages?|phases?|milestones?)\s*:|[^:·]{1,40}:\s*\d)", re.I)
+# A table row's cells as the index writes them ("Tier: Platinum · Priority: P4 · Resolution: 5 days"), the first
+# one's value being the row's label; and a list item's label, what it opens with before a dash or a colon ("High -
+# 2 hours", "Gold: 24x7").
 _CELL_VALUE = re.compile(r"(?:^|·)\s*[^:·]{1,40}:\s*([^·]{1,40}?)\s*(?=·|$)")
 _ITEM_LABEL = re.compile(r"^(?:[•*-]|\d{1,3}[.)])?\s*([^:–—-]{1,30}?)\s*(?:[:–—]|\s-\s)")
 
@@ -387,7 +387,8 @@ def select(
         if sum(1 for p in run if p.kind == STEP) >= 2 or (intent.steps and len(run) >= 2):
             return _listed_answer(ranked, listed[0].passage, run, rest)
     tabled = [p for p in ranked if p.kind == ROW and p.score >= KEEP_SHARE * best.score]
-    if (intent.sequence or (intent.steps and tabled and _STAGED.search(tabled[0].plain))) and tabled and not supporting:
+    staged = bool(tabled) and (intent.sequence or (intent.steps and bool(_STAGED.search(tabled[0].plain))))
+    if staged and not supporting:
         rows, rest = _table(scored, tabled[0])
         if len(rows) >= 2:  # the timeline asked for: its table's rows, in order (led by a sentence, not a row)
             return _listed_answer(ranked, tabled[0].passage, rows, rest, skip=ROW)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn
+from bot.ask.dates import day
 from bot.ask.discounts import history
 from bot.ask.health import AT_RISK, HEALTHY, TREND_DAYS, health_trend
 from bot.ask.intents import Intent
@@ -69,10 +70,6 @@ class Facts:
     stated: tuple[str, ...]
     restricted: tuple[str, ...]
     sensitive: bool
-
-
-def day(value: dt.date) -> str:
-    return f"{value.day} {value:%b %Y}"
 
 
 def name_of(card: CustomerCard) -> str:
@@ -477,8 +474,10 @@ class Writer:
     def sla_history(self) -> str:
         """How we kept their SLA on the tickets of the last 30 days (their targets, their clock)."""
         self.has("open_tickets")
-        customer = self.session.get(Customer, self.card.customer_id) if self.session is not None else None
-        if customer is None or self.session is None:
+        if self.session is None:
+            return ""  # nowhere to read them: never a false "none"
+        customer = self.session.get(Customer, self.card.customer_id)
+        if customer is None:
             return ""
         record = sla_record(self.session, self.policies, customer, self.now)
         if record is None:

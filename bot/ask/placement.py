@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from bot.ask.facts import day, money, takes
+from bot.ask.dates import day
+from bot.ask.facts import money, takes
 from bot.ask.policy import PolicyFinding
 from bot.policies import Policies
 

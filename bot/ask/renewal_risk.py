@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.alerts.evidence import Fact, measure, rule_text, show
-from bot.alerts.explain import segment_conditions
+from bot.alerts.explain import in_segment
 from bot.alerts.rules import EvalContext
-from bot.ask.facts import day, name_of
+from bot.ask.dates import day
+from bot.ask.facts import name_of
 from bot.ask.policy import PolicyFinding, mention
 from bot.customers.card import CustomerCard
 from bot.policies import Policies
@@ -45,7 +46,7 @@ def renewal_risk_finding(
     sensitive = False  # a value of a sensitive field (the health score) stated: the answer goes to the asker only
     for rule in rules:
         name = f"*{mrkdwn.escape(rule.name)}*"
-        if not all(c.met for c in segment_conditions(rule.segment, customer)):
+        if not in_segment(rule.segment, customer):
             tiers = mrkdwn.listed(rule.segment.tiers) if rule.segment.tiers else "its segment"
             lines.append(f"{who} ({mrkdwn.escape(card.tier)}) is outside the {name} rule ({tiers}).")
             continue

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -58,6 +58,7 @@ from bot.customers.linking import CustomerRef, link_customers
 from bot.customers.normalize import fold
 from bot.failures import Unavailable, new_reference
 from bot.governance.audit import record
+from bot.policies import Policies
 from bot.services import Services
 from bot.store.models import Customer
 from retrieval import Passage
@@ -509,33 +510,16 @@ class AskService:
     ) -> PolicyFinding | None:
         """``for_tier``: the tier to answer for (one of several the question names), else the customer's or the
         question's one tier."""
-        computes = (
-            "escalation",
-            "sla",
-            "promises",
-            "alerts",
-            "access",
-            "duty",
-            "renewal_risk",
-            "placement",
-            "customer_alerts",
-            "usage",
-        )
+        computes = ("escalation", "sla", "promises", "alerts", "access", "duty", "placement", *_OF_CUSTOMER)
         if policy.compute not in computes:
             return None
         policies = self.s.policies
+        if policy.compute in _OF_CUSTOMER:  # alert rules evaluated for this customer now: nothing without one
+            found = _OF_CUSTOMER[policy.compute]
+            return found(session, policies, card, self.s.clock()) if card and policies.configured else None
         if policy.compute == "placement":  # the tier values stated in the question place a customer in
             today = self.s.clock().date()
             return placement_finding(policies, read_values(question), today) if policies.configured else None
-        if policy.compute == "renewal_risk":  # the renewal-at-risk alert rules, evaluated for this customer now
-            return (
-                renewal_risk_finding(session, policies, card, self.s.clock()) if card and policies.configured else None
-            )
-        if policy.compute == "usage":  # the usage rules, evaluated for this customer now
-            return usage_finding(session, policies, card, self.s.clock()) if card and policies.configured else None
-        if policy.compute == "customer_alerts":  # every alert rule evaluated for this customer now, and their alerts
-            now = self.s.clock()
-            return customer_alerts_finding(session, policies, card, now) if card and policies.configured else None
         if policy.compute == "access":  # who may see a field: the roles policy, no customer or tier needed
             return field_access_finding(policies, question, asker) if policies.configured else None
         if policy.compute == "alerts":  # the asker's own alerts: no customer or tier needed
@@ -665,6 +649,15 @@ class AskService:
             customer=card,
             truncated=truncated,
         )
+
+
+# Findings computed for one customer from the alert rules: whether their renewal is at risk, how they use the
+# product, why they alert.
+_OF_CUSTOMER: dict[str, Callable[[Session, Policies, CustomerCard, dt.datetime], PolicyFinding | None]] = {
+    "renewal_risk": renewal_risk_finding,
+    "usage": usage_finding,
+    "customer_alerts": customer_alerts_finding,
+}
 
 
 def _section_name(passage: Passage) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn
+from bot.ask.dates import day
 from bot.store.models import Shipment
 
 SHOWN = 3
@@ -24,19 +25,15 @@ def shipment_lines(session: Session, customer_id: int, now: dt.datetime) -> list
     return [_line(r, now) for r in rows]
 
 
-def _day(value: dt.datetime) -> str:
-    return f"{value:%-d %b %Y}"
-
-
 def _line(r: Shipment, now: dt.datetime) -> str:
     name = mrkdwn.escape(r.external_id or f"#{r.id}")
     order = f" (order {mrkdwn.escape(r.order_external_id)})" if r.order_external_id else ""
     status = mrkdwn.escape(r.status)
     when = {"shipped": r.shipped_at, "delivered": r.delivered_at}.get(r.status)
-    said = f"{status} {_day(when)}" if when else status
+    said = f"{status} {day(when)}" if when else status
     carrier = f" by {mrkdwn.escape(r.carrier)}" if r.carrier else ""
     promised = r.promised_at if r.promised_at.tzinfo else r.promised_at.replace(tzinfo=dt.UTC)
     late = ""
     if r.status in OPEN and promised < now:
         late = f", *late* by {(now - promised).days or 1} day(s)"
-    return f"{name}{order}: {said}{carrier}, promised {_day(promised)}{late}"
+    return f"{name}{order}: {said}{carrier}, promised {day(promised)}{late}"

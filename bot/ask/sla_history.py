@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -56,22 +57,15 @@ def sla_record(session: Session, policies: Policies, customer: Customer, now: dt
     ).all()
     kept: list[Kept] = []
     for t in rows:
+        # first response: until it was given (or now, still running); resolution: once resolved
+        clock = partial(sla_clock, policies, customer.tier, customer.timezone, t.id, t.priority, t.opened_at)
         try:
-            first = _clock(policies, customer, t, None, t.first_response_at or now)
-            resolved = _clock(policies, customer, t, t.first_response_at or t.opened_at, t.resolved_at)
+            first = clock(None, t.first_response_at or now)
+            resolved = clock(t.first_response_at or t.opened_at, t.resolved_at) if t.resolved_at else None
         except Exception:  # an unknown priority in source data: no target to hold it to
             continue
-        if first is not None:
-            kept.append(Kept(t.id, t.priority, t.first_response_at is not None, first, resolved))
+        kept.append(Kept(t.id, t.priority, t.first_response_at is not None, first, resolved))
     return SlaRecord(DAYS, kept)
-
-
-def _clock(
-    policies: Policies, customer: Customer, t: Ticket, answered: dt.datetime | None, until: dt.datetime | None
-) -> SlaClock | None:
-    if until is None:
-        return None
-    return sla_clock(policies, customer.tier, customer.timezone, t.id, t.priority, t.opened_at, answered, until)
 
 
 def breach_line(k: Kept, clock: SlaClock) -> str:

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.alerts.evidence import Evidence, measure, show
-from bot.alerts.explain import segment_conditions
+from bot.alerts.explain import in_segment
 from bot.alerts.rules import EvalContext
-from bot.ask.facts import day, name_of
+from bot.ask.customer_alerts import rule_section
+from bot.ask.dates import day
+from bot.ask.facts import name_of
 from bot.ask.policy import PolicyFinding
 from bot.customers.card import CustomerCard
 from bot.policies import Policies
@@ -35,7 +37,7 @@ def usage_finding(session: Session, policies: Policies, card: CustomerCard, now:
         return PolicyFinding(
             f"{who} has no product usage on record.",
             card.tier,
-            citation_query=_query(rules[0].name),
+            citation_query=rule_section(rules[0].name),
             citation_title="alerts",
         )
     ctx = EvalContext(now, policies)
@@ -44,13 +46,16 @@ def usage_finding(session: Session, policies: Policies, card: CustomerCard, now:
     fired = ""
     for rule in rules:
         ev = measure(session.connection(), rule, ctx, [card.customer_id])[card.customer_id]
-        applies = customer is not None and all(c.met for c in segment_conditions(rule.segment, customer))
+        applies = customer is not None and in_segment(rule.segment, customer)
         verdict = "fires" if ev.fires and applies else "does not fire" if applies else "is not for their segment"
         lines.append(f"• *{mrkdwn.escape(rule.name)}* {verdict}: {_numbers(ev)}")
         fired = fired or (rule.name if ev.fires and applies else "")
     head = f"{who}'s product usage, last active on {day(last)}:"
     return PolicyFinding(
-        "\n".join([head, *lines]), card.tier, citation_query=_query(fired or rules[0].name), citation_title="alerts"
+        "\n".join([head, *lines]),
+        card.tier,
+        citation_query=rule_section(fired or rules[0].name),
+        citation_title="alerts",
     )
 
 
@@ -75,7 +80,3 @@ def _numbers(ev: Evidence) -> str:
         f"{s('recent_daily')}/day in the last {s('window')} vs {s('baseline_daily')}/day in the "
         f"{s('baseline_window')} before ({said})"
     )
-
-
-def _query(rule: str) -> str:
-    return f"what to do about an {rule} alert"

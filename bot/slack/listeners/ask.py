@@ -128,9 +128,9 @@ def on_message(r: Rapport, event: dict[str, Any], context: BoltContext, body: di
         elif not msg.thread_ts:
             reply.in_channel(r.services, asked)
         else:
-            thread = reply.follow_up(r.services, msg.channel, msg.thread_ts)
-            if thread is not None and (_HELLO.match(asked.text) or _THANKS.match(asked.text)):
+            if _HELLO.match(asked.text) or _THANKS.match(asked.text):
                 return  # "thanks!" under an answer: nothing to answer, and no "I don't know" in the thread
+            thread = reply.follow_up(r.services, msg.channel, msg.thread_ts)
             if thread is not None:  # a thread Rapport was not part of: stay quiet
                 reply.answer(r.services, asked, reply.settings(r.services, msg.channel), *thread)
     except Exception as exc:
