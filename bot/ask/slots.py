@@ -48,9 +48,10 @@ _BASE_AFTER = re.compile(  # the deal noun right after the amount, or after a wo
 _MONTHS_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 # A follow-up that says only another count ("what about three?", "and 4?"): after free months, that many months.
 _COUNT_AGAIN = re.compile(
-    r"^\W*(?:(?:and|or|what about|how about|what if|then)\s+)?(?:with\s+)?"
+    r"^\s*(?:(?:and|or|what about|how about|what if|then)\s+)?(?:with\s+)?"
     rf"(?P<n>\d{{1,2}}|{'|'.join(w for w in _MONTHS_WORDS if w != 'a')})"
-    r"(?:\s+(?:free\s+)?months?)?(?:\s+(?:instead|then))?\W*$",
+    # a count and nothing more: "20%?", "$5?" or "5k" are other values, read as such
+    r"(?:\s+(?:free\s+)?months?)?(?:\s+(?:instead|then))?[\s?!.]*$",
     re.I,
 )
 FREE_MONTHS = re.compile(

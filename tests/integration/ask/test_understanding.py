@@ -450,6 +450,11 @@ def test_free_months_are_routed_as_the_discount_they_make(book: Services) -> Non
     three = ask(book, "what about three?", MANAGER, earlier=first, thread_customer=willow)
     assert three.text.startswith("A 25% discount ($30,000, 25% of $120,000) for *Willowfield Devices Co*"), three.text
     assert "3 free months count as discount value" in three.text
+    # another kind of value is not a count of months (was: "20 free months is more than a year")
+    percent = ask(book, "and 20%?", MANAGER, earlier=first, thread_customer=willow)
+    assert percent.text.startswith("A 20% discount ($24,000, 20% of $120,000) for *Willowfield Devices Co*"), (
+        percent.text
+    )
 
 
 def test_the_tier_values_place_a_customer_in_is_computed(book: Services) -> None:
