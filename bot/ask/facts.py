@@ -19,7 +19,7 @@ from bot.ask.dates import day
 from bot.ask.discounts import history
 from bot.ask.health import AT_RISK, HEALTHY, TREND_DAYS, health_trend
 from bot.ask.intents import Intent
-from bot.ask.renewals import arr_change, past_renewals
+from bot.ask.renewals import arr_change, first_renewal, past_renewals
 from bot.ask.shipments import shipment_lines
 from bot.ask.sla_history import said, sla_record
 from bot.ask.slots import Moment
@@ -321,6 +321,10 @@ class Writer:
         consent = self.card.fields.get("consent")
         consent = consent if isinstance(consent, dict) else {}
         outreach, marketing = consent.get("outreach"), consent.get("marketing")
+        if which == "all":  # "has X opted out of anything?": both, as the card shows them
+            reach = "accepts outreach" if outreach else "has opted out of outreach"
+            market = "has given marketing consent" if marketing else "has not given marketing consent"
+            return f"{self.name} {reach} and {market}."
         if which == "marketing":
             if marketing:
                 return f"Yes: {self.name} has given marketing consent, so product and marketing email is fine."
@@ -471,6 +475,22 @@ class Writer:
         shown = "\n".join(lines)
         return f"{self.name}'s past renewals, newest first:\n{shown}\n{nxt.strip()}".rstrip()
 
+    def customer_since(self) -> str:
+        """How long they have been a customer: no source gives the date they signed, so say so, with the earliest
+        renewal on record as a lower bound, and whom to ask."""
+        if self.session is None:
+            return ""  # nowhere to read the renewals: never a false "none"
+        lead = f"I don't have the date {self.name} became a customer: the record keeps no start date."
+        first = first_renewal(self.session, self.card.customer_id)
+        if first is None:
+            return f"{lead} There is no past renewal on record either; ask the account owner, {self.owner}."
+        since = first.term_end or first.decided
+        return (
+            f"{lead} The earliest renewal on record was decided on {day(first.decided)} "
+            f"({mrkdwn.escape(first.outcome)}), so they were a customer before {day(since)}; ask the account owner, "
+            f"{self.owner}, for the start date."
+        )
+
     def sla_history(self) -> str:
         """How we kept their SLA on the tickets of the last 30 days (their targets, their clock)."""
         self.has("open_tickets")
@@ -598,6 +618,7 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
         "nps": w.nps,
         "discount_history": w.discounts,
         "renewal_history": w.renewal_history,
+        "customer_since": w.customer_since,
         "shipments": w.shipments,
         "sla_history": w.sla_history,
     }

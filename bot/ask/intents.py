@@ -25,7 +25,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import yaml
+
+from bot.policies.yamldoc import YamlDoc
 
 if TYPE_CHECKING:
     from retrieval.embedder import Embedder
@@ -79,6 +80,13 @@ _LISTED = re.compile(
     re.I,
 )
 _COUNTED = re.compile(r"\bhow many\b(?:\s+[\w'-]+){0,3}?\s+(customers|accounts|clients) (do|does|did) \w+ have\b", re.I)
+# The book asked about without naming customers: "who renews before March?", "how many open P1s do we have?",
+# "upcoming renewals", "renewals next quarter".
+_BOOK = re.compile(
+    r"^\W*who(?:'s| is| are)?\s+(?:renew\w*|up for renewal)\b|\bhow many\s+(?:open\s+)?(?:p[1-4]s?|tickets|renewals)\b"
+    r"|\b(?:upcoming|coming)\s+renewals\b|\brenewals\s+(?:are\s+)?(?:due\s+)?(?:this|next|in|before|by|coming)\b",
+    re.I,
+)
 # Clause breaks: "?", ";", a comma (not the thousands separator of "$2,000") and "and" before a new question.
 _CLAUSE = re.compile(
     r"\s*(?:[?;]|,(?!\d)\s*(?:and\s+)?|\s+and\s+(?=(?:what|who|when|how|is|are|does|do|has|any|can)\b))\s*", re.I
@@ -141,8 +149,9 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
 
 @cache
 def catalog() -> Catalog:
-    text = resources.files("bot.ask").joinpath("data", "intents.yaml").read_text("utf-8")
-    return parse_catalog(yaml.safe_load(text))
+    raw = resources.files("bot.ask").joinpath("data", "intents.yaml").read_bytes()
+    # line-aware and strict: a key written twice (an intent's name lost in an edit) is an error, not a silent merge
+    return parse_catalog(YamlDoc.parse(raw, "bot/ask/data/intents.yaml").data)
 
 
 @dataclass(frozen=True)
@@ -246,7 +255,7 @@ class IntentModel:
     def across_the_book(self, question: str) -> bool:
         """Whether the question asks a record field of many customers at once (a list or a count of them), which
         no one record answers: "which customers renew next month?", "how many gold customers do we have?"."""
-        if _COUNTED.search(question) or _LISTED.search(question):
+        if _COUNTED.search(question) or _LISTED.search(question) or _BOOK.search(question):
             return True
         if asks_what_to_do(question):
             return False  # "an owner is leaving, what happens to their accounts?": a procedure, not a list

@@ -29,7 +29,20 @@ def past_renewals(session: Session, customer_id: int) -> list[PastRenewal]:
     rows = session.scalars(
         select(Renewal).where(Renewal.customer_id == customer_id).order_by(Renewal.decided_at.desc()).limit(SHOWN)
     ).all()
-    return [PastRenewal(r.outcome, r.renewal_date, r.decided_at.date(), r.arr_before, r.arr_after) for r in rows]
+    return [_past(r) for r in rows]
+
+
+def first_renewal(session: Session, customer_id: int) -> PastRenewal | None:
+    """The earliest renewal decision on record: the best evidence of how long they have been a customer (a
+    synced record's own dates are when we synced it, not when they signed)."""
+    row = session.scalars(
+        select(Renewal).where(Renewal.customer_id == customer_id).order_by(Renewal.decided_at).limit(1)
+    ).first()
+    return _past(row) if row is not None else None
+
+
+def _past(r: Renewal) -> PastRenewal:
+    return PastRenewal(r.outcome, r.renewal_date, r.decided_at.date(), r.arr_before, r.arr_after)
 
 
 def arr_change(before: Decimal | None, after: Decimal | None) -> str:

@@ -144,6 +144,13 @@ def test_open_tickets_consent_and_the_card(book: Services) -> None:
         "No: *Glacierwood Dental Ltd* has opted out of outreach altogether"
     )
     assert ask(book, "tell me about Willowfield Devices").text == "Here is what I have on *Willowfield Devices Co*."
+    # both consents when both are asked (was: "Has X opted out of anything?" gave whether to call them now)
+    assert ask(book, "Has Willowfield Devices opted out of anything?").text == (
+        "*Willowfield Devices Co* accepts outreach and has given marketing consent."
+    )
+    assert ask(book, "What consents does Studios Northwave have?").text == (
+        "*Studios Northwave Inc* accepts outreach and has not given marketing consent."
+    )
 
 
 def test_how_a_customer_wants_to_be_contacted_is_their_preferences(book: Services) -> None:
@@ -282,6 +289,29 @@ def test_past_renewals_are_the_crms_decisions_with_arr_to_roles_that_see_it(book
     assert none.text == (
         "*Westwardwood Studios Group* has no past renewal on record. The next renewal is on 1 Feb 2027."
     )
+
+
+def test_how_long_a_customer_is_the_earliest_renewal_never_the_last_contact(book: Services, clock: Clock) -> None:
+    # was: "How long has X been a customer?" gave the last contact ("Last contact with X was on ...")
+    with session_scope(book.sessions) as s:
+        for year in (2024, 2025):
+            s.add(
+                Renewal(
+                    customer_id=cid(book, "Willowfield Devices Co"),
+                    outcome="renewed",
+                    renewal_date=dt.date(year, 1, 4),
+                    decided_at=dt.datetime(year - 1, 12, 20, 10, tzinfo=dt.UTC),
+                )
+            )
+    since = ask(book, "How long has Willowfield Devices been a customer?", AGENT)
+    assert since.text.startswith(
+        "I don't have the date *Willowfield Devices Co* became a customer: the record keeps no start date. The "
+        "earliest renewal on record was decided on 20 Dec 2023 (renewed), so they were a customer before 4 Jan 2024"
+    ), since.text
+    assert "<@U0AMGOLD>" in since.text
+    never = ask(book, "When did Westwardwood Studios become a customer?", AGENT)
+    assert "There is no past renewal on record either" in never.text, never.text
+    assert "contact with *Willowfield Devices Co*" in ask(book, "When did we last talk to Willowfield Devices?").text
 
 
 def test_usage_is_the_usage_rules_evaluated_for_the_customer(book: Services, clock: Clock) -> None:
@@ -569,12 +599,33 @@ def test_a_record_asked_of_the_first_word_of_a_name_offers_that_customer_to_pick
     assert not ask(book, "what's the ARR for foobarly?").choices
 
 
-def test_a_question_about_many_customers_says_what_ask_answers(book: Services) -> None:
-    a = ask(book, "which customers renew next month?")
-    assert a.text.startswith("I answer from one customer's record at a time") and a.source == "clarify"
-    assert a.customer is None and not a.citations
-    # was: "list my accounts" quoted the pricing guardrails, "which ... open P1s?" an escalation table's rows
-    for question in ("list my accounts", "show me our platinum customers", "Which gold customers have open P1s?"):
+def test_a_question_about_many_customers_is_answered_from_the_book(book: Services) -> None:
+    # was: "I answer from one customer's record at a time ..." for every list; "Who renews before March?" quoted
+    # the churn playbook and "How many open P1s do we have?" was declined
+    with session_scope(book.sessions) as s:
+        s.add(Customer(name="Evil <!channel> Corp", tier="bronze", region="na", renewal_date=dt.date(2026, 12, 28)))
+    month = ask(book, "which customers renew next month?")
+    assert month.text == (
+        "*2 customers* renew in December 2026 (1 Dec 2026 to 31 Dec 2026):\n"
+        "• *Glacierwood Dental Ltd* (bronze) on 20 Dec 2026, no owner\n"
+        "• *Evil &lt;!channel&gt; Corp* (bronze) on 28 Dec 2026, no owner\n"
+        "Ask about one by name for its record."
+    ), month.text
+    assert month.source == "record" and month.customer is None and "<!channel>" not in month.text
+    before = ask(book, "Who renews before March?")
+    assert before.text.startswith("*4 customers* renew before March 2027 (24 Nov 2026 to 28 Feb 2027):"), before.text
+    assert "*Willowfield Devices Co* (gold) on 4 Jan 2027, owner Marcus Okafor" in before.text  # named, not pinged
+    assert "<@" not in before.text
+    mine = ask(book, "list my accounts", MANAGER)
+    assert mine.text.startswith("*1 customer (owned by Marcus Okafor)*:\n• *Willowfield Devices Co* (gold, na), renews")
+    assert ask(book, "show me our platinum customers").text == "*No customer (platinum)*."
+    assert ask(book, "Which gold customers have open P1s?").text == "*No customer (gold)* has an open P1 ticket."
+    tickets = ask(book, "How many open tickets do we have?")
+    assert tickets.text.startswith("*1 customer* has 1 open ticket:\n• *Glacierwood Dental Ltd* (bronze): 1 open"), (
+        tickets.text
+    )
+    # a field only some roles see, or one each record must work out: not listed, and said so
+    for question in ("which customers have the highest ARR?", "Which customers are overdue on payments?"):
         many = ask(book, question)
         assert many.text.startswith("I answer from one customer's record at a time"), (question, many.text)
 
