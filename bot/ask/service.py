@@ -27,6 +27,7 @@ from bot.approvals.amounts import format_money
 from bot.ask import direct, llm
 from bot.ask.access import field_access_finding
 from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
+from bot.ask.book import answer_book, read_book
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.customer_alerts import customer_alerts_finding
 from bot.ask.feedback import passage_key, rerank
@@ -238,7 +239,14 @@ class AskService:
             said = direct.no_ticket(u.unknown_ticket)
             return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if u.across_the_book:
-            return Answer(question, asker, direct.ACROSS_THE_BOOK, [], 0.0, True, truncated=truncated, source=CLARIFY)
+            regions = (u.slots.region,) if u.slots.region else ()
+            today = self.s.clock().date()
+            book = read_book(question, asker, today, u.slots.tiers, regions, u.slots.priority)
+            if book is None:  # a field some roles may not see, or one each record must work out
+                said = direct.ACROSS_THE_BOOK
+                return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
+            listed = answer_book(session, policies, book)
+            return Answer(question, asker, listed, [], 1.0, True, truncated=truncated, source=RECORD)
         if u.needs_customer:
             said = direct.not_found(u.unknown_name) if u.unknown_name else direct.WHICH_CUSTOMER
             return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)

@@ -1,0 +1,247 @@
+"""Questions about many customers at once, answered from the book: "which customers renew next month?", "how many
+gold customers have open P1s?", "list my accounts".
+
+Only fields every staff member may see are listed (tier, region, owner, renewal date, open tickets: ``public`` in
+roles.yaml), so the list is the same for every role. A question across the book about a field only some roles see
+(ARR, health, payments) or one that needs each record worked out (who is at risk, who breaches) is not answered
+here: :data:`bot.ask.direct.ACROSS_THE_BOOK` says what Ask answers instead. Owners are named, not mentioned: a list
+of accounts must not notify ten people.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from bot import mrkdwn
+from bot.ask.dates import day
+from bot.customers.card import OPEN_STATUSES
+from bot.policies import Policies
+from bot.store.models import Customer, Ticket
+
+SHOWN = 10  # customers listed; the rest are counted
+UPCOMING_DAYS = 90  # "which customers renew soon?": the window when none is said
+
+RENEWALS, TICKETS, ACCOUNTS = "renewals", "tickets", "accounts"
+# What a list of the book cannot say to every role, or cannot say without working out each record.
+_NOT_LISTED = re.compile(
+    r"\b(arr|revenue|ltv|lifetime|valu\w*|worth|health\w*|nps|sentiment|payments?|paid|overdue|owes?|invoices?|"
+    r"churn\w*|risk\w*|happy|unhappy|breach\w*|late|usage|biggest|largest|smallest|top|highest|lowest|"
+    r"total|sum|average)\b",
+    re.I,
+)
+_RENEW = re.compile(r"\brenew\w*\b|\bup for renewal\b", re.I)
+_TICKETS = re.compile(r"\b(tickets?|cases?|p[1-4]s?|incidents?|escalations?)\b", re.I)
+_MINE = re.compile(r"\b(my|mine|i own|i have)\b", re.I)
+_OWNED_BY = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
+_COUNTED = re.compile(r"\bhow many\b", re.I)
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
+    m.lower(): i for i, m in enumerate(calendar.month_abbr) if m
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?(?:\s+(?P<year>20\d\d))?"
+_BEFORE = re.compile(r"\b(?P<how>before|by|until|till|in|during)\s+" + _MONTH, re.I)
+_NEXT_N = re.compile(r"\b(?:in|within|over)?\s*the\s+next\s+(?P<n>\d{1,3})\s+(?P<unit>days?|weeks?|months?)\b", re.I)
+_WITHIN_N = re.compile(r"\b(?:in|within)\s+(?P<n>\d{1,3})\s+(?P<unit>days?|weeks?|months?)\b", re.I)
+_RELATIVE = re.compile(r"\b(?P<which>this|next)\s+(?P<unit>week|month|quarter|year)\b", re.I)
+
+
+@dataclass(frozen=True)
+class BookQuery:
+    about: str  # RENEWALS | TICKETS | ACCOUNTS
+    tiers: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    owner: str | None = None  # a user id: "my accounts" is the asker's
+    start: dt.date | None = None  # the renewal window, both ends included
+    end: dt.date | None = None
+    window: str = ""  # the window as the answer says it: "in January 2027"
+    priority: str | None = None  # open tickets of this priority only
+    counted: bool = False  # "how many ...?": the count leads
+
+
+def read_book(
+    question: str, asker: str, today: dt.date, tiers: Sequence[str], regions: Sequence[str], priority: str | None
+) -> BookQuery | None:
+    """What a question about many customers asks, or None when it asks what a list of the book does not say
+    (ARR, health, who is at risk). ``tiers``, ``regions``, ``priority``: those the question names (its slots)."""
+    if _NOT_LISTED.search(question):
+        return None
+    owner = None
+    if found := _OWNED_BY.search(question):
+        owner = found.group(1)
+    elif _MINE.search(question):
+        owner = asker
+    renew = bool(_RENEW.search(question))
+    about = RENEWALS if renew else TICKETS if (priority or _TICKETS.search(question)) else ACCOUNTS
+    start = end = None
+    window = ""
+    if about == RENEWALS:
+        start, end, window = renewal_window(question, today)
+    return BookQuery(
+        about,
+        tuple(tiers),
+        tuple(regions),
+        owner,
+        start,
+        end,
+        window,
+        priority if about == TICKETS else None,
+        bool(_COUNTED.search(question)),
+    )
+
+
+def renewal_window(question: str, today: dt.date) -> tuple[dt.date, dt.date, str]:
+    """The days a renewal question asks about, both ends included, and how to say them; the next
+    UPCOMING_DAYS days when it names none ("which customers renew soon?")."""
+    if m := _BEFORE.search(question):
+        month = _MONTHS[m["month"].lower()]
+        year = int(m["year"]) if m["year"] else today.year + (month < today.month)
+        first = dt.date(year, month, 1)
+        last = dt.date(year, month, calendar.monthrange(year, month)[1])
+        name = f"{calendar.month_name[month]} {year}"
+        how = m["how"].lower()
+        if how == "before":
+            return today, first - dt.timedelta(days=1), f"before {name}"
+        if how in ("by", "until", "till"):
+            return today, last, f"by the end of {name}"
+        return max(today, first), last, f"in {name}"
+    if m := _NEXT_N.search(question) or _WITHIN_N.search(question):
+        n, unit = int(m["n"]), m["unit"].lower().rstrip("s")
+        days = n * {"day": 1, "week": 7, "month": 30}[unit]
+        return today, today + dt.timedelta(days=days), f"in the next {n} {unit}{'s' if n != 1 else ''}"
+    if m := _RELATIVE.search(question):
+        return _relative(today, m["which"].lower(), m["unit"].lower())
+    return today, today + dt.timedelta(days=UPCOMING_DAYS), f"in the next {UPCOMING_DAYS} days"
+
+
+def _relative(today: dt.date, which: str, unit: str) -> tuple[dt.date, dt.date, str]:
+    """ "this month" (from today to its end), "next quarter" (the whole calendar quarter) ..."""
+    if unit == "week":
+        monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=which == "next")
+        return max(today, monday), monday + dt.timedelta(days=6), f"{which} week"
+    if unit == "year":
+        year = today.year + (which == "next")
+        return max(today, dt.date(year, 1, 1)), dt.date(year, 12, 31), f"in {year}"
+    months = 3 if unit == "quarter" else 1
+    first_month = (today.month - 1) // months * months + 1
+    year, month = today.year, first_month + (months if which == "next" else 0)
+    if month > 12:
+        year, month = year + 1, month - 12
+    last_month = month + months - 1
+    first = dt.date(year, month, 1)
+    last = dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
+    if unit == "quarter":
+        said = f"{which} quarter (Q{(month - 1) // 3 + 1} {year})"
+    else:
+        said = f"in {calendar.month_name[month]} {year}"
+    return max(today, first), last, said
+
+
+def answer_book(session: Session, policies: Policies, q: BookQuery) -> str:
+    """The customers ``q`` asks for (at most SHOWN, with how many in all), as the answer says them."""
+    scope = _scope(q, policies)
+    if q.about == TICKETS:
+        return _tickets(session, policies, q, scope)
+    base = _filtered(select(Customer), q)
+    if q.about == RENEWALS:
+        assert q.start is not None and q.end is not None
+        base = base.where(Customer.renewal_date >= q.start, Customer.renewal_date <= q.end)
+        order: tuple[Any, ...] = (Customer.renewal_date, Customer.name)
+    else:
+        order = (Customer.name, Customer.id)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.scalars(base.order_by(*order).limit(SHOWN)).all()
+    who = _customers(total, scope)
+    if q.about == RENEWALS:
+        head = f"{who} renew{'s' if total <= 1 else ''} {q.window}"
+        if q.start is not None and q.end is not None:
+            head += f" ({day(q.start)} to {day(q.end)})"
+        lines = [
+            f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}) on {day(c.renewal_date)}{_owner(policies, c, q)}" for c in rows
+        ]
+    else:
+        head = who
+        lines = [
+            f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}, {_esc(c.region)}), {_renews(c)}{_owner(policies, c, q)}"
+            for c in rows
+        ]
+    return _said(head, lines, total)
+
+
+def _tickets(session: Session, policies: Policies, q: BookQuery, scope: str) -> str:
+    opened = select(Ticket.customer_id, func.count().label("n")).where(Ticket.status.in_(OPEN_STATUSES))
+    if q.priority:
+        opened = opened.where(Ticket.priority == q.priority)
+    per = opened.group_by(Ticket.customer_id).subquery()
+    base = _filtered(select(Customer, per.c.n).join(per, per.c.customer_id == Customer.id), q)
+    counted = base.subquery()
+    totals = session.execute(select(func.count(), func.coalesce(func.sum(counted.c.n), 0)).select_from(counted)).one()
+    customers, tickets = int(totals[0]), int(totals[1])
+    rows = session.execute(base.order_by(per.c.n.desc(), Customer.name).limit(SHOWN)).all()
+    kind = f"open {q.priority} ticket" if q.priority else "open ticket"
+    if customers == 0:
+        head = f"{_customers(0, scope)} has an {kind}"
+    else:
+        head = f"{_customers(customers, scope)} {'has' if customers == 1 else 'have'} {_n(tickets, kind)}"
+    lines = [f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}): {_n(n, kind)}{_owner(policies, c, q)}" for c, n in rows]
+    return _said(head, lines, customers)
+
+
+def _customers(n: int, scope: str) -> str:
+    """The head's subject: "*3 customers (gold)*", "*No customer (gold)*"."""
+    return f"*No customer{scope}*" if n == 0 else f"*{n} customer{'' if n == 1 else 's'}{scope}*"
+
+
+def _filtered(stmt: Select, q: BookQuery) -> Select:  # type: ignore[type-arg]
+    stmt = stmt.where(Customer.merged_into_id.is_(None))
+    if q.tiers:
+        stmt = stmt.where(Customer.tier.in_(q.tiers))
+    if q.regions:
+        stmt = stmt.where(Customer.region.in_(q.regions))
+    if q.owner:
+        stmt = stmt.where(Customer.owner_slack_id == q.owner)
+    return stmt
+
+
+def _scope(q: BookQuery, policies: Policies) -> str:
+    """The filters as the answer's head says them: " (gold, emea, yours)"."""
+    parts = [*q.tiers, *q.regions]
+    if q.owner:
+        staff = policies.staff(q.owner) if policies.configured else None
+        parts.append(f"owned by {mrkdwn.escape(staff.name)}" if staff else f"owned by {mrkdwn.escape(q.owner)}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _owner(policies: Policies, c: Customer, q: BookQuery) -> str:
+    if q.owner:
+        return ""  # one owner's accounts: the head says whose
+    if not c.owner_slack_id:
+        return ", no owner"
+    staff = policies.staff(c.owner_slack_id) if policies.configured else None
+    return f", owner {mrkdwn.escape(staff.name if staff else c.owner_slack_id)}"
+
+
+def _renews(c: Customer) -> str:
+    return f"renews {day(c.renewal_date)}" if c.renewal_date else "no renewal date"
+
+
+def _esc(value: str | None) -> str:
+    return mrkdwn.escape(value or "")  # a tier or region as the source wrote it: inert
+
+
+def _n(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def _said(head: str, lines: list[str], total: int) -> str:
+    if not lines:
+        return f"{head}."
+    more = f"\n…and {total - len(lines)} more." if total > len(lines) else ""
+    shown = "\n".join(f"• {line}" for line in lines)
+    return f"{head}:\n{shown}{more}\nAsk about one by name for its record."
