@@ -16,6 +16,8 @@ picked customer, one question per kind, with the expected value read from the da
 - free_months "Can we give <name> two free months on a $120k deal?" -> the $20,000 discount's route
 - p1_count  "How many open P1s does <name> have?"          -> "<n> open P1 ticket(s)" / "no open tickets"
 - ticket    "What's the status of ticket <n>?" (their newest) -> the customer's name and "ticket #<n>"
+- book      "Which of my customers renew in <their renewal's month>?" (asked by the owner) -> how many of the
+            owner's customers renew that month, counted in SQL
 
 Prints the share stated per kind and overall (target >= 90%), question -> answer-posted latency p50/p95 with
 the load average, and examples of misses. Thread follow-ups: benchmarks/thread_followups.py.
@@ -76,6 +78,12 @@ def customers(stack: Stack, n: int) -> list[dict[str, object]]:
         [ticket] = con.execute(  # their newest ticket, open or not: asked about by its number alone
             "SELECT MAX(id) FROM tickets WHERE customer_id = ?", (cid,)
         ).fetchone()
+        month = str(renewal)[:7]  # their renewal's month: the owner's customers renewing then, counted here
+        [book] = con.execute(
+            "SELECT COUNT(*) FROM customers WHERE merged_into_id IS NULL AND owner_slack_id = ? "
+            "AND renewal_date >= ? AND renewal_date < ?",
+            (owner, f"{month}-01", f"{month}-32"),
+        ).fetchone()
         out.append(
             {
                 "ticket": ticket or NO_TICKET,  # none of theirs: a number nobody has, said to be unknown
@@ -88,6 +96,8 @@ def customers(stack: Stack, n: int) -> list[dict[str, object]]:
                 "marketing": bool(marketing),
                 "open": int(open_n),
                 "p1": int(p1_n),
+                "month": f"{dt.date.fromisoformat(month + '-01'):%B %Y}",
+                "book": int(book),
             }
         )
     con.close()
@@ -141,6 +151,8 @@ KINDS: list[tuple[str, str, Check, bool]] = [
         lambda c, t: f"has {c['p1'] or 'no'} open P1 ticket" in t if c["open"] else "has no open tickets" in t,
         False,
     ),
+    # the book: the owner's customers renewing in a month, counted (their renewal's month: never none)
+    ("book", "Which of my customers renew in {month}?", lambda c, t: f"*{c['book']} customer" in t, True),
 ]
 
 
@@ -176,7 +188,7 @@ def main() -> None:
         latency: list[float] = []
         for c in picked:
             for kind, template, check, by_owner in KINDS:
-                question = template.format(name=c["name"], ticket=c["ticket"])
+                question = template.format(name=c["name"], ticket=c["ticket"], month=c["month"])
                 asker = str(c["owner"]) if by_owner else ASKER
                 t0 = time.time()
                 d = double.send_message(asker, CHANNEL, f"{stack.bot} {question}")
