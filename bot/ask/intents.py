@@ -55,11 +55,13 @@ _ANY_CUSTOMER = re.compile(r"\b(a|an|any|every|each|some) (customer|client|accou
 _PERMISSION = re.compile(
     r"^\W*(can|could|may|should|shall|must) (i|we)\b|^\W*is it (ok|okay|alright|all right|fine|allowed)\b", re.I
 )
-# A request for what to do ("X is threatening to churn, what should I do?"): the record fact it mentions is the
-# situation, not what is asked; the playbooks answer, for that customer.
+# A request for what to do ("X is threatening to churn, what should I do?", "..., what priority?"): the record fact
+# it mentions is the situation, not what is asked; the playbooks answer, for that customer.
 _ACTING = re.compile(
     r"\b(what (should|must|do|can) (i|we) (need to |have to )?do|how (do|should|can) (i|we) (handle|deal with|respond|"
-    r"react|approach|proceed|manage)|what now|what next|next steps?|what happens (to|with) (their|his|her|its|the))\b",
+    r"react|approach|proceed|manage)|what now|what next|next steps?|what happens (to|with) (their|his|her|its|the))\b"
+    # the priority to give the situation just told ("Customer says their invoices are wrong, what priority?")
+    r"|[,;.?]\s*(what|which) (priority|severity)( is (that|this|it)| should (that|this|it) (be|get))?\s*\??\s*$",
     re.I,
 )
 # A question about many customers at once: "which customers renew next month?", "list accounts with overdue

@@ -134,7 +134,11 @@ def understand(
             choices, mention, asked = guesses, guesses[0].matched_text, again
     slots = read_slots(question, _tiers(policies), _regions(policies), mention)
     if ticket is not None:
-        if asked.howto or not asked.kinds - {CARD}:  # "what's the status of #1305?": the ticket itself
+        named = {n for r in asked.readings for n in r.patterns}
+        by_meaning = all(i.kind == CARD or (i.kind == FIELD and i.name not in named) for i in asked.intents)
+        if asked.howto or by_meaning:
+            # "what's the status of #1305?", "can I close #46?": the ticket itself; a field the question does not
+            # name by its words is only the nearest by meaning ("can I call X now" for "can I close #46")
             asked = Asked((model.catalog[OPEN_TICKETS],), asked.readings)
         if slots.priority is None:  # its priority picks its clock and escalation, as a priority said would
             slots = replace(slots, priority=ticket.priority)

@@ -215,6 +215,13 @@ def test_a_ticket_named_by_number_is_answered_for_its_customer(book: Services, c
     assert missing.text.startswith("I can't find ticket *99999999*") and missing.customer is None
     assert "Willowfield" not in missing.text  # not the thread's customer's tickets
     assert not ask(book, "What is our #1 priority when a platinum customer is down?").text.startswith("I can't find")
+    # a question about the ticket that names no field by its words is about the ticket (was: "Can I close ticket
+    # #N?" gave whether to call the customer now, the nearest field by meaning)
+    close = ask(book, f"Can I close ticket #{glacier}?")
+    assert close.text.startswith(f"*Glacierwood Dental Ltd*'s ticket #{glacier} P2"), close.text
+    assert ask(book, f"What tier is the customer on ticket {glacier}?").text.startswith(
+        "*Glacierwood Dental Ltd* is a *Bronze* customer"
+    )
 
 
 def test_why_a_customer_alerts_is_every_rule_evaluated_for_them_now(book: Services, clock: Clock) -> None:
@@ -417,6 +424,10 @@ def test_a_question_about_a_customer_the_playbooks_do_not_answer_is_declined_wit
 
 
 def test_what_to_do_about_a_customers_situation_is_a_how_to_for_that_customer(book: Services) -> None:
+    # the priority to give a situation told (was: "Customer says their invoices are wrong, what priority?" asked
+    # "which customer?", the invoices read as the payment status asked)
+    told = ask(book, "Customer says their invoices are wrong, what priority?")
+    assert told.source == "playbooks" and told.customer is None, told.text
     # The record field the question mentions is the situation, not what is asked: not "health score is 74/100"
     churn = ask(book, "Willowfield Devices is threatening to churn, what should I do?")
     assert churn.source != "record" and "health score" not in churn.text, churn.text
