@@ -6,6 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.approvals.amounts import format_money, format_percent
+from bot.mrkdwn import bold, escape
+
 TYPE_LABELS = {
     "discount": "Discount",
     "custom_terms": "Custom terms",
@@ -107,6 +110,12 @@ class RequesterNotice:
     reason: str | None = None
 
 
+def measure(amount: Decimal | None, percent: float | None) -> str:
+    """What a request asks, as cards and lists say it: "15% / $9,000", "$2,000", "-" when neither."""
+    parts = [format_percent(percent) if percent is not None else "", format_money(amount) if amount is not None else ""]
+    return " / ".join(p for p in parts if p) or "-"
+
+
 @dataclass(frozen=True)
 class RequestSummary:
     request_id: int
@@ -120,6 +129,16 @@ class RequestSummary:
     percent: float | None = None
     link_channel: str | None = None
     link_ts: str | None = None
+
+    def line(self) -> str:
+        """One line of a list of requests (App Home, an answer): "• #12 Discount for *Acme* (15% / $9,000) · Deal
+        desk · since 2026-11-20", the request's own text inert."""
+        where = f" · {escape(self.step_name)}" if self.step_name else ""
+        asked = measure(self.amount, self.percent)
+        return (
+            f"• #{self.request_id} {escape(TYPE_LABELS.get(self.request_type, self.request_type))} for "
+            f"{bold(self.customer_name)} ({asked}){where} · since {self.created_at:%Y-%m-%d}"
+        )
 
 
 @dataclass(frozen=True)

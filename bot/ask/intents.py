@@ -309,6 +309,8 @@ class IntentModel:
             floor = MIN_FIELD_SCORE  # its words and the priority it computes for: "where does a silver P4 escalate"
         if intent.compute == "access" and best in hits:
             floor = MIN_FIELD_SCORE  # "can legal see discount history?": the field's words pull towards its own intent
+        if intent.pattern_only and best in hits:
+            floor = MIN_FIELD_SCORE  # read only where its words are, and they are: the words are the evidence
         if intent.kind == CARD and best not in hits and _PERMISSION.match(clause):
             intent = self.catalog[self.howto]  # the card by meaning alone, asked whether we may do something
         if intent.kind != HOWTO and (boosted[best] < floor or boosted[best] - howto < MARGIN):

@@ -33,6 +33,7 @@ from bot.ask.customer_alerts import customer_alerts_finding
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.intents import Intent, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
+from bot.ask.pending import pending_finding
 from bot.ask.placement import placement_finding
 from bot.ask.policy import (
     PolicyFinding,
@@ -518,10 +519,12 @@ class AskService:
     ) -> PolicyFinding | None:
         """``for_tier``: the tier to answer for (one of several the question names), else the customer's or the
         question's one tier."""
-        computes = ("escalation", "sla", "promises", "alerts", "access", "duty", "placement", *_OF_CUSTOMER)
-        if policy.compute not in computes:
+        computes = ("escalation", "sla", "promises", "alerts", "access", "duty", "placement", "approvals")
+        if policy.compute not in (*computes, *_OF_CUSTOMER):
             return None
         policies = self.s.policies
+        if policy.compute == "approvals":  # the asker's own queue: no customer or tier needed
+            return pending_finding(self.s, asker) if policies.configured else None
         if policy.compute in _OF_CUSTOMER:  # alert rules evaluated for this customer now: nothing without one
             found = _OF_CUSTOMER[policy.compute]
             return found(session, policies, card, self.s.clock()) if card and policies.configured else None

@@ -134,8 +134,8 @@ def understand(
             choices, mention, asked = guesses, guesses[0].matched_text, again
     slots = read_slots(question, _tiers(policies), _regions(policies), mention)
     if ticket is not None:
-        named = {n for r in asked.readings for n in r.patterns}
-        by_meaning = all(i.kind == CARD or (i.kind == FIELD and i.name not in named) for i in asked.intents)
+        worded = {n for r in asked.readings for n in r.patterns}
+        by_meaning = all(i.kind == CARD or (i.kind == FIELD and i.name not in worded) for i in asked.intents)
         if asked.howto or by_meaning:
             # "what's the status of #1305?", "can I close #46?": the ticket itself; a field the question does not
             # name by its words is only the nearest by meaning ("can I call X now" for "can I close #46")

@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.approvals.amounts import format_money, format_percent
 from bot.approvals.results import (
     TYPE_LABELS,
     ApprovalCard,
     ApprovalsHome,
     RequesterNotice,
     RequestPrefill,
-    RequestSummary,
     RouteReason,
+    measure,
 )
 from bot.slack import ids
 from bot.slack.views.common import (
@@ -54,18 +53,6 @@ def _label(t: str) -> str:
     return TYPE_LABELS.get(t, t)
 
 
-def _measure(amount: Any, percent: float | None) -> str:
-    parts = [
-        p
-        for p in (
-            format_percent(percent) if percent is not None else "",
-            format_money(amount) if amount is not None else "",
-        )
-        if p
-    ]
-    return " / ".join(parts) or "-"
-
-
 def route_line(route: RouteReason) -> str:
     """Why this route: the rule that matched and what each rule before it needed that the request lacks."""
     line = f":twisted_rightwards_arrows: *Why this route:* rule `{inert(route.rule)}`" + (
@@ -91,7 +78,7 @@ def card_blocks(card: ApprovalCard) -> list[Block]:
                     "Customer",
                     inert(f"{card.customer_name} ({(card.tier or '?').title()}, {(card.region or '?').upper()})"),
                 ),
-                ("Amount", _measure(card.amount, card.percent)),
+                ("Amount", measure(card.amount, card.percent)),
                 ("Risk", inert(card.risk.title())),
                 (
                     "Step",
@@ -119,7 +106,7 @@ def card_blocks(card: ApprovalCard) -> list[Block]:
         blocks.append(section("*Chain*\n" + "\n".join(lines)))
     if card.precedents:
         lines = [
-            f"• #{p.request_id} {inert(p.customer_name)}: {_measure(p.amount, p.percent)} — "
+            f"• #{p.request_id} {inert(p.customer_name)}: {measure(p.amount, p.percent)} — "
             f"{OUTCOME.get(p.state, inert(p.state))}" + (f" ({p.decided_at:%Y-%m-%d})" if p.decided_at else "")
             for p in card.precedents
         ]
@@ -164,24 +151,16 @@ def notice_blocks(notice: RequesterNotice) -> list[Block]:
     return blocks
 
 
-def _summary_line(r: RequestSummary) -> str:
-    where = f" · {inert(r.step_name)}" if r.step_name else ""
-    return (
-        f"• #{r.request_id} {inert(_label(r.request_type))} for *{inert(r.customer_name)}* "
-        f"({_measure(r.amount, r.percent)}){where} · since {r.created_at:%Y-%m-%d}"
-    )
-
-
 def home_blocks(home: ApprovalsHome) -> list[Block]:
     blocks: list[Block] = [header("Approvals waiting for me")]
     blocks.append(
-        section("\n".join(_summary_line(r) for r in home.to_decide[:15]))
+        section("\n".join(r.line() for r in home.to_decide[:15]))
         if home.to_decide
         else context("Nothing waits for your decision.")
     )
     blocks.append(header("My open requests"))
     blocks.append(
-        section("\n".join(_summary_line(r) for r in home.my_open[:15]))
+        section("\n".join(r.line() for r in home.my_open[:15]))
         if home.my_open
         else context("You have no open requests.")
     )

@@ -13,6 +13,8 @@ from sqlalchemy import Engine, select
 
 from bot.alerts.models import Alert
 from bot.approvals.models import ApprovalRequest
+from bot.approvals.requests import submit_request
+from bot.approvals.validation import RequestDraft
 from bot.ask.models import QuestionLog
 from bot.ask.service import Answer, AskService, thread_context
 from bot.customers.normalize import name_key
@@ -639,6 +641,27 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
     for question in ("which customers have the highest ARR?", "Which customers are overdue on payments?"):
         many = ask(book, question)
         assert many.text.startswith("I answer from one customer's record at a time"), (question, many.text)
+
+
+def test_pending_approvals_are_the_askers_queue_and_open_requests(book: Services) -> None:
+    # was: "What approvals are pending?" quoted the approvals process
+    draft = RequestDraft(
+        request_type="discount",
+        customer="Willowfield Devices Co",
+        requester=MANAGER,
+        amount="$40,000",
+        percent="12%",
+        justification="Competitor offered 12% off.",
+    )
+    rid = submit_request(book, draft).request_id
+    mine = ask(book, "What approvals are pending?", MANAGER)
+    assert mine.text.startswith(
+        "Nothing waits for your decision.\nYour open requests (1):\n"
+        f"• #{rid} Discount for *Willowfield Devices Co* (12% / $40,000) · Sales manager · since 2026-11-24"
+    ), mine.text
+    approver = ask(book, "what do I need to approve?", "U0SALESMGR")
+    assert approver.text.startswith(f"Waiting for your decision (1):\n• #{rid} Discount for"), approver.text
+    assert "You have no open requests." in approver.text
 
 
 def test_a_company_that_is_no_customer_is_said_so(book: Services) -> None:
