@@ -146,6 +146,9 @@ def test_open_tickets_consent_and_the_card(book: Services) -> None:
         "No: *Glacierwood Dental Ltd* has opted out of outreach altogether"
     )
     assert ask(book, "tell me about Willowfield Devices").text == "Here is what I have on *Willowfield Devices Co*."
+    # getting ready for a call is the card (was: whether they may be called tomorrow)
+    prep = ask(book, "Prep me for my call with Willowfield Devices tomorrow")
+    assert prep.text == "Here is what I have on *Willowfield Devices Co*.", prep.text
     # both consents when both are asked (was: "Has X opted out of anything?" gave whether to call them now)
     assert ask(book, "Has Willowfield Devices opted out of anything?").text == (
         "*Willowfield Devices Co* accepts outreach and has given marketing consent."
