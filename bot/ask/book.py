@@ -79,21 +79,64 @@ def read_book(
         owner = asker
     renew = bool(_RENEW.search(question))
     about = RENEWALS if renew else TICKETS if (priority or _TICKETS.search(question)) else ACCOUNTS
-    start = end = None
-    window = ""
-    if about == RENEWALS:
-        start, end, window = renewal_window(question, today)
+    start, end, window = renewal_window(question, today)  # kept only for a list of renewals
     return BookQuery(
         about,
         tuple(tiers),
         tuple(regions),
         owner,
-        start,
-        end,
-        window,
+        start if about == RENEWALS else None,
+        end if about == RENEWALS else None,
+        window if about == RENEWALS else "",
         priority if about == TICKETS else None,
         bool(_COUNTED.search(question)),
     )
+
+
+# A follow-up that narrows or shifts the list before it: "only the gold ones?", "and in February?", "and P2s?",
+# "which of them renew this quarter?".
+_REFINES = re.compile(r"\b(them|those|ones|which of|only|just)\b", re.I)
+
+
+def refines(question: str, tiers: Sequence[str], regions: Sequence[str], priority: str | None) -> bool:
+    """Whether a follow-up in a thread after a list of the book changes that list (names a tier, a region, a
+    priority, an owner, a window, or points back at the list), rather than asking something else."""
+    return bool(
+        tiers
+        or regions
+        or priority
+        or _RENEW.search(question)
+        or _TICKETS.search(question)
+        or _names_window(question)
+        or _MINE.search(question)
+        or _OWNED_BY.search(question)
+        or _REFINES.search(question)
+    )
+
+
+def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date) -> BookQuery:
+    """The earlier list with what the follow-up ``later`` (read from ``question`` alone) says instead: its tiers,
+    region, owner, priority or window replace the earlier ones; the rest stays."""
+    about = later.about if (_RENEW.search(question) or _TICKETS.search(question) or later.priority) else earlier.about
+    start, end, window = earlier.start, earlier.end, earlier.window
+    if about == RENEWALS and (_names_window(question) or start is None or end is None):
+        start, end, window = renewal_window(question, today)
+    renewals = about == RENEWALS
+    return BookQuery(
+        about,
+        later.tiers or earlier.tiers,
+        later.regions or earlier.regions,
+        later.owner or earlier.owner,
+        start if renewals else None,
+        end if renewals else None,
+        window if renewals else "",
+        (later.priority or earlier.priority) if about == TICKETS else None,
+        later.counted or earlier.counted,
+    )
+
+
+def _names_window(question: str) -> bool:
+    return any(p.search(question) for p in (_BEFORE, _NEXT_N, _WITHIN_N, _RELATIVE))
 
 
 def renewal_window(question: str, today: dt.date) -> tuple[dt.date, dt.date, str]:
@@ -137,7 +180,7 @@ def _relative(today: dt.date, which: str, unit: str) -> tuple[dt.date, dt.date, 
     first = dt.date(year, month, 1)
     last = dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
     if unit == "quarter":
-        said = f"{which} quarter (Q{(month - 1) // 3 + 1} {year})"
+        said = f"{which} quarter, Q{(month - 1) // 3 + 1} {year}"
     else:
         said = f"in {calendar.month_name[month]} {year}"
     return max(today, first), last, said

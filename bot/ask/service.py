@@ -27,7 +27,7 @@ from bot.approvals.amounts import format_money
 from bot.ask import direct, llm
 from bot.ask.access import field_access_finding
 from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
-from bot.ask.book import answer_book, read_book
+from bot.ask.book import BookQuery, answer_book, followed, read_book
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.customer_alerts import customer_alerts_finding
 from bot.ask.feedback import passage_key, rerank
@@ -51,8 +51,8 @@ from bot.ask.policy import (
 )
 from bot.ask.renewal_risk import renewal_risk_finding
 from bot.ask.routes import asks_route
-from bot.ask.slots import read_values
-from bot.ask.understand import FOLLOW_UP_WORDS, Understanding, understand
+from bot.ask.slots import Slots, read_slots, read_values
+from bot.ask.understand import FOLLOW_UP_WORDS, Understanding, region_names, tier_names, understand
 from bot.ask.usage import usage_finding
 from bot.customers.accounts import tiers_owned
 from bot.customers.card import CustomerCard, build_card, record_view
@@ -210,6 +210,10 @@ class AskService:
                 record_view(session, asker, answer.customer, via="ask")
         return answer
 
+    def _book(self, question: str, asker: str, today: dt.date, slots: Slots) -> BookQuery | None:
+        regions = (slots.region,) if slots.region else ()
+        return read_book(question, asker, today, slots.tiers, regions, slots.priority)
+
     def _embedder(self) -> Any:
         """The index's embedding model (loaded once with the index), which also reads what questions ask; None
         for an index without one (patterns alone then read the question)."""
@@ -240,9 +244,12 @@ class AskService:
             said = direct.no_ticket(u.unknown_ticket)
             return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if u.across_the_book:
-            regions = (u.slots.region,) if u.slots.region else ()
             today = self.s.clock().date()
-            book = read_book(question, asker, today, u.slots.tiers, regions, u.slots.priority)
+            book = self._book(question, asker, today, u.slots)
+            if book is not None and u.book_earlier:  # a follow-up: the thread's list, with what it changes
+                names = tier_names(policies), region_names(policies)
+                before = self._book(u.book_earlier, asker, today, read_slots(u.book_earlier, *names))
+                book = followed(before, book, question, today) if before is not None else None
             if book is None:  # a field some roles may not see, or one each record must work out
                 said = direct.ACROSS_THE_BOOK
                 return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from bot.ask.book import refines
 from bot.ask.intents import CARD, FIELD, Asked, IntentModel, mask, model_for, refers_to_customer
 from bot.ask.slots import Slots, count_again, read_slots
 from bot.customers.linking import CustomerRef, link_customers, named_by_first_word
@@ -58,6 +59,7 @@ class Understanding:
     across_the_book: bool = False  # it asks a record field of many customers ("which customers renew next month?")
     ticket: TicketRef | None = None  # a ticket the question names ("is HD-00001305 breaching?"), of this customer
     unknown_ticket: str = ""  # a ticket the question names that we do not have ("ticket 999999")
+    book_earlier: str = ""  # the thread's list of the book this question narrows ("only the gold ones?")
 
     @property
     def needs_customer(self) -> bool:
@@ -69,14 +71,14 @@ class Understanding:
         return bool(self.asked.kinds & about)
 
 
-def _tiers(policies: Policies) -> list[str]:
+def tier_names(policies: Policies) -> list[str]:
     try:
         return policies.tier_names
     except Exception:  # a plain handbook without policies names no tiers
         return []
 
 
-def _regions(policies: Policies) -> list[str]:
+def region_names(policies: Policies) -> list[str]:
     try:
         return list(policies.tiers.regions)
     except Exception:
@@ -96,7 +98,7 @@ def understand(
     question was asked in; ``earlier``: the thread's previous question."""
     mention, how, choices, several, unknown = "", NONE, [], False, ""
     model = model_for(embedder)
-    book = False
+    book, book_earlier = False, ""
     if customer_id is not None:
         how, mention = CHOSEN, _chosen_mention(session, question, customer_id)
     else:
@@ -114,6 +116,10 @@ def understand(
             mention = fold(unknown)
         else:
             book = model.across_the_book(question)  # many customers: not the thread's one
+            if not book and earlier and len(question.split()) < FOLLOW_UP_WORDS and model.across_the_book(earlier):
+                values = read_slots(question, tier_names(policies), region_names(policies))
+                if refines(question, values.tiers, (values.region,) if values.region else (), values.priority):
+                    book, book_earlier = True, earlier  # "only the gold ones?" after a list: that list, narrowed
             if not book and thread_customer is not None and session.get(Customer, thread_customer) is not None:
                 customer_id, how = thread_customer, THREAD  # erased since the thread began: not inherited
     ticket = named_ticket(session, question) if not choices and not unknown else None
@@ -132,7 +138,7 @@ def understand(
         again = model.read(question, guesses[0].matched_text, refers=True) if guesses else asked
         if again.kinds & {FIELD, CARD}:  # read as about that customer, it asks their record
             choices, mention, asked = guesses, guesses[0].matched_text, again
-    slots = read_slots(question, _tiers(policies), _regions(policies), mention)
+    slots = read_slots(question, tier_names(policies), region_names(policies), mention)
     if ticket is not None:
         worded = {n for r in asked.readings for n in r.patterns}
         by_meaning = all(i.kind == CARD or (i.kind == FIELD and i.name not in worded) for i in asked.intents)
@@ -152,14 +158,18 @@ def understand(
         again = model.read(f"{mask(earlier, before, model.catalog.stand_in)} {question}", mention, refers=in_view)
         if not again.howto:
             asked = again
-            first = read_slots(earlier, _tiers(policies), _regions(policies), before)
+            first = read_slots(earlier, tier_names(policies), region_names(policies), before)
             if first.free_months is not None and (months := count_again(question)) is not None:
-                slots = read_slots(f"{months} free months", _tiers(policies), _regions(policies))  # "what about three?"
+                slots = read_slots(
+                    f"{months} free months", tier_names(policies), region_names(policies)
+                )  # "what about three?"
             slots = _merged(first, slots)
     missing = ticket_mention(question) if ticket is None and (customer_id is None or how == THREAD) else ""
     if missing:
         customer_id, how = None, NONE  # a ticket we do not have: not the thread's customer's tickets either
-    return Understanding(customer_id, how, mention, asked, slots, choices, several, unknown, book, ticket, missing)
+    return Understanding(
+        customer_id, how, mention, asked, slots, choices, several, unknown, book, ticket, missing, book_earlier
+    )
 
 
 def _names_a_field(model: IntentModel, asked: Asked) -> bool:

@@ -646,6 +646,24 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
         assert many.text.startswith("I answer from one customer's record at a time"), (question, many.text)
 
 
+def test_a_follow_up_to_a_list_of_the_book_narrows_that_list(book: Services) -> None:
+    # was: "only the gold ones?" after "who renews before March?" quoted the renewal runbook
+    first = "Who renews before March?"
+    gold = ask(book, "only the gold ones?", earlier=first)
+    assert gold.text.startswith("*1 customer (gold)* renews before March 2027 (24 Nov 2026 to 28 Feb 2027):\n• *Willow")
+    later = ask(book, "and in February?", earlier=f"{first} only the gold ones?")  # the thread's chain of questions
+    assert later.text == "*No customer (gold)* renews in February 2027 (1 Feb 2027 to 28 Feb 2027).", later.text
+    p2 = ask(book, "and P2s?", earlier="How many open P1s do we have?")
+    assert p2.text.startswith("*1 customer* has 1 open P2 ticket:\n• *Glacierwood Dental Ltd*"), p2.text
+    mine = ask(book, "which of them renew next quarter?", MANAGER, earlier="list my accounts")
+    assert mine.text.startswith("*1 customer (owned by Marcus Okafor)* renews next quarter, Q1 2027 (1 Jan 2027"), (
+        mine.text
+    )
+    # a follow-up that asks something else is not the list again
+    other = ask(book, "who approves a 20% discount?", earlier=first)
+    assert "needs approval from" in other.text and "renews" not in other.text, other.text
+
+
 def test_pending_approvals_are_the_askers_queue_and_open_requests(book: Services) -> None:
     # was: "What approvals are pending?" quoted the approvals process
     draft = RequestDraft(
