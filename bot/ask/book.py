@@ -22,19 +22,26 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.ask.dates import day
+from bot.ask.shipments import OPEN, shipment_line
 from bot.customers.card import OPEN_STATUSES
 from bot.policies import Policies
-from bot.store.models import Customer, Ticket
+from bot.store.models import Customer, Shipment, Ticket
 
 SHOWN = 10  # customers listed; the rest are counted
 UPCOMING_DAYS = 90  # "which customers renew soon?": the window when none is said
 
-RENEWALS, TICKETS, ACCOUNTS = "renewals", "tickets", "accounts"
+RENEWALS, TICKETS, ACCOUNTS, LATE_SHIPMENTS = "renewals", "tickets", "accounts", "late shipments"
 # What a list of the book cannot say to every role, or cannot say without working out each record.
 _NOT_LISTED = re.compile(
     r"\b(arr|revenue|ltv|lifetime|valu\w*|worth|health\w*|nps|sentiment|payments?|paid|overdue|owes?|invoices?|"
     r"churn\w*|risk\w*|happy|unhappy|breach\w*|late|usage|biggest|largest|smallest|top|highest|lowest|"
     r"total|sum|average)\b",
+    re.I,
+)
+# Late shipments across the book ("which shipments are late?"): a list the logistics records answer.
+_LATE_SHIPMENTS = re.compile(
+    r"\b(late|overdue|delayed)\s+(shipments?|deliver(y|ies)|orders?)\b|\b(shipments?|deliver(y|ies)|orders?)\b.{0,30}"
+    r"\b(late|overdue|delayed|behind)\b",
     re.I,
 )
 _RENEW = re.compile(r"\brenew\w*\b|\bup for renewal\b", re.I)
@@ -70,7 +77,8 @@ def read_book(
 ) -> BookQuery | None:
     """What a question about many customers asks, or None when it asks what a list of the book does not say
     (ARR, health, who is at risk). ``tiers``, ``regions``, ``priority``: those the question names (its slots)."""
-    if _NOT_LISTED.search(question):
+    late = bool(_LATE_SHIPMENTS.search(question))
+    if _NOT_LISTED.search(_LATE_SHIPMENTS.sub(" ", question)):
         return None
     owner = None
     if found := _OWNED_BY.search(question):
@@ -78,7 +86,15 @@ def read_book(
     elif _MINE.search(question):
         owner = asker
     renew = bool(_RENEW.search(question))
-    about = RENEWALS if renew else TICKETS if (priority or _TICKETS.search(question)) else ACCOUNTS
+    about = (
+        LATE_SHIPMENTS
+        if late
+        else RENEWALS
+        if renew
+        else TICKETS
+        if (priority or _TICKETS.search(question))
+        else ACCOUNTS
+    )
     start, end, window = renewal_window(question, today)  # kept only for a list of renewals
     return BookQuery(
         about,
@@ -186,11 +202,13 @@ def _relative(today: dt.date, which: str, unit: str) -> tuple[dt.date, dt.date, 
     return max(today, first), last, said
 
 
-def answer_book(session: Session, policies: Policies, q: BookQuery) -> str:
+def answer_book(session: Session, policies: Policies, q: BookQuery, now: dt.datetime) -> str:
     """The customers ``q`` asks for (at most SHOWN, with how many in all), as the answer says them."""
     scope = _scope(q, policies)
     if q.about == TICKETS:
         return _tickets(session, policies, q, scope)
+    if q.about == LATE_SHIPMENTS:
+        return _late_shipments(session, q, scope, now)
     base = _filtered(select(Customer), q)
     if q.about == RENEWALS:
         assert q.start is not None and q.end is not None
@@ -234,6 +252,21 @@ def _tickets(session: Session, policies: Policies, q: BookQuery, scope: str) -> 
         head = f"{_customers(customers, scope)} {'has' if customers == 1 else 'have'} {_n(tickets, kind)}"
     lines = [f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}): {_n(n, kind)}{_owner(policies, c, q)}" for c, n in rows]
     return _said(head, lines, customers)
+
+
+def _late_shipments(session: Session, q: BookQuery, scope: str, now: dt.datetime) -> str:
+    """Shipments not delivered by their promised date, the latest first (as the shipment-delay alert reads them)."""
+    late = _filtered(
+        select(Shipment, Customer)
+        .join(Customer, Customer.id == Shipment.customer_id)
+        .where(Shipment.status.in_(OPEN), Shipment.promised_at < now),
+        q,
+    )
+    total = session.scalar(select(func.count()).select_from(late.subquery())) or 0
+    rows = session.execute(late.order_by(Shipment.promised_at, Shipment.id).limit(SHOWN)).all()
+    head = f"*{total} late shipment{'' if total == 1 else 's'}{scope}*" if total else f"*No late shipment{scope}*"
+    lines = [f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}): {shipment_line(r, now)}" for r, c in rows]
+    return _said(head, lines, total)
 
 
 def _customers(n: int, scope: str) -> str:

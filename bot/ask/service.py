@@ -253,7 +253,7 @@ class AskService:
             if book is None:  # a field some roles may not see, or one each record must work out
                 said = direct.ACROSS_THE_BOOK
                 return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
-            listed = answer_book(session, policies, book)
+            listed = answer_book(session, policies, book, self.s.clock())
             return Answer(question, asker, listed, [], 1.0, True, truncated=truncated, source=RECORD)
         if u.needs_customer:
             said = direct.not_found(u.unknown_name) if u.unknown_name else direct.WHICH_CUSTOMER

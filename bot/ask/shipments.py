@@ -22,10 +22,10 @@ def shipment_lines(session: Session, customer_id: int, now: dt.datetime) -> list
     rows = session.scalars(
         select(Shipment).where(Shipment.customer_id == customer_id).order_by(Shipment.promised_at.desc()).limit(SHOWN)
     ).all()
-    return [_line(r, now) for r in rows]
+    return [shipment_line(r, now) for r in rows]
 
 
-def _line(r: Shipment, now: dt.datetime) -> str:
+def shipment_line(r: Shipment, now: dt.datetime) -> str:
     name = mrkdwn.escape(r.external_id or f"#{r.id}")
     order = f" (order {mrkdwn.escape(r.order_external_id)})" if r.order_external_id else ""
     status = mrkdwn.escape(r.status)

@@ -640,6 +640,23 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
     assert tickets.text.startswith("*1 customer* has 1 open ticket:\n• *Glacierwood Dental Ltd* (bronze): 1 open"), (
         tickets.text
     )
+    # late shipments across the book (was: the expedite policy's peak-season line)
+    with session_scope(book.sessions) as s:
+        s.add(
+            Shipment(
+                customer_id=cid(book, "Willowfield Devices Co"),
+                external_id="SHP-9",
+                status="pending",
+                carrier="<!channel> Express",
+                promised_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+            )
+        )
+    late = ask(book, "Which shipments are late?")
+    assert late.text.startswith(
+        "*1 late shipment*:\n• *Willowfield Devices Co* (gold): SHP-9: pending by &lt;!channel&gt; Express, promised "
+        "20 Nov 2026, *late* by 4 day(s)"
+    ), late.text
+    assert ask(book, "Any late shipments for platinum customers?").text == "*No late shipment (platinum)*."
     # a field only some roles see, or one each record must work out: not listed, and said so
     for question in ("which customers have the highest ARR?", "Which customers are overdue on payments?"):
         many = ask(book, question)
