@@ -17,13 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.ask.dates import day
+from bot.ask.facts import ticket_line
 from bot.ask.shipments import OPEN, shipment_line
-from bot.customers.card import OPEN_STATUSES
+from bot.customers.card import OPEN_STATUSES, TicketLine
+from bot.customers.sla import sla_clock
 from bot.policies import Policies
 from bot.store.models import Customer, Shipment, Ticket
 
@@ -31,6 +33,7 @@ SHOWN = 10  # customers listed; the rest are counted
 UPCOMING_DAYS = 90  # "which customers renew soon?": the window when none is said
 
 RENEWALS, TICKETS, ACCOUNTS, LATE_SHIPMENTS = "renewals", "tickets", "accounts", "late shipments"
+BREACHED, AT_RISK = "breached", "at_risk"  # open tickets past their SLA target, or within its last quarter
 # What a list of the book cannot say to every role, or cannot say without working out each record.
 _NOT_LISTED = re.compile(
     r"\b(arr|revenue|ltv|lifetime|valu\w*|worth|health\w*|nps|sentiment|payments?|paid|overdue|owes?|invoices?|"
@@ -44,6 +47,9 @@ _LATE_SHIPMENTS = re.compile(
     r"\b(late|overdue|delayed|behind)\b",
     re.I,
 )
+# Tickets on an SLA clock across the book: "is anyone breaching right now?", "which tickets are about to breach?".
+_BREACHING = re.compile(r"\bbreach\w*|\bpast (their |the )?(sla|target)", re.I)
+_ABOUT_TO = re.compile(r"\b(about to|close to|near(ly)?|at risk of|going to|will)\b", re.I)
 _RENEW = re.compile(r"\brenew\w*\b|\bup for renewal\b", re.I)
 _TICKETS = re.compile(r"\b(tickets?|cases?|p[1-4]s?|incidents?|escalations?)\b", re.I)
 _MINE = re.compile(r"\b(my|mine|i own|i have)\b", re.I)
@@ -78,23 +84,23 @@ def read_book(
     """What a question about many customers asks, or None when it asks what a list of the book does not say
     (ARR, health, who is at risk). ``tiers``, ``regions``, ``priority``: those the question names (its slots)."""
     late = bool(_LATE_SHIPMENTS.search(question))
-    if _NOT_LISTED.search(_LATE_SHIPMENTS.sub(" ", question)):
+    breaching = bool(_BREACHING.search(question))
+    if _NOT_LISTED.search(_BREACHING.sub(" ", _LATE_SHIPMENTS.sub(" ", question))):
         return None
     owner = None
     if found := _OWNED_BY.search(question):
         owner = found.group(1)
     elif _MINE.search(question):
         owner = asker
-    renew = bool(_RENEW.search(question))
-    about = (
-        LATE_SHIPMENTS
-        if late
-        else RENEWALS
-        if renew
-        else TICKETS
-        if (priority or _TICKETS.search(question))
-        else ACCOUNTS
-    )
+    about = ACCOUNTS
+    if late:
+        about = LATE_SHIPMENTS
+    elif breaching:
+        about = AT_RISK if _ABOUT_TO.search(question) else BREACHED
+    elif _RENEW.search(question):
+        about = RENEWALS
+    elif priority or _TICKETS.search(question):
+        about = TICKETS
     start, end, window = renewal_window(question, today)  # kept only for a list of renewals
     return BookQuery(
         about,
@@ -104,7 +110,7 @@ def read_book(
         start if about == RENEWALS else None,
         end if about == RENEWALS else None,
         window if about == RENEWALS else "",
-        priority if about == TICKETS else None,
+        priority if about in (TICKETS, BREACHED, AT_RISK) else None,
         bool(_COUNTED.search(question)),
     )
 
@@ -209,6 +215,8 @@ def answer_book(session: Session, policies: Policies, q: BookQuery, now: dt.date
         return _tickets(session, policies, q, scope)
     if q.about == LATE_SHIPMENTS:
         return _late_shipments(session, q, scope, now)
+    if q.about in (BREACHED, AT_RISK):
+        return _clocks(session, policies, q, scope, now)
     base = _filtered(select(Customer), q)
     if q.about == RENEWALS:
         assert q.start is not None and q.end is not None
@@ -219,19 +227,21 @@ def answer_book(session: Session, policies: Policies, q: BookQuery, now: dt.date
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.scalars(base.order_by(*order).limit(SHOWN)).all()
     who = _customers(total, scope)
+
+    def by(c: Customer) -> str:
+        return _owner(policies, c.owner_slack_id, q)
+
     if q.about == RENEWALS:
         head = f"{who} renew{'s' if total <= 1 else ''} {q.window}"
         if q.start is not None and q.end is not None:
             head += f" ({day(q.start)} to {day(q.end)})"
         lines = [
-            f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}) on {day(c.renewal_date)}{_owner(policies, c, q)}" for c in rows
+            f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}) on {day(c.renewal_date)}{_owner(policies, c.owner_slack_id, q)}"
+            for c in rows
         ]
     else:
         head = who
-        lines = [
-            f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}, {_esc(c.region)}), {_renews(c)}{_owner(policies, c, q)}"
-            for c in rows
-        ]
+        lines = [f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}, {_esc(c.region)}), {_renews(c)}{by(c)}" for c in rows]
     return _said(head, lines, total)
 
 
@@ -250,7 +260,9 @@ def _tickets(session: Session, policies: Policies, q: BookQuery, scope: str) -> 
         head = f"{_customers(0, scope)} has an {kind}"
     else:
         head = f"{_customers(customers, scope)} {'has' if customers == 1 else 'have'} {_n(tickets, kind)}"
-    lines = [f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}): {_n(n, kind)}{_owner(policies, c, q)}" for c, n in rows]
+    lines = [
+        f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}): {_n(n, kind)}{_owner(policies, c.owner_slack_id, q)}" for c, n in rows
+    ]
     return _said(head, lines, customers)
 
 
@@ -267,6 +279,63 @@ def _late_shipments(session: Session, q: BookQuery, scope: str, now: dt.datetime
     head = f"*{total} late shipment{'' if total == 1 else 's'}{scope}*" if total else f"*No late shipment{scope}*"
     lines = [f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}): {shipment_line(r, now)}" for r, c in rows]
     return _said(head, lines, total)
+
+
+def _clocks(session: Session, policies: Policies, q: BookQuery, scope: str, now: dt.datetime) -> str:
+    """Open tickets past their SLA target (or within its last quarter: about to breach), P1 first, the furthest
+    past first, each on the clock its customer's card runs."""
+    if not policies.configured:
+        return "SLA targets are not configured: this handbook has no policies/ folder, so no ticket runs a clock."
+    columns = (
+        Ticket.id,
+        Ticket.subject,
+        Ticket.priority,
+        Ticket.status,
+        Ticket.opened_at,
+        Ticket.first_response_at,
+        Customer.name,
+        Customer.tier,
+        Customer.timezone,
+        Customer.owner_slack_id,
+    )
+    # columns, not entities: thousands of open tickets at 100k customers, each read once for its clock
+    opened = Ticket.status.in_(OPEN_STATUSES)
+    stmt = _filtered(select(*columns).join(Customer, Customer.id == Ticket.customer_id).where(opened), q)
+    if q.priority:
+        stmt = stmt.where(Ticket.priority == q.priority)
+    # only a ticket open longer than 75% of its priority's shortest target can be at risk (business hours only
+    # ever count less than the wall clock): the clocks below are worked out for those alone
+    soonest: dict[str, dt.timedelta] = {}
+    for tier in policies.tier_names:
+        for prio in ("P1", "P2", "P3", "P4"):
+            target = policies.sla_target(tier, prio)
+            shortest = min(target.first_response, target.resolution)
+            soonest[prio] = min(soonest.get(prio, shortest), shortest)
+    stmt = stmt.where(or_(*(and_(Ticket.priority == p, Ticket.opened_at < now - t * 0.75) for p, t in soonest.items())))
+    known = set(policies.tier_names)  # a tier no policy knows runs no clock
+    found: list[tuple[str, str, str | None, TicketLine]] = []
+    for r in session.execute(stmt).all():
+        if r.tier not in known:
+            continue
+        clock = sla_clock(policies, r.tier, r.timezone, r.id, r.priority, r.opened_at, r.first_response_at, now)
+        if clock.state == q.about:
+            found.append(
+                (
+                    r.name,
+                    r.tier,
+                    r.owner_slack_id,
+                    TicketLine(r.id, r.subject, r.priority, r.status, r.opened_at, clock),
+                )
+            )
+    found.sort(key=lambda f: (f[3].priority, f[3].clock.remaining if f[3].clock else dt.timedelta(0), f[3].id))
+    what = "past their SLA target" if q.about == BREACHED else "within the last quarter of their SLA target"
+    n = len(found)
+    head = f"*{n} open ticket{'' if n == 1 else 's'}{scope}* {what}" if n else f"*No open ticket{scope}* {what}"
+    lines = [
+        f"{mrkdwn.bold(name)} ({_esc(tier)}{_owner(policies, owner, q)}): {ticket_line(t)}"
+        for name, tier, owner, t in found[:SHOWN]
+    ]
+    return _said(head, lines, n)
 
 
 def _customers(n: int, scope: str) -> str:
@@ -294,13 +363,13 @@ def _scope(q: BookQuery, policies: Policies) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def _owner(policies: Policies, c: Customer, q: BookQuery) -> str:
+def _owner(policies: Policies, owner: str | None, q: BookQuery) -> str:
     if q.owner:
         return ""  # one owner's accounts: the head says whose
-    if not c.owner_slack_id:
+    if not owner:
         return ", no owner"
-    staff = policies.staff(c.owner_slack_id) if policies.configured else None
-    return f", owner {mrkdwn.escape(staff.name if staff else c.owner_slack_id)}"
+    staff = policies.staff(owner) if policies.configured else None
+    return f", owner {mrkdwn.escape(staff.name if staff else owner)}"
 
 
 def _renews(c: Customer) -> str:

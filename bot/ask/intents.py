@@ -83,11 +83,14 @@ _LISTED = re.compile(
 )
 _COUNTED = re.compile(r"\bhow many\b(?:\s+[\w'-]+){0,3}?\s+(customers|accounts|clients) (do|does|did) \w+ have\b", re.I)
 # The book asked about without naming customers: "who renews before March?", "how many open P1s do we have?",
-# "upcoming renewals", "renewals next quarter", "which shipments are late?".
+# "upcoming renewals", "renewals next quarter", "which shipments are late?", "is anyone breaching right now?".
 _BOOK = re.compile(
     r"^\W*who(?:'s| is| are)?\s+(?:renew\w*|up for renewal)\b|\bhow many\s+(?:open\s+)?(?:p[1-4]s?|tickets|renewals)\b"
     r"|\b(?:upcoming|coming)\s+renewals\b|\brenewals\s+(?:are\s+)?(?:due\s+)?(?:this|next|in|before|by|coming)\b"
-    r"|^\W*(?:which|what|any|list|show(?: me)?)\b(?:\s+[\w'-]+){0,3}?\s+(?:shipments|deliveries|orders)\b",
+    r"|^\W*(?:which|what|any|list|show(?: me)?)\b(?:\s+[\w'-]+){0,3}?\s+(?:shipments|deliveries|orders)\b"
+    r"|\b(?:anyone|anybody|any (?:customers?|tickets?|accounts?)|which (?:of (?:my|our|the) )?(?:customers|tickets|"
+    r"accounts)|what tickets)\b"
+    r".{0,30}\bbreach|^\W*any (?:sla )?breach",
     re.I,
 )
 # Clause breaks: "?", ";", a comma (not the thousands separator of "$2,000") and "and" before a new question.

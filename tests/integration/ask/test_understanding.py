@@ -657,6 +657,24 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
         "20 Nov 2026, *late* by 4 day(s)"
     ), late.text
     assert ask(book, "Any late shipments for platinum customers?").text == "*No late shipment (platinum)*."
+    # tickets past their SLA target across the book, on each customer's clock (was: the SLA handbook's breach line)
+    with session_scope(book.sessions) as s:
+        down = Ticket(
+            customer_id=cid(book, "Willowfield Devices Co"),
+            subject="<!here> all down",
+            priority="P1",
+            status="open",
+            opened_at=dt.datetime(2026, 11, 24, 10, tzinfo=dt.UTC),  # 2h ago: gold P1 answers within 30m, 24x7
+        )
+        s.add(down)
+        s.flush()
+        down_id = down.id
+    breaching = ask(book, "Is anyone breaching right now?")
+    assert breaching.text.startswith(
+        "*1 open ticket* past their SLA target:\n• *Willowfield Devices Co* (gold, owner Marcus Okafor): "
+        f"#{down_id} P1 _&lt;!here&gt; all down_: first response target 30m *breached* by 1h 30m"
+    ), breaching.text
+    assert ask(book, "any SLA breaches for platinum?").text == "*No open ticket (platinum)* past their SLA target."
     # a field only some roles see, or one each record must work out: not listed, and said so
     for question in ("which customers have the highest ARR?", "Which customers are overdue on payments?"):
         many = ask(book, question)
