@@ -266,6 +266,8 @@ class IntentModel:
         if asks_what_to_do(question):
             return False  # "an owner is leaving, what happens to their accounts?": a procedure, not a list
         low = question.lower()
+        if any(self.catalog[n].kind == POLICY for n in self._hits(low)):
+            return False  # a policy named by its own words ("who covers my accounts while I'm out?"): computed
         fields = (p for n in self.names if self.catalog[n].kind in (FIELD, CARD) for p in self.catalog[n].patterns)
         return bool(_MANY.search(question)) and any(p.search(low) for p in fields)
 
@@ -311,8 +313,10 @@ class IntentModel:
         floor = MIN_SCORE if intent.kind == POLICY else MIN_FIELD_SCORE
         if prioritised and intent.compute in ("escalation", "sla") and best in hits:
             floor = MIN_FIELD_SCORE  # its words and the priority it computes for: "where does a silver P4 escalate"
-        if intent.compute == "access" and best in hits:
-            floor = MIN_FIELD_SCORE  # "can legal see discount history?": the field's words pull towards its own intent
+        if intent.compute in ("access", "duty") and best in hits:
+            # "can legal see discount history?", "who covers my accounts while I'm out?": the field's or the owner's
+            # words pull towards their own intent
+            floor = MIN_FIELD_SCORE
         if intent.pattern_only and best in hits:
             floor = MIN_FIELD_SCORE  # read only where its words are, and they are: the words are the evidence
         if intent.kind == CARD and best not in hits and _PERMISSION.match(clause):

@@ -968,6 +968,17 @@ def test_who_covers_a_customer_while_the_owner_is_away_is_who_is_on_duty(book: S
     # was: "is owned by <@U0AMGOLD>", the person who is away
     a = ask(book, "who covers Willowfield Devices while their owner is on holiday?", AGENT)
     assert "<@U0AMGOLD> is on duty for *Gold* accounts" in a.text and a.source == "policy"
+    # the asker's own absence: who is on duty (was: the handover runbook; a first version listed the asker's
+    # accounts, "my accounts" read as a list of the book)
+    mine = ask(book, "Who covers my accounts while I'm out?", MANAGER)
+    assert mine.text.startswith("On duty (takes an account with no owner, or whose owner is away), by tier:"), mine.text
+    # a request about the account that names no contact is not whether to call them (was: "Not now: ... accepts
+    # outreach, but it is ... outside contact hours")
+    move = ask(book, "Can I reassign Willowfield Devices to Sofia?", MANAGER)
+    assert "outreach" not in move.text, move.text
+    assert ask(book, "Can I call Willowfield Devices tomorrow morning?").text.startswith(
+        "Yes: *Willowfield Devices Co* accepts outreach"
+    )
 
 
 def test_the_latest_nps_answer_is_stated_to_roles_that_see_sentiment(book: Services, clock: Clock) -> None:
