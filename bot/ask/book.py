@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,10 @@ _BREACHING = re.compile(r"\bbreach\w*|\bpast (their |the )?(sla|target)", re.I)
 _ABOUT_TO = re.compile(r"\b(about to|close to|near(ly)?|at risk of|going to|will)\b", re.I)
 _RENEW = re.compile(r"\brenew\w*\b|\bup for renewal\b", re.I)
 _TICKETS = re.compile(r"\b(tickets?|cases?|p[1-4]s?|incidents?|escalations?)\b", re.I)
+_UNOWNED = re.compile(
+    r"\b(no|without( an?)?|missing( an?)?|lacking( an?)?) (owners?|account managers?)\b|\b(unowned|ownerless)\b", re.I
+)
+UNOWNED = "-"  # BookQuery.owner: the accounts nobody owns
 _MINE = re.compile(r"\b(my|mine|i own|i have)\b", re.I)
 _OWNED_BY = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
 _COUNTED = re.compile(r"\bhow many\b", re.I)
@@ -79,10 +83,17 @@ class BookQuery:
 
 
 def read_book(
-    question: str, asker: str, today: dt.date, tiers: Sequence[str], regions: Sequence[str], priority: str | None
+    question: str,
+    asker: str,
+    today: dt.date,
+    tiers: Sequence[str],
+    regions: Sequence[str],
+    priority: str | None,
+    staff: Mapping[str, str] | None = None,
 ) -> BookQuery | None:
     """What a question about many customers asks, or None when it asks what a list of the book does not say
-    (ARR, health, who is at risk). ``tiers``, ``regions``, ``priority``: those the question names (its slots)."""
+    (ARR, health, who is at risk). ``tiers``, ``regions``, ``priority``: those the question names (its slots);
+    ``staff``: who owns accounts, by the names people call them ("priya", "priya raman"), for "Priya's accounts"."""
     late = bool(_LATE_SHIPMENTS.search(question))
     breaching = bool(_BREACHING.search(question))
     if _NOT_LISTED.search(_BREACHING.sub(" ", _LATE_SHIPMENTS.sub(" ", question))):
@@ -90,6 +101,10 @@ def read_book(
     owner = None
     if found := _OWNED_BY.search(question):
         owner = found.group(1)
+    elif _UNOWNED.search(question):
+        owner = UNOWNED
+    elif named := _staff_named(question, staff):
+        owner = named
     elif _MINE.search(question):
         owner = asker
     about = ACCOUNTS
@@ -120,6 +135,28 @@ def read_book(
 _REFINES = re.compile(r"\b(them|those|ones|which of|only|just)\b", re.I)
 
 
+def staff_names(policies: Policies) -> dict[str, str]:
+    """Staff by the names a question calls them: the full name, and the first name where only one has it."""
+    if not policies.configured:
+        return {}
+    members = list(policies.roles.staff)
+    firsts: dict[str, list[str]] = {}
+    for m in members:
+        firsts.setdefault(m.name.split()[0].lower(), []).append(m.id)
+    names = {m.name.lower(): m.id for m in members}
+    return names | {first: ids[0] for first, ids in firsts.items() if len(ids) == 1 and first not in names}
+
+
+def _staff_named(question: str, staff: Mapping[str, str] | None) -> str | None:
+    """The staff member the question names as an owner ("Priya's accounts", "does Marcus Okafor own"), longest
+    name first; None when it names none."""
+    low = question.lower()
+    for name in sorted(staff or {}, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(name)}\b", low):
+            return (staff or {})[name]
+    return None
+
+
 def refines(question: str, tiers: Sequence[str], regions: Sequence[str], priority: str | None) -> bool:
     """Whether a follow-up in a thread after a list of the book changes that list (names a tier, a region, a
     priority, an owner, a window, or points back at the list), rather than asking something else."""
@@ -131,6 +168,7 @@ def refines(question: str, tiers: Sequence[str], regions: Sequence[str], priorit
         or _TICKETS.search(question)
         or _names_window(question)
         or _MINE.search(question)
+        or _UNOWNED.search(question)
         or _OWNED_BY.search(question)
         or _REFINES.search(question)
     )
@@ -349,7 +387,9 @@ def _filtered(stmt: Select, q: BookQuery) -> Select:  # type: ignore[type-arg]
         stmt = stmt.where(Customer.tier.in_(q.tiers))
     if q.regions:
         stmt = stmt.where(Customer.region.in_(q.regions))
-    if q.owner:
+    if q.owner == UNOWNED:
+        stmt = stmt.where(Customer.owner_slack_id.is_(None))
+    elif q.owner:
         stmt = stmt.where(Customer.owner_slack_id == q.owner)
     return stmt
 
@@ -357,7 +397,9 @@ def _filtered(stmt: Select, q: BookQuery) -> Select:  # type: ignore[type-arg]
 def _scope(q: BookQuery, policies: Policies) -> str:
     """The filters as the answer's head says them: " (gold, emea, yours)"."""
     parts = [*q.tiers, *q.regions]
-    if q.owner:
+    if q.owner == UNOWNED:
+        parts.append("without an owner")
+    elif q.owner:
         staff = policies.staff(q.owner) if policies.configured else None
         parts.append(f"owned by {mrkdwn.escape(staff.name)}" if staff else f"owned by {mrkdwn.escape(q.owner)}")
     return f" ({', '.join(parts)})" if parts else ""

@@ -90,7 +90,11 @@ _BOOK = re.compile(
     r"|^\W*(?:which|what|any|list|show(?: me)?)\b(?:\s+[\w'-]+){0,3}?\s+(?:shipments|deliveries|orders)\b"
     r"|\b(?:anyone|anybody|any (?:customers?|tickets?|accounts?)|which (?:of (?:my|our|the) )?(?:customers|tickets|"
     r"accounts)|what tickets)\b"
-    r".{0,30}\bbreach|^\W*any (?:sla )?breach",
+    r".{0,30}\bbreach|^\W*any (?:sla )?breach"
+    # whose accounts ("how many customers does Priya own?", "what are Marcus's accounts?"), and nobody's
+    r"|\b(?:customers|accounts|clients)\s+(?:does|do)\s+\w+(?:\s+\w+)?\s+(?:own|have|manage|look after)\b"
+    r"|\bwhat are [\w ]{1,30}'s (?:accounts|customers|clients)\b"
+    r"|\b(?:customers|accounts|clients)\b.{0,20}\b(?:without|with no|missing)(?: an?)? owners?\b|\bunowned\b",
     re.I,
 )
 # Clause breaks: "?", ";", a comma (not the thousands separator of "$2,000") and "and" before a new question.

@@ -27,7 +27,7 @@ from bot.approvals.amounts import format_money
 from bot.ask import direct, llm
 from bot.ask.access import field_access_finding
 from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
-from bot.ask.book import BookQuery, answer_book, followed, read_book
+from bot.ask.book import BookQuery, answer_book, followed, read_book, staff_names
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.customer_alerts import customer_alerts_finding
 from bot.ask.feedback import passage_key, rerank
@@ -212,7 +212,7 @@ class AskService:
 
     def _book(self, question: str, asker: str, today: dt.date, slots: Slots) -> BookQuery | None:
         regions = (slots.region,) if slots.region else ()
-        return read_book(question, asker, today, slots.tiers, regions, slots.priority)
+        return read_book(question, asker, today, slots.tiers, regions, slots.priority, staff_names(self.s.policies))
 
     def _embedder(self) -> Any:
         """The index's embedding model (loaded once with the index), which also reads what questions ask; None

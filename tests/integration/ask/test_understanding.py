@@ -635,6 +635,12 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
     mine = ask(book, "list my accounts", MANAGER)
     assert mine.text.startswith("*1 customer (owned by Marcus Okafor)*:\n• *Willowfield Devices Co* (gold, na), renews")
     assert ask(book, "show me our platinum customers").text == "*No customer (platinum)*."
+    # whose: a colleague by name, or nobody (was: every customer listed, the "no owner" unread)
+    marcus = ask(book, "What are Marcus's accounts?")
+    assert marcus.text.startswith("*1 customer (owned by Marcus Okafor)*:\n• *Willowfield Devices Co*"), marcus.text
+    assert ask(book, "How many customers does Marcus Okafor own?").text.startswith("*1 customer (owned by Marcus")
+    nobody = ask(book, "Which accounts have no owner?")
+    assert nobody.text.startswith("*2 customers (without an owner)*:\n• *Evil &lt;!channel&gt; Corp*"), nobody.text
     assert ask(book, "Which gold customers have open P1s?").text == "*No customer (gold)* has an open P1 ticket."
     tickets = ask(book, "How many open tickets do we have?")
     assert tickets.text.startswith("*1 customer* has 1 open ticket:\n• *Glacierwood Dental Ltd* (bronze): 1 open"), (
