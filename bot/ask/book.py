@@ -341,15 +341,17 @@ def _clocks(session: Session, policies: Policies, q: BookQuery, scope: str, now:
     stmt = _filtered(select(*columns).join(Customer, Customer.id == Ticket.customer_id).where(opened), q)
     if q.priority:
         stmt = stmt.where(Ticket.priority == q.priority)
-    # only a ticket open longer than 75% of its priority's shortest target can be at risk (business hours only
-    # ever count less than the wall clock): the clocks below are worked out for those alone
-    soonest: dict[str, dt.timedelta] = {}
+    # only a ticket open longer than its tier's and priority's shortest target (75% of it, for about to breach)
+    # can be past it (business hours only ever count less than the wall clock): the clocks below are worked out
+    # for those alone
+    share = 1.0 if q.about == BREACHED else 0.75
+    cutoffs = []
     for tier in policies.tier_names:
         for prio in ("P1", "P2", "P3", "P4"):
             target = policies.sla_target(tier, prio)
-            shortest = min(target.first_response, target.resolution)
-            soonest[prio] = min(soonest.get(prio, shortest), shortest)
-    stmt = stmt.where(or_(*(and_(Ticket.priority == p, Ticket.opened_at < now - t * 0.75) for p, t in soonest.items())))
+            soonest = min(target.first_response, target.resolution) * share
+            cutoffs.append(and_(Customer.tier == tier, Ticket.priority == prio, Ticket.opened_at < now - soonest))
+    stmt = stmt.where(or_(*cutoffs))
     known = set(policies.tier_names)  # a tier no policy knows runs no clock
     found: list[tuple[str, str, str | None, TicketLine]] = []
     for r in session.execute(stmt).all():
