@@ -214,6 +214,19 @@ class AskService:
         regions = (slots.region,) if slots.region else ()
         return read_book(question, asker, today, slots.tiers, regions, slots.priority, staff_names(self.s.policies))
 
+    def _followed(self, earlier: str, question: str, asker: str, today: dt.date, last: BookQuery) -> BookQuery | None:
+        """The thread's list (its chain of questions, one per line, each changing the one before) with what
+        ``question`` (read as ``last``) changes; None when the list the chain began with is not one Ask gives."""
+        names = tier_names(self.s.policies), region_names(self.s.policies)
+        first, *rest = earlier.split("\n")
+        book = self._book(first, asker, today, read_slots(first, *names))
+        for later in rest:
+            step = self._book(later, asker, today, read_slots(later, *names))
+            if book is None or step is None:
+                return None
+            book = followed(book, step, later, today)
+        return followed(book, last, question, today) if book is not None else None
+
     def _embedder(self) -> Any:
         """The index's embedding model (loaded once with the index), which also reads what questions ask; None
         for an index without one (patterns alone then read the question)."""
@@ -247,9 +260,7 @@ class AskService:
             today = self.s.clock().date()
             book = self._book(question, asker, today, u.slots)
             if book is not None and u.book_earlier:  # a follow-up: the thread's list, with what it changes
-                names = tier_names(policies), region_names(policies)
-                before = self._book(u.book_earlier, asker, today, read_slots(u.book_earlier, *names))
-                book = followed(before, book, question, today) if before is not None else None
+                book = self._followed(u.book_earlier, question, asker, today, book)
             if book is None:  # a field some roles may not see, or one each record must work out
                 said = direct.ACROSS_THE_BOOK
                 return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
@@ -716,7 +727,7 @@ THREAD_CHAIN = 3  # earlier questions a follow-up may read back through
 @dataclass(frozen=True)
 class ThreadContext:
     customer_id: int | None  # the customer of the thread's latest answer
-    question: str  # the thread's latest question, with the ones before it that it follows up on
+    question: str  # the thread's latest question, after the ones before it that it follows up on (one per line)
 
 
 def thread_context(session: Session, channel: str, thread_ts: str) -> ThreadContext | None:
@@ -739,4 +750,4 @@ def thread_context(session: Session, channel: str, thread_ts: str) -> ThreadCont
         if len(chain[0].split()) >= FOLLOW_UP_WORDS:
             break
         chain.insert(0, row.question)
-    return ThreadContext(rows[0].customer_id, " ".join(chain))
+    return ThreadContext(rows[0].customer_id, "\n".join(chain))  # one line per question: the latest value wins

@@ -157,12 +157,17 @@ def understand(
         before = _mention(session, earlier)
         again = model.read(f"{mask(earlier, before, model.catalog.stand_in)} {question}", mention, refers=in_view)
         if not again.howto:
-            asked = again
-            first = read_slots(earlier, tier_names(policies), region_names(policies), before)
+            # the fields the follow-up names by its own words are what it asks ("and the LTV?" after the ARR: the
+            # LTV, not both again); none named, the earlier question's
+            own = [model.catalog[n] for n in asked.readings[0].patterns if model.catalog[n].kind == FIELD]
+            asked = Asked(tuple(own), again.readings) if own and set(own) <= set(again.intents) else again
+            names = tier_names(policies), region_names(policies)
+            lines = earlier.split("\n")  # a chain of follow-ups, one per line: each changes the values before it
+            first = read_slots(lines[0], *names, before)
+            for later in lines[1:]:
+                first = _merged(first, read_slots(later, *names, before))
             if first.free_months is not None and (months := count_again(question)) is not None:
-                slots = read_slots(
-                    f"{months} free months", tier_names(policies), region_names(policies)
-                )  # "what about three?"
+                slots = read_slots(f"{months} free months", *names)  # "what about three?"
             slots = _merged(first, slots)
     missing = ticket_mention(question) if ticket is None and (customer_id is None or how == THREAD) else ""
     if missing:

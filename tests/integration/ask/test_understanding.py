@@ -775,7 +775,32 @@ def test_a_follow_up_of_a_follow_up_reads_back_to_the_question_it_follows(book: 
     with book.sessions() as s:
         ctx = thread_context(s, "C0SUPPORT", "1700000000.000900")
     # each short question reads back through the one before it, at most THREAD_CHAIN questions
-    assert ctx is not None and ctx.question == "Can I give Willowfield Devices 15%? what about 25%? and 40%?"
+    assert ctx is not None and ctx.question == "Can I give Willowfield Devices 15%?\nwhat about 25%?\nand 40%?"
+
+
+def test_a_chain_of_follow_ups_keeps_the_latest_value_of_each(book: Services) -> None:
+    # was: "and if the deal is $400k?" after "12% on a $200k renewal?" and "what about 18%?" was "A 12% discount
+    # ($400,000)": the chain's first percentage, and the deal's size read as the discount
+    service = AskService(book)
+
+    def turn(question: str) -> Answer:
+        with book.sessions() as s:
+            ctx = thread_context(s, "C0SUPPORT", "1700000000.000901")
+        earlier, customer = (ctx.question, ctx.customer_id) if ctx else (None, None)
+        return service.answer(
+            question, MANAGER, "C0SUPPORT", "1700000000.000901", earlier=earlier, thread_customer=customer
+        )
+
+    turn("Can I give Willowfield Devices 12% on a $200k renewal?")
+    assert turn("what about 18%?").text.startswith("An 18% discount ($36,000, 18% of $200,000)")
+    bigger = turn("and if the deal is $400k?")
+    assert bigger.text.startswith("An 18% discount ($72,000, 18% of $400,000) for *Willowfield Devices Co*"), (
+        bigger.text
+    )
+    # a follow-up naming a field asks that field, not the earlier one again (was: the ARR and the LTV)
+    willow = cid(book, "Willowfield Devices Co")
+    ltv = ask(book, "and the LTV?", MANAGER, earlier="What's Willowfield Devices' ARR?", thread_customer=willow)
+    assert ltv.text == "*Willowfield Devices Co*'s lifetime value is $1,648,000.", ltv.text
 
 
 def test_a_channel_that_hides_records_from_this_role_states_nothing(book: Services) -> None:
