@@ -38,7 +38,9 @@ BREACHED, AT_RISK = "breached", "at_risk"  # open tickets past their SLA target,
 _NOT_LISTED = re.compile(
     r"\b(arr|revenue|ltv|lifetime|valu\w*|worth|health\w*|nps|sentiment|payments?|paid|overdue|owes?|invoices?|"
     r"churn\w*|risk\w*|happy|unhappy|breach\w*|late|usage|biggest|largest|smallest|top|highest|lowest|"
-    r"total|sum|average)\b",
+    r"total|sum|average|closed|resolved|solved|caps?|workload)\b|\bdid \w+ (close|resolve|solve|fix)\b"
+    # per owner: the workload report's (`/rapport workload`), not a list of customers
+    r"|\b(each|every|per|by) (owner|account manager|am|csm)\b",
     re.I,
 )
 # Late shipments across the book ("which shipments are late?"): a list the logistics records answer.

@@ -28,11 +28,13 @@ WHICH_CUSTOMER = (
     "a thread where we talked about them."
 )
 
-# A question about many customers at once ("which customers renew next month?"): Ask reads one record at a time.
+# A question about many customers at once that no list of the book answers (by ARR, health, payments or risk, past
+# work, per owner): what Ask lists instead (bot.ask.book).
 ACROSS_THE_BOOK = (
-    "I answer from one customer's record at a time: name the customer, e.g. `when does Northwave Foods renew?`. "
-    "I can't list or count customers across the book; `/rapport workload` shows each owner's accounts against "
-    "their cap."
+    "I list customers across the book by tier, region, owner, renewal window, open tickets, SLA breaches and late "
+    "shipments (e.g. `which gold customers renew next month?`), but not by ARR, health, payments or risk, nor "
+    "past work: name a customer for their record, e.g. `when does Northwave Foods renew?`; `/rapport workload` "
+    "shows each owner's accounts against their cap."
 )
 
 

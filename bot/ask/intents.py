@@ -94,7 +94,8 @@ _BOOK = re.compile(
     # whose accounts ("how many customers does Priya own?", "what are Marcus's accounts?"), and nobody's
     r"|\b(?:customers|accounts|clients)\s+(?:does|do)\s+\w+(?:\s+\w+)?\s+(?:own|have|manage|look after)\b"
     r"|\bwhat are [\w ]{1,30}'s (?:accounts|customers|clients)\b"
-    r"|\b(?:customers|accounts|clients)\b.{0,20}\b(?:without|with no|missing)(?: an?)? owners?\b|\bunowned\b",
+    r"|\b(?:customers|accounts|clients)\b.{0,20}\b(?:without|with no|missing)(?: an?)? owners?\b|\bunowned\b"
+    r"|\b(?:over|above|under|at) (?:their|the|my|his|her) (?:account )?caps?\b",
     re.I,
 )
 # Clause breaks: "?", ";", a comma (not the thousands separator of "$2,000") and "and" before a new question.

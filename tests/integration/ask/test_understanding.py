@@ -682,9 +682,15 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
     ), breaching.text
     assert ask(book, "any SLA breaches for platinum?").text == "*No open ticket (platinum)* past their SLA target."
     # a field only some roles see, or one each record must work out: not listed, and said so
-    for question in ("which customers have the highest ARR?", "Which customers are overdue on payments?"):
+    for question in (
+        "which customers have the highest ARR?",
+        "Which customers are overdue on payments?",
+        "How many tickets did we close last week?",  # past work (was: the open tickets listed)
+        "How many accounts does each owner have?",  # per owner: the workload report (was: every customer listed)
+        "Who is over their account cap?",  # (was: "which customer?")
+    ):
         many = ask(book, question)
-        assert many.text.startswith("I answer from one customer's record at a time"), (question, many.text)
+        assert many.text.startswith("I list customers across the book by tier"), (question, many.text)
 
 
 def test_a_follow_up_to_a_list_of_the_book_narrows_that_list(book: Services) -> None:
