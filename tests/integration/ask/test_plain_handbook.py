@@ -109,6 +109,11 @@ def test_the_record_still_answers_and_sensitive_fields_stay_restricted(plain: Se
         assert "not configured in this handbook (no `policies/alerts.yaml`)" in computed.text, computed.text
     arr = ask(plain, "What is Acme Widgets' ARR?")
     assert "120,000" not in arr.text and "120000" not in arr.text  # sensitive: nobody is granted it
+    # lists of the book need no policy; a clock does, and says so
+    renewals = ask(plain, "Which customers renew in January?")
+    assert renewals.text.startswith("*1 customer* renews in January 2027") and "*Acme Widgets Inc*" in renewals.text
+    breaching = ask(plain, "Is anyone breaching right now?")
+    assert breaching.text.startswith("SLA targets are not configured"), breaching.text
 
 
 def test_an_escalation_for_a_customer_says_no_tiers_are_configured(
