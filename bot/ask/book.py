@@ -82,6 +82,7 @@ class BookQuery:
     window: str = ""  # the window as the answer says it: "in January 2027"
     priority: str | None = None  # open tickets of this priority only
     counted: bool = False  # "how many ...?": the count leads
+    with_open: bool = False  # renewals of customers with open tickets only ("... renew in January and have open P1s")
 
 
 def read_book(
@@ -119,6 +120,7 @@ def read_book(
     elif priority or _TICKETS.search(question):
         about = TICKETS
     start, end, window = renewal_window(question, today)  # kept only for a list of renewals
+    with_open = about == RENEWALS and bool(priority or _TICKETS.search(question))
     return BookQuery(
         about,
         tuple(tiers),
@@ -127,8 +129,9 @@ def read_book(
         start if about == RENEWALS else None,
         end if about == RENEWALS else None,
         window if about == RENEWALS else "",
-        priority if about in (TICKETS, BREACHED, AT_RISK) else None,
+        priority if about in (TICKETS, BREACHED, AT_RISK) or with_open else None,
         bool(_COUNTED.search(question)),
+        with_open,
     )
 
 
@@ -184,6 +187,7 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
     if about == RENEWALS and (_names_window(question) or start is None or end is None):
         start, end, window = renewal_window(question, today)
     renewals = about == RENEWALS
+    with_open = renewals and (later.with_open or earlier.with_open or bool(later.priority))
     return BookQuery(
         about,
         later.tiers or earlier.tiers,
@@ -192,8 +196,9 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         start if renewals else None,
         end if renewals else None,
         window if renewals else "",
-        (later.priority or earlier.priority) if about == TICKETS else None,
+        (later.priority or earlier.priority) if about in (TICKETS, BREACHED, AT_RISK) or with_open else None,
         later.counted or earlier.counted,
+        with_open,
     )
 
 
@@ -261,6 +266,9 @@ def answer_book(session: Session, policies: Policies, q: BookQuery, now: dt.date
     if q.about == RENEWALS:
         assert q.start is not None and q.end is not None
         base = base.where(Customer.renewal_date >= q.start, Customer.renewal_date <= q.end)
+        if q.with_open:  # and an open ticket (of the priority named)
+            opened = select(Ticket.id).where(Ticket.customer_id == Customer.id, Ticket.status.in_(OPEN_STATUSES))
+            base = base.where((opened.where(Ticket.priority == q.priority) if q.priority else opened).exists())
         order: tuple[Any, ...] = (Customer.renewal_date, Customer.name)
     else:
         order = (Customer.name, Customer.id)
@@ -401,6 +409,8 @@ def _filtered(stmt: Select, q: BookQuery) -> Select:  # type: ignore[type-arg]
 def _scope(q: BookQuery, policies: Policies) -> str:
     """The filters as the answer's head says them: " (gold, emea, yours)"."""
     parts = [*q.tiers, *q.regions]
+    if q.with_open:
+        parts.append(f"with open {q.priority + ' ' if q.priority else ''}tickets")
     if q.owner == UNOWNED:
         parts.append("without an owner")
     elif q.owner:

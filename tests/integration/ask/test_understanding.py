@@ -642,6 +642,10 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
     nobody = ask(book, "Which accounts have no owner?")
     assert nobody.text.startswith("*2 customers (without an owner)*:\n• *Evil &lt;!channel&gt; Corp*"), nobody.text
     assert ask(book, "Which gold customers have open P1s?").text == "*No customer (gold)* has an open P1 ticket."
+    # renewals of customers with open tickets (was: the renewals, the tickets unread)
+    renewing = ask(book, "Which customers renew before March and have open tickets?")
+    assert renewing.text.startswith("*1 customer (with open tickets)* renews before March 2027"), renewing.text
+    assert "*Glacierwood Dental Ltd*" in renewing.text and "Willowfield" not in renewing.text
     tickets = ask(book, "How many open tickets do we have?")
     assert tickets.text.startswith("*1 customer* has 1 open ticket:\n• *Glacierwood Dental Ltd* (bronze): 1 open"), (
         tickets.text
@@ -920,6 +924,8 @@ def test_discount_history_from_the_approval_requests_to_roles_that_see_it(book: 
     assert seen.text.startswith("*Willowfield Devices Co*'s discount requests, newest first:"), seen.text
     newest, oldest = seen.text.splitlines()[1:3]
     assert newest.startswith("• 25 Oct 2026: 30%, rejected, request #") and "12% ($30,000), approved" in oldest
+    given = ask(book, "What discounts did we give Willowfield Devices?", MANAGER)  # was: the route for a new one
+    assert given.text.startswith("*Willowfield Devices Co*'s discount requests, newest first:"), given.text
     hidden = ask(book, "what's the discount history for Willowfield Devices?", AGENT)  # a support agent
     assert hidden.text.startswith(":lock: *Willowfield Devices Co*'s discount history is restricted for your role")
     assert "12%" not in hidden.text and "30%" not in hidden.text
