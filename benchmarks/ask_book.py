@@ -6,6 +6,11 @@ double, the answer read from what the double shows. The lists are worked out fro
 cost grows with the book: run it at 100k too. Prints each question's answer head and latency, then p50/p95.
 Whether the count is right is the tests' job (tests/integration/ask) and ask_customers.py's `book` kind.
 
+Then whether paraphrases are read as lists of the book: benchmarks/data/book_questions.jsonl holds questions
+written without running them (set1, then set2 after set1's misses were fixed), each expected to be a list or
+not (a question about one customer, a policy, a procedure); an answer is a list when it opens with a list's
+head ("*12 customers ...", "*No open ticket ...").
+
     python benchmarks/ask_book.py                                   # 2,000 demo customers
     python benchmarks/ask_book.py --customers 100000 --home .bench/home100k
 """
@@ -13,7 +18,9 @@ Whether the count is right is the tests' job (tests/integration/ask) and ask_cus
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -38,6 +45,8 @@ QUESTIONS = [
     "which of my customers are breaching?",
 ]
 ROUNDS = 3
+PARAPHRASES = Path(__file__).resolve().parent / "data" / "book_questions.jsonl"
+LIST_HEAD = re.compile(r'"text": "\*(\d+|No) (customers?|open tickets?|late shipments?)\b')
 
 
 def main() -> None:
@@ -58,6 +67,21 @@ def main() -> None:
                     took = f"{(at - t0) * 1000:6.0f} ms" if at is not None else "   no answer"
                     head = text.split("\\n")[0].split('"text": "')[-1][:90]
                     print(f"{took}  {question} -> {head}")
+        right: dict[str, list[int]] = {}
+        misses = []
+        for line in PARAPHRASES.read_text().splitlines():
+            case = json.loads(line)
+            d = stack.double.send_message(OWNER, CHANNEL, f"{stack.bot} {case['question']}")
+            text, _ = shown(stack, str(d.ts))
+            listed = bool(LIST_HEAD.search(text))
+            ok = listed == (case["expect"] == "list")
+            right.setdefault(f"{case['set']} {case['expect']}", []).append(ok)
+            if not ok:
+                misses.append(case["question"])
+        for key, oks in sorted(right.items()):
+            print(f"  paraphrases {key:9s} read right: {sum(oks)}/{len(oks)}")
+        if misses:
+            print(f"  missed: {misses}")
         print(
             f"book question -> answer posted, {args.customers:,} demo customers: p50 {pct(latency, 50) * 1000:.0f} ms, "
             f"p95 {pct(latency, 95) * 1000:.0f} ms, max {max(latency) * 1000:.0f} ms (n={len(latency)}, one at a "

@@ -65,9 +65,12 @@ _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
     m.lower(): i for i, m in enumerate(calendar.month_abbr) if m
 }
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?(?:\s+(?P<year>20\d\d))?"
+_QUARTER = re.compile(r"\bq(?P<q>[1-4])(?:\s+(?P<year>20\d\d))?\b", re.I)
 _BEFORE = re.compile(r"\b(?P<how>before|by|until|till|in|during)\s+" + _MONTH, re.I)
-_NEXT_N = re.compile(r"\b(?:in|within|over)?\s*the\s+next\s+(?P<n>\d{1,3})\s+(?P<unit>days?|weeks?|months?)\b", re.I)
-_WITHIN_N = re.compile(r"\b(?:in|within)\s+(?P<n>\d{1,3})\s+(?P<unit>days?|weeks?|months?)\b", re.I)
+_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "ten": 10}
+_N = r"(?P<n>\d{1,3}|" + "|".join(_COUNT_WORDS) + r")"
+_NEXT_N = re.compile(r"\b(?:in|within|over)?\s*the\s+next\s+" + _N + r"\s+(?P<unit>days?|weeks?|months?)\b", re.I)
+_WITHIN_N = re.compile(r"\b(?:in|within)\s+" + _N + r"\s+(?P<unit>days?|weeks?|months?)\b", re.I)
 _RELATIVE = re.compile(r"\b(?P<which>this|next)\s+(?P<unit>week|month|quarter|year)\b", re.I)
 
 
@@ -203,7 +206,7 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
 
 
 def _names_window(question: str) -> bool:
-    return any(p.search(question) for p in (_BEFORE, _NEXT_N, _WITHIN_N, _RELATIVE))
+    return any(p.search(question) for p in (_BEFORE, _QUARTER, _NEXT_N, _WITHIN_N, _RELATIVE))
 
 
 def renewal_window(question: str, today: dt.date) -> tuple[dt.date, dt.date, str]:
@@ -221,8 +224,15 @@ def renewal_window(question: str, today: dt.date) -> tuple[dt.date, dt.date, str
         if how in ("by", "until", "till"):
             return today, last, f"by the end of {name}"
         return max(today, first), last, f"in {name}"
+    if m := _QUARTER.search(question):  # "Q1": the next one of that name, unless a year is said
+        q = int(m["q"])
+        year = int(m["year"]) if m["year"] else today.year + (q * 3 < today.month)
+        first = dt.date(year, q * 3 - 2, 1)
+        last = dt.date(year, q * 3, calendar.monthrange(year, q * 3)[1])
+        return max(today, first), last, f"in Q{q} {year}"
     if m := _NEXT_N.search(question) or _WITHIN_N.search(question):
-        n, unit = int(m["n"]), m["unit"].lower().rstrip("s")
+        said, unit = m["n"].lower(), m["unit"].lower().rstrip("s")
+        n = int(said) if said.isdigit() else _COUNT_WORDS[said]
         days = n * {"day": 1, "week": 7, "month": 30}[unit]
         return today, today + dt.timedelta(days=days), f"in the next {n} {unit}{'s' if n != 1 else ''}"
     if m := _RELATIVE.search(question):

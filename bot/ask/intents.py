@@ -81,20 +81,30 @@ _LISTED = re.compile(
     r"(?:my|our|the)\s+(?:[\w'-]+\s+){0,2}?(?:customers|accounts|clients|book)\b",
     re.I,
 )
-_COUNTED = re.compile(r"\bhow many\b(?:\s+[\w'-]+){0,3}?\s+(customers|accounts|clients) (do|does|did) \w+ have\b", re.I)
+_COUNTED = re.compile(
+    r"\bhow many\b(?:\s+[\w'-]+){0,3}?\s+(customers|accounts|clients) ((do|does|did) \w+ have|are there|in total)\b",
+    re.I,
+)
 # The book asked about without naming customers: "who renews before March?", "how many open P1s do we have?",
 # "upcoming renewals", "renewals next quarter", "which shipments are late?", "is anyone breaching right now?".
 _BOOK = re.compile(
-    r"^\W*who(?:'s| is| are)?\s+(?:renew\w*|up for renewal)\b|\bhow many\s+(?:open\s+)?(?:p[1-4]s?|tickets|renewals)\b"
+    r"^\W*who(?:'s| is| are)?\s+(?:renew\w*|up for renewal|breach\w*)\b|\bhow many\s+(?:open\s+)?(?:p[1-4]s?|tickets|"
+    r"renewals)\b|\bhow many\b(?:\s+[\w'-]+){0,3}?\s+(?:customers|accounts|clients)\s+(?:renew\w*|have|with|are "
+    r"(?:renewing|breaching|up for))\b"
     r"|\b(?:upcoming|coming)\s+renewals\b|\brenewals\s+(?:are\s+)?(?:due\s+)?(?:this|next|in|before|by|coming)\b"
     r"|^\W*(?:which|what|any|list|show(?: me)?)\b(?:\s+[\w'-]+){0,3}?\s+(?:shipments|deliveries|orders)\b"
-    r"|\b(?:anyone|anybody|any (?:customers?|tickets?|accounts?)|which (?:of (?:my|our|the) )?(?:customers|tickets|"
-    r"accounts)|what tickets)\b"
+    r"|\b(?:anyone|anybody|any (?:\w+ )?(?:customers?|tickets?|accounts?)|which (?:of (?:my|our|the) )?(?:customers|"
+    r"tickets|accounts)|what tickets)\b"
     r".{0,30}\bbreach|^\W*any (?:sla )?breach"
     # whose accounts ("how many customers does Priya own?", "what are Marcus's accounts?"), and nobody's
     r"|\b(?:customers|accounts|clients)\s+(?:does|do)\s+\w+(?:\s+\w+)?\s+(?:own|have|manage|look after)\b"
     r"|\bwhat are [\w ]{1,30}'s (?:accounts|customers|clients)\b"
-    r"|\b(?:customers|accounts|clients)\b.{0,20}\b(?:without|with no|missing)(?: an?)? owners?\b|\bunowned\b"
+    r"|\b(?:customers|accounts|clients)\b.{0,20}\b(?:without|with no|missing)(?: an?)? (?:owners?|account managers?)\b"
+    r"|\bunowned\b"
+    # which customers, and what of them a list says: "which customers have P2s open?", "what renewals does ... have"
+    r"|^\W*(?:which|what|any|list|show(?: me)?)\b(?:\s+[\w'-]+){0,3}?\s+(?:customers|accounts|clients)\b.{0,30}"
+    r"\b(?:p[1-4]s?|tickets?|renew\w*|shipments?|deliver\w*)\b"
+    r"|^\W*(?:what|which|any|list|show(?: me)?)\s+(?:[\w'-]+\s+){0,2}renewals\b"
     r"|\b(?:over|above|under|at) (?:their|the|my|his|her) (?:account )?caps?\b",
     re.I,
 )
