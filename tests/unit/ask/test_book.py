@@ -1,0 +1,80 @@
+"""Reading a question about the book: which list, which window, whose accounts (bot/ask/book.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.ask.book import (
+    ACCOUNTS,
+    AT_RISK,
+    BREACHED,
+    LATE_SHIPMENTS,
+    RENEWALS,
+    TICKETS,
+    UNOWNED,
+    followed,
+    read_book,
+    renewal_window,
+)
+
+TODAY = dt.date(2026, 12, 6)  # a Sunday in Q4
+STAFF = {"priya raman": "U0AMPLAT", "priya": "U0AMPLAT", "marcus": "U0AMGOLD"}
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "end", "said"),
+    [
+        ("who renews next month?", dt.date(2027, 1, 1), dt.date(2027, 1, 31), "in January 2027"),
+        ("who renews before March?", TODAY, dt.date(2027, 2, 28), "before March 2027"),
+        ("renewals by April", TODAY, dt.date(2027, 4, 30), "by the end of April 2027"),
+        ("who renews in December?", TODAY, dt.date(2026, 12, 31), "in December 2026"),  # this month: from today
+        ("who's renewing in Q1?", dt.date(2027, 1, 1), dt.date(2027, 3, 31), "in Q1 2027"),
+        ("renewals in the next two weeks", TODAY, dt.date(2026, 12, 20), "in the next 2 weeks"),
+        ("renewals within 30 days", TODAY, dt.date(2027, 1, 5), "in the next 30 days"),
+        ("who renews next quarter?", dt.date(2027, 1, 1), dt.date(2027, 3, 31), "next quarter, Q1 2027"),
+        ("upcoming renewals", TODAY, dt.date(2027, 3, 6), "in the next 90 days"),
+    ],
+)
+def test_the_renewal_window_a_question_names(question: str, start: dt.date, end: dt.date, said: str) -> None:
+    assert renewal_window(question, TODAY) == (start, end, said)
+
+
+@pytest.mark.parametrize(
+    ("question", "about", "owner"),
+    [
+        ("which customers renew next month?", RENEWALS, None),
+        ("list my accounts", ACCOUNTS, "U0ASKER"),
+        ("What are Marcus's accounts?", ACCOUNTS, "U0AMGOLD"),
+        ("which of Priya Raman's customers have open tickets?", TICKETS, "U0AMPLAT"),
+        ("customers with no account manager?", ACCOUNTS, UNOWNED),
+        ("Which shipments are late?", LATE_SHIPMENTS, None),
+        ("Is anyone breaching right now?", BREACHED, None),
+        ("which tickets are close to breaching?", AT_RISK, None),
+    ],
+)
+def test_what_a_list_of_the_book_is_of(question: str, about: str, owner: str | None) -> None:
+    q = read_book(question, "U0ASKER", TODAY, (), (), None, STAFF)
+    assert q is not None and (q.about, q.owner) == (about, owner)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["which customers have the highest ARR?", "How many tickets did we close last week?", "accounts per owner"],
+)
+def test_what_no_list_of_the_book_says(question: str) -> None:
+    assert read_book(question, "U0ASKER", TODAY, (), (), None, STAFF) is None
+
+
+def test_a_follow_up_changes_what_it_names_and_keeps_the_rest() -> None:
+    first = read_book("which gold customers renew next month?", "U0ASKER", TODAY, ("gold",), (), None)
+    later = read_book("and in March?", "U0ASKER", TODAY, (), (), None)
+    assert first is not None and later is not None
+    both = followed(first, later, "and in March?", TODAY)
+    assert (both.about, both.tiers, both.start, both.end) == (
+        RENEWALS,
+        ("gold",),
+        dt.date(2027, 3, 1),
+        dt.date(2027, 3, 31),
+    )
