@@ -139,6 +139,7 @@ class Intent:
     doc_name: tuple[str, ...] = ()  # the words naming a document ("the escalation-matrix playbook"), stemmed
     counted: tuple[str, ...] = ()  # what "how many/how much" counts ("how many holiday days" -> holiday, day)
     sequence: bool = False  # a sequence of stages is asked for ("the renewal timeline")
+    defines: bool = False  # what a term means is asked ("what counts as a P1?", "what does NRR mean?")
 
 
 def analyse(question: str) -> Intent:
@@ -168,7 +169,16 @@ def analyse(question: str) -> Intent:
         doc_name=named,
         counted=tuple(t for t in tokenize(counted.group(1)) if t not in STOPWORDS) if counted else (),
         sequence=bool(_SEQUENCE_Q.search(q)),
+        defines=bool(_DEFINES_Q.search(q)),
     )
+
+
+# What a term means: "what counts as a P1?", "what does NRR mean?", "define churn", "what is meant by ...".
+_DEFINES_Q = re.compile(
+    r"^\W*(?:what|which)\s+(?:counts as|qualifies as|is meant by|is the (?:meaning|definition) of|does .{1,40}\bmean)\b"
+    r"|^\W*define\b|\bdefinition of\b",
+    re.I,
+)
 
 
 # "How many <thing> ...": the words between "how many/much" and the verb (or a preposition) name what is counted.

@@ -161,6 +161,10 @@ def _project(piece: Piece, tiers: Sequence[str]) -> Piece:
     return replace(piece, text=text, plain=slack_to_plain(text))
 
 
+# A table cell that says what its row's label means: a glossary's, a priority table's.
+_DEFINING = re.compile(r"(?:^|·)\s*(?:meaning|definition|defined as|description|means|what it means)\s*:", re.I)
+
+
 # A sentence that leans on the one before it: read alone it does not say what "this" or "they" is.
 _LEANS_BACK = re.compile(
     r"^(?:this|that|these|those|it|they|such|so|then|also|however|but|otherwise|as a result|in (?:that|this|which) "
@@ -369,6 +373,12 @@ def select(
             scored.append(replace(piece, score=s))
     if supporting and not intent.steps:
         scored = [p for p in scored if p.kind != STEP]  # a step read alone, out of its procedure, supports nothing
+    defined = [
+        p for p in scored if intent.defines and p.kind == ROW and _DEFINING.search(p.plain) and _label_asked(p, intent)
+    ]
+    if defined:  # a glossary's row for the term asked, its meaning labelled: the answer, whatever ranks higher
+        row = max(defined, key=lambda p: (p.score, -p.passage))
+        return Selection([(row.passage, [row])])
     if not scored:
         return Selection([])
     ranked = sorted(scored, key=lambda p: (-p.score, p.passage, p.order))

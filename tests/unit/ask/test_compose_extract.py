@@ -228,6 +228,19 @@ def test_the_row_named_by_more_of_its_cells_answers_alone() -> None:
     assert "P2" not in draft.text and "P3" not in draft.text and "Gold" not in draft.text
 
 
+def test_what_a_term_means_is_its_glossary_row_whatever_ranks_first() -> None:
+    # was: "What counts as a P1?" led with the clock rule ("A P1 opened on Friday at 17:30 has ..."), the
+    # definition second
+    text = (
+        "# SLA\n\n## How the clock runs\n\nA P1 opened on Friday at 17:30 has 30 minutes on Friday and the rest "
+        "from Monday.\n\n## Priority definitions\n\n| Priority | Meaning |\n|---|---|\n"
+        "| P1 | Production down; no workaround |\n| P2 | Major function impaired |\n"
+    )
+    draft = ExtractiveWriter().write("What counts as a P1?", passages_of(text))
+    assert draft.text.startswith("Priority: P1 · Meaning: Production down; no workaround"), draft.text
+    assert "Friday" not in draft.text and "P2" not in draft.text
+
+
 def test_a_table_with_the_tiers_as_columns_shows_the_tier_asked_about() -> None:
     # was: every tier's cell ("NPS · Platinum: 50 · Gold: 45 · Silver: 35 · Bronze: 30"), three of them other
     # customers' answers
