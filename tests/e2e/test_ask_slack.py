@@ -259,3 +259,21 @@ def test_thread_follow_up_without_mention_keeps_the_customer(double: SlackDouble
     double.send_message("U0SUPAGT1", CHANNEL, "sure, 12:30", thread_ts=other.ts)
     time.sleep(2)
     assert not [c for c in double.calls_for("chat.postMessage") if c.params.get("thread_ts") == other.ts]
+
+
+def test_a_list_of_the_book_and_its_follow_up_in_a_thread(double: SlackDouble, sandbox: Sandbox) -> None:
+    # was: "I answer from one customer's record at a time ..." for every list
+    con = sqlite3.connect(sandbox.home / "rapport.db")
+    [gold] = con.execute(
+        "SELECT COUNT(*) FROM customers WHERE merged_into_id IS NULL AND owner_slack_id = 'U0AMGOLD' AND tier = 'gold'"
+    ).fetchone()
+    con.close()
+    d = double.send_message("U0AMGOLD", CHANNEL, f"{BOT} list my accounts")
+    first = blocks_text(final_answer(double, CHANNEL, d.ts)["blocks"])
+    assert "(owned by Marcus Okafor)*" in first and "<@" not in first, first  # owners named, never mentioned
+    double.clear_calls()
+    follow = double.send_message("U0AMGOLD", CHANNEL, "only the gold ones?", thread_ts=d.ts)
+    assert follow.ok
+    second = blocks_text(final_answer(double, CHANNEL, d.ts)["blocks"])
+    head = f"*{gold} customer{'' if gold == 1 else 's'} (gold, owned by Marcus Okafor)*" if gold else "*No customer"
+    assert f'"text": "{head}' in second, second
