@@ -1,11 +1,13 @@
-"""Questions about many customers at once, answered from the book: "which customers renew next month?", "how many
-gold customers have open P1s?", "list my accounts".
+"""Questions about many customers at once, answered from the book: "which customers renew next month?", "list my
+accounts", "how many open P1s do we have?", "which shipments are late?", "is anyone breaching right now?".
 
-Only fields every staff member may see are listed (tier, region, owner, renewal date, open tickets: ``public`` in
-roles.yaml), so the list is the same for every role. A question across the book about a field only some roles see
-(ARR, health, payments) or one that needs each record worked out (who is at risk, who breaches) is not answered
-here: :data:`bot.ask.direct.ACROSS_THE_BOOK` says what Ask answers instead. Owners are named, not mentioned: a list
-of accounts must not notify ten people.
+A list is of renewals in a window, of accounts, of customers with open tickets, of open tickets past (or near) their
+SLA target on each customer's clock, or of late shipments; filtered by the tiers, region and owner the question
+names. Only what every staff member may see is listed (tier, region, owner, renewal date, open tickets: ``public``
+in roles.yaml), so the list is the same for every role. A question across the book about a field only some roles
+see (ARR, health, payments), about past work, or per owner is not answered here: :data:`bot.ask.direct.
+ACROSS_THE_BOOK` says what Ask lists instead. Owners are named, not mentioned: a list of accounts must not notify
+ten people.
 """
 
 from __future__ import annotations
@@ -60,14 +62,15 @@ _UNOWNED = re.compile(
 UNOWNED = "-"  # BookQuery.owner: the accounts nobody owns
 _MINE = re.compile(r"\b(my|mine|i own|i have)\b", re.I)
 _OWNED_BY = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
-_COUNTED = re.compile(r"\bhow many\b", re.I)
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
     m.lower(): i for i, m in enumerate(calendar.month_abbr) if m
 }
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?(?:\s+(?P<year>20\d\d))?"
 _QUARTER = re.compile(r"\bq(?P<q>[1-4])(?:\s+(?P<year>20\d\d))?\b", re.I)
 _BEFORE = re.compile(r"\b(?P<how>before|by|until|till|in|during)\s+" + _MONTH, re.I)
-_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "ten": 10}
+_COUNT_WORDS = {"a": 1, "an": 1} | {
+    w: i for i, w in enumerate("one two three four five six seven eight nine ten".split(), 1)
+}
 _N = r"(?P<n>\d{1,3}|" + "|".join(_COUNT_WORDS) + r")"
 _NEXT_N = re.compile(r"\b(?:in|within|over)?\s*the\s+next\s+" + _N + r"\s+(?P<unit>days?|weeks?|months?)\b", re.I)
 _WITHIN_N = re.compile(r"\b(?:in|within)\s+" + _N + r"\s+(?P<unit>days?|weeks?|months?)\b", re.I)
@@ -76,7 +79,7 @@ _RELATIVE = re.compile(r"\b(?P<which>this|next)\s+(?P<unit>week|month|quarter|ye
 
 @dataclass(frozen=True)
 class BookQuery:
-    about: str  # RENEWALS | TICKETS | ACCOUNTS
+    about: str  # RENEWALS | ACCOUNTS | TICKETS | BREACHED | AT_RISK | LATE_SHIPMENTS
     tiers: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     owner: str | None = None  # a user id: "my accounts" is the asker's
@@ -84,7 +87,6 @@ class BookQuery:
     end: dt.date | None = None
     window: str = ""  # the window as the answer says it: "in January 2027"
     priority: str | None = None  # open tickets of this priority only
-    counted: bool = False  # "how many ...?": the count leads
     with_open: bool = False  # renewals of customers with open tickets only ("... renew in January and have open P1s")
 
 
@@ -133,7 +135,6 @@ def read_book(
         end if about == RENEWALS else None,
         window if about == RENEWALS else "",
         priority if about in (TICKETS, BREACHED, AT_RISK) or with_open else None,
-        bool(_COUNTED.search(question)),
         with_open,
     )
 
@@ -200,7 +201,6 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         end if renewals else None,
         window if renewals else "",
         (later.priority or earlier.priority) if about in (TICKETS, BREACHED, AT_RISK) or with_open else None,
-        later.counted or earlier.counted,
         with_open,
     )
 
