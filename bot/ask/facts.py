@@ -27,6 +27,7 @@ from bot.customers.card import CustomerCard, TicketLine, unknown_tier
 from bot.customers.sla import WEEKDAYS, SlaClock, human
 from bot.customers.tickets import TicketRef
 from bot.policies import Policies
+from bot.privacy.models import LegalHold
 from bot.store.models import Customer
 
 LABELS = {
@@ -475,6 +476,19 @@ class Writer:
         shown = "\n".join(lines)
         return f"{self.name}'s past renewals, newest first:\n{shown}\n{nxt.strip()}".rstrip()
 
+    def legal_hold(self) -> str:
+        """Whether a legal hold keeps their data past retention; its reason stays with the privacy office (it may
+        name a dispute), the date and the fact are what staff need before deleting anything."""
+        if self.session is None:
+            return ""  # nowhere to read it: never a false "none"
+        hold = self.session.get(LegalHold, self.card.customer_id)
+        if hold is None:
+            return f"{self.name} is under no legal hold: retention and erasure apply as usual."
+        return (
+            f"{self.name} is under a legal hold since {day(hold.placed_at)}: nothing of theirs is purged or erased "
+            "while it stands. Ask the privacy office for the reason."
+        )
+
     def customer_since(self) -> str:
         """How long they have been a customer: no source gives the date they signed, so say so, with the earliest
         renewal on record as a lower bound, and whom to ask."""
@@ -619,6 +633,7 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
         "discount_history": w.discounts,
         "renewal_history": w.renewal_history,
         "customer_since": w.customer_since,
+        "legal_hold": w.legal_hold,
         "shipments": w.shipments,
         "sla_history": w.sla_history,
     }

@@ -55,6 +55,13 @@ _ANY_CUSTOMER = re.compile(r"\b(a|an|any|every|each|some) (customer|client|accou
 _PERMISSION = re.compile(
     r"^\W*(can|could|may|should|shall|must) (i|we)\b|^\W*is it (ok|okay|alright|all right|fine|allowed)\b", re.I
 )
+# Whether we may pass something of the customer's on: "can I share X's contact details with a partner?".
+_SHARING = re.compile(
+    # (not "send": "can I send X the newsletter?" asks their marketing consent)
+    r"^\W*(can|could|may|should|shall) (i|we|someone|anyone) (\w+ )?(share|give out|disclose|forward|pass on|hand over"
+    r"|publish)\b",
+    re.I,
+)
 # A request for what to do ("X is threatening to churn, what should I do?", "..., what priority?"): the record fact
 # it mentions is the situation, not what is asked; the playbooks answer, for that customer.
 _ACTING = re.compile(
@@ -321,8 +328,10 @@ class IntentModel:
             # number?" asks who may see a field, "how do I expedite a part for Acme?" the expedite route; the
             # customer pulls the meaning towards their record, but only the policy's words are in the clause
             best = max(named, key=lambda n: boosted[n])
-        if self.catalog[best].kind == FIELD and best not in hits and self._topic(low):
-            best = self.howto  # a procedure named by its subject, a field by meaning alone: the same rule
+        if self.catalog[best].kind in (FIELD, POLICY) and best not in hits and self._topic(low):
+            # a procedure named by its subject, a field or a policy by meaning alone ("X wants all their data
+            # deleted" is the erasure steps, not a data access request's route)
+            best = self.howto
         howto = boosted[self.howto]
         intent = self.catalog[best]
         floor = MIN_SCORE if intent.kind == POLICY else MIN_FIELD_SCORE
@@ -336,6 +345,8 @@ class IntentModel:
             floor = MIN_FIELD_SCORE  # read only where its words are, and they are: the words are the evidence
         if intent.kind == CARD and best not in hits and _PERMISSION.match(clause):
             intent = self.catalog[self.howto]  # the card by meaning alone, asked whether we may do something
+        if intent.kind in (FIELD, CARD) and _SHARING.match(clause):
+            intent = self.catalog[self.howto]  # whether we may pass a field on is the playbooks', not its value
         if intent.kind != HOWTO and (boosted[best] < floor or boosted[best] - howto < MARGIN):
             intent = self.catalog[self.howto]
         return Reading(clause, intent, boosted[best], howto, hits)

@@ -20,6 +20,7 @@ from bot.ask.service import Answer, AskService, thread_context
 from bot.customers.normalize import name_key
 from bot.notify import RecordingNotifier
 from bot.policies import Policies
+from bot.privacy.models import LegalHold
 from bot.services import Services
 from bot.store.db import session_scope
 from bot.store.models import (
@@ -324,6 +325,33 @@ def test_how_long_a_customer_is_the_earliest_renewal_never_the_last_contact(book
     never = ask(book, "When did Westwardwood Studios become a customer?", AGENT)
     assert "There is no past renewal on record either" in never.text, never.text
     assert "contact with *Willowfield Devices Co*" in ask(book, "When did we last talk to Willowfield Devices?").text
+
+
+def test_a_legal_hold_is_said_without_its_reason(book: Services, clock: Clock) -> None:
+    # was: "Is there a legal hold on X?" gave the renewal-at-risk rule's evaluation
+    none = ask(book, "Is there a legal hold on Willowfield Devices?", AGENT)
+    assert none.text == "*Willowfield Devices Co* is under no legal hold: retention and erasure apply as usual."
+    with session_scope(book.sessions) as s:
+        s.add(
+            LegalHold(
+                customer_id=cid(book, "Willowfield Devices Co"),
+                reason="<!channel> dispute 42",
+                placed_by="U0LEGAL",
+                placed_at=clock.now - dt.timedelta(days=10),
+            )
+        )
+    held = ask(book, "Is Willowfield Devices under a legal hold?", AGENT)
+    assert held.text.startswith("*Willowfield Devices Co* is under a legal hold since 14 Nov 2026"), held.text
+    assert "dispute" not in held.text  # the reason stays with the privacy office
+
+
+def test_whether_we_may_pass_a_field_on_is_not_its_value(book: Services) -> None:
+    # was: "Can I share X's contact details with a partner?" stated the contact's name, email and phone
+    a = ask(book, "Can I share Willowfield Devices' contact details with a partner?", LEAD)
+    assert a.source != "record", a.text
+    # erasing their data is the erasure steps, not a data access request's route (was the route)
+    erase = ask(book, "Willowfield Devices wants all their data deleted", LEAD)
+    assert erase.source != "policy" and "data access request" not in erase.text, erase.text
 
 
 def test_usage_is_the_usage_rules_evaluated_for_the_customer(book: Services, clock: Clock) -> None:
