@@ -322,10 +322,23 @@ class Writer:
         consent = self.card.fields.get("consent")
         consent = consent if isinstance(consent, dict) else {}
         outreach, marketing = consent.get("outreach"), consent.get("marketing")
-        if which == "all":  # "has X opted out of anything?": both, as the card shows them
+        processing = consent.get("data processing")
+        if which == "all":  # "has X opted out of anything?": each, as the card shows them
             reach = "accepts outreach" if outreach else "has opted out of outreach"
             market = "has given marketing consent" if marketing else "has not given marketing consent"
-            return f"{self.name} {reach} and {market}."
+            said = [reach, market]
+            if processing is not None:
+                said.append(f"{'has' if processing else 'has not'} consented to data processing")
+            return f"{self.name} {mrkdwn.listed(said)}."
+        if which == "data_processing":
+            if processing is None:
+                return f"{self.name}'s record says nothing of data processing consent."
+            if processing:
+                return f"Yes: {self.name} has consented to the processing of their data."
+            return (
+                f"No: {self.name} has not consented to the processing of their data; ask the privacy office before "
+                "processing it beyond the contract."
+            )
         if which == "marketing":
             if marketing:
                 return f"Yes: {self.name} has given marketing consent, so product and marketing email is fine."

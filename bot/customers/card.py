@@ -112,7 +112,11 @@ def customer_record(
             f"{t.opened_at:%Y-%m-%d} {t.priority} {t.subject} ({t.status})" for t in recent_tickets
         ],
         "preferences": customer.comm_preferences or {},
-        "consent": {"outreach": customer.consent_outreach, "marketing": customer.consent_marketing},
+        "consent": {
+            "outreach": customer.consent_outreach,
+            "marketing": customer.consent_marketing,
+            "data processing": customer.consent_data_processing,
+        },
         "lifetime_value": customer.lifetime_value,
         "arr": customer.arr,
         "contact_name": contact_label(contact) if contact else None,

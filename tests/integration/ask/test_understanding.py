@@ -152,10 +152,16 @@ def test_open_tickets_consent_and_the_card(book: Services) -> None:
     assert prep.text == "Here is what I have on *Willowfield Devices Co*.", prep.text
     # both consents when both are asked (was: "Has X opted out of anything?" gave whether to call them now)
     assert ask(book, "Has Willowfield Devices opted out of anything?").text == (
-        "*Willowfield Devices Co* accepts outreach and has given marketing consent."
+        "*Willowfield Devices Co* accepts outreach, has given marketing consent and has consented to data processing."
     )
-    assert ask(book, "What consents does Studios Northwave have?").text == (
-        "*Studios Northwave Inc* accepts outreach and has not given marketing consent."
+    assert ask(book, "What consents does Studios Northwave have?").text.startswith(
+        "*Studios Northwave Inc* accepts outreach, has not given marketing consent and "
+    )
+    # data processing, asked by its name (was: "I don't know", the card did not carry it)
+    with session_scope(book.sessions) as s:
+        s.get(Customer, cid(book, "Studios Northwave Inc")).consent_data_processing = False  # type: ignore[union-attr]
+    assert ask(book, "Does Studios Northwave allow data processing?").text.startswith(
+        "No: *Studios Northwave Inc* has not consented to the processing of their data"
     )
 
 
