@@ -40,7 +40,8 @@ BREACHED, AT_RISK = "breached", "at_risk"  # open tickets past their SLA target,
 _NOT_LISTED = re.compile(
     r"\b(arr|revenue|ltv|lifetime|valu\w*|worth|health\w*|nps|sentiment|payments?|paid|overdue|owes?|invoices?|"
     r"churn\w*|risk\w*|happy|unhappy|breach\w*|late|usage|biggest|largest|smallest|top|highest|lowest|"
-    r"total|sum|average|closed|resolved|solved|caps?|workload)\b|\bdid \w+ (close|resolve|solve|fix)\b"
+    r"total|sum|average|closed|resolved|solved|caps?|workload|renewed|churned)\b|\bdid \w+ (close|resolve|solve|fix)\b"
+    r"|\b(last|past|previous) (week|month|quarter|year)\b"
     # per owner: the workload report's (`/rapport workload`), not a list of customers
     r"|\b(each|every|per|by) (owner|account manager|am|csm)\b",
     re.I,
@@ -74,6 +75,8 @@ _COUNT_WORDS = {"a": 1, "an": 1} | {
 _N = r"(?P<n>\d{1,3}|" + "|".join(_COUNT_WORDS) + r")"
 _NEXT_N = re.compile(r"\b(?:in|within|over)?\s*the\s+next\s+" + _N + r"\s+(?P<unit>days?|weeks?|months?)\b", re.I)
 _WITHIN_N = re.compile(r"\b(?:in|within)\s+" + _N + r"\s+(?P<unit>days?|weeks?|months?)\b", re.I)
+_YEAR = re.compile(r"\b(?:in|during|for)\s+(?P<year>20\d\d)\b", re.I)
+_DAY = re.compile(r"\b(?P<day>today|tomorrow)\b", re.I)
 _RELATIVE = re.compile(r"\b(?P<which>this|next)\s+(?P<unit>week|month|quarter|year)\b", re.I)
 
 
@@ -206,7 +209,7 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
 
 
 def _names_window(question: str) -> bool:
-    return any(p.search(question) for p in (_BEFORE, _QUARTER, _NEXT_N, _WITHIN_N, _RELATIVE))
+    return any(p.search(question) for p in (_BEFORE, _QUARTER, _NEXT_N, _WITHIN_N, _RELATIVE, _DAY, _YEAR))
 
 
 def renewal_window(question: str, today: dt.date) -> tuple[dt.date, dt.date, str]:
@@ -237,6 +240,12 @@ def renewal_window(question: str, today: dt.date) -> tuple[dt.date, dt.date, str
         return today, today + dt.timedelta(days=days), f"in the next {n} {unit}{'s' if n != 1 else ''}"
     if m := _RELATIVE.search(question):
         return _relative(today, m["which"].lower(), m["unit"].lower())
+    if m := _DAY.search(question):
+        on = today + dt.timedelta(days=m["day"].lower() == "tomorrow")
+        return on, on, m["day"].lower()
+    if m := _YEAR.search(question):
+        year = int(m["year"])
+        return max(today, dt.date(year, 1, 1)), dt.date(year, 12, 31), f"in {year}"
     return today, today + dt.timedelta(days=UPCOMING_DAYS), f"in the next {UPCOMING_DAYS} days"
 
 
@@ -292,7 +301,7 @@ def answer_book(session: Session, policies: Policies, q: BookQuery, now: dt.date
     if q.about == RENEWALS:
         head = f"{who} renew{'s' if total <= 1 else ''} {q.window}"
         if q.start is not None and q.end is not None:
-            head += f" ({day(q.start)} to {day(q.end)})"
+            head += f" ({day(q.start)})" if q.start == q.end else f" ({day(q.start)} to {day(q.end)})"
         lines = [
             f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}) on {day(c.renewal_date)}{_owner(policies, c.owner_slack_id, q)}"
             for c in rows

@@ -35,6 +35,8 @@ STAFF = {"priya raman": "U0AMPLAT", "priya": "U0AMPLAT", "marcus": "U0AMGOLD"}
         ("renewals within 30 days", TODAY, dt.date(2027, 1, 5), "in the next 30 days"),
         ("who renews next quarter?", dt.date(2027, 1, 1), dt.date(2027, 3, 31), "next quarter, Q1 2027"),
         ("upcoming renewals", TODAY, dt.date(2027, 3, 6), "in the next 90 days"),
+        ("which customers renew tomorrow?", dt.date(2026, 12, 7), dt.date(2026, 12, 7), "tomorrow"),
+        ("customers renewing in 2027", dt.date(2027, 1, 1), dt.date(2027, 12, 31), "in 2027"),
     ],
 )
 def test_the_renewal_window_a_question_names(question: str, start: dt.date, end: dt.date, said: str) -> None:
@@ -61,7 +63,12 @@ def test_what_a_list_of_the_book_is_of(question: str, about: str, owner: str | N
 
 @pytest.mark.parametrize(
     "question",
-    ["which customers have the highest ARR?", "How many tickets did we close last week?", "accounts per owner"],
+    [
+        "which customers have the highest ARR?",
+        "How many tickets did we close last week?",
+        "accounts per owner",
+        "which customers renewed last month?",  # past work: the CRM's renewals, not the upcoming ones
+    ],
 )
 def test_what_no_list_of_the_book_says(question: str) -> None:
     assert read_book(question, "U0ASKER", TODAY, (), (), None, STAFF) is None
