@@ -233,12 +233,18 @@ def escalation_by_severity(policies: Policies, tier: str, card: CustomerCard | N
     )
 
 
-def escalation_by_tier(policies: Policies, priority: str) -> PolicyFinding:
+def escalation_by_tier(policies: Policies, priority: str, assumed: bool = False) -> PolicyFinding:
     """The matrix's first level for a severity in every tier, when the question names no customer and no tier
-    ("who do I escalate a P3 to?"): the tier decides, so each is stated rather than guessed."""
+    ("who do I escalate a P3 to?"): the tier decides, so each is stated rather than guessed. ``assumed``: the
+    question named no priority either ("who is on call?"), so the most urgent one is said, and that it was."""
     severity = f"sev{priority[-1]}"
     rows = [f"• *{tier.title()}*: {_first_level(policies, tier, severity, None)}" for tier in policies.tier_names]
     head = f"Who a *{severity}* goes to depends on the customer's tier (name the customer for theirs):"
+    if assumed:
+        head = (
+            f"Who is on call depends on the customer's tier and the severity; for a *{severity}* (name the "
+            "priority, the tier or the customer for another):"
+        )
     return PolicyFinding(
         "\n".join([head, *rows]),
         "",

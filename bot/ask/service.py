@@ -69,6 +69,7 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 PLAYBOOK_OWNERS = "S0PLAYBOOKS"
 PLAYBOOKS, RECORD, POLICY, CLARIFY = "playbooks", "record", "policy", "clarify"
+_WHO = re.compile(r"^\W*who(?:'s| is| do| should| gets?| will)?\b", re.I)  # a person asked for
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -567,6 +568,10 @@ class AskService:
             return duty_finding(policies, tier, card) if policies.configured else None
         try:
             if tier is None:
+                if not u.slots.priority and policy.compute == "escalation" and policies.configured:
+                    # "who is on call?": the most urgent case, said as assumed ("what is the escalation process?"
+                    # is the playbook's procedure)
+                    return escalation_by_tier(policies, "P1", assumed=True) if _WHO.match(question) else None
                 if not u.slots.priority or not policies.configured or policy.compute == "promises":
                     return None
                 # a priority and no customer or tier: the tier decides, so every tier's answer is stated

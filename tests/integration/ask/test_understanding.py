@@ -1007,6 +1007,11 @@ def test_who_is_on_duty_for_a_tier(book: Services) -> None:
     assert gold.text.startswith("<@U0AMGOLD> is on duty for *Gold* accounts: they take an account with no owner")
     bronze = ask(book, "who's the on-duty owner for bronze accounts?", AGENT)
     assert bronze.text.startswith("*@support-oncall* is on duty for *Bronze* accounts") and bronze.source == "policy"
+    # no tier, no priority: the most urgent case for every tier, said as assumed (was: unrelated playbook lines)
+    on_call = ask(book, "Who is on call?", AGENT)
+    assert on_call.text.startswith("Who is on call depends on the customer's tier and the severity; for a *sev1*")
+    assert "• *Platinum*:" in on_call.text and on_call.source == "policy"
+    assert ask(book, "what is the escalation process?", AGENT).source != "policy"  # the procedure, not a table
 
 
 def test_which_alerts_reach_the_asker_by_the_accounts_they_own(book: Services) -> None:
