@@ -58,7 +58,9 @@ _ABOUT_TO = re.compile(r"\b(about to|close to|near(ly)?|at risk of|going to|will
 _RENEW = re.compile(r"\brenew\w*\b|\bup for renewal\b", re.I)
 _TICKETS = re.compile(r"\b(tickets?|cases?|p[1-4]s?|incidents?|escalations?)\b", re.I)
 _UNOWNED = re.compile(
-    r"\b(no|without( an?)?|missing( an?)?|lacking( an?)?) (owners?|account managers?)\b|\b(unowned|ownerless)\b", re.I
+    r"\b(no|without( an?)?|missing( an?)?|lacking( an?)?) (owners?|account managers?)\b|\b(unowned|ownerless)\b"
+    r"|\b(nobody|no one) (assigned|owns|owning)\b",
+    re.I,
 )
 UNOWNED = "-"  # BookQuery.owner: the accounts nobody owns
 _MINE = re.compile(r"\b(my|mine|i own|i have)\b", re.I)

@@ -109,12 +109,15 @@ _BOOK = re.compile(
     r"|\b(?:customers|accounts|clients)\b.{0,20}\b(?:without|with no|missing)(?: an?)? (?:owners?|account managers?)\b"
     r"|\bunowned\b"
     # which customers, and what of them a list says: "which customers have P2s open?", "what renewals does ... have"
-    r"|^\W*(?:which|what|any|list|show(?: me)?)\b(?:\s+[\w'-]+){0,3}?\s+(?:customers|accounts|clients)\b.{0,30}"
-    r"\b(?:p[1-4]s?|tickets?|renew\w*|shipments?|deliver\w*)\b"
+    r"|^\W*(?:which|what|any|list|show(?: me)?)\b(?:\s+[\w'-]+){0,3}?\s+(?:customers|accounts|clients|(?:every|each"
+    r"|any) (?:customer|account|client))\b.{0,30}\b(?:p[1-4]s?|tickets?|renew\w*|shipments?|deliver\w*)\b"
+    r"|^\W*(?:who|what|which) are (?:our|my|the|all)\b(?:\s+[\w'-]+){0,2}?\s+(?:customers|accounts|clients)\b"
+    r"|\bpast (?:their|the|its) (?:sla|targets?)\b|\b(?:nobody|no one) (?:assigned|owns|owning)\b"
     r"|^\W*(?:what|which|any|list|show(?: me)?)\s+(?:[\w'-]+\s+){0,2}renewals\b"
     r"|\b(?:over|above|under|at) (?:their|the|my|his|her) (?:account )?caps?\b",
     re.I,
 )
+_QUALIFIES = re.compile(r"\b(qualif\w*|eligib\w*|entitled)\b", re.I)
 # Clause breaks: "?", ";", a comma (not the thousands separator of "$2,000") and "and" before a new question.
 _CLAUSE = re.compile(
     r"\s*(?:[?;]|,(?!\d)\s*(?:and\s+)?|\s+and\s+(?=(?:what|who|when|how|is|are|does|do|has|any|can)\b))\s*", re.I
@@ -283,6 +286,8 @@ class IntentModel:
     def across_the_book(self, question: str) -> bool:
         """Whether the question asks a record field of many customers at once (a list or a count of them), which
         no one record answers: "which customers renew next month?", "how many gold customers do we have?"."""
+        if _QUALIFIES.search(question):
+            return False  # "which customers qualify for platinum?": the tier thresholds, not a list
         if _COUNTED.search(question) or _LISTED.search(question) or _BOOK.search(question):
             return True
         if asks_what_to_do(question):

@@ -673,6 +673,8 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
     marcus = ask(book, "What are Marcus's accounts?")
     assert marcus.text.startswith("*1 customer (owned by Marcus Okafor)*:\n• *Willowfield Devices Co*"), marcus.text
     assert ask(book, "How many customers does Marcus Okafor own?").text.startswith("*1 customer (owned by Marcus")
+    assert ask(book, "who are our silver accounts in emea?").text.startswith("*1 customer (silver, emea)*:")
+    assert not ask(book, "which customers qualify for platinum?").text.startswith("*")  # thresholds, not a list
     nobody = ask(book, "Which accounts have no owner?")
     assert nobody.text.startswith("*2 customers (without an owner)*:\n• *Evil &lt;!channel&gt; Corp*"), nobody.text
     assert ask(book, "Which gold customers have open P1s?").text == "*No customer (gold)* has an open P1 ticket."

@@ -51,6 +51,7 @@ def test_the_renewal_window_a_question_names(question: str, start: dt.date, end:
         ("What are Marcus's accounts?", ACCOUNTS, "U0AMGOLD"),
         ("which of Priya Raman's customers have open tickets?", TICKETS, "U0AMPLAT"),
         ("customers with no account manager?", ACCOUNTS, UNOWNED),
+        ("which accounts have nobody assigned?", ACCOUNTS, UNOWNED),
         ("Which shipments are late?", LATE_SHIPMENTS, None),
         ("Is anyone breaching right now?", BREACHED, None),
         ("which tickets are close to breaching?", AT_RISK, None),
