@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from bot.approvals.auditing import audit
 from bot.approvals.models import APPROVED, CHANGES_REQUESTED, PENDING, REJECTED, ApprovalRequest, ApprovalVote
-from bot.approvals.publish import label, post_step_message, refresh_message, tell_requester, thread_note
+from bot.approvals.publish import post_step_message, refresh_message, tell_requester, thread_note
+from bot.approvals.results import label
 from bot.mrkdwn import mention
 from bot.notify import SentRef
 from bot.services import Services

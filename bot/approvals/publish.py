@@ -13,17 +13,13 @@ from sqlalchemy import update
 from bot.approvals.auditing import audit
 from bot.approvals.cards import build_card
 from bot.approvals.models import PENDING, ApprovalRequest
-from bot.approvals.results import TYPE_LABELS, RequesterNotice
+from bot.approvals.results import RequesterNotice, label
 from bot.mrkdwn import mention
 from bot.notify import DeliveryError, Outbound, SentRef
 from bot.services import Services
 from bot.store.db import session_scope
 
 log = logging.getLogger(__name__)
-
-
-def label(request_type: str) -> str:
-    return TYPE_LABELS.get(request_type, request_type)
 
 
 def post_step_message(services: Services, request_id: int) -> SentRef | None:

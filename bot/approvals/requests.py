@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from bot.approvals.auditing import audit
 from bot.approvals.models import AUTO_APPROVED, PENDING, ApprovalRequest, ApprovalSubmission
-from bot.approvals.publish import label, post_step_message, tell_requester
+from bot.approvals.publish import post_step_message, tell_requester
+from bot.approvals.results import label
 from bot.approvals.routing import route_for, snapshot
 from bot.approvals.validation import RequestDraft, ValidationFailed, ValidRequest, validate
 from bot.mrkdwn import mention

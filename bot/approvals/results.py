@@ -20,6 +20,11 @@ TYPE_LABELS = {
 }
 
 
+def label(request_type: str) -> str:
+    """A request type as people read it ("Custom terms"); an unknown one as it is."""
+    return TYPE_LABELS.get(request_type, request_type)
+
+
 @dataclass(frozen=True)
 class Precedent:
     request_id: int
@@ -136,7 +141,7 @@ class RequestSummary:
         where = f" · {escape(self.step_name)}" if self.step_name else ""
         asked = measure(self.amount, self.percent)
         return (
-            f"• #{self.request_id} {escape(TYPE_LABELS.get(self.request_type, self.request_type))} for "
+            f"• #{self.request_id} {escape(label(self.request_type))} for "
             f"{bold(self.customer_name)} ({asked}){where} · since {self.created_at:%Y-%m-%d}"
         )
 

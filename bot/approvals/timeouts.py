@@ -16,7 +16,8 @@ from sqlalchemy import select, update
 
 from bot.approvals.auditing import audit
 from bot.approvals.models import EXPIRED, PENDING, ApprovalRequest
-from bot.approvals.publish import label, post_step_message, refresh_message, tell_requester, thread_note
+from bot.approvals.publish import post_step_message, refresh_message, tell_requester, thread_note
+from bot.approvals.results import label
 from bot.mrkdwn import mention
 from bot.notify import SentRef
 from bot.services import Services

@@ -13,6 +13,7 @@ from bot.approvals.results import (
     RequesterNotice,
     RequestPrefill,
     RouteReason,
+    label,
     measure,
 )
 from bot.slack import ids
@@ -49,10 +50,6 @@ STEP_ICON = {
 MODAL_TITLE = 24
 
 
-def _label(t: str) -> str:
-    return TYPE_LABELS.get(t, t)
-
-
 def route_line(route: RouteReason) -> str:
     """Why this route: the rule that matched and what each rule before it needed that the request lacks."""
     line = f":twisted_rightwards_arrows: *Why this route:* rule `{inert(route.rule)}`" + (
@@ -70,7 +67,7 @@ def route_line(route: RouteReason) -> str:
 
 def card_blocks(card: ApprovalCard) -> list[Block]:
     blocks: list[Block] = [
-        header(f"{_label(card.request_type)} request #{card.request_id}: {card.customer_name}"),
+        header(f"{label(card.request_type)} request #{card.request_id}: {card.customer_name}"),
         fields_section(
             [
                 ("Requested by", user(card.requester)),
