@@ -435,18 +435,20 @@ def _scope(q: BookQuery, policies: Policies) -> str:
     if q.owner == UNOWNED:
         parts.append("without an owner")
     elif q.owner:
-        staff = policies.staff(q.owner) if policies.configured else None
-        parts.append(f"owned by {mrkdwn.escape(staff.name)}" if staff else f"owned by {mrkdwn.escape(q.owner)}")
+        parts.append(f"owned by {_person(policies, q.owner)}")
     return f" ({', '.join(parts)})" if parts else ""
 
 
 def _owner(policies: Policies, owner: str | None, q: BookQuery) -> str:
     if q.owner:
         return ""  # one owner's accounts: the head says whose
-    if not owner:
-        return ", no owner"
-    staff = policies.staff(owner) if policies.configured else None
-    return f", owner {mrkdwn.escape(staff.name if staff else owner)}"
+    return f", owner {_person(policies, owner)}" if owner else ", no owner"
+
+
+def _person(policies: Policies, user: str) -> str:
+    """A colleague by the name roles.yaml gives them, or their id, inert: named, never mentioned."""
+    staff = policies.staff(user) if policies.configured else None
+    return mrkdwn.escape(staff.name if staff else user)
 
 
 def _renews(c: Customer) -> str:

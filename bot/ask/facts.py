@@ -326,10 +326,10 @@ class Writer:
         if which == "all":  # "has X opted out of anything?": each, as the card shows them
             reach = "accepts outreach" if outreach else "has opted out of outreach"
             market = "has given marketing consent" if marketing else "has not given marketing consent"
-            said = [reach, market]
+            each = [reach, market]  # (not "said": that is the SLA record's sentence, imported above)
             if processing is not None:
-                said.append(f"{'has' if processing else 'has not'} consented to data processing")
-            return f"{self.name} {mrkdwn.listed(said)}."
+                each.append(f"{'has' if processing else 'has not'} consented to data processing")
+            return f"{self.name} {mrkdwn.listed(each)}."
         if which == "data_processing":
             if processing is None:
                 return f"{self.name}'s record says nothing of data processing consent."

@@ -52,7 +52,15 @@ from bot.ask.policy import (
 from bot.ask.renewal_risk import renewal_risk_finding
 from bot.ask.routes import asks_route
 from bot.ask.slots import Slots, read_slots, read_values
-from bot.ask.understand import FOLLOW_UP_WORDS, Understanding, region_names, tier_names, understand
+from bot.ask.understand import (
+    FOLLOW_UP_WORDS,
+    Understanding,
+    chained,
+    questions_of,
+    region_names,
+    tier_names,
+    understand,
+)
 from bot.ask.usage import usage_finding
 from bot.customers.accounts import tiers_owned
 from bot.customers.card import CustomerCard, build_card, record_view
@@ -219,7 +227,7 @@ class AskService:
         """The thread's list (its chain of questions, one per line, each changing the one before) with what
         ``question`` (read as ``last``) changes; None when the list the chain began with is not one Ask gives."""
         names = tier_names(self.s.policies), region_names(self.s.policies)
-        first, *rest = earlier.split("\n")
+        first, *rest = questions_of(earlier)
         book = self._book(first, asker, today, read_slots(first, *names))
         for later in rest:
             step = self._book(later, asker, today, read_slots(later, *names))
@@ -755,4 +763,4 @@ def thread_context(session: Session, channel: str, thread_ts: str) -> ThreadCont
         if len(chain[0].split()) >= FOLLOW_UP_WORDS:
             break
         chain.insert(0, row.question)
-    return ThreadContext(rows[0].customer_id, "\n".join(chain))  # one line per question: the latest value wins
+    return ThreadContext(rows[0].customer_id, chained(chain))

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -162,7 +163,7 @@ def understand(
             own = [model.catalog[n] for n in asked.readings[0].patterns if model.catalog[n].kind == FIELD]
             asked = Asked(tuple(own), again.readings) if own and set(own) <= set(again.intents) else again
             names = tier_names(policies), region_names(policies)
-            lines = earlier.split("\n")  # a chain of follow-ups, one per line: each changes the values before it
+            lines = questions_of(earlier)  # a chain of follow-ups: each changes the values before it
             first = read_slots(lines[0], *names, before)
             for later in lines[1:]:
                 first = _merged(first, read_slots(later, *names, before))
@@ -175,6 +176,17 @@ def understand(
     return Understanding(
         customer_id, how, mention, asked, slots, choices, several, unknown, book, ticket, missing, book_earlier
     )
+
+
+def chained(questions: Sequence[str]) -> str:
+    """A thread's chain of questions as ``earlier`` carries it, oldest first: one per line, so that each question's
+    values can be read in turn and the latest one wins (:func:`questions_of`)."""
+    return "\n".join(questions)
+
+
+def questions_of(earlier: str) -> list[str]:
+    """The questions of a chain :func:`chained` made (a single question is a chain of one)."""
+    return earlier.split("\n")
 
 
 def _names_a_field(model: IntentModel, asked: Asked) -> bool:
