@@ -5,7 +5,7 @@ follow-ups, and the bad input that must get a short, correct reply and never ano
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
@@ -802,17 +802,23 @@ def test_thread_follow_ups_keep_the_threads_customer_unless_they_name_another(bo
     assert gone.customer is None and gone.text.startswith("Which customer do you mean?")
 
 
-def test_a_follow_up_of_a_follow_up_reads_back_to_the_question_it_follows(book: Services) -> None:
-    # was: "and 40%?" read with "what about 25%?" alone (which asks nothing) and answered from the playbooks
+def in_thread(book: Services, thread_ts: str) -> Callable[[str], Answer]:
+    """Questions asked one after another in one thread, as the Slack listener asks them: each with the thread's
+    earlier questions and customer (``thread_context``)."""
     service = AskService(book)
 
     def turn(question: str) -> Answer:
         with book.sessions() as s:
-            ctx = thread_context(s, "C0SUPPORT", "1700000000.000900")
+            ctx = thread_context(s, "C0SUPPORT", thread_ts)
         earlier, customer = (ctx.question, ctx.customer_id) if ctx else (None, None)
-        return service.answer(
-            question, MANAGER, "C0SUPPORT", "1700000000.000900", earlier=earlier, thread_customer=customer
-        )
+        return service.answer(question, MANAGER, "C0SUPPORT", thread_ts, earlier=earlier, thread_customer=customer)
+
+    return turn
+
+
+def test_a_follow_up_of_a_follow_up_reads_back_to_the_question_it_follows(book: Services) -> None:
+    # was: "and 40%?" read with "what about 25%?" alone (which asks nothing) and answered from the playbooks
+    turn = in_thread(book, "1700000000.000900")
 
     turn("Can I give Willowfield Devices 15%?")
     assert turn("what about 25%?").text.startswith("A 25% discount for *Willowfield Devices Co* (gold)")
@@ -827,15 +833,7 @@ def test_a_follow_up_of_a_follow_up_reads_back_to_the_question_it_follows(book: 
 def test_a_chain_of_follow_ups_keeps_the_latest_value_of_each(book: Services) -> None:
     # was: "and if the deal is $400k?" after "12% on a $200k renewal?" and "what about 18%?" was "A 12% discount
     # ($400,000)": the chain's first percentage, and the deal's size read as the discount
-    service = AskService(book)
-
-    def turn(question: str) -> Answer:
-        with book.sessions() as s:
-            ctx = thread_context(s, "C0SUPPORT", "1700000000.000901")
-        earlier, customer = (ctx.question, ctx.customer_id) if ctx else (None, None)
-        return service.answer(
-            question, MANAGER, "C0SUPPORT", "1700000000.000901", earlier=earlier, thread_customer=customer
-        )
+    turn = in_thread(book, "1700000000.000901")
 
     turn("Can I give Willowfield Devices 12% on a $200k renewal?")
     assert turn("what about 18%?").text.startswith("An 18% discount ($36,000, 18% of $200,000)")
