@@ -1,10 +1,12 @@
-"""Read models: what waits for me (App Home), my open requests, lists for the CLI."""
+"""Read models: what waits for me (App Home), my open requests, my past decisions, lists for the CLI."""
 
 from __future__ import annotations
 
-from sqlalchemy import not_, or_, select
+import datetime as dt
 
-from bot.approvals.models import PENDING, ApprovalRequest, ApprovalVote
+from sqlalchemy import func, not_, or_, select
+
+from bot.approvals.models import FINAL_STATES, PENDING, ApprovalRequest, ApprovalVote
 from bot.approvals.results import ApprovalsHome, RequestSummary
 from bot.services import Services
 
@@ -56,3 +58,56 @@ def home_summary(services: Services, user_id: str, limit: int = 15) -> Approvals
             .limit(limit)
         ).all()
         return ApprovalsHome(user_id, tuple(map(summarize, to_decide)), tuple(map(summarize, mine)))
+
+
+def decisions_by(
+    services: Services,
+    user_id: str,
+    since: dt.datetime,
+    until: dt.datetime | None,
+    decision: str | None = None,
+    limit: int = 10,
+) -> tuple[int, list[tuple[RequestSummary, str, dt.datetime]]]:
+    """The decisions ``user_id`` clicked from ``since`` to before ``until`` (None: to now): the audit trail's votes,
+    only those of ``decision`` when given, the latest first. How many in all, and the first ``limit`` as (request,
+    approve | reject | changes, when)."""
+    window = [ApprovalVote.approver == user_id, ApprovalVote.created_at >= since]
+    if until is not None:
+        window.append(ApprovalVote.created_at < until)
+    if decision:
+        window.append(ApprovalVote.decision == decision)
+    with services.sessions() as s:
+        total = s.scalar(select(func.count()).select_from(ApprovalVote).where(*window)) or 0
+        rows = s.execute(
+            select(ApprovalVote, ApprovalRequest)
+            .join(ApprovalRequest, ApprovalRequest.id == ApprovalVote.request_id)
+            .where(*window)
+            .order_by(ApprovalVote.created_at.desc(), ApprovalVote.id.desc())
+            .limit(limit)
+        ).all()
+        return total, [(summarize(r), v.decision, v.created_at) for v, r in rows]
+
+
+def decided_for(
+    services: Services,
+    user_id: str,
+    since: dt.datetime,
+    until: dt.datetime | None,
+    states: tuple[str, ...] = FINAL_STATES,
+    limit: int = 10,
+) -> tuple[int, list[tuple[RequestSummary, str, dt.datetime]]]:
+    """``user_id``'s own requests that reached one of ``states`` from ``since`` to before ``until`` (None: to now),
+    the latest first: how many in all, and the first ``limit`` as (request, its final state, when)."""
+    window = [
+        ApprovalRequest.requester == user_id,
+        ApprovalRequest.state.in_(states),
+        ApprovalRequest.decided_at >= since,
+    ]
+    if until is not None:
+        window.append(ApprovalRequest.decided_at < until)
+    with services.sessions() as s:
+        total = s.scalar(select(func.count()).select_from(ApprovalRequest).where(*window)) or 0
+        rows = s.scalars(
+            select(ApprovalRequest).where(*window).order_by(ApprovalRequest.decided_at.desc()).limit(limit)
+        ).all()
+        return total, [(summarize(r), r.state, r.decided_at or r.created_at) for r in rows]

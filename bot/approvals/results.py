@@ -135,15 +135,14 @@ class RequestSummary:
     link_channel: str | None = None
     link_ts: str | None = None
 
-    def line(self) -> str:
+    def line(self, outcome: str = "") -> str:
         """One line of a list of requests (App Home, an answer): "• #12 Discount for *Acme* (15% / $9,000) · Deal
-        desk · since 2026-11-20", the request's own text inert."""
+        desk · since 2026-11-20", the request's own text inert; ``outcome`` ("approved on 2 Dec 2026") in place of
+        the step and the day it was asked, for a list of decisions."""
         where = f" · {escape(self.step_name)}" if self.step_name else ""
         asked = measure(self.amount, self.percent)
-        return (
-            f"• #{self.request_id} {escape(label(self.request_type))} for "
-            f"{bold(self.customer_name)} ({asked}){where} · since {self.created_at:%Y-%m-%d}"
-        )
+        head = f"• #{self.request_id} {escape(label(self.request_type))} for {bold(self.customer_name)} ({asked})"
+        return f"{head}: {outcome}" if outcome else f"{head}{where} · since {self.created_at:%Y-%m-%d}"
 
 
 @dataclass(frozen=True)

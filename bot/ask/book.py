@@ -93,6 +93,7 @@ class BookQuery:
     window: str = ""  # the window as the answer says it: "in January 2027"
     priority: str | None = None  # open tickets of this priority only
     with_open: bool = False  # renewals of customers with open tickets only ("... renew in January and have open P1s")
+    place: str = ""  # a country named for its region ("the UK"): the list is the region's, and the answer says so
 
 
 def read_book(
@@ -103,6 +104,7 @@ def read_book(
     regions: Sequence[str],
     priority: str | None,
     staff: Mapping[str, str] | None = None,
+    place: str = "",
 ) -> BookQuery | None:
     """What a question about many customers asks, or None when it asks what a list of the book does not say
     (ARR, health, who is at risk). ``tiers``, ``regions``, ``priority``: those the question names (its slots);
@@ -141,6 +143,7 @@ def read_book(
         window if about == RENEWALS else "",
         priority if about in (TICKETS, BREACHED, AT_RISK) or with_open else None,
         with_open,
+        place if regions else "",
     )
 
 
@@ -207,6 +210,7 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         window if renewals else "",
         (later.priority or earlier.priority) if about in (TICKETS, BREACHED, AT_RISK) or with_open else None,
         with_open,
+        later.place if later.regions else earlier.place,
     )
 
 
@@ -276,6 +280,18 @@ def _relative(today: dt.date, which: str, unit: str) -> tuple[dt.date, dt.date, 
 
 def answer_book(session: Session, policies: Policies, q: BookQuery, now: dt.datetime) -> str:
     """The customers ``q`` asks for (at most SHOWN, with how many in all), as the answer says them."""
+    listed = _listed(session, policies, q, now)
+    if q.place and q.regions:  # "customers in the UK": the record has no country, so say whose list this is
+        region, place = _esc(q.regions[0]), mrkdwn.escape(q.place)
+        where = f"the {place.upper()}" if len(place) <= 3 else place.title()  # "the UK", "Japan"
+        listed = (
+            f"The record keeps each customer's region, not their country: this is every {region} customer, not only"
+            f" those in {where}.\n{listed}"
+        )
+    return listed
+
+
+def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime) -> str:
     scope = _scope(q, policies)
     if q.about == TICKETS:
         return _tickets(session, policies, q, scope)

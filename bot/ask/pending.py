@@ -1,14 +1,36 @@
-"""What waits on the asker in approvals: "what approvals are pending?", "what do I need to approve?". The requests
-waiting for their decision (as an approver of the current step, never their own) and their own open requests,
-as App Home lists them (bot.approvals.queries.home_summary): the same read, said in the answer."""
+"""The asker's approvals. What waits on them: "what approvals are pending?", "what do I need to approve?" (the
+requests waiting for their decision, as an approver of the current step, never their own, and their own open
+requests, as App Home lists them: bot.approvals.queries.home_summary, the same read said in the answer). And what
+was decided: "which requests did I approve this week?" (their decisions, from the audit trail's votes), "were my
+requests approved?" (their own requests that reached an outcome)."""
 
 from __future__ import annotations
 
-from bot.approvals.queries import home_summary
+import datetime as dt
+import re
+
+from bot.approvals.models import APPROVED, AUTO_APPROVED, CHANGES_REQUESTED, EXPIRED, FINAL_STATES, REJECTED
+from bot.approvals.queries import decided_for, decisions_by, home_summary
+from bot.approvals.results import RequestSummary
+from bot.ask.dates import day
 from bot.ask.policy import PolicyFinding
 from bot.services import Services
 
 CITED = "approval request decision reminders escalation outcome"
+SHOWN = 10  # decisions listed; the answer says how many more
+RECENT_DAYS = 30  # the window when the question names none ("what have I approved recently?")
+
+_OWN = re.compile(r"\bmy (\w+ ){0,2}requests?\b|\bi (requested|submitted|raised|asked for|filed)\b", re.I)
+_APPROVE = re.compile(r"\b(approve[sd]?|approving|sign\w* off)\b", re.I)  # not "approval": "approval requests"
+_REJECT = re.compile(r"\b(reject\w*|declin\w*|den(y|ied))\b", re.I)
+_WINDOW = re.compile(
+    r"\b(?P<day>today|yesterday)\b|\b(?P<which>this|last|past) (?P<unit>week|month)\b"
+    r"|\b(?:last|past) (?P<n>\d{1,3}) (?P<units>days?|weeks?)\b",
+    re.I,
+)
+_SAID = {APPROVED: "approved", AUTO_APPROVED: "auto-approved", REJECTED: "rejected", EXPIRED: "expired"}
+_SAID |= {CHANGES_REQUESTED: "changes requested", "approve": "approved", "reject": "rejected"}
+_SAID |= {"changes": "changes requested"}
 
 
 def pending_finding(services: Services, asker: str) -> PolicyFinding:
@@ -22,8 +44,68 @@ def pending_finding(services: Services, asker: str) -> PolicyFinding:
         else "You have no open requests.",
     ]
     # cited: the approvals handbook's section on how requests are decided, reminded and escalated
-    return PolicyFinding("\n".join(parts), "", citation_query=CITED, citation_title="approv")
+    return PolicyFinding("\n".join(parts), "", citation_query=CITED, citation_title="approv", supported=False)
 
 
-def _listed(head: str, lines: list[str]) -> str:
-    return f"{head} ({len(lines)}):\n" + "\n".join(lines)
+def decided_finding(services: Services, asker: str, question: str, now: dt.datetime) -> PolicyFinding:
+    """The asker's decisions in the window the question names (or their own requests' outcomes, when it asks
+    about "my requests"), only approvals or rejections when it names one."""
+    since, until, window = past_window(question, now)
+    approve, reject = bool(_APPROVE.search(question)), bool(_REJECT.search(question))
+    only = "approve" if approve and not reject else "reject" if reject and not approve else None
+    if _OWN.search(question):
+        states = {"approve": (APPROVED, AUTO_APPROVED), "reject": (REJECTED,), None: FINAL_STATES}[only]
+        total, rows = decided_for(services, asker, since, until, states, SHOWN)
+        what = {"approve": "approved", "reject": "rejected", None: "decided"}[only]
+        head = f"Your requests {what} {window}"
+        none = f"None of your requests was {what} {window}."
+    else:
+        total, rows = decisions_by(services, asker, since, until, only, SHOWN)
+        what = {"approve": "approvals", "reject": "rejections", None: "decisions"}[only]
+        head = f"Your {what} {window}"
+        none = f"You made no {what} {window}." if only else f"You decided no request {window}."
+    if not rows:
+        return PolicyFinding(none, "", citation_query=CITED, citation_title="approv", supported=False)
+    lines = [_line(summary, outcome, when) for summary, outcome, when in rows]
+    more = f"\n…and {total - len(rows)} more." if total > len(rows) else ""
+    return PolicyFinding(
+        f"{_listed(head, lines, total)}{more}", "", citation_query=CITED, citation_title="approv", supported=False
+    )
+
+
+def past_window(question: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime | None, str]:
+    """The days before ``now`` a question about past decisions names, in UTC (as request lines date them): today,
+    yesterday, this/last week or month, the last N days or weeks; the last RECENT_DAYS days when it names none. The
+    end is excluded; None for a window up to now (nothing is decided later)."""
+    today = dt.datetime.combine(now.date(), dt.time(), tzinfo=now.tzinfo)
+    m = _WINDOW.search(question)
+    if m is None:
+        return now - dt.timedelta(days=RECENT_DAYS), None, f"in the last {RECENT_DAYS} days"
+    if m["day"]:
+        if m["day"].lower() == "today":
+            return today, None, "today"
+        return today - dt.timedelta(days=1), today, f"yesterday ({day(today - dt.timedelta(days=1))})"
+    if m["n"]:
+        n, unit = int(m["n"]), m["units"].lower().rstrip("s")
+        days = n * (7 if unit == "week" else 1)
+        return now - dt.timedelta(days=days), None, f"in the last {n} {unit}{'s' if n != 1 else ''}"
+    unit, last = m["unit"].lower(), m["which"].lower() in ("last", "past")
+    if unit == "week":
+        monday = today - dt.timedelta(days=today.weekday())
+        if last:
+            start = monday - dt.timedelta(days=7)
+            return start, monday, f"last week ({day(start)} to {day(monday - dt.timedelta(days=1))})"
+        return monday, None, f"this week (since {day(monday)})"
+    first = today.replace(day=1)
+    if last:
+        start = (first - dt.timedelta(days=1)).replace(day=1)
+        return start, first, f"last month ({start:%B %Y})"
+    return first, None, f"this month ({first:%B %Y})"
+
+
+def _line(summary: RequestSummary, outcome: str, when: dt.datetime) -> str:
+    return summary.line(f"{_SAID.get(outcome, outcome.replace('_', ' '))} on {day(when)}")
+
+
+def _listed(head: str, lines: list[str], total: int | None = None) -> str:
+    return f"{head} ({len(lines) if total is None else total}):\n" + "\n".join(lines)

@@ -38,6 +38,9 @@ class PolicyFinding:
     citation_query: str = ""  # what to search to cite the playbook section that states this
     citation_title: str = ""  # the playbook (by title words) whose section states it
     sensitive: bool = False  # it states a value only some roles may see: the answer goes to the asker only
+    # the playbooks' sentences on the question may follow it; not after a list of the asker's own requests, which
+    # the section on how requests are decided is cited for and the question's words find nothing to add to
+    supported: bool = True
 
 
 def is_policy_question(question: str) -> bool:

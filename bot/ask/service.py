@@ -33,7 +33,7 @@ from bot.ask.customer_alerts import customer_alerts_finding
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.intents import Intent, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
-from bot.ask.pending import pending_finding
+from bot.ask.pending import decided_finding, pending_finding
 from bot.ask.placement import placement_finding
 from bot.ask.policy import (
     PolicyFinding,
@@ -51,7 +51,7 @@ from bot.ask.policy import (
 )
 from bot.ask.renewal_risk import renewal_risk_finding
 from bot.ask.routes import asks_route
-from bot.ask.slots import Slots, read_slots, read_values
+from bot.ask.slots import Slots, place_named, read_slots, read_values
 from bot.ask.understand import (
     FOLLOW_UP_WORDS,
     Understanding,
@@ -221,7 +221,9 @@ class AskService:
 
     def _book(self, question: str, asker: str, today: dt.date, slots: Slots) -> BookQuery | None:
         regions = (slots.region,) if slots.region else ()
-        return read_book(question, asker, today, slots.tiers, regions, slots.priority, staff_names(self.s.policies))
+        place = place_named(question, region_names(self.s.policies)) if regions else ""
+        staff = staff_names(self.s.policies)
+        return read_book(question, asker, today, slots.tiers, regions, slots.priority, staff, place)
 
     def _followed(self, earlier: str, question: str, asker: str, today: dt.date, last: BookQuery) -> BookQuery | None:
         """The thread's list (its chain of questions, one per line, each changing the one before) with what
@@ -546,12 +548,14 @@ class AskService:
     ) -> PolicyFinding | None:
         """``for_tier``: the tier to answer for (one of several the question names), else the customer's or the
         question's one tier."""
-        computes = ("escalation", "sla", "promises", "alerts", "access", "duty", "placement", "approvals")
+        computes = ("escalation", "sla", "promises", "alerts", "access", "duty", "placement", "approvals", "decisions")
         if policy.compute not in (*computes, *_OF_CUSTOMER):
             return None
         policies = self.s.policies
         if policy.compute == "approvals":  # the asker's own queue: no customer or tier needed
             return pending_finding(self.s, asker) if policies.configured else None
+        if policy.compute == "decisions":  # what the asker decided, or how their own requests ended
+            return decided_finding(self.s, asker, question, self.s.clock()) if policies.configured else None
         if policy.compute in _OF_CUSTOMER:  # alert rules evaluated for this customer now: nothing without one
             found = _OF_CUSTOMER[policy.compute]
             return found(session, policies, card, self.s.clock()) if card and policies.configured else None
@@ -624,6 +628,8 @@ class AskService:
             first, *others = findings
             title = first.citation_title or "escalation"
             passages, note = self._cited(session, first.citation_query, title, paths, query or question)
+            if not any(f.supported for f in findings):
+                passages = passages[:1]  # the rule's section, cited; nothing the question's own search finds
             sections = [self._section(session, f, paths) for f in others] if passages else []
             # the escalation finding is the one the answer's hand-off (escalate button) acts on
             finding = next((f for f in findings if f.channel), first)

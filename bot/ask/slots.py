@@ -93,6 +93,29 @@ REGION_WORDS = {
 }
 
 
+def place_named(text: str, regions: Sequence[str]) -> str:
+    """A country or union the question names in place of its region ("UK", "the EU"), as written; "" when it names
+    the region itself or no place. The record keeps regions only, so a list for "the UK" is its region's."""
+    low = text.lower()
+    if any(re.search(rf"\b{re.escape(r.lower())}\b", low) for r in regions if r.lower() != "na"):
+        return ""
+    for word, region in REGION_WORDS.items():
+        found = _place(word, text)
+        if found and region in regions and word not in _CONTINENTS:
+            return found.group(0)
+    return ""
+
+
+_CONTINENTS = ("europe", "european", "asia", "pacific", "north america", "latin america", "south america")
+
+
+def _place(word: str, text: str) -> re.Match[str] | None:
+    """``word`` (a REGION_WORDS key) in ``text``; "US" only in capitals: "renewed with us" names no country."""
+    if word == "us":
+        return re.search(r"\bUS\b", text)
+    return re.search(rf"\b{word}\b", text, re.I)
+
+
 # A moment: a day ("today", "tomorrow", a weekday), a part of the day, a clock time ("9pm", "9:30 am", "21:00").
 _DAY = re.compile(r"\b(today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
 _PART = re.compile(r"\b(morning|noon|midday|lunchtime|afternoon|evening|tonight)\b", re.I)
@@ -255,8 +278,7 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
     tier = next((t for t in tiers if t in tiers_named), None)
     region = next((r for r in regions if r.lower() in words and r.lower() != "na"), None)
     if region is None:
-        low = text.lower()
-        named = [v for k, v in REGION_WORDS.items() if re.search(rf"\b{k}\b", low)]
+        named = [v for k, v in REGION_WORDS.items() if _place(k, text)]
         region = next((v for v in named if v in regions), None)
     risk = RISK.search(text)
     return Slots(

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.alerts.models import Alert
+from bot.approvals.decisions import decide
 from bot.approvals.models import ApprovalRequest
 from bot.approvals.requests import submit_request
 from bot.approvals.validation import RequestDraft
@@ -150,6 +151,8 @@ def test_open_tickets_consent_and_the_card(book: Services) -> None:
     # getting ready for a call is the card (was: whether they may be called tomorrow)
     prep = ask(book, "Prep me for my call with Willowfield Devices tomorrow")
     assert prep.text == "Here is what I have on *Willowfield Devices Co*.", prep.text
+    qbr = ask(book, "prepare me for the QBR with Willowfield Devices")  # was: the gold tier's business reviews
+    assert qbr.text == "Here is what I have on *Willowfield Devices Co*.", qbr.text
     # both consents when both are asked (was: "Has X opted out of anything?" gave whether to call them now)
     assert ask(book, "Has Willowfield Devices opted out of anything?").text == (
         "*Willowfield Devices Co* accepts outreach, has given marketing consent and has consented to data processing."
@@ -328,6 +331,8 @@ def test_how_long_a_customer_is_the_earliest_renewal_never_the_last_contact(book
         "earliest renewal on record was decided on 20 Dec 2023 (renewed), so they were a customer before 4 Jan 2024"
     ), since.text
     assert "<@U0AMGOLD>" in since.text
+    years = ask(book, "how many years has Willowfield Devices been with us?", AGENT)  # was: the last contact
+    assert years.text.startswith("I don't have the date *Willowfield Devices Co* became a customer"), years.text
     never = ask(book, "When did Westwardwood Studios become a customer?", AGENT)
     assert "There is no past renewal on record either" in never.text, never.text
     assert "contact with *Willowfield Devices Co*" in ask(book, "When did we last talk to Willowfield Devices?").text
@@ -674,6 +679,15 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
     assert marcus.text.startswith("*1 customer (owned by Marcus Okafor)*:\n• *Willowfield Devices Co*"), marcus.text
     assert ask(book, "How many customers does Marcus Okafor own?").text.startswith("*1 customer (owned by Marcus")
     assert ask(book, "who are our silver accounts in emea?").text.startswith("*1 customer (silver, emea)*:")
+    # a country is its region, said so: the record keeps no country (was: "the EU" quoted the DPA's SCCs)
+    uk = ask(book, "Which UK customers renew before March?")
+    assert uk.text.startswith(
+        "The record keeps each customer's region, not their country: this is every emea customer, not only those in "
+        "the UK.\n*1 customer (emea)* renews before March 2027"
+    ), uk.text
+    assert ask(book, "Which customers are in the EU?").text.startswith("The record keeps each customer's region")
+    # "with us" names no country (was: read as the US, the list cut to north america)
+    assert ask(book, "Which customers renew with us before March?").text.startswith("*4 customers* renew before")
     assert not ask(book, "which customers qualify for platinum?").text.startswith("*")  # thresholds, not a list
     nobody = ask(book, "Which accounts have no owner?")
     assert nobody.text.startswith("*2 customers (without an owner)*:\n• *Evil &lt;!channel&gt; Corp*"), nobody.text
@@ -770,6 +784,50 @@ def test_pending_approvals_are_the_askers_queue_and_open_requests(book: Services
     approver = ask(book, "what do I need to approve?", "U0SALESMGR")
     assert approver.text.startswith(f"Waiting for your decision (1):\n• #{rid} Discount for"), approver.text
     assert "You have no open requests." in approver.text
+
+
+def test_past_decisions_are_the_askers_votes_and_their_requests_outcomes(book: Services, clock: Clock) -> None:
+    # was: "Which requests did I approve this week?" quoted the approvals process; "what have I approved
+    # recently?" was declined
+    drafts = [
+        RequestDraft(
+            request_type="discount",
+            customer=name,
+            requester=MANAGER,
+            amount="$40,000",
+            percent=pct,
+            justification="Competitor <!channel> offered less.",
+        )
+        for name, pct in (("Willowfield Devices Co", "12%"), ("Glacierwood Dental Ltd", "14%"))
+    ]
+    first, second = (submit_request(book, d).request_id for d in drafts)
+    assert decide(book, first, 0, "U0SALESMGR", "approve").code == "approved"
+    clock.advance(hours=2)
+    assert decide(book, second, 0, "U0SALESMGR", "reject", reason="too deep").code == "rejected"
+    approved = ask(book, "Which requests did I approve this week?", "U0SALESMGR")
+    assert approved.text.startswith(
+        "Your approvals this week (since 23 Nov 2026) (1):\n"
+        f"• #{first} Discount for *Willowfield Devices Co* (12% / $40,000): approved on 24 Nov 2026"
+    ), approved.text
+    assert f"#{second}" not in approved.text and approved.source == "policy"
+    every = ask(book, "what have I decided recently?", "U0SALESMGR")
+    assert every.text.startswith(f"Your decisions in the last 30 days (2):\n• #{second} Discount"), every.text
+    assert "rejected on 24 Nov 2026" in every.text
+    assert ask(book, "did I reject anything last month?", "U0SALESMGR").text.startswith(
+        "You made no rejections last month (October 2026)."
+    )
+    # the requester's side: their own requests' outcomes
+    mine = ask(book, "were my requests approved?", MANAGER)
+    assert mine.text.startswith(
+        f"Your requests approved in the last 30 days (1):\n• #{first} Discount for *Willowfield Devices Co* (12% / "
+        "$40,000): approved on 24 Nov 2026"
+    ), mine.text
+    assert ask(book, "were my requests approved?", "U0SALESMGR").text.startswith("None of your requests was approved")
+    decided = ask(book, "which of my requests have been decided?", MANAGER)
+    assert decided.text.startswith(f"Your requests decided in the last 30 days (2):\n• #{second} "), decided.text
+    assert "<!channel>" not in decided.text and "Competitor" not in decided.text  # the justification is not listed
+    # what waits is still the queue
+    assert ask(book, "what approvals are pending?", MANAGER).text.startswith("Nothing waits for your decision.")
 
 
 def test_a_company_that_is_no_customer_is_said_so(book: Services) -> None:
@@ -1010,6 +1068,9 @@ def test_who_is_on_duty_for_a_tier(book: Services) -> None:
     # no tier, no priority: the most urgent case for every tier, said as assumed (was: unrelated playbook lines)
     on_call = ask(book, "Who is on call?", AGENT)
     assert on_call.text.startswith("Who is on call depends on the customer's tier and the severity; for a *sev1*")
+    # "on call right now" is the rota, not a call to make now (was: onboarding steps and quiet hours)
+    now = ask(book, "who's on call right now?", AGENT)
+    assert now.text.startswith("Who is on call depends on the customer's tier"), now.text
     assert "• *Platinum*:" in on_call.text and on_call.source == "policy"
     assert ask(book, "what is the escalation process?", AGENT).source != "policy"  # the procedure, not a table
 

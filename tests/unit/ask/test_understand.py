@@ -14,7 +14,7 @@ from bot.ask.compose import Citation
 from bot.ask.direct import cite_lead, not_found, which_one
 from bot.ask.intents import PatternModel, catalog, clauses, mask, parse_catalog, refers_to_customer
 from bot.ask.routes import describe, invalid
-from bot.ask.slots import read_slots, read_values
+from bot.ask.slots import place_named, read_slots, read_values
 from bot.ask.understand import company_name
 from bot.customers.linking import CustomerRef
 from bot.policies import Policies, load_policies
@@ -130,6 +130,23 @@ def test_priority_tier_region_and_risk() -> None:
     slots = read_slots("P2 response for a gold customer in Europe, high risk", TIERS, REGIONS)
     assert (slots.priority, slots.tier, slots.region, slots.risk) == ("P2", "gold", "emea", "high")
     assert read_slots("who approves it", TIERS, REGIONS).risk is None
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "place"),
+    [
+        ("which customers are in the EU?", "emea", "EU"),
+        ("uk customers renewing soon", "emea", "uk"),
+        ("our customers in Japan", "apac", "Japan"),
+        ("which customers in Europe renew?", "emea", ""),  # a continent is the region's own word
+        ("who renews in emea?", "emea", ""),
+        ("US accounts with open P1s", "na", "US"),
+        ("which customers renewed with us?", None, ""),  # "us" the pronoun names no country
+    ],
+)
+def test_a_country_is_read_as_its_region_and_said(text: str, region: str | None, place: str) -> None:
+    assert read_slots(text, TIERS, REGIONS).region == region
+    assert place_named(text, REGIONS) == place
 
 
 @pytest.mark.parametrize(
