@@ -174,9 +174,41 @@ def _staff_named(question: str, staff: Mapping[str, str] | None) -> str | None:
     return None
 
 
+# A line of the list before, pointed at: "the second one", "the first customer", "the last one", "number 3 on the
+# list". Its customer is what the follow-up asks about (bot.ask.service), not the list again.
+_ORDINAL = re.compile(
+    r"\bthe (?P<word>first|1st|top|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|eighth|8th|ninth"
+    r"|9th|tenth|10th|last) (?:one|customer|account|client|company|on the list|in the list)\b"
+    r"|\b(?:number|no\.|#) ?(?P<n>\d{1,2}) (?:on|in) (?:the|that|your) list\b",
+    re.I,
+)
+_ORDINAL_WORDS = {"first": 1, "top": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+_ORDINAL_WORDS |= {"seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1}
+
+
+def ordinal(question: str) -> int | None:
+    """The line of the thread's list the question points at, from 1 (-1: the last one shown); None if none."""
+    m = _ORDINAL.search(question)
+    if m is None:
+        return None
+    if m["n"]:
+        return int(m["n"]) or None
+    word = m["word"].lower()
+    return int(word[:-2]) if word[0].isdigit() else _ORDINAL_WORDS[word]
+
+
+def point_at(question: str, name: str) -> str:
+    """The question with the line it points at named: "when does the second one renew?" -> "when does Acme Inc
+    renew?", so that it is read as a question naming that customer."""
+    return _ORDINAL.sub(lambda _: name, question, count=1)
+
+
 def refines(question: str, tiers: Sequence[str], regions: Sequence[str], priority: str | None) -> bool:
     """Whether a follow-up in a thread after a list of the book changes that list (names a tier, a region, a
-    priority, an owner, a window, or points back at the list), rather than asking something else."""
+    priority, an owner, a window, or points back at the list), rather than asking something else ("when does the
+    second one renew?" asks about one line of it)."""
+    if ordinal(question) is not None:
+        return False
     return bool(
         tiers
         or regions
@@ -278,20 +310,27 @@ def _relative(today: dt.date, which: str, unit: str) -> tuple[dt.date, dt.date, 
     return max(today, first), last, said
 
 
-def answer_book(session: Session, policies: Policies, q: BookQuery, now: dt.datetime) -> str:
+@dataclass(frozen=True)
+class Listed:
+    text: str  # the answer: how many in all, the first SHOWN lines
+    customers: tuple[int, ...]  # the customer of each line shown, in order ("the second one" in a follow-up)
+
+
+def answer_book(session: Session, policies: Policies, q: BookQuery, now: dt.datetime) -> Listed:
     """The customers ``q`` asks for (at most SHOWN, with how many in all), as the answer says them."""
     listed = _listed(session, policies, q, now)
     if q.place and q.regions:  # "customers in the UK": the record has no country, so say whose list this is
         region, place = _esc(q.regions[0]), mrkdwn.escape(q.place)
         where = f"the {place.upper()}" if len(place) <= 3 else place.title()  # "the UK", "Japan"
-        listed = (
+        said = (
             f"The record keeps each customer's region, not their country: this is every {region} customer, not only"
-            f" those in {where}.\n{listed}"
+            f" those in {where}.\n{listed.text}"
         )
+        listed = Listed(said, listed.customers)
     return listed
 
 
-def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime) -> str:
+def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime) -> Listed:
     scope = _scope(q, policies)
     if q.about == TICKETS:
         return _tickets(session, policies, q, scope)
@@ -327,10 +366,10 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
     else:
         head = who
         lines = [f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}, {_esc(c.region)}), {_renews(c)}{by(c)}" for c in rows]
-    return _said(head, lines, total)
+    return _said(head, lines, total, [c.id for c in rows])
 
 
-def _tickets(session: Session, policies: Policies, q: BookQuery, scope: str) -> str:
+def _tickets(session: Session, policies: Policies, q: BookQuery, scope: str) -> Listed:
     opened = select(Ticket.customer_id, func.count().label("n")).where(Ticket.status.in_(OPEN_STATUSES))
     if q.priority:
         opened = opened.where(Ticket.priority == q.priority)
@@ -348,10 +387,10 @@ def _tickets(session: Session, policies: Policies, q: BookQuery, scope: str) -> 
     lines = [
         f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}): {_n(n, kind)}{_owner(policies, c.owner_slack_id, q)}" for c, n in rows
     ]
-    return _said(head, lines, customers)
+    return _said(head, lines, customers, [c.id for c, _ in rows])
 
 
-def _late_shipments(session: Session, q: BookQuery, scope: str, now: dt.datetime) -> str:
+def _late_shipments(session: Session, q: BookQuery, scope: str, now: dt.datetime) -> Listed:
     """Shipments not delivered by their promised date, the latest first (as the shipment-delay alert reads them)."""
     late = _filtered(
         select(Shipment, Customer)
@@ -363,14 +402,16 @@ def _late_shipments(session: Session, q: BookQuery, scope: str, now: dt.datetime
     rows = session.execute(late.order_by(Shipment.promised_at, Shipment.id).limit(SHOWN)).all()
     head = f"*{total} late shipment{'' if total == 1 else 's'}{scope}*" if total else f"*No late shipment{scope}*"
     lines = [f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}): {shipment_line(r, now)}" for r, c in rows]
-    return _said(head, lines, total)
+    return _said(head, lines, total, [c.id for _, c in rows])
 
 
-def _clocks(session: Session, policies: Policies, q: BookQuery, scope: str, now: dt.datetime) -> str:
+def _clocks(session: Session, policies: Policies, q: BookQuery, scope: str, now: dt.datetime) -> Listed:
     """Open tickets past their SLA target (or within its last quarter: about to breach), P1 first, the furthest
     past first, each on the clock its customer's card runs."""
     if not policies.configured:
-        return "SLA targets are not configured: this handbook has no policies/ folder, so no ticket runs a clock."
+        return Listed(
+            "SLA targets are not configured: this handbook has no policies/ folder, so no ticket runs a clock.", ()
+        )
     columns = (
         Ticket.id,
         Ticket.subject,
@@ -378,6 +419,7 @@ def _clocks(session: Session, policies: Policies, q: BookQuery, scope: str, now:
         Ticket.status,
         Ticket.opened_at,
         Ticket.first_response_at,
+        Customer.id.label("customer_id"),
         Customer.name,
         Customer.tier,
         Customer.timezone,
@@ -400,7 +442,7 @@ def _clocks(session: Session, policies: Policies, q: BookQuery, scope: str, now:
             cutoffs.append(and_(Customer.tier == tier, Ticket.priority == prio, Ticket.opened_at < now - soonest))
     stmt = stmt.where(or_(*cutoffs))
     known = set(policies.tier_names)  # a tier no policy knows runs no clock
-    found: list[tuple[str, str, str | None, TicketLine]] = []
+    found: list[tuple[int, str, str, str | None, TicketLine]] = []
     for r in session.execute(stmt).all():
         if r.tier not in known:
             continue
@@ -408,21 +450,22 @@ def _clocks(session: Session, policies: Policies, q: BookQuery, scope: str, now:
         if clock.state == q.about:
             found.append(
                 (
+                    r.customer_id,
                     r.name,
                     r.tier,
                     r.owner_slack_id,
                     TicketLine(r.id, r.subject, r.priority, r.status, r.opened_at, clock),
                 )
             )
-    found.sort(key=lambda f: (f[3].priority, f[3].clock.remaining if f[3].clock else dt.timedelta(0), f[3].id))
+    found.sort(key=lambda f: (f[4].priority, f[4].clock.remaining if f[4].clock else dt.timedelta(0), f[4].id))
     what = "past their SLA target" if q.about == BREACHED else "within the last quarter of their SLA target"
     n = len(found)
     head = f"*{n} open ticket{'' if n == 1 else 's'}{scope}* {what}" if n else f"*No open ticket{scope}* {what}"
     lines = [
         f"{mrkdwn.bold(name)} ({_esc(tier)}{_owner(policies, owner, q)}): {ticket_line(t)}"
-        for name, tier, owner, t in found[:SHOWN]
+        for _, name, tier, owner, t in found[:SHOWN]
     ]
-    return _said(head, lines, n)
+    return _said(head, lines, n, [f[0] for f in found[:SHOWN]])
 
 
 def _customers(n: int, scope: str) -> str:
@@ -479,9 +522,9 @@ def _n(n: int, what: str) -> str:
     return f"{n} {what}{'' if n == 1 else 's'}"
 
 
-def _said(head: str, lines: list[str], total: int) -> str:
+def _said(head: str, lines: list[str], total: int, customers: list[int]) -> Listed:
     if not lines:
-        return f"{head}."
+        return Listed(f"{head}.", ())
     more = f"\n…and {total - len(lines)} more." if total > len(lines) else ""
     shown = "\n".join(f"• {line}" for line in lines)
-    return f"{head}:\n{shown}{more}\nAsk about one by name for its record."
+    return Listed(f"{head}:\n{shown}{more}\nAsk about one by name for its record.", tuple(customers))

@@ -59,6 +59,14 @@ class Routed:
     configured: bool = True  # False: this handbook has no approval policy for the type (the playbooks answer)
 
 
+def no_such_line(shown: int) -> str:
+    """The reply when a follow-up points at a line ("the 9th one") the thread's list does not show."""
+    if shown == 0:
+        return "The list above is empty, so there is no customer to pick from it. Name the customer you mean."
+    lines = f"{shown} customer{'' if shown == 1 else 's'}"
+    return f"The list above shows {lines}: name the customer you mean, or point at one of them (`the first one`)."
+
+
 def not_found(name: str) -> str:
     """The reply when the question names a company that is no customer of ours."""
     return (

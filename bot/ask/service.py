@@ -27,7 +27,7 @@ from bot.approvals.amounts import format_money
 from bot.ask import direct, llm
 from bot.ask.access import field_access_finding
 from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
-from bot.ask.book import BookQuery, answer_book, followed, read_book, staff_names
+from bot.ask.book import BookQuery, answer_book, followed, ordinal, point_at, read_book, refines, staff_names
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.customer_alerts import customer_alerts_finding
 from bot.ask.feedback import passage_key, rerank
@@ -168,12 +168,30 @@ class AskService:
         question = question[:MAX_QUESTION_CHARS]
         now = self.s.clock()
         with self.s.sessions() as session, session.begin():
-            u = understand(session, self.s.policies, self._embedder(), question, customer_id, thread_customer, earlier)
+            # "when does the second one renew?" after a list: that line's customer, read as if named (not the
+            # thread's latest customer); a line the list does not show is said so, never guessed
+            reading, off_list = question, None
+            line = ordinal(question) if customer_id is None and earlier else None
+            shown = self._listed_in_thread(session, earlier, asker, now) if line is not None and earlier else None
+            if shown is not None and line is not None:
+                index = line - 1 if line > 0 else line
+                picked = session.get(Customer, shown[index]) if -len(shown) <= index < len(shown) else None
+                if picked is None:
+                    off_list = len(shown)
+                else:
+                    thread_customer, reading = picked.id, point_at(question, picked.name)
+            u = understand(session, self.s.policies, self._embedder(), reading, customer_id, thread_customer, earlier)
             card = build_card(session, self.s.policies, u.customer_id, asker, now) if u.customer_id else None
-            query = _without(question, u.mention)
+            query = _without(reading, u.mention)
             if earlier and len(query.split()) < FOLLOW_UP_WORDS:
                 query = f"{_without(earlier, u.mention)} {query}"
-            answer = self._respond(session, u, question, asker, card, truncated, query, paths, show_record)
+            if off_list is not None:
+                said = direct.no_such_line(off_list)
+                answer = Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
+                card = None
+            else:
+                answer = self._respond(session, u, reading, asker, card, truncated, query, paths, show_record)
+                answer.question = question
             answer.citations = self._dated(answer.citations, now)
             # an answer names groups, it never pages one (the hand-off and approvals mention them where they act)
             handles = self.s.policies.group_handles
@@ -228,15 +246,34 @@ class AskService:
     def _followed(self, earlier: str, question: str, asker: str, today: dt.date, last: BookQuery) -> BookQuery | None:
         """The thread's list (its chain of questions, one per line, each changing the one before) with what
         ``question`` (read as ``last``) changes; None when the list the chain began with is not one Ask gives."""
+        book = self._thread_list(questions_of(earlier), asker, today)
+        return followed(book, last, question, today) if book is not None else None
+
+    def _thread_list(self, chain: list[str], asker: str, today: dt.date) -> BookQuery | None:
+        """The list a thread's chain of questions gives: its first question's, changed in turn by each later one
+        that changes a list ("only the gold ones?"; not "who approves a 20% discount?", nor "when does the second
+        one renew?", which ask about something else)."""
         names = tier_names(self.s.policies), region_names(self.s.policies)
-        first, *rest = questions_of(earlier)
+        first, *rest = chain
         book = self._book(first, asker, today, read_slots(first, *names))
         for later in rest:
-            step = self._book(later, asker, today, read_slots(later, *names))
-            if book is None or step is None:
+            slots = read_slots(later, *names)
+            if book is None or not refines(later, slots.tiers, (slots.region,) if slots.region else (), slots.priority):
+                continue
+            step = self._book(later, asker, today, slots)
+            if step is None:
                 return None
             book = followed(book, step, later, today)
-        return followed(book, last, question, today) if book is not None else None
+        return book
+
+    def _listed_in_thread(self, session: Session, earlier: str, asker: str, now: dt.datetime) -> tuple[int, ...] | None:
+        """The customers of the lines the thread's list shows (the list its chain of questions gave, as it stands
+        now); None when the chain began with no list."""
+        chain = questions_of(earlier)
+        if not model_for(self._embedder()).across_the_book(chain[0]):
+            return None
+        book = self._thread_list(chain, asker, now.date())
+        return answer_book(session, self.s.policies, book, now).customers if book is not None else None
 
     def _embedder(self) -> Any:
         """The index's embedding model (loaded once with the index), which also reads what questions ask; None
@@ -275,7 +312,7 @@ class AskService:
             if book is None:  # a field some roles may not see, or one each record must work out
                 said = direct.ACROSS_THE_BOOK
                 return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
-            listed = answer_book(session, policies, book, self.s.clock())
+            listed = answer_book(session, policies, book, self.s.clock()).text
             return Answer(question, asker, listed, [], 1.0, True, truncated=truncated, source=RECORD)
         if u.needs_customer:
             said = direct.not_found(u.unknown_name) if u.unknown_name else direct.WHICH_CUSTOMER
@@ -760,13 +797,15 @@ def thread_context(session: Session, channel: str, thread_ts: str) -> ThreadCont
         select(QuestionLog)
         .where(QuestionLog.channel == channel, QuestionLog.thread_ts == thread_ts)
         .order_by(QuestionLog.id.desc())
-        .limit(THREAD_CHAIN)
+        .limit(2 * THREAD_CHAIN)
     ).all()
     if not rows:
         return None
     chain = [rows[0].question]
     for row in rows[1:]:
-        if len(chain[0].split()) >= FOLLOW_UP_WORDS:
+        # a question about one line of a list ("when does the second one renew?") leans on the list before it and
+        # does not count against the chain's length, so the list stays in reach
+        if len(chain[0].split()) >= FOLLOW_UP_WORDS or sum(ordinal(q) is None for q in chain) >= THREAD_CHAIN:
             break
         chain.insert(0, row.question)
     return ThreadContext(rows[0].customer_id, chained(chain))

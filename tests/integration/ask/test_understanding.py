@@ -905,6 +905,28 @@ def test_a_chain_of_follow_ups_keeps_the_latest_value_of_each(book: Services) ->
     assert ltv.text == "*Willowfield Devices Co*'s lifetime value is $1,648,000.", ltv.text
 
 
+def test_a_line_of_the_threads_list_is_asked_about_by_its_place(book: Services) -> None:
+    # was: "when does the second one renew?" after a list was read as the list again (renewals, every line)
+    turn = in_thread(book, "1700000000.000902")
+    listed = turn("Who renews before March?").text.splitlines()
+    second, last = listed[2], listed[-2]  # the head, then one line per customer, then "Ask about one ..."
+    assert second.startswith("• *Willowfield Devices Co*"), listed
+    renews = turn("when does the second one renew?")
+    assert renews.text.startswith("*Willowfield Devices Co* renews on 4 Jan 2027"), renews.text
+    assert turn("and who owns it?").text.startswith("*Willowfield Devices Co* is owned by <@U0AMGOLD>")
+    name = last.split("*")[1]
+    other = turn("what about the last one?")
+    assert other.text.startswith(f"*{name}* renews on "), other.text
+    beyond = turn("and the 9th one?")  # no such line: said so, never the thread's latest customer instead
+    assert beyond.text.startswith(f"The list above shows {len(listed) - 2} customers: name the"), beyond.text
+    assert beyond.customer is None and beyond.source == "clarify"
+    # a list narrowed in the thread is the list a place points into
+    narrowed = in_thread(book, "1700000000.000903")
+    narrowed("Who renews before March?")
+    narrowed("only the gold ones?")
+    assert narrowed("tell me about the first one").text == "Here is what I have on *Willowfield Devices Co*."
+
+
 def test_a_channel_that_hides_records_from_this_role_states_nothing(book: Services) -> None:
     a = ask(book, "What is Willowfield Devices' renewal date?", AGENT, show_record=False)
     assert "2027" not in a.text and "I don't show customer records to your role in this channel" in a.text

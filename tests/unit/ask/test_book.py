@@ -15,7 +15,10 @@ from bot.ask.book import (
     TICKETS,
     UNOWNED,
     followed,
+    ordinal,
+    point_at,
     read_book,
+    refines,
     renewal_window,
 )
 
@@ -86,3 +89,27 @@ def test_a_follow_up_changes_what_it_names_and_keeps_the_rest() -> None:
         dt.date(2027, 3, 1),
         dt.date(2027, 3, 31),
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "line"),
+    [
+        ("when does the second one renew?", 2),
+        ("tell me about the first customer", 1),
+        ("who owns the top account?", 1),
+        ("and the 3rd one?", 3),
+        ("what's the ARR of the last one?", -1),
+        ("number 4 on the list", 4),
+        ("when was the last renewal?", None),  # a renewal of theirs, not a line of a list
+        ("what was the first ticket about?", None),
+        ("which customers renew first?", None),
+    ],
+)
+def test_a_line_of_the_list_pointed_at(question: str, line: int | None) -> None:
+    assert ordinal(question) == line
+
+
+def test_the_line_pointed_at_is_named_in_the_question() -> None:
+    assert point_at("when does the second one renew?", "Acme Inc") == "when does Acme Inc renew?"
+    # a follow-up about one line changes no list: it is not read as a list of renewals again
+    assert not refines("when does the second one renew?", (), (), None)
