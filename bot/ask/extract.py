@@ -306,11 +306,19 @@ def _table(ps: list[Piece], best: Piece) -> tuple[list[Piece], int]:
     return (run, 0) if len(run) <= MAX_STEPS else (run[:SHOWN_STEPS], len(run) - SHOWN_STEPS)
 
 
-def _listed_answer(ranked: Sequence[Piece], passage: int, run: list[Piece], rest: int, skip: str = "") -> Selection:
+def _listed_answer(
+    ranked: Sequence[Piece], scored: list[Piece], passage: int, run: list[Piece], rest: int, skip: str = ""
+) -> Selection:
     """A list (steps, a table's rows) as the answer; when it is not from the passage ranked first (by retrieval,
-    or a maintainer's boost), that passage still leads, in one sentence (not a piece of kind ``skip``)."""
+    or a maintainer's boost), that passage still leads, in one sentence (not a piece of kind ``skip``). When that
+    sentence announces a list of its own ("... recover in these steps:"), its list is the answer: an announcement
+    is never shown without what it announces, and the passage ranked first outranks another page's list."""
     lead = [p for p in ranked if p.passage == 0 and p.kind not in (skip, STEP)]  # a step alone is out of its list
     if passage != 0 and lead:
+        items = _introduced(lead[0], scored)
+        if items and items[0].kind in (STEP, BULLET):
+            own, left = _steps(scored, items[0], bullets=True)
+            return Selection([(0, [lead[0], *(p for p in own if p is not lead[0])])], steps_rest=left)
         return Selection([(0, lead[:1]), (passage, run)], steps_rest=rest)
     return Selection([(passage, run)], steps_rest=rest)
 
@@ -395,13 +403,13 @@ def select(
     if list_asked and listed and best.kind != ROW:
         run, rest = _steps(scored, listed[0], bullets=intent.steps)
         if sum(1 for p in run if p.kind == STEP) >= 2 or (intent.steps and len(run) >= 2):
-            return _listed_answer(ranked, listed[0].passage, run, rest)
+            return _listed_answer(ranked, scored, listed[0].passage, run, rest)
     tabled = [p for p in ranked if p.kind == ROW and p.score >= KEEP_SHARE * best.score]
     staged = bool(tabled) and (intent.sequence or (intent.steps and bool(_STAGED.search(tabled[0].plain))))
     if staged and not supporting:
         rows, rest = _table(scored, tabled[0])
         if len(rows) >= 2:  # the timeline asked for: its table's rows, in order (led by a sentence, not a row)
-            return _listed_answer(ranked, tabled[0].passage, rows, rest, skip=ROW)
+            return _listed_answer(ranked, scored, tabled[0].passage, rows, rest, skip=ROW)
     typed = intent.answer_type not in (None, META, "steps")
     best_fact = carries(intent.answer_type, best.plain) if typed else 0.0
     # The best sentence is read with its better neighbour in the same paragraph when that one is on the question

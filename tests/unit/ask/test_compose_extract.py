@@ -271,6 +271,32 @@ def test_the_sentence_introducing_a_list_is_read_before_its_item() -> None:
     assert lines[1] == "1. It starts a first-response clock of 1 hour."  # not "1." before its list's introduction
 
 
+def test_the_first_passage_announcing_its_steps_is_the_answer_not_another_pages_list() -> None:
+    # was: the first passage's "... recover in these steps:" alone, and another page's list (or nothing) after it
+    recovery = (
+        "# Recovery\n\n## The recovery steps\n\nWhen a customer is upset with us, recover in these steps:\n\n"
+        "1. Acknowledge within 4 business hours.\n2. Fix first.\n3. Offer a remedy within policy.\n"
+    )
+    channels = (
+        "# Channels\n\n## Customer channels\n\nA message in a shared channel is a new ticket:\n\n"
+        "1. It starts a first-response clock when the customer is upset about an outage.\n"
+        "2. A reply in the thread stops the clock.\n"
+    )
+    (first,) = passages_of(recovery, "recovery.md")
+    (other,) = passages_of(channels, "channels.md")
+    first = replace(first, piece_scores=(0.45, 0.1, 0.1, 0.1))
+    other = replace(other, piece_scores=(0.1, 0.9, 0.2))  # another page's step scores best by meaning
+    text = ExtractiveWriter().write("The customer is upset about the outage, how do I handle it?", [first, other]).text
+    lines = text.split("\n")
+    assert lines[0] == "When a customer is upset with us, recover in these steps:", text
+    assert lines[1:4] == [
+        "1. Acknowledge within 4 business hours.",
+        "2. Fix first.",
+        "3. Offer a remedy within policy. [1]",
+    ]
+    assert "first-response clock" not in text
+
+
 def test_a_quantity_asked_by_its_noun_is_answered_with_the_number() -> None:
     text = (
         "# Benefits\n\n## Retirement plan\n\nOur retirement plan is with Vanguard. You may be asked to provide "

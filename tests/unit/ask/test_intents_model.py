@@ -153,6 +153,11 @@ def model() -> IntentModel:
         ("Acme reported a security incident", "acme", ["howto"]),
         ("Who is Acme's account manager?", "acme", ["owner"]),
         ("How many accounts can a gold CSM own?", "", ["tier_promises"]),  # the workload cap, not an owner
+        # acting on an alert is the handbook's (was: the alert rules evaluated for Acme)
+        ("How do I snooze an alert for Acme?", "acme", ["howto"]),
+        ("why did I get an alert for Acme", "acme", ["customer_alerts"]),
+        ("Has Acme had any SLA breaches this year?", "acme", ["sla_history"]),  # was: the open tickets' clocks
+        ("who's on call right now?", "", ["escalation"]),  # was: whether to call them now
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
