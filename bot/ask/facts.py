@@ -23,6 +23,7 @@ from bot.ask.renewals import arr_change, first_renewal, past_renewals
 from bot.ask.shipments import shipment_lines
 from bot.ask.sla_history import said, sla_record
 from bot.ask.slots import Moment
+from bot.ask.ticket_history import ticket_history
 from bot.customers.card import CustomerCard, TicketLine, unknown_tier
 from bot.customers.sla import WEEKDAYS, SlaClock, human
 from bot.customers.tickets import TicketRef
@@ -531,6 +532,15 @@ class Writer:
             return f"{self.name}'s tier has no SLA targets in the policy, so there is nothing to hold its tickets to."
         return said(record, self.name)
 
+    def ticket_history(self) -> str:
+        """Their tickets of the last 12 months, open or not, and the latest few (the open ones' clocks are
+        open_tickets')."""
+        if not self.has("recent_interactions"):
+            return ""  # restricted: the restricted sentence says so
+        if self.session is None:
+            return ""  # nowhere to read them: never a false "none"
+        return ticket_history(self.session, self.card.customer_id, self.name, self.now)
+
     def shipments(self) -> str:
         if self.session is None:
             return ""  # nowhere to read them: never a false "none"
@@ -649,6 +659,7 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
         "legal_hold": w.legal_hold,
         "shipments": w.shipments,
         "sla_history": w.sla_history,
+        "ticket_history": w.ticket_history,
     }
     say = by_field.get(intent.fields[0]) if intent.fields else None
     return [say()] if say else []

@@ -168,6 +168,31 @@ def test_open_tickets_consent_and_the_card(book: Services) -> None:
     )
 
 
+def test_past_tickets_are_the_last_years_count_and_the_latest_ones(book: Services, clock: Clock) -> None:
+    # was: "show me X's last 3 tickets" / "how many tickets has X opened this year?" gave the open ones (or the
+    # latest alone)
+    with session_scope(book.sessions) as s:
+        s.add(
+            Ticket(
+                customer_id=cid(book, "Glacierwood Dental Ltd"),
+                subject="old <!here> printer jam",
+                priority="P4",
+                status="closed",
+                opened_at=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC),
+            )
+        )
+    past = ask(book, "show me Glacierwood Dental's last 3 tickets")
+    lines = past.text.splitlines()
+    assert lines[0].startswith("*Glacierwood Dental Ltd* opened 2 tickets in the last 12 months ("), past.text
+    assert lines[0].endswith(", 1 still open; the latest 2:") and "1 P4" in lines[0]
+    assert "_Scanner &lt;!channel&gt; offline_ (open)" in lines[1] and "2 Mar 2026 P4 _old &lt;!here&gt;" in lines[2]
+    assert "<!" not in past.text and past.source == "record"
+    assert ask(book, "how many tickets has Glacierwood Dental opened this year?").text == past.text
+    assert ask(book, "what open tickets does Glacierwood Dental have?").text.startswith(
+        "*Glacierwood Dental Ltd* has 1 open ticket:"
+    )
+
+
 def test_how_a_customer_wants_to_be_contacted_is_their_preferences(book: Services) -> None:
     # was: "How often can we contact X?" gave the last contact, "preferred channel" the tier's support channels
     with session_scope(book.sessions) as s:
