@@ -158,6 +158,9 @@ def model() -> IntentModel:
         ("why did I get an alert for Acme", "acme", ["customer_alerts"]),
         ("Has Acme had any SLA breaches this year?", "acme", ["sla_history"]),  # was: the open tickets' clocks
         ("who's on call right now?", "", ["escalation"]),  # was: whether to call them now
+        # who takes an incident is its route (was: a how-to, then the communication policy); the account's is its owner
+        ("Acme called about the outage again, who should handle it?", "acme", ["escalation"]),
+        ("who handles the Acme account?", "acme", ["owner"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
