@@ -52,6 +52,7 @@ from bot.ask.policy import (
 from bot.ask.renewal_risk import renewal_risk_finding
 from bot.ask.routes import asks_route
 from bot.ask.slots import Slots, place_named, read_slots, read_values
+from bot.ask.staff import staff_finding
 from bot.ask.understand import (
     FOLLOW_UP_WORDS,
     Understanding,
@@ -585,12 +586,25 @@ class AskService:
     ) -> PolicyFinding | None:
         """``for_tier``: the tier to answer for (one of several the question names), else the customer's or the
         question's one tier."""
-        computes = ("escalation", "sla", "promises", "alerts", "access", "duty", "placement", "approvals", "decisions")
+        computes = (
+            "escalation",
+            "sla",
+            "promises",
+            "alerts",
+            "access",
+            "duty",
+            "placement",
+            "approvals",
+            "decisions",
+            "staff",
+        )
         if policy.compute not in (*computes, *_OF_CUSTOMER):
             return None
         policies = self.s.policies
         if policy.compute == "approvals":  # the asker's own queue: no customer or tier needed
             return pending_finding(self.s, asker) if policies.configured else None
+        if policy.compute == "staff":  # who holds a job, from the roster
+            return staff_finding(policies, question)
         if policy.compute == "decisions":  # what the asker decided, or how their own requests ended
             return decided_finding(self.s, asker, question, self.s.clock()) if policies.configured else None
         if policy.compute in _OF_CUSTOMER:  # alert rules evaluated for this customer now: nothing without one

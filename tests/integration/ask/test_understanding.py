@@ -546,6 +546,15 @@ def test_a_percentage_of_a_deal_is_routed_by_the_discount_it_makes(book: Service
     assert credit.approval is not None and (credit.approval.percent, credit.approval.amount) == ("", "$500")
 
 
+def test_a_percentage_of_a_deal_asked_as_ok_is_its_discount_route(book: Services) -> None:
+    # was: the discount matrix's raw rows
+    a = ask(book, "is 25% on a $50k deal for a silver customer ok?")
+    assert a.text.startswith(
+        "A 25% discount ($12,500, 25% of $50,000) for a silver customer needs approval from Sales manager, then Deal "
+        "desk in <#C0DEALDESK>."
+    ), a.text
+
+
 def test_free_months_are_routed_as_the_discount_they_make(book: Services) -> None:
     # "Free months and credits count as discount value" (the discount policy). Was: custom terms of $120,000
     a = ask(book, "Can we give Willowfield Devices two free months on a $120k deal?", MANAGER)
@@ -1120,6 +1129,17 @@ def test_who_is_on_duty_for_a_tier(book: Services) -> None:
     assert now.text.startswith("Who is on call depends on the customer's tier"), now.text
     assert "• *Platinum*:" in on_call.text and on_call.source == "policy"
     assert ask(book, "what is the escalation process?", AGENT).source != "policy"  # the procedure, not a table
+
+
+def test_who_holds_a_job_is_the_staff_roster_named_not_mentioned(book: Services) -> None:
+    # was: sentences from the privacy playbook that mention the DPO
+    dpo = ask(book, "who is the DPO?", AGENT)
+    assert dpo.text.startswith("Nora Schmidt (Data Protection Officer) is our DPO."), dpo.text
+    assert "<@" not in dpo.text and dpo.source == "policy"
+    engineers = ask(book, "who are our support engineers?", AGENT)
+    assert engineers.text.startswith("Aisha Mensah (Support Engineer); Luis Ortega (Support Engineer) are our")
+    assert ask(book, "who is the CEO?", AGENT).source != "policy"  # no such title on the roster: not computed
+    assert ask(book, "who is the owner of Willowfield Devices?", AGENT).text.startswith("*Willowfield Devices Co* is")
 
 
 def test_which_alerts_reach_the_asker_by_the_accounts_they_own(book: Services) -> None:

@@ -161,6 +161,10 @@ def model() -> IntentModel:
         # who takes an incident is its route (was: a how-to, then the communication policy); the account's is its owner
         ("Acme called about the outage again, who should handle it?", "acme", ["escalation"]),
         ("who handles the Acme account?", "acme", ["owner"]),
+        ("what discount did Acme get last year?", "acme", ["discount_history"]),  # was: the route for a new one
+        ("is 25% on a $50k deal for a silver customer ok?", "", ["approval_discount"]),  # was: the raw matrix
+        ("who is the DPO?", "", ["staff"]),  # was: sentences that mention the DPO
+        ("who is the owner of Acme?", "acme", ["owner"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(

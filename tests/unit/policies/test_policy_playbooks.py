@@ -238,6 +238,14 @@ def test_tier_thresholds_match_yaml(playbooks_dir: Path, policies: Policies) -> 
         assert number(row["or ARR at least"]) == tier.min_arr, row
 
 
+def test_staff_roster_matches_yaml(playbooks_dir: Path, policies: Policies) -> None:
+    # cited by "who is the DPO?" answers (bot.ask.staff), which read roles.yaml
+    rows = table(_body(playbooks_dir, "governance/field-access-and-roles.md"), "Slack id")
+    assert [(r["Slack id"], r["Name"], r["Title"]) for r in rows] == [
+        (m.id, m.name, m.title) for m in policies.roles.staff
+    ]
+
+
 @pytest.mark.parametrize("cell", ["15 min", "4 h", "1 day", "20 days"])
 def test_duration_cells_parse(cell: str) -> None:
     assert duration(cell) > timedelta(0)
