@@ -494,20 +494,21 @@ def _scope(q: BookQuery, policies: Policies) -> str:
     if q.owner == UNOWNED:
         parts.append("without an owner")
     elif q.owner:
-        parts.append(f"owned by {_person(policies, q.owner)}")
+        parts.append(f"owned by {person(policies, q.owner)}")
     return f" ({', '.join(parts)})" if parts else ""
 
 
 def _owner(policies: Policies, owner: str | None, q: BookQuery) -> str:
     if q.owner:
         return ""  # one owner's accounts: the head says whose
-    return f", owner {_person(policies, owner)}" if owner else ", no owner"
+    return f", owner {person(policies, owner)}" if owner else ", no owner"
 
 
-def _person(policies: Policies, user: str) -> str:
-    """A colleague by the name roles.yaml gives them, or their id, inert: named, never mentioned."""
+def person(policies: Policies, user: str) -> str:
+    """A colleague (or a group) by the name roles.yaml gives them, or their id, inert: named, never mentioned."""
     staff = policies.staff(user) if policies.configured else None
-    return mrkdwn.escape(staff.name if staff else user)
+    group = policies.group(user) if policies.configured and staff is None else None
+    return mrkdwn.escape(staff.name if staff else group.name if group else user)
 
 
 def _renews(c: Customer) -> str:

@@ -53,6 +53,7 @@ from bot.ask.renewal_risk import renewal_risk_finding
 from bot.ask.routes import asks_route
 from bot.ask.slots import Slots, place_named, read_slots, read_values
 from bot.ask.staff import staff_finding
+from bot.ask.stale import stale_finding
 from bot.ask.understand import (
     FOLLOW_UP_WORDS,
     Understanding,
@@ -597,12 +598,20 @@ class AskService:
             "approvals",
             "decisions",
             "staff",
+            "stale",
         )
         if policy.compute not in (*computes, *_OF_CUSTOMER):
             return None
         policies = self.s.policies
         if policy.compute == "approvals":  # the asker's own queue: no customer or tier needed
             return pending_finding(self.s, asker) if policies.configured else None
+        if policy.compute == "stale":  # the playbooks past their review date: a plain handbook has them too
+            try:
+                documents = self.s.index.documents()
+            except Exception:  # the index cannot be opened: the playbooks' answer says it cannot search them
+                log.warning("playbook index unavailable; no review dates to list", exc_info=True)
+                return None
+            return stale_finding(policies, documents, self.s.clock().date())
         if policy.compute == "staff":  # who holds a job, from the roster
             return staff_finding(policies, question)
         if policy.compute == "decisions":  # what the asker decided, or how their own requests ended
@@ -680,7 +689,9 @@ class AskService:
             title = first.citation_title or "escalation"
             passages, note = self._cited(session, first.citation_query, title, paths, query or question)
             if not any(f.supported for f in findings):
-                passages = passages[:1]  # the rule's section, cited; nothing the question's own search finds
+                # the rule's section, cited (none for a finding that states no rule); nothing the question's own
+                # search finds
+                passages = passages[:1] if first.citation_query else []
             sections = [self._section(session, f, paths) for f in others] if passages else []
             # the escalation finding is the one the answer's hand-off (escalate button) acts on
             finding = next((f for f in findings if f.channel), first)

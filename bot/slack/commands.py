@@ -10,6 +10,15 @@ from bot.slack.inbound import Command
 Handler = Callable[[Command], None]
 
 
+# What Ask answers, one example of each kind (bot.ask): a customer's record, a policy computed for them, the book, the
+# asker's approvals, the staff roster and the playbooks.
+EXAMPLES = (
+    "a customer (`when does Northwave Foods renew?`, `can I give Northwave Foods 15%?`), the book (`which gold "
+    "customers renew next month?`), your approvals (`what do I need to approve?`), people (`who is the DPO?`) or the "
+    "playbooks (`how do we handle a GDPR erasure request?`)"
+)
+
+
 @dataclass(frozen=True)
 class Subcommand:
     name: str
@@ -32,8 +41,10 @@ class Commands:
         return self.by_name.get(word)
 
     def help_text(self) -> str:
+        """The subcommands, and what Ask answers, by one example of each kind of question."""
         lines = ["*Rapport* answers from the playbooks and the customer record. Try:"]
         lines += [f"• `/rapport {c.name}` {c.help}" for c in sorted(self.by_name.values(), key=lambda c: c.name)]
         lines.append("• `/rapport help` — this help")
         lines.append("• or mention me in a channel: `@Rapport what is the escalation path for Northwave Foods?`")
+        lines.append(f"Ask about {EXAMPLES}.")
         return "\n".join(lines)

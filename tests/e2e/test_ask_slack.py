@@ -89,8 +89,12 @@ def test_a_greeting_gets_the_help_and_thanks_a_short_reply(double: SlackDouble) 
     dm = double.im_channel("U0CSLEAD")
     assert double.send_message("U0CSLEAD", dm, "hi").ok
     assert "/rapport ask" in bot_texts(double, dm)[-1]
+    # what Ask answers, by example (was: the subcommands alone), also for "what questions can I ask you?"
+    assert double.send_message("U0CSLEAD", dm, "what questions can I ask you?").ok
+    examples = bot_texts(double, dm, at_least=2)[-1]
+    assert "which gold customers renew next month?" in examples and "who is the DPO?" in examples, examples
     assert double.send_message("U0CSLEAD", dm, "thanks!").ok
-    assert bot_texts(double, dm, at_least=2)[-1].startswith("Glad to help.")
+    assert bot_texts(double, dm, at_least=3)[-1].startswith("Glad to help.")
     asked = double.send_message("U0SUPAGT1", CHANNEL, f"{BOT} what can you do?")
     replies = [m for m in double.thread(CHANNEL, asked.ts) if m.get("bot_id")]
     deadline = time.monotonic() + 30

@@ -58,7 +58,8 @@ def _is_person(msg: Message) -> bool:
 # ("thanks!"): the help and a short reply, not an "I don't know" from the playbooks.
 _HELLO = re.compile(
     r"^\W*(?:help|hi|hello|hey|hiya|good (?:morning|afternoon|evening)|what can you do|what do you do|"
-    r"who are you|what are you|how do i use (?:you|this|rapport)|commands|usage)\W*(?:rapport)?\W*$",
+    r"who are you|what are you|how do i use (?:you|this|rapport)|commands|usage|what (?:questions |things )?can i ask"
+    r"(?: you)?|how does (?:this|it|rapport) work)\W*(?:rapport)?\W*$",
     re.I,
 )
 _THANKS = re.compile(r"^\W*(?:thanks?(?: you)?|thank you|thx|ty|cheers|great|perfect|got it|ok(?:ay)?)\W*$", re.I)

@@ -165,6 +165,7 @@ def model() -> IntentModel:
         ("is 25% on a $50k deal for a silver customer ok?", "", ["approval_discount"]),  # was: the raw matrix
         ("who is the DPO?", "", ["staff"]),  # was: sentences that mention the DPO
         ("who is the owner of Acme?", "acme", ["owner"]),
+        ("which playbooks are out of date?", "", ["stale_playbooks"]),  # was: sentences about updating playbooks
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
