@@ -126,12 +126,15 @@ def compute(
 
 
 def names(intent: Intent, title: str, path: str = "") -> bool:
-    """The question names this document: its file name's words, or two thirds of its title's words, are the words
-    before "playbook"/"page"/... ("who owns the escalation-matrix playbook" names escalation-matrix.md; "how often
-    is the status page updated" names no document)."""
+    """The question names this document: its file name's words, or two thirds of its title's words, are among the
+    words before "playbook"/"page"/... ("who owns the escalation-matrix playbook" names escalation-matrix.md; "how
+    often is the status page updated" names no document), or those words (two or more) are all in its file name
+    ("is the data handling policy due for review?" names data-handling-and-privacy.md)."""
     keys = set(intent.doc_name)
     stem = [t for t in tokenize(path.rsplit("/", 1)[-1].rsplit(".", 1)[0]) if t not in DOC_KINDS] if path else []
     if stem and set(stem) <= keys:
+        return True
+    if len(keys) >= 2 and keys <= set(stem):
         return True
     words = set(tokenize(title)) - DOC_KINDS
     return bool(words) and len(words & keys) >= max(1, math.ceil(2 * len(words) / 3))

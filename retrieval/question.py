@@ -69,6 +69,9 @@ _KIND = "(" + "|".join(f"{w[:-1]}(?:y|ies)" if w.endswith("y") else f"{w}s?" for
 DOC_KINDS = frozenset(tokenize(" ".join(KIND_WORDS)))
 _META_DOC = re.compile(rf"\b{_KIND}\b", re.I)
 _DOC_NAME = re.compile(rf"((?:[\w'-]+\s+){{1,4}}){_KIND}\b", re.I)
+# Asked of a document even when the question names no kind of document ("when was the escalation matrix last
+# updated?"): the words before it name the document (two or more, so that one common word names no file).
+_META_ALONE = re.compile(r"^(?P<name>.*?)\b(?:last (?:updated|changed|edited|reviewed)|due for (?:a )?review)\b", re.I)
 _META_ASK = re.compile(
     r"\b(owns?|owner|maintain(?:s|er|ed)?|responsible for (?:the|this) (?:playbook|document|page|doc)|review(?:ed)?|"
     r"due for review|last (?:updated|changed|edited|reviewed)|updated|version)\b",
@@ -145,6 +148,10 @@ class Intent:
 def analyse(question: str) -> Intent:
     q = " ".join(question.split())
     meta = bool(_META_DOC.search(q) and _META_ASK.search(q))
+    named = tuple(t for m in _DOC_NAME.finditer(q) for t in tokenize(m.group(1)))
+    if not meta and (alone := _META_ALONE.search(q)):
+        words = tuple(t for t in tokenize(alone["name"]) if t not in _ASKING)
+        meta, named = len(words) >= 2, words if len(words) >= 2 else named
     steps = bool(_STEPS_Q.search(q) or _LIST_Q.search(q))
     answer_type: str | None = None
     if meta:
@@ -159,7 +166,6 @@ def analyse(question: str) -> Intent:
         answer_type = STEPS
     framed = _DIFFERENCE.sub("", q)
     keys = tuple(dict.fromkeys(t for t in tokenize(framed) if t not in _ASKING and t not in STOPWORDS))
-    named = tuple(t for m in _DOC_NAME.finditer(q) for t in tokenize(m.group(1)))
     counted = None if _NOTICE_Q.search(q) else _COUNTED.search(q)  # "how much notice": a time, not a count
     return Intent(
         answer_type,

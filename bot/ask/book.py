@@ -227,11 +227,14 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
     """The earlier list with what the follow-up ``later`` (read from ``question`` alone) says instead: its tiers,
     region, owner, priority or window replace the earlier ones; the rest stays."""
     about = later.about if (_RENEW.search(question) or _TICKETS.search(question) or later.priority) else earlier.about
+    # "which of them have open tickets?" after renewals: those renewals with open tickets, not every open ticket
+    kept = earlier.about == RENEWALS and about == TICKETS and bool(_REFINES.search(question))
+    about = RENEWALS if kept else about
     start, end, window = earlier.start, earlier.end, earlier.window
     if about == RENEWALS and (_names_window(question) or start is None or end is None):
         start, end, window = renewal_window(question, today)
     renewals = about == RENEWALS
-    with_open = renewals and (later.with_open or earlier.with_open or bool(later.priority))
+    with_open = renewals and (kept or later.with_open or earlier.with_open or bool(later.priority))
     return BookQuery(
         about,
         later.tiers or earlier.tiers,

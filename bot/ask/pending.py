@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 from bot.approvals.models import APPROVED, AUTO_APPROVED, CHANGES_REQUESTED, EXPIRED, FINAL_STATES, REJECTED
 from bot.approvals.queries import decided_for, decisions_by, home_summary
@@ -47,13 +48,18 @@ def pending_finding(services: Services, asker: str) -> PolicyFinding:
     return PolicyFinding("\n".join(parts), "", citation_query=CITED, citation_title="approv", supported=False)
 
 
-def decided_finding(services: Services, asker: str, question: str, now: dt.datetime) -> PolicyFinding:
+def decided_finding(services: Services, asker: str, questions: Sequence[str], now: dt.datetime) -> PolicyFinding:
     """The asker's decisions in the window the question names (or their own requests' outcomes, when it asks
-    about "my requests"), only approvals or rejections when it names one."""
-    since, until, window = past_window(question, now)
-    approve, reject = bool(_APPROVE.search(question)), bool(_REJECT.search(question))
+    about "my requests"), only approvals or rejections when it names one. ``questions``: the thread's chain, the
+    question last ("what did I approve this week?", "and last month?"): the latest line that names a window, a
+    decision or whose requests says it."""
+    said = list(reversed(questions))
+    window_line = next((q for q in said if _WINDOW.search(q)), said[0])
+    since, until, window = past_window(window_line, now)
+    decided = next((q for q in said if _APPROVE.search(q) or _REJECT.search(q)), "")
+    approve, reject = bool(_APPROVE.search(decided)), bool(_REJECT.search(decided))
     only = "approve" if approve and not reject else "reject" if reject and not approve else None
-    if _OWN.search(question):
+    if any(_OWN.search(q) for q in said):
         states = {"approve": (APPROVED, AUTO_APPROVED), "reject": (REJECTED,), None: FINAL_STATES}[only]
         total, rows = decided_for(services, asker, since, until, states, SHOWN)
         what = {"approve": "approved", "reject": "rejected", None: "decided"}[only]

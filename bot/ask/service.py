@@ -615,7 +615,8 @@ class AskService:
         if policy.compute == "staff":  # who holds a job, from the roster
             return staff_finding(policies, question)
         if policy.compute == "decisions":  # what the asker decided, or how their own requests ended
-            return decided_finding(self.s, asker, question, self.s.clock()) if policies.configured else None
+            chain = [*questions_of(u.read_with), question] if u.read_with else [question]
+            return decided_finding(self.s, asker, chain, self.s.clock()) if policies.configured else None
         if policy.compute in _OF_CUSTOMER:  # alert rules evaluated for this customer now: nothing without one
             found = _OF_CUSTOMER[policy.compute]
             return found(session, policies, card, self.s.clock()) if card and policies.configured else None

@@ -61,6 +61,7 @@ class Understanding:
     ticket: TicketRef | None = None  # a ticket the question names ("is HD-00001305 breaching?"), of this customer
     unknown_ticket: str = ""  # a ticket the question names that we do not have ("ticket 999999")
     book_earlier: str = ""  # the thread's list of the book this question narrows ("only the gold ones?")
+    read_with: str = ""  # the thread's questions a short follow-up was read with ("and last month?"), one per line
 
     @property
     def needs_customer(self) -> bool:
@@ -150,6 +151,7 @@ def understand(
         if slots.priority is None:  # its priority picks its clock and escalation, as a priority said would
             slots = replace(slots, priority=ticket.priority)
     just_named = asked.first("card") is not None and len(question.split()) <= len(mention.split()) + 2
+    read_with = ""
     if (asked.howto or just_named) and earlier and len(question.split()) < FOLLOW_UP_WORDS:
         # A name alone answers "which customer?"; it asks the earlier question again, of that customer.
         # "and for 20%?", "what about the ARR" read alone say little; with the thread's question they say what.
@@ -158,6 +160,7 @@ def understand(
         before = _mention(session, earlier)
         again = model.read(f"{mask(earlier, before, model.catalog.stand_in)} {question}", mention, refers=in_view)
         if not again.howto:
+            read_with = earlier
             # the fields the follow-up names by its own words are what it asks ("and the LTV?" after the ARR: the
             # LTV, not both again); none named, the earlier question's
             own = [model.catalog[n] for n in asked.readings[0].patterns if model.catalog[n].kind == FIELD]
@@ -174,7 +177,19 @@ def understand(
     if missing:
         customer_id, how = None, NONE  # a ticket we do not have: not the thread's customer's tickets either
     return Understanding(
-        customer_id, how, mention, asked, slots, choices, several, unknown, book, ticket, missing, book_earlier
+        customer_id,
+        how,
+        mention,
+        asked,
+        slots,
+        choices,
+        several,
+        unknown,
+        book,
+        ticket,
+        missing,
+        book_earlier,
+        read_with,
     )
 
 

@@ -862,6 +862,10 @@ def test_past_decisions_are_the_askers_votes_and_their_requests_outcomes(book: S
     assert "<!channel>" not in decided.text and "Competitor" not in decided.text  # the justification is not listed
     # what waits is still the queue
     assert ask(book, "what approvals are pending?", MANAGER).text.startswith("Nothing waits for your decision.")
+    # a follow-up changes the window and keeps what was asked (was: every decision, the "approve" lost)
+    turn = in_thread(book, "1700000000.000910", "U0SALESMGR")
+    turn("which requests did I approve this week?")
+    assert turn("and last month?").text.startswith("You made no approvals last month (October 2026).")
 
 
 def test_a_company_that_is_no_customer_is_said_so(book: Services) -> None:
@@ -894,7 +898,7 @@ def test_thread_follow_ups_keep_the_threads_customer_unless_they_name_another(bo
     assert gone.customer is None and gone.text.startswith("Which customer do you mean?")
 
 
-def in_thread(book: Services, thread_ts: str) -> Callable[[str], Answer]:
+def in_thread(book: Services, thread_ts: str, asker: str = MANAGER) -> Callable[[str], Answer]:
     """Questions asked one after another in one thread, as the Slack listener asks them: each with the thread's
     earlier questions and customer (``thread_context``)."""
     service = AskService(book)
@@ -903,7 +907,7 @@ def in_thread(book: Services, thread_ts: str) -> Callable[[str], Answer]:
         with book.sessions() as s:
             ctx = thread_context(s, "C0SUPPORT", thread_ts)
         earlier, customer = (ctx.question, ctx.customer_id) if ctx else (None, None)
-        return service.answer(question, MANAGER, "C0SUPPORT", thread_ts, earlier=earlier, thread_customer=customer)
+        return service.answer(question, asker, "C0SUPPORT", thread_ts, earlier=earlier, thread_customer=customer)
 
     return turn
 

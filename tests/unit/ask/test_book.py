@@ -91,6 +91,23 @@ def test_a_follow_up_changes_what_it_names_and_keeps_the_rest() -> None:
     )
 
 
+def test_which_of_them_have_tickets_keeps_the_renewals() -> None:
+    # was: every customer with open tickets, the renewal window dropped
+    first = read_book("which gold customers renew next quarter?", "U0ASKER", TODAY, ("gold",), (), None)
+    later = read_book("which of them have open tickets?", "U0ASKER", TODAY, (), (), None)
+    assert first is not None and later is not None
+    both = followed(first, later, "which of them have open tickets?", TODAY)
+    assert (both.about, both.with_open, both.start, both.end) == (
+        RENEWALS,
+        True,
+        dt.date(2027, 1, 1),
+        dt.date(2027, 3, 31),
+    )
+    # a follow-up that asks about the book's tickets, not the list's, is that list
+    other = followed(first, later, "and open tickets?", TODAY)
+    assert other.about == TICKETS
+
+
 @pytest.mark.parametrize(
     ("question", "line"),
     [

@@ -131,6 +131,14 @@ def test_meta_needs_the_document_named() -> None:
     updated = analyse("When was the approvals handbook last updated?")
     assert names(updated, "Approvals handbook", "approvals-handbook.md")
     assert not names(renewal, "Onboarding runbook for high-touch accounts", "commercial/onboarding-runbook.md")
+    # named without a kind word, by two or more words before "last updated" (was: not a question about a document)
+    matrix = analyse("when was the escalation matrix last updated?")
+    assert matrix.meta and names(matrix, "Escalation matrix (severity x tier)", "service/escalation-matrix.md")
+    assert not analyse("when was the renewal last updated?").meta  # one word names no document
+    # the words named are all in a longer file name (was: two thirds of the title were needed)
+    privacy = analyse("is the data handling policy due for review?")
+    assert names(privacy, "Data handling, retention and privacy", "governance/data-handling-and-privacy.md")
+    assert not names(analyse("is the SLA page due for review?"), "SLA and response times", "sla-response-times.md")
 
 
 def test_how_many_names_what_is_counted() -> None:
