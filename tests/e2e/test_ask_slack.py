@@ -268,9 +268,9 @@ def test_thread_follow_up_without_mention_keeps_the_customer(double: SlackDouble
 def test_a_list_of_the_book_and_its_follow_up_in_a_thread(double: SlackDouble, sandbox: Sandbox) -> None:
     # was: "I answer from one customer's record at a time ..." for every list
     con = sqlite3.connect(sandbox.home / "rapport.db")
-    [gold] = con.execute(
-        "SELECT COUNT(*) FROM customers WHERE merged_into_id IS NULL AND owner_slack_id = 'U0AMGOLD' AND tier = 'gold'"
-    ).fetchone()
+    mine = "FROM customers WHERE merged_into_id IS NULL AND owner_slack_id = 'U0AMGOLD' AND tier = 'gold'"
+    [gold] = con.execute(f"SELECT COUNT(*) {mine}").fetchone()
+    firsts = con.execute(f"SELECT name {mine} ORDER BY name, id LIMIT 1").fetchall()
     con.close()
     d = double.send_message("U0AMGOLD", CHANNEL, f"{BOT} list my accounts")
     first = blocks_text(final_answer(double, CHANNEL, d.ts)["blocks"])
@@ -281,3 +281,9 @@ def test_a_list_of_the_book_and_its_follow_up_in_a_thread(double: SlackDouble, s
     second = blocks_text(final_answer(double, CHANNEL, d.ts)["blocks"])
     head = f"*{gold} customer{'' if gold == 1 else 's'} (gold, owned by Marcus Okafor)*" if gold else "*No customer"
     assert f'"text": "{head}' in second, second
+    # a line of the thread's list, by its place (was: the list again)
+    double.clear_calls()
+    assert double.send_message("U0AMGOLD", CHANNEL, "when does the first one renew?", thread_ts=d.ts).ok
+    third = blocks_text(final_answer(double, CHANNEL, d.ts)["blocks"])
+    said = f"*{firsts[0][0]}* renews on" if firsts else "The list above is empty"
+    assert said in third, third
