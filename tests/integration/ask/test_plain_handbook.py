@@ -114,6 +114,14 @@ def test_the_record_still_answers_and_sensitive_fields_stay_restricted(plain: Se
     assert renewals.text.startswith("*1 customer* renews in January 2027") and "*Acme Widgets Inc*" in renewals.text
     breaching = ask(plain, "Is anyone breaching right now?")
     assert breaching.text.startswith("SLA targets are not configured"), breaching.text
+    # no roster, no approvals: the Markdown answers, never a failure; review dates need no policy
+    for question in ("who is the DPO?", "which requests did I approve this week?"):
+        other = ask(plain, question)
+        assert other.source != "policy" and "policies directory" not in other.text, (question, other.text)
+    stale = ask(plain, "which playbooks are out of date?")
+    assert stale.text.startswith("No playbook is past its review date"), stale.text
+    past = ask(plain, "show me Acme Widgets' last 3 tickets")
+    assert past.text == "*Acme Widgets Inc* has no tickets on record.", past.text
 
 
 def test_an_escalation_for_a_customer_says_no_tiers_are_configured(
