@@ -730,6 +730,9 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
     renewing = ask(book, "Which customers renew before March and have open tickets?")
     assert renewing.text.startswith("*1 customer (with open tickets)* renews before March 2027"), renewing.text
     assert "*Glacierwood Dental Ltd*" in renewing.text and "Willowfield" not in renewing.text
+    # "my" from someone who owns no account: said so, not an empty list alone
+    agents = ask(book, "which of my tickets are breaching?", AGENT)
+    assert "owns no account, and lists go by the customer's owner" in agents.text, agents.text
     tickets = ask(book, "How many open tickets do we have?")
     assert tickets.text.startswith("*1 customer* has 1 open ticket:\n• *Glacierwood Dental Ltd* (bronze): 1 open"), (
         tickets.text

@@ -166,6 +166,9 @@ def model() -> IntentModel:
         ("who is the DPO?", "", ["staff"]),  # was: sentences that mention the DPO
         ("who is the owner of Acme?", "acme", ["owner"]),
         ("which playbooks are out of date?", "", ["stale_playbooks"]),  # was: sentences about updating playbooks
+        # a statement about a customer is not why they alert (was: the alert rules evaluated for Acme)
+        ("Acme's CTO is asking for a root cause report, when is it due?", "acme", ["howto"]),
+        ("why did Rapport ping me about Acme", "acme", ["customer_alerts"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
