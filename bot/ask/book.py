@@ -182,8 +182,11 @@ _ORDINAL = re.compile(
     r"|\b(?:number|no\.|#) ?(?P<n>\d{1,2}) (?:on|in) (?:the|that|your) list\b",
     re.I,
 )
-_ORDINAL_WORDS = {"first": 1, "top": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
-_ORDINAL_WORDS |= {"seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1}
+_ORDINAL_WORDS = {
+    **{w: i for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split(), 1)},
+    "top": 1,
+    "last": -1,
+}
 
 
 def ordinal(question: str) -> int | None:
@@ -531,9 +534,12 @@ def _n(n: int, what: str) -> str:
     return f"{n} {what}{'' if n == 1 else 's'}"
 
 
+ASK_ABOUT_ONE = "Ask about one by name, or in this thread by its place (`the second one`), for its record."
+
+
 def _said(head: str, lines: list[str], total: int, customers: list[int]) -> Listed:
     if not lines:
         return Listed(f"{head}.", ())
     more = f"\n…and {total - len(lines)} more." if total > len(lines) else ""
     shown = "\n".join(f"• {line}" for line in lines)
-    return Listed(f"{head}:\n{shown}{more}\nAsk about one by name for its record.", tuple(customers))
+    return Listed(f"{head}:\n{shown}{more}\n{ASK_ABOUT_ONE}", tuple(customers))

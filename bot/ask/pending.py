@@ -29,9 +29,17 @@ _WINDOW = re.compile(
     r"|\b(?:last|past) (?P<n>\d{1,3}) (?P<units>days?|weeks?)\b",
     re.I,
 )
-_SAID = {APPROVED: "approved", AUTO_APPROVED: "auto-approved", REJECTED: "rejected", EXPIRED: "expired"}
-_SAID |= {CHANGES_REQUESTED: "changes requested", "approve": "approved", "reject": "rejected"}
-_SAID |= {"changes": "changes requested"}
+# a request's final state, or a vote's decision, as a list line says it
+_SAID = {
+    APPROVED: "approved",
+    AUTO_APPROVED: "auto-approved",
+    REJECTED: "rejected",
+    EXPIRED: "expired",
+    CHANGES_REQUESTED: "changes requested",
+    "approve": "approved",
+    "reject": "rejected",
+    "changes": "changes requested",
+}
 
 
 def pending_finding(services: Services, asker: str) -> PolicyFinding:
@@ -95,7 +103,11 @@ def past_window(question: str, now: dt.datetime) -> tuple[dt.datetime, dt.dateti
         n, unit = int(m["n"]), m["units"].lower().rstrip("s")
         days = n * (7 if unit == "week" else 1)
         return now - dt.timedelta(days=days), None, f"in the last {n} {unit}{'s' if n != 1 else ''}"
-    unit, last = m["unit"].lower(), m["which"].lower() in ("last", "past")
+    unit, which = m["unit"].lower(), m["which"].lower()
+    if which == "past":  # "in the past week": the days up to now, not the calendar week before this one
+        days = 7 if unit == "week" else 30
+        return now - dt.timedelta(days=days), None, f"in the last {days} days"
+    last = which == "last"
     if unit == "week":
         monday = today - dt.timedelta(days=today.weekday())
         if last:

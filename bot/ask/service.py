@@ -170,18 +170,13 @@ class AskService:
         question = question[:MAX_QUESTION_CHARS]
         now = self.s.clock()
         with self.s.sessions() as session, session.begin():
-            # "when does the second one renew?" after a list: that line's customer, read as if named (not the
-            # thread's latest customer); a line the list does not show is said so, never guessed
             reading, off_list = question, None
-            line = ordinal(question) if customer_id is None and earlier else None
-            shown = self._listed_in_thread(session, earlier, asker, now) if line is not None and earlier else None
-            if shown is not None and line is not None:
-                index = line - 1 if line > 0 else line
-                picked = session.get(Customer, shown[index]) if -len(shown) <= index < len(shown) else None
-                if picked is None:
-                    off_list = len(shown)
-                else:
-                    thread_customer, reading = picked.id, point_at(question, picked.name)
+            if customer_id is None and earlier and (line := ordinal(question)) is not None:
+                pointed = self._pointed(session, question, line, earlier, asker, now)
+                if isinstance(pointed, int):
+                    off_list = pointed
+                elif pointed is not None:
+                    thread_customer, reading = pointed
             u = understand(session, self.s.policies, self._embedder(), reading, customer_id, thread_customer, earlier)
             card = build_card(session, self.s.policies, u.customer_id, asker, now) if u.customer_id else None
             query = _without(reading, u.mention)
@@ -267,6 +262,20 @@ class AskService:
                 return None
             book = followed(book, step, later, today)
         return book
+
+    def _pointed(
+        self, session: Session, question: str, line: int, earlier: str, asker: str, now: dt.datetime
+    ) -> tuple[int, str] | int | None:
+        """A follow-up pointing at ``line`` of the thread's list ("when does the second one renew?"): that line's
+        customer and the question with them named, to be read as if it named them (not the thread's latest
+        customer); how many lines the list shows when it has no such line (said so, never guessed); None when the
+        thread began with no list."""
+        shown = self._listed_in_thread(session, earlier, asker, now)
+        if shown is None:
+            return None
+        index = line - 1 if line > 0 else line
+        picked = session.get(Customer, shown[index]) if -len(shown) <= index < len(shown) else None
+        return (picked.id, point_at(question, picked.name)) if picked is not None else len(shown)
 
     def _listed_in_thread(self, session: Session, earlier: str, asker: str, now: dt.datetime) -> tuple[int, ...] | None:
         """The customers of the lines the thread's list shows (the list its chain of questions gave, as it stands

@@ -698,7 +698,7 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
         "*2 customers* renew in December 2026 (1 Dec 2026 to 31 Dec 2026):\n"
         "• *Glacierwood Dental Ltd* (bronze) on 20 Dec 2026, no owner\n"
         "• *Evil &lt;!channel&gt; Corp* (bronze) on 28 Dec 2026, no owner\n"
-        "Ask about one by name for its record."
+        "Ask about one by name, or in this thread by its place (`the second one`), for its record."
     ), month.text
     assert month.source == "record" and month.customer is None and "<!channel>" not in month.text
     before = ask(book, "Who renews before March?")

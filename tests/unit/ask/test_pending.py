@@ -43,6 +43,7 @@ NOW = dt.datetime(2026, 12, 3, 15, 30, tzinfo=dt.UTC)  # a Thursday
         ),
         ("what have I approved in the past 2 weeks?", NOW - dt.timedelta(days=14), None, "in the last 2 weeks"),
         ("what have I approved recently?", NOW - dt.timedelta(days=30), None, "in the last 30 days"),
+        ("what did I decide in the past week?", NOW - dt.timedelta(days=7), None, "in the last 7 days"),
     ],
 )
 def test_the_window_a_question_names(question: str, since: dt.datetime, until: dt.datetime | None, said: str) -> None:
