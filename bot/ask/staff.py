@@ -15,12 +15,14 @@ from retrieval.lexical import tokenize
 # "who is the DPO?", "who's our head of customer success?": the job asked about, to the end of the question
 _ASKED = re.compile(r"^\W*who(?:'s| is| are)\s+(?:our|the|my)\s+(?P<job>[\w ,&'-]{2,60}?)\s*\??\s*$", re.I)
 CITED = "staff roster slack id name title roles"
+# "and the CFO?" after "who is the DPO?": the job of a follow-up read with the question before it
+_AND = re.compile(r"^\W*(?:and|what about|how about)\s+(?:our|the)\s+(?P<job>[\w ,&'-]{2,60}?)\s*\??\s*$", re.I)
 _SMALL = {"of", "and", "the", "for", "na", "emea", "apac", "latam"}  # not part of a title's initials
 
 
 def staff_finding(policies: Policies, question: str) -> PolicyFinding | None:
     """The staff whose title is the job the question names; None when it names none (the playbooks answer)."""
-    asked = _ASKED.match(question)
+    asked = _ASKED.match(question) or _AND.match(question)
     if asked is None or not policies.configured:
         return None
     job = asked["job"].strip()
