@@ -43,7 +43,8 @@ _NOT_LISTED = re.compile(
     r"total|sum|average|closed|resolved|solved|caps?|workload|renewed|churned)\b|\bdid \w+ (close|resolve|solve|fix)\b"
     r"|\b(last|past|previous) (week|month|quarter|year)\b"
     # per owner: the workload report's (`/rapport workload`), not a list of customers
-    r"|\b(each|every|per|by) (owner|account manager|am|csm)\b",
+    r"|\b(each|every|per|by) (owner|account manager|am|csm)\b"
+    r"|\bwho (has|owns|carries|manages) the (most|fewest|least)\b|\b(cancell?ed|left|downgraded|upgraded)\b",
     re.I,
 )
 # Late shipments across the book ("which shipments are late?"): a list the logistics records answer.

@@ -78,7 +78,9 @@ _MANY = re.compile(
     r"(?!\s+(can|may|should|must|could)\b)|\bmy (accounts|customers|clients|book)\b|\bevery (customer|account|client)\b"
     # one customer picked out of the book ("our biggest customer"): the book has to be ranked to find it
     r"|\b(our|the) (biggest|largest|smallest|top|newest|oldest|best|worst|highest|lowest|most \w+)"
-    r"(?:\s+[\w'-]+){0,2}?\s+(customers?|accounts?|clients?)\b",
+    r"(?:\s+[\w'-]+){0,2}?\s+(customers?|accounts?|clients?)\b"
+    # a sum over many ("the total ARR of our platinum customers")
+    r"|\b(total|sum|combined|average|overall)\b.{0,30}\b(customers|accounts|clients|book)\b",
     re.I,
 )
 # A list of customers asked for outright, whatever field it names ("list my accounts", "show me our platinum
@@ -114,7 +116,11 @@ _BOOK = re.compile(
     r"|^\W*(?:who|what|which) are (?:our|my|the|all)\b(?:\s+[\w'-]+){0,2}?\s+(?:customers|accounts|clients)\b"
     r"|\bpast (?:their|the|its) (?:sla|targets?)\b|\b(?:nobody|no one) (?:assigned|owns|owning)\b"
     r"|^\W*(?:what|which|any|list|show(?: me)?)\s+(?:[\w'-]+\s+){0,2}renewals\b"
-    r"|\b(?:over|above|under|at) (?:their|the|my|his|her) (?:account )?caps?\b",
+    r"|\b(?:over|above|under|at) (?:their|the|my|his|her) (?:account )?caps?\b"
+    # past work ("which customers churned last month?") and who carries most: not lists Ask gives, said so
+    r"|^\W*(?:which|what|how many|list)\b(?:\s+[\w'-]+){0,3}?\s+(?:customers|accounts|clients)\s+(?:have\s+)?"
+    r"(?:churned|cancell?ed|left|renewed|downgraded|upgraded)\b"
+    r"|\bwho (?:has|owns|carries|manages) the (?:most|fewest|least) (?:accounts|customers|clients)\b",
     re.I,
 )
 _QUALIFIES = re.compile(r"\b(qualif\w*|eligib\w*|entitled)\b", re.I)

@@ -212,6 +212,12 @@ def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
         ("how do we treat our biggest customers?", False),  # asks no record field: the playbooks answer
         ("print the ARR of every customer", True),  # was: a how-to, declined
         ("how often do we check in with every customer?", False),  # a promise, no record field
+        # past work, who carries most, a sum over the book: questions about many, said as not listed (were:
+        # unrelated playbook lines, the staff roster, a tier's promises)
+        ("which customers churned last month?", True),
+        ("who has the most accounts?", True),
+        ("what's the total ARR of our platinum customers?", True),
+        ("what's the total discount a gold customer can get?", False),  # a rule
     ],
 )
 def test_a_question_about_many_customers_is_told_apart(question: str, many: bool) -> None:
