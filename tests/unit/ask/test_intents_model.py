@@ -169,6 +169,9 @@ def model() -> IntentModel:
         # a statement about a customer is not why they alert (was: the alert rules evaluated for Acme)
         ("Acme's CTO is asking for a root cause report, when is it due?", "acme", ["howto"]),
         ("why did Rapport ping me about Acme", "acme", ["customer_alerts"]),
+        ("who is our champion at Acme?", "acme", ["contact"]),  # was: our owner of the account
+        ("Acme's champion left, what now?", "acme", ["howto"]),  # the champion-left steps
+        ("what's the best time to call Acme?", "acme", ["consent_outreach"]),  # was: their contact preferences
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
