@@ -120,7 +120,10 @@ _BOOK = re.compile(
     # past work ("which customers churned last month?") and who carries most: not lists Ask gives, said so
     r"|^\W*(?:which|what|how many|list)\b(?:\s+[\w'-]+){0,3}?\s+(?:customers|accounts|clients)\s+(?:have\s+)?"
     r"(?:churned|cancell?ed|left|renewed|downgraded|upgraded)\b"
-    r"|\bwho (?:has|owns|carries|manages) the (?:most|fewest|least) (?:accounts|customers|clients)\b",
+    r"|\bwho (?:has|owns|carries|manages) the (?:most|fewest|least) (?:accounts|customers|clients)\b"
+    # which are at risk: a list by risk or health, which Ask does not give (the alerts do), said so
+    r"|^\W*(?:which|what|any)\b(?:\s+[\w'-]+){0,3}?\s+(?:customers|accounts|clients)\b.{0,20}"
+    r"\b(?:at[- ]risk|risky|in trouble|unhappy|churning|likely to churn|unhealthy)\b",
     re.I,
 )
 _QUALIFIES = re.compile(r"\b(qualif\w*|eligib\w*|entitled)\b", re.I)

@@ -221,6 +221,8 @@ def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
         ("who has the most accounts?", True),
         ("what's the total ARR of our platinum customers?", True),
         ("what's the total discount a gold customer can get?", False),  # a rule
+        ("which of my accounts are at risk?", True),  # by risk: not listed, said so (was: the renewal timeline)
+        ("what do we do when accounts are at risk?", False),
     ],
 )
 def test_a_question_about_many_customers_is_told_apart(question: str, many: bool) -> None:
