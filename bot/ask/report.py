@@ -53,13 +53,18 @@ def playbook_documents(services: Services) -> list[DocMeta]:
     return [d.meta for d in load_documents(root)[0]] if root.is_dir() else []
 
 
+def past_review(doc: DocMeta, today: dt.date) -> bool:
+    """The playbook's ``review_by`` (front matter) is before ``today``: stale, for the report and for Ask."""
+    return bool(doc.review_by) and doc.review_by < today.isoformat()
+
+
 def maintainer_report(services: Services, since: dt.datetime, today: dt.date | None = None) -> list[OwnerReport]:
     today = today or services.clock().date()
     reports: dict[str, OwnerReport] = defaultdict(lambda: OwnerReport(""))
     docs = playbook_documents(services)
     owner_of = {d.path: d.owner for d in docs}
     for d in docs:
-        if d.review_by and d.review_by < today.isoformat():
+        if past_review(d, today):
             reports[d.owner or "unowned"].stale.append((d.path, d.review_by))
     with services.sessions() as session:
         for q in session.scalars(

@@ -51,7 +51,7 @@ from bot.ask.policy import (
 )
 from bot.ask.renewal_risk import renewal_risk_finding
 from bot.ask.routes import asks_route
-from bot.ask.slots import Slots, place_named, read_slots, read_values
+from bot.ask.slots import Slots, read_slots, read_values
 from bot.ask.staff import staff_finding
 from bot.ask.stale import stale_finding
 from bot.ask.understand import (
@@ -236,9 +236,8 @@ class AskService:
 
     def _book(self, question: str, asker: str, today: dt.date, slots: Slots) -> BookQuery | None:
         regions = (slots.region,) if slots.region else ()
-        place = place_named(question, region_names(self.s.policies)) if regions else ""
         staff = staff_names(self.s.policies)
-        return read_book(question, asker, today, slots.tiers, regions, slots.priority, staff, place)
+        return read_book(question, asker, today, slots.tiers, regions, slots.priority, staff, slots.place)
 
     def _followed(self, earlier: str, question: str, asker: str, today: dt.date, last: BookQuery) -> BookQuery | None:
         """The thread's list (its chain of questions, one per line, each changing the one before) with what

@@ -93,19 +93,6 @@ REGION_WORDS = {
 }
 
 
-def place_named(text: str, regions: Sequence[str]) -> str:
-    """A country or union the question names in place of its region ("UK", "the EU"), as written; "" when it names
-    the region itself or no place. The record keeps regions only, so a list for "the UK" is its region's."""
-    low = text.lower()
-    if any(re.search(rf"\b{re.escape(r.lower())}\b", low) for r in regions if r.lower() != "na"):
-        return ""
-    for word, region in REGION_WORDS.items():
-        found = _place(word, text)
-        if found and region in regions and word not in _CONTINENTS:
-            return found.group(0)
-    return ""
-
-
 _CONTINENTS = ("europe", "european", "asia", "pacific", "north america", "latin america", "south america")
 
 
@@ -188,6 +175,7 @@ class Slots:
     moment: Moment | None = None  # when the question asks about ("can I call them tomorrow morning?")
     base: Decimal | None = None  # an amount said as what a percentage applies to ("12% on a $120k renewal")
     free_months: int | None = None  # "two free months": a discount of that share of a year (``percent`` set so)
+    place: str = ""  # the country or union ``region`` was named by ("UK"): the record keeps regions, not countries
 
     @property
     def percent_text(self) -> str:
@@ -277,9 +265,12 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
     tiers_named = tuple(dict.fromkeys(by_word[w] for w in order if w in by_word))
     tier = next((t for t in tiers if t in tiers_named), None)
     region = next((r for r in regions if r.lower() in words and r.lower() != "na"), None)
+    place = ""
     if region is None:
-        named = [v for k, v in REGION_WORDS.items() if _place(k, text)]
-        region = next((v for v in named if v in regions), None)
+        named = [(k, v, found) for k, v in REGION_WORDS.items() if (found := _place(k, text))]
+        region = next((v for _, v, _ in named if v in regions), None)
+        # the country or union named for that region ("the UK"), as written: not a continent, its own name
+        place = next((found.group(0) for k, v, found in named if v == region and k not in _CONTINENTS), "")
     risk = RISK.search(text)
     return Slots(
         percent=percent,
@@ -287,6 +278,7 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
         priority=f"P{prio.group(1)}" if prio else None,
         tier=tier,
         region=region,
+        place=place,
         risk=(risk.group(1) or risk.group(2)).lower() if risk else None,
         problems=tuple(dict.fromkeys(problems)),
         tiers=tiers_named,

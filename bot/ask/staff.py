@@ -40,11 +40,10 @@ def staff_finding(policies: Policies, question: str) -> PolicyFinding | None:
 def _holds(member: StaffMember, job: str) -> bool:
     """The title has every word of the job ("logistics lead", "support engineer"), or the job is its initials
     ("DPO", "CFO")."""
-    title = [w for w in tokenize(member.title) if w]
-    words = [w for w in tokenize(job) if w]
+    title, words = set(tokenize(member.title)), tokenize(job)
     if not words or not title:
         return False
-    if set(words) <= set(title):
+    if set(words) <= title:
         return True
     initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", member.title) if w.lower() not in _SMALL)
     return len(words) == 1 and len(words[0]) >= 2 and words[0] == initials.lower()

@@ -11,6 +11,7 @@ from bot import mrkdwn
 from bot.ask.book import person
 from bot.ask.dates import day
 from bot.ask.policy import PolicyFinding
+from bot.ask.report import past_review
 from bot.policies import Policies
 from retrieval.types import DocMeta
 
@@ -18,10 +19,7 @@ SHOWN = 10
 
 
 def stale_finding(policies: Policies, documents: Sequence[DocMeta], today: dt.date) -> PolicyFinding:
-    due = sorted(
-        (d for d in documents if d.review_by and d.review_by[:10] < today.isoformat()),
-        key=lambda d: (d.review_by, d.path),
-    )
+    due = sorted((d for d in documents if past_review(d, today)), key=lambda d: (d.review_by, d.path))
     if not due:
         with_date = sum(1 for d in documents if d.review_by)
         said = f"No playbook is past its review date ({with_date} of {len(documents)} have one in their front matter)."

@@ -257,4 +257,5 @@ def _merged(before: Slots, now: Slots) -> Slots:
         now.moment or before.moment,
         now.base if now.base is not None else before.base if now.amount is None else None,
         now.free_months if now.percent is not None else before.free_months,
+        now.place if now.region else before.place,
     )

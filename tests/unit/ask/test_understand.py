@@ -14,7 +14,7 @@ from bot.ask.compose import Citation
 from bot.ask.direct import cite_lead, not_found, which_one
 from bot.ask.intents import PatternModel, catalog, clauses, mask, parse_catalog, refers_to_customer
 from bot.ask.routes import describe, invalid
-from bot.ask.slots import place_named, read_slots, read_values
+from bot.ask.slots import read_slots, read_values
 from bot.ask.understand import company_name
 from bot.customers.linking import CustomerRef
 from bot.policies import Policies, load_policies
@@ -145,8 +145,9 @@ def test_priority_tier_region_and_risk() -> None:
     ],
 )
 def test_a_country_is_read_as_its_region_and_said(text: str, region: str | None, place: str) -> None:
-    assert read_slots(text, TIERS, REGIONS).region == region
-    assert place_named(text, REGIONS) == place
+    slots = read_slots(text, TIERS, REGIONS)
+    assert slots.region == region
+    assert slots.place == place
 
 
 @pytest.mark.parametrize(
