@@ -1146,6 +1146,7 @@ def test_who_holds_a_job_is_the_staff_roster_named_not_mentioned(book: Services)
     engineers = ask(book, "who are our support engineers?", AGENT)
     assert engineers.text.startswith("Aisha Mensah (Support Engineer); Luis Ortega (Support Engineer) are our")
     assert ask(book, "who is the CEO?", AGENT).source != "policy"  # no such title on the roster: not computed
+    assert "<!" not in ask(book, "who is our <!channel> lead?", AGENT).text  # the asker's words stay inert
     turn = in_thread(book, "1700000000.000920", AGENT)
     turn("who is the DPO?")
     assert turn("and the CFO?").text.startswith("Michael Hart (Chief Financial Officer) is our CFO.")

@@ -35,6 +35,10 @@ def test_the_playbooks_past_review_oldest_first_owners_named(policies: Policies)
         "• *Comms* (`c.md`): review was due 30 Sep 2026, owner Dana Whitfield"
     )
     assert "<@" not in said  # named, not mentioned: a list must not notify its owners
+    # a title and a path are the files' text: inert
+    odd = stale_finding(policies, [DocMeta("x/<!here>.md", "Evil <!channel> page", "U0NOBODY", "2026-01-01")], TODAY)
+    assert "*Evil &lt;!channel&gt; page* (`x/&lt;!here&gt;.md`)" in odd.summary and "<!" not in odd.summary
+    assert "owner U0NOBODY" in odd.summary  # an owner not on the roster by their id, never a mention
     none = stale_finding(policies, docs[:1] + docs[3:], TODAY).summary
     assert none == "No playbook is past its review date (1 of 2 have one in their front matter)."
 
