@@ -1,10 +1,69 @@
-"""Dates as answers say them: "4 Jan 2027" (a record's renewal, a shipment's promise, a request's day)."""
+"""Dates as answers say them: "4 Jan 2027" (a record's renewal, a shipment's promise, a request's day), and the
+past window a question names ("this week", "last quarter", "the last 30 days")."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+
+WINDOW = re.compile(
+    r"\b(?P<day>today|yesterday)\b|\b(?P<which>this|last|past) (?P<unit>week|month|quarter|year)\b"
+    r"|\b(?:last|past) (?P<n>\d{1,3}) (?P<units>days?|weeks?|months?)\b",
+    re.I,
+)
+_PAST_DAYS = {"week": 7, "month": 30, "quarter": 91, "year": 365}  # "in the past <unit>": the days up to now
 
 
 def day(value: dt.date) -> str:
     """The day of a date (or of a datetime, its time left out): "4 Jan 2027"."""
     return f"{value.day} {value:%b %Y}"
+
+
+def past_window(question: str, now: dt.datetime, default_days: int) -> tuple[dt.datetime, dt.datetime | None, str]:
+    """The days before ``now`` a question about the past names (in ``now``'s zone): today, yesterday, this or last
+    week, month, quarter or year (calendar ones), the past week, month, quarter or year (the days up to now), the
+    last N days, weeks or months; the last ``default_days`` days when it names none. (start, end, the window as
+    the answer says it); the end is excluded, None for a window up to now."""
+    today = dt.datetime.combine(now.date(), dt.time(), tzinfo=now.tzinfo)
+    m = WINDOW.search(question)
+    if m is None:
+        return now - dt.timedelta(days=default_days), None, f"in the last {default_days} days"
+    if m["day"]:
+        if m["day"].lower() == "today":
+            return today, None, "today"
+        return today - dt.timedelta(days=1), today, f"yesterday ({day(today - dt.timedelta(days=1))})"
+    if m["n"]:
+        n, unit = int(m["n"]), m["units"].lower().rstrip("s")
+        days = n * {"day": 1, "week": 7, "month": 30}[unit]
+        return now - dt.timedelta(days=days), None, f"in the last {n} {unit}{'s' if n != 1 else ''}"
+    unit, which = m["unit"].lower(), m["which"].lower()
+    if which == "past":  # "in the past week": the days up to now, not the calendar week before this one
+        days = _PAST_DAYS[unit]
+        return now - dt.timedelta(days=days), None, f"in the last {days} days"
+    start, end = _calendar(today, unit, last=which == "last")
+    return start, end, f"{which} {unit} ({_span(unit, start, end)})"
+
+
+def _calendar(today: dt.datetime, unit: str, last: bool) -> tuple[dt.datetime, dt.datetime | None]:
+    """The calendar week (from Monday), month, quarter or year ``today`` is in, or the one before it."""
+    if unit == "week":
+        start = today - dt.timedelta(days=today.weekday())
+        return (start - dt.timedelta(days=7), start) if last else (start, None)
+    months = {"month": 1, "quarter": 3, "year": 12}[unit]
+    first = today.replace(month=(today.month - 1) // months * months + 1, day=1)
+    if not last:
+        return first, None
+    index = first.year * 12 + first.month - 1 - months
+    return first.replace(year=index // 12, month=index % 12 + 1), first
+
+
+def _span(unit: str, start: dt.datetime, end: dt.datetime | None) -> str:
+    """ "since 30 Nov 2026" (this week), "23 Nov 2026 to 29 Nov 2026" (last week), "December 2026", "Q4 2026",
+    "2026"."""
+    if unit == "week":
+        return f"since {day(start)}" if end is None else f"{day(start)} to {day(end - dt.timedelta(days=1))}"
+    if unit == "month":
+        return f"{start:%B %Y}"
+    if unit == "quarter":
+        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    return str(start.year)

@@ -33,9 +33,10 @@ WHICH_CUSTOMER = (
 ACROSS_THE_BOOK = (
     "I list customers across the book by tier, region, owner, renewal window, open tickets, SLA breaches and late "
     "shipments (e.g. `which gold customers renew next month?`), but not by ARR, health, payments or risk, nor "
-    "past work: name a customer for their record, e.g. `when does Northwave Foods renew?`; `/rapport workload` "
-    "shows each owner's accounts against their cap, and the alerts tell each owner which of their renewals are at "
-    "risk (`what alerts will I get?`)."
+    "past work: name a customer for their record, e.g. `when does Northwave Foods renew?`; "
+    "`what's our churn rate this quarter?` gives how renewals went, `/rapport workload` shows each owner's accounts "
+    "against their cap, and the alerts tell each owner which of their renewals are at risk (`what alerts will I "
+    "get?`)."
 )
 
 

@@ -562,9 +562,14 @@ class Writer:
         )
 
     def _who_sees(self, keys: Sequence[str]) -> str:
-        roles = sorted(name.replace("_", " ") for name in self.policies.roles_seeing(*keys))
-        them = "them" if len(keys) > 1 else "it"
-        return f" ({', '.join(roles[:3])}{' and others' if len(roles) > 3 else ''} can see {them})" if roles else ""
+        return who_sees(self.policies, keys)
+
+
+def who_sees(policies: Policies, keys: Sequence[str]) -> str:
+    """ " (account manager, analyst, cs lead and others can see it)": the roles that see every one of ``keys``."""
+    roles = sorted(name.replace("_", " ") for name in policies.roles_seeing(*keys))
+    them = "them" if len(keys) > 1 else "it"
+    return f" ({', '.join(roles[:3])}{' and others' if len(roles) > 3 else ''} can see {them})" if roles else ""
 
 
 def clock_text(c: SlaClock) -> str:

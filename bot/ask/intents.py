@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from retrieval.embedder import Embedder
 
 FIELD, POLICY, CARD, HOWTO = "field", "policy", "card", "howto"
+OUTCOMES = "outcomes"  # the compute of how renewals went across the book (bot.ask.outcomes)
 KINDS = (FIELD, POLICY, CARD, HOWTO)
 TOP_K = 3  # an intent's score: the mean of its 3 closest examples (one odd example does not decide)
 PATTERN_BOOST = 0.12
@@ -297,6 +298,8 @@ class IntentModel:
         no one record answers: "which customers renew next month?", "how many gold customers do we have?"."""
         if _QUALIFIES.search(question):
             return False  # "which customers qualify for platinum?": the tier thresholds, not a list
+        if any(self.catalog[n].compute == OUTCOMES for n in self._hits(question.lower())):
+            return False  # "how many customers churned last month?": the renewal decisions' figures, computed
         if _COUNTED.search(question) or _LISTED.search(question) or _BOOK.search(question):
             return True
         if asks_what_to_do(question):
@@ -337,7 +340,13 @@ class IntentModel:
             boosted = {n: s for n, s in boosted.items() if self.catalog[n].kind in (POLICY, HOWTO)}
         best = max(boosted, key=lambda n: boosted[n])
         named = [n for n in hits if self.catalog[n].kind == POLICY]
-        if named and self.catalog[best].kind == FIELD and best not in hits:
+        words_only = [n for n in named if self.catalog[n].pattern_only]
+        if words_only and best not in hits:
+            # a policy read only where its words are, and they are ("what's the GRR for gold?"): the words are the
+            # evidence, over another policy or a field the sentence is near by meaning alone (the model does not
+            # know "GRR" or "NRR")
+            best = max(words_only, key=lambda n: boosted[n])
+        elif named and self.catalog[best].kind == FIELD and best not in hits:
             # a policy named by its own words, and a record field by meaning alone: "who can see Acme's phone
             # number?" asks who may see a field, "how do I expedite a part for Acme?" the expedite route; the
             # customer pulls the meaning towards their record, but only the policy's words are in the clause

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from bot.approvals.models import APPROVED, AUTO_APPROVED, CHANGES_REQUESTED, EXPIRED, FINAL_STATES, REJECTED
 from bot.approvals.queries import decided_for, decisions_by, home_summary
 from bot.approvals.results import RequestSummary
-from bot.ask.dates import day
+from bot.ask.dates import WINDOW, day, past_window
 from bot.ask.policy import PolicyFinding
 from bot.services import Services
 
@@ -24,11 +24,6 @@ RECENT_DAYS = 30  # the window when the question names none ("what have I approv
 _OWN = re.compile(r"\bmy (\w+ ){0,2}requests?\b|\bi (requested|submitted|raised|asked for|filed)\b", re.I)
 _APPROVE = re.compile(r"\b(approve[sd]?|approving|sign\w* off)\b", re.I)  # not "approval": "approval requests"
 _REJECT = re.compile(r"\b(reject\w*|declin\w*|den(y|ied))\b", re.I)
-_WINDOW = re.compile(
-    r"\b(?P<day>today|yesterday)\b|\b(?P<which>this|last|past) (?P<unit>week|month)\b"
-    r"|\b(?:last|past) (?P<n>\d{1,3}) (?P<units>days?|weeks?)\b",
-    re.I,
-)
 # a request's final state, or a vote's decision, as a list line says it
 _SAID = {
     APPROVED: "approved",
@@ -62,8 +57,8 @@ def decided_finding(services: Services, asker: str, questions: Sequence[str], no
     question last ("what did I approve this week?", "and last month?"): the latest line that names a window, a
     decision or whose requests says it."""
     said = list(reversed(questions))
-    window_line = next((q for q in said if _WINDOW.search(q)), said[0])
-    since, until, window = past_window(window_line, now)
+    window_line = next((q for q in said if WINDOW.search(q)), said[0])
+    since, until, window = past_window(window_line, now, RECENT_DAYS)
     decided = next((q for q in said if _APPROVE.search(q) or _REJECT.search(q)), "")
     approve, reject = bool(_APPROVE.search(decided)), bool(_REJECT.search(decided))
     only = "approve" if approve and not reject else "reject" if reject and not approve else None
@@ -85,40 +80,6 @@ def decided_finding(services: Services, asker: str, questions: Sequence[str], no
     return PolicyFinding(
         f"{_listed(head, lines, total)}{more}", "", citation_query=CITED, citation_title="approv", supported=False
     )
-
-
-def past_window(question: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime | None, str]:
-    """The days before ``now`` a question about past decisions names, in UTC (as request lines date them): today,
-    yesterday, this/last week or month, the last N days or weeks; the last RECENT_DAYS days when it names none. The
-    end is excluded; None for a window up to now (nothing is decided later)."""
-    today = dt.datetime.combine(now.date(), dt.time(), tzinfo=now.tzinfo)
-    m = _WINDOW.search(question)
-    if m is None:
-        return now - dt.timedelta(days=RECENT_DAYS), None, f"in the last {RECENT_DAYS} days"
-    if m["day"]:
-        if m["day"].lower() == "today":
-            return today, None, "today"
-        return today - dt.timedelta(days=1), today, f"yesterday ({day(today - dt.timedelta(days=1))})"
-    if m["n"]:
-        n, unit = int(m["n"]), m["units"].lower().rstrip("s")
-        days = n * (7 if unit == "week" else 1)
-        return now - dt.timedelta(days=days), None, f"in the last {n} {unit}{'s' if n != 1 else ''}"
-    unit, which = m["unit"].lower(), m["which"].lower()
-    if which == "past":  # "in the past week": the days up to now, not the calendar week before this one
-        days = 7 if unit == "week" else 30
-        return now - dt.timedelta(days=days), None, f"in the last {days} days"
-    last = which == "last"
-    if unit == "week":
-        monday = today - dt.timedelta(days=today.weekday())
-        if last:
-            start = monday - dt.timedelta(days=7)
-            return start, monday, f"last week ({day(start)} to {day(monday - dt.timedelta(days=1))})"
-        return monday, None, f"this week (since {day(monday)})"
-    first = today.replace(day=1)
-    if last:
-        start = (first - dt.timedelta(days=1)).replace(day=1)
-        return start, first, f"last month ({start:%B %Y})"
-    return first, None, f"this month ({first:%B %Y})"
 
 
 def _line(summary: RequestSummary, outcome: str, when: dt.datetime) -> str:

@@ -33,6 +33,7 @@ from bot.ask.customer_alerts import customer_alerts_finding
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.intents import Intent, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
+from bot.ask.outcomes import outcomes_finding
 from bot.ask.pending import decided_finding, pending_finding
 from bot.ask.placement import placement_finding
 from bot.ask.policy import (
@@ -607,6 +608,7 @@ class AskService:
             "decisions",
             "staff",
             "stale",
+            "outcomes",
         )
         if policy.compute not in (*computes, *_OF_CUSTOMER):
             return None
@@ -620,6 +622,8 @@ class AskService:
                 log.warning("playbook index unavailable; no review dates to list", exc_info=True)
                 return None
             return stale_finding(policies, documents, self.s.clock().date())
+        if policy.compute == "outcomes":  # how renewals went across the book: the KPI report's figures
+            return outcomes_finding(session, self.s, asker, question, self.s.clock()) if policies.configured else None
         if policy.compute == "staff":  # who holds a job, from the roster
             return staff_finding(policies, question)
         if policy.compute == "decisions":  # what the asker decided, or how their own requests ended

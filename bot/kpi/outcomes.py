@@ -81,6 +81,21 @@ class OutcomeRow:
         return statistics.median(self.recoveries) if self.recoveries else None
 
 
+def total(rows: tuple[OutcomeRow, ...], group: str = "all") -> OutcomeRow:
+    """The rows added up (the whole book's figures from the tiers' rows)."""
+    out = OutcomeRow(group)
+    for row in rows:
+        out.renewed += row.renewed
+        out.churned += row.churned
+        out.arr_before += row.arr_before
+        out.arr_after += row.arr_after
+        out.arr_kept += row.arr_kept
+        out.touches += row.touches
+        out.reviews += row.reviews
+        out.recoveries.extend(row.recoveries)
+    return out
+
+
 @dataclass(frozen=True)
 class Outcomes:
     since: dt.datetime

@@ -871,6 +871,60 @@ def test_past_decisions_are_the_askers_votes_and_their_requests_outcomes(book: S
     assert turn("and last month?").text.startswith("You made no approvals last month (October 2026).")
 
 
+def test_how_renewals_went_is_the_kpi_reports_figures_with_arr_to_roles_that_see_it(book: Services) -> None:
+    # was: "what's our renewal rate this quarter?" quoted the runbook's uplift rules, "which customers churned
+    # last month?" was said as not listed
+    decisions = [  # name, outcome, decided, ARR before, after, the CRM's reason
+        ("Willowfield Devices Co", "renewed", dt.datetime(2026, 10, 20, 9, tzinfo=dt.UTC), "400000", "412000", None),
+        ("Westwardwood Studios Group", "renewed", dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC), "40000", "38000", None),
+        (
+            "Glacierwood Dental Ltd",
+            "churned",
+            dt.datetime(2026, 11, 12, 9, tzinfo=dt.UTC),
+            "9000",
+            None,
+            "moved to <!channel> <https://evil.example|a rival>",
+        ),
+        ("Studios Northwave Inc", "renewed", dt.datetime(2026, 8, 10, 9, tzinfo=dt.UTC), "5000", "6000", None),
+    ]
+    with session_scope(book.sessions) as s:
+        for name, outcome, at, before, after, why in decisions:
+            s.add(
+                Renewal(
+                    customer_id=cid(book, name),
+                    outcome=outcome,
+                    decided_at=at,
+                    arr_before=Decimal(before),
+                    arr_after=Decimal(after) if after else None,
+                    reason=why,
+                )
+            )
+    manager = ask(book, "what's our renewal rate this quarter?", MANAGER)
+    # NRR 450,000 / 449,000, GRR (400,000 + 38,000) / 449,000, the churned 9,000 lost and 12,000 - 2,000 grown
+    assert manager.text.startswith(
+        "Renewals decided this quarter (Q4 2026): 3, 2 renewed and 1 churned (renewal rate 67%, churn 33%); "
+        "NRR 100%, GRR 98%, expansion +$1,000.\n"
+        "• *gold*: 1 renewed, 0 churned (churn 0%); GRR 100% (target 95%), NRR 103% (target 110%)\n"
+        "• *silver*: 1 renewed, 0 churned (churn 0%); GRR 95% (target 90%), NRR 95% (target 103%)\n"
+        "• *bronze*: 0 renewed, 1 churned (churn 100%); GRR 0% (target 85%), NRR 0% (target 98%)"
+    ), manager.text
+    assert manager.sensitive and manager.source == "policy" and "Glacierwood" not in manager.text
+    agent = ask(book, "which customers churned this quarter?", AGENT)  # counts and rates: no ARR
+    assert agent.text.startswith(
+        "Renewals decided this quarter (Q4 2026): 3, 2 renewed and 1 churned (renewal rate 67%, churn 33%).\n"
+    ), agent.text
+    assert "NRR 1" not in agent.text and "$" not in agent.text and not agent.sensitive
+    assert ":lock: NRR, GRR and expansion are sums of ARR, restricted for your role" in agent.text
+    assert "Churned:\n• *Glacierwood Dental Ltd* (bronze), 12 Nov 2026: moved to " in agent.text
+    assert "<!channel>" not in agent.text and "<https://" not in agent.text  # the CRM's reason is inert
+    assert ask(book, "how did renewals go last quarter?", MANAGER).text.startswith(
+        "Renewals decided last quarter (Q3 2026): 1, 1 renewed and 0 churned (renewal rate 100%, churn 0%)"
+    )
+    assert ask(book, "what was our churn rate last year?", MANAGER).text.startswith(
+        "No renewal was decided last year (2025)."
+    )
+
+
 def test_a_company_that_is_no_customer_is_said_so(book: Services) -> None:
     willow = cid(book, "Willowfield Devices Co")
     a = ask(book, "When does Foobarly Widgets Inc renew?", thread_customer=willow)

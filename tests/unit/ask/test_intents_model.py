@@ -215,9 +215,9 @@ def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
         ("how do we treat our biggest customers?", False),  # asks no record field: the playbooks answer
         ("print the ARR of every customer", True),  # was: a how-to, declined
         ("how often do we check in with every customer?", False),  # a promise, no record field
-        # past work, who carries most, a sum over the book: questions about many, said as not listed (were:
-        # unrelated playbook lines, the staff roster, a tier's promises)
-        ("which customers churned last month?", True),
+        # who carries most, a sum over the book: questions about many, said as not listed (were: unrelated
+        # playbook lines, the staff roster, a tier's promises)
+        ("which customers churned last month?", False),  # how renewals went: computed (bot.ask.outcomes)
         ("who has the most accounts?", True),
         ("what's the total ARR of our platinum customers?", True),
         ("what's the total discount a gold customer can get?", False),  # a rule
@@ -227,6 +227,22 @@ def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
 )
 def test_a_question_about_many_customers_is_told_apart(question: str, many: bool) -> None:
     assert PatternModel().across_the_book(question) is many  # the patterns decide: no model needed
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's our renewal rate this quarter?",
+        "which customers churned last month?",
+        "which customers renewed last month?",
+        "how many accounts have we lost this year?",
+        "what's the GRR for gold this year?",  # the model does not know "GRR": its words decide
+        "how did renewals go last quarter?",
+    ],
+)
+def test_how_renewals_went_across_the_book_is_computed(question: str) -> None:
+    # were: the renewal runbook's uplift rules, the not-listed reply, the gold tier's promises
+    assert [i.name for i in PatternModel().read(question).intents] == ["book_outcomes"]
 
 
 def test_what_we_need_to_do_about_a_record_fact_is_a_how_to() -> None:

@@ -1,0 +1,79 @@
+"""The past window a question names (bot.ask.dates.past_window): approvals decided, renewals decided."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.ask.dates import past_window
+
+NOW = dt.datetime(2026, 12, 3, 15, 30, tzinfo=dt.UTC)  # a Thursday
+
+
+@pytest.mark.parametrize(
+    ("question", "since", "until", "said"),
+    [
+        ("what did I approve today?", dt.datetime(2026, 12, 3, tzinfo=dt.UTC), None, "today"),
+        (
+            "what did I approve yesterday?",
+            dt.datetime(2026, 12, 2, tzinfo=dt.UTC),
+            dt.datetime(2026, 12, 3, tzinfo=dt.UTC),
+            "yesterday (2 Dec 2026)",
+        ),
+        (
+            "which requests did I approve this week?",
+            dt.datetime(2026, 11, 30, tzinfo=dt.UTC),
+            None,
+            "this week (since 30 Nov 2026)",
+        ),
+        (
+            "what did I reject last week?",
+            dt.datetime(2026, 11, 23, tzinfo=dt.UTC),
+            dt.datetime(2026, 11, 30, tzinfo=dt.UTC),
+            "last week (23 Nov 2026 to 29 Nov 2026)",
+        ),
+        ("my decisions this month", dt.datetime(2026, 12, 1, tzinfo=dt.UTC), None, "this month (December 2026)"),
+        (
+            "what did I sign off last month?",
+            dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+            dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+            "last month (November 2026)",
+        ),
+        ("what have I approved in the past 2 weeks?", NOW - dt.timedelta(days=14), None, "in the last 2 weeks"),
+        ("what have I approved recently?", NOW - dt.timedelta(days=30), None, "in the last 30 days"),
+        ("what did I decide in the past week?", NOW - dt.timedelta(days=7), None, "in the last 7 days"),
+        (
+            "what's our renewal rate this quarter?",
+            dt.datetime(2026, 10, 1, tzinfo=dt.UTC),
+            None,
+            "this quarter (Q4 2026)",
+        ),
+        (
+            "churn rate last quarter",
+            dt.datetime(2026, 7, 1, tzinfo=dt.UTC),
+            dt.datetime(2026, 10, 1, tzinfo=dt.UTC),
+            "last quarter (Q3 2026)",
+        ),
+        ("NRR this year", dt.datetime(2026, 1, 1, tzinfo=dt.UTC), None, "this year (2026)"),
+        (
+            "how many churned last year?",
+            dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+            dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            "last year (2025)",
+        ),
+        ("renewals in the last 6 months", NOW - dt.timedelta(days=180), None, "in the last 6 months"),
+        ("churn in the past year", NOW - dt.timedelta(days=365), None, "in the last 365 days"),
+    ],
+)
+def test_the_window_a_question_names(question: str, since: dt.datetime, until: dt.datetime | None, said: str) -> None:
+    assert past_window(question, NOW, 30) == (since, until, said)
+
+
+def test_last_quarter_in_the_first_quarter_is_last_years_fourth() -> None:
+    january = dt.datetime(2027, 1, 20, 9, 0, tzinfo=dt.UTC)
+    assert past_window("last quarter", january, 30) == (
+        dt.datetime(2026, 10, 1, tzinfo=dt.UTC),
+        dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+        "last quarter (Q4 2026)",
+    )
