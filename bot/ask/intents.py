@@ -351,6 +351,14 @@ class IntentModel:
             # number?" asks who may see a field, "how do I expedite a part for Acme?" the expedite route; the
             # customer pulls the meaning towards their record, but only the policy's words are in the clause
             best = max(named, key=lambda n: boosted[n])
+        elif (
+            self.catalog[best].kind == FIELD
+            and best not in hits
+            and (card := [n for n in hits if self.catalog[n].kind == CARD])
+        ):
+            # the card asked for by its words ("get me ready for the renewal meeting with X"), a field by meaning
+            # alone (the renewal date): the meeting is what to prepare for, and the card carries the renewal too
+            best = card[0]
         if self.catalog[best].kind in (FIELD, POLICY) and best not in hits and self._topic(low):
             # a procedure named by its subject, a field or a policy by meaning alone ("X wants all their data
             # deleted" is the erasure steps, not a data access request's route)

@@ -50,7 +50,12 @@ def usage_finding(session: Session, policies: Policies, card: CustomerCard, now:
         verdict = "fires" if ev.fires and applies else "does not fire" if applies else "is not for their segment"
         lines.append(f"• *{mrkdwn.escape(rule.name)}* {verdict}: {_numbers(ev)}")
         fired = fired or (rule.name if ev.fires and applies else "")
-    head = f"{who}'s product usage, last active on {day(last)}:"
+    metrics = session.scalars(
+        select(UsageEvent.metric).where(UsageEvent.customer_id == card.customer_id).distinct().limit(2)
+    ).all()
+    # what a day's count counts, when the source records one measure ("active users"): "8/day" alone says nothing
+    counted = f" ({mrkdwn.escape(metrics[0].replace('_', ' '))} a day)" if len(metrics) == 1 and metrics[0] else ""
+    head = f"{who}'s product usage{counted}, last active on {day(last)}:"
     return PolicyFinding(
         "\n".join([head, *lines]),
         card.tier,

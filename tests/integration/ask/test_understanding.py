@@ -153,6 +153,8 @@ def test_open_tickets_consent_and_the_card(book: Services) -> None:
     assert prep.text == "Here is what I have on *Willowfield Devices Co*.", prep.text
     qbr = ask(book, "prepare me for the QBR with Willowfield Devices")  # was: the gold tier's business reviews
     assert qbr.text == "Here is what I have on *Willowfield Devices Co*.", qbr.text
+    ready = ask(book, "get me ready for the renewal meeting with Willowfield Devices")  # was: the renewal date alone
+    assert ready.text == "Here is what I have on *Willowfield Devices Co*.", ready.text
     # both consents when both are asked (was: "Has X opted out of anything?" gave whether to call them now)
     assert ask(book, "Has Willowfield Devices opted out of anything?").text == (
         "*Willowfield Devices Co* accepts outreach, has given marketing consent and has consented to data processing."
@@ -400,16 +402,20 @@ def test_usage_is_the_usage_rules_evaluated_for_the_customer(book: Services, clo
                 UsageEvent(
                     customer_id=willow,
                     day=today - dt.timedelta(days=back),
-                    metric="events",
+                    metric="active_users",
                     quantity=2 if back <= 7 else 10,
                 )
             )
     a = ask(book, "Is Willowfield Devices using the product?", MANAGER)
     assert a.text.startswith(
-        f"*Willowfield Devices Co*'s product usage, last active on {today - dt.timedelta(days=1):%-d %b %Y}:\n"
+        f"*Willowfield Devices Co*'s product usage (active users a day), last active on "
+        f"{today - dt.timedelta(days=1):%-d %b %Y}:\n"
         "• *usage-drop* fires: 2/day in the last 7 days vs 10/day in the 28 days before (down 80%; rule: 40%+ down)"
     ), a.text
     assert a.source == "policy"
+    # was: the owner ("is owned by ..."), the nearest record field by meaning
+    users = ask(book, "how many users does Willowfield Devices have?", MANAGER)
+    assert users.text.startswith("*Willowfield Devices Co*'s product usage (active users a day)"), users.text
     none = ask(book, "What's Westwardwood Studios' usage trend?", MANAGER)
     assert none.text.startswith("*Westwardwood Studios Group* has no product usage on record."), none.text
 
