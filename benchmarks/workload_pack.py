@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.kpi.outcomes import outcomes
+from bot.customers.outcomes import outcomes
 from bot.kpi.pack import pack
 from bot.kpi.workload import owner_workload
 from bot.policies import load_policies

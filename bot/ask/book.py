@@ -321,6 +321,7 @@ def _relative(today: dt.date, which: str, unit: str) -> tuple[dt.date, dt.date, 
 class Listed:
     text: str  # the answer: how many in all, the first SHOWN lines
     customers: tuple[int, ...]  # the customer of each line shown, in order ("the second one" in a follow-up)
+    head: str = ""  # how many in all, as the answer's first line says it ("*3 customers (gold)* renew ...")
 
 
 def answer_book(session: Session, policies: Policies, q: BookQuery, now: dt.datetime) -> Listed:
@@ -333,12 +334,12 @@ def answer_book(session: Session, policies: Policies, q: BookQuery, now: dt.date
             f"The record keeps each customer's region, not their country: this is every {region} customer, not only"
             f" those in {where}.\n{listed.text}"
         )
-        listed = Listed(said, listed.customers)
+        listed = Listed(said, listed.customers, listed.head)
     if q.owner and q.owner != UNOWNED and q.about != ACCOUNTS and not listed.customers:
         owned = select(func.count()).where(Customer.owner_slack_id == q.owner, Customer.merged_into_id.is_(None))
         if not session.scalar(owned):  # "which of my tickets are breaching?" asked by someone who owns no account
             why = f"{person(policies, q.owner)} owns no account, and lists go by the customer's owner"
-            listed = Listed(f"{listed.text}\n{why}: ask without naming an owner for the whole book.", ())
+            listed = Listed(f"{listed.text}\n{why}: ask without naming an owner for the whole book.", (), listed.head)
     return listed
 
 
@@ -540,7 +541,7 @@ ASK_ABOUT_ONE = "Ask about one by name, or in this thread by its place (`the sec
 
 def _said(head: str, lines: list[str], total: int, customers: list[int]) -> Listed:
     if not lines:
-        return Listed(f"{head}.", ())
+        return Listed(f"{head}.", (), head)
     more = f"\n…and {total - len(lines)} more." if total > len(lines) else ""
     shown = "\n".join(f"• {line}" for line in lines)
-    return Listed(f"{head}:\n{shown}{more}\n{ASK_ABOUT_ONE}", tuple(customers))
+    return Listed(f"{head}:\n{shown}{more}\n{ASK_ABOUT_ONE}", tuple(customers), head)

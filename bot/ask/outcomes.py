@@ -1,6 +1,6 @@
 """How renewals went across the book: "what's our renewal rate this quarter?", "how many customers churned last
 month?", "what's our NRR this year?". The same figures as the KPI report and the weekly digest
-(:func:`bot.kpi.outcomes.outcomes`): the renewal decisions in the window the question names, churn, and NRR and
+(:func:`bot.customers.outcomes.outcomes`): the renewal decisions in the window the question names, churn, and NRR and
 GRR against each tier's targets (``tiers.yaml``).
 
 NRR, GRR and expansion are sums of ARR, a field only some roles see (``roles.yaml``): a role that does not see
@@ -18,7 +18,7 @@ from bot import mrkdwn
 from bot.ask.dates import day, past_window
 from bot.ask.facts import who_sees
 from bot.ask.policy import PolicyFinding
-from bot.kpi.outcomes import OutcomeRow, outcomes, total
+from bot.customers.outcomes import OutcomeRow, outcomes, total
 from bot.policies import Policies
 from bot.services import Services
 from bot.store.models import Customer, Renewal

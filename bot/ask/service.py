@@ -55,6 +55,7 @@ from bot.ask.routes import asks_route
 from bot.ask.slots import Slots, read_slots, read_values
 from bot.ask.staff import staff_finding
 from bot.ask.stale import stale_finding
+from bot.ask.today import asks_open_alerts, open_alerts_finding, today_finding
 from bot.ask.understand import (
     FOLLOW_UP_WORDS,
     Understanding,
@@ -609,6 +610,7 @@ class AskService:
             "staff",
             "stale",
             "outcomes",
+            "today",
         )
         if policy.compute not in (*computes, *_OF_CUSTOMER):
             return None
@@ -622,6 +624,8 @@ class AskService:
                 log.warning("playbook index unavailable; no review dates to list", exc_info=True)
                 return None
             return stale_finding(policies, documents, self.s.clock().date())
+        if policy.compute == "today":  # what waits on the asker: App Home's sections, said
+            return today_finding(session, self.s, asker, self.s.clock()) if policies.configured else None
         if policy.compute == "outcomes":  # how renewals went across the book: the KPI report's figures
             return outcomes_finding(session, self.s, asker, question, self.s.clock()) if policies.configured else None
         if policy.compute == "staff":  # who holds a job, from the roster
@@ -640,6 +644,8 @@ class AskService:
         if policy.compute == "alerts":  # the asker's own alerts: no customer or tier needed
             if not policies.configured:
                 return None
+            if asks_open_alerts(question):  # the alerts themselves, not the rules that send them
+                return open_alerts_finding(self.s, asker)
             if asks_which_alerts(question):  # the rules that reach them, by the accounts they own
                 if asks_of_owners(question):  # "which alerts go to the account owner?": owners in general
                     return owner_rules_finding(policies)

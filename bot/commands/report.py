@@ -10,13 +10,14 @@ import typer
 
 from bot.app import build_services, engine_for
 from bot.commands.common import UserError, parse_time, settings_for
+from bot.customers.outcomes import outcomes
 from bot.kpi import format as f
 from bot.kpi.charts import render_charts
 from bot.kpi.digest import DigestError
 from bot.kpi.digest import post as post_digest
 from bot.kpi.html import render_html
 from bot.kpi.metrics import compute, window
-from bot.kpi.outcomes import OUTCOME_HEADER, by_depth_rows, outcome_rows, outcomes
+from bot.kpi.outcomes import OUTCOME_HEADER, by_depth_rows, outcome_rows
 from bot.kpi.pack import pack
 from bot.notify import DeliveryError
 from bot.policies import load_policies

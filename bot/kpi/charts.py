@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.customers.outcomes import Outcomes
 from bot.kpi.metrics import Kpis
-from bot.kpi.outcomes import Outcomes
 from bot.kpi.pack import Pack
 from bot.kpi.workload import Workload
 

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, and_, case, func, or_, select
 
 from bot.channels.models import Conversation
 from bot.kpi.format import minutes, pct
-from bot.kpi.sql import median, ranked
+from bot.store.sql import median, ranked
 
 NO_OWNER = "—"
 

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from bot.customers.outcomes import Outcomes, outcomes
 from bot.governance import audit
 from bot.kpi import format as f
 from bot.kpi.charts import Chart, render_charts
 from bot.kpi.conversations import ConversationKpis, conversation_kpis
 from bot.kpi.metrics import Kpis, compute, window
-from bot.kpi.outcomes import Outcomes, outcomes
 from bot.kpi.pack import Pack, pack
 from bot.kpi.workload import Workload, flag_to_leads, owner_workload
 from bot.notify import DeliveryError, FileUpload, Outbound, SentRef

@@ -6,10 +6,11 @@ import base64
 import html
 from collections.abc import Sequence
 
+from bot.customers.outcomes import Outcomes
 from bot.kpi import format as f
 from bot.kpi.charts import Chart
 from bot.kpi.metrics import Kpis
-from bot.kpi.outcomes import OUTCOME_HEADER, Outcomes, by_depth_rows, outcome_rows
+from bot.kpi.outcomes import OUTCOME_HEADER, by_depth_rows, outcome_rows
 from bot.kpi.pack import Pack
 
 STYLE = """

@@ -31,8 +31,8 @@ from sqlalchemy.orm import aliased
 
 from bot.alerts.models import Alert
 from bot.approvals.models import APPROVED, AUTO_APPROVED, FINAL_STATES, ApprovalRequest
-from bot.kpi.sql import epoch_seconds, median, ranked, seconds_between
 from bot.store.models import Customer, Ticket
+from bot.store.sql import epoch_seconds, median, ranked, seconds_between
 
 EFFORT_HOURS: Mapping[str, float] = {"P1": 6.0, "P2": 3.0, "P3": 1.5, "P4": 0.75}
 DEFAULT_EFFORT_HOURS = 1.5  # a priority outside P1..P4 (an import glitch) costs like a P3

@@ -33,9 +33,9 @@ from sqlalchemy.orm import aliased
 from bot.alerts.models import Alert
 from bot.approvals.models import APPROVED, AUTO_APPROVED, ApprovalRequest
 from bot.customers.sla import business_elapsed
-from bot.kpi.sql import median, ranked, seconds_between
 from bot.policies import Policies
 from bot.store.models import Customer, Ticket
+from bot.store.sql import median, ranked, seconds_between
 
 REOPEN_WINDOW = dt.timedelta(days=7)
 SPECIAL_HANDLING_TYPES = ("special_handling", "expedited_fulfilment")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bot.customers.outcomes import Outcomes
 from bot.kpi import format as f
 from bot.kpi.conversations import CONVERSATION_HEADER, ConversationKpis, conversation_table_rows
 from bot.kpi.digest import KpiDigest
-from bot.kpi.outcomes import OUTCOME_HEADER, Outcomes, by_depth_rows, outcome_rows
+from bot.kpi.outcomes import OUTCOME_HEADER, by_depth_rows, outcome_rows
 from bot.kpi.pack import Pack
 from bot.kpi.workload import WORKLOAD_HEADER, Workload, WorkloadReport, workload_rows
 from bot.segments.present import SegmentReviewPost

@@ -931,6 +931,50 @@ def test_how_renewals_went_is_the_kpi_reports_figures_with_arr_to_roles_that_see
     )
 
 
+def test_what_waits_on_the_asker_today_is_app_homes_sections_said(book: Services, clock: Clock) -> None:
+    # was: "what do I need to do today?" was declined, "what alerts do I have open?" gave the alert rules
+    assert ask(book, "what do I need to do today?", MANAGER).text.startswith("Nothing waits on you today: ")
+    assert ask(book, "what alerts do I have open?", MANAGER).text == "You have no open alerts."
+    glacier = cid(book, "Glacierwood Dental Ltd")  # renews in 26 days; its P2 has been open 10 h, within target
+    with session_scope(book.sessions) as s:
+        s.get(Customer, glacier).owner_slack_id = MANAGER  # type: ignore[union-attr]
+        opened = clock.now - dt.timedelta(days=2)  # a P1 two days without a response: past any tier's target
+        s.add(Ticket(customer_id=glacier, subject="Down", priority="P1", status="open", opened_at=opened))
+        s.add(
+            Alert(
+                rule="complaint",
+                kind="complaint",
+                customer_id=glacier,
+                tier="bronze",
+                severity="medium",
+                urgent=False,
+                state="open",
+                open_key=f"complaint:{glacier}",
+                recipient=MANAGER,
+                created_at=clock.now - dt.timedelta(hours=3),
+            )
+        )
+    day = ask(book, "what's on my plate today?", MANAGER)
+    assert day.text.startswith(
+        "What waits on you today:\n"
+        "• *1 open alert* assigned to you or on your accounts (`what alerts do I have open?`)\n"
+        "• *1 open ticket (owned by "
+    ), day.text
+    assert "past their SLA target (`which of my tickets are breaching?`)" in day.text
+    assert (
+        "renews in the next 30 days (24 Nov 2026 to 24 Dec 2026) (`which of my accounts renew in the next 30"
+        in day.text
+    )
+    assert "within the last quarter" not in day.text and day.source == "policy"  # nothing about to breach: left out
+    listed = ask(book, "which of my accounts renew in the next 30 days?", MANAGER)  # the list it points to
+    assert "(24 Nov 2026 to 24 Dec 2026)" in listed.text and "Glacierwood Dental Ltd" in listed.text, listed.text
+    alerts = ask(book, "any unacknowledged alerts?", MANAGER)
+    assert alerts.text.startswith(
+        "You have 1 open alert, highest priority first:\n• `complaint` (medium) for *Glacierwood Dental Ltd*: "
+    ), alerts.text
+    assert ask(book, "what alerts do I have open?", LEAD).text == "You have no open alerts."  # another's are not yours
+
+
 def test_a_company_that_is_no_customer_is_said_so(book: Services) -> None:
     willow = cid(book, "Willowfield Devices Co")
     a = ask(book, "When does Foobarly Widgets Inc renew?", thread_customer=willow)

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, insert
 
+from bot.customers.outcomes import outcomes
 from bot.kpi.charts import render_charts
 from bot.kpi.html import render_html
 from bot.kpi.metrics import compute
-from bot.kpi.outcomes import OUTCOME_HEADER, outcome_rows, outcomes
+from bot.kpi.outcomes import OUTCOME_HEADER, outcome_rows
 from bot.policies import Policies, load_policies
 from bot.store.models import Customer, Note, Renewal, Ticket
 

@@ -1,4 +1,4 @@
-"""Portable SQL pieces the KPI queries need: seconds since the epoch and per-group medians.
+"""Portable SQL pieces the KPI and outcome queries need: seconds since the epoch and per-group medians.
 
 SQLite has no interval arithmetic and no ``percentile_cont``; both backends have window functions, so
 medians are taken with ROW_NUMBER/COUNT over each group (exact, one pass, no rows pulled into Python).

@@ -1,0 +1,106 @@
+"""What waits on the asker: "what do I need to do today?" (their day, from what App Home shows them: approvals to
+decide, open alerts, their accounts' tickets past or near their SLA target, and their renewals in the next 30
+days; App Home also shows the customer messages waiting for a reply, which are the channels feature's, above this
+one) and "what alerts do I have open?" (their open alerts, highest priority
+first, as ``/rapport alerts`` lists them). Each line of the day says how to ask for its list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy.orm import Session
+
+from bot import mrkdwn
+from bot.alerts.actions import open_alerts
+from bot.alerts.views import AlertCard
+from bot.approvals.queries import home_summary
+from bot.ask.book import AT_RISK, BREACHED, RENEWALS, BookQuery, answer_book
+from bot.ask.dates import day
+from bot.ask.policy import PolicyFinding
+from bot.services import Services
+
+RENEWING_DAYS = 30  # the renewals a day's list counts
+SHOWN_ALERTS = 5
+
+# "what alerts do I have open?", "any unacknowledged alerts?", "my open alerts": the alerts themselves, not the
+# rules that send them
+_OPEN = re.compile(
+    r"\b(open|unacknowledged|unacked|un-acked|outstanding|active|snoozed|pending)( \w+)? alerts?\b"
+    r"|\balerts?\b.{0,30}\b(open|unacknowledged|unacked|outstanding|snoozed|still waiting|not (yet )?acked)\b",
+    re.I,
+)
+
+
+def asks_open_alerts(question: str) -> bool:
+    return bool(_OPEN.search(question))
+
+
+def today_finding(session: Session, services: Services, asker: str, now: dt.datetime) -> PolicyFinding:
+    policies = services.policies
+    today = now.date()
+    home = home_summary(services, asker)
+    alerts = open_alerts(services.engine, asker, limit=1, policies=policies)
+    lines = [
+        _count(len(home.to_decide), "approval request", "waits for your decision", "what do I need to approve?"),
+        _count(
+            alerts.total,
+            "open alert",
+            f"assigned to you or on your accounts{f' ({alerts.urgent} urgent)' if alerts.urgent else ''}",
+            "what alerts do I have open?",
+        ),
+    ]
+    asks = {
+        BREACHED: "which of my tickets are breaching?",
+        AT_RISK: "which of my tickets are about to breach?",
+        RENEWALS: f"which of my accounts renew in the next {RENEWING_DAYS} days?",
+    }
+    for about, ask in asks.items():
+        query = BookQuery(about, owner=asker)
+        if about == RENEWALS:  # the window "in the next 30 days" reads as, so the list asked for is this one
+            end = today + dt.timedelta(days=RENEWING_DAYS)
+            query = BookQuery(RENEWALS, owner=asker, start=today, end=end, window=f"in the next {RENEWING_DAYS} days")
+        listed = answer_book(session, policies, query, now)
+        if listed.customers:  # none: nothing to do about it, and the line is left out like the counts above
+            lines.append(f"• {listed.head} (`{ask}`)")
+    said = "\n".join(line for line in lines if line)
+    if not said:
+        return PolicyFinding(
+            "Nothing waits on you today: no approval request to decide, no open alert, no ticket of your accounts "
+            f"past or near its SLA target, and none of your accounts renews in the next {RENEWING_DAYS} days.",
+            "",
+            supported=False,
+        )
+    return PolicyFinding(
+        f"What waits on you today:\n{said}\nApp Home lists them with their buttons.", "", supported=False
+    )
+
+
+def open_alerts_finding(services: Services, asker: str) -> PolicyFinding:
+    alerts = open_alerts(services.engine, asker, limit=SHOWN_ALERTS, policies=services.policies)
+    if not alerts.total:
+        return PolicyFinding("You have no open alerts.", "", supported=False)
+    urgent = f" ({alerts.urgent} urgent)" if alerts.urgent else ""
+    lines = [_alert_line(card) for card in alerts.cards]
+    more = f"\n…and {alerts.more} more: `/rapport alerts` pages through them." if alerts.more else ""
+    n = alerts.total
+    head = f"You have {n} open alert{'' if n == 1 else 's'}{urgent}, highest priority first:"
+    return PolicyFinding("\n".join([head, *lines]) + more, "", supported=False)
+
+
+def _alert_line(card: AlertCard) -> str:
+    """ "• `usage-drop` (medium) for *Acme Corp*: Usage down 45% ... · since 4 Dec 2026 (snoozed)"."""
+    state = "" if card.state == "open" else f" ({mrkdwn.escape(card.state)})"
+    return (
+        f"• `{mrkdwn.escape(card.rule)}` ({mrkdwn.escape(card.severity)}) for {mrkdwn.bold(card.customer)}: "
+        f"{mrkdwn.escape(card.why)} · since {day(card.created_at)}{state}"
+    )
+
+
+def _count(n: int, what: str, verb: str, ask: str) -> str:
+    """ "• *2 approval requests* wait for your decision (`what do I need to approve?`)"; "" when there are none."""
+    if not n:
+        return ""
+    plural = n != 1
+    said = verb.replace("waits", "wait") if plural else verb
+    return f"• *{n} {what}{'s' if plural else ''}* {said}" + (f" (`{ask}`)" if ask else "")
