@@ -28,6 +28,7 @@ from bot.ask import direct, llm
 from bot.ask.access import field_access_finding
 from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
 from bot.ask.book import BookQuery, answer_book, followed, ordinal, point_at, read_book, refines, staff_names
+from bot.ask.cadence import asks_when_due, cadence_finding
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.customer_alerts import customer_alerts_finding
 from bot.ask.feedback import passage_key, rerank
@@ -671,6 +672,8 @@ class AskService:
             if policy.compute == "promises":
                 if not policies.configured:
                     return None  # a plain handbook promises nothing in YAML: its Markdown answers
+                if card is not None and asks_when_due(question):  # the next review or check-in, from the last one
+                    return cadence_finding(session, policies, card, question, self.s.clock())
                 named = u.slots.tiers  # the customer's name is not read for tiers ("Gold Coast Mining")
                 tiers = [tier, *(t for t in named if t != tier)] if card else list(named)
                 return promises_finding(policies, tiers, question, direct.name_of(card) if card else "")

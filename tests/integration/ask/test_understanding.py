@@ -30,6 +30,7 @@ from bot.store.models import (
     Customer,
     CustomerIdentifier,
     HealthScore,
+    Note,
     Renewal,
     Shipment,
     SurveyResponse,
@@ -973,6 +974,32 @@ def test_what_waits_on_the_asker_today_is_app_homes_sections_said(book: Services
         "You have 1 open alert, highest priority first:\n• `complaint` (medium) for *Glacierwood Dental Ltd*: "
     ), alerts.text
     assert ask(book, "what alerts do I have open?", LEAD).text == "You have no open alerts."  # another's are not yours
+
+
+def test_when_the_next_review_or_check_in_is_due_counts_from_the_last_on_record(book: Services, clock: Clock) -> None:
+    # was: "when is the next business review with X due?" gave the promise alone ("every 180 days")
+    willow = cid(book, "Willowfield Devices Co")  # gold: a business review every 180 days, a check-in every 30
+    with session_scope(book.sessions) as s:
+        s.add(Note(customer_id=willow, kind="meeting", body="QBR", created_at=clock.now - dt.timedelta(days=100)))
+        s.add(Note(customer_id=willow, kind="call", body="<!channel>", created_at=clock.now - dt.timedelta(days=40)))
+    review = ask(book, "When is the next business review with Willowfield Devices due?", MANAGER)
+    assert review.text.startswith(
+        "The last business review on record with *Willowfield Devices Co* was on 16 Aug 2026; gold promises one "
+        "every 180 days, so the next is due on 12 Feb 2027, in 80 days."
+    ), review.text
+    checkin = ask(book, "Is Willowfield Devices overdue for a check-in?", MANAGER)  # was: their payments
+    assert checkin.text.startswith(
+        "The last check-in on record with *Willowfield Devices Co* was on 15 Oct 2026; gold promises one every 30 "
+        "days, so the next is overdue since 14 Nov 2026."
+    ), checkin.text
+    assert "<!channel>" not in checkin.text and "QBR" not in review.text  # a note's text is never quoted
+    none = ask(book, "when was our last QBR with Glacierwood Dental?", MANAGER)  # bronze: no cadence promised
+    assert none.text.startswith(
+        "No business review with *Glacierwood Dental Ltd* is on record; the bronze tier promises no business review "
+        "cadence."
+    ), none.text
+    promise = ask(book, "how often do we do business reviews with Willowfield Devices?", MANAGER)  # the promise
+    assert promise.text.startswith("*Willowfield Devices Co* (gold) is promised: business review every 180 days")
 
 
 def test_a_company_that_is_no_customer_is_said_so(book: Services) -> None:
