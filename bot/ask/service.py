@@ -26,6 +26,7 @@ from bot import mrkdwn
 from bot.approvals.amounts import format_money
 from bot.ask import direct, llm
 from bot.ask.access import field_access_finding
+from bot.ask.actions import action_reply
 from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
 from bot.ask.book import BookQuery, answer_book, followed, ordinal, point_at, read_book, refines, staff_names
 from bot.ask.cadence import asks_when_due, cadence_finding
@@ -311,6 +312,8 @@ class AskService:
     ) -> Answer:
         """The direct answer when the question asks the record or a policy, else the playbooks' answer."""
         policies = self.s.policies
+        if said := action_reply(question):  # a request to act ("remind me to call X"): said where it is done
+            return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if u.choices and (u.several_named or not u.asked.howto):
             said = direct.which_one(u.choices, u.several_named)
             return Answer(question, asker, said, [], 0.0, True, choices=u.choices, truncated=truncated, source=CLARIFY)

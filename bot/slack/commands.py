@@ -14,8 +14,9 @@ Handler = Callable[[Command], None]
 # asker's approvals, the staff roster and the playbooks.
 EXAMPLES = (
     "a customer (`when does Northwave Foods renew?`, `can I give Northwave Foods 15%?`), the book (`which gold "
-    "customers renew next month?`), your approvals (`what do I need to approve?`), people (`who is the DPO?`) or the "
-    "playbooks (`how do we handle a GDPR erasure request?`)"
+    "customers renew next month?`, `what's our churn rate this quarter?`), your day (`what do I need to do today?`), "
+    "your approvals (`what do I need to approve?`), people (`who is the DPO?`) or the playbooks (`how do we handle a "
+    "GDPR erasure request?`)"
 )
 
 

@@ -1002,6 +1002,18 @@ def test_when_the_next_review_or_check_in_is_due_counts_from_the_last_on_record(
     assert promise.text.startswith("*Willowfield Devices Co* (gold) is promised: business review every 180 days")
 
 
+def test_a_request_to_act_is_said_where_it_is_done_never_answered_as_a_question(book: Services) -> None:
+    # was: "add a note to X: called about renewal" gave their renewal date, "remind me to call X tomorrow" whether
+    # they may be called
+    note = ask(book, "add a note to Willowfield Devices: called about renewal", MANAGER)
+    assert note.text.startswith("I don't write to the customer record") and note.source == "clarify"
+    assert "2027" not in note.text and note.customer is None and note.approval is None
+    remind = ask(book, "remind me to call Willowfield Devices tomorrow", MANAGER)
+    assert remind.text.startswith("I don't set reminders: Slack's `/remind` does") and remind.customer is None
+    # a question about the same is still answered
+    assert ask(book, "When does Willowfield Devices renew?", MANAGER).text.startswith("*Willowfield Devices Co* renews")
+
+
 def test_a_company_that_is_no_customer_is_said_so(book: Services) -> None:
     willow = cid(book, "Willowfield Devices Co")
     a = ask(book, "When does Foobarly Widgets Inc renew?", thread_customer=willow)
