@@ -287,3 +287,18 @@ def test_a_list_of_the_book_and_its_follow_up_in_a_thread(double: SlackDouble, s
     third = blocks_text(final_answer(double, CHANNEL, d.ts)["blocks"])
     said = f"*{firsts[0][0]}* renews on" if firsts else "The list above is empty"
     assert said in third, third
+
+
+def test_how_renewals_went_states_arr_figures_only_privately(double: SlackDouble) -> None:
+    # was: the renewal runbook's uplift rules; NRR and GRR are sums of ARR, which a support agent may not see
+    d = double.send_message("U0SUPAGT1", CHANNEL, f"{BOT} what's our renewal rate this quarter?")
+    agent = blocks_text(final_answer(double, CHANNEL, d.ts)["blocks"])
+    assert "Renewals decided this quarter (Q" in agent and "renewal rate " in agent, agent
+    assert "NRR, GRR and expansion are sums of ARR, restricted for your role" in agent and "NRR 1" not in agent
+    double.clear_calls()
+    d = double.send_message("U0AMPLAT", CHANNEL, f"{BOT} what's our renewal rate this quarter?")
+    public = blocks_text(final_answer(double, CHANNEL, d.ts)["blocks"])
+    assert "GRR" not in public and "sent you the answer privately" in public, public
+    eph = double.wait_for("chat.postEphemeral", timeout=30)
+    private = json.dumps(eph[-1].params)
+    assert "GRR" in private and "expansion" in private and eph[-1].params["user"] == "U0AMPLAT", private
