@@ -29,6 +29,7 @@ from bot.ask.shipments import OPEN, shipment_line
 from bot.customers.card import OPEN_STATUSES, TicketLine
 from bot.customers.sla import sla_clock
 from bot.policies import Policies
+from bot.privacy.models import LegalHold
 from bot.store.models import Customer, Shipment, Ticket
 
 SHOWN = 10  # customers listed; the rest are counted
@@ -64,6 +65,20 @@ _UNOWNED = re.compile(
     re.I,
 )
 UNOWNED = "-"  # BookQuery.owner: the accounts nobody owns
+# Consent asked of the book ("which customers haven't consented to marketing?", "accounts that opted out of
+# outreach"): which of the record's consents, and whether given. A list read without it would be every customer.
+_CONSENT = re.compile(r"\b(consent\w*|opt(ed|s)?[- ]?(in|out)|opt[- ]?outs?|unsubscribed)\b", re.I)
+_CONSENTS = (
+    ("consent_marketing", re.compile(r"\b(marketing|newsletters?|promotion\w*|unsubscribed)\b", re.I), "marketing"),
+    ("consent_data_processing", re.compile(r"\b(data )?processing\b", re.I), "data processing"),
+    ("consent_outreach", re.compile(r"\b(outreach|contact(ed)?|reach(ed)? out|calls?)\b", re.I), "outreach"),
+)
+_NOT_GIVEN = re.compile(
+    r"\b(no|not|without|haven'?t|hasn'?t|have not|has not|never|opt(ed|s)?[- ]?out|opt[- ]?outs?|withdr[ae]wn?|"
+    r"declined|refused|lacking|missing|unsubscribed)\b",
+    re.I,
+)
+_HELD = re.compile(r"\blegal[- ]holds?\b|\b(on|under) (a )?(legal )?hold\b", re.I)
 _MINE = re.compile(r"\b(my|mine|i own|i have)\b", re.I)
 _OWNED_BY = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
@@ -95,6 +110,8 @@ class BookQuery:
     priority: str | None = None  # open tickets of this priority only
     with_open: bool = False  # renewals of customers with open tickets only ("... renew in January and have open P1s")
     place: str = ""  # a country named for its region ("the UK"): the list is the region's, and the answer says so
+    consent: tuple[str, bool] | None = None  # a consent field and whether it is given ("without marketing consent")
+    held: bool = False  # customers under a legal hold only
 
 
 def read_book(
@@ -134,6 +151,9 @@ def read_book(
         about = TICKETS
     start, end, window = renewal_window(question, today)  # kept only for a list of renewals
     with_open = about == RENEWALS and bool(priority or _TICKETS.search(question))
+    consent = consent_asked(question)
+    if consent is None and _CONSENT.search(question):
+        return None  # a consent no field is named for ("which customers gave consent?"): never every customer
     return BookQuery(
         about,
         tuple(tiers),
@@ -145,7 +165,18 @@ def read_book(
         priority if about in (TICKETS, BREACHED, AT_RISK) or with_open else None,
         with_open,
         place if regions else "",
+        consent,
+        bool(_HELD.search(question)),
     )
+
+
+def consent_asked(question: str) -> tuple[str, bool] | None:
+    """The consent a question about many customers filters by, and whether given: ("consent_marketing", False) for
+    "which customers haven't consented to marketing?"; None when it names no consent."""
+    if not _CONSENT.search(question):
+        return None
+    field = next((f for f, words, _ in _CONSENTS if words.search(question)), None)
+    return (field, not _NOT_GIVEN.search(question)) if field else None
 
 
 # A follow-up that narrows or shifts the list before it: "only the gold ones?", "and in February?", "and P2s?",
@@ -250,6 +281,8 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         (later.priority or earlier.priority) if about in (TICKETS, BREACHED, AT_RISK) or with_open else None,
         with_open,
         later.place if later.regions else earlier.place,
+        later.consent or earlier.consent,
+        later.held or earlier.held,
     )
 
 
@@ -496,6 +529,12 @@ def _filtered(stmt: Select, q: BookQuery) -> Select:  # type: ignore[type-arg]
         stmt = stmt.where(Customer.owner_slack_id.is_(None))
     elif q.owner:
         stmt = stmt.where(Customer.owner_slack_id == q.owner)
+    if q.consent:
+        field, given = q.consent
+        column = getattr(Customer, field)
+        stmt = stmt.where(column.is_(True) if given else or_(column.is_(False), column.is_(None)))
+    if q.held:
+        stmt = stmt.where(select(LegalHold.customer_id).where(LegalHold.customer_id == Customer.id).exists())
     return stmt
 
 
@@ -508,6 +547,12 @@ def _scope(q: BookQuery, policies: Policies) -> str:
         parts.append("without an owner")
     elif q.owner:
         parts.append(f"owned by {person(policies, q.owner)}")
+    if q.consent:
+        field, given = q.consent
+        said = next(label for f, _, label in _CONSENTS if f == field)
+        parts.append(f"{'with' if given else 'without'} {said} consent")
+    if q.held:
+        parts.append("under a legal hold")
     return f" ({', '.join(parts)})" if parts else ""
 
 

@@ -382,6 +382,21 @@ def test_a_legal_hold_is_said_without_its_reason(book: Services, clock: Clock) -
     held = ask(book, "Is Willowfield Devices under a legal hold?", AGENT)
     assert held.text.startswith("*Willowfield Devices Co* is under a legal hold since 14 Nov 2026"), held.text
     assert "dispute" not in held.text  # the reason stays with the privacy office
+    # the book's list of holds is those customers alone (was: every customer, the filter dropped)
+    listed = ask(book, "which customers have a legal hold?", AGENT)
+    assert listed.text.startswith("*1 customer (under a legal hold)*:\n• *Willowfield Devices Co* (gold, na)")
+    assert "Glacierwood" not in listed.text and "dispute" not in listed.text, listed.text
+
+
+def test_a_list_by_consent_is_those_customers_alone(book: Services) -> None:
+    # was: "which customers haven't consented to marketing?" listed every customer, the consent dropped
+    without = ask(book, "which customers haven't consented to marketing?", LEAD)
+    assert without.text.startswith("*3 customers (without marketing consent)*:"), without.text
+    assert "Willowfield" not in without.text  # the one that gave it
+    given = ask(book, "which customers gave marketing consent?", LEAD)
+    assert given.text.startswith("*1 customer (with marketing consent)*:\n• *Willowfield Devices Co*"), given.text
+    outreach = ask(book, "which bronze customers opted out of outreach?", LEAD)
+    assert outreach.text.startswith("*1 customer (bronze, without outreach consent)*:\n• *Glacierwood Dental Ltd*")
 
 
 def test_whether_we_may_pass_a_field_on_is_not_its_value(book: Services) -> None:

@@ -134,3 +134,27 @@ def test_the_line_pointed_at_is_named_in_the_question() -> None:
     assert point_at("when does the second one renew?", "Acme Inc") == "when does Acme Inc renew?"
     # a follow-up about one line changes no list: it is not read as a list of renewals again
     assert not refines("when does the second one renew?", (), (), None)
+
+
+@pytest.mark.parametrize(
+    ("question", "consent", "held"),
+    [
+        ("which customers haven't consented to marketing?", ("consent_marketing", False), False),
+        ("list customers who have given marketing consent", ("consent_marketing", True), False),
+        ("which gold accounts opted out of outreach?", ("consent_outreach", False), False),
+        ("customers without data processing consent", ("consent_data_processing", False), False),
+        ("which customers have a legal hold?", None, True),
+        ("which of my accounts are on legal hold and renew next month?", None, True),
+        ("which customers renew next month?", None, False),
+    ],
+)
+def test_a_list_by_consent_or_legal_hold_keeps_its_filter(
+    question: str, consent: tuple[str, bool] | None, held: bool
+) -> None:
+    # was: the filter dropped, so the list was every customer
+    q = read_book(question, "U0ASKER", TODAY, (), (), None, STAFF)
+    assert q is not None and (q.consent, q.held) == (consent, held)
+
+
+def test_a_consent_named_by_no_field_is_not_listed() -> None:
+    assert read_book("which customers gave consent?", "U0ASKER", TODAY, (), (), None, STAFF) is None
