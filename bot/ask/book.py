@@ -79,6 +79,22 @@ _NOT_GIVEN = re.compile(
     re.I,
 )
 _HELD = re.compile(r"\blegal[- ]holds?\b|\b(on|under) (a )?(legal )?hold\b", re.I)
+# A segment named as one ("the enterprise segment", "segment smb"): its value as the record may spell it.
+_SEGMENT = (
+    re.compile(r"\bsegment (?:is |of |= )?([a-z][\w-]{1,24})\b", re.I),
+    re.compile(r"\b([a-z][\w-]{1,24}) segment\b", re.I),
+)
+_NOT_SEGMENT = {
+    *"the a an which what where whose same their its our your my customer customers this that each every any by per "
+    "in of for and or no".split()
+}
+# The words of a list of every customer ("how many customers do we have?", "list all our accounts"): a list
+# question with any other word asks for a filter the list does not have, and is not answered with every customer.
+_EVERYONE = frozenset(
+    "which what who whom list show tell me all every our my the are is do does we i have has had how many much "
+    "customers customer accounts account clients client book there in total of please can could you give get any "
+    "a an with us count number current currently active existing whole entire full everyone s in our on".split()
+)
 _MINE = re.compile(r"\b(my|mine|i own|i have)\b", re.I)
 _OWNED_BY = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
@@ -112,6 +128,7 @@ class BookQuery:
     place: str = ""  # a country named for its region ("the UK"): the list is the region's, and the answer says so
     consent: tuple[str, bool] | None = None  # a consent field and whether it is given ("without marketing consent")
     held: bool = False  # customers under a legal hold only
+    segment: str = ""  # customers of this segment only, as the record spells it ("mid-market")
 
 
 def read_book(
@@ -154,6 +171,9 @@ def read_book(
     consent = consent_asked(question)
     if consent is None and _CONSENT.search(question):
         return None  # a consent no field is named for ("which customers gave consent?"): never every customer
+    segments = (m.group(1).lower() for p in _SEGMENT for m in p.finditer(question))
+    segment = next((v for v in segments if v not in _NOT_SEGMENT), "")
+    held = bool(_HELD.search(question))
     return BookQuery(
         about,
         tuple(tiers),
@@ -166,8 +186,18 @@ def read_book(
         with_open,
         place if regions else "",
         consent,
-        bool(_HELD.search(question)),
+        held,
+        segment,
     )
+
+
+def unfiltered(question: str, q: BookQuery) -> bool:
+    """Whether a question read as every customer asks for a filter the list does not have ("which customers have
+    the new product?", "which customers are in the Tokyo time zone?"): it has words beyond those of "how many
+    customers do we have?". Such a question is not answered with every customer (the head would read as the
+    answer: "*2041 customers*")."""
+    everyone = q.about == ACCOUNTS and not (q.tiers or q.regions or q.owner or q.consent or q.held or q.segment)
+    return everyone and bool(set(re.findall(r"[a-z]+", question.lower())) - _EVERYONE)
 
 
 def consent_asked(question: str) -> tuple[str, bool] | None:
@@ -283,6 +313,7 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         later.place if later.regions else earlier.place,
         later.consent or earlier.consent,
         later.held or earlier.held,
+        later.segment or earlier.segment,
     )
 
 
@@ -535,6 +566,8 @@ def _filtered(stmt: Select, q: BookQuery) -> Select:  # type: ignore[type-arg]
         stmt = stmt.where(column.is_(True) if given else or_(column.is_(False), column.is_(None)))
     if q.held:
         stmt = stmt.where(select(LegalHold.customer_id).where(LegalHold.customer_id == Customer.id).exists())
+    if q.segment:
+        stmt = stmt.where(func.lower(Customer.segment) == q.segment)
     return stmt
 
 
@@ -551,6 +584,8 @@ def _scope(q: BookQuery, policies: Policies) -> str:
         field, given = q.consent
         said = next(label for f, _, label in _CONSENTS if f == field)
         parts.append(f"{'with' if given else 'without'} {said} consent")
+    if q.segment:
+        parts.append(f"{_esc(q.segment)} segment")
     if q.held:
         parts.append("under a legal hold")
     return f" ({', '.join(parts)})" if parts else ""

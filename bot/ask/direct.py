@@ -31,12 +31,12 @@ WHICH_CUSTOMER = (
 # A question about many customers at once that no list of the book answers (by ARR, health, payments or risk, past
 # work, per owner): what Ask lists instead (bot.ask.book).
 ACROSS_THE_BOOK = (
-    "I list customers across the book by tier, region, owner, renewal window, open tickets, SLA breaches and late "
-    "shipments (e.g. `which gold customers renew next month?`), but not by ARR, health, payments or risk, nor "
-    "past work: name a customer for their record, e.g. `when does Northwave Foods renew?`; "
-    "`what's our churn rate this quarter?` gives how renewals went, `/rapport workload` shows each owner's accounts "
-    "against their cap, and the alerts tell each owner which of their renewals are at risk (`what alerts will I "
-    "get?`)."
+    "I list customers across the book by tier, segment, region, owner, consent, legal hold, renewal window, open "
+    "tickets, SLA breaches and late shipments (e.g. `which gold customers renew next month?`), but not by ARR, "
+    "health, payments or risk, nor past work: name a customer for their record, e.g. `when does Northwave Foods "
+    "renew?`; `what's our churn rate this quarter?` gives how renewals went, `/rapport workload` shows each owner's "
+    "accounts against their cap, and the alerts tell each owner which of their renewals are at risk (`what alerts "
+    "will I get?`)."
 )
 
 

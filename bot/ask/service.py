@@ -28,7 +28,17 @@ from bot.ask import direct, llm
 from bot.ask.access import field_access_finding
 from bot.ask.actions import action_reply
 from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
-from bot.ask.book import BookQuery, answer_book, followed, ordinal, point_at, read_book, refines, staff_names
+from bot.ask.book import (
+    BookQuery,
+    answer_book,
+    followed,
+    ordinal,
+    point_at,
+    read_book,
+    refines,
+    staff_names,
+    unfiltered,
+)
 from bot.ask.cadence import asks_when_due, cadence_finding
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.customer_alerts import customer_alerts_finding
@@ -325,6 +335,8 @@ class AskService:
             book = self._book(question, asker, today, u.slots)
             if book is not None and u.book_earlier:  # a follow-up: the thread's list, with what it changes
                 book = self._followed(u.book_earlier, question, asker, today, book)
+            elif book is not None and unfiltered(question, book):
+                book = None  # a filter the list does not have: never every customer
             if book is None:  # a field some roles may not see, or one each record must work out
                 said = direct.ACROSS_THE_BOOK
                 return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)

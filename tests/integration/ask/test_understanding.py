@@ -395,6 +395,10 @@ def test_a_list_by_consent_is_those_customers_alone(book: Services) -> None:
     assert "Willowfield" not in without.text  # the one that gave it
     given = ask(book, "which customers gave marketing consent?", LEAD)
     assert given.text.startswith("*1 customer (with marketing consent)*:\n• *Willowfield Devices Co*"), given.text
+    # a filter no list has is said so, never answered with every customer (was: "*4 customers*" and all of them)
+    product = ask(book, "which customers have the new product?", LEAD)
+    assert product.text.startswith("I list customers across the book by tier, segment") and product.source == "clarify"
+    assert ask(book, "how many customers do we have?", LEAD).text.startswith("*4 customers*")
     outreach = ask(book, "which bronze customers opted out of outreach?", LEAD)
     assert outreach.text.startswith("*1 customer (bronze, without outreach consent)*:\n• *Glacierwood Dental Ltd*")
 

@@ -20,6 +20,7 @@ from bot.ask.book import (
     read_book,
     refines,
     renewal_window,
+    unfiltered,
 )
 
 TODAY = dt.date(2026, 12, 6)  # a Sunday in Q4
@@ -158,3 +159,34 @@ def test_a_list_by_consent_or_legal_hold_keeps_its_filter(
 
 def test_a_consent_named_by_no_field_is_not_listed() -> None:
     assert read_book("which customers gave consent?", "U0ASKER", TODAY, (), (), None, STAFF) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "segment"),
+    [
+        ("which customers are in the enterprise segment?", "enterprise"),
+        ("list accounts in the Mid-Market segment", "mid-market"),
+        ("gold customers where segment is smb", "smb"),
+        ("which customers renew next month?", ""),
+        ("what segment is the customer in?", ""),  # "the" is no segment
+    ],
+)
+def test_a_segment_named_as_one_filters_the_list(question: str, segment: str) -> None:
+    q = read_book(question, "U0ASKER", TODAY, (), (), None, STAFF)
+    assert q is not None and q.segment == segment
+
+
+@pytest.mark.parametrize(
+    ("question", "every"),
+    [
+        ("how many customers do we have?", False),
+        ("list all our accounts", False),
+        ("which customers have the new product?", True),  # was: every customer
+        ("which customers are in the Tokyo time zone?", True),
+        ("list customers with a primary contact named John", True),
+        ("which gold customers use the API?", False),  # filtered: the tier is what the list says
+    ],
+)
+def test_a_filter_the_list_does_not_have_is_never_every_customer(question: str, every: bool) -> None:
+    q = read_book(question, "U0ASKER", TODAY, ("gold",) if "gold" in question else (), (), None, STAFF)
+    assert q is not None and unfiltered(question, q) is every
