@@ -24,7 +24,7 @@ _ACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"(?:add|log|write|record|save|create|put)\b(?: \w+){0,2} (?:notes?|calls?|meetings?|comments?)\b"
             r"|(?:note|log) (?:that|down)\b"
-            r"|(?:update|change|edit|set) (?:the |their |its |\w+'s )?(?:record|renewal|tier|arr|health|contact|consent"
+            r"|(?:update|change|edit|set) (?:the |their |its |\w+'s )?(?:record|renewal|arr|health|contact|consent"
             r"|region|segment)\b",
             "I don't write to the customer record: notes, calls, meetings and field changes are made in the CRM or "
             "helpdesk, which Rapport syncs from. Ask me what the record says.",

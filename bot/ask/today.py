@@ -1,8 +1,8 @@
 """What waits on the asker: "what do I need to do today?" (their day, from what App Home shows them: approvals to
 decide, open alerts, their accounts' tickets past or near their SLA target, and their renewals in the next 30
-days; App Home also shows the customer messages waiting for a reply, which are the channels feature's, above this
-one) and "what alerts do I have open?" (their open alerts, highest priority
-first, as ``/rapport alerts`` lists them). Each line of the day says how to ask for its list."""
+days) and "what alerts do I have open?" (their open alerts, highest priority first, as ``/rapport alerts`` lists
+them). Each line of the day says how to ask for its list. (App Home also lists the customer messages waiting for a
+reply: the channels feature's, which imports Ask, so Ask does not read them.)"""
 
 from __future__ import annotations
 
@@ -85,7 +85,8 @@ def open_alerts_finding(services: Services, asker: str) -> PolicyFinding:
     more = f"\n…and {alerts.more} more: `/rapport alerts` pages through them." if alerts.more else ""
     n = alerts.total
     head = f"You have {n} open alert{'' if n == 1 else 's'}{urgent}, highest priority first:"
-    return PolicyFinding("\n".join([head, *lines]) + more, "", supported=False)
+    # an alert's evidence states what this reader may see (ARR, health): to the asker only, as /rapport alerts is
+    return PolicyFinding("\n".join([head, *lines]) + more, "", sensitive=True, supported=False)
 
 
 def _alert_line(card: AlertCard) -> str:
