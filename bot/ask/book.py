@@ -268,6 +268,19 @@ def point_at(question: str, name: str) -> str:
     return _ORDINAL.sub(lambda _: name, question, count=1)
 
 
+def of_the_list(question: str) -> bool:
+    """Whether the question says it is about the list's lines ("which of them ...", "only the gold ones?")."""
+    return bool(_REFINES.search(question))
+
+
+def only_points(question: str) -> bool:
+    """Whether the question does nothing but point at a line ("the first one?", "and number 3?"): after a list,
+    it asks for that line's customer."""
+    return ordinal(question) is not None and not re.sub(
+        r"\b(and|what|how|about|then|ok|okay|so|please)\b|\W", "", _ORDINAL.sub("", question), flags=re.I
+    )
+
+
 def refines(question: str, tiers: Sequence[str], regions: Sequence[str], priority: str | None) -> bool:
     """Whether a follow-up in a thread after a list of the book changes that list (names a tier, a region, a
     priority, an owner, a window, or points back at the list), rather than asking something else ("when does the

@@ -32,6 +32,7 @@ from bot.ask.book import (
     BookQuery,
     answer_book,
     followed,
+    only_points,
     ordinal,
     point_at,
     read_book,
@@ -191,6 +192,13 @@ class AskService:
                     off_list = pointed
                 elif pointed is not None:
                     thread_customer, reading = pointed
+                    latest = questions_of(earlier)[-1]
+                    if only_points(question) and model_for(self._embedder()).across_the_book(latest):
+                        # "the first one?" right after the list: that line's customer (read with the list's own
+                        # question it would ask the list again); after "when does the first one renew?", "and the
+                        # second one?" still asks when
+                        picked = session.get(Customer, thread_customer)
+                        reading = f"tell me about {picked.name}" if picked is not None else reading
             u = understand(session, self.s.policies, self._embedder(), reading, customer_id, thread_customer, earlier)
             card = build_card(session, self.s.policies, u.customer_id, asker, now) if u.customer_id else None
             query = _without(reading, u.mention)
@@ -294,9 +302,13 @@ class AskService:
         """The customers of the lines the thread's list shows (the list its chain of questions gave, as it stands
         now); None when the chain began with no list."""
         chain = questions_of(earlier)
-        if not model_for(self._embedder()).across_the_book(chain[0]):
+        model = model_for(self._embedder())
+        # the list begins at the chain's first question about many customers ("what do I need to do today?" then
+        # "which of my tickets are breaching?": the tickets' list)
+        start = next((i for i, q in enumerate(chain) if model.across_the_book(q)), None)
+        if start is None:
             return None
-        book = self._thread_list(chain, asker, now.date())
+        book = self._thread_list(chain[start:], asker, now.date())
         return answer_book(session, self.s.policies, book, now).customers if book is not None else None
 
     def _embedder(self) -> Any:

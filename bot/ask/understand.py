@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.ask.book import refines
+from bot.ask.book import of_the_list, ordinal, refines
 from bot.ask.intents import CARD, FIELD, Asked, IntentModel, mask, model_for, refers_to_customer
 from bot.ask.slots import Slots, count_again, read_slots
 from bot.customers.linking import CustomerRef, link_customers, named_by_first_word
@@ -118,10 +118,15 @@ def understand(
             mention = fold(unknown)
         else:
             book = model.across_the_book(question)  # many customers: not the thread's one
-            if not book and earlier and len(question.split()) < FOLLOW_UP_WORDS and model.across_the_book(earlier):
+            # after a question about one line of the list ("tell me about the first one"), "when does it renew?" is
+            # about that line's customer, unless it says it is about the list's lines ("which of them ...")
+            thread = earlier or ""
+            on_a_line = bool(thread) and ordinal(questions_of(thread)[-1]) is not None
+            short = bool(thread) and len(question.split()) < FOLLOW_UP_WORDS
+            if not book and short and (not on_a_line or of_the_list(question)) and model.across_the_book(thread):
                 values = read_slots(question, tier_names(policies), region_names(policies))
                 if refines(question, values.tiers, (values.region,) if values.region else (), values.priority):
-                    book, book_earlier = True, earlier  # "only the gold ones?" after a list: that list, narrowed
+                    book, book_earlier = True, thread  # "only the gold ones?" after a list: that list, narrowed
             if not book and thread_customer is not None and session.get(Customer, thread_customer) is not None:
                 customer_id, how = thread_customer, THREAD  # erased since the thread began: not inherited
     ticket = named_ticket(session, question) if not choices and not unknown else None

@@ -1128,6 +1128,19 @@ def test_a_line_of_the_threads_list_is_asked_about_by_its_place(book: Services) 
     narrowed("Who renews before March?")
     narrowed("only the gold ones?")
     assert narrowed("tell me about the first one").text == "Here is what I have on *Willowfield Devices Co*."
+    # "when does it renew?" after a line's card is about that line's customer (was: the list again); "which of
+    # them ..." is still about the list
+    assert narrowed("when does it renew?").text.startswith("*Willowfield Devices Co* renews on 4 Jan 2027")
+    assert narrowed("which of them renew in January?").text.startswith("*1 customer (gold)* renews in January 2027")
+    # the place alone, right after the list, is that line's customer (was: the list asked again)
+    bare = in_thread(book, "1700000000.000904")
+    bare("Who renews before March?")
+    assert bare("the second one?").text == "Here is what I have on *Willowfield Devices Co*."
+    # a list asked after another question in the thread is the one a place points into (was: the day again)
+    day = in_thread(book, "1700000000.000905", LEAD)
+    day("what do I need to do today?")
+    day("who renews before March?")
+    assert day("tell me about the second one").text == "Here is what I have on *Willowfield Devices Co*."
 
 
 def test_a_channel_that_hides_records_from_this_role_states_nothing(book: Services) -> None:
