@@ -66,6 +66,7 @@ from bot.ask.policy import (
 from bot.ask.renewal_risk import renewal_risk_finding
 from bot.ask.routes import asks_route
 from bot.ask.slots import Slots, read_slots, read_values
+from bot.ask.sources import sources_finding
 from bot.ask.staff import staff_finding
 from bot.ask.stale import stale_finding
 from bot.ask.today import asks_open_alerts, open_alerts_finding, today_finding
@@ -639,6 +640,7 @@ class AskService:
             "stale",
             "outcomes",
             "today",
+            "sources",
         )
         if policy.compute not in (*computes, *_OF_CUSTOMER):
             return None
@@ -652,6 +654,8 @@ class AskService:
                 log.warning("playbook index unavailable; no review dates to list", exc_info=True)
                 return None
             return stale_finding(policies, documents, self.s.clock().date())
+        if policy.compute == "sources":  # where the record comes from and how fresh (sources.yaml, sync runs)
+            return sources_finding(session, self.s, asker, self.s.clock()) if policies.configured else None
         if policy.compute == "today":  # what waits on the asker: App Home's sections, said
             return today_finding(session, self.s, asker, self.s.clock()) if policies.configured else None
         if policy.compute == "outcomes":  # how renewals went across the book: the KPI report's figures

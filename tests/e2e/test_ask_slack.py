@@ -95,6 +95,8 @@ def test_a_greeting_gets_the_help_and_thanks_a_short_reply(double: SlackDouble) 
     assert "which gold customers renew next month?" in examples and "who is the DPO?" in examples, examples
     assert double.send_message("U0CSLEAD", dm, "thanks!").ok
     assert bot_texts(double, dm, at_least=3)[-1].startswith("Glad to help.")
+    assert double.send_message("U0CSLEAD", dm, "what is Rapport?").ok  # was: SLA steps that mention Rapport
+    assert "what do I need to do today?" in bot_texts(double, dm, at_least=4)[-1]
     asked = double.send_message("U0SUPAGT1", CHANNEL, f"{BOT} what can you do?")
     replies = [m for m in double.thread(CHANNEL, asked.ts) if m.get("bot_id")]
     deadline = time.monotonic() + 30

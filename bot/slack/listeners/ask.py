@@ -59,7 +59,7 @@ def _is_person(msg: Message) -> bool:
 _HELLO = re.compile(
     r"^\W*(?:help|hi|hello|hey|hiya|good (?:morning|afternoon|evening)|what can you do|what do you do|"
     r"who are you|what are you|how do i use (?:you|this|rapport)|commands|usage|what (?:questions |things )?can i ask"
-    r"(?: you)?|how does (?:this|it|rapport) work)\W*(?:rapport)?\W*$",
+    r"(?: you)?|how does (?:this|it|rapport) work|what(?:'s| is) (?:rapport|this bot|this))\W*(?:rapport)?\W*$",
     re.I,
 )
 _THANKS = re.compile(r"^\W*(?:thanks?(?: you)?|thank you|thx|ty|cheers|great|perfect|got it|ok(?:ay)?)\W*$", re.I)

@@ -37,6 +37,7 @@ from bot.store.models import (
     Ticket,
     UsageEvent,
 )
+from bot.sync.models import SyncRun
 from retrieval.embedder import SentenceTransformerEmbedder
 
 from ...conftest import Clock
@@ -1031,6 +1032,28 @@ def test_a_request_to_act_is_said_where_it_is_done_never_answered_as_a_question(
     assert remind.text.startswith("I don't set reminders: Slack's `/remind` does") and remind.customer is None
     # a question about the same is still answered
     assert ask(book, "When does Willowfield Devices renew?", MANAGER).text.startswith("*Willowfield Devices Co* renews")
+
+
+def test_where_the_record_comes_from_and_how_fresh_it_is(book: Services, clock: Clock) -> None:
+    # was: "when was the data last synced?" declined, "how fresh is the customer data?" quoted the privacy playbook
+    none = ask(book, "when was the data last synced?", MANAGER)
+    assert none.text.startswith("The customer record comes from these sources (`sources.yaml`):\n• *crm_accounts*")
+    assert "has not run yet" in none.text and none.citations == [] and none.source == "policy", none.text
+    with session_scope(book.sessions) as s:
+        two_hours = clock.now - dt.timedelta(hours=2)
+        s.add(SyncRun(source="crm_accounts", mode="full", status="ok", started_at=two_hours, finished_at=two_hours))
+        failed = clock.now - dt.timedelta(minutes=20)
+        s.add(
+            SyncRun(source="crm_accounts", mode="incremental", status="failed", started_at=failed, error="<!channel>")
+        )
+    fresh = ask(book, "how fresh is the customer data?", MANAGER)
+    assert "• *crm_accounts* (csv, every 1h): last loaded 24 Nov 2026 " in fresh.text, fresh.text
+    assert (
+        "UTC, 2h ago; its latest run, 24 Nov 2026 " in fresh.text
+        and "20m ago, failed (an admin sees why)" in fresh.text
+    )
+    assert "<!here>" not in fresh.text and "rapport sync status" not in fresh.text  # the error is an admin's
+    assert "`rapport sync status`" in ask(book, "is the CRM sync working?", "U0CSLEAD").text  # an admin
 
 
 def test_a_company_that_is_no_customer_is_said_so(book: Services) -> None:
