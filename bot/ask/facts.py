@@ -231,6 +231,10 @@ class Writer:
             if above < 0
             else f"does not meet it and places in *{placed.title()}*"
         )
+        if above > 0:  # short of it: by how much, on either value ("how much more ARR does X need?")
+            tier = self.policies.tier(target)
+            gaps = float(tier.min_lifetime_value) - float(ltv), float(tier.min_arr) - float(arr)
+            verdict += f" ({money(gaps[0])} more lifetime value or {money(gaps[1])} more ARR would reach it)"
         when = self.policies.tiers.segmentation.next_review(self.now.date())
         return (
             f"{head}; on its record (lifetime value {money(ltv)}, ARR {money(arr)}) it {verdict}. "
