@@ -183,15 +183,21 @@ def test_past_tickets_are_the_last_years_count_and_the_latest_ones(book: Service
                 priority="P4",
                 status="closed",
                 opened_at=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC),
+                first_response_at=dt.datetime(2026, 3, 2, 11, 30, tzinfo=dt.UTC),
+                resolved_at=dt.datetime(2026, 3, 4, 15, tzinfo=dt.UTC),
             )
         )
     past = ask(book, "show me Glacierwood Dental's last 3 tickets")
     lines = past.text.splitlines()
     assert lines[0].startswith("*Glacierwood Dental Ltd* opened 2 tickets in the last 12 months ("), past.text
-    assert lines[0].endswith(", 1 still open; the latest 2:") and "1 P4" in lines[0]
+    assert "1 P4" in lines[0] and lines[0].endswith(
+        ", 1 still open; median first response 2h 30m (1 answered), resolution 2d 6h (1 resolved); the latest 2:"
+    ), lines[0]
     assert "_Scanner &lt;!channel&gt; offline_ (open)" in lines[1] and "2 Mar 2026 P4 _old &lt;!here&gt;" in lines[2]
     assert "<!" not in past.text and past.source == "record"
     assert ask(book, "how many tickets has Glacierwood Dental opened this year?").text == past.text
+    # how long their tickets take is the same record (was: the open tickets)
+    assert ask(book, "what's the average resolution time for Glacierwood Dental's tickets?").text == past.text
     assert ask(book, "what open tickets does Glacierwood Dental have?").text.startswith(
         "*Glacierwood Dental Ltd* has 1 open ticket:"
     )
