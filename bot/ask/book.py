@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from bot import mrkdwn
 from bot.ask.dates import day
 from bot.ask.facts import ticket_line
+from bot.ask.people import person
 from bot.ask.shipments import OPEN, shipment_line
 from bot.customers.card import OPEN_STATUSES, TicketLine
 from bot.customers.sla import sla_clock
@@ -608,13 +609,6 @@ def _owner(policies: Policies, owner: str | None, q: BookQuery) -> str:
     if q.owner:
         return ""  # one owner's accounts: the head says whose
     return f", owner {person(policies, owner)}" if owner else ", no owner"
-
-
-def person(policies: Policies, user: str) -> str:
-    """A colleague (or a group) by the name roles.yaml gives them, or their id, inert: named, never mentioned."""
-    staff = policies.staff(user) if policies.configured else None
-    group = policies.group(user) if policies.configured and staff is None else None
-    return mrkdwn.escape(staff.name if staff else group.name if group else user)
 
 
 def _renews(c: Customer) -> str:

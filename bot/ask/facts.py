@@ -19,6 +19,7 @@ from bot.ask.dates import day
 from bot.ask.discounts import history
 from bot.ask.health import AT_RISK, HEALTHY, TREND_DAYS, health_trend
 from bot.ask.intents import Intent
+from bot.ask.interactions import interactions
 from bot.ask.renewals import arr_change, first_renewal, past_renewals
 from bot.ask.shipments import shipment_lines
 from bot.ask.sla_history import said, sla_record
@@ -545,6 +546,13 @@ class Writer:
             return ""  # nowhere to read them: never a false "none"
         return ticket_history(self.session, self.card.customer_id, self.name, self.now)
 
+    def interactions(self) -> str:
+        """The latest notes, calls, meetings and tickets; what a note says only to a role that sees notes."""
+        if self.session is None:
+            return ""  # nowhere to read them: never a false "none"
+        seen = self.has("notes")  # not seen: the restricted sentence says so, the kinds and days are still stated
+        return interactions(self.session, self.policies, self.card.customer_id, self.name, seen)
+
     def shipments(self) -> str:
         if self.session is None:
             return ""  # nowhere to read them: never a false "none"
@@ -669,6 +677,7 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
         "shipments": w.shipments,
         "sla_history": w.sla_history,
         "ticket_history": w.ticket_history,
+        "recent_interactions": w.interactions,
     }
     say = by_field.get(intent.fields[0]) if intent.fields else None
     return [say()] if say else []

@@ -8,8 +8,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from bot import mrkdwn
-from bot.ask.book import person
 from bot.ask.dates import day
+from bot.ask.people import person
 from bot.ask.policy import PolicyFinding
 from bot.ask.report import past_review
 from bot.policies import Policies

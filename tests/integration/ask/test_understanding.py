@@ -31,6 +31,7 @@ from bot.store.models import (
     CustomerIdentifier,
     HealthScore,
     Note,
+    Order,
     Renewal,
     Shipment,
     SurveyResponse,
@@ -1060,6 +1061,36 @@ def test_where_the_record_comes_from_and_how_fresh_it_is(book: Services, clock: 
     )
     assert "<!here>" not in fresh.text and "rapport sync status" not in fresh.text  # the error is an admin's
     assert "`rapport sync status`" in ask(book, "is the CRM sync working?", "U0CSLEAD").text  # an admin
+
+
+def test_the_latest_interactions_say_a_notes_text_only_to_roles_that_see_notes(book: Services, clock: Clock) -> None:
+    # was: "give me X's last 3 interactions" gave the last contact's day alone
+    willow = cid(book, "Willowfield Devices Co")
+    with session_scope(book.sessions) as s:
+        day1, day2, day3 = (clock.now - dt.timedelta(days=d) for d in (3, 10, 20))
+        s.add(
+            Note(
+                customer_id=willow,
+                kind="call",
+                author_slack_id=MANAGER,
+                body="<!channel> asked for 9%",
+                created_at=day1,
+            )
+        )
+        s.add(Ticket(customer_id=willow, subject="Export <@U0CFO> fails", priority="P3", status="open", opened_at=day2))
+        s.add(Order(customer_id=willow, external_id="SO-1", amount=Decimal("91234"), status="overdue", ordered_at=day3))
+    manager = ask(book, "give me Willowfield Devices' last 3 interactions", MANAGER)
+    assert manager.text.startswith(
+        "*Willowfield Devices Co*'s latest interactions:\n"
+        "• 21 Nov 2026: call by Marcus Okafor: _&lt;!channel&gt; asked for 9%_\n"
+        "• 14 Nov 2026: ticket #"
+    ), manager.text
+    assert "_Export &lt;@U0CFO&gt; fails_ opened (open)\n• 4 Nov 2026: order SO-1 placed" in manager.text
+    assert "91" not in manager.text and "overdue" not in manager.text  # payment fields are never said here
+    agent = ask(book, "what's the recent activity with Willowfield Devices?", AGENT)
+    assert "• 21 Nov 2026: call by Marcus Okafor\n" in agent.text and "9%" not in agent.text, agent.text
+    assert ":lock: *Willowfield Devices Co*'s notes is restricted for your role" in agent.text
+    assert "<!channel>" not in manager.text + agent.text and "<@U0CFO>" not in manager.text + agent.text
 
 
 def test_a_company_that_is_no_customer_is_said_so(book: Services) -> None:

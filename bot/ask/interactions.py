@@ -1,0 +1,57 @@
+"""A customer's latest interactions: "give me X's last 3 interactions", "what's the recent activity with X?". Calls,
+meetings, emails and notes on the record (by whom, when), tickets opened and orders placed, newest first: the events
+the card's last contact is the latest of. An order's amount and payment status are sensitive fields, never said;
+what a note says is one too (``notes`` in roles.yaml): stated only to a role that sees it, and inert like all
+customer text; the others get the kind, the day and who logged it (and the answer's restricted sentence)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import mrkdwn
+from bot.ask.dates import day
+from bot.ask.people import person
+from bot.policies import Policies
+from bot.store.models import Note, Order, Ticket
+
+SHOWN = 5
+SAID = 100  # characters of a note shown
+
+
+def interactions(session: Session, policies: Policies, customer_id: int, name: str, notes_seen: bool) -> str:
+    """``name``: the customer as the answer says it (bold, escaped); ``notes_seen``: whether the asker's role sees
+    what notes say."""
+    notes = session.scalars(
+        select(Note).where(Note.customer_id == customer_id).order_by(Note.created_at.desc()).limit(SHOWN)
+    ).all()
+    tickets = session.scalars(
+        select(Ticket).where(Ticket.customer_id == customer_id).order_by(Ticket.opened_at.desc()).limit(SHOWN)
+    ).all()
+    found: list[tuple[dt.datetime, str]] = [(n.created_at, _note(policies, n, notes_seen)) for n in notes]
+    found += [
+        (
+            t.opened_at,
+            f"ticket #{t.id} {mrkdwn.escape(t.priority)} _{mrkdwn.escape(t.subject)[:80]}_ opened "
+            f"({mrkdwn.escape(t.status)})",
+        )
+        for t in tickets
+    ]
+    orders = session.scalars(
+        select(Order).where(Order.customer_id == customer_id).order_by(Order.ordered_at.desc()).limit(SHOWN)
+    ).all()
+    found += [(o.ordered_at, f"order {mrkdwn.escape(o.external_id or f'#{o.id}')} placed") for o in orders]
+    if not found:
+        return f"{name} has no interactions on record (no notes, calls, meetings, tickets or orders)."
+    latest = sorted(found, key=lambda f: f[0], reverse=True)[:SHOWN]
+    lines = [f"• {day(at)}: {said}" for at, said in latest]
+    return f"{name}'s latest interactions:\n" + "\n".join(lines)
+
+
+def _note(policies: Policies, note: Note, seen: bool) -> str:
+    by = f" by {person(policies, note.author_slack_id)}" if note.author_slack_id else ""
+    text = mrkdwn.escape(" ".join(note.body.split()))
+    said = f": _{text[:SAID]}{'…' if len(text) > SAID else ''}_" if seen and text else ""
+    return f"{mrkdwn.escape(note.kind)}{by}{said}"
