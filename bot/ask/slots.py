@@ -36,7 +36,8 @@ COUNT = re.compile(
 # An amount said as the deal a percentage is taken from, not as the request's own value: "12% on a $120k renewal",
 # "15% off a $40,000 order", "a $120k deal at 12%" (but "a discount of $10,000" is the discount's value).
 _BASE_BEFORE = re.compile(
-    r"(?<!discount )(?<!credit )(?<!value )\b(?:on|off|of)\s+(?:a|an|the|their|its|this|that)?\s*$"
+    # ("a discount of $5k" is the discount's value, "a 12% discount on $120k" what it applies to)
+    r"(?:(?<!discount )(?<!credit )(?<!value )\bof|\b(?:on|off))\s+(?:a|an|the|their|its|this|that)?\s*$"
     # the deal named before its size: "if the deal is $400k", "with a renewal worth $80k"
     r"|\b(?:deal|renewal|contract|order|quote|subscription|purchase|acv|tcv)(?:\s+(?:value|size|price|total))?\s+"
     r"(?:is|was|of|at|=|worth|comes to)\s*$",

@@ -59,6 +59,8 @@ def test_values_in_the_question(text: str, percent: float | None, amount: Decima
         ("15% off a $40,000 order", Decimal("40000.00"), None),
         ("Acme wants a $120k deal at 12% off", Decimal("120000.00"), None),
         ("custom terms on a $150k contract", Decimal("150000.00"), None),
+        ("is a 12% discount on $120k ok for Acme?", Decimal("120000.00"), None),  # was: $120k of discount value
+        ("a credit on their $4,000 invoice", Decimal("4000.00"), None),
         # the request's own value
         ("a discount of $10,000 on their renewal", None, Decimal("10000.00")),
         ("Can I give Acme 20% ($20,000)?", None, Decimal("20000.00")),
