@@ -346,10 +346,11 @@ class IntentModel:
             # evidence, over another policy or a field the sentence is near by meaning alone (the model does not
             # know "GRR" or "NRR")
             best = max(words_only, key=lambda n: boosted[n])
-        elif named and self.catalog[best].kind == FIELD and best not in hits:
-            # a policy named by its own words, and a record field by meaning alone: "who can see Acme's phone
-            # number?" asks who may see a field, "how do I expedite a part for Acme?" the expedite route; the
-            # customer pulls the meaning towards their record, but only the policy's words are in the clause
+        elif named and self.catalog[best].kind in (FIELD, POLICY) and best not in hits:
+            # a policy named by its own words, and a record field (or another policy) by meaning alone: "who can
+            # see Acme's phone number?" asks who may see a field, "how do I expedite a part for Acme?" the expedite
+            # route, "Acme wants their data stored in the EU" data residency (custom terms), not a data access
+            # request; the customer pulls the meaning towards their record, but only the policy's words are there
             best = max(named, key=lambda n: boosted[n])
         elif (
             self.catalog[best].kind == FIELD

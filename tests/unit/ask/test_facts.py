@@ -225,7 +225,8 @@ def test_eligibility_compares_the_record_with_the_tier_asked_about(policies: Pol
     assert placed(small, policies, "platinum") == (
         "*Willowfield Devices Co* is *Gold*. *Platinum* takes a lifetime value of $1,000,000 or ARR of $250,000; "
         "on its record (lifetime value $300,000, ARR $100,000) it does not meet it and places in *Gold* ($700,000 "
-        "more lifetime value or $150,000 more ARR would reach it). The segmentation review on 15 Jan 2027 sets the tier, counting the last 12 months of orders too."
+        "more lifetime value or $150,000 more ARR would reach it). The segmentation review on 15 Jan 2027 sets the "
+        "tier, counting the last 12 months of orders too."
     )
     # either threshold is enough (ARR $412,000 alone reaches platinum); no tier named: the next one up
     assert "meets it and places in *Platinum*" in placed(card(lifetime_value=Decimal("0")), policies)

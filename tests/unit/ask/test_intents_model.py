@@ -161,9 +161,11 @@ def model() -> IntentModel:
         # who takes an incident is its route (was: a how-to, then the communication policy); the account's is its owner
         ("Acme called about the outage again, who should handle it?", "acme", ["escalation"]),
         ("who handles the Acme account?", "acme", ["owner"]),
-        ("who is working on Acme's outage?", "acme", ["escalation"]),
+        ("who is working on Acme's outage?", "acme", ["escalation"]),  # was: the shared channels' clock steps
         ("why is Acme gold?", "acme", ["tier_placement"]),  # its values against the thresholds (was: its tier)
-        ("how much more ARR does Acme need for platinum?", "acme", ["tier_placement"]),  # was: the shared channels' clock steps
+        ("how much more ARR does Acme need for platinum?", "acme", ["tier_placement"]),
+        ("Acme wants their data stored in the EU", "acme", ["approval_custom_terms"]),  # was: their region
+        ("Acme wants to downgrade to silver", "acme", ["approval_tier_override"]),  # was: their tier
         ("is Acme overdue for a check-in?", "acme", ["tier_promises"]),  # a cadence (was: their payments)
         ("what discount did Acme get last year?", "acme", ["discount_history"]),  # was: the route for a new one
         ("is 25% on a $50k deal for a silver customer ok?", "", ["approval_discount"]),  # was: the raw matrix
