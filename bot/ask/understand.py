@@ -163,9 +163,19 @@ def understand(
         # The earlier question's own name for its customer is masked as the question's is: read raw, "Can I give
         # Willowfield Devices 8%?" is a how-to to the model, masked it is a discount.
         before = _mention(session, earlier)
-        again = model.read(f"{mask(earlier, before, model.catalog.stand_in)} {question}", mention, refers=in_view)
-        if not again.howto:
-            read_with = earlier
+        chain = questions_of(earlier)
+        found: Asked | None = None
+        for k in range(1, len(chain) + 1):
+            # the nearest earlier question that makes it ask something: "who approves that?" after "can I give
+            # them 15%?" is the discount's route, not the renewal date asked three questions before
+            said = chained(chain[-k:])
+            attempt = model.read(f"{mask(said, before, model.catalog.stand_in)} {question}", mention, refers=in_view)
+            if not attempt.howto:
+                found = attempt
+                break
+        if found is not None:
+            again = found
+            read_with = said
             # the fields the follow-up names by its own words are what it asks ("and the LTV?" after the ARR: the
             # LTV, not both again); none named, the earlier question's
             own = [model.catalog[n] for n in asked.readings[0].patterns if model.catalog[n].kind == FIELD]

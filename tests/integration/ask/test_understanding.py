@@ -1168,6 +1168,25 @@ def test_a_chain_of_follow_ups_keeps_the_latest_value_of_each(book: Services) ->
     assert ltv.text == "*Willowfield Devices Co*'s lifetime value is $1,648,000.", ltv.text
 
 
+def test_a_follow_up_is_read_with_the_nearest_question_that_makes_it_ask_something(book: Services) -> None:
+    # was: "who approves that?" after "when do they renew?", "and their ARR?", "can I give them 15%?" was read with
+    # the whole chain, and its first question answered (the renewal date)
+    turn = in_thread(book, "1700000000.000906")
+    turn("tell me about Willowfield Devices")
+    turn("when do they renew?")
+    turn("and their ARR?")
+    assert turn("can I give them 15%?").text.startswith("A 15% discount for *Willowfield Devices Co* (gold)")
+    approves = turn("who approves that?")
+    assert approves.text.startswith("A 15% discount for *Willowfield Devices Co* (gold)"), approves.text
+    # calling them at a time, then another customer: the same question of them
+    contact = in_thread(book, "1700000000.000907")
+    contact("is Willowfield Devices ok to email?")
+    call = contact("what about calling them tomorrow at 9am?")  # was: their preferred channel
+    assert "*Willowfield Devices Co* accepts outreach" in call.text and "09:00" in call.text, call.text
+    other = contact("and Glacierwood Dental?")
+    assert other.text.startswith("No: *Glacierwood Dental Ltd* has opted out of outreach"), other.text
+
+
 def test_a_line_of_the_threads_list_is_asked_about_by_its_place(book: Services) -> None:
     # was: "when does the second one renew?" after a list was read as the list again (renewals, every line)
     turn = in_thread(book, "1700000000.000902")
@@ -1178,8 +1197,9 @@ def test_a_line_of_the_threads_list_is_asked_about_by_its_place(book: Services) 
     assert renews.text.startswith("*Willowfield Devices Co* renews on 4 Jan 2027"), renews.text
     assert turn("and who owns it?").text.startswith("*Willowfield Devices Co* is owned by <@U0AMGOLD>")
     name = last.split("*")[1]
-    other = turn("what about the last one?")
-    assert other.text.startswith(f"*{name}* renews on "), other.text
+    other = turn("what about the last one?")  # the nearest question it follows: who owns it (was: when it renews)
+    assert other.text.startswith(f"*{name}* is owned by "), other.text
+    assert turn("and when does it renew?").text.startswith(f"*{name}* renews on ")
     beyond = turn("and the 9th one?")  # no such line: said so, never the thread's latest customer instead
     assert beyond.text.startswith(f"The list above shows {len(listed) - 2} customers: name the"), beyond.text
     assert beyond.customer is None and beyond.source == "clarify"
