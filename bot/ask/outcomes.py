@@ -36,7 +36,7 @@ def outcomes_finding(
 ) -> PolicyFinding:
     policies = services.policies
     since, until, window = past_window(question, now, DEFAULT_DAYS)
-    figures = outcomes(services.engine, policies, since, until or now)
+    figures = outcomes(services.engine, policies, since, until or now, depth=False)
     rows = tuple(r for r in figures.by_tier if r.decided)
     if not rows:
         return _finding(f"No renewal was decided {window}.")

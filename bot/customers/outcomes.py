@@ -28,7 +28,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, null, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import ScalarSelect
 
@@ -138,7 +138,11 @@ def _depth(tier: str, last: dt.datetime | None, at: dt.datetime, cadence: dict[s
     return KEPT if last is not None and at - last <= dt.timedelta(days=days) else LAPSED
 
 
-def outcomes(engine: Engine, policies: Policies, since: dt.datetime, until: dt.datetime) -> Outcomes:
+def outcomes(
+    engine: Engine, policies: Policies, since: dt.datetime, until: dt.datetime, *, depth: bool = True
+) -> Outcomes:
+    """``depth=False``: the renewal decisions' figures by tier alone, without relationship depth or service recovery
+    (``by_depth`` empty, no recoveries): what Ask states, without a note look-up per decision."""
     if since >= until:
         raise ValueError("the window is empty: since must be before until")
     member, golden = aliased(Customer), aliased(Customer)
@@ -151,9 +155,15 @@ def outcomes(engine: Engine, policies: Policies, since: dt.datetime, until: dt.d
             r.arr_before,
             r.arr_after,
             r.decided_at,
-            _last_touch(r.customer_id, r.decided_at),
-            _count_notes(r.customer_id, r.decided_at, TOUCH_KINDS),
-            _count_notes(r.customer_id, r.decided_at, (REVIEW_KIND,)),
+            *(
+                (
+                    _last_touch(r.customer_id, r.decided_at),
+                    _count_notes(r.customer_id, r.decided_at, TOUCH_KINDS),
+                    _count_notes(r.customer_id, r.decided_at, (REVIEW_KIND,)),
+                )
+                if depth
+                else (null(), null(), null())
+            ),
         )
         .select_from(Renewal.__table__)
         .join(member, member.id == r.customer_id)
@@ -171,15 +181,17 @@ def outcomes(engine: Engine, policies: Policies, since: dt.datetime, until: dt.d
     tiers: dict[str, OutcomeRow] = {}
     depths: dict[str, OutcomeRow] = {}
 
-    def rows_for(tier: str, depth: str) -> tuple[OutcomeRow, OutcomeRow]:
-        key = f"{tier} / {depth}"
+    def rows_for(tier: str, how_deep: str) -> tuple[OutcomeRow, ...]:
+        if not depth:
+            return (tiers.setdefault(tier, OutcomeRow(tier)),)
+        key = f"{tier} / {how_deep}"
         return tiers.setdefault(tier, OutcomeRow(tier)), depths.setdefault(key, OutcomeRow(key))
 
     with engine.connect() as conn:
         for tier, outcome, before, after, at, last, touches, reviews in conn.execute(decisions):
             b = float(before or 0)
             a = 0.0 if outcome == "churned" else float(after if after is not None else before or 0)
-            for row in rows_for(str(tier), _depth(str(tier), last, at, cadence)):
+            for row in rows_for(str(tier), _depth(str(tier), last, at, cadence) if depth else ""):
                 row.renewed += outcome == "renewed"
                 row.churned += outcome == "churned"
                 row.arr_before += b
@@ -187,7 +199,7 @@ def outcomes(engine: Engine, policies: Policies, since: dt.datetime, until: dt.d
                 row.arr_kept += min(a, b)
                 row.touches += int(touches or 0)
                 row.reviews += int(reviews or 0)
-        for tier, opened, resolved, last in conn.execute(complaints):
+        for tier, opened, resolved, last in conn.execute(complaints) if depth else ():
             hours = (resolved - opened).total_seconds() / 3600
             for row in rows_for(str(tier), _depth(str(tier), last, opened, cadence)):
                 row.recoveries.append(hours)
