@@ -2,8 +2,9 @@
 
 A real `rapport serve` on demo data, each question sent by an account owner as a signed event from the local Slack
 double, the answer read from what the double shows. The lists are worked out from the whole book each time
-(renewals in a window, open P1s, late shipments, tickets past their SLA target on each customer's clock), so their
-cost grows with the book: run it at 100k too. Prints each question's answer head and latency, then p50/p95.
+(renewals in a window, open P1s, late shipments, tickets past their SLA target on each customer's clock, consent,
+segment; the renewal decisions of a quarter; what waits on the asker today), so their cost grows with the book:
+run it at 100k too. Prints each question's answer head and latency, then p50/p95.
 Whether the count is right is the tests' job (tests/integration/ask) and ask_customers.py's `book` kind.
 
 Then whether paraphrases are read as lists of the book: benchmarks/data/book_questions.jsonl holds questions
@@ -43,6 +44,12 @@ QUESTIONS = [
     "Is anyone breaching right now?",
     "Which tickets are about to breach?",
     "which of my customers are breaching?",
+    "which customers haven't consented to marketing?",
+    "which customers are in the enterprise segment?",
+    # computed over the book: the renewal decisions in a window, and what waits on the asker
+    "what's our churn rate this quarter?",
+    "which customers churned last month?",
+    "what do I need to do today?",
 ]
 ROUNDS = 3
 PARAPHRASES = Path(__file__).resolve().parent / "data" / "book_questions.jsonl"
