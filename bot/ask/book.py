@@ -42,7 +42,8 @@ BREACHED, AT_RISK = "breached", "at_risk"  # open tickets past their SLA target,
 _NOT_LISTED = re.compile(
     r"\b(arr|revenue|ltv|lifetime|valu\w*|worth|health\w*|nps|sentiment|payments?|paid|overdue|owes?|invoices?|"
     r"churn\w*|risk\w*|happy|unhappy|breach\w*|late|usage|biggest|largest|smallest|top|highest|lowest|"
-    r"total|sum|average|closed|resolved|solved|caps?|workload|renewed|churned)\b|\bdid \w+ (close|resolve|solve|fix)\b"
+    r"total(?! (?:number|count)\b)|sum|average|closed|resolved|solved|caps?|workload|renewed|churned)\b"
+    r"|\bdid \w+ (close|resolve|solve|fix)\b"
     r"|\b(last|past|previous) (week|month|quarter|year)\b"
     # per owner: the workload report's (`/rapport workload`), not a list of customers
     r"|\b(each|every|per|by) (owner|account manager|am|csm)\b"

@@ -58,6 +58,7 @@ def test_the_renewal_window_a_question_names(question: str, start: dt.date, end:
         ("which accounts have nobody assigned?", ACCOUNTS, UNOWNED),
         ("Which shipments are late?", LATE_SHIPMENTS, None),
         ("Is anyone breaching right now?", BREACHED, None),
+        ("what is the total number of open tickets?", TICKETS, None),  # a count said as one, not a sum
         ("which tickets are close to breaching?", AT_RISK, None),
     ],
 )
