@@ -342,11 +342,11 @@ class IntentModel:
             boosted = {n: s for n, s in boosted.items() if self.catalog[n].kind in (POLICY, HOWTO)}
         best = max(boosted, key=lambda n: boosted[n])
         named = [n for n in hits if self.catalog[n].kind == POLICY]
-        words_only = [n for n in named if self.catalog[n].pattern_only]
+        words_only = [n for n in hits if self.catalog[n].pattern_only and n in boosted]
         if words_only and best not in hits:
-            # a policy read only where its words are, and they are ("what's the GRR for gold?"): the words are the
-            # evidence, over another policy or a field the sentence is near by meaning alone (the model does not
-            # know "GRR" or "NRR")
+            # an intent read only where its words are, and they are ("what's the GRR for gold?", "who last talked
+            # to X?"): the words are the evidence, over a policy or a field the sentence is near by meaning alone
+            # (the model does not know "GRR", and "who talked" is near the last contact's "when")
             best = max(words_only, key=lambda n: boosted[n])
         elif named and self.catalog[best].kind in (FIELD, POLICY) and best not in hits:
             # a policy named by its own words, and a record field (or another policy) by meaning alone: "who can

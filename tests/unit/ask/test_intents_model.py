@@ -163,6 +163,7 @@ def model() -> IntentModel:
         ("who handles the Acme account?", "acme", ["owner"]),
         ("who is working on Acme's outage?", "acme", ["escalation"]),  # was: the shared channels' clock steps
         ("I'm going on vacation, who covers my accounts?", "", ["on_duty"]),  # was: a list of the asker's accounts
+        ("who last talked to Acme?", "acme", ["recent_interactions"]),  # who, not only when (was: the last contact)
         ("why is Acme gold?", "acme", ["tier_placement"]),  # its values against the thresholds (was: its tier)
         ("how much more ARR does Acme need for platinum?", "acme", ["tier_placement"]),
         ("Acme wants their data stored in the EU", "acme", ["approval_custom_terms"]),  # was: their region
