@@ -978,6 +978,7 @@ def test_what_waits_on_the_asker_today_is_app_homes_sections_said(book: Services
                 urgent=False,
                 state="open",
                 open_key=f"complaint:{glacier}",
+                evidence={"summary": "Complaint <!channel> about <https://evil.example|billing>"},
                 recipient=MANAGER,
                 created_at=clock.now - dt.timedelta(hours=3),
             )
@@ -999,7 +1000,9 @@ def test_what_waits_on_the_asker_today_is_app_homes_sections_said(book: Services
     alerts = ask(book, "any unacknowledged alerts?", MANAGER)
     assert alerts.text.startswith(
         "You have 1 open alert, highest priority first:\n• `complaint` (medium) for *Glacierwood Dental Ltd*: "
+        "Complaint &lt;!channel&gt; about &lt;https://evil.example|billing&gt;"
     ), alerts.text
+    assert alerts.sensitive  # an alert's evidence is the asker's to see: sent privately in a channel
     assert ask(book, "what alerts do I have open?", LEAD).text == "You have no open alerts."  # another's are not yours
 
 
