@@ -60,6 +60,29 @@ def home_summary(services: Services, user_id: str, limit: int = 15) -> Approvals
         return ApprovalsHome(user_id, tuple(map(summarize, to_decide)), tuple(map(summarize, mine)))
 
 
+def overdue(
+    services: Services, user_id: str, now: dt.datetime, everyone: bool, limit: int = 10
+) -> tuple[int, list[tuple[RequestSummary, dt.timedelta, dt.timedelta, bool]]]:
+    """Pending requests whose current step has waited past its reminder time, the longest waiting first: every one
+    (``everyone``: an admin asking), else those the user may decide or raised. (How many in all, and up to
+    ``limit`` of them as (summary, waiting, the step's reminder time, escalated).) The reminder time is in each
+    request's own steps (JSON), so pending requests are read and compared here: they are few."""
+    principals = {user_id, *services.policies.groups_of(user_id)}
+    mine = or_(ApprovalRequest.approvers.in_(principals), ApprovalRequest.requester == user_id)
+    where = [ApprovalRequest.state == PENDING, *(() if everyone else (mine,))]
+    with services.sessions() as s:
+        rows = s.scalars(select(ApprovalRequest).where(*where)).all()
+        late = []
+        for r in rows:
+            if r.step_started_at is None:
+                continue
+            waiting, reminder = now - r.step_started_at, dt.timedelta(seconds=r.steps[r.step]["reminder_s"])
+            if waiting > reminder:
+                late.append((summarize(r), waiting, reminder, bool(r.escalated)))
+    late.sort(key=lambda x: -x[1])
+    return len(late), late[:limit]
+
+
 def decisions_by(
     services: Services,
     user_id: str,

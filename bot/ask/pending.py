@@ -10,11 +10,13 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
+from bot import mrkdwn
 from bot.approvals.models import APPROVED, AUTO_APPROVED, CHANGES_REQUESTED, EXPIRED, FINAL_STATES, REJECTED
-from bot.approvals.queries import decided_for, decisions_by, home_summary
+from bot.approvals.queries import decided_for, decisions_by, home_summary, overdue
 from bot.approvals.results import RequestSummary
 from bot.ask.dates import WINDOW, day, past_window
 from bot.ask.policy import PolicyFinding
+from bot.customers.sla import human
 from bot.services import Services
 
 CITED = "approval request decision reminders escalation outcome"
@@ -49,6 +51,44 @@ def pending_finding(services: Services, asker: str) -> PolicyFinding:
     ]
     # cited: the approvals handbook's section on how requests are decided, reminded and escalated
     return PolicyFinding("\n".join(parts), "", citation_query=CITED, citation_title="approv", supported=False)
+
+
+# "which approvals are overdue?", "what's stuck in approvals?": the pending steps past their reminder time
+_OVERDUE = re.compile(
+    r"\b(overdue|late|stuck|stalled|waiting too long|past (their|its|the) (reminder|timeout|deadline))\b", re.I
+)
+
+
+def asks_overdue(question: str) -> bool:
+    return bool(_OVERDUE.search(question))
+
+
+def overdue_finding(services: Services, asker: str, now: dt.datetime) -> PolicyFinding:
+    """The pending requests past their step's reminder time, the longest waiting first: all of them to an admin
+    (a CS lead sees the whole queue), else those the asker may decide or raised."""
+    everyone = services.policies.is_admin(asker)
+    total, rows = overdue(services, asker, now, everyone, SHOWN)
+    whose = "" if everyone else " of yours (to decide or raised)"
+    if not rows:
+        return PolicyFinding(
+            f"No approval request{whose} has waited past its reminder time.",
+            "",
+            citation_query=CITED,
+            citation_title="approv",
+            supported=False,
+        )
+    lines = [
+        summary.line(
+            f"{mrkdwn.escape(summary.step_name or '')} waiting {human(waiting)} (reminder after {human(reminder)})"
+            + (", escalated" if escalated else "")
+        )
+        for summary, waiting, reminder, escalated in rows
+    ]
+    more = f"\n…and {total - len(rows)} more." if total > len(rows) else ""
+    head = f"Approval requests{whose} past their step's reminder time, the longest waiting first"
+    return PolicyFinding(
+        f"{_listed(head, lines, total)}{more}", "", citation_query=CITED, citation_title="approv", supported=False
+    )
 
 
 def decided_finding(services: Services, asker: str, questions: Sequence[str], now: dt.datetime) -> PolicyFinding:

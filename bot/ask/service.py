@@ -47,7 +47,7 @@ from bot.ask.feedback import passage_key, rerank
 from bot.ask.intents import Intent, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
 from bot.ask.outcomes import outcomes_finding
-from bot.ask.pending import decided_finding, pending_finding
+from bot.ask.pending import asks_overdue, decided_finding, overdue_finding, pending_finding
 from bot.ask.placement import placement_finding
 from bot.ask.policy import (
     PolicyFinding,
@@ -646,7 +646,11 @@ class AskService:
             return None
         policies = self.s.policies
         if policy.compute == "approvals":  # the asker's own queue: no customer or tier needed
-            return pending_finding(self.s, asker) if policies.configured else None
+            if not policies.configured:
+                return None
+            if asks_overdue(question):  # the steps waiting past their reminder time (all of them, to an admin)
+                return overdue_finding(self.s, asker, self.s.clock())
+            return pending_finding(self.s, asker)
         if policy.compute == "stale":  # the playbooks past their review date: a plain handbook has them too
             try:
                 documents = self.s.index.documents()

@@ -1096,6 +1096,33 @@ def test_the_latest_interactions_say_a_notes_text_only_to_roles_that_see_notes(b
     assert "<!channel>" not in manager.text + agent.text and "<@U0CFO>" not in manager.text + agent.text
 
 
+def test_overdue_approvals_are_the_steps_past_their_reminder_time(book: Services, clock: Clock) -> None:
+    # was: "which approvals are overdue?" gave the payment-overdue alert's rule
+    draft = RequestDraft(
+        request_type="discount",
+        customer="Willowfield Devices Co",
+        requester=MANAGER,
+        amount="$40,000",
+        percent="12%",
+        justification="Competitor <!channel> offer.",
+    )
+    rid = submit_request(book, draft).request_id
+    assert ask(book, "which approvals are overdue?", "U0CSLEAD").text.startswith(
+        "No approval request has waited past its reminder time."
+    )
+    clock.advance(hours=9)  # the sales manager step reminds after 8 h
+    lead = ask(book, "which approvals are overdue?", "U0CSLEAD")  # an admin: the whole queue
+    assert lead.text.startswith(
+        "Approval requests past their step's reminder time, the longest waiting first (1):\n"
+        f"• #{rid} Discount for *Willowfield Devices Co* (12% / $40,000): Sales manager waiting 9h (reminder after 8h)"
+    ), lead.text
+    assert "<!channel>" not in lead.text and "Competitor" not in lead.text  # the justification is not listed
+    assert f"#{rid}" in ask(book, "what's stuck in approvals?", "U0SALESMGR").text  # theirs to decide
+    assert ask(book, "which approvals are overdue?", AGENT).text.startswith(
+        "No approval request of yours (to decide or raised) has waited"
+    )
+
+
 def test_a_company_that_is_no_customer_is_said_so(book: Services) -> None:
     willow = cid(book, "Willowfield Devices Co")
     a = ask(book, "When does Foobarly Widgets Inc renew?", thread_customer=willow)
