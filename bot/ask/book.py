@@ -95,7 +95,7 @@ _NOT_SEGMENT = {
 _EVERYONE = frozenset(
     "which what who whom list show tell me all every our my the are is do does we i have has had how many much "
     "customers customer accounts account clients client book there in total of please can could you give get any "
-    "a an with us count number current currently active existing whole entire full everyone s in our on".split()
+    "a an with us count number current currently active existing whole entire full everyone s on".split()
 )
 _MINE = re.compile(r"\b(my|mine|i own|i have)\b", re.I)
 _OWNED_BY = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")

@@ -18,7 +18,7 @@ from bot import mrkdwn
 from bot.ask.dates import day, past_window
 from bot.ask.facts import who_sees
 from bot.ask.policy import PolicyFinding
-from bot.customers.outcomes import OutcomeRow, outcomes, total
+from bot.customers.outcomes import OutcomeRow, outcomes, percent, signed_usd, total
 from bot.policies import Policies
 from bot.services import Services
 from bot.store.models import Customer, Renewal
@@ -41,13 +41,15 @@ def outcomes_finding(
     if not rows:
         return _finding(f"No renewal was decided {window}.")
     book = total(rows)
-    lines = [
-        f"Renewals decided {window}: {book.decided:,}, {book.renewed:,} renewed and {book.churned:,} churned "
-        f"(renewal rate {_share(book.renewed, book.decided)}, churn {_share(book.churned, book.decided)})."
-    ]
     sees_arr = _sees_arr(policies, asker)
-    if sees_arr:
-        lines[0] = f"{lines[0][:-1]}; NRR {_ratio(book.nrr)}, GRR {_ratio(book.grr)}, {_money(book.expansion)}."
+    decided = f"{book.decided:,}, {book.renewed:,} renewed and {book.churned:,} churned"
+    rates = f"(renewal rate {percent(book.renewal_rate)}, churn {percent(book.churn_rate)})"
+    arr = (
+        f"; NRR {percent(book.nrr)}, GRR {percent(book.grr)}, expansion {signed_usd(book.expansion)}"
+        if sees_arr
+        else ""
+    )
+    lines = [f"Renewals decided {window}: {decided} {rates}{arr}."]
     lines += [_tier_line(r, figures.targets.get(r.group, (None, None)), sees_arr) for r in rows]
     if not sees_arr:
         seers = who_sees(policies, ["arr"])
@@ -84,11 +86,11 @@ def _lost(session: Session, since: dt.datetime, until: dt.datetime, count: int) 
 def _tier_line(row: OutcomeRow, targets: tuple[float | None, float | None], sees_arr: bool) -> str:
     """ "• *gold*: 41 renewed, 3 churned (churn 7%); GRR 96% (target 95%), NRR 104% (target 110%)"."""
     said = f"• *{mrkdwn.escape(row.group)}*: {row.renewed:,} renewed, {row.churned:,} churned"
-    said += f" (churn {_share(row.churned, row.decided)})"
+    said += f" (churn {percent(row.churn_rate)})"
     if not sees_arr:
         return said
     grr, nrr = targets
-    return f"{said}; GRR {_ratio(row.grr)}{_target(grr)}, NRR {_ratio(row.nrr)}{_target(nrr)}"
+    return f"{said}; GRR {percent(row.grr)}{_target(grr)}, NRR {percent(row.nrr)}{_target(nrr)}"
 
 
 def _sees_arr(policies: Policies, asker: str) -> bool:
@@ -96,17 +98,5 @@ def _sees_arr(policies: Policies, asker: str) -> bool:
     return member is not None and "arr" in policies.visible_fields(list(member.roles))
 
 
-def _share(part: int, whole: int) -> str:
-    return f"{part / whole:.0%}" if whole else "-"
-
-
-def _ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
-
-
 def _target(value: float | None) -> str:
-    return "" if value is None else f" (target {value:.0%})"
-
-
-def _money(value: float) -> str:
-    return f"expansion {'+' if value >= 0 else '-'}${abs(value):,.0f}"
+    return "" if value is None else f" (target {percent(value)})"

@@ -41,25 +41,33 @@ def today_finding(session: Session, services: Services, asker: str, now: dt.date
     today = now.date()
     home = home_summary(services, asker)
     alerts = open_alerts(services.engine, asker, limit=1, policies=policies)
+    decide = len(home.to_decide)
+    urgent = f" ({alerts.urgent} urgent)" if alerts.urgent else ""
     lines = [
-        _count(len(home.to_decide), "approval request", "waits for your decision", "what do I need to approve?"),
         _count(
-            alerts.total,
-            "open alert",
-            f"assigned to you or on your accounts{f' ({alerts.urgent} urgent)' if alerts.urgent else ''}",
-            "what alerts do I have open?",
+            decide,
+            "approval request",
+            f"wait{'s' if decide == 1 else ''} for your decision",
+            "what do I need to approve?",
+        ),
+        _count(
+            alerts.total, "open alert", f"assigned to you or on your accounts{urgent}", "what alerts do I have open?"
         ),
     ]
-    asks = {
-        BREACHED: "which of my tickets are breaching?",
-        AT_RISK: "which of my tickets are about to breach?",
-        RENEWALS: f"which of my accounts renew in the next {RENEWING_DAYS} days?",
-    }
-    for about, ask in asks.items():
-        query = BookQuery(about, owner=asker)
-        if about == RENEWALS:  # the window "in the next 30 days" reads as, so the list asked for is this one
-            end = today + dt.timedelta(days=RENEWING_DAYS)
-            query = BookQuery(RENEWALS, owner=asker, start=today, end=end, window=f"in the next {RENEWING_DAYS} days")
+    # the window "in the next 30 days" reads as, so the list the line points to is this one
+    renewing = BookQuery(
+        RENEWALS,
+        owner=asker,
+        start=today,
+        end=today + dt.timedelta(days=RENEWING_DAYS),
+        window=f"in the next {RENEWING_DAYS} days",
+    )
+    lists = (
+        (BookQuery(BREACHED, owner=asker), "which of my tickets are breaching?"),
+        (BookQuery(AT_RISK, owner=asker), "which of my tickets are about to breach?"),
+        (renewing, f"which of my accounts renew in the next {RENEWING_DAYS} days?"),
+    )
+    for query, ask in lists:
         listed = answer_book(session, policies, query, now)
         if listed.customers:  # none: nothing to do about it, and the line is left out like the counts above
             lines.append(f"• {listed.head} (`{ask}`)")
@@ -98,10 +106,6 @@ def _alert_line(card: AlertCard) -> str:
     )
 
 
-def _count(n: int, what: str, verb: str, ask: str) -> str:
+def _count(n: int, what: str, said: str, ask: str) -> str:
     """ "• *2 approval requests* wait for your decision (`what do I need to approve?`)"; "" when there are none."""
-    if not n:
-        return ""
-    plural = n != 1
-    said = verb.replace("waits", "wait") if plural else verb
-    return f"• *{n} {what}{'s' if plural else ''}* {said}" + (f" (`{ask}`)" if ask else "")
+    return f"• *{n} {what}{'' if n == 1 else 's'}* {said} (`{ask}`)" if n else ""

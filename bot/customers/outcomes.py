@@ -63,6 +63,10 @@ class OutcomeRow:
         return self.churned / self.decided if self.decided else None
 
     @property
+    def renewal_rate(self) -> float | None:
+        return self.renewed / self.decided if self.decided else None
+
+    @property
     def expansion(self) -> float:
         return self.arr_after - self.arr_before
 
@@ -96,6 +100,16 @@ def total(rows: tuple[OutcomeRow, ...], group: str = "all") -> OutcomeRow:
         out.reviews += row.reviews
         out.recoveries.extend(row.recoveries)
     return out
+
+
+def percent(value: float | None) -> str:
+    """A rate as the report and Ask say it ("97%"); "-" when there is nothing to rate."""
+    return "-" if value is None else f"{value:.0%}"
+
+
+def signed_usd(value: float) -> str:
+    """A change of ARR as the report and Ask say it: "+$1,000", "-$54,579"."""
+    return f"{'+' if value >= 0 else '-'}${abs(value):,.0f}"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.customers.outcomes import OutcomeRow, Outcomes
+from bot.customers.outcomes import OutcomeRow, Outcomes, percent, signed_usd
 
 OUTCOME_HEADER = ["", "Renewed", "Churned", "Churn", "Expansion", "GRR", "NRR", "Touches/decision", "Recovery"]
 
@@ -11,9 +11,7 @@ def outcome_rows(o: Outcomes, rows: tuple[OutcomeRow, ...]) -> list[list[str]]:
     """Rows for :func:`bot.kpi.format.text_table`; GRR/NRR with the tier's target in brackets."""
 
     def share(v: float | None, target: float | None) -> str:
-        if v is None:
-            return "-"
-        return f"{v:.0%}" + (f" ({target:.0%})" if target is not None else "")
+        return percent(v) + (f" ({percent(target)})" if v is not None and target is not None else "")
 
     out = []
     for row in rows:
@@ -24,8 +22,8 @@ def outcome_rows(o: Outcomes, rows: tuple[OutcomeRow, ...]) -> list[list[str]]:
                 row.group,
                 f"{row.renewed:,}",
                 f"{row.churned:,}",
-                "-" if row.churn_rate is None else f"{row.churn_rate:.0%}",
-                f"{'+' if row.expansion >= 0 else '-'}${abs(row.expansion):,.0f}",
+                percent(row.churn_rate),
+                signed_usd(row.expansion),
                 share(row.grr, grr_t),
                 share(row.nrr, nrr_t),
                 "-" if per is None else f"{per:.1f}",
