@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,9 +25,7 @@ from sqlalchemy.orm import Session
 from bot import mrkdwn
 from bot.approvals.amounts import format_money
 from bot.ask import direct, llm
-from bot.ask.access import field_access_finding
 from bot.ask.actions import action_reply
-from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
 from bot.ask.book import (
     BookQuery,
     answer_book,
@@ -40,36 +38,16 @@ from bot.ask.book import (
     staff_names,
     unfiltered,
 )
-from bot.ask.cadence import asks_when_due, cadence_finding
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
-from bot.ask.customer_alerts import customer_alerts_finding
 from bot.ask.feedback import passage_key, rerank
-from bot.ask.intents import Intent, model_for
+from bot.ask.findings import policy_findings
+from bot.ask.intents import model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
-from bot.ask.outcomes import outcomes_finding
-from bot.ask.pending import asks_overdue, decided_finding, overdue_finding, pending_finding
-from bot.ask.placement import placement_finding
 from bot.ask.policy import (
     PolicyFinding,
-    alert_delivery_finding,
-    asks_delivery,
-    duty_finding,
-    escalation_by_severity,
-    escalation_by_tier,
-    escalation_finding,
-    escalation_step_finding,
-    promises_finding,
-    sla_by_tier,
-    sla_finding,
-    sla_summary,
 )
-from bot.ask.renewal_risk import renewal_risk_finding
 from bot.ask.routes import asks_route
-from bot.ask.slots import Slots, read_slots, read_values
-from bot.ask.sources import sources_finding
-from bot.ask.staff import staff_finding
-from bot.ask.stale import stale_finding
-from bot.ask.today import asks_open_alerts, open_alerts_finding, today_finding
+from bot.ask.slots import Slots, read_slots
 from bot.ask.understand import (
     FOLLOW_UP_WORDS,
     Understanding,
@@ -79,14 +57,11 @@ from bot.ask.understand import (
     tier_names,
     understand,
 )
-from bot.ask.usage import usage_finding
-from bot.customers.accounts import tiers_owned
 from bot.customers.card import CustomerCard, build_card, record_view
 from bot.customers.linking import CustomerRef, link_customers
 from bot.customers.normalize import fold
 from bot.failures import Unavailable, new_reference
 from bot.governance.audit import record
-from bot.policies import Policies
 from bot.services import Services
 from bot.store.models import Customer
 from retrieval import Passage
@@ -95,7 +70,6 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 PLAYBOOK_OWNERS = "S0PLAYBOOKS"
 PLAYBOOKS, RECORD, POLICY, CLARIFY = "playbooks", "record", "policy", "clarify"
-_WHO = re.compile(r"^\W*who(?:'s| is| do| should| gets?| will)?\b", re.I)  # a person asked for
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -600,133 +574,6 @@ class AskService:
             )
         return out
 
-    def _findings(
-        self, session: Session, u: Understanding, card: CustomerCard | None, question: str, asker: str
-    ) -> list[PolicyFinding]:
-        """Escalation or SLA targets (or both, when both are asked) computed for this customer or the tier the
-        question names."""
-        policy = [i for i in u.asked.intents if i.kind == "policy"]
-        named = u.slots.tiers
-        if card is None and len(named) > 1 and policy and policy[0].compute in ("escalation", "sla"):
-            # tiers compared ("compare platinum and gold escalation"): each named tier's answer, in the order named
-            found = (self._finding(session, i, u, None, question, asker, t) for t in named for i in policy)
-        else:
-            found = (self._finding(session, i, u, card, question, asker) for i in policy)
-        return [f for f in found if f is not None]
-
-    def _finding(
-        self,
-        session: Session,
-        policy: Intent,
-        u: Understanding,
-        card: CustomerCard | None,
-        question: str,
-        asker: str,
-        for_tier: str | None = None,
-    ) -> PolicyFinding | None:
-        """``for_tier``: the tier to answer for (one of several the question names), else the customer's or the
-        question's one tier."""
-        computes = (
-            "escalation",
-            "sla",
-            "promises",
-            "alerts",
-            "access",
-            "duty",
-            "placement",
-            "approvals",
-            "decisions",
-            "staff",
-            "stale",
-            "outcomes",
-            "today",
-            "sources",
-        )
-        if policy.compute not in (*computes, *_OF_CUSTOMER):
-            return None
-        policies = self.s.policies
-        if policy.compute == "approvals":  # the asker's own queue: no customer or tier needed
-            if not policies.configured:
-                return None
-            if asks_overdue(question):  # the steps waiting past their reminder time (all of them, to an admin)
-                return overdue_finding(self.s, asker, self.s.clock())
-            return pending_finding(self.s, asker)
-        if policy.compute == "stale":  # the playbooks past their review date: a plain handbook has them too
-            try:
-                documents = self.s.index.documents()
-            except Exception:  # the index cannot be opened: the playbooks' answer says it cannot search them
-                log.warning("playbook index unavailable; no review dates to list", exc_info=True)
-                return None
-            return stale_finding(policies, documents, self.s.clock().date())
-        if policy.compute == "sources":  # where the record comes from and how fresh (sources.yaml, sync runs)
-            return sources_finding(session, self.s, asker, self.s.clock()) if policies.configured else None
-        if policy.compute == "today":  # what waits on the asker: App Home's sections, said
-            return today_finding(session, self.s, asker, self.s.clock()) if policies.configured else None
-        if policy.compute == "outcomes":  # how renewals went across the book: the KPI report's figures
-            return outcomes_finding(session, self.s, asker, question, self.s.clock()) if policies.configured else None
-        if policy.compute == "staff":  # who holds a job, from the roster
-            return staff_finding(policies, question)
-        if policy.compute == "decisions":  # what the asker decided, or how their own requests ended
-            chain = [*questions_of(u.read_with), question] if u.read_with else [question]
-            return decided_finding(self.s, asker, chain, self.s.clock()) if policies.configured else None
-        if policy.compute in _OF_CUSTOMER:  # alert rules evaluated for this customer now: nothing without one
-            found = _OF_CUSTOMER[policy.compute]
-            return found(session, policies, card, self.s.clock()) if card and policies.configured else None
-        if policy.compute == "placement":  # the tier values stated in the question place a customer in
-            today = self.s.clock().date()
-            return placement_finding(policies, read_values(question), today) if policies.configured else None
-        if policy.compute == "access":  # who may see a field: the roles policy, no customer or tier needed
-            return field_access_finding(policies, question, asker) if policies.configured else None
-        if policy.compute == "alerts":  # the asker's own alerts: no customer or tier needed
-            if not policies.configured:
-                return None
-            if asks_open_alerts(question):  # the alerts themselves, not the rules that send them
-                return open_alerts_finding(self.s, asker)
-            if asks_which_alerts(question):  # the rules that reach them, by the accounts they own
-                if asks_of_owners(question):  # "which alerts go to the account owner?": owners in general
-                    return owner_rules_finding(policies)
-                return alert_rules_finding(policies, asker, tiers_owned(session, asker))
-            if not asks_delivery(question):
-                return None
-            moment = u.slots.moment  # "why did I get an alert at 3am?": that time, in the asker's zone
-            return alert_delivery_finding(policies, asker, self.s.clock(), moment.time if moment else None)
-        tier = for_tier or (card.tier if card else u.slots.tier)
-        if policy.compute == "duty":  # who covers a tier's accounts (roles.yaml on_duty)
-            return duty_finding(policies, tier, card) if policies.configured else None
-        try:
-            if tier is None:
-                if not u.slots.priority and policy.compute == "escalation" and policies.configured:
-                    # "who is on call?": the most urgent case, said as assumed ("what is the escalation process?"
-                    # is the playbook's procedure)
-                    return escalation_by_tier(policies, "P1", assumed=True) if _WHO.match(question) else None
-                if not u.slots.priority or not policies.configured or policy.compute == "promises":
-                    return None
-                # a priority and no customer or tier: the tier decides, so every tier's answer is stated
-                by_tier = escalation_by_tier if policy.compute == "escalation" else sla_by_tier
-                return by_tier(policies, u.slots.priority)
-            if policy.compute == "promises":
-                if not policies.configured:
-                    return None  # a plain handbook promises nothing in YAML: its Markdown answers
-                if card is not None and asks_when_due(question):  # the next review or check-in, from the last one
-                    return cadence_finding(session, policies, card, question, self.s.clock())
-                named = u.slots.tiers  # the customer's name is not read for tiers ("Gold Coast Mining")
-                tiers = [tier, *(t for t in named if t != tier)] if card else list(named)
-                return promises_finding(policies, tiers, question, direct.name_of(card) if card else "")
-            if policy.compute == "escalation":
-                if card is not None:
-                    return escalation_finding(
-                        policies, card, question, u.slots.priority, u.ticket.id if u.ticket else None
-                    )
-                if u.slots.priority:
-                    return escalation_step_finding(policies, tier, u.slots.priority)
-                return escalation_by_severity(policies, tier)  # a tier alone: each severity's first level
-            if u.slots.priority:
-                return sla_finding(policies, tier, u.slots.priority, card)
-            return sla_summary(policies, tier, direct.name_of(card) if card else "")
-        except Exception:
-            log.exception("policy evaluation failed; answering from the playbooks alone")
-            return None
-
     def _compose(
         self,
         session: Session,
@@ -740,7 +587,7 @@ class AskService:
     ) -> Answer:
         tiers = [card.tier] if card else None
         regions = [str(card.fields["region"])] if card and card.fields.get("region") else None
-        findings = self._findings(session, u, card, question, asker)
+        findings = policy_findings(self.s, session, u, card, question, asker)
         if findings:
             first, *others = findings
             title = first.citation_title or "escalation"
@@ -820,13 +667,6 @@ class AskService:
 
 # Findings computed for one customer from the alert rules: whether their renewal is at risk, how they use the
 # product, why they alert.
-_OF_CUSTOMER: dict[str, Callable[[Session, Policies, CustomerCard, dt.datetime], PolicyFinding | None]] = {
-    "renewal_risk": renewal_risk_finding,
-    "usage": usage_finding,
-    "customer_alerts": customer_alerts_finding,
-}
-
-
 def _section_name(passage: Passage) -> str:
     """The passage's own heading, lower-cased: "gold" for "Tiers > What each tier is promised > Gold"."""
     return passage.heading_path.rsplit(" > ", 1)[-1].strip().lower()

@@ -1,0 +1,237 @@
+"""Policy computations: the sentence(s) a policy intent computes for this question, one handler per ``compute``.
+
+An intent of kind "policy" names what computes its answer (``intents.yaml``'s ``compute``): an escalation or SLA
+target for the customer's tier, the asker's approval queue, the playbooks past review, how renewals went across
+the book... Each handler reads what it needs from :class:`Asked` and returns a :class:`PolicyFinding`, or None
+when it has nothing to say (not configured, no customer, not asked that way): the playbooks answer then.
+
+Kept apart from the answer pipeline (:mod:`bot.ask.service`) so that adding a computation is one handler and one
+line of the table, not another branch of the pipeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot.ask import direct
+from bot.ask.access import field_access_finding
+from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
+from bot.ask.cadence import asks_when_due, cadence_finding
+from bot.ask.customer_alerts import customer_alerts_finding
+from bot.ask.intents import Intent
+from bot.ask.outcomes import outcomes_finding
+from bot.ask.pending import asks_overdue, decided_finding, overdue_finding, pending_finding
+from bot.ask.placement import placement_finding
+from bot.ask.policy import (
+    PolicyFinding,
+    alert_delivery_finding,
+    asks_delivery,
+    duty_finding,
+    escalation_by_severity,
+    escalation_by_tier,
+    escalation_finding,
+    escalation_step_finding,
+    promises_finding,
+    sla_by_tier,
+    sla_finding,
+    sla_summary,
+)
+from bot.ask.renewal_risk import renewal_risk_finding
+from bot.ask.slots import read_values
+from bot.ask.sources import sources_finding
+from bot.ask.staff import staff_finding
+from bot.ask.stale import stale_finding
+from bot.ask.today import asks_open_alerts, open_alerts_finding, today_finding
+from bot.ask.understand import Understanding, questions_of
+from bot.ask.usage import usage_finding
+from bot.customers.accounts import tiers_owned
+from bot.customers.card import CustomerCard
+from bot.policies import Policies
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+_WHO = re.compile(r"^\W*who(?:'s| is| do| should| gets?| will)?\b", re.I)  # a person asked for
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a computation reads: the question as understood, the customer (if any) and who asks."""
+
+    services: Services
+    session: Session
+    u: Understanding
+    card: CustomerCard | None
+    question: str
+    asker: str
+    tier: str | None  # the tier to answer for: one of several named, else the customer's or the question's one
+
+    @property
+    def policies(self) -> Policies:
+        return self.services.policies
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.services.clock()
+
+
+Handler = Callable[[Asked], PolicyFinding | None]
+TierHandler = Callable[[Asked, str], PolicyFinding | None]  # for this tier
+
+
+def _approvals(a: Asked) -> PolicyFinding | None:
+    """The asker's own queue (no customer or tier needed), or the steps waiting past their reminder time."""
+    if asks_overdue(a.question):
+        return overdue_finding(a.services, a.asker, a.now)
+    return pending_finding(a.services, a.asker)
+
+
+def _stale(a: Asked) -> PolicyFinding | None:
+    """The playbooks past their review date: a plain handbook has them too."""
+    try:
+        documents = a.services.index.documents()
+    except Exception:  # the index cannot be opened: the playbooks' answer says it cannot search them
+        log.warning("playbook index unavailable; no review dates to list", exc_info=True)
+        return None
+    return stale_finding(a.policies, documents, a.now.date())
+
+
+def _decisions(a: Asked) -> PolicyFinding | None:
+    """What the asker decided, or how their own requests ended: read with the thread's earlier questions."""
+    chain = [*questions_of(a.u.read_with), a.question] if a.u.read_with else [a.question]
+    return decided_finding(a.services, a.asker, chain, a.now)
+
+
+def _of_customer(
+    evaluate: Callable[[Session, Policies, CustomerCard, dt.datetime], PolicyFinding | None],
+) -> Handler:
+    """An alert rule evaluated for this customer now: nothing without one."""
+
+    def handler(a: Asked) -> PolicyFinding | None:
+        return evaluate(a.session, a.policies, a.card, a.now) if a.card else None
+
+    return handler
+
+
+def _alerts(a: Asked) -> PolicyFinding | None:
+    """The asker's open alerts, the rules that reach them, or why an alert came when it did."""
+    if asks_open_alerts(a.question):  # the alerts themselves, not the rules that send them
+        return open_alerts_finding(a.services, a.asker)
+    if asks_which_alerts(a.question):  # the rules that reach them, by the accounts they own
+        if asks_of_owners(a.question):  # "which alerts go to the account owner?": owners in general
+            return owner_rules_finding(a.policies)
+        return alert_rules_finding(a.policies, a.asker, tiers_owned(a.session, a.asker))
+    if not asks_delivery(a.question):
+        return None
+    moment = a.u.slots.moment  # "why did I get an alert at 3am?": that time, in the asker's zone
+    return alert_delivery_finding(a.policies, a.asker, a.now, moment.time if moment else None)
+
+
+def _untiered(a: Asked, compute: str) -> PolicyFinding | None:
+    """Escalation or SLA targets with no customer or tier: the most urgent case for "who is on call?" (said as
+    assumed), every tier's answer when a priority is named, else nothing ("what is the escalation process?" is
+    the playbook's procedure)."""
+    priority = a.u.slots.priority
+    if not priority and compute == "escalation" and a.policies.configured:
+        return escalation_by_tier(a.policies, "P1", assumed=True) if _WHO.match(a.question) else None
+    if not priority or not a.policies.configured or compute == "promises":
+        return None
+    by_tier = escalation_by_tier if compute == "escalation" else sla_by_tier
+    return by_tier(a.policies, priority)
+
+
+def _promises(a: Asked, tier: str) -> PolicyFinding | None:
+    """What the tier is promised, or when the customer's next review or check-in is due."""
+    if not a.policies.configured:
+        return None  # a plain handbook promises nothing in YAML: its Markdown answers
+    if a.card is not None and asks_when_due(a.question):  # the next review or check-in, from the last one
+        return cadence_finding(a.session, a.policies, a.card, a.question, a.now)
+    named = a.u.slots.tiers  # the customer's name is not read for tiers ("Gold Coast Mining")
+    tiers = [tier, *(t for t in named if t != tier)] if a.card else list(named)
+    return promises_finding(a.policies, tiers, a.question, direct.name_of(a.card) if a.card else "")
+
+
+def _escalation(a: Asked, tier: str) -> PolicyFinding | None:
+    if a.card is not None:
+        ticket = a.u.ticket.id if a.u.ticket else None
+        return escalation_finding(a.policies, a.card, a.question, a.u.slots.priority, ticket)
+    if a.u.slots.priority:
+        return escalation_step_finding(a.policies, tier, a.u.slots.priority)
+    return escalation_by_severity(a.policies, tier)  # a tier alone: each severity's first level
+
+
+def _sla(a: Asked, tier: str) -> PolicyFinding | None:
+    if a.u.slots.priority:
+        return sla_finding(a.policies, tier, a.u.slots.priority, a.card)
+    return sla_summary(a.policies, tier, direct.name_of(a.card) if a.card else "")
+
+
+# compute -> (needs the policies configured, handler). Those that do not: the roster and the review dates are read
+# from a plain handbook too, and the tier computations say themselves what is missing.
+_HANDLERS: dict[str, tuple[bool, Handler]] = {
+    "approvals": (True, _approvals),
+    "stale": (False, _stale),
+    "sources": (True, lambda a: sources_finding(a.session, a.services, a.asker, a.now)),
+    "today": (True, lambda a: today_finding(a.session, a.services, a.asker, a.now)),
+    "outcomes": (True, lambda a: outcomes_finding(a.session, a.services, a.asker, a.question, a.now)),
+    "staff": (False, lambda a: staff_finding(a.policies, a.question)),
+    "decisions": (True, _decisions),
+    "renewal_risk": (True, _of_customer(renewal_risk_finding)),
+    "usage": (True, _of_customer(usage_finding)),
+    "customer_alerts": (True, _of_customer(customer_alerts_finding)),
+    "placement": (True, lambda a: placement_finding(a.policies, read_values(a.question), a.now.date())),
+    "access": (True, lambda a: field_access_finding(a.policies, a.question, a.asker)),
+    "alerts": (True, _alerts),
+    "duty": (True, lambda a: duty_finding(a.policies, a.tier, a.card)),  # who covers a tier's accounts
+}
+# Targets for a tier: the customer's, or the one the question names; evaluated guarded (a policy file a
+# maintainer is editing must not take the answer down with it: the playbooks answer instead).
+_FOR_TIER: dict[str, TierHandler] = {"promises": _promises, "escalation": _escalation, "sla": _sla}
+
+
+def finding(
+    services: Services,
+    session: Session,
+    policy: Intent,
+    u: Understanding,
+    card: CustomerCard | None,
+    question: str,
+    asker: str,
+    for_tier: str | None = None,
+) -> PolicyFinding | None:
+    """What ``policy`` computes for this question, or None. ``for_tier``: the tier to answer for (one of several
+    the question names), else the customer's or the question's one tier."""
+    tier = for_tier or (card.tier if card else u.slots.tier)
+    a = Asked(services, session, u, card, question, asker, tier)
+    compute = policy.compute or ""
+    if compute in _HANDLERS:
+        needs_policies, handler = _HANDLERS[compute]
+        return handler(a) if a.policies.configured or not needs_policies else None
+    evaluate = _FOR_TIER.get(compute)
+    if evaluate is None:
+        return None
+    try:
+        return _untiered(a, compute) if tier is None else evaluate(a, tier)
+    except Exception:
+        log.exception("policy evaluation failed; answering from the playbooks alone")
+        return None
+
+
+def policy_findings(
+    services: Services, session: Session, u: Understanding, card: CustomerCard | None, question: str, asker: str
+) -> list[PolicyFinding]:
+    """Escalation or SLA targets (or both, when both are asked) computed for this customer or the tier the
+    question names; each other policy intent's computation."""
+    policy = [i for i in u.asked.intents if i.kind == "policy"]
+    named = u.slots.tiers
+    if card is None and len(named) > 1 and policy and policy[0].compute in ("escalation", "sla"):
+        # tiers compared ("compare platinum and gold escalation"): each named tier's answer, in the order named
+        found = (finding(services, session, i, u, None, question, asker, t) for t in named for i in policy)
+    else:
+        found = (finding(services, session, i, u, card, question, asker) for i in policy)
+    return [f for f in found if f is not None]
