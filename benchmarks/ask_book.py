@@ -8,8 +8,8 @@ run it at 100k too. Prints each question's answer head and latency, then p50/p95
 Whether the count is right is the tests' job (tests/integration/ask) and ask_customers.py's `book` kind.
 
 Then whether paraphrases are read as lists of the book: benchmarks/data/book_questions.jsonl holds questions
-written without running them (set1, then set2 after set1's misses were fixed), each expected to be a list or
-not (a question about one customer, a policy, a procedure); an answer is a list when it opens with a list's
+written without running them (set1, then set2 after set1's misses were fixed; set4: rankings), each expected to be a
+list or not (a question about one customer, a policy, a procedure); an answer is a list when it opens with a list's
 head ("*12 customers ...", "*No open ticket ...").
 
     python benchmarks/ask_book.py                                   # 2,000 demo customers
@@ -46,6 +46,9 @@ QUESTIONS = [
     "which of my customers are breaching?",
     "which customers haven't consented to marketing?",
     "which customers are in the enterprise segment?",
+    # the book ranked by a value of the record (the owner sees ARR and health)
+    "top 5 customers by ARR",
+    "which of my accounts has the lowest health score?",
     # computed over the book: the renewal decisions in a window, and what waits on the asker
     "what's our churn rate this quarter?",
     "which customers churned last month?",

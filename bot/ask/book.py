@@ -4,10 +4,11 @@ accounts", "how many open P1s do we have?", "which shipments are late?", "is any
 A list is of renewals in a window, of accounts, of customers with open tickets, of open tickets past (or near) their
 SLA target on each customer's clock, or of late shipments; filtered by the tiers, region and owner the question
 names. Only what every staff member may see is listed (tier, region, owner, renewal date, open tickets: ``public``
-in roles.yaml), so the list is the same for every role. A question across the book about a field only some roles
-see (ARR, health, payments), about past work, or per owner is not answered here: :data:`bot.ask.direct.
-ACROSS_THE_BOOK` says what Ask lists instead. Owners are named, not mentioned: a list of accounts must not notify
-ten people.
+in roles.yaml), so the list is the same for every role; except a ranking by ARR, lifetime value or health score
+(:mod:`bot.ask.ranking`), which states each line's value and which the ask service gives only to a role that sees
+that field. A question across the book about payments or risk, about past work, or per owner is not answered here:
+:data:`bot.ask.direct.ACROSS_THE_BOOK` says what Ask lists instead. Owners are named, not mentioned: a list of
+accounts must not notify ten people.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.ask.dates import day
-from bot.ask.facts import ticket_line
+from bot.ask.facts import LABELS, money, ticket_line
 from bot.ask.people import person
+from bot.ask.ranking import ranking, turned
 from bot.ask.shipments import OPEN, shipment_line
 from bot.customers.card import OPEN_STATUSES, TicketLine
 from bot.customers.sla import sla_clock
@@ -131,6 +133,9 @@ class BookQuery:
     consent: tuple[str, bool] | None = None  # a consent field and whether it is given ("without marketing consent")
     held: bool = False  # customers under a legal hold only
     segment: str = ""  # customers of this segment only, as the record spells it ("mid-market")
+    rank: str = ""  # ranked by this record value ("arr", "lifetime_value", "health_score"), highest first
+    lowest: bool = False  # ... lowest first
+    top: int = 0  # lines shown (0: SHOWN)
 
 
 def read_book(
@@ -148,7 +153,10 @@ def read_book(
     ``staff``: who owns accounts, by the names people call them ("priya", "priya raman"), for "Priya's accounts"."""
     late = bool(_LATE_SHIPMENTS.search(question))
     breaching = bool(_BREACHING.search(question))
-    if _NOT_LISTED.search(_BREACHING.sub(" ", _LATE_SHIPMENTS.sub(" ", question))):
+    ranked = ranking(question)
+    # a value the list ranks by is not one it cannot say; nor is "and the highest?" after a ranked list
+    rest = ranked.rest if ranked else "" if turned(question) is not None else question
+    if _NOT_LISTED.search(_BREACHING.sub(" ", _LATE_SHIPMENTS.sub(" ", rest))):
         return None
     owner = None
     if found := _OWNED_BY.search(question):
@@ -176,6 +184,9 @@ def read_book(
     segments = (m.group(1).lower() for p in _SEGMENT for m in p.finditer(question))
     segment = next((v for v in segments if v not in _NOT_SEGMENT), "")
     held = bool(_HELD.search(question))
+    rank, lowest, top = (ranked.field, ranked.lowest, ranked.top) if ranked else ("", False, 0)
+    if rank and about not in (ACCOUNTS, RENEWALS):
+        return None  # tickets, clocks and shipments are ordered by what they are about, not by a customer's value
     return BookQuery(
         about,
         tuple(tiers),
@@ -190,6 +201,9 @@ def read_book(
         consent,
         held,
         segment,
+        rank,
+        lowest,
+        top,
     )
 
 
@@ -199,7 +213,9 @@ def unfiltered(question: str, q: BookQuery) -> bool:
     customers do we have?". Such a question is not answered with every customer (the head would read as the
     answer: "*2041 customers*")."""
     everyone = q.about == ACCOUNTS and not (q.tiers or q.regions or q.owner or q.consent or q.held or q.segment)
-    return everyone and bool(set(re.findall(r"[a-z]+", question.lower())) - _EVERYONE)
+    ranked = ranking(question) if q.rank else None
+    said = ranked.rest if ranked else question  # "which customers have the highest ARR?": the ranking is no filter
+    return everyone and bool(set(re.findall(r"[a-z]+", said.lower())) - _EVERYONE)
 
 
 def consent_asked(question: str) -> tuple[str, bool] | None:
@@ -300,6 +316,8 @@ def refines(question: str, tiers: Sequence[str], regions: Sequence[str], priorit
         or _UNOWNED.search(question)
         or _OWNED_BY.search(question)
         or _REFINES.search(question)
+        or ranking(question) is not None
+        or turned(question) is not None
     )
 
 
@@ -329,7 +347,14 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         later.consent or earlier.consent,
         later.held or earlier.held,
         later.segment or earlier.segment,
+        *((later.rank, later.lowest, later.top) if later.rank else _turned(earlier, question)),
     )
+
+
+def _turned(earlier: BookQuery, question: str) -> tuple[str, bool, int]:
+    """The earlier list's ranking, turned round when the follow-up says only which way ("and the lowest?")."""
+    way = turned(question) if earlier.rank else None
+    return earlier.rank, earlier.lowest if way is None else way, earlier.top
 
 
 def _names_window(question: str) -> bool:
@@ -440,9 +465,14 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
         order: tuple[Any, ...] = (Customer.renewal_date, Customer.name)
     else:
         order = (Customer.name, Customer.id)
+    if q.rank:  # the ranking's value first (a customer without one is not ranked), then as the list orders them
+        value = getattr(Customer, q.rank)
+        base = base.where(value.is_not(None))
+        order = (value.asc() if q.lowest else value.desc(), *order)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = session.scalars(base.order_by(*order).limit(SHOWN)).all()
+    rows = session.scalars(base.order_by(*order).limit(q.top or SHOWN)).all()
     who = _customers(total, scope)
+    ranked = _ranked(q, total)
 
     def by(c: Customer) -> str:
         return _owner(policies, c.owner_slack_id, q)
@@ -451,14 +481,32 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
         head = f"{who} renew{'s' if total <= 1 else ''} {q.window}"
         if q.start is not None and q.end is not None:
             head += f" ({day(q.start)})" if q.start == q.end else f" ({day(q.start)} to {day(q.end)})"
-        lines = [
-            f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}) on {day(c.renewal_date)}{_owner(policies, c.owner_slack_id, q)}"
-            for c in rows
-        ]
+        head += ranked
+        lines = [f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}){_value(c, q)} on {day(c.renewal_date)}{by(c)}" for c in rows]
     else:
-        head = who
-        lines = [f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}, {_esc(c.region)}), {_renews(c)}{by(c)}" for c in rows]
+        head = who + ranked
+        lines = [
+            f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}, {_esc(c.region)}){_value(c, q)}, {_renews(c)}{by(c)}" for c in rows
+        ]
     return _said(head, lines, total, [c.id for c in rows])
+
+
+def _ranked(q: BookQuery, total: int) -> str:
+    """How the head says a ranking: ", by ARR, highest first"; with a number asked, ", the 5 highest by ARR"."""
+    if not q.rank:
+        return ""
+    way, label = "lowest" if q.lowest else "highest", LABELS[q.rank]
+    if q.top and q.top < total:
+        return f", the {way} by {label}" if q.top == 1 else f", the {q.top} {way} by {label}"
+    return f", by {label}, {way} first"
+
+
+def _value(c: Customer, q: BookQuery) -> str:
+    """The value a ranked list is ranked by, as the line states it: ": ARR $250,000", ": health score 41/100"."""
+    if not q.rank:
+        return ""
+    value = getattr(c, q.rank)
+    return f": {LABELS[q.rank]} {f'{value}/100' if q.rank == 'health_score' else money(value)}"
 
 
 def _tickets(session: Session, policies: Policies, q: BookQuery, scope: str) -> Listed:

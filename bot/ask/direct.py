@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from bot.approvals.amounts import format_money
 from bot.ask.compose import Citation, cite
-from bot.ask.facts import name_of, record_facts
+from bot.ask.facts import LABELS, name_of, record_facts, who_sees
 from bot.ask.routes import RouteAnswer, describe, invalid, label_of
 from bot.ask.slots import Slots
 from bot.customers.card import CustomerCard
@@ -32,8 +32,9 @@ WHICH_CUSTOMER = (
 # work, per owner): what Ask lists instead (bot.ask.book).
 ACROSS_THE_BOOK = (
     "I list customers across the book by tier, segment, region, owner, consent, legal hold, renewal window, open "
-    "tickets, SLA breaches and late shipments (e.g. `which gold customers renew next month?`), but not by ARR, "
-    "health, payments or risk, nor past work: name a customer for their record, e.g. `when does Northwave Foods "
+    "tickets, SLA breaches and late shipments (e.g. `which gold customers renew next month?`), and rank them by "
+    "ARR, lifetime value or health score for the roles that see those (`top 5 gold customers by ARR`), but not by "
+    "payments or risk, nor past work: name a customer for their record, e.g. `when does Northwave Foods "
     "renew?`; `what's our churn rate this quarter?` gives how renewals went, `/rapport workload` shows each owner's "
     "accounts against their cap, and the alerts tell each owner which of their renewals are at risk (`what alerts "
     "will I get?`)."
@@ -59,6 +60,14 @@ class Routed:
     route: RouteAnswer | None = None
     invalid: bool = False
     configured: bool = True  # False: this handbook has no approval policy for the type (the playbooks answer)
+
+
+def restricted_ranking(policies: Policies, key: str) -> str:
+    """A ranking by a value the asker's role may not see: refused, as the card withholds the value itself (the
+    order alone would tell it)."""
+    label = LABELS[key]
+    seers = who_sees(policies, [key])
+    return f":lock: {label[0].upper()}{label[1:]} is restricted for your role{seers}, so I can't rank customers by it."
 
 
 def no_such_line(shown: int) -> str:

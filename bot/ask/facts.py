@@ -577,6 +577,12 @@ class Writer:
         return who_sees(self.policies, keys)
 
 
+def sees(policies: Policies, asker: str, key: str) -> bool:
+    """Whether the asker's roles let them see the record field ``key`` (a public field: everyone)."""
+    member = policies.staff(asker)
+    return key in policies.visible_fields(list(member.roles) if member else [])
+
+
 def who_sees(policies: Policies, keys: Sequence[str]) -> str:
     """ " (account manager, analyst, cs lead and others can see it)": the roles that see every one of ``keys``."""
     roles = sorted(name.replace("_", " ") for name in policies.roles_seeing(*keys))

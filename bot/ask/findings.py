@@ -101,10 +101,24 @@ def _stale(a: Asked) -> PolicyFinding | None:
     return stale_finding(a.policies, documents, a.now.date())
 
 
+def _chain(a: Asked) -> list[str]:
+    """The thread's questions this one is read with, then this one: a window said before ("last quarter") holds."""
+    return [*questions_of(a.u.read_with), a.question] if a.u.read_with else [a.question]
+
+
+def _outcomes(a: Asked) -> PolicyFinding | None:
+    """How renewals went across the book, in the window said last: by this question, the chain a short follow-up
+    was read with, or the thread's question right before ("how did renewals go last quarter?" then "which
+    customers churned?": last quarter's)."""
+    chain = _chain(a)
+    if not a.u.read_with and a.u.earlier:
+        chain = [questions_of(a.u.earlier)[-1], *chain]
+    return outcomes_finding(a.session, a.services, a.asker, chain, a.now)
+
+
 def _decisions(a: Asked) -> PolicyFinding | None:
     """What the asker decided, or how their own requests ended: read with the thread's earlier questions."""
-    chain = [*questions_of(a.u.read_with), a.question] if a.u.read_with else [a.question]
-    return decided_finding(a.services, a.asker, chain, a.now)
+    return decided_finding(a.services, a.asker, _chain(a), a.now)
 
 
 def _of_customer(
@@ -178,7 +192,7 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "stale": (False, _stale),
     "sources": (True, lambda a: sources_finding(a.session, a.services, a.asker, a.now)),
     "today": (True, lambda a: today_finding(a.session, a.services, a.asker, a.now)),
-    "outcomes": (True, lambda a: outcomes_finding(a.session, a.services, a.asker, a.question, a.now)),
+    "outcomes": (True, _outcomes),
     "staff": (False, lambda a: staff_finding(a.policies, a.question)),
     "decisions": (True, _decisions),
     "renewal_risk": (True, _of_customer(renewal_risk_finding)),

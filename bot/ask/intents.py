@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bot.ask.ranking import ranks_the_book
 from bot.policies.yamldoc import YamlDoc
 
 if TYPE_CHECKING:
@@ -306,6 +307,8 @@ class IntentModel:
             return True
         if asks_what_to_do(question):
             return False  # "an owner is leaving, what happens to their accounts?": a procedure, not a list
+        if ranks_the_book(question):
+            return True  # "who is our biggest customer?", "healthiest accounts in emea": the book ranked
         low = question.lower()
         if any(self.catalog[n].kind == POLICY for n in self._hits(low)):
             return False  # a policy named by its own words ("who covers my accounts while I'm out?"): computed

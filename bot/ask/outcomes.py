@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from bot import mrkdwn
-from bot.ask.dates import day, past_window
-from bot.ask.facts import who_sees
+from bot.ask.dates import WINDOW, day, past_window
+from bot.ask.facts import sees, who_sees
 from bot.ask.policy import PolicyFinding
 from bot.customers.outcomes import OutcomeRow, outcomes, percent, signed_usd, total
-from bot.policies import Policies
 from bot.services import Services
 from bot.store.models import Customer, Renewal
 
@@ -32,16 +32,20 @@ _WHICH_LOST = re.compile(r"\b(which|who|list|show|name)\b.*\b(churn\w*|lost|lose
 
 
 def outcomes_finding(
-    session: Session, services: Services, asker: str, question: str, now: dt.datetime
+    session: Session, services: Services, asker: str, questions: Sequence[str], now: dt.datetime
 ) -> PolicyFinding:
+    """``questions``: the thread's chain, the question last; the window is the latest one said ("what was our churn
+    rate last quarter?" then "which customers churned?": last quarter's)."""
     policies = services.policies
-    since, until, window = past_window(question, now, DEFAULT_DAYS)
+    question = questions[-1]
+    window_line = next((q for q in reversed(questions) if WINDOW.search(q)), question)
+    since, until, window = past_window(window_line, now, DEFAULT_DAYS)
     figures = outcomes(services.engine, policies, since, until or now, depth=False)
     rows = tuple(r for r in figures.by_tier if r.decided)
     if not rows:
         return _finding(f"No renewal was decided {window}.")
     book = total(rows)
-    sees_arr = _sees_arr(policies, asker)
+    sees_arr = sees(policies, asker, "arr")
     decided = f"{book.decided:,}, {book.renewed:,} renewed and {book.churned:,} churned"
     rates = f"(renewal rate {percent(book.renewal_rate)}, churn {percent(book.churn_rate)})"
     arr = (
@@ -91,11 +95,6 @@ def _tier_line(row: OutcomeRow, targets: tuple[float | None, float | None], sees
         return said
     grr, nrr = targets
     return f"{said}; GRR {percent(row.grr)}{_target(grr)}, NRR {percent(row.nrr)}{_target(nrr)}"
-
-
-def _sees_arr(policies: Policies, asker: str) -> bool:
-    member = policies.staff(asker)
-    return member is not None and "arr" in policies.visible_fields(list(member.roles))
 
 
 def _target(value: float | None) -> str:

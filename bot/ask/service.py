@@ -39,6 +39,7 @@ from bot.ask.book import (
     unfiltered,
 )
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
+from bot.ask.facts import sees
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.findings import policy_findings
 from bot.ask.intents import model_for
@@ -284,6 +285,8 @@ class AskService:
         if start is None:
             return None
         book = self._thread_list(chain[start:], asker, now.date())
+        if book is not None and book.rank and not sees(self.s.policies, asker, book.rank):
+            return None  # a ranking the asker was refused: "the first one" would tell who ranks first
         return answer_book(session, self.s.policies, book, now).customers if book is not None else None
 
     def _embedder(self) -> Any:
@@ -327,8 +330,14 @@ class AskService:
             if book is None:  # a field some roles may not see, or one each record must work out
                 said = direct.ACROSS_THE_BOOK
                 return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
+            if book.rank and not sees(policies, asker, book.rank):  # the order alone would tell the values
+                said = direct.restricted_ranking(policies, book.rank)
+                return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
             listed = answer_book(session, policies, book, self.s.clock()).text
-            return Answer(question, asker, listed, [], 1.0, True, truncated=truncated, source=RECORD)
+            # a ranking states each line's value, which only some roles see: to the asker alone in a channel
+            return Answer(
+                question, asker, listed, [], 1.0, True, truncated=truncated, source=RECORD, sensitive=bool(book.rank)
+            )
         if u.needs_customer:
             said = direct.not_found(u.unknown_name) if u.unknown_name else direct.WHICH_CUSTOMER
             return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)

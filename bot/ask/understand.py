@@ -62,6 +62,7 @@ class Understanding:
     unknown_ticket: str = ""  # a ticket the question names that we do not have ("ticket 999999")
     book_earlier: str = ""  # the thread's list of the book this question narrows ("only the gold ones?")
     read_with: str = ""  # the thread's questions a short follow-up was read with ("and last month?"), one per line
+    earlier: str = ""  # the thread's questions before this one, one per line, oldest first ("": none)
 
     @property
     def needs_customer(self) -> bool:
@@ -205,6 +206,7 @@ def understand(
         missing,
         book_earlier,
         read_with,
+        earlier or "",
     )
 
 

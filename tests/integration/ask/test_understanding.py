@@ -806,9 +806,10 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
         f"#{down_id} P1 _&lt;!here&gt; all down_: first response target 30m *breached* by 1h 30m"
     ), breaching.text
     assert ask(book, "any SLA breaches for platinum?").text == "*No open ticket (platinum)* past their SLA target."
-    # a field only some roles see, or one each record must work out: not listed, and said so
+    # a value each record must work out, past work, or per owner: not listed, and said so (a ranking by ARR is:
+    # test_the_book_ranked_by_a_value_goes_only_to_roles_that_see_it)
     for question in (
-        "which customers have the highest ARR?",
+        "which customers have the highest churn risk?",
         "Which customers are overdue on payments?",
         "How many tickets did we close last week?",  # past work (was: the open tickets listed)
         "How many accounts does each owner have?",  # per owner: the workload report (was: every customer listed)
@@ -957,6 +958,11 @@ def test_how_renewals_went_is_the_kpi_reports_figures_with_arr_to_roles_that_see
     assert ask(book, "what was our churn rate last year?", MANAGER).text.startswith(
         "No renewal was decided last year (2025)."
     )
+    # in a thread, a window said before holds (was: "which customers churned?" read the last 90 days)
+    turn = in_thread(book, "1700000000.000980")
+    turn("how did renewals go last quarter?")
+    assert turn("which customers churned?").text.startswith("Renewals decided last quarter (Q3 2026): 1, 1 renewed")
+    assert turn("and this quarter?").text.startswith("Renewals decided this quarter (Q4 2026): 3,")
 
 
 def test_what_waits_on_the_asker_today_is_app_homes_sections_said(book: Services, clock: Clock) -> None:
@@ -1540,3 +1546,35 @@ def test_eligibility_for_a_tier_compares_the_record_with_its_thresholds(book: Se
     agent = ask(book, "Is Willowfield Devices eligible for platinum?", AGENT)
     assert "412" not in agent.text and "rests on figures restricted for your role" in agent.text
     assert not agent.sensitive
+
+
+def test_the_book_ranked_by_a_value_goes_only_to_roles_that_see_it(book: Services) -> None:
+    # was: "... but not by ARR" (a ranking was not listed)
+    top = ask(book, "top 2 customers by ARR", MANAGER)
+    lines = top.text.splitlines()
+    assert lines[0] == "*4 customers*, the 2 highest by ARR:", top.text
+    assert lines[1].startswith("• *Willowfield Devices Co* (gold, na): ARR $412,000, renews 4 Jan 2027")
+    assert lines[2].startswith("• *Westwardwood Studios Group* (silver, emea): ARR $40,000")
+    assert lines[3] == "…and 2 more."
+    assert top.sensitive and top.source == "record"  # each line states ARR: to the asker alone in a channel
+    # a role that does not see ARR is refused the order too (it would tell who has the most)
+    refused = ask(book, "top 2 customers by ARR", AGENT)
+    assert refused.text.startswith(":lock: ARR is restricted for your role (account manager"), refused.text
+    assert "Willowfield" not in refused.text and "412" not in refused.text
+    assert ask(book, "which customers have the lowest health score?", LEAD).text.startswith(
+        "*4 customers*, by health score, lowest first:"  # the support lead sees health, not ARR
+    )
+    # in a thread: one line asked for, turned round, and its place pointed at
+    turn = in_thread(book, "1700000000.000990")
+    assert turn("who is our biggest customer?").text.splitlines()[:2] == [
+        "*4 customers*, the highest by ARR:",
+        "• *Willowfield Devices Co* (gold, na): ARR $412,000, renews 4 Jan 2027, owner Marcus Okafor",
+    ]
+    lowest = turn("and the lowest?").text.splitlines()
+    assert lowest[0] == "*4 customers*, the lowest by ARR:" and lowest[1].startswith("• *Studios Northwave Inc*")
+    assert turn("tell me about the first one").text == "Here is what I have on *Studios Northwave Inc*."
+    # the place of a ranking the asker was refused points at nobody
+    hidden = in_thread(book, "1700000000.000991", AGENT)
+    hidden("who is our biggest customer?")
+    pointed = hidden("tell me about the first one")
+    assert pointed.customer is None and "Willowfield" not in pointed.text, pointed.text

@@ -70,7 +70,9 @@ def test_what_a_list_of_the_book_is_of(question: str, about: str, owner: str | N
 @pytest.mark.parametrize(
     "question",
     [
-        "which customers have the highest ARR?",
+        "which customers have the highest churn risk?",  # no value of the record ranks risk
+        "which customers with the highest ARR have poor health?",  # ranked by ARR, but health is no filter
+        "which tickets have the highest ARR?",  # tickets are ordered by their clock, not by a customer's value
         "How many tickets did we close last week?",
         "accounts per owner",
         "which customers renewed last month?",  # past work: the CRM's renewals, not the upcoming ones
@@ -191,3 +193,35 @@ def test_a_segment_named_as_one_filters_the_list(question: str, segment: str) ->
 def test_a_filter_the_list_does_not_have_is_never_every_customer(question: str, every: bool) -> None:
     q = read_book(question, "U0ASKER", TODAY, ("gold",) if "gold" in question else (), (), None, STAFF)
     assert q is not None and unfiltered(question, q) is every
+
+
+@pytest.mark.parametrize(
+    ("question", "about", "rank", "lowest", "top", "owner"),
+    [
+        ("which customers have the highest ARR?", ACCOUNTS, "arr", False, 0, None),  # was: not listed
+        ("top 5 customers by ARR", ACCOUNTS, "arr", False, 5, None),
+        ("which of my accounts has the lowest health score?", ACCOUNTS, "health_score", True, 0, "U0ASKER"),
+        ("who is our biggest customer?", ACCOUNTS, "arr", False, 1, None),
+        ("rank my accounts by lifetime value", ACCOUNTS, "lifetime_value", False, 0, "U0ASKER"),
+        ("show me the top 10 platinum accounts", ACCOUNTS, "arr", False, 10, None),  # "top": by ARR
+        ("which customers renewing next month have the highest ARR?", RENEWALS, "arr", False, 0, None),
+        ("the three smallest accounts", ACCOUNTS, "arr", True, 3, None),
+    ],
+)
+def test_a_ranking_of_the_book(question: str, about: str, rank: str, lowest: bool, top: int, owner: str | None) -> None:
+    q = read_book(question, "U0ASKER", TODAY, ("platinum",) if "platinum" in question else (), (), None, STAFF)
+    assert q is not None and (q.about, q.rank, q.lowest, q.top, q.owner) == (about, rank, lowest, top, owner)
+    assert not unfiltered(question, q)  # the ranking's words are no filter the list lacks
+
+
+def test_a_follow_up_turns_or_keeps_the_ranking() -> None:
+    first = read_book("which of my accounts has the lowest health score?", "U0ASKER", TODAY, (), (), None)
+    assert first is not None and first.rank == "health_score" and first.lowest
+    turned = read_book("and the highest?", "U0ASKER", TODAY, (), (), None)
+    assert turned is not None and refines("and the highest?", (), (), None)
+    both = followed(first, turned, "and the highest?", TODAY)
+    assert (both.rank, both.lowest, both.owner) == ("health_score", False, "U0ASKER")
+    gold = read_book("only the gold ones?", "U0ASKER", TODAY, ("gold",), (), None)
+    assert gold is not None
+    narrowed = followed(first, gold, "only the gold ones?", TODAY)
+    assert (narrowed.rank, narrowed.lowest, narrowed.tiers) == ("health_score", True, ("gold",))
