@@ -23,21 +23,16 @@ of rows, not the book); every other figure is an aggregate in SQL.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, and_, case, func, select
-from sqlalchemy.orm import aliased
 
 from bot.alerts.models import Alert
 from bot.approvals.models import APPROVED, AUTO_APPROVED, ApprovalRequest
-from bot.customers.sla import business_elapsed
+from bot.customers.service_levels import closed_tickets, median_hours, ticket_figures
 from bot.policies import Policies
-from bot.store.models import Customer, Ticket
-from bot.store.sql import median, ranked, seconds_between
+from bot.store.models import Customer
 
-REOPEN_WINDOW = dt.timedelta(days=7)
 SPECIAL_HANDLING_TYPES = ("special_handling", "expedited_fulfilment")
 YEAR_DAYS = 365.0
 
@@ -140,63 +135,6 @@ class Pack:
         return [f for f in self.figures if f.tier == tier]
 
 
-def _closed(engine: Engine, since: dt.datetime, until: dt.datetime) -> list[tuple[object, ...]]:
-    tk = Ticket.__table__.c
-    member, golden = aliased(Customer), aliased(Customer)
-    q = (
-        select(
-            golden.tier,
-            golden.timezone,
-            tk.priority,
-            tk.opened_at,
-            tk.first_response_at,
-            tk.resolved_at,
-            tk.agent_replies,
-            tk.reopened_at,
-        )
-        .select_from(Ticket.__table__)
-        .join(member, member.id == tk.customer_id)
-        .join(golden, golden.id == func.coalesce(member.merged_into_id, member.id))
-        .where(tk.resolved_at >= since, tk.resolved_at < until)
-    )
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(q)]
-
-
-def _elapsed(policies: Policies, coverage: str, tz: str | None, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
-    if coverage != "business_hours":
-        return end - start
-    bh = policies.sla.business_hours
-    return business_elapsed(start, end, tz or "UTC", bh.start, bh.end, tuple(bh.days))
-
-
-def _tickets(policies: Policies, rows: Iterable[tuple[object, ...]]) -> tuple[dict[str, dict[str, float]], int]:
-    """Per tier: closed, SLA met, FCR and support cost; and the count of tickets without agent responses."""
-    cost = policies.tiers.cost_to_serve
-    out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    unknown = 0
-    for tier, tz, prio, opened, first, resolved, replies, reopened in rows:
-        t = out[str(tier)]
-        t["closed"] += 1
-        t["support_usd"] += cost.effort_hours.get(str(prio), 1.5) * cost.support_hour_usd  # type: ignore[call-overload]
-        assert isinstance(opened, dt.datetime) and isinstance(resolved, dt.datetime)
-        try:
-            target = policies.sla_target(str(tier), str(prio))
-        except LookupError:
-            target = None  # a tier or priority no policy knows: counted closed, never met
-        if target is not None:
-            if isinstance(first, dt.datetime):
-                t["fr_met"] += _elapsed(policies, target.coverage, tz, opened, first) <= target.first_response  # type: ignore[arg-type]
-            t["res_met"] += _elapsed(policies, target.coverage, tz, opened, resolved) <= target.resolution  # type: ignore[arg-type]
-        if replies is None:
-            unknown += 1
-            continue
-        t["fcr_known"] += 1
-        reopened_soon = isinstance(reopened, dt.datetime) and reopened <= resolved + REOPEN_WINDOW
-        t["fcr"] += replies == 1 and not reopened_soon
-    return out, unknown
-
-
 def _book(engine: Engine) -> dict[str, tuple[int, float]]:
     c = Customer.__table__.c
     q = select(c.tier, func.count(), func.sum(c.arr)).where(c.merged_into_id.is_(None)).group_by(c.tier)
@@ -220,34 +158,14 @@ def _special(engine: Engine, since: dt.datetime, until: dt.datetime) -> dict[str
         return {str(t): float(a or 0) for t, a in conn.execute(q) if t is not None}
 
 
-def _median_resolution(engine: Engine, since: dt.datetime, until: dt.datetime) -> dict[str, float]:
-    tk = Ticket.__table__.c
-    member, golden = aliased(Customer), aliased(Customer)
-    base = (
-        select(golden.tier.label("tier"), (seconds_between(tk.opened_at, tk.resolved_at) / 3600.0).label("hours"))
-        .select_from(Ticket.__table__)
-        .join(member, member.id == tk.customer_id)
-        .join(golden, golden.id == func.coalesce(member.merged_into_id, member.id))
-        .where(tk.resolved_at >= since, tk.resolved_at < until)
-        .subquery()
-    )
-    r = ranked(base, "tier", "hours")
-    with engine.connect() as conn:
-        return {
-            str(t): float(m)
-            for t, m in conn.execute(select(r.c.tier, median(r, "hours")).group_by(r.c.tier))
-            if m is not None
-        }
-
-
 def tier_figures(
     engine: Engine, policies: Policies, since: dt.datetime, until: dt.datetime
 ) -> tuple[list[TierFigures], int]:
     days = (until - since).total_seconds() / 86400
-    tickets, unknown = _tickets(policies, _closed(engine, since, until))
+    tickets, unknown = ticket_figures(policies, closed_tickets(engine, since, until))
     book = _book(engine)
     special = _special(engine, since, until)
-    med = _median_resolution(engine, since, until)
+    med = median_hours(engine, since, until)
     owner_year = policies.tiers.cost_to_serve.owner_year_usd
     out = []
     names = policies.tier_names + sorted({*tickets, *book} - set(policies.tier_names))

@@ -1,0 +1,125 @@
+"""How tickets closed in a window kept their SLA, per tier: the KPI playbook's first-response and resolution SLA
+met, first-contact resolution and resolution times (``playbooks/governance/kpis-per-tier.md``).
+
+Computed here, at the record layer, so that the KPI pack (:mod:`bot.kpi.pack`) and Ask ("how are we doing on SLA
+this week?", :mod:`bot.ask.service_levels`) state the same figures the same way. Tier = the golden record's. SLA met
+needs business-time arithmetic per ticket, so the window's closed tickets are read (a week: thousands of rows, not
+the book).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import aliased
+
+from bot.customers.sla import business_elapsed
+from bot.policies import Policies
+from bot.store.models import Customer, Ticket
+from bot.store.sql import median, ranked, seconds_between
+
+REOPEN_WINDOW = dt.timedelta(days=7)
+DEFAULT_EFFORT_HOURS = 1.5  # a priority outside the cost table counts like a P3
+
+
+@dataclass(frozen=True)
+class ClosedTicket:
+    tier: str
+    timezone: str | None
+    priority: str
+    opened: dt.datetime
+    first_response: dt.datetime | None
+    resolved: dt.datetime
+    agent_replies: int | None
+    reopened: dt.datetime | None
+
+
+def closed_tickets(engine: Engine, since: dt.datetime, until: dt.datetime) -> list[ClosedTicket]:
+    """The tickets resolved in ``[since, until)``, each with its golden record's tier and time zone."""
+    tk = Ticket.__table__.c
+    member, golden = aliased(Customer), aliased(Customer)
+    q = (
+        select(
+            golden.tier,
+            golden.timezone,
+            tk.priority,
+            tk.opened_at,
+            tk.first_response_at,
+            tk.resolved_at,
+            tk.agent_replies,
+            tk.reopened_at,
+        )
+        .select_from(Ticket.__table__)
+        .join(member, member.id == tk.customer_id)
+        .join(golden, golden.id == func.coalesce(member.merged_into_id, member.id))
+        .where(tk.resolved_at >= since, tk.resolved_at < until)
+    )
+    with engine.connect() as conn:
+        return [ClosedTicket(str(r[0]), r[1], str(r[2]), *r[3:]) for r in conn.execute(q)]
+
+
+def elapsed(policies: Policies, coverage: str, tz: str | None, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+    """Time on the SLA clock between ``start`` and ``end``: business time for a business-hours tier (in the
+    customer's zone), calendar time for a 24x7 one."""
+    if coverage != "business_hours":
+        return end - start
+    bh = policies.sla.business_hours
+    return business_elapsed(start, end, tz or "UTC", bh.start, bh.end, tuple(bh.days))
+
+
+def ticket_figures(policies: Policies, rows: Iterable[ClosedTicket]) -> tuple[dict[str, dict[str, float]], int]:
+    """Per tier: ``closed``, ``fr_met``, ``res_met`` (SLA met), ``fcr``/``fcr_known`` (first-contact resolution
+    over the tickets whose helpdesk reports agent responses) and ``support_usd``; and the count of tickets without
+    agent responses (left out of first-contact resolution, never guessed)."""
+    cost = policies.tiers.cost_to_serve
+    out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    unknown = 0
+    for r in rows:
+        t = out[r.tier]
+        t["closed"] += 1
+        t["support_usd"] += cost.effort_hours.get(r.priority, DEFAULT_EFFORT_HOURS) * cost.support_hour_usd  # type: ignore[call-overload]
+        try:
+            target = policies.sla_target(r.tier, r.priority)
+        except LookupError:
+            target = None  # a tier or priority no policy knows: counted closed, never met
+        if target is not None:
+            if r.first_response is not None:
+                t["fr_met"] += elapsed(policies, target.coverage, r.timezone, r.opened, r.first_response) <= (
+                    target.first_response
+                )
+            t["res_met"] += elapsed(policies, target.coverage, r.timezone, r.opened, r.resolved) <= target.resolution
+        if r.agent_replies is None:
+            unknown += 1
+            continue
+        t["fcr_known"] += 1
+        reopened_soon = r.reopened is not None and r.reopened <= r.resolved + REOPEN_WINDOW
+        t["fcr"] += r.agent_replies == 1 and not reopened_soon
+    return out, unknown
+
+
+def median_hours(
+    engine: Engine, since: dt.datetime, until: dt.datetime, column: str = "resolved_at"
+) -> dict[str, float]:
+    """Per tier, the median hours from opening to ``column`` (``resolved_at`` or ``first_response_at``) of the
+    tickets resolved in ``[since, until)``, in SQL."""
+    tk = Ticket.__table__.c
+    member, golden = aliased(Customer), aliased(Customer)
+    base = (
+        select(golden.tier.label("tier"), (seconds_between(tk.opened_at, tk[column]) / 3600.0).label("hours"))
+        .select_from(Ticket.__table__)
+        .join(member, member.id == tk.customer_id)
+        .join(golden, golden.id == func.coalesce(member.merged_into_id, member.id))
+        .where(tk.resolved_at >= since, tk.resolved_at < until, tk[column].is_not(None))
+        .subquery()
+    )
+    r = ranked(base, "tier", "hours")
+    with engine.connect() as conn:
+        return {
+            str(t): float(m)
+            for t, m in conn.execute(select(r.c.tier, median(r, "hours")).group_by(r.c.tier))
+            if m is not None
+        }
