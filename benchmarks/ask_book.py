@@ -52,6 +52,7 @@ QUESTIONS = [
     # computed over the book: the renewal decisions in a window, and what waits on the asker
     "what's our churn rate this quarter?",
     "which customers churned last month?",
+    "how are we doing on SLA this week?",
     "what do I need to do today?",
 ]
 ROUNDS = 3

@@ -43,6 +43,7 @@ from bot.ask.policy import (
     sla_summary,
 )
 from bot.ask.renewal_risk import renewal_risk_finding
+from bot.ask.service_levels import service_levels_finding
 from bot.ask.slots import read_values
 from bot.ask.sources import sources_finding
 from bot.ask.staff import staff_finding
@@ -106,14 +107,25 @@ def _chain(a: Asked) -> list[str]:
     return [*questions_of(a.u.read_with), a.question] if a.u.read_with else [a.question]
 
 
-def _outcomes(a: Asked) -> PolicyFinding | None:
-    """How renewals went across the book, in the window said last: by this question, the chain a short follow-up
-    was read with, or the thread's question right before ("how did renewals go last quarter?" then "which
-    customers churned?": last quarter's)."""
+def _windowed(a: Asked) -> list[str]:
+    """The questions a figure over a past window reads its window from, the latest said first: this question, the
+    chain a short follow-up was read with, or the thread's question right before ("how did renewals go last
+    quarter?" then "which customers churned?": last quarter's)."""
     chain = _chain(a)
     if not a.u.read_with and a.u.earlier:
         chain = [questions_of(a.u.earlier)[-1], *chain]
-    return outcomes_finding(a.session, a.services, a.asker, chain, a.now)
+    return chain
+
+
+def _outcomes(a: Asked) -> PolicyFinding | None:
+    """How renewals went across the book."""
+    return outcomes_finding(a.session, a.services, a.asker, _windowed(a), a.now)
+
+
+def _service_levels(a: Asked) -> PolicyFinding | None:
+    """How support kept its SLA across the book; not one customer's tickets ("what's X's first contact
+    resolution?": their ticket record)."""
+    return service_levels_finding(a.services, _windowed(a), a.now) if a.card is None else None
 
 
 def _decisions(a: Asked) -> PolicyFinding | None:
@@ -193,6 +205,7 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "sources": (True, lambda a: sources_finding(a.session, a.services, a.asker, a.now)),
     "today": (True, lambda a: today_finding(a.session, a.services, a.asker, a.now)),
     "outcomes": (True, _outcomes),
+    "service_levels": (True, _service_levels),
     "staff": (False, lambda a: staff_finding(a.policies, a.question)),
     "decisions": (True, _decisions),
     "renewal_risk": (True, _of_customer(renewal_risk_finding)),

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 FIELD, POLICY, CARD, HOWTO = "field", "policy", "card", "howto"
 OUTCOMES = "outcomes"  # the compute of how renewals went across the book (bot.ask.outcomes)
+SERVICE_LEVELS = "service_levels"  # ... of how support kept its SLA across the book (bot.ask.service_levels)
 KINDS = (FIELD, POLICY, CARD, HOWTO)
 TOP_K = 3  # an intent's score: the mean of its 3 closest examples (one odd example does not decide)
 PATTERN_BOOST = 0.12
@@ -301,8 +302,10 @@ class IntentModel:
         no one record answers: "which customers renew next month?", "how many gold customers do we have?"."""
         if _QUALIFIES.search(question):
             return False  # "which customers qualify for platinum?": the tier thresholds, not a list
-        if any(self.catalog[n].compute == OUTCOMES for n in self._hits(question.lower())):
-            return False  # "how many customers churned last month?": the renewal decisions' figures, computed
+        if any(self.catalog[n].compute in (OUTCOMES, SERVICE_LEVELS) for n in self._hits(question.lower())):
+            # "how many customers churned last month?", "how many tickets did we close last week?": figures over
+            # the book, computed (bot.ask.outcomes, bot.ask.service_levels)
+            return False
         if _COUNTED.search(question) or _LISTED.search(question) or _BOOK.search(question):
             return True
         if asks_what_to_do(question):
@@ -346,10 +349,12 @@ class IntentModel:
         best = max(boosted, key=lambda n: boosted[n])
         named = [n for n in hits if self.catalog[n].kind == POLICY]
         words_only = [n for n in hits if self.catalog[n].pattern_only and n in boosted]
-        if words_only and best not in hits:
+        if words_only and (best not in hits or not self.catalog[best].pattern_only):
             # an intent read only where its words are, and they are ("what's the GRR for gold?", "who last talked
             # to X?"): the words are the evidence, over a policy or a field the sentence is near by meaning alone
-            # (the model does not know "GRR", and "who talked" is near the last contact's "when")
+            # (the model does not know "GRR", and "who talked" is near the last contact's "when"), or one whose
+            # broader words are there too ("what share of tickets met the first response target last week?" is
+            # the SLA figures, not the target)
             best = max(words_only, key=lambda n: boosted[n])
         elif named and self.catalog[best].kind in (FIELD, POLICY) and best not in hits:
             # a policy named by its own words, and a record field (or another policy) by meaning alone: "who can

@@ -10,6 +10,7 @@ the book).
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,9 +19,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import aliased
 
 from bot.customers.sla import business_elapsed
-from bot.policies import Policies
+from bot.policies import Policies, SlaTarget
 from bot.store.models import Customer, Ticket
-from bot.store.sql import median, ranked, seconds_between
 
 REOPEN_WINDOW = dt.timedelta(days=7)
 DEFAULT_EFFORT_HOURS = 1.5  # a priority outside the cost table counts like a P3
@@ -73,19 +73,27 @@ def elapsed(policies: Policies, coverage: str, tz: str | None, start: dt.datetim
 
 def ticket_figures(policies: Policies, rows: Iterable[ClosedTicket]) -> tuple[dict[str, dict[str, float]], int]:
     """Per tier: ``closed``, ``fr_met``, ``res_met`` (SLA met), ``fcr``/``fcr_known`` (first-contact resolution
-    over the tickets whose helpdesk reports agent responses) and ``support_usd``; and the count of tickets without
-    agent responses (left out of first-contact resolution, never guessed)."""
+    over the tickets whose helpdesk reports agent responses), ``support_usd``, and the median hours from opening to
+    the first response and to resolution (``first_response_hours``, ``resolution_hours``; absent when none); and the
+    count of tickets without agent responses (left out of first-contact resolution, never guessed)."""
     cost = policies.tiers.cost_to_serve
     out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    hours: dict[tuple[str, str], list[float]] = defaultdict(list)
+    targets: dict[tuple[str, str], SlaTarget | None] = {}  # one look-up per tier and priority, not per ticket
     unknown = 0
     for r in rows:
         t = out[r.tier]
         t["closed"] += 1
         t["support_usd"] += cost.effort_hours.get(r.priority, DEFAULT_EFFORT_HOURS) * cost.support_hour_usd  # type: ignore[call-overload]
-        try:
-            target = policies.sla_target(r.tier, r.priority)
-        except LookupError:
-            target = None  # a tier or priority no policy knows: counted closed, never met
+        hours[r.tier, "resolution_hours"].append((r.resolved - r.opened).total_seconds() / 3600)
+        if r.first_response is not None:
+            hours[r.tier, "first_response_hours"].append((r.first_response - r.opened).total_seconds() / 3600)
+        if (r.tier, r.priority) not in targets:
+            try:
+                targets[r.tier, r.priority] = policies.sla_target(r.tier, r.priority)
+            except LookupError:
+                targets[r.tier, r.priority] = None  # a tier or priority no policy knows: counted closed, never met
+        target = targets[r.tier, r.priority]
         if target is not None:
             if r.first_response is not None:
                 t["fr_met"] += elapsed(policies, target.coverage, r.timezone, r.opened, r.first_response) <= (
@@ -98,28 +106,6 @@ def ticket_figures(policies: Policies, rows: Iterable[ClosedTicket]) -> tuple[di
         t["fcr_known"] += 1
         reopened_soon = r.reopened is not None and r.reopened <= r.resolved + REOPEN_WINDOW
         t["fcr"] += r.agent_replies == 1 and not reopened_soon
+    for (tier, key), values in hours.items():
+        out[tier][key] = statistics.median(values)
     return out, unknown
-
-
-def median_hours(
-    engine: Engine, since: dt.datetime, until: dt.datetime, column: str = "resolved_at"
-) -> dict[str, float]:
-    """Per tier, the median hours from opening to ``column`` (``resolved_at`` or ``first_response_at``) of the
-    tickets resolved in ``[since, until)``, in SQL."""
-    tk = Ticket.__table__.c
-    member, golden = aliased(Customer), aliased(Customer)
-    base = (
-        select(golden.tier.label("tier"), (seconds_between(tk.opened_at, tk[column]) / 3600.0).label("hours"))
-        .select_from(Ticket.__table__)
-        .join(member, member.id == tk.customer_id)
-        .join(golden, golden.id == func.coalesce(member.merged_into_id, member.id))
-        .where(tk.resolved_at >= since, tk.resolved_at < until, tk[column].is_not(None))
-        .subquery()
-    )
-    r = ranked(base, "tier", "hours")
-    with engine.connect() as conn:
-        return {
-            str(t): float(m)
-            for t, m in conn.execute(select(r.c.tier, median(r, "hours")).group_by(r.c.tier))
-            if m is not None
-        }

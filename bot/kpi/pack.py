@@ -17,7 +17,8 @@ Definitions (the playbook's, over tickets *closed* (resolved) in ``[since, until
   prorated to the window.
 
 SLA met needs business-time arithmetic per ticket, so the window's closed tickets are read (a week: thousands
-of rows, not the book); every other figure is an aggregate in SQL.
+of rows, not the book: :mod:`bot.customers.service_levels`), and the median resolution time is taken from the same
+rows; every other figure is an aggregate in SQL.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from sqlalchemy import Engine, and_, case, func, select
 
 from bot.alerts.models import Alert
 from bot.approvals.models import APPROVED, AUTO_APPROVED, ApprovalRequest
-from bot.customers.service_levels import closed_tickets, median_hours, ticket_figures
+from bot.customers.service_levels import closed_tickets, ticket_figures
 from bot.policies import Policies
 from bot.store.models import Customer
 
@@ -165,7 +166,6 @@ def tier_figures(
     tickets, unknown = ticket_figures(policies, closed_tickets(engine, since, until))
     book = _book(engine)
     special = _special(engine, since, until)
-    med = median_hours(engine, since, until)
     owner_year = policies.tiers.cost_to_serve.owner_year_usd
     out = []
     names = policies.tier_names + sorted({*tickets, *book} - set(policies.tier_names))
@@ -185,7 +185,7 @@ def tier_figures(
                 resolution_met=int(t.get("res_met", 0)),
                 fcr=int(t.get("fcr", 0)),
                 fcr_known=int(t.get("fcr_known", 0)),
-                median_resolution_hours=med.get(name),
+                median_resolution_hours=t.get("resolution_hours"),
                 arr=arr,
                 support_usd=t.get("support_usd", 0.0),
                 account_usd=account,

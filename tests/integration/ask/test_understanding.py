@@ -19,6 +19,7 @@ from bot.approvals.validation import RequestDraft
 from bot.ask.models import QuestionLog
 from bot.ask.service import Answer, AskService, thread_context
 from bot.customers.normalize import name_key
+from bot.kpi.pack import pack
 from bot.notify import RecordingNotifier
 from bot.policies import Policies
 from bot.privacy.models import LegalHold
@@ -806,12 +807,12 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
         f"#{down_id} P1 _&lt;!here&gt; all down_: first response target 30m *breached* by 1h 30m"
     ), breaching.text
     assert ask(book, "any SLA breaches for platinum?").text == "*No open ticket (platinum)* past their SLA target."
-    # a value each record must work out, past work, or per owner: not listed, and said so (a ranking by ARR is:
-    # test_the_book_ranked_by_a_value_goes_only_to_roles_that_see_it)
+    # a value each record must work out, or per owner: not listed, and said so (a ranking by ARR is listed:
+    # test_the_book_ranked_by_a_value_goes_only_to_roles_that_see_it; the tickets closed last week are counted:
+    # test_how_support_kept_its_sla_is_the_kpi_packs_figures)
     for question in (
         "which customers have the highest churn risk?",
         "Which customers are overdue on payments?",
-        "How many tickets did we close last week?",  # past work (was: the open tickets listed)
         "How many accounts does each owner have?",  # per owner: the workload report (was: every customer listed)
         "Who is over their account cap?",  # (was: "which customer?")
     ):
@@ -1578,3 +1579,47 @@ def test_the_book_ranked_by_a_value_goes_only_to_roles_that_see_it(book: Service
     hidden("who is our biggest customer?")
     pointed = hidden("tell me about the first one")
     assert pointed.customer is None and "Willowfield" not in pointed.text, pointed.text
+
+
+def test_how_support_kept_its_sla_is_the_kpi_packs_figures(book: Services, clock: Clock) -> None:
+    # was: "how are we doing on SLA this week?" gave the SLA clock's steps, "how many tickets did we close last
+    # week?" said past work is not listed
+    gold = cid(book, "Willowfield Devices Co")  # 24x7: calendar time
+    now, hour = clock.now, dt.timedelta(hours=1)
+    with session_scope(book.sessions) as s:
+        for opened, first, resolved, prio, replies in (
+            (now - 72 * hour, 0.5, 10, "P2", 1),  # within 1h and 1d: met, and resolved at the first answer
+            (now - 48 * hour, 2, 20, "P1", 3),  # 30m and 8h missed
+            (now - 50 * 24 * hour, 1, 5, "P3", 1),  # closed long before the window
+        ):
+            s.add(
+                Ticket(
+                    customer_id=gold,
+                    subject="Sync <!channel>",
+                    priority=prio,
+                    status="closed",
+                    opened_at=opened,
+                    first_response_at=opened + first * hour,
+                    resolved_at=opened + resolved * hour,
+                    agent_replies=replies,
+                )
+            )
+    a = ask(book, "how are we doing on SLA?", AGENT)
+    assert a.text.startswith(
+        "Tickets closed in the last 7 days: 2; first-response SLA met 50%, resolution SLA met 50%.\n"
+        "• *gold*: 2 closed; first response met 50% (target 97%, *missed*), resolution met 50% (target 93%, "
+        "*missed*), first-contact resolution 50% (target 70%, *missed*); median first response 1h 15m, "
+        "resolution 15h"
+    ), a.text
+    assert a.source == "policy" and not a.sensitive and a.citations  # ticket aggregates: every role sees them
+    # the figures are the KPI pack's, for the same window
+    figures = {t.tier: t for t in pack(book.engine, book.policies, now - dt.timedelta(days=7), now).tiers}
+    assert (figures["gold"].closed, figures["gold"].first_response_sla) == (2, 0.5)
+    assert ask(book, "how many tickets did we close in the last 60 days?", AGENT).text.startswith(
+        "Tickets closed in the last 60 days: 3;"
+    )
+    assert ask(book, "what was our first contact resolution rate last year?", AGENT).text.startswith(
+        "No ticket was closed last year (2025)."
+    )
+    # one customer's tickets are their ticket record, not the book's figures
+    assert "Tickets closed" not in ask(book, "what's Willowfield Devices' first contact resolution rate?", AGENT).text

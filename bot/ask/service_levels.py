@@ -1,0 +1,81 @@
+"""How support kept its SLA across the book: "how are we doing on SLA this week?", "how many tickets did we close
+last week?", "what's our median resolution time this month?", "what's our first contact resolution rate?".
+
+The KPI pack's own figures (:mod:`bot.customers.service_levels`, as ``playbooks/governance/kpis-per-tier.md``
+defines them), over the tickets closed in the window the question names (the last 7 days, as the weekly digest,
+when it names none): first-response and resolution SLA met and first-contact resolution per tier against the
+targets of ``tiers.yaml``, with the median times. Aggregates of tickets, which every role may see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from bot import mrkdwn
+from bot.ask.dates import WINDOW, past_window
+from bot.ask.policy import PolicyFinding
+from bot.customers.outcomes import percent
+from bot.customers.service_levels import closed_tickets, ticket_figures
+from bot.customers.sla import human
+from bot.services import Services
+
+DEFAULT_DAYS = 7  # the window when the question names none: the weekly digest's
+# cited: the KPI playbook's service targets per tier
+CITED = "first response SLA met resolution SLA met first contact resolution targets per tier"
+
+
+def service_levels_finding(services: Services, questions: Sequence[str], now: dt.datetime) -> PolicyFinding:
+    """``questions``: the thread's chain, the question last; the window is the latest one said."""
+    policies = services.policies
+    window_line = next((q for q in reversed(questions) if WINDOW.search(q)), questions[-1])
+    since, until, window = past_window(window_line, now, DEFAULT_DAYS)
+    end = until or now
+    per, unknown = ticket_figures(policies, closed_tickets(services.engine, since, end))
+    closed = sum(int(t["closed"]) for t in per.values())
+    if not closed:
+        return _finding(f"No ticket was closed {window}.")
+    fr_met = sum(t["fr_met"] for t in per.values())
+    res_met = sum(t["res_met"] for t in per.values())
+    lines = [
+        f"Tickets closed {window}: {closed:,}; first-response SLA met {percent(fr_met / closed)}, resolution SLA met "
+        f"{percent(res_met / closed)}."
+    ]
+    targets = {t.name: t.targets for t in policies.tiers.tiers}
+    order = [*(n for n in policies.tier_names if n in per), *sorted(set(per) - set(policies.tier_names))]
+    for tier in order:
+        t, goal = per[tier], targets.get(tier)
+        n = int(t["closed"])
+        said = [
+            _against("first response met", t["fr_met"] / n, goal.first_response_sla_met if goal else None),
+            _against("resolution met", t["res_met"] / n, goal.resolution_sla_met if goal else None),
+        ]
+        if t["fcr_known"]:
+            fcr = t["fcr"] / t["fcr_known"]
+            said.append(_against("first-contact resolution", fcr, goal.first_contact_resolution if goal else None))
+        times = [
+            f"{what} {human(dt.timedelta(hours=t[key]))}"
+            for what, key in (("first response", "first_response_hours"), ("resolution", "resolution_hours"))
+            if key in t
+        ]
+        median = f"; median {', '.join(times)}" if times else ""
+        lines.append(f"• *{mrkdwn.escape(tier)}*: {n:,} closed; {', '.join(said)}{median}")
+    if unknown:
+        lines.append(
+            f"First-contact resolution leaves out {unknown:,} ticket{'' if unknown == 1 else 's'} whose helpdesk "
+            "reports no agent responses (never guessed)."
+        )
+    return _finding("\n".join(lines))
+
+
+def _against(label: str, value: float, target: float | None) -> str:
+    """ "first response met 93% (target 98%, *missed*)"."""
+    if target is None:
+        return f"{label} {percent(value)}"
+    missed = ", *missed*" if value < target else ""
+    return f"{label} {percent(value)} (target {percent(target)}{missed})"
+
+
+def _finding(text: str) -> PolicyFinding:
+    """Cited to the KPI playbook's service targets; the figures are the answer (no prose after them)."""
+    return PolicyFinding(text, "", citation_query=CITED, citation_title="kpi", supported=False)
