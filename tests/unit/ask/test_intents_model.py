@@ -180,6 +180,14 @@ def model() -> IntentModel:
         ("who is our champion at Acme?", "acme", ["contact"]),  # was: our owner of the account
         ("Acme's champion left, what now?", "acme", ["howto"]),  # the champion-left steps
         ("what's the best time to call Acme?", "acme", ["consent_outreach"]),  # was: their contact preferences
+        ("should I be worried about Acme?", "acme", ["renewal_risk"]),  # was: declined
+        ("any red flags on Acme?", "acme", ["renewal_risk"]),  # was: their tickets' sentiment
+        ("what did Acme say last?", "acme", ["recent_interactions"]),  # what was said (was: the last contact's day)
+        ("when did Acme last respond to a survey?", "acme", ["nps"]),  # was: the last contact's day
+        ("how are we doing on SLA this week?", "", ["service_levels"]),  # was: the SLA clock's steps
+        # its own words over broader ones (the SLA target's): the figures, not the target
+        ("what percentage of tickets met the first response target last week?", "", ["service_levels"]),
+        ("What is the target first-contact resolution rate for platinum?", "", ["howto"]),  # the playbook's target
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(
