@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, not_, or_, select
+from sqlalchemy import case, func, not_, or_, select
 
 from bot.approvals.models import FINAL_STATES, PENDING, ApprovalRequest, ApprovalVote
 from bot.approvals.results import ApprovalsHome, RequestSummary
@@ -81,6 +81,28 @@ def overdue(
                 late.append((summarize(r), waiting, reminder, bool(r.escalated)))
     late.sort(key=lambda x: -x[1])
     return len(late), late[:limit]
+
+
+def of_customer(
+    services: Services, customer_id: int, user_id: str, everyone: bool, limit: int = 10
+) -> tuple[int, list[tuple[RequestSummary, str | None, dt.datetime | None]]]:
+    """The requests made for a customer, pending first, each part newest first: every
+    one (``everyone``: an admin, or the account's owner, asking), else those the user may decide or raised. How
+    many in all, and up to ``limit`` as (summary, the current step's approvers, when it was decided)."""
+    where = [ApprovalRequest.customer_id == customer_id]
+    if not everyone:
+        principals = {user_id, *services.policies.groups_of(user_id)}
+        where.append(or_(ApprovalRequest.approvers.in_(principals), ApprovalRequest.requester == user_id))
+    pending_first = case((ApprovalRequest.state == PENDING, 0), else_=1)
+    with services.sessions() as s:
+        total = int(s.scalar(select(func.count()).select_from(ApprovalRequest).where(*where)) or 0)
+        rows = s.scalars(
+            select(ApprovalRequest)
+            .where(*where)
+            .order_by(pending_first, ApprovalRequest.created_at.desc(), ApprovalRequest.id.desc())
+            .limit(limit)
+        ).all()
+        return total, [(summarize(r), r.approvers if r.state == PENDING else None, r.decided_at) for r in rows]
 
 
 def decisions_by(

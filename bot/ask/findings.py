@@ -26,7 +26,13 @@ from bot.ask.cadence import asks_when_due, cadence_finding
 from bot.ask.customer_alerts import customer_alerts_finding
 from bot.ask.intents import Intent
 from bot.ask.outcomes import outcomes_finding
-from bot.ask.pending import asks_overdue, decided_finding, overdue_finding, pending_finding
+from bot.ask.pending import (
+    asks_overdue,
+    customer_requests_finding,
+    decided_finding,
+    overdue_finding,
+    pending_finding,
+)
 from bot.ask.placement import placement_finding
 from bot.ask.policy import (
     PolicyFinding,
@@ -86,10 +92,21 @@ TierHandler = Callable[[Asked, str], PolicyFinding | None]  # for this tier
 
 
 def _approvals(a: Asked) -> PolicyFinding | None:
-    """The asker's own queue (no customer or tier needed), or the steps waiting past their reminder time."""
+    """The asker's own queue (no customer or tier needed), or the steps waiting past their reminder time; with a
+    customer in view, the requests made for them."""
+    if a.card is not None:
+        return _customer_requests(a)
     if asks_overdue(a.question):
         return overdue_finding(a.services, a.asker, a.now)
     return pending_finding(a.services, a.asker)
+
+
+def _customer_requests(a: Asked) -> PolicyFinding | None:
+    """The approval requests made for the customer in view; with none in view, the asker's own queue."""
+    if a.card is None:
+        return pending_finding(a.services, a.asker)
+    card = a.card
+    return customer_requests_finding(a.services, a.asker, card.customer_id, direct.name_of(card), card.owner)
 
 
 def _stale(a: Asked) -> PolicyFinding | None:
@@ -201,6 +218,7 @@ def _sla(a: Asked, tier: str) -> PolicyFinding | None:
 # from a plain handbook too, and the tier computations say themselves what is missing.
 _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "approvals": (True, _approvals),
+    "customer_requests": (True, _customer_requests),
     "stale": (False, _stale),
     "sources": (True, lambda a: sources_finding(a.session, a.services, a.asker, a.now)),
     "today": (True, lambda a: today_finding(a.session, a.services, a.asker, a.now)),

@@ -383,13 +383,16 @@ class IntentModel:
             # "can legal see discount history?", "who covers my accounts while I'm out?": the field's or the owner's
             # words pull towards their own intent
             floor = MIN_FIELD_SCORE
+        margin = MARGIN
         if intent.pattern_only and best in hits:
-            floor = MIN_FIELD_SCORE  # read only where its words are, and they are: the words are the evidence
+            # read only where its words are, and they are: the words are the evidence, even where the sentence is
+            # as near the playbooks by meaning ("any pending approvals for Acme?")
+            floor, margin = MIN_FIELD_SCORE, -PATTERN_BOOST
         if intent.kind == CARD and best not in hits and _PERMISSION.match(clause):
             intent = self.catalog[self.howto]  # the card by meaning alone, asked whether we may do something
         if intent.kind in (FIELD, CARD) and _SHARING.match(clause):
             intent = self.catalog[self.howto]  # whether we may pass a field on is the playbooks', not its value
-        if intent.kind != HOWTO and (boosted[best] < floor or boosted[best] - howto < MARGIN):
+        if intent.kind != HOWTO and (boosted[best] < floor or boosted[best] - howto < margin):
             intent = self.catalog[self.howto]
         return Reading(clause, intent, boosted[best], howto, hits)
 

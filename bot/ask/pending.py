@@ -12,9 +12,10 @@ from collections.abc import Sequence
 
 from bot import mrkdwn
 from bot.approvals.models import APPROVED, AUTO_APPROVED, CHANGES_REQUESTED, EXPIRED, FINAL_STATES, REJECTED
-from bot.approvals.queries import decided_for, decisions_by, home_summary, overdue
+from bot.approvals.queries import decided_for, decisions_by, home_summary, of_customer, overdue
 from bot.approvals.results import RequestSummary
 from bot.ask.dates import WINDOW, day, past_window
+from bot.ask.people import person
 from bot.ask.policy import PolicyFinding
 from bot.customers.sla import human
 from bot.services import Services
@@ -86,6 +87,32 @@ def overdue_finding(services: Services, asker: str, now: dt.datetime) -> PolicyF
     ]
     more = f"\n…and {total - len(rows)} more." if total > len(rows) else ""
     head = f"Approval requests{whose} past their step's reminder time, the longest waiting first"
+    return PolicyFinding(
+        f"{_listed(head, lines, total)}{more}", "", citation_query=CITED, citation_title="approv", supported=False
+    )
+
+
+def customer_requests_finding(
+    services: Services, asker: str, customer_id: int, name: str, owner: str | None
+) -> PolicyFinding:
+    """The approval requests made for one customer ("who still needs to approve the Acme request?", "has Acme's
+    credit been approved?"): the pending ones with the step and who decides it (named, not mentioned), then the
+    latest decided. All of them to an admin or the account's owner, else those the asker may decide or raised."""
+    everyone = services.policies.is_admin(asker) or owner == asker
+    total, rows = of_customer(services, customer_id, asker, everyone, SHOWN)
+    whose = "" if everyone else " that you may decide or raised"
+    if not rows:
+        said = f"No approval request{whose} has been made for {name}."
+        return PolicyFinding(said, "", citation_query=CITED, citation_title="approv", supported=False)
+    lines = []
+    for summary, approvers, decided in rows:
+        if approvers is not None:  # pending: the step, and who decides it
+            lines.append(f"{summary.line()}, waiting on {person(services.policies, approvers)}")
+        else:
+            when = f" on {day(decided)}" if decided else ""
+            lines.append(summary.line(f"{_SAID.get(summary.state, summary.state)}{when}"))
+    more = f"\n…and {total - len(rows)} more." if total > len(rows) else ""
+    head = f"Approval requests for {name}{whose}, open first"
     return PolicyFinding(
         f"{_listed(head, lines, total)}{more}", "", citation_query=CITED, citation_title="approv", supported=False
     )

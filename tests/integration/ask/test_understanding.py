@@ -1623,3 +1623,43 @@ def test_how_support_kept_its_sla_is_the_kpi_packs_figures(book: Services, clock
     )
     # one customer's tickets are their ticket record, not the book's figures
     assert "Tickets closed" not in ask(book, "what's Willowfield Devices' first contact resolution rate?", AGENT).text
+
+
+def test_a_customers_approval_requests_say_where_each_stands(book: Services, clock: Clock) -> None:
+    # was: "who still needs to approve the Willowfield request?" gave the custom-terms route for a new request
+    drafts = [
+        RequestDraft(
+            request_type="discount",
+            customer="Willowfield Devices Co",
+            requester=MANAGER,
+            amount="$40,000",
+            percent=pct,
+            justification="Competitor <!channel> offered less.",
+        )
+        for pct in ("14%", "12%")
+    ]
+    decided, waiting = (submit_request(book, d).request_id for d in drafts)
+    assert decide(book, decided, 0, "U0SALESMGR", "approve").code == "approved"
+    owner = ask(book, "who still needs to approve the Willowfield Devices request?", MANAGER)
+    assert owner.text.startswith(
+        "Approval requests for *Willowfield Devices Co*, open first (2):\n"
+        f"• #{waiting} Discount for *Willowfield Devices Co* (12% / $40,000) · Sales manager · since 2026-11-24, "
+        "waiting on Sales managers\n"
+        f"• #{decided} Discount for *Willowfield Devices Co* (14% / $40,000): approved on 24 Nov 2026"
+    ), owner.text
+    assert owner.source == "policy" and "<!channel>" not in owner.text
+    listed = owner.text.split(" [")[0]  # the list, without its citation
+    assert ask(book, "has Willowfield Devices' discount been approved?", MANAGER).text.split(" [")[0] == listed
+    # others see the requests they may decide or raised: the sales managers both (they decide the discount's
+    # step), an agent none
+    approver = ask(book, "what's the status of the Willowfield Devices request?", "U0SALESMGR")
+    assert approver.text.startswith(
+        "Approval requests for *Willowfield Devices Co* that you may decide or raised, open first (2):\n"
+        f"• #{waiting} Discount"
+    ), approver.text
+    agent = ask(book, "who still needs to approve the Willowfield Devices request?", AGENT)
+    assert agent.text.startswith(
+        "No approval request that you may decide or raised has been made for *Willowfield Devices Co*."
+    ), agent.text
+    # "what approvals are pending?" with a customer named is that customer's requests, not the asker's queue
+    assert ask(book, "any pending approvals for Willowfield Devices?", MANAGER).text.split(" [")[0] == listed

@@ -18,6 +18,10 @@ from bot.ask.intents import PatternModel
         ("what do I need to approve?", "approvals_pending"),
         ("what approvals are pending?", "approvals_pending"),
         ("who approves a 20% discount?", "approval_discount"),
+        # a request made for a customer (was: the route of a new one)
+        ("who still needs to approve the Acme request?", "customer_requests"),
+        ("has the Acme credit been approved?", "customer_requests"),
+        ("what's the status of the Acme discount request?", "customer_requests"),
     ],
 )
 def test_what_was_decided_is_told_from_what_waits(question: str, intent: str) -> None:
