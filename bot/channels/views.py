@@ -8,12 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-from bot.customers.card import CustomerCard, TicketLine
-
-if TYPE_CHECKING:
-    from bot.ask.service import Answer
 
 
 @dataclass(frozen=True)
@@ -124,20 +118,6 @@ class TicketMade:
     clock_text: str  # "first response 12m of 30m (P2, 24x7)"
     helpdesk_id: str | None = None
     already: bool = False  # the message had a ticket already
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class CustomerContext:
-    """The "Customer context" shortcut and App Home: card, clocks, tickets, recent interactions, playbook."""
-
-    channel: str
-    customer: str
-    card: CustomerCard | None
-    conversations: tuple[ConversationLine, ...]
-    tickets: tuple[TicketLine, ...]
-    answer: Answer | None = None  # the Ask pipeline on the message's text (a passage, cited)
-    message: str = ""  # the message the shortcut was used on (plain)
     note: str = ""
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.alerts.actions import refresh_messages
-from bot.channels import context as ctx
+from bot.ask.customer_context import customer_context
 from bot.channels import facts, links, people, proposals
 from bot.channels.complaints import Detector
 from bot.channels.reactions import Reacted, react
@@ -175,7 +175,7 @@ def on_decision(accept: bool, r: Rapport, body: dict[str, Any]) -> None:
 def on_context(r: Rapport, body: dict[str, Any]) -> None:
     sc = inbound.shortcut(body)
     try:
-        view = ctx.customer_context(r.services, sc.channel, message_text(sc.message), sc.user)
+        view = customer_context(r.services, sc.channel, message_text(sc.message), sc.user)
         title = f"Customer context: {view.customer}" if view.customer else "Customer context"
         r.tell(sc.user, sc.channel, title, view, response_url=sc.response_url)
     except Exception as exc:

@@ -11,7 +11,7 @@ from slack_bolt import App
 
 from bot.alerts.actions import open_alerts
 from bot.approvals.queries import home_summary
-from bot.channels.context import home_conversations
+from bot.channels.home import home_conversations
 from bot.customers.accounts import owned_by
 from bot.services import Services
 from bot.slack.views import render

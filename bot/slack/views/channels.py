@@ -4,11 +4,11 @@ privately (DM or ephemeral); customer words in them are escaped."""
 
 from __future__ import annotations
 
+from bot.ask.customer_context import CustomerContext
 from bot.channels.views import (
     AdminNote,
     ChannelStatus,
     ConversationLine,
-    CustomerContext,
     HomeConversations,
     Nudge,
     Proposal,

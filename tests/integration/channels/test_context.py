@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from bot.channels.context import customer_context, home_conversations
+from bot.ask.customer_context import customer_context
+from bot.channels.home import home_conversations
 from bot.services import Services
 from bot.store.models import AuditEvent
 from retrieval import Passage, SearchResult

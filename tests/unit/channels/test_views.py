@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.ask.customer_context import CustomerContext
 from bot.channels.text import plain
 from bot.channels.views import (
     AdminNote,
     ChannelStatus,
     ConversationLine,
-    CustomerContext,
     HomeConversations,
     LinkedCustomer,
     Nudge,

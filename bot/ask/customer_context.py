@@ -1,30 +1,43 @@
-"""The live relationship view: "Customer context" on a message, and the App Home section.
+"""The "Customer context" shortcut on a message: the live relationship view, shown only to the staff member who
+asked, never in the channel.
 
 For the message's customer (the channel's, else the one its text names): the customer card redacted for the
 viewer (its view audited as every card's), the open conversations with their first-response clocks, the open
 tickets with theirs, recent interactions, and the playbook passage for the message (the Ask pipeline on its
-text, for that customer's tier). Shown only to the staff member who asked, never in the channel.
+text, for that customer's tier). Here, in Ask, because it runs the Ask pipeline over the channels feature's
+records (Ask reads channels; channels never imports Ask).
 """
 
 from __future__ import annotations
 
 import logging
-
-from sqlalchemy import func, select
+from dataclasses import dataclass
 
 from bot.ask.service import Answer, AskService
-from bot.channels.lines import conversation_lines
+from bot.channels.home import customer_conversations
 from bot.channels.links import LINKED, resolve
-from bot.channels.models import ANSWERED, OPEN, Conversation
 from bot.channels.people import on_roster
 from bot.channels.text import plain
-from bot.channels.views import CustomerContext, HomeConversations
-from bot.customers.card import view_card
+from bot.channels.views import ConversationLine
+from bot.customers.card import CustomerCard, TicketLine, view_card
 from bot.customers.linking import link_customers
 from bot.services import Services
 
 log = logging.getLogger(__name__)
-MAX_LINES = 10
+
+
+@dataclass(frozen=True)
+class CustomerContext:
+    """The "Customer context" shortcut: card, clocks, tickets, recent interactions, playbook."""
+
+    channel: str
+    customer: str
+    card: CustomerCard | None
+    conversations: tuple[ConversationLine, ...]
+    tickets: tuple[TicketLine, ...]
+    answer: Answer | None = None  # the Ask pipeline on the message's text (a passage, cited)
+    message: str = ""  # the message the shortcut was used on (plain)
+    note: str = ""
 
 
 def customer_context(services: Services, channel: str, text: str, viewer: str) -> CustomerContext:
@@ -53,24 +66,5 @@ def customer_context(services: Services, channel: str, text: str, viewer: str) -
     if card is None:
         card = view_card(services, customer_id, viewer, via="customer_context")
     with services.sessions() as session:
-        rows = session.scalars(
-            select(Conversation)
-            .where(Conversation.customer_id == customer_id, Conversation.state.in_((OPEN, ANSWERED)))
-            .order_by(Conversation.state.desc(), Conversation.due_at)
-            .limit(MAX_LINES)
-        ).all()
-        lines = conversation_lines(session, rows, services.clock(), services.policies.sla.business_hours)
+        lines = customer_conversations(session, services, customer_id)
     return CustomerContext(channel, card.name, card, tuple(lines), tuple(card.tickets), answer, message, note)
-
-
-def home_conversations(services: Services, user: str) -> HomeConversations | None:
-    """App Home: the unanswered customer conversations of the accounts ``user`` owns (None: there are none)."""
-    c = Conversation.__table__.c
-    with services.sessions() as session:
-        where = (c.owner == user, c.state == OPEN)
-        total = int(session.scalar(select(func.count()).where(*where)) or 0)
-        if not total:
-            return None
-        rows = session.scalars(select(Conversation).where(*where).order_by(c.due_at).limit(MAX_LINES)).all()
-        lines = conversation_lines(session, rows, services.clock(), services.policies.sla.business_hours)
-    return HomeConversations(user, tuple(lines), total)
