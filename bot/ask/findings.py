@@ -23,6 +23,7 @@ from bot.ask import direct
 from bot.ask.access import field_access_finding
 from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
 from bot.ask.cadence import asks_when_due, cadence_finding
+from bot.ask.conversations import waiting_finding
 from bot.ask.customer_alerts import customer_alerts_finding
 from bot.ask.intents import Intent
 from bot.ask.outcomes import outcomes_finding
@@ -219,6 +220,7 @@ def _sla(a: Asked, tier: str) -> PolicyFinding | None:
 _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "approvals": (True, _approvals),
     "customer_requests": (True, _customer_requests),
+    "conversations": (True, lambda a: waiting_finding(a.session, a.services, a.asker, a.card)),
     "stale": (False, _stale),
     "sources": (True, lambda a: sources_finding(a.session, a.services, a.asker, a.now)),
     "today": (True, lambda a: today_finding(a.session, a.services, a.asker, a.now)),

@@ -1,8 +1,8 @@
 """What waits on the asker: "what do I need to do today?" (their day, from what App Home shows them: approvals to
-decide, open alerts, their accounts' tickets past or near their SLA target, and their renewals in the next 30
-days) and "what alerts do I have open?" (their open alerts, highest priority first, as ``/rapport alerts`` lists
-them). Each line of the day says how to ask for its list. (App Home also lists the customer messages waiting for a
-reply: the channels feature's, which imports Ask, so Ask does not read them.)"""
+decide, open alerts, customer messages waiting for a reply in their accounts' shared channels, their accounts'
+tickets past or near their SLA target, and their renewals in the next 30 days) and "what alerts do I have open?"
+(their open alerts, highest priority first, as ``/rapport alerts`` lists them). Each line of the day says how to ask
+for its list."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from bot.approvals.queries import home_summary
 from bot.ask.book import AT_RISK, BREACHED, RENEWALS, BookQuery, answer_book
 from bot.ask.dates import day
 from bot.ask.policy import PolicyFinding
+from bot.channels.home import home_conversations
 from bot.services import Services
 
 RENEWING_DAYS = 30  # the renewals a day's list counts
@@ -42,6 +43,8 @@ def today_finding(session: Session, services: Services, asker: str, now: dt.date
     home = home_summary(services, asker)
     alerts = open_alerts(services.engine, asker, limit=1, policies=policies)
     decide = len(home.to_decide)
+    conversations = home_conversations(services, asker)
+    waiting = conversations.total if conversations is not None else 0
     urgent = f" ({alerts.urgent} urgent)" if alerts.urgent else ""
     lines = [
         _count(
@@ -52,6 +55,12 @@ def today_finding(session: Session, services: Services, asker: str, now: dt.date
         ),
         _count(
             alerts.total, "open alert", f"assigned to you or on your accounts{urgent}", "what alerts do I have open?"
+        ),
+        _count(
+            waiting,
+            "customer message",
+            f"wait{'s' if waiting == 1 else ''} for a reply in your accounts' shared channels",
+            "which customer messages are waiting for a reply?",
         ),
     ]
     # the window "in the next 30 days" reads as, so the list the line points to is this one
@@ -74,8 +83,9 @@ def today_finding(session: Session, services: Services, asker: str, now: dt.date
     said = "\n".join(line for line in lines if line)
     if not said:
         return PolicyFinding(
-            "Nothing waits on you today: no approval request to decide, no open alert, no ticket of your accounts "
-            f"past or near its SLA target, and none of your accounts renews in the next {RENEWING_DAYS} days.",
+            "Nothing waits on you today: no approval request to decide, no open alert, no customer message waiting "
+            "for a reply, no ticket of your accounts past or near its SLA target, and none of your accounts renews "
+            f"in the next {RENEWING_DAYS} days.",
             "",
             supported=False,
         )

@@ -18,6 +18,7 @@ from bot.approvals.requests import submit_request
 from bot.approvals.validation import RequestDraft
 from bot.ask.models import QuestionLog
 from bot.ask.service import Answer, AskService, thread_context
+from bot.channels.models import Conversation
 from bot.customers.normalize import name_key
 from bot.kpi.pack import pack
 from bot.notify import RecordingNotifier
@@ -1663,3 +1664,53 @@ def test_a_customers_approval_requests_say_where_each_stands(book: Services, clo
     ), agent.text
     # "what approvals are pending?" with a customer named is that customer's requests, not the asker's queue
     assert ask(book, "any pending approvals for Willowfield Devices?", MANAGER).text.split(" [")[0] == listed
+
+
+def test_customer_messages_waiting_in_shared_channels_are_said_with_their_clocks(book: Services, clock: Clock) -> None:
+    # was: "is anyone from X waiting on a reply?" gave the last contact's day; "what do I need to do today?" left
+    # the waiting messages out (Ask could not read the channels feature's records)
+    willow = cid(book, "Willowfield Devices Co")
+    started = clock.now - dt.timedelta(minutes=12)
+    with session_scope(book.sessions) as s:
+        s.add(
+            Conversation(
+                channel_id="C0EXTWILLOW",
+                customer_id=willow,
+                thread_ts="1700000000.000500",
+                open_key="C0EXTWILLOW:1700000000.000500",
+                started_ts="1700000000.000500",
+                author="W0CUSTOMER",
+                owner=MANAGER,
+                tier="gold",
+                priority="P1",
+                coverage="24x7",
+                target_seconds=15 * 60,
+                started_at=started,
+                nudge_at=started + dt.timedelta(minutes=10),
+                due_at=started + dt.timedelta(minutes=15),
+                last_customer_at=started,
+                last_activity_at=started,
+                excerpt="Checkout down <!channel> <https://evil.example|click here>",
+            )
+        )
+    one = ask(book, "is anyone from Willowfield Devices waiting on a reply?", MANAGER)
+    assert one.text.startswith(
+        "*Willowfield Devices Co* has 1 conversation open in shared channels, unanswered first:\n"
+        "• (P1) in <#C0EXTWILLOW>: waiting 12m of 15m, *near target*: “Checkout down &lt;!channel&gt; "
+        "&lt;https://evil.example|click here&gt;”"
+    ), one.text
+    mine = ask(book, "which customer messages are waiting for a reply?", MANAGER)
+    assert mine.text.startswith(
+        "1 customer message waits for a reply in your accounts' shared channels, the soonest due first:\n"
+        "• *Willowfield Devices Co* (P1) in <#C0EXTWILLOW>: waiting 12m"
+    ), mine.text
+    assert (
+        "• *1 customer message* waits for a reply in your accounts' shared channels "
+        "(`which customer messages are waiting for a reply?`)" in ask(book, "what do I need to do today?", MANAGER).text
+    )
+    assert ask(book, "which customer messages are waiting for a reply?", AGENT).text.startswith(
+        "No customer message waits for your reply in your accounts' shared channels."  # an agent owns no account
+    )
+    assert ask(book, "any unanswered messages from Glacierwood Dental?", MANAGER).text.startswith(
+        "No conversation with *Glacierwood Dental Ltd* is open in a shared channel."
+    )
