@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.ask.dates import day
-from bot.ask.facts import LABELS, money, ticket_line
+from bot.ask.facts import LABELS, money, ticket_line, within_contact_hours
 from bot.ask.people import person
 from bot.ask.ranking import ranking, turned
+from bot.ask.reachable import reachable, reaches_out
 from bot.ask.shipments import OPEN, shipment_line
 from bot.customers.card import OPEN_STATUSES, TicketLine
 from bot.customers.sla import sla_clock
@@ -136,6 +137,7 @@ class BookQuery:
     rank: str = ""  # ranked by this record value ("arr", "lifetime_value", "health_score"), highest first
     lowest: bool = False  # ... lowest first
     top: int = 0  # lines shown (0: SHOWN)
+    reachable: bool | None = None  # within (True) or outside (False) contact hours now, in each one's time zone
 
 
 def read_book(
@@ -184,6 +186,9 @@ def read_book(
     segments = (m.group(1).lower() for p in _SEGMENT for m in p.finditer(question))
     segment = next((v for v in segments if v not in _NOT_SEGMENT), "")
     held = bool(_HELD.search(question))
+    within = reachable(question)
+    if within and consent is None and reaches_out(question):
+        consent = ("consent_outreach", True)  # "can I call them now?": within hours and consenting to outreach
     rank, lowest, top = (ranked.field, ranked.lowest, ranked.top) if ranked else ("", False, 0)
     if rank and about not in (ACCOUNTS, RENEWALS):
         return None  # tickets, clocks and shipments are ordered by what they are about, not by a customer's value
@@ -204,18 +209,24 @@ def read_book(
         rank,
         lowest,
         top,
+        within,
     )
 
 
-def unfiltered(question: str, q: BookQuery) -> bool:
-    """Whether a question read as every customer asks for a filter the list does not have ("which customers have
-    the new product?", "which customers are in the Tokyo time zone?"): it has words beyond those of "how many
-    customers do we have?". Such a question is not answered with every customer (the head would read as the
-    answer: "*2041 customers*")."""
-    everyone = q.about == ACCOUNTS and not (q.tiers or q.regions or q.owner or q.consent or q.held or q.segment)
+def unfiltered(question: str, q: BookQuery, staff: Iterable[str] = ()) -> bool:
+    """Whether a question read as every customer, or as every account of one owner, asks for a filter the list does
+    not have ("which customers have the new product?", "which of my customers use the API?"): it has words beyond
+    those of "how many customers do we have?" and the owner's ("my", a colleague's name: ``staff``). Such a question
+    is not answered with the whole list (its head would read as the answer: "*500 customers (owned by ...)*")."""
+    filters = (q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None)
+    if q.about != ACCOUNTS or any(filters):
+        return False
     ranked = ranking(question) if q.rank else None
     said = ranked.rest if ranked else question  # "which customers have the highest ARR?": the ranking is no filter
-    return everyone and bool(set(re.findall(r"[a-z]+", said.lower())) - _EVERYONE)
+    for owned in (_MINE, _OWNED_BY, _UNOWNED):
+        said = owned.sub(" ", said)
+    named = {w for name in staff for w in re.findall(r"[a-z]+", name.lower())}
+    return bool(set(re.findall(r"[a-z]+", said.lower())) - _EVERYONE - named - {"owned", "owns", "own", "by"})
 
 
 def consent_asked(question: str) -> tuple[str, bool] | None:
@@ -348,6 +359,7 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         later.held or earlier.held,
         later.segment or earlier.segment,
         *((later.rank, later.lowest, later.top) if later.rank else _turned(earlier, question)),
+        later.reachable if later.reachable is not None else earlier.reachable,
     )
 
 
@@ -449,13 +461,14 @@ def answer_book(session: Session, policies: Policies, q: BookQuery, now: dt.date
 
 def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime) -> Listed:
     scope = _scope(q, policies)
+    zones = _zones(session, policies, q, now)
     if q.about == TICKETS:
-        return _tickets(session, policies, q, scope)
+        return _tickets(session, policies, q, scope, zones)
     if q.about == LATE_SHIPMENTS:
-        return _late_shipments(session, q, scope, now)
+        return _late_shipments(session, q, scope, now, zones)
     if q.about in (BREACHED, AT_RISK):
-        return _clocks(session, policies, q, scope, now)
-    base = _filtered(select(Customer), q)
+        return _clocks(session, policies, q, scope, now, zones)
+    base = _filtered(select(Customer), q, zones)
     if q.about == RENEWALS:
         assert q.start is not None and q.end is not None
         base = base.where(Customer.renewal_date >= q.start, Customer.renewal_date <= q.end)
@@ -509,12 +522,12 @@ def _value(c: Customer, q: BookQuery) -> str:
     return f": {LABELS[q.rank]} {f'{value}/100' if q.rank == 'health_score' else money(value)}"
 
 
-def _tickets(session: Session, policies: Policies, q: BookQuery, scope: str) -> Listed:
+def _tickets(session: Session, policies: Policies, q: BookQuery, scope: str, zones: Zones) -> Listed:
     opened = select(Ticket.customer_id, func.count().label("n")).where(Ticket.status.in_(OPEN_STATUSES))
     if q.priority:
         opened = opened.where(Ticket.priority == q.priority)
     per = opened.group_by(Ticket.customer_id).subquery()
-    base = _filtered(select(Customer, per.c.n).join(per, per.c.customer_id == Customer.id), q)
+    base = _filtered(select(Customer, per.c.n).join(per, per.c.customer_id == Customer.id), q, zones)
     counted = base.subquery()
     totals = session.execute(select(func.count(), func.coalesce(func.sum(counted.c.n), 0)).select_from(counted)).one()
     customers, tickets = int(totals[0]), int(totals[1])
@@ -530,13 +543,14 @@ def _tickets(session: Session, policies: Policies, q: BookQuery, scope: str) -> 
     return _said(head, lines, customers, [c.id for c, _ in rows])
 
 
-def _late_shipments(session: Session, q: BookQuery, scope: str, now: dt.datetime) -> Listed:
+def _late_shipments(session: Session, q: BookQuery, scope: str, now: dt.datetime, zones: Zones) -> Listed:
     """Shipments not delivered by their promised date, the latest first (as the shipment-delay alert reads them)."""
     late = _filtered(
         select(Shipment, Customer)
         .join(Customer, Customer.id == Shipment.customer_id)
         .where(Shipment.status.in_(OPEN), Shipment.promised_at < now),
         q,
+        zones,
     )
     total = session.scalar(select(func.count()).select_from(late.subquery())) or 0
     rows = session.execute(late.order_by(Shipment.promised_at, Shipment.id).limit(SHOWN)).all()
@@ -545,7 +559,7 @@ def _late_shipments(session: Session, q: BookQuery, scope: str, now: dt.datetime
     return _said(head, lines, total, [c.id for _, c in rows])
 
 
-def _clocks(session: Session, policies: Policies, q: BookQuery, scope: str, now: dt.datetime) -> Listed:
+def _clocks(session: Session, policies: Policies, q: BookQuery, scope: str, now: dt.datetime, zones: Zones) -> Listed:
     """Open tickets past their SLA target (or within its last quarter: about to breach), P1 first, the furthest
     past first, each on the clock its customer's card runs."""
     if not policies.configured:
@@ -567,7 +581,7 @@ def _clocks(session: Session, policies: Policies, q: BookQuery, scope: str, now:
     )
     # columns, not entities: thousands of open tickets at 100k customers, each read once for its clock
     opened = Ticket.status.in_(OPEN_STATUSES)
-    stmt = _filtered(select(*columns).join(Customer, Customer.id == Ticket.customer_id).where(opened), q)
+    stmt = _filtered(select(*columns).join(Customer, Customer.id == Ticket.customer_id).where(opened), q, zones)
     if q.priority:
         stmt = stmt.where(Ticket.priority == q.priority)
     # only a ticket open longer than its tier's and priority's shortest target (75% of it, for about to breach)
@@ -613,8 +627,23 @@ def _customers(n: int, scope: str) -> str:
     return f"*No customer{scope}*" if n == 0 else f"*{n} customer{'' if n == 1 else 's'}{scope}*"
 
 
-def _filtered(stmt: Select, q: BookQuery) -> Select:  # type: ignore[type-arg]
+Zones = tuple[str, ...] | None  # the time zones a list keeps (those within or outside contact hours now); None: all
+
+
+def _zones(session: Session, policies: Policies, q: BookQuery, now: dt.datetime) -> Zones:
+    """The customers' time zones where it is now within contact hours (``q.reachable``) or outside them: read once
+    per zone, not per customer (a book of 100k customers has a few dozen zones). A zone that cannot be read, or no
+    contact hours configured, is in neither."""
+    if q.reachable is None:
+        return None
+    found = session.scalars(select(Customer.timezone).where(Customer.merged_into_id.is_(None)).distinct()).all()
+    return tuple(z for z in found if z and within_contact_hours(policies, now, z) is q.reachable)
+
+
+def _filtered(stmt: Select, q: BookQuery, zones: Zones = None) -> Select:  # type: ignore[type-arg]
     stmt = stmt.where(Customer.merged_into_id.is_(None))
+    if zones is not None:
+        stmt = stmt.where(Customer.timezone.in_(zones))
     if q.tiers:
         stmt = stmt.where(Customer.tier.in_(q.tiers))
     if q.regions:
@@ -651,6 +680,8 @@ def _scope(q: BookQuery, policies: Policies) -> str:
         parts.append(f"{_esc(q.segment)} segment")
     if q.held:
         parts.append("under a legal hold")
+    if q.reachable is not None:
+        parts.append("within contact hours now" if q.reachable else "in quiet hours now")
     return f" ({', '.join(parts)})" if parts else ""
 
 

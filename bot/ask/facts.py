@@ -98,6 +98,16 @@ def _within(local: dt.datetime, days: Sequence[str], start: dt.time, end: dt.tim
     return WEEKDAYS[local.weekday()] in days and start <= local.time() < end
 
 
+def within_contact_hours(policies: Policies, now: dt.datetime, tz: str | None) -> bool | None:
+    """Whether ``now`` falls within sla.yaml's ``contact_hours`` in the zone ``tz``; None without a window or a zone
+    that can be read."""
+    window = getattr(policies.sla, "contact_hours", None) if policies.configured else None
+    local = _local(now, tz)
+    if window is None or local is None:
+        return None
+    return _within(local, [d.lower() for d in window.days], window.start, window.end)
+
+
 def _next_opening(local: dt.datetime, days: Sequence[str], start: dt.time) -> dt.datetime:
     """The next start of a contact window after ``local`` (the same day when it has not started yet)."""
     for ahead in range(8):

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.ask.ranking import ranks_the_book
+from bot.ask.reachable import asks_the_book as asks_contact_hours
 from bot.policies.yamldoc import YamlDoc
 
 if TYPE_CHECKING:
@@ -90,7 +91,9 @@ _MANY = re.compile(
 # customers", "what are my accounts?").
 _LISTED = re.compile(
     r"^\W*(?:(?:please |can you |could you )?(?:list|show(?: me)?|give me)|(?:what|which) are)\s+(?:all\s+(?:of\s+)?)?"
-    r"(?:my|our|the)\s+(?:[\w'-]+\s+){0,2}?(?:customers|accounts|clients|book)\b",
+    r"(?:my|our|the)\s+(?:[\w'-]+\s+){0,2}?(?:customers|accounts|clients|book)\b"
+    # the list named alone: "my accounts please", "our gold customers"
+    r"|^\W*(?:my|our|all (?:my|our)) (?:[\w'-]+ )?(?:customers|accounts|clients)(?: please)?\W*$",
     re.I,
 )
 _COUNTED = re.compile(
@@ -312,6 +315,8 @@ class IntentModel:
             return False  # "an owner is leaving, what happens to their accounts?": a procedure, not a list
         if ranks_the_book(question):
             return True  # "who is our biggest customer?", "healthiest accounts in emea": the book ranked
+        if asks_contact_hours(question):
+            return True  # "which of my customers are in quiet hours right now?": the book by contact hours
         low = question.lower()
         if any(self.catalog[n].kind == POLICY for n in self._hits(low)):
             return False  # a policy named by its own words ("who covers my accounts while I'm out?"): computed

@@ -325,7 +325,7 @@ class AskService:
             book = self._book(question, asker, today, u.slots)
             if book is not None and u.book_earlier:  # a follow-up: the thread's list, with what it changes
                 book = self._followed(u.book_earlier, question, asker, today, book)
-            elif book is not None and unfiltered(question, book):
+            elif book is not None and unfiltered(question, book, staff_names(policies)):
                 book = None  # a filter the list does not have: never every customer
             if book is None:  # a field some roles may not see, or one each record must work out
                 said = direct.ACROSS_THE_BOOK

@@ -1714,3 +1714,22 @@ def test_customer_messages_waiting_in_shared_channels_are_said_with_their_clocks
     assert ask(book, "any unanswered messages from Glacierwood Dental?", MANAGER).text.startswith(
         "No conversation with *Glacierwood Dental Ltd* is open in a shared channel."
     )
+
+
+def test_the_book_by_contact_hours_reads_each_customers_time_zone(book: Services, clock: Clock) -> None:
+    # was: "which of my customers are in quiet hours right now?" listed every account of the owner, as if all were
+    # Tuesday 12:00 UTC: 13:00 in Berlin (emea) is within contact hours, 06:00 in Chicago (the others) is not
+    quiet = ask(book, "which customers are in quiet hours right now?")
+    assert quiet.text.startswith("*3 customers (in quiet hours now)*:\n• *Glacierwood Dental Ltd*"), quiet.text
+    assert "Westwardwood" not in quiet.text
+    callable_now = ask(book, "which customers can I call right now?")  # within hours and consenting to outreach
+    assert callable_now.text.startswith(
+        "*1 customer (with outreach consent, within contact hours now)*:\n• *Westwardwood Studios Group*"
+    ), callable_now.text
+    clock.advance(hours=4)  # 10:00 in Chicago: Glacierwood is within hours too, but gave no outreach consent
+    later = ask(book, "which customers can we contact now?")
+    assert later.text.startswith("*3 customers (with outreach consent, within contact hours now)*:"), later.text
+    assert "Glacierwood" not in later.text
+    assert ask(book, "which of my customers are within contact hours?", MANAGER).text.startswith(
+        "*1 customer (owned by Marcus Okafor, within contact hours now)*:\n• *Willowfield Devices Co*"
+    )

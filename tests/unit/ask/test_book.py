@@ -225,3 +225,36 @@ def test_a_follow_up_turns_or_keeps_the_ranking() -> None:
     assert gold is not None
     narrowed = followed(first, gold, "only the gold ones?", TODAY)
     assert (narrowed.rank, narrowed.lowest, narrowed.tiers) == ("health_score", True, ("gold",))
+
+
+@pytest.mark.parametrize(
+    ("question", "reachable", "consent"),
+    [
+        ("which of my customers are in quiet hours right now?", False, None),
+        ("which accounts can I call right now?", True, ("consent_outreach", True)),  # calling: consent counts
+        ("which of my gold customers are within contact hours?", True, None),  # "contact hours" calls no one
+        ("which customers are asleep right now?", False, None),
+        ("which customers renew next month?", None, None),
+    ],
+)
+def test_the_book_by_contact_hours(question: str, reachable: bool | None, consent: tuple[str, bool] | None) -> None:
+    # was: the filter dropped, every account listed as if in quiet hours
+    q = read_book(question, "U0ASKER", TODAY, ("gold",) if "gold" in question else (), (), None, STAFF)
+    assert q is not None and (q.reachable, q.consent) == (reachable, consent)
+    assert not unfiltered(question, q)
+
+
+@pytest.mark.parametrize(
+    ("question", "whole"),
+    [
+        ("which of my customers use the API?", True),  # was: all 500 of the owner's accounts
+        ("which of Marcus's accounts have the new dashboard?", True),
+        ("list my accounts", False),
+        ("what are Marcus's accounts?", False),
+        ("which accounts does Marcus own?", False),
+        ("which accounts have no owner?", False),
+    ],
+)
+def test_one_owners_accounts_with_a_filter_the_list_lacks_are_not_all_of_them(question: str, whole: bool) -> None:
+    q = read_book(question, "U0ASKER", TODAY, (), (), None, STAFF)
+    assert q is not None and q.owner is not None and unfiltered(question, q, STAFF) is whole
