@@ -415,7 +415,10 @@ class Writer:
             if not clocked and WEEKDAYS[at.weekday()] in days:
                 return True, f"{asked} is a contact day ({hours})"
             opens = _next_opening(at, days, window.start)
-            return False, f"{asked} is outside contact hours ({hours}): the next opening is {opens:%a %H:%M} their time"
+            return False, (
+                f"{asked} is outside contact hours ({hours}): the next opening is {opens:%a %H:%M} their time, unless "
+                "they asked for that time"  # the communication policy's exception, as for now below
+            )
         if _within(local, days, window.start, window.end):
             return True, f"{now}, within contact hours ({hours})"
         opens = _next_opening(local, days, window.start)

@@ -125,6 +125,7 @@ def test_outreach_at_the_time_asked_about(policies: Policies, question: str, exp
     assert text.startswith(expected)
     if text.startswith("No"):
         assert "the next opening is " in text and "Not now" not in text
+        assert text.endswith("their time, unless they asked for that time.")  # the policy's exception, as for now
 
 
 def test_without_contact_hours_only_the_local_time_is_said(policies: Policies) -> None:

@@ -180,6 +180,7 @@ def model() -> IntentModel:
         ("who is our champion at Acme?", "acme", ["contact"]),  # was: our owner of the account
         ("Acme's champion left, what now?", "acme", ["howto"]),  # the champion-left steps
         ("what's the best time to call Acme?", "acme", ["consent_outreach"]),  # was: their contact preferences
+        ("Acme wants a call at 7pm their time, ok?", "acme", ["consent_outreach"]),  # was: the primary contact
         ("should I be worried about Acme?", "acme", ["renewal_risk"]),  # was: declined
         ("any red flags on Acme?", "acme", ["renewal_risk"]),  # was: their tickets' sentiment
         ("what did Acme say last?", "acme", ["recent_interactions"]),  # what was said (was: the last contact's day)
