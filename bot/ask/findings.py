@@ -143,7 +143,7 @@ def _outcomes(a: Asked) -> PolicyFinding | None:
 def _service_levels(a: Asked) -> PolicyFinding | None:
     """How support kept its SLA across the book; not one customer's tickets ("what's X's first contact
     resolution?": their ticket record)."""
-    return service_levels_finding(a.services, _windowed(a), a.now) if a.card is None else None
+    return service_levels_finding(a.services, _windowed(a), a.now, a.u.slots.tiers) if a.card is None else None
 
 
 def _decisions(a: Asked) -> PolicyFinding | None:

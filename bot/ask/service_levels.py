@@ -25,20 +25,26 @@ DEFAULT_DAYS = 7  # the window when the question names none: the weekly digest's
 CITED = "first response SLA met resolution SLA met first contact resolution targets per tier"
 
 
-def service_levels_finding(services: Services, questions: Sequence[str], now: dt.datetime) -> PolicyFinding:
-    """``questions``: the thread's chain, the question last; the window is the latest one said."""
+def service_levels_finding(
+    services: Services, questions: Sequence[str], now: dt.datetime, tiers: Sequence[str] = ()
+) -> PolicyFinding:
+    """``questions``: the thread's chain, the question last; the window is the latest one said. ``tiers``: those the
+    question names ("how are we doing on SLA for platinum?"): their tickets alone; none, every tier's."""
     policies = services.policies
     window_line = next((q for q in reversed(questions) if WINDOW.search(q)), questions[-1])
     since, until, window = past_window(window_line, now, DEFAULT_DAYS)
     end = until or now
-    per, unknown = ticket_figures(policies, closed_tickets(services.engine, since, end))
+    rows = [r for r in closed_tickets(services.engine, since, end) if not tiers or r.tier in tiers]
+    per, unknown = ticket_figures(policies, rows)
     closed = sum(int(t["closed"]) for t in per.values())
+    which = f"{', '.join(mrkdwn.escape(t) for t in tiers)} " if tiers else ""  # "platinum "
     if not closed:
-        return _finding(f"No ticket was closed {window}.")
+        return _finding(f"No {which}ticket was closed {window}.")
+    subject = f"{which[0].upper()}{which[1:]}tickets" if which else "Tickets"
     fr_met = sum(t["fr_met"] for t in per.values())
     res_met = sum(t["res_met"] for t in per.values())
     lines = [
-        f"Tickets closed {window}: {closed:,}; first-response SLA met {percent(fr_met / closed)}, resolution SLA met "
+        f"{subject} closed {window}: {closed:,}; first-response SLA met {percent(fr_met / closed)}, resolution SLA met "
         f"{percent(res_met / closed)}."
     ]
     targets = {t.name: t.targets for t in policies.tiers.tiers}

@@ -1616,6 +1616,12 @@ def test_how_support_kept_its_sla_is_the_kpi_packs_figures(book: Services, clock
     # the figures are the KPI pack's, for the same window
     figures = {t.tier: t for t in pack(book.engine, book.policies, now - dt.timedelta(days=7), now).tiers}
     assert (figures["gold"].closed, figures["gold"].first_response_sla) == (2, 0.5)
+    assert ask(book, "how are we doing on SLA for gold?", AGENT).text.startswith(
+        "Gold tickets closed in the last 7 days: 2; first-response SLA met 50%"  # the tier named, alone
+    )
+    assert ask(book, "how are we doing on SLA for silver?", AGENT).text.startswith(
+        "No silver ticket was closed in the last 7 days."
+    )
     assert ask(book, "how many tickets did we close in the last 60 days?", AGENT).text.startswith(
         "Tickets closed in the last 60 days: 3;"
     )
