@@ -158,7 +158,10 @@ def understand(
             slots = replace(slots, priority=ticket.priority)
     just_named = asked.first("card") is not None and len(question.split()) <= len(mention.split()) + 2
     read_with = ""
-    if (asked.howto or just_named) and earlier and len(question.split()) < FOLLOW_UP_WORDS:
+    # a short question that names nothing it asks by its own words ("what about platinum?" after the SLA figures):
+    # read by meaning alone it is the nearest intent (platinum's promises), with the thread's question what it asks
+    unworded = not any(r.patterns for r in asked.readings)
+    if (asked.howto or just_named or unworded) and earlier and len(question.split()) < FOLLOW_UP_WORDS:
         # A name alone answers "which customer?"; it asks the earlier question again, of that customer.
         # "and for 20%?", "what about the ARR" read alone say little; with the thread's question they say what.
         # The earlier question's own name for its customer is masked as the question's is: read raw, "Can I give
@@ -171,7 +174,10 @@ def understand(
             # them 15%?" is the discount's route, not the renewal date asked three questions before
             said = chained(chain[-k:])
             attempt = model.read(f"{mask(said, before, model.catalog.stand_in)} {question}", mention, refers=in_view)
-            if not attempt.howto:
+            # read only by meaning itself, the follow-up needs a question that names what it asks: "what about
+            # platinum?" after "what about gold?" after the SLA figures is the figures, not the tiers' promises
+            worded = any(r.patterns for r in attempt.readings)
+            if not attempt.howto and (worded or asked.howto or just_named):
                 found = attempt
                 break
         if found is not None:

@@ -1622,6 +1622,11 @@ def test_how_support_kept_its_sla_is_the_kpi_packs_figures(book: Services, clock
     assert ask(book, "how are we doing on SLA for silver?", AGENT).text.startswith(
         "No silver ticket was closed in the last 7 days."
     )
+    # a follow-up naming only a tier is read with the thread's question (was: the tier's promises)
+    turn = in_thread(book, "1700000000.000970", AGENT)
+    turn("how are we doing on SLA?")
+    assert turn("what about gold?").text.startswith("Gold tickets closed in the last 7 days: 2;")
+    assert turn("what about platinum?").text.startswith("No platinum ticket was closed in the last 7 days.")
     assert ask(book, "how many tickets did we close in the last 60 days?", AGENT).text.startswith(
         "Tickets closed in the last 60 days: 3;"
     )
