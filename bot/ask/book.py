@@ -138,6 +138,7 @@ class BookQuery:
     lowest: bool = False  # ... lowest first
     top: int = 0  # lines shown (0: SHOWN)
     reachable: bool | None = None  # within (True) or outside (False) contact hours now, in each one's time zone
+    among: tuple[int, ...] = ()  # only these customers: the lines of a cut ranking "which of them ..." is about
 
 
 def read_book(
@@ -644,6 +645,8 @@ def _filtered(stmt: Select, q: BookQuery, zones: Zones = None) -> Select:  # typ
     stmt = stmt.where(Customer.merged_into_id.is_(None))
     if zones is not None:
         stmt = stmt.where(Customer.timezone.in_(zones))
+    if q.among:
+        stmt = stmt.where(Customer.id.in_(q.among))
     if q.tiers:
         stmt = stmt.where(Customer.tier.in_(q.tiers))
     if q.regions:
@@ -682,6 +685,8 @@ def _scope(q: BookQuery, policies: Policies) -> str:
         parts.append("under a legal hold")
     if q.reachable is not None:
         parts.append("within contact hours now" if q.reachable else "in quiet hours now")
+    if q.among:
+        parts.append(f"of the {len(q.among)} above")
     return f" ({', '.join(parts)})" if parts else ""
 
 

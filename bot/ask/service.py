@@ -30,6 +30,7 @@ from bot.ask.book import (
     BookQuery,
     answer_book,
     followed,
+    of_the_list,
     only_points,
     ordinal,
     point_at,
@@ -237,18 +238,32 @@ class AskService:
         staff = staff_names(self.s.policies)
         return read_book(question, asker, today, slots.tiers, regions, slots.priority, staff, slots.place)
 
-    def _followed(self, earlier: str, question: str, asker: str, today: dt.date, last: BookQuery) -> BookQuery | None:
+    def _followed(
+        self, session: Session, earlier: str, question: str, asker: str, now: dt.datetime, last: BookQuery
+    ) -> BookQuery | None:
         """The thread's list (its chain of questions, one per line, each changing the one before) with what
         ``question`` (read as ``last``) changes; None when the list the chain began with is not one Ask gives."""
-        book = self._thread_list(questions_of(earlier), asker, today)
-        return followed(book, last, question, today) if book is not None else None
+        book = self._thread_list(session, questions_of(earlier), asker, now)
+        return self._narrowed(session, book, last, question, now) if book is not None else None
 
-    def _thread_list(self, chain: list[str], asker: str, today: dt.date) -> BookQuery | None:
+    def _narrowed(
+        self, session: Session, book: BookQuery, later: BookQuery, question: str, now: dt.datetime
+    ) -> BookQuery:
+        """``book`` with what the follow-up changes; "which of them ..." after a ranking cut to a number ("top 3 gold
+        customers by ARR") is about the lines shown, not the whole ranked list."""
+        step = followed(book, later, question, now.date())
+        if book.top and of_the_list(question):
+            shown = answer_book(session, self.s.policies, book, now).customers
+            step = replace(step, among=shown, top=0)
+        return step
+
+    def _thread_list(self, session: Session, chain: list[str], asker: str, now: dt.datetime) -> BookQuery | None:
         """The list a thread's chain of questions gives: its first question's, changed in turn by each later one
         that changes a list ("only the gold ones?"; not "who approves a 20% discount?", nor "when does the second
         one renew?", which ask about something else)."""
         names = tier_names(self.s.policies), region_names(self.s.policies)
         first, *rest = chain
+        today = now.date()
         book = self._book(first, asker, today, read_slots(first, *names))
         for later in rest:
             slots = read_slots(later, *names)
@@ -257,7 +272,7 @@ class AskService:
             step = self._book(later, asker, today, slots)
             if step is None:
                 return None
-            book = followed(book, step, later, today)
+            book = self._narrowed(session, book, step, later, now)
         return book
 
     def _pointed(
@@ -284,7 +299,7 @@ class AskService:
         start = next((i for i, q in enumerate(chain) if model.across_the_book(q)), None)
         if start is None:
             return None
-        book = self._thread_list(chain[start:], asker, now.date())
+        book = self._thread_list(session, chain[start:], asker, now)
         if book is not None and book.rank and not sees(self.s.policies, asker, book.rank):
             return None  # a ranking the asker was refused: "the first one" would tell who ranks first
         return answer_book(session, self.s.policies, book, now).customers if book is not None else None
@@ -324,7 +339,7 @@ class AskService:
             today = self.s.clock().date()
             book = self._book(question, asker, today, u.slots)
             if book is not None and u.book_earlier:  # a follow-up: the thread's list, with what it changes
-                book = self._followed(u.book_earlier, question, asker, today, book)
+                book = self._followed(session, u.book_earlier, question, asker, self.s.clock(), book)
             elif book is not None and unfiltered(question, book, staff_names(policies)):
                 book = None  # a filter the list does not have: never every customer
             if book is None:  # a field some roles may not see, or one each record must work out

@@ -176,8 +176,8 @@ def understand(
             attempt = model.read(f"{mask(said, before, model.catalog.stand_in)} {question}", mention, refers=in_view)
             # read only by meaning itself, the follow-up needs a question that names what it asks: "what about
             # platinum?" after "what about gold?" after the SLA figures is the figures, not the tiers' promises
-            worded = any(r.patterns for r in attempt.readings)
-            if not attempt.howto and (worded or asked.howto or just_named):
+            says_it = any(r.patterns for r in attempt.readings)
+            if not attempt.howto and (says_it or asked.howto or just_named):
                 found = attempt
                 break
         if found is not None:

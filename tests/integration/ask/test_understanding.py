@@ -1575,6 +1575,12 @@ def test_the_book_ranked_by_a_value_goes_only_to_roles_that_see_it(book: Service
     lowest = turn("and the lowest?").text.splitlines()
     assert lowest[0] == "*4 customers*, the lowest by ARR:" and lowest[1].startswith("• *Studios Northwave Inc*")
     assert turn("tell me about the first one").text == "Here is what I have on *Studios Northwave Inc*."
+    # "which of them ..." after a ranking cut to a number is about the lines shown (was: every customer matching)
+    cut = in_thread(book, "1700000000.000992")
+    cut("top 2 customers by ARR")
+    them = cut("which of them renew before March?").text  # Glacierwood renews before March too, but is not shown
+    assert them.startswith("*2 customers (of the 2 above)* renew before March 2027"), them
+    assert "Glacierwood" not in them
     # the place of a ranking the asker was refused points at nobody
     hidden = in_thread(book, "1700000000.000991", AGENT)
     hidden("who is our biggest customer?")
