@@ -45,9 +45,7 @@ from bot.ask.feedback import passage_key, rerank
 from bot.ask.findings import policy_findings
 from bot.ask.intents import model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
-from bot.ask.policy import (
-    PolicyFinding,
-)
+from bot.ask.policy import PolicyFinding
 from bot.ask.routes import asks_route
 from bot.ask.slots import Slots, read_slots
 from bot.ask.understand import (
