@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import case, func, not_, or_, select
+from sqlalchemy import ColumnElement, case, func, not_, or_, select
 
 from bot.approvals.models import FINAL_STATES, PENDING, ApprovalRequest, ApprovalVote
 from bot.approvals.results import ApprovalsHome, RequestSummary
@@ -60,6 +60,13 @@ def home_summary(services: Services, user_id: str, limit: int = 15) -> Approvals
         return ApprovalsHome(user_id, tuple(map(summarize, to_decide)), tuple(map(summarize, mine)))
 
 
+def _theirs(services: Services, user_id: str) -> ColumnElement[bool]:
+    """The requests a user may see without being an admin: those whose current step they (or a group of theirs) may
+    decide, and those they raised."""
+    principals = {user_id, *services.policies.groups_of(user_id)}
+    return or_(ApprovalRequest.approvers.in_(principals), ApprovalRequest.requester == user_id)
+
+
 def overdue(
     services: Services, user_id: str, now: dt.datetime, everyone: bool, limit: int = 10
 ) -> tuple[int, list[tuple[RequestSummary, dt.timedelta, dt.timedelta, bool]]]:
@@ -67,9 +74,7 @@ def overdue(
     (``everyone``: an admin asking), else those the user may decide or raised. (How many in all, and up to
     ``limit`` of them as (summary, waiting, the step's reminder time, escalated).) The reminder time is in each
     request's own steps (JSON), so pending requests are read and compared here: they are few."""
-    principals = {user_id, *services.policies.groups_of(user_id)}
-    mine = or_(ApprovalRequest.approvers.in_(principals), ApprovalRequest.requester == user_id)
-    where = [ApprovalRequest.state == PENDING, *(() if everyone else (mine,))]
+    where = [ApprovalRequest.state == PENDING, *(() if everyone else (_theirs(services, user_id),))]
     with services.sessions() as s:
         rows = s.scalars(select(ApprovalRequest).where(*where)).all()
         late = []
@@ -89,10 +94,7 @@ def of_customer(
     """The requests made for a customer, pending first, each part newest first: every
     one (``everyone``: an admin, or the account's owner, asking), else those the user may decide or raised. How
     many in all, and up to ``limit`` as (summary, the current step's approvers, when it was decided)."""
-    where = [ApprovalRequest.customer_id == customer_id]
-    if not everyone:
-        principals = {user_id, *services.policies.groups_of(user_id)}
-        where.append(or_(ApprovalRequest.approvers.in_(principals), ApprovalRequest.requester == user_id))
+    where = [ApprovalRequest.customer_id == customer_id, *(() if everyone else (_theirs(services, user_id),))]
     pending_first = case((ApprovalRequest.state == PENDING, 0), else_=1)
     with services.sessions() as s:
         total = int(s.scalar(select(func.count()).select_from(ApprovalRequest).where(*where)) or 0)

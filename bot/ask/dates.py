@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 WINDOW = re.compile(
     r"\b(?P<day>today|yesterday)\b|\b(?P<which>this|last|past) (?P<unit>week|month|quarter|year)\b"
@@ -17,6 +18,15 @@ _PAST_DAYS = {"week": 7, "month": 30, "quarter": 91, "year": 365}  # "in the pas
 def day(value: dt.date) -> str:
     """The day of a date (or of a datetime, its time left out): "4 Jan 2027"."""
     return f"{value.day} {value:%b %Y}"
+
+
+def latest_window(
+    questions: Sequence[str], now: dt.datetime, default_days: int
+) -> tuple[dt.datetime, dt.datetime | None, str]:
+    """The past window of a thread's chain of questions (the question last): the latest one that names a window
+    ("how did renewals go last quarter?" then "which customers churned?": last quarter), else the default."""
+    said = next((q for q in reversed(questions) if WINDOW.search(q)), questions[-1])
+    return past_window(said, now, default_days)
 
 
 def past_window(question: str, now: dt.datetime, default_days: int) -> tuple[dt.datetime, dt.datetime | None, str]:

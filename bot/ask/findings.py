@@ -2,7 +2,7 @@
 
 An intent of kind "policy" names what computes its answer (``intents.yaml``'s ``compute``): an escalation or SLA
 target for the customer's tier, the asker's approval queue, the playbooks past review, how renewals went across
-the book... Each handler reads what it needs from :class:`Asked` and returns a :class:`PolicyFinding`, or None
+the book... Each handler reads what it needs from :class:`Inputs` and returns a :class:`PolicyFinding`, or None
 when it has nothing to say (not configured, no customer, not asked that way): the playbooks answer then.
 
 Kept apart from the answer pipeline (:mod:`bot.ask.service`) so that adding a computation is one handler and one
@@ -68,7 +68,7 @@ _WHO = re.compile(r"^\W*who(?:'s| is| do| should| gets?| will)?\b", re.I)  # a p
 
 
 @dataclass(frozen=True)
-class Asked:
+class Inputs:
     """What a computation reads: the question as understood, the customer (if any) and who asks."""
 
     services: Services
@@ -88,21 +88,19 @@ class Asked:
         return self.services.clock()
 
 
-Handler = Callable[[Asked], PolicyFinding | None]
-TierHandler = Callable[[Asked, str], PolicyFinding | None]  # for this tier
+Handler = Callable[[Inputs], PolicyFinding | None]
+TierHandler = Callable[[Inputs, str], PolicyFinding | None]  # for this tier
 
 
-def _approvals(a: Asked) -> PolicyFinding | None:
-    """The asker's own queue (no customer or tier needed), or the steps waiting past their reminder time; with a
-    customer in view, the requests made for them."""
-    if a.card is not None:
-        return _customer_requests(a)
-    if asks_overdue(a.question):
+def _approvals(a: Inputs) -> PolicyFinding | None:
+    """The steps waiting past their reminder time, else as :func:`_customer_requests`: with a customer in view the
+    requests made for them, else the asker's own queue."""
+    if a.card is None and asks_overdue(a.question):
         return overdue_finding(a.services, a.asker, a.now)
-    return pending_finding(a.services, a.asker)
+    return _customer_requests(a)
 
 
-def _customer_requests(a: Asked) -> PolicyFinding | None:
+def _customer_requests(a: Inputs) -> PolicyFinding | None:
     """The approval requests made for the customer in view; with none in view, the asker's own queue."""
     if a.card is None:
         return pending_finding(a.services, a.asker)
@@ -110,7 +108,7 @@ def _customer_requests(a: Asked) -> PolicyFinding | None:
     return customer_requests_finding(a.services, a.asker, card.customer_id, direct.name_of(card), card.owner)
 
 
-def _stale(a: Asked) -> PolicyFinding | None:
+def _stale(a: Inputs) -> PolicyFinding | None:
     """The playbooks past their review date: a plain handbook has them too."""
     try:
         documents = a.services.index.documents()
@@ -120,12 +118,12 @@ def _stale(a: Asked) -> PolicyFinding | None:
     return stale_finding(a.policies, documents, a.now.date())
 
 
-def _chain(a: Asked) -> list[str]:
+def _chain(a: Inputs) -> list[str]:
     """The thread's questions this one is read with, then this one: a window said before ("last quarter") holds."""
     return [*questions_of(a.u.read_with), a.question] if a.u.read_with else [a.question]
 
 
-def _windowed(a: Asked) -> list[str]:
+def _windowed(a: Inputs) -> list[str]:
     """The questions a figure over a past window reads its window from, the latest said first: this question, the
     chain a short follow-up was read with, or the thread's question right before ("how did renewals go last
     quarter?" then "which customers churned?": last quarter's)."""
@@ -135,18 +133,18 @@ def _windowed(a: Asked) -> list[str]:
     return chain
 
 
-def _outcomes(a: Asked) -> PolicyFinding | None:
+def _outcomes(a: Inputs) -> PolicyFinding | None:
     """How renewals went across the book."""
     return outcomes_finding(a.session, a.services, a.asker, _windowed(a), a.now)
 
 
-def _service_levels(a: Asked) -> PolicyFinding | None:
+def _service_levels(a: Inputs) -> PolicyFinding | None:
     """How support kept its SLA across the book; not one customer's tickets ("what's X's first contact
     resolution?": their ticket record)."""
     return service_levels_finding(a.services, _windowed(a), a.now, a.u.slots.tiers) if a.card is None else None
 
 
-def _decisions(a: Asked) -> PolicyFinding | None:
+def _decisions(a: Inputs) -> PolicyFinding | None:
     """What the asker decided, or how their own requests ended: read with the thread's earlier questions."""
     return decided_finding(a.services, a.asker, _chain(a), a.now)
 
@@ -156,13 +154,13 @@ def _of_customer(
 ) -> Handler:
     """An alert rule evaluated for this customer now: nothing without one."""
 
-    def handler(a: Asked) -> PolicyFinding | None:
+    def handler(a: Inputs) -> PolicyFinding | None:
         return evaluate(a.session, a.policies, a.card, a.now) if a.card else None
 
     return handler
 
 
-def _alerts(a: Asked) -> PolicyFinding | None:
+def _alerts(a: Inputs) -> PolicyFinding | None:
     """The asker's open alerts, the rules that reach them, or why an alert came when it did."""
     if asks_open_alerts(a.question):  # the alerts themselves, not the rules that send them
         return open_alerts_finding(a.services, a.asker)
@@ -176,7 +174,7 @@ def _alerts(a: Asked) -> PolicyFinding | None:
     return alert_delivery_finding(a.policies, a.asker, a.now, moment.time if moment else None)
 
 
-def _untiered(a: Asked, compute: str) -> PolicyFinding | None:
+def _untiered(a: Inputs, compute: str) -> PolicyFinding | None:
     """Escalation or SLA targets with no customer or tier: the most urgent case for "who is on call?" (said as
     assumed), every tier's answer when a priority is named, else nothing ("what is the escalation process?" is
     the playbook's procedure)."""
@@ -189,7 +187,7 @@ def _untiered(a: Asked, compute: str) -> PolicyFinding | None:
     return by_tier(a.policies, priority)
 
 
-def _promises(a: Asked, tier: str) -> PolicyFinding | None:
+def _promises(a: Inputs, tier: str) -> PolicyFinding | None:
     """What the tier is promised, or when the customer's next review or check-in is due."""
     if not a.policies.configured:
         return None  # a plain handbook promises nothing in YAML: its Markdown answers
@@ -200,7 +198,7 @@ def _promises(a: Asked, tier: str) -> PolicyFinding | None:
     return promises_finding(a.policies, tiers, a.question, direct.name_of(a.card) if a.card else "")
 
 
-def _escalation(a: Asked, tier: str) -> PolicyFinding | None:
+def _escalation(a: Inputs, tier: str) -> PolicyFinding | None:
     if a.card is not None:
         ticket = a.u.ticket.id if a.u.ticket else None
         return escalation_finding(a.policies, a.card, a.question, a.u.slots.priority, ticket)
@@ -209,7 +207,7 @@ def _escalation(a: Asked, tier: str) -> PolicyFinding | None:
     return escalation_by_severity(a.policies, tier)  # a tier alone: each severity's first level
 
 
-def _sla(a: Asked, tier: str) -> PolicyFinding | None:
+def _sla(a: Inputs, tier: str) -> PolicyFinding | None:
     if a.u.slots.priority:
         return sla_finding(a.policies, tier, a.u.slots.priority, a.card)
     return sla_summary(a.policies, tier, direct.name_of(a.card) if a.card else "")
@@ -254,7 +252,7 @@ def finding(
     """What ``policy`` computes for this question, or None. ``for_tier``: the tier to answer for (one of several
     the question names), else the customer's or the question's one tier."""
     tier = for_tier or (card.tier if card else u.slots.tier)
-    a = Asked(services, session, u, card, question, asker, tier)
+    a = Inputs(services, session, u, card, question, asker, tier)
     compute = policy.compute or ""
     if compute in _HANDLERS:
         needs_policies, handler = _HANDLERS[compute]

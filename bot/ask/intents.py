@@ -231,6 +231,11 @@ class Asked:
     def howto(self) -> bool:
         return all(i.kind == HOWTO for i in self.intents)
 
+    @property
+    def worded(self) -> bool:
+        """Whether some clause names an intent by its own words (a pattern), not by meaning alone."""
+        return any(r.patterns for r in self.readings)
+
 
 def clauses(question: str) -> list[str]:
     """The question and, when it asks several things, each of them ("who owns X and what's their ARR")."""

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from bot import mrkdwn
-from bot.ask.dates import WINDOW, day, past_window
+from bot.ask.dates import day, latest_window
 from bot.ask.facts import sees, who_sees
 from bot.ask.policy import PolicyFinding
 from bot.customers.outcomes import OutcomeRow, outcomes, percent, signed_usd, total
@@ -38,8 +38,7 @@ def outcomes_finding(
     rate last quarter?" then "which customers churned?": last quarter's)."""
     policies = services.policies
     question = questions[-1]
-    window_line = next((q for q in reversed(questions) if WINDOW.search(q)), question)
-    since, until, window = past_window(window_line, now, DEFAULT_DAYS)
+    since, until, window = latest_window(questions, now, DEFAULT_DAYS)
     figures = outcomes(services.engine, policies, since, until or now, depth=False)
     rows = tuple(r for r in figures.by_tier if r.decided)
     if not rows:

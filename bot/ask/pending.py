@@ -14,7 +14,7 @@ from bot import mrkdwn
 from bot.approvals.models import APPROVED, AUTO_APPROVED, CHANGES_REQUESTED, EXPIRED, FINAL_STATES, REJECTED
 from bot.approvals.queries import decided_for, decisions_by, home_summary, of_customer, overdue
 from bot.approvals.results import RequestSummary
-from bot.ask.dates import WINDOW, day, past_window
+from bot.ask.dates import day, latest_window
 from bot.ask.people import person
 from bot.ask.policy import PolicyFinding
 from bot.customers.sla import human
@@ -50,8 +50,7 @@ def pending_finding(services: Services, asker: str) -> PolicyFinding:
         if home.my_open
         else "You have no open requests.",
     ]
-    # cited: the approvals handbook's section on how requests are decided, reminded and escalated
-    return PolicyFinding("\n".join(parts), "", citation_query=CITED, citation_title="approv", supported=False)
+    return _finding("\n".join(parts))
 
 
 # "which approvals are overdue?", "what's stuck in approvals?": the pending steps past their reminder time
@@ -71,13 +70,7 @@ def overdue_finding(services: Services, asker: str, now: dt.datetime) -> PolicyF
     total, rows = overdue(services, asker, now, everyone, SHOWN)
     whose = "" if everyone else " of yours (to decide or raised)"
     if not rows:
-        return PolicyFinding(
-            f"No approval request{whose} has waited past its reminder time.",
-            "",
-            citation_query=CITED,
-            citation_title="approv",
-            supported=False,
-        )
+        return _finding(f"No approval request{whose} has waited past its reminder time.")
     lines = [
         summary.line(
             f"{mrkdwn.escape(summary.step_name or '')} waiting {human(waiting)} (reminder after {human(reminder)})"
@@ -85,10 +78,8 @@ def overdue_finding(services: Services, asker: str, now: dt.datetime) -> PolicyF
         )
         for summary, waiting, reminder, escalated in rows
     ]
-    more = f"\n…and {total - len(rows)} more." if total > len(rows) else ""
-    head = f"Approval requests{whose} past their step's reminder time, the longest waiting first"
-    return PolicyFinding(
-        f"{_listed(head, lines, total)}{more}", "", citation_query=CITED, citation_title="approv", supported=False
+    return _finding(
+        _listed(f"Approval requests{whose} past their step's reminder time, the longest waiting first", lines, total)
     )
 
 
@@ -102,8 +93,7 @@ def customer_requests_finding(
     total, rows = of_customer(services, customer_id, asker, everyone, SHOWN)
     whose = "" if everyone else " that you may decide or raised"
     if not rows:
-        said = f"No approval request{whose} has been made for {name}."
-        return PolicyFinding(said, "", citation_query=CITED, citation_title="approv", supported=False)
+        return _finding(f"No approval request{whose} has been made for {name}.")
     lines = []
     for summary, approvers, decided in rows:
         if approvers is not None:  # pending: the step, and who decides it
@@ -111,11 +101,7 @@ def customer_requests_finding(
         else:
             when = f" on {day(decided)}" if decided else ""
             lines.append(summary.line(f"{_SAID.get(summary.state, summary.state)}{when}"))
-    more = f"\n…and {total - len(rows)} more." if total > len(rows) else ""
-    head = f"Approval requests for {name}{whose}, open first"
-    return PolicyFinding(
-        f"{_listed(head, lines, total)}{more}", "", citation_query=CITED, citation_title="approv", supported=False
-    )
+    return _finding(_listed(f"Approval requests for {name}{whose}, open first", lines, total))
 
 
 def decided_finding(services: Services, asker: str, questions: Sequence[str], now: dt.datetime) -> PolicyFinding:
@@ -124,8 +110,7 @@ def decided_finding(services: Services, asker: str, questions: Sequence[str], no
     question last ("what did I approve this week?", "and last month?"): the latest line that names a window, a
     decision or whose requests says it."""
     said = list(reversed(questions))
-    window_line = next((q for q in said if WINDOW.search(q)), said[0])
-    since, until, window = past_window(window_line, now, RECENT_DAYS)
+    since, until, window = latest_window(questions, now, RECENT_DAYS)
     decided = next((q for q in said if _APPROVE.search(q) or _REJECT.search(q)), "")
     approve, reject = bool(_APPROVE.search(decided)), bool(_REJECT.search(decided))
     only = "approve" if approve and not reject else "reject" if reject and not approve else None
@@ -141,12 +126,8 @@ def decided_finding(services: Services, asker: str, questions: Sequence[str], no
         head = f"Your {what} {window}"
         none = f"You made no {what} {window}." if only else f"You decided no request {window}."
     if not rows:
-        return PolicyFinding(none, "", citation_query=CITED, citation_title="approv", supported=False)
-    lines = [_line(summary, outcome, when) for summary, outcome, when in rows]
-    more = f"\n…and {total - len(rows)} more." if total > len(rows) else ""
-    return PolicyFinding(
-        f"{_listed(head, lines, total)}{more}", "", citation_query=CITED, citation_title="approv", supported=False
-    )
+        return _finding(none)
+    return _finding(_listed(head, [_line(summary, outcome, when) for summary, outcome, when in rows], total))
 
 
 def _line(summary: RequestSummary, outcome: str, when: dt.datetime) -> str:
@@ -154,4 +135,12 @@ def _line(summary: RequestSummary, outcome: str, when: dt.datetime) -> str:
 
 
 def _listed(head: str, lines: list[str], total: int | None = None) -> str:
-    return f"{head} ({len(lines) if total is None else total}):\n" + "\n".join(lines)
+    """ "Head (12):" and the lines; "…and N more." when ``total`` is more than the lines shown."""
+    more = f"\n…and {total - len(lines)} more." if total is not None and total > len(lines) else ""
+    return f"{head} ({len(lines) if total is None else total}):\n" + "\n".join(lines) + more
+
+
+def _finding(text: str) -> PolicyFinding:
+    """Cited to the approvals handbook's section on how requests are decided, reminded and escalated; a list of
+    requests is the answer (no prose after it)."""
+    return PolicyFinding(text, "", citation_query=CITED, citation_title="approv", supported=False)

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from bot import mrkdwn
-from bot.ask.dates import WINDOW, past_window
+from bot.ask.dates import latest_window
 from bot.ask.policy import PolicyFinding
 from bot.customers.outcomes import percent
 from bot.customers.service_levels import closed_tickets, ticket_figures
@@ -31,8 +31,7 @@ def service_levels_finding(
     """``questions``: the thread's chain, the question last; the window is the latest one said. ``tiers``: those the
     question names ("how are we doing on SLA for platinum?"): their tickets alone; none, every tier's."""
     policies = services.policies
-    window_line = next((q for q in reversed(questions) if WINDOW.search(q)), questions[-1])
-    since, until, window = past_window(window_line, now, DEFAULT_DAYS)
+    since, until, window = latest_window(questions, now, DEFAULT_DAYS)
     end = until or now
     rows = [r for r in closed_tickets(services.engine, since, end) if not tiers or r.tier in tiers]
     per, unknown = ticket_figures(policies, rows)

@@ -160,8 +160,7 @@ def understand(
     read_with = ""
     # a short question that names nothing it asks by its own words ("what about platinum?" after the SLA figures):
     # read by meaning alone it is the nearest intent (platinum's promises), with the thread's question what it asks
-    unworded = not any(r.patterns for r in asked.readings)
-    if (asked.howto or just_named or unworded) and earlier and len(question.split()) < FOLLOW_UP_WORDS:
+    if (asked.howto or just_named or not asked.worded) and earlier and len(question.split()) < FOLLOW_UP_WORDS:
         # A name alone answers "which customer?"; it asks the earlier question again, of that customer.
         # "and for 20%?", "what about the ARR" read alone say little; with the thread's question they say what.
         # The earlier question's own name for its customer is masked as the question's is: read raw, "Can I give
@@ -176,8 +175,7 @@ def understand(
             attempt = model.read(f"{mask(said, before, model.catalog.stand_in)} {question}", mention, refers=in_view)
             # read only by meaning itself, the follow-up needs a question that names what it asks: "what about
             # platinum?" after "what about gold?" after the SLA figures is the figures, not the tiers' promises
-            says_it = any(r.patterns for r in attempt.readings)
-            if not attempt.howto and (says_it or asked.howto or just_named):
+            if not attempt.howto and (attempt.worded or asked.howto or just_named):
                 found = attempt
                 break
         if found is not None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import aliased
 
-from bot.customers.sla import business_elapsed
+from bot.customers.sla import clock_elapsed
 from bot.policies import Policies, SlaTarget
 from bot.store.models import Customer, Ticket
 
@@ -62,15 +62,6 @@ def closed_tickets(engine: Engine, since: dt.datetime, until: dt.datetime) -> li
         return [ClosedTicket(str(r[0]), r[1], str(r[2]), *r[3:]) for r in conn.execute(q)]
 
 
-def elapsed(policies: Policies, coverage: str, tz: str | None, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
-    """Time on the SLA clock between ``start`` and ``end``: business time for a business-hours tier (in the
-    customer's zone), calendar time for a 24x7 one."""
-    if coverage != "business_hours":
-        return end - start
-    bh = policies.sla.business_hours
-    return business_elapsed(start, end, tz or "UTC", bh.start, bh.end, tuple(bh.days))
-
-
 def ticket_figures(policies: Policies, rows: Iterable[ClosedTicket]) -> tuple[dict[str, dict[str, float]], int]:
     """Per tier: ``closed``, ``fr_met``, ``res_met`` (SLA met), ``fcr``/``fcr_known`` (first-contact resolution
     over the tickets whose helpdesk reports agent responses), ``support_usd``, and the median hours from opening to
@@ -96,10 +87,12 @@ def ticket_figures(policies: Policies, rows: Iterable[ClosedTicket]) -> tuple[di
         target = targets[r.tier, r.priority]
         if target is not None:
             if r.first_response is not None:
-                t["fr_met"] += elapsed(policies, target.coverage, r.timezone, r.opened, r.first_response) <= (
+                t["fr_met"] += clock_elapsed(policies, target.coverage, r.timezone, r.opened, r.first_response) <= (
                     target.first_response
                 )
-            t["res_met"] += elapsed(policies, target.coverage, r.timezone, r.opened, r.resolved) <= target.resolution
+            t["res_met"] += (
+                clock_elapsed(policies, target.coverage, r.timezone, r.opened, r.resolved) <= target.resolution
+            )
         if r.agent_replies is None:
             unknown += 1
             continue

@@ -71,13 +71,20 @@ def sla_clock(
         milestone, goal = "first response", target.first_response
     else:
         milestone, goal = "resolution", target.resolution
-    if target.coverage == "business_hours":
-        bh = policies.sla.business_hours
-        elapsed = business_elapsed(opened_at, now, customer_tz or "UTC", _time(bh.start), _time(bh.end), tuple(bh.days))
-    else:
-        elapsed = now - opened_at
+    elapsed = clock_elapsed(policies, target.coverage, customer_tz, opened_at, now)
     state = "breached" if elapsed > goal else "at_risk" if elapsed > goal * 0.75 else "ok"
     return SlaClock(ticket_id, target.priority, milestone, goal, elapsed, state, target.coverage)
+
+
+def clock_elapsed(
+    policies: Policies, coverage: str, tz: str | None, start: dt.datetime, end: dt.datetime
+) -> dt.timedelta:
+    """Time on an SLA clock between ``start`` and ``end``: business time for a business-hours tier (in the
+    customer's zone, UTC when unknown), calendar time for a 24x7 one."""
+    if coverage != "business_hours":
+        return end - start
+    bh = policies.sla.business_hours
+    return business_elapsed(start, end, tz or "UTC", _time(bh.start), _time(bh.end), tuple(bh.days))
 
 
 def _time(value: object) -> dt.time:
