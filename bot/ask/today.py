@@ -18,7 +18,7 @@ from bot.approvals.queries import home_summary
 from bot.ask.book import AT_RISK, BREACHED, RENEWALS, BookQuery, answer_book
 from bot.ask.dates import day
 from bot.ask.policy import PolicyFinding
-from bot.channels.home import home_conversations
+from bot.channels.home import waiting_count
 from bot.services import Services
 
 RENEWING_DAYS = 30  # the renewals a day's list counts
@@ -43,8 +43,7 @@ def today_finding(session: Session, services: Services, asker: str, now: dt.date
     home = home_summary(services, asker)
     alerts = open_alerts(services.engine, asker, limit=1, policies=policies)
     decide = len(home.to_decide)
-    conversations = home_conversations(services, asker)
-    waiting = conversations.total if conversations is not None else 0
+    waiting = waiting_count(session, asker)  # a count: the line says how to ask for them
     urgent = f" ({alerts.urgent} urgent)" if alerts.urgent else ""
     lines = [
         _count(

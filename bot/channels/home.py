@@ -3,7 +3,7 @@ member owns, and a customer's open ones, each with its first-response clock (:mo
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from bot.channels.lines import conversation_lines
@@ -14,15 +14,25 @@ from bot.services import Services
 MAX_LINES = 10
 
 
+def _unanswered(user: str) -> tuple[ColumnElement[bool], ...]:
+    c = Conversation.__table__.c
+    return c.owner == user, c.state == OPEN
+
+
+def waiting_count(session: Session, user: str) -> int:
+    """How many customer conversations of the accounts ``user`` owns wait for a first reply."""
+    return int(session.scalar(select(func.count()).where(*_unanswered(user))) or 0)
+
+
 def home_conversations(services: Services, user: str) -> HomeConversations | None:
     """App Home: the unanswered customer conversations of the accounts ``user`` owns (None: there are none)."""
-    c = Conversation.__table__.c
     with services.sessions() as session:
-        where = (c.owner == user, c.state == OPEN)
-        total = int(session.scalar(select(func.count()).where(*where)) or 0)
+        total = waiting_count(session, user)
         if not total:
             return None
-        rows = session.scalars(select(Conversation).where(*where).order_by(c.due_at).limit(MAX_LINES)).all()
+        rows = session.scalars(
+            select(Conversation).where(*_unanswered(user)).order_by(Conversation.due_at).limit(MAX_LINES)
+        ).all()
         lines = conversation_lines(session, rows, services.clock(), services.policies.sla.business_hours)
     return HomeConversations(user, tuple(lines), total)
 

@@ -109,6 +109,18 @@ def ask(services: Services, question: str, asker: str = LEAD, **kw: object) -> A
     return AskService(services).answer(question, asker, "C0SUPPORT", "1700000000.000100", **kw)  # type: ignore[arg-type]
 
 
+def discount(customer: str, percent: str, why: str = "Competitor <!channel> offered less.") -> RequestDraft:
+    """A discount request the account manager raises on a $40,000 deal."""
+    return RequestDraft(
+        request_type="discount",
+        customer=customer,
+        requester=MANAGER,
+        amount="$40,000",
+        percent=percent,
+        justification=why,
+    )
+
+
 def cid(services: Services, name: str) -> int:
     with services.sessions() as s:
         return int(s.scalars(select(Customer.id).where(Customer.name == name)).one())
@@ -841,14 +853,7 @@ def test_a_follow_up_to_a_list_of_the_book_narrows_that_list(book: Services) -> 
 
 def test_pending_approvals_are_the_askers_queue_and_open_requests(book: Services) -> None:
     # was: "What approvals are pending?" quoted the approvals process
-    draft = RequestDraft(
-        request_type="discount",
-        customer="Willowfield Devices Co",
-        requester=MANAGER,
-        amount="$40,000",
-        percent="12%",
-        justification="Competitor offered 12% off.",
-    )
+    draft = discount("Willowfield Devices Co", "12%", "Competitor offered 12% off.")
     rid = submit_request(book, draft).request_id
     mine = ask(book, "What approvals are pending?", MANAGER)
     assert mine.text.startswith(
@@ -864,15 +869,7 @@ def test_past_decisions_are_the_askers_votes_and_their_requests_outcomes(book: S
     # was: "Which requests did I approve this week?" quoted the approvals process; "what have I approved
     # recently?" was declined
     drafts = [
-        RequestDraft(
-            request_type="discount",
-            customer=name,
-            requester=MANAGER,
-            amount="$40,000",
-            percent=pct,
-            justification="Competitor <!channel> offered less.",
-        )
-        for name, pct in (("Willowfield Devices Co", "12%"), ("Glacierwood Dental Ltd", "14%"))
+        discount(name, pct) for name, pct in (("Willowfield Devices Co", "12%"), ("Glacierwood Dental Ltd", "14%"))
     ]
     first, second = (submit_request(book, d).request_id for d in drafts)
     assert decide(book, first, 0, "U0SALESMGR", "approve").code == "approved"
@@ -1106,14 +1103,7 @@ def test_the_latest_interactions_say_a_notes_text_only_to_roles_that_see_notes(b
 
 def test_overdue_approvals_are_the_steps_past_their_reminder_time(book: Services, clock: Clock) -> None:
     # was: "which approvals are overdue?" gave the payment-overdue alert's rule
-    draft = RequestDraft(
-        request_type="discount",
-        customer="Willowfield Devices Co",
-        requester=MANAGER,
-        amount="$40,000",
-        percent="12%",
-        justification="Competitor <!channel> offer.",
-    )
+    draft = discount("Willowfield Devices Co", "12%", "Competitor <!channel> offer.")
     rid = submit_request(book, draft).request_id
     assert ask(book, "which approvals are overdue?", "U0CSLEAD").text.startswith(
         "No approval request has waited past its reminder time."
@@ -1645,17 +1635,7 @@ def test_how_support_kept_its_sla_is_the_kpi_packs_figures(book: Services, clock
 
 def test_a_customers_approval_requests_say_where_each_stands(book: Services, clock: Clock) -> None:
     # was: "who still needs to approve the Willowfield request?" gave the custom-terms route for a new request
-    drafts = [
-        RequestDraft(
-            request_type="discount",
-            customer="Willowfield Devices Co",
-            requester=MANAGER,
-            amount="$40,000",
-            percent=pct,
-            justification="Competitor <!channel> offered less.",
-        )
-        for pct in ("14%", "12%")
-    ]
+    drafts = [discount("Willowfield Devices Co", pct) for pct in ("14%", "12%")]
     decided, waiting = (submit_request(book, d).request_id for d in drafts)
     assert decide(book, decided, 0, "U0SALESMGR", "approve").code == "approved"
     owner = ask(book, "who still needs to approve the Willowfield Devices request?", MANAGER)
