@@ -143,6 +143,7 @@ class Intent:
     counted: tuple[str, ...] = ()  # what "how many/how much" counts ("how many holiday days" -> holiday, day)
     sequence: bool = False  # a sequence of stages is asked for ("the renewal timeline")
     defines: bool = False  # what a term means is asked ("what counts as a P1?", "what does NRR mean?")
+    permission: bool = False  # whether something is allowed or expected is asked ("can I ...?", "should we ...?")
 
 
 def analyse(question: str) -> Intent:
@@ -176,7 +177,30 @@ def analyse(question: str) -> Intent:
         counted=tuple(t for t in tokenize(counted.group(1)) if t not in STOPWORDS) if counted else (),
         sequence=bool(_SEQUENCE_Q.search(q)),
         defines=bool(_DEFINES_Q.search(q)),
+        permission=bool(_PERMISSION_Q.search(q)),
     )
+
+
+# Whether something is allowed or expected, asked by the question's opening words: "Can I keep my laptop?",
+# "Should people be shamed for ...?", "Am I allowed to sign it?". Such a question is answered by a rule.
+_PERMISSION_Q = re.compile(
+    r"^\W*(?:(?:so|ok|okay|and|but|hi|hey),?\s+)?(?:can|could|may|should|shall|must|am i allowed|are we allowed|"
+    r"is it (?:ok|okay|fine|allowed|possible|acceptable)|do (?:i|we) (?:have|need) to)\b",
+    re.I,
+)
+# A sentence stating a rule: what must, may or may not be done ("Users are prohibited from deleting messages.",
+# "We will not shame you.").
+_RULE = re.compile(
+    r"\b(?:must(?:n't| not)?|should(?:n't| not)?|shall|may not|can't|cannot|can not|(?:not )?allowed|prohibited|"
+    r"forbidden|(?:not )?permitted|required?|never|always|will not|won't|do not|don't|need to|have to|"
+    r"recommend(?:ed)?|best practice|exceptions?)\b",
+    re.I,
+)
+
+
+def states_rule(text: str) -> bool:
+    """Whether ``text`` states a rule (must, may not, never, is prohibited ...): what a permission question wants."""
+    return bool(_RULE.search(text))
 
 
 # What a term means: "what counts as a P1?", "what does NRR mean?", "define churn", "what is meant by ...".

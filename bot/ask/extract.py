@@ -18,7 +18,7 @@ from bot import mrkdwn
 from retrieval.confidence import names
 from retrieval.lexical import tokenize
 from retrieval.markdown import BULLET, PARAGRAPH, ROW, ROW_SEP, STEP, passage_pieces, slack_to_plain
-from retrieval.question import META, Intent, analyse, carries, prescribes
+from retrieval.question import META, Intent, analyse, carries, prescribes, states_rule
 from retrieval.types import Passage
 
 MAX_PASSAGES = 5  # passages whose pieces may be quoted (those the search scored by meaning)
@@ -31,6 +31,7 @@ CONTEXT_SHARE = 0.5  # the best sentence's neighbour in its paragraph is read wi
 TIER_ROW = 0.3
 LIST_SHARE = 0.8  # a list asked for: the best list item may score this much under the best piece
 QUESTION = 0.5  # a piece that is itself a question scores this share
+RULE = 0.3  # a permission question ("can I ...?"): a piece stating a rule scores this much more
 W_MEANING = 0.75  # the piece's cosine to the question vs the share of its key terms it contains
 _TIERS = ("platinum", "gold", "silver", "bronze", "enterprise", "standard", "premium", "basic")
 
@@ -90,6 +91,8 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
         fact = 1.0  # a list asked for: an item of a list, or a sentence saying who does what by when
     if intent.answer_type and intent.answer_type != META:
         score *= 0.6 + 0.6 * fact  # a piece without the asked fact can still explain, but ranks lower
+    elif intent.permission and intent.answer_type is None and states_rule(piece.plain):
+        score *= 1 + RULE  # "can I delete a message?" is answered by "users are prohibited from deleting ..."
     if piece.plain.rstrip(" _*").endswith("?"):
         score *= QUESTION  # a question (an FAQ's, a slide's title) asks, it does not answer
     n = len(piece.words)

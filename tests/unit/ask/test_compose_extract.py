@@ -323,6 +323,17 @@ def test_a_yes_no_question_gets_the_step_that_answers_not_the_procedure() -> Non
     assert steps.text.index("1. A new ticket") < steps.text.index("2. The clock pauses")  # the procedure, in order
 
 
+def test_a_permission_question_is_answered_by_the_rule() -> None:
+    text = (
+        "# Slack\n\n## Editing and deleting\n\nYou can edit a message in Slack for 5 minutes after it is posted. "
+        "Users are prohibited from deleting messages.\n"
+    )
+    (p,) = passages_of(text)
+    p = replace(p, piece_scores=(0.59, 0.50))  # the model's cosines: the editing sentence first
+    draft = ExtractiveWriter(max_units=1).write("Can I just delete a Slack message I regret posting?", [p])
+    assert draft.text.startswith("Users are prohibited from deleting messages.")
+
+
 def test_the_best_sentence_is_read_with_its_neighbour_in_the_paragraph() -> None:
     noc = passages_of(
         "# On call\n\n## Operations centres\n\nTeams new to on-call may run a hybrid model with a network operations "

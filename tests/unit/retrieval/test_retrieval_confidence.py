@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from retrieval.confidence import Signals, compute, confidence, names
-from retrieval.question import META, NUMBER, PERSON, STEPS, TIME, analyse, carries, quantifies
+from retrieval.question import META, NUMBER, PERSON, STEPS, TIME, analyse, carries, quantifies, states_rule
 from retrieval.types import Passage
 
 
@@ -61,6 +61,21 @@ def test_fact_detectors() -> None:
     assert carries(NUMBER, "No more than 3 proactive messages.") == 1.0
     assert carries(NUMBER, "Be kind.") == 0.0
     assert carries(None, "anything") == 0.0
+
+
+def test_a_permission_question_wants_a_rule() -> None:
+    for question in (
+        "Can I just delete a Slack message?",
+        "Should people be shamed for clicking a link?",
+        "OK, am I allowed to sign it?",
+        "Is it ok to expense a taxi?",
+    ):
+        assert analyse(question).permission, question
+    for question in ("What can I expense?", "How do I delete a message?", "Who can approve a refund?"):
+        assert not analyse(question).permission, question
+    assert states_rule("Users are prohibited from deleting messages.")
+    assert states_rule("We will not shame you.")
+    assert not states_rule("You can edit a message for 5 minutes after it is posted.")
 
 
 def test_key_terms_drop_question_words() -> None:
