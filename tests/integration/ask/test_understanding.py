@@ -1618,6 +1618,10 @@ def test_how_support_kept_its_sla_is_the_kpi_packs_figures(book: Services, clock
     assert ask(book, "how are we doing on SLA for silver?", AGENT).text.startswith(
         "No silver ticket was closed in the last 7 days."
     )
+    # the tiers named as the subject (was: the alert rules' rows for those segments)
+    assert ask(book, "how are gold and silver doing on SLA this week?", AGENT).text.startswith(
+        "Gold, silver tickets closed this week"
+    )
     # a follow-up naming only a tier is read with the thread's question (was: the tier's promises)
     turn = in_thread(book, "1700000000.000970", AGENT)
     turn("how are we doing on SLA?")

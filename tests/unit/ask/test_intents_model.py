@@ -186,6 +186,9 @@ def model() -> IntentModel:
         ("what did Acme say last?", "acme", ["recent_interactions"]),  # what was said (was: the last contact's day)
         ("when did Acme last respond to a survey?", "acme", ["nps"]),  # was: the last contact's day
         ("how are we doing on SLA this week?", "", ["service_levels"]),  # was: the SLA clock's steps
+        ("how are gold and silver doing on SLA this month?", "", ["service_levels"]),  # was: alert rules' rows
+        ("how are our bronze customers doing on response times?", "", ["service_levels"]),  # was: the SLA clock
+        ("how is Acme doing on SLA?", "acme", ["sla_history"]),  # one customer's: their ticket record
         # its own words over broader ones (the SLA target's): the figures, not the target
         ("what percentage of tickets met the first response target last week?", "", ["service_levels"]),
         ("What is the target first-contact resolution rate for platinum?", "", ["howto"]),  # the playbook's target
