@@ -30,6 +30,7 @@ from bot.ask.people import person
 from bot.ask.ranking import ranking, turned
 from bot.ask.reachable import reachable, reaches_out
 from bot.ask.shipments import OPEN, shipment_line
+from bot.ask.totals import total_asked
 from bot.customers.card import OPEN_STATUSES, TicketLine
 from bot.customers.sla import sla_clock
 from bot.policies import Policies
@@ -98,7 +99,7 @@ _NOT_SEGMENT = {
 _EVERYONE = frozenset(
     "which what who whom list show tell me all every our my the are is do does we i have has had how many much "
     "customers customer accounts account clients client book there in total of please can could you give get any "
-    "a an with us count number current currently active existing whole entire full everyone s on".split()
+    "a an with us count number current currently active existing whole entire full everyone s on across".split()
 )
 _MINE = re.compile(r"\b(my|mine|i own|i have)\b", re.I)
 _OWNED_BY = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
@@ -139,6 +140,7 @@ class BookQuery:
     top: int = 0  # lines shown (0: SHOWN)
     reachable: bool | None = None  # within (True) or outside (False) contact hours now, in each one's time zone
     among: tuple[int, ...] = ()  # only these customers: the lines of a cut ranking "which of them ..." is about
+    total: bool = False  # what ``rank``'s value adds up to over the list is asked ("total ARR of gold customers")
 
 
 def read_book(
@@ -156,9 +158,11 @@ def read_book(
     ``staff``: who owns accounts, by the names people call them ("priya", "priya raman"), for "Priya's accounts"."""
     late = bool(_LATE_SHIPMENTS.search(question))
     breaching = bool(_BREACHING.search(question))
-    ranked = ranking(question)
-    # a value the list ranks by is not one it cannot say; nor is "and the highest?" after a ranked list
-    rest = ranked.rest if ranked else "" if turned(question) is not None else question
+    summed = total_asked(question)
+    ranked = None if summed else ranking(question)
+    # a value the list ranks by or adds up is not one it cannot say; nor is "and the highest?" after a ranked list
+    rest = _measured(question)
+    rest = ("" if turned(question) is not None else question) if rest is None else rest
     if _NOT_LISTED.search(_BREACHING.sub(" ", _LATE_SHIPMENTS.sub(" ", rest))):
         return None
     owner = None
@@ -191,6 +195,8 @@ def read_book(
     if within and consent is None and reaches_out(question):
         consent = ("consent_outreach", True)  # "can I call them now?": within hours and consenting to outreach
     rank, lowest, top = (ranked.field, ranked.lowest, ranked.top) if ranked else ("", False, 0)
+    if summed:  # the customers a total adds up, each with their value, highest first
+        rank = summed.field
     if rank and about not in (ACCOUNTS, RENEWALS):
         return None  # tickets, clocks and shipments are ordered by what they are about, not by a customer's value
     return BookQuery(
@@ -211,7 +217,18 @@ def read_book(
         lowest,
         top,
         within,
+        total=summed is not None,
     )
+
+
+def _measured(question: str) -> str | None:
+    """The question without the words of the total or the ranking it asks ("total ARR", "top 5 ... by ARR"), or
+    None when it asks neither."""
+    summed = total_asked(question)
+    if summed is not None:
+        return summed.rest
+    ranked = ranking(question)
+    return ranked.rest if ranked else None
 
 
 def unfiltered(question: str, q: BookQuery, staff: Iterable[str] = ()) -> bool:
@@ -222,8 +239,8 @@ def unfiltered(question: str, q: BookQuery, staff: Iterable[str] = ()) -> bool:
     filters = (q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None)
     if q.about != ACCOUNTS or any(filters):
         return False
-    ranked = ranking(question) if q.rank else None
-    said = ranked.rest if ranked else question  # "which customers have the highest ARR?": the ranking is no filter
+    # "which customers have the highest ARR?", "what's our total ARR?": the ranking or the total is no filter
+    said = (_measured(question) if q.rank else None) or question
     for owned in (_MINE, _OWNED_BY, _UNOWNED):
         said = owned.sub(" ", said)
     named = {w for name in staff for w in re.findall(r"[a-z]+", name.lower())}
@@ -361,6 +378,7 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         later.segment or earlier.segment,
         *((later.rank, later.lowest, later.top) if later.rank else _turned(earlier, question)),
         later.reachable if later.reachable is not None else earlier.reachable,
+        total=later.total if later.rank else earlier.total,
     )
 
 
@@ -483,7 +501,9 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
         value = getattr(Customer, q.rank)
         base = base.where(value.is_not(None))
         order = (value.asc() if q.lowest else value.desc(), *order)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    total, summary = session.scalar(select(func.count()).select_from(base.subquery())) or 0, ""
+    if q.total and q.rank:
+        summary = _summed(session, base, q.rank)
     rows = session.scalars(base.order_by(*order).limit(q.top or SHOWN)).all()
     who = _customers(total, scope)
     ranked = _ranked(q, total)
@@ -502,7 +522,21 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
         lines = [
             f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}, {_esc(c.region)}){_value(c, q)}, {_renews(c)}{by(c)}" for c in rows
         ]
-    return _said(head, lines, total, [c.id for c in rows])
+    listed = _said(head, lines, total, [c.id for c in rows])
+    return Listed(f"{summary}\n{listed.text}", listed.customers, listed.head) if summary and total else listed
+
+
+def _summed(session: Session, base: Select, field: str) -> str:  # type: ignore[type-arg]
+    """What ``field`` adds up to over the list's customers, as the answer's first line says it: "Total ARR:
+    $1,250,000 ($138,889 on average)."; a health score only averages ("Average health score: 61/100.")."""
+    listed = base.subquery()
+    column = listed.c[field]
+    added, mean = session.execute(select(func.sum(column), func.avg(column))).one()
+    if added is None:
+        return ""
+    if field == "health_score":
+        return f"Average {LABELS[field]}: {round(float(mean))}/100."
+    return f"Total {LABELS[field]}: {money(added)} ({money(round(float(mean)))} on average)."
 
 
 def _ranked(q: BookQuery, total: int) -> str:
@@ -625,7 +659,7 @@ def _clocks(session: Session, policies: Policies, q: BookQuery, scope: str, now:
 
 def _customers(n: int, scope: str) -> str:
     """The head's subject: "*3 customers (gold)*", "*No customer (gold)*"."""
-    return f"*No customer{scope}*" if n == 0 else f"*{n} customer{'' if n == 1 else 's'}{scope}*"
+    return f"*No customer{scope}*" if n == 0 else f"*{n:,} customer{'' if n == 1 else 's'}{scope}*"
 
 
 Zones = tuple[str, ...] | None  # the time zones a list keeps (those within or outside contact hours now); None: all

@@ -1578,6 +1578,32 @@ def test_the_book_ranked_by_a_value_goes_only_to_roles_that_see_it(book: Service
     assert pointed.customer is None and "Willowfield" not in pointed.text, pointed.text
 
 
+def test_the_books_values_added_up_lead_the_list_they_add(book: Services) -> None:
+    # was: "what's the total ARR of our bronze customers?" got the list of what a list of the book can say
+    bronze = ask(book, "what's the total ARR of our bronze customers?", MANAGER)
+    lines = bronze.text.splitlines()
+    assert lines[:2] == ["Total ARR: $14,000 ($7,000 on average).", "*2 customers (bronze)*, by ARR, highest first:"]
+    assert lines[2].startswith("• *Glacierwood Dental Ltd* (bronze, na): ARR $9,000"), bronze.text
+    assert bronze.sensitive and bronze.source == "record"
+    assert ask(book, "how much ARR renews before March?", MANAGER).text.startswith(
+        "Total ARR: $461,000 ($153,667 on average).\n*3 customers* renew before March 2027"
+    )
+    assert ask(book, "what is the average health score across our customers?", LEAD).text.startswith(
+        "Average health score: "
+    )
+    # a role that does not see ARR gets no total either
+    refused = ask(book, "what's our total ARR?", AGENT)
+    assert refused.text.startswith(":lock: ARR is restricted for your role") and "466" not in refused.text
+    # a follow-up keeps the total, with what it changes
+    turn = in_thread(book, "1700000000.000993")
+    assert turn("what's our total ARR?").text.startswith("Total ARR: $466,000 ($116,500 on average).")
+    assert turn("and for silver?").text.startswith("Total ARR: $40,000 ($40,000 on average).\n*1 customer (silver)*")
+    # in a customer's thread, "they" is that customer
+    theirs = in_thread(book, "1700000000.000994", MANAGER)
+    theirs("when does Willowfield Devices renew?")
+    assert theirs("how much ARR do they have?").text == "*Willowfield Devices Co*'s ARR is $412,000."
+
+
 def test_how_support_kept_its_sla_is_the_kpi_packs_figures(book: Services, clock: Clock) -> None:
     # was: "how are we doing on SLA this week?" gave the SLA clock's steps, "how many tickets did we close last
     # week?" said past work is not listed

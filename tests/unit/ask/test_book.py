@@ -79,11 +79,16 @@ def test_what_a_list_of_the_book_is_of(question: str, about: str, owner: str | N
         "which customers churned last month?",
         "which customers cancelled?",
         "who has the most accounts?",  # per owner: the workload report
-        "what's the total ARR of our platinum customers?",
+        "what's the total ARR that churned last quarter?",  # past work (was: the total ARR of platinum, now listed)
     ],
 )
 def test_what_no_list_of_the_book_says(question: str) -> None:
     assert read_book(question, "U0ASKER", TODAY, (), (), None, STAFF) is None
+
+
+def test_a_total_is_the_list_it_adds_up_ranked_by_its_value() -> None:
+    q = read_book("what's the total ARR of our platinum customers?", "U0ASKER", TODAY, ("platinum",), (), None, STAFF)
+    assert q is not None and (q.tiers, q.rank, q.total, q.top) == (("platinum",), "arr", True, 0)
 
 
 def test_a_follow_up_changes_what_it_names_and_keeps_the_rest() -> None:
