@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 OPEN_TICKETS = "open_tickets"  # the record field a ticket named alone asks about (data/intents.yaml)
 FOLLOW_UP_WORDS = 8  # a follow-up shorter than this that asks nothing by itself is read with the earlier question
+TERSE_WORDS = 3  # a question this short is typed like a search ("harborland renewal"): a word may be a name
 # A company's name as people write it: capitalised words ending in a legal form ("Foobarly Widgets Inc",
 # "Nordlicht GmbH"). Only the unambiguous forms: "as", "co", "sa" and "ab" are also ordinary words.
 _COMPANY = re.compile(
@@ -139,9 +140,11 @@ def understand(
         customer_id, how = None, NONE
     in_view = customer_id is not None or bool(choices) or bool(unknown) or refers_to_customer(question)
     asked = model.read(question, mention, refers=in_view)
-    if not in_view and not book and _names_a_field(model, asked):
-        # a record field asked by its own words of a name we do not know whole ("what's the ARR for northwave?"):
-        # the customers that name starts, to pick from (one word is never linked)
+    terse = len(question.split()) <= TERSE_WORDS and not earlier
+    if not in_view and not book and (_names_a_field(model, asked) or terse):
+        # a record field asked by its own words of a name we do not know whole ("what's the ARR for northwave?"),
+        # or a question typed like a search ("harborland renewal", "deltawave"): the customers that name starts,
+        # to pick from (one word is never linked), if read as about them it asks their record
         guesses = named_by_first_word(session, question)
         again = model.read(question, guesses[0].matched_text, refers=True) if guesses else asked
         if again.kinds & {FIELD, CARD}:  # read as about that customer, it asks their record

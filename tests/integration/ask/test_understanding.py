@@ -734,6 +734,10 @@ def test_a_record_asked_of_the_first_word_of_a_name_offers_that_customer_to_pick
     # a how-to that happens to contain a first word is not asked back; a word that starts no name offers nothing
     assert not ask(book, "how do we onboard a company like willowfield?").choices
     assert not ask(book, "what's the ARR for foobarly?").choices
+    # typed like a search, a name's first word with what is asked, or alone (was: a how-to, declined)
+    for terse in ("willowfield renewal", "renewal willowfield", "willowfield"):
+        assert [c.name for c in ask(book, terse, MANAGER).choices] == ["Willowfield Devices Co"], terse
+    assert not ask(book, "renewal timeline").choices  # no customer's first word: the playbooks
 
 
 def test_a_question_about_many_customers_is_answered_from_the_book(book: Services) -> None:
