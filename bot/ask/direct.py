@@ -169,14 +169,18 @@ def route(policies: Policies, rtype: str, card: CustomerCard | None, slots: Slot
     if region and not card:
         who = f"{who} in {region.upper()}".strip() if who else f"a customer in {region.upper()}"
     amount, base = slots.amount, None
+    on_record = _valued_on(policies, rtype, card) if amount is None and slots.base is None else None
+    if on_record is not None:  # "can I give Acme 20%?": 20% of their ARR (the value said stands, when one is)
+        slots = replace(slots, base=on_record[1].quantize(Decimal("1")))  # in whole dollars, as the card says it
+    unit = Decimal("1") if on_record is not None else Decimal("0.01")  # a record value is said in whole dollars
     if amount is None and slots.base is not None:
         # the deal a percentage is taken from: the request is valued at that share of it ("12% on a $120k renewal"
         # is a $14,400 discount, "a 10% credit on a $5k invoice" a $500 credit); with no percentage, a type not
         # routed by one is measured by the deal's own value (custom terms: the annual contract value)
         if slots.free_months:  # "two free months on a $120k deal": 2/12 of it (not the 16.7% said back)
-            amount, base = (slots.base * slots.free_months / 12).quantize(Decimal("0.01")), slots.base
+            amount, base = (slots.base * slots.free_months / 12).quantize(unit), slots.base
         elif slots.percent is not None:
-            amount, base = (slots.base * Decimal(str(slots.percent)) / 100).quantize(Decimal("0.01")), slots.base
+            amount, base = (slots.base * Decimal(str(slots.percent)) / 100).quantize(unit), slots.base
         elif not routed_by_percent(policies, rtype):
             amount = slots.base
     found = describe(policies, rtype, who, tier, region or None, slots.percent, amount, slots.risk, base)
@@ -188,7 +192,28 @@ def route(policies: Policies, rtype: str, card: CustomerCard | None, slots: Slot
         )
         note = f"{said} as discount value: {share}."
         found = replace(found, sentences=(*found.sentences, note))
+    if on_record is not None and found.amount is not None:  # the answer states a value only some roles see
+        said = f"Valued on their {on_record[0]} on record, {format_money(slots.base)}, as one year's fees"
+        extra = () if slots.free_months else (f"{said}; say the deal's value if it differs.",)  # free months say it
+        found = replace(found, sentences=(*found.sentences, *extra), sensitive=True)
     return Routed(route=found)
+
+
+def _valued_on(policies: Policies, rtype: str, card: CustomerCard | None) -> tuple[str, Decimal] | None:
+    """The customer record value a request is valued on (``record`` in approvals.yaml's measures: a discount's
+    percentage is taken of their ARR), as (its label, the value), when the asker's card shows it: a role that may
+    not see it gets the route for every value instead, which tells nothing of it."""
+    field = policies.approvals.measures.get(rtype, {}).get("record")  # type: ignore[call-overload]
+    if card is None or not field or field in card.hidden:
+        return None
+    value = card.fields.get(str(field))
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return None  # a redacted or unreadable value: not one to compute with
+    return (LABELS.get(str(field), str(field)), number) if number > 0 else None
 
 
 def cite_lead(

@@ -63,6 +63,7 @@ class RouteAnswer:
     percent: float | None
     amount: Decimal | None
     citation_query: str
+    sensitive: bool = False  # it states a value of the record only some roles see (valued on their ARR)
 
 
 def _amount(value: float | Decimal, measure: str) -> str:

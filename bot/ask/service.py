@@ -475,7 +475,9 @@ class AskService:
         )
         passages, note = self._cited(session, said.route.citation_query, "approv", paths, question)
         lead = list(said.route.sentences)
-        return self._lead(question, asker, card, truncated, lead, passages, prefill=prefill, note=note)
+        answer = self._lead(question, asker, card, truncated, lead, passages, prefill=prefill, note=note)
+        answer.sensitive = said.route.sensitive  # valued on their ARR: to the asker alone in a channel
+        return answer
 
     def _cited(
         self, session: Session, citation_query: str, title: str, paths: list[str] | None, question: str

@@ -558,19 +558,29 @@ def test_what_to_do_about_a_customers_situation_is_a_how_to_for_that_customer(bo
 
 
 def test_an_approval_question_gets_this_customers_route_and_a_prefilled_button(book: Services) -> None:
+    # valued on their ARR (a role that sees it): one route, not one per discount value (was: the route for each)
     a = ask(book, "Can I give Willowfield Devices a 20% discount on their renewal?", MANAGER)
     assert a.text.startswith(
-        "A 20% discount for *Willowfield Devices Co* (gold) needs approval from Sales manager, then Deal desk in "
-        "<#C0DEALDESK> if the discount value is at most $250,000"
-    )
-    assert a.source == "policy" and a.citations and "[1]" in a.text.split("\n")[0]
+        "A 20% discount ($82,400, 20% of $412,000) for *Willowfield Devices Co* (gold) needs approval from Sales "
+        "manager, then Deal desk in <#C0DEALDESK>. [1]"
+    ), a.text
+    assert "Valued on their ARR on record, $412,000, as one year's fees; say the deal's value if it differs." in a.text
+    assert a.source == "policy" and a.citations and a.sensitive  # it states ARR: to the asker alone in a channel
     assert a.approval is not None
     assert (a.approval.request_type, a.approval.customer_id, a.approval.percent, a.approval.amount) == (
         "discount",
         cid(book, "Willowfield Devices Co"),
         "20%",
-        "",
+        "$82,400",
     )
+    # a role that does not see ARR gets the route for each discount value, which tells nothing of it
+    agent = ask(book, "Can I give Willowfield Devices a 20% discount on their renewal?", AGENT)
+    assert agent.text.startswith(
+        "A 20% discount for *Willowfield Devices Co* (gold) needs approval from Sales manager, then Deal desk in "
+        "<#C0DEALDESK> if the discount value is at most $250,000"
+    ), agent.text
+    assert "412" not in agent.text and "82,400" not in agent.text and not agent.sensitive
+    assert agent.approval is not None and agent.approval.amount == ""
     credit = ask(book, "Can we give Glacierwood Dental a $2,000 service credit?", MANAGER)
     assert "Service management, then CS leadership in <#C0GOVERN>" in credit.text
     assert credit.approval is not None and credit.approval.amount == "$2,000"
@@ -641,7 +651,8 @@ def test_a_record_field_and_a_policy_in_one_question_are_both_answered(book: Ser
     a = ask(book, "When does Willowfield Devices renew, and can I give them 15%?", MANAGER)
     renewal, route = a.text.split("\n")[:2]
     assert renewal == "*Willowfield Devices Co* renews on 4 Jan 2027, in 41 days; owner <@U0AMGOLD>."
-    assert route.startswith("A 15% discount for *Willowfield Devices Co* (gold) needs approval") and "[1]" in route
+    assert route.startswith("A 15% discount ($61,800, 15% of $412,000) for *Willowfield Devices Co* (gold) needs")
+    assert "[1]" in route
     assert a.source == "policy" and a.approval is not None and a.approval.percent == "15%"
     # a field the asker may not see stays restricted, the route is still given, and nothing is marked sensitive
     agent = ask(book, "What's Willowfield Devices' ARR, and can I give them 15%?", AGENT)
@@ -1174,9 +1185,11 @@ def test_a_follow_up_of_a_follow_up_reads_back_to_the_question_it_follows(book: 
     turn = in_thread(book, "1700000000.000900")
 
     turn("Can I give Willowfield Devices 15%?")
-    assert turn("what about 25%?").text.startswith("A 25% discount for *Willowfield Devices Co* (gold)")
+    assert turn("what about 25%?").text.startswith("A 25% discount ($103,000, 25% of $412,000) for *Willowfield")
     third = turn("and 40%?")
-    assert third.text.startswith("A 40% discount for *Willowfield Devices Co* (gold) needs approval"), third.text
+    assert third.text.startswith("A 40% discount ($164,800, 40% of $412,000) for *Willowfield Devices Co* (gold)"), (
+        third.text
+    )
     with book.sessions() as s:
         ctx = thread_context(s, "C0SUPPORT", "1700000000.000900")
     # each short question reads back through the one before it, at most THREAD_CHAIN questions
@@ -1207,9 +1220,11 @@ def test_a_follow_up_is_read_with_the_nearest_question_that_makes_it_ask_somethi
     turn("tell me about Willowfield Devices")
     turn("when do they renew?")
     turn("and their ARR?")
-    assert turn("can I give them 15%?").text.startswith("A 15% discount for *Willowfield Devices Co* (gold)")
+    assert turn("can I give them 15%?").text.startswith("A 15% discount ($61,800, 15% of $412,000) for *Willowfield")
     approves = turn("who approves that?")
-    assert approves.text.startswith("A 15% discount for *Willowfield Devices Co* (gold)"), approves.text
+    assert approves.text.startswith("A 15% discount ($61,800, 15% of $412,000) for *Willowfield Devices Co*"), (
+        approves.text
+    )
     # calling them at a time, then another customer: the same question of them
     contact = in_thread(book, "1700000000.000907")
     contact("is Willowfield Devices ok to email?")
