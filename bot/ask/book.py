@@ -25,11 +25,12 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.ask.dates import day
-from bot.ask.facts import LABELS, money, ticket_line, within_contact_hours
+from bot.ask.facts import LABELS, money, sees, ticket_line, within_contact_hours
 from bot.ask.people import person
 from bot.ask.ranking import ranking, turned
 from bot.ask.reachable import reachable, reaches_out
 from bot.ask.shipments import OPEN, shipment_line
+from bot.ask.thresholds import Threshold, threshold
 from bot.ask.totals import total_asked
 from bot.customers.card import OPEN_STATUSES, TicketLine
 from bot.customers.sla import sla_clock
@@ -141,6 +142,7 @@ class BookQuery:
     reachable: bool | None = None  # within (True) or outside (False) contact hours now, in each one's time zone
     among: tuple[int, ...] = ()  # only these customers: the lines of a cut ranking "which of them ..." is about
     total: bool = False  # what ``rank``'s value adds up to over the list is asked ("total ARR of gold customers")
+    bound: Threshold | None = None  # customers within a bound on a record value ("health score below 40")
 
 
 def read_book(
@@ -158,8 +160,10 @@ def read_book(
     ``staff``: who owns accounts, by the names people call them ("priya", "priya raman"), for "Priya's accounts"."""
     late = bool(_LATE_SHIPMENTS.search(question))
     breaching = bool(_BREACHING.search(question))
-    summed = total_asked(question)
-    ranked = None if summed else ranking(question)
+    bound = threshold(question)
+    unbound = bound.rest if bound else question  # "top 5 customers with ARR over $100k": the ranking's words
+    summed = total_asked(unbound)
+    ranked = None if summed else ranking(unbound)
     # a value the list ranks by or adds up is not one it cannot say; nor is "and the highest?" after a ranked list
     rest = _measured(question)
     rest = ("" if turned(question) is not None else question) if rest is None else rest
@@ -197,6 +201,8 @@ def read_book(
     rank, lowest, top = (ranked.field, ranked.lowest, ranked.top) if ranked else ("", False, 0)
     if summed:  # the customers a total adds up, each with their value, highest first
         rank = summed.field
+    elif bound and not rank:  # the customers within the bound, each with the value, from the bound's side
+        rank, lowest = bound.field, bound.below
     if rank and about not in (ACCOUNTS, RENEWALS):
         return None  # tickets, clocks and shipments are ordered by what they are about, not by a customer's value
     return BookQuery(
@@ -218,17 +224,27 @@ def read_book(
         top,
         within,
         total=summed is not None,
+        bound=bound,
     )
 
 
+def restricted(policies: Policies, asker: str, q: BookQuery) -> str:
+    """The record value a list ranks by or is bounded on that the asker's role may not see ("" when none): its
+    order or its bound alone would tell each line's value."""
+    fields = (q.rank, q.bound.field if q.bound else "")
+    return next((f for f in fields if f and not sees(policies, asker, f)), "")
+
+
 def _measured(question: str) -> str | None:
-    """The question without the words of the total or the ranking it asks ("total ARR", "top 5 ... by ARR"), or
-    None when it asks neither."""
-    summed = total_asked(question)
+    """The question without the words of the bound, the total or the ranking it asks ("health score below 40",
+    "total ARR", "top 5 ... by ARR"), or None when it asks none of them."""
+    bound = threshold(question)
+    text = bound.rest if bound else question
+    summed = total_asked(text)
     if summed is not None:
         return summed.rest
-    ranked = ranking(question)
-    return ranked.rest if ranked else None
+    ranked = ranking(text)
+    return ranked.rest if ranked else text if bound else None
 
 
 def unfiltered(question: str, q: BookQuery, staff: Iterable[str] = ()) -> bool:
@@ -236,7 +252,7 @@ def unfiltered(question: str, q: BookQuery, staff: Iterable[str] = ()) -> bool:
     not have ("which customers have the new product?", "which of my customers use the API?"): it has words beyond
     those of "how many customers do we have?" and the owner's ("my", a colleague's name: ``staff``). Such a question
     is not answered with the whole list (its head would read as the answer: "*500 customers (owned by ...)*")."""
-    filters = (q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None)
+    filters = (q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None, q.bound)
     if q.about != ACCOUNTS or any(filters):
         return False
     # "which customers have the highest ARR?", "what's our total ARR?": the ranking or the total is no filter
@@ -379,6 +395,7 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         *((later.rank, later.lowest, later.top) if later.rank else _turned(earlier, question)),
         later.reachable if later.reachable is not None else earlier.reachable,
         total=later.total if later.rank else earlier.total,
+        bound=later.bound or earlier.bound,
     )
 
 
@@ -697,6 +714,12 @@ def _filtered(stmt: Select, q: BookQuery, zones: Zones = None) -> Select:  # typ
         stmt = stmt.where(select(LegalHold.customer_id).where(LegalHold.customer_id == Customer.id).exists())
     if q.segment:
         stmt = stmt.where(func.lower(Customer.segment) == q.segment)
+    if q.bound:
+        column, b = getattr(Customer, q.bound.field), q.bound
+        if b.below:
+            stmt = stmt.where(column <= b.value if b.inclusive else column < b.value)
+        else:
+            stmt = stmt.where(column >= b.value if b.inclusive else column > b.value)
     return stmt
 
 
@@ -719,6 +742,9 @@ def _scope(q: BookQuery, policies: Policies) -> str:
         parts.append("under a legal hold")
     if q.reachable is not None:
         parts.append("within contact hours now" if q.reachable else "in quiet hours now")
+    if q.bound:  # "health score below 40", "ARR over $100,000"
+        b = q.bound
+        parts.append(f"{LABELS[b.field]} {b.word} {f'{b.value:,.0f}' if b.field == 'health_score' else money(b.value)}")
     if q.among:
         parts.append(f"of the {len(q.among)} above")
     return f" ({', '.join(parts)})" if parts else ""

@@ -68,7 +68,8 @@ def restricted_ranking(policies: Policies, key: str) -> str:
     order alone would tell it)."""
     label = LABELS[key]
     seers = who_sees(policies, [key])
-    return f":lock: {label[0].upper()}{label[1:]} is restricted for your role{seers}, so I can't rank customers by it."
+    said = f"{label[0].upper()}{label[1:]} is restricted for your role{seers}"
+    return f":lock: {said}, so I can't rank or filter customers by it."
 
 
 def no_such_line(shown: int) -> str:

@@ -28,6 +28,7 @@ import numpy as np
 
 from bot.ask.ranking import ranks_the_book
 from bot.ask.reachable import asks_the_book as asks_contact_hours
+from bot.ask.thresholds import threshold
 from bot.ask.totals import total_asked
 from bot.policies.yamldoc import YamlDoc
 
@@ -321,9 +322,9 @@ class IntentModel:
             return False  # "an owner is leaving, what happens to their accounts?": a procedure, not a list
         if ranks_the_book(question):
             return True  # "who is our biggest customer?", "healthiest accounts in emea": the book ranked
-        if total_asked(question) is not None and not refers_to_customer(question):
-            # "what's our total ARR?", "how much ARR renews next quarter?": the book's values added up ("how much
-            # ARR do they have?" is the thread's customer's)
+        if (total_asked(question) or threshold(question)) and not refers_to_customer(question):
+            # "what's our total ARR?", "how much ARR renews next quarter?", "customers with a health score below
+            # 40": the book's values added up or bounded ("how much ARR do they have?" is the thread's customer's)
             return True
         if asks_contact_hours(question):
             return True  # "which of my customers are in quiet hours right now?": the book by contact hours

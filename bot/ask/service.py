@@ -36,11 +36,11 @@ from bot.ask.book import (
     point_at,
     read_book,
     refines,
+    restricted,
     staff_names,
     unfiltered,
 )
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
-from bot.ask.facts import sees
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.findings import policy_findings
 from bot.ask.intents import model_for
@@ -298,7 +298,7 @@ class AskService:
         if start is None:
             return None
         book = self._thread_list(session, chain[start:], asker, now)
-        if book is not None and book.rank and not sees(self.s.policies, asker, book.rank):
+        if book is not None and restricted(self.s.policies, asker, book):
             return None  # a ranking the asker was refused: "the first one" would tell who ranks first
         return answer_book(session, self.s.policies, book, now).customers if book is not None else None
 
@@ -343,14 +343,13 @@ class AskService:
             if book is None:  # a field some roles may not see, or one each record must work out
                 said = direct.ACROSS_THE_BOOK
                 return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
-            if book.rank and not sees(policies, asker, book.rank):  # the order alone would tell the values
-                said = direct.restricted_ranking(policies, book.rank)
+            if hidden := restricted(policies, asker, book):  # the order or the bound alone would tell the values
+                said = direct.restricted_ranking(policies, hidden)
                 return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
             listed = answer_book(session, policies, book, self.s.clock()).text
             # a ranking states each line's value, which only some roles see: to the asker alone in a channel
-            return Answer(
-                question, asker, listed, [], 1.0, True, truncated=truncated, source=RECORD, sensitive=bool(book.rank)
-            )
+            private = bool(book.rank or book.bound)
+            return Answer(question, asker, listed, [], 1.0, True, truncated=truncated, source=RECORD, sensitive=private)
         if u.needs_customer:
             said = direct.not_found(u.unknown_name) if u.unknown_name else direct.WHICH_CUSTOMER
             return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)

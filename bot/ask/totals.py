@@ -12,16 +12,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# the values that add up, as a question names them (a ranking's "biggest" names no value to add)
-_MEASURES = (
+# the record values a question adds up or bounds, as it names them (a ranking's "biggest" names no value to add)
+VALUES = (
     ("lifetime_value", r"ltv|(?:customer )?lifetime values?|clv"),
     ("health_score", r"health(?: scores?)?"),
     ("arr", r"arr|annual recurring revenue|recurring revenue|revenue"),
 )
-_MEASURE = "|".join(f"(?P<{field}>{words})" for field, words in _MEASURES)
+MEASURE = "|".join(f"(?P<{field}>{words})" for field, words in VALUES)  # the field named is the group matched
 _HOW = r"total|sum(?: of)?|combined|aggregate|overall|average|avg|mean|how much"
-_BEFORE = re.compile(rf"\b(?:{_HOW})\s+(?:(?:the|our|my|of|in|all)\s+)*(?:{_MEASURE})\b", re.I)
-_AFTER = re.compile(rf"\b(?:{_MEASURE})\b.{{0,40}}?\b(?:in total|altogether|combined|adds? up)\b", re.I)
+_BEFORE = re.compile(rf"\b(?:{_HOW})\s+(?:(?:the|our|my|of|in|all)\s+)*(?:{MEASURE})\b", re.I)
+_AFTER = re.compile(rf"\b(?:{MEASURE})\b.{{0,40}}?\b(?:in total|altogether|combined|adds? up)\b", re.I)
+# "what are my renewals this month worth?": their ARR added up
+_WORTH = re.compile(
+    r"\b(?:what|how much)\b.{0,40}?\b(?:renewals?|customers|accounts|clients|book|pipeline)\b.{0,40}?"
+    r"\b(?P<worth>worth)\b",
+    re.I,
+)
 _HOW_TO = re.compile(r"^\W*(?:how (?:do|does|should|can|would|to)|why)\b", re.I)  # "how do we calculate total ARR?"
 
 
@@ -37,7 +43,11 @@ def total_asked(question: str) -> Total | None:
         return None
     found = _BEFORE.search(question) or _AFTER.search(question)
     if found is None:
-        return None
-    field = next(f for f, _ in _MEASURES if found[f])
+        worth = _WORTH.search(question)
+        if worth is None:
+            return None
+        a, b = worth.span("worth")
+        return Total("arr", f"{question[:a]} {question[b:]}")
+    field = next(f for f, _ in VALUES if found[f])
     a, b = found.span()
     return Total(field, f"{question[:a]} {question[b:]}")

@@ -47,7 +47,7 @@ from ...conftest import Clock
 from .conftest import PASSAGES, FakeIndex, build_services, passage
 
 pytestmark = pytest.mark.slow
-AGENT, MANAGER, LEAD = "U0SUPAGT1", "U0AMGOLD", "U0SUPLEAD"
+AGENT, MANAGER, LEAD, DEAL_DESK = "U0SUPAGT1", "U0AMGOLD", "U0SUPLEAD", "U0DEALDSK"
 
 
 class ModelIndex(FakeIndex):
@@ -1621,6 +1621,23 @@ def test_the_books_values_added_up_lead_the_list_they_add(book: Services) -> Non
     theirs = in_thread(book, "1700000000.000994", MANAGER)
     theirs("when does Willowfield Devices renew?")
     assert theirs("how much ARR do they have?").text == "*Willowfield Devices Co*'s ARR is $412,000."
+
+
+def test_the_book_within_a_bound_on_a_value_goes_only_to_roles_that_see_it(book: Services) -> None:
+    # was: the list of what a list of the book can say ("show me customers with ARR over $20k")
+    over = ask(book, "show me customers with ARR over $20k", MANAGER)
+    lines = over.text.splitlines()
+    assert lines[0] == "*2 customers (ARR over $20,000)*, by ARR, highest first:", over.text
+    assert lines[1].startswith("• *Willowfield Devices Co* (gold, na): ARR $412,000")
+    assert lines[2].startswith("• *Westwardwood Studios Group* (silver, emea): ARR $40,000")
+    assert over.sensitive and "Glacierwood" not in over.text  # $9,000: not over the bound
+    assert ask(book, "which customers have ARR of at most 9000?", MANAGER).text.startswith(
+        "*2 customers (ARR at most $9,000)*, by ARR, lowest first:\n• *Studios Northwave Inc*"
+    )
+    # a role that sees ARR but not health is refused a list bounded on health, ranked by ARR (the bound tells it)
+    refused = ask(book, "top 2 customers with a health score under 101 by ARR", DEAL_DESK)
+    assert refused.text.startswith(":lock: Health score is restricted for your role"), refused.text
+    assert "Willowfield" not in refused.text
 
 
 def test_how_support_kept_its_sla_is_the_kpi_packs_figures(book: Services, clock: Clock) -> None:

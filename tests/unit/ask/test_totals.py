@@ -16,6 +16,7 @@ from bot.ask.totals import total_asked
         ("combined lifetime value of platinum customers in emea", "lifetime_value"),
         ("what's the average health score of my accounts?", "health_score"),
         ("what does our ARR add up to?", "arr"),
+        ("what are my renewals this month worth?", "arr"),
     ],
 )
 def test_a_total_names_the_value_it_adds(question: str, field: str) -> None:
@@ -35,6 +36,7 @@ def test_the_rest_keeps_what_else_is_asked() -> None:
         "who is our biggest customer?",  # a ranking names no value to add
         "how much notice do we give before a price rise?",
         "what's the total number of gold customers?",  # a count, which the list's head says
+        "what is it worth to escalate?",  # worth, but of no customers
     ],
 )
 def test_no_total_is_read_where_none_is_asked(question: str) -> None:

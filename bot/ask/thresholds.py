@@ -1,0 +1,54 @@
+"""The book filtered by a record value: "customers with a health score below 40", "gold accounts with ARR over
+$100k", "which of my accounts have a lifetime value of at least 1m?".
+
+The list (:mod:`bot.ask.book`) shows the customers within the bound ranked by that value (from the bound's side:
+"below 40" lowest first), each with it: a ranking, so given only to roles that see the field (roles.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.approvals.amounts import AmountError, parse_money
+from bot.ask.totals import MEASURE, VALUES
+
+_BELOW = r"below|under|less than|lower than|beneath|at most|no more than|up to|<=?"
+_ABOVE = r"above|over|more than|greater than|higher than|at least|no less than|>=?"
+_BOUND = re.compile(
+    rf"\b(?:{MEASURE})\s*(?:score\s*)?(?:of\s+|is\s+|was\s+)?(?P<way>{_BELOW}|{_ABOVE})\s*"
+    r"(?P<value>(?:usd\s*|\$\s*)?\d[\d,]*(?:\.\d+)?\s*[kmb]?)\b",
+    re.I,
+)
+_INCLUSIVE = re.compile(r"at most|no more than|up to|<=|at least|no less than|>=", re.I)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    field: str  # the record value: "arr", "lifetime_value", "health_score"
+    below: bool  # within the bound from below ("under 40"), else from above ("over $100k")
+    value: Decimal
+    inclusive: bool  # "at most", "at least": the bound itself is within
+    word: str  # the bound's word as the answer's head says it: "below", "over", "at least"
+    rest: str  # the question without the bound's words
+
+
+def threshold(question: str) -> Threshold | None:
+    """The bound on a record value the question asks the list within, or None."""
+    found = _BOUND.search(question)
+    if found is None:
+        return None
+    field = next(f for f, _ in VALUES if found[f])
+    try:
+        value = parse_money(found["value"])
+    except AmountError:
+        return None
+    way = found["way"].lower()
+    below = re.fullmatch(_BELOW, way, re.I) is not None
+    word = _SYMBOLS.get(way, way)  # "<" is said "below"
+    a, b = found.span()
+    return Threshold(field, below, value, bool(_INCLUSIVE.fullmatch(way)), word, f"{question[:a]} {question[b:]}")
+
+
+_SYMBOLS = {"<": "below", "<=": "at most", ">": "over", ">=": "at least"}

@@ -1,0 +1,40 @@
+"""Reading a bound on a record value from a question (bot.ask.thresholds)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bot.ask.thresholds import threshold
+
+
+@pytest.mark.parametrize(
+    ("question", "field", "below", "value", "inclusive"),
+    [
+        ("show me customers with a health score below 40", "health_score", True, "40", False),
+        ("gold accounts with ARR over $100k", "arr", False, "100000", False),
+        ("which of my accounts have a lifetime value of at least 1m?", "lifetime_value", False, "1000000", True),
+        ("customers with health < 30", "health_score", True, "30", False),
+        ("which customers have arr of at most 9,000", "arr", True, "9000", True),
+    ],
+)
+def test_a_bound_names_its_value_side_and_number(
+    question: str, field: str, below: bool, value: str, inclusive: bool
+) -> None:
+    found = threshold(question)
+    assert found is not None
+    assert (found.field, found.below, found.value, found.inclusive) == (field, below, Decimal(value), inclusive)
+
+
+def test_the_rest_keeps_what_else_is_asked() -> None:
+    found = threshold("list gold customers with a health score under 50 renewing next month")
+    assert found is not None and "gold customers" in found.rest and "renewing next month" in found.rest
+    assert "50" not in found.rest
+
+
+@pytest.mark.parametrize(
+    "question", ["what is the health score of Acme?", "top 5 customers by ARR", "customers renewing in over 30 days"]
+)
+def test_no_bound_is_read_where_none_is_said(question: str) -> None:
+    assert threshold(question) is None
