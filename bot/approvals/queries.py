@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, case, func, not_, or_, select
 
 from bot.approvals.models import FINAL_STATES, PENDING, ApprovalRequest, ApprovalVote
 from bot.approvals.results import ApprovalsHome, RequestSummary
 from bot.services import Services
+from bot.store.models import Customer
 
 
 def summarize(r: ApprovalRequest) -> RequestSummary:
@@ -105,6 +107,42 @@ def of_customer(
             .limit(limit)
         ).all()
         return total, [(summarize(r), r.approvers if r.state == PENDING else None, r.decided_at) for r in rows]
+
+
+@dataclass(frozen=True)
+class RequestStatus:
+    """Where one request stands: its summary, the current step's approvers (pending), and each decision made on
+    it, in order, as (step name, approver, decision, reason, when)."""
+
+    summary: RequestSummary
+    approvers: str | None
+    decided_at: dt.datetime | None
+    votes: tuple[tuple[str, str, str, str | None, dt.datetime], ...]
+
+
+def one_request(services: Services, request_id: int, user_id: str, everyone: bool) -> RequestStatus | None:
+    """Request ``request_id`` as ``user_id`` may see it: every one to an admin (``everyone``), else one they may
+    decide or raised, or one for a customer they own. None when there is no such request they may see (whether
+    it exists is not told)."""
+    owned = ApprovalRequest.customer_id.in_(select(Customer.id).where(Customer.owner_slack_id == user_id))
+    where = [ApprovalRequest.id == request_id, *(() if everyone else (or_(_theirs(services, user_id), owned),))]
+    with services.sessions() as s:
+        r = s.scalars(select(ApprovalRequest).where(*where)).first()
+        if r is None:
+            return None
+        in_order = (ApprovalVote.created_at, ApprovalVote.id)
+        votes = s.scalars(select(ApprovalVote).where(ApprovalVote.request_id == r.id).order_by(*in_order)).all()
+        said = tuple(
+            (
+                str(r.steps[v.step]["name"]) if v.step < len(r.steps) else f"step {v.step + 1}",
+                v.approver,
+                v.decision,
+                v.reason,
+                v.created_at,
+            )
+            for v in votes
+        )
+        return RequestStatus(summarize(r), r.approvers if r.state == PENDING else None, r.decided_at, said)
 
 
 def decisions_by(

@@ -31,8 +31,10 @@ from bot.ask.pending import (
     asks_overdue,
     customer_requests_finding,
     decided_finding,
+    named_request,
     overdue_finding,
     pending_finding,
+    request_finding,
 )
 from bot.ask.placement import placement_finding
 from bot.ask.policy import (
@@ -106,6 +108,12 @@ def _customer_requests(a: Inputs) -> PolicyFinding | None:
         return pending_finding(a.services, a.asker)
     card = a.card
     return customer_requests_finding(a.services, a.asker, card.customer_id, direct.name_of(card), card.owner)
+
+
+def _request(a: Inputs) -> PolicyFinding | None:
+    """One request, by its number ("what's the status of request #12?")."""
+    number = named_request(a.question)
+    return request_finding(a.services, a.asker, number) if number is not None else None
 
 
 def _stale(a: Inputs) -> PolicyFinding | None:
@@ -218,6 +226,7 @@ def _sla(a: Inputs, tier: str) -> PolicyFinding | None:
 _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "approvals": (True, _approvals),
     "customer_requests": (True, _customer_requests),
+    "request": (True, _request),
     "conversations": (True, lambda a: waiting_finding(a.session, a.services, a.asker, a.card)),
     "stale": (False, _stale),
     "sources": (True, lambda a: sources_finding(a.session, a.services, a.asker, a.now)),

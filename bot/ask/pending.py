@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from bot import mrkdwn
 from bot.approvals.models import APPROVED, AUTO_APPROVED, CHANGES_REQUESTED, EXPIRED, FINAL_STATES, REJECTED
-from bot.approvals.queries import decided_for, decisions_by, home_summary, of_customer, overdue
+from bot.approvals.queries import decided_for, decisions_by, home_summary, of_customer, one_request, overdue
 from bot.approvals.results import RequestSummary
 from bot.ask.dates import day, latest_window
 from bot.ask.people import person
@@ -38,6 +38,39 @@ _SAID = {
     "reject": "rejected",
     "changes": "changes requested",
 }
+
+
+# "what's the status of request #12?", "has request 45 been approved?": one request, by the number its messages show
+REQUEST = re.compile(r"\b(?:approval\s+)?request\s*(?:(?:no\.?|number|id)\s*)?#?(\d{1,12})\b", re.I)
+
+
+def named_request(question: str) -> int | None:
+    """The number of the approval request the question names ("request #12"), or None."""
+    found = REQUEST.search(question)
+    return int(found.group(1)) if found else None
+
+
+def request_finding(services: Services, asker: str, request_id: int) -> PolicyFinding:
+    """Where request ``request_id`` stands: its step and who decides it, or its outcome, with each decision made
+    on it (the audit trail's votes; a reason given is quoted, inert). Only to an admin, its requester, those who
+    may decide its current step and the customer's owner; to anyone else it is a request they may not see."""
+    found = one_request(services, request_id, asker, services.policies.is_admin(asker))
+    if found is None:
+        return _finding(f"I have no request #{request_id} that you raised, may decide or whose customer you own.")
+    r, policies = found.summary, services.policies
+    if found.approvers is not None:
+        head = r.line(f"waiting on {mrkdwn.escape(r.step_name or '')}, decided by {person(policies, found.approvers)}")
+    else:
+        decided = f" on {day(found.decided_at)}" if found.decided_at else ""
+        head = r.line(f"{_SAID.get(r.state, r.state)}{decided}")
+    lines = [head.removeprefix("• "), f"Asked by {person(policies, r.requester)} on {day(r.created_at)}."]
+    for step, approver, decision, reason, when in found.votes:
+        why = f": _{mrkdwn.escape(reason)}_" if reason and decision != "approve" else ""
+        lines.append(
+            f"• {mrkdwn.escape(step)}: {_SAID.get(decision, decision)} by {person(policies, approver)}"
+            f" on {day(when)}{why}"
+        )
+    return _finding("\n".join(lines))
 
 
 def pending_finding(services: Services, asker: str) -> PolicyFinding:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.ask.book import of_the_list, ordinal, refines
 from bot.ask.intents import CARD, FIELD, Asked, IntentModel, mask, model_for, refers_to_customer
+from bot.ask.pending import named_request
 from bot.ask.slots import Slots, count_again, read_slots
 from bot.customers.linking import CustomerRef, link_customers, named_by_first_word
 from bot.customers.normalize import fold
@@ -131,7 +132,8 @@ def understand(
                     book, book_earlier = True, thread  # "only the gold ones?" after a list: that list, narrowed
             if not book and thread_customer is not None and session.get(Customer, thread_customer) is not None:
                 customer_id, how = thread_customer, THREAD  # erased since the thread began: not inherited
-    ticket = named_ticket(session, question) if not choices and not unknown else None
+    # "request #123" is an approval request's number, not a ticket's
+    ticket = named_ticket(session, question) if not choices and not unknown and not named_request(question) else None
     if ticket is not None and (customer_id is None or how == THREAD):
         customer_id, mention, how = ticket.customer_id, fold(ticket.matched_text), NAMED  # the ticket names them
     elif ticket is not None and ticket.customer_id != customer_id:

@@ -1729,6 +1729,28 @@ def test_a_customers_approval_requests_say_where_each_stands(book: Services, clo
     assert ask(book, "any pending approvals for Willowfield Devices?", MANAGER).text.split(" [")[0] == listed
 
 
+def test_one_request_by_its_number_says_where_it_stands_to_those_who_may_see_it(book: Services) -> None:
+    # was: "what's the status of request #12?" gave the asker's queue ("Nothing waits for your decision.")
+    waiting = submit_request(book, discount("Willowfield Devices Co", "12%")).request_id
+    rejected = submit_request(book, discount("Glacierwood Dental Ltd", "14%")).request_id
+    assert decide(book, rejected, 0, "U0SALESMGR", "reject", reason="Too deep <!channel>").code == "rejected"
+    mine = ask(book, f"what's the status of request #{waiting}?", MANAGER)  # the requester
+    assert mine.text.startswith(
+        f"#{waiting} Discount for *Willowfield Devices Co* (12% / $40,000): waiting on Sales manager, decided by "
+        "Sales managers\nAsked by Marcus Okafor on 24 Nov 2026."
+    ), mine.text
+    no = ask(book, f"has request {rejected} been approved?", "U0SALESMGR")  # who decided it
+    assert no.text.startswith(f"#{rejected} Discount for *Glacierwood Dental Ltd* (14% / $40,000): rejected on"), (
+        no.text
+    )
+    assert "• Sales manager: rejected by Jordan Reyes on 24 Nov 2026: _Too deep &lt;!channel&gt;_" in no.text
+    assert "<!channel>" not in no.text  # the reason is quoted inert
+    # anyone else is told nothing of it, not even that it exists
+    hidden = ask(book, f"what's the status of request #{waiting}?", AGENT)
+    assert hidden.text.startswith(f"I have no request #{waiting} that you raised, may decide"), hidden.text
+    assert ask(book, "what's the status of request #99999?", MANAGER).text.startswith("I have no request #99999")
+
+
 def test_customer_messages_waiting_in_shared_channels_are_said_with_their_clocks(book: Services, clock: Clock) -> None:
     # was: "is anyone from X waiting on a reply?" gave the last contact's day; "what do I need to do today?" left
     # the waiting messages out (Ask could not read the channels feature's records)
