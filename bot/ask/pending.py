@@ -70,7 +70,7 @@ def request_finding(services: Services, asker: str, request_id: int) -> PolicyFi
             f"• {mrkdwn.escape(step)}: {_SAID.get(decision, decision)} by {person(policies, approver)}"
             f" on {day(when)}{why}"
         )
-    return _finding("\n".join(lines))
+    return _finding("\n".join(lines), [r])
 
 
 def pending_finding(services: Services, asker: str) -> PolicyFinding:
@@ -83,7 +83,7 @@ def pending_finding(services: Services, asker: str) -> PolicyFinding:
         if home.my_open
         else "You have no open requests.",
     ]
-    return _finding("\n".join(parts))
+    return _finding("\n".join(parts), [*home.to_decide, *home.my_open])
 
 
 # "which approvals are overdue?", "what's stuck in approvals?": the pending steps past their reminder time
@@ -111,9 +111,8 @@ def overdue_finding(services: Services, asker: str, now: dt.datetime) -> PolicyF
         )
         for summary, waiting, reminder, escalated in rows
     ]
-    return _finding(
-        _listed(f"Approval requests{whose} past their step's reminder time, the longest waiting first", lines, total)
-    )
+    head = f"Approval requests{whose} past their step's reminder time, the longest waiting first"
+    return _finding(_listed(head, lines, total), [summary for summary, _, _, _ in rows])
 
 
 def customer_requests_finding(
@@ -134,7 +133,8 @@ def customer_requests_finding(
         else:
             when = f" on {day(decided)}" if decided else ""
             lines.append(summary.line(f"{_SAID.get(summary.state, summary.state)}{when}"))
-    return _finding(_listed(f"Approval requests for {name}{whose}, open first", lines, total))
+    listed = _listed(f"Approval requests for {name}{whose}, open first", lines, total)
+    return _finding(listed, [summary for summary, _, _ in rows])
 
 
 def decided_finding(services: Services, asker: str, questions: Sequence[str], now: dt.datetime) -> PolicyFinding:
@@ -160,7 +160,8 @@ def decided_finding(services: Services, asker: str, questions: Sequence[str], no
         none = f"You made no {what} {window}." if only else f"You decided no request {window}."
     if not rows:
         return _finding(none)
-    return _finding(_listed(head, [_line(summary, outcome, when) for summary, outcome, when in rows], total))
+    lines = [_line(summary, outcome, when) for summary, outcome, when in rows]
+    return _finding(_listed(head, lines, total), [summary for summary, _, _ in rows])
 
 
 def _line(summary: RequestSummary, outcome: str, when: dt.datetime) -> str:
@@ -173,7 +174,9 @@ def _listed(head: str, lines: list[str], total: int | None = None) -> str:
     return f"{head} ({len(lines) if total is None else total}):\n" + "\n".join(lines) + more
 
 
-def _finding(text: str) -> PolicyFinding:
+def _finding(text: str, summaries: Sequence[RequestSummary] = ()) -> PolicyFinding:
     """Cited to the approvals handbook's section on how requests are decided, reminded and escalated; a list of
-    requests is the answer (no prose after it)."""
-    return PolicyFinding(text, "", citation_query=CITED, citation_title="approv", supported=False)
+    requests is the answer (no prose after it). A discount's size is the customer's discount history, a field
+    only some roles see (roles.yaml): an answer stating one goes to the asker alone in a channel."""
+    private = any(r.request_type == "discount" for r in summaries)
+    return PolicyFinding(text, "", citation_query=CITED, citation_title="approv", supported=False, sensitive=private)

@@ -1712,6 +1712,7 @@ def test_a_customers_approval_requests_say_where_each_stands(book: Services, clo
         f"• #{decided} Discount for *Willowfield Devices Co* (14% / $40,000): approved on 24 Nov 2026"
     ), owner.text
     assert owner.source == "policy" and "<!channel>" not in owner.text
+    assert owner.sensitive  # a discount's size is discount history: to the asker alone in a channel
     listed = owner.text.split(" [")[0]  # the list, without its citation
     assert ask(book, "has Willowfield Devices' discount been approved?", MANAGER).text.split(" [")[0] == listed
     # others see the requests they may decide or raised: the sales managers both (they decide the discount's
@@ -1739,6 +1740,7 @@ def test_one_request_by_its_number_says_where_it_stands_to_those_who_may_see_it(
         f"#{waiting} Discount for *Willowfield Devices Co* (12% / $40,000): waiting on Sales manager, decided by "
         "Sales managers\nAsked by Marcus Okafor on 24 Nov 2026."
     ), mine.text
+    assert mine.sensitive  # a discount's size is discount history: to the asker alone in a channel
     no = ask(book, f"has request {rejected} been approved?", "U0SALESMGR")  # who decided it
     assert no.text.startswith(f"#{rejected} Discount for *Glacierwood Dental Ltd* (14% / $40,000): rejected on"), (
         no.text
