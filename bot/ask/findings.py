@@ -52,7 +52,7 @@ from bot.ask.policy import (
     sla_summary,
 )
 from bot.ask.renewal_risk import renewal_risk_finding
-from bot.ask.service_levels import service_levels_finding
+from bot.ask.service_levels import asks_opened, opened_finding, service_levels_finding
 from bot.ask.slots import read_values
 from bot.ask.sources import sources_finding
 from bot.ask.staff import staff_finding
@@ -149,7 +149,11 @@ def _outcomes(a: Inputs) -> PolicyFinding | None:
 def _service_levels(a: Inputs) -> PolicyFinding | None:
     """How support kept its SLA across the book; not one customer's tickets ("what's X's first contact
     resolution?": their ticket record)."""
-    return service_levels_finding(a.services, _windowed(a), a.now, a.u.slots.tiers) if a.card is None else None
+    if a.card is not None:
+        return None
+    if asks_opened(a.question):  # how many came in ("how many P1 tickets did we have this month?")
+        return opened_finding(a.services, _windowed(a), a.now, a.u.slots.tiers, a.u.slots.priority)
+    return service_levels_finding(a.services, _windowed(a), a.now, a.u.slots.tiers)
 
 
 def _decisions(a: Inputs) -> PolicyFinding | None:

@@ -1,5 +1,6 @@
 """How support kept its SLA across the book: "how are we doing on SLA this week?", "how many tickets did we close
-last week?", "what's our median resolution time this month?", "what's our first contact resolution rate?".
+last week?", "what's our median resolution time this month?", "what's our first contact resolution rate?"; and how
+many came in: "how many P1 tickets did we have this month?" (the tickets opened in the window, by priority).
 
 The KPI pack's own figures (:mod:`bot.customers.service_levels`, as ``playbooks/governance/kpis-per-tier.md``
 defines them), over the tickets closed in the window the question names (the last 7 days, as the weekly digest,
@@ -10,13 +11,14 @@ targets of ``tiers.yaml``, with the median times. Aggregates of tickets, which e
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from bot import mrkdwn
 from bot.ask.dates import latest_window
 from bot.ask.policy import PolicyFinding
 from bot.customers.outcomes import percent
-from bot.customers.service_levels import closed_tickets, ticket_figures
+from bot.customers.service_levels import closed_tickets, opened_counts, ticket_figures
 from bot.customers.sla import human
 from bot.services import Services
 
@@ -71,6 +73,51 @@ def service_levels_finding(
             "reports no agent responses (never guessed)."
         )
     return _finding("\n".join(lines))
+
+
+# How many tickets came in, not how they were closed: "how many P1 tickets did we have this month?", "how many
+# tickets were opened last week?", "ticket volume this quarter"
+_OPENED = re.compile(
+    r"\bhow many\b.{0,30}\b(?:tickets?|p[1-4]s?|cases|incidents)\b.{0,20}\b(?:did (?:we|support|the team) (?:have|get|"
+    r"receive|see)|were (?:there|opened|raised|filed|logged|created|submitted)|came in|have (?:we had|been opened))\b"
+    r"|\bhow many (?:new )?(?:tickets?|p[1-4]s?|cases) (?:opened|raised|came in|were opened)\b|\bticket volumes?\b",
+    re.I,
+)
+
+
+def asks_opened(question: str) -> bool:
+    return bool(_OPENED.search(question))
+
+
+def opened_finding(
+    services: Services,
+    questions: Sequence[str],
+    now: dt.datetime,
+    tiers: Sequence[str] = (),
+    priority: str | None = None,
+) -> PolicyFinding:
+    """The tickets opened in the window the question names (the last 7 days when none), by priority (by tier when
+    it names a priority): only the tiers and the priority named."""
+    since, until, window = latest_window(questions, now, DEFAULT_DAYS)
+    counts = {
+        key: n
+        for key, n in opened_counts(services.engine, since, until or now).items()
+        if (not tiers or key[0] in tiers) and (priority is None or key[1] == priority)
+    }
+    total = sum(counts.values())
+    named = [*tiers, *((priority,) if priority else ())]  # "gold P1 "
+    which = "".join(f"{mrkdwn.escape(w)} " for w in named)
+    if not total:
+        return _finding(f"No {which}ticket was opened {window}.")
+    by: dict[str, int] = {}
+    for (tier, prio), n in counts.items():
+        key = tier if priority else prio  # a priority named: by tier, else by priority
+        by[key] = by.get(key, 0) + n
+    order = [*(n for n in services.policies.tier_names if n in by)] if priority else sorted(by)
+    order += sorted(set(by) - set(order))
+    parts = ", ".join(f"{mrkdwn.escape(k)} {by[k]:,}" for k in order)
+    subject = f"{which[0].upper()}{which[1:]}tickets" if which else "Tickets"
+    return _finding(f"{subject} opened {window}: {total:,} ({parts}).")
 
 
 def _against(label: str, value: float, target: float | None) -> str:

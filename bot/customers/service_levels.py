@@ -62,6 +62,22 @@ def closed_tickets(engine: Engine, since: dt.datetime, until: dt.datetime) -> li
         return [ClosedTicket(str(r[0]), r[1], str(r[2]), *r[3:]) for r in conn.execute(q)]
 
 
+def opened_counts(engine: Engine, since: dt.datetime, until: dt.datetime) -> dict[tuple[str, str], int]:
+    """How many tickets were opened in ``[since, until)``, by (golden record's tier, priority): one grouped read."""
+    tk = Ticket.__table__.c
+    member, golden = aliased(Customer), aliased(Customer)
+    q = (
+        select(golden.tier, tk.priority, func.count())
+        .select_from(Ticket.__table__)
+        .join(member, member.id == tk.customer_id)
+        .join(golden, golden.id == func.coalesce(member.merged_into_id, member.id))
+        .where(tk.opened_at >= since, tk.opened_at < until)
+        .group_by(golden.tier, tk.priority)
+    )
+    with engine.connect() as conn:
+        return {(str(tier), str(priority)): int(n) for tier, priority, n in conn.execute(q)}
+
+
 def ticket_figures(policies: Policies, rows: Iterable[ClosedTicket]) -> tuple[dict[str, dict[str, float]], int]:
     """Per tier: ``closed``, ``fr_met``, ``res_met`` (SLA met), ``fcr``/``fcr_known`` (first-contact resolution
     over the tickets whose helpdesk reports agent responses), ``support_usd``, and the median hours from opening to

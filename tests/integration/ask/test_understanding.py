@@ -1695,6 +1695,16 @@ def test_how_support_kept_its_sla_is_the_kpi_packs_figures(book: Services, clock
     assert ask(book, "what was our first contact resolution rate last year?", AGENT).text.startswith(
         "No ticket was closed last year (2025)."
     )
+    # how many came in, not how they were closed (was: the open P1s now, the window dropped)
+    assert ask(book, "how many P1 tickets did we have this week?", AGENT).text.startswith(
+        "No P1 ticket was opened this week (since 23 Nov 2026)."  # it was opened two days ago, on Sunday
+    )
+    assert ask(book, "how many P1 tickets did we have in the last 7 days?", AGENT).text.startswith(
+        "P1 tickets opened in the last 7 days: 1 (gold 1)."
+    )
+    assert ask(book, "how many tickets were opened in the last 60 days?", AGENT).text.startswith(
+        "Tickets opened in the last 60 days: 4 (P1 1, P2 2, P3 1)."  # the book's open P2 too
+    )
     # one customer's tickets are their ticket record, not the book's figures
     assert "Tickets closed" not in ask(book, "what's Willowfield Devices' first contact resolution rate?", AGENT).text
 

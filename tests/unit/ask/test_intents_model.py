@@ -190,6 +190,7 @@ def model() -> IntentModel:
         ("how are our bronze customers doing on response times?", "", ["service_levels"]),  # was: the SLA clock
         ("how is Acme doing on SLA?", "acme", ["sla_history"]),  # one customer's: their ticket record
         ("what's the status of request #12?", "", ["request_status"]),  # was: the asker's queue
+        ("how many P1 tickets did we have this month?", "", ["service_levels"]),  # was: the open P1s now
         # its own words over broader ones (the SLA target's): the figures, not the target
         ("what percentage of tickets met the first response target last week?", "", ["service_levels"]),
         ("What is the target first-contact resolution rate for platinum?", "", ["howto"]),  # the playbook's target
