@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.alerts.compose import HIDE_ALL, cards, hidden_for, outbound, outbox_row, reader_body
@@ -395,8 +395,36 @@ def open_alerts(
     lets the cards show what the user's roles may see; ``limit`` is ``per_page`` by its older name."""
     per_page = max(1, limit or per_page)
     a = Alert.__table__.c
-    mine = or_(a.assignee == user, and_(a.assignee.is_(None), a.recipient == user))
-    where = (a.open_key.is_not(None), a.state.in_((OPEN, SNOOZED)), mine)
+    where = (a.open_key.is_not(None), a.state.in_((OPEN, SNOOZED)), _mine(user))
+    return _page(engine, user, where, page, per_page, policies)
+
+
+def raised_alerts(
+    engine: Engine, user: str, since: dt.datetime, until: dt.datetime, policies: Policies, limit: int
+) -> OpenAlerts:
+    """The alerts raised in ``[since, until)`` that the user is assigned, or owns when nobody is assigned, whatever
+    they have become since (acked, resolved): "what alerts fired today?". Highest priority first."""
+    a = Alert.__table__.c
+    where = (a.created_at >= since, a.created_at < until, _mine(user))
+    return _page(engine, user, where, 1, max(1, limit), policies)
+
+
+def _mine(user: str) -> ColumnElement[bool]:
+    a = Alert.__table__.c
+    return or_(a.assignee == user, and_(a.assignee.is_(None), a.recipient == user))
+
+
+def _page(
+    engine: Engine,
+    user: str,
+    where: tuple[ColumnElement[bool], ...],
+    page: int,
+    per_page: int,
+    policies: Policies | None,
+) -> OpenAlerts:
+    """One page of the alerts ``where`` selects, highest priority first, with the true total and the urgent count;
+    each card showing what the user's roles may see."""
+    a = Alert.__table__.c
     hidden = hidden_for(policies, user) if policies is not None else HIDE_ALL
     with engine.connect() as conn:
         total = int(conn.scalar(select(func.count()).where(*where)) or 0)

@@ -57,7 +57,13 @@ from bot.ask.slots import read_values
 from bot.ask.sources import sources_finding
 from bot.ask.staff import staff_finding
 from bot.ask.stale import stale_finding
-from bot.ask.today import asks_open_alerts, open_alerts_finding, today_finding
+from bot.ask.today import (
+    asks_open_alerts,
+    asks_raised_alerts,
+    open_alerts_finding,
+    raised_alerts_finding,
+    today_finding,
+)
 from bot.ask.understand import Understanding, questions_of
 from bot.ask.usage import usage_finding
 from bot.customers.accounts import tiers_owned
@@ -176,6 +182,8 @@ def _alerts(a: Inputs) -> PolicyFinding | None:
     """The asker's open alerts, the rules that reach them, or why an alert came when it did."""
     if asks_open_alerts(a.question):  # the alerts themselves, not the rules that send them
         return open_alerts_finding(a.services, a.asker)
+    if asks_raised_alerts(a.question):  # those raised in a window ("what alerts fired today?")
+        return raised_alerts_finding(a.services, a.asker, _windowed(a), a.now)
     if asks_which_alerts(a.question):  # the rules that reach them, by the accounts they own
         if asks_of_owners(a.question):  # "which alerts go to the account owner?": owners in general
             return owner_rules_finding(a.policies)

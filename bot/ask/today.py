@@ -1,22 +1,23 @@
 """What waits on the asker: "what do I need to do today?" (their day, from what App Home shows them: approvals to
 decide, open alerts, customer messages waiting for a reply in their accounts' shared channels, their accounts'
-tickets past or near their SLA target, and their renewals in the next 30 days) and "what alerts do I have open?"
-(their open alerts, highest priority first, as ``/rapport alerts`` lists them). Each line of the day says how to ask
-for its list."""
+tickets past or near their SLA target, and their renewals in the next 30 days), "what alerts do I have open?"
+(their open alerts, highest priority first, as ``/rapport alerts`` lists them) and "what alerts fired today?" (those
+raised in a window, whatever they have become). Each line of the day says how to ask for its list."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn
-from bot.alerts.actions import open_alerts
+from bot.alerts.actions import open_alerts, raised_alerts
 from bot.alerts.views import AlertCard
 from bot.approvals.queries import home_summary
 from bot.ask.book import AT_RISK, BREACHED, RENEWALS, BookQuery, answer_book
-from bot.ask.dates import day
+from bot.ask.dates import day, latest_window
 from bot.ask.policy import PolicyFinding
 from bot.channels.home import waiting_count
 from bot.services import Services
@@ -35,6 +36,38 @@ _OPEN = re.compile(
 
 def asks_open_alerts(question: str) -> bool:
     return bool(_OPEN.search(question))
+
+
+# "what alerts fired today?", "which of my customers alerted this week?", "what alerts did I get yesterday?": the
+# alerts raised in a window, whatever they have become, not the rules that would send them
+_RAISED = re.compile(
+    r"\balerts?\b.{0,30}\b(?:fired|went off|gone off|go off|triggered|were raised|came in|did (?:i|we) "
+    r"(?:get|receive)|have (?:i|we) (?:got|had|received)|were sent)\b"
+    r"|\b(?:customers|accounts|clients)\b.{0,30}\b(?:alerted|triggered alerts?|raised alerts?)\b",
+    re.I,
+)
+RAISED_DAYS = 7  # the window when the question names none
+
+
+def asks_raised_alerts(question: str) -> bool:
+    return bool(_RAISED.search(question))
+
+
+def raised_alerts_finding(services: Services, asker: str, questions: Sequence[str], now: dt.datetime) -> PolicyFinding:
+    """The alerts raised in the window the question names (the last 7 days when none) that reach the asker (assigned,
+    or on their accounts when nobody is), each with what it is now. ``questions``: the thread's chain, the question
+    last."""
+    since, until, window = latest_window(questions, now, RAISED_DAYS)
+    alerts = raised_alerts(services.engine, asker, since, until or now, services.policies, SHOWN_ALERTS)
+    if not alerts.total:
+        return PolicyFinding(f"No alert reached you {window}.", "", supported=False)
+    n = alerts.total
+    urgent = f" ({alerts.urgent} urgent)" if alerts.urgent else ""
+    head = f"{n} alert{'' if n == 1 else 's'} reached you {window}{urgent}, highest priority first:"
+    more = f"\n…and {alerts.more} more: `/rapport alerts` pages through the open ones." if alerts.more else ""
+    lines = [_alert_line(card) for card in alerts.cards]
+    # an alert's evidence states what this reader may see (ARR, health): to the asker only, as /rapport alerts is
+    return PolicyFinding("\n".join([head, *lines]) + more, "", sensitive=True, supported=False)
 
 
 def today_finding(session: Session, services: Services, asker: str, now: dt.datetime) -> PolicyFinding:

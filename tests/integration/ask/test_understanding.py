@@ -1024,6 +1024,22 @@ def test_what_waits_on_the_asker_today_is_app_homes_sections_said(book: Services
     ), alerts.text
     assert alerts.sensitive  # an alert's evidence is the asker's to see: sent privately in a channel
     assert ask(book, "what alerts do I have open?", LEAD).text == "You have no open alerts."  # another's are not yours
+    # the alerts raised in a window, whatever they became (was: the rules that would send them)
+    with session_scope(book.sessions) as s:
+        resolved = s.scalars(select(Alert)).one()
+        resolved.state, resolved.open_key = "resolved", None
+    today = ask(book, "what alerts fired today?", MANAGER)
+    assert today.text.startswith(
+        "1 alert reached you today, highest priority first:\n• `complaint` (medium) for *Glacierwood Dental Ltd*: "
+        "Complaint &lt;!channel&gt;"
+    ), today.text
+    assert "· since 24 Nov 2026 (resolved)" in today.text  # what it became since
+    assert today.sensitive
+    assert ask(book, "which of my customers alerted this week?", MANAGER).text.startswith(
+        "1 alert reached you this week"
+    )
+    assert ask(book, "what alerts did I get yesterday?", MANAGER).text.startswith("No alert reached you yesterday")
+    assert ask(book, "what alerts fired today?", LEAD).text.startswith("No alert reached you today")
 
 
 def test_when_the_next_review_or_check_in_is_due_counts_from_the_last_on_record(book: Services, clock: Clock) -> None:
