@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from bot.ask import direct
 from bot.ask.access import field_access_finding
 from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
+from bot.ask.approval_figures import approval_figures_finding
 from bot.ask.cadence import asks_when_due, cadence_finding
 from bot.ask.conversations import waiting_finding
 from bot.ask.customer_alerts import customer_alerts_finding
@@ -239,6 +240,7 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "approvals": (True, _approvals),
     "customer_requests": (True, _customer_requests),
     "request": (True, _request),
+    "approval_figures": (True, lambda a: approval_figures_finding(a.services, _windowed(a), a.now)),
     "conversations": (True, lambda a: waiting_finding(a.session, a.services, a.asker, a.card)),
     "stale": (False, _stale),
     "sources": (True, lambda a: sources_finding(a.session, a.services, a.asker, a.now)),

@@ -26,11 +26,11 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, and_, case, exists, func, literal, select
+from sqlalchemy import Engine, and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from bot.alerts.models import Alert
-from bot.approvals.models import APPROVED, AUTO_APPROVED, FINAL_STATES, ApprovalRequest
+from bot.approvals.figures import EXCEPTION, Pathway, approval_pathways
 from bot.store.models import Customer, Ticket
 from bot.store.sql import epoch_seconds, median, ranked, seconds_between
 
@@ -38,7 +38,6 @@ EFFORT_HOURS: Mapping[str, float] = {"P1": 6.0, "P2": 3.0, "P3": 1.5, "P4": 0.75
 DEFAULT_EFFORT_HOURS = 1.5  # a priority outside P1..P4 (an import glitch) costs like a P3
 HOURLY_COST = 60.0  # USD per support hour, fully loaded
 REPEAT_WINDOW = dt.timedelta(days=7)
-STANDARD, EXCEPTION = "standard", "exception"
 
 
 def ratio(part: float, whole: float) -> float | None:
@@ -87,20 +86,6 @@ class TierAlerts:
     @property
     def urgent_ack_rate(self) -> float | None:
         return ratio(self.urgent_acked, self.urgent)
-
-
-@dataclass(frozen=True)
-class Pathway:
-    pathway: str  # standard | exception
-    requests: int  # created in the window
-    decided: int  # decided in the window
-    approved: int  # of the decided
-    median_turnaround_hours: float | None
-    mean_turnaround_hours: float | None
-
-    @property
-    def approval_rate(self) -> float | None:
-        return ratio(self.approved, self.decided)
 
 
 @dataclass(frozen=True)
@@ -263,43 +248,6 @@ def alerts_by_tier(
         n, acked_n, urgent_n, urgent_acked_n, escalated_n = (int(x or 0) for x in counts)
         minutes = float(med) if med is not None else None
         out.append(TierAlerts(tier, n, acked_n, urgent_n, urgent_acked_n, escalated_n, minutes))
-    return out
-
-
-def approval_pathways(engine: Engine, since: dt.datetime, until: dt.datetime) -> list[Pathway]:
-    r = ApprovalRequest.__table__.c
-    pathway = case((r.state == AUTO_APPROVED, literal(STANDARD)), else_=literal(EXCEPTION)).label("pathway")
-    created_q = select(pathway, func.count()).where(r.created_at >= since, r.created_at < until).group_by(pathway)
-    decided = (
-        select(
-            pathway,
-            case((r.state.in_((APPROVED, AUTO_APPROVED)), 1), else_=0).label("approved"),
-            (seconds_between(r.created_at, r.decided_at) / 3600.0).label("hours"),
-        )
-        .where(r.state.in_(FINAL_STATES), r.decided_at >= since, r.decided_at < until)
-        .subquery()
-    )
-    ranks = ranked(decided, "pathway", "hours")
-    d = ranks.c
-    decided_q = select(
-        d.pathway, func.count(), func.sum(d.approved), func.avg(d.hours), median(ranks, "hours")
-    ).group_by(d.pathway)
-    with engine.connect() as conn:
-        created = {str(p): int(n) for p, n in conn.execute(created_q)}
-        done = {str(row[0]): row[1:] for row in conn.execute(decided_q)}
-    out = []
-    for name in (STANDARD, EXCEPTION):
-        n, approved, mean, med = done.get(name, (0, 0, None, None))
-        out.append(
-            Pathway(
-                name,
-                created.get(name, 0),
-                int(n),
-                int(approved or 0),
-                float(med) if med is not None else None,
-                float(mean) if mean is not None else None,
-            )
-        )
     return out
 
 

@@ -1779,6 +1779,36 @@ def test_one_request_by_its_number_says_where_it_stands_to_those_who_may_see_it(
     assert ask(book, "what's the status of request #99999?", MANAGER).text.startswith("I have no request #99999")
 
 
+def test_how_approvals_went_across_the_book_is_the_kpi_packs_figures(book: Services, clock: Clock) -> None:
+    # was: "how many discounts did we approve this month?" quoted the approval matrix's rows
+    approved, rejected = (
+        submit_request(book, discount(c, "12%")).request_id
+        for c in ("Willowfield Devices Co", "Glacierwood Dental Ltd")
+    )
+    assert decide(book, approved, 0, "U0SALESMGR", "approve").code == "approved"
+    assert decide(book, rejected, 0, "U0SALESMGR", "reject", reason="too deep").code == "rejected"
+    small = RequestDraft(
+        request_type="discount",
+        customer="Willowfield Devices Co",
+        requester=MANAGER,
+        amount="$4,000",
+        percent="5%",
+        justification="Loyalty for five years.",
+    )
+    assert submit_request(book, small).request_id  # auto-approved by the rules
+    clock.advance(hours=1)  # they were decided an hour ago, not in this instant
+    figures = ask(book, "how many discounts did we approve this month?", AGENT)
+    assert figures.text.startswith(
+        "Discount requests this month (November 2026): 3 made, 3 decided, 2 approved (67%).\n"
+        "• Auto-approved by the rules: 1\n"
+        "• Decided by approvers: 2, 1 approved and 1 not (rejected, changes requested or expired), median turnaround "
+    ), figures.text
+    assert figures.source == "policy" and not figures.sensitive  # counts of requests: every role sees them
+    assert ask(book, "how many credits were approved this month?", AGENT).text.startswith(
+        "No service credit (SLA exception) request was made or decided this month"
+    )
+
+
 def test_customer_messages_waiting_in_shared_channels_are_said_with_their_clocks(book: Services, clock: Clock) -> None:
     # was: "is anyone from X waiting on a reply?" gave the last contact's day; "what do I need to do today?" left
     # the waiting messages out (Ask could not read the channels feature's records)

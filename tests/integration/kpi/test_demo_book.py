@@ -16,11 +16,12 @@ from bot.alerts.actions import ack
 from bot.alerts.evaluate import evaluate
 from bot.alerts.models import Alert
 from bot.approvals.decisions import decide
+from bot.approvals.figures import EXCEPTION, STANDARD
 from bot.approvals.models import ApprovalRequest
 from bot.approvals.requests import submit_request
 from bot.approvals.validation import RequestDraft
 from bot.demo.generator import DemoGenerator, load
-from bot.kpi.metrics import EFFORT_HOURS, EXCEPTION, HOURLY_COST, REPEAT_WINDOW, STANDARD, compute
+from bot.kpi.metrics import EFFORT_HOURS, HOURLY_COST, REPEAT_WINDOW, compute
 from bot.services import Services
 from bot.store.models import Customer, Ticket
 

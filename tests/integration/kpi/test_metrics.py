@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from bot.kpi.metrics import EXCEPTION, STANDARD, compute, window
+from bot.approvals.figures import EXCEPTION, STANDARD
+from bot.kpi.metrics import compute, window
 
 from .conftest import NOW
 

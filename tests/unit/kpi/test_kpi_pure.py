@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.approvals.figures import Pathway
 from bot.kpi import format as f
 from bot.kpi.charts import PNG_MAGIC, render_charts
 from bot.kpi.digest import KpiDigest, due, week_key, week_start
-from bot.kpi.metrics import Kpis, Pathway, TierAlerts, TierService, window
+from bot.kpi.metrics import Kpis, TierAlerts, TierService, window
 from bot.slack.views import render
 
 UNTIL = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)

@@ -1,0 +1,73 @@
+"""How approvals went across the book: "how many discounts did we approve this month?", "what's our approval
+turnaround?", "how many requests were rejected last month?".
+
+The KPI pack's approval figures (:mod:`bot.approvals.figures`): requests made and decided in the window the question
+names (the last 30 days when none), how many were approved, and the median hours from request to decision for those
+people decided (the rules auto-approve the rest at once); of the request type the question names, if any. Counts of
+requests, which every role may see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+from bot.approvals.figures import approval_pathways
+from bot.ask.dates import latest_window
+from bot.ask.policy import PolicyFinding
+from bot.ask.routes import label_of
+from bot.customers.outcomes import percent
+from bot.customers.sla import human
+from bot.services import Services
+
+DEFAULT_DAYS = 30  # the window when the question names none
+CITED = "approval volume by type median turnaround per step approval rate recurring exceptions"
+# the request types as questions name them (each only where approvals.yaml configures it)
+_TYPES = (
+    ("discount", r"discounts?"),
+    ("sla_exception", r"(?:service )?credits?|sla exceptions?"),
+    ("expedited_fulfilment", r"expedit\w*"),
+    ("custom_terms", r"custom (?:contract )?terms"),
+    ("special_handling", r"special handling"),
+    ("data_access", r"data access(?: requests?)?"),
+    ("tier_override", r"tier overrides?"),
+)
+
+
+def request_type_named(services: Services, question: str) -> str | None:
+    """The approvals.yaml request type the question names ("how many discounts ..."), or None."""
+    types = services.policies.approvals.request_types
+    return next((t for t, words in _TYPES if t in types and re.search(rf"\b(?:{words})\b", question, re.I)), None)
+
+
+def approval_figures_finding(services: Services, questions: Sequence[str], now: dt.datetime) -> PolicyFinding:
+    """``questions``: the thread's chain, the question last; the window is the latest one said, the type the
+    latest named."""
+    since, until, window = latest_window(questions, now, DEFAULT_DAYS)
+    rtype = next((t for q in reversed(questions) if (t := request_type_named(services, q))), None)
+    standard, exception = approval_pathways(services.engine, since, until or now, rtype)
+    made = standard.requests + exception.requests
+    decided = standard.decided + exception.decided
+    what = f"{label_of(rtype)} requests" if rtype else "approval requests"
+    if not made and not decided:
+        return _finding(f"No {what[:-1]} was made or decided {window}.")
+    approved = standard.approved + exception.approved
+    rate = f" ({percent(approved / decided)})" if decided else ""
+    lines = [f"{what[0].upper()}{what[1:]} {window}: {made:,} made, {decided:,} decided, {approved:,} approved{rate}."]
+    if standard.decided:
+        lines.append(f"• Auto-approved by the rules: {standard.decided:,}")
+    if exception.decided:
+        turnaround = exception.median_turnaround_hours
+        said = f", median turnaround {human(dt.timedelta(hours=turnaround))}" if turnaround is not None else ""
+        refused = exception.decided - exception.approved
+        lines.append(
+            f"• Decided by approvers: {exception.decided:,}, {exception.approved:,} approved and {refused:,} not "
+            f"(rejected, changes requested or expired){said}"
+        )
+    return _finding("\n".join(lines))
+
+
+def _finding(text: str) -> PolicyFinding:
+    """Cited to the KPI playbook's approval figures; the figures are the answer (no prose after them)."""
+    return PolicyFinding(text, "", citation_query=CITED, citation_title="kpi", supported=False)
