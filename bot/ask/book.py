@@ -6,7 +6,9 @@ SLA target on each customer's clock, or of late shipments; filtered by the tiers
 names. Only what every staff member may see is listed (tier, region, owner, renewal date, open tickets: ``public``
 in roles.yaml), so the list is the same for every role; except a ranking by ARR, lifetime value or health score
 (:mod:`bot.ask.ranking`), which states each line's value and which the ask service gives only to a role that sees
-that field. A question across the book about payments or risk, about past work, or per owner is not answered here:
+that field; so are a total of those values (:mod:`bot.ask.totals`), a bound on one (:mod:`bot.ask.thresholds`) and
+customers with overdue invoices (their payment status). A question across the book about risk, about past work, or
+per owner is not answered here:
 :data:`bot.ask.direct.ACROSS_THE_BOOK` says what Ask lists instead. Owners are named, not mentioned: a list of
 accounts must not notify ten people.
 """
@@ -36,7 +38,7 @@ from bot.customers.card import OPEN_STATUSES, TicketLine
 from bot.customers.sla import sla_clock
 from bot.policies import Policies
 from bot.privacy.models import LegalHold
-from bot.store.models import Customer, Shipment, Ticket
+from bot.store.models import Customer, Order, Shipment, Ticket
 
 SHOWN = 10  # customers listed; the rest are counted
 UPCOMING_DAYS = 90  # "which customers renew soon?": the window when none is said
@@ -59,6 +61,14 @@ _NOT_LISTED = re.compile(
 _LATE_SHIPMENTS = re.compile(
     r"\b(late|overdue|delayed)\s+(shipments?|deliver(y|ies)|orders?)\b|\b(shipments?|deliver(y|ies)|orders?)\b.{0,30}"
     r"\b(late|overdue|delayed|behind)\b",
+    re.I,
+)
+# Customers behind on payments: "which customers have overdue invoices?", "who hasn't paid?". The record's payment
+# status (orders overdue), a field only some roles see (roles.yaml), so the list goes only to them.
+_OVERDUE_PAYMENTS = re.compile(
+    r"\b(?:overdue|late|unpaid|outstanding) (?:payments?|invoices?|bills?)\b|\b(?:payments?|invoices?|bills?)\b.{0,20}"
+    r"\b(?:overdue|late|unpaid|outstanding|behind)\b|\b(?:has ?n.t|have ?n.t|has not|have not|not) paid\b"
+    r"|\bbehind on (?:their )?payments?\b",
     re.I,
 )
 # Tickets on an SLA clock across the book: "is anyone breaching right now?", "which tickets are about to breach?".
@@ -143,6 +153,7 @@ class BookQuery:
     among: tuple[int, ...] = ()  # only these customers: the lines of a cut ranking "which of them ..." is about
     total: bool = False  # what ``rank``'s value adds up to over the list is asked ("total ARR of gold customers")
     bound: Threshold | None = None  # customers within a bound on a record value ("health score below 40")
+    overdue: bool = False  # customers with overdue invoices only (their payment status)
 
 
 def read_book(
@@ -167,6 +178,8 @@ def read_book(
     # a value the list ranks by or adds up is not one it cannot say; nor is "and the highest?" after a ranked list
     rest = _measured(question)
     rest = ("" if turned(question) is not None else question) if rest is None else rest
+    overdue = bool(_OVERDUE_PAYMENTS.search(question))
+    rest = _OVERDUE_PAYMENTS.sub(" ", rest)  # a payment status the list filters on is not one it cannot say
     if _NOT_LISTED.search(_BREACHING.sub(" ", _LATE_SHIPMENTS.sub(" ", rest))):
         return None
     owner = None
@@ -225,13 +238,14 @@ def read_book(
         within,
         total=summed is not None,
         bound=bound,
+        overdue=overdue,
     )
 
 
 def restricted(policies: Policies, asker: str, q: BookQuery) -> str:
-    """The record value a list ranks by or is bounded on that the asker's role may not see ("" when none): its
-    order or its bound alone would tell each line's value."""
-    fields = (q.rank, q.bound.field if q.bound else "")
+    """The record value a list ranks by, is bounded on or filters on (payment status) that the asker's role may not
+    see ("" when none): its order or its filter alone would tell each line's value."""
+    fields = (q.rank, q.bound.field if q.bound else "", "payment_status" if q.overdue else "")
     return next((f for f in fields if f and not sees(policies, asker, f)), "")
 
 
@@ -252,7 +266,7 @@ def unfiltered(question: str, q: BookQuery, staff: Iterable[str] = ()) -> bool:
     not have ("which customers have the new product?", "which of my customers use the API?"): it has words beyond
     those of "how many customers do we have?" and the owner's ("my", a colleague's name: ``staff``). Such a question
     is not answered with the whole list (its head would read as the answer: "*500 customers (owned by ...)*")."""
-    filters = (q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None, q.bound)
+    filters = (q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None, q.bound, q.overdue)
     if q.about != ACCOUNTS or any(filters):
         return False
     # "which customers have the highest ARR?", "what's our total ARR?": the ranking or the total is no filter
@@ -396,6 +410,7 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         later.reachable if later.reachable is not None else earlier.reachable,
         total=later.total if later.rank else earlier.total,
         bound=later.bound or earlier.bound,
+        overdue=later.overdue or earlier.overdue,
     )
 
 
@@ -714,6 +729,9 @@ def _filtered(stmt: Select, q: BookQuery, zones: Zones = None) -> Select:  # typ
         stmt = stmt.where(select(LegalHold.customer_id).where(LegalHold.customer_id == Customer.id).exists())
     if q.segment:
         stmt = stmt.where(func.lower(Customer.segment) == q.segment)
+    if q.overdue:
+        owed = select(Order.id).where(Order.customer_id == Customer.id, Order.status == "overdue")
+        stmt = stmt.where(owed.exists())
     if q.bound:
         column, b = getattr(Customer, q.bound.field), q.bound
         if b.below:
@@ -742,6 +760,8 @@ def _scope(q: BookQuery, policies: Policies) -> str:
         parts.append("under a legal hold")
     if q.reachable is not None:
         parts.append("within contact hours now" if q.reachable else "in quiet hours now")
+    if q.overdue:
+        parts.append("with overdue invoices")
     if q.bound:  # "health score below 40", "ARR over $100,000"
         b = q.bound
         parts.append(f"{LABELS[b.field]} {b.word} {f'{b.value:,.0f}' if b.field == 'health_score' else money(b.value)}")

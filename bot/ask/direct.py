@@ -28,14 +28,14 @@ WHICH_CUSTOMER = (
     "a thread where we talked about them."
 )
 
-# A question about many customers at once that no list of the book answers (by ARR, health, payments or risk, past
-# work, per owner): what Ask lists instead (bot.ask.book).
+# A question about many customers at once that no list of the book answers (by risk, past work, per owner): what
+# Ask lists instead (bot.ask.book).
 ACROSS_THE_BOOK = (
     "I list customers across the book by tier, segment, region, owner, consent, legal hold, renewal window, open "
-    "tickets, SLA breaches and late shipments (e.g. `which gold customers renew next month?`), and rank them by "
-    "ARR, lifetime value or health score for the roles that see those (`top 5 gold customers by ARR`, `total ARR "
-    "renewing next quarter`), but not by "
-    "payments or risk, nor past work: name a customer for their record, e.g. `when does Northwave Foods "
+    "tickets, SLA breaches and late shipments (e.g. `which gold customers renew next month?`), and by ARR, lifetime "
+    "value, health score or overdue invoices for the roles that see those (`top 5 gold customers by ARR`, `total "
+    "ARR renewing next quarter`, `customers with a health score below 40`), but not by "
+    "risk, nor past work: name a customer for their record, e.g. `when does Northwave Foods "
     "renew?`; `what's our churn rate this quarter?` gives how renewals went, `/rapport workload` shows each owner's "
     "accounts against their cap, and the alerts tell each owner which of their renewals are at risk (`what alerts "
     "will I get?`)."

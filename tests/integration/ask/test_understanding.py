@@ -1656,6 +1656,25 @@ def test_the_book_within_a_bound_on_a_value_goes_only_to_roles_that_see_it(book:
     assert "Willowfield" not in refused.text
 
 
+def test_customers_behind_on_payments_go_only_to_roles_that_see_payment_status(book: Services, clock: Clock) -> None:
+    # was: "which customers have overdue invoices?" got the list of what a list of the book can say ("not by payments")
+    glacier, willow = cid(book, "Glacierwood Dental Ltd"), cid(book, "Willowfield Devices Co")
+    with session_scope(book.sessions) as s:
+        s.add(Order(customer_id=glacier, amount=Decimal("900"), status="overdue", ordered_at=clock.now))
+        s.add(Order(customer_id=willow, amount=Decimal("4000"), status="paid", ordered_at=clock.now))
+    owed = ask(book, "which customers have overdue invoices?", MANAGER)
+    assert owed.text.startswith("*1 customer (with overdue invoices)*:\n• *Glacierwood Dental Ltd* (bronze, na)"), (
+        owed.text
+    )
+    assert "Willowfield" not in owed.text and owed.sensitive
+    assert ask(book, "which bronze customers haven't paid?", MANAGER).text.startswith(
+        "*1 customer (bronze, with overdue invoices)*"
+    )
+    refused = ask(book, "which customers have overdue invoices?", AGENT)  # support agents do not see payments
+    assert refused.text.startswith(":lock: Payment status is restricted for your role"), refused.text
+    assert "Glacierwood" not in refused.text
+
+
 def test_how_support_kept_its_sla_is_the_kpi_packs_figures(book: Services, clock: Clock) -> None:
     # was: "how are we doing on SLA this week?" gave the SLA clock's steps, "how many tickets did we close last
     # week?" said past work is not listed
