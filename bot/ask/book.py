@@ -32,7 +32,7 @@ from bot.ask.people import person
 from bot.ask.ranking import ranking, turned
 from bot.ask.reachable import reachable, reaches_out
 from bot.ask.shipments import OPEN, shipment_line
-from bot.ask.thresholds import Threshold, threshold
+from bot.ask.thresholds import OVERDUE_PAYMENTS, Threshold, owes, threshold
 from bot.ask.totals import total_asked
 from bot.customers.card import OPEN_STATUSES, TicketLine
 from bot.customers.sla import sla_clock
@@ -61,14 +61,6 @@ _NOT_LISTED = re.compile(
 _LATE_SHIPMENTS = re.compile(
     r"\b(late|overdue|delayed)\s+(shipments?|deliver(y|ies)|orders?)\b|\b(shipments?|deliver(y|ies)|orders?)\b.{0,30}"
     r"\b(late|overdue|delayed|behind)\b",
-    re.I,
-)
-# Customers behind on payments: "which customers have overdue invoices?", "who hasn't paid?". The record's payment
-# status (orders overdue), a field only some roles see (roles.yaml), so the list goes only to them.
-_OVERDUE_PAYMENTS = re.compile(
-    r"\b(?:overdue|late|unpaid|outstanding) (?:payments?|invoices?|bills?)\b|\b(?:payments?|invoices?|bills?)\b.{0,20}"
-    r"\b(?:overdue|late|unpaid|outstanding|behind)\b|\b(?:has ?n.t|have ?n.t|has not|have not|not) paid\b"
-    r"|\bbehind on (?:their )?payments?\b",
     re.I,
 )
 # Tickets on an SLA clock across the book: "is anyone breaching right now?", "which tickets are about to breach?".
@@ -178,8 +170,8 @@ def read_book(
     # a value the list ranks by or adds up is not one it cannot say; nor is "and the highest?" after a ranked list
     rest = _measured(question)
     rest = ("" if turned(question) is not None else question) if rest is None else rest
-    overdue = bool(_OVERDUE_PAYMENTS.search(question))
-    rest = _OVERDUE_PAYMENTS.sub(" ", rest)  # a payment status the list filters on is not one it cannot say
+    overdue = owes(question)
+    rest = OVERDUE_PAYMENTS.sub(" ", rest)  # a payment status the list filters on is not one it cannot say
     if _NOT_LISTED.search(_BREACHING.sub(" ", _LATE_SHIPMENTS.sub(" ", rest))):
         return None
     owner = None

@@ -28,7 +28,7 @@ import numpy as np
 
 from bot.ask.ranking import ranks_the_book
 from bot.ask.reachable import asks_the_book as asks_contact_hours
-from bot.ask.thresholds import threshold
+from bot.ask.thresholds import owes, threshold
 from bot.ask.totals import total_asked
 from bot.policies.yamldoc import YamlDoc
 
@@ -322,6 +322,8 @@ class IntentModel:
             return False  # "an owner is leaving, what happens to their accounts?": a procedure, not a list
         if ranks_the_book(question):
             return True  # "who is our biggest customer?", "healthiest accounts in emea": the book ranked
+        if owes(question) and _WHO_OWES.match(question):
+            return True  # "who hasn't paid their invoices?": "their" is theirs, whoever they are
         if (total_asked(question) or threshold(question)) and not refers_to_customer(question):
             # "what's our total ARR?", "how much ARR renews next quarter?", "customers with a health score below
             # 40": the book's values added up or bounded ("how much ARR do they have?" is the thread's customer's)
@@ -433,6 +435,10 @@ def longest_matches(patterns: Mapping[str, Sequence[re.Pattern[str]]], text: str
 def asks_what_to_do(question: str) -> bool:
     """Whether the question asks what to do ("..., what should I do?", "how do we handle it?", "next steps?")."""
     return bool(_ACTING.search(question))
+
+
+# a question asking who, of the book, is behind on payments (not "has Acme paid?")
+_WHO_OWES = re.compile(r"^\W*(?:who|which|list|show)\b", re.I)
 
 
 def refers_to_customer(question: str) -> bool:

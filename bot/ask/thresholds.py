@@ -1,5 +1,6 @@
 """The book filtered by a record value: "customers with a health score below 40", "gold accounts with ARR over
-$100k", "which of my accounts have a lifetime value of at least 1m?".
+$100k", "which of my accounts have a lifetime value of at least 1m?"; or by their payment status: "which customers
+have overdue invoices?".
 
 The list (:mod:`bot.ask.book`) shows the customers within the bound ranked by that value (from the bound's side:
 "below 40" lowest first), each with it: a ranking, so given only to roles that see the field (roles.yaml).
@@ -52,3 +53,19 @@ def threshold(question: str) -> Threshold | None:
 
 
 _SYMBOLS = {"<": "below", "<=": "at most", ">": "over", ">=": "at least"}
+
+
+# Customers behind on payments: "which customers have overdue invoices?", "who hasn't paid?". The record's payment
+# status (orders overdue), a field only some roles see (roles.yaml), so the list goes only to them.
+OVERDUE_PAYMENTS = re.compile(
+    r"\b(?:overdue|late|unpaid|outstanding) (?:payments?|invoices?|bills?)\b|\b(?:payments?|invoices?|bills?)\b.{0,20}"
+    r"\b(?:overdue|late|unpaid|outstanding|behind)\b|\b(?:has ?n.t|have ?n.t|has not|have not|not) paid\b"
+    r"(?:\s+(?:their|its|the|our)?\s*(?:invoices?|bills?)\b)?"
+    r"|\bbehind on (?:their )?payments?\b",
+    re.I,
+)
+
+
+def owes(question: str) -> bool:
+    """Whether the question asks about customers behind on payments ("who hasn't paid?")."""
+    return bool(OVERDUE_PAYMENTS.search(question))

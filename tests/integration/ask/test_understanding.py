@@ -1670,6 +1670,9 @@ def test_customers_behind_on_payments_go_only_to_roles_that_see_payment_status(b
     assert ask(book, "which bronze customers haven't paid?", MANAGER).text.startswith(
         "*1 customer (bronze, with overdue invoices)*"
     )
+    # "their" is theirs, whoever they are (was: "Which customer do you mean?")
+    assert ask(book, "who hasn't paid their invoices?", MANAGER).text.startswith("*1 customer (with overdue invoices)*")
+    assert ask(book, "has Glacierwood Dental paid?", MANAGER).text.startswith("*Glacierwood Dental Ltd*'s payment")
     refused = ask(book, "which customers have overdue invoices?", AGENT)  # support agents do not see payments
     assert refused.text.startswith(":lock: Payment status is restricted for your role"), refused.text
     assert "Glacierwood" not in refused.text

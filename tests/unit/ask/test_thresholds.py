@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.ask.thresholds import threshold
+from bot.ask.thresholds import owes, threshold
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,14 @@ def test_the_rest_keeps_what_else_is_asked() -> None:
 )
 def test_no_bound_is_read_where_none_is_said(question: str) -> None:
     assert threshold(question) is None
+
+
+def test_customers_behind_on_payments_are_asked_in_several_ways() -> None:
+    for question in (
+        "which customers have overdue invoices?",
+        "who hasn't paid their invoices?",
+        "accounts with late payments",
+        "which gold customers are behind on payments?",
+    ):
+        assert owes(question), question
+    assert not owes("how do we handle a late shipment?") and not owes("when is the invoice due?")
