@@ -64,8 +64,8 @@ class Routed:
 
 
 def restricted_ranking(policies: Policies, key: str) -> str:
-    """A ranking by a value the asker's role may not see: refused, as the card withholds the value itself (the
-    order alone would tell it)."""
+    """A ranking, a total or a filter by a value the asker's role may not see: refused, as the card withholds the
+    value itself (the order or the filter alone would tell it)."""
     label = LABELS[key]
     seers = who_sees(policies, [key])
     said = f"{label[0].upper()}{label[1:]} is restricted for your role{seers}"

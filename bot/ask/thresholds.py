@@ -23,6 +23,7 @@ _BOUND = re.compile(
     re.I,
 )
 _INCLUSIVE = re.compile(r"at most|no more than|up to|<=|at least|no less than|>=", re.I)
+_SYMBOLS = {"<": "below", "<=": "at most", ">": "over", ">=": "at least"}  # as the answer's head says them
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,6 @@ def threshold(question: str) -> Threshold | None:
     word = _SYMBOLS.get(way, way)  # "<" is said "below"
     a, b = found.span()
     return Threshold(field, below, value, bool(_INCLUSIVE.fullmatch(way)), word, f"{question[:a]} {question[b:]}")
-
-
-_SYMBOLS = {"<": "below", "<=": "at most", ">": "over", ">=": "at least"}
 
 
 # Customers behind on payments: "which customers have overdue invoices?", "who hasn't paid?". The record's payment
