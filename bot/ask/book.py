@@ -613,7 +613,7 @@ def _late_shipments(session: Session, q: BookQuery, scope: str, now: dt.datetime
     )
     total = session.scalar(select(func.count()).select_from(late.subquery())) or 0
     rows = session.execute(late.order_by(Shipment.promised_at, Shipment.id).limit(SHOWN)).all()
-    head = f"*{total} late shipment{'' if total == 1 else 's'}{scope}*" if total else f"*No late shipment{scope}*"
+    head = f"*{total:,} late shipment{'' if total == 1 else 's'}{scope}*" if total else f"*No late shipment{scope}*"
     lines = [f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}): {shipment_line(r, now)}" for r, c in rows]
     return _said(head, lines, total, [c.id for _, c in rows])
 
@@ -673,7 +673,7 @@ def _clocks(session: Session, policies: Policies, q: BookQuery, scope: str, now:
     found.sort(key=lambda f: (f[4].priority, f[4].clock.remaining if f[4].clock else dt.timedelta(0), f[4].id))
     what = "past their SLA target" if q.about == BREACHED else "within the last quarter of their SLA target"
     n = len(found)
-    head = f"*{n} open ticket{'' if n == 1 else 's'}{scope}* {what}" if n else f"*No open ticket{scope}* {what}"
+    head = f"*{n:,} open ticket{'' if n == 1 else 's'}{scope}* {what}" if n else f"*No open ticket{scope}* {what}"
     lines = [
         f"{mrkdwn.bold(name)} ({_esc(tier)}{_owner(policies, owner, q)}): {ticket_line(t)}"
         for _, name, tier, owner, t in found[:SHOWN]
@@ -776,7 +776,7 @@ def _esc(value: str | None) -> str:
 
 
 def _n(n: int, what: str) -> str:
-    return f"{n} {what}{'' if n == 1 else 's'}"
+    return f"{n:,} {what}{'' if n == 1 else 's'}"
 
 
 ASK_ABOUT_ONE = "Ask about one by name, or in this thread by its place (`the second one`), for its record."
