@@ -152,7 +152,7 @@ KINDS: list[tuple[str, str, Check, bool]] = [
         False,
     ),
     # the book: the owner's customers renewing in a month, counted (their renewal's month: never none)
-    ("book", "Which of my customers renew in {month}?", lambda c, t: f"*{c['book']} customer" in t, True),
+    ("book", "Which of my customers renew in {month}?", lambda c, t: f"*{int(str(c['book'])):,} customer" in t, True),
 ]
 
 
