@@ -9,7 +9,7 @@ Whether the count is right is the tests' job (tests/integration/ask) and ask_cus
 
 Then whether paraphrases are read as lists of the book: benchmarks/data/book_questions.jsonl holds questions
 written without running them (set1, then set2 after set1's misses were fixed; set4: rankings; set5: totals,
-bounds on a value and overdue invoices), each expected to be a
+bounds on a value and overdue invoices; set6: renewals at risk), each expected to be a
 list or not (a question about one customer, a policy, a procedure); an answer is a list when it opens with a list's
 head ("*12 customers ...", "*No open ticket ...").
 

@@ -22,21 +22,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn
+from bot.alerts.rules import EvalContext, compile_rule
 from bot.ask.dates import day
 from bot.ask.facts import LABELS, money, sees, ticket_line, within_contact_hours
 from bot.ask.people import person
 from bot.ask.ranking import ranking, turned
 from bot.ask.reachable import reachable, reaches_out
 from bot.ask.shipments import OPEN, shipment_line
-from bot.ask.thresholds import OVERDUE_PAYMENTS, Threshold, owes, threshold
+from bot.ask.thresholds import OVERDUE_PAYMENTS, RENEWAL_RISK, Threshold, owes, renewals_at_risk, threshold
 from bot.ask.totals import total_asked
 from bot.customers.card import OPEN_STATUSES, TicketLine
 from bot.customers.sla import sla_clock
 from bot.policies import Policies
+from bot.policies.alerts import RenewalAtRiskRule
 from bot.privacy.models import LegalHold
 from bot.store.models import Customer, Order, Shipment, Ticket
 
@@ -146,6 +148,7 @@ class BookQuery:
     total: bool = False  # what ``rank``'s value adds up to over the list is asked ("total ARR of gold customers")
     bound: Threshold | None = None  # customers within a bound on a record value ("health score below 40")
     overdue: bool = False  # customers with overdue invoices only (their payment status)
+    at_risk: bool = False  # customers the renewal-at-risk alert rule holds for now
 
 
 def read_book(
@@ -170,8 +173,10 @@ def read_book(
     # a value the list ranks by or adds up is not one it cannot say; nor is "and the highest?" after a ranked list
     rest = _measured(question)
     rest = ("" if turned(question) is not None else question) if rest is None else rest
-    overdue = owes(question)
+    overdue, risky = owes(question), renewals_at_risk(question)
     rest = OVERDUE_PAYMENTS.sub(" ", rest)  # a payment status the list filters on is not one it cannot say
+    if risky:  # nor is the renewal-at-risk rule ("how much ARR is at risk?": the total's words are gone already)
+        rest = re.sub(r"\bat[- ]risk\b", " ", RENEWAL_RISK.sub(" ", rest), flags=re.I)
     if _NOT_LISTED.search(_BREACHING.sub(" ", _LATE_SHIPMENTS.sub(" ", rest))):
         return None
     owner = None
@@ -231,13 +236,19 @@ def read_book(
         total=summed is not None,
         bound=bound,
         overdue=overdue,
+        at_risk=risky,
     )
 
 
 def restricted(policies: Policies, asker: str, q: BookQuery) -> str:
     """The record value a list ranks by, is bounded on or filters on (payment status) that the asker's role may not
     see ("" when none): its order or its filter alone would tell each line's value."""
-    fields = (q.rank, q.bound.field if q.bound else "", "payment_status" if q.overdue else "")
+    fields = (
+        q.rank,
+        q.bound.field if q.bound else "",
+        "payment_status" if q.overdue else "",
+        "health_score" if q.at_risk else "",  # the renewal-at-risk rule's health threshold
+    )
     return next((f for f in fields if f and not sees(policies, asker, f)), "")
 
 
@@ -258,7 +269,7 @@ def unfiltered(question: str, q: BookQuery, staff: Iterable[str] = ()) -> bool:
     not have ("which customers have the new product?", "which of my customers use the API?"): it has words beyond
     those of "how many customers do we have?" and the owner's ("my", a colleague's name: ``staff``). Such a question
     is not answered with the whole list (its head would read as the answer: "*500 customers (owned by ...)*")."""
-    filters = (q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None, q.bound, q.overdue)
+    filters = (q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None, q.bound, q.overdue, q.at_risk)
     if q.about != ACCOUNTS or any(filters):
         return False
     # "which customers have the highest ARR?", "what's our total ARR?": the ranking or the total is no filter
@@ -403,6 +414,7 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         total=later.total if later.rank else earlier.total,
         bound=later.bound or earlier.bound,
         overdue=later.overdue or earlier.overdue,
+        at_risk=later.at_risk or earlier.at_risk,
     )
 
 
@@ -512,6 +524,10 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
     if q.about in (BREACHED, AT_RISK):
         return _clocks(session, policies, q, scope, now, zones)
     base = _filtered(select(Customer), q, zones)
+    if q.at_risk:  # the renewal-at-risk alert rules' own SQL: the list and the alerts cannot disagree
+        ctx = EvalContext(now, policies)
+        rules = [compile_rule(r, ctx) for r in policies.alerts.rules if isinstance(r, RenewalAtRiskRule)]
+        base = base.where(Customer.id.in_(union(*rules))) if rules else base.where(false())
     if q.about == RENEWALS:
         assert q.start is not None and q.end is not None
         base = base.where(Customer.renewal_date >= q.start, Customer.renewal_date <= q.end)
@@ -753,6 +769,8 @@ def _scope(q: BookQuery, policies: Policies) -> str:
         parts.append("within contact hours now" if q.reachable else "in quiet hours now")
     if q.overdue:
         parts.append("with overdue invoices")
+    if q.at_risk:
+        parts.append("renewal at risk")
     if q.bound:  # "health score below 40", "ARR over $100,000"
         b = q.bound
         parts.append(f"{LABELS[b.field]} {b.word} {f'{b.value:,.0f}' if b.field == 'health_score' else money(b.value)}")

@@ -33,9 +33,9 @@ WHICH_CUSTOMER = (
 ACROSS_THE_BOOK = (
     "I list customers across the book by tier, segment, region, owner, consent, legal hold, renewal window, open "
     "tickets, SLA breaches and late shipments (e.g. `which gold customers renew next month?`), and by ARR, lifetime "
-    "value, health score or overdue invoices for the roles that see those (`top 5 gold customers by ARR`, `total "
-    "ARR renewing next quarter`, `customers with a health score below 40`), but not by "
-    "risk, nor past work: name a customer for their record, e.g. `when does Northwave Foods "
+    "value, health score, overdue invoices or renewal risk for the roles that see those (`top 5 gold customers by "
+    "ARR`, `total ARR renewing next quarter`, `which renewals are at risk?`), but not by other risks, nor past "
+    "work: name a customer for their record, e.g. `when does Northwave Foods "
     "renew?`; `what's our churn rate this quarter?` gives how renewals went, `/rapport workload` shows each owner's "
     "accounts against their cap, and the alerts tell each owner which of their renewals are at risk (`what alerts "
     "will I get?`)."

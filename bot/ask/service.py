@@ -348,7 +348,7 @@ class AskService:
                 return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
             listed = answer_book(session, policies, book, self.s.clock()).text
             # a ranking states each line's value, which only some roles see: to the asker alone in a channel
-            private = bool(book.rank or book.bound or book.overdue)
+            private = bool(book.rank or book.bound or book.overdue or book.at_risk)
             return Answer(question, asker, listed, [], 1.0, True, truncated=truncated, source=RECORD, sensitive=private)
         if u.needs_customer:
             said = direct.not_found(u.unknown_name) if u.unknown_name else direct.WHICH_CUSTOMER

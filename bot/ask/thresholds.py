@@ -67,3 +67,27 @@ OVERDUE_PAYMENTS = re.compile(
 def owes(question: str) -> bool:
     """Whether the question asks about customers behind on payments ("who hasn't paid?")."""
     return bool(OVERDUE_PAYMENTS.search(question))
+
+
+# Renewals at risk across the book: "which renewals next quarter are at risk?", "how much ARR is at risk?". The
+# renewal-at-risk alert rule evaluated for the book (its own SQL), which rests on the health score, so the list goes
+# only to roles that see it.
+RENEWAL_RISK = re.compile(
+    r"\b(?:renewals?|accounts?|customers?|clients?|arr|revenue)\b.{0,40}?\bat[- ]risk\b"
+    r"|\bat[- ]risk (?:renewals?|accounts?|customers?|clients?|arr|revenue)\b",
+    re.I,
+)
+
+
+# a question asking for the customers themselves ("which renewals are at risk?"), not what puts one at risk
+_WHICH = re.compile(
+    r"^\W*(?:which|who|list|show|how (?:many|much)|any|give me|get me|what (?:are|is) (?:my|our|the) (?:at[- ]risk|"
+    r"renewals|accounts|customers))\b",
+    re.I,
+)
+
+
+def renewals_at_risk(question: str) -> bool:
+    """Whether the question asks for the book's renewals at risk ("which renewals are at risk?", not "what puts a
+    renewal at risk?")."""
+    return bool(RENEWAL_RISK.search(question)) and bool(_WHICH.match(question))

@@ -1678,6 +1678,25 @@ def test_customers_behind_on_payments_go_only_to_roles_that_see_payment_status(b
     assert "Glacierwood" not in refused.text
 
 
+def test_renewals_at_risk_across_the_book_are_the_alert_rules_own(book: Services) -> None:
+    # was: "which renewals are at risk?" got the list of what a list of the book can say ("not by ... risk")
+    willow, glacier = cid(book, "Willowfield Devices Co"), cid(book, "Glacierwood Dental Ltd")
+    with session_scope(book.sessions) as s:
+        s.get(Customer, willow).health_score = 40  # type: ignore[union-attr]  # gold, renews in 41 days: at risk
+        s.get(Customer, glacier).health_score = 10  # type: ignore[union-attr]  # bronze: outside the rule's tiers
+    risky = ask(book, "which renewals are at risk?", MANAGER)
+    assert risky.text.startswith("*1 customer (renewal at risk)* renews in the next 90 days"), risky.text
+    assert "Willowfield Devices Co" in risky.text and "Glacierwood" not in risky.text and risky.sensitive
+    assert ask(book, "how much ARR is at risk?", MANAGER).text.startswith(
+        "Total ARR: $412,000 ($412,000 on average).\n*1 customer (renewal at risk)*"
+    )
+    # the rule rests on the health score: a role that does not see it is refused the list
+    refused = ask(book, "which renewals are at risk?", AGENT)
+    assert refused.text.startswith(":lock: Health score is restricted for your role"), refused.text
+    # one customer's renewal is still theirs
+    assert "renewal-at-risk" in ask(book, "is Willowfield Devices' renewal at risk?", MANAGER).text
+
+
 def test_how_support_kept_its_sla_is_the_kpi_packs_figures(book: Services, clock: Clock) -> None:
     # was: "how are we doing on SLA this week?" gave the SLA clock's steps, "how many tickets did we close last
     # week?" said past work is not listed

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.ask.thresholds import owes, threshold
+from bot.ask.thresholds import owes, renewals_at_risk, threshold
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,16 @@ def test_customers_behind_on_payments_are_asked_in_several_ways() -> None:
     ):
         assert owes(question), question
     assert not owes("how do we handle a late shipment?") and not owes("when is the invoice due?")
+
+
+def test_renewals_at_risk_are_asked_of_the_book() -> None:
+    for question in (
+        "which renewals are at risk?",
+        "how much ARR is at risk?",
+        "list at-risk accounts",
+        "which of my customers are at risk this quarter?",
+    ):
+        assert renewals_at_risk(question), question
+    assert not renewals_at_risk("is the data at risk after a breach?")
+    assert not renewals_at_risk("what puts a renewal at risk?")  # what the rule is: the playbooks
+    assert not renewals_at_risk("when is a renewal considered at risk?")
