@@ -379,6 +379,7 @@ def refines(question: str, tiers: Sequence[str], regions: Sequence[str], priorit
         or _OWNED_BY.search(question)
         or _REFINES.search(question)
         or ranking(question) is not None
+        or total_asked(question) is not None  # "how much ARR is that?"
         or turned(question) is not None
     )
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 OPEN_TICKETS = "open_tickets"  # the record field a ticket named alone asks about (data/intents.yaml)
 FOLLOW_UP_WORDS = 8  # a follow-up shorter than this that asks nothing by itself is read with the earlier question
+_POINTS_BACK = re.compile(r"\b(?:that|those|these|them|they|their)\b", re.I)  # "how much ARR is that?"
 TERSE_WORDS = 3  # a question this short is typed like a search ("harborland renewal"): a word may be a name
 # A company's name as people write it: capitalised words ending in a legal form ("Foobarly Widgets Inc",
 # "Nordlicht GmbH"). Only the unambiguous forms: "as", "co", "sa" and "ab" are also ordinary words.
@@ -126,7 +127,9 @@ def understand(
             thread = earlier or ""
             on_a_line = bool(thread) and ordinal(questions_of(thread)[-1]) is not None
             short = bool(thread) and len(question.split()) < FOLLOW_UP_WORDS
-            if not book and short and (not on_a_line or of_the_list(question)) and model.across_the_book(thread):
+            # a total asked of "that" ("how much ARR is that?") is the thread's list added up, not the whole book's
+            of_it = not book or bool(_POINTS_BACK.search(question))
+            if of_it and short and (not on_a_line or of_the_list(question)) and model.across_the_book(thread):
                 values = read_slots(question, tier_names(policies), region_names(policies))
                 if refines(question, values.tiers, (values.region,) if values.region else (), values.priority):
                     book, book_earlier = True, thread  # "only the gold ones?" after a list: that list, narrowed

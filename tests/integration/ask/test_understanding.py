@@ -1690,6 +1690,11 @@ def test_renewals_at_risk_across_the_book_are_the_alert_rules_own(book: Services
     assert ask(book, "how much ARR is at risk?", MANAGER).text.startswith(
         "Total ARR: $412,000 ($412,000 on average).\n*1 customer (renewal at risk)*"
     )
+    # in the thread, "how much ARR is that?" adds up the list shown, not the whole book (was: the whole book read
+    # as a new question, refused as unfiltered)
+    turn = in_thread(book, "1700000000.000995", MANAGER)
+    turn("which renewals are at risk?")
+    assert turn("how much ARR is that?").text.startswith("Total ARR: $412,000 ($412,000 on average).\n*1 customer")
     # the rule rests on the health score: a role that does not see it is refused the list
     refused = ask(book, "which renewals are at risk?", AGENT)
     assert refused.text.startswith(":lock: Health score is restricted for your role"), refused.text
