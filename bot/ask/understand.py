@@ -192,7 +192,15 @@ def understand(
             # the fields the follow-up names by its own words are what it asks ("and the LTV?" after the ARR: the
             # LTV, not both again); none named, the earlier question's
             own = [model.catalog[n] for n in asked.readings[0].patterns if model.catalog[n].kind == FIELD]
+            named_itself = asked.worded
             asked = Asked(tuple(own), again.readings) if own and set(own) <= set(again.intents) else again
+            if not named_itself:
+                # it names nothing by its own words ("what about platinum?" after the SLA figures): it asks what the
+                # earlier question asked, with its values; its own clause, read by meaning alone, adds nothing
+                # (platinum's promises)
+                said_alone = model.read(mask(said, before, model.catalog.stand_in), mention, refers=in_view)
+                kept = tuple(i for i in asked.intents if i in said_alone.intents)
+                asked = Asked(kept, asked.readings) if kept else asked
             names = tier_names(policies), region_names(policies)
             lines = questions_of(earlier)  # a chain of follow-ups: each changes the values before it
             first = read_slots(lines[0], *names, before)
