@@ -14,10 +14,11 @@ Handler = Callable[[Command], None]
 # asker's approvals, the staff roster and the playbooks.
 EXAMPLES = (
     "a customer (`when does Northwave Foods renew?`, `can I give Northwave Foods 15%?`), the book (`which gold "
-    "customers renew next month?`, `top 5 customers by ARR`, `what's our churn rate this quarter?`, `how are we doing "
-    "on SLA this week?`), your day (`what do I need to do today?`), "
-    "your approvals (`what do I need to approve?`), people (`who is the DPO?`) or the playbooks (`how do we handle a "
-    "GDPR erasure request?`)"
+    "customers renew next month?`, `top 5 customers by ARR`, `which renewals are at risk?`, `how much ARR renews "
+    "next quarter?`, `what's our churn rate this quarter?`, `how are we doing on SLA this week?`), your day (`what "
+    "do I need to do today?`, `what alerts fired today?`), your approvals (`what do I need to approve?`, `what's the "
+    "status of request #12?`), people (`who is the DPO?`) or the playbooks (`how do we handle a GDPR erasure "
+    "request?`)"
 )
 
 
