@@ -30,11 +30,11 @@ from bot.alerts.rules import EvalContext, compile_rule
 from bot.ask.dates import day
 from bot.ask.facts import LABELS, money, sees, ticket_line, within_contact_hours
 from bot.ask.people import person
-from bot.ask.ranking import ranking, turned
+from bot.ask.ranking import Ranking, ranking, turned
 from bot.ask.reachable import reachable, reaches_out
 from bot.ask.shipments import OPEN, shipment_line
 from bot.ask.thresholds import OVERDUE_PAYMENTS, RENEWAL_RISK, Threshold, owes, renewals_at_risk, threshold
-from bot.ask.totals import total_asked
+from bot.ask.totals import Total, total_asked
 from bot.customers.card import OPEN_STATUSES, TicketLine
 from bot.customers.sla import sla_clock
 from bot.policies import Policies
@@ -166,12 +166,10 @@ def read_book(
     ``staff``: who owns accounts, by the names people call them ("priya", "priya raman"), for "Priya's accounts"."""
     late = bool(_LATE_SHIPMENTS.search(question))
     breaching = bool(_BREACHING.search(question))
-    bound = threshold(question)
-    unbound = bound.rest if bound else question  # "top 5 customers with ARR over $100k": the ranking's words
-    summed = total_asked(unbound)
-    ranked = None if summed else ranking(unbound)
+    measured = _Measures.read(question)
+    bound, summed, ranked = measured.bound, measured.summed, measured.ranked
     # a value the list ranks by or adds up is not one it cannot say; nor is "and the highest?" after a ranked list
-    rest = _measured(question)
+    rest = measured.rest
     rest = ("" if turned(question) is not None else question) if rest is None else rest
     overdue, risky = owes(question), renewals_at_risk(question)
     rest = OVERDUE_PAYMENTS.sub(" ", rest)  # a payment status the list filters on is not one it cannot say
@@ -252,16 +250,30 @@ def restricted(policies: Policies, asker: str, q: BookQuery) -> str:
     return next((f for f in fields if f and not sees(policies, asker, f)), "")
 
 
-def _measured(question: str) -> str | None:
-    """The question without the words of the bound, the total or the ranking it asks ("health score below 40",
-    "total ARR", "top 5 ... by ARR"), or None when it asks none of them."""
-    bound = threshold(question)
-    text = bound.rest if bound else question
-    summed = total_asked(text)
-    if summed is not None:
-        return summed.rest
-    ranked = ranking(text)
-    return ranked.rest if ranked else text if bound else None
+@dataclass(frozen=True)
+class _Measures:
+    """The record values a question bounds, adds up or ranks by, read once for the list and its filter check."""
+
+    bound: Threshold | None
+    summed: Total | None
+    ranked: Ranking | None  # None when a total is asked: its customers are ranked by the total's value
+
+    @staticmethod
+    def read(question: str) -> _Measures:
+        bound = threshold(question)
+        unbound = bound.rest if bound else question  # "top 5 customers with ARR over $100k": the ranking's words
+        summed = total_asked(unbound)
+        return _Measures(bound, summed, None if summed else ranking(unbound))
+
+    @property
+    def rest(self) -> str | None:
+        """The question without the words of the bound, the total or the ranking ("health score below 40", "total
+        ARR", "top 5 ... by ARR"), or None when it asks none of them."""
+        if self.summed is not None:
+            return self.summed.rest
+        if self.ranked is not None:
+            return self.ranked.rest
+        return self.bound.rest if self.bound else None
 
 
 def unfiltered(question: str, q: BookQuery, staff: Iterable[str] = ()) -> bool:
@@ -273,7 +285,7 @@ def unfiltered(question: str, q: BookQuery, staff: Iterable[str] = ()) -> bool:
     if q.about != ACCOUNTS or any(filters):
         return False
     # "which customers have the highest ARR?", "what's our total ARR?": the ranking or the total is no filter
-    said = (_measured(question) if q.rank else None) or question
+    said = (_Measures.read(question).rest if q.rank else None) or question
     for owned in (_MINE, _OWNED_BY, _UNOWNED):
         said = owned.sub(" ", said)
     named = {w for name in staff for w in re.findall(r"[a-z]+", name.lower())}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.alerts.actions import open_alerts, raised_alerts
-from bot.alerts.views import AlertCard
+from bot.alerts.views import AlertCard, OpenAlerts
 from bot.approvals.queries import home_summary
 from bot.ask.book import AT_RISK, BREACHED, RENEWALS, BookQuery, answer_book
 from bot.ask.dates import day, latest_window
@@ -62,12 +62,8 @@ def raised_alerts_finding(services: Services, asker: str, questions: Sequence[st
     if not alerts.total:
         return PolicyFinding(f"No alert reached you {window}.", "", supported=False)
     n = alerts.total
-    urgent = f" ({alerts.urgent} urgent)" if alerts.urgent else ""
-    head = f"{n} alert{'' if n == 1 else 's'} reached you {window}{urgent}, highest priority first:"
-    more = f"\n…and {alerts.more} more: `/rapport alerts` pages through the open ones." if alerts.more else ""
-    lines = [_alert_line(card) for card in alerts.cards]
-    # an alert's evidence states what this reader may see (ARR, health): to the asker only, as /rapport alerts is
-    return PolicyFinding("\n".join([head, *lines]) + more, "", sensitive=True, supported=False)
+    head = f"{n} alert{'' if n == 1 else 's'} reached you {window}{_urgent(alerts)}, highest priority first:"
+    return _alerts_listed(alerts, head, "the open ones")
 
 
 def today_finding(session: Session, services: Services, asker: str, now: dt.datetime) -> PolicyFinding:
@@ -130,12 +126,20 @@ def open_alerts_finding(services: Services, asker: str) -> PolicyFinding:
     alerts = open_alerts(services.engine, asker, limit=SHOWN_ALERTS, policies=services.policies)
     if not alerts.total:
         return PolicyFinding("You have no open alerts.", "", supported=False)
-    urgent = f" ({alerts.urgent} urgent)" if alerts.urgent else ""
-    lines = [_alert_line(card) for card in alerts.cards]
-    more = f"\n…and {alerts.more} more: `/rapport alerts` pages through them." if alerts.more else ""
     n = alerts.total
-    head = f"You have {n} open alert{'' if n == 1 else 's'}{urgent}, highest priority first:"
-    # an alert's evidence states what this reader may see (ARR, health): to the asker only, as /rapport alerts is
+    head = f"You have {n} open alert{'' if n == 1 else 's'}{_urgent(alerts)}, highest priority first:"
+    return _alerts_listed(alerts, head, "them")
+
+
+def _urgent(alerts: OpenAlerts) -> str:
+    return f" ({alerts.urgent} urgent)" if alerts.urgent else ""
+
+
+def _alerts_listed(alerts: OpenAlerts, head: str, paged: str) -> PolicyFinding:
+    """``head``, a line per alert shown, and how many more (``/rapport alerts`` pages through ``paged``). An alert's
+    evidence states what this reader may see (ARR, health): to the asker only, as /rapport alerts is."""
+    lines = [_alert_line(card) for card in alerts.cards]
+    more = f"\n…and {alerts.more} more: `/rapport alerts` pages through {paged}." if alerts.more else ""
     return PolicyFinding("\n".join([head, *lines]) + more, "", sensitive=True, supported=False)
 
 
