@@ -124,7 +124,7 @@ _ASKING = frozenset(
     needed want wants wanted someone something anything anyone thing things way ways kind sort example examples
     good best better usual usually typically generally actually really right correct okay ok fine please
     supposed expected expect expects handle handled handling deal dealing long often soon quickly quick fast
-    much many frequently differ differs compare compared comparison versus vs distinguish""".split()
+    much many frequently differ differs compare compared comparison versus vs distinguish now""".split()
 )
 # A comparison is asked of the things it names ("the difference between P2 and P3"): its frame words are in no
 # handbook's answer. "Difference" alone stays a key term ("can I expense the difference?").

@@ -139,9 +139,20 @@ def _cells_named(piece: Piece, keys: set[str]) -> int:
     return sum(_named(value, keys) for value in _CELL_VALUE.findall(piece.plain))
 
 
+_CELL = re.compile(r"(?:^|·)\s*([^:·]{1,40}):\s*([^·]*?)\s*(?=·|$)")
+_TIER_WORDS = frozenset(_TIERS) | {"and", "or", "all", "tiers", "tier"}
+
+
 def _names_tier(piece: Piece, tiers: Sequence[str]) -> bool:
-    text = piece.plain.lower()
-    return any(t.lower() in text for t in tiers)
+    """A row for the tier: a cell is labelled by it ("Gold: 24x7") or holds tiers alone ("Tier: Gold", "Segment:
+    platinum, gold"). A tier named inside a cell's sentence ("... or a platinum customer threatening to leave")
+    is a case the row describes, not the tier's row."""
+    asked = {t.lower() for t in tiers}
+    for label, value in _CELL.findall(piece.plain):
+        words = re.findall(r"[a-z0-9]+", value.lower())
+        if label.strip(" *_").lower() in asked or (asked & set(words) and set(words) <= _TIER_WORDS):
+            return True
+    return False
 
 
 def _tier_columns(pieces: Sequence[Piece], tiers: Sequence[str]) -> bool:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.ask.compose import PIECE_CHARS, ExtractiveWriter
-from bot.ask.extract import select
+from bot.ask.extract import _names_tier, pieces, select
 from retrieval.chunker import chunk_document
 from retrieval.loader import parse_document
-from retrieval.markdown import markup_tokens, slack_to_plain
+from retrieval.markdown import ROW, markup_tokens, slack_to_plain
 from retrieval.types import Passage
 
 
@@ -455,6 +455,26 @@ def test_customer_tier_picks_its_row() -> None:
     sel = select("What is the first response target?", passages_of(table), tiers=["silver"])
     first = sel.groups[0][1][0]
     assert "Silver" in first.text
+
+
+def test_a_tier_named_inside_a_rows_sentence_does_not_make_it_the_tiers_row() -> None:
+    # was: for a platinum customer "threatening to leave, what do I do?", the severity table's "Sev 1 · Meaning:
+    # ... or a platinum customer threatening to leave" got the tier row's bonus and alone made the answer, above the
+    # churn-threat procedure. A row is the tier's when a cell is labelled by the tier or holds tiers alone.
+    table = (
+        "# Escalation\n\n## Severity levels\n\n| Severity | Meaning |\n|---|---|\n"
+        "| Sev 1 | Production down, or a platinum customer threatening to leave |\n\n## SLA\n\n"
+        "| Tier | First response |\n|---|---|\n| Platinum | 15 min |\n\n## KPIs\n\n"
+        "| KPI | Platinum | Gold |\n|---|---|---|\n| NPS | 50 | 45 |\n\n## Rules\n\n"
+        "| Rule | Segment |\n|---|---|\n| champion-left | platinum, gold and silver |\n"
+    )
+    found = [p for i, ps in enumerate(passages_of(table)) for p in pieces(ps, i)]
+    rows = {p.plain.split(" · ")[0]: p for p in found if p.kind == ROW}
+    assert not _names_tier(rows["Severity: Sev 1"], ["platinum"])
+    assert _names_tier(rows["Tier: Platinum"], ["platinum"])
+    assert _names_tier(rows["KPI: NPS"], ["platinum"]) and not _names_tier(rows["KPI: NPS"], ["silver"])
+    assert _names_tier(rows["Rule: champion-left"], ["gold"])
+    assert not _names_tier(rows["Tier: Platinum"], ["gold"])
 
 
 def test_a_tier_that_is_a_column_does_not_pick_the_row() -> None:
