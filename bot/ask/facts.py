@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn
+from bot.approvals.amounts import format_percent
 from bot.ask.dates import day
 from bot.ask.discounts import history
 from bot.ask.health import AT_RISK, HEALTHY, TREND_DAYS, health_trend
@@ -154,8 +155,10 @@ class Writer:
         tiers: Sequence[str] = (),
         priority: str | None = None,
         ticket: TicketRef | None = None,
+        share: float | None = None,
     ) -> None:
         self.card = card
+        self.share = share  # a share of an amount the question asks for ("what's 15% of X's ARR?")
         self.ticket = ticket  # the ticket the question names ("is HD-00001305 breaching?")
         self.tiers = tiers  # the tiers the question names ("is X eligible for platinum?")
         self.priority = priority  # the priority the question names ("how many open P1s does X have?")
@@ -277,7 +280,11 @@ class Writer:
         label = LABELS[key]
         if amount is None:
             return f"{self.name} has no {label} on record."
-        return f"{self.name}'s {label} is {money(amount)}."
+        said = f"{self.name}'s {label} is {money(amount)}."
+        if self.share is not None:
+            part = Decimal(str(amount)) * Decimal(str(self.share)) / 100
+            said += f" {format_percent(self.share)} of it is {money(part)}."
+        return said
 
     def open_tickets(self) -> str:
         self.has("open_tickets")
@@ -564,7 +571,8 @@ class Writer:
         if self.session is None:
             return ""  # nowhere to read them: never a false "none"
         seen = self.has("notes")  # not seen: the restricted sentence says so, the kinds and days are still stated
-        return interactions(self.session, self.policies, self.card.customer_id, self.name, seen)
+        contacts = "contact_name" not in self.card.hidden  # a title names no one alone: left out, not a restriction
+        return interactions(self.session, self.policies, self.card.customer_id, self.name, seen, contacts)
 
     def shipments(self) -> str:
         if self.session is None:
@@ -580,7 +588,7 @@ class Writer:
             return ""
         labels = [LABELS.get(k, k.replace("_", " ")) for k in self.restricted]
         what = mrkdwn.listed(labels)
-        verb = "is" if len(labels) == 1 else "are"
+        verb = "is" if len(labels) == 1 and labels[0] != "notes" else "are"  # "notes are", "ARR is"
         seers = self._who_sees(self.restricted)
         return (
             f":lock: {self.name}'s {what} {verb} restricted for your role{seers}; ask the account owner, {self.owner}."
@@ -651,12 +659,13 @@ def record_facts(
     tiers: Sequence[str] = (),
     priority: str | None = None,
     ticket: TicketRef | None = None,
+    share: float | None = None,
 ) -> Facts:
     """The sentences that answer ``intents`` (record fields) for this card, in the order asked; ``moment``: the
     time the question asks about, if any ("can I call them tomorrow morning?"); ``session``: to read what the
     record keeps elsewhere (the discount requests); ``tiers``, ``priority``: the tiers and the ticket priority the
-    question names."""
-    w = Writer(card, policies, now, moment, session, tiers, priority, ticket)
+    question names; ``share``: a percentage of an amount asked for ("15% of their ARR")."""
+    w = Writer(card, policies, now, moment, session, tiers, priority, ticket, share)
     out: list[str] = []
     for intent in intents:
         for sentence in _sentences(w, intent):

@@ -1,6 +1,7 @@
-"""A customer's latest interactions: "give me X's last 3 interactions", "what's the recent activity with X?". Calls,
-meetings, emails and notes on the record (by whom, when), tickets opened and orders placed, newest first: the events
-the card's last contact is the latest of. An order's amount and payment status are sensitive fields, never said;
+"""A customer's latest interactions: "give me X's last 3 interactions", "what's the recent activity with X?", "what
+changed on X this week?". Calls, meetings, emails and notes on the record (by whom, when), tickets opened, orders
+placed and people who joined, left or took a role at the customer (a champion who left), newest first. An order's
+amount and payment status are sensitive fields, never said;
 what a note says is one too (``notes`` in roles.yaml): stated only to a role that sees it, and inert like all
 customer text; the others get the kind, the day and who logged it (and the answer's restricted sentence)."""
 
@@ -15,15 +16,17 @@ from bot import mrkdwn
 from bot.ask.dates import day
 from bot.ask.people import person
 from bot.policies import Policies
-from bot.store.models import Note, Order, Ticket
+from bot.store.models import ContactChange, Note, Order, Ticket
 
 SHOWN = 5
 SAID = 100  # characters of a note shown
 
 
-def interactions(session: Session, policies: Policies, customer_id: int, name: str, notes_seen: bool) -> str:
+def interactions(
+    session: Session, policies: Policies, customer_id: int, name: str, notes_seen: bool, contacts_seen: bool = False
+) -> str:
     """``name``: the customer as the answer says it (bold, escaped); ``notes_seen``: whether the asker's role sees
-    what notes say."""
+    what notes say; ``contacts_seen``: whether it sees who the customer's contacts are (a job title with them)."""
     notes = session.scalars(
         select(Note).where(Note.customer_id == customer_id).order_by(Note.created_at.desc()).limit(SHOWN)
     ).all()
@@ -43,6 +46,13 @@ def interactions(session: Session, policies: Policies, customer_id: int, name: s
         select(Order).where(Order.customer_id == customer_id).order_by(Order.ordered_at.desc()).limit(SHOWN)
     ).all()
     found += [(o.ordered_at, f"order {mrkdwn.escape(o.external_id or f'#{o.id}')} placed") for o in orders]
+    changes = session.scalars(
+        select(ContactChange)
+        .where(ContactChange.customer_id == customer_id)
+        .order_by(ContactChange.changed_at.desc())
+        .limit(SHOWN)
+    ).all()
+    found += [(c.changed_at, _contact_change(c, contacts_seen)) for c in changes]
     if not found:
         return f"{name} has no interactions on record (no notes, calls, meetings, tickets or orders)."
     latest = sorted(found, key=lambda f: f[0], reverse=True)[:SHOWN]
@@ -55,3 +65,14 @@ def _note(policies: Policies, note: Note, seen: bool) -> str:
     text = mrkdwn.escape(" ".join(note.body.split()))
     said = f": _{text[:SAID]}{'…' if len(text) > SAID else ''}_" if seen and text else ""
     return f"{mrkdwn.escape(note.kind)}{by}{said}"
+
+
+_CHANGED = {"joined": "joined", "left": "left", "role_changed": "took a new role"}
+
+
+def _contact_change(change: ContactChange, seen: bool) -> str:
+    """ "a champion left", with their job title to a role that sees the customer's contacts (source text, inert)."""
+    role = mrkdwn.escape(change.role.replace("_", " "))
+    title = f" (_{mrkdwn.escape(change.title)[:60]}_)" if seen and change.title else ""
+    what = _CHANGED.get(change.change, mrkdwn.escape(change.change))
+    return f"{'an' if role[:1] in 'aeiou' else 'a'} {role}{title} {what}"

@@ -47,7 +47,7 @@ from bot.ask.intents import model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
 from bot.ask.policy import PolicyFinding
 from bot.ask.routes import asks_route
-from bot.ask.slots import Slots, read_slots
+from bot.ask.slots import Slots, read_slots, share_of
 from bot.ask.understand import (
     FOLLOW_UP_WORDS,
     Understanding,
@@ -368,6 +368,7 @@ class AskService:
                 u.slots.tiers,
                 u.slots.priority,
                 u.ticket,
+                share_of(question),
             )
             recorded = Answer(
                 question,

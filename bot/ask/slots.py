@@ -308,3 +308,13 @@ def read_values(question: str) -> dict[str, Decimal]:
         key = "arr" if word.group(1).lower() in ("arr", "annual recurring revenue") else "lifetime_value"
         out.setdefault(key, _money(m).quantize(Decimal("0.01")))
     return out
+
+
+# "what's 15% of X's ARR?": a share of a value on the record, worked out (150% too: arithmetic, not a discount)
+_SHARE_OF = re.compile(rf"(?<![\w.$,])(?P<num>{_NUM})\s*(?:%|per\s?cent\b|pct\b)\s+of\b", re.I)
+
+
+def share_of(question: str) -> float | None:
+    """The percentage the question asks to take of an amount on the record, if it asks one."""
+    found = _SHARE_OF.search(question)
+    return float(found["num"].replace(",", "")) if found else None

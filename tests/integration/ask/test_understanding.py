@@ -1128,8 +1128,41 @@ def test_the_latest_interactions_say_a_notes_text_only_to_roles_that_see_notes(b
     assert "91" not in manager.text and "overdue" not in manager.text  # payment fields are never said here
     agent = ask(book, "what's the recent activity with Willowfield Devices?", AGENT)
     assert "• 21 Nov 2026: call by Marcus Okafor\n" in agent.text and "9%" not in agent.text, agent.text
-    assert ":lock: *Willowfield Devices Co*'s notes is restricted for your role" in agent.text
+    assert ":lock: *Willowfield Devices Co*'s notes are restricted for your role" in agent.text
     assert "<!channel>" not in manager.text + agent.text and "<@U0CFO>" not in manager.text + agent.text
+
+
+def test_what_changed_on_an_account_is_its_latest_events_with_contacts_who_left(book: Services, clock: Clock) -> None:
+    # was: "what changed on X this week?" and "catch me up on X" gave the card with no lead
+    willow = cid(book, "Willowfield Devices Co")
+    with session_scope(book.sessions) as s:
+        s.add(
+            ContactChange(
+                customer_id=willow,
+                role="executive_sponsor",
+                change="left",
+                title="COO <!channel>",
+                changed_at=clock.now - dt.timedelta(days=2),
+            )
+        )
+        s.add(Ticket(customer_id=willow, subject="Login fails", priority="P2", status="open", opened_at=clock.now))
+    changed = ask(book, "what changed on Willowfield Devices this week?", MANAGER)
+    head = "*Willowfield Devices Co*'s latest interactions:\n• 24 Nov 2026: ticket #"
+    assert changed.text.startswith(head), changed.text
+    assert "• 22 Nov 2026: an executive sponsor (_COO &lt;!channel&gt;_) left" in changed.text
+    assert "<!channel>" not in changed.text
+    # a role that does not see who the customer's contacts are is told the role that left, not their title
+    desk = ask(book, "catch me up on Willowfield Devices", DEAL_DESK)
+    assert "• 22 Nov 2026: an executive sponsor left" in desk.text and "COO" not in desk.text, desk.text
+    assert ask(book, "anything new with Willowfield Devices?", MANAGER).text == changed.text
+
+
+def test_a_share_of_the_arr_is_worked_out_for_roles_that_see_it(book: Services) -> None:
+    # was: "what's 15% of X's ARR?" stated the ARR alone
+    owner = ask(book, "what's 15% of Willowfield Devices' ARR?", MANAGER)
+    assert owner.text == "*Willowfield Devices Co*'s ARR is $412,000. 15% of it is $61,800.", owner.text
+    agent = ask(book, "what's 15% of Willowfield Devices' ARR?", AGENT)
+    assert "$" not in agent.text and "restricted" in agent.text, agent.text
 
 
 def test_overdue_approvals_are_the_steps_past_their_reminder_time(book: Services, clock: Clock) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from bot.ask.facts import record_facts
 from bot.ask.intents import catalog
-from bot.ask.slots import read_slots
+from bot.ask.slots import read_slots, share_of
 from bot.customers.card import CustomerCard, TicketLine
 from bot.customers.sla import SlaClock
 from bot.policies import Policies, load_policies
@@ -72,6 +72,22 @@ def test_a_field_the_card_hides_is_never_stated(policies: Policies) -> None:
     assert "ARR is restricted for your role" in text and "ask the account owner, <@U0AMPLAT>" in text
     assert "account manager" in text  # which roles can see it, from roles.yaml
     assert facts.restricted == ("arr",) and not facts.sensitive
+
+
+def test_a_share_of_an_amount_is_worked_out() -> None:
+    # was: "what's 15% of X's ARR?" stated the ARR alone, leaving the arithmetic to the asker
+    assert share_of("what's 15% of Willowfield's ARR?") == 15.0
+    assert share_of("what is 12.5 per cent of their lifetime value") == 12.5
+    assert share_of("what's 150% of their ARR?") == 150.0  # arithmetic, not a discount: over 100 is fine
+    assert share_of("can I give them 15% off?") is None and share_of("what's their ARR?") is None
+
+
+def test_the_share_asked_is_stated_with_the_amount_and_never_when_restricted(policies: Policies) -> None:
+    arr = [catalog()["arr"]]
+    text = "\n".join(record_facts(card(), arr, policies, NOW, share=15.0).sentences)
+    assert text == "*Willowfield Devices Co*'s ARR is $412,000. 15% of it is $61,800."
+    hidden = "\n".join(record_facts(card(hidden=("arr",)), arr, policies, NOW, share=15.0).sentences)
+    assert "$" not in hidden and "61,800" not in hidden and "restricted" in hidden
 
 
 def test_a_sensitive_value_marks_the_answer_sensitive(policies: Policies) -> None:
