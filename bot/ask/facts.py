@@ -544,6 +544,15 @@ class Writer:
             f"{self.owner}, for the start date."
         )
 
+    def not_kept(self) -> str:
+        """A figure about the customer's company that no source gives (seats, headcount): say so and whom to ask,
+        never a nearby field's value in its place."""
+        usage = f"is {mrkdwn.escape(self.card.name)} using the product?"
+        return (
+            f"I don't have that for {self.name}: the record keeps no seat, licence or headcount figures. "
+            f'Ask the account owner, {self.owner}. For how much they use the product, ask "{usage}".'
+        )
+
     def sla_history(self) -> str:
         """How we kept their SLA on the tickets of the last 30 days (their targets, their clock)."""
         self.has("open_tickets")
@@ -701,6 +710,7 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
         "discount_history": w.discounts,
         "renewal_history": w.renewal_history,
         "customer_since": w.customer_since,
+        "not_kept": w.not_kept,
         "legal_hold": w.legal_hold,
         "shipments": w.shipments,
         "sla_history": w.sla_history,

@@ -1165,6 +1165,15 @@ def test_a_share_of_the_arr_is_worked_out_for_roles_that_see_it(book: Services) 
     assert "$" not in agent.text and "restricted" in agent.text, agent.text
 
 
+def test_a_figure_the_record_does_not_keep_is_said_so_not_answered_with_another_field(book: Services) -> None:
+    # was: "how many seats does X have?" stated their open tickets (by meaning the nearest record question)
+    for question in ("how many seats does Willowfield Devices have?", "what's Willowfield Devices' headcount?"):
+        said = ask(book, question, MANAGER).text
+        assert said.startswith("I don't have that for *Willowfield Devices Co*: the record keeps no seat"), said
+        assert "ticket" not in said and "ask the account owner" in said.lower() and "<@U0AMGOLD>" in said
+    assert "product usage" in ask(book, "how many users does Willowfield Devices have?", MANAGER).text  # usage, its own
+
+
 def test_overdue_approvals_are_the_steps_past_their_reminder_time(book: Services, clock: Clock) -> None:
     # was: "which approvals are overdue?" gave the payment-overdue alert's rule
     draft = discount("Willowfield Devices Co", "12%", "Competitor <!channel> offer.")
