@@ -112,9 +112,9 @@ _BOOK = re.compile(
     # a count of the book's open tickets said as one ("the total number of open tickets")
     r"|\b(?:total|number|count)\b(?:\s+of)?(?:\s+(?:all|our|the))?\s+open\s+(?:p[1-4]s?|tickets|cases|incidents)\b"
     r"|^\W*(?:which|what|any|list|show(?: me)?)\b(?:\s+[\w'-]+){0,3}?\s+(?:shipments|deliveries|orders)\b"
-    r"|\b(?:anyone|anybody|any (?:\w+ )?(?:customers?|tickets?|accounts?)|which (?:of (?:my|our|the) )?(?:customers|"
-    r"tickets|accounts)|what tickets)\b"
-    r".{0,30}\bbreach|^\W*any (?:sla )?breach"
+    r"|\b(?:anyone|anybody|any (?:\w+ )?(?:customers?|tickets?|accounts?)|which (?:of (?:my|our|the) )?(?:[\w'-]+ )?"
+    r"(?:customers|tickets|accounts)|what (?:[\w'-]+ )?tickets)\b"
+    r".{0,30}\bbreach|^\W*any (?:sla )?breach|^\W*what(?:'s| is| are)(?: \w+)? breach(?:ing|ed)\b"
     # whose accounts ("how many customers does Priya own?", "what are Marcus's accounts?"), and nobody's
     r"|\b(?:customers|accounts|clients)\s+(?:does|do)\s+\w+(?:\s+\w+)?\s+(?:own|have|manage|look after)\b"
     r"|\bwhat are [\w ]{1,30}'s (?:accounts|customers|clients)\b"

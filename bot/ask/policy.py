@@ -92,7 +92,8 @@ def escalation_finding(
             if other is not None
             else " No open ticket of theirs has an SLA clock on record: check the ticket is logged."
         )
-        return replace(matrix, summary=matrix.summary + note)
+        told = _against_target(policies, tier, priority, question)  # "is that a breach?": the verdict leads
+        return replace(matrix, summary=f"{told} {matrix.summary}{note}".lstrip())
     clock = worst.clock
     sev_num = int(worst.priority[1]) if worst.priority[:1] in "Pp" else 3
     if clock.state == "breached" and sev_num > 2:
@@ -399,3 +400,47 @@ def alert_delivery_finding(
         + (f"; urgent {' and '.join(never)} alerts are never deferred to a digest." if never else ".")
     )
     return PolicyFinding(summary, "", citation_query="alert delivery rules quiet hours", citation_title="alert")
+
+
+_WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_UNITS = {"m": dt.timedelta(minutes=1), "h": dt.timedelta(hours=1), "d": dt.timedelta(days=1), "w": dt.timedelta(7)}
+# how long the asker says a ticket has been open ("its P2 has been open 3 days, is that a breach?")
+_TOLD_OPEN = re.compile(
+    r"\b(?:open(?:ed)?|waiting|unresolved|unanswered|stuck)(?: for| since)?(?: about| nearly| over)? "
+    r"(\d{1,3}|an?|one|two|three|four|five|six|seven) ?(min(?:ute)?s?|h(?:ours?|rs?)?|d(?:ays?)?|w(?:eeks?)?)\b"
+    r"|\b(\d{1,3}|an?|one|two|three|four|five|six|seven) (minutes?|hours?|days?|weeks?) old\b",
+    re.I,
+)
+
+
+def told_open(question: str) -> dt.timedelta | None:
+    """How long the question says the ticket has been open, if it says."""
+    found = _TOLD_OPEN.search(question)
+    if found is None:
+        return None
+    count, unit = (found.group(1), found.group(2)) if found.group(1) else (found.group(3), found.group(4))
+    n = int(count) if count.isdigit() else _WORD_NUMBERS[count.lower()]
+    return n * _UNITS[unit[0].lower()]
+
+
+def _against_target(policies: Policies, tier: str, priority: str, question: str) -> str:
+    """The time the asker gives against the tier's resolution target ("open 3 days": past the 1d target by 2d). On
+    a business-hours tier calendar time overstates the clock: under the target it is within it, over it the logged
+    ticket's clock decides."""
+    told = told_open(question)
+    if told is None:
+        return ""
+    target = policies.sla_target(tier, priority)
+    said = f"A {tier} {target.priority} open {human(told)}, as you say,"
+    resolution, first = human(target.resolution), human(target.first_response)
+    if told <= target.resolution:
+        return f"{said} is within its {resolution} resolution target if it had its first response within {first}."
+    if target.coverage == "business_hours":
+        return (
+            f"{said} may be past its {resolution} resolution target: {tier} runs on business hours, so the clock has "
+            "counted less than the calendar; the logged ticket's clock decides."
+        )
+    return (
+        f"{said} is past its {resolution} resolution target by {human(told - target.resolution)}, unless the clock "
+        "was paused waiting on the customer."
+    )

@@ -16,6 +16,7 @@ from bot.ask.policy import (
     promises_finding,
     sla_by_tier,
     sla_finding,
+    told_open,
 )
 from bot.ask.slots import read_slots
 from bot.customers.card import CustomerCard, TicketLine
@@ -157,6 +158,40 @@ def test_a_tier_without_a_severity_lists_each_severity(policies: Policies) -> No
     for n, row in enumerate(rows, 1):
         step = policies.escalation_for("silver", f"sev{n}")
         assert row.startswith(f"• *Sev {n}*: ") and f"<#{step.channel}>" in row
+
+
+@pytest.mark.parametrize(
+    ("question", "told"),
+    [
+        ("Acme's P2 has been open 3 days, is that a breach?", dt.timedelta(days=3)),
+        ("the P1 has been open for 2 hours, have we breached?", dt.timedelta(hours=2)),
+        ("a ticket waiting for an hour", dt.timedelta(hours=1)),
+        ("their P3 is 2 weeks old", dt.timedelta(weeks=2)),
+        ("who do I escalate Acme's P2 to?", None),
+        ("the P2 opened on 3 days notice", None),
+    ],
+)
+def test_the_time_a_ticket_is_said_to_be_open_is_read(question: str, told: dt.timedelta | None) -> None:
+    assert told_open(question) == told
+
+
+def test_the_time_told_is_judged_against_the_tiers_resolution_target(policies: Policies) -> None:
+    # was: "X's P2 has been open 3 days, is that a breach?" gave the escalation step and "check the ticket is
+    # logged", leaving the asker to look the target up; the verdict now leads (24x7: calendar time is the clock)
+    gold = _card("gold", [])
+    target = policies.sla_target("gold", "P2")
+    late = escalation_finding(policies, gold, "Acme's P2 has been open 3 days, is that a breach?", "P2")
+    assert late is not None and late.summary.startswith(
+        f"A gold P2 open 3d, as you say, is past its {human(target.resolution)} resolution target by "
+        f"{human(dt.timedelta(days=3) - target.resolution)}"
+    ), late.summary
+    early = escalation_finding(policies, gold, "Acme's P2 has been open 10 minutes, is that a breach?", "P2")
+    assert early is not None and "is within its" in early.summary
+    # business hours: calendar time over the target is not yet a breach of the business-hours clock
+    bronze = escalation_finding(policies, _card("bronze", []), "their P1 has been open 3 weeks, breached?", "P1")
+    assert bronze is not None and "may be past" in bronze.summary and "logged ticket's clock decides" in bronze.summary
+    plain = escalation_finding(policies, gold, "who do I escalate Acme's P2 to?", "P2")
+    assert plain is not None and plain.summary.startswith("*Gold sev2*")
 
 
 def test_business_hours_clock_skips_nights_and_weekends() -> None:

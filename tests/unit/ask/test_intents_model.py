@@ -246,6 +246,13 @@ def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
         ("which of my accounts are at risk?", True),  # by risk: not listed, said so (was: the renewal timeline)
         ("what is the total number of open tickets?", True),  # a count of the book (was: the SLA clock's rules)
         ("what do we do when accounts are at risk?", False),
+        # the tickets breaching now, asked as the support desk does (were: the SLA handbook's breach lines, the
+        # platinum escalation matrix)
+        ("which platinum tickets are breaching?", True),
+        ("what's breaching right now for platinum?", True),
+        ("what is currently breaching?", True),
+        ("what happens when a ticket breaches?", False),
+        ("what's a breach?", False),
     ],
 )
 def test_a_question_about_many_customers_is_told_apart(question: str, many: bool) -> None:
