@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn
@@ -31,7 +32,7 @@ from bot.customers.sla import WEEKDAYS, SlaClock, human
 from bot.customers.tickets import TicketRef
 from bot.policies import Policies
 from bot.privacy.models import LegalHold
-from bot.store.models import Customer
+from bot.store.models import Customer, Order
 
 LABELS = {
     "renewal_date": "renewal date",
@@ -465,7 +466,10 @@ class Writer:
         if not self.has("payment_status"):
             return ""  # restricted: the restricted sentence says so
         status = self.card.fields.get("payment_status")
-        return f"{self.name}'s payments: {mrkdwn.escape(str(status or 'nothing on record'))}."
+        said = f"{self.name}'s payments: {mrkdwn.escape(str(status or 'nothing on record'))}."
+        if self.session is None or status in (None, "current"):
+            return said
+        return f"{said[:-1]}{overdue_owed(self.session, self.card.customer_id, self.now)}."
 
     def nps(self) -> str:
         if not self.has("nps"):
@@ -719,3 +723,22 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
     }
     say = by_field.get(intent.fields[0]) if intent.fields else None
     return [say()] if say else []
+
+
+def overdue_owed(session: Session, customer_id: int, now: dt.datetime) -> str:
+    """ ", $12,345 in all; the oldest was due 3 Oct 2026 (64 days ago)": what the overdue invoices add up to, per
+    currency, and how late the oldest is ("how much does X owe us?")."""
+    orders = session.scalars(select(Order).where(Order.customer_id == customer_id, Order.status == "overdue")).all()
+    if not orders:
+        return ""
+    sums: dict[str, Decimal] = {}
+    for o in orders:
+        sums[o.currency] = sums.get(o.currency, Decimal(0)) + o.amount
+    owed = " and ".join(money(v) if c == "USD" else f"{mrkdwn.escape(c)} {v:,.0f}" for c, v in sorted(sums.items()))
+    dues = [o.due_at or o.ordered_at for o in orders]
+    oldest = min(d if d.tzinfo else d.replace(tzinfo=dt.UTC) for d in dues)
+    late = (now - oldest).days
+    ago = f" ({_days(late)} ago)" if late > 0 else ""
+    if len(orders) == 1:
+        return f", {owed}, due {day(oldest)}{ago}"
+    return f", {owed} in all; the oldest was due {day(oldest)}{ago}"

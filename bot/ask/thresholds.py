@@ -59,7 +59,7 @@ OVERDUE_PAYMENTS = re.compile(
     r"\b(?:overdue|late|unpaid|outstanding) (?:payments?|invoices?|bills?)\b|\b(?:payments?|invoices?|bills?)\b.{0,20}"
     r"\b(?:overdue|late|unpaid|outstanding|behind)\b|\b(?:has ?n.t|have ?n.t|has not|have not|not) paid\b"
     r"(?:\s+(?:their|its|the|our)?\s*(?:invoices?|bills?)\b)?"
-    r"|\bbehind on (?:their )?payments?\b",
+    r"|\bbehind on (?:their )?payments?\b|\bowes? us\b|\bowe (?:us )?money\b|\bin arrears\b",
     re.I,
 )
 

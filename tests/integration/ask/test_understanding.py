@@ -1176,6 +1176,32 @@ def test_a_figure_the_record_does_not_keep_is_said_so_not_answered_with_another_
     assert "product usage" in ask(book, "how many users does Willowfield Devices have?", MANAGER).text  # usage, its own
 
 
+def test_what_a_customer_owes_is_their_overdue_invoices_added_up(book: Services, clock: Clock) -> None:
+    # was: "how much does X owe us?" said "2 overdue invoice(s)" with no amount; "which customers owe us money?"
+    # was refused as a list the book cannot give
+    willow = cid(book, "Willowfield Devices Co")
+    with session_scope(book.sessions) as s:
+        for amount, days in (("1200.40", 40), ("800", 10)):
+            when = clock.now - dt.timedelta(days=days + 30)
+            s.add(
+                Order(
+                    customer_id=willow,
+                    amount=Decimal(amount),
+                    status="overdue",
+                    ordered_at=when,
+                    due_at=clock.now - dt.timedelta(days=days),
+                )
+            )
+    owed = ask(book, "how much does Willowfield Devices owe us?", MANAGER)
+    assert owed.text == (
+        "*Willowfield Devices Co*'s payments: 2 overdue invoice(s), $2,000 in all; the oldest was due 15 Oct 2026 "
+        "(40 days ago)."
+    ), owed.text
+    assert "$" not in ask(book, "how much does Willowfield Devices owe us?", AGENT).text  # payments: restricted
+    listed = ask(book, "which customers owe us money?", MANAGER)
+    assert listed.text.startswith("*1 customer (with overdue invoices)*:\n• *Willowfield Devices Co*"), listed.text
+
+
 def test_overdue_approvals_are_the_steps_past_their_reminder_time(book: Services, clock: Clock) -> None:
     # was: "which approvals are overdue?" gave the payment-overdue alert's rule
     draft = discount("Willowfield Devices Co", "12%", "Competitor <!channel> offer.")
