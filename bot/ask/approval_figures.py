@@ -50,8 +50,9 @@ def approval_figures_finding(services: Services, questions: Sequence[str], now: 
     made = standard.requests + exception.requests
     decided = standard.decided + exception.decided
     what = f"{label_of(rtype)} requests" if rtype else "approval requests"
+    clocks = _step_clocks(services, rtype) if rtype and _HOW_LONG.search(questions[-1]) else ""
     if not made and not decided:
-        return _finding(f"No {what[:-1]} was made or decided {window}.")
+        return _finding(f"No {what[:-1]} was made or decided {window}.{clocks}")
     approved = standard.approved + exception.approved
     rate = f" ({percent(approved / decided)})" if decided else ""
     lines = [f"{what[0].upper()}{what[1:]} {window}: {made:,} made, {decided:,} decided, {approved:,} approved{rate}."]
@@ -65,7 +66,26 @@ def approval_figures_finding(services: Services, questions: Sequence[str], now: 
             f"• Decided by approvers: {exception.decided:,}, {exception.approved:,} approved and {refused:,} not "
             f"(rejected, changes requested or expired){said}"
         )
-    return _finding("\n".join(lines))
+    return _finding("\n".join(lines) + clocks)
+
+
+_HOW_LONG = re.compile(r"\bhow (long|quickly|fast)\b|\bturnaround\b", re.I)
+
+
+def _step_clocks(services: Services, rtype: str) -> str:
+    """The clocks approvals.yaml sets on the type's steps (reminder, then escalation), which bound what "how long
+    does it usually take?" asks: "By policy each step is reminded after 8h and escalates undecided after 1d"."""
+    rules = [r for t, rs in services.policies.approvals.request_types.items() if t == rtype for r in rs]
+    steps = {s.name: s for rule in rules for s in rule.steps}
+    if not steps:
+        return ""
+    clocks = {(human(s.reminder_after), human(s.timeout)) for s in steps.values()}
+    names = ", ".join(steps)
+    if len(clocks) == 1:
+        remind, timeout = clocks.pop()
+        return f"\nBy policy each step is reminded after {remind} and escalates undecided after {timeout}: {names}."
+    each = ", ".join(f"{n} after {human(s.reminder_after)} and {human(s.timeout)}" for n, s in steps.items())
+    return f"\nBy policy a step is reminded, then escalated if still undecided: {each}."
 
 
 def _finding(text: str) -> PolicyFinding:

@@ -1925,6 +1925,14 @@ def test_how_approvals_went_across_the_book_is_the_kpi_packs_figures(book: Servi
     assert ask(book, "how many credits were approved this month?", AGENT).text.startswith(
         "No service credit (SLA exception) request was made or decided this month"
     )
+    # how long one usually takes: the figures, and the clocks approvals.yaml sets on its steps (was: the custom
+    # terms policy's "Net 30" line and the steps table's rows)
+    took = ask(book, "how long does a discount approval usually take?", AGENT).text
+    assert took.startswith("Discount requests in the last 30 days: 3 made"), took
+    steps = book.policies.approvals.request_types["discount"]
+    first = next(step for rule in steps for step in rule.steps)
+    assert f"\nBy policy a step is reminded, then escalated if still undecided: {first.name} after " in took, took
+    assert "By policy" not in figures.text  # counts asked, not time
 
 
 def test_customer_messages_waiting_in_shared_channels_are_said_with_their_clocks(book: Services, clock: Clock) -> None:
