@@ -13,12 +13,13 @@ Handler = Callable[[Command], None]
 # What Ask answers, one example of each kind (bot.ask): a customer's record, a policy computed for them, the book, the
 # asker's approvals, the staff roster and the playbooks.
 EXAMPLES = (
-    "a customer (`when does Northwave Foods renew?`, `can I give Northwave Foods 15%?`), the book (`which gold "
-    "customers renew next month?`, `top 5 customers by ARR`, `which renewals are at risk?`, `how much ARR renews "
-    "next quarter?`, `what's our churn rate this quarter?`, `how are we doing on SLA this week?`), your day (`what "
-    "do I need to do today?`, `what alerts fired today?`), your approvals (`what do I need to approve?`, `what's the "
-    "status of request #12?`), people (`who is the DPO?`) or the playbooks (`how do we handle a GDPR erasure "
-    "request?`)"
+    "a customer (`when does Northwave Foods renew?`, `can I give Northwave Foods 15%?`, `what changed on Northwave "
+    "Foods this week?`, `how much does Northwave Foods owe us?`), the book (`which gold customers renew next "
+    "month?`, `top 5 customers by ARR`, `which renewals are at risk?`, `how much ARR renews next quarter?`, "
+    "`what's our churn rate this quarter?`, `how are we doing on SLA this week?`, `what's breaching right now?`), "
+    "your day (`what do I need to do today?`, `what alerts fired today?`), your approvals (`what do I need to "
+    "approve?`, `what's the status of request #12?`), people (`who is the DPO?`) or the playbooks (`how do we "
+    "handle a GDPR erasure request?`)"
 )
 
 
