@@ -79,10 +79,12 @@ def customers(stack: Stack, n: int) -> list[dict[str, object]]:
             "SELECT MAX(id) FROM tickets WHERE customer_id = ?", (cid,)
         ).fetchone()
         month = str(renewal)[:7]  # their renewal's month: the owner's customers renewing then, counted here
+        # the month under way is listed from today (its renewals already past are not upcoming), as Ask says
+        start = max(f"{month}-01", dt.datetime.now(dt.UTC).date().isoformat())
         [book] = con.execute(
             "SELECT COUNT(*) FROM customers WHERE merged_into_id IS NULL AND owner_slack_id = ? "
             "AND renewal_date >= ? AND renewal_date < ?",
-            (owner, f"{month}-01", f"{month}-32"),
+            (owner, start, f"{month}-32"),
         ).fetchone()
         out.append(
             {

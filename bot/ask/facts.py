@@ -726,8 +726,8 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
 
 
 def overdue_owed(session: Session, customer_id: int, now: dt.datetime) -> str:
-    """ ", $12,345 in all; the oldest was due 3 Oct 2026 (64 days ago)": what the overdue invoices add up to, per
-    currency, and how late the oldest is ("how much does X owe us?")."""
+    """What the overdue invoices add up to, per currency, and how late the oldest is ("how much does X owe us?"),
+    said on after the payment status: ", $12,345 in all; the oldest was due 3 Oct 2026 (64 days ago)"."""
     orders = session.scalars(select(Order).where(Order.customer_id == customer_id, Order.status == "overdue")).all()
     if not orders:
         return ""

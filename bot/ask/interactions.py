@@ -73,6 +73,6 @@ _CHANGED = {"joined": "joined", "left": "left", "role_changed": "took a new role
 def _contact_change(change: ContactChange, seen: bool) -> str:
     """ "a champion left", with their job title to a role that sees the customer's contacts (source text, inert)."""
     role = mrkdwn.escape(change.role.replace("_", " "))
-    title = f" (_{mrkdwn.escape(change.title)[:60]}_)" if seen and change.title else ""
+    title = f" (_{mrkdwn.escape(change.title[:60])}_)" if seen and change.title else ""  # cut, then made inert
     what = _CHANGED.get(change.change, mrkdwn.escape(change.change))
     return f"{'an' if role[:1] in 'aeiou' else 'a'} {role}{title} {what}"

@@ -317,4 +317,4 @@ _SHARE_OF = re.compile(rf"(?<![\w.$,])(?P<num>{_NUM})\s*(?:%|per\s?cent\b|pct\b)
 def share_of(question: str) -> float | None:
     """The percentage the question asks to take of an amount on the record, if it asks one."""
     found = _SHARE_OF.search(question)
-    return float(found["num"].replace(",", "")) if found else None
+    return float(_number(found["num"])) if found else None

@@ -79,6 +79,7 @@ def test_a_share_of_an_amount_is_worked_out() -> None:
     assert share_of("what's 15% of Willowfield's ARR?") == 15.0
     assert share_of("what is 12.5 per cent of their lifetime value") == 12.5
     assert share_of("what's 150% of their ARR?") == 150.0  # arithmetic, not a discount: over 100 is fine
+    assert share_of("what's 12,5% of their ARR?") == 12.5  # a decimal comma, as the request slots read it
     assert share_of("can I give them 15% off?") is None and share_of("what's their ARR?") is None
 
 
