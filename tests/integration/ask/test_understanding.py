@@ -1202,6 +1202,18 @@ def test_what_a_customer_owes_is_their_overdue_invoices_added_up(book: Services,
     assert listed.text.startswith("*1 customer (with overdue invoices)*:\n• *Willowfield Devices Co*"), listed.text
 
 
+def test_a_customer_asking_us_to_stop_contacting_them_gets_the_opt_out_rule_not_their_details(book: Services) -> None:
+    # was: "X asked us to stop emailing them" stated their primary contact's name, email and phone
+    for question in (
+        "Willowfield Devices asked us to stop emailing them",
+        "Willowfield Devices wants to unsubscribe from our emails",
+    ):
+        said = ask(book, question, MANAGER)
+        assert said.source != "record" and "primary contact" not in said.text, (question, said.text)
+        assert said.customer is not None and said.customer.name == "Willowfield Devices Co"  # the card goes with it
+    assert ask(book, "has Willowfield Devices opted out of anything?", MANAGER).source == "record"  # their flags
+
+
 def test_overdue_approvals_are_the_steps_past_their_reminder_time(book: Services, clock: Clock) -> None:
     # was: "which approvals are overdue?" gave the payment-overdue alert's rule
     draft = discount("Willowfield Devices Co", "12%", "Competitor <!channel> offer.")

@@ -60,6 +60,8 @@ def test_the_renewal_window_a_question_names(question: str, start: dt.date, end:
         ("Is anyone breaching right now?", BREACHED, None),
         ("what is the total number of open tickets?", TICKETS, None),  # a count said as one, not a sum
         ("which tickets are close to breaching?", AT_RISK, None),
+        ("which of <@U0AMAPAC>'s customers renew next month?", RENEWALS, "U0AMAPAC"),  # a colleague mentioned
+        ("what's breaching right now for platinum?", BREACHED, None),
     ],
 )
 def test_what_a_list_of_the_book_is_of(question: str, about: str, owner: str | None) -> None:

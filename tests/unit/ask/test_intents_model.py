@@ -253,6 +253,9 @@ def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
         ("what is currently breaching?", True),
         ("what happens when a ticket breaches?", False),
         ("what's a breach?", False),
+        # a colleague mentioned as Slack writes it (was: the staff roster row and a playbook line)
+        ("which of <@U0AMAPAC>'s customers renew next month?", True),
+        ("what are <@U0AMAPAC|kenji>'s accounts?", True),
     ],
 )
 def test_a_question_about_many_customers_is_told_apart(question: str, many: bool) -> None:
