@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
+from bot import mrkdwn
 from bot.approvals.figures import approval_pathways
 from bot.ask.dates import latest_window
 from bot.ask.policy import PolicyFinding
@@ -76,7 +77,7 @@ def _step_clocks(services: Services, rtype: str) -> str:
     """The clocks approvals.yaml sets on the type's steps (reminder, then escalation), which bound what "how long
     does it usually take?" asks: "By policy each step is reminded after 8h and escalates undecided after 1d"."""
     rules = [r for t, rs in services.policies.approvals.request_types.items() if t == rtype for r in rs]
-    steps = {s.name: s for rule in rules for s in rule.steps}
+    steps = {mrkdwn.escape(s.name): s for rule in rules for s in rule.steps}  # a maintainer's words, inert too
     if not steps:
         return ""
     clocks = {(human(s.reminder_after), human(s.timeout)) for s in steps.values()}

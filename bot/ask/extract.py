@@ -477,7 +477,10 @@ def select(
         # The passage ranked first (by retrieval, or a maintainer's boost) always speaks: a boost is a decision.
         chosen = [*(chosen if items else chosen[: max_pieces - 1]), first[0]]
     groups: dict[int, list[Piece]] = {}
-    for p in sorted(chosen, key=lambda p: (p.passage, p not in lead, p.order)):
+    # steps of one procedure keep their numbers' order ("3." never before "1."), the best one leading or not
+    in_order = {p.passage for p in chosen if p.kind == STEP and p is not best and p.passage == best.passage}
+    in_order = in_order if best.kind == STEP else set()
+    for p in sorted(chosen, key=lambda p: (p.passage, p.passage not in in_order and p not in lead, p.order)):
         shown = _project(p, tiers) if p.kind == ROW and p.passage in by_column else p
         groups.setdefault(p.passage, []).append(shown)
     return Selection(sorted(groups.items()))

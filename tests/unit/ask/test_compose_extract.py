@@ -457,6 +457,22 @@ def test_customer_tier_picks_its_row() -> None:
     assert "Silver" in first.text
 
 
+def test_steps_picked_from_one_procedure_keep_their_order() -> None:
+    # was: "3. Look at the history ..." then "1. Acknowledge ...": the best step led, out of the page's order
+    doc = (
+        "# Recovery\n\n## The recovery steps\n\nWhatever started it, recover in these steps:\n\n"
+        "1. Acknowledge within 4 business hours; the owner writes or calls.\n2. Fix first, before talking remedies.\n"
+        "3. Look at the history on the customer card: previous incidents and credits.\n4. Offer a remedy within "
+        "policy.\n5. Write the root cause within 5 business days.\n6. Follow up at 30 days.\n"
+    )
+    passage = passages_of(doc)[-1]
+    n = len(pieces(passage, 0))
+    # the search's cosines: step 3 closest to the question, step 1 next, the rest far
+    scored = replace(passage, piece_scores=[0.5, 0.55, 0.1, 0.7, 0.1, 0.1, 0.1][:n], piece_terms=[0.5] * n)
+    text = ExtractiveWriter().write("how do I deal with a customer whose issue came back again?", [scored]).text
+    assert "3. Look at the history" in text and text.index("1. Acknowledge") < text.index("3. Look"), text
+
+
 def test_a_tier_named_inside_a_rows_sentence_does_not_make_it_the_tiers_row() -> None:
     # was: for a platinum customer "threatening to leave, what do I do?", the severity table's "Sev 1 · Meaning:
     # ... or a platinum customer threatening to leave" got the tier row's bonus and alone made the answer, above the
