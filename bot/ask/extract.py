@@ -395,6 +395,10 @@ def select(
             scored.append(replace(piece, score=s))
     if supporting and not intent.steps:
         scored = [p for p in scored if p.kind != STEP]  # a step read alone, out of its procedure, supports nothing
+        if topic := set(intent.key_terms) - set(_TIERS):
+            # and a sentence supports the computed answer only on the question's subject: one sharing nothing with
+            # it but a tier ("The first 90 days decide whether a new platinum or gold customer trusts us.") is noise
+            scored = [p for p in scored if topic & p.words]
     defined = [
         p for p in scored if intent.defines and p.kind == ROW and _DEFINING.search(p.plain) and _label_asked(p, intent)
     ]

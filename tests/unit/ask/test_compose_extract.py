@@ -396,6 +396,12 @@ def test_a_computed_answer_is_supported_by_sentences_not_a_procedure() -> None:
     assert "1. Post" not in draft.text and "3. Escalate" not in draft.text, draft.text
     steps = ExtractiveWriter().write("What are the steps when Acme misses a target?", passages_of(text), lead=lead)
     assert "1. Post" in steps.text and "3. Escalate" in steps.text, steps.text
+    # a sentence sharing only the tier with the question does not support it (was: "*Gold* is promised: accounts
+    # per owner at most 25." followed by "The first 90 days decide whether a new platinum or gold customer ...")
+    intro = "# Onboarding\n\nThe first 90 days decide whether a new platinum or gold customer trusts us.\n"
+    cap = ["*Gold* is promised: accounts per owner at most 25. [0]"]
+    draft = ExtractiveWriter().write("how many accounts can a gold account manager have?", passages_of(intro), lead=cap)
+    assert "90 days" not in draft.text, draft.text
 
 
 TIMELINE = """# Renewals
