@@ -1202,7 +1202,7 @@ def test_what_a_customer_owes_is_their_overdue_invoices_added_up(book: Services,
     assert listed.text.startswith("*1 customer (with overdue invoices)*:\n• *Willowfield Devices Co*"), listed.text
 
 
-def test_a_customer_asking_us_to_stop_contacting_them_gets_the_opt_out_rule_not_their_details(book: Services) -> None:
+def test_a_customer_asking_us_to_stop_or_disputing_a_bill_gets_the_playbooks_not_their_record(book: Services) -> None:
     # was: "X asked us to stop emailing them" stated their primary contact's name, email and phone
     for question in (
         "Willowfield Devices asked us to stop emailing them",
@@ -1212,6 +1212,12 @@ def test_a_customer_asking_us_to_stop_contacting_them_gets_the_opt_out_rule_not_
         assert said.source != "record" and "primary contact" not in said.text, (question, said.text)
         assert said.customer is not None and said.customer.name == "Willowfield Devices Co"  # the card goes with it
     assert ask(book, "has Willowfield Devices opted out of anything?", MANAGER).source == "record"  # their flags
+    # a customer disputing what we billed gets the playbooks' dispute handling (was: their payment status, or to a
+    # role that does not see it, "payment status is restricted")
+    for question in ("Willowfield Devices says their invoices are wrong", "Willowfield Devices thinks we overcharged"):
+        disputed = ask(book, question, AGENT)
+        assert disputed.source != "record" and "payment status" not in disputed.text, (question, disputed.text)
+    assert ask(book, "what's Willowfield Devices' payment status?", MANAGER).source == "record"
 
 
 def test_overdue_approvals_are_the_steps_past_their_reminder_time(book: Services, clock: Clock) -> None:
