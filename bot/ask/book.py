@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.alerts.rules import EvalContext, compile_rule
-from bot.ask.dates import day
+from bot.ask.dates import COUNT_WORDS, counted, day
 from bot.ask.facts import LABELS, money, sees, ticket_line, within_contact_hours
 from bot.ask.people import person
 from bot.ask.ranking import Ranking, ranking, turned
@@ -114,10 +114,7 @@ _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?(?:\s+(?P<year>20\d\d))?"
 _QUARTER = re.compile(r"\bq(?P<q>[1-4])(?:\s+(?P<year>20\d\d))?\b", re.I)
 _BEFORE = re.compile(r"\b(?P<how>before|by|until|till|in|during)\s+" + _MONTH, re.I)
-_COUNT_WORDS = {"a": 1, "an": 1} | {
-    w: i for i, w in enumerate("one two three four five six seven eight nine ten".split(), 1)
-}
-_N = r"(?P<n>\d{1,3}|" + "|".join(_COUNT_WORDS) + r")"
+_N = r"(?P<n>\d{1,3}|" + "|".join(COUNT_WORDS) + r")"
 _NEXT_N = re.compile(r"\b(?:in|within|over)?\s*the\s+next\s+" + _N + r"\s+(?P<unit>days?|weeks?|months?)\b", re.I)
 _WITHIN_N = re.compile(r"\b(?:in|within)\s+" + _N + r"\s+(?P<unit>days?|weeks?|months?)\b", re.I)
 _YEAR = re.compile(r"\b(?:in|during|for)\s+(?P<year>20\d\d)\b", re.I)
@@ -464,7 +461,7 @@ def renewal_window(question: str, today: dt.date) -> tuple[dt.date, dt.date, str
         return max(today, first), last, f"in Q{q} {year}"
     if m := _NEXT_N.search(question) or _WITHIN_N.search(question):
         said, unit = m["n"].lower(), m["unit"].lower().rstrip("s")
-        n = int(said) if said.isdigit() else _COUNT_WORDS[said]
+        n = counted(said)
         days = n * {"day": 1, "week": 7, "month": 30}[unit]
         return today, today + dt.timedelta(days=days), f"in the next {n} {unit}{'s' if n != 1 else ''}"
     if m := _RELATIVE.search(question):

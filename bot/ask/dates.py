@@ -13,6 +13,15 @@ WINDOW = re.compile(
     re.I,
 )
 _PAST_DAYS = {"week": 7, "month": 30, "quarter": 91, "year": 365}  # "in the past <unit>": the days up to now
+# a count said in words as questions say it ("the next two weeks", "open a day")
+COUNT_WORDS = {"a": 1, "an": 1} | {
+    w: i for i, w in enumerate("one two three four five six seven eight nine ten".split(), 1)
+}
+
+
+def counted(said: str) -> int:
+    """The number a count said in digits or words stands for: "3", "three", "a"."""
+    return int(said) if said.isdigit() else COUNT_WORDS[said.lower()]
 
 
 def day(value: dt.date) -> str:

@@ -482,9 +482,9 @@ def select(
         chosen = [*(chosen if items else chosen[: max_pieces - 1]), first[0]]
     groups: dict[int, list[Piece]] = {}
     # steps of one procedure keep their numbers' order ("3." never before "1."), the best one leading or not
-    in_order = {p.passage for p in chosen if p.kind == STEP and p is not best and p.passage == best.passage}
-    in_order = in_order if best.kind == STEP else set()
-    for p in sorted(chosen, key=lambda p: (p.passage, p.passage not in in_order and p not in lead, p.order)):
+    ordered = best.kind == STEP and any(p.kind == STEP and p is not best and p.passage == best.passage for p in chosen)
+    in_order = best.passage if ordered else -1
+    for p in sorted(chosen, key=lambda p: (p.passage, p.passage != in_order and p not in lead, p.order)):
         shown = _project(p, tiers) if p.kind == ROW and p.passage in by_column else p
         groups.setdefault(p.passage, []).append(shown)
     return Selection(sorted(groups.items()))

@@ -79,7 +79,6 @@ _ACTING = re.compile(
 )
 # A question about many customers at once: "which customers renew next month?", "list accounts with overdue
 # payments", "how many gold customers do we have?" (not "how many accounts can an owner carry?": a limit).
-_MENTION = re.compile(r"<@[UW][A-Z0-9]{2,30}(?:\|[^>]*)?>")
 _MANY = re.compile(
     r"\b(which|what|list|show me|all)\b(?:\s+[\w'-]+){0,3}?\s+(customers|accounts|clients)\b"
     r"(?!\s+(can|may|should|must|could)\b)|\bmy (accounts|customers|clients|book)\b|\bevery (customer|account|client)\b"
@@ -311,7 +310,9 @@ class IntentModel:
     def across_the_book(self, question: str) -> bool:
         """Whether the question asks a record field of many customers at once (a list or a count of them), which
         no one record answers: "which customers renew next month?", "how many gold customers do we have?"."""
-        question = _MENTION.sub("owner", question)  # "which of <@U0AM>'s customers ...": a colleague's, read as a word
+        question = USER_MENTION.sub(
+            "owner", question
+        )  # "which of <@U0AM>'s customers ...": a colleague's, read as a word
         if _QUALIFIES.search(question):
             return False  # "which customers qualify for platinum?": the tier thresholds, not a list
         if any(self.catalog[n].compute in (OUTCOMES, SERVICE_LEVELS) for n in self._hits(question.lower())):

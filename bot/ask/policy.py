@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot import mrkdwn
+from bot.ask.dates import counted
 from bot.ask.facts import clock_text, name_of, ticket_line
 from bot.ask.intents import PRIORITY, catalog, longest_matches
 from bot.customers.card import CustomerCard, TicketLine, unknown_tier
@@ -402,7 +403,6 @@ def alert_delivery_finding(
     return PolicyFinding(summary, "", citation_query="alert delivery rules quiet hours", citation_title="alert")
 
 
-_WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 _UNITS = {"m": dt.timedelta(minutes=1), "h": dt.timedelta(hours=1), "d": dt.timedelta(days=1), "w": dt.timedelta(7)}
 # how long the asker says a ticket has been open ("its P2 has been open 3 days, is that a breach?")
 _TOLD_OPEN = re.compile(
@@ -418,9 +418,8 @@ def told_open(question: str) -> dt.timedelta | None:
     found = _TOLD_OPEN.search(question)
     if found is None:
         return None
-    count, unit = (found.group(1), found.group(2)) if found.group(1) else (found.group(3), found.group(4))
-    n = int(count) if count.isdigit() else _WORD_NUMBERS[count.lower()]
-    return n * _UNITS[unit[0].lower()]
+    said, unit = (found.group(1), found.group(2)) if found.group(1) else (found.group(3), found.group(4))
+    return counted(said) * _UNITS[unit[0].lower()]
 
 
 def _against_target(policies: Policies, tier: str, priority: str, question: str) -> str:
