@@ -100,7 +100,7 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
         score *= 0.6  # a fragment ("Yes.", a bare label) rarely answers alone
     elif n > 60:
         score *= 0.8
-    if piece.kind == ROW and tiers and _names_tier(piece, tiers):
+    if piece.kind == ROW and tiers and _names_tier(piece, tiers) and _on_topic(piece, keys):
         score += TIER_ROW  # the customer's (or the named) tier's row of a table
     elif piece.kind in (ROW, BULLET, STEP) and _label_asked(piece, intent):
         score += TIER_ROW  # the row or item the question names by its label ("High" in "... with High severity")
@@ -153,6 +153,18 @@ def _names_tier(piece: Piece, tiers: Sequence[str]) -> bool:
         if label.strip(" *_").lower() in asked or (asked & set(words) and set(words) <= _TIER_WORDS):
             return True
     return False
+
+
+# What a tier question is asked about besides the tier: "how often should I check in with a silver customer?" is
+# about checking in; "what does a gold customer get?" about the tier alone.
+_NOT_TOPIC = frozenset(_TIERS) | {"customer", "account", "client", "tier"}
+
+
+def _on_topic(piece: Piece, keys: set[str]) -> bool:
+    """A row names the tier asked and shares the question's subject, when it has one: the alert rules' row for
+    "Segment: platinum, gold, silver" is no answer to how often a silver customer gets a check-in."""
+    topic = keys - _NOT_TOPIC
+    return not topic or bool(topic & piece.words)
 
 
 def _tier_columns(pieces: Sequence[Piece], tiers: Sequence[str]) -> bool:
@@ -418,7 +430,7 @@ def select(
         best.kind == STEP and intent.answer_type is None and not _YES_NO.match(question) and not supporting
     )
     listed = [p for p in ranked if p.kind in (STEP, BULLET) and p.score >= LIST_SHARE * best.score]
-    if list_asked and listed and best.kind != ROW:
+    if list_asked and listed and (best.kind != ROW or intent.steps):
         run, rest = _steps(scored, listed[0], bullets=intent.steps)
         if sum(1 for p in run if p.kind == STEP) >= 2 or (intent.steps and len(run) >= 2):
             return _listed_answer(ranked, scored, listed[0].passage, run, rest)
@@ -453,6 +465,8 @@ def select(
         keys = set(intent.key_terms) | set(tokenize(" ".join(tiers)))
         most = _cells_named(best, keys)
         chosen = [p for p in chosen if p.kind != ROW or p.passage != best.passage or _cells_named(p, keys) >= most]
+        if (set(intent.key_terms) - _NOT_TOPIC) & best.words:  # and rows on nothing the question is about
+            chosen = [p for p in chosen if p.kind != ROW or p.passage != best.passage or _on_topic(p, keys)]
     near = _neighbour(best, scored)
     if near is not None and near not in chosen and len(chosen) < max_pieces:
         chosen.append(near)  # the sentence the best one leans on ("This...", "In that case...") or finishes

@@ -525,3 +525,32 @@ def test_citations_carry_the_documents_dates() -> None:
     draft = ExtractiveWriter().write("How long do we keep support tickets?", passages_of(RETENTION))
     c = draft.citations[0]
     assert (c.updated, c.review_by, c.owner) == ("2025-10-02", "2026-05-01", "U0DPO")
+
+
+def test_a_tiers_row_leads_only_on_what_the_question_is_about() -> None:
+    # was: "how often should I check in with a silver customer?" was answered with the alert rules' rows whose
+    # segment names silver (the tier row's bonus) beside the check-in row. The tier picks a row of a table on the
+    # question's subject; a row that shares nothing else with the question is another matter.
+    doc = (
+        "# Tiers\n\n## What we do\n\n| Rule | Trigger | Segment |\n|---|---|---|\n"
+        "| expansion | A customer's usage up 50% in 7 days | silver |\n"
+        "| gone-quiet | A customer silent for 45 days | gold, silver |\n\n"
+        "| Tier | Check-in |\n|---|---|\n| Gold | Every 30 days |\n| Silver | Every 90 days |\n"
+    )
+    text = ExtractiveWriter().write("how often should I check in with a silver customer?", passages_of(doc)).text
+    assert text.startswith("Tier: Silver · Check-in: Every 90 days"), text
+    assert "expansion" not in text and "gone-quiet" not in text, text
+
+
+def test_steps_asked_for_are_the_procedure_even_when_a_row_ranks_first() -> None:
+    # was: "a customer wants their data deleted, what do I do?" got the retention table's "Deleted" rows, the
+    # erasure procedure below them left out
+    doc = (
+        "# Privacy\n\n## Retention\n\n| Record | Kept for | Then |\n|---|---|---|\n"
+        "| Customer contact data | 24 months | Deleted |\n| Customer notes | Life of the contract | Deleted |\n\n"
+        "## Erasure requests\n\n1. Verify the customer's identity.\n2. Check for retention obligations; what must "
+        "be kept is restricted, not deleted.\n3. Run the forget command to delete the customer's data.\n"
+        "4. Confirm the deletion to the customer in writing.\n"
+    )
+    text = ExtractiveWriter().write("a customer wants their data deleted, what do I do?", passages_of(doc)).text
+    assert "1. Verify" in text and text.index("1. Verify") < text.index("4. Confirm"), text
