@@ -34,7 +34,7 @@ from retrieval.embedder import Embedder, EmbeddingCache, Matrix
 from retrieval.lexical import BM25Index, acronym_definitions, tokenize
 from retrieval.loader import load_documents
 from retrieval.markdown import passage_lines, passage_pieces, sentences, slack_to_plain
-from retrieval.question import analyse
+from retrieval.question import HOW_OFTEN, analyse
 from retrieval.types import Chunk, DocMeta, Document, IndexReport, Passage, SearchResult
 from retrieval.vector import MetaValue, VectorIndex, Where
 
@@ -671,7 +671,7 @@ class PlaybookIndex:
         lexical: list[tuple[str, float]] = []
         if mode in ("hybrid", "bm25"):
             t = time.perf_counter()
-            lexical = [(state.records[i].id, s) for i, s in state.bm25.search(query, n_cand, mask)]
+            lexical = [(state.records[i].id, s) for i, s in state.bm25.search(query, n_cand, mask, HOW_OFTEN)]
             timings["search_lexical"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()

@@ -56,6 +56,10 @@ _IRREGULAR = {
 }
 
 
+_INFLECTIONS = ("sses", "ing", "edly", "ed", "ly", "es", "s")
+_DERIVATIONS = ("ation", "ness", "ment")
+
+
 @functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A deliberately light stemmer (plurals, -ing, -ed, -ly, -ation...): conflates common inflections only."""
@@ -87,12 +91,15 @@ def stem(word: str) -> str:
             if suf == "s" and w.endswith(("ss", "us", "is")):
                 return w
             w = w[: len(w) - len(suf)] + rep
+            if suf in _INFLECTIONS and w.endswith(_DERIVATIONS):
+                return stem(w)  # "payments" -> "payment" -> "pay", as "payment" is; "documented" as "document"
             break
     # double consonant left by -ing/-ed ("shipped" -> "shipp" -> "ship")
     if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "aeiouls":
         w = w[:-1]
-    # final "e" off base words too, so "page"/"paged"/"pages" and "rate"/"rated" meet at one stem
-    if w.endswith("e") and len(w) > 3:
+    # final "e" off base words too, so "page"/"paged"/"pages" and "rate"/"rated" meet at one stem; never into a
+    # stop word ("notes" is not "not", "theme" not "them")
+    if w.endswith("e") and len(w) > 3 and w[:-1] not in STOPWORDS:
         w = w[:-1]
     return w
 
@@ -192,11 +199,14 @@ class BM25Index:
             self._model = bm25s.BM25(k1=k1, b=b)
             self._model.index(corpus, show_progress=False)
 
-    def search(self, query: str, n: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Top-n (position, score) with score > 0; mask (bool/0-1 per text) restricts the candidates."""
+    def search(
+        self, query: str, n: int, mask: np.ndarray | None = None, ignore: frozenset[str] = frozenset()
+    ) -> list[tuple[int, float]]:
+        """Top-n (position, score) with score > 0; mask (bool/0-1 per text) restricts the candidates; ``ignore``:
+        query terms (stemmed) not searched for."""
         if not self.size or self._model is None or n <= 0:
             return []
-        q = [t for t in tokenize(expand_acronyms(query, self.acronyms)) if t in self._vocab]
+        q = [t for t in tokenize(expand_acronyms(query, self.acronyms)) if t in self._vocab and t not in ignore]
         if not q:
             return []
         kwargs: dict[str, Any] = {}

@@ -99,8 +99,10 @@ _TIME_STRONG = re.compile(
     r"next (?:business )?day|overnight|within|deadline|annual|biweekly|\d{4}-\d{2}-\d{2})\b",
     re.I,
 )
+# Who does, gets or is told: a person, a role, a team, or a channel ("The monthly KPI pack goes to #cs-leadership").
 _PERSON_WORDS = re.compile(
-    r"(<@[UW][A-Z0-9]+>|<!subteam\^[A-Z0-9]+[^>]*>|@[\w.-]+|\b(?:manager|managers|lead|leads|owner|owners|team|teams|"
+    r"(<@[UW][A-Z0-9]+>|<!subteam\^[A-Z0-9]+[^>]*>|@[\w.-]+|<#C[A-Z0-9]+[^>]*>|(?<![\w&/#])#[a-z][a-z0-9_-]{2,}|"
+    r"\b(?:manager|managers|lead|leads|owner|owners|team|teams|"
     r"director|directors|head of|vp|chief|officer|engineer|engineers|developers?|responders?|commander|on-call|"
     r"oncall|admin|admins|administrators?|approvers?|desk|finance|legal|security|sales|support|success|csm|csms|"
     r"account executive|executive|sponsor|champion|staff|employees?|everyone|people|person|individual|agent|"
@@ -126,6 +128,11 @@ _ASKING = frozenset(
     supposed expected expect expects handle handled handling deal dealing long often soon quickly quick fast
     much many frequently differ differs compare compared comparison versus vs distinguish now""".split()
 )
+# Of those, the words asking how often or how soon: not searched for by words either, since a handbook uses them
+# in passing ("What goes wrong most often" outranked the tier table for "how often should I check in with a silver
+# customer?"). The rest stay searched: "deal", "handle", "need" name topics too ("deal desk"), as do "generally"
+# and "quickly", whose stems are topics ("General Services Administration", "quick start").
+HOW_OFTEN = frozenset(stem(w) for w in "often soon frequently".split())
 # A comparison is asked of the things it names ("the difference between P2 and P3"): its frame words are in no
 # handbook's answer. "Difference" alone stays a key term ("can I expense the difference?").
 _DIFFERENCE = re.compile(r"\bdifferences? (?=between|among)", re.I)

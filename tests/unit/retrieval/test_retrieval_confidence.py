@@ -58,6 +58,10 @@ def test_fact_detectors() -> None:
     assert carries(TIME, "Escalate to the duty manager.") == 0.0
     assert carries(PERSON, "The duty manager and the security team approve.") == 1.0
     assert carries(PERSON, "All principals report directly to our CTO.") > 0  # an executive's title is a role
+    # who gets it: a channel is a group of people ("who gets the monthly KPI pack?")
+    assert carries(PERSON, "The monthly pack goes to #cs-leadership on the 5th.") > 0
+    assert carries(PERSON, "The pack goes to <#C0CSLEADS|cs-leadership> monthly.") > 0
+    assert carries(PERSON, "Issue #42 is fixed in C# code; it&#39;s gone.") == 0.0
     assert carries(NUMBER, "No more than 3 proactive messages.") == 1.0
     assert carries(NUMBER, "Be kind.") == 0.0
     assert carries(None, "anything") == 0.0

@@ -1,12 +1,33 @@
 """Lexical retrieval: the stemmer, acronyms defined by the corpus, and BM25 with their expansion."""
 
 from retrieval.lexical import BM25Index, acronym_definitions, expand_acronyms, stem, tokenize
+from retrieval.question import HOW_OFTEN, analyse
 
 
 def test_inflections_of_one_word_share_a_stem() -> None:
     assert stem("page") == stem("paged") == stem("pages")
     assert stem("rate") == stem("rated") == stem("rates")
     assert stem("escalation") != stem("escape")
+
+
+def test_no_word_stems_into_a_stop_word() -> None:
+    # was: "notes" and "note" stemmed to "not", a stop word, so "how long do we keep CRM notes?" lost its subject
+    assert stem("notes") == stem("note") == "note" and stem("theme") == stem("themes") == "theme"
+    assert "note" in analyse("how long do we keep CRM notes?").key_terms
+
+
+def test_words_asking_how_often_are_not_searched_for() -> None:
+    # was: "how often should I check in with a silver customer?" ranked a heading "What goes wrong most often"
+    # above the tier table: "often" asks for a frequency, it is not the subject
+    texts = [
+        "What goes wrong most often: hypercare ending silently.",
+        "Proactive check-in: silver every 90 days.",
+        "The escalation matrix for customers.",
+    ]
+    index = BM25Index(texts)
+    query = "how often should I check in with a silver customer"
+    assert 0 in [i for i, _ in index.search(query, 3)]  # found by "often" alone
+    assert 0 not in [i for i, _ in index.search(query, 3, ignore=HOW_OFTEN)]
 
 
 def test_an_irregular_past_meets_its_base() -> None:
