@@ -30,6 +30,7 @@ from bot.alerts.rules import EvalContext, compile_rule
 from bot.ask.dates import COUNT_WORDS, counted, day
 from bot.ask.facts import LABELS, money, sees, ticket_line, within_contact_hours
 from bot.ask.people import person
+from bot.ask.quiet import quiet_days, without_quiet
 from bot.ask.ranking import Ranking, ranking, turned
 from bot.ask.reachable import reachable, reaches_out
 from bot.ask.shipments import OPEN, shipment_line
@@ -40,7 +41,7 @@ from bot.customers.sla import sla_clock
 from bot.policies import Policies
 from bot.policies.alerts import RenewalAtRiskRule
 from bot.privacy.models import LegalHold
-from bot.store.models import Customer, Order, Shipment, Ticket
+from bot.store.models import Customer, Note, Order, Shipment, Ticket
 
 SHOWN = 10  # customers listed; the rest are counted
 UPCOMING_DAYS = 90  # "which customers renew soon?": the window when none is said
@@ -146,6 +147,7 @@ class BookQuery:
     bound: Threshold | None = None  # customers within a bound on a record value ("health score below 40")
     overdue: bool = False  # customers with overdue invoices only (their payment status)
     at_risk: bool = False  # customers the renewal-at-risk alert rule holds for now
+    quiet_since: dt.date | None = None  # customers with no contact on record since this day ("gone quiet")
 
 
 def read_book(
@@ -170,6 +172,8 @@ def read_book(
     rest = ("" if turned(question) is not None else question) if rest is None else rest
     overdue, risky = owes(question), renewals_at_risk(question)
     rest = OVERDUE_PAYMENTS.sub(" ", rest)  # a payment status the list filters on is not one it cannot say
+    quiet = quiet_days(question)
+    rest = without_quiet(rest)  # nor is the span of no contact ("in the last month")
     if risky:  # nor is the renewal-at-risk rule ("how much ARR is at risk?": the total's words are gone already)
         rest = re.sub(r"\bat[- ]risk\b", " ", RENEWAL_RISK.sub(" ", rest), flags=re.I)
     if _NOT_LISTED.search(_BREACHING.sub(" ", _LATE_SHIPMENTS.sub(" ", rest))):
@@ -232,6 +236,7 @@ def read_book(
         bound=bound,
         overdue=overdue,
         at_risk=risky,
+        quiet_since=today - dt.timedelta(days=quiet) if quiet is not None else None,
     )
 
 
@@ -278,8 +283,8 @@ def unfiltered(question: str, q: BookQuery, staff: Iterable[str] = ()) -> bool:
     not have ("which customers have the new product?", "which of my customers use the API?"): it has words beyond
     those of "how many customers do we have?" and the owner's ("my", a colleague's name: ``staff``). Such a question
     is not answered with the whole list (its head would read as the answer: "*500 customers (owned by ...)*")."""
-    filters = (q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None, q.bound, q.overdue, q.at_risk)
-    if q.about != ACCOUNTS or any(filters):
+    filters = (q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None, q.bound, q.overdue)
+    if q.about != ACCOUNTS or any(filters) or q.at_risk or q.quiet_since is not None:
         return False
     # "which customers have the highest ARR?", "what's our total ARR?": the ranking or the total is no filter
     said = (_Measures.read(question).rest if q.rank else None) or question
@@ -569,8 +574,11 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
         lines = [f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}){_value(c, q)} on {day(c.renewal_date)}{by(c)}" for c in rows]
     else:
         head = who + ranked
+        last = _last_contacts(session, [c.id for c in rows]) if q.quiet_since is not None else None
         lines = [
-            f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}, {_esc(c.region)}){_value(c, q)}, {_renews(c)}{by(c)}" for c in rows
+            f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}, {_esc(c.region)}){_value(c, q)}, "
+            f"{_renews(c) if last is None else _contacted(last.get(c.id))}{by(c)}"
+            for c in rows
         ]
     listed = _said(head, lines, total, [c.id for c in rows])
     return Listed(f"{summary}\n{listed.text}", listed.customers, listed.head) if summary and total else listed
@@ -749,6 +757,10 @@ def _filtered(stmt: Select, q: BookQuery, zones: Zones = None) -> Select:  # typ
         stmt = stmt.where(func.lower(Customer.segment) == q.segment)
     if q.overdue:  # one pass over the overdue orders, not a probe per customer (4x faster at 100k on SQLite)
         stmt = stmt.where(Customer.id.in_(select(Order.customer_id).where(Order.status == "overdue")))
+    if q.quiet_since is not None:  # no contact since: what the card's last contact is made of, none of it since
+        since = dt.datetime.combine(q.quiet_since, dt.time(), tzinfo=dt.UTC)
+        for table, at in ((Ticket, Ticket.opened_at), (Order, Order.ordered_at), (Note, Note.created_at)):
+            stmt = stmt.where(~select(table.id).where(table.customer_id == Customer.id, at >= since).exists())
     if q.bound:
         column, b = getattr(Customer, q.bound.field), q.bound
         if b.below:
@@ -781,6 +793,8 @@ def _scope(q: BookQuery, policies: Policies) -> str:
         parts.append("with overdue invoices")
     if q.at_risk:
         parts.append("renewal at risk")
+    if q.quiet_since is not None:
+        parts.append(f"no contact since {day(q.quiet_since)}")
     if q.bound:  # "health score below 40", "ARR over $100,000"
         b = q.bound
         parts.append(f"{LABELS[b.field]} {b.word} {f'{b.value:,.0f}' if b.field == 'health_score' else money(b.value)}")
@@ -793,6 +807,21 @@ def _owner(policies: Policies, owner: str | None, q: BookQuery) -> str:
     if q.owner:
         return ""  # one owner's accounts: the head says whose
     return f", owner {person(policies, owner)}" if owner else ", no owner"
+
+
+def _last_contacts(session: Session, ids: Sequence[int]) -> dict[int, dt.datetime]:
+    """The last contact on record of each listed customer: their latest ticket, order or note, as the card's."""
+    last: dict[int, dt.datetime] = {}
+    for table, at in ((Ticket, Ticket.opened_at), (Order, Order.ordered_at), (Note, Note.created_at)):
+        latest = select(table.customer_id, func.max(at)).where(table.customer_id.in_(ids)).group_by(table.customer_id)
+        for cid, when in session.execute(latest).all():
+            if when is not None and (cid not in last or when > last[cid]):
+                last[cid] = when
+    return last
+
+
+def _contacted(at: dt.datetime | None) -> str:
+    return f"last contact {day(at)}" if at is not None else "no contact on record"
 
 
 def _renews(c: Customer) -> str:

@@ -29,6 +29,14 @@ def day(value: dt.date) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+Window = tuple[dt.datetime, dt.datetime | None, str]  # (start, end excluded or None for up to now, as said)
+
+
+def named_window(question: str, now: dt.datetime) -> Window | None:
+    """The past window the question names ("what changed on X this week?"), None when it names none."""
+    return past_window(question, now, 0) if WINDOW.search(question) else None
+
+
 def latest_window(
     questions: Sequence[str], now: dt.datetime, default_days: int
 ) -> tuple[dt.datetime, dt.datetime | None, str]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.approvals.amounts import format_percent
-from bot.ask.dates import day
+from bot.ask.dates import Window, day
 from bot.ask.discounts import history
 from bot.ask.health import AT_RISK, HEALTHY, TREND_DAYS, health_trend
 from bot.ask.intents import Intent
@@ -157,8 +157,10 @@ class Writer:
         priority: str | None = None,
         ticket: TicketRef | None = None,
         share: float | None = None,
+        window: Window | None = None,
     ) -> None:
         self.card = card
+        self.window = window  # the past the question names ("what changed on X this week?"), if any
         self.share = share  # a share of an amount the question asks for ("what's 15% of X's ARR?")
         self.ticket = ticket  # the ticket the question names ("is HD-00001305 breaching?")
         self.tiers = tiers  # the tiers the question names ("is X eligible for platinum?")
@@ -577,7 +579,7 @@ class Writer:
             return ""  # restricted: the restricted sentence says so
         if self.session is None:
             return ""  # nowhere to read them: never a false "none"
-        return ticket_history(self.session, self.card.customer_id, self.name, self.now)
+        return ticket_history(self.session, self.card.customer_id, self.name, self.now, self.window)
 
     def interactions(self) -> str:
         """The latest notes, calls, meetings and tickets; what a note says only to a role that sees notes."""
@@ -585,7 +587,8 @@ class Writer:
             return ""  # nowhere to read them: never a false "none"
         seen = self.has("notes")  # not seen: the restricted sentence says so, the kinds and days are still stated
         contacts = "contact_name" not in self.card.hidden  # a title names no one alone: left out, not a restriction
-        return interactions(self.session, self.policies, self.card.customer_id, self.name, seen, contacts)
+        cid = self.card.customer_id
+        return interactions(self.session, self.policies, cid, self.name, seen, contacts, self.window)
 
     def shipments(self) -> str:
         if self.session is None:
@@ -673,12 +676,14 @@ def record_facts(
     priority: str | None = None,
     ticket: TicketRef | None = None,
     share: float | None = None,
+    window: Window | None = None,
 ) -> Facts:
     """The sentences that answer ``intents`` (record fields) for this card, in the order asked; ``moment``: the
     time the question asks about, if any ("can I call them tomorrow morning?"); ``session``: to read what the
     record keeps elsewhere (the discount requests); ``tiers``, ``priority``: the tiers and the ticket priority the
-    question names; ``share``: a percentage of an amount asked for ("15% of their ARR")."""
-    w = Writer(card, policies, now, moment, session, tiers, priority, ticket, share)
+    question names; ``share``: a percentage of an amount asked for ("15% of their ARR"); ``window``: the past it
+    names ("this week")."""
+    w = Writer(card, policies, now, moment, session, tiers, priority, ticket, share, window)
     out: list[str] = []
     for intent in intents:
         for sentence in _sentences(w, intent):

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bot.ask.quiet import asks_the_book as asks_who_is_quiet
 from bot.ask.ranking import ranks_the_book
 from bot.ask.reachable import asks_the_book as asks_contact_hours
 from bot.ask.thresholds import owes, renewals_at_risk, threshold
@@ -335,6 +336,8 @@ class IntentModel:
             return True
         if asks_contact_hours(question):
             return True  # "which of my customers are in quiet hours right now?": the book by contact hours
+        if asks_who_is_quiet(question):
+            return True  # "which of my customers haven't been contacted in 60 days?": the book by last contact
         low = question.lower()
         if any(self.catalog[n].kind == POLICY for n in self._hits(low)):
             return False  # a policy named by its own words ("who covers my accounts while I'm out?"): computed

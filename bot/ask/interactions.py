@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot import mrkdwn
-from bot.ask.dates import day
+from bot.ask.dates import Window, day
 from bot.ask.people import person
 from bot.policies import Policies
 from bot.store.models import ContactChange, Note, Order, Ticket
@@ -23,15 +24,28 @@ SAID = 100  # characters of a note shown
 
 
 def interactions(
-    session: Session, policies: Policies, customer_id: int, name: str, notes_seen: bool, contacts_seen: bool = False
+    session: Session,
+    policies: Policies,
+    customer_id: int,
+    name: str,
+    notes_seen: bool,
+    contacts_seen: bool = False,
+    window: Window | None = None,
 ) -> str:
     """``name``: the customer as the answer says it (bold, escaped); ``notes_seen``: whether the asker's role sees
-    what notes say; ``contacts_seen``: whether it sees who the customer's contacts are (a job title with them)."""
+    what notes say; ``contacts_seen``: whether it sees who the customer's contacts are (a job title with them);
+    ``window``: the past the question names ("this week"): its events, or that there were none and the latest."""
     notes = session.scalars(
-        select(Note).where(Note.customer_id == customer_id).order_by(Note.created_at.desc()).limit(SHOWN)
+        select(Note)
+        .where(Note.customer_id == customer_id, *_until(Note.created_at, window))
+        .order_by(Note.created_at.desc())
+        .limit(SHOWN)
     ).all()
     tickets = session.scalars(
-        select(Ticket).where(Ticket.customer_id == customer_id).order_by(Ticket.opened_at.desc()).limit(SHOWN)
+        select(Ticket)
+        .where(Ticket.customer_id == customer_id, *_until(Ticket.opened_at, window))
+        .order_by(Ticket.opened_at.desc())
+        .limit(SHOWN)
     ).all()
     found: list[tuple[dt.datetime, str]] = [(n.created_at, _note(policies, n, notes_seen)) for n in notes]
     found += [
@@ -43,21 +57,40 @@ def interactions(
         for t in tickets
     ]
     orders = session.scalars(
-        select(Order).where(Order.customer_id == customer_id).order_by(Order.ordered_at.desc()).limit(SHOWN)
+        select(Order)
+        .where(Order.customer_id == customer_id, *_until(Order.ordered_at, window))
+        .order_by(Order.ordered_at.desc())
+        .limit(SHOWN)
     ).all()
     found += [(o.ordered_at, f"order {mrkdwn.escape(o.external_id or f'#{o.id}')} placed") for o in orders]
     changes = session.scalars(
         select(ContactChange)
-        .where(ContactChange.customer_id == customer_id)
+        .where(ContactChange.customer_id == customer_id, *_until(ContactChange.changed_at, window))
         .order_by(ContactChange.changed_at.desc())
         .limit(SHOWN)
     ).all()
     found += [(c.changed_at, _contact_change(c, contacts_seen)) for c in changes]
+    if not found and window is not None and window[1] is not None:
+        return f"Nothing logged on {name} {window[2]} or before it."
     if not found:
         return f"{name} has no interactions on record (no notes, calls, meetings, tickets or orders)."
-    latest = sorted(found, key=lambda f: f[0], reverse=True)[:SHOWN]
-    lines = [f"• {day(at)}: {said}" for at, said in latest]
+    latest = sorted(found, key=lambda f: f[0], reverse=True)
+    if window is not None:
+        since, until, said_window = window
+        within = [f for f in latest if f[0] >= since]  # each read ends at the window's end (_until)
+        if not within:
+            lines = [f"• {day(at)}: {said}" for at, said in latest[:SHOWN]]
+            before = "The latest before it" if until is not None else "The latest"
+            return f"Nothing logged on {name} {said_window}. {before}:\n" + "\n".join(lines)
+        lines = [f"• {day(at)}: {said}" for at, said in within[:SHOWN]]
+        return f"{name} {said_window}:\n" + "\n".join(lines)
+    lines = [f"• {day(at)}: {said}" for at, said in latest[:SHOWN]]
     return f"{name}'s latest interactions:\n" + "\n".join(lines)
+
+
+def _until(column: InstrumentedAttribute[dt.datetime], window: Window | None) -> tuple[ColumnElement[bool], ...]:
+    """Events before the end of the window named ("last week"), so its latest are read, not this week's."""
+    return (column < window[1],) if window is not None and window[1] is not None else ()
 
 
 def _note(policies: Policies, note: Note, seen: bool) -> str:

@@ -46,10 +46,6 @@ def renewal_risk_finding(
     sensitive = False  # a value of a sensitive field (the health score) stated: the answer goes to the asker only
     for rule in rules:
         name = f"*{mrkdwn.escape(rule.name)}*"
-        if not in_segment(rule.segment, customer):
-            tiers = mrkdwn.listed(rule.segment.tiers) if rule.segment.tiers else "its segment"
-            lines.append(f"{who} ({mrkdwn.escape(card.tier)}) is outside the {name} rule ({tiers}).")
-            continue
         ev = measure(session.connection(), rule, EvalContext(now, policies), [card.customer_id])[card.customer_id]
         facts = {f.key: f for f in ev.facts}
         renews, soon, health = facts.get("renewal_date"), facts.get("days_to_renewal"), facts.get("health")
@@ -61,7 +57,11 @@ def renewal_risk_finding(
             f is not None and f.field is not None and f.field not in hidden and f.value is not None
             for f in (soon, health)
         )
-        if soon is not None and not soon.met:  # not near enough, whatever the health score
+        if not in_segment(rule.segment, customer):
+            # no alert fires for them, but the owner still wants the rule's numbers (how near, how healthy)
+            tiers = mrkdwn.listed(rule.segment.tiers) if rule.segment.tiers else "its segment"
+            lines.append(f"{who} ({mrkdwn.escape(card.tier)}) is outside the {name} rule ({tiers}): {numbers}.")
+        elif soon is not None and not soon.met:  # not near enough, whatever the health score
             lines.append(f"{who}'s renewal is not at risk by the {name} rule ({numbers}).")
         elif health is not None and health.field in hidden:
             lines.append(

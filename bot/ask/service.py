@@ -41,6 +41,7 @@ from bot.ask.book import (
     unfiltered,
 )
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
+from bot.ask.dates import named_window
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.findings import policy_findings
 from bot.ask.intents import model_for
@@ -369,6 +370,7 @@ class AskService:
                 u.slots.priority,
                 u.ticket,
                 share_of(question),
+                named_window(question, self.s.clock()),
             )
             recorded = Answer(
                 question,

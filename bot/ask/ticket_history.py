@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot import mrkdwn
-from bot.ask.dates import day
+from bot.ask.dates import Window, day
 from bot.customers.card import OPEN_STATUSES
 from bot.customers.sla import human
 from bot.store.models import Ticket
@@ -23,25 +23,30 @@ DAYS = 365
 SHOWN = 5
 
 
-def ticket_history(session: Session, customer_id: int, name: str, now: dt.datetime) -> str:
-    """``name``: the customer as the answer says it (bold, escaped). The subject is the customer's text: inert."""
-    since = now - dt.timedelta(days=DAYS)
-    window: tuple[ColumnElement[bool], ...] = (Ticket.customer_id == customer_id, Ticket.opened_at >= since)
+def ticket_history(
+    session: Session, customer_id: int, name: str, now: dt.datetime, window: Window | None = None
+) -> str:
+    """``name``: the customer as the answer says it (bold, escaped); ``window``: the past the question names ("last
+    quarter"), else the last 12 months. The subject is the customer's text: inert."""
+    since, until, said = window or (now - dt.timedelta(days=DAYS), None, "in the last 12 months")
+    bounds: tuple[ColumnElement[bool], ...] = (Ticket.customer_id == customer_id, Ticket.opened_at >= since)
+    if until is not None:
+        bounds += (Ticket.opened_at < until,)
     by_priority = dict(
-        session.execute(select(Ticket.priority, func.count()).where(*window).group_by(Ticket.priority)).all()
+        session.execute(select(Ticket.priority, func.count()).where(*bounds).group_by(Ticket.priority)).all()
     )
-    still_open = session.scalar(select(func.count()).where(*window, Ticket.status.in_(OPEN_STATUSES))) or 0
-    latest = session.scalars(
-        select(Ticket).where(Ticket.customer_id == customer_id).order_by(Ticket.opened_at.desc()).limit(SHOWN)
-    ).all()
+    still_open = session.scalar(select(func.count()).where(*bounds, Ticket.status.in_(OPEN_STATUSES))) or 0
     total = sum(by_priority.values())
+    # the latest of the window named; of all the record when it names none or holds none
+    shown = bounds if window is not None and total else (Ticket.customer_id == customer_id,)
+    latest = session.scalars(select(Ticket).where(*shown).order_by(Ticket.opened_at.desc()).limit(SHOWN)).all()
     if total == 0:
-        head = f"{name} opened no tickets in the last 12 months"
+        head = f"{name} opened no tickets {said}"
     else:
         split = ", ".join(f"{n} {mrkdwn.escape(p)}" for p, n in sorted(by_priority.items()))
-        head = f"{name} opened {total} ticket{'' if total == 1 else 's'} in the last 12 months ({split})"
+        head = f"{name} opened {total} ticket{'' if total == 1 else 's'} {said} ({split})"
         head += f", {still_open} still open" if still_open else ", none still open"
-        head += _medians(session, window)
+        head += _medians(session, bounds)
     if not latest:
         return f"{head}." if total else f"{name} has no tickets on record."
     lines = [

@@ -210,7 +210,11 @@ def test_past_tickets_are_the_last_years_count_and_the_latest_ones(book: Service
     ), lines[0]
     assert "_Scanner &lt;!channel&gt; offline_ (open)" in lines[1] and "2 Mar 2026 P4 _old &lt;!here&gt;" in lines[2]
     assert "<!" not in past.text and past.source == "record"
-    assert ask(book, "how many tickets has Glacierwood Dental opened this year?").text == past.text
+    # a window named is the window counted (was: "this year" answered with the last 12 months)
+    this_year = ask(book, "how many tickets has Glacierwood Dental opened this year?").text
+    assert this_year == past.text.replace("in the last 12 months", "this year (2026)"), this_year
+    last_month = ask(book, "how many tickets has Glacierwood Dental opened last month?").text
+    assert last_month.startswith("*Glacierwood Dental Ltd* opened no tickets last month (October 2026); the latest 2:")
     # how long their tickets take is the same record (was: the open tickets)
     assert ask(book, "what's the average resolution time for Glacierwood Dental's tickets?").text == past.text
     assert ask(book, "what open tickets does Glacierwood Dental have?").text.startswith(
@@ -1148,7 +1152,7 @@ def test_what_changed_on_an_account_is_its_latest_events_with_contacts_who_left(
             )
         )
         s.add(Ticket(customer_id=willow, subject="Login fails", priority="P2", status="open", opened_at=clock.now))
-    changed = ask(book, "what changed on Willowfield Devices this week?", MANAGER)
+    changed = ask(book, "what changed on Willowfield Devices lately?", MANAGER)
     head = "*Willowfield Devices Co*'s latest interactions:\n• 24 Nov 2026: ticket #"
     assert changed.text.startswith(head), changed.text
     assert "• 22 Nov 2026: an executive sponsor (_COO &lt;!channel&gt;_) left" in changed.text
@@ -1157,6 +1161,15 @@ def test_what_changed_on_an_account_is_its_latest_events_with_contacts_who_left(
     desk = ask(book, "catch me up on Willowfield Devices", DEAL_DESK)
     assert "• 22 Nov 2026: an executive sponsor left" in desk.text and "COO" not in desk.text, desk.text
     assert ask(book, "anything new with Willowfield Devices?", MANAGER).text == changed.text
+    # a window named is the window said (was: the latest events whenever they were): the sponsor left on Sunday
+    week = ask(book, "what changed on Willowfield Devices this week?", MANAGER).text
+    assert week.startswith("*Willowfield Devices Co* this week (since 23 Nov 2026):\n• 24 Nov 2026: ticket #"), week
+    assert "sponsor" not in week
+    last = ask(book, "what changed on Willowfield Devices last week?", MANAGER).text
+    assert last.startswith("*Willowfield Devices Co* last week (16 Nov 2026 to 22 Nov 2026):\n• 22 Nov 2026: an "), last
+    assert "Login fails" not in last  # this week's ticket is not last week's
+    quiet = ask(book, "what's happened with Willowfield Devices in the last 12 hours?", MANAGER).text
+    assert quiet.startswith("*Willowfield Devices Co*'s latest interactions:"), quiet  # hours: no window read
 
 
 def test_a_share_of_the_arr_is_worked_out_for_roles_that_see_it(book: Services) -> None:
@@ -1212,6 +1225,14 @@ def test_a_customer_asking_us_to_stop_or_disputing_a_bill_gets_the_playbooks_not
         assert said.source != "record" and "primary contact" not in said.text, (question, said.text)
         assert said.customer is not None and said.customer.name == "Willowfield Devices Co"  # the card goes with it
     assert ask(book, "has Willowfield Devices opted out of anything?", MANAGER).source == "record"  # their flags
+    # a customer asking us to erase their data gets the erasure procedure (was: for "... that we remove their
+    # personal data", the account owner)
+    for question in (
+        "Willowfield Devices has requested that we remove their personal data",
+        "Willowfield Devices wants all their data deleted",
+    ):
+        erased = ask(book, question, MANAGER)
+        assert erased.source != "record" and "owner" not in erased.text.lower(), (question, erased.text)
     # a customer disputing what we billed gets the playbooks' dispute handling (was: their payment status, or to a
     # role that does not see it, "payment status is restricted")
     for question in ("Willowfield Devices says their invoices are wrong", "Willowfield Devices thinks we overcharged"):
@@ -1638,6 +1659,8 @@ def test_whether_a_renewal_is_at_risk_is_the_alert_rule_evaluated_for_the_custom
     assert "rests on the health score, restricted for your role: ask <@U0AMGOLD>" in agent.text
     silver = ask(book, "is Westwardwood Studios Group's renewal at risk?", LEAD)
     assert silver.text.startswith("*Westwardwood Studios Group* (silver) is outside the *renewal-at-risk* rule")
+    # was: that sentence alone; the rule's numbers are the owner's to read even where no alert fires
+    assert "(platinum and gold): renews " in silver.text and "health score " in silver.text, silver.text
     with session_scope(book.sessions) as s:
         s.query(Customer).filter(Customer.id == willow).update({"health_score": 81})
     assert (
@@ -2020,3 +2043,23 @@ def test_the_book_by_contact_hours_reads_each_customers_time_zone(book: Services
     assert ask(book, "which of my customers are within contact hours?", MANAGER).text.startswith(
         "*1 customer (owned by Marcus Okafor, within contact hours now)*:\n• *Willowfield Devices Co*"
     )
+
+
+def test_accounts_gone_quiet_are_those_with_no_contact_since_the_span_asked(book: Services, clock: Clock) -> None:
+    # was: "which of my customers haven't been contacted in 60 days?" got the alerts handbook's gone-quiet lines
+    with session_scope(book.sessions) as s:
+        willow, west = cid(book, "Willowfield Devices Co"), cid(book, "Westwardwood Studios Group")
+        s.add(Note(customer_id=willow, kind="call", body="QBR booked", created_at=clock.now - dt.timedelta(days=70)))
+        s.add(Order(customer_id=west, external_id="SO-9", amount=Decimal("10"), ordered_at=clock.now, status="paid"))
+    mine = ask(book, "which of my customers haven't been contacted in 60 days?", MANAGER)
+    since = (clock.now - dt.timedelta(days=60)).date()
+    assert mine.text.startswith(
+        f"*1 customer (owned by Marcus Okafor, no contact since {since.day} {since:%b %Y})*:\n"
+        "• *Willowfield Devices Co* (gold, na), last contact 15 Sep 2026"
+    ), mine.text
+    quiet = ask(book, "which accounts have gone quiet?", MANAGER).text  # the last 30 days when none is said
+    assert "Willowfield Devices Co" in quiet and "Studios Northwave Inc" in quiet, quiet
+    assert "Westwardwood" not in quiet and "Glacierwood" not in quiet  # an order today, a ticket 10 hours ago
+    assert "no contact on record" in quiet  # Studios Northwave: nothing logged at all
+    # one customer asked about is not the book
+    assert not ask(book, "has Willowfield Devices gone quiet?", MANAGER).text.startswith("*")

@@ -1,0 +1,54 @@
+"""Accounts gone quiet, asked of many customers: "which of my customers haven't been contacted in 60 days?", "which
+gold accounts have gone quiet?". Quiet is no contact on record since a day: no ticket opened, order placed, note,
+call or meeting logged (what the card's last contact is made of). Read here, apart from the list
+(:mod:`bot.ask.book`), because the question's reading (:mod:`bot.ask.intents`: is this about many customers?) uses
+it too."""
+
+from __future__ import annotations
+
+import re
+
+from bot.ask.dates import COUNT_WORDS, counted
+
+QUIET_DAYS = 30  # "which accounts have gone quiet?": the days without contact when the question names none
+
+_NOT = r"(?:have ?n[o']t|has ?n[o']t|have not|has not|not|never)"
+_QUIET = re.compile(
+    r"\b(?:gone|going|been|are|is) (?:very )?(?:quiet|silent|dark)\b"
+    r"|\b(?:no|without(?: any)?) (?:contact|touch ?points?|interactions?|activity)\b"
+    rf"|\b{_NOT} (?:been )?(?:contacted|heard from|spoken (?:to|with)|talked (?:to|with)|in touch|touched)\b"
+    rf"|\b{_NOT} (?:\w+ )?(?:contacted|heard from|spoken to|talked to|reached out to|been in touch with)\b",
+    re.I,
+)
+_WORDS = "|".join(COUNT_WORDS)
+_SPAN = re.compile(
+    rf"\b(?:in|for|over|within|since) (?:the )?(?:last |past )?(?:(?P<n>\d{{1,3}}|{_WORDS}) (?P<unit>days?|weeks?|"
+    r"months?)|(?P<one>week|month|quarter|year))\b",
+    re.I,
+)
+_DAYS = {"day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}
+_MANY = re.compile(r"\b(customers|accounts|clients|book)\b", re.I)
+
+
+def quiet_days(question: str) -> int | None:
+    """The days without contact a question asks about ("in 60 days", "for two weeks", "in the last month"),
+    :data:`QUIET_DAYS` when it names none; None when it does not ask who has gone quiet."""
+    if not _QUIET.search(question):
+        return None
+    span = _SPAN.search(question)
+    if span is None:
+        return QUIET_DAYS
+    if span["one"]:
+        return _DAYS[span["one"].lower()]
+    return counted(span["n"]) * _DAYS[span["unit"].lower().rstrip("s")]
+
+
+def asks_the_book(question: str) -> bool:
+    """Whether the question asks who has gone quiet among many customers ("which of my accounts have gone quiet?"),
+    not whether one has ("has Acme gone quiet?")."""
+    return quiet_days(question) is not None and _MANY.search(question) is not None
+
+
+def without_quiet(question: str) -> str:
+    """The question without the words of its quiet span ("in the last month"), which the list reads, not rejects."""
+    return _SPAN.sub(" ", _QUIET.sub(" ", question)) if _QUIET.search(question) else question

@@ -1,0 +1,30 @@
+"""Who has gone quiet, asked of many customers: the span of no contact a question names."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ask.quiet import QUIET_DAYS, asks_the_book, quiet_days, without_quiet
+
+
+@pytest.mark.parametrize(
+    ("question", "days"),
+    [
+        ("which of my customers haven't been contacted in 60 days?", 60),
+        ("which gold customers have we not heard from in the last month?", 30),
+        ("customers with no contact for two weeks", 14),
+        ("which of my accounts have gone quiet?", QUIET_DAYS),
+        ("accounts we haven't spoken to since last quarter", 91),
+        ("which customers are in quiet hours?", None),  # contact hours, not contact
+        ("when did we last contact Acme?", None),
+    ],
+)
+def test_the_span_of_no_contact_is_read(question: str, days: int | None) -> None:
+    assert quiet_days(question) == days
+
+
+def test_only_many_customers_make_it_the_books_question() -> None:
+    assert asks_the_book("which of my accounts have gone quiet?")
+    assert not asks_the_book("has Acme gone quiet?")  # one customer's record
+    # the span is the list's filter, not words the list cannot say ("last month" otherwise reads as past figures)
+    assert "month" not in without_quiet("which customers have we not heard from in the last month?")
