@@ -16,6 +16,14 @@ def test_no_word_stems_into_a_stop_word() -> None:
     assert "note" in analyse("how long do we keep CRM notes?").key_terms
 
 
+def test_an_inflected_derivation_stems_as_its_base() -> None:
+    # was: "payments" -> "payment" but "payment" -> "pay"; "documented" -> "document" but "document" -> "docu", so
+    # "how do I document an exception?" met no "documented"
+    assert stem("payments") == stem("payment") == stem("paying")
+    assert stem("documented") == stem("document") == stem("documents")
+    assert stem("businesses") == stem("business")
+
+
 def test_words_asking_how_often_are_not_searched_for() -> None:
     # was: "how often should I check in with a silver customer?" ranked a heading "What goes wrong most often"
     # above the tier table: "often" asks for a frequency, it is not the subject
