@@ -36,12 +36,12 @@ from bot.ask.reachable import reachable, reaches_out
 from bot.ask.shipments import OPEN, shipment_line
 from bot.ask.thresholds import OVERDUE_PAYMENTS, RENEWAL_RISK, Threshold, owes, renewals_at_risk, threshold
 from bot.ask.totals import Total, total_asked
-from bot.customers.card import OPEN_STATUSES, TicketLine
+from bot.customers.card import CONTACT_EVENTS, OPEN_STATUSES, TicketLine
 from bot.customers.sla import sla_clock
 from bot.policies import Policies
 from bot.policies.alerts import RenewalAtRiskRule
 from bot.privacy.models import LegalHold
-from bot.store.models import Customer, Note, Order, Shipment, Ticket
+from bot.store.models import Customer, Order, Shipment, Ticket
 
 SHOWN = 10  # customers listed; the rest are counted
 UPCOMING_DAYS = 90  # "which customers renew soon?": the window when none is said
@@ -759,7 +759,7 @@ def _filtered(stmt: Select, q: BookQuery, zones: Zones = None) -> Select:  # typ
         stmt = stmt.where(Customer.id.in_(select(Order.customer_id).where(Order.status == "overdue")))
     if q.quiet_since is not None:  # no contact since: what the card's last contact is made of, none of it since
         since = dt.datetime.combine(q.quiet_since, dt.time(), tzinfo=dt.UTC)
-        for table, at in ((Ticket, Ticket.opened_at), (Order, Order.ordered_at), (Note, Note.created_at)):
+        for table, at in CONTACT_EVENTS:
             stmt = stmt.where(~select(table.id).where(table.customer_id == Customer.id, at >= since).exists())
     if q.bound:
         column, b = getattr(Customer, q.bound.field), q.bound
@@ -812,7 +812,7 @@ def _owner(policies: Policies, owner: str | None, q: BookQuery) -> str:
 def _last_contacts(session: Session, ids: Sequence[int]) -> dict[int, dt.datetime]:
     """The last contact on record of each listed customer: their latest ticket, order or note, as the card's."""
     last: dict[int, dt.datetime] = {}
-    for table, at in ((Ticket, Ticket.opened_at), (Order, Order.ordered_at), (Note, Note.created_at)):
+    for table, at in CONTACT_EVENTS:
         latest = select(table.customer_id, func.max(at)).where(table.customer_id.in_(ids)).group_by(table.customer_id)
         for cid, when in session.execute(latest).all():
             if when is not None and (cid not in last or when > last[cid]):

@@ -22,6 +22,9 @@ from bot.services import Services
 from bot.store.models import Contact, Customer, Note, Order, SurveyResponse, Ticket
 
 OPEN_STATUSES = ("open", "pending")
+# What a last contact is made of: a ticket opened, an order placed, a note, call or meeting logged (the card's last
+# contact, the book's "gone quiet" list).
+CONTACT_EVENTS = ((Ticket, Ticket.opened_at), (Order, Order.ordered_at), (Note, Note.created_at))
 
 
 @dataclass(frozen=True)
@@ -75,10 +78,8 @@ def customer_record(
         except Exception:  # unknown tier/priority in source data: show the ticket without a clock
             clock = None
         lines.append(TicketLine(t.id, t.subject, t.priority, t.status, t.opened_at, clock))
-    last_ticket = session.scalar(select(func.max(Ticket.opened_at)).where(Ticket.customer_id == customer.id))
-    last_order = session.scalar(select(func.max(Order.ordered_at)).where(Order.customer_id == customer.id))
-    last_note = session.scalar(select(func.max(Note.created_at)).where(Note.customer_id == customer.id))
-    last_contact = max((d for d in (last_ticket, last_order, last_note) if d), default=None)
+    lasts = (session.scalar(select(func.max(at)).where(t.customer_id == customer.id)) for t, at in CONTACT_EVENTS)
+    last_contact = max((d for d in lasts if d), default=None)
     contact = session.scalar(
         select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.is_primary.desc()).limit(1)
     )
