@@ -12,7 +12,7 @@ WINDOW = re.compile(
     r"|\b(?:last|past) (?P<n>\d{1,3}) (?P<units>days?|weeks?|months?)\b",
     re.I,
 )
-_PAST_DAYS = {"week": 7, "month": 30, "quarter": 91, "year": 365}  # "in the past <unit>": the days up to now
+DAYS = {"day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}  # a unit as a count of days ("the last 2 weeks")
 # a count said in words as questions say it ("the next two weeks", "open a day")
 COUNT_WORDS = {"a": 1, "an": 1} | {
     w: i for i, w in enumerate("one two three four five six seven eight nine ten".split(), 1)
@@ -37,16 +37,14 @@ def named_window(question: str, now: dt.datetime) -> Window | None:
     return past_window(question, now, 0) if WINDOW.search(question) else None
 
 
-def latest_window(
-    questions: Sequence[str], now: dt.datetime, default_days: int
-) -> tuple[dt.datetime, dt.datetime | None, str]:
+def latest_window(questions: Sequence[str], now: dt.datetime, default_days: int) -> Window:
     """The past window of a thread's chain of questions (the question last): the latest one that names a window
     ("how did renewals go last quarter?" then "which customers churned?": last quarter), else the default."""
     said = next((q for q in reversed(questions) if WINDOW.search(q)), questions[-1])
     return past_window(said, now, default_days)
 
 
-def past_window(question: str, now: dt.datetime, default_days: int) -> tuple[dt.datetime, dt.datetime | None, str]:
+def past_window(question: str, now: dt.datetime, default_days: int) -> Window:
     """The days before ``now`` a question about the past names (in ``now``'s zone): today, yesterday, this or last
     week, month, quarter or year (calendar ones), the past week, month, quarter or year (the days up to now), the
     last N days, weeks or months; the last ``default_days`` days when it names none. (start, end, the window as
@@ -61,11 +59,11 @@ def past_window(question: str, now: dt.datetime, default_days: int) -> tuple[dt.
         return today - dt.timedelta(days=1), today, f"yesterday ({day(today - dt.timedelta(days=1))})"
     if m["n"]:
         n, unit = int(m["n"]), m["units"].lower().rstrip("s")
-        days = n * {"day": 1, "week": 7, "month": 30}[unit]
+        days = n * DAYS[unit]
         return now - dt.timedelta(days=days), None, f"in the last {n} {unit}{'s' if n != 1 else ''}"
     unit, which = m["unit"].lower(), m["which"].lower()
     if which == "past":  # "in the past week": the days up to now, not the calendar week before this one
-        days = _PAST_DAYS[unit]
+        days = DAYS[unit]
         return now - dt.timedelta(days=days), None, f"in the last {days} days"
     start, end = _calendar(today, unit, last=which == "last")
     return start, end, f"{which} {unit} ({_span(unit, start, end)})"

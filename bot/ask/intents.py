@@ -311,9 +311,8 @@ class IntentModel:
     def across_the_book(self, question: str) -> bool:
         """Whether the question asks a record field of many customers at once (a list or a count of them), which
         no one record answers: "which customers renew next month?", "how many gold customers do we have?"."""
-        question = USER_MENTION.sub(
-            "owner", question
-        )  # "which of <@U0AM>'s customers ...": a colleague's, read as a word
+        # "which of <@U0AM>'s customers ...": a colleague's, read as a word
+        question = USER_MENTION.sub("owner", question)
         if _QUALIFIES.search(question):
             return False  # "which customers qualify for platinum?": the tier thresholds, not a list
         if any(self.catalog[n].compute in (OUTCOMES, SERVICE_LEVELS) for n in self._hits(question.lower())):

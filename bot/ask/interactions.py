@@ -74,18 +74,16 @@ def interactions(
         return f"Nothing logged on {name} {window[2]} or before it."
     if not found:
         return f"{name} has no interactions on record (no notes, calls, meetings, tickets or orders)."
-    latest = sorted(found, key=lambda f: f[0], reverse=True)
+    latest, head = sorted(found, key=lambda f: f[0], reverse=True), f"{name}'s latest interactions"
     if window is not None:
         since, until, said_window = window
         within = [f for f in latest if f[0] >= since]  # each read ends at the window's end (_until)
-        if not within:
-            lines = [f"• {day(at)}: {said}" for at, said in latest[:SHOWN]]
-            before = "The latest before it" if until is not None else "The latest"
-            return f"Nothing logged on {name} {said_window}. {before}:\n" + "\n".join(lines)
-        lines = [f"• {day(at)}: {said}" for at, said in within[:SHOWN]]
-        return f"{name} {said_window}:\n" + "\n".join(lines)
+        if within:
+            latest, head = within, f"{name} {said_window}"
+        else:  # none in it: said so, and the latest before it
+            head = f"Nothing logged on {name} {said_window}. The latest{' before it' if until is not None else ''}"
     lines = [f"• {day(at)}: {said}" for at, said in latest[:SHOWN]]
-    return f"{name}'s latest interactions:\n" + "\n".join(lines)
+    return f"{head}:\n" + "\n".join(lines)
 
 
 def _until(column: InstrumentedAttribute[dt.datetime], window: Window | None) -> tuple[ColumnElement[bool], ...]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from bot.ask.dates import COUNT_WORDS, counted
+from bot.ask.dates import COUNT_WORDS, DAYS, counted
+from bot.ask.reachable import MANY
 
 QUIET_DAYS = 30  # "which accounts have gone quiet?": the days without contact when the question names none
 
@@ -26,8 +27,6 @@ _SPAN = re.compile(
     r"months?)|(?P<one>week|month|quarter|year))\b",
     re.I,
 )
-_DAYS = {"day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}
-_MANY = re.compile(r"\b(customers|accounts|clients|book)\b", re.I)
 
 
 def quiet_days(question: str) -> int | None:
@@ -39,14 +38,14 @@ def quiet_days(question: str) -> int | None:
     if span is None:
         return QUIET_DAYS
     if span["one"]:
-        return _DAYS[span["one"].lower()]
-    return counted(span["n"]) * _DAYS[span["unit"].lower().rstrip("s")]
+        return DAYS[span["one"].lower()]
+    return counted(span["n"]) * DAYS[span["unit"].lower().rstrip("s")]
 
 
 def asks_the_book(question: str) -> bool:
     """Whether the question asks who has gone quiet among many customers ("which of my accounts have gone quiet?"),
     not whether one has ("has Acme gone quiet?")."""
-    return quiet_days(question) is not None and _MANY.search(question) is not None
+    return quiet_days(question) is not None and MANY.search(question) is not None
 
 
 def without_quiet(question: str) -> str:

@@ -14,7 +14,8 @@ _REACHABLE = re.compile(
     r"currently)\b|\b(within|in) (their )?(contact|business|working|office) hours\b|\b(awake|reachable|contactable)\b",
     re.I,
 )
-_MANY = re.compile(r"\b(customers|accounts|clients|book)\b", re.I)
+# Many customers named ("which customers ...", "my accounts"): the book, not one record.
+MANY = re.compile(r"\b(customers|accounts|clients|book)\b", re.I)
 _REACH_OUT = re.compile(r"\b(call|contact|reach|ring|phone|email|message)\b(?!\s+hours)", re.I)
 
 
@@ -27,7 +28,7 @@ def reachable(question: str) -> bool | None:
 def asks_the_book(question: str) -> bool:
     """Whether the question asks contact hours of many customers ("which customers can I call right now?"), not of
     one ("can I call Acme now?")."""
-    return reachable(question) is not None and _MANY.search(question) is not None
+    return reachable(question) is not None and MANY.search(question) is not None
 
 
 def reaches_out(question: str) -> bool:
