@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, or_, select, union
+from sqlalchemy import Select, and_, false, func, literal, or_, select, union
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn
@@ -30,7 +30,7 @@ from bot.alerts.rules import EvalContext, compile_rule
 from bot.ask.dates import COUNT_WORDS, counted, day
 from bot.ask.facts import LABELS, money, sees, ticket_line, within_contact_hours
 from bot.ask.people import person
-from bot.ask.quiet import quiet_days, without_quiet
+from bot.ask.quiet import by_the_asker, quiet_days, without_quiet
 from bot.ask.ranking import Ranking, ranking, turned
 from bot.ask.reachable import reachable, reaches_out
 from bot.ask.shipments import OPEN, shipment_line
@@ -185,7 +185,7 @@ def read_book(
         owner = UNOWNED
     elif named := _staff_named(question, staff):
         owner = named
-    elif _MINE.search(question):
+    elif _MINE.search(question) or by_the_asker(question):
         owner = asker
     about = ACCOUNTS
     if late:
@@ -559,6 +559,8 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
     total, summary = session.scalar(select(func.count()).select_from(base.subquery())) or 0, ""
     if q.total and q.rank:
         summary = _summed(session, base, q.rank)
+    if q.quiet_since is not None and not q.rank:  # gone quiet: the quietest first (never contacted, then longest ago)
+        order = (_last_contact(session), *order)
     rows = session.scalars(base.order_by(*order).limit(q.top or SHOWN)).all()
     who = _customers(total, scope)
     ranked = _ranked(q, total)
@@ -818,6 +820,23 @@ def _last_contacts(session: Session, ids: Sequence[int]) -> dict[int, dt.datetim
             if when is not None and (cid not in last or when > last[cid]):
                 last[cid] = when
     return last
+
+
+_NEVER = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)  # a last contact before any: for a customer never contacted
+
+
+def _last_contact(session: Session) -> Any:
+    """A listed customer's last contact, as the card's is made of (:data:`CONTACT_EVENTS`), to order by: the latest of
+    one indexed probe per kind of event (never contacted: :data:`_NEVER`). GREATEST on PostgreSQL, the many-argument
+    MAX on SQLite; each probe is COALESCEd first, since the two treat a NULL argument differently."""
+    latest = func.max if session.get_bind().dialect.name == "sqlite" else func.greatest
+    probes = (
+        func.coalesce(
+            select(func.max(at)).where(table.customer_id == Customer.id).scalar_subquery(), literal(_NEVER, at.type)
+        )
+        for table, at in CONTACT_EVENTS
+    )
+    return latest(*probes)
 
 
 def _contacted(at: dt.datetime | None) -> str:

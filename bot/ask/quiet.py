@@ -18,7 +18,8 @@ _QUIET = re.compile(
     r"\b(?:gone|going|been|are|is) (?:very )?(?:quiet|silent|dark)\b"
     r"|\b(?:no|without(?: any)?) (?:contact|touch ?points?|interactions?|activity)\b"
     rf"|\b{_NOT} (?:been )?(?:contacted|heard from|spoken (?:to|with)|talked (?:to|with)|in touch|touched)\b"
-    rf"|\b{_NOT} (?:\w+ )?(?:contacted|heard from|spoken to|talked to|reached out to|been in touch with)\b",
+    rf"|\b{_NOT} (?:\w+ )?(?:contacted|heard from|spoken to|talked to|reached out to|been in touch with|called|"
+    r"emailed|phoned|met with)\b",
     re.I,
 )
 _WORDS = "|".join(COUNT_WORDS)
@@ -42,12 +43,25 @@ def quiet_days(question: str) -> int | None:
     return counted(span["n"]) * DAYS[span["unit"].lower().rstrip("s")]
 
 
+# "who haven't I talked to?", "which accounts have I not called?": the asker as the one who did not, so their own
+_BY_ME = re.compile(
+    r"\b(?:have|has|did) ?n[o']?t I\b|\b(?:have|did) I (?:not|never)\b"
+    r"|\bI (?:have ?n[o']t|have not|never|did ?n[o']?t)\b"
+)
+_WHO = re.compile(r"^\W*who(?:m|'s)?\b", re.I)
+
+
 def asks_the_book(question: str) -> bool:
-    """Whether the question asks who has gone quiet among many customers ("which of my accounts have gone quiet?"),
-    not whether one has ("has Acme gone quiet?")."""
-    return quiet_days(question) is not None and MANY.search(question) is not None
+    """Whether the question asks who has gone quiet among many customers ("which of my accounts have gone quiet?",
+    "who haven't I talked to in 2 months?"), not whether one has ("has Acme gone quiet?")."""
+    return quiet_days(question) is not None and (MANY.search(question) or _WHO.match(question)) is not None
 
 
 def without_quiet(question: str) -> str:
     """The question without the words of its quiet span ("in the last month"), which the list reads, not rejects."""
     return _SPAN.sub(" ", _QUIET.sub(" ", question)) if _QUIET.search(question) else question
+
+
+def by_the_asker(question: str) -> bool:
+    """Whether a gone-quiet question is about the asker's own contact ("who haven't I talked to?"): their accounts."""
+    return quiet_days(question) is not None and _BY_ME.search(question) is not None

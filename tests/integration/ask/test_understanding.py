@@ -215,6 +215,10 @@ def test_past_tickets_are_the_last_years_count_and_the_latest_ones(book: Service
     assert this_year == past.text.replace("in the last 12 months", "this year (2026)"), this_year
     last_month = ask(book, "how many tickets has Glacierwood Dental opened last month?").text
     assert last_month.startswith("*Glacierwood Dental Ltd* opened no tickets last month (October 2026); the latest 2:")
+    # tickets raised in a window, whatever their status now (was: "has 1 open ticket", the open ones)
+    raised = ask(book, "what tickets did Glacierwood Dental raise this year?").text
+    assert raised == this_year, raised
+    assert ask(book, "has Glacierwood Dental opened any tickets last month?").text == last_month
     # how long their tickets take is the same record (was: the open tickets)
     assert ask(book, "what's the average resolution time for Glacierwood Dental's tickets?").text == past.text
     assert ask(book, "what open tickets does Glacierwood Dental have?").text.startswith(
@@ -2063,3 +2067,11 @@ def test_accounts_gone_quiet_are_those_with_no_contact_since_the_span_asked(book
     assert "no contact on record" in quiet  # Studios Northwave: nothing logged at all
     # one customer asked about is not the book
     assert not ask(book, "has Willowfield Devices gone quiet?", MANAGER).text.startswith("*")
+    # "who" and "I" (was: declined): the asker's own accounts, as "my"
+    assert ask(book, "who haven't I talked to in 2 months?", MANAGER).text == mine.text
+    # the quietest first (was: by name): never contacted, then the longest ago
+    with session_scope(book.sessions) as s:
+        northwave = cid(book, "Studios Northwave Inc")
+        s.add(Note(customer_id=northwave, kind="call", body="intro", created_at=clock.now - dt.timedelta(days=40)))
+    lines = ask(book, "which accounts have gone quiet?", MANAGER).text.splitlines()
+    assert lines[1].startswith("• *Willowfield Devices Co*") and lines[2].startswith("• *Studios Northwave Inc*"), lines

@@ -194,6 +194,11 @@ def model() -> IntentModel:
         # its own words over broader ones (the SLA target's): the figures, not the target
         ("what percentage of tickets met the first response target last week?", "", ["service_levels"]),
         ("What is the target first-contact resolution rate for platinum?", "", ["howto"]),  # the playbook's target
+        # tickets raised in a window, whatever their status now (was: the open ones, "has no open tickets")
+        ("what tickets did Acme raise last quarter?", "acme", ["ticket_history"]),
+        ("has Acme opened any tickets this month?", "acme", ["ticket_history"]),
+        ("did Acme log a case last week?", "acme", ["ticket_history"]),
+        ("does Acme have any open tickets this week?", "acme", ["open_tickets"]),  # open now, not raised then
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ask.quiet import QUIET_DAYS, asks_the_book, quiet_days, without_quiet
+from bot.ask.quiet import QUIET_DAYS, asks_the_book, by_the_asker, quiet_days, without_quiet
 
 
 @pytest.mark.parametrize(
@@ -28,3 +28,19 @@ def test_only_many_customers_make_it_the_books_question() -> None:
     assert not asks_the_book("has Acme gone quiet?")  # one customer's record
     # the span is the list's filter, not words the list cannot say ("last month" otherwise reads as past figures)
     assert "month" not in without_quiet("which customers have we not heard from in the last month?")
+
+
+@pytest.mark.parametrize(
+    ("question", "book", "mine"),
+    [
+        ("who haven't I talked to in 2 months?", True, True),  # was: declined ("who", not "customers")
+        ("which accounts have I not called this month?", True, True),  # "called" (was: not a quiet question)
+        ("customers I haven't contacted in 60 days", True, True),
+        ("which customers haven't we contacted?", True, False),  # "we": the whole book
+        ("who has gone quiet?", True, False),
+        ("has Acme gone quiet?", False, False),
+    ],
+)
+def test_who_and_i_read_as_the_book_and_the_askers_own(question: str, book: bool, mine: bool) -> None:
+    assert asks_the_book(question) is book
+    assert by_the_asker(question) is mine
