@@ -19,7 +19,7 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Select, and_, false, func, literal, or_, select, union
@@ -34,7 +34,17 @@ from bot.ask.quiet import by_the_asker, quiet_days, without_quiet
 from bot.ask.ranking import Ranking, ranking, turned
 from bot.ask.reachable import reachable, reaches_out
 from bot.ask.shipments import OPEN, shipment_line
-from bot.ask.thresholds import OVERDUE_PAYMENTS, RENEWAL_RISK, Threshold, owes, renewals_at_risk, threshold
+from bot.ask.thresholds import (
+    OVERDUE_PAYMENTS,
+    OWED_BOUND,
+    OWED_TOTAL,
+    RENEWAL_RISK,
+    Threshold,
+    owed_bound,
+    owes,
+    renewals_at_risk,
+    threshold,
+)
 from bot.ask.totals import Total, total_asked
 from bot.customers.card import CONTACT_EVENTS, OPEN_STATUSES, TicketLine
 from bot.customers.sla import sla_clock
@@ -107,6 +117,8 @@ _EVERYONE = frozenset(
     "customers customer accounts account clients client book there in total of please can could you give get any "
     "a an with us count number current currently active existing whole entire full everyone s on across".split()
 )
+_IN_ALL = re.compile(r"\b(?:in total|in all|altogether|combined|total)\b", re.I)
+_ARR = re.compile(r"\b(?:arr|annual recurring revenue|recurring revenue)\b", re.I)  # the record's ARR, said so
 _MINE = re.compile(r"\b(my|mine|i own|i have)\b", re.I)
 _OWNED_BY = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
@@ -146,6 +158,7 @@ class BookQuery:
     total: bool = False  # what ``rank``'s value adds up to over the list is asked ("total ARR of gold customers")
     bound: Threshold | None = None  # customers within a bound on a record value ("health score below 40")
     overdue: bool = False  # customers with overdue invoices only (their payment status)
+    owed: Threshold | None = None  # ... owing within this bound in all ("owe more than $5,000")
     at_risk: bool = False  # customers the renewal-at-risk alert rule holds for now
     quiet_since: dt.date | None = None  # customers with no contact on record since this day ("gone quiet")
 
@@ -171,7 +184,14 @@ def read_book(
     rest = measured.rest
     rest = ("" if turned(question) is not None else question) if rest is None else rest
     overdue, risky = owes(question), renewals_at_risk(question)
-    rest = OVERDUE_PAYMENTS.sub(" ", rest)  # a payment status the list filters on is not one it cannot say
+    if summed and summed.field == "arr" and OWED_TOTAL.search(question) and not _ARR.search(question):
+        # "how much revenue is overdue?": the overdue invoices added up (the list's head), not the customers' ARR
+        summed, rest = None, question
+    owed = owed_bound(rest)  # "owe more than $5,000": what the overdue invoices add up to, bounded
+    # a payment status the list filters on is not one it cannot say, nor what it owes (the head adds it up)
+    rest = OWED_TOTAL.sub(" ", OVERDUE_PAYMENTS.sub(" ", rest))
+    if overdue:
+        rest = _IN_ALL.sub(" ", OWED_BOUND.sub(" ", rest) if owed else rest)
     quiet = quiet_days(question)
     rest = without_quiet(rest)  # nor is the span of no contact ("in the last month")
     if risky:  # nor is the renewal-at-risk rule ("how much ARR is at risk?": the total's words are gone already)
@@ -235,6 +255,7 @@ def read_book(
         total=summed is not None,
         bound=bound,
         overdue=overdue,
+        owed=owed,
         at_risk=risky,
         quiet_since=today - dt.timedelta(days=quiet) if quiet is not None else None,
     )
@@ -429,7 +450,9 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         total=later.total if later.rank else earlier.total,
         bound=later.bound or earlier.bound,
         overdue=later.overdue or earlier.overdue,
+        owed=later.owed or earlier.owed,
         at_risk=later.at_risk or earlier.at_risk,
+        quiet_since=later.quiet_since or earlier.quiet_since,
     )
 
 
@@ -538,6 +561,8 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
         return _late_shipments(session, q, scope, now, zones)
     if q.about in (BREACHED, AT_RISK):
         return _clocks(session, policies, q, scope, now, zones)
+    if q.overdue and not q.rank and q.about == ACCOUNTS:
+        return _owed(session, policies, q, scope, zones)
     base = _filtered(select(Customer), q, zones)
     if q.at_risk:  # the renewal-at-risk alert rules' own SQL: the list and the alerts cannot disagree
         ctx = EvalContext(now, policies)
@@ -636,6 +661,44 @@ def _tickets(session: Session, policies: Policies, q: BookQuery, scope: str, zon
         f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}): {_n(n, kind)}{_owner(policies, c.owner_slack_id, q)}" for c, n in rows
     ]
     return _said(head, lines, customers, [c.id for c, _ in rows])
+
+
+def _owed(session: Session, policies: Policies, q: BookQuery, scope: str, zones: Zones) -> Listed:
+    """Customers with overdue invoices, who owes most first, each with what their overdue invoices add up to and
+    when the oldest was due (as the card's payment status says it), and what the list owes in all. Amounts are
+    added as the export wrote them: the head says so when they are in more than one currency."""
+    added = func.sum(Order.amount)
+    per = select(
+        Order.customer_id,
+        added.label("owed"),
+        func.min(func.coalesce(Order.due_at, Order.ordered_at)).label("due"),
+        func.min(Order.currency).label("lo"),
+        func.max(Order.currency).label("hi"),
+    ).where(Order.status == "overdue")
+    if b := q.owed:
+        if b.below:
+            per = per.having(added <= b.value if b.inclusive else added < b.value)
+        else:
+            per = per.having(added >= b.value if b.inclusive else added > b.value)
+    owing = per.group_by(Order.customer_id).subquery()
+    # the join is the overdue filter: not the list's IN over the orders a second time
+    joined = select(Customer, owing.c.owed, owing.c.due).join(owing, owing.c.customer_id == Customer.id)
+    base = _filtered(joined, replace(q, overdue=False), zones)
+    listed = base.add_columns(owing.c.lo, owing.c.hi).subquery()
+    customers, owed, lo, hi = session.execute(
+        select(func.count(), func.coalesce(func.sum(listed.c.owed), 0), func.min(listed.c.lo), func.max(listed.c.hi))
+    ).one()
+    if not customers:
+        return _said(_customers(0, scope), [], 0, [])
+    mixed = f" (amounts in {_esc(lo)} to {_esc(hi)}, added as written)" if lo != hi else ""
+    head = f"{_customers(customers, scope)} {'owes' if customers == 1 else 'owe'} {money(owed)} in all{mixed}"
+    rows = session.execute(base.order_by(owing.c.owed.desc(), Customer.name).limit(q.top or SHOWN)).all()
+    lines = [
+        f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}, {_esc(c.region)}): {money(o)} overdue, the oldest due {day(due)}"
+        f"{_owner(policies, c.owner_slack_id, q)}"
+        for c, o, due in rows
+    ]
+    return _said(head, lines, customers, [c.id for c, _, _ in rows])
 
 
 def _late_shipments(session: Session, q: BookQuery, scope: str, now: dt.datetime, zones: Zones) -> Listed:
@@ -792,7 +855,7 @@ def _scope(q: BookQuery, policies: Policies) -> str:
     if q.reachable is not None:
         parts.append("within contact hours now" if q.reachable else "in quiet hours now")
     if q.overdue:
-        parts.append("with overdue invoices")
+        parts.append("with overdue invoices" + (f", owing {q.owed.word} {money(q.owed.value)}" if q.owed else ""))
     if q.at_risk:
         parts.append("renewal at risk")
     if q.quiet_since is not None:

@@ -29,7 +29,7 @@ import numpy as np
 from bot.ask.quiet import asks_the_book as asks_who_is_quiet
 from bot.ask.ranking import ranks_the_book
 from bot.ask.reachable import asks_the_book as asks_contact_hours
-from bot.ask.thresholds import owes, renewals_at_risk, threshold
+from bot.ask.thresholds import OWED_TOTAL, owes, renewals_at_risk, threshold
 from bot.ask.totals import total_asked
 from bot.policies.yamldoc import YamlDoc
 
@@ -100,7 +100,8 @@ _LISTED = re.compile(
     re.I,
 )
 _COUNTED = re.compile(
-    r"\bhow many\b(?:\s+[\w'-]+){0,3}?\s+(customers|accounts|clients) ((do|does|did) \w+ have|are there|in total)\b",
+    r"\bhow many\b(?:\s+[\w'-]+){0,3}?\s+(customers|accounts|clients) ((do|does|did) \w+ have|are there|in total"
+    r"|are (in|on|from|with|under|owned|based|at))\b",
     re.I,
 )
 # The book asked about without naming customers: "who renews before March?", "how many open P1s do we have?",
@@ -327,6 +328,8 @@ class IntentModel:
             return True  # "who is our biggest customer?", "healthiest accounts in emea": the book ranked
         if owes(question) and _WHO_OWES.match(question):
             return True  # "who hasn't paid their invoices?": "their" is theirs, whoever they are
+        if OWED_TOTAL.search(question) and not refers_to_customer(question):
+            return True  # "how much is overdue in total?": the book's overdue invoices added up
         if (total_asked(question) or threshold(question) or renewals_at_risk(question)) and not refers_to_customer(
             question
         ):

@@ -59,14 +59,56 @@ OVERDUE_PAYMENTS = re.compile(
     r"\b(?:overdue|late|unpaid|outstanding) (?:payments?|invoices?|bills?)\b|\b(?:payments?|invoices?|bills?)\b.{0,20}"
     r"\b(?:overdue|late|unpaid|outstanding|behind)\b|\b(?:has ?n.t|have ?n.t|has not|have not|not) paid\b"
     r"(?:\s+(?:their|its|the|our)?\s*(?:invoices?|bills?)\b)?"
-    r"|\bbehind on (?:their )?payments?\b|\bowes? us\b|\bowe (?:us )?money\b|\bin arrears\b",
+    r"|\bbehind on (?:their )?payments?\b|\bowes? us\b|\bowe (?:us )?money\b|\bin arrears\b"
+    r"|\bowes?(?=\s+(?:more than|over|above|at least|greater than|less than|under|\$))",
     re.I,
 )
 
 
+# What the overdue invoices add up to, asked of the book: "how much is overdue?", "how much revenue is overdue?",
+# "the total outstanding" (the record's overdue orders, added up; not a customer's ARR)
+OWED_TOTAL = re.compile(
+    r"\bhow much\b(?:\s+[\w'-]+){0,3}?\s+(?:is|are)\s+(?:still\s+)?(?:overdue|unpaid|outstanding|owed)\b"
+    r"|\b(?:revenue|money|cash)\s+(?:is\s+|are\s+)?(?:overdue|unpaid|outstanding|owed)\b"
+    r"|\b(?:total|amount|sum)\s+(?:of\s+)?(?:overdue|unpaid|outstanding|owed)\b"
+    r"|\b(?:overdue|unpaid|outstanding)\s+(?:amount|balance|total)\b",
+    re.I,
+)
+# A bound on what a customer owes: "owe more than $5,000", "overdue invoices over 5k" (not "30 days overdue")
+OWED_BOUND = re.compile(
+    rf"(?P<way>{_BELOW}|{_ABOVE})\s*(?P<value>(?:usd\s*|\$\s*)?\d[\d,]*(?:\.\d+)?\s*[kmb]?)\b"
+    r"(?!\s*(?:days?|weeks?|months?|years?|invoices?|orders?|customers?|accounts?)\b)",
+    re.I,
+)
+
+
+def owed_bound(question: str) -> Threshold | None:
+    """The bound on the overdue amount a customer owes that a question about overdue payments names, or None (a
+    record value's bound, "ARR over $100k", is :func:`threshold`'s)."""
+    if not owes(question) or threshold(question) is not None:
+        return None
+    found = OWED_BOUND.search(question)
+    if found is None:
+        return None
+    try:
+        value = parse_money(found["value"])
+    except AmountError:
+        return None
+    way = found["way"].lower()
+    a, b = found.span()
+    return Threshold(
+        "payment_status",
+        re.fullmatch(_BELOW, way, re.I) is not None,
+        value,
+        bool(_INCLUSIVE.fullmatch(way)),
+        _SYMBOLS.get(way, way),
+        f"{question[:a]} {question[b:]}",
+    )
+
+
 def owes(question: str) -> bool:
     """Whether the question asks about customers behind on payments ("who hasn't paid?")."""
-    return bool(OVERDUE_PAYMENTS.search(question))
+    return bool(OVERDUE_PAYMENTS.search(question) or OWED_TOTAL.search(question))
 
 
 # Renewals at risk across the book: "which renewals next quarter are at risk?", "how much ARR is at risk?". The

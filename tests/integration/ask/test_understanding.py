@@ -1216,7 +1216,51 @@ def test_what_a_customer_owes_is_their_overdue_invoices_added_up(book: Services,
     ), owed.text
     assert "$" not in ask(book, "how much does Willowfield Devices owe us?", AGENT).text  # payments: restricted
     listed = ask(book, "which customers owe us money?", MANAGER)
-    assert listed.text.startswith("*1 customer (with overdue invoices)*:\n• *Willowfield Devices Co*"), listed.text
+    assert listed.text.startswith(
+        "*1 customer (with overdue invoices)* owes $2,000 in all:\n"
+        "• *Willowfield Devices Co* (gold, na): $2,000 overdue, the oldest due 15 Oct 2026"
+    ), listed.text
+
+
+def test_the_book_owing_is_who_owes_most_first_with_the_amounts_and_their_total(book: Services, clock: Clock) -> None:
+    # was: "who owes us the most?" listed them by name with no amount; "how much is overdue in total?" got the
+    # payment-overdue alert's playbook lines; "which customers owe more than $5,000?" the list's help (ignored)
+    willow, glacier, west = (
+        cid(book, n) for n in ("Willowfield Devices Co", "Glacierwood Dental Ltd", "Westwardwood Studios Group")
+    )
+    with session_scope(book.sessions) as s:
+        for who, amount, days in ((willow, "1500", 20), (willow, "5000", 50), (glacier, "9000", 5), (west, "300", 1)):
+            s.add(
+                Order(
+                    customer_id=who,
+                    amount=Decimal(amount),
+                    status="overdue",
+                    ordered_at=clock.now - dt.timedelta(days=days + 30),
+                    due_at=clock.now - dt.timedelta(days=days),
+                )
+            )
+        s.add(Order(customer_id=west, amount=Decimal("50000"), status="paid", ordered_at=clock.now))
+    most = ask(book, "who owes us the most?", MANAGER).text.splitlines()
+    assert most[0] == "*3 customers (with overdue invoices)* owe $15,800 in all:", most
+    assert most[1].startswith("• *Glacierwood Dental Ltd* (bronze, na): $9,000 overdue, the oldest due"), most
+    assert most[2].startswith("• *Willowfield Devices Co* (gold, na): $6,500 overdue, the oldest due 5 Oct 2026"), most
+    assert most[3].startswith("• *Westwardwood Studios Group*"), most
+    for question in ("how much is overdue in total?", "how much revenue is overdue across the book?"):
+        assert ask(book, question, MANAGER).text.splitlines()[0] == most[0], question
+    over = ask(book, "which customers owe more than $5,000?", MANAGER).text.splitlines()
+    assert over[0] == "*2 customers (with overdue invoices, owing more than $5,000)* owe $15,500 in all:", over
+    assert "Westwardwood" not in "\n".join(over)
+    assert ask(book, "which gold customers have overdue invoices over 5k?", MANAGER).text.startswith(
+        "*1 customer (gold, with overdue invoices, owing over $5,000)* owes $6,500 in all:"
+    )
+    # the customers' ARR, said so, is still their ARR
+    assert ask(book, "what's the total ARR of customers with overdue invoices?", MANAGER).text.startswith("Total ARR:")
+    with session_scope(book.sessions) as s:  # another currency: added as written, and said so
+        s.add(Order(customer_id=west, amount=Decimal("100"), currency="EUR", status="overdue", ordered_at=clock.now))
+    assert ask(book, "who owes us the most?", MANAGER).text.splitlines()[0] == (
+        "*3 customers (with overdue invoices)* owe $15,900 in all (amounts in EUR to USD, added as written):"
+    )
+    assert ask(book, "how much is overdue in total?", AGENT).text.startswith(":lock: Payment status is restricted")
 
 
 def test_a_customer_asking_us_to_stop_or_disputing_a_bill_gets_the_playbooks_not_their_record(book: Services) -> None:
@@ -1778,9 +1822,9 @@ def test_customers_behind_on_payments_go_only_to_roles_that_see_payment_status(b
         s.add(Order(customer_id=glacier, amount=Decimal("900"), status="overdue", ordered_at=clock.now))
         s.add(Order(customer_id=willow, amount=Decimal("4000"), status="paid", ordered_at=clock.now))
     owed = ask(book, "which customers have overdue invoices?", MANAGER)
-    assert owed.text.startswith("*1 customer (with overdue invoices)*:\n• *Glacierwood Dental Ltd* (bronze, na)"), (
-        owed.text
-    )
+    assert owed.text.startswith(
+        "*1 customer (with overdue invoices)* owes $900 in all:\n• *Glacierwood Dental Ltd* (bronze, na): $900 overdue"
+    ), owed.text
     assert "Willowfield" not in owed.text and owed.sensitive
     assert ask(book, "which bronze customers haven't paid?", MANAGER).text.startswith(
         "*1 customer (bronze, with overdue invoices)*"
@@ -2075,3 +2119,6 @@ def test_accounts_gone_quiet_are_those_with_no_contact_since_the_span_asked(book
         s.add(Note(customer_id=northwave, kind="call", body="intro", created_at=clock.now - dt.timedelta(days=40)))
     lines = ask(book, "which accounts have gone quiet?", MANAGER).text.splitlines()
     assert lines[1].startswith("• *Willowfield Devices Co*") and lines[2].startswith("• *Studios Northwave Inc*"), lines
+    # narrowed in the thread, still those gone quiet (was: every gold customer)
+    gold = ask(book, "only the gold ones?", MANAGER, earlier="which accounts have gone quiet?").text
+    assert gold.startswith("*1 customer (gold, no contact since") and "Willowfield" in gold, gold

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.ask.thresholds import owes, renewals_at_risk, threshold
+from bot.ask.thresholds import owed_bound, owes, renewals_at_risk, threshold
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,29 @@ def test_renewals_at_risk_are_asked_of_the_book() -> None:
     assert not renewals_at_risk("is the data at risk after a breach?")
     assert not renewals_at_risk("what puts a renewal at risk?")  # what the rule is: the playbooks
     assert not renewals_at_risk("when is a renewal considered at risk?")
+
+
+@pytest.mark.parametrize(
+    ("question", "below", "value"),
+    [
+        ("which customers owe more than $5,000?", False, Decimal(5000)),
+        ("customers with overdue invoices over 5k", False, Decimal(5000)),
+        ("who owes us less than $1,000?", True, Decimal(1000)),
+    ],
+)
+def test_a_bound_on_what_is_owed_is_read_of_overdue_payments(question: str, below: bool, value: Decimal) -> None:
+    bound = owed_bound(question)
+    assert bound is not None and (bound.below, bound.value) == (below, value)
+    assert owes(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which customers owe us money for more than 30 days?",  # how late, not how much
+        "customers with overdue invoices and ARR over $100k",  # the ARR's bound
+        "which customers have ARR over $5,000?",  # no payments asked
+    ],
+)
+def test_no_owed_bound_where_none_is_said(question: str) -> None:
+    assert owed_bound(question) is None
