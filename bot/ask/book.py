@@ -598,7 +598,11 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
         if q.start is not None and q.end is not None:
             head += f" ({day(q.start)})" if q.start == q.end else f" ({day(q.start)} to {day(q.end)})"
         head += ranked
-        lines = [f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}){_value(c, q)} on {day(c.renewal_date)}{by(c)}" for c in rows]
+        lines = [
+            f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}){_value(c, q)}{', renews' if q.rank else ''} on "
+            f"{day(c.renewal_date)}{by(c)}"
+            for c in rows
+        ]
     else:
         head = who + ranked
         last = _last_contacts(session, [c.id for c in rows]) if q.quiet_since is not None else None

@@ -46,12 +46,27 @@ class Ranking:
     rest: str  # the question without the ranking's words (what else it asks: a filter, another value)
 
 
+# a list's lines asked with a value: "which platinum customers renew next quarter and what's their ARR?", "my
+# accounts with their health scores" (the list ranked by it, highest first, each line saying it)
+_WITH_VALUE = re.compile(
+    r"\b(?:and|with|showing|incl\w*)\s+(?:(?:what(?:'s| is| are)|show(?: me)?|give me)\s+)?(?:their|its|the)\s+"
+    r"(?P<value>arr|annual recurring revenue|ltv|lifetime values?|health(?: scores?)?)\b",
+    re.I,
+)
+
+
 def ranking(question: str) -> Ranking | None:
     """The ranking a question asks for, or None. The value is the one named nearest the ranking's word ("the
-    highest ARR", "healthiest"); "our biggest customer" asks for one line."""
+    highest ARR", "healthiest"); "our biggest customer" asks for one line; a list asked "with their ARR" is ranked
+    by it."""
     way = _WAY.search(question)
     if way is None:
-        return None
+        shown = _WITH_VALUE.search(question) if _MANY.search(question) else None
+        if shown is None:
+            return None
+        field = next(f for f, p in _MEASURES if p.search(shown["value"]))
+        a, b = shown.span()
+        return Ranking(field, False, 0, f"{question[:a]} {question[b:]}")
     named: list[tuple[int, str, tuple[int, int]]] = [
         (abs(m.start() - way.start()), field, m.span()) for field, p in _MEASURES for m in p.finditer(question)
     ]

@@ -1750,6 +1750,13 @@ def test_the_book_ranked_by_a_value_goes_only_to_roles_that_see_it(book: Service
     assert ask(book, "which customers have the lowest health score?", LEAD).text.startswith(
         "*4 customers*, by health score, lowest first:"  # the support lead sees health, not ARR
     )
+    # a list asked with a value says it on each line (was: the list's help, "... but not by ARR")
+    renewing = ask(book, "which customers renew before March and what's their ARR?", MANAGER).text.splitlines()
+    assert renewing[0].endswith("by ARR, highest first:"), renewing
+    assert renewing[1].startswith("• *Willowfield Devices Co* (gold): ARR $412,000, renews on 4 Jan 2027"), renewing
+    assert ask(book, "which customers renew before March and what's their ARR?", AGENT).text.startswith(
+        ":lock: ARR is restricted for your role"
+    )
     # in a thread: one line asked for, turned round, and its place pointed at
     turn = in_thread(book, "1700000000.000990")
     assert turn("who is our biggest customer?").text.splitlines()[:2] == [

@@ -199,6 +199,9 @@ def model() -> IntentModel:
         ("has Acme opened any tickets this month?", "acme", ["ticket_history"]),
         ("did Acme log a case last week?", "acme", ["ticket_history"]),
         ("does Acme have any open tickets this week?", "acme", ["open_tickets"]),  # open now, not raised then
+        # a colleague's accounts while they are away: who is on duty (was: the staff roster's line for them)
+        ("who covers Marcus's accounts while he's out?", "", ["on_duty"]),
+        ("who handles Kenji's customers when he is away?", "", ["on_duty"]),
     ],
 )
 def test_paraphrases_are_read_for_what_they_ask(

@@ -21,6 +21,9 @@ from bot.ask.ranking import MAX_RANKED, ranking, ranks_the_book, turned
         ("top 500 customers by revenue", "arr", False, MAX_RANKED),  # capped
         # the value named nearest the ranking's word, not the first one named
         ("of the customers with a health score under 50, which have the highest ARR?", "arr", False, 0),
+        # a list asked with a value: ranked by it, each line saying it (was: the list's help)
+        ("which platinum customers renew next quarter and what's their ARR?", "arr", False, 0),
+        ("list my accounts with their health scores", "health_score", False, 0),
     ],
 )
 def test_what_a_ranking_is_by(question: str, field: str, lowest: bool, top: int) -> None:
@@ -35,6 +38,7 @@ def test_what_a_ranking_is_by(question: str, field: str, lowest: bool, top: int)
         "what is the best way to handle a refund?",
         "which accounts are most at risk?",
         "when does Acme renew?",
+        "when does Acme renew and what's their ARR?",  # one customer's value, no list
     ],
 )
 def test_no_ranking_asked(question: str) -> None:
