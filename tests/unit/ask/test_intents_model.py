@@ -46,6 +46,7 @@ def model() -> IntentModel:
         ("can I downgrade a P1 to P2 for Acme?", "acme", ["howto"]),
         ("does Acme have any SLA breaches?", "acme", ["escalation"]),  # "breaches" (was: the tier's targets)
         ("how quickly do we owe Acme a first reply on a P3", "acme", ["sla_target"]),
+        ("how fast must we acknowledge a platinum P2?", "", ["sla_target"]),  # was: the SLA table's P3 and P2 rows
         # read as the renewal date and as a discount before "overnight replacement" was an expedite's words
         ("who approves an overnight replacement for Acme", "acme", ["approval_expedited_fulfilment"]),
         (
