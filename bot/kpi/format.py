@@ -120,15 +120,23 @@ def definitions(k: Kpis) -> list[str]:
     ]
 
 
-PACK_HEADER = ["Tier", "1st response SLA", "Resolution SLA", "FCR", "Cost % ARR"]
+PACK_HEADER = ["Tier", "1st response SLA", "Resolution SLA", "FCR", "CSAT", "NPS", "Cost % ARR"]
 
 
-def _vs(fig: Figure, money: bool = False) -> str:
+# how a pack figure is shown, by its attribute: a share unless said here
+_SHOWN = {
+    "cost_to_serve": lambda v: f"{v:.1%}",  # a small share of ARR: one decimal
+    "csat": lambda v: f"{v:.1f}",  # a mean score, 1-5
+    "nps": lambda v: f"{v:+.0f}",  # -100..100
+}
+
+
+def _vs(fig: Figure, attr: str = "") -> str:
     """``94% (target 98%, was 96% ↓) !``: the value, its target, last period's value and the trend; ``!`` when the
-    target is missed. Cost to serve is a small share of ARR: one decimal."""
+    target is missed. ``attr``: the figure's attribute, which says how its values are shown (:data:`_SHOWN`)."""
 
     def show(v: float | None) -> str:
-        return "-" if v is None else f"{v:.1%}" if money else pct(v)
+        return "-" if v is None else _SHOWN[attr](v) if attr in _SHOWN else pct(v)
 
     if fig.value is None:
         return "-"
@@ -148,7 +156,7 @@ def pack_rows(p: Pack) -> list[list[str]]:
             [
                 t.tier,
                 *(
-                    _vs(figs[label], money=attr == "cost_to_serve") if label in figs else "—"  # no figure: a dash
+                    _vs(figs[label], attr) if label in figs else "—"  # no figure: a dash
                     for attr, label, _, _ in MEASURES
                 ),
             ]

@@ -10,6 +10,8 @@ Definitions (the playbook's, over tickets *closed* (resolved) in ``[since, until
 * **First-contact resolution**: closed tickets with exactly one agent response and no reopen within 7 days of
   the resolution, over the closed tickets whose helpdesk reports agent responses (``agent_replies``); tickets
   without that count are left out and counted as unknown, never guessed.
+* **CSAT** / **NPS**: the survey answers given in the window (:mod:`bot.customers.surveys`): the mean CSAT
+  (1-5); promoters less detractors as a share of the NPS answers (-100..100).
 * **Cost to serve (% of ARR)**: support (each closed ticket's handling-hours proxy by priority x the support
   hour, ``tiers.yaml`` ``cost_to_serve``), account management (the tier's accounts x an owner's yearly cost /
   the tier's ``max_accounts_per_owner``, prorated to the window) and special handling (amounts approved in
@@ -31,6 +33,7 @@ from sqlalchemy import Engine, and_, case, func, select
 from bot.alerts.models import Alert
 from bot.approvals.models import APPROVED, AUTO_APPROVED, ApprovalRequest
 from bot.customers.service_levels import closed_tickets, ticket_figures
+from bot.customers.surveys import SurveyFigures, survey_figures
 from bot.policies import Policies
 from bot.store.models import Customer
 
@@ -53,6 +56,15 @@ class TierFigures:
     account_usd: float = 0.0
     special_usd: float = 0.0
     days: float = 7.0
+    surveys: SurveyFigures = SurveyFigures()  # the NPS and CSAT answers given in the window
+
+    @property
+    def nps(self) -> float | None:
+        return self.surveys.nps
+
+    @property
+    def csat(self) -> float | None:
+        return self.surveys.csat
 
     @property
     def first_response_sla(self) -> float | None:
@@ -93,6 +105,8 @@ MEASURES: tuple[tuple[str, str, str, bool], ...] = (
     ("first_response_sla", "First-response SLA met", "first_response_sla_met", True),
     ("resolution_sla", "Resolution SLA met", "resolution_sla_met", True),
     ("fcr_rate", "First-contact resolution", "first_contact_resolution", True),
+    ("csat", "CSAT (1-5)", "csat", True),
+    ("nps", "NPS", "nps", True),
     ("cost_to_serve", "Cost to serve (% of ARR)", "cost_to_serve_max", False),
 )
 
@@ -166,6 +180,7 @@ def tier_figures(
     tickets, unknown = ticket_figures(policies, closed_tickets(engine, since, until))
     book = _book(engine)
     special = _special(engine, since, until)
+    surveys = survey_figures(engine, since, until)
     owner_year = policies.tiers.cost_to_serve.owner_year_usd
     out = []
     names = policies.tier_names + sorted({*tickets, *book} - set(policies.tier_names))
@@ -191,6 +206,7 @@ def tier_figures(
                 account_usd=account,
                 special_usd=special.get(name, 0.0),
                 days=days,
+                surveys=surveys.get(name, SurveyFigures()),
             )
         )
     return out, unknown

@@ -23,7 +23,7 @@ from bot.kpi.workload import flag_to_leads, owner_workload, workload_report
 from bot.notify import RecordingNotifier
 from bot.services import Services
 from bot.slack.views import render
-from bot.store.models import Customer, Ticket
+from bot.store.models import Customer, SurveyResponse, Ticket
 
 from .conftest import services_for
 
@@ -87,6 +87,21 @@ TICKETS = [
     _ticket(6, 13, "P3", NOW - 2 * D, 10 * M, 1 * H, 1),  # the merged duplicate's ticket counts for gold
     # the previous week: platinum met both and FCR
     _ticket(7, 5, "P1", NOW - 10 * D, 5 * M, 2 * H, 1),
+]
+
+
+def _survey(cid: int, survey: str, score: int, at: dt.datetime) -> dict[str, Any]:
+    return {"customer_id": cid, "survey": survey, "score": score, "responded_at": at}
+
+
+SURVEYS = [
+    # platinum NPS this week: 10, 9 promoters, 8 passive, 3 and 6 detractors: (2 - 2) / 5 = 0; CSAT 5 and 4: 4.5
+    *(_survey(i, "nps", score, NOW - 2 * D) for i, score in ((1, 10), (2, 9), (3, 8), (4, 3), (5, 6))),
+    _survey(6, "csat", 5, NOW - D),
+    _survey(7, "CSAT", 4, NOW - 3 * D),  # the survey's name as the export spelled it
+    # gold: the merged duplicate's promoter counts for gold (1 of 1: +100); last week 0 of 1 (a detractor: -100)
+    _survey(13, "nps", 9, NOW - D),
+    _survey(10, "nps", 2, NOW - 9 * D),
 ]
 
 
@@ -226,6 +241,7 @@ def seed(engine: Engine) -> None:
             insert(ApprovalRequest),
             [_special(1, "platinum", 5000, NOW - 2 * D), _special(2, "platinum", 7000, NOW - 9 * D)],
         )
+        conn.execute(insert(SurveyResponse), SURVEYS)
 
 
 @pytest.fixture
@@ -301,6 +317,13 @@ def test_pack_figures_against_targets_and_last_week(services: Services) -> None:
     assert "platinum resolution is no faster than gold (median 4.0 h vs 1.5 h)" in p.broken
     assert "platinum first-contact resolution is no better than gold (33% vs 100%)" in p.broken
     assert [(r.rule, r.alerts, r.acked) for r in p.rules] == [("sla-breach", 2, 0), ("usage-drop", 2, 1)]
+    # what customers said: the playbook's NPS and CSAT against the tier's targets (was: not in the pack)
+    nps = figs["NPS"]
+    assert (nps.value, nps.target, nps.previous, nps.missed) == (0.0, 50, None, True)
+    assert (figs["CSAT (1-5)"].value, figs["CSAT (1-5)"].target) == (4.5, 4.6)
+    gold_nps = {f.label: f for f in p.of("gold")}["NPS"]
+    assert (gold_nps.value, gold_nps.previous, gold_nps.trend, gold_nps.missed) == (100.0, -100.0, "↑", False)
+    assert {f.label: f for f in p.of("gold")}["CSAT (1-5)"].value is None  # no CSAT answer: no figure, not 0
 
 
 def test_weekly_digest_goes_to_leadership_with_pack_workload_and_charts(services: Services) -> None:
@@ -316,6 +339,7 @@ def test_weekly_digest_goes_to_leadership_with_pack_workload_and_charts(services
     text = "\n".join(b.get("text", {}).get("text", "") for b in render(msg.view))
     assert "Per tier against target" in text and "Owner workload" in text and "Promises not kept" in text
     assert "50% (target 98%, was 100% ↓) !" in text
+    assert "+0 (target +50) !" in text and "4.5 (target 4.6) !" in text and "+100 (target +45, was -100 ↑)" in text
     assert "Burnout" not in text and "cap of 8" not in text  # the flags are for the leads only
     (up,) = rec.uploads
     names = [f.filename for f in up.files]
