@@ -58,6 +58,7 @@ from bot.ask.slots import read_values
 from bot.ask.sources import sources_finding
 from bot.ask.staff import staff_finding
 from bot.ask.stale import stale_finding
+from bot.ask.surveys import surveys_finding
 from bot.ask.today import (
     asks_open_alerts,
     asks_raised_alerts,
@@ -163,6 +164,13 @@ def _service_levels(a: Inputs) -> PolicyFinding | None:
     return service_levels_finding(a.services, _windowed(a), a.now, a.u.slots.tiers)
 
 
+def _surveys(a: Inputs) -> PolicyFinding | None:
+    """What customers said in surveys across the book; not one customer's answers (their NPS field)."""
+    if a.card is not None:
+        return None
+    return surveys_finding(a.services, a.asker, _windowed(a), a.now, a.u.slots.tiers)
+
+
 def _decisions(a: Inputs) -> PolicyFinding | None:
     """What the asker decided, or how their own requests ended: read with the thread's earlier questions."""
     return decided_finding(a.services, a.asker, _chain(a), a.now)
@@ -247,6 +255,7 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "today": (True, lambda a: today_finding(a.session, a.services, a.asker, a.now)),
     "outcomes": (True, _outcomes),
     "service_levels": (True, _service_levels),
+    "surveys": (True, _surveys),
     "staff": (False, lambda a: staff_finding(a.policies, a.question)),
     "decisions": (True, _decisions),
     "renewal_risk": (True, _of_customer(renewal_risk_finding)),

@@ -51,8 +51,11 @@ class SurveyFigures:
         )
 
 
-def survey_figures(engine: Engine, since: dt.datetime, until: dt.datetime) -> dict[str, SurveyFigures]:
-    """The NPS and CSAT answers given in ``[since, until)``, per golden record's tier."""
+def survey_figures(
+    engine: Engine, since: dt.datetime, until: dt.datetime, owner: str | None = None
+) -> dict[str, SurveyFigures]:
+    """The NPS and CSAT answers given in ``[since, until)``, per golden record's tier; ``owner``: of their accounts
+    only."""
     s = SurveyResponse.__table__.c
     member, golden = aliased(Customer), aliased(Customer)
     nps, csat = func.lower(s.survey) == "nps", func.lower(s.survey) == "csat"
@@ -75,6 +78,8 @@ def survey_figures(engine: Engine, since: dt.datetime, until: dt.datetime) -> di
         .where(s.responded_at >= since, s.responded_at < until)
         .group_by(golden.tier)
     )
+    if owner is not None:
+        q = q.where(golden.owner_slack_id == owner)
     with engine.connect() as conn:
         return {
             str(tier): SurveyFigures(int(p or 0), int(d or 0), int(n or 0), float(total or 0), int(c or 0))

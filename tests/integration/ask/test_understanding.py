@@ -1691,6 +1691,43 @@ def test_the_latest_nps_answer_is_stated_to_roles_that_see_sentiment(book: Servi
     assert "9 (promoter" not in finance.text and "NPS is restricted for your role" in finance.text
 
 
+def test_the_books_nps_and_csat_are_the_kpi_packs_per_tier_against_targets(book: Services, clock: Clock) -> None:
+    # was: "what's our NPS this quarter?" declined, "what's the NPS of my book?" got the list's help
+    willow, glacier = cid(book, "Willowfield Devices Co"), cid(book, "Glacierwood Dental Ltd")
+    with session_scope(book.sessions) as s:
+        for who, survey, score, days in (
+            (willow, "nps", 10, 5),
+            (willow, "nps", 3, 20),
+            (willow, "csat", 4, 2),
+            (glacier, "nps", 9, 3),
+            (glacier, "nps", 8, 400),  # a year ago: outside every window asked
+        ):
+            s.add(
+                SurveyResponse(
+                    customer_id=who, survey=survey, score=score, responded_at=clock.now - dt.timedelta(days=days)
+                )
+            )
+    lines = ask(book, "what's our NPS over the last 90 days?", MANAGER).text.splitlines()
+    assert lines[0] == (
+        "Survey answers from customers in the last 90 days: NPS +33 from 3 answers (2 promoters, 1 detractor), CSAT "
+        "4.0 from 1 answer."
+    ), lines
+    assert lines[1] == (
+        "• *gold*: NPS +0 from 2 answers (1 promoter, 1 detractor; target +45, *missed*), CSAT 4.0 from 1 answer "
+        "(target 4.5, *missed*)"
+    ), lines
+    assert lines[2].startswith("• *bronze*: NPS +100 from 1 answer (1 promoter, 0 detractors; target +30)"), lines
+    mine = ask(book, "what's the NPS of my book over the last 90 days?", MANAGER).text  # Marcus owns Willowfield
+    assert mine.startswith("Survey answers from customers of Marcus Okafor in the last 90 days: NPS +0"), mine
+    assert "bronze" not in mine
+    gold = ask(book, "how is CSAT for gold customers in the last 7 days?", MANAGER).text
+    assert gold.startswith("Survey answers from gold customers in the last 7 days") and "CSAT 4.0 from 1 answer" in gold, gold
+    # one customer's answer is their record's field, not the book's figures
+    assert ask(book, "what is Willowfield Devices' NPS?", MANAGER).text.startswith("*Willowfield Devices Co*'s latest")
+    refused = ask(book, "what's our NPS this quarter?", "U0FINCTRL").text  # finance does not see NPS answers
+    assert refused.startswith(":lock: Survey answers (NPS) are restricted for your role") and "+" not in refused
+
+
 def test_whether_a_renewal_is_at_risk_is_the_alert_rule_evaluated_for_the_customer(book: Services) -> None:
     # was: the renewal date alone; now the renewal-at-risk rule's verdict with the alert's own numbers
     willow = cid(book, "Willowfield Devices Co")

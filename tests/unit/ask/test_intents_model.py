@@ -47,6 +47,10 @@ def model() -> IntentModel:
         ("does Acme have any SLA breaches?", "acme", ["escalation"]),  # "breaches" (was: the tier's targets)
         ("how quickly do we owe Acme a first reply on a P3", "acme", ["sla_target"]),
         ("how fast must we acknowledge a platinum P2?", "", ["sla_target"]),  # was: the SLA table's P3 and P2 rows
+        # the book's survey figures (was: declined; the list's help); one customer's is their NPS field
+        ("what's our NPS this quarter?", "", ["survey_scores"]),
+        ("what is the average CSAT across our customers?", "", ["survey_scores"]),
+        ("what's Acme's NPS?", "acme", ["nps"]),
         # read as the renewal date and as a discount before "overnight replacement" was an expedite's words
         ("who approves an overnight replacement for Acme", "acme", ["approval_expedited_fulfilment"]),
         (
