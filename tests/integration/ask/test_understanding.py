@@ -1721,7 +1721,8 @@ def test_the_books_nps_and_csat_are_the_kpi_packs_per_tier_against_targets(book:
     assert mine.startswith("Survey answers from customers of Marcus Okafor in the last 90 days: NPS +0"), mine
     assert "bronze" not in mine
     gold = ask(book, "how is CSAT for gold customers in the last 7 days?", MANAGER).text
-    assert gold.startswith("Survey answers from gold customers in the last 7 days") and "CSAT 4.0 from 1 answer" in gold, gold
+    assert gold.startswith("Survey answers from gold customers in the last 7 days"), gold
+    assert "CSAT 4.0 from 1 answer" in gold, gold
     # one customer's answer is their record's field, not the book's figures
     assert ask(book, "what is Willowfield Devices' NPS?", MANAGER).text.startswith("*Willowfield Devices Co*'s latest")
     refused = ask(book, "what's our NPS this quarter?", "U0FINCTRL").text  # finance does not see NPS answers
