@@ -40,10 +40,12 @@ from bot.ask.thresholds import (
     OWED_TOTAL,
     RENEWAL_RISK,
     Threshold,
+    overdue_days,
     owed_bound,
     owes,
     renewals_at_risk,
     threshold,
+    without_overdue_days,
 )
 from bot.ask.totals import Total, total_asked
 from bot.customers.card import CONTACT_EVENTS, OPEN_STATUSES, TicketLine
@@ -159,6 +161,7 @@ class BookQuery:
     bound: Threshold | None = None  # customers within a bound on a record value ("health score below 40")
     overdue: bool = False  # customers with overdue invoices only (their payment status)
     owed: Threshold | None = None  # ... owing within this bound in all ("owe more than $5,000")
+    late_days: int = 0  # ... counting only invoices at least this many days past due ("30 days overdue")
     at_risk: bool = False  # customers the renewal-at-risk alert rule holds for now
     quiet_since: dt.date | None = None  # customers with no contact on record since this day ("gone quiet")
 
@@ -188,6 +191,8 @@ def read_book(
         # "how much revenue is overdue?": the overdue invoices added up (the list's head), not the customers' ARR
         summed, rest = None, question
     owed = owed_bound(rest)  # "owe more than $5,000": what the overdue invoices add up to, bounded
+    late_days = overdue_days(question)  # "30 days overdue": only invoices that late
+    rest = without_overdue_days(rest)
     # a payment status the list filters on is not one it cannot say, nor what it owes (the head adds it up)
     rest = OWED_TOTAL.sub(" ", OVERDUE_PAYMENTS.sub(" ", rest))
     if overdue:
@@ -256,6 +261,7 @@ def read_book(
         bound=bound,
         overdue=overdue,
         owed=owed,
+        late_days=late_days,
         at_risk=risky,
         quiet_since=today - dt.timedelta(days=quiet) if quiet is not None else None,
     )
@@ -451,6 +457,7 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         bound=later.bound or earlier.bound,
         overdue=later.overdue or earlier.overdue,
         owed=later.owed or earlier.owed,
+        late_days=later.late_days or earlier.late_days,
         at_risk=later.at_risk or earlier.at_risk,
         quiet_since=later.quiet_since or earlier.quiet_since,
     )
@@ -562,7 +569,7 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
     if q.about in (BREACHED, AT_RISK):
         return _clocks(session, policies, q, scope, now, zones)
     if q.overdue and not q.rank and q.about == ACCOUNTS:
-        return _owed(session, policies, q, scope, zones)
+        return _owed(session, policies, q, scope, zones, now)
     base = _filtered(select(Customer), q, zones)
     if q.at_risk:  # the renewal-at-risk alert rules' own SQL: the list and the alerts cannot disagree
         ctx = EvalContext(now, policies)
@@ -667,18 +674,20 @@ def _tickets(session: Session, policies: Policies, q: BookQuery, scope: str, zon
     return _said(head, lines, customers, [c.id for c, _ in rows])
 
 
-def _owed(session: Session, policies: Policies, q: BookQuery, scope: str, zones: Zones) -> Listed:
+def _owed(session: Session, policies: Policies, q: BookQuery, scope: str, zones: Zones, now: dt.datetime) -> Listed:
     """Customers with overdue invoices, who owes most first, each with what their overdue invoices add up to and
     when the oldest was due (as the card's payment status says it), and what the list owes in all. Amounts are
     added as the export wrote them: the head says so when they are in more than one currency."""
-    added = func.sum(Order.amount)
+    added, due = func.sum(Order.amount), func.coalesce(Order.due_at, Order.ordered_at)
     per = select(
         Order.customer_id,
         added.label("owed"),
-        func.min(func.coalesce(Order.due_at, Order.ordered_at)).label("due"),
+        func.min(due).label("due"),
         func.min(Order.currency).label("lo"),
         func.max(Order.currency).label("hi"),
     ).where(Order.status == "overdue")
+    if q.late_days:  # "30 days overdue": only the invoices at least that late count, and are added up
+        per = per.where(due <= now - dt.timedelta(days=q.late_days))
     if b := q.owed:
         if b.below:
             per = per.having(added <= b.value if b.inclusive else added < b.value)
@@ -859,7 +868,8 @@ def _scope(q: BookQuery, policies: Policies) -> str:
     if q.reachable is not None:
         parts.append("within contact hours now" if q.reachable else "in quiet hours now")
     if q.overdue:
-        parts.append("with overdue invoices" + (f", owing {q.owed.word} {money(q.owed.value)}" if q.owed else ""))
+        late = f"invoices {q.late_days}+ days overdue" if q.late_days else "overdue invoices"
+        parts.append(f"with {late}" + (f", owing {q.owed.word} {money(q.owed.value)}" if q.owed else ""))
     if q.at_risk:
         parts.append("renewal at risk")
     if q.quiet_since is not None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.approvals.amounts import AmountError, parse_money
+from bot.ask.dates import DAYS
 from bot.ask.totals import MEASURE, VALUES
 
 _BELOW = r"below|under|less than|lower than|beneath|at most|no more than|up to|<=?"
@@ -106,9 +107,35 @@ def owed_bound(question: str) -> Threshold | None:
     )
 
 
+# How long past due: "which customers are 30 days overdue?", "invoices overdue by more than 60 days", "90+ days
+# past due" (an invoice at least that late; not a shipment's delay)
+_LATE_BY = re.compile(
+    r"\b(?:(?:more than|over|at least)\s+)?(?P<n>\d{1,3})\+?\s*(?P<unit>days?|weeks?|months?)\s+(?:or more\s+)?"
+    r"(?:overdue|past due)\b"
+    r"|\b(?:overdue|past due)\s+(?:by\s+|for\s+)?(?:more than\s+|over\s+|at least\s+)?(?P<m>\d{1,3})\+?\s*"
+    r"(?P<unit2>days?|weeks?|months?)\b",
+    re.I,
+)
+_SHIPPED = re.compile(r"\b(?:shipments?|deliver(?:y|ies)|parcels?|packages?)\b", re.I)
+
+
+def overdue_days(question: str) -> int:
+    """How many days past due the invoices asked about are at least ("30 days overdue": 30); 0 when not said."""
+    found = _LATE_BY.search(question)
+    if found is None or _SHIPPED.search(question):
+        return 0
+    n, unit = (found["n"], found["unit"]) if found["n"] else (found["m"], found["unit2"])
+    return int(n) * DAYS[unit.lower().rstrip("s")]
+
+
+def without_overdue_days(question: str) -> str:
+    """The question without its "30 days overdue" words, which the list reads."""
+    return _LATE_BY.sub(" ", question)
+
+
 def owes(question: str) -> bool:
     """Whether the question asks about customers behind on payments ("who hasn't paid?")."""
-    return bool(OVERDUE_PAYMENTS.search(question) or OWED_TOTAL.search(question))
+    return bool(OVERDUE_PAYMENTS.search(question) or OWED_TOTAL.search(question) or overdue_days(question))
 
 
 # Renewals at risk across the book: "which renewals next quarter are at risk?", "how much ARR is at risk?". The

@@ -1253,6 +1253,13 @@ def test_the_book_owing_is_who_owes_most_first_with_the_amounts_and_their_total(
     assert ask(book, "which gold customers have overdue invoices over 5k?", MANAGER).text.startswith(
         "*1 customer (gold, with overdue invoices, owing over $5,000)* owes $6,500 in all:"
     )
+    # how late (was: the list's help): only the invoices at least that many days past due count
+    late = ask(book, "which customers are 30 days overdue?", MANAGER).text.splitlines()
+    assert late[0] == "*1 customer (with invoices 30+ days overdue)* owes $5,000 in all:", late
+    assert late[1].startswith("• *Willowfield Devices Co* (gold, na): $5,000 overdue, the oldest due 5 Oct 2026")
+    assert ask(book, "who is more than 60 days past due?", MANAGER).text.startswith(
+        "*No customer (with invoices 60+ days overdue)*"
+    )
     # the customers' ARR, said so, is still their ARR
     assert ask(book, "what's the total ARR of customers with overdue invoices?", MANAGER).text.startswith("Total ARR:")
     with session_scope(book.sessions) as s:  # another currency: added as written, and said so

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.ask.thresholds import owed_bound, owes, renewals_at_risk, threshold
+from bot.ask.thresholds import overdue_days, owed_bound, owes, renewals_at_risk, threshold
 
 
 @pytest.mark.parametrize(
@@ -88,3 +88,19 @@ def test_a_bound_on_what_is_owed_is_read_of_overdue_payments(question: str, belo
 )
 def test_no_owed_bound_where_none_is_said(question: str) -> None:
     assert owed_bound(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "days"),
+    [
+        ("which customers are 30 days overdue?", 30),
+        ("invoices overdue by more than 60 days", 60),
+        ("who is 90+ days past due?", 90),
+        ("customers overdue for 2 months", 60),
+        ("which customers have overdue invoices?", 0),  # no age said
+        ("which shipments are 3 days overdue?", 0),  # a shipment's delay, not an invoice's
+    ],
+)
+def test_how_late_an_invoice_is_asked(question: str, days: int) -> None:
+    assert overdue_days(question) == days
+    assert owes(question) is (days > 0 or "invoices" in question)
