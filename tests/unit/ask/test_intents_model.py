@@ -51,6 +51,7 @@ def model() -> IntentModel:
         ("what's our NPS this quarter?", "", ["survey_scores"]),
         ("what is the average CSAT across our customers?", "", ["survey_scores"]),
         ("what's Acme's NPS?", "acme", ["nps"]),
+        ("what's the average turnaround for discount approvals?", "", ["approval_figures"]),  # was: playbook text
         # read as the renewal date and as a discount before "overnight replacement" was an expedite's words
         ("who approves an overnight replacement for Acme", "acme", ["approval_expedited_fulfilment"]),
         (
