@@ -421,6 +421,7 @@ def refines(question: str, tiers: Sequence[str], regions: Sequence[str], priorit
         or _REFINES.search(question)
         or ranking(question) is not None
         or total_asked(question) is not None  # "how much ARR is that?"
+        or OWED_TOTAL.search(question)  # "how much do they owe?" after the overdue list
         or turned(question) is not None
     )
 

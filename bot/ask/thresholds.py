@@ -71,6 +71,7 @@ OVERDUE_PAYMENTS = re.compile(
 OWED_TOTAL = re.compile(
     r"\bhow much\b(?:\s+[\w'-]+){0,3}?\s+(?:is|are)\s+(?:still\s+)?(?:overdue|unpaid|outstanding|owed)\b"
     r"|\b(?:revenue|money|cash)\s+(?:is\s+|are\s+)?(?:overdue|unpaid|outstanding|owed)\b"
+    r"|\bhow much\b(?:\s+[\w'-]+){0,4}?\s+owed?\b(?!\s+(?:to|for)\b)"  # "how much do they owe (in total)?"
     r"|\b(?:total|amount|sum)\s+(?:of\s+)?(?:overdue|unpaid|outstanding|owed)\b"
     r"|\b(?:overdue|unpaid|outstanding)\s+(?:amount|balance|total)\b",
     re.I,

@@ -1260,6 +1260,12 @@ def test_the_book_owing_is_who_owes_most_first_with_the_amounts_and_their_total(
     assert ask(book, "who is more than 60 days past due?", MANAGER).text.startswith(
         "*No customer (with invoices 60+ days overdue)*"
     )
+    # in a thread: narrowed, then added up (was: "Which customer do you mean?")
+    turn = in_thread(book, "1700000000.000993", MANAGER)
+    turn("who owes us the most?")
+    gold = turn("which of them are gold?").text.splitlines()[0]
+    assert gold == "*1 customer (gold, with overdue invoices)* owes $6,500 in all:", gold
+    assert turn("how much do they owe in total?").text.splitlines()[0] == gold
     # the customers' ARR, said so, is still their ARR
     assert ask(book, "what's the total ARR of customers with overdue invoices?", MANAGER).text.startswith("Total ARR:")
     with session_scope(book.sessions) as s:  # another currency: added as written, and said so
