@@ -10,11 +10,17 @@ MAX_AMOUNT = Decimal("999999999999.99")  # Numeric(14, 2)
 _MONEY = re.compile(
     r"""^\s*(?:usd\s*|\$\s*)?          # optional currency prefix
         (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)
-        \s*(?P<suffix>[kmb])?\s*(?:usd)?\s*$""",
+        \s*(?P<suffix>thousand|million|billion|mn|bn|[kmb])?\s*(?:usd)?\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 _PERCENT = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?|\.\d+)\s*%\s*$")
-_SCALE = {"k": Decimal(1_000), "m": Decimal(1_000_000), "b": Decimal(1_000_000_000)}
+_SCALE = {"k": Decimal(1_000), "m": Decimal(1_000_000), "b": Decimal(1_000_000_000)} | {
+    "thousand": Decimal(1_000),
+    "million": Decimal(1_000_000),
+    "mn": Decimal(1_000_000),
+    "billion": Decimal(1_000_000_000),
+    "bn": Decimal(1_000_000_000),
+}
 
 
 class AmountError(ValueError):
@@ -22,7 +28,8 @@ class AmountError(ValueError):
 
 
 def parse_money(text: str) -> Decimal:
-    """``"$12,500"`` -> ``Decimal("12500.00")``. Commas must group thousands; k/m/b suffixes scale."""
+    """``"$12,500"`` -> ``Decimal("12500.00")``. Commas must group thousands; k/m/b suffixes (and "thousand",
+    "million", "billion") scale."""
     m = _MONEY.match(text)
     if not m:
         raise AmountError(f"{text.strip()!r} is not an amount; write it like $12,500 or 12.5k")

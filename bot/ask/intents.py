@@ -29,7 +29,7 @@ import numpy as np
 from bot.ask.quiet import asks_the_book as asks_who_is_quiet
 from bot.ask.ranking import ranks_the_book
 from bot.ask.reachable import asks_the_book as asks_contact_hours
-from bot.ask.thresholds import OWED_TOTAL, owes, renewals_at_risk, threshold
+from bot.ask.thresholds import OWED_TOTAL, negative_bound, owes, renewals_at_risk, threshold
 from bot.ask.totals import total_asked
 from bot.policies.yamldoc import YamlDoc
 
@@ -331,9 +331,9 @@ class IntentModel:
             return True  # "who hasn't paid their invoices?": "their" is theirs, whoever they are
         if OWED_TOTAL.search(question) and not refers_to_customer(question):
             return True  # "how much is overdue in total?": the book's overdue invoices added up
-        if (total_asked(question) or threshold(question) or renewals_at_risk(question)) and not refers_to_customer(
-            question
-        ):
+        if (
+            total_asked(question) or threshold(question) or negative_bound(question) or renewals_at_risk(question)
+        ) and not refers_to_customer(question):
             # "what's our total ARR?", "how much ARR renews next quarter?", "customers with a health score below
             # 40": the book's values added up or bounded ("how much ARR do they have?" is the thread's customer's)
             return True

@@ -49,6 +49,7 @@ from bot.ask.models import QuestionAnswer, QuestionLog
 from bot.ask.policy import PolicyFinding
 from bot.ask.routes import asks_route
 from bot.ask.slots import Slots, read_slots, share_of
+from bot.ask.thresholds import negative_bound
 from bot.ask.understand import (
     FOLLOW_UP_WORDS,
     Understanding,
@@ -334,6 +335,8 @@ class AskService:
         if u.unknown_ticket:
             said = direct.no_ticket(u.unknown_ticket)
             return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
+        if u.across_the_book and negative_bound(question):
+            return Answer(question, asker, direct.NEGATIVE_BOUND, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if u.across_the_book:
             today = self.s.clock().date()
             book = self._book(question, asker, today, u.slots)

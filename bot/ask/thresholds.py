@@ -18,11 +18,24 @@ from bot.ask.totals import MEASURE, VALUES
 
 _BELOW = r"below|under|less than|lower than|beneath|at most|no more than|up to|<=?"
 _ABOVE = r"above|over|more than|greater than|higher than|at least|no less than|>=?"
+# a bound's value: "40", "$100k", "5 million", "usd 1.2m" (a minus sign read, to be refused: :func:`negative_bound`)
+_VALUE = r"(?P<value>(?:usd\s*|\$\s*)?\d[\d,]*(?:\.\d+)?(?:\s*(?:thousand|million|billion|mn|bn|[kmb]))?)\b"
 _BOUND = re.compile(
-    rf"\b(?:{MEASURE})\s*(?:score\s*)?(?:of\s+|is\s+|was\s+)?(?P<way>{_BELOW}|{_ABOVE})\s*"
-    r"(?P<value>(?:usd\s*|\$\s*)?\d[\d,]*(?:\.\d+)?\s*[kmb]?)\b",
+    rf"\b(?:{MEASURE})\s*(?:score\s*)?(?:of\s+|is\s+|was\s+)?(?P<way>{_BELOW}|{_ABOVE})\s*{_VALUE}",
     re.I,
 )
+_MEASURED = re.compile(rf"\b(?:{MEASURE})\b", re.I)
+_NEGATIVE = re.compile(rf"\b(?:{_BELOW}|{_ABOVE})\s*(?:usd\s*|\$\s*)?(?:-|−|minus\s)\s*(?:usd\s*|\$\s*)?\d", re.I)
+
+
+def negative_bound(question: str) -> bool:
+    """Whether a bound on a record value or on what is owed has a value below zero ("owe more than -$500", "health
+    score below -3"): refused, never dropped."""
+    if _NEGATIVE.search(question) is None:
+        return False
+    return _MEASURED.search(question) is not None or owes(question)
+
+
 _INCLUSIVE = re.compile(r"at most|no more than|up to|<=|at least|no less than|>=", re.I)
 _SYMBOLS = {"<": "below", "<=": "at most", ">": "over", ">=": "at least"}  # as the answer's head says them
 
@@ -78,7 +91,7 @@ OWED_TOTAL = re.compile(
 )
 # A bound on what a customer owes: "owe more than $5,000", "overdue invoices over 5k" (not "30 days overdue")
 OWED_BOUND = re.compile(
-    rf"(?P<way>{_BELOW}|{_ABOVE})\s*(?P<value>(?:usd\s*|\$\s*)?\d[\d,]*(?:\.\d+)?\s*[kmb]?)\b"
+    rf"(?P<way>{_BELOW}|{_ABOVE})\s*{_VALUE}"
     r"(?!\s*(?:days?|weeks?|months?|years?|invoices?|orders?|customers?|accounts?)\b)",
     re.I,
 )

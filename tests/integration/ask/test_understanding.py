@@ -1266,6 +1266,12 @@ def test_the_book_owing_is_who_owes_most_first_with_the_amounts_and_their_total(
     gold = turn("which of them are gold?").text.splitlines()[0]
     assert gold == "*1 customer (gold, with overdue invoices)* owes $6,500 in all:", gold
     assert turn("how much do they owe in total?").text.splitlines()[0] == gold
+    # a bound below zero is refused, not dropped for the whole list; a scale word is part of the amount
+    for question in ("which customers owe more than -$500?", "gold customers with health score below -3"):
+        assert ask(book, question, MANAGER).text.startswith("A bound on an amount or a score can't be below zero")
+    assert ask(book, "which customers owe us more than 5 million?", MANAGER).text.startswith(
+        "*No customer (with overdue invoices, owing more than $5,000,000)*"
+    )
     # the customers' ARR, said so, is still their ARR
     assert ask(book, "what's the total ARR of customers with overdue invoices?", MANAGER).text.startswith("Total ARR:")
     with session_scope(book.sessions) as s:  # another currency: added as written, and said so

@@ -21,6 +21,9 @@ from bot.approvals.amounts import AmountError, format_money, parse_measure, pars
         ("$ 99.999", "100.00"),
         ("1,234,567.89", "1234567.89"),
         ("250K usd", "250000.00"),
+        ("5 million", "5000000.00"),  # was: not an amount (a bound read "5 million" as $5)
+        ("$2.5 billion", "2500000000.00"),
+        ("30 thousand", "30000.00"),
     ],
 )
 def test_money_formats(text: str, expected: str) -> None:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.ask.thresholds import overdue_days, owed_bound, owes, renewals_at_risk, threshold
+from bot.ask.thresholds import negative_bound, overdue_days, owed_bound, owes, renewals_at_risk, threshold
 
 
 @pytest.mark.parametrize(
@@ -104,3 +104,25 @@ def test_no_owed_bound_where_none_is_said(question: str) -> None:
 def test_how_late_an_invoice_is_asked(question: str, days: int) -> None:
     assert overdue_days(question) == days
     assert owes(question) is (days > 0 or "invoices" in question)
+
+
+def test_a_scale_word_is_part_of_the_bound() -> None:
+    # was: "ARR over 5 million" bounded at $5, "owe more than 5 million" at $5
+    arr = threshold("which customers have ARR over 5 million?")
+    owed = owed_bound("which customers owe us more than 2.5 thousand?")
+    assert arr is not None and arr.value == Decimal(5_000_000)
+    assert owed is not None and owed.value == Decimal(2_500)
+
+
+@pytest.mark.parametrize(
+    ("question", "negative"),
+    [
+        ("which customers owe more than -$500?", True),  # was: the whole overdue list, the bound dropped
+        ("gold customers with health score below -3", True),
+        ("customers with ARR over minus 5k", True),
+        ("which customers owe more than $500?", False),
+        ("what if it is below -3 degrees in the warehouse?", False),  # no record value, nothing owed
+    ],
+)
+def test_a_bound_below_zero_is_read_to_be_refused(question: str, negative: bool) -> None:
+    assert negative_bound(question) is negative
