@@ -46,7 +46,8 @@ def quiet_days(question: str) -> int | None:
 # "who haven't I talked to?", "which accounts have I not called?": the asker as the one who did not, so their own
 _BY_ME = re.compile(
     r"\b(?:have|has|did) ?n[o']?t I\b|\b(?:have|did) I (?:not|never)\b"
-    r"|\bI (?:have ?n[o']t|have not|never|did ?n[o']?t)\b"
+    r"|\bI (?:have ?n[o']t|have not|never|did ?n[o']?t)\b",
+    re.I,
 )
 _WHO = re.compile(r"^\W*who(?:m|'s)?\b", re.I)
 

@@ -55,7 +55,11 @@ def threshold(question: str) -> Threshold | None:
     found = _BOUND.search(question)
     if found is None:
         return None
-    field = next(f for f, _ in VALUES if found[f])
+    return _read(next(f for f, _ in VALUES if found[f]), found, question)
+
+
+def _read(field: str, found: re.Match[str], question: str) -> Threshold | None:
+    """The bound ``found`` (its ``way`` and ``value`` groups) on ``field``; None when the value is no amount."""
     try:
         value = parse_money(found["value"])
     except AmountError:
@@ -103,22 +107,7 @@ def owed_bound(question: str) -> Threshold | None:
     if not owes(question) or threshold(question) is not None:
         return None
     found = OWED_BOUND.search(question)
-    if found is None:
-        return None
-    try:
-        value = parse_money(found["value"])
-    except AmountError:
-        return None
-    way = found["way"].lower()
-    a, b = found.span()
-    return Threshold(
-        "payment_status",
-        re.fullmatch(_BELOW, way, re.I) is not None,
-        value,
-        bool(_INCLUSIVE.fullmatch(way)),
-        _SYMBOLS.get(way, way),
-        f"{question[:a]} {question[b:]}",
-    )
+    return _read("payment_status", found, question) if found is not None else None
 
 
 # How long past due: "which customers are 30 days overdue?", "invoices overdue by more than 60 days", "90+ days

@@ -34,6 +34,7 @@ def test_only_many_customers_make_it_the_books_question() -> None:
     ("question", "book", "mine"),
     [
         ("who haven't I talked to in 2 months?", True, True),  # was: declined ("who", not "customers")
+        ("who haven't i talked to lately?", True, True),  # typed in lower case
         ("which accounts have I not called this month?", True, True),  # "called" (was: not a quiet question)
         ("customers I haven't contacted in 60 days", True, True),
         ("which customers haven't we contacted?", True, False),  # "we": the whole book
