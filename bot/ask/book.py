@@ -592,9 +592,14 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
     total, summary = session.scalar(select(func.count()).select_from(base.subquery())) or 0, ""
     if q.total and q.rank:
         summary = _summed(session, base, q.rank)
-    if q.quiet_since is not None and not q.rank:  # gone quiet: the quietest first (never contacted, then longest ago)
-        order = (_last_contact(session), *order)
-    rows = session.scalars(base.order_by(*order).limit(q.top or SHOWN)).all()
+    # gone quiet: each line's last contact, read in the same query; the quietest first unless ranked by a value
+    last = _last_contact(session) if q.quiet_since is not None else None
+    if last is not None and not q.rank:
+        order = (last, *order)
+    shown = base if last is None else base.add_columns(last)
+    found = session.execute(shown.order_by(*order).limit(q.top or SHOWN)).all()
+    rows = [r[0] for r in found]
+    lasts = {r[0].id: r[1] for r in found} if last is not None else None
     who = _customers(total, scope)
     ranked = _ranked(q, total)
 
@@ -613,10 +618,9 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
         ]
     else:
         head = who + ranked
-        last = _last_contacts(session, [c.id for c in rows]) if q.quiet_since is not None else None
         lines = [
             f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}, {_esc(c.region)}){_value(c, q)}, "
-            f"{_renews(c) if last is None else _contacted(last.get(c.id))}{by(c)}"
+            f"{_renews(c) if lasts is None else _contacted(lasts[c.id])}{by(c)}"
             for c in rows
         ]
     listed = _said(head, lines, total, [c.id for c in rows])
@@ -889,24 +893,13 @@ def _owner(policies: Policies, owner: str | None, q: BookQuery) -> str:
     return f", owner {person(policies, owner)}" if owner else ", no owner"
 
 
-def _last_contacts(session: Session, ids: Sequence[int]) -> dict[int, dt.datetime]:
-    """The last contact on record of each listed customer: their latest ticket, order or note, as the card's."""
-    last: dict[int, dt.datetime] = {}
-    for table, at in CONTACT_EVENTS:
-        latest = select(table.customer_id, func.max(at)).where(table.customer_id.in_(ids)).group_by(table.customer_id)
-        for cid, when in session.execute(latest).all():
-            if when is not None and (cid not in last or when > last[cid]):
-                last[cid] = when
-    return last
-
-
 _NEVER = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)  # a last contact before any: for a customer never contacted
 
 
 def _last_contact(session: Session) -> Any:
-    """A listed customer's last contact, as the card's is made of (:data:`CONTACT_EVENTS`), to order by: the latest of
-    one indexed probe per kind of event (never contacted: :data:`_NEVER`). GREATEST on PostgreSQL, the many-argument
-    MAX on SQLite; each probe is COALESCEd first, since the two treat a NULL argument differently."""
+    """A listed customer's last contact, as the card's is made of (:data:`CONTACT_EVENTS`), to order by and to state:
+    the latest of one indexed probe per kind of event (never contacted: :data:`_NEVER`). GREATEST on PostgreSQL, the
+    many-argument MAX on SQLite; each probe is COALESCEd first, since the two treat a NULL argument differently."""
     latest = func.max if session.get_bind().dialect.name == "sqlite" else func.greatest
     probes = (
         func.coalesce(
@@ -914,11 +907,11 @@ def _last_contact(session: Session) -> Any:
         )
         for table, at in CONTACT_EVENTS
     )
-    return latest(*probes)
+    return latest(*probes, type_=CONTACT_EVENTS[0][1].type)  # read back as the columns are: aware, in UTC
 
 
-def _contacted(at: dt.datetime | None) -> str:
-    return f"last contact {day(at)}" if at is not None else "no contact on record"
+def _contacted(at: dt.datetime) -> str:
+    return f"last contact {day(at)}" if at != _NEVER else "no contact on record"
 
 
 def _renews(c: Customer) -> str:

@@ -28,13 +28,13 @@ WHICH_CUSTOMER = (
     "a thread where we talked about them."
 )
 
-# A question about many customers at once that no list of the book answers (by risk, past work, per owner): what
-# Ask lists instead (bot.ask.book).
-# a bound below zero on a list of the book ("owe more than -$500"): said, never dropped for the whole list
+# A bound below zero on a list of the book ("owe more than -$500"): said, never dropped for the whole list.
 NEGATIVE_BOUND = (
     "A bound on an amount or a score can't be below zero: ask with 0 or more, e.g. `which customers owe more than "
     "$500?` or `gold customers with ARR over $100k`."
 )
+# A question about many customers at once that no list of the book answers (by risk, past work, per owner): what
+# Ask lists instead (bot.ask.book).
 ACROSS_THE_BOOK = (
     "I list customers across the book by tier, segment, region, owner, consent, legal hold, renewal window, open "
     "tickets, SLA breaches and late shipments (e.g. `which gold customers renew next month?`), and by ARR, lifetime "

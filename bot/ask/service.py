@@ -335,9 +335,10 @@ class AskService:
         if u.unknown_ticket:
             said = direct.no_ticket(u.unknown_ticket)
             return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
-        if u.across_the_book and negative_bound(question):
-            return Answer(question, asker, direct.NEGATIVE_BOUND, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if u.across_the_book:
+            if negative_bound(question):  # refused, not read as the whole list
+                said = direct.NEGATIVE_BOUND
+                return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
             today = self.s.clock().date()
             book = self._book(question, asker, today, u.slots)
             if book is not None and u.book_earlier:  # a follow-up: the thread's list, with what it changes
