@@ -85,6 +85,11 @@ def no_such_line(shown: int) -> str:
     return f"The list above shows {lines}: name the customer you mean, or point at one of them (`the first one`)."
 
 
+def no_such_tier(name: str, tiers: Sequence[str]) -> str:
+    """The reply when the question names a tier the policy does not have ("diamond customers")."""
+    return f"There is no {bold(name)} tier: the tiers are {listed([t.capitalize() for t in tiers])}."
+
+
 def not_found(name: str) -> str:
     """The reply when the question names a company that is no customer of ours."""
     return (

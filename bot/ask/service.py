@@ -44,10 +44,10 @@ from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.dates import named_window
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.findings import policy_findings
-from bot.ask.intents import model_for
+from bot.ask.intents import Catalog, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
 from bot.ask.policy import PolicyFinding
-from bot.ask.routes import asks_route
+from bot.ask.routes import LABELS, asks_route
 from bot.ask.slots import Slots, read_slots, share_of
 from bot.ask.thresholds import negative_bound
 from bot.ask.understand import (
@@ -181,6 +181,8 @@ class AskService:
             query = _without(reading, u.mention)
             if earlier and len(query.split()) < FOLLOW_UP_WORDS:
                 query = f"{_without(earlier, u.mention)} {query}"
+            if u.asked.howto:
+                query = _with_requests_named(query, u, model_for(self._embedder()).catalog)
             if off_list is not None:
                 said = direct.no_such_line(off_list)
                 answer = Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
@@ -328,6 +330,9 @@ class AskService:
         """The direct answer when the question asks the record or a policy, else the playbooks' answer."""
         policies = self.s.policies
         if said := action_reply(question):  # a request to act ("remind me to call X"): said where it is done
+            return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
+        if u.slots.other_tier and not u.slots.tiers:  # never read as every tier's answer
+            said = direct.no_such_tier(u.slots.other_tier, tier_names(policies))
             return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if u.choices and (u.several_named or not u.asked.howto):
             said = direct.which_one(u.choices, u.several_named)
@@ -721,6 +726,17 @@ def _without(question: str, mention: str) -> str:
     drop = set(mention.split())
     kept = [w for w in question.split() if fold(_POSSESSIVE.sub("", w)) not in drop]
     return " ".join(kept) or question
+
+
+def _with_requests_named(query: str, u: Understanding, catalog: Catalog) -> str:
+    """A how-to that names an approval request type by other words than its name ("how do I upgrade a customer to
+    platinum?") searches with the name too: the playbooks file the procedure under it ("Overrides"), not under the
+    asker's verb. Where the question says the name ("where do I log a service credit?") it adds nothing, and would
+    pull the request's route over what was asked."""
+    named = {catalog[n].request_type for r in u.asked.readings for n in r.patterns}
+    labels = [LABELS[t] for t in sorted(t for t in named if t in LABELS)]
+    low = query.lower()
+    return " ".join([query, *(label for label in labels if label.split(" (")[0] not in low)])
 
 
 def customer_by_name(session: Session, text: str) -> list[Customer]:

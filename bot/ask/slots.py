@@ -177,6 +177,7 @@ class Slots:
     base: Decimal | None = None  # an amount said as what a percentage applies to ("12% on a $120k renewal")
     free_months: int | None = None  # "two free months": a discount of that share of a year (``percent`` set so)
     place: str = ""  # the country or union ``region`` was named by ("UK"): the record keeps regions, not countries
+    other_tier: str = ""  # a tier name other teams use that the policy has none of ("diamond customers")
 
     @property
     def percent_text(self) -> str:
@@ -286,7 +287,26 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
         moment=read_moment(text),
         base=base,
         free_months=months if percent is not None else None,
+        other_tier=_other_tier(text, tiers),
     )
+
+
+# Tier names in common use. One the policy does not have, said as a tier ("which diamond customers renew?", "the
+# titanium tier", "a diamond P1"), is said back: dropped, the answer would be every tier's.
+_TIER_WORDS = "diamond|titanium|platinum|gold|silver|bronze|copper|iron|emerald|sapphire|ruby|palladium"
+_TIER_SAID = re.compile(
+    rf"\b(?P<a>{_TIER_WORDS})(?=[- ]tier\b|\s+(?:customers?|accounts?|clients?|ones|p[1-4])\b)"
+    rf"|\btier\s+(?P<b>{_TIER_WORDS})\b",
+    re.I,
+)
+
+
+def _other_tier(text: str, tiers: Sequence[str]) -> str:
+    known = {t.lower() for t in tiers}
+    if not known:
+        return ""  # a plain handbook: no tiers to compare with
+    said = ((m["a"] or m["b"]).lower() for m in _TIER_SAID.finditer(text))
+    return next((w for w in said if w not in known), "")
 
 
 def count_again(question: str) -> int | None:

@@ -74,6 +74,15 @@ def test_direct_message_answer(double: SlackDouble) -> None:
     assert "approvals-handbook.md" in text
 
 
+def test_a_how_to_that_names_a_request_type_finds_its_procedure(double: SlackDouble) -> None:
+    # was: declined ("I don't know"): the handbook files tier changes under *Overrides*, which says no "upgrade"
+    dm = double.im_channel("U0CSLEAD")
+    d = double.send_message("U0CSLEAD", dm, "how do I upgrade a customer to platinum?")
+    assert d.ok
+    text = blocks_text(final_answer(double, dm, None)["blocks"])
+    assert "tier_override" in text and "Overrides (service/tier-definitions.md" in text, text
+
+
 def bot_texts(double: SlackDouble, channel: str, timeout: float = 30, at_least: int = 1) -> list[str]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -1696,6 +1696,20 @@ def test_who_covers_a_customer_while_the_owner_is_away_is_who_is_on_duty(book: S
     )
 
 
+def test_a_tier_the_policy_does_not_have_is_said_back(book: Services) -> None:
+    # was: every customer renewing, "diamond" dropped
+    a = ask(book, "which diamond customers renew next quarter?", MANAGER)
+    assert a.text == "There is no *diamond* tier: the tiers are Platinum, Gold, Silver and Bronze.", a.text
+    assert "There is no" not in ask(book, "which gold customers renew next quarter?", MANAGER).text
+
+
+def test_changing_a_customers_tier_is_the_tier_override_route(book: Services) -> None:
+    # was: "*Willowfield Devices Co* is a *Gold* customer" (the tier, not how to change it)
+    a = ask(book, "how do I change Willowfield Devices's tier?", MANAGER)
+    assert a.text.startswith("A tier override for *Willowfield Devices Co* (gold) needs approval from CS leadership")
+    assert a.source == "policy"
+
+
 def test_the_latest_nps_answer_is_stated_to_roles_that_see_sentiment(book: Services, clock: Clock) -> None:
     # was: "Here is what I have on Willowfield Devices Co." (the record had no NPS)
     with session_scope(book.sessions) as s:

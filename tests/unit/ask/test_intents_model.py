@@ -174,6 +174,8 @@ def model() -> IntentModel:
         ("how much more ARR does Acme need for platinum?", "acme", ["tier_placement"]),
         ("Acme wants their data stored in the EU", "acme", ["approval_custom_terms"]),  # was: their region
         ("Acme wants to downgrade to silver", "acme", ["approval_tier_override"]),  # was: their tier
+        ("how do I change Acme's tier?", "acme", ["approval_tier_override"]),  # was: their tier
+        ("can we bump Acme's tier for a quarter?", "acme", ["approval_tier_override"]),
         ("is Acme overdue for a check-in?", "acme", ["tier_promises"]),  # a cadence (was: their payments)
         ("what discount did Acme get last year?", "acme", ["discount_history"]),  # was: the route for a new one
         ("is 25% on a $50k deal for a silver customer ok?", "", ["approval_discount"]),  # was: the raw matrix

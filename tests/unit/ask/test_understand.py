@@ -52,6 +52,25 @@ def test_values_in_the_question(text: str, percent: float | None, amount: Decima
 
 
 @pytest.mark.parametrize(
+    ("text", "other"),
+    [
+        # a tier the policy has none of (was: dropped, and the answer was every tier's)
+        ("which diamond customers renew next quarter?", "diamond"),
+        ("what's the SLA for a diamond P1?", "diamond"),
+        ("what is promised to the titanium tier?", "titanium"),
+        ("is Acme in tier copper?", "copper"),
+        # the policy's own tiers, and tier words inside other words or not said as a tier
+        ("which gold customers renew next quarter?", ""),
+        ("does Sapphirestone Insurance renew soon?", ""),
+        ("we sell diamond drills to Acme", ""),
+    ],
+)
+def test_a_tier_the_policy_does_not_have_is_kept_to_say_back(text: str, other: str) -> None:
+    assert read_slots(text, TIERS, REGIONS).other_tier == other
+    assert read_slots(text, [], REGIONS).other_tier == ""  # a plain handbook has no tiers to tell it from
+
+
+@pytest.mark.parametrize(
     ("text", "base", "amount"),
     [
         # the deal a percentage is taken from, before or after it (was: read as the discount's own value)
