@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from bot.approvals.amounts import format_money
 from bot.ask.compose import Citation, cite
-from bot.ask.facts import LABELS, name_of, record_facts, who_sees
+from bot.ask.facts import LABELS, name_of, record_facts, who_knows, who_sees
 from bot.ask.routes import RouteAnswer, describe, invalid, label_of
 from bot.ask.slots import Slots
 from bot.customers.card import CustomerCard
@@ -118,6 +118,14 @@ def which_one(choices: Sequence[CustomerRef], several_named: bool) -> str:
         either = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
         return f"No customer is called _{word}_; did you mean {either}? Pick one."
     return "Which customer do you mean? Several match; pick one."
+
+
+def unrecorded_kind(card: CustomerCard, kind: str, policies: Policies) -> str:
+    """The reply to "is X a <kind>?" where no field of the record says so ("a reference customer")."""
+    return (
+        f"The record has no field that says whether {name_of(card)} is {escape(kind)}: ask "
+        f"{who_knows(card, policies)}. The card below has what the record holds."
+    )
 
 
 def not_here(card: CustomerCard) -> str:

@@ -77,6 +77,17 @@ class Facts:
     sensitive: bool
 
 
+def who_knows(card: CustomerCard, policies: Policies) -> str:
+    """Whom to ask about the customer: their owner, else the tier's on-duty owner, else the account team."""
+    if card.owner:
+        return mrkdwn.mention(card.owner)
+    try:
+        duty = policies.on_duty(card.tier)
+    except Exception:  # an unknown tier, or no policy: nobody on duty to name
+        duty = None
+    return f"{mrkdwn.mention(duty)} (on duty for {card.tier})" if duty else "the account team"
+
+
 def name_of(card: CustomerCard) -> str:
     return mrkdwn.bold(card.name)
 
@@ -183,17 +194,7 @@ class Writer:
 
     @property
     def owner(self) -> str:
-        owner = self.card.owner
-        if owner:
-            return mrkdwn.mention(owner)
-        duty = self._on_duty()
-        return f"{mrkdwn.mention(duty)} (on duty for {self.card.tier})" if duty else "the account team"
-
-    def _on_duty(self) -> str | None:
-        try:
-            return self.policies.on_duty(self.card.tier)
-        except Exception:  # an unknown tier, or no policy: nobody on duty to name
-            return None
+        return who_knows(self.card, self.policies)
 
     def renewal_date(self) -> str:
         if not self.has("renewal_date"):

@@ -421,6 +421,11 @@ class IntentModel:
             intent = self.catalog[self.howto]  # the card by meaning alone, asked whether we may do something
         if intent.kind in (FIELD, CARD) and _SHARING.match(clause):
             intent = self.catalog[self.howto]  # whether we may pass a field on is the playbooks', not its value
+        if intent.kind != HOWTO and best not in hits and kind_asked(clause, self.catalog.stand_in):
+            # whether the customer is of a kind the record has no field for ("is Acme a reference customer?", "a
+            # partner?"): the nearest field by meaning (their promises, their owner) says neither yes nor no; the
+            # playbooks may define the kind, else the answer is "I don't know, ask the owner"
+            intent = self.catalog[self.howto]
         if intent.kind != HOWTO and (boosted[best] < floor or boosted[best] - howto < margin):
             intent = self.catalog[self.howto]
         return Reading(clause, intent, boosted[best], howto, hits)
@@ -441,6 +446,19 @@ def longest_matches(patterns: Mapping[str, Sequence[re.Pattern[str]]], text: str
         for n, own in found.items()
         if not all(any(inside(sp, o) for m, os in found.items() if m != n for o in os) for sp in own)
     )
+
+
+def kind_asked(masked: str, stand_in: str) -> str:
+    """The kind of customer a yes/no question asks whether the customer is, as said ("is Acme a reference
+    customer?": "a reference customer"), on the question with the customer's name masked; "" when it asks no such
+    thing, or asks whose it is ("a customer of Priya's": their owner)."""
+    found = re.match(
+        rf"^\W*(?:is|are) {re.escape(stand_in)} "
+        r"(?P<kind>(?:an?|one of (?:our|the|your)) (?:(?!\bof\b)[^?.!])+?)[\s?.!]*$",
+        masked,
+        re.I,
+    )
+    return found["kind"] if found else ""
 
 
 def asks_what_to_do(question: str) -> bool:

@@ -44,7 +44,7 @@ from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.dates import named_window
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.findings import policy_findings
-from bot.ask.intents import Catalog, model_for
+from bot.ask.intents import Catalog, kind_asked, mask, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
 from bot.ask.policy import PolicyFinding
 from bot.ask.routes import LABELS, asks_route
@@ -406,6 +406,12 @@ class AskService:
             return ruled
         if card is not None and u.asked.first("card"):
             return self._about(question, asker, card, 1.0, truncated)
+        stand_in = model_for(self._embedder()).catalog.stand_in
+        if card is not None and u.asked.howto and (kind := kind_asked(mask(question, u.mention, stand_in), stand_in)):
+            # "is X a reference customer?": no field says, and the playbooks' sentences about references would not
+            said = direct.unrecorded_kind(card, kind, policies)
+            customer = card if show_record else None
+            return Answer(question, asker, said, [], 0.0, True, customer=customer, truncated=truncated, source=CLARIFY)
         return self._policy(session, u, question, asker, card, truncated, query, paths)
 
     def _policy(

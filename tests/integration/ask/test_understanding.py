@@ -1703,6 +1703,18 @@ def test_a_tier_the_policy_does_not_have_is_said_back(book: Services) -> None:
     assert "There is no" not in ask(book, "which gold customers renew next quarter?", MANAGER).text
 
 
+def test_a_kind_of_customer_no_field_records_is_said_so_with_whom_to_ask(book: Services) -> None:
+    # was: "*Willowfield Devices Co* (gold) is promised: support coverage 24x7; ..." (the nearest field by meaning)
+    a = ask(book, "is Willowfield Devices a reference customer?", MANAGER)
+    assert a.text.startswith(
+        "The record has no field that says whether *Willowfield Devices Co* is a reference customer: ask <@U0AMGOLD>."
+    ), a.text
+    assert a.customer is not None  # with the card, which has what the record holds
+    # the kind said is the asker's text: inert
+    odd = ask(book, "is Willowfield Devices a reseller <@U0SUPLEAD> likes?", MANAGER).text
+    assert "<@U0SUPLEAD>" not in odd and "&lt;@U0SUPLEAD&gt;" in odd, odd
+
+
 def test_changing_a_customers_tier_is_the_tier_override_route(book: Services) -> None:
     # was: "*Willowfield Devices Co* is a *Gold* customer" (the tier, not how to change it)
     a = ask(book, "how do I change Willowfield Devices's tier?", MANAGER)

@@ -175,6 +175,12 @@ def model() -> IntentModel:
         ("Acme wants their data stored in the EU", "acme", ["approval_custom_terms"]),  # was: their region
         ("Acme wants to downgrade to silver", "acme", ["approval_tier_override"]),  # was: their tier
         ("how do I change Acme's tier?", "acme", ["approval_tier_override"]),  # was: their tier
+        # a kind of customer no field records is no field's value (was: their promises, their owner)
+        ("is Acme a reference customer?", "acme", ["howto"]),
+        ("is Acme a partner?", "acme", ["howto"]),
+        ("is Acme an at-risk account?", "acme", ["renewal_risk"]),  # was: their owner
+        ("is Acme a late payer?", "acme", ["payment_status"]),
+        ("is Acme a customer of Priya's?", "acme", ["owner"]),
         ("can we bump Acme's tier for a quarter?", "acme", ["approval_tier_override"]),
         ("is Acme overdue for a check-in?", "acme", ["tier_promises"]),  # a cadence (was: their payments)
         ("what discount did Acme get last year?", "acme", ["discount_history"]),  # was: the route for a new one
