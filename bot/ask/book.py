@@ -208,7 +208,7 @@ def read_book(
         owner = found.group(1)
     elif _UNOWNED.search(question):
         owner = UNOWNED
-    elif named := _staff_named(question, staff):
+    elif named := staff_named(question, staff):
         owner = named
     elif _MINE.search(question) or by_the_asker(question):
         owner = asker
@@ -347,7 +347,7 @@ def staff_names(policies: Policies) -> dict[str, str]:
     return names | {first: ids[0] for first, ids in firsts.items() if len(ids) == 1 and first not in names}
 
 
-def _staff_named(question: str, staff: Mapping[str, str] | None) -> str | None:
+def staff_named(question: str, staff: Mapping[str, str] | None) -> str | None:
     """The staff member the question names as an owner ("Priya's accounts", "does Marcus Okafor own"), longest
     name first; None when it names none."""
     low = question.lower()

@@ -23,6 +23,7 @@ from bot.ask import direct
 from bot.ask.access import field_access_finding
 from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
 from bot.ask.approval_figures import approval_figures_finding
+from bot.ask.book import staff_named, staff_names
 from bot.ask.cadence import asks_when_due, cadence_finding
 from bot.ask.conversations import waiting_finding
 from bot.ask.customer_alerts import customer_alerts_finding
@@ -122,6 +123,17 @@ def _request(a: Inputs) -> PolicyFinding | None:
     """One request, by its number ("what's the status of request #12?")."""
     number = named_request(a.question)
     return request_finding(a.services, a.asker, number) if number is not None else None
+
+
+# The asker speaking of their own absence ("who covers my accounts while I'm out?")
+_OWN = re.compile(r"\b(i|i'm|i am|my|me)\b", re.I)
+
+
+def _duty(a: Inputs) -> PolicyFinding:
+    """Who is on duty, knowing who is away: a colleague the question names ("Marcus's accounts"), else the asker
+    when they speak of themselves."""
+    away = staff_named(a.question, staff_names(a.policies)) or (a.asker if _OWN.search(a.question) else None)
+    return duty_finding(a.policies, a.tier, a.card, away)
 
 
 def _stale(a: Inputs) -> PolicyFinding | None:
@@ -264,7 +276,7 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "placement": (True, lambda a: placement_finding(a.policies, read_values(a.question), a.now.date())),
     "access": (True, lambda a: field_access_finding(a.policies, a.question, a.asker)),
     "alerts": (True, _alerts),
-    "duty": (True, lambda a: duty_finding(a.policies, a.tier, a.card)),  # who covers a tier's accounts
+    "duty": (True, _duty),  # who covers a tier's accounts
 }
 # Targets for a tier: the customer's, or the one the question names; evaluated guarded (a policy file a
 # maintainer is editing must not take the answer down with it: the playbooks answer instead).

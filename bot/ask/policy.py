@@ -142,12 +142,23 @@ def sla_finding(policies: Policies, tier: str, priority: str, card: CustomerCard
     )
 
 
-def duty_finding(policies: Policies, tier: str | None, card: CustomerCard | None = None) -> PolicyFinding:
+# The one on duty for a tier is the one away: the on-duty rule names nobody else, and the hand-off playbook has
+# the CS lead name cover.
+_AWAY_ON_DUTY = " (the one away: the CS lead names who covers)"
+
+
+def duty_finding(
+    policies: Policies, tier: str | None, card: CustomerCard | None = None, away: str | None = None
+) -> PolicyFinding:
     """Who is on duty (roles.yaml ``on_duty``: who takes an account of the tier that has no owner, or whose owner
-    is away): for the customer's or the named tier, else for every tier."""
+    is away): for the customer's or the named tier, else for every tier. ``away``: the staff member the question
+    says is away (the asker's "my accounts", "Marcus's accounts"; a customer's owner), never named as their own
+    cover."""
     if tier is None:
         duties = {t: policies.on_duty(t) for t in policies.tier_names}
-        each = [f"• *{t.title()}*: {mention(who)}" for t, who in duties.items() if who]
+        each = [
+            f"• *{t.title()}*: {mention(who)}{_AWAY_ON_DUTY if who == away else ''}" for t, who in duties.items() if who
+        ]
         if not each:
             return PolicyFinding("No one is on duty for any tier (roles.yaml has no `on_duty`).", "")
         head = "On duty (takes an account with no owner, or whose owner is away), by tier:"
@@ -155,6 +166,8 @@ def duty_finding(policies: Policies, tier: str | None, card: CustomerCard | None
     duty = policies.on_duty(tier)
     who = f"{mention(duty)} is on duty" if duty else "No one is on duty"
     said = f"{who} for *{tier.title()}* accounts: they take an account with no owner, or whose owner is away."
+    if duty and duty == (away or (card.owner if card is not None else None)):
+        said += " They are the one away: the CS lead names who covers."
     if card is not None:
         owner = f"owned by {mention(card.owner)}" if card.owner else "has no owner on record"
         said = f"{name_of(card)} ({tier}) is {owner}. {said}"

@@ -1687,6 +1687,11 @@ def test_who_covers_a_customer_while_the_owner_is_away_is_who_is_on_duty(book: S
     # accounts, "my accounts" read as a list of the book)
     mine = ask(book, "Who covers my accounts while I'm out?", MANAGER)
     assert mine.text.startswith("On duty (takes an account with no owner, or whose owner is away), by tier:"), mine.text
+    # the one away is never named as their own cover (was: "• *Gold*: <@U0AMGOLD>" to U0AMGOLD going on leave)
+    assert "• *Gold*: <@U0AMGOLD> (the one away: the CS lead names who covers)" in mine.text, mine.text
+    theirs = ask(book, "who covers Marcus's accounts while he's out?", LEAD).text
+    assert "<@U0AMGOLD> (the one away" in theirs and "<@U0AMPLAT> (the one away" not in theirs, theirs
+    assert "(the one away" not in ask(book, "who covers Kenji's accounts while he's out?", LEAD).text
     # a request about the account that names no contact is not whether to call them (was: "Not now: ... accepts
     # outreach, but it is ... outside contact hours")
     move = ask(book, "Can I reassign Willowfield Devices to Sofia?", MANAGER)
