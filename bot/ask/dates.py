@@ -12,6 +12,13 @@ WINDOW = re.compile(
     r"|\b(?:last|past) (?P<n>\d{1,3}) (?P<units>days?|weeks?|months?)\b",
     re.I,
 )
+# A span of no length ("in the last 0 days", "within the next 0 weeks"): said back, never read as a window (the
+# list it bounds would be empty, or everyone's).
+EMPTY_SPAN = re.compile(
+    r"\b(?:last|past|next|coming|in|for|within|over|since) (?:the )?(?:last |past |next )?0+ "
+    r"(?:days?|weeks?|months?|quarters?|years?)\b",
+    re.I,
+)
 DAYS = {"day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}  # a unit as a count of days ("the last 2 weeks")
 # a count said in words as questions say it ("the next two weeks", "open a day")
 COUNT_WORDS = {"a": 1, "an": 1} | {

@@ -41,7 +41,7 @@ from bot.ask.book import (
     unfiltered,
 )
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
-from bot.ask.dates import named_window
+from bot.ask.dates import EMPTY_SPAN, named_window
 from bot.ask.feedback import passage_key, rerank
 from bot.ask.findings import policy_findings
 from bot.ask.intents import Catalog, kind_asked, mask, model_for
@@ -331,6 +331,8 @@ class AskService:
         policies = self.s.policies
         if said := action_reply(question):  # a request to act ("remind me to call X"): said where it is done
             return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
+        if EMPTY_SPAN.search(question):
+            return Answer(question, asker, direct.EMPTY_WINDOW, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if u.slots.other_tier and not u.slots.tiers:  # never read as every tier's answer
             said = direct.no_such_tier(u.slots.other_tier, tier_names(policies))
             return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)

@@ -1720,6 +1720,16 @@ def test_a_kind_of_customer_no_field_records_is_said_so_with_whom_to_ask(book: S
     assert "<@U0SUPLEAD>" not in odd and "&lt;@U0SUPLEAD&gt;" in odd, odd
 
 
+def test_a_window_of_no_length_is_said_back(book: Services) -> None:
+    # was: every customer "no contact since" today, and "opened no tickets in the last 0 days"
+    for q in (
+        "which customers have we not contacted in the last 0 days?",
+        "what tickets did Willowfield Devices raise in the last 0 days?",
+    ):
+        a = ask(book, q, MANAGER)
+        assert a.text.startswith("A window of 0 days has nothing in it"), a.text
+
+
 def test_changing_a_customers_tier_is_the_tier_override_route(book: Services) -> None:
     # was: "*Willowfield Devices Co* is a *Gold* customer" (the tier, not how to change it)
     a = ask(book, "how do I change Willowfield Devices's tier?", MANAGER)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.ask.dates import past_window
+from bot.ask.dates import EMPTY_SPAN, past_window
 
 NOW = dt.datetime(2026, 12, 3, 15, 30, tzinfo=dt.UTC)  # a Thursday
 
@@ -77,3 +77,19 @@ def test_last_quarter_in_the_first_quarter_is_last_years_fourth() -> None:
         dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
         "last quarter (Q4 2026)",
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "empty"),
+    [
+        ("which customers have we not contacted in the last 0 days?", True),  # was: every customer
+        ("what tickets did Acme raise in the last 0 days?", True),  # was: "opened no tickets in the last 0 days"
+        ("which customers renew in the next 0 weeks?", True),
+        ("who renews within 00 months?", True),
+        ("which customers have we not contacted in the last 10 days?", False),
+        ("what happened in the last 30 days?", False),
+        ("Acme has 0 open tickets, what next?", False),
+    ],
+)
+def test_a_window_of_no_length_is_told_apart(question: str, empty: bool) -> None:
+    assert bool(EMPTY_SPAN.search(question)) is empty
