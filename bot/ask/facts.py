@@ -561,14 +561,15 @@ class Writer:
         )
 
     def sla_history(self) -> str:
-        """How we kept their SLA on the tickets of the last 30 days (their targets, their clock)."""
+        """How we kept their SLA on the tickets of the window asked, else the last 30 days (their targets, their
+        clock)."""
         self.has("open_tickets")
         if self.session is None:
             return ""  # nowhere to read them: never a false "none"
         customer = self.session.get(Customer, self.card.customer_id)
         if customer is None:
             return ""
-        record = sla_record(self.session, self.policies, customer, self.now)
+        record = sla_record(self.session, self.policies, customer, self.now, self.window)
         if record is None:
             return f"{self.name}'s tier has no SLA targets in the policy, so there is nothing to hold its tickets to."
         return said(record, self.name)

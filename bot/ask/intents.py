@@ -376,6 +376,7 @@ class IntentModel:
         if not about_one:  # no customer in view: nothing of a record can be asked, policies still can
             boosted = {n: s for n, s in boosted.items() if self.catalog[n].kind in (POLICY, HOWTO)}
         best = max(boosted, key=lambda n: boosted[n])
+        worded_card = False
         named = [n for n in hits if self.catalog[n].kind == POLICY]
         words_only = [n for n in hits if self.catalog[n].pattern_only and n in boosted]
         if words_only and (best not in hits or not self.catalog[best].pattern_only):
@@ -392,12 +393,14 @@ class IntentModel:
             # request; the customer pulls the meaning towards their record, but only the policy's words are there
             best = max(named, key=lambda n: boosted[n])
         elif (
-            self.catalog[best].kind == FIELD
+            self.catalog[best].kind in (FIELD, HOWTO)
             and best not in hits
-            and (card := [n for n in hits if self.catalog[n].kind == CARD])
+            and (card := [n for n in hits if self.catalog[n].kind == CARD and n in boosted])
         ):
-            # the card asked for by its words ("get me ready for the renewal meeting with X"), a field by meaning
-            # alone (the renewal date): the meeting is what to prepare for, and the card carries the renewal too
+            # the card asked for by its words ("get me ready for the renewal meeting with X", "what should I prepare
+            # for the X renewal call?"), a field or a procedure by meaning alone (the renewal date, the at-risk
+            # steps): the meeting is what to prepare for, and the card carries the renewal too
+            worded_card = self.catalog[best].kind == HOWTO  # over a procedure by meaning: the words decide
             best = card[0]
         if self.catalog[best].kind in (FIELD, POLICY) and best not in hits and self._topic(low):
             # a procedure named by its subject, a field or a policy by meaning alone ("X wants all their data
@@ -412,7 +415,7 @@ class IntentModel:
             # "can legal see discount history?", "who covers my accounts while I'm out?": the field's or the owner's
             # words pull towards their own intent
             floor = MIN_FIELD_SCORE
-        margin = MARGIN
+        margin = -PATTERN_BOOST if worded_card else MARGIN
         if intent.pattern_only and best in hits:
             # read only where its words are, and they are: the words are the evidence, even where the sentence is
             # as near the playbooks by meaning ("any pending approvals for Acme?")

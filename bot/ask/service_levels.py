@@ -44,9 +44,11 @@ def service_levels_finding(
     subject = f"{which[0].upper()}{which[1:]}tickets" if which else "Tickets"
     fr_met = sum(t["fr_met"] for t in per.values())
     res_met = sum(t["res_met"] for t in per.values())
+    # the share and the count missed: "how many tickets breached SLA last week?" asks the count
     lines = [
-        f"{subject} closed {window}: {closed:,}; first-response SLA met {percent(fr_met / closed)}, resolution SLA met "
-        f"{percent(res_met / closed)}."
+        f"{subject} closed {window}: {closed:,}; first-response SLA met {percent(fr_met / closed)} "
+        f"({closed - int(fr_met):,} missed), resolution SLA met {percent(res_met / closed)} "
+        f"({closed - int(res_met):,} missed)."
     ]
     targets = {t.name: t.targets for t in policies.tiers.tiers}
     order = [*(n for n in policies.tier_names if n in per), *sorted(set(per) - set(policies.tier_names))]

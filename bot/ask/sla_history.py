@@ -1,6 +1,7 @@
-"""How we kept a customer's SLA lately: each ticket opened in the last :data:`DAYS` days, its first response and
-its resolution against the tier's targets, on the clock the card runs (``bot.customers.sla``: 24x7 or the
-customer's business hours), so "did we breach the SLA for X last month?" has the tickets' own numbers."""
+"""How we kept a customer's SLA lately: each ticket opened in the window asked (else the last :data:`DAYS` days),
+its first response and its resolution against the tier's targets, on the clock the card runs
+(``bot.customers.sla``: 24x7 or the customer's business hours), so "did we breach the SLA for X last month?" has
+the tickets' own numbers."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn
+from bot.ask.dates import Window
 from bot.customers.sla import SlaClock, human, sla_clock
 from bot.policies import Policies
 from bot.store.models import Customer, Ticket
@@ -33,7 +35,7 @@ class Kept:
 
 @dataclass(frozen=True)
 class SlaRecord:
-    days: int
+    window: str  # as said: "in the last 30 days", "this year (2026)"
     tickets: list[Kept]
 
     @property
@@ -45,16 +47,18 @@ class SlaRecord:
         return [k for k in self.tickets if k.resolution is not None and k.resolution.state == "breached"]
 
 
-def sla_record(session: Session, policies: Policies, customer: Customer, now: dt.datetime) -> SlaRecord | None:
-    """The tickets opened in the last DAYS days against their targets; None for a tier no SLA policy knows."""
+def sla_record(
+    session: Session, policies: Policies, customer: Customer, now: dt.datetime, window: Window | None = None
+) -> SlaRecord | None:
+    """The tickets opened in the window the question names ("this year"), else the last DAYS days, against their
+    targets; None for a tier no SLA policy knows."""
     if customer.tier not in policies.tier_names:
         return None
-    rows = session.scalars(
-        select(Ticket)
-        .where(Ticket.customer_id == customer.id, Ticket.opened_at >= now - dt.timedelta(days=DAYS))
-        .order_by(Ticket.opened_at)
-        .limit(MAX_TICKETS)
-    ).all()
+    since, until, label = window or (now - dt.timedelta(days=DAYS), None, f"in the last {DAYS} days")
+    query = select(Ticket).where(Ticket.customer_id == customer.id, Ticket.opened_at >= since)
+    if until is not None:
+        query = query.where(Ticket.opened_at < until)
+    rows = session.scalars(query.order_by(Ticket.opened_at).limit(MAX_TICKETS)).all()
     kept: list[Kept] = []
     for t in rows:
         # first response: until it was given (or now, still running); resolution: once resolved
@@ -65,7 +69,7 @@ def sla_record(session: Session, policies: Policies, customer: Customer, now: dt
         except Exception:  # an unknown priority in source data: no target to hold it to
             continue
         kept.append(Kept(t.id, t.priority, t.first_response_at is not None, first, resolved))
-    return SlaRecord(DAYS, kept)
+    return SlaRecord(label, kept)
 
 
 def breach_line(k: Kept, clock: SlaClock) -> str:
@@ -77,7 +81,7 @@ def said(record: SlaRecord, name: str) -> str:
     """The record as a sentence or two: how many tickets met each target, and the late ones with their numbers."""
     n = len(record.tickets)
     if not n:
-        return f"{name} opened no tickets in the last {record.days} days."
+        return f"{name} opened no tickets {record.window}."
     late = record.first_breached
     waiting = [k for k in record.tickets if not k.answered and k.first_response.state != "breached"]
     parts = [f"first response within target on {n - len(late) - len(waiting)}"]
@@ -95,4 +99,4 @@ def said(record: SlaRecord, name: str) -> str:
         shown = ", ".join(breach_line(k, k.resolution) for k in slow[:3] if k.resolution is not None)
         fixes += f", late on {len(slow)} ({shown}{', ...' if len(slow) > 3 else ''})"
     tickets = f"{n} ticket{'s' if n != 1 else ''}"
-    return f"In the last {record.days} days {name} opened {tickets}: {'; '.join(parts)}; {fixes}."
+    return f"{name} opened {tickets} {record.window}: {'; '.join(parts)}; {fixes}."

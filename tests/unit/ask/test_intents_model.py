@@ -181,6 +181,10 @@ def model() -> IntentModel:
         ("is Acme an at-risk account?", "acme", ["renewal_risk"]),  # was: their owner
         ("is Acme a late payer?", "acme", ["payment_status"]),
         ("is Acme a customer of Priya's?", "acme", ["owner"]),
+        ("what should I prepare for the Acme renewal call?", "acme", ["card"]),  # was: the at-risk steps
+        ("when did we last talk to Acme and what about?", "acme", ["last_contact", "recent_interactions"]),
+        ("how many tickets breached SLA last week?", "", ["service_levels"]),  # was: the list's help
+        ("how many tickets breached SLA for Acme this year?", "acme", ["sla_history"]),  # was: their open tickets
         ("can we bump Acme's tier for a quarter?", "acme", ["approval_tier_override"]),
         ("is Acme overdue for a check-in?", "acme", ["tier_promises"]),  # a cadence (was: their payments)
         ("what discount did Acme get last year?", "acme", ["discount_history"]),  # was: the route for a new one
