@@ -173,7 +173,7 @@ def _service_levels(a: Inputs) -> PolicyFinding | None:
         return None
     if asks_opened(a.question):  # how many came in ("how many P1 tickets did we have this month?")
         return opened_finding(a.services, _windowed(a), a.now, a.u.slots.tiers, a.u.slots.priority)
-    return service_levels_finding(a.services, _windowed(a), a.now, a.u.slots.tiers)
+    return service_levels_finding(a.services, _windowed(a), a.now, a.u.slots.tiers, a.u.slots.priority)
 
 
 def _surveys(a: Inputs) -> PolicyFinding | None:

@@ -28,17 +28,27 @@ CITED = "first response SLA met resolution SLA met first contact resolution targ
 
 
 def service_levels_finding(
-    services: Services, questions: Sequence[str], now: dt.datetime, tiers: Sequence[str] = ()
+    services: Services,
+    questions: Sequence[str],
+    now: dt.datetime,
+    tiers: Sequence[str] = (),
+    priority: str | None = None,
 ) -> PolicyFinding:
     """``questions``: the thread's chain, the question last; the window is the latest one said. ``tiers``: those the
-    question names ("how are we doing on SLA for platinum?"): their tickets alone; none, every tier's."""
+    question names ("how are we doing on SLA for platinum?"): their tickets alone; none, every tier's. ``priority``:
+    the one it names ("how many P1s missed their target?"), alone."""
     policies = services.policies
     since, until, window = latest_window(questions, now, DEFAULT_DAYS)
     end = until or now
-    rows = [r for r in closed_tickets(services.engine, since, end) if not tiers or r.tier in tiers]
+    rows = [
+        r
+        for r in closed_tickets(services.engine, since, end)
+        if (not tiers or r.tier in tiers) and (priority is None or r.priority == priority)
+    ]
     per, unknown = ticket_figures(policies, rows)
     closed = sum(int(t["closed"]) for t in per.values())
-    which = f"{', '.join(mrkdwn.escape(t) for t in tiers)} " if tiers else ""  # "platinum "
+    said = " ".join(w for w in (", ".join(mrkdwn.escape(t) for t in tiers), priority or "") if w)
+    which = f"{said} " if said else ""  # "platinum ", "gold P2 "
     if not closed:
         return _finding(f"No {which}ticket was closed {window}.")
     subject = f"{which[0].upper()}{which[1:]}tickets" if which else "Tickets"

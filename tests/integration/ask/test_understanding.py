@@ -2015,6 +2015,11 @@ def test_how_support_kept_its_sla_is_the_kpi_packs_figures(book: Services, clock
     # the count missed, asked by its words (was: the list of the book's help)
     breached = ask(book, "how many tickets breached SLA in the last 7 days?", AGENT)
     assert breached.text.startswith("Tickets closed in the last 7 days: 2; first-response SLA met 50% (1 missed)")
+    # a priority named is its tickets alone (was: every priority's)
+    p1 = ask(book, "how many P1s missed their target in the last 7 days?", AGENT).text
+    assert p1.startswith("P1 tickets closed in the last 7 days: 1; first-response SLA met 0% (1 missed)"), p1
+    p3 = ask(book, "how many P3s missed their target in the last 7 days?", AGENT).text
+    assert p3.startswith("No P3 ticket was closed in the last 7 days."), p3
     # one customer's breaches are their SLA history, not the book's figures
     assert not ask(book, "how many tickets breached SLA for Willowfield Devices this year?", AGENT).text.startswith(
         "Tickets closed"
