@@ -47,8 +47,8 @@ def service_levels_finding(
     ]
     per, unknown = ticket_figures(policies, rows)
     closed = sum(int(t["closed"]) for t in per.values())
-    said = " ".join(w for w in (", ".join(mrkdwn.escape(t) for t in tiers), priority or "") if w)
-    which = f"{said} " if said else ""  # "platinum ", "gold P2 "
+    named = " ".join(w for w in (", ".join(mrkdwn.escape(t) for t in tiers), priority or "") if w)
+    which = f"{named} " if named else ""  # "platinum ", "gold P2 "
     if not closed:
         return _finding(f"No {which}ticket was closed {window}.")
     subject = f"{which[0].upper()}{which[1:]}tickets" if which else "Tickets"
