@@ -75,3 +75,22 @@ def approval_pathways(
             )
         )
     return out
+
+
+def discount_rates(engine: Engine, since: dt.datetime, until: dt.datetime) -> dict[str, tuple[int, float]]:
+    """The discounts approved (by people or the rules) and decided in ``[since, until)``, by the tier they were
+    asked for: how many gave a percentage, and their mean percentage (the deal desk's "discount rate by tier")."""
+    r = ApprovalRequest.__table__.c
+    q = (
+        select(r.tier, func.count(), func.avg(r.percent))
+        .where(
+            r.request_type == "discount",
+            r.state.in_((APPROVED, AUTO_APPROVED)),
+            r.decided_at >= since,
+            r.decided_at < until,
+            r.percent.is_not(None),
+        )
+        .group_by(r.tier)
+    )
+    with engine.connect() as conn:
+        return {str(tier or "unknown"): (int(n), float(mean)) for tier, n, mean in conn.execute(q)}

@@ -14,7 +14,8 @@ import re
 from collections.abc import Sequence
 
 from bot import mrkdwn
-from bot.approvals.figures import approval_pathways
+from bot.approvals.amounts import format_percent
+from bot.approvals.figures import approval_pathways, discount_rates
 from bot.ask.dates import latest_window
 from bot.ask.policy import PolicyFinding
 from bot.ask.routes import label_of
@@ -67,7 +68,18 @@ def approval_figures_finding(services: Services, questions: Sequence[str], now: 
             f"• Decided by approvers: {exception.decided:,}, {exception.approved:,} approved and {refused:,} not "
             f"(rejected, changes requested or expired){said}"
         )
+    if rtype == "discount" and (rates := discount_rates(services.engine, since, until or now)):
+        lines.append(_rates(rates, services.policies.tier_names))
     return _finding("\n".join(lines) + clocks)
+
+
+def _rates(rates: dict[str, tuple[int, float]], tiers: Sequence[str]) -> str:
+    """ "• Approved discounts averaged 11.5% (platinum 14%, gold 12%)": the mean over all, then each tier's."""
+    n = sum(count for count, _ in rates.values())
+    mean = sum(count * rate for count, rate in rates.values()) / n
+    order = [*(t for t in tiers if t in rates), *sorted(set(rates) - set(tiers))]
+    each = ", ".join(f"{mrkdwn.escape(t)} {format_percent(round(rates[t][1], 1))}" for t in order)
+    return f"• Approved discounts averaged {format_percent(round(mean, 1))} ({each})"
 
 
 _HOW_LONG = re.compile(r"\bhow (long|quickly|fast)\b|\bturnaround\b", re.I)

@@ -2137,6 +2137,12 @@ def test_how_approvals_went_across_the_book_is_the_kpi_packs_figures(book: Servi
         "• Decided by approvers: 2, 1 approved and 1 not (rejected, changes requested or expired), median turnaround "
     ), figures.text
     assert figures.source == "policy" and not figures.sensitive  # counts of requests: every role sees them
+    # the discount rate the deal desk reports, of those approved (was: the pricing policy's reporting paragraph)
+    assert "\n• Approved discounts averaged 8.5% (gold 8.5%)" in figures.text, figures.text
+    rate = ask(book, "what's the average discount we gave this month?", AGENT).text
+    assert rate.startswith("Discount requests this month (November 2026): 3 made") and "averaged 8.5%" in rate, rate
+    went = ask(book, "how did discount approvals go this month?", AGENT).text
+    assert went.startswith("Discount requests this month (November 2026): 3 made"), went
     assert ask(book, "how many credits were approved this month?", AGENT).text.startswith(
         "No service credit (SLA exception) request was made or decided this month"
     )
