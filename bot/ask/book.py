@@ -552,9 +552,10 @@ def answer_book(session: Session, policies: Policies, q: BookQuery, now: dt.date
             f" those in {where}.\n{listed.text}"
         )
         listed = Listed(said, listed.customers, listed.head)
-    if q.owner and q.owner != UNOWNED and q.about != ACCOUNTS and not listed.customers:
+    if q.owner and q.owner != UNOWNED and not listed.customers:
         owned = select(func.count()).where(Customer.owner_slack_id == q.owner, Customer.merged_into_id.is_(None))
-        if not session.scalar(owned):  # "which of my tickets are breaching?" asked by someone who owns no account
+        # "which of my tickets are breaching?", "what's the total ARR of my book?" asked by someone who owns none
+        if not session.scalar(owned):
             why = f"{person(policies, q.owner)} owns no account, and lists go by the customer's owner"
             listed = Listed(f"{listed.text}\n{why}: ask without naming an owner for the whole book.", (), listed.head)
     return listed

@@ -810,6 +810,9 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
     # "my" from someone who owns no account: said so, not an empty list alone
     agents = ask(book, "which of my tickets are breaching?", AGENT)
     assert "owns no account, and lists go by the customer's owner" in agents.text, agents.text
+    # ... a list of their accounts too (was: "*No customer (owned by ...)*, by ARR, highest first." alone)
+    mine = ask(book, "what's the total ARR of my book?", "U0FINCTRL").text
+    assert "owns no account, and lists go by the customer's owner" in mine, mine
     tickets = ask(book, "How many open tickets do we have?")
     assert tickets.text.startswith("*1 customer* has 1 open ticket:\n• *Glacierwood Dental Ltd* (bronze): 1 open"), (
         tickets.text
