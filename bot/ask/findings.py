@@ -27,6 +27,7 @@ from bot.ask.book import staff_named, staff_names
 from bot.ask.cadence import asks_when_due, cadence_finding
 from bot.ask.conversations import waiting_finding
 from bot.ask.customer_alerts import customer_alerts_finding
+from bot.ask.erasures import erasures_finding
 from bot.ask.intents import Intent
 from bot.ask.outcomes import outcomes_finding
 from bot.ask.pending import (
@@ -268,6 +269,7 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "outcomes": (True, _outcomes),
     "service_levels": (True, _service_levels),
     "surveys": (True, _surveys),
+    "erasures": (False, lambda a: erasures_finding(a.services, _windowed(a), a.now)),  # also a plain handbook
     "staff": (False, lambda a: staff_finding(a.policies, a.question)),
     "decisions": (True, _decisions),
     "renewal_risk": (True, _of_customer(renewal_risk_finding)),

@@ -40,6 +40,7 @@ FIELD, POLICY, CARD, HOWTO = "field", "policy", "card", "howto"
 OUTCOMES = "outcomes"  # the compute of how renewals went across the book (bot.ask.outcomes)
 SERVICE_LEVELS = "service_levels"  # ... of how support kept its SLA across the book (bot.ask.service_levels)
 SURVEYS = "surveys"  # ... of what customers said in surveys across the book (bot.ask.surveys)
+ERASURES = "erasures"  # ... of the erasures done (bot.ask.erasures)
 KINDS = (FIELD, POLICY, CARD, HOWTO)
 TOP_K = 3  # an intent's score: the mean of its 3 closest examples (one odd example does not decide)
 PATTERN_BOOST = 0.12
@@ -317,7 +318,10 @@ class IntentModel:
         question = USER_MENTION.sub("owner", question)
         if _QUALIFIES.search(question):
             return False  # "which customers qualify for platinum?": the tier thresholds, not a list
-        if any(self.catalog[n].compute in (OUTCOMES, SERVICE_LEVELS, SURVEYS) for n in self._hits(question.lower())):
+        if any(
+            self.catalog[n].compute in (OUTCOMES, SERVICE_LEVELS, SURVEYS, ERASURES)
+            for n in self._hits(question.lower())
+        ):
             # "how many customers churned last month?", "how many tickets did we close last week?": figures over
             # the book, computed (bot.ask.outcomes, bot.ask.service_levels)
             return False

@@ -20,6 +20,7 @@ from bot.ask.models import QuestionLog
 from bot.ask.service import Answer, AskService, thread_context
 from bot.channels.models import Conversation
 from bot.customers.normalize import name_key
+from bot.governance import audit
 from bot.kpi.pack import pack
 from bot.notify import RecordingNotifier
 from bot.policies import Policies
@@ -1739,6 +1740,21 @@ def test_a_window_of_no_length_is_said_back(book: Services) -> None:
     ):
         a = ask(book, q, MANAGER)
         assert a.text.startswith("A window of 0 days has nothing in it"), a.text
+
+
+def test_who_asked_for_erasure_is_how_many_were_erased_never_a_name(book: Services, clock: Clock) -> None:
+    # was: the retention table's rows
+    none = ask(book, "who has asked for their data to be deleted this month?", "U0PRIVACY").text
+    assert none.startswith("Rapport erased no customer's data this month (November 2026). It keeps no name"), none
+    with session_scope(book.sessions) as s:
+        audit.record(s, "U0PRIVACY", "customer.erased", "erasure", "ref-1", {"customers": 2})
+        audit.record(s, "U0PRIVACY", "customer.erased", "erasure", "ref-2", {"customers": 1})
+        audit.record(s, "U0PRIVACY", "retention.purge", "retention", "2026-11-20", {})  # not an erasure
+    done = ask(book, "how many erasure requests did we handle this month?", AGENT).text
+    assert done.startswith(
+        "Rapport erased 3 customer records this month (November 2026) (2 erasures run with `rapport forget`)."
+    ), done
+    assert "#privacy-requests" in done
 
 
 def test_changing_a_customers_tier_is_the_tier_override_route(book: Services) -> None:

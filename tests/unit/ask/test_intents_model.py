@@ -185,6 +185,8 @@ def model() -> IntentModel:
         ("when did we last talk to Acme and what about?", "acme", ["last_contact", "recent_interactions"]),
         ("how many tickets breached SLA last week?", "", ["service_levels"]),  # was: the list's help
         ("how many tickets breached SLA for Acme this year?", "acme", ["sla_history"]),  # was: their open tickets
+        ("who asked us to delete their records last month?", "", ["erasures"]),  # was: the retention table
+        ("how many deletion requests came in this year?", "", ["erasures"]),
         ("can we bump Acme's tier for a quarter?", "acme", ["approval_tier_override"]),
         ("is Acme overdue for a check-in?", "acme", ["tier_promises"]),  # a cadence (was: their payments)
         ("what discount did Acme get last year?", "acme", ["discount_history"]),  # was: the route for a new one
