@@ -41,7 +41,6 @@ def erasures_finding(services: Services, questions: Sequence[str], now: dt.datet
     )
     said = (
         f"{done}. It keeps no name of whom it erased (the audit trail records only that an erasure happened and "
-        "how many rows went), so it cannot say who asked: requests are logged by the privacy office in "
-        "#privacy-requests."
+        "how many rows went), so it cannot say who asked: the privacy office keeps the log of requests."
     )
     return PolicyFinding(said, "", citation_query=CITED, citation_title="privacy", supported=False)

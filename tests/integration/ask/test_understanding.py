@@ -1754,7 +1754,7 @@ def test_who_asked_for_erasure_is_how_many_were_erased_never_a_name(book: Servic
     assert done.startswith(
         "Rapport erased 3 customer records this month (November 2026) (2 erasures run with `rapport forget`)."
     ), done
-    assert "#privacy-requests" in done
+    assert done.endswith("so it cannot say who asked: the privacy office keeps the log of requests. [1]"), done
 
 
 def test_changing_a_customers_tier_is_the_tier_override_route(book: Services) -> None:
