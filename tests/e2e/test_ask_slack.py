@@ -76,8 +76,8 @@ def test_direct_message_answer(double: SlackDouble) -> None:
 
 def test_a_how_to_that_names_a_request_type_finds_its_procedure(double: SlackDouble) -> None:
     # was: declined ("I don't know"): the handbook files tier changes under *Overrides*, which says no "upgrade"
-    dm = double.im_channel("U0CSLEAD")
-    d = double.send_message("U0CSLEAD", dm, "how do I upgrade a customer to platinum?")
+    dm = double.im_channel("U0DEALDSK")  # a DM of its own: the greeting test reads the CS lead's latest reply
+    d = double.send_message("U0DEALDSK", dm, "how do I upgrade a customer to platinum?")
     assert d.ok
     text = blocks_text(final_answer(double, dm, None)["blocks"])
     assert "tier_override" in text and "Overrides (service/tier-definitions.md" in text, text
