@@ -433,6 +433,14 @@ class PlaybookIndex:
                 vecs[str(meta.get("path", ""))] = np.asarray(emb, dtype=np.float32)
         return _State(records, vecs)
 
+    def sections(self, path: str, parent: str) -> list[str]:
+        """The headings right under ``parent`` (a heading path, "A > B") in the document, in its order."""
+        depth = len(parent.split(" > ")) if parent else 0
+        prefix = f"{parent} > " if parent else ""
+        ordered = sorted((r for r in self._state.records if r.path == path), key=lambda r: r.ordinal)
+        parts = [r.heading_path.split(" > ") for r in ordered if r.heading_path.startswith(prefix)]
+        return list(dict.fromkeys(p[depth] for p in parts if len(p) > depth and p[depth]))
+
     def documents(self) -> list[DocMeta]:
         seen: dict[str, DocMeta] = {}
         for r in self._state.records:

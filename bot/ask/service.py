@@ -67,6 +67,7 @@ from bot.governance.audit import record
 from bot.services import Services
 from bot.store.models import Customer
 from retrieval import Passage
+from retrieval.question import analyse
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
@@ -698,7 +699,7 @@ class AskService:
         return Answer(
             question,
             asker,
-            draft.text,
+            draft.text + self._outline(question, draft.citations),
             draft.citations,
             result.confidence,
             True,
@@ -706,6 +707,18 @@ class AskService:
             customer=card,
             truncated=truncated,
         )
+
+    def _outline(self, question: str, citations: Sequence[Citation]) -> str:
+        """Steps asked of a whole procedure ("how do I onboard a new gold customer?") and answered from a document's
+        opening words, which say what it is, not what to do: the parts it goes through, in order, to ask about one."""
+        if not citations or " > " in citations[0].heading_path or not analyse(question).steps:
+            return ""
+        first = citations[0]
+        parts = self.s.index.sections(first.path, first.heading_path)
+        if len(parts) < OUTLINE_PARTS:
+            return ""
+        listed = " · ".join(mrkdwn.escape(p) for p in parts)
+        return f"\n{mrkdwn.bold(first.title)} in order: {listed}. Ask about a part for its steps."
 
 
 # Findings computed for one customer from the alert rules: whether their renewal is at risk, how they use the
@@ -724,6 +737,7 @@ def _unsearched() -> str:
     return f":warning: {said} (reference `{ref}`)."
 
 
+OUTLINE_PARTS = 3  # a document's sections worth listing as its outline
 _POSSESSIVE = re.compile(r"['’]s\b(?=\W*$)")  # "Acme Corp's": the name without its possessive
 
 

@@ -83,6 +83,16 @@ def test_a_how_to_that_names_a_request_type_finds_its_procedure(double: SlackDou
     assert "tier_override" in text and "Overrides (service/tier-definitions.md" in text, text
 
 
+def test_steps_of_a_whole_procedure_answered_by_its_opening_list_its_parts(double: SlackDouble) -> None:
+    # was: the runbook's two opening sentences alone ("The first 90 days decide whether ...")
+    dm = double.im_channel("U0AMPLAT")
+    assert double.send_message("U0AMPLAT", dm, "how do I onboard a new gold customer?").ok
+    blocks = final_answer(double, dm, None)["blocks"]
+    text = "\n".join(b["text"]["text"] for b in blocks if b.get("type") == "section")
+    assert "*Onboarding runbook for high-touch accounts* in order: Roles · Day -5 to 0: handoff from sales · " in text
+    assert "Day 1-10: kickoff" in text and "Ask about a part for its steps." in text, text
+
+
 def bot_texts(double: SlackDouble, channel: str, timeout: float = 30, at_least: int = 1) -> list[str]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

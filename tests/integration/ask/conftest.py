@@ -52,6 +52,9 @@ class FakeIndex:
     def documents(self) -> list[object]:
         return []
 
+    def sections(self, path: str, parent: str) -> list[str]:
+        return []
+
 
 def passage(path: str, heading: str, text: str, score: float) -> Passage:
     return Passage(path, heading, 1, 10, heading.split(" > ")[0], "U0KBOWNER", "1", (), (), score, text)

@@ -441,3 +441,14 @@ def test_document_prior_favours_the_document_that_uses_the_words_throughout(tmp_
     detail = "change-control.md#Change control > Audit trail"
     overview = "overview.md#Operations handbook > Contents > Regulated change"
     assert with_prior[detail] - without[detail] > with_prior[overview] - without[overview] > 0
+
+
+def test_sections_are_the_headings_under_a_heading_in_document_order(root: Path) -> None:
+    _write(root, "guide.md", "# Guide\n\nWhat it is.\n\n## Zeta\n\nA.\n\n### Inner\n\nB.\n\n## Alpha\n\nC.\n")
+    _write(root, "flat.md", "## First\n\nA.\n\n## Second\n\nB.\n")  # no title heading: its sections are top level
+    idx = _index(root)
+    idx.sync()
+    assert idx.sections("guide.md", "Guide") == ["Zeta", "Alpha"]  # its order, not sorted
+    assert idx.sections("guide.md", "Guide > Zeta") == ["Inner"]
+    assert idx.sections("flat.md", "") == ["First", "Second"]
+    assert idx.sections("missing.md", "") == []
