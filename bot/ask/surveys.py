@@ -18,7 +18,7 @@ from bot.ask.dates import latest_window
 from bot.ask.facts import sees, who_sees
 from bot.ask.people import person
 from bot.ask.policy import PolicyFinding
-from bot.customers.surveys import SurveyFigures, survey_figures
+from bot.customers.surveys import SurveyFigures, nps_text, survey_figures
 from bot.services import Services
 
 DEFAULT_DAYS = 90
@@ -66,11 +66,10 @@ def _said(f: SurveyFigures, nps_target: float | None = None, csat_target: float 
     """ "NPS +18 from 557 answers (234 promoters, 134 detractors; target +30, *missed*), CSAT 4.4 from 20 answers"."""
     parts = []
     if f.nps is not None:
-        goal = (
-            f"; target {nps_target:+.0f}{', *missed*' if f.nps < nps_target else ''}" if nps_target is not None else ""
-        )
+        missed = ", *missed*" if nps_target is not None and f.nps < nps_target else ""
+        goal = f"; target {nps_text(nps_target)}{missed}" if nps_target is not None else ""
         parts.append(
-            f"NPS {f.nps:+.0f} from {_n(f.nps_answers, 'answer')} "
+            f"NPS {nps_text(f.nps)} from {_n(f.nps_answers, 'answer')} "
             f"({_n(f.promoters, 'promoter')}, {_n(f.detractors, 'detractor')}{goal})"
         )
     if f.csat is not None:

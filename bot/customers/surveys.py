@@ -85,3 +85,8 @@ def survey_figures(
             str(tier): SurveyFigures(int(p or 0), int(d or 0), int(n or 0), float(total or 0), int(c or 0))
             for tier, p, d, n, total, c in conn.execute(q)
         }
+
+
+def nps_text(value: float) -> str:
+    """An NPS as the pack and Ask say it: signed, whole (-100..+100): "+42", "-7", "+0"."""
+    return f"{value:+.0f}"

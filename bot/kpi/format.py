@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.customers.surveys import nps_text
 from bot.kpi.metrics import EFFORT_HOURS, HOURLY_COST, Kpis
 from bot.kpi.pack import MEASURES, Figure, Pack
 
@@ -127,7 +128,7 @@ PACK_HEADER = ["Tier", "1st response SLA", "Resolution SLA", "FCR", "CSAT", "NPS
 _SHOWN = {
     "cost_to_serve": lambda v: f"{v:.1%}",  # a small share of ARR: one decimal
     "csat": lambda v: f"{v:.1f}",  # a mean score, 1-5
-    "nps": lambda v: f"{v:+.0f}",  # -100..100
+    "nps": nps_text,  # -100..100
 }
 
 
