@@ -168,7 +168,11 @@ class Renewal(Base):
 
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (Index("ix_orders_customer_ordered", "customer_id", "ordered_at"),)
+    __table_args__ = (
+        Index("ix_orders_customer_ordered", "customer_id", "ordered_at"),
+        # the overdue few among all orders (the owing list, the payment-overdue rule): one index range
+        Index("ix_orders_status_customer", "status", "customer_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))

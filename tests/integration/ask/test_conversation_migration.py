@@ -1,6 +1,6 @@
-"""The hand-written ask migrations (0006_conversation, 0007, 0060_question_priority, 0061_ticket_external_id)
-create exactly what bot.ask.models (and the tickets index it looks tickets up by) declares; 0060 downgrades
-cleanly and upgrades back."""
+"""The hand-written ask migrations (0006_conversation, 0007, 0060_question_priority, 0061_ticket_external_id,
+0062_orders_status_index) create exactly what bot.ask.models (and the tickets and orders indexes it reads by)
+declares; 0060 and 0062 downgrade cleanly and upgrade back."""
 
 from __future__ import annotations
 
@@ -12,7 +12,15 @@ from sqlalchemy import Engine, inspect
 from bot.models import metadata
 from bot.store.migrate import alembic_config, current_heads, upgrade
 
-OURS = {"question_answers", "ask_channel_config", "ask_handoffs", "ask_passage_feedback", "questions", "tickets"}
+OURS = {
+    "question_answers",
+    "ask_channel_config",
+    "ask_handoffs",
+    "ask_passage_feedback",
+    "questions",
+    "tickets",
+    "orders",
+}
 
 
 def _touches_ours(diff: object) -> bool:
@@ -27,8 +35,9 @@ def _touches_ours(diff: object) -> bool:
 
 
 def test_migration_matches_models(engine: Engine) -> None:
-    assert "0061_ticket_external_id" in current_heads(engine)  # the ask branch's head
+    assert "0062_orders_status_index" in current_heads(engine)  # the ask branch's head
     assert "ix_tickets_external_id" in {i["name"] for i in inspect(engine).get_indexes("tickets")}
+    assert "ix_orders_status_customer" in _indexes(engine, "orders")
     assert set(inspect(engine).get_table_names()) >= OURS
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
@@ -49,3 +58,17 @@ def test_question_priority_downgrades_and_upgrades_back(engine: Engine) -> None:
     assert "priority" not in _question_columns(engine) and "question" in _question_columns(engine)
     upgrade(engine)
     assert "priority" in _question_columns(engine)
+
+
+def _indexes(engine: Engine, table: str) -> set[str]:
+    return {str(i["name"]) for i in inspect(engine).get_indexes(table)}
+
+
+def test_orders_status_index_downgrades_and_upgrades_back(engine: Engine) -> None:
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0062_orders_status_index@0061_ticket_external_id")  # this revision only
+    assert "ix_orders_status_customer" not in _indexes(engine, "orders")
+    upgrade(engine)
+    assert "ix_orders_status_customer" in _indexes(engine, "orders")
