@@ -17,6 +17,7 @@ from bot import mrkdwn
 from bot.approvals.amounts import format_percent
 from bot.approvals.figures import approval_pathways, discount_rates
 from bot.ask.dates import latest_window
+from bot.ask.facts import sees, who_sees
 from bot.ask.policy import PolicyFinding
 from bot.ask.routes import label_of
 from bot.customers.outcomes import percent
@@ -24,6 +25,7 @@ from bot.customers.sla import human
 from bot.services import Services
 
 DEFAULT_DAYS = 30  # the window when the question names none
+DISCOUNTS = "discount_history"  # the record field whose access the discounts' percentages follow
 CITED = "approval volume by type median turnaround per step approval rate recurring exceptions"
 # the request types as questions name them (each only where approvals.yaml configures it)
 _TYPES = (
@@ -43,9 +45,12 @@ def request_type_named(services: Services, question: str) -> str | None:
     return next((t for t, words in _TYPES if t in types and re.search(rf"\b(?:{words})\b", question, re.I)), None)
 
 
-def approval_figures_finding(services: Services, questions: Sequence[str], now: dt.datetime) -> PolicyFinding:
+def approval_figures_finding(
+    services: Services, questions: Sequence[str], now: dt.datetime, asker: str = ""
+) -> PolicyFinding:
     """``questions``: the thread's chain, the question last; the window is the latest one said, the type the
-    latest named."""
+    latest named. Discounts' percentages (a tier's mean may be one customer's discount) only to ``asker`` when
+    their roles see discount history."""
     since, until, window = latest_window(questions, now, DEFAULT_DAYS)
     rtype = next((t for q in reversed(questions) if (t := request_type_named(services, q))), None)
     standard, exception = approval_pathways(services.engine, since, until or now, rtype)
@@ -68,9 +73,18 @@ def approval_figures_finding(services: Services, questions: Sequence[str], now: 
             f"• Decided by approvers: {exception.decided:,}, {exception.approved:,} approved and {refused:,} not "
             f"(rejected, changes requested or expired){said}"
         )
+    shown = False
     if rtype == "discount" and (rates := discount_rates(services.engine, since, until or now)):
-        lines.append(_rates(rates, services.policies.tier_names))
-    return _finding("\n".join(lines) + clocks)
+        if sees(services.policies, asker, DISCOUNTS):
+            lines.append(_rates(rates, services.policies.tier_names))
+            shown = True
+        else:
+            lines.append(
+                f":lock: The discounts' percentages are restricted for your role"
+                f"{who_sees(services.policies, [DISCOUNTS])}."
+            )
+    # a percentage that may be one customer's: to the asker only, as a card keeps it
+    return _finding("\n".join(lines) + clocks, sensitive=shown)
 
 
 def _rates(rates: dict[str, tuple[int, float]], tiers: Sequence[str]) -> str:
@@ -101,6 +115,6 @@ def _step_clocks(services: Services, rtype: str) -> str:
     return f"\nBy policy a step is reminded, then escalated if still undecided: {each}."
 
 
-def _finding(text: str) -> PolicyFinding:
+def _finding(text: str, sensitive: bool = False) -> PolicyFinding:
     """Cited to the KPI playbook's approval figures; the figures are the answer (no prose after them)."""
-    return PolicyFinding(text, "", citation_query=CITED, citation_title="kpi", supported=False)
+    return PolicyFinding(text, "", citation_query=CITED, citation_title="kpi", supported=False, sensitive=sensitive)

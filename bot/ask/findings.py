@@ -261,7 +261,7 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "approvals": (True, _approvals),
     "customer_requests": (True, _customer_requests),
     "request": (True, _request),
-    "approval_figures": (True, lambda a: approval_figures_finding(a.services, _windowed(a), a.now)),
+    "approval_figures": (True, lambda a: approval_figures_finding(a.services, _windowed(a), a.now, a.asker)),
     "conversations": (True, lambda a: waiting_finding(a.session, a.services, a.asker, a.card)),
     "stale": (False, _stale),
     "sources": (True, lambda a: sources_finding(a.session, a.services, a.asker, a.now)),

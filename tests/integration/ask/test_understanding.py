@@ -2157,9 +2157,17 @@ def test_how_approvals_went_across_the_book_is_the_kpi_packs_figures(book: Servi
     ), figures.text
     assert figures.source == "policy" and not figures.sensitive  # counts of requests: every role sees them
     # the discount rate the deal desk reports, of those approved (was: the pricing policy's reporting paragraph)
-    assert "\n• Approved discounts averaged 8.5% (gold 8.5%)" in figures.text, figures.text
-    rate = ask(book, "what's the average discount we gave this month?", AGENT).text
-    assert rate.startswith("Discount requests this month (November 2026): 3 made") and "averaged 8.5%" in rate, rate
+    assert (
+        "\n• Approved discounts averaged 8.5% (gold 8.5%)"
+        in ask(book, "how many discounts did we approve this month?", DEAL_DESK).text
+    )
+    rate = ask(book, "what's the average discount we gave this month?", DEAL_DESK)
+    assert rate.text.startswith("Discount requests this month (November 2026): 3 made"), rate.text
+    assert "averaged 8.5%" in rate.text and rate.sensitive, rate.text  # one customer's discounts: the asker's eyes only
+    # a role that does not see discount history gets the counts, and the percentages restricted (gold's mean here is
+    # one customer's discounts)
+    assert ":lock: The discounts' percentages are restricted for your role" in figures.text
+    assert "8.5%" not in figures.text and not figures.sensitive
     went = ask(book, "how did discount approvals go this month?", AGENT).text
     assert went.startswith("Discount requests this month (November 2026): 3 made"), went
     assert ask(book, "how many credits were approved this month?", AGENT).text.startswith(
