@@ -54,6 +54,7 @@ from bot.ask.policy import (
     sla_finding,
     sla_summary,
 )
+from bot.ask.priority_words import priority_finding
 from bot.ask.renewal_risk import renewal_risk_finding
 from bot.ask.service_levels import asks_opened, opened_finding, service_levels_finding
 from bot.ask.slots import read_values
@@ -269,6 +270,7 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "outcomes": (True, _outcomes),
     "service_levels": (True, _service_levels),
     "surveys": (True, _surveys),
+    "priority_words": (True, lambda a: priority_finding(a.policies, a.question, a.card)),
     "erasures": (False, lambda a: erasures_finding(a.services, _windowed(a), a.now)),  # also a plain handbook
     "staff": (False, lambda a: staff_finding(a.policies, a.question)),
     "decisions": (True, _decisions),

@@ -41,11 +41,17 @@ def _phrase(words: str) -> re.Pattern[str]:
 
 def words_priority(text: str, words: Mapping[Priority, Sequence[str]]) -> str | None:
     """The highest priority (P1 first) whose words or phrases appear in ``text``; None when none do."""
+    found = priority_said(text, words)
+    return found[0] if found else None
+
+
+def priority_said(text: str, words: Mapping[Priority, Sequence[str]]) -> tuple[str, str] | None:
+    """The highest priority whose words appear in ``text``, and the phrase that says it ("P1", "down")."""
     lowered = (text or "").lower()
     for priority in PRIORITIES:
         for phrase in words.get(priority, ()):
             if phrase.strip() and _phrase(phrase).search(lowered):
-                return priority
+                return priority, phrase
     return None
 
 

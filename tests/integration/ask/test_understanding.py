@@ -1757,6 +1757,19 @@ def test_who_asked_for_erasure_is_how_many_were_erased_never_a_name(book: Servic
     assert done.endswith("so it cannot say who asked: the privacy office keeps the log of requests. [1]"), done
 
 
+def test_the_priority_of_a_situation_told_is_the_one_its_words_ask_for(book: Services) -> None:
+    # was: the priority table's P2 row, then P1 ("their system is down")
+    a = ask(book, "Willowfield Devices says their system is down, what priority is that?", AGENT)
+    assert a.text.startswith(
+        "That is a *P1*: _down_ is one of its words, as customer channel messages are read. The agent confirms the "
+        "priority on first touch. For *Willowfield Devices Co* (gold): first response within 30m, resolution within"
+    ), a.text
+    assert a.source == "policy"
+    assert ask(book, "what priority should a feature request get?", AGENT).text.startswith("That is a *P4*")
+    # words that ask for no priority: the playbooks' definitions (the how-to)
+    assert not ask(book, "Customer says their invoices are wrong, what priority?", AGENT).text.startswith("That is")
+
+
 def test_changing_a_customers_tier_is_the_tier_override_route(book: Services) -> None:
     # was: "*Willowfield Devices Co* is a *Gold* customer" (the tier, not how to change it)
     a = ask(book, "how do I change Willowfield Devices's tier?", MANAGER)

@@ -41,8 +41,9 @@ def model() -> IntentModel:
         # a service level written into the contract is a custom term (was: the tier's SLA targets)
         ("Who do I ask about a custom SLA for Acme?", "acme", ["approval_custom_terms"]),
         ("what's the SLA for Acme?", "acme", ["sla_target"]),
-        # what priority a problem gets, or changing it, is the priority definitions (was: open tickets, targets)
-        ("Acme just reported checkout is down for all users, what priority is that?", "acme", ["howto"]),
+        # what priority a problem gets is the priority its words ask for (was: open tickets, targets; then the
+        # definitions alone); changing it is the priority definitions
+        ("Acme just reported checkout is down for all users, what priority is that?", "acme", ["priority_by_words"]),
         ("can I downgrade a P1 to P2 for Acme?", "acme", ["howto"]),
         ("does Acme have any SLA breaches?", "acme", ["escalation"]),  # "breaches" (was: the tier's targets)
         ("how quickly do we owe Acme a first reply on a P3", "acme", ["sla_target"]),
@@ -186,6 +187,7 @@ def model() -> IntentModel:
         ("how many tickets breached SLA last week?", "", ["service_levels"]),  # was: the list's help
         ("how many tickets breached SLA for Acme this year?", "acme", ["sla_history"]),  # was: their open tickets
         ("who asked us to delete their records last month?", "", ["erasures"]),  # was: the retention table
+        ("Acme's dashboard is broken, which priority should it get?", "acme", ["priority_by_words"]),
         ("how many deletion requests came in this year?", "", ["erasures"]),
         ("can we bump Acme's tier for a quarter?", "acme", ["approval_tier_override"]),
         ("is Acme overdue for a check-in?", "acme", ["tier_promises"]),  # a cadence (was: their payments)

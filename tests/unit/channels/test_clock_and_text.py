@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.channels.clock import business_deadline, clock_for
 from bot.channels.people import BOT, CUSTOMER, STAFF, from_profile
-from bot.channels.text import higher, plain, words_priority
+from bot.channels.text import higher, plain, priority_said, words_priority
 from bot.channels.tracking import RateLimiter, ts_time
 from bot.customers.sla import business_elapsed
 from bot.policies import load_policies
@@ -97,6 +97,10 @@ def test_priority_words_pick_the_most_urgent() -> None:
     assert words_priority("Downloads are slow", words) is None  # "down" is a word, not a prefix
     assert words_priority("how do I export? it's down!", words) == "P1"
     assert higher("P3", "P1") == "P1" and higher("P2", "P4") == "P2"
+    # and the phrase that said it, which Ask quotes ("what priority is that?")
+    assert priority_said("the export fails with an error", words) == ("P2", "fails")
+    assert priority_said("a security incident, urgent", words) == ("P1", "urgent")
+    assert priority_said("Downloads are slow", words) is None
 
 
 def test_the_rate_limiter_counts_a_sliding_minute_per_member_and_channel() -> None:
