@@ -271,7 +271,7 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "service_levels": (True, _service_levels),
     "surveys": (True, _surveys),
     "priority_words": (True, lambda a: priority_finding(a.policies, a.question, a.card)),
-    "erasures": (False, lambda a: erasures_finding(a.services, _windowed(a), a.now)),  # also a plain handbook
+    "erasures": (False, lambda a: erasures_finding(a.session, _windowed(a), a.now)),  # also a plain handbook
     "staff": (False, lambda a: staff_finding(a.policies, a.question)),
     "decisions": (True, _decisions),
     "renewal_risk": (True, _of_customer(renewal_risk_finding)),

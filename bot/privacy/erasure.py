@@ -58,6 +58,8 @@ from bot.sync.models import QuarantineRow, SyncKey
 if TYPE_CHECKING:
     from bot.services import Services
 
+ERASED_ACTION = "customer.erased"  # the audit action of an erasure (Ask counts them: bot.ask.erasures)
+
 KEEP_TABLES = frozenset(
     {"audit_events", "alembic_version", "leases", "processed_events", "staff", "sync_suppressions", "sync_deliveries"}
 )
@@ -302,7 +304,7 @@ def _erase(
     audit.record(
         session,
         actor,
-        "customer.erased",
+        ERASED_ACTION,
         "erasure",
         report.reference,
         {

@@ -24,6 +24,7 @@ from bot.governance import audit
 from bot.kpi.pack import pack
 from bot.notify import RecordingNotifier
 from bot.policies import Policies
+from bot.privacy.erasure import ERASED_ACTION, forget
 from bot.privacy.models import LegalHold
 from bot.services import Services
 from bot.store.db import session_scope
@@ -1746,14 +1747,15 @@ def test_who_asked_for_erasure_is_how_many_were_erased_never_a_name(book: Servic
     # was: the retention table's rows
     none = ask(book, "who has asked for their data to be deleted this month?", "U0PRIVACY").text
     assert none.startswith("Rapport erased no customer's data this month (November 2026). It keeps no name"), none
+    forget(book, "Glacierwood Dental Ltd", actor="U0PRIVACY")  # a real erasure, as `rapport forget` runs it
     with session_scope(book.sessions) as s:
-        audit.record(s, "U0PRIVACY", "customer.erased", "erasure", "ref-1", {"customers": 2})
-        audit.record(s, "U0PRIVACY", "customer.erased", "erasure", "ref-2", {"customers": 1})
+        audit.record(s, "U0PRIVACY", ERASED_ACTION, "erasure", "ref-1", {"customers": 2})  # one and its duplicate
         audit.record(s, "U0PRIVACY", "retention.purge", "retention", "2026-11-20", {})  # not an erasure
     done = ask(book, "how many erasure requests did we handle this month?", AGENT).text
     assert done.startswith(
         "Rapport erased 3 customer records this month (November 2026) (2 erasures run with `rapport forget`)."
     ), done
+    assert "Glacierwood" not in done
     assert done.endswith("so it cannot say who asked: the privacy office keeps the log of requests. [1]"), done
 
 
