@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from bot import mrkdwn
 from bot.ask.policy import PolicyFinding
+from bot.customers.sla import human
 from bot.policies import AlertRule, Policies, Segment
 
 # "what alerts will I get?", "which kinds of alert reach me?", "what Rapport alerts do account owners receive?"
@@ -113,3 +114,38 @@ def _finding(lines: list[str], rules: Sequence[AlertRule], also: bool = False) -
         lines = [*lines, f"Alerts are {'also ' if also else ''}posted in {posted}."]
     cited = "alert rule segment severity delivery cooldown"  # the handbook's table of the rules
     return PolicyFinding("\n".join(lines), "", citation_query=cited, citation_title="alert")
+
+
+# An alert left unacknowledged ("what happens if nobody acknowledges an alert?", "what if I don't ack an alert?")
+_UNACKED = re.compile(
+    r"\b(nobody|no one|noone|(?:i|we|they|the owner) (?:do|does|did)(?:n'?t| not)|never|not)\b.{0,20}"
+    r"\b(ack|acks|acked|acknowledges?|acknowledged)\b"
+    r"|\bunack(?:nowledged|ed)?\b.{0,30}\b(happens?|escalat\w*)\b|\b(happens?|escalat\w*)\b.{0,40}\bunack(?:nowledged|ed)\b",
+    re.I,
+)
+
+
+def asks_unacked(question: str) -> bool:
+    return bool(_UNACKED.search(question)) and "alert" in question.lower()
+
+
+def unacked_finding(policies: Policies) -> PolicyFinding:
+    """Where an alert nobody acknowledges goes, and when: each rule's escalation channel and delay (alerts.yaml)."""
+    alerts = policies.alerts
+    each = [
+        f"• `{r.name}`: after {human(after)} in {mrkdwn.channel_link(r.recipients.escalation_channel)}"
+        for r in alerts.rules
+        if (after := alerts.escalation_after(r)) is not None
+    ]
+    if not each:
+        said = (
+            "No alert rule escalates: alerts.yaml names no escalation channel, so an unacknowledged alert stays open."
+        )
+        return PolicyFinding(said, "", citation_query=_ESCALATION_CITED, citation_title="alert", supported=False)
+    head = "An alert nobody acknowledges is posted again in its rule's escalation channel, after it reached the owner:"
+    rest = "Other rules do not escalate; their alerts stay open in `/rapport alerts` until someone acts."
+    lines = "\n".join([head, *each, rest])
+    return PolicyFinding(lines, "", citation_query=_ESCALATION_CITED, citation_title="alert", supported=False)
+
+
+_ESCALATION_CITED = "escalation alert still unacknowledged re-posted to the escalation channel"

@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session
 
 from bot.ask import direct
 from bot.ask.access import field_access_finding
-from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
+from bot.ask.alert_rules import (
+    alert_rules_finding,
+    asks_of_owners,
+    asks_unacked,
+    asks_which_alerts,
+    owner_rules_finding,
+    unacked_finding,
+)
 from bot.ask.approval_figures import approval_figures_finding
 from bot.ask.book import staff_named, staff_names
 from bot.ask.cadence import asks_when_due, cadence_finding
@@ -203,6 +210,8 @@ def _of_customer(
 
 def _alerts(a: Inputs) -> PolicyFinding | None:
     """The asker's open alerts, the rules that reach them, or why an alert came when it did."""
+    if asks_unacked(a.question):  # "what happens if nobody acknowledges an alert?": where it escalates
+        return unacked_finding(a.policies)
     if asks_open_alerts(a.question):  # the alerts themselves, not the rules that send them
         return open_alerts_finding(a.services, a.asker)
     if asks_raised_alerts(a.question):  # those raised in a window ("what alerts fired today?")

@@ -1772,6 +1772,13 @@ def test_the_priority_of_a_situation_told_is_the_one_its_words_ask_for(book: Ser
     assert not ask(book, "Customer says their invoices are wrong, what priority?", AGENT).text.startswith("That is")
 
 
+def test_what_happens_to_an_unacknowledged_alert_is_where_its_rule_escalates(book: Services) -> None:
+    # was: the handbook's "Acting on an alert" bullets (snooze, assign), not where the alert goes
+    a = ask(book, "what happens if nobody acknowledges an alert?", MANAGER)
+    assert a.text.startswith("An alert nobody acknowledges is posted again in its rule's escalation channel"), a.text
+    assert "• `sla-breach`: after 2h in <#C0ESCALATE>" in a.text and a.source == "policy"
+
+
 def test_changing_a_customers_tier_is_the_tier_override_route(book: Services) -> None:
     # was: "*Willowfield Devices Co* is a *Gold* customer" (the tier, not how to change it)
     a = ask(book, "how do I change Willowfield Devices's tier?", MANAGER)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ask.alert_rules import alert_rules_finding, asks_of_owners, asks_which_alerts, owner_rules_finding
+from bot.ask.alert_rules import (
+    alert_rules_finding,
+    asks_of_owners,
+    asks_unacked,
+    asks_which_alerts,
+    owner_rules_finding,
+    unacked_finding,
+)
 from bot.policies import Policies, load_policies
 
 from ...conftest import REPO
@@ -82,3 +89,27 @@ def test_the_alerts_that_reach_an_owner_are_listed_whoever_asks(policies: Polici
     assert "`sla-breach` (every tier)" in urgent and "`complaint` (Silver and Bronze)" in digest
     assert "`growth-account-gone-quiet` (Silver)" in digest  # every tier's rules: no one's book narrows them
     assert "Alerts are also posted in <#C0ACCTALRT>" in said
+
+
+@pytest.mark.parametrize(
+    ("question", "unacked"),
+    [
+        ("what happens if nobody acknowledges an alert?", True),  # was: the "Acting on an alert" bullets
+        ("what happens if I don't ack an alert?", True),
+        ("do unacknowledged alerts escalate?", True),  # was: the asker's open alerts
+        ("which of my alerts are unacknowledged?", False),  # the open alerts themselves
+        ("how do I acknowledge an alert?", False),
+    ],
+)
+def test_an_alert_left_unacknowledged_is_told_from_the_open_ones(question: str, unacked: bool) -> None:
+    assert asks_unacked(question) is unacked
+
+
+def test_an_unacknowledged_alert_escalates_per_rule_as_alerts_yaml_says(policies: Policies) -> None:
+    said = unacked_finding(policies).summary
+    lines = said.splitlines()
+    assert lines[0].startswith("An alert nobody acknowledges is posted again in its rule's escalation channel")
+    escalating = [r for r in policies.alerts.rules if policies.alerts.escalation_after(r) is not None]
+    assert len(lines) == len(escalating) + 2 and escalating  # one line per rule that escalates, none for others
+    assert "• `sla-breach`: after 2h in <#C0ESCALATE>" in said  # urgent: the default delay
+    assert "• `renewal-at-risk`: after 1d in <#C0CSLEADS>" in said  # its own delay
