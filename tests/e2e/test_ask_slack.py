@@ -93,6 +93,15 @@ def test_steps_of_a_whole_procedure_answered_by_its_opening_list_its_parts(doubl
     assert "Day 1-10: kickoff" in text and "Ask about a part for its steps." in text, text
 
 
+def test_whether_one_may_approve_ones_own_request_is_the_rule_that_says_so(double: SlackDouble) -> None:
+    # was: the request steps 1 and 3, without the separation-of-duties rule ("own" was a stop word)
+    dm = double.im_channel("U0SUPLEAD")
+    assert double.send_message("U0SUPLEAD", dm, "can I approve my own request?").ok
+    blocks = final_answer(double, dm, None)["blocks"]
+    text = "\n".join(b["text"]["text"] for b in blocks if b.get("type") == "section")
+    assert "nobody approves their own request" in text or "You cannot approve your own request" in text, text
+
+
 def bot_texts(double: SlackDouble, channel: str, timeout: float = 30, at_least: int = 1) -> list[str]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
