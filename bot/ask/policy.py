@@ -144,7 +144,7 @@ def sla_finding(policies: Policies, tier: str, priority: str, card: CustomerCard
 
 # The one on duty for a tier is the one away: the on-duty rule names nobody else, and the hand-off playbook has
 # the CS lead name cover.
-_AWAY_ON_DUTY = " (the one away: the CS lead names who covers)"
+_COVER = "the CS lead names who covers"
 
 
 def duty_finding(
@@ -157,7 +157,9 @@ def duty_finding(
     if tier is None:
         duties = {t: policies.on_duty(t) for t in policies.tier_names}
         each = [
-            f"• *{t.title()}*: {mention(who)}{_AWAY_ON_DUTY if who == away else ''}" for t, who in duties.items() if who
+            f"• *{t.title()}*: {mention(who)}{f' (the one away: {_COVER})' if who == away else ''}"
+            for t, who in duties.items()
+            if who
         ]
         if not each:
             return PolicyFinding("No one is on duty for any tier (roles.yaml has no `on_duty`).", "")
@@ -167,7 +169,7 @@ def duty_finding(
     who = f"{mention(duty)} is on duty" if duty else "No one is on duty"
     said = f"{who} for *{tier.title()}* accounts: they take an account with no owner, or whose owner is away."
     if duty and duty == (away or (card.owner if card is not None else None)):
-        said += " They are the one away: the CS lead names who covers."
+        said += f" They are the one away: {_COVER}."
     if card is not None:
         owner = f"owned by {mention(card.owner)}" if card.owner else "has no owner on record"
         said = f"{name_of(card)} ({tier}) is {owner}. {said}"

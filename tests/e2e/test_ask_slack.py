@@ -41,6 +41,14 @@ def final_answer(double: SlackDouble, channel: str, thread_ts: str | None, timeo
     raise TimeoutError(f"no answer in {channel}/{thread_ts}; calls: {[c.method for c in double.calls]}")
 
 
+def answer_in_dm(double: SlackDouble, user: str, question: str) -> str:
+    """The answer's text (its section blocks, as Slack shows them) to ``question`` asked in ``user``'s DM."""
+    dm = double.im_channel(user)
+    assert double.send_message(user, dm, question).ok
+    blocks = final_answer(double, dm, None)["blocks"]
+    return "\n".join(b["text"]["text"] for b in blocks if b.get("type") == "section")
+
+
 def customer(sandbox: Sandbox, where: str) -> tuple[int, str, str]:
     con = sqlite3.connect(sandbox.home / "rapport.db")
     row = con.execute(
@@ -85,20 +93,14 @@ def test_a_how_to_that_names_a_request_type_finds_its_procedure(double: SlackDou
 
 def test_steps_of_a_whole_procedure_answered_by_its_opening_list_its_parts(double: SlackDouble) -> None:
     # was: the runbook's two opening sentences alone ("The first 90 days decide whether ...")
-    dm = double.im_channel("U0AMPLAT")
-    assert double.send_message("U0AMPLAT", dm, "how do I onboard a new gold customer?").ok
-    blocks = final_answer(double, dm, None)["blocks"]
-    text = "\n".join(b["text"]["text"] for b in blocks if b.get("type") == "section")
+    text = answer_in_dm(double, "U0AMPLAT", "how do I onboard a new gold customer?")
     assert "*Onboarding runbook for high-touch accounts* in order: Roles · Day -5 to 0: handoff from sales · " in text
     assert "Day 1-10: kickoff" in text and "Ask about a part for its steps." in text, text
 
 
 def test_whether_one_may_approve_ones_own_request_is_the_rule_that_says_so(double: SlackDouble) -> None:
     # was: the request steps 1 and 3, without the separation-of-duties rule ("own" was a stop word)
-    dm = double.im_channel("U0SUPLEAD")
-    assert double.send_message("U0SUPLEAD", dm, "can I approve my own request?").ok
-    blocks = final_answer(double, dm, None)["blocks"]
-    text = "\n".join(b["text"]["text"] for b in blocks if b.get("type") == "section")
+    text = answer_in_dm(double, "U0SUPLEAD", "can I approve my own request?")
     assert "nobody approves their own request" in text or "You cannot approve your own request" in text, text
 
 
