@@ -150,15 +150,22 @@ _COMPUTED_FROM = {
     "customer_alerts": ("Alerting is", "alerts.yaml"),
     "usage": ("Usage rules are", "alerts.yaml"),
     "placement": ("Tiers are", "tiers.yaml"),
+    "approvals": ("Approvals are", "approvals.yaml"),
+    "approval_figures": ("Approvals are", "approvals.yaml"),
+    "decisions": ("Approvals are", "approvals.yaml"),
+    "request": ("Approvals are", "approvals.yaml"),
+    "customer_requests": ("Approvals are", "approvals.yaml"),
+    "service_levels": ("SLA targets are", "sla.yaml"),
+    "priority_words": ("Priority words are", "channels.yaml"),
 }
 
 
 def not_configured(compute: str) -> str:
     """The note for a policy question on a handbook without policies: what the answer is instead."""
-    what, file = _COMPUTED_FROM.get(compute, ("This policy is", "the policy file"))
+    what, file = _COMPUTED_FROM.get(compute, ("This policy is", ""))
+    missing = f"no `policies/{file}`" if file else "no `policies/` folder"  # was: "no `policies/the policy file`"
     return (
-        f"{what} not configured in this handbook (no `policies/{file}`), so this is what the playbooks say, not a "
-        "rule I computed."
+        f"{what} not configured in this handbook ({missing}), so this is what the playbooks say, not a rule I computed."
     )
 
 

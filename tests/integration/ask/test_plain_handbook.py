@@ -78,6 +78,12 @@ def test_approval_questions_get_the_markdown_and_a_note(plain: Services) -> None
             "_Approvals are not configured in this handbook (no `policies/approvals.yaml`), so this is what the "
             "playbooks say about a discount, not a route I computed._"
         ), question
+    # the approvals' figures need approvals.yaml too, and the note names it (was: "no `policies/the policy file`")
+    figures = ask(plain, "After I submit a purchase order request, how long does approval usually take?")
+    assert figures.text.endswith(
+        "_Approvals are not configured in this handbook (no `policies/approvals.yaml`), so this is what the "
+        "playbooks say, not a rule I computed._"
+    ), figures.text
     escalation = ask(plain, "What is the escalation path for a platinum P1?")  # no tiers: nothing to compute
     assert "policies directory" not in escalation.text and escalation.source != "policy"
     # and it says so, as the approvals note does (was: the Markdown's answer, silently)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,18 @@ def test_alert_delivery_is_the_askers_own(policies: Policies) -> None:
     assert asks_delivery("why did I get an alert at 3am?") and asks_delivery("an alert at 11:30 pm woke me")
     assert asks_delivery("Why did I not get an alert during the night?")
     assert not asks_delivery("What should I do when I get a gone-quiet alert?")  # the handbook's procedure
+
+
+def test_every_policy_computation_names_what_a_plain_handbook_lacks() -> None:
+    """The note on a handbook without policies names the file the computation reads, or the folder: never a
+    placeholder (was: "no `policies/the policy file`" for the approvals' figures)."""
+    from bot.ask.direct import not_configured
+    from bot.ask.intents import POLICY, catalog
+
+    computes = {i.compute for i in catalog().intents.values() if i.kind == POLICY and i.compute}
+    assert {"approvals", "approval_figures", "escalation"} <= computes
+    for compute in computes:
+        note = not_configured(compute)
+        assert "the policy file" not in note and re.search(r"no `policies/(\w+\.yaml)?`", note), (compute, note)
+    assert "(no `policies/approvals.yaml`)" in not_configured("approval_figures")
+    assert "(no `policies/` folder)" in not_configured("erasures")
