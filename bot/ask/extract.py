@@ -32,6 +32,10 @@ TIER_ROW = 0.3
 LIST_SHARE = 0.8  # a list asked for: the best list item may score this much under the best piece
 QUESTION = 0.5  # a piece that is itself a question scores this share
 RULE = 0.3  # a permission question ("can I ...?"): a piece stating a rule scores this much more
+# A piece of the passage the search ranked k-th (from 0) scores 1 / (1 + RANK * k) of its own score: the search's
+# order counts, but a sentence that answers outranks the first passage's near miss (0.15: dev +1 and 18f +1 over
+# 0.2, every other set unchanged; 0.1 cost a mattermost answer, 0.3 a dev and a playbooks one)
+RANK = 0.15
 W_MEANING = 0.75  # the piece's cosine to the question vs the share of its key terms it contains
 _TIERS = ("platinum", "gold", "silver", "bronze", "enterprise", "standard", "premium", "basic")
 
@@ -104,7 +108,7 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
         score += TIER_ROW  # the customer's (or the named) tier's row of a table
     elif piece.kind in (ROW, BULLET, STEP) and _label_asked(piece, intent):
         score += TIER_ROW  # the row or item the question names by its label ("High" in "... with High severity")
-    return score / (1.0 + 0.2 * rank)
+    return score / (1.0 + RANK * rank)
 
 
 # A row of a table of stages, whose first column orders them (a step, or a number: "Days before renewal: 180"), so
