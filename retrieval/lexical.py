@@ -70,6 +70,7 @@ def stem(word: str) -> str:
         return w
     for suf, rep in (
         ("ational", "ate"),
+        ("ification", "ify"),
         ("ization", "ize"),
         ("fulness", "ful"),
         ("iveness", "ive"),
@@ -77,6 +78,7 @@ def stem(word: str) -> str:
         ("ations", "ate"),
         ("ation", "ate"),
         ("ies", "y"),
+        ("ied", "y"),
         ("sses", "ss"),
         ("ness", ""),
         ("ment", ""),

@@ -24,6 +24,14 @@ def test_an_inflected_derivation_stems_as_its_base() -> None:
     assert stem("businesses") == stem("business")
 
 
+def test_a_verb_in_ify_meets_its_noun_and_past() -> None:
+    # was: "classified" -> "classifi", "classification" -> "classificat", so "how is information classified?" met
+    # no "Data Classification" section
+    assert stem("classified") == stem("classification") == stem("classify") == stem("classifies")
+    assert stem("notified") == stem("notification") == stem("notify")
+    assert stem("denied") == stem("denies") == stem("deny")
+
+
 def test_words_asking_how_often_are_not_searched_for() -> None:
     # was: "how often should I check in with a silver customer?" ranked a heading "What goes wrong most often"
     # above the tier table: "often" asks for a frequency, it is not the subject
