@@ -299,6 +299,12 @@ class IntentModel:
             asked = self._named_fields(whole.clause.lower(), whole.patterns)
         if asked and all(i.kind in (FIELD, CARD) for i in asked) and asks_what_to_do(masked):
             asked = []  # what to do about the situation a record field describes: a how-to
+        approval = next((self.catalog[n] for n in whole.patterns if self.catalog[n].request_type), None)
+        if approval is not None and asked and all(i.kind == FIELD for i in asked):
+            # a request named by its words beside a record field the question tells rather than asks ("X renews
+            # in two weeks and wants 15% off, what's the route?"): the route too, after the field (was: the
+            # renewal date alone)
+            asked.append(approval)
         policy = [i for i in asked if i.kind == POLICY]
         if policy:
             # One computation per answer, the first asked; targets and escalation are read from the same tables

@@ -66,6 +66,13 @@ def model() -> IntentModel:
         # a record field and an approval in one question: both asked (was: the approval alone)
         ("when does Acme renew, and can I give them 15%?", "acme", ["renewal_date", "approval_discount"]),
         ("who owns Acme and can we offer them 12 percent?", "acme", ["owner", "approval_discount"]),
+        # a field told, a request asked: the route too (was: the renewal date alone)
+        (
+            "Acme renews in two weeks and wants 15% off, what's the route?",
+            "acme",
+            ["renewal_date", "approval_discount"],
+        ),
+        ("did Acme unsubscribe?", "acme", ["consent_marketing"]),  # was: their last contact
         # what we owe them is a promise, what they owe us is a payment (was: payment status for both)
         ("do we owe Acme a QBR this quarter?", "acme", ["tier_promises"]),
         ("what does Acme still owe us?", "acme", ["payment_status"]),
