@@ -6,6 +6,7 @@ the answer says it is restricted and whom to ask."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -169,8 +170,10 @@ class Writer:
         ticket: TicketRef | None = None,
         share: float | None = None,
         window: Window | None = None,
+        opt_out: bool = False,
     ) -> None:
         self.card = card
+        self.opt_out = opt_out  # the question asks whether they opted out: its "yes" is the opt-out
         self.window = window  # the past the question names ("what changed on X this week?"), if any
         self.share = share  # a share of an amount the question asks for ("what's 15% of X's ARR?")
         self.ticket = ticket  # the ticket the question names ("is HD-00001305 breaching?")
@@ -366,16 +369,22 @@ class Writer:
                 f"No: {self.name} has not consented to the processing of their data; ask the privacy office before "
                 "processing it beyond the contract."
             )
+        # "Yes"/"No" answer the question as asked: "can we email them?" is no where "have they opted out?" is yes
+        agreed, refused = ("No", "Yes") if self.opt_out else ("Yes", "No")
         if which == "marketing":
             if marketing:
-                return f"Yes: {self.name} has given marketing consent, so product and marketing email is fine."
+                return f"{agreed}: {self.name} has given marketing consent, so product and marketing email is fine."
             why = "has opted out of outreach altogether" if outreach is False else "has not given marketing consent"
+            if self.opt_out and outreach is not False:
+                refused = "In effect, yes"  # no consent on record is not an opt-out they made, but it works as one
             return (
-                f"No: {self.name} {why}, so no product or marketing email. Service messages about an open ticket "
-                "or order need no marketing consent."
+                f"{refused}: {self.name} {why}, so no product or marketing email. Service messages about an open "
+                "ticket or order need no marketing consent."
             )
         if outreach is False:
-            return f"No: {self.name} has opted out of outreach. Contact them only about an open ticket or order."
+            return f"{refused}: {self.name} has opted out of outreach. Contact them only about an open ticket or order."
+        if self.opt_out:
+            return f"No: {self.name} has not opted out of outreach."
         now_open, when = self._contact_window()
         if now_open is False:
             return f"{'No' if self.moment else 'Not now'}: {self.name} accepts outreach, but {when}."
@@ -679,13 +688,20 @@ def record_facts(
     ticket: TicketRef | None = None,
     share: float | None = None,
     window: Window | None = None,
+    opt_out: bool = False,
 ) -> Facts:
     """The sentences that answer ``intents`` (record fields) for this card, in the order asked; ``moment``: the
     time the question asks about, if any ("can I call them tomorrow morning?"); ``session``: to read what the
     record keeps elsewhere (the discount requests); ``tiers``, ``priority``: the tiers and the ticket priority the
     question names; ``share``: a percentage of an amount asked for ("15% of their ARR"); ``window``: the past it
-    names ("this week")."""
-    w = Writer(card, policies, now, moment, session, tiers, priority, ticket, share, window)
+    names ("this week"); ``opt_out``: the question asks whether they opted out (:func:`asks_opt_out`)."""
+    w = Writer(card, policies, now, moment, session, tiers, priority, ticket, share, window, opt_out)
+    consents = {i.consent for i in intents if i.fields and i.fields[0] == "consent"}
+    consent = card.fields.get("consent")
+    if {"outreach", "marketing"} <= consents and isinstance(consent, dict) and not consent.get("marketing"):
+        # "can I email X about our webinar?": no marketing consent is the answer; whether it is a good hour to
+        # reach them (was: "Not now: X accepts outreach, but it is 00:45 there", then "No: ...") says nothing more
+        intents = [i for i in intents if i.consent != "outreach"]
     out: list[str] = []
     for intent in intents:
         for sentence in _sentences(w, intent):
@@ -696,6 +712,15 @@ def record_facts(
         out.append(lock)
     sensitive = any(k in policies.sensitive_fields for k in w.stated)
     return Facts(tuple(out), tuple(dict.fromkeys(w.stated)), tuple(w.restricted), sensitive)
+
+
+_OPT_OUT = re.compile(r"\bopt(?:ed|s)?[- ]?out\b|\bunsubscribed?\b", re.I)
+
+
+def asks_opt_out(question: str) -> bool:
+    """Whether the question asks if the customer opted out ("has X opted out of marketing?", "did they
+    unsubscribe?"), so a "yes" is the opt-out."""
+    return bool(_OPT_OUT.search(question))
 
 
 def _sentences(w: Writer, intent: Intent) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ask.facts import record_facts
+from bot.ask.facts import asks_opt_out, record_facts
 from bot.ask.intents import catalog
 from bot.ask.slots import read_slots, share_of
 from bot.customers.card import CustomerCard, TicketLine
@@ -112,6 +112,45 @@ def test_marketing_consent_and_outreach_within_contact_hours(policies: Policies)
     assert "wait until Wed 08:00 their time" in late
     opted_out = card(consent={"outreach": False, "marketing": False})
     assert said(opted_out, policies, "consent_outreach").startswith("No: *Willowfield Devices Co* has opted out")
+
+
+def test_an_opt_out_asked_is_answered_yes_when_they_opted_out(policies: Policies) -> None:
+    """ "Has X opted out of marketing?" (was: "No: X has opted out of outreach", a "no" that meant yes)."""
+    catalogue = catalog()
+    opted_out = card(consent={"outreach": False, "marketing": False})
+
+    def asked(c: CustomerCard, question: str, *names: str) -> list[str]:
+        intents = [catalogue[n] for n in names]
+        return list(record_facts(c, intents, policies, NOW, opt_out=asks_opt_out(question)).sentences)
+
+    assert asks_opt_out("has X opted out of marketing?") and asks_opt_out("did they unsubscribe?")
+    assert not asks_opt_out("can I email them about the webinar?")
+    assert asked(opted_out, "has X opted out?", "consent_outreach") == [
+        "Yes: *Willowfield Devices Co* has opted out of outreach. Contact them only about an open ticket or order."
+    ]
+    (market,) = asked(opted_out, "has X opted out of marketing?", "consent_marketing")
+    assert market.startswith("Yes: *Willowfield Devices Co* has opted out of outreach altogether")
+    assert asked(card(), "has X opted out?", "consent_outreach") == [
+        "No: *Willowfield Devices Co* has not opted out of outreach."
+    ]
+    (never,) = asked(card(), "did X unsubscribe?", "consent_marketing")  # no consent given is not an opt-out made
+    assert never.startswith("In effect, yes: *Willowfield Devices Co* has not given marketing consent")
+    consenting = card(consent={"outreach": True, "marketing": True})
+    assert asked(consenting, "has X opted out of marketing?", "consent_marketing")[0].startswith("No: ")
+    # asked as "can we?", the same records answer the other way round
+    assert asked(opted_out, "can I email X?", "consent_outreach")[0].startswith("No: ")
+
+
+def test_no_marketing_consent_answers_a_marketing_email_whatever_the_hour(policies: Policies) -> None:
+    """ "Can I email X about our webinar?" at night there (was: "Not now: X accepts outreach, but it is 21:00
+    there", then "No: X has not given marketing consent"): the consent is the answer, the hour adds nothing."""
+    late = card(time_zone="Asia/Tokyo")  # 21:00 in Tokyo, no marketing consent
+    intents = [catalog()["consent_outreach"], catalog()["consent_marketing"]]
+    (only,) = record_facts(late, intents, policies, NOW).sentences
+    assert only.startswith("No: *Willowfield Devices Co* has not given marketing consent")
+    consenting = card(time_zone="Asia/Tokyo", consent={"outreach": True, "marketing": True})
+    hour, consent = record_facts(consenting, intents, policies, NOW).sentences  # with consent, the hour matters
+    assert hour.startswith("Not now: ") and consent.startswith("Yes: ")
 
 
 def test_no_outreach_at_the_customers_weekend(policies: Policies) -> None:
