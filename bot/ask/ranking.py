@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 MAX_RANKED = 25  # "top 50 customers by ARR": a ranking shows at most this many lines
 
+_OF_CUSTOMERS = r"(?:\s+[\w-]+){0,2}\s+(?:customers?|accounts?|clients?|ones?|logos?)\b|\W*$"
 _HIGH = r"highest|largest|biggest|greatest|most valuable|healthiest|best|top|most"
 _LOW = r"lowest|smallest|least valuable|unhealthiest|worst|bottom|least"
 # the values a ranking is by, as a question names them (or implies them: "biggest" is by ARR)
@@ -22,7 +23,10 @@ _MEASURES = (
     (
         "arr",
         re.compile(
-            r"\b(?:by )?(?:arr|annual recurring revenue|revenue|biggest|largest|smallest|(?:most|least) valuable)\b",
+            r"\b(?:by )?(?:arr|annual recurring revenue|revenue|"
+            # a size said of the customers ("our biggest gold accounts"), not of a thing they get ("the biggest
+            # discount a bronze customer can get" is the discount route, not the book by ARR)
+            rf"(?:biggest|largest|smallest|(?:most|least) valuable)(?={_OF_CUSTOMERS}))\b",
             re.I,
         ),
     ),

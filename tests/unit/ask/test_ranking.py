@@ -58,6 +58,15 @@ def test_a_ranking_is_about_many_customers() -> None:
     assert not ranks_the_book("how do we treat our biggest customers?")  # a how-to: the playbooks answer
 
 
+def test_a_size_said_of_something_customers_get_ranks_nothing() -> None:
+    # was: the bronze customers by ARR; the biggest discount is the discount route's to say
+    assert not ranks_the_book("what's the biggest discount a bronze customer can get?")
+    assert not ranks_the_book("what is the largest credit we gave a customer?")
+    for question in ("our 5 biggest gold accounts", "which customer is the biggest?", "biggest customers in emea"):
+        found = ranking(question)
+        assert found is not None and found.field == "arr" and not found.lowest, question
+
+
 @pytest.mark.parametrize(
     ("question", "lowest"),
     [("and the highest?", False), ("lowest first?", True), ("what about the worst ones?", True)],
