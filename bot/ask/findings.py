@@ -172,7 +172,7 @@ def _windowed(a: Inputs) -> list[str]:
 
 def _outcomes(a: Inputs) -> PolicyFinding | None:
     """How renewals went across the book."""
-    return outcomes_finding(a.session, a.services, a.asker, _windowed(a), a.now)
+    return outcomes_finding(a.session, a.services, a.asker, _windowed(a), a.now, a.u.slots.tiers)
 
 
 def _service_levels(a: Inputs) -> PolicyFinding | None:

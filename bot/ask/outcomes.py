@@ -32,15 +32,23 @@ _WHICH_LOST = re.compile(r"\b(which|who|list|show|name)\b.*\b(churn\w*|lost|lose
 
 
 def outcomes_finding(
-    session: Session, services: Services, asker: str, questions: Sequence[str], now: dt.datetime
+    session: Session,
+    services: Services,
+    asker: str,
+    questions: Sequence[str],
+    now: dt.datetime,
+    tiers: Sequence[str] = (),
 ) -> PolicyFinding:
     """``questions``: the thread's chain, the question last; the window is the latest one said ("what was our churn
-    rate last quarter?" then "which customers churned?": last quarter's)."""
+    rate last quarter?" then "which customers churned?": last quarter's). ``tiers``: those the question names
+    ("how's our gold churn this quarter?": gold's figures alone), else every tier's."""
     policies = services.policies
     question = questions[-1]
     since, until, window = latest_window(questions, now, DEFAULT_DAYS)
     figures = outcomes(services.engine, policies, since, until or now, depth=False)
-    rows = tuple(r for r in figures.by_tier if r.decided)
+    rows = tuple(r for r in figures.by_tier if r.decided and (not tiers or r.group in tiers))
+    if tiers:
+        window = f"{window} for {mrkdwn.listed([mrkdwn.escape(t) for t in tiers])}"
     if not rows:
         return _finding(f"No renewal was decided {window}.")
     book = total(rows)

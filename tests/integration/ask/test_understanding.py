@@ -991,6 +991,14 @@ def test_how_renewals_went_is_the_kpi_reports_figures_with_arr_to_roles_that_see
     assert ask(book, "what was our churn rate last year?", MANAGER).text.startswith(
         "No renewal was decided last year (2025)."
     )
+    # "our churn" asks the figure (was: the renewal runbook's sentences on churn), and a tier named keeps its own
+    # (was: every tier's)
+    churn = ask(book, "what's our bronze churn this quarter?", MANAGER)
+    assert churn.text.startswith(
+        "Renewals decided this quarter (Q4 2026) for bronze: 1, 0 renewed and 1 churned (renewal rate 0%, churn 100%)"
+    ), churn.text
+    assert "*gold*" not in churn.text and "*bronze*: 0 renewed, 1 churned" in churn.text
+    assert ask(book, "what's our churn this quarter?", MANAGER).text.startswith("Renewals decided this quarter (Q4")
     # in a thread, a window said before holds (was: "which customers churned?" read the last 90 days)
     turn = in_thread(book, "1700000000.000980")
     turn("how did renewals go last quarter?")
