@@ -119,6 +119,7 @@ _EVERYONE = frozenset(
     "customers customer accounts account clients client book there in total of please can could you give get any "
     "a an with us count number current currently active existing whole entire full everyone s on across".split()
 )
+_BILLED = re.compile(r"\b(?:invoices?|bills?|payments?)\b", re.I)
 _IN_ALL = re.compile(r"\b(?:in total|in all|altogether|combined|total)\b", re.I)
 _ARR = re.compile(r"\b(?:arr|annual recurring revenue|recurring revenue)\b", re.I)  # the record's ARR, said so
 _MINE = re.compile(r"\b(my|mine|i own|i have)\b", re.I)
@@ -197,6 +198,9 @@ def read_book(
     rest = OWED_TOTAL.sub(" ", OVERDUE_PAYMENTS.sub(" ", rest))
     if overdue:
         rest = _IN_ALL.sub(" ", OWED_BOUND.sub(" ", rest) if owed else rest)
+        # what is overdue, once the words saying how late are read ("invoices overdue by more than 60 days", was
+        # the help for lists; "invoices 60+ days overdue" too)
+        rest = _BILLED.sub(" ", rest)
     quiet = quiet_days(question)
     rest = without_quiet(rest)  # nor is the span of no contact ("in the last month")
     if risky:  # nor is the renewal-at-risk rule ("how much ARR is at risk?": the total's words are gone already)

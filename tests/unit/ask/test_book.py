@@ -88,6 +88,20 @@ def test_what_no_list_of_the_book_says(question: str) -> None:
     assert read_book(question, "U0ASKER", TODAY, (), (), None, STAFF) is None
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which customers have invoices overdue by more than 60 days?",  # was: the help for lists
+        "which customers have invoices 60+ days overdue?",
+        "which invoices are more than 60 days overdue?",
+        "which customers are 60 days overdue?",
+    ],
+)
+def test_invoices_late_by_a_span_are_the_overdue_list(question: str) -> None:
+    q = read_book(question, "U0ASKER", TODAY, (), (), None, STAFF)
+    assert q is not None and (q.about, q.overdue, q.late_days) == (ACCOUNTS, True, 60)
+
+
 def test_a_total_is_the_list_it_adds_up_ranked_by_its_value() -> None:
     q = read_book("what's the total ARR of our platinum customers?", "U0ASKER", TODAY, ("platinum",), (), None, STAFF)
     assert q is not None and (q.tiers, q.rank, q.total, q.top) == (("platinum",), "arr", True, 0)
