@@ -13,12 +13,12 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.approvals.amounts import format_percent
-from bot.ask.dates import Window, day
+from bot.ask.dates import Window, day, past_window
 from bot.ask.discounts import history
 from bot.ask.health import AT_RISK, HEALTHY, TREND_DAYS, health_trend
 from bot.ask.intents import Intent
@@ -483,6 +483,38 @@ class Writer:
             return said
         return f"{said[:-1]}{overdue_owed(self.session, self.card.customer_id, self.now)}."
 
+    def paid(self) -> str:
+        """What they paid in the window asked ("what did X pay last year?"), from the invoices on record, and what
+        was invoiced then that is still open. Said to roles that see their lifetime value: it is a part of it."""
+        if not self.has("lifetime_value") or self.session is None:
+            return ""  # restricted (the restricted sentence says so), or nowhere to read it: never a false "none"
+        start, end, said = self.window or past_window("the past year", self.now, 365)
+        until = end or self.now
+        paid = self.session.execute(
+            select(func.coalesce(func.sum(Order.amount), 0), func.count()).where(
+                Order.customer_id == self.card.customer_id,
+                Order.status == "paid",
+                Order.paid_at >= start,
+                Order.paid_at < until,
+            )
+        ).one()
+        unpaid = self.session.execute(
+            select(func.coalesce(func.sum(Order.amount), 0), func.count()).where(
+                Order.customer_id == self.card.customer_id,
+                Order.status.in_(("invoiced", "overdue")),
+                Order.ordered_at >= start,
+                Order.ordered_at < until,
+            )
+        ).one()
+        invoices = f"{paid[1]:,} invoice{'' if paid[1] == 1 else 's'}"
+        head = (
+            f"{self.name} paid {money(paid[0])} {said}, over {invoices}"
+            if paid[1]
+            else f"{self.name} has no payment on record {said}"
+        )
+        still = f"; {money(unpaid[0])} invoiced then is still open" if unpaid[1] else ""
+        return f"{head}{still}."
+
     def nps(self) -> str:
         if not self.has("nps"):
             return ""  # restricted: the restricted sentence says so
@@ -734,6 +766,7 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
         "region": w.region,
         "arr": lambda: w.value("arr"),
         "lifetime_value": lambda: w.value("lifetime_value"),
+        "paid": w.paid,
         "open_tickets": w.open_tickets,
         "last_contact": w.last_contact,
         "consent": lambda: w.consent(intent.consent),

@@ -1214,6 +1214,35 @@ def test_a_figure_the_record_does_not_keep_is_said_so_not_answered_with_another_
     assert "product usage" in ask(book, "how many users does Willowfield Devices have?", MANAGER).text  # usage, its own
 
 
+def test_what_a_customer_paid_in_a_window_is_their_paid_invoices_added_up(book: Services, clock: Clock) -> None:
+    # was: "what did X pay last year?" stated their lifetime value
+    willow = cid(book, "Willowfield Devices Co")
+    this_year = clock.now.replace(month=3, day=1)
+    last_year = clock.now.replace(year=clock.now.year - 1, month=6, day=1)
+    with session_scope(book.sessions) as s:
+        for amount, status, at in (
+            ("1000", "paid", this_year),
+            ("2500.60", "paid", this_year),
+            ("700", "paid", last_year),
+            ("400", "invoiced", this_year),  # invoiced this year, not yet paid
+        ):
+            paid_at = at + dt.timedelta(days=20) if status == "paid" else None
+            s.add(Order(customer_id=willow, amount=Decimal(amount), status=status, ordered_at=at, paid_at=paid_at))
+    year = clock.now.year
+    this = ask(book, "how much has Willowfield Devices paid us this year?", MANAGER)
+    assert this.text == (
+        f"*Willowfield Devices Co* paid $3,501 this year ({year}), over 2 invoices; $400 invoiced then is still open."
+    ), this.text
+    last = ask(book, "what did Willowfield Devices pay last year?", MANAGER)
+    assert last.text == f"*Willowfield Devices Co* paid $700 last year ({year - 1}), over 1 invoice.", last.text
+    none = ask(book, "how much did Willowfield Devices pay this quarter?", MANAGER).text
+    assert none.startswith("*Willowfield Devices Co* has no payment on record this quarter"), none
+    agent = ask(book, "what did Willowfield Devices pay last year?", AGENT).text  # a part of their lifetime value
+    assert "$" not in agent and "restricted" in agent, agent
+    total = ask(book, "how much has Willowfield Devices spent with us in total?", MANAGER).text
+    assert "lifetime value" in total, total  # all time is the lifetime value still
+
+
 def test_what_a_customer_owes_is_their_overdue_invoices_added_up(book: Services, clock: Clock) -> None:
     # was: "how much does X owe us?" said "2 overdue invoice(s)" with no amount; "which customers owe us money?"
     # was refused as a list the book cannot give
