@@ -136,6 +136,12 @@ _WITHIN_N = re.compile(r"\b(?:in|within)\s+" + _N + r"\s+(?P<unit>days?|weeks?|m
 _YEAR = re.compile(r"\b(?:in|during|for)\s+(?P<year>20\d\d)\b", re.I)
 _DAY = re.compile(r"\b(?P<day>today|tomorrow)\b", re.I)
 _RELATIVE = re.compile(r"\b(?P<which>this|next)\s+(?P<unit>week|month|quarter|year)\b", re.I)
+# "before the end of the year", "by the end of next quarter", "by year end": from today to that period's last day
+_END_OF = re.compile(
+    r"\b(?:before|by|until|till)\s+(?:the\s+)?(?:end\s+of\s+(?:the\s+)?(?P<which>this\s+|next\s+)?"
+    r"(?P<unit>week|month|quarter|year)\b|(?P<unit2>year|quarter|month)[- ]?end\b)",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -493,6 +499,18 @@ def renewal_window(question: str, today: dt.date) -> tuple[dt.date, dt.date, str
         if how in ("by", "until", "till"):
             return today, last, f"by the end of {name}"
         return max(today, first), last, f"in {name}"
+    if m := _END_OF.search(question):  # was: the next 90 days for "before the end of the year"
+        unit = (m["unit"] or m["unit2"]).lower()
+        _, last, _ = _relative(today, (m["which"] or "this").strip().lower(), unit)
+        if unit == "year":
+            said = str(last.year)
+        elif unit == "quarter":
+            said = f"Q{(last.month - 1) // 3 + 1} {last.year}"
+        elif unit == "month":
+            said = f"{calendar.month_name[last.month]} {last.year}"
+        else:
+            said = f"the week ({day(last)})"
+        return today, last, f"by the end of {said}"
     if m := _QUARTER.search(question):  # "Q1": the next one of that name, unless a year is said
         q = int(m["q"])
         year = int(m["year"]) if m["year"] else today.year + (q * 3 < today.month)

@@ -41,6 +41,11 @@ STAFF = {"priya raman": "U0AMPLAT", "priya": "U0AMPLAT", "marcus": "U0AMGOLD"}
         ("upcoming renewals", TODAY, dt.date(2027, 3, 6), "in the next 90 days"),
         ("which customers renew tomorrow?", dt.date(2026, 12, 7), dt.date(2026, 12, 7), "tomorrow"),
         ("customers renewing in 2027", dt.date(2027, 1, 1), dt.date(2027, 12, 31), "in 2027"),
+        # the end of a period, from today (was: the next 90 days)
+        ("which of my customers renew before the end of the year?", TODAY, dt.date(2026, 12, 31), "by the end of 2026"),
+        ("who renews by the end of next quarter?", TODAY, dt.date(2027, 3, 31), "by the end of Q1 2027"),
+        ("which customers renew by year end?", TODAY, dt.date(2026, 12, 31), "by the end of 2026"),
+        ("renewals before the end of the month", TODAY, dt.date(2026, 12, 31), "by the end of December 2026"),
     ],
 )
 def test_the_renewal_window_a_question_names(question: str, start: dt.date, end: dt.date, said: str) -> None:
