@@ -50,6 +50,7 @@ def model() -> IntentModel:
         ("how fast must we acknowledge a platinum P2?", "", ["sla_target"]),  # was: the SLA table's P3 and P2 rows
         # the book's survey figures (was: declined; the list's help); one customer's is their NPS field
         ("what's our NPS this quarter?", "", ["survey_scores"]),
+        ("what's our first response time this month?", "", ["service_levels"]),  # was: the playbook's definition
         ("what is the average CSAT across our customers?", "", ["survey_scores"]),
         ("what's Acme's NPS?", "acme", ["nps"]),
         ("what's the average turnaround for discount approvals?", "", ["approval_figures"]),  # was: playbook text
