@@ -137,7 +137,10 @@ def _against(label: str, value: float, target: float | None) -> str:
     if target is None:
         return f"{label} {percent(value)}"
     missed = ", *missed*" if value < target else ""
-    return f"{label} {percent(value)} (target {percent(target)}{missed})"
+    shown = percent(value)
+    if missed and shown == percent(target):
+        shown = f"{value:.1%}"  # 94.7% said as "95% (target 95%, *missed*)" reads as a contradiction
+    return f"{label} {shown} (target {percent(target)}{missed})"
 
 
 def _finding(text: str) -> PolicyFinding:

@@ -68,13 +68,18 @@ def _said(f: SurveyFigures, nps_target: float | None = None, csat_target: float 
     if f.nps is not None:
         missed = ", *missed*" if nps_target is not None and f.nps < nps_target else ""
         goal = f"; target {nps_text(nps_target)}{missed}" if nps_target is not None else ""
+        said = nps_text(f.nps)
+        if missed and nps_target is not None and said == nps_text(nps_target):
+            said = f"{f.nps:+.1f}"  # +29.6 said as "+30" beside "target +30, *missed*" reads as a contradiction
         parts.append(
-            f"NPS {nps_text(f.nps)} from {_n(f.nps_answers, 'answer')} "
+            f"NPS {said} from {_n(f.nps_answers, 'answer')} "
             f"({_n(f.promoters, 'promoter')}, {_n(f.detractors, 'detractor')}{goal})"
         )
     if f.csat is not None:
-        goal = f" (target {csat_target:.1f}{', *missed*' if f.csat < csat_target else ''})" if csat_target else ""
-        parts.append(f"CSAT {f.csat:.1f} from {_n(f.csat_answers, 'answer')}{goal}")
+        low = csat_target is not None and f.csat < csat_target
+        goal = f" (target {csat_target:.1f}{', *missed*' if low else ''})" if csat_target else ""
+        csat = f"{f.csat:.2f}" if low and f"{f.csat:.1f}" == f"{csat_target:.1f}" else f"{f.csat:.1f}"  # as NPS
+        parts.append(f"CSAT {csat} from {_n(f.csat_answers, 'answer')}{goal}")
     return ", ".join(parts) or "no answers"
 
 
