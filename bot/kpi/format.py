@@ -131,6 +131,13 @@ _SHOWN = {
     "nps": nps_text,  # -100..100
 }
 
+# one more digit, for a value that misses its target but rounds to it
+_FINER = {
+    "cost_to_serve": lambda v: f"{v:.2%}",
+    "csat": lambda v: f"{v:.2f}",
+    "nps": lambda v: f"{v:+.1f}",
+}
+
 
 def _vs(fig: Figure, attr: str = "") -> str:
     """``94% (target 98%, was 96% ↓) !``: the value, its target, last period's value and the trend; ``!`` when the
@@ -145,7 +152,10 @@ def _vs(fig: Figure, attr: str = "") -> str:
     if fig.previous is not None:
         parts.append(f"was {show(fig.previous)} {fig.trend}".rstrip())
     extra = f" ({', '.join(parts)})" if parts else ""
-    return f"{show(fig.value)}{extra}{' !' if fig.missed else ''}"
+    value = show(fig.value)
+    if fig.missed and fig.target is not None and value == show(fig.target):
+        value = _FINER.get(attr, lambda v: f"{v:.1%}")(fig.value)  # "94.7% (target 95%) !", not "95% (target 95%) !"
+    return f"{value}{extra}{' !' if fig.missed else ''}"
 
 
 def pack_rows(p: Pack) -> list[list[str]]:

@@ -98,3 +98,15 @@ def test_charts_are_pngs_even_for_an_empty_window() -> None:
         charts = render_charts(k)
         assert [c.filename for c in charts] == ["kpi-cost-resolution.png", "kpi-fcr-ack.png", "kpi-approvals.png"]
         assert all(c.png.startswith(PNG_MAGIC) for c in charts)
+
+
+def test_a_pack_figure_that_rounds_to_its_target_but_misses_it_shows_a_decimal() -> None:
+    from bot.kpi.pack import Figure
+
+    # was: "95% (target 95%) !" for 94.7%
+    near = Figure("silver", "1st response SLA", 18 / 19, 0.95, None, True)
+    assert f._vs(near) == "94.7% (target 95%) !"
+    assert f._vs(Figure("gold", "NPS", 29.75, 30.0, None, True), "nps") == "+29.8 (target +30) !"
+    assert f._vs(Figure("gold", "CSAT", 4.46, 4.5, None, True), "csat") == "4.46 (target 4.5) !"
+    assert f._vs(Figure("gold", "1st response SLA", 0.93, 0.98, None, True)) == "93% (target 98%) !"
+    assert f._vs(Figure("gold", "1st response SLA", 0.95, 0.95, None, True)) == "95% (target 95%)"  # met
