@@ -38,6 +38,8 @@ RULE = 0.3  # a permission question ("can I ...?"): a piece stating a rule score
 RANK = 0.15
 W_MEANING = 0.75  # the piece's cosine to the question vs the share of its key terms it contains
 _TIERS = ("platinum", "gold", "silver", "bronze", "enterprise", "standard", "premium", "basic")
+# when the question is asked about, not what: "who's on duty for gold this week?" is not about a weekly digest
+_WHEN = frozenset(tokenize("today tomorrow tonight now day week month quarter year"))
 
 
 @dataclass(frozen=True)
@@ -411,7 +413,7 @@ def select(
             scored.append(replace(piece, score=s))
     if supporting and not intent.steps:
         scored = [p for p in scored if p.kind != STEP]  # a step read alone, out of its procedure, supports nothing
-        if topic := set(intent.key_terms) - set(_TIERS):
+        if topic := set(intent.key_terms) - set(_TIERS) - _WHEN:
             # and a sentence supports the computed answer only on the question's subject: one sharing nothing with
             # it but a tier ("The first 90 days decide whether a new platinum or gold customer trusts us.") is noise
             scored = [p for p in scored if topic & p.words]

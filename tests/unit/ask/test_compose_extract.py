@@ -402,6 +402,12 @@ def test_a_computed_answer_is_supported_by_sentences_not_a_procedure() -> None:
     cap = ["*Gold* is promised: accounts per owner at most 25. [0]"]
     draft = ExtractiveWriter().write("how many accounts can a gold account manager have?", passages_of(intro), lead=cap)
     assert "90 days" not in draft.text, draft.text
+    # nor one sharing only when the question is asked about (was: "who's on duty for gold this week?" supported by
+    # "Rapport posts a weekly governance digest ...")
+    weekly = "# Digest\n\nRapport posts a weekly governance digest to the leads every Monday.\n"
+    duty = ["<@U0AMGOLD> is on duty for *Gold* accounts. [0]"]
+    draft = ExtractiveWriter().write("who's on duty for gold this week?", passages_of(weekly), lead=duty)
+    assert "digest" not in draft.text, draft.text
 
 
 TIMELINE = """# Renewals
