@@ -75,7 +75,8 @@ _SHARING = re.compile(
 # it mentions is the situation, not what is asked; the playbooks answer, for that customer.
 _ACTING = re.compile(
     r"\b(what (should|must|do|can) (i|we) (need to |have to )?do|how (do|should|can) (i|we) (handle|deal with|respond|"
-    r"react|approach|proceed|manage)|what now|what next|next steps?|what happens (to|with) (their|his|her|its|the))\b"
+    r"react|approach|proceed|manage)|what now|what next|next steps?|what happens (to|with) (their|his|her|its|the)|"
+    r"what (can|could|should) (i|we) offer)\b"  # "X is unhappy with the release, what can I offer them?"
     # the priority to give the situation just told ("Customer says their invoices are wrong, what priority?")
     r"|[,;.?]\s*(what|which) (priority|severity)( is (that|this|it)| should (that|this|it) (be|get))?\s*\??\s*$",
     re.I,

@@ -191,6 +191,8 @@ def model() -> IntentModel:
         ("is Acme a late payer?", "acme", ["payment_status"]),
         ("is Acme a customer of Priya's?", "acme", ["owner"]),
         ("what should I prepare for the Acme renewal call?", "acme", ["card"]),  # was: the at-risk steps
+        ("what do I need to know before my call with Acme tomorrow?", "acme", ["card"]),  # was: the primary contact
+        ("Acme is unhappy with the last release, what can I offer them?", "acme", ["howto"]),  # was: sentiment
         ("when did we last talk to Acme and what about?", "acme", ["last_contact", "recent_interactions"]),
         ("how many tickets breached SLA last week?", "", ["service_levels"]),  # was: the list's help
         ("how many tickets breached SLA for Acme this year?", "acme", ["sla_history"]),  # was: their open tickets
