@@ -210,6 +210,7 @@ def model() -> IntentModel:
         ("Acme's CTO is asking for a root cause report, when is it due?", "acme", ["howto"]),
         ("why did Rapport ping me about Acme", "acme", ["customer_alerts"]),
         ("who is our champion at Acme?", "acme", ["contact"]),  # was: our owner of the account
+        ("who at Acme signs the contract?", "acme", ["contact"]),  # was: our owner of the account
         ("Acme's champion left, what now?", "acme", ["howto"]),  # the champion-left steps
         ("what's the best time to call Acme?", "acme", ["consent_outreach"]),  # was: their contact preferences
         ("Acme wants a call at 7pm their time, ok?", "acme", ["consent_outreach"]),  # was: the primary contact
