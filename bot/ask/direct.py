@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from bot.approvals.amounts import format_money
 from bot.ask.compose import Citation, cite
-from bot.ask.facts import LABELS, asks_opt_out, name_of, record_facts, who_knows, who_sees
+from bot.ask.facts import LABELS, name_of, record_facts, who_knows, who_sees
 from bot.ask.routes import RouteAnswer, describe, invalid, label_of
 from bot.ask.slots import Slots
 from bot.customers.card import CustomerCard
@@ -21,7 +21,7 @@ from bot.policies import Policies
 from retrieval import Passage
 from retrieval.markdown import list_marker
 
-__all__ = ["asks_opt_out", "name_of", "record_facts"]
+__all__ = ["name_of", "record_facts"]
 
 WHICH_CUSTOMER = (
     "Which customer do you mean? Name them in your question, e.g. `when does Northwave Foods renew?`, or ask in "

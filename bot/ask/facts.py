@@ -170,10 +170,11 @@ class Writer:
         ticket: TicketRef | None = None,
         share: float | None = None,
         window: Window | None = None,
-        opt_out: bool = False,
+        question: str = "",
     ) -> None:
         self.card = card
-        self.opt_out = opt_out  # the question asks whether they opted out: its "yes" is the opt-out
+        self.opt_out = asks_opt_out(question)  # whether they opted out is asked: its "yes" is the opt-out
+        self.time_asked = bool(_TIME_THERE.search(question))  # their local time is asked: it leads
         self.window = window  # the past the question names ("what changed on X this week?"), if any
         self.share = share  # a share of an amount the question asks for ("what's 15% of X's ARR?")
         self.ticket = ticket  # the ticket the question names ("is HD-00001305 breaching?")
@@ -386,6 +387,8 @@ class Writer:
         if self.opt_out:
             return f"No: {self.name} has not opted out of outreach."
         now_open, when = self._contact_window()
+        if self.time_asked and when:
+            return f"{when[0].upper()}{when[1:]}."  # "what time is it for X?": the time, not a yes (was: "Yes: ...")
         if now_open is False:
             return f"{'No' if self.moment else 'Not now'}: {self.name} accepts outreach, but {when}."
         return f"Yes: {self.name} accepts outreach{'; ' + when if when else ''}."
@@ -720,14 +723,14 @@ def record_facts(
     ticket: TicketRef | None = None,
     share: float | None = None,
     window: Window | None = None,
-    opt_out: bool = False,
+    question: str = "",
 ) -> Facts:
     """The sentences that answer ``intents`` (record fields) for this card, in the order asked; ``moment``: the
     time the question asks about, if any ("can I call them tomorrow morning?"); ``session``: to read what the
     record keeps elsewhere (the discount requests); ``tiers``, ``priority``: the tiers and the ticket priority the
     question names; ``share``: a percentage of an amount asked for ("15% of their ARR"); ``window``: the past it
-    names ("this week"); ``opt_out``: the question asks whether they opted out (:func:`asks_opt_out`)."""
-    w = Writer(card, policies, now, moment, session, tiers, priority, ticket, share, window, opt_out)
+    names ("this week"); ``question``: as asked, for how it asks (whether they opted out, their local time)."""
+    w = Writer(card, policies, now, moment, session, tiers, priority, ticket, share, window, question)
     consents = {i.consent for i in intents if i.fields and i.fields[0] == "consent"}
     consent = card.fields.get("consent")
     if {"outreach", "marketing"} <= consents and isinstance(consent, dict) and not consent.get("marketing"):
@@ -747,6 +750,10 @@ def record_facts(
 
 
 _OPT_OUT = re.compile(r"\bopt(?:ed|s)?[- ]?out\b|\bunsubscribed?\b", re.I)
+
+
+# their local time asked: "what time is it for X?", "what's the local time at X?"
+_TIME_THERE = re.compile(r"\bwhat time is it\b|\blocal time\b|\bwhat(?:'s| is) the time (?:there|for|at)\b", re.I)
 
 
 def asks_opt_out(question: str) -> bool:

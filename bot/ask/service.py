@@ -383,7 +383,7 @@ class AskService:
                 u.ticket,
                 share_of(question),
                 named_window(question, self.s.clock()),
-                direct.asks_opt_out(question),
+                question,
             )
             recorded = Answer(
                 question,

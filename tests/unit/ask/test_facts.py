@@ -121,7 +121,7 @@ def test_an_opt_out_asked_is_answered_yes_when_they_opted_out(policies: Policies
 
     def asked(c: CustomerCard, question: str, *names: str) -> list[str]:
         intents = [catalogue[n] for n in names]
-        return list(record_facts(c, intents, policies, NOW, opt_out=asks_opt_out(question)).sentences)
+        return list(record_facts(c, intents, policies, NOW, question=question).sentences)
 
     assert asks_opt_out("has X opted out of marketing?") and asks_opt_out("did they unsubscribe?")
     assert not asks_opt_out("can I email them about the webinar?")
@@ -139,6 +139,15 @@ def test_an_opt_out_asked_is_answered_yes_when_they_opted_out(policies: Policies
     assert asked(consenting, "has X opted out of marketing?", "consent_marketing")[0].startswith("No: ")
     # asked as "can we?", the same records answer the other way round
     assert asked(opted_out, "can I email X?", "consent_outreach")[0].startswith("No: ")
+
+
+def test_their_local_time_asked_leads_with_it(policies: Policies) -> None:
+    # was: "Yes: X accepts outreach; it is Tue 13:00 there ..." for "what time is it for X right now?"
+    intents = [catalog()["consent_outreach"]]
+    (said,) = record_facts(card(), intents, policies, NOW, question="what time is it for X right now?").sentences
+    assert said == "It is Tue 13:00 there (Europe/Berlin), within contact hours (Mon–Fri 08:00–19:00 their time)."
+    (late,) = record_facts(card(time_zone="Asia/Tokyo"), intents, policies, NOW, question="X's local time?").sentences
+    assert late.startswith("It is Tue 21:00 there (Asia/Tokyo), outside contact hours"), late
 
 
 def test_no_marketing_consent_answers_a_marketing_email_whatever_the_hour(policies: Policies) -> None:
