@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from bot import mrkdwn
 from bot.ask.dates import latest_window
 from bot.ask.policy import PolicyFinding
-from bot.customers.outcomes import percent
+from bot.customers.outcomes import beside_target, percent
 from bot.customers.service_levels import closed_tickets, opened_counts, ticket_figures
 from bot.customers.sla import human
 from bot.services import Services
@@ -137,9 +137,7 @@ def _against(label: str, value: float, target: float | None) -> str:
     if target is None:
         return f"{label} {percent(value)}"
     missed = ", *missed*" if value < target else ""
-    shown = percent(value)
-    if missed and shown == percent(target):
-        shown = f"{value:.1%}"  # 94.7% said as "95% (target 95%, *missed*)" reads as a contradiction
+    shown = beside_target(value, target, bool(missed), percent, lambda v: f"{v:.1%}")
     return f"{label} {shown} (target {percent(target)}{missed})"
 
 

@@ -18,6 +18,7 @@ from bot.ask.dates import latest_window
 from bot.ask.facts import sees, who_sees
 from bot.ask.people import person
 from bot.ask.policy import PolicyFinding
+from bot.customers.outcomes import beside_target
 from bot.customers.surveys import SurveyFigures, nps_text, survey_figures
 from bot.services import Services
 
@@ -69,8 +70,8 @@ def _said(f: SurveyFigures, nps_target: float | None = None, csat_target: float 
         missed = ", *missed*" if nps_target is not None and f.nps < nps_target else ""
         goal = f"; target {nps_text(nps_target)}{missed}" if nps_target is not None else ""
         said = nps_text(f.nps)
-        if missed and nps_target is not None and said == nps_text(nps_target):
-            said = f"{f.nps:+.1f}"  # +29.6 said as "+30" beside "target +30, *missed*" reads as a contradiction
+        if nps_target is not None:
+            said = beside_target(f.nps, nps_target, bool(missed), nps_text, "{:+.1f}".format)
         parts.append(
             f"NPS {said} from {_n(f.nps_answers, 'answer')} "
             f"({_n(f.promoters, 'promoter')}, {_n(f.detractors, 'detractor')}{goal})"
@@ -78,7 +79,8 @@ def _said(f: SurveyFigures, nps_target: float | None = None, csat_target: float 
     if f.csat is not None:
         low = csat_target is not None and f.csat < csat_target
         goal = f" (target {csat_target:.1f}{', *missed*' if low else ''})" if csat_target else ""
-        csat = f"{f.csat:.2f}" if low and f"{f.csat:.1f}" == f"{csat_target:.1f}" else f"{f.csat:.1f}"  # as NPS
+        one = "{:.1f}".format
+        csat = beside_target(f.csat, csat_target, low, one, "{:.2f}".format) if csat_target else one(f.csat)
         parts.append(f"CSAT {csat} from {_n(f.csat_answers, 'answer')}{goal}")
     return ", ".join(parts) or "no answers"
 

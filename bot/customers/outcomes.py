@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +106,15 @@ def total(rows: tuple[OutcomeRow, ...], group: str = "all") -> OutcomeRow:
 def percent(value: float | None) -> str:
     """A rate as the report and Ask say it ("97%"); "-" when there is nothing to rate."""
     return "-" if value is None else f"{value:.0%}"
+
+
+def beside_target(
+    value: float, target: float, missed: bool, show: Callable[[float], str], finer: Callable[[float], str]
+) -> str:
+    """``value`` as ``show`` says it beside its target, or as ``finer`` does when it misses the target yet would read
+    the same: "94.7% (target 95%, missed)", not "95% (target 95%, missed)", which reads as a contradiction."""
+    said = show(value)
+    return finer(value) if missed and said == show(target) else said
 
 
 def signed_usd(value: float) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.customers.outcomes import beside_target
 from bot.customers.surveys import nps_text
 from bot.kpi.metrics import EFFORT_HOURS, HOURLY_COST, Kpis
 from bot.kpi.pack import MEASURES, Figure, Pack
@@ -132,11 +133,7 @@ _SHOWN = {
 }
 
 # one more digit, for a value that misses its target but rounds to it
-_FINER = {
-    "cost_to_serve": lambda v: f"{v:.2%}",
-    "csat": lambda v: f"{v:.2f}",
-    "nps": lambda v: f"{v:+.1f}",
-}
+_FINER = {"cost_to_serve": "{:.2%}".format, "csat": "{:.2f}".format, "nps": "{:+.1f}".format}
 
 
 def _vs(fig: Figure, attr: str = "") -> str:
@@ -153,8 +150,8 @@ def _vs(fig: Figure, attr: str = "") -> str:
         parts.append(f"was {show(fig.previous)} {fig.trend}".rstrip())
     extra = f" ({', '.join(parts)})" if parts else ""
     value = show(fig.value)
-    if fig.missed and fig.target is not None and value == show(fig.target):
-        value = _FINER.get(attr, lambda v: f"{v:.1%}")(fig.value)  # "94.7% (target 95%) !", not "95% (target 95%) !"
+    if fig.target is not None:  # "94.7% (target 95%) !", not "95% (target 95%) !"
+        value = beside_target(fig.value, fig.target, fig.missed, show, _FINER.get(attr, "{:.1%}".format))
     return f"{value}{extra}{' !' if fig.missed else ''}"
 
 
