@@ -211,6 +211,8 @@ def model() -> IntentModel:
         ("why did Rapport ping me about Acme", "acme", ["customer_alerts"]),
         ("who is our champion at Acme?", "acme", ["contact"]),  # was: our owner of the account
         ("who at Acme signs the contract?", "acme", ["contact"]),  # was: our owner of the account
+        ("Acme's owner wants to give them 20% off", "acme", ["approval_discount"]),  # was: who is on duty ("off")
+        ("Acme's owner is off this week, who covers?", "acme", ["on_duty"]),
         ("Acme's champion left, what now?", "acme", ["howto"]),  # the champion-left steps
         ("what's the best time to call Acme?", "acme", ["consent_outreach"]),  # was: their contact preferences
         ("Acme wants a call at 7pm their time, ok?", "acme", ["consent_outreach"]),  # was: the primary contact
