@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.alerts.rules import EvalContext, compile_rule
-from bot.ask.dates import COUNT_WORDS, counted, day
+from bot.ask.dates import COUNT_WORDS, counted, day, period_name
 from bot.ask.facts import LABELS, money, sees, ticket_line, within_contact_hours
 from bot.ask.people import person
 from bot.ask.quiet import by_the_asker, quiet_days, without_quiet
@@ -492,7 +492,7 @@ def renewal_window(question: str, today: dt.date) -> tuple[dt.date, dt.date, str
         year = int(m["year"]) if m["year"] else today.year + (month < today.month)
         first = dt.date(year, month, 1)
         last = dt.date(year, month, calendar.monthrange(year, month)[1])
-        name = f"{calendar.month_name[month]} {year}"
+        name = period_name("month", first)
         how = m["how"].lower()
         if how == "before":
             return today, first - dt.timedelta(days=1), f"before {name}"
@@ -502,21 +502,14 @@ def renewal_window(question: str, today: dt.date) -> tuple[dt.date, dt.date, str
     if m := _END_OF.search(question):  # was: the next 90 days for "before the end of the year"
         unit = (m["unit"] or m["unit2"]).lower()
         _, last, _ = _relative(today, (m["which"] or "this").strip().lower(), unit)
-        if unit == "year":
-            said = str(last.year)
-        elif unit == "quarter":
-            said = f"Q{(last.month - 1) // 3 + 1} {last.year}"
-        elif unit == "month":
-            said = f"{calendar.month_name[last.month]} {last.year}"
-        else:
-            said = f"the week ({day(last)})"
+        said = f"the week ({day(last)})" if unit == "week" else period_name(unit, last)
         return today, last, f"by the end of {said}"
     if m := _QUARTER.search(question):  # "Q1": the next one of that name, unless a year is said
         q = int(m["q"])
         year = int(m["year"]) if m["year"] else today.year + (q * 3 < today.month)
         first = dt.date(year, q * 3 - 2, 1)
         last = dt.date(year, q * 3, calendar.monthrange(year, q * 3)[1])
-        return max(today, first), last, f"in Q{q} {year}"
+        return max(today, first), last, f"in {period_name('quarter', first)}"
     if m := _NEXT_N.search(question) or _WITHIN_N.search(question):
         said, unit = m["n"].lower(), m["unit"].lower().rstrip("s")
         n = counted(said)
@@ -540,7 +533,7 @@ def _relative(today: dt.date, which: str, unit: str) -> tuple[dt.date, dt.date, 
         return max(today, monday), monday + dt.timedelta(days=6), f"{which} week"
     if unit == "year":
         year = today.year + (which == "next")
-        return max(today, dt.date(year, 1, 1)), dt.date(year, 12, 31), f"in {year}"
+        return max(today, dt.date(year, 1, 1)), dt.date(year, 12, 31), f"in {period_name(unit, dt.date(year, 1, 1))}"
     months = 3 if unit == "quarter" else 1
     first_month = (today.month - 1) // months * months + 1
     year, month = today.year, first_month + (months if which == "next" else 0)
@@ -549,10 +542,7 @@ def _relative(today: dt.date, which: str, unit: str) -> tuple[dt.date, dt.date, 
     last_month = month + months - 1
     first = dt.date(year, month, 1)
     last = dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
-    if unit == "quarter":
-        said = f"{which} quarter, Q{(month - 1) // 3 + 1} {year}"
-    else:
-        said = f"in {calendar.month_name[month]} {year}"
+    said = f"{which} quarter, {period_name(unit, first)}" if unit == "quarter" else f"in {period_name(unit, first)}"
     return max(today, first), last, said
 
 

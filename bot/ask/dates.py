@@ -94,8 +94,13 @@ def _span(unit: str, start: dt.datetime, end: dt.datetime | None) -> str:
     "2026"."""
     if unit == "week":
         return f"since {day(start)}" if end is None else f"{day(start)} to {day(end - dt.timedelta(days=1))}"
+    return period_name(unit, start)
+
+
+def period_name(unit: str, when: dt.date) -> str:
+    """The calendar month, quarter or year ``when`` falls in, as said: "December 2026", "Q4 2026", "2026"."""
     if unit == "month":
-        return f"{start:%B %Y}"
+        return f"{when:%B %Y}"
     if unit == "quarter":
-        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
-    return str(start.year)
+        return f"Q{(when.month - 1) // 3 + 1} {when.year}"
+    return str(when.year)
