@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot import mrkdwn
 from bot.approvals.amounts import format_percent
@@ -493,29 +494,24 @@ class Writer:
             return ""  # restricted (the restricted sentence says so), or nowhere to read it: never a false "none"
         start, end, said = self.window or past_window("the past year", self.now, 365)
         until = end or self.now
-        paid = self.session.execute(
-            select(func.coalesce(func.sum(Order.amount), 0), func.count()).where(
-                Order.customer_id == self.card.customer_id,
-                Order.status == "paid",
-                Order.paid_at >= start,
-                Order.paid_at < until,
-            )
-        ).one()
-        unpaid = self.session.execute(
-            select(func.coalesce(func.sum(Order.amount), 0), func.count()).where(
-                Order.customer_id == self.card.customer_id,
-                Order.status.in_(("invoiced", "overdue")),
-                Order.ordered_at >= start,
-                Order.ordered_at < until,
-            )
-        ).one()
-        invoices = f"{paid[1]:,} invoice{'' if paid[1] == 1 else 's'}"
+        customer = self.card.customer_id
+        paid, amount = orders_total(
+            self.session, customer, Order.status == "paid", Order.paid_at >= start, Order.paid_at < until
+        )
+        unpaid, open_amount = orders_total(
+            self.session,
+            customer,
+            Order.status.in_(("invoiced", "overdue")),
+            Order.ordered_at >= start,
+            Order.ordered_at < until,
+        )
+        invoices = f"{paid:,} invoice{'' if paid == 1 else 's'}"
         head = (
-            f"{self.name} paid {money(paid[0])} {said}, over {invoices}"
-            if paid[1]
+            f"{self.name} paid {amount} {said}, over {invoices}"
+            if paid
             else f"{self.name} has no payment on record {said}"
         )
-        still = f"; {money(unpaid[0])} invoiced then is still open" if unpaid[1] else ""
+        still = f"; {open_amount} invoiced then is still open" if unpaid else ""
         return f"{head}{still}."
 
     def nps(self) -> str:
@@ -797,6 +793,21 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
     return [say()] if say else []
 
 
+def orders_total(session: Session, customer_id: int, *where: ColumnElement[bool]) -> tuple[int, str]:
+    """How many of the customer's orders match ``where``, and what they add up to per currency."""
+    rows = session.execute(
+        select(Order.currency, func.sum(Order.amount), func.count())
+        .where(Order.customer_id == customer_id, *where)
+        .group_by(Order.currency)
+    ).all()
+    return sum(n for _, _, n in rows), in_currencies({c: Decimal(total) for c, total, _ in rows})
+
+
+def in_currencies(sums: Mapping[str, Decimal]) -> str:
+    """Amounts per currency as said: "$2,000", "$2,000 and EUR 1,500"."""
+    return " and ".join(money(v) if c == "USD" else f"{mrkdwn.escape(c)} {v:,.0f}" for c, v in sorted(sums.items()))
+
+
 def overdue_owed(session: Session, customer_id: int, now: dt.datetime) -> str:
     """What the overdue invoices add up to, per currency, and how late the oldest is ("how much does X owe us?"),
     said on after the payment status: ", $12,345 in all; the oldest was due 3 Oct 2026 (64 days ago)"."""
@@ -806,7 +817,7 @@ def overdue_owed(session: Session, customer_id: int, now: dt.datetime) -> str:
     sums: dict[str, Decimal] = {}
     for o in orders:
         sums[o.currency] = sums.get(o.currency, Decimal(0)) + o.amount
-    owed = " and ".join(money(v) if c == "USD" else f"{mrkdwn.escape(c)} {v:,.0f}" for c, v in sorted(sums.items()))
+    owed = in_currencies(sums)
     dues = [o.due_at or o.ordered_at for o in orders]
     oldest = min(d if d.tzinfo else d.replace(tzinfo=dt.UTC) for d in dues)
     late = (now - oldest).days

@@ -1243,6 +1243,26 @@ def test_what_a_customer_paid_in_a_window_is_their_paid_invoices_added_up(book: 
     assert "lifetime value" in total, total  # all time is the lifetime value still
 
 
+def test_what_a_customer_paid_in_two_currencies_is_said_per_currency(book: Services, clock: Clock) -> None:
+    # as what they owe is: never one sum of dollars and euros
+    glacier = cid(book, "Glacierwood Dental Ltd")
+    at = clock.now.replace(month=3, day=1)
+    with session_scope(book.sessions) as s:
+        for amount, currency in (("1000", "USD"), ("500", "EUR"), ("250", "EUR")):
+            s.add(
+                Order(
+                    customer_id=glacier,
+                    amount=Decimal(amount),
+                    currency=currency,
+                    status="paid",
+                    ordered_at=at,
+                    paid_at=at + dt.timedelta(days=5),
+                )
+            )
+    said = ask(book, "how much has Glacierwood Dental paid us this year?", MANAGER).text
+    assert said == f"*Glacierwood Dental Ltd* paid EUR 750 and $1,000 this year ({at.year}), over 3 invoices.", said
+
+
 def test_what_a_customer_owes_is_their_overdue_invoices_added_up(book: Services, clock: Clock) -> None:
     # was: "how much does X owe us?" said "2 overdue invoice(s)" with no amount; "which customers owe us money?"
     # was refused as a list the book cannot give
