@@ -44,6 +44,6 @@ def priority_finding(policies: Policies, question: str, card: CustomerCard | Non
                 f" For {mrkdwn.bold(card.name)} ({mrkdwn.escape(card.tier)}): first response within "
                 f"{human(target.first_response)}, resolution within {human(target.resolution)}."
             )
-        except Exception:  # a tier no SLA policy knows: the priority alone
+        except LookupError:  # a tier no policy knows (UnknownPolicyKey), or one sla.yaml has no targets for
             pass
     return PolicyFinding(said, card.tier if card else "", citation_query=CITED, citation_title="sla")

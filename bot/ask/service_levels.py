@@ -137,7 +137,7 @@ def _against(label: str, value: float, target: float | None) -> str:
     if target is None:
         return f"{label} {percent(value)}"
     missed = ", *missed*" if value < target else ""
-    shown = beside_target(value, target, bool(missed), percent, lambda v: f"{v:.1%}")
+    shown = beside_target(value, target, bool(missed), percent, "{:.1%}".format)
     return f"{label} {shown} (target {percent(target)}{missed})"
 
 

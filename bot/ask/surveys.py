@@ -69,9 +69,11 @@ def _said(f: SurveyFigures, nps_target: float | None = None, csat_target: float 
     if f.nps is not None:
         missed = ", *missed*" if nps_target is not None and f.nps < nps_target else ""
         goal = f"; target {nps_text(nps_target)}{missed}" if nps_target is not None else ""
-        said = nps_text(f.nps)
-        if nps_target is not None:
-            said = beside_target(f.nps, nps_target, bool(missed), nps_text, "{:+.1f}".format)
+        said = (
+            beside_target(f.nps, nps_target, bool(missed), nps_text, "{:+.1f}".format)
+            if nps_target is not None
+            else nps_text(f.nps)
+        )
         parts.append(
             f"NPS {said} from {_n(f.nps_answers, 'answer')} "
             f"({_n(f.promoters, 'promoter')}, {_n(f.detractors, 'detractor')}{goal})"
