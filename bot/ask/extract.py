@@ -276,6 +276,12 @@ def _introduces(piece: Piece) -> bool:
     return piece.kind == PARAGRAPH and (piece.plain.rstrip().endswith(":") or bool(_ANNOUNCES.search(piece.plain)))
 
 
+def _dangles(piece: Piece, best: Piece, scored: Sequence[Piece]) -> bool:
+    """A sentence ending in a colon ("... recover in these steps:") whose list is not the answer: quoted without
+    what it introduces, it promises an answer and stops. (Before the best piece's own list it leads it in.)"""
+    return piece.kind == PARAGRAPH and piece.plain.rstrip().endswith(":") and best not in _introduced(piece, scored)
+
+
 def _parent(item: Piece, scored: Sequence[Piece]) -> Piece | None:
     """The list item a nested item sits under (the nearest one before it, one level up), if any: a sub-item is
     read under its parent, as a table row under its header."""
@@ -462,7 +468,7 @@ def select(
             break
         if best_fact >= 0.5 and carries(intent.answer_type, p.plain) < 0.5:
             continue  # the best piece states the asked fact: pieces without it only dilute the answer
-        if any(_near_duplicate(p, c) for c in chosen):
+        if any(_near_duplicate(p, c) for c in chosen) or _dangles(p, best, scored):
             continue
         chosen.append(p)
     if best.kind == ROW:
@@ -496,7 +502,7 @@ def select(
         lead += [p for p in chosen if p.passage == best.passage and p.order < best.order and _introduces(p)]
     # Passages keep the order retrieval and the maintainers' boosts gave them (the first citation is the passage
     # they ranked first); within its passage the best piece leads, the rest follow in reading order.
-    first = [p for p in ranked if p.passage == 0]
+    first = [p for p in ranked if p.passage == 0 and not _dangles(p, best, scored)]
     if first and not any(p.passage == 0 for p in chosen):
         # The passage ranked first (by retrieval, or a maintainer's boost) always speaks: a boost is a decision.
         chosen = [*(chosen if items else chosen[: max_pieces - 1]), first[0]]

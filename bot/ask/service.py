@@ -742,10 +742,18 @@ OUTLINE_PARTS = 3  # a document's sections worth listing as its outline
 _POSSESSIVE = re.compile(r"['’]s\b(?=\W*$)")  # "Acme Corp's": the name without its possessive
 
 
+SEARCH_STAND_IN = "a customer"
+
+
 def _without(question: str, mention: str) -> str:
-    """The question minus the words that named the customer (matched on folded text)."""
+    """The question with "a customer" where it named the customer: no playbook holds the name, but the sentence
+    keeps its subject ("Acme is unhappy with the release, what can I offer them?" searches as "a customer is
+    unhappy ..."; without a subject the search drifted off service recovery and declined). Where the words are
+    not found as typed (a name matched on folded text), they are dropped."""
     if not mention:
         return question
+    if (masked := mask(question, mention, SEARCH_STAND_IN)) != question:
+        return masked
     drop = set(mention.split())
     kept = [w for w in question.split() if fold(_POSSESSIVE.sub("", w)) not in drop]
     return " ".join(kept) or question

@@ -297,6 +297,26 @@ def test_the_first_passage_announcing_its_steps_is_the_answer_not_another_pages_
     assert "first-response clock" not in text
 
 
+def test_a_sentence_announcing_a_list_is_never_quoted_without_it() -> None:
+    # was: "... recover in these steps: [1]" with no step after it, then another page's remedy row: the passage
+    # ranked first speaks, but its announcement alone promises an answer and stops
+    recovery = (
+        "# Recovery\n\n## The recovery steps\n\nWhen a customer is upset with us, recover in these steps:\n\n"
+        "1. Acknowledge within 4 business hours.\n2. Fix first.\n3. Look at the customer's history of failures.\n"
+    )
+    remedies = (
+        "# Recovery\n\n## Remedies the owner may offer\n\n| Situation | Gold |\n|---|---|\n"
+        "| P1 resolution breached | Credit up to 1,000 USD |\n| Missed delivery | Free expedited re-ship |\n"
+    )
+    (first,) = passages_of(recovery, "recovery.md")
+    (other,) = passages_of(remedies, "recovery.md")
+    first = replace(first, piece_scores=(0.45, 0.1, 0.1, 0.35))
+    other = replace(other, piece_scores=(0.8, 0.7))  # the remedies' rows score best by meaning
+    text = ExtractiveWriter().write("What can I offer an upset customer?", [first, other]).text
+    assert "recover in these steps:" not in text, text
+    assert "Credit up to 1,000 USD" in text and "3. Look at the customer's history of failures. [1]" in text, text
+
+
 def test_a_quantity_asked_by_its_noun_is_answered_with_the_number() -> None:
     text = (
         "# Benefits\n\n## Retirement plan\n\nOur retirement plan is with Vanguard. You may be asked to provide "
