@@ -76,7 +76,9 @@ _SHARING = re.compile(
 _ACTING = re.compile(
     r"\b(what (should|must|do|can) (i|we) (need to |have to )?do|how (do|should|can) (i|we) (handle|deal with|respond|"
     r"react|approach|proceed|manage)|what now|what next|next steps?|what happens (to|with) (their|his|her|its|the)|"
-    r"what (can|could|should) (i|we) offer)\b"  # "X is unhappy with the release, what can I offer them?"
+    r"what (can|could|should) (i|we) offer|"  # "X is unhappy with the release, what can I offer them?"
+    # "X's invoice is 45 days overdue, what's the process?", "X renews next month, what should I send them?"
+    r"what(?:'s| is) the (process|procedure|protocol|playbook)|what (do|should) (i|we) send|what goes in(to)?)\b"
     # the priority to give the situation just told ("Customer says their invoices are wrong, what priority?")
     r"|[,;.?]\s*(what|which) (priority|severity)( is (that|this|it)| should (that|this|it) (be|get))?\s*\??\s*$",
     re.I,

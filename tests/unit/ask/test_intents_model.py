@@ -193,6 +193,8 @@ def model() -> IntentModel:
         ("what should I prepare for the Acme renewal call?", "acme", ["card"]),  # was: the at-risk steps
         ("what do I need to know before my call with Acme tomorrow?", "acme", ["card"]),  # was: the primary contact
         ("Acme is unhappy with the last release, what can I offer them?", "acme", ["howto"]),  # was: sentiment
+        ("Acme's invoice is 45 days overdue, what's the process?", "acme", ["howto"]),  # was: their payments
+        ("Acme renews next month, what should I send them?", "acme", ["howto"]),  # the renewal told, not asked
         ("when did we last talk to Acme and what about?", "acme", ["last_contact", "recent_interactions"]),
         ("how many tickets breached SLA last week?", "", ["service_levels"]),  # was: the list's help
         ("how many tickets breached SLA for Acme this year?", "acme", ["sla_history"]),  # was: their open tickets
