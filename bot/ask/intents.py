@@ -246,6 +246,14 @@ class Asked:
         return any(r.patterns for r in self.readings)
 
 
+# a clause that asks (opens with a question word or an auxiliary), as opposed to one that tells the situation
+_POSES = re.compile(
+    r"^\W*(?:who|whom|whose|what|which|when|where|why|how|can|could|should|shall|do|does|did|is|are|will|would|may|"
+    r"must)\b",
+    re.I,
+)
+
+
 def clauses(question: str) -> list[str]:
     """The question and, when it asks several things, each of them ("who owns X and what's their ARR")."""
     parts = [p.strip() for p in _CLAUSE.split(question) if p and len(p.split()) >= 2]
@@ -309,6 +317,10 @@ class IntentModel:
             # renewal date alone)
             asked.append(approval)
         policy = [i for i in asked if i.kind == POLICY]
+        # a policy a clause asks outranks one a clause tells ("Acme had a P1 breach, what credit can we give?": the
+        # credit's route, not the P1's escalation, which the told situation only matches)
+        posed = {r.intent for r in readings[1:] if _POSES.match(r.clause)}
+        policy.sort(key=lambda i: i not in posed)
         if policy:
             # One computation per answer, the first asked; targets and escalation are read from the same tables
             # and go together ("the first response target for a platinum P1, and who do we escalate to?").
