@@ -194,6 +194,9 @@ def model() -> IntentModel:
         ("what do I need to know before my call with Acme tomorrow?", "acme", ["card"]),  # was: the primary contact
         ("Acme is unhappy with the last release, what can I offer them?", "acme", ["howto"]),  # was: sentiment
         ("Acme's invoice is 45 days overdue, what's the process?", "acme", ["howto"]),  # was: their payments
+        # a governance team's queue (was: the approval matrix's rows for that step)
+        ("what's pending in deal desk?", "", ["approvals_pending"]),
+        ("what's waiting for deal desk approval?", "", ["approvals_pending"]),
         # the policy the question asks, not the one its situation matches (was: the P1's escalation)
         ("Acme had their P1 resolution breached, what credit can we give?", "acme", ["approval_sla_exception"]),
         ("Acme had a P1 breach, who do I escalate to?", "acme", ["escalation"]),
