@@ -514,6 +514,28 @@ class Writer:
         still = f"; {open_amount} invoiced then is still open" if unpaid else ""
         return f"{head}{still}."
 
+    def orders(self) -> str:
+        """Their latest order and how many they placed in the window asked (the past year when none is): "what
+        did X buy last?". Amounts only to roles that see their lifetime value, of which every order is a part;
+        other roles get the dates and the count, and the restricted sentence says why."""
+        if self.session is None:
+            return ""  # nowhere to read them: never a false "none"
+        customer = self.card.customer_id
+        last = self.session.scalars(
+            select(Order).where(Order.customer_id == customer).order_by(Order.ordered_at.desc()).limit(1)
+        ).first()
+        if last is None:
+            return f"{self.name} has no orders on record."
+        start, end, said = self.window or past_window("", self.now, 365)
+        placed, total = orders_total(
+            self.session, customer, Order.ordered_at >= start, Order.ordered_at < (end or self.now)
+        )
+        amounts = self.has("lifetime_value")
+        worth = f" for {in_currencies({last.currency: last.amount})}" if amounts else ""
+        head = f"{self.name}'s latest order was placed on {day(last.ordered_at)}{worth} ({mrkdwn.escape(last.status)})"
+        in_all = f", {total} in all" if amounts and placed else ""
+        return f"{head}; {placed:,} order{'' if placed == 1 else 's'} {said}{in_all}."
+
     def nps(self) -> str:
         if not self.has("nps"):
             return ""  # restricted: the restricted sentence says so
@@ -770,6 +792,7 @@ def _sentences(w: Writer, intent: Intent) -> list[str]:
         "arr": lambda: w.value("arr"),
         "lifetime_value": lambda: w.value("lifetime_value"),
         "paid": w.paid,
+        "orders": w.orders,
         "open_tickets": w.open_tickets,
         "last_contact": w.last_contact,
         "consent": lambda: w.consent(intent.consent),

@@ -1263,6 +1263,32 @@ def test_what_a_customer_paid_in_two_currencies_is_said_per_currency(book: Servi
     assert said == f"*Glacierwood Dental Ltd* paid EUR 750 and $1,000 this year ({at.year}), over 3 invoices.", said
 
 
+def test_what_a_customer_ordered_last_is_their_latest_order_and_the_windows_count(book: Services, clock: Clock) -> None:
+    # was: "what did X buy last?" stated their lifetime value, "what was X's last order?" their shipments ("no
+    # shipments on record" for a customer with orders)
+    willow = cid(book, "Willowfield Devices Co")
+    with session_scope(book.sessions) as s:
+        for amount, currency, status, days in (
+            ("1200", "USD", "paid", 400),  # before the past year
+            ("800", "USD", "paid", 100),
+            ("650.40", "EUR", "invoiced", 12),  # the latest
+        ):
+            at = clock.now - dt.timedelta(days=days)
+            s.add(Order(customer_id=willow, amount=Decimal(amount), currency=currency, status=status, ordered_at=at))
+    latest = (clock.now - dt.timedelta(days=12)).strftime("%-d %b %Y")
+    last = ask(book, "what did Willowfield Devices buy last?", MANAGER)
+    assert last.text == (
+        f"*Willowfield Devices Co*'s latest order was placed on {latest} for EUR 650 (invoiced); 2 orders in the "
+        "last 365 days, EUR 650 and $800 in all."
+    ), last.text
+    assert ask(book, "what was Willowfield Devices's last order?", MANAGER).text == last.text
+    agent = ask(book, "when did Willowfield Devices last order?", AGENT).text  # a part of their lifetime value
+    assert agent.startswith(f"*Willowfield Devices Co*'s latest order was placed on {latest} (invoiced); 2 orders")
+    assert "$" not in agent and "EUR" not in agent and "restricted" in agent, agent
+    # where an order is stays the shipments' question
+    assert "shipments" in ask(book, "where is Willowfield Devices's order?", MANAGER).text
+
+
 def test_what_a_customer_owes_is_their_overdue_invoices_added_up(book: Services, clock: Clock) -> None:
     # was: "how much does X owe us?" said "2 overdue invoice(s)" with no amount; "which customers owe us money?"
     # was refused as a list the book cannot give

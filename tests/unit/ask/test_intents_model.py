@@ -194,6 +194,9 @@ def model() -> IntentModel:
         ("what do I need to know before my call with Acme tomorrow?", "acme", ["card"]),  # was: the primary contact
         ("Acme is unhappy with the last release, what can I offer them?", "acme", ["howto"]),  # was: sentiment
         ("Acme's invoice is 45 days overdue, what's the process?", "acme", ["howto"]),  # was: their payments
+        ("what did Acme buy last?", "acme", ["orders"]),  # was: their lifetime value
+        ("what was Acme's last order?", "acme", ["orders"]),  # was: their shipments
+        ("has Acme's order shipped?", "acme", ["shipments"]),
         # a governance team's queue (was: the approval matrix's rows for that step)
         ("what's pending in deal desk?", "", ["approvals_pending"]),
         ("what's waiting for deal desk approval?", "", ["approvals_pending"]),
