@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bot import mrkdwn
+from bot.ask.overview import asks_whole
 from retrieval.confidence import names
 from retrieval.lexical import tokenize
 from retrieval.markdown import BULLET, PARAGRAPH, ROW, ROW_SEP, STEP, passage_pieces, slack_to_plain
@@ -404,6 +405,13 @@ def select(
         index, meta = meta_answer(question, passages)
         if meta:
             return Selection([(index, [])], meta=meta)
+    if asks_whole(question) and passages and " > " not in passages[0].heading_path:
+        # a playbook asked about as a whole ("what's the discount policy?"), its opening passage first: what the
+        # document says it is for, its first paragraph as written, not the sentences nearest the question's words
+        own = pieces(passages[0], 0)
+        opening = [p for p in own if p.kind == PARAGRAPH and p.line == own[0].line][:max_pieces] if own else []
+        if opening:
+            return Selection([(0, opening)])
     named_tiers = [t for t in _TIERS if re.search(rf"\b{t}\b", question, re.I)]
     tiers = [*tiers, *named_tiers]
     scored: list[Piece] = []

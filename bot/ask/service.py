@@ -46,6 +46,7 @@ from bot.ask.feedback import passage_key, rerank
 from bot.ask.findings import policy_findings
 from bot.ask.intents import Catalog, kind_asked, mask, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
+from bot.ask.overview import named_document
 from bot.ask.policy import PolicyFinding
 from bot.ask.routes import LABELS, asks_route
 from bot.ask.slots import Slots, read_slots, share_of
@@ -658,15 +659,22 @@ class AskService:
             )
             computed.sensitive = any(f.sensitive for f in findings)
             return computed
-        # The customer's name says nothing about policy: search without it.
+        # The customer's name says nothing about policy: search without it. A playbook named as a whole ("what's
+        # the discount policy?") is searched alone, its opening first: it says what the document is for.
         try:
-            result = self.s.index.search(query or question, k=5, tiers=tiers, regions=regions, paths=paths)
+            whole = named_document(question, self.s.index.documents(), paths)
+            within = [whole.path] if whole else paths
+            result = self.s.index.search(
+                query or question, k=WHOLE_K if whole else 5, paths=within, tiers=tiers, regions=regions
+            )
         except Exception as exc:
             raise RetrievalUnavailable(str(exc)[:200]) from exc
         # Votes from similar questions re-order what retrieval found (bounded; retrieval stays vote-free), then
         # maintainers' boosts/demotions/hides apply, so a hidden passage is never cited.
         passages = rerank(session, query or question, result.passages)
-        if not result.answerable:
+        if whole is not None:
+            passages = sorted(passages, key=lambda p: " > " in p.heading_path)[:5]
+        if not result.answerable and whole is None:
             # "Can I share our roadmap with X?": the playbooks don't say, and the card does not answer it either;
             # the decline names the playbook owner and X's owner, and the card comes with it
             owner: str | None = passages[0].owner if passages and passages[0].owner else PLAYBOOK_OWNERS
@@ -700,7 +708,7 @@ class AskService:
         return Answer(
             question,
             asker,
-            draft.text + self._outline(question, draft.citations),
+            draft.text + self._outline(question, draft.citations, whole is not None),
             draft.citations,
             result.confidence,
             True,
@@ -709,10 +717,11 @@ class AskService:
             truncated=truncated,
         )
 
-    def _outline(self, question: str, citations: Sequence[Citation]) -> str:
-        """Steps asked of a whole procedure ("how do I onboard a new gold customer?") and answered from a document's
-        opening words, which say what it is, not what to do: the parts it goes through, in order, to ask about one."""
-        if not citations or " > " in citations[0].heading_path or not analyse(question).steps:
+    def _outline(self, question: str, citations: Sequence[Citation], whole: bool = False) -> str:
+        """Steps asked of a whole procedure ("how do I onboard a new gold customer?"), or a document asked about as
+        a whole (``whole``), answered from its opening words, which say what it is, not what to do: the parts it
+        goes through, in order, to ask about one."""
+        if not citations or " > " in citations[0].heading_path or not (whole or analyse(question).steps):
             return ""
         first = citations[0]
         parts = self.s.index.sections(first.path, first.heading_path)
@@ -739,6 +748,7 @@ def _unsearched() -> str:
 
 
 OUTLINE_PARTS = 3  # a document's sections worth listing as its outline
+WHOLE_K = 20  # a playbook asked about as a whole: enough of its sections to hold its opening
 _POSSESSIVE = re.compile(r"['’]s\b(?=\W*$)")  # "Acme Corp's": the name without its possessive
 
 

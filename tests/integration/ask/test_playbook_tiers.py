@@ -1,6 +1,7 @@
 """A playbook filtered to some tiers (front matter ``tiers``) is not searched for another tier's customer, so a
 rule for every tier must be found elsewhere: the real index (real model, embedded Chroma) on a copy of the
-playbooks, asked about customers of two tiers. The same real index answers a how-to that names a customer."""
+playbooks, asked about customers of two tiers. The same real index answers a how-to that names a customer, and
+a playbook asked about as a whole."""
 
 from __future__ import annotations
 
@@ -79,3 +80,21 @@ def _with_customer(engine: Engine, policies: Policies, index: Any, tier: str) ->
         s.flush()
         s.add(CustomerIdentifier(customer_id=c.id, kind="name", value=name_key(c.name)))
     return services
+
+
+def test_a_playbook_asked_about_as_a_whole_answers_with_its_opening_and_its_parts(
+    engine: Engine, policies: Policies, index: Any
+) -> None:
+    # was: "what's the discount policy?" quoted its *Reporting* section; "explain the escalation policy" the
+    # alerts handbook
+    services = build_services(engine, policies, RecordingNotifier(), Clock(NOW), index)
+    ask = AskService(services).answer
+    policy = ask("what's the discount policy?", "U0AMGOLD")
+    assert policy.citations[0].path == "commercial/discount-and-pricing-policy.md", policy.citations
+    assert policy.text.startswith("How much discount an account team may give"), policy.text
+    assert "*Discount and pricing policy* in order: Principles · Approval thresholds" in policy.text
+    matrix = ask("explain the escalation policy", "U0AMGOLD")
+    assert matrix.citations[0].path == "service/escalation-matrix.md", matrix.citations
+    # a question in particular is still the route for it
+    gold = ask("what's the discount policy for gold customers?", "U0AMGOLD")
+    assert gold.text.startswith("For a gold customer, a discount: up to 10%"), gold.text

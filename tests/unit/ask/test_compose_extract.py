@@ -317,6 +317,22 @@ def test_a_sentence_announcing_a_list_is_never_quoted_without_it() -> None:
     assert "Credit up to 1,000 USD" in text and "3. Look at the customer's history of failures. [1]" in text, text
 
 
+def test_a_playbook_asked_about_as_a_whole_is_answered_with_its_opening_paragraph() -> None:
+    # was: the opening's sentences nearest the question's words, out of order ("Rapport routes discount requests
+    # with approvals.yaml ..." before what the policy is for)
+    text = (
+        "# Discount policy\n\nHow much discount a team may give, and who approves more. Rapport routes discount "
+        "requests with `approvals.yaml`; the thresholds below are the same.\n\nOwner: Deal desk.\n"
+    )
+    (root,) = passages_of(text)
+    root = replace(root, piece_scores=(0.3, 0.8, 0.2))
+    said = ExtractiveWriter().write("What's the discount policy?", [root]).text
+    assert said == (
+        "How much discount a team may give, and who approves more. Rapport routes discount requests with "
+        "`approvals.yaml`; the thresholds below are the same. [1]"
+    ), said
+
+
 def test_a_quantity_asked_by_its_noun_is_answered_with_the_number() -> None:
     text = (
         "# Benefits\n\n## Retirement plan\n\nOur retirement plan is with Vanguard. You may be asked to provide "

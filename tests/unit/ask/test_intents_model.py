@@ -194,6 +194,7 @@ def model() -> IntentModel:
         ("what do I need to know before my call with Acme tomorrow?", "acme", ["card"]),  # was: the primary contact
         ("Acme is unhappy with the last release, what can I offer them?", "acme", ["howto"]),  # was: sentiment
         ("Acme's invoice is 45 days overdue, what's the process?", "acme", ["howto"]),  # was: their payments
+        ("who approves a custom contract for a platinum customer?", "", ["approval_custom_terms"]),  # was: a how-to
         ("what did Acme buy last?", "acme", ["orders"]),  # was: their lifetime value
         ("what was Acme's last order?", "acme", ["orders"]),  # was: their shipments
         ("has Acme's order shipped?", "acme", ["shipments"]),
