@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.alerts.rules import EvalContext, compile_rule
+from bot.ask.breakdown import grouped_by, without_grouping
 from bot.ask.dates import COUNT_WORDS, counted, day, period_name
 from bot.ask.facts import LABELS, money, sees, ticket_line, within_contact_hours
 from bot.ask.people import person
@@ -171,6 +172,7 @@ class BookQuery:
     late_days: int = 0  # ... counting only invoices at least this many days past due ("30 days overdue")
     at_risk: bool = False  # customers the renewal-at-risk alert rule holds for now
     quiet_since: dt.date | None = None  # customers with no contact on record since this day ("gone quiet")
+    group: str = ""  # how many customers per value of this record field (bot.ask.breakdown), not the list
 
 
 def read_book(
@@ -209,6 +211,8 @@ def read_book(
         rest = _BILLED.sub(" ", rest)
     quiet = quiet_days(question)
     rest = without_quiet(rest)  # nor is the span of no contact ("in the last month")
+    group = grouped_by(rest)
+    rest = without_grouping(rest)  # nor is the field the count is broken down by
     if risky:  # nor is the renewal-at-risk rule ("how much ARR is at risk?": the total's words are gone already)
         rest = re.sub(r"\bat[- ]risk\b", " ", RENEWAL_RISK.sub(" ", rest), flags=re.I)
     if _NOT_LISTED.search(_BREACHING.sub(" ", _LATE_SHIPMENTS.sub(" ", rest))):
@@ -274,6 +278,7 @@ def read_book(
         late_days=late_days,
         at_risk=risky,
         quiet_since=today - dt.timedelta(days=quiet) if quiet is not None else None,
+        group=group if about in (ACCOUNTS, RENEWALS) and not rank else "",
     )
 
 
@@ -320,7 +325,7 @@ def unfiltered(question: str, q: BookQuery, staff: Iterable[str] = ()) -> bool:
     not have ("which customers have the new product?", "which of my customers use the API?"): it has words beyond
     those of "how many customers do we have?" and the owner's ("my", a colleague's name: ``staff``). Such a question
     is not answered with the whole list (its head would read as the answer: "*500 customers (owned by ...)*")."""
-    filters = (q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None, q.bound, q.overdue)
+    filters = (q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None, q.bound, q.overdue, q.group)
     if q.about != ACCOUNTS or any(filters) or q.at_risk or q.quiet_since is not None:
         return False
     # "which customers have the highest ARR?", "what's our total ARR?": the ranking or the total is no filter
@@ -602,6 +607,8 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
         value = getattr(Customer, q.rank)
         base = base.where(value.is_not(None))
         order = (value.asc() if q.lowest else value.desc(), *order)
+    if q.group:
+        return _grouped(session, policies, q, base, scope)
     total, summary = session.scalar(select(func.count()).select_from(base.subquery())) or 0, ""
     if q.total and q.rank:
         summary = _summed(session, base, q.rank)
@@ -809,6 +816,20 @@ def _clocks(session: Session, policies: Policies, q: BookQuery, scope: str, now:
         for _, name, tier, owner, t in found[:SHOWN]
     ]
     return _said(head, lines, n, [f[0] for f in found[:SHOWN]])
+
+
+def _grouped(session: Session, policies: Policies, q: BookQuery, base: Select[Any], scope: str) -> Listed:
+    """How many of the customers ``base`` selects have each value of ``q.group``: tiers in the policy's order,
+    regions and segments most first. "*2,000 customers* by tier: *platinum* 40 · *gold* 89 · ..."."""
+    listed = base.subquery()
+    column = listed.c[q.group]
+    counts = {value: n for value, n in session.execute(select(column, func.count()).group_by(column)).all()}
+    total = sum(counts.values())
+    order = {t: i for i, t in enumerate(policies.tier_names)} if q.group == "tier" else {}
+    values = sorted(counts, key=lambda v: (order.get(str(v), len(order)), -counts[v], str(v)))
+    parts = " · ".join(f"{mrkdwn.bold(str(v) if v else 'none on record')} {counts[v]:,}" for v in values)
+    head = _customers(total, scope) + (f" renew {q.window}," if q.about == RENEWALS else "")
+    return Listed(f"{head} by {q.group}: {parts}." if total else f"{head.rstrip(',')}.", (), head)
 
 
 def _customers(n: int, scope: str) -> str:

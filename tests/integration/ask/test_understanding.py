@@ -5,6 +5,7 @@ follow-ups, and the bad input that must get a short, correct reply and never ano
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
@@ -433,6 +434,22 @@ def test_a_list_by_consent_is_those_customers_alone(book: Services) -> None:
     assert ask(book, "how many customers do we have?", LEAD).text.startswith("*4 customers*")
     outreach = ask(book, "which bronze customers opted out of outreach?", LEAD)
     assert outreach.text.startswith("*1 customer (bronze, without outreach consent)*:\n• *Glacierwood Dental Ltd*")
+
+
+def test_the_book_counted_by_a_field_is_one_line_of_counts(book: Services) -> None:
+    # was: "how many customers do we have per tier?" got the help for lists, "break down our customers by tier"
+    # the tier policy's sentences
+    with session_scope(book.sessions) as s:
+        tiers = Counter(s.scalars(select(Customer.tier).where(Customer.merged_into_id.is_(None))).all())
+    order = [t for t in book.policies.tier_names if t in tiers]
+    counts = " · ".join(f"*{t}* {tiers[t]}" for t in order)
+    expected = f"*{sum(tiers.values())} customers* by tier: {counts}."
+    assert ask(book, "how many customers do we have per tier?", LEAD).text == expected
+    assert ask(book, "break down our customers by tier", LEAD).text == expected
+    gold = ask(book, "how many gold customers do we have in each region?", LEAD).text
+    assert gold.startswith(f"*{tiers['gold']} customer") and " by region: " in gold, gold
+    # a list asked stays the list
+    assert ask(book, "how many customers do we have?", LEAD).text.startswith(f"*{sum(tiers.values())} customers*:")
 
 
 def test_whether_we_may_pass_a_field_on_is_not_its_value(book: Services) -> None:

@@ -284,3 +284,20 @@ def test_the_book_by_contact_hours(question: str, reachable: bool | None, consen
 def test_one_owners_accounts_with_a_filter_the_list_lacks_are_not_all_of_them(question: str, whole: bool) -> None:
     q = read_book(question, "U0ASKER", TODAY, (), (), None, STAFF)
     assert q is not None and q.owner is not None and unfiltered(question, q, STAFF) is whole
+
+
+@pytest.mark.parametrize(
+    ("question", "group"),
+    [
+        ("how many customers do we have per tier?", "tier"),
+        ("how many of my accounts are in each region?", "region"),
+        ("break down our customers by segment", "segment"),
+        ("how many gold customers renew next quarter by region?", "region"),
+        ("how many customers do we have?", ""),
+        ("top 5 customers by ARR", ""),  # a ranking, not a breakdown
+    ],
+)
+def test_a_count_broken_down_by_a_field(question: str, group: str) -> None:
+    q = read_book(question, "U0AMGOLD", TODAY, [], [], None, STAFF)
+    assert q is not None and q.group == group
+    assert not unfiltered(question, q, STAFF)  # the breakdown is no filter the list lacks
