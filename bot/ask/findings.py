@@ -78,6 +78,7 @@ from bot.ask.today import (
 )
 from bot.ask.understand import Understanding, questions_of
 from bot.ask.usage import usage_finding
+from bot.ask.views import views_finding
 from bot.customers.accounts import tiers_owned
 from bot.customers.card import CustomerCard
 from bot.policies import Policies
@@ -226,6 +227,11 @@ def _alerts(a: Inputs) -> PolicyFinding | None:
     return alert_delivery_finding(a.policies, a.asker, a.now, moment.time if moment else None)
 
 
+def _views(a: Inputs) -> PolicyFinding | None:
+    """Who viewed the customer's record (the access log); nothing without a customer in view."""
+    return views_finding(a.session, a.policies, a.card, a.asker, _windowed(a), a.now) if a.card else None
+
+
 def _untiered(a: Inputs, compute: str) -> PolicyFinding | None:
     """Escalation or SLA targets with no customer or tier: the most urgent case for "who is on call?" (said as
     assumed), every tier's answer when a priority is named, else nothing ("what is the escalation process?" is
@@ -288,6 +294,7 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "customer_alerts": (True, _of_customer(customer_alerts_finding)),
     "placement": (True, lambda a: placement_finding(a.policies, read_values(a.question), a.now.date())),
     "access": (True, lambda a: field_access_finding(a.policies, a.question, a.asker)),
+    "views": (True, _views),
     "alerts": (True, _alerts),
     "duty": (True, _duty),  # who covers a tier's accounts
 }

@@ -192,6 +192,16 @@ class Policies:
         """The roles whose ``sees`` lists every one of ``fields``, in roles.yaml order."""
         return [name for name, role in self.roles.roles.items() if all(f in role.sees for f in fields)]
 
+    def reads_access_log(self, user_id: str) -> bool:
+        """Whether the user's roles read who viewed a customer's record (a role with ``audit: true``)."""
+        member = self.staff(user_id)
+        return member is not None and any(self.roles.roles[r].audit for r in member.roles if r in self.roles.roles)
+
+    @property
+    def access_log_roles(self) -> list[str]:
+        """The roles that read the access log, in roles.yaml order."""
+        return [name for name, role in self.roles.roles.items() if role.audit]
+
     @property
     def sensitive_fields(self) -> frozenset[str]:
         return frozenset(self.roles.fields.sensitive)

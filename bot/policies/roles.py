@@ -17,6 +17,8 @@ class FieldCatalog(Strict):
 class Role(Strict):
     description: str = ""
     sees: list[Slug] = Field(default_factory=list)
+    # reads the access log: who viewed a customer's record (the audit trail's card views), for privacy requests
+    audit: bool = False
 
 
 class StaffMember(Strict):

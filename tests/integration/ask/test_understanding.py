@@ -452,6 +452,26 @@ def test_the_book_counted_by_a_field_is_one_line_of_counts(book: Services) -> No
     assert ask(book, "how many customers do we have?", LEAD).text.startswith(f"*{sum(tiers.values())} customers*:")
 
 
+def test_who_viewed_a_customers_record_is_the_access_log_for_roles_that_read_it(book: Services) -> None:
+    # was: "who has viewed X's record this week?" stated their owner
+    privacy = "U0PRIVACY"
+    for asker in (MANAGER, MANAGER, AGENT):
+        ask(book, "when does Willowfield Devices renew?", asker)  # each answer with a card is a view
+    log = ask(book, "who has viewed Willowfield Devices's record this week?", privacy)
+    lines = log.text.split("\n")
+    assert lines[0].startswith("*Willowfield Devices Co*'s record was viewed 3 times this week"), log.text
+    assert any(line.startswith("• Marcus Okafor: 2 views, the latest on ") for line in lines), log.text
+    assert any(line.startswith("• Aisha Mensah: 1 view, the latest on ") for line in lines), log.text
+    assert log.source == "policy" and log.sensitive  # who looks at whom: to the asker alone in a channel
+    assert "<@" not in log.text  # colleagues are named, never mentioned
+    # a role without `audit: true` is told who can read it, never the log
+    agent = ask(book, "who has looked at Willowfield Devices's record?", AGENT).text
+    assert agent.startswith(":lock: Who viewed *Willowfield Devices Co*'s record is in the audit trail"), agent
+    assert "Marcus" not in agent and "privacy officer" in agent
+    nobody = ask(book, "who accessed Glacierwood Dental's data last month?", privacy).text
+    assert nobody.startswith("Nobody viewed *Glacierwood Dental Ltd*'s record last month"), nobody
+
+
 def test_whether_we_may_pass_a_field_on_is_not_its_value(book: Services) -> None:
     # was: "Can I share X's contact details with a partner?" stated the contact's name, email and phone
     a = ask(book, "Can I share Willowfield Devices' contact details with a partner?", LEAD)

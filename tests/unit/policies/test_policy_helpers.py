@@ -84,6 +84,13 @@ def test_tier_for_value_is_monotonic(policies: Policies, ltv: float, arr: float,
 # ---- people and access -------------------------------------------------------------------
 
 
+def test_who_reads_the_access_log(policies: Policies) -> None:
+    assert policies.access_log_roles == ["cs_lead", "legal", "privacy_officer"]
+    assert policies.reads_access_log("U0PRIVACY") and policies.reads_access_log("U0CSLEAD")
+    assert not policies.reads_access_log("U0SUPAGT1")  # a support agent
+    assert not policies.reads_access_log("U0NOBODY")  # not on the roster
+
+
 def test_visible_fields(policies: Policies) -> None:
     public = set(policies.roles.fields.public)
     assert policies.visible_fields([]) == public
