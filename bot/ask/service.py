@@ -728,7 +728,8 @@ class AskService:
         if len(parts) < OUTLINE_PARTS:
             return ""
         listed = " · ".join(mrkdwn.escape(p) for p in parts)
-        return f"\n{mrkdwn.bold(first.title)} in order: {listed}. Ask about a part for its steps."
+        then = "Ask me about any part." if whole else "Ask about a part for its steps."  # a policy has no steps
+        return f"\n{mrkdwn.bold(first.title)} in order: {listed}. {then}"
 
 
 # Findings computed for one customer from the alert rules: whether their renewal is at risk, how they use the

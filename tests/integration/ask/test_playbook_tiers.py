@@ -93,6 +93,7 @@ def test_a_playbook_asked_about_as_a_whole_answers_with_its_opening_and_its_part
     assert policy.citations[0].path == "commercial/discount-and-pricing-policy.md", policy.citations
     assert policy.text.startswith("How much discount an account team may give"), policy.text
     assert "*Discount and pricing policy* in order: Principles · Approval thresholds" in policy.text
+    assert policy.text.endswith("Ask me about any part."), policy.text
     matrix = ask("explain the escalation policy", "U0AMGOLD")
     assert matrix.citations[0].path == "service/escalation-matrix.md", matrix.citations
     # a question in particular is still the route for it
