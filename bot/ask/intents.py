@@ -301,7 +301,12 @@ class IntentModel:
         readings = [self._reading(c, s, about_one, prioritised) for c, s in zip(parts, self.scores(parts), strict=True)]
         whole = readings[0]
         asked: list[Intent] = []
+        # a policy its own words name in the whole question ("Acme's owner is off sick, who do I talk to?": who is
+        # on duty) is not joined by a field a clause is only near by meaning ("who do I talk to": their contact)
+        worded = whole.intent.kind == POLICY and whole.intent.name in whole.patterns
         for r in readings[1:]:
+            if worded and r.intent.kind == FIELD and r.intent.name not in r.patterns:
+                continue
             if r.intent.kind in (FIELD, POLICY) and r.intent not in asked:
                 asked.append(r.intent)
         if len(asked) < 2:  # one thing asked: the whole question says best what it is

@@ -225,6 +225,7 @@ def model() -> IntentModel:
         ("who at Acme signs the contract?", "acme", ["contact"]),  # was: our owner of the account
         ("Acme's owner wants to give them 20% off", "acme", ["approval_discount"]),  # was: who is on duty ("off")
         ("Acme's owner is off this week, who covers?", "acme", ["on_duty"]),
+        ("Acme's owner is off sick, who do I talk to?", "acme", ["on_duty"]),  # was: their contact, then on duty
         ("Acme's champion left, what now?", "acme", ["howto"]),  # the champion-left steps
         ("what's the best time to call Acme?", "acme", ["consent_outreach"]),  # was: their contact preferences
         ("Acme wants a call at 7pm their time, ok?", "acme", ["consent_outreach"]),  # was: the primary contact
