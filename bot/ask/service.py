@@ -180,9 +180,9 @@ class AskService:
                         reading = f"tell me about {picked.name}" if picked is not None else reading
             u = understand(session, self.s.policies, self._embedder(), reading, customer_id, thread_customer, earlier)
             card = build_card(session, self.s.policies, u.customer_id, asker, now) if u.customer_id else None
-            query = _without(reading, u.mention)
+            query = _search_text(reading, u.mention)
             if earlier and len(query.split()) < FOLLOW_UP_WORDS:
-                query = f"{_without(earlier, u.mention)} {query}"
+                query = f"{_search_text(earlier, u.mention)} {query}"
             if u.asked.howto:
                 query = _with_requests_named(query, u, model_for(self._embedder()).catalog)
             if off_list is not None:
@@ -751,12 +751,10 @@ def _unsearched() -> str:
 OUTLINE_PARTS = 3  # a document's sections worth listing as its outline
 WHOLE_K = 20  # a playbook asked about as a whole: enough of its sections to hold its opening
 _POSSESSIVE = re.compile(r"['’]s\b(?=\W*$)")  # "Acme Corp's": the name without its possessive
+SEARCH_STAND_IN = "a customer"  # what the search reads where the question named the customer
 
 
-SEARCH_STAND_IN = "a customer"
-
-
-def _without(question: str, mention: str) -> str:
+def _search_text(question: str, mention: str) -> str:
     """The question with "a customer" where it named the customer: no playbook holds the name, but the sentence
     keeps its subject ("Acme is unhappy with the release, what can I offer them?" searches as "a customer is
     unhappy ..."; without a subject the search drifted off service recovery and declined). Where the words are
