@@ -6,6 +6,7 @@ a playbook asked about as a whole."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from bot.ask.direct import ACROSS_THE_BOOK, WHICH_CUSTOMER
 from bot.ask.service import AskService
+from bot.slack.commands import EXAMPLES
 from bot.customers.normalize import name_key
 from bot.notify import RecordingNotifier
 from bot.policies import Policies
@@ -64,11 +67,13 @@ def test_a_how_to_naming_a_customer_is_searched_with_a_customer_in_its_place(
     assert kickoff.answered and "Kickoff meeting within 10 business days" in kickoff.text, kickoff.text
 
 
-def _with_customer(engine: Engine, policies: Policies, index: Any, tier: str) -> Any:
+def _with_customer(
+    engine: Engine, policies: Policies, index: Any, tier: str, name: str = "Glacierwood Dental Ltd"
+) -> Any:
     services = build_services(engine, policies, RecordingNotifier(), Clock(NOW), index)
     with session_scope(services.sessions) as s:
         c = Customer(
-            name="Glacierwood Dental Ltd",
+            name=name,
             tier=tier,
             region="na",
             owner_slack_id="U0AMGOLD",
@@ -99,3 +104,18 @@ def test_a_playbook_asked_about_as_a_whole_answers_with_its_opening_and_its_part
     # a question in particular is still the route for it
     gold = ask("what's the discount policy for gold customers?", "U0AMGOLD")
     assert gold.text.startswith("For a gold customer, a discount: up to 10%"), gold.text
+
+
+EXAMPLE = re.compile(r"`([^`/][^`]*)`")
+
+
+@pytest.mark.parametrize("question", EXAMPLE.findall(EXAMPLES))
+def test_every_question_the_help_suggests_is_answered(
+    engine: Engine, policies: Policies, index: Any, question: str
+) -> None:
+    # the help is what a new user tries first: none of its examples may get "I don't know", the list's help text
+    # or "which customer?"
+    services = _with_customer(engine, policies, index, "gold", "Northwave Foods Inc")
+    a = AskService(services).answer(question, "U0CSLEAD", "C0SUPPORT")
+    assert a.answered, (question, a.confidence)
+    assert a.text not in (ACROSS_THE_BOOK, WHICH_CUSTOMER) and not a.text.startswith("I list customers"), a.text
