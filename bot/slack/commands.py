@@ -19,8 +19,8 @@ EXAMPLES = (
     "`what's our churn rate this quarter?`, `how are we doing on SLA this week?`, `what's breaching right now?`, "
     "`which of my accounts have gone quiet?`, `how many customers do we have per tier?`), "
     "your day (`what do I need to do today?`, `what alerts fired today?`), your approvals (`what do I need to "
-    "approve?`, `what's the status of request #12?`), people (`who is the DPO?`) or the playbooks (`what's the discount "
-    "policy?`, `how do we handle a GDPR erasure request?`)"
+    "approve?`, `what's the status of request #12?`), people (`who is the DPO?`) or the playbooks (`what's the "
+    "discount policy?`, `how do we handle a GDPR erasure request?`)"
 )
 
 

@@ -16,10 +16,10 @@ from sqlalchemy import Engine
 
 from bot.ask.direct import ACROSS_THE_BOOK, WHICH_CUSTOMER
 from bot.ask.service import AskService
-from bot.slack.commands import EXAMPLES
 from bot.customers.normalize import name_key
 from bot.notify import RecordingNotifier
 from bot.policies import Policies
+from bot.slack.commands import EXAMPLES
 from bot.store.db import session_scope
 from bot.store.models import Customer, CustomerIdentifier
 
