@@ -195,6 +195,8 @@ def model() -> IntentModel:
         ("Acme is unhappy with the last release, what can I offer them?", "acme", ["howto"]),  # was: sentiment
         ("Acme's invoice is 45 days overdue, what's the process?", "acme", ["howto"]),  # was: their payments
         ("who approves a custom contract for a platinum customer?", "", ["approval_custom_terms"]),  # was: a how-to
+        ("what personal data do we hold on Acme?", "acme", ["howto"]),  # was: a staff data access request's route
+        ("I need access to Acme's records", "acme", ["approval_data_access"]),
         ("what did Acme buy last?", "acme", ["orders"]),  # was: their lifetime value
         ("what was Acme's last order?", "acme", ["orders"]),  # was: their shipments
         ("has Acme's order shipped?", "acme", ["shipments"]),
