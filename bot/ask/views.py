@@ -19,11 +19,10 @@ from bot.ask.dates import day, latest_window
 from bot.ask.facts import name_of
 from bot.ask.people import person
 from bot.ask.policy import PolicyFinding
-from bot.customers.card import CustomerCard
+from bot.customers.card import VIEWED_ACTION, CustomerCard
 from bot.policies import Policies
 from bot.store.models import AuditEvent
 
-VIEWED = "customer.viewed"  # bot.customers.card.record_view's action
 DEFAULT_DAYS = 30
 SHOWN = 10  # people listed; the rest are counted
 CITED = "every card view is written to the audit trail with the fields shown"
@@ -41,13 +40,14 @@ def views_finding(
     who = name_of(card)
     if not policies.reads_access_log(asker):
         roles = ", ".join(r.replace("_", " ") for r in policies.access_log_roles) or "no role"
-        said = f":lock: Who viewed {who}'s record is in the audit trail, which only some roles read ({roles})."
-        return PolicyFinding(said, "", citation_query=CITED, citation_title="access", supported=False)
+        return _finding(
+            f":lock: Who viewed {who}'s record is in the audit trail, which only some roles read ({roles})."
+        )
     since, until, window = latest_window(questions, now, DEFAULT_DAYS)
     query = (
         select(AuditEvent.actor, func.count(), func.max(AuditEvent.occurred_at))
         .where(
-            AuditEvent.action == VIEWED,
+            AuditEvent.action == VIEWED_ACTION,
             AuditEvent.subject_type == "customer",
             AuditEvent.subject_id == str(card.customer_id),
             AuditEvent.occurred_at >= since,
@@ -58,8 +58,7 @@ def views_finding(
         query = query.where(AuditEvent.occurred_at < until)
     rows = sorted(session.execute(query).all(), key=lambda r: r[2], reverse=True)
     if not rows:
-        said = f"Nobody viewed {who}'s record {window}."
-        return PolicyFinding(said, "", citation_query=CITED, citation_title="access", sensitive=True, supported=False)
+        return _finding(f"Nobody viewed {who}'s record {window}.", sensitive=True)
     views = sum(n for _, n, _ in rows)
     lines = [
         f"• {person(policies, actor)}: {n:,} view{'' if n == 1 else 's'}, the latest on {day(latest)} "
@@ -71,6 +70,10 @@ def views_finding(
         f"{who}'s record was viewed {views:,} time{'' if views == 1 else 's'} {window}, by {len(rows):,} "
         f"{'person' if len(rows) == 1 else 'people'} (from the audit trail; fields shown, never their values):"
     )
-    said = head + "\n" + "\n".join(lines) + more
-    # who looks at whom is personal data about staff: to the asker alone in a channel
-    return PolicyFinding(said, "", citation_query=CITED, citation_title="access", sensitive=True, supported=False)
+    return _finding(head + "\n" + "\n".join(lines) + more, sensitive=True)
+
+
+def _finding(said: str, sensitive: bool = False) -> PolicyFinding:
+    """The answer, cited on the access playbook's audit rule; ``sensitive``: it tells who looked at whom (personal
+    data about staff), so it goes to the asker alone in a channel."""
+    return PolicyFinding(said, "", citation_query=CITED, citation_title="access", sensitive=sensitive, supported=False)

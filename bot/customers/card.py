@@ -176,10 +176,13 @@ def build_card(session: Session, policies: Policies, customer_id: int, viewer: s
     return CustomerCard(customer.id, customer.name, customer.tier, customer.owner_slack_id, shown, tickets, hidden)
 
 
+VIEWED_ACTION = "customer.viewed"  # the audit action of a card shown (the access log reads it: bot.ask.views)
+
+
 def record_view(session: Session, viewer: str, card: CustomerCard, via: str) -> None:
     """Audit that ``viewer`` was shown ``card`` (which fields, never their values), in the caller's transaction."""
     fields = sorted(k for k in card.fields if not k.startswith("_"))
-    record(session, viewer, "customer.viewed", "customer", card.customer_id, {"fields": fields, "via": via})
+    record(session, viewer, VIEWED_ACTION, "customer", card.customer_id, {"fields": fields, "via": via})
 
 
 def view_card(services: Services, customer_id: int, viewer: str, via: str) -> CustomerCard:
