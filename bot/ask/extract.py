@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bot import mrkdwn
-from bot.ask.overview import asks_whole
+from bot.ask.overview import named_document
 from retrieval.confidence import names
 from retrieval.lexical import tokenize
 from retrieval.markdown import BULLET, PARAGRAPH, ROW, ROW_SEP, STEP, passage_pieces, slack_to_plain
 from retrieval.question import META, Intent, analyse, carries, prescribes, states_rule
-from retrieval.types import Passage
+from retrieval.types import DocMeta, Passage
 
 MAX_PASSAGES = 5  # passages whose pieces may be quoted (those the search scored by meaning)
 MAX_PIECES = 3  # sentences in an answer (steps excepted)
@@ -405,9 +405,11 @@ def select(
         index, meta = meta_answer(question, passages)
         if meta:
             return Selection([(index, [])], meta=meta)
-    if asks_whole(question) and passages and " > " not in passages[0].heading_path:
-        # a playbook asked about as a whole ("what's the discount policy?"), its opening passage first: what the
-        # document says it is for, its first paragraph as written, not the sentences nearest the question's words
+    opening_first = bool(passages) and " > " not in passages[0].heading_path
+    if opening_first and named_document(question, [DocMeta(passages[0].path, passages[0].title)]):
+        # the playbook the question names as a whole ("what's the discount policy?"), its opening passage first
+        # (bot.ask.overview, the same test the search ran): what the document says it is for, its first paragraph
+        # as written, not the sentences nearest the question's words
         own = pieces(passages[0], 0)
         opening = [p for p in own if p.kind == PARAGRAPH and p.line == own[0].line][:max_pieces] if own else []
         if opening:

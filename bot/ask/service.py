@@ -46,7 +46,7 @@ from bot.ask.feedback import passage_key, rerank
 from bot.ask.findings import policy_findings
 from bot.ask.intents import Catalog, kind_asked, mask, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
-from bot.ask.overview import named_document
+from bot.ask.overview import asks_whole, named_document
 from bot.ask.policy import PolicyFinding
 from bot.ask.routes import LABELS, asks_route
 from bot.ask.slots import Slots, read_slots, share_of
@@ -662,7 +662,8 @@ class AskService:
         # The customer's name says nothing about policy: search without it. A playbook named as a whole ("what's
         # the discount policy?") is searched alone, its opening first: it says what the document is for.
         try:
-            whole = named_document(question, self.s.index.documents(), paths)
+            # (the documents are read only for a question of that form: not on every question's path)
+            whole = named_document(question, self.s.index.documents(), paths) if asks_whole(question) else None
             within = [whole.path] if whole else paths
             result = self.s.index.search(
                 query or question, k=WHOLE_K if whole else 5, paths=within, tiers=tiers, regions=regions
