@@ -8,7 +8,7 @@ in roles.yaml), so the list is the same for every role; except a ranking by ARR,
 (:mod:`bot.ask.ranking`), which states each line's value and which the ask service gives only to a role that sees
 that field; so are a total of those values (:mod:`bot.ask.totals`), a bound on one (:mod:`bot.ask.thresholds`) and
 customers with overdue invoices (their payment status). A question across the book about risk, about past work, or
-per owner is not answered here:
+per owner beyond a count of accounts is not answered here:
 :data:`bot.ask.direct.ACROSS_THE_BOOK` says what Ask lists instead. Owners are named, not mentioned: a list of
 accounts must not notify ten people.
 """
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot import mrkdwn
 from bot.alerts.rules import EvalContext, compile_rule
-from bot.ask.breakdown import grouped_by, without_grouping
+from bot.ask.breakdown import OWNER, fewest_first, grouped_by, without_grouping
 from bot.ask.dates import COUNT_WORDS, counted, day, period_name
 from bot.ask.facts import LABELS, money, sees, ticket_line, within_contact_hours
 from bot.ask.people import person
@@ -247,6 +247,7 @@ def read_book(
     if within and consent is None and reaches_out(question):
         consent = ("consent_outreach", True)  # "can I call them now?": within hours and consenting to outreach
     rank, lowest, top = (ranked.field, ranked.lowest, ranked.top) if ranked else ("", False, 0)
+    lowest = lowest or (bool(group) and fewest_first(question))  # counts asked smallest first
     if summed:  # the customers a total adds up, each with their value, highest first
         rank = summed.field
     elif bound and not rank:  # the customers within the bound, each with the value, from the bound's side
@@ -820,14 +821,25 @@ def _clocks(session: Session, policies: Policies, q: BookQuery, scope: str, now:
 
 def _grouped(session: Session, policies: Policies, q: BookQuery, base: Select[Any], scope: str) -> Listed:
     """How many of the customers ``base`` selects have each value of ``q.group``: tiers in the policy's order,
-    regions and segments most first. "*2,000 customers* by tier: *platinum* 40 · *gold* 89 · ..."."""
+    regions, segments and owners most first (owners named, the first SHOWN of them). "*2,000 customers* by tier:
+    *platinum* 40 · *gold* 89 · ..."."""
     listed = base.subquery()
-    column = listed.c[q.group]
+    column = listed.c["owner_slack_id" if q.group == OWNER else q.group]
     counts = {value: n for value, n in session.execute(select(column, func.count()).group_by(column)).all()}
     total = sum(counts.values())
     order = {t: i for i, t in enumerate(policies.tier_names)} if q.group == "tier" else {}
-    values = sorted(counts, key=lambda v: (order.get(str(v), len(order)), -counts[v], str(v)))
-    parts = " · ".join(f"{mrkdwn.bold(str(v) if v else 'none on record')} {counts[v]:,}" for v in values)
+    most = 1 if q.lowest else -1  # most first, unless the fewest were asked
+    values = sorted(counts, key=lambda v: (order.get(str(v), len(order)), most * counts[v], str(v)))
+
+    def label(v: Any) -> str:
+        if not v:
+            return mrkdwn.bold("no owner" if q.group == OWNER else "none on record")
+        return person(policies, v) if q.group == OWNER else mrkdwn.bold(str(v))
+
+    shown = values[:SHOWN] if q.group == OWNER else values
+    parts = " · ".join(f"{label(v)} {counts[v]:,}" for v in shown)
+    if len(shown) < len(values):
+        parts += f" · {len(values) - len(shown)} more owners"
     head = _customers(total, scope) + (f" renew {q.window}," if q.about == RENEWALS else "")
     return Listed(f"{head} by {q.group}: {parts}." if total else f"{head.rstrip(',')}.", (), head)
 

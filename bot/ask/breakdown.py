@@ -1,21 +1,36 @@
 """Counts of the book broken down by a field of the record ("how many customers do we have per tier?", "break
-down our accounts by region"): one line of counts (bot.ask.book), not a list of customers, nor the tier policy."""
+down our accounts by region", "who has the most accounts?"): one line of counts (bot.ask.book), not a list of
+customers, nor the tier policy."""
 
 from __future__ import annotations
 
 import re
 
 _GROUPED = re.compile(
-    r"\b(?:per|by|in each|for each|each|across(?: the)?|split by|broken down by) (?P<field>tier|region|segment)s?\b",
+    r"\b(?:per|by|in each|for each|each|across(?: the)?|split by|broken down by) (?P<field>tier|region|segment)s?\b"
+    # per owner ("how many accounts does each owner have?", "who has the most accounts?"); not "accounts per owner",
+    # which is the tier's cap (a limit: the tier policy)
+    r"|\b(?:by|each|every|for each|split by|broken down by) (?P<owner>owner|account manager|am|csm)s?\b"
+    r"|\b(?P<most>who|which (?:owner|account manager|am|csm)) (?:has|owns|carries|manages|looks after) the "
+    r"(?:most|fewest|least)\b",
     re.I,
 )
+OWNER = "owner"
+_FEWEST = re.compile(r"\b(?:fewest|least|smallest|lowest)\b", re.I)
 _OF_THE_BOOK = re.compile(r"\b(customers|accounts|clients|book)\b", re.I)
 
 
 def grouped_by(question: str) -> str:
     """The record field a count is broken down by ("tier", "region", "segment"), or ""."""
     found = _GROUPED.search(question)
-    return found["field"].lower() if found else ""
+    if found is None:
+        return ""
+    return found["field"].lower() if found["field"] else OWNER
+
+
+def fewest_first(question: str) -> bool:
+    """Whether the counts are asked smallest first ("which owner has the fewest accounts?")."""
+    return bool(_FEWEST.search(question))
 
 
 def without_grouping(question: str) -> str:

@@ -452,6 +452,26 @@ def test_the_book_counted_by_a_field_is_one_line_of_counts(book: Services) -> No
     assert ask(book, "how many customers do we have?", LEAD).text.startswith(f"*{sum(tiers.values())} customers*:")
 
 
+def test_the_book_counted_per_owner_names_the_owners_most_first(book: Services) -> None:
+    # was: "who has the most accounts?" got the help for lists (which sent the asker to /rapport workload)
+    with session_scope(book.sessions) as s:
+        owners = Counter(s.scalars(select(Customer.owner_slack_id).where(Customer.merged_into_id.is_(None))).all())
+
+    def named(owner: str | None) -> str:
+        staff = book.policies.staff(owner) if owner else None
+        return staff.name if staff else "*no owner*" if owner is None else owner
+
+    most = sorted(owners, key=lambda o: (-owners[o], named(o)))
+    said = ask(book, "who has the most accounts?", LEAD).text
+    assert said.startswith(f"*{sum(owners.values())} customers* by owner: {named(most[0])} {owners[most[0]]}"), said
+    for owner, n in owners.items():
+        assert f"{named(owner)} {n}" in said
+    assert "<@" not in said  # named, never mentioned: a count does not notify every owner
+    fewest = ask(book, "which owner has the fewest customers?", LEAD).text
+    least = min(owners.values())
+    assert fewest.split(": ", 1)[1].split(" · ")[0].endswith(f" {least}"), fewest
+
+
 def test_who_viewed_a_customers_record_is_the_access_log_for_roles_that_read_it(book: Services) -> None:
     # was: "who has viewed X's record this week?" stated their owner
     privacy = "U0PRIVACY"

@@ -295,9 +295,15 @@ def test_one_owners_accounts_with_a_filter_the_list_lacks_are_not_all_of_them(qu
         ("how many gold customers renew next quarter by region?", "region"),
         ("how many customers do we have?", ""),
         ("top 5 customers by ARR", ""),  # a ranking, not a breakdown
+        # per owner (was: the help for lists, which sent the asker to /rapport workload)
+        ("who has the most accounts?", "owner"),
+        ("how many accounts does each owner have?", "owner"),
+        ("break down our gold customers by account manager", "owner"),
+        ("which owner has the fewest customers?", "owner"),
     ],
 )
 def test_a_count_broken_down_by_a_field(question: str, group: str) -> None:
     q = read_book(question, "U0AMGOLD", TODAY, [], [], None, STAFF)
     assert q is not None and q.group == group
+    assert q.lowest is ("fewest" in question)  # the counts' order: most first unless the fewest are asked
     assert not unfiltered(question, q, STAFF)  # the breakdown is no filter the list lacks

@@ -38,6 +38,10 @@ def model() -> IntentModel:
         ("Can I share our roadmap with Acme?", "acme", ["howto"]),
         # a channel of their own is the tier's support channels (was: whether we may contact them now)
         ("Acme wants a dedicated Slack channel, can we do that?", "acme", ["tier_promises"]),
+        # a dedicated engineer is the tier's named owner (was: their open tickets, by meaning alone)
+        ("Acme wants a dedicated support engineer, can we do that?", "acme", ["tier_promises"]),
+        # when the clock runs out is the target (was: the escalation route, for "breached")
+        ("Acme has a P2, when is it breached?", "acme", ["sla_target"]),
         # a service level written into the contract is a custom term (was: the tier's SLA targets)
         ("Who do I ask about a custom SLA for Acme?", "acme", ["approval_custom_terms"]),
         ("what's the SLA for Acme?", "acme", ["sla_target"]),

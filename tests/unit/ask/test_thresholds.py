@@ -46,6 +46,9 @@ def test_customers_behind_on_payments_are_asked_in_several_ways() -> None:
         "who hasn't paid their invoices?",
         "accounts with late payments",
         "which gold customers are behind on payments?",
+        # overdue or late *on* payments (was: the help for lists)
+        "which customers are overdue on payments?",
+        "which accounts are late with their invoices?",
     ):
         assert owes(question), question
     assert not owes("how do we handle a late shipment?") and not owes("when is the invoice due?")
