@@ -49,8 +49,9 @@ _ACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "I don't act on alerts from here: use the alert's Ack, Snooze or Assign buttons, or `/rapport alerts`.",
         ),
         (
-            r"(?:open|create|raise|file|log|submit)\b(?: \w+){0,2} "
-            r"(?:tickets?|cases?|incidents?|p[1-4]s?|sev ?[1-4]s?)\b",
+            # (not "open tickets by tier": "open" before the noun itself is what they are, not a request)
+            r"(?:open(?! (?:tickets?|cases?|incidents?|p[1-4]s?|sev ?[1-4]s?)\b)|create|raise|file|log|submit)\b"
+            r"(?: \w+){0,2} (?:tickets?|cases?|incidents?|p[1-4]s?|sev ?[1-4]s?)\b",
             "I don't open tickets: log it in the helpdesk, or react 🎫 to the customer's message in their shared "
             "channel. Ask me who to escalate it to (`Acme has a P1 open, who do I escalate to?`).",
         ),

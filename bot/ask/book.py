@@ -279,7 +279,7 @@ def read_book(
         late_days=late_days,
         at_risk=risky,
         quiet_since=today - dt.timedelta(days=quiet) if quiet is not None else None,
-        group=group if about in (ACCOUNTS, RENEWALS) and not rank else "",
+        group=group if about in (ACCOUNTS, RENEWALS, TICKETS) and not rank else "",
     )
 
 
@@ -688,8 +688,10 @@ def _tickets(session: Session, policies: Policies, q: BookQuery, scope: str, zon
     counted = base.subquery()
     totals = session.execute(select(func.count(), func.coalesce(func.sum(counted.c.n), 0)).select_from(counted)).one()
     customers, tickets = int(totals[0]), int(totals[1])
-    rows = session.execute(base.order_by(per.c.n.desc(), Customer.name).limit(SHOWN)).all()
     kind = f"open {q.priority} ticket" if q.priority else "open ticket"
+    if q.group:  # "open tickets by tier": the tickets counted by their customers' field
+        return _grouped(session, policies, q, base, scope, tickets=kind)
+    rows = session.execute(base.order_by(per.c.n.desc(), Customer.name).limit(SHOWN)).all()
     if customers == 0:
         head = f"{_customers(0, scope)} has an {kind}"
     else:
@@ -819,13 +821,17 @@ def _clocks(session: Session, policies: Policies, q: BookQuery, scope: str, now:
     return _said(head, lines, n, [f[0] for f in found[:SHOWN]])
 
 
-def _grouped(session: Session, policies: Policies, q: BookQuery, base: Select[Any], scope: str) -> Listed:
-    """How many of the customers ``base`` selects have each value of ``q.group``: tiers in the policy's order,
-    regions, segments and owners most first (owners named, the first SHOWN of them). "*2,000 customers* by tier:
-    *platinum* 40 · *gold* 89 · ..."."""
+def _grouped(
+    session: Session, policies: Policies, q: BookQuery, base: Select[Any], scope: str, tickets: str = ""
+) -> Listed:
+    """How many of the customers ``base`` selects have each value of ``q.group`` (``tickets``: how many of their
+    tickets of that kind, ``base`` counting each customer's in ``n``): tiers in the policy's order, regions,
+    segments and owners most first (owners named, the first SHOWN of them). "*2,000 customers* by tier: *platinum*
+    40 · *gold* 89 · ..."."""
     listed = base.subquery()
     column = listed.c["owner_slack_id" if q.group == OWNER else q.group]
-    counts = {value: n for value, n in session.execute(select(column, func.count()).group_by(column)).all()}
+    counted = func.sum(listed.c.n) if tickets else func.count()
+    counts = {value: int(n) for value, n in session.execute(select(column, counted).group_by(column)).all()}
     total = sum(counts.values())
     order = {t: i for i, t in enumerate(policies.tier_names)} if q.group == "tier" else {}
     most = 1 if q.lowest else -1  # most first, unless the fewest were asked
@@ -840,7 +846,10 @@ def _grouped(session: Session, policies: Policies, q: BookQuery, base: Select[An
     parts = " · ".join(f"{label(v)} {counts[v]:,}" for v in shown)
     if len(shown) < len(values):
         parts += f" · {len(values) - len(shown)} more owners"
-    head = _customers(total, scope) + (f" renew {q.window}," if q.about == RENEWALS else "")
+    if tickets:
+        head = f"*{_n(total, tickets)}{scope}*" if total else f"*No {tickets}{scope}*"
+    else:
+        head = _customers(total, scope) + (f" renew {q.window}," if q.about == RENEWALS else "")
     return Listed(f"{head} by {q.group}: {parts}." if total else f"{head.rstrip(',')}.", (), head)
 
 

@@ -117,6 +117,8 @@ _BOOK = re.compile(
     r"renewals)\b|\bhow many\b(?:\s+[\w'-]+){0,3}?\s+(?:customers|accounts|clients)\s+(?:renew\w*|have|with|are "
     r"(?:renewing|breaching|up for))\b"
     r"|\b(?:upcoming|coming)\s+renewals\b|\brenewals\s+(?:are\s+)?(?:due\s+)?(?:this|next|in|before|by|coming)\b"
+    # the book's open tickets typed as a search ("open P1s for platinum customers", "open tickets by tier")
+    r"|^\W*(?:(?:all|our|the|current)\s+)?open\s+(?:p[1-4]s?|tickets|cases|incidents)\b"
     # a count of the book's open tickets said as one ("the total number of open tickets")
     r"|\b(?:total|number|count)\b(?:\s+of)?(?:\s+(?:all|our|the))?\s+open\s+(?:p[1-4]s?|tickets|cases|incidents)\b"
     r"|^\W*(?:which|what|any|list|show(?: me)?)\b(?:\s+[\w'-]+){0,3}?\s+(?:shipments|deliveries|orders)\b"

@@ -40,6 +40,7 @@ from bot.ask.book import (
     staff_names,
     unfiltered,
 )
+from bot.ask.breakdown import PER_AGENT, per_agent
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.dates import EMPTY_SPAN, named_window
 from bot.ask.feedback import passage_key, rerank
@@ -344,6 +345,8 @@ class AskService:
         if u.unknown_ticket:
             said = direct.no_ticket(u.unknown_ticket)
             return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
+        if per_agent(question) and not u.customer_id:  # no assignee on record: never another list in its place
+            return Answer(question, asker, PER_AGENT, [], 0.0, True, truncated=truncated, source=CLARIFY)
         if u.across_the_book:
             if negative_bound(question):  # refused, not read as the whole list
                 said = direct.NEGATIVE_BOUND

@@ -40,6 +40,8 @@ def test_a_request_to_act_is_said_where_it_is_done(request_: str, opens: str) ->
         "how do I log a P1 for Acme?",
         "can you move Acme to gold?",  # a tier move: its route, not an owner change
         "move the QBR to next week",
+        "open tickets by tier",  # the tickets that are open (was: "I don't open tickets")
+        "open P1s for platinum customers",
         "Acme",
     ],
 )

@@ -207,6 +207,7 @@ def model() -> IntentModel:
         # a governance team's queue (was: the approval matrix's rows for that step)
         ("what's pending in deal desk?", "", ["approvals_pending"]),
         ("what's waiting for deal desk approval?", "", ["approvals_pending"]),
+        ("what needs my approval?", "", ["approvals_pending"]),  # was: the steps of a request
         # the policy the question asks, not the one its situation matches (was: the P1's escalation)
         ("Acme had their P1 resolution breached, what credit can we give?", "acme", ["approval_sla_exception"]),
         ("Acme had a P1 breach, who do I escalate to?", "acme", ["escalation"]),
