@@ -165,6 +165,8 @@ class Intent:
     examples: tuple[str, ...] = ()
     topics: tuple[re.Pattern[str], ...] = ()  # howto: patterns naming a procedure's subject (also in ``patterns``)
     pattern_only: bool = False  # read only where its patterns match, never by meaning alone
+    # policy: words the playbooks' search adds when the computation has nothing to say (the rule's own section)
+    search: str = ""
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,7 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
             examples,
             topics,
             bool(spec.get("pattern_only", False)),
+            str(spec.get("search") or ""),
         )
     if not any(i.kind == HOWTO for i in intents.values()):
         raise ValueError("the intent catalog needs a howto intent (what the playbooks answer)")

@@ -662,6 +662,9 @@ class AskService:
             )
             computed.sensitive = any(f.sensitive for f in findings)
             return computed
+        # A policy asked with nothing to compute is searched with its rule's words too (intents.yaml ``search``).
+        if extra := " ".join(i.search for i in u.asked.intents if i.search):
+            query = f"{query or question} {extra}"
         # The customer's name says nothing about policy: search without it. A playbook named as a whole ("what's
         # the discount policy?") is searched alone, its opening first: it says what the document is for.
         try:

@@ -106,6 +106,25 @@ def test_a_playbook_asked_about_as_a_whole_answers_with_its_opening_and_its_part
     assert gold.text.startswith("For a gold customer, a discount: up to 10%"), gold.text
 
 
+def test_a_situation_no_priority_word_names_gets_the_priority_definitions(
+    engine: Engine, policies: Policies, index: Any
+) -> None:
+    # was: "... says nobody can log in, what priority is that?" quoted the onboarding runbook's "Sales promises that
+    # nobody in delivery heard about" and the service-recovery remedies (the situation's words, searched alone)
+    services = _with_customer(engine, policies, index, "gold")
+    ask = AskService(services).answer
+    for question in (
+        "Glacierwood Dental says nobody can log in, what priority is that?",
+        "The customer says nobody can log in, what priority is that?",
+    ):
+        a = ask(question, "U0SUPAGT1")
+        assert a.citations[0].heading_path.endswith("Priority definitions"), (question, a.citations)
+        assert a.text.startswith("Priority: P1 · Meaning: Production down"), (question, a.text)
+    # a priority word still computes the priority, with their tier's targets
+    down = ask("Glacierwood Dental says checkout is down for all users, what priority is that?", "U0SUPAGT1")
+    assert down.text.startswith("That is a *P1*: _down_ is one of its words"), down.text
+
+
 EXAMPLE = re.compile(r"`([^`/][^`]*)`")
 
 
