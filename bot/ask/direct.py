@@ -191,6 +191,13 @@ def route(policies: Policies, rtype: str, card: CustomerCard | None, slots: Slot
     measure = policies.approvals.measures.get(rtype, {}).get("amount")  # type: ignore[call-overload]
     if slots.problems:
         return Routed(invalid(rtype, slots.problems, measure), invalid=True)
+    if rtype == "tier_override" and card is not None and [t.lower() for t in slots.tiers] == [card.tier.lower()]:
+        # "how do I move X to platinum?" of a platinum customer: there is nothing to move (was: the override's route)
+        return Routed(
+            f"{name_of(card)} is already {escape(card.tier)}: a tier override is only for moving them to another "
+            "tier. Name the tier to move them to for its route.",
+            invalid=True,
+        )
     tier = card.tier if card else slots.tier
     region = str(card.fields.get("region") or "") if card else slots.region
     who = f"{name_of(card)} ({escape(card.tier)})" if card else (f"a {tier} customer" if tier else "")

@@ -1952,6 +1952,11 @@ def test_changing_a_customers_tier_is_the_tier_override_route(book: Services) ->
     a = ask(book, "how do I change Willowfield Devices's tier?", MANAGER)
     assert a.text.startswith("A tier override for *Willowfield Devices Co* (gold) needs approval from CS leadership")
     assert a.source == "policy"
+    # the tier they are in already is no move (was: the override's route, as if to another tier)
+    same = ask(book, "how do I move Willowfield Devices to gold?", MANAGER)
+    assert same.text.startswith("*Willowfield Devices Co* is already gold: a tier override is only for"), same.text
+    assert same.approval is None  # no request button for a move that moves nothing
+    assert ask(book, "how do I move Willowfield Devices to platinum?", MANAGER).text.startswith("A tier override for")
 
 
 def test_the_latest_nps_answer_is_stated_to_roles_that_see_sentiment(book: Services, clock: Clock) -> None:
