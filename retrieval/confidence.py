@@ -137,6 +137,12 @@ def names(intent: Intent, title: str, path: str = "") -> bool:
     if len(keys) >= 2 and keys <= set(stem):
         return True
     words = set(tokenize(title)) - DOC_KINDS
+    # a short name of it, every word its own, read back from the kind word ("who owns the discount policy":
+    # Discount and pricing policy; "who owns" is no part of the name)
+    name = intent.doc_name
+    short = next((name[i:] for i in range(len(name)) if set(name[i:]) <= words | set(stem)), ())
+    if short and 2 * len(short) >= len(words):
+        return True
     return bool(words) and len(words & keys) >= max(1, math.ceil(2 * len(words) / 3))
 
 
