@@ -208,6 +208,8 @@ def model() -> IntentModel:
         ("what's pending in deal desk?", "", ["approvals_pending"]),
         ("what's waiting for deal desk approval?", "", ["approvals_pending"]),
         ("what needs my approval?", "", ["approvals_pending"]),  # was: the steps of a request
+        ("who's the backup owner for Acme?", "acme", ["on_duty"]),  # was: their owner
+        ("Acme's last invoice", "acme", ["orders"]),  # was: their payment status ("current")
         # the policy the question asks, not the one its situation matches (was: the P1's escalation)
         ("Acme had their P1 resolution breached, what credit can we give?", "acme", ["approval_sla_exception"]),
         ("Acme had a P1 breach, who do I escalate to?", "acme", ["escalation"]),
