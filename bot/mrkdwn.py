@@ -15,6 +15,14 @@ USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 GROUP_ID = re.compile(r"S[A-Z0-9]{2,30}")
 CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
 
+# Slack's markup in text people write (message events): links, user mentions, channel references and the special
+# mentions (@here, a user group, a date), each with the label Slack shows, if any
+LINK = re.compile(r"<(https?://[^|>]+|mailto:[^|>]+)(?:\|([^>]*))?>")
+USER_REF = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+CHANNEL_REF = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
+SPECIAL = re.compile(r"<!(subteam\^[A-Z0-9]+|here|channel|everyone|date\^[^>]*)(?:\|([^>]*))?>")
+ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))  # what Slack escapes in a message's text ("&" last)
+
 
 def mention(principal: str | None, nobody: str = "someone") -> str:
     """``U…``/``W…`` -> a user mention, ``S…`` -> a user-group mention; ``nobody`` when there is none; any

@@ -10,12 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from bot.mrkdwn import CHANNEL_REF, LINK, SPECIAL, USER_REF
 from bot.policies.primitives import PRIORITIES, Priority
 
-_LINK = re.compile(r"<(https?://[^|>]+|mailto:[^|>]+)(?:\|([^>]*))?>")
-_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
-_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
-_SPECIAL = re.compile(r"<!(subteam\^[A-Z0-9]+|here|channel|everyone|date\^[^>]*)(?:\|([^>]*))?>")
 _SPACE = re.compile(r"\s+")
 _ENTITIES = (("&lt;", "‹"), ("&gt;", "›"), ("&amp;", "&"))
 
@@ -23,10 +20,10 @@ _ENTITIES = (("&lt;", "‹"), ("&gt;", "›"), ("&amp;", "&"))
 def plain(text: str, limit: int = 300) -> str:
     """Slack message text as inert plain words: links as ``label (url)``, mentions as ``@name``, entities
     decoded to look-alikes, whitespace collapsed, cut at ``limit`` characters with an ellipsis."""
-    text = _LINK.sub(lambda m: f"{m[2]} ({m[1]})" if m[2] and m[2] != m[1] else m[1], text or "")
-    text = _USER.sub(lambda m: "@" + (m[2] or m[1]), text)
-    text = _CHANNEL.sub(lambda m: "#" + (m[2] or m[1]), text)
-    text = _SPECIAL.sub(lambda m: "@" + (m[2] or m[1].split("^")[0]), text)
+    text = LINK.sub(lambda m: f"{m[2]} ({m[1]})" if m[2] and m[2] != m[1] else m[1], text or "")
+    text = USER_REF.sub(lambda m: "@" + (m[2] or m[1]), text)
+    text = CHANNEL_REF.sub(lambda m: "#" + (m[2] or m[1]), text)
+    text = SPECIAL.sub(lambda m: "@" + (m[2] or m[1].split("^")[0]), text)
     text = text.replace("<", "‹").replace(">", "›")
     for entity, shown in _ENTITIES:
         text = text.replace(entity, shown)

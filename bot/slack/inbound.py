@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import mrkdwn
+
 Payload = Mapping[str, Any]
-MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 _LEGACY_PAIR = re.compile(r"^(\d{1,12}):(\d{1,4})$")  # approval buttons posted before one format: "request:step"
 
 
@@ -27,8 +28,20 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def strip_mentions(text: str) -> str:
-    return MENTION.sub(" ", text or "").strip()
+def question_text(text: str, bot_user: str | None) -> str:
+    """A message as Ask reads it: Rapport's own mention dropped; a colleague's kept as Slack writes it (``<@U…>``,
+    which Ask reads as that person); a link as its label, a channel and ``@here`` as words; Slack's escapes decoded
+    ("Smith &amp; Sons" is the customer Smith & Sons, "ARR &gt; 100k" a bound). Ask treats the question as outside
+    text: whatever of it an answer repeats is escaped there."""
+    text = text or ""
+    if bot_user:
+        text = re.sub(rf"<@{re.escape(bot_user)}(?:\|[^>]*)?>", " ", text)
+    text = mrkdwn.LINK.sub(lambda m: m[2] or m[1].removeprefix("mailto:"), text)
+    text = mrkdwn.CHANNEL_REF.sub(lambda m: "#" + (m[2] or m[1]), text)
+    text = mrkdwn.SPECIAL.sub(lambda m: "@" + (m[2] or m[1].split("^")[0]).lstrip("@"), text)
+    for entity, char in mrkdwn.ENTITIES:
+        text = text.replace(entity, char)
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ def final_answer(double: SlackDouble, channel: str, thread_ts: str | None, timeo
 def answer_in_dm(double: SlackDouble, user: str, question: str) -> str:
     """The answer's text (its section blocks, as Slack shows them) to ``question`` asked in ``user``'s DM."""
     dm = double.im_channel(user)
+    double.clear_calls()  # this question's answer, not an earlier one's update in the same DM
     assert double.send_message(user, dm, question).ok
     blocks = final_answer(double, dm, None)["blocks"]
     return "\n".join(b["text"]["text"] for b in blocks if b.get("type") == "section")
@@ -295,6 +296,18 @@ def test_thread_follow_up_without_mention_keeps_the_customer(double: SlackDouble
     double.send_message("U0SUPAGT1", CHANNEL, "sure, 12:30", thread_ts=other.ts)
     time.sleep(2)
     assert not [c for c in double.calls_for("chat.postMessage") if c.params.get("thread_ts") == other.ts]
+
+
+def test_slack_markup_in_a_question_is_read_as_the_words_it_shows(double: SlackDouble, sandbox: Sandbox) -> None:
+    # was: the question reached Ask in Slack's wire format: a customer named in a link was not found, "ARR &gt;
+    # $100k" was no bound (the help for lists), and a colleague's mention was dropped with Rapport's
+    _, name, _ = customer(sandbox, "tier = 'gold'")
+    linked = answer_in_dm(double, "U0AMGOLD", f"when does <https://crm.example.com/accounts/1|{name}> renew?")
+    assert linked.startswith(f"*{name}* renews on"), linked
+    bound = answer_in_dm(double, "U0AMGOLD", "which of my customers have ARR &gt; $100k?")
+    assert "ARR over $100,000)*" in bound, bound
+    theirs = answer_in_dm(double, "U0CSLEAD", "how many customers does <@U0AMAPAC> have?")
+    assert "customers (owned by Kenji Watanabe)*" in theirs, theirs
 
 
 def test_a_list_of_the_book_and_its_follow_up_in_a_thread(double: SlackDouble, sandbox: Sandbox) -> None:

@@ -31,12 +31,12 @@ def ack_only(ack: Ack) -> None:
     ack()
 
 
-def _asked(msg: Message, text: str, shared: bool = False) -> Asked:
+def _asked(msg: Message, text: str, bot_user: str | None, shared: bool = False) -> Asked:
     reply_ts = msg.thread_ts if msg.is_dm else msg.reply_ts  # a DM is answered where it was asked, not in a thread
     return Asked(
         msg.user,
         msg.channel,
-        inbound.strip_mentions(text),
+        inbound.question_text(text, bot_user),
         reply_ts,
         msg.thread_ts,
         msg.is_dm,
@@ -88,7 +88,7 @@ def on_mention(r: Rapport, event: dict[str, Any], context: BoltContext, body: di
         return  # our own, another app's, or a member of another organisation's: not ours to answer
     # Shared with another organisation or a customer (issue 16 finding 9): answered privately, saying why.
     shared = not msg.is_dm and customer_channels.shared_with_outsiders(r, msg.channel, body)
-    asked = _asked(msg, msg.text, shared)
+    asked = _asked(msg, msg.text, context.bot_user_id, shared)
     try:
         cfg = reply.settings(r.services, msg.channel)
         if _small_talk(r, asked, cfg.ephemeral or shared):
@@ -105,7 +105,7 @@ def on_mention(r: Rapport, event: dict[str, Any], context: BoltContext, body: di
 def _thread_parent(r: Rapport, channel: str, thread_ts: str, bot_user: str | None) -> str:
     """The text of the message that started a thread (a helpdesk bot's ticket, say); "" if it is Rapport's."""
     first = (r.out.thread(channel, thread_ts, limit=1) or [{}])[0]
-    return "" if is_own(first, bot_user, None) else inbound.strip_mentions(message_text(first, 1000))
+    return "" if is_own(first, bot_user, None) else inbound.question_text(message_text(first, 1000), bot_user)
 
 
 def on_message(r: Rapport, event: dict[str, Any], context: BoltContext, body: dict[str, Any]) -> None:
@@ -121,7 +121,7 @@ def on_message(r: Rapport, event: dict[str, Any], context: BoltContext, body: di
         return  # deletions, joins, other apps' posts and our own: nothing to answer
     if msg.mentions(context.bot_user_id) and not msg.is_dm:
         return  # a mention: app_mention answers those
-    asked = _asked(msg, msg.text)
+    asked = _asked(msg, msg.text, context.bot_user_id)
     try:
         if msg.is_dm:
             if not _small_talk(r, asked, False):
@@ -157,7 +157,7 @@ def _rapport_in_thread(r: Rapport, msg: Message, bot_user: str | None) -> bool:
 def on_shortcut(r: Rapport, body: dict[str, Any]) -> None:
     """ "Ask Rapport about this message": another app's message keeps its substance in attachments and blocks."""
     sc = inbound.shortcut(body)
-    text = inbound.strip_mentions(message_text(sc.message))
+    text = inbound.question_text(message_text(sc.message), None)
     shared = customer_channels.shared_with_outsiders(r, sc.channel, body)
     # Offered in every conversation, member or not: where the channel refuses the bot, the response_url answers.
     asked = Asked(sc.user, sc.channel, text, sc.reply_ts, response_url=sc.response_url, shared_externally=shared)
