@@ -155,6 +155,13 @@ def test_slash_command_ask_and_help(mode_double: SlackDouble) -> None:
     assert h.status == 200 and "/rapport ask" in h.body
     u = double.send_slash_command("U0SUPLEAD", CHANNEL, "/rapport", "frobnicate now")
     assert u.status == 200 and "frobnicate" in u.body and "/rapport ask" in u.body
+    # the command's text is read as typed, Slack's escapes decoded: "&gt;" is a bound on ARR, which a support lead
+    # may not see (was: no bound read, the help for lists)
+    double.clear_calls()
+    b = double.send_slash_command("U0SUPLEAD", CHANNEL, "/rapport", "ask which customers have ARR &gt; $100k?")
+    assert b.status == 200
+    said = json.dumps(double.wait_for("response_url", timeout=60)[-1].params)
+    assert "ARR is restricted for your role" in said and "rank or filter" in said, said
 
 
 def test_retried_event_is_answered_once(double: SlackDouble) -> None:
