@@ -139,7 +139,12 @@ class Command:
 
 
 def command(cmd: Payload) -> Command:
-    word, _, rest = _str(cmd.get("text")).strip().partition(" ")
+    # Slack escapes "&", "<" and ">" in a command's text as in a message's: its features read what was typed
+    # ("/rapport customer Smith &amp; Sons" is Smith & Sons); whatever of it a reply repeats is escaped there
+    text = _str(cmd.get("text"))
+    for entity, char in mrkdwn.ENTITIES:
+        text = text.replace(entity, char)
+    word, _, rest = text.strip().partition(" ")
     return Command(
         user=_str(cmd.get("user_id")),
         channel=_str(cmd.get("channel_id")),

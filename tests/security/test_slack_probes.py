@@ -143,6 +143,27 @@ def test_an_approval_request_shows_the_requesters_text_inert(server: Server, dou
     assert live_attacks(card) == [], card
 
 
+def test_markup_typed_as_text_stays_inert_once_slacks_escapes_are_read(server: Server, double: SlackDouble) -> None:
+    # Slack sends what a person types with "&", "<" and ">" escaped; Rapport reads them back as typed (a question
+    # about "Smith & Sons", a bound "ARR > 100k"), so a typed "<!channel>" is text again, and stays inert
+    typed = HOSTILE.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    name = _customer(server)
+    text = f'approve terms "{name}" $80,000 risk=medium terms="{typed}": {typed} typed by hand'
+    assert double.send_slash_command("U0AMPLAT", "C0SUPPORT", "/rapport", text).status == 200
+    card = wait_for(
+        lambda: [c.params for c in double.calls_for("chat.postMessage") if "typed by hand" in json.dumps(c.params)],
+        timeout=60,
+    )[0]
+    assert "evil.example" in json.dumps(card["blocks"])  # shown, as text
+    assert live_attacks(card) == [], card
+    double.clear_calls()
+    question = f"<@{BOT}> {typed} what is the first response target for a platinum P1?"
+    assert double.send_message("U0AMGOLD", "C0SUPPORT", question).status == 200
+    wait_for(lambda: double.calls_for("chat.update"), timeout=60)
+    for call in double.calls_for("chat.postMessage") + double.calls_for("chat.update"):
+        assert live_attacks(call.params) == [], call.params
+
+
 def test_requests_for_another_workspace_are_refused(server: Server, double: SlackDouble) -> None:
     since = len(server.log_text())
     now = f"{time.time():.6f}"

@@ -66,7 +66,7 @@ def hand_off(person: bool, r: Rapport, click: Click) -> None:
 
 def ask_privately(r: Rapport, cmd: Command) -> None:
     try:
-        answer = reply.privately(r.services, inbound.question_text(cmd.rest, None), cmd.user, cmd.channel)
+        answer = reply.privately(r.services, cmd.rest, cmd.user, cmd.channel)
     except AskError as exc:
         r.tell(cmd.user, cmd.channel, str(exc), response_url=cmd.response_url)
         return
@@ -74,7 +74,7 @@ def ask_privately(r: Rapport, cmd: Command) -> None:
 
 
 def show_card(r: Rapport, cmd: Command) -> None:
-    found = find_card(r.services, inbound.question_text(cmd.rest, None), cmd.user)  # "Smith &amp; Sons"
+    found = find_card(r.services, cmd.rest, cmd.user)
     if found.card is None:
         r.tell(cmd.user, cmd.channel, found.message, response_url=cmd.response_url)
         return
