@@ -1,11 +1,12 @@
-"""The accounts a staff member owns, largest first (App Home's "My accounts")."""
+"""The accounts a staff member owns, largest first (App Home's "My accounts"), and how many each owner has by
+tier (the workload report, the segmentation review and Ask's caps read the same count)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from bot.services import Services
@@ -44,3 +45,15 @@ def tiers_owned(session: Session, user_id: str) -> dict[str, int]:
         .group_by(Customer.tier)
     ).all()
     return {str(tier): int(n) for tier, n in rows}
+
+
+def accounts_per_owner(conn: Connection | Session) -> dict[str | None, dict[str, int]]:
+    """How many accounts each owner has, by tier (``None``: the accounts nobody owns; merged-away records not
+    counted): one GROUP BY over the book."""
+    c = Customer.__table__.c
+    counted = select(c.owner_slack_id, c.tier, func.count()).where(c.merged_into_id.is_(None))
+    rows = conn.execute(counted.group_by(c.owner_slack_id, c.tier))
+    out: dict[str | None, dict[str, int]] = {}
+    for owner, tier, n in rows:
+        out.setdefault(str(owner) if owner is not None else None, {})[str(tier)] = int(n)
+    return out

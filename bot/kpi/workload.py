@@ -33,13 +33,13 @@ from sqlalchemy import Engine, func, select
 from bot.alerts.clock import in_quiet_hours, zone
 from bot.alerts.models import Alert, AlertOutbox
 from bot.ask.models import HANDOFF_CLAIMED, HANDOFF_OPEN, HandoffRecord
+from bot.customers.accounts import accounts_per_owner
 from bot.kpi.conversations import conversation_kpis
 from bot.kpi.format import text_table
 from bot.mrkdwn import escape
 from bot.notify import Outbound, SentRef
 from bot.policies import Policies
 from bot.services import Services
-from bot.store.models import Customer
 
 LEAD_ROLE = "cs_lead"
 # Who may see another person's workload: their leads, executives and the operations analyst (it is about people)
@@ -100,17 +100,8 @@ def _is_user(value: object) -> bool:
 
 
 def _accounts(engine: Engine) -> dict[str, dict[str, int]]:
-    c = Customer.__table__.c
-    q = (
-        select(c.owner_slack_id, c.tier, func.count())
-        .where(c.merged_into_id.is_(None), c.owner_slack_id.is_not(None))
-        .group_by(c.owner_slack_id, c.tier)
-    )
-    out: dict[str, dict[str, int]] = defaultdict(dict)
     with engine.connect() as conn:
-        for owner, tier, n in conn.execute(q):
-            out[str(owner)][str(tier)] = int(n)
-    return out
+        return {o: tiers for o, tiers in accounts_per_owner(conn).items() if o is not None}
 
 
 def _handoffs(engine: Engine, until: dt.datetime) -> dict[str, int]:

@@ -47,6 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from bot.customers.accounts import accounts_per_owner
 from bot.governance import audit
 from bot.policies import Policies
 from bot.policies.tiers import Tier, TiersPolicy
@@ -254,13 +255,7 @@ def _rows(conn: Connection) -> Iterator[Move]:
 
 
 def _owner_counts(conn: Connection) -> dict[tuple[str, str], int]:
-    c = Customer.__table__.c
-    rows = conn.execute(
-        select(func.coalesce(c.owner_slack_id, "—"), c.tier, func.count())
-        .where(c.merged_into_id.is_(None))
-        .group_by(c.owner_slack_id, c.tier)
-    )
-    return {(str(o), str(t)): int(n) for o, t, n in rows}
+    return {(o or "—", t): n for o, tiers in accounts_per_owner(conn).items() for t, n in tiers.items()}
 
 
 def _owner_impact(
