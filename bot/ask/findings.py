@@ -32,6 +32,7 @@ from bot.ask.alert_rules import (
 from bot.ask.approval_figures import approval_figures_finding
 from bot.ask.book import staff_named, staff_names
 from bot.ask.cadence import asks_when_due, cadence_finding
+from bot.ask.caps import asks_own, caps_finding
 from bot.ask.conversations import waiting_finding
 from bot.ask.customer_alerts import customer_alerts_finding
 from bot.ask.erasures import erasures_finding
@@ -297,6 +298,8 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "views": (True, _views),
     "alerts": (True, _alerts),
     "duty": (True, _duty),  # who covers a tier's accounts
+    # owners over a tier's cap on accounts ("am I over my cap?": the asker alone)
+    "caps": (True, lambda a: caps_finding(a.session, a.policies, a.asker if asks_own(a.question) else None)),
 }
 # Targets for a tier: the customer's, or the one the question names; evaluated guarded (a policy file a
 # maintainer is editing must not take the answer down with it: the playbooks answer instead).

@@ -42,6 +42,7 @@ OUTCOMES = "outcomes"  # the compute of how renewals went across the book (bot.a
 SERVICE_LEVELS = "service_levels"  # ... of how support kept its SLA across the book (bot.ask.service_levels)
 SURVEYS = "surveys"  # ... of what customers said in surveys across the book (bot.ask.surveys)
 ERASURES = "erasures"  # ... of the erasures done (bot.ask.erasures)
+CAPS = "caps"  # ... of the owners over a tier's cap on accounts (bot.ask.caps)
 KINDS = (FIELD, POLICY, CARD, HOWTO)
 TOP_K = 3  # an intent's score: the mean of its 3 closest examples (one odd example does not decide)
 PATTERN_BOOST = 0.12
@@ -351,7 +352,7 @@ class IntentModel:
         if _QUALIFIES.search(question):
             return False  # "which customers qualify for platinum?": the tier thresholds, not a list
         if any(
-            self.catalog[n].compute in (OUTCOMES, SERVICE_LEVELS, SURVEYS, ERASURES)
+            self.catalog[n].compute in (OUTCOMES, SERVICE_LEVELS, SURVEYS, ERASURES, CAPS)
             for n in self._hits(question.lower())
         ):
             # "how many customers churned last month?", "how many tickets did we close last week?": figures over

@@ -209,6 +209,10 @@ def model() -> IntentModel:
         ("what's waiting for deal desk approval?", "", ["approvals_pending"]),
         ("what needs my approval?", "", ["approvals_pending"]),  # was: the steps of a request
         ("who's the backup owner for Acme?", "acme", ["on_duty"]),  # was: their owner
+        # owners against the tier's cap (was: the help for lists, or declined)
+        ("who is over their account cap?", "", ["owner_caps"]),
+        ("is anyone overloaded?", "", ["owner_caps"]),
+        ("what is the cap on accounts per owner for gold?", "", ["tier_promises"]),  # the cap itself
         ("Acme's last invoice", "acme", ["orders"]),  # was: their payment status ("current")
         # the policy the question asks, not the one its situation matches (was: the P1's escalation)
         ("Acme had their P1 resolution breached, what credit can we give?", "acme", ["approval_sla_exception"]),
