@@ -27,8 +27,7 @@ def asks_own(question: str) -> bool:
 
 def caps_finding(session: Session, policies: Policies, asker: str | None = None) -> PolicyFinding:
     """``asker``: only their accounts ("am I over my cap?")."""
-    caps = {t.name: t.promises.max_accounts_per_owner for t in policies.tiers.tiers}
-    caps = {t: c for t, c in caps.items() if c}
+    caps = {t.name: cap for t in policies.tiers.tiers if (cap := t.promises.max_accounts_per_owner)}
     if not caps:
         return PolicyFinding(f"No tier sets a cap on accounts per owner (tiers.yaml). {WORKLOAD}", "", supported=False)
     over: list[tuple[int, str, str]] = []  # (how far over, owner, "platinum 12 of 8")
