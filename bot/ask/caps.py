@@ -18,7 +18,7 @@ from bot.policies import Policies
 SHOWN = 10
 CITED = "accounts per owner at most cap named owner"
 WORKLOAD = "`/rapport workload` has each owner's whole load."
-_MINE = re.compile(r"\b(am i|my|me|i have|i own)\b", re.I)  # "am I over my cap?": the asker's own accounts
+_MINE = re.compile(r"\b(am i|my|i have|i own)\b", re.I)  # "am I over my cap?": the asker's own accounts
 
 
 def asks_own(question: str) -> bool:
