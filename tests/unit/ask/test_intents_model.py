@@ -213,6 +213,10 @@ def model() -> IntentModel:
         ("who is over their account cap?", "", ["owner_caps"]),
         ("is anyone overloaded?", "", ["owner_caps"]),
         ("what is the cap on accounts per owner for gold?", "", ["tier_promises"]),  # the cap itself
+        # their past breaches (was: the escalation route for the one open now); the open one is still escalation
+        ("what's the history of SLA breaches for Acme?", "acme", ["sla_history"]),
+        # what they set off (was: "No alert reached you in the last 7 days", the asker's)
+        ("what alerts has Acme triggered?", "acme", ["customer_alerts"]),
         ("Acme's last invoice", "acme", ["orders"]),  # was: their payment status ("current")
         # the policy the question asks, not the one its situation matches (was: the P1's escalation)
         ("Acme had their P1 resolution breached, what credit can we give?", "acme", ["approval_sla_exception"]),
