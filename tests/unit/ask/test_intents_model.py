@@ -217,6 +217,9 @@ def model() -> IntentModel:
         ("what's the history of SLA breaches for Acme?", "acme", ["sla_history"]),
         # what they set off (was: "No alert reached you in the last 7 days", the asker's)
         ("what alerts has Acme triggered?", "acme", ["customer_alerts"]),
+        # what was given across the book (was: declined at 10%); what one may give is still the route
+        ("how much credit did we give this quarter?", "", ["approval_figures"]),
+        ("how much credit can I give Acme?", "acme", ["approval_sla_exception"]),
         ("Acme's last invoice", "acme", ["orders"]),  # was: their payment status ("current")
         # the policy the question asks, not the one its situation matches (was: the P1's escalation)
         ("Acme had their P1 resolution breached, what credit can we give?", "acme", ["approval_sla_exception"]),
