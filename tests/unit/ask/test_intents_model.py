@@ -220,6 +220,9 @@ def model() -> IntentModel:
         # what was given across the book (was: declined at 10%); what one may give is still the route
         ("how much credit did we give this quarter?", "", ["approval_figures"]),
         ("how much credit can I give Acme?", "acme", ["approval_sla_exception"]),
+        # who pays for a replacement's shipping is the expedite route (was: "no shipments on record")
+        ("Can Acme get free shipping on a replacement?", "acme", ["approval_expedited_fulfilment"]),
+        ("has Acme's replacement shipped?", "acme", ["shipments"]),
         ("Acme's last invoice", "acme", ["orders"]),  # was: their payment status ("current")
         # the policy the question asks, not the one its situation matches (was: the P1's escalation)
         ("Acme had their P1 resolution breached, what credit can we give?", "acme", ["approval_sla_exception"]),
