@@ -168,6 +168,9 @@ class Intent:
     pattern_only: bool = False  # read only where its patterns match, never by meaning alone
     # policy: words the playbooks' search adds when the computation has nothing to say (the rule's own section)
     search: str = ""
+    # howto: a topic told in other words than the playbooks' (a pattern) and the playbooks' own term for it, which
+    # the search adds ("hasn't replied in weeks" is "gone quiet")
+    terms: tuple[tuple[re.Pattern[str], str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,11 @@ class Catalog:
 
     def __getitem__(self, name: str) -> Intent:
         return self.intents[name]
+
+
+def _compiled(pattern: Any, stand_in: str) -> re.Pattern[str]:
+    """An intent's pattern, its ``{c}`` the stand-in customer's name (as questions are read, masked)."""
+    return re.compile(str(pattern).replace("{c}", re.escape(stand_in.lower())), re.I)
 
 
 def parse_catalog(data: dict[str, Any]) -> Catalog:
@@ -189,10 +197,11 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
         examples = tuple(str(e).replace("{c}", stand_in) for e in spec.get("examples") or ())
         if not examples:
             raise ValueError(f"intent {name}: no examples")
-        patterns, topics = (
-            tuple(re.compile(str(p).replace("{c}", re.escape(stand_in.lower())), re.I) for p in spec.get(key) or ())
-            for key in ("patterns", "topics")
-        )
+        # a topic is a pattern, or a pattern with the playbooks' own term for it ({pattern: ..., search: ...})
+        raw_topics = spec.get("topics") or ()
+        patterns = tuple(_compiled(p, stand_in) for p in spec.get("patterns") or ())
+        topics = tuple(_compiled(t["pattern"] if isinstance(t, dict) else t, stand_in) for t in raw_topics)
+        terms = tuple((_compiled(t["pattern"], stand_in), str(t["search"])) for t in raw_topics if isinstance(t, dict))
         intents[name] = Intent(
             name,
             kind,
@@ -205,6 +214,7 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
             topics,
             bool(spec.get("pattern_only", False)),
             str(spec.get("search") or ""),
+            terms,
         )
     if not any(i.kind == HOWTO for i in intents.values()):
         raise ValueError("the intent catalog needs a howto intent (what the playbooks answer)")

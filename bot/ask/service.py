@@ -185,7 +185,8 @@ class AskService:
             if earlier and len(query.split()) < FOLLOW_UP_WORDS:
                 query = f"{_search_text(earlier, u.mention)} {query}"
             if u.asked.howto:
-                query = _with_requests_named(query, u, model_for(self._embedder()).catalog)
+                catalog = model_for(self._embedder()).catalog
+                query = _with_topic_terms(_with_requests_named(query, u, catalog), catalog)
             if off_list is not None:
                 said = direct.no_such_line(off_list)
                 answer = Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
@@ -784,6 +785,15 @@ def _with_requests_named(query: str, u: Understanding, catalog: Catalog) -> str:
     labels = [LABELS[t] for t in sorted(t for t in named if t in LABELS)]
     low = query.lower()
     return " ".join([query, *(label for label in labels if label.split(" (")[0] not in low)])
+
+
+def _with_topic_terms(query: str, catalog: Catalog) -> str:
+    """A how-to that tells its topic in other words than the playbooks' ("X hasn't replied in weeks") searches with
+    their term for it too ("gone quiet", intents.yaml ``topics``): its own words are nearer another section (the
+    frequency caps)."""
+    low = query.lower()
+    terms = [t for i in catalog.intents.values() for p, t in i.terms if p.search(query) and t.lower() not in low]
+    return " ".join([query, *terms])
 
 
 def customer_by_name(session: Session, text: str) -> list[Customer]:

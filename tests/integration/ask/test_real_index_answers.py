@@ -125,6 +125,17 @@ def test_a_situation_no_priority_word_names_gets_the_priority_definitions(
     assert down.text.startswith("That is a *P1*: _down_ is one of its words"), down.text
 
 
+def test_a_topic_told_in_other_words_is_searched_with_the_playbooks_term(
+    engine: Engine, policies: Policies, index: Any
+) -> None:
+    # was: "X hasn't replied in weeks, what should I do?" got the frequency caps first ("no more than 3 proactive
+    # messages"), whose words are nearer; intents.yaml names the playbooks' term for it, "gone quiet"
+    services = _with_customer(engine, policies, index, "gold")
+    quiet = AskService(services).answer("Glacierwood Dental hasn't replied in weeks, what should I do?", "U0AMGOLD")
+    assert quiet.answered and quiet.citations[0].heading_path.endswith("gone-quiet"), quiet.citations
+    assert "personal outreach within 2 business days" in quiet.text, quiet.text
+
+
 EXAMPLE = re.compile(r"`([^`/][^`]*)`")
 
 
