@@ -134,6 +134,10 @@ def test_a_topic_told_in_other_words_is_searched_with_the_playbooks_term(
     quiet = AskService(services).answer("Glacierwood Dental hasn't replied in weeks, what should I do?", "U0AMGOLD")
     assert quiet.answered and quiet.citations[0].heading_path.endswith("gone-quiet"), quiet.citations
     assert "personal outreach within 2 business days" in quiet.text, quiet.text
+    # was: declined at 36% ("can't meet" against the section's "about to be missed")
+    missed = AskService(services).answer("What do I do if I can't meet the SLA on a ticket?", "U0SUPAGT1")
+    assert missed.answered and missed.citations[0].heading_path.endswith("When a target is about to be missed")
+    assert "updates the ticket and the customer before the target passes" in missed.text, missed.text
 
 
 EXAMPLE = re.compile(r"`([^`/][^`]*)`")
