@@ -138,6 +138,9 @@ def test_a_topic_told_in_other_words_is_searched_with_the_playbooks_term(
     missed = AskService(services).answer("What do I do if I can't meet the SLA on a ticket?", "U0SUPAGT1")
     assert missed.answered and missed.citations[0].heading_path.endswith("When a target is about to be missed")
     assert "updates the ticket and the customer before the target passes" in missed.text, missed.text
+    # was: the exception register's recording steps ("times out" is not the handbook's "timeout" as a word)
+    timeout = AskService(services).answer("what happens if my approval request times out?", "U0AMGOLD")
+    assert 'after "timeout" the step is escalated to the person or group shown' in timeout.text, timeout.text
 
 
 EXAMPLE = re.compile(r"`([^`/][^`]*)`")
