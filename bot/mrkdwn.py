@@ -21,7 +21,6 @@ LINK = re.compile(r"<(https?://[^|>]+|mailto:[^|>]+)(?:\|([^>]*))?>")
 USER_REF = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 CHANNEL_REF = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
 SPECIAL = re.compile(r"<!(subteam\^[A-Z0-9]+|here|channel|everyone|date\^[^>]*)(?:\|([^>]*))?>")
-ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))  # what Slack escapes in a message's text ("&" last)
 
 
 def mention(principal: str | None, nobody: str = "someone") -> str:

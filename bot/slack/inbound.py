@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import mrkdwn
+from retrieval.markdown import unescape
 
 Payload = Mapping[str, Any]
 _LEGACY_PAIR = re.compile(r"^(\d{1,12}):(\d{1,4})$")  # approval buttons posted before one format: "request:step"
@@ -39,9 +40,7 @@ def question_text(text: str, bot_user: str | None) -> str:
     text = mrkdwn.LINK.sub(lambda m: m[2] or m[1].removeprefix("mailto:"), text)
     text = mrkdwn.CHANNEL_REF.sub(lambda m: "#" + (m[2] or m[1]), text)
     text = mrkdwn.SPECIAL.sub(lambda m: "@" + (m[2] or m[1].split("^")[0]).lstrip("@"), text)
-    for entity, char in mrkdwn.ENTITIES:
-        text = text.replace(entity, char)
-    return " ".join(text.split())
+    return " ".join(unescape(text).split())
 
 
 @dataclass(frozen=True)
@@ -141,10 +140,7 @@ class Command:
 def command(cmd: Payload) -> Command:
     # Slack escapes "&", "<" and ">" in a command's text as in a message's: its features read what was typed
     # ("/rapport customer Smith &amp; Sons" is Smith & Sons); whatever of it a reply repeats is escaped there
-    text = _str(cmd.get("text"))
-    for entity, char in mrkdwn.ENTITIES:
-        text = text.replace(entity, char)
-    word, _, rest = text.strip().partition(" ")
+    word, _, rest = unescape(_str(cmd.get("text"))).strip().partition(" ")
     return Command(
         user=_str(cmd.get("user_id")),
         channel=_str(cmd.get("channel_id")),
