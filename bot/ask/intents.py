@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -128,7 +128,12 @@ _BOOK = re.compile(
     r".{0,30}\bbreach|^\W*any (?:sla )?breach|^\W*what(?:'s| is| are)(?: \w+)? breach(?:ing|ed)\b"
     # whose accounts ("how many customers does Priya own?", "what are Marcus's accounts?"), and nobody's
     r"|\b(?:customers|accounts|clients)\s+(?:does|do)\s+\w+(?:\s+\w+)?\s+(?:own|have|manage|look after)\b"
-    r"|\bwhat are [\w ]{1,30}'s (?:accounts|customers|clients)\b"
+    r"|\b(?:what|which) are [\w ]{1,30}'s (?:accounts|customers|clients)\b"
+    # a colleague's book asked for outright ("show me Sofia's accounts", "Priya's customers")
+    r"|^\W*(?:(?:please |can you |could you )?(?:list|show(?: me)?|give me)\s+)?[\w-]+(?: [\w-]+)?'s "
+    r"(?:accounts(?! payable| receivable)|customers|clients|book)\b"
+    # what renews, asked of the book ("what renews for Sofia next month?")
+    r"|^\W*what(?:'s| is)? (?:renew\w*|up for renewal)\b"
     r"|\b(?:customers|accounts|clients)\b.{0,20}\b(?:without|with no|missing)(?: an?)? (?:owners?|account managers?)\b"
     r"|\bunowned\b"
     # which customers, and what of them a list says: "which customers have P2s open?", "what renewals does ... have"
@@ -409,14 +414,20 @@ class IntentModel:
         """The clause names what a playbook procedure is about (the howto intent's ``topics``)."""
         return any(p.search(low) for p in self.catalog[self.howto].topics)
 
-    def _hits(self, low: str) -> tuple[str, ...]:
-        """The intents whose patterns the clause matches, a match inside another's longer match not counted
-        (see :func:`longest_matches`)."""
-        return longest_matches({n: self.catalog[n].patterns for n in self.names}, low)
+    def _hits(self, low: str, kinds: Container[str] | None = None) -> tuple[str, ...]:
+        """The intents (of ``kinds``, default all) whose patterns the clause matches, a match inside another's
+        longer match not counted (see :func:`longest_matches`)."""
+        names = (n for n in self.names if kinds is None or self.catalog[n].kind in kinds)
+        return longest_matches({n: self.catalog[n].patterns for n in names}, low)
 
     def _reading(self, clause: str, scores: dict[str, float], about_one: bool, prioritised: bool = False) -> Reading:
         low = clause.lower()
         hits = self._hits(low)
+        if not about_one:
+            # no customer in view: a record field's longer match does not hide a policy's words inside it ("what's
+            # our SLA attainment this month?" is the book's SLA figures, not one customer's SLA history); the
+            # field's words stay, a record asked of no customer gets "which customer?"
+            hits = tuple(dict.fromkeys(hits + self._hits(low, (POLICY, HOWTO))))
         boosted = {
             n: s + (PATTERN_BOOST if n in hits else 0.0)
             for n, s in scores.items()

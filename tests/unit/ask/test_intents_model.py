@@ -260,6 +260,13 @@ def model() -> IntentModel:
         ("how are gold and silver doing on SLA this month?", "", ["service_levels"]),  # was: alert rules' rows
         ("how are our bronze customers doing on response times?", "", ["service_levels"]),  # was: the SLA clock
         ("how is Acme doing on SLA?", "acme", ["sla_history"]),  # one customer's: their ticket record
+        # no customer in view: the book's figures, whose words a customer's SLA record matches at more length
+        # (was: the SLA history's longer match hid them, and the question was declined as a how-to)
+        ("what's our SLA attainment this month?", "", ["service_levels"]),
+        ("what's Acme's SLA attainment this month?", "acme", ["sla_history"]),
+        ("anything I should do today?", "", ["my_day"]),  # was: declined as a how-to
+        # a privacy request's deadline is the law's, not a date on their record (was: their renewal date)
+        ("what's the deadline for the Acme erasure request?", "acme", ["howto"]),
         ("what's the status of request #12?", "", ["request_status"]),  # was: the asker's queue
         ("how many P1 tickets did we have this month?", "", ["service_levels"]),  # was: the open P1s now
         # its own words over broader ones (the SLA target's): the figures, not the target
@@ -337,6 +344,14 @@ def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
         # a colleague mentioned as Slack writes it (was: the staff roster row and a playbook line)
         ("which of <@U0AMAPAC>'s customers renew next month?", True),
         ("what are <@U0AMAPAC|kenji>'s accounts?", True),
+        # a colleague's book asked for outright (were: the staff roster's row for them)
+        ("show me Sofia's accounts", True),
+        ("Priya's customers", True),
+        ("list Sofia Lindqvist's accounts", True),
+        ("which are Priya's accounts?", True),
+        ("show me <@U0AMEMEA>'s book", True),
+        ("what renews for Sofia next month?", True),  # was: the renewal runbook's steps
+        ("Acme's accounts payable contact?", False),  # their contact, not a book
     ],
 )
 def test_a_question_about_many_customers_is_told_apart(question: str, many: bool) -> None:

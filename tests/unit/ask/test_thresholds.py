@@ -49,6 +49,10 @@ def test_customers_behind_on_payments_are_asked_in_several_ways() -> None:
         # overdue or late *on* payments (was: the help for lists)
         "which customers are overdue on payments?",
         "which accounts are late with their invoices?",
+        # late *paying*, said of them (was: the payment alert rule and the expedite steps)
+        "which customers are late paying?",
+        "who pays late?",
+        "any slow payers in emea?",
     ):
         assert owes(question), question
     assert not owes("how do we handle a late shipment?") and not owes("when is the invoice due?")
