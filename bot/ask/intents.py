@@ -16,6 +16,7 @@ plus the playbook benchmarks' questions), measured by ``benchmarks/ask_intents.p
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Container, Mapping, Sequence
@@ -65,6 +66,14 @@ _ANY_CUSTOMER = re.compile(r"\b(a|an|any|every|each|some) (customer|client|accou
 # customer's card, whatever its meaning leans to.
 _PERMISSION = re.compile(
     r"^\W*(can|could|may|should|shall|must) (i|we)\b|^\W*is it (ok|okay|alright|all right|fine|allowed)\b", re.I
+)
+# The customer asking us for something ("Acme wants us to sign their NDA", "can Acme get a trial extension?",
+# "Acme would like to add 50 seats"): what we may do about it, never a record field the words are only near by
+# meaning (their owner, their renewal date, their open tickets). ``{c}`` stands for the customer's name.
+_CUSTOMER_ASKS = (
+    r"^\W*(?:{c}|they|the customer|the client)\b[\w' ]{{0,20}}?\b(?:wants?|wanted|asks?|asked|is asking|are asking"
+    r"|requests?|requested|would like|'d like|needs?)\b(?! to know\b)"
+    r"|^\W*(?:can|could|may) (?:{c}|they|the customer|the client) (?:get|have|receive)\b"
 )
 # Whether we may pass something of the customer's on: "can I share X's contact details with a partner?".
 _SHARING = re.compile(
@@ -296,6 +305,10 @@ class IntentModel:
         self.vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
         self.howto = next(n for n in names if self.catalog[n].kind == HOWTO)
 
+    @functools.cached_property
+    def _customer_asks(self) -> re.Pattern[str]:
+        return re.compile(_CUSTOMER_ASKS.format(c=re.escape(self.catalog.stand_in)), re.I)
+
     def scores(self, texts: list[str]) -> list[dict[str, float]]:
         """Per text, each intent's score: the mean cosine of its TOP_K closest examples."""
         q = np.asarray(self.embedder.embed_documents(texts), dtype=np.float32)
@@ -482,6 +495,8 @@ class IntentModel:
             floor, margin = MIN_FIELD_SCORE, -PATTERN_BOOST
         if intent.kind == CARD and best not in hits and _PERMISSION.match(clause):
             intent = self.catalog[self.howto]  # the card by meaning alone, asked whether we may do something
+        if intent.kind in (FIELD, CARD) and best not in hits and self._customer_asks.match(clause):
+            intent = self.catalog[self.howto]  # what the customer asks for, not the field nearest its words
         if intent.kind in (FIELD, CARD) and _SHARING.match(clause):
             intent = self.catalog[self.howto]  # whether we may pass a field on is the playbooks', not its value
         if intent.kind != HOWTO and best not in hits and kind_asked(clause, self.catalog.stand_in):

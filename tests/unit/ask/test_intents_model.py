@@ -265,6 +265,12 @@ def model() -> IntentModel:
         ("what's our SLA attainment this month?", "", ["service_levels"]),
         ("what's Acme's SLA attainment this month?", "acme", ["sla_history"]),
         ("anything I should do today?", "", ["my_day"]),  # was: declined as a how-to
+        # what the customer asks us for is what we may do, not the record field nearest its words
+        ("Acme wants us to sign their NDA", "acme", ["howto"]),  # was: their owner
+        ("can Acme get a 3-month extension on their trial?", "acme", ["howto"]),  # was: their renewal date
+        ("Acme wants to add 50 seats mid-contract at last year's price", "acme", ["howto"]),  # was: open tickets
+        ("Acme wants to know when they renew", "acme", ["renewal_date"]),  # a field asked by its words
+        ("I'm off next week, who covers my accounts?", "", ["on_duty"]),  # was: their owner, then the book's help
         # a privacy request's deadline is the law's, not a date on their record (was: their renewal date)
         ("what's the deadline for the Acme erasure request?", "acme", ["howto"]),
         ("what's the status of request #12?", "", ["request_status"]),  # was: the asker's queue
