@@ -152,6 +152,7 @@ _COMPUTED_FROM = {
     "placement": ("Tiers are", "tiers.yaml"),
     "approvals": ("Approvals are", "approvals.yaml"),
     "approval_figures": ("Approvals are", "approvals.yaml"),
+    "alert_figures": ("Alerts are", "alerts.yaml"),
     "decisions": ("Approvals are", "approvals.yaml"),
     "request": ("Approvals are", "approvals.yaml"),
     "customer_requests": ("Approvals are", "approvals.yaml"),

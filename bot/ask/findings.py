@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.ask import direct
 from bot.ask.access import field_access_finding
+from bot.ask.alert_figures import alert_figures_finding
 from bot.ask.alert_rules import (
     alert_rules_finding,
     asks_of_owners,
@@ -279,6 +280,7 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "customer_requests": (True, _customer_requests),
     "request": (True, _request),
     "approval_figures": (True, lambda a: approval_figures_finding(a.services, _windowed(a), a.now, a.asker)),
+    "alert_figures": (True, lambda a: alert_figures_finding(a.services, _windowed(a), a.now)),
     "conversations": (True, lambda a: waiting_finding(a.session, a.services, a.asker, a.card)),
     "stale": (False, _stale),
     "sources": (True, lambda a: sources_finding(a.session, a.services, a.asker, a.now)),

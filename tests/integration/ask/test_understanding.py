@@ -2397,6 +2397,60 @@ def test_how_approvals_went_across_the_book_is_the_kpi_packs_figures(book: Servi
     assert "By policy" not in figures.text  # counts asked, not time
 
 
+def test_how_alerts_went_across_the_team_is_the_kpi_playbooks_alert_measures(book: Services, clock: Clock) -> None:
+    # was: "how many alerts did we send last week?" gave the usage-drop rule and the frequency caps; "who hasn't
+    # acted on their alerts?" the alerts handbook's actions
+    assert ask(book, "how many alerts did we send last week?").text.startswith(
+        "No alert was raised last week (16 Nov 2026 to 22 Nov 2026).\nNo open alert waits for an acknowledgement now."
+    )
+    glacier, willow = cid(book, "Glacierwood Dental Ltd"), cid(book, "Willowfield Devices Co")
+
+    def raised(rule: str, customer: int, hours_ago: int, acked_after: int | None = None, **kw: object) -> Alert:
+        created = clock.now - dt.timedelta(hours=hours_ago)
+        acked = created + dt.timedelta(minutes=acked_after) if acked_after is not None else None
+        return Alert(
+            rule=rule,
+            kind="events",
+            customer_id=customer,
+            tier="gold",
+            severity="high",
+            urgent=rule == "sla-breach",
+            state="acked" if acked else "open",
+            open_key=f"{rule}:{customer}:{hours_ago}",
+            recipient=MANAGER,
+            created_at=created,
+            acked_at=acked,
+            **kw,
+        )
+
+    with session_scope(book.sessions) as s:
+        s.add_all(
+            [
+                raised("sla-breach", willow, 30, acked_after=20),
+                raised("sla-breach", willow, 20, acked_after=60),
+                raised("sla-breach", glacier, 10, escalated_at=clock.now - dt.timedelta(hours=8)),
+                raised("payment-overdue", glacier, 50, snoozed_by=MANAGER, snoozed_until=clock.now),
+                raised("<!channel>", glacier, 24 * 20),  # 20 days ago: outside the week, still waiting
+            ]
+        )
+    figures = ask(book, "who hasn't acted on their alerts?")
+    assert figures.text == (
+        "Alerts raised in the last 7 days: 4 (3 urgent); 2 acknowledged (50%), median time to ack 40m; 1 escalated, "
+        "1 snoozed.\n"
+        "• *sla-breach*: 3, 2 acknowledged (67%), median time to ack 40m\n"
+        "• *payment-overdue*: 1, 0 acknowledged (0%)\n"
+        "Waiting for an acknowledgement now: 3 alerts, by whom they wait on:\n"
+        "• Marcus Okafor: 3, the oldest raised 20d ago [1]"
+    ), figures.text
+    assert figures.source == "policy" and not figures.sensitive, [c.title for c in figures.citations]
+    # the window asked; the rule's name, a maintainer's text, inert
+    month = ask(book, "how many alerts were raised this month?").text
+    assert month.startswith("Alerts raised this month (November 2026): 5 (3 urgent)"), month
+    assert "*&lt;!channel&gt;*: 1, 0 acknowledged" in month and "<!channel>" not in month
+    # the asker's own alerts stay theirs (bot/ask/today.py)
+    assert ask(book, "what alerts do I have open?", MANAGER).text.startswith("You have 3 open alerts")
+
+
 def test_customer_messages_waiting_in_shared_channels_are_said_with_their_clocks(book: Services, clock: Clock) -> None:
     # was: "is anyone from X waiting on a reply?" gave the last contact's day; "what do I need to do today?" left
     # the waiting messages out (Ask could not read the channels feature's records)

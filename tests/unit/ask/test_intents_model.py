@@ -271,6 +271,11 @@ def model() -> IntentModel:
         ("Acme wants to add 50 seats mid-contract at last year's price", "acme", ["howto"]),  # was: open tickets
         ("Acme wants to know when they renew", "acme", ["renewal_date"]),  # a field asked by its words
         ("I'm off next week, who covers my accounts?", "", ["on_duty"]),  # was: their owner, then the book's help
+        # the team's alert figures (were: the frequency caps, the alerts handbook's actions), the asker's own apart
+        ("how many alerts did we send last week?", "", ["alert_figures"]),
+        ("who hasn't acknowledged their alerts?", "", ["alert_figures"]),
+        ("which alerts were snoozed this week?", "", ["alert_figures"]),
+        ("how many alerts did I get this week?", "", ["alert_delivery"]),
         # a privacy request's deadline is the law's, not a date on their record (was: their renewal date)
         ("what's the deadline for the Acme erasure request?", "acme", ["howto"]),
         ("what's the status of request #12?", "", ["request_status"]),  # was: the asker's queue
