@@ -34,7 +34,7 @@ from bot.ask.approval_figures import approval_figures_finding
 from bot.ask.book import staff_named, staff_names
 from bot.ask.cadence import asks_when_due, cadence_finding
 from bot.ask.caps import asks_own, caps_finding
-from bot.ask.conversations import waiting_finding
+from bot.ask.conversations import channels_finding, waiting_finding
 from bot.ask.customer_alerts import customer_alerts_finding
 from bot.ask.erasures import erasures_finding
 from bot.ask.intents import Intent
@@ -282,6 +282,7 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "approval_figures": (True, lambda a: approval_figures_finding(a.services, _windowed(a), a.now, a.asker)),
     "alert_figures": (True, lambda a: alert_figures_finding(a.services, _windowed(a), a.now)),
     "conversations": (True, lambda a: waiting_finding(a.session, a.services, a.asker, a.card)),
+    "customer_channels": (False, lambda a: channels_finding(a.session, a.card) if a.card else None),
     "stale": (False, _stale),
     "sources": (True, lambda a: sources_finding(a.session, a.services, a.asker, a.now)),
     "today": (True, lambda a: today_finding(a.session, a.services, a.asker, a.now)),

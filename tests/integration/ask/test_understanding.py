@@ -19,7 +19,7 @@ from bot.approvals.requests import submit_request
 from bot.approvals.validation import RequestDraft
 from bot.ask.models import QuestionLog
 from bot.ask.service import Answer, AskService, thread_context
-from bot.channels.models import Conversation
+from bot.channels.models import ChannelLink, Conversation, SharedChannel
 from bot.customers.card import OPEN_STATUSES
 from bot.customers.normalize import name_key
 from bot.governance import audit
@@ -2449,6 +2449,31 @@ def test_how_alerts_went_across_the_team_is_the_kpi_playbooks_alert_measures(boo
     assert "*&lt;!channel&gt;*: 1, 0 acknowledged" in month and "<!channel>" not in month
     # the asker's own alerts stay theirs (bot/ask/today.py)
     assert ask(book, "what alerts do I have open?", MANAGER).text.startswith("You have 3 open alerts")
+
+
+def test_the_channels_linked_to_a_customer_are_said(book: Services, clock: Clock) -> None:
+    # was: "is Willowfield Devices in a shared Slack channel with us?" gave the tier's promised support channels
+    assert ask(book, "is Willowfield Devices in a shared Slack channel with us?").text.startswith(
+        "No channel is linked to *Willowfield Devices Co*: Rapport tracks no shared channel with them. An admin links "
+        "one with `/rapport channel link Willowfield Devices Co` in that channel."
+    )
+    willow = cid(book, "Willowfield Devices Co")
+    with session_scope(book.sessions) as s:
+        s.add(SharedChannel(channel_id="C0EXTWILLOW", name="ext-willowfield", is_ext_shared=True, linked=True))
+        for channel, minutes in (("C0WILLOWINT", 1), ("C0EXTWILLOW", 0)):  # the oldest link first
+            at = clock.now + dt.timedelta(minutes=minutes)
+            s.add(
+                ChannelLink(channel_id=channel, customer_id=willow, source="admin", linked_by="U0ADMIN", linked_at=at)
+            )
+    which = ask(book, "which channel is Willowfield Devices in?")
+    assert which.text.startswith(
+        "*Willowfield Devices Co* is linked to 2 channels: <#C0EXTWILLOW> (shared with their organisation) and "
+        "<#C0WILLOWINT>."
+    ), which.text
+    assert which.source == "policy" and which.customer is not None
+    # what their tier is promised stays the promise's (tiers.yaml)
+    promised = ask(book, "does Willowfield Devices get a Slack Connect channel?").text
+    assert "is promised" in promised and "linked to" not in promised, promised
 
 
 def test_customer_messages_waiting_in_shared_channels_are_said_with_their_clocks(book: Services, clock: Clock) -> None:

@@ -276,6 +276,10 @@ def model() -> IntentModel:
         ("who hasn't acknowledged their alerts?", "", ["alert_figures"]),
         ("which alerts were snoozed this week?", "", ["alert_figures"]),
         ("how many alerts did I get this week?", "", ["alert_delivery"]),
+        # the channels linked to them (was: the tier's promised support channels); the promise asked stays
+        ("is Acme in a shared Slack channel with us?", "acme", ["customer_channels"]),
+        ("which channel is Acme in?", "acme", ["customer_channels"]),
+        ("does Acme get a Slack Connect channel?", "acme", ["tier_promises"]),
         # a privacy request's deadline is the law's, not a date on their record (was: their renewal date)
         ("what's the deadline for the Acme erasure request?", "acme", ["howto"]),
         ("what's the status of request #12?", "", ["request_status"]),  # was: the asker's queue
