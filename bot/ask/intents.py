@@ -545,7 +545,7 @@ def asks_what_to_do(question: str) -> bool:
 
 
 # a question asking who, of the book, is behind on payments (not "has Acme paid?")
-_WHO_OWES = re.compile(r"^\W*(?:who|which|list|show)\b", re.I)
+_WHO_OWES = re.compile(r"^\W*(?:who|which|list|show|how many)\b", re.I)
 
 
 def refers_to_customer(question: str) -> bool:

@@ -78,6 +78,9 @@ OVERDUE_PAYMENTS = re.compile(
     r"\b(?:overdue|late|unpaid|outstanding|behind)\b|\b(?:has ?n.t|have ?n.t|has not|have not|not) paid\b"
     r"(?:\s+(?:their|its|the|our)?\s*(?:invoices?|bills?)\b)?"
     r"|\b(?:behind|overdue|late) (?:on|with) (?:their |its |the )?(?:payments?|invoices?|bills?|paying)\b|\bowes? us\b"
+    # "which platinum customers are overdue?" (not "overdue for a check-in": a promised cadence)
+    r"|\b(?:customers|accounts|clients) (?:are|is) (?:overdue|late)\b"
+    r"(?!\s+(?:for|with|on (?!(?:their |its )?payments)))"
     r"|\bowe (?:us )?money\b|\bin arrears\b|\b(?:late|slow) (?:in )?(?:paying|payers?|to pay)\b|\bpays? (?:us )?late\b"
     r"|\bowes?(?=\s+(?:more than|over|above|at least|greater than|less than|under|\$))",
     re.I,

@@ -28,6 +28,10 @@ _WORTH = re.compile(
     r"\b(?P<worth>worth)\b",
     re.I,
 )
+# "how healthy is our platinum book?": the health scores' average
+_HEALTHY = re.compile(
+    r"\bhow healthy (?:is|are)\s+(?:our|my|the)\b(?=.{0,30}\b(?:book|customers|accounts|clients|base)\b)", re.I
+)
 _HOW_TO = re.compile(r"^\W*(?:how (?:do|does|should|can|would|to)|why)\b", re.I)  # "how do we calculate total ARR?"
 
 
@@ -42,6 +46,9 @@ def total_asked(question: str) -> Total | None:
     if _HOW_TO.search(question):
         return None
     found = _BEFORE.search(question) or _AFTER.search(question)
+    if found is None and (healthy := _HEALTHY.search(question)):
+        a, b = healthy.span()
+        return Total("health_score", f"{question[:a]} {question[b:]}")
     if found is None:
         worth = _WORTH.search(question)
         if worth is None:

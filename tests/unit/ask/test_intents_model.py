@@ -280,6 +280,11 @@ def model() -> IntentModel:
         ("is Acme in a shared Slack channel with us?", "acme", ["customer_channels"]),
         ("which channel is Acme in?", "acme", ["customer_channels"]),
         ("does Acme get a Slack Connect channel?", "acme", ["tier_promises"]),
+        # the book's promoters and detractors counted (was: the staff roster, declined); one customer's answer
+        ("who are our promoters in emea?", "", ["survey_scores"]),
+        ("how many NPS detractors do we have?", "", ["survey_scores"]),
+        ("is Acme a promoter?", "acme", ["nps"]),  # was: "the record has no field that says whether"
+        ("compare platinum and gold first response times this month", "", ["service_levels"]),  # was: SLA targets
         # a privacy request's deadline is the law's, not a date on their record (was: their renewal date)
         ("what's the deadline for the Acme erasure request?", "acme", ["howto"]),
         ("what's the status of request #12?", "", ["request_status"]),  # was: the asker's queue
@@ -366,6 +371,10 @@ def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
         ("which are Priya's accounts?", True),
         ("show me <@U0AMEMEA>'s book", True),
         ("what renews for Sofia next month?", True),  # was: the renewal runbook's steps
+        ("how healthy is our platinum book?", True),  # the health scores' average (was: declined)
+        ("which platinum customers are overdue?", True),  # their invoices (was: the help for lists)
+        ("how many invoices are overdue more than 60 days?", True),  # was: the payment alert rule
+        ("which of my customers are overdue for a check-in?", False),  # a cadence, not payments
         ("Acme's accounts payable contact?", False),  # their contact, not a book
     ],
 )
