@@ -53,9 +53,11 @@ def test_customers_behind_on_payments_are_asked_in_several_ways() -> None:
         "which customers are late paying?",
         "who pays late?",
         "any slow payers in emea?",
+        "which platinum customers are overdue?",  # was: the help for lists
     ):
         assert owes(question), question
     assert not owes("how do we handle a late shipment?") and not owes("when is the invoice due?")
+    assert not owes("which of my customers are overdue for a check-in?")  # a promised cadence
 
 
 def test_renewals_at_risk_are_asked_of_the_book() -> None:
