@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, literal, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, union
 from sqlalchemy.orm import Session
 
 from bot import mrkdwn
@@ -31,7 +31,7 @@ from bot.ask.breakdown import OWNER, fewest_first, grouped_by, without_grouping
 from bot.ask.dates import COUNT_WORDS, counted, day, period_name
 from bot.ask.facts import LABELS, money, sees, ticket_line, within_contact_hours
 from bot.ask.people import person
-from bot.ask.quiet import by_the_asker, quiet_days, without_quiet
+from bot.ask.quiet import by_the_asker, checkins_due, quiet_days, without_checkins, without_quiet
 from bot.ask.ranking import Ranking, ranking, turned
 from bot.ask.reachable import reachable, reaches_out
 from bot.ask.shipments import OPEN, shipment_line
@@ -50,11 +50,12 @@ from bot.ask.thresholds import (
 )
 from bot.ask.totals import Total, total_asked
 from bot.customers.card import CONTACT_EVENTS, OPEN_STATUSES, TicketLine
+from bot.customers.outcomes import TOUCH_KINDS
 from bot.customers.sla import sla_clock
 from bot.policies import Policies
 from bot.policies.alerts import RenewalAtRiskRule
 from bot.privacy.models import LegalHold
-from bot.store.models import Customer, Order, Shipment, Ticket
+from bot.store.models import Customer, Note, Order, Shipment, Ticket
 
 SHOWN = 10  # customers listed; the rest are counted
 UPCOMING_DAYS = 90  # "which customers renew soon?": the window when none is said
@@ -173,6 +174,7 @@ class BookQuery:
     late_days: int = 0  # ... counting only invoices at least this many days past due ("30 days overdue")
     at_risk: bool = False  # customers the renewal-at-risk alert rule holds for now
     quiet_since: dt.date | None = None  # customers with no contact on record since this day ("gone quiet")
+    checkins: bool = False  # customers due a check-in by their tier's cadence (tiers.yaml), none on record since
     group: str = ""  # how many customers per value of this record field (bot.ask.breakdown), not the list
 
 
@@ -212,6 +214,8 @@ def read_book(
         rest = _BILLED.sub(" ", rest)
     quiet = quiet_days(question)
     rest = without_quiet(rest)  # nor is the span of no contact ("in the last month")
+    checkins = checkins_due(question)
+    rest = without_checkins(rest)  # nor are the check-ins due (the tiers' cadence)
     group = grouped_by(rest)
     rest = without_grouping(rest)  # nor is the field the count is broken down by
     if risky:  # nor is the renewal-at-risk rule ("how much ARR is at risk?": the total's words are gone already)
@@ -280,6 +284,7 @@ def read_book(
         late_days=late_days,
         at_risk=risky,
         quiet_since=today - dt.timedelta(days=quiet) if quiet is not None else None,
+        checkins=checkins,
         group=group if about in (ACCOUNTS, RENEWALS, TICKETS) and not rank else "",
     )
 
@@ -328,7 +333,7 @@ def unfiltered(question: str, q: BookQuery, staff: Iterable[str] = ()) -> bool:
     those of "how many customers do we have?" and the owner's ("my", a colleague's name: ``staff``). Such a question
     is not answered with the whole list (its head would read as the answer: "*500 customers (owned by ...)*")."""
     filters = (q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None, q.bound, q.overdue, q.group)
-    if q.about != ACCOUNTS or any(filters) or q.at_risk or q.quiet_since is not None:
+    if q.about != ACCOUNTS or any(filters) or q.at_risk or q.quiet_since is not None or q.checkins:
         return False
     # "which customers have the highest ARR?", "what's our total ARR?": the ranking or the total is no filter
     said = (_Measures.read(question).rest if q.rank else None) or question
@@ -596,6 +601,8 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
         ctx = EvalContext(now, policies)
         rules = [compile_rule(r, ctx) for r in policies.alerts.rules if isinstance(r, RenewalAtRiskRule)]
         base = base.where(Customer.id.in_(union(*rules))) if rules else base.where(false())
+    if q.checkins:  # the cadence each tier promises, counted as bot.ask.cadence counts one customer's
+        base = base.where(_due_a_checkin(policies, now.date()))
     if q.about == RENEWALS:
         assert q.start is not None and q.end is not None
         base = base.where(Customer.renewal_date >= q.start, Customer.renewal_date <= q.end)
@@ -935,6 +942,8 @@ def _scope(q: BookQuery, policies: Policies) -> str:
         parts.append("renewal at risk")
     if q.quiet_since is not None:
         parts.append(f"no contact since {day(q.quiet_since)}")
+    if q.checkins:
+        parts.append("due a check-in by their tier's cadence")
     if q.bound:  # "health score below 40", "ARR over $100,000"
         b = q.bound
         parts.append(f"{LABELS[b.field]} {b.word} {f'{b.value:,.0f}' if b.field == 'health_score' else money(b.value)}")
@@ -950,6 +959,22 @@ def _owner(policies: Policies, owner: str | None, q: BookQuery) -> str:
 
 
 _NEVER = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)  # a last contact before any: for a customer never contacted
+
+
+def _due_a_checkin(policies: Policies, today: dt.date) -> ColumnElement[bool]:
+    """Customers of a tier that promises a check-in every N days with none on record (a call, meeting or email
+    note) in the last N days; a tier that promises none is never due."""
+    due = []
+    for name in policies.tier_names:
+        every = policies.tier(name).promises.proactive_checkin_every_days
+        if every is None:
+            continue
+        since = dt.datetime.combine(today - dt.timedelta(days=every), dt.time(), tzinfo=dt.UTC)
+        touched = select(Note.id).where(
+            Note.customer_id == Customer.id, Note.kind.in_(TOUCH_KINDS), Note.created_at >= since
+        )
+        due.append(and_(Customer.tier == name, ~touched.exists()))
+    return or_(*due) if due else false()
 
 
 def _last_contact(session: Session) -> Any:

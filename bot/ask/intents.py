@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.ask.breakdown import asks_the_book as asks_breakdown
+from bot.ask.quiet import asks_checkins
 from bot.ask.quiet import asks_the_book as asks_who_is_quiet
 from bot.ask.ranking import ranks_the_book
 from bot.ask.reachable import asks_the_book as asks_contact_hours
@@ -406,6 +407,8 @@ class IntentModel:
             return True  # "which of my customers are in quiet hours right now?": the book by contact hours
         if asks_breakdown(question):
             return True  # "break down our customers by tier": the book counted by a field
+        if asks_checkins(question):
+            return True  # "which of my customers are overdue for a check-in?": the book by its tiers' cadence
         if asks_who_is_quiet(question):
             return True  # "which of my customers haven't been contacted in 60 days?": the book by last contact
         low = question.lower()

@@ -1,8 +1,8 @@
-"""Accounts gone quiet, asked of many customers: "which of my customers haven't been contacted in 60 days?", "which
-gold accounts have gone quiet?". Quiet is no contact on record since a day: no ticket opened, order placed, note,
-call or meeting logged (what the card's last contact is made of). Read here, apart from the list
-(:mod:`bot.ask.book`), because the question's reading (:mod:`bot.ask.intents`: is this about many customers?) uses
-it too."""
+"""Accounts gone quiet (or due a check-in), asked of many customers: "which of my customers haven't been
+contacted in 60 days?", "which gold accounts have gone quiet?". Quiet is no contact on record since a day: no
+ticket opened, order placed, note, call or meeting logged (what the card's last contact is made of). Read here,
+apart from the list (:mod:`bot.ask.book`), because the question's reading (:mod:`bot.ask.intents`: is this about
+many customers?) uses it too."""
 
 from __future__ import annotations
 
@@ -56,6 +56,30 @@ def asks_the_book(question: str) -> bool:
     """Whether the question asks who has gone quiet among many customers ("which of my accounts have gone quiet?",
     "who haven't I talked to in 2 months?"), not whether one has ("has Acme gone quiet?")."""
     return quiet_days(question) is not None and (MANY.search(question) or _WHO.match(question)) is not None
+
+
+# Accounts due a check-in by their tier's promised cadence (tiers.yaml ``proactive_checkin_every_days``), asked of
+# many: "which of my customers are overdue for a check-in?", "who needs a check-in?" (one customer's: bot.ask.cadence)
+_CHECK_IN_DUE = re.compile(
+    r"\b(?:overdue|due|late|behind)\b.{0,15}\bcheck[- ]?ins?\b|\bcheck[- ]?ins?\b.{0,15}\b(?:overdue|due|late|behind)\b"
+    r"|\bneeds? (?:an? )?check[- ]?ins?\b",
+    re.I,
+)
+
+
+def checkins_due(question: str) -> bool:
+    """Whether the question asks for accounts due a check-in by their tier's cadence."""
+    return bool(_CHECK_IN_DUE.search(question))
+
+
+def asks_checkins(question: str) -> bool:
+    """Whether the question asks which of many customers are due a check-in, not whether one is."""
+    return checkins_due(question) and (MANY.search(question) or _WHO.match(question)) is not None
+
+
+def without_checkins(question: str) -> str:
+    """The question without its check-in words, which the list reads, not rejects."""
+    return _CHECK_IN_DUE.sub(" ", question)
 
 
 def without_quiet(question: str) -> str:

@@ -2545,6 +2545,29 @@ def test_the_book_by_contact_hours_reads_each_customers_time_zone(book: Services
     )
 
 
+def test_accounts_due_a_check_in_are_those_past_their_tiers_cadence(book: Services, clock: Clock) -> None:
+    # was: "which of my customers are overdue for a check-in?" gave the payment-overdue alert's playbook lines
+    willow, west = cid(book, "Willowfield Devices Co"), cid(book, "Westwardwood Studios Group")
+    with session_scope(book.sessions) as s:
+        # gold promises a check-in every 30 days, silver every 90, bronze none (tiers.yaml)
+        s.add(Note(customer_id=willow, kind="call", body="check-in", created_at=clock.now - dt.timedelta(days=31)))
+        s.add(Note(customer_id=west, kind="email", body="check-in", created_at=clock.now - dt.timedelta(days=80)))
+        s.add(Note(customer_id=west, kind="note", body="internal", created_at=clock.now - dt.timedelta(days=1)))
+    mine = ask(book, "which of my customers are overdue for a check-in?", MANAGER)
+    assert mine.text.startswith(
+        "*1 customer (owned by Marcus Okafor, due a check-in by their tier's cadence)*:\n"
+        "• *Willowfield Devices Co* (gold, na), renews 4 Jan 2027"
+    ), mine.text
+    everyone = ask(book, "who is due a check-in?").text
+    assert everyone.startswith("*1 customer (due a check-in by their tier's cadence)*"), everyone
+    assert "Westwardwood" not in everyone and "Glacierwood" not in everyone  # within 90 days; bronze promises none
+    with session_scope(book.sessions) as s:  # a call logged today: no longer due
+        s.add(Note(customer_id=willow, kind="call", body="check-in", created_at=clock.now))
+    assert ask(book, "who is due a check-in?").text.startswith("*No customer (due a check-in by their tier's cadence)*")
+    # one customer's is their own cadence (bot.ask.cadence), not a list
+    assert "promises one every 30 days" in ask(book, "is Willowfield Devices overdue for a check-in?").text
+
+
 def test_accounts_gone_quiet_are_those_with_no_contact_since_the_span_asked(book: Services, clock: Clock) -> None:
     # was: "which of my customers haven't been contacted in 60 days?" got the alerts handbook's gone-quiet lines
     with session_scope(book.sessions) as s:

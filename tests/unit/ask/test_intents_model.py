@@ -374,7 +374,9 @@ def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
         ("how healthy is our platinum book?", True),  # the health scores' average (was: declined)
         ("which platinum customers are overdue?", True),  # their invoices (was: the help for lists)
         ("how many invoices are overdue more than 60 days?", True),  # was: the payment alert rule
-        ("which of my customers are overdue for a check-in?", False),  # a cadence, not payments
+        ("which of my customers are overdue for a check-in?", True),  # the tiers' cadence, not payments
+        ("who is due a check-in?", True),
+        ("is Acme overdue for a check-in?", False),  # one customer's cadence
         ("Acme's accounts payable contact?", False),  # their contact, not a book
     ],
 )
