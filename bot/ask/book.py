@@ -285,7 +285,8 @@ def read_book(
         at_risk=risky,
         quiet_since=today - dt.timedelta(days=quiet) if quiet is not None else None,
         checkins=checkins,
-        group=group if about in (ACCOUNTS, RENEWALS, TICKETS) and not rank else "",
+        # a total broken down ("total ARR by region") is added up per group; a ranking is not grouped
+        group=group if about in (ACCOUNTS, RENEWALS, TICKETS) and (not rank or summed is not None) else "",
     )
 
 
@@ -839,26 +840,52 @@ def _grouped(
     listed = base.subquery()
     column = listed.c["owner_slack_id" if q.group == OWNER else q.group]
     counted = func.sum(listed.c.n) if tickets else func.count()
-    counts = {value: int(n) for value, n in session.execute(select(column, counted).group_by(column)).all()}
+    # a total asked per group ("total ARR by region"): each group's sum (a health score's mean) beside its count
+    value = listed.c[q.rank] if q.total and q.rank and not tickets else None
+    measure = (func.avg(value) if q.rank == "health_score" else func.sum(value)) if value is not None else literal(0)
+    found = session.execute(select(column, counted, measure).group_by(column)).all()
+    counts = {v: int(n) for v, n, _ in found}
+    sums = {v: m for v, _, m in found}
     total = sum(counts.values())
     order = {t: i for i, t in enumerate(policies.tier_names)} if q.group == "tier" else {}
     most = 1 if q.lowest else -1  # most first, unless the fewest were asked
-    values = sorted(counts, key=lambda v: (order.get(str(v), len(order)), most * counts[v], str(v)))
+    by_value = value is not None and q.group != "tier"  # regions, segments, owners: the largest total first
+    values = sorted(
+        counts,
+        key=lambda v: (
+            order.get(str(v), len(order)),
+            most * float(sums[v] or 0) if by_value else most * counts[v],
+            str(v),
+        ),
+    )
 
     def label(v: Any) -> str:
         if not v:
             return mrkdwn.bold("no owner" if q.group == OWNER else "none on record")
         return person(policies, v) if q.group == OWNER else mrkdwn.bold(str(v))
 
+    def said(v: Any) -> str:
+        if value is None:
+            return f"{counts[v]:,}"
+        n = f"{counts[v]:,} customer{'' if counts[v] == 1 else 's'}"
+        if q.rank == "health_score":
+            return f"{round(float(sums[v]))}/100 ({n})"
+        return f"{money(sums[v])} ({n})"
+
     shown = values[:SHOWN] if q.group == OWNER else values
-    parts = " · ".join(f"{label(v)} {counts[v]:,}" for v in shown)
+    parts = " · ".join(f"{label(v)} {said(v)}" for v in shown)
     if len(shown) < len(values):
         parts += f" · {len(values) - len(shown)} more owners"
     if tickets:
         head = f"*{_n(total, tickets)}{scope}*" if total else f"*No {tickets}{scope}*"
     else:
         head = _customers(total, scope) + (f" renew {q.window}," if q.about == RENEWALS else "")
-    return Listed(f"{head} by {q.group}: {parts}." if total else f"{head.rstrip(',')}.", (), head)
+    if not total:
+        return Listed(f"{head.rstrip(',')}.", (), head)
+    if value is None:
+        return Listed(f"{head} by {q.group}: {parts}.", (), head)
+    what = f"average {LABELS[q.rank]}" if q.rank == "health_score" else f"total {LABELS[q.rank]}"
+    return Listed(f"{_summed(session, base, q.rank)}\n{head} by {q.group}, {what}: {parts}.", (), head)
 
 
 def _customers(n: int, scope: str) -> str:

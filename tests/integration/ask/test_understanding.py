@@ -453,6 +453,27 @@ def test_the_book_counted_by_a_field_is_one_line_of_counts(book: Services) -> No
     assert ask(book, "how many customers do we have?", LEAD).text.startswith(f"*{sum(tiers.values())} customers*:")
 
 
+def test_a_total_broken_down_by_a_field_is_added_up_per_value(book: Services) -> None:
+    # was: "what's our total ARR by region?" got the help for lists
+    said = ask(book, "what's our total ARR by region?", MANAGER)
+    assert said.text == (
+        "Total ARR: $466,000 ($116,500 on average).\n"
+        "*4 customers* by region, total ARR: *na* $421,000 (2 customers) · *emea* $40,000 (1 customer) · *apac* $5,000 "
+        "(1 customer)."
+    ), said.text
+    with session_scope(book.sessions) as s:
+        for name, score in (("Glacierwood Dental Ltd", 40), ("Studios Northwave Inc", 61)):
+            s.scalars(select(Customer).where(Customer.name == name)).one().health_score = score
+    health = ask(book, "average health score by tier", MANAGER).text  # averaged, never added up; tiers in order
+    assert health == (
+        "Average health score: 60/100.\n*4 customers* by tier, average health score: *gold* 70/100 (1 customer) · "
+        "*silver* 70/100 (1 customer) · *bronze* 50/100 (2 customers)."
+    ), health
+    # a role that does not see ARR gets neither the total nor its parts
+    refused = ask(book, "what's our total ARR by region?", AGENT).text
+    assert refused.startswith(":lock: ARR is restricted for your role") and "$" not in refused, refused
+
+
 def test_the_book_counted_per_owner_names_the_owners_most_first(book: Services) -> None:
     # was: "who has the most accounts?" got the help for lists (which sent the asker to /rapport workload)
     with session_scope(book.sessions) as s:
