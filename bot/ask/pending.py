@@ -27,6 +27,8 @@ RECENT_DAYS = 30  # the window when the question names none ("what have I approv
 _OWN = re.compile(r"\bmy (\w+ ){0,2}requests?\b|\bi (requested|submitted|raised|asked for|filed)\b", re.I)
 _APPROVE = re.compile(r"\b(approve[sd]?|approving|sign\w* off)\b", re.I)  # not "approval": "approval requests"
 _REJECT = re.compile(r"\b(reject\w*|declin\w*|den(y|ied))\b", re.I)
+# an outcome asked of the asker's requests ("were my requests approved?", "which were decided?"), not the requests
+_OUTCOME = re.compile(r"\b(decided|decisions?|outcomes?|approv(?!al)\w*|reject\w*|declin\w*|den(y|ied))\b", re.I)
 # a request's final state, or a vote's decision, as a list line says it
 _SAID = {
     APPROVED: "approved",
@@ -147,21 +149,27 @@ def decided_finding(services: Services, asker: str, questions: Sequence[str], no
     decided = next((q for q in said if _APPROVE.search(q) or _REJECT.search(q)), "")
     approve, reject = bool(_APPROVE.search(decided)), bool(_REJECT.search(decided))
     only = "approve" if approve and not reject else "reject" if reject and not approve else None
+    opened = ""
     if any(_OWN.search(q) for q in said):
         states = {"approve": (APPROVED, AUTO_APPROVED), "reject": (REJECTED,), None: FINAL_STATES}[only]
         total, rows = decided_for(services, asker, since, until, states, SHOWN)
         what = {"approve": "approved", "reject": "rejected", None: "decided"}[only]
         head = f"Your requests {what} {window}"
         none = f"None of your requests was {what} {window}."
+        if not _OUTCOME.search(questions[-1]):
+            # their requests, whatever became of them ("what requests have I raised?"): the open ones first
+            mine = home_summary(services, asker).my_open
+            opened = _listed("Your open requests", [r.line() for r in mine]) if mine else "You have no open requests."
+            opened += "\n"
     else:
         total, rows = decisions_by(services, asker, since, until, only, SHOWN)
         what = {"approve": "approvals", "reject": "rejections", None: "decisions"}[only]
         head = f"Your {what} {window}"
         none = f"You made no {what} {window}." if only else f"You decided no request {window}."
     if not rows:
-        return _finding(none)
+        return _finding(opened + none)
     lines = [_line(summary, outcome, when) for summary, outcome, when in rows]
-    return _finding(_listed(head, lines, total), [summary for summary, _, _ in rows])
+    return _finding(opened + _listed(head, lines, total), [summary for summary, _, _ in rows])
 
 
 def _line(summary: RequestSummary, outcome: str, when: dt.datetime) -> str:

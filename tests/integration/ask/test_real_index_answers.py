@@ -141,6 +141,9 @@ def test_a_topic_told_in_other_words_is_searched_with_the_playbooks_term(
     # was: the exception register's recording steps ("times out" is not the handbook's "timeout" as a word)
     timeout = AskService(services).answer("what happens if my approval request times out?", "U0AMGOLD")
     assert 'after "timeout" the step is escalated to the person or group shown' in timeout.text, timeout.text
+    # was: the GDPR and CCPA deadlines ("decide a request" read as a privacy request's)
+    decide = AskService(services).answer("how long do I have to decide a request?", "U0DEALDSK")
+    assert 'after "reminder after" the approvers are reminded' in decide.text, decide.text
 
 
 EXAMPLE = re.compile(r"`([^`/][^`]*)`")

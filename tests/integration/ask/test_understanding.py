@@ -1058,6 +1058,14 @@ def test_past_decisions_are_the_askers_votes_and_their_requests_outcomes(book: S
     assert "<!channel>" not in decided.text and "Competitor" not in decided.text  # the justification is not listed
     # what waits is still the queue
     assert ask(book, "what approvals are pending?", MANAGER).text.startswith("Nothing waits for your decision.")
+    # their requests, whatever became of them: the open ones, then those decided (was: the SLA policy's "a ticket
+    # may be raised ..." and the privacy-request lines)
+    third = submit_request(book, discount("Westwardwood Studios Group", "13%")).request_id
+    raised = ask(book, "what requests have I raised?", MANAGER)
+    assert raised.text.startswith(
+        f"Your open requests (1):\n• #{third} Discount for *Westwardwood Studios Group* (13% / $40,000) · Sales "
+        f"manager · since 2026-11-24\nYour requests decided in the last 30 days (2):\n• #{second} "
+    ), raised.text
     # a follow-up changes the window and keeps what was asked (was: every decision, the "approve" lost)
     turn = in_thread(book, "1700000000.000910", "U0SALESMGR")
     turn("which requests did I approve this week?")

@@ -285,6 +285,11 @@ def model() -> IntentModel:
         ("how many NPS detractors do we have?", "", ["survey_scores"]),
         ("is Acme a promoter?", "acme", ["nps"]),  # was: "the record has no field that says whether"
         ("compare platinum and gold first response times this month", "", ["service_levels"]),  # was: SLA targets
+        ("what requests have I raised?", "", ["approvals_decided"]),  # was: "a ticket may be raised ..."
+        ("show my requests", "", ["approvals_decided"]),
+        ("what was approved for Acme this year?", "acme", ["customer_requests"]),  # was: their discount history
+        ("did the last import have errors?", "", ["data_sources"]),  # was: declined
+        ("how long do I have to decide a request?", "", ["howto"]),  # the steps' clocks (was: GDPR deadlines)
         # a privacy request's deadline is the law's, not a date on their record (was: their renewal date)
         ("what's the deadline for the Acme erasure request?", "acme", ["howto"]),
         ("what's the status of request #12?", "", ["request_status"]),  # was: the asker's queue
