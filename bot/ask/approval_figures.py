@@ -22,6 +22,7 @@ from bot.ask.policy import PolicyFinding
 from bot.ask.routes import label_of
 from bot.customers.outcomes import percent
 from bot.customers.sla import human
+from bot.policies import Policies
 from bot.services import Services
 
 DEFAULT_DAYS = 30  # the window when the question names none
@@ -39,9 +40,9 @@ _TYPES = (
 )
 
 
-def request_type_named(services: Services, question: str) -> str | None:
+def request_type_named(policies: Policies, question: str) -> str | None:
     """The approvals.yaml request type the question names ("how many discounts ..."), or None."""
-    types = services.policies.approvals.request_types
+    types = policies.approvals.request_types
     return next((t for t, words in _TYPES if t in types and re.search(rf"\b(?:{words})\b", question, re.I)), None)
 
 
@@ -52,7 +53,7 @@ def approval_figures_finding(
     latest named. Discounts' percentages (a tier's mean may be one customer's discount) only to ``asker`` when
     their roles see discount history."""
     since, until, window = latest_window(questions, now, DEFAULT_DAYS)
-    rtype = next((t for q in reversed(questions) if (t := request_type_named(services, q))), None)
+    rtype = next((t for q in reversed(questions) if (t := request_type_named(services.policies, q))), None)
     standard, exception = approval_pathways(services.engine, since, until or now, rtype)
     made = standard.requests + exception.requests
     decided = standard.decided + exception.decided

@@ -153,6 +153,7 @@ _COMPUTED_FROM = {
     "approvals": ("Approvals are", "approvals.yaml"),
     "approval_figures": ("Approvals are", "approvals.yaml"),
     "alert_figures": ("Alerts are", "alerts.yaml"),
+    "approvers": ("Approvals are", "approvals.yaml"),
     "decisions": ("Approvals are", "approvals.yaml"),
     "request": ("Approvals are", "approvals.yaml"),
     "customer_requests": ("Approvals are", "approvals.yaml"),

@@ -31,6 +31,7 @@ from bot.ask.alert_rules import (
     unacked_finding,
 )
 from bot.ask.approval_figures import approval_figures_finding
+from bot.ask.approvers import approver_finding
 from bot.ask.book import staff_named, staff_names
 from bot.ask.cadence import asks_when_due, cadence_finding
 from bot.ask.caps import asks_own, caps_finding
@@ -281,6 +282,7 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "request": (True, _request),
     "approval_figures": (True, lambda a: approval_figures_finding(a.services, _windowed(a), a.now, a.asker)),
     "alert_figures": (True, lambda a: alert_figures_finding(a.services, _windowed(a), a.now)),
+    "approvers": (True, lambda a: approver_finding(a.policies, a.asker, a.question)),
     "conversations": (True, lambda a: waiting_finding(a.session, a.services, a.asker, a.card)),
     "customer_channels": (False, lambda a: channels_finding(a.session, a.card) if a.card else None),
     "stale": (False, _stale),

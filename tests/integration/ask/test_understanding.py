@@ -2374,6 +2374,24 @@ def test_one_request_by_its_number_says_where_it_stands_to_those_who_may_see_it(
     assert ask(book, "what's the status of request #99999?", MANAGER).text.startswith("I have no request #99999")
 
 
+def test_whether_the_asker_decides_requests_is_read_from_the_approval_steps(book: Services) -> None:
+    # was: "am I an approver for discounts?" gave the discount request steps; "what can I approve?" the matrix
+    desk = ask(book, "am I an approver for discounts?", DEAL_DESK)
+    steps = [s for rule in book.policies.approvals.request_types["discount"] for s in rule.steps]
+    decided = sorted({s.name for s in steps if book.policies.is_member(DEAL_DESK, s.approvers)})
+    assert decided and desk.text.startswith(
+        "Yes: you decide these approval steps. You can never decide a request you raised yourself.\n• discount: "
+    ), desk.text
+    assert all(f"the {name} step in <#" in desk.text for name in decided), desk.text
+    assert desk.source == "policy" and "custom terms" not in desk.text  # the type named, only
+    manager = ask(book, "am I an approver for discounts?", MANAGER).text
+    assert manager.startswith("No: discount requests are decided by ") and "you are in none of them" in manager
+    assert ask(book, "what can I approve?", MANAGER).text.startswith("No: you decide no step of any approval request.")
+    # a route asked stays the route
+    route = ask(book, "can I approve a 15% discount for Willowfield Devices?", DEAL_DESK).text
+    assert route.startswith("A 15% discount"), route
+
+
 def test_how_approvals_went_across_the_book_is_the_kpi_packs_figures(book: Services, clock: Clock) -> None:
     # was: "how many discounts did we approve this month?" quoted the approval matrix's rows
     approved, rejected = (

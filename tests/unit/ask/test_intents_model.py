@@ -290,6 +290,9 @@ def model() -> IntentModel:
         ("what was approved for Acme this year?", "acme", ["customer_requests"]),  # was: their discount history
         ("did the last import have errors?", "", ["data_sources"]),  # was: declined
         ("how long do I have to decide a request?", "", ["howto"]),  # the steps' clocks (was: GDPR deadlines)
+        ("am I an approver for discounts?", "", ["approvers"]),  # was: the discount request's steps
+        ("what can I approve?", "", ["approvers"]),
+        ("what do I need to approve?", "", ["approvals_pending"]),  # what waits on them, not what they may decide
         # a privacy request's deadline is the law's, not a date on their record (was: their renewal date)
         ("what's the deadline for the Acme erasure request?", "acme", ["howto"]),
         ("what's the status of request #12?", "", ["request_status"]),  # was: the asker's queue
