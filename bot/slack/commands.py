@@ -17,10 +17,11 @@ EXAMPLES = (
     "Foods this week?`, `how much does Northwave Foods owe us?`), the book (`which gold customers renew next "
     "month?`, `top 5 customers by ARR`, `which renewals are at risk?`, `how much ARR renews next quarter?`, "
     "`what's our churn rate this quarter?`, `how are we doing on SLA this week?`, `what's breaching right now?`, "
-    "`which of my accounts have gone quiet?`, `how many customers do we have per tier?`), "
+    "`which of my accounts have gone quiet?`, `who is due a check-in?`, `how many customers do we have per tier?`, "
+    "`what's our total ARR by region?`, `how many alerts did we send last week?`), "
     "your day (`what do I need to do today?`, `what alerts fired today?`), your approvals (`what do I need to "
-    "approve?`, `what's the status of request #12?`), people (`who is the DPO?`) or the playbooks (`what's the "
-    "discount policy?`, `how do we handle a GDPR erasure request?`)"
+    "approve?`, `what can I approve?`, `what's the status of request #12?`), people (`who is the DPO?`) or the "
+    "playbooks (`what's the discount policy?`, `how do we handle a GDPR erasure request?`)"
 )
 
 
