@@ -144,6 +144,9 @@ def test_a_topic_told_in_other_words_is_searched_with_the_playbooks_term(
     # was: the GDPR and CCPA deadlines ("decide a request" read as a privacy request's)
     decide = AskService(services).answer("how long do I have to decide a request?", "U0DEALDSK")
     assert 'after "reminder after" the approvers are reminded' in decide.text, decide.text
+    # was: the customer-channel clock's rules (their "outage" words), not what to do after one
+    outage = AskService(services).answer("we had an outage yesterday for a gold customer, what should I do?", "U0AMGOLD")
+    assert "*Acknowledge within 4 business hours*" in outage.text, outage.text
 
 
 EXAMPLE = re.compile(r"`([^`/][^`]*)`")

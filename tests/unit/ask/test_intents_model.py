@@ -292,6 +292,8 @@ def model() -> IntentModel:
         ("how long do I have to decide a request?", "", ["howto"]),  # the steps' clocks (was: GDPR deadlines)
         ("am I an approver for discounts?", "", ["approvers"]),  # was: the discount request's steps
         ("what can I approve?", "", ["approvers"]),
+        ("how long have we worked with Acme?", "acme", ["customer_since"]),  # was: their last contact
+        ("Acme had an outage yesterday, what should I do?", "acme", ["howto"]),
         ("what do I need to approve?", "", ["approvals_pending"]),  # what waits on them, not what they may decide
         # a privacy request's deadline is the law's, not a date on their record (was: their renewal date)
         ("what's the deadline for the Acme erasure request?", "acme", ["howto"]),
