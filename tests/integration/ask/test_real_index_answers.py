@@ -145,7 +145,8 @@ def test_a_topic_told_in_other_words_is_searched_with_the_playbooks_term(
     decide = AskService(services).answer("how long do I have to decide a request?", "U0DEALDSK")
     assert 'after "reminder after" the approvers are reminded' in decide.text, decide.text
     # was: the customer-channel clock's rules (their "outage" words), not what to do after one
-    outage = AskService(services).answer("we had an outage yesterday for a gold customer, what should I do?", "U0AMGOLD")
+    asked = "we had an outage yesterday for a gold customer, what should I do?"
+    outage = AskService(services).answer(asked, "U0AMGOLD")
     assert "*Acknowledge within 4 business hours*" in outage.text, outage.text
 
 
