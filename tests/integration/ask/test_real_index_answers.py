@@ -148,6 +148,9 @@ def test_a_topic_told_in_other_words_is_searched_with_the_playbooks_term(
     asked = "we had an outage yesterday for a gold customer, what should I do?"
     outage = AskService(services).answer(asked, "U0AMGOLD")
     assert "*Acknowledge within 4 business hours*" in outage.text, outage.text
+    # was: the discount policy's rules (the words of what was sent: "a price list")
+    wrong = AskService(services).answer("we emailed the wrong customer a price list, what now?", "U0PRIVACY")
+    assert wrong.citations[0].heading_path.endswith("Misdirected messages"), wrong.citations
 
 
 EXAMPLE = re.compile(r"`([^`/][^`]*)`")

@@ -293,6 +293,9 @@ def model() -> IntentModel:
         ("am I an approver for discounts?", "", ["approvers"]),  # was: the discount request's steps
         ("what can I approve?", "", ["approvers"]),
         ("how long have we worked with Acme?", "acme", ["customer_since"]),  # was: their last contact
+        ("is Acme's data stored in the EU?", "acme", ["howto"]),  # a fact asked (was: a custom terms route)
+        ("is Acme data stored in the EU?", "acme", ["howto"]),  # was: their region ("the EU" read as one)
+        ("Acme wants their data stored in the EU", "acme", ["approval_custom_terms"]),  # a request: its route
         ("Acme had an outage yesterday, what should I do?", "acme", ["howto"]),
         ("what do I need to approve?", "", ["approvals_pending"]),  # what waits on them, not what they may decide
         # a privacy request's deadline is the law's, not a date on their record (was: their renewal date)
