@@ -24,6 +24,16 @@ _BOUND = re.compile(
     rf"\b(?:{MEASURE})\s*(?:score\s*)?(?:of\s+|is\s+|was\s+)?(?P<way>{_BELOW}|{_ABOVE})\s*{_VALUE}",
     re.I,
 )
+# an amount bound said of the customers or their renewals, naming no value ("renewals over $100k", "accounts worth
+# more than 50k"): their ARR, what a renewal or an account is worth a year; only an amount of money (a "$", "usd" or
+# "k"/"million"), never a bare number ("customers over 30 days")
+_SCALE = r"thousand|million|mn|[km]"
+_MONEY = rf"(?P<value>(?:usd\s*|\$\s*)\d[\d,]*(?:\.\d+)?(?:\s*(?:{_SCALE}))?|\d[\d,]*(?:\.\d+)?\s*(?:{_SCALE}))\b"
+_WORTH_BOUND = re.compile(
+    rf"\b(?:renewals?|customers?|accounts?|clients?|deals?)\s+(?:worth\s+|valued at\s+|of\s+)?"
+    rf"(?P<way>{_BELOW}|{_ABOVE})\s*{_MONEY}",
+    re.I,
+)
 _MEASURED = re.compile(rf"\b(?:{MEASURE})\b", re.I)
 _NEGATIVE = re.compile(rf"\b(?:{_BELOW}|{_ABOVE})\s*(?:usd\s*|\$\s*)?(?:-|−|minus\s)\s*(?:usd\s*|\$\s*)?\d", re.I)
 
@@ -54,7 +64,8 @@ def threshold(question: str) -> Threshold | None:
     """The bound on a record value the question asks the list within, or None."""
     found = _BOUND.search(question)
     if found is None:
-        return None
+        worth = _WORTH_BOUND.search(question)
+        return _read("arr", worth, question) if worth else None
     return _read(next(f for f, _ in VALUES if found[f]), found, question)
 
 

@@ -296,6 +296,9 @@ def model() -> IntentModel:
         ("is Acme's data stored in the EU?", "acme", ["howto"]),  # a fact asked (was: a custom terms route)
         ("is Acme data stored in the EU?", "acme", ["howto"]),  # was: their region ("the EU" read as one)
         ("Acme wants their data stored in the EU", "acme", ["approval_custom_terms"]),  # a request: its route
+        ("is Acme likely to renew?", "acme", ["renewal_risk"]),  # was: their renewal date alone
+        ("what are the chances Acme renews?", "acme", ["renewal_risk"]),
+        ("Acme is going to cancel, what do I do?", "acme", ["howto"]),  # a churn threat told: its steps
         ("Acme had an outage yesterday, what should I do?", "acme", ["howto"]),
         ("what do I need to approve?", "", ["approvals_pending"]),  # what waits on them, not what they may decide
         # a privacy request's deadline is the law's, not a date on their record (was: their renewal date)

@@ -17,6 +17,9 @@ from bot.ask.thresholds import negative_bound, overdue_days, owed_bound, owes, r
         ("which of my accounts have a lifetime value of at least 1m?", "lifetime_value", False, "1000000", True),
         ("customers with health < 30", "health_score", True, "30", False),
         ("which customers have arr of at most 9,000", "arr", True, "9000", True),
+        # an amount said of the renewals or accounts themselves: their ARR (was: no bound, every renewal listed)
+        ("which renewals over $100k are coming up in the next 90 days?", "arr", False, "100000", False),
+        ("customers worth more than 200k", "arr", False, "200000", False),
     ],
 )
 def test_a_bound_names_its_value_side_and_number(
@@ -34,7 +37,13 @@ def test_the_rest_keeps_what_else_is_asked() -> None:
 
 
 @pytest.mark.parametrize(
-    "question", ["what is the health score of Acme?", "top 5 customers by ARR", "customers renewing in over 30 days"]
+    "question",
+    [
+        "customers over 30 days overdue",
+        "what is the health score of Acme?",
+        "top 5 customers by ARR",
+        "customers renewing in over 30 days",
+    ],
 )
 def test_no_bound_is_read_where_none_is_said(question: str) -> None:
     assert threshold(question) is None
