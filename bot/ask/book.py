@@ -446,7 +446,11 @@ def refines(question: str, tiers: Sequence[str], regions: Sequence[str], priorit
         or total_asked(question) is not None  # "how much ARR is that?"
         or OWED_TOTAL.search(question)  # "how much do they owe?" after the overdue list
         or turned(question) is not None
+        or bool(grouped_by(question))  # "and by tier?" after a breakdown or a total: counted another way
     )
+
+
+_NAMES_THEM = re.compile(r"^\W*(?:(?:and|so|ok|okay)\s+)?(?:which|who|list|show|name)\b", re.I)
 
 
 def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date) -> BookQuery:
@@ -484,6 +488,10 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         late_days=later.late_days or earlier.late_days,
         at_risk=later.at_risk or earlier.at_risk,
         quiet_since=later.quiet_since or earlier.quiet_since,
+        checkins=later.checkins or earlier.checkins,
+        # a breakdown stays one, by the field the follow-up names if any ("only gold?", "and by tier?"), unless the
+        # follow-up asks for the customers themselves ("which of them renew next month?")
+        group=later.group or ("" if _NAMES_THEM.match(question) else earlier.group),
     )
 
 

@@ -469,6 +469,19 @@ def test_a_total_broken_down_by_a_field_is_added_up_per_value(book: Services) ->
         "Average health score: 60/100.\n*4 customers* by tier, average health score: *gold* 70/100 (1 customer) · "
         "*silver* 70/100 (1 customer) · *bronze* 50/100 (2 customers)."
     ), health
+    # in a thread, a follow-up counts it another way or narrows it, and "which of them" lists the customers (was:
+    # "and by tier?" got the tier placement rules, "only gold?" dropped the breakdown)
+    turn = in_thread(book, "1700000000.000470", MANAGER)
+    turn("what's our total ARR by region?")
+    by_tier = turn("and by tier?").text
+    assert by_tier.startswith(
+        "Total ARR: $466,000 ($116,500 on average).\n*4 customers* by tier, total ARR: *gold* "
+    ), by_tier
+    counts = in_thread(book, "1700000000.000471", MANAGER)
+    counts("how many customers do we have per region?")
+    assert counts("only bronze?").text == "*2 customers (bronze)* by region: *apac* 1 · *na* 1."
+    listed = counts("which of them renew next month?").text
+    assert listed.startswith("*1 customer (bronze)* renews in December 2026") and "• *Glacierwood Dental Ltd*" in listed
     # a role that does not see ARR gets neither the total nor its parts
     refused = ask(book, "what's our total ARR by region?", AGENT).text
     assert refused.startswith(":lock: ARR is restricted for your role") and "$" not in refused, refused
@@ -2607,6 +2620,9 @@ def test_accounts_due_a_check_in_are_those_past_their_tiers_cadence(book: Servic
     ), mine.text
     everyone = ask(book, "who is due a check-in?").text
     assert everyone.startswith("*1 customer (due a check-in by their tier's cadence)*"), everyone
+    turn = in_thread(book, "1700000000.000472", MANAGER)  # a follow-up keeps what is due (was: dropped)
+    turn("which of my customers are overdue for a check-in?")
+    assert turn("only the gold ones?").text.startswith("*1 customer (gold, owned by Marcus Okafor, due a check-in")
     assert "Westwardwood" not in everyone and "Glacierwood" not in everyone  # within 90 days; bronze promises none
     with session_scope(book.sessions) as s:  # a call logged today: no longer due
         s.add(Note(customer_id=willow, kind="call", body="check-in", created_at=clock.now))
