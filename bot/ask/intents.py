@@ -16,12 +16,11 @@ plus the playbook benchmarks' questions), measured by ``benchmarks/ask_intents.p
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -306,7 +305,7 @@ class IntentModel:
         self.vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
         self.howto = next(n for n in names if self.catalog[n].kind == HOWTO)
 
-    @functools.cached_property
+    @cached_property
     def _customer_asks(self) -> re.Pattern[str]:
         return re.compile(_CUSTOMER_ASKS.format(c=re.escape(self.catalog.stand_in)), re.I)
 
