@@ -96,7 +96,8 @@ class Stack:
 @contextlib.contextmanager
 def start_stack(home: Path | None, customers: int, scheduler: bool) -> Iterator[Stack]:
     """Demo data + index in ``home`` (built once), the Slack double, and `rapport serve` talking to it."""
-    home = home or Path(tempfile.mkdtemp(prefix="rapport-bench-"))
+    # absolute: the CLI runs with the home as its working directory, where a relative RAPPORT_HOME would nest
+    home = (home or Path(tempfile.mkdtemp(prefix="rapport-bench-"))).resolve()
     home.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
