@@ -126,6 +126,12 @@ _BILLED = re.compile(r"\b(?:invoices?|bills?|payments?)\b", re.I)
 _IN_ALL = re.compile(r"\b(?:in total|in all|altogether|combined|total)\b", re.I)
 _ARR = re.compile(r"\b(?:arr|annual recurring revenue|recurring revenue)\b", re.I)  # the record's ARR, said so
 _MINE = re.compile(r"\b(my|mine|i own|i have)\b", re.I)
+# a colleague's book by their name ("Bob's accounts"), read once the owners the roster names are looked for
+_WHOSE = re.compile(r"\b(?P<name>[a-z][\w-]*)'s (?:accounts|customers|clients|book)\b", re.I)
+_NOT_A_NAME = frozenset(
+    {"our", "their", "his", "her", "its", "everyone", "everybody", "someone", "somebody", "team", "company", "today"}
+    | {"yesterday", "tomorrow", "week", "month", "quarter", "year", "customer", "owner", "manager"}
+)
 _OWNED_BY = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
     m.lower(): i for i, m in enumerate(calendar.month_abbr) if m
@@ -176,6 +182,7 @@ class BookQuery:
     quiet_since: dt.date | None = None  # customers with no contact on record since this day ("gone quiet")
     checkins: bool = False  # customers due a check-in by their tier's cadence (tiers.yaml), none on record since
     group: str = ""  # how many customers per value of this record field (bot.ask.breakdown), not the list
+    unknown_owner: str = ""  # a colleague named as an owner whom the roster does not know ("Bob's accounts")
 
 
 def read_book(
@@ -231,6 +238,9 @@ def read_book(
         owner = named
     elif _MINE.search(question) or by_the_asker(question):
         owner = asker
+    elif (whose := _WHOSE.search(question)) and whose["name"].lower() not in _NOT_A_NAME:
+        # "show me Bob's accounts" with nobody called Bob: said so, never the whole book under his name
+        return BookQuery(ACCOUNTS, unknown_owner=whose["name"])
     about = ACCOUNTS
     if late:
         about = LATE_SHIPMENTS
@@ -334,7 +344,7 @@ def unfiltered(question: str, q: BookQuery, staff: Iterable[str] = ()) -> bool:
     those of "how many customers do we have?" and the owner's ("my", a colleague's name: ``staff``). Such a question
     is not answered with the whole list (its head would read as the answer: "*500 customers (owned by ...)*")."""
     filters = (q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None, q.bound, q.overdue, q.group)
-    if q.about != ACCOUNTS or any(filters) or q.at_risk or q.quiet_since is not None or q.checkins:
+    if q.about != ACCOUNTS or any(filters) or q.at_risk or q.quiet_since is not None or q.checkins or q.unknown_owner:
         return False
     # "which customers have the highest ARR?", "what's our total ARR?": the ranking or the total is no filter
     said = (_Measures.read(question).rest if q.rank else None) or question
@@ -576,6 +586,13 @@ class Listed:
 
 def answer_book(session: Session, policies: Policies, q: BookQuery, now: dt.datetime) -> Listed:
     """The customers ``q`` asks for (at most SHOWN, with how many in all), as the answer says them."""
+    if q.unknown_owner:
+        return Listed(
+            f"No account owner is called _{mrkdwn.escape(q.unknown_owner)}_: lists go by the customer's owner, by "
+            "their name in `roles.yaml` or a mention of them (`which customers does @Priya own?`).",
+            (),
+            "",
+        )
     listed = _listed(session, policies, q, now)
     if q.place and q.regions:  # "customers in the UK": the record has no country, so say whose list this is
         region, place = _esc(q.regions[0]), mrkdwn.escape(q.place)

@@ -487,6 +487,15 @@ def test_a_total_broken_down_by_a_field_is_added_up_per_value(book: Services) ->
     assert refused.startswith(":lock: ARR is restricted for your role") and "$" not in refused, refused
 
 
+def test_a_book_asked_of_a_colleague_the_roster_does_not_know_is_said_so(book: Services) -> None:
+    # was: "show me Bob's accounts" got the help for lists (and a colleague the roster knows, the staff row)
+    nobody = ask(book, "show me Bob's accounts")
+    assert nobody.text.startswith("No account owner is called _Bob_: lists go by the customer's owner"), nobody.text
+    assert "Willowfield" not in nobody.text and not nobody.customer
+    known = ask(book, "show me Marcus's accounts").text  # the roster's Marcus Okafor owns Willowfield Devices
+    assert known.startswith("*1 customer (owned by Marcus Okafor)*:\n• *Willowfield Devices Co*"), known
+
+
 def test_the_book_counted_per_owner_names_the_owners_most_first(book: Services) -> None:
     # was: "who has the most accounts?" got the help for lists (which sent the asker to /rapport workload)
     with session_scope(book.sessions) as s:
