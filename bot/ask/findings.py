@@ -193,7 +193,7 @@ def _surveys(a: Inputs) -> PolicyFinding | None:
     """What customers said in surveys across the book; not one customer's answers (their NPS field)."""
     if a.card is not None:
         return None
-    return surveys_finding(a.services, a.asker, _windowed(a), a.now, a.u.slots.tiers)
+    return surveys_finding(a.services, a.asker, _windowed(a), a.now, a.u.slots.tiers, a.u.slots.region)
 
 
 def _decisions(a: Inputs) -> PolicyFinding | None:

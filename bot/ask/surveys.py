@@ -30,10 +30,15 @@ CITED = "CSAT NPS targets per tier"  # cited: the KPI playbook's targets
 
 
 def surveys_finding(
-    services: Services, asker: str, questions: Sequence[str], now: dt.datetime, tiers: Sequence[str] = ()
+    services: Services,
+    asker: str,
+    questions: Sequence[str],
+    now: dt.datetime,
+    tiers: Sequence[str] = (),
+    region: str | None = None,
 ) -> PolicyFinding:
     """``questions``: the thread's chain, the question last (the window is the latest one said); ``tiers``: those the
-    question names, none for every tier."""
+    question names, none for every tier; ``region``: the one it names, if any ("our promoters in emea")."""
     policies = services.policies
     if not sees(policies, asker, FIELD):
         return _finding(
@@ -43,11 +48,12 @@ def surveys_finding(
     since, until, window = latest_window(questions, now, DEFAULT_DAYS)
     question = questions[-1]
     owner = asker if _MINE.search(question) else None
-    answers = survey_figures(services.engine, since, until or now, owner)
+    answers = survey_figures(services.engine, since, until or now, owner, region)
     per = {t: f for t, f in answers.items() if not tiers or t in tiers}
     book = sum(per.values(), SurveyFigures())
     which = f"{', '.join(mrkdwn.escape(t) for t in tiers)} " if tiers else ""  # "gold "
-    whose = f"{which}customers" + (f" of {person(policies, asker)}" if owner else "")
+    where = f" in {mrkdwn.escape(region)}" if region else ""
+    whose = f"{which}customers{where}" + (f" of {person(policies, asker)}" if owner else "")
     if not book.nps_answers and not book.csat_answers:
         return _finding(f"No {whose} answered a survey {window}.")
     lines = [f"Survey answers from {whose} {window}: {_said(book)}."]

@@ -52,10 +52,10 @@ class SurveyFigures:
 
 
 def survey_figures(
-    engine: Engine, since: dt.datetime, until: dt.datetime, owner: str | None = None
+    engine: Engine, since: dt.datetime, until: dt.datetime, owner: str | None = None, region: str | None = None
 ) -> dict[str, SurveyFigures]:
     """The NPS and CSAT answers given in ``[since, until)``, per golden record's tier; ``owner``: of their accounts
-    only."""
+    only; ``region``: of that region's customers only."""
     s = SurveyResponse.__table__.c
     member, golden = aliased(Customer), aliased(Customer)
     nps, csat = func.lower(s.survey) == "nps", func.lower(s.survey) == "csat"
@@ -80,6 +80,8 @@ def survey_figures(
     )
     if owner is not None:
         q = q.where(golden.owner_slack_id == owner)
+    if region is not None:
+        q = q.where(golden.region == region)
     with engine.connect() as conn:
         return {
             str(tier): SurveyFigures(int(p or 0), int(d or 0), int(n or 0), float(total or 0), int(c or 0))

@@ -2075,6 +2075,16 @@ def test_the_books_nps_and_csat_are_the_kpi_packs_per_tier_against_targets(book:
     gold = ask(book, "how is CSAT for gold customers in the last 7 days?", MANAGER).text
     assert gold.startswith("Survey answers from gold customers in the last 7 days"), gold
     assert "CSAT 4.0 from 1 answer" in gold, gold
+    # a region named keeps its customers' answers (was: every region's, the head not saying so)
+    west = cid(book, "Westwardwood Studios Group")  # emea; the others answering are in na
+    with session_scope(book.sessions) as s:
+        s.add(SurveyResponse(customer_id=west, survey="nps", score=9, responded_at=clock.now - dt.timedelta(days=4)))
+    emea = ask(book, "what's our NPS in emea over the last 90 days?", MANAGER).text
+    assert emea.startswith(
+        "Survey answers from customers in emea in the last 90 days: NPS +100 from 1 answer (1 promoter, 0 detractors)"
+    ), emea
+    apac = ask(book, "what's our NPS in apac over the last 90 days?", MANAGER).text  # Studios Northwave: none
+    assert apac.startswith("No customers in apac answered a survey in the last 90 days."), apac
     # one customer's answer is their record's field, not the book's figures
     assert ask(book, "what is Willowfield Devices' NPS?", MANAGER).text.startswith("*Willowfield Devices Co*'s latest")
     refused = ask(book, "what's our NPS this quarter?", "U0FINCTRL").text  # finance does not see NPS answers
