@@ -23,16 +23,17 @@ def approver_finding(policies: Policies, asker: str, question: str) -> PolicyFin
     named = request_type_named(policies, question)
     types = {t: rules for t, rules in policies.approvals.request_types.items() if named in (None, t)}
     mine: dict[str, dict[str, str]] = {}  # request type -> step name -> its channel
-    deciders: dict[str, dict[str, str]] = {}  # request type -> step name -> who decides it
     for rtype, rules in types.items():
         for step in (s for rule in rules for s in rule.steps):
-            deciders.setdefault(rtype, {})[step.name] = person(policies, step.approvers)
             if policies.is_member(asker, step.approvers):
                 mine.setdefault(rtype, {})[step.name] = step.channel
     if not mine:
         if named is None:
             return _finding(f"No: you decide no step of any approval request. {OWN}")
-        steps = deciders.get(named, {})
+        # who decides the type named (``types`` holds only it): each step once
+        steps = {
+            s.name: person(policies, s.approvers) for rules in types.values() for rule in rules for s in rule.steps
+        }
         said = mrkdwn.listed([f"{mrkdwn.escape(s)} ({who})" for s, who in steps.items()]) if steps else "nobody"
         return _finding(f"No: {label_of(named)} requests are decided by {said}, and you are in none of them.")
     lines = [

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
@@ -429,20 +429,21 @@ class IntentModel:
         """The clause names what a playbook procedure is about (the howto intent's ``topics``)."""
         return any(p.search(low) for p in self.catalog[self.howto].topics)
 
-    def _hits(self, low: str, kinds: Container[str] | None = None) -> tuple[str, ...]:
-        """The intents (of ``kinds``, default all) whose patterns the clause matches, a match inside another's
-        longer match not counted (see :func:`longest_matches`)."""
-        names = (n for n in self.names if kinds is None or self.catalog[n].kind in kinds)
-        return longest_matches({n: self.catalog[n].patterns for n in names}, low)
+    def _hits(self, low: str) -> tuple[str, ...]:
+        """The intents whose patterns the clause matches, a match inside another's longer match not counted
+        (see :func:`longest_matches`)."""
+        return longest_matches({n: self.catalog[n].patterns for n in self.names}, low)
 
     def _reading(self, clause: str, scores: dict[str, float], about_one: bool, prioritised: bool = False) -> Reading:
         low = clause.lower()
-        hits = self._hits(low)
+        found = matched({n: self.catalog[n].patterns for n in self.names}, low)  # each pattern run once
+        hits = longest(found)
         if not about_one:
             # no customer in view: a record field's longer match does not hide a policy's words inside it ("what's
             # our SLA attainment this month?" is the book's SLA figures, not one customer's SLA history); the
             # field's words stay, a record asked of no customer gets "which customer?"
-            hits = tuple(dict.fromkeys(hits + self._hits(low, (POLICY, HOWTO))))
+            policies = {n: s for n, s in found.items() if self.catalog[n].kind in (POLICY, HOWTO)}
+            hits = tuple(dict.fromkeys(hits + longest(policies)))
         boosted = {
             n: s + (PATTERN_BOOST if n in hits else 0.0)
             for n, s in scores.items()
@@ -515,8 +516,20 @@ def longest_matches(patterns: Mapping[str, Sequence[re.Pattern[str]]], text: str
     """The names whose patterns match ``text``, but not a name whose every match lies inside another name's
     longer match: "a dedicated account manager" is a tier's promise, not the "account manager" who owns the
     account (the longest match wins, as a lexer reads a token)."""
+    return longest(matched(patterns, text))
+
+
+Spans = dict[str, list[tuple[int, int]]]
+
+
+def matched(patterns: Mapping[str, Sequence[re.Pattern[str]]], text: str) -> Spans:
+    """Each name whose patterns match ``text``, with the spans of its (non-empty) matches."""
     spans = {n: [m.span() for p in ps for m in p.finditer(text) if m.end() > m.start()] for n, ps in patterns.items()}
-    found = {n: s for n, s in spans.items() if s}
+    return {n: s for n, s in spans.items() if s}
+
+
+def longest(found: Spans) -> tuple[str, ...]:
+    """The names of ``found`` with a match not inside another name's longer match (:func:`longest_matches`)."""
 
     def inside(span: tuple[int, int], other: tuple[int, int]) -> bool:
         return other[0] <= span[0] and span[1] <= other[1] and other[1] - other[0] > span[1] - span[0]

@@ -55,7 +55,12 @@ _WHO = re.compile(r"^\W*who(?:m|'s)?\b", re.I)
 def asks_the_book(question: str) -> bool:
     """Whether the question asks who has gone quiet among many customers ("which of my accounts have gone quiet?",
     "who haven't I talked to in 2 months?"), not whether one has ("has Acme gone quiet?")."""
-    return quiet_days(question) is not None and (MANY.search(question) or _WHO.match(question)) is not None
+    return quiet_days(question) is not None and _of_many(question)
+
+
+def _of_many(question: str) -> bool:
+    """Asked of many customers ("which of my accounts ...", "who ..."), not of one."""
+    return (MANY.search(question) or _WHO.match(question)) is not None
 
 
 # Accounts due a check-in by their tier's promised cadence (tiers.yaml ``proactive_checkin_every_days``), asked of
@@ -74,7 +79,7 @@ def checkins_due(question: str) -> bool:
 
 def asks_checkins(question: str) -> bool:
     """Whether the question asks which of many customers are due a check-in, not whether one is."""
-    return checkins_due(question) and (MANY.search(question) or _WHO.match(question)) is not None
+    return checkins_due(question) and _of_many(question)
 
 
 def without_checkins(question: str) -> str:
