@@ -264,6 +264,16 @@ def carries(answer_type: str | None, text: str) -> float:
     return 0.0
 
 
+# What a page recommends doing: how-to questions are answered by it as by a step ("A best practice with any
+# escalation policy is a multi-tiered approach", "We recommend ...").
+_RECOMMENDS = re.compile(r"\b(?:best practices?|recommend(?:s|ed)?|we suggest)\b", re.I)
+
+
+def recommends(text: str) -> bool:
+    """Whether ``text`` states a recommended practice: what a "how do I ...?" question wants, as a step is."""
+    return bool(_RECOMMENDS.search(text))
+
+
 def prescribes(text: str) -> bool:
     """Whether ``text`` says who does what by when ("The owner calls the contact within 2 business days"): what a
     question asking what to do wants. (Not part of ``carries``: most handbook passages have such a sentence, so it

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from bot import mrkdwn
 from bot.alerts.rules import EvalContext, compile_rule
 from bot.ask.breakdown import OWNER, fewest_first, grouped_by, without_grouping
-from bot.ask.dates import COUNT_WORDS, counted, day, period_name
+from bot.ask.dates import COUNT_WORDS, DAYS, LONGEST_YEARS, counted, day, period_name
 from bot.ask.facts import LABELS, money, sees, ticket_line, within_contact_hours
 from bot.ask.people import person
 from bot.ask.quiet import by_the_asker, checkins_due, quiet_days, without_checkins, without_quiet
@@ -139,9 +139,10 @@ _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?(?:\s+(?P<year>20\d\d))?"
 _QUARTER = re.compile(r"\bq(?P<q>[1-4])(?:\s+(?P<year>20\d\d))?\b", re.I)
 _BEFORE = re.compile(r"\b(?P<how>before|by|until|till|in|during)\s+" + _MONTH, re.I)
-_N = r"(?P<n>\d{1,3}|" + "|".join(COUNT_WORDS) + r")"
-_NEXT_N = re.compile(r"\b(?:in|within|over)?\s*the\s+next\s+" + _N + r"\s+(?P<unit>days?|weeks?|months?)\b", re.I)
-_WITHIN_N = re.compile(r"\b(?:in|within)\s+" + _N + r"\s+(?P<unit>days?|weeks?|months?)\b", re.I)
+_N = r"(?P<n>\d+|" + "|".join(COUNT_WORDS) + r")"
+_UNIT = r"\s+(?P<unit>days?|weeks?|months?|quarters?|years?)\b"
+_NEXT_N = re.compile(r"\b(?:in|within|over)?\s*the\s+next\s+" + _N + _UNIT, re.I)
+_WITHIN_N = re.compile(r"\b(?:in|within)\s+" + _N + _UNIT, re.I)
 _YEAR = re.compile(r"\b(?:in|during|for)\s+(?P<year>20\d\d)\b", re.I)
 _DAY = re.compile(r"\b(?P<day>today|tomorrow)\b", re.I)
 _RELATIVE = re.compile(r"\b(?P<which>this|next)\s+(?P<unit>week|month|quarter|year)\b", re.I)
@@ -544,8 +545,11 @@ def renewal_window(question: str, today: dt.date) -> tuple[dt.date, dt.date, str
     if m := _NEXT_N.search(question) or _WITHIN_N.search(question):
         said, unit = m["n"].lower(), m["unit"].lower().rstrip("s")
         n = counted(said)
-        days = n * {"day": 1, "week": 7, "month": 30}[unit]
-        return today, today + dt.timedelta(days=days), f"in the next {n} {unit}{'s' if n != 1 else ''}"
+        days, asked = n * DAYS[unit], f"the next {n} {unit}{'s' if n != 1 else ''}"
+        if days > LONGEST_YEARS * DAYS["year"]:  # was: over three digits not read, and the 90-day default not said
+            end = today + dt.timedelta(days=LONGEST_YEARS * DAYS["year"])
+            return today, end, f"in the next {LONGEST_YEARS} years (the longest window I read; you asked for {asked})"
+        return today, today + dt.timedelta(days=days), f"in {asked}"
     if m := _RELATIVE.search(question):
         return _relative(today, m["which"].lower(), m["unit"].lower())
     if m := _DAY.search(question):

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 WINDOW = re.compile(
     r"\b(?P<day>today|yesterday)\b|\b(?P<which>this|last|past) (?P<unit>week|month|quarter|year)\b"
-    r"|\b(?:last|past) (?P<n>\d{1,3}) (?P<units>days?|weeks?|months?)\b",
+    r"|\b(?:last|past) (?P<n>\d+) (?P<units>days?|weeks?|months?|quarters?|years?)\b",
     re.I,
 )
 # A span of no length ("in the last 0 days", "within the next 0 weeks"): said back, never read as a window (the
@@ -20,6 +20,9 @@ EMPTY_SPAN = re.compile(
     re.I,
 )
 DAYS = {"day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}  # a unit as a count of days ("the last 2 weeks")
+# The longest window read, back or ahead: the record keeps no older history and no later renewal, and a longer
+# span ("the last 99999 days") would only overflow the date; the answer says the window it read.
+LONGEST_YEARS = 10
 # a count said in words as questions say it ("the next two weeks", "open a day")
 COUNT_WORDS = {"a": 1, "an": 1} | {
     w: i for i, w in enumerate("one two three four five six seven eight nine ten".split(), 1)
@@ -66,8 +69,11 @@ def past_window(question: str, now: dt.datetime, default_days: int) -> Window:
         return today - dt.timedelta(days=1), today, f"yesterday ({day(today - dt.timedelta(days=1))})"
     if m["n"]:
         n, unit = int(m["n"]), m["units"].lower().rstrip("s")
-        days = n * DAYS[unit]
-        return now - dt.timedelta(days=days), None, f"in the last {n} {unit}{'s' if n != 1 else ''}"
+        days, asked = n * DAYS[unit], f"the last {n} {unit}{'s' if n != 1 else ''}"
+        if days > LONGEST_YEARS * DAYS["year"]:
+            start = now - dt.timedelta(days=LONGEST_YEARS * DAYS["year"])
+            return start, None, f"in the last {LONGEST_YEARS} years (the longest window I read; you asked for {asked})"
+        return now - dt.timedelta(days=days), None, f"in {asked}"
     unit, which = m["unit"].lower(), m["which"].lower()
     if which == "past":  # "in the past week": the days up to now, not the calendar week before this one
         days = DAYS[unit]

@@ -19,7 +19,7 @@ from bot.ask.overview import named_document
 from retrieval.confidence import names
 from retrieval.lexical import tokenize
 from retrieval.markdown import BULLET, PARAGRAPH, ROW, ROW_SEP, STEP, passage_pieces, slack_to_plain
-from retrieval.question import META, Intent, analyse, carries, prescribes, states_rule
+from retrieval.question import META, Intent, analyse, carries, prescribes, recommends, states_rule
 from retrieval.types import DocMeta, Passage
 
 MAX_PASSAGES = 5  # passages whose pieces may be quoted (those the search scored by meaning)
@@ -94,8 +94,10 @@ def _score(intent: Intent, piece: Piece, heading: frozenset[str], rank: int, tie
     cosine = piece.score  # set by pieces(): -1 when the search did not score this passage's pieces
     score = W_MEANING * max(0.0, cosine) + (1 - W_MEANING) * lexical if cosine >= 0 else lexical
     fact = carries(intent.answer_type, piece.plain)
-    if intent.steps and (piece.kind in (STEP, BULLET, ROW) or prescribes(piece.plain)):
-        fact = 1.0  # a list asked for: an item of a list, or a sentence saying who does what by when
+    if intent.steps and (piece.kind in (STEP, BULLET, ROW) or prescribes(piece.plain) or recommends(piece.plain)):
+        # a list asked for: an item of a list, a sentence saying who does what by when, or the practice a page
+        # recommends ("How do I set up escalation policies?": "A best practice ... is a multi-tiered approach")
+        fact = 1.0
     if intent.answer_type and intent.answer_type != META:
         score *= 0.6 + 0.6 * fact  # a piece without the asked fact can still explain, but ranks lower
     elif intent.permission and intent.answer_type is None and states_rule(piece.plain):

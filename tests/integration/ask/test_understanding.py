@@ -1392,6 +1392,11 @@ def test_what_a_customer_paid_in_a_window_is_their_paid_invoices_added_up(book: 
     assert last.text == f"*Willowfield Devices Co* paid $700 last year ({year - 1}), over 1 invoice.", last.text
     none = ask(book, "how much did Willowfield Devices pay this quarter?", MANAGER).text
     assert none.startswith("*Willowfield Devices Co* has no payment on record this quarter"), none
+    # a window counted back ("the last 2 years") is read too (was: their lifetime value)
+    two = ask(book, "what did Willowfield Devices pay in the last 2 years?", MANAGER).text
+    assert two == (
+        "*Willowfield Devices Co* paid $4,201 in the last 2 years, over 3 invoices; $400 invoiced then is still open."
+    ), two
     agent = ask(book, "what did Willowfield Devices pay last year?", AGENT).text  # a part of their lifetime value
     assert "$" not in agent and "restricted" in agent, agent
     total = ask(book, "how much has Willowfield Devices spent with us in total?", MANAGER).text

@@ -37,6 +37,15 @@ STAFF = {"priya raman": "U0AMPLAT", "priya": "U0AMPLAT", "marcus": "U0AMGOLD"}
         ("who's renewing in Q1?", dt.date(2027, 1, 1), dt.date(2027, 3, 31), "in Q1 2027"),
         ("renewals in the next two weeks", TODAY, dt.date(2026, 12, 20), "in the next 2 weeks"),
         ("renewals within 30 days", TODAY, dt.date(2027, 1, 5), "in the next 30 days"),
+        # was: years and quarters, and counts over three digits, not read: the 90-day default, not said
+        ("who renews in the next 2 years?", TODAY, dt.date(2028, 12, 5), "in the next 2 years"),
+        ("renewals in the next 2 quarters", TODAY, dt.date(2027, 6, 6), "in the next 2 quarters"),
+        (
+            "which of my accounts renew in the next 9999 days?",
+            TODAY,
+            dt.date(2036, 12, 3),
+            "in the next 10 years (the longest window I read; you asked for the next 9999 days)",
+        ),
         ("who renews next quarter?", dt.date(2027, 1, 1), dt.date(2027, 3, 31), "next quarter, Q1 2027"),
         ("upcoming renewals", TODAY, dt.date(2027, 3, 6), "in the next 90 days"),
         ("which customers renew tomorrow?", dt.date(2026, 12, 7), dt.date(2026, 12, 7), "tomorrow"),

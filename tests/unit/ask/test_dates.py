@@ -43,6 +43,16 @@ NOW = dt.datetime(2026, 12, 3, 15, 30, tzinfo=dt.UTC)  # a Thursday
         ("what have I approved in the past 2 weeks?", NOW - dt.timedelta(days=14), None, "in the last 2 weeks"),
         ("what have I approved recently?", NOW - dt.timedelta(days=30), None, "in the last 30 days"),
         ("what did I decide in the past week?", NOW - dt.timedelta(days=7), None, "in the last 7 days"),
+        # was: quarters and years not read, the 30-day default used and not said
+        ("how many churned in the last 2 years?", NOW - dt.timedelta(days=730), None, "in the last 2 years"),
+        ("NPS over the past 3 quarters", NOW - dt.timedelta(days=273), None, "in the last 3 quarters"),
+        (
+            # was: a count over three digits not read, the 30-day default used and not said
+            "how many alerts did we send in the last 99999 days?",
+            NOW - dt.timedelta(days=3650),
+            None,
+            "in the last 10 years (the longest window I read; you asked for the last 99999 days)",
+        ),
         (
             "what's our renewal rate this quarter?",
             dt.datetime(2026, 10, 1, tzinfo=dt.UTC),
