@@ -27,6 +27,9 @@ def model() -> IntentModel:
         ("who's the person to email over at Acme", "acme", ["contact"]),
         ("is Acme paying their bills on time", "acme", ["payment_status"]),
         ("when did someone on our side last chat with Acme", "acme", ["last_contact"]),
+        # a log-in is product usage, not a contact with us (was: their last contact)
+        ("when did Acme last log in?", "acme", ["usage"]),
+        ("has anyone at Acme logged in recently?", "acme", ["usage"]),
         ("who owns Acme, and when do they renew?", "acme", ["owner", "renewal_date"]),
         ("Acme wants 15 percent off the renewal - who has to sign that off?", "acme", ["approval_discount"]),
         ("Acme needs a $1,500 goodwill credit after the outage, who approves", "acme", ["approval_sla_exception"]),
