@@ -86,6 +86,8 @@ _BREACHING = re.compile(r"\bbreach\w*|\bpast (their |the )?(sla|target)", re.I)
 _ABOUT_TO = re.compile(r"\b(about to|close to|near(ly)?|at risk of|going to|will)\b", re.I)
 _RENEW = re.compile(r"\brenew\w*\b|\bup for renewal\b", re.I)
 _TICKETS = re.compile(r"\b(tickets?|cases?|p[1-4]s?|incidents?|escalations?)\b", re.I)
+# the open tickets by age, each one a line: "what's the oldest open ticket?", "which tickets have been open longest?"
+OLDEST = re.compile(r"\b(?:oldest|longest[- ](?:open|running|waiting))\b|\bopen (?:the )?longest\b", re.I)
 _UNOWNED = re.compile(
     r"\b(no|without( an?)?|missing( an?)?|lacking( an?)?) (owners?|account managers?)\b|\b(unowned|ownerless)\b"
     r"|\b(nobody|no one) (assigned|owns|owning)\b",
@@ -184,6 +186,7 @@ class BookQuery:
     checkins: bool = False  # customers due a check-in by their tier's cadence (tiers.yaml), none on record since
     group: str = ""  # how many customers per value of this record field (bot.ask.breakdown), not the list
     unknown_owner: str = ""  # a colleague named as an owner whom the roster does not know ("Bob's accounts")
+    oldest: bool = False  # the open tickets themselves, oldest first (not their customers, most tickets first)
 
 
 def read_book(
@@ -298,6 +301,7 @@ def read_book(
         checkins=checkins,
         # a total broken down ("total ARR by region") is added up per group; a ranking is not grouped
         group=group if about in (ACCOUNTS, RENEWALS, TICKETS) and (not rank or summed is not None) else "",
+        oldest=about == TICKETS and not group and bool(OLDEST.search(question)),
     )
 
 
@@ -503,6 +507,7 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         # a breakdown stays one, by the field the follow-up names if any ("only gold?", "and by tier?"), unless the
         # follow-up asks for the customers themselves ("which of them renew next month?")
         group=later.group or ("" if _NAMES_THEM.match(question) else earlier.group),
+        oldest=about == TICKETS and (later.oldest or earlier.oldest),  # "only the P1s?" after the oldest tickets
     )
 
 
@@ -619,6 +624,8 @@ def _listed(session: Session, policies: Policies, q: BookQuery, now: dt.datetime
     scope = _scope(q, policies)
     zones = _zones(session, policies, q, now)
     if q.about == TICKETS:
+        if q.oldest:
+            return _oldest(session, policies, q, scope, now, zones)
         return _tickets(session, policies, q, scope, zones)
     if q.about == LATE_SHIPMENTS:
         return _late_shipments(session, q, scope, now, zones)
@@ -738,6 +745,36 @@ def _tickets(session: Session, policies: Policies, q: BookQuery, scope: str, zon
         f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}): {_n(n, kind)}{_owner(policies, c.owner_slack_id, q)}" for c, n in rows
     ]
     return _said(head, lines, customers, [c.id for c, _ in rows])
+
+
+def _oldest(session: Session, policies: Policies, q: BookQuery, scope: str, now: dt.datetime, zones: Zones) -> Listed:
+    """Open tickets oldest first, one line each with the day it was opened and the clock its customer's card runs:
+    what has waited longest (was: the playbooks' clock rules, declined)."""
+    stmt = _filtered(
+        select(Ticket, Customer).join(Customer, Customer.id == Ticket.customer_id),
+        q,
+        zones,
+    ).where(Ticket.status.in_(OPEN_STATUSES))
+    if q.priority:
+        stmt = stmt.where(Ticket.priority == q.priority)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    known = set(policies.tier_names) if policies.configured else set()  # a tier no policy knows runs no clock
+    lines, customers = [], []
+    for t, c in session.execute(stmt.order_by(Ticket.opened_at, Ticket.id).limit(SHOWN)).all():
+        clock = (
+            sla_clock(policies, c.tier, c.timezone, t.id, t.priority, t.opened_at, t.first_response_at, now)
+            if c.tier in known
+            else None
+        )
+        line = ticket_line(TicketLine(t.id, t.subject, t.priority, t.status, t.opened_at, clock))
+        lines.append(
+            f"{mrkdwn.bold(c.name)} ({_esc(c.tier)}{_owner(policies, c.owner_slack_id, q)}): {line}, "
+            f"opened {day(t.opened_at)}"
+        )
+        customers.append(c.id)
+    kind = f"open {q.priority} ticket" if q.priority else "open ticket"
+    head = f"*{_n(total, kind)}{scope}*, the oldest first" if total else f"*No {kind}{scope}*"
+    return _said(head, lines, total, customers)
 
 
 def _owed(session: Session, policies: Policies, q: BookQuery, scope: str, zones: Zones, now: dt.datetime) -> Listed:

@@ -145,6 +145,9 @@ _BOOK = re.compile(
     r"|^\W*what(?:'s| is)? (?:renew\w*|up for renewal)\b"
     r"|\b(?:customers|accounts|clients)\b.{0,20}\b(?:without|with no|missing)(?: an?)? (?:owners?|account managers?)\b"
     r"|\bunowned\b"
+    # the open tickets by age ("what's the oldest open ticket?", "which tickets have been open longest?")
+    r"|\b(?:oldest|longest[- ](?:open|running|waiting))\s+(?:open\s+)?(?:p[1-4]s?|tickets?|cases?|incidents?)\b"
+    r"|\b(?:tickets?|cases?|p[1-4]s?)\b.{0,30}\bopen (?:the )?longest\b"
     # which customers, and what of them a list says: "which customers have P2s open?", "what renewals does ... have"
     r"|^\W*(?:which|what|any|list|show(?: me)?)\b(?:\s+[\w'-]+){0,3}?\s+(?:customers|accounts|clients|(?:every|each"
     r"|any) (?:customer|account|client))\b.{0,30}\b(?:p[1-4]s?|tickets?|renew\w*|shipments?|deliver\w*)\b"

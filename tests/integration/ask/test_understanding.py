@@ -1003,6 +1003,15 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
         f"#{down_id} P1 _&lt;!here&gt; all down_: first response target 30m *breached* by 1h 30m"
     ), breaching.text
     assert ask(book, "any SLA breaches for platinum?").text == "*No open ticket (platinum)* past their SLA target."
+    # the open tickets by age, each one a line (was: "what's the oldest open ticket?" declined)
+    oldest = ask(book, "what's the oldest open ticket?").text
+    assert oldest.startswith("*2 open tickets*, the oldest first:\n• *Glacierwood Dental Ltd* (bronze, no owner): #"), (
+        oldest
+    )
+    assert oldest.index("Scanner &lt;!channel&gt; offline") < oldest.index(f"#{down_id} P1 _&lt;!here&gt; all down_")
+    assert ask(book, "which P1 tickets have been open longest?").text.startswith(
+        f"*1 open P1 ticket*, the oldest first:\n• *Willowfield Devices Co* (gold, owner Marcus Okafor): #{down_id}"
+    )
     # a value each record must work out, or a cap: not listed, and said so (a ranking by ARR is listed:
     # test_the_book_ranked_by_a_value_goes_only_to_roles_that_see_it; the tickets closed last week are counted:
     # test_how_support_kept_its_sla_is_the_kpi_packs_figures; the accounts per owner are counted:

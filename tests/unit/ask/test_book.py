@@ -248,6 +248,17 @@ def test_a_ranking_of_the_book(question: str, about: str, rank: str, lowest: boo
     assert not unfiltered(question, q)  # the ranking's words are no filter the list lacks
 
 
+def test_the_oldest_open_tickets_stay_the_oldest_when_a_follow_up_narrows_them() -> None:
+    first = read_book("what's the oldest open ticket?", "U0ASKER", TODAY, (), (), None)
+    assert first is not None and (first.about, first.oldest) == (TICKETS, True)
+    p1 = read_book("only the P1s?", "U0ASKER", TODAY, (), (), "P1")
+    assert p1 is not None and not p1.oldest
+    narrowed = followed(first, p1, "only the P1s?", TODAY)
+    assert (narrowed.about, narrowed.oldest, narrowed.priority) == (TICKETS, True, "P1")
+    counted = read_book("how many open tickets do we have?", "U0ASKER", TODAY, (), (), None)
+    assert counted is not None and not counted.oldest  # counted per customer, most tickets first
+
+
 def test_a_follow_up_turns_or_keeps_the_ranking() -> None:
     first = read_book("which of my accounts has the lowest health score?", "U0ASKER", TODAY, (), (), None)
     assert first is not None and first.rank == "health_score" and first.lowest
