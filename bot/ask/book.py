@@ -31,7 +31,16 @@ from bot.ask.breakdown import OWNER, fewest_first, grouped_by, without_grouping
 from bot.ask.dates import COUNT_WORDS, DAYS, LONGEST_YEARS, counted, day, period_name
 from bot.ask.facts import LABELS, money, sees, ticket_line, within_contact_hours
 from bot.ask.people import person
-from bot.ask.quiet import by_the_asker, checkins_due, quiet_days, without_checkins, without_quiet
+from bot.ask.quiet import (
+    NoTickets,
+    by_the_asker,
+    checkins_due,
+    no_tickets,
+    quiet_days,
+    without_checkins,
+    without_no_tickets,
+    without_quiet,
+)
 from bot.ask.ranking import Ranking, ranking, turned
 from bot.ask.reachable import reachable, reaches_out
 from bot.ask.shipments import OPEN, shipment_line
@@ -187,6 +196,7 @@ class BookQuery:
     group: str = ""  # how many customers per value of this record field (bot.ask.breakdown), not the list
     unknown_owner: str = ""  # a colleague named as an owner whom the roster does not know ("Bob's accounts")
     oldest: bool = False  # the open tickets themselves, oldest first (not their customers, most tickets first)
+    no_tickets: NoTickets | None = None  # customers with no open ticket, or none opened in a span
 
 
 def read_book(
@@ -225,6 +235,8 @@ def read_book(
         rest = _BILLED.sub(" ", rest)
     quiet = quiet_days(question)
     rest = without_quiet(rest)  # nor is the span of no contact ("in the last month")
+    none = no_tickets(question, today)
+    rest = without_no_tickets(rest)  # nor are the tickets they have none of
     checkins = checkins_due(question)
     rest = without_checkins(rest)  # nor are the check-ins due (the tiers' cadence)
     group = grouped_by(rest)
@@ -252,8 +264,8 @@ def read_book(
         about = AT_RISK if _ABOUT_TO.search(question) else BREACHED
     elif _RENEW.search(question):
         about = RENEWALS
-    elif priority or _TICKETS.search(question):
-        about = TICKETS
+    elif none is None and (priority or _TICKETS.search(question)):
+        about = TICKETS  # (customers without tickets are accounts, filtered)
     start, end, window = renewal_window(question, today)  # kept only for a list of renewals
     with_open = about == RENEWALS and bool(priority or _TICKETS.search(question))
     consent = consent_asked(question)
@@ -302,6 +314,7 @@ def read_book(
         # a total broken down ("total ARR by region") is added up per group; a ranking is not grouped
         group=group if about in (ACCOUNTS, RENEWALS, TICKETS) and (not rank or summed is not None) else "",
         oldest=about == TICKETS and not group and bool(OLDEST.search(question)),
+        no_tickets=none if about in (ACCOUNTS, RENEWALS) else None,
     )
 
 
@@ -348,7 +361,10 @@ def unfiltered(question: str, q: BookQuery, staff: Iterable[str] = ()) -> bool:
     not have ("which customers have the new product?", "which of my customers use the API?"): it has words beyond
     those of "how many customers do we have?" and the owner's ("my", a colleague's name: ``staff``). Such a question
     is not answered with the whole list (its head would read as the answer: "*500 customers (owned by ...)*")."""
-    filters = (q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None, q.bound, q.overdue, q.group)
+    filters = (
+        *(q.tiers, q.regions, q.consent, q.held, q.segment, q.reachable is not None, q.bound, q.overdue, q.group),
+        q.no_tickets,
+    )
     if q.about != ACCOUNTS or any(filters) or q.at_risk or q.quiet_since is not None or q.checkins or q.unknown_owner:
         return False
     # "which customers have the highest ARR?", "what's our total ARR?": the ranking or the total is no filter
@@ -508,6 +524,7 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         # follow-up asks for the customers themselves ("which of them renew next month?")
         group=later.group or ("" if _NAMES_THEM.match(question) else earlier.group),
         oldest=about == TICKETS and (later.oldest or earlier.oldest),  # "only the P1s?" after the oldest tickets
+        no_tickets=later.no_tickets or earlier.no_tickets,
     )
 
 
@@ -996,6 +1013,14 @@ def _filtered(stmt: Select, q: BookQuery, zones: Zones = None) -> Select:  # typ
         stmt = stmt.where(func.lower(Customer.segment) == q.segment)
     if q.overdue:  # one pass over the overdue orders, not a probe per customer (4x faster at 100k on SQLite)
         stmt = stmt.where(Customer.id.in_(select(Order.customer_id).where(Order.status == "overdue")))
+    if q.no_tickets is not None:  # none open now, or none opened since a day (or ever)
+        theirs = select(Ticket.id).where(Ticket.customer_id == Customer.id)
+        if q.no_tickets.open_now:
+            theirs = theirs.where(Ticket.status.in_(OPEN_STATUSES))
+        elif q.no_tickets.since is not None:
+            since = dt.datetime.combine(q.no_tickets.since, dt.time(), tzinfo=dt.UTC)
+            theirs = theirs.where(Ticket.opened_at >= since)
+        stmt = stmt.where(~theirs.exists())
     if q.quiet_since is not None:  # no contact since: what the card's last contact is made of, none of it since
         since = dt.datetime.combine(q.quiet_since, dt.time(), tzinfo=dt.UTC)
         for table, at in CONTACT_EVENTS:
@@ -1035,6 +1060,9 @@ def _scope(q: BookQuery, policies: Policies) -> str:
         parts.append("renewal at risk")
     if q.quiet_since is not None:
         parts.append(f"no contact since {day(q.quiet_since)}")
+    if (none := q.no_tickets) is not None:
+        since = f"opened since {day(none.since)}" if none.since else "on record"
+        parts.append("no open ticket" if none.open_now else f"no ticket {since}")
     if q.checkins:
         parts.append("due a check-in by their tier's cadence")
     if q.bound:  # "health score below 40", "ARR over $100,000"

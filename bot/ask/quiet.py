@@ -6,9 +6,11 @@ many customers?) uses it too."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import dataclass
 
-from bot.ask.dates import COUNT_WORDS, DAYS, counted
+from bot.ask.dates import COUNT_WORDS, DAYS, WINDOW, counted, past_window
 from bot.ask.reachable import MANY
 
 QUIET_DAYS = 30  # "which accounts have gone quiet?": the days without contact when the question names none
@@ -35,12 +37,54 @@ def quiet_days(question: str) -> int | None:
     :data:`QUIET_DAYS` when it names none; None when it does not ask who has gone quiet."""
     if not _QUIET.search(question):
         return None
+    return _span_days(question) or QUIET_DAYS
+
+
+def _span_days(question: str) -> int | None:
+    """The days of the span a question names ("in 60 days", "for two weeks", "this year"), None when it names none."""
     span = _SPAN.search(question)
     if span is None:
-        return QUIET_DAYS
+        return None
     if span["one"]:
         return DAYS[span["one"].lower()]
     return counted(span["n"]) * DAYS[span["unit"].lower().rstrip("s")]
+
+
+# Customers without tickets, asked of many: "which of my customers haven't opened a ticket in 6 months?", "which
+# platinum customers have no open tickets?" (was: read as the customers WITH open tickets, the negation unread).
+_NO_TICKETS = re.compile(
+    rf"\b(?:{_NOT}|did ?n[o']?t|do(?:es)? ?n[o']t) (?:\w+ )?(?:opened|raised|filed|logged|submitted|had|created|open|"
+    r"raise|file|log|submit|have|create) (?:any |a |an )?(?P<open1>open )?(?:support )?(?:tickets?|cases?)\b"
+    r"|\b(?:no|without(?: any)?|zero) (?P<open2>open )?(?:support )?(?:tickets?|cases?)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class NoTickets:
+    open_now: bool  # no open ticket now ("have no open tickets"), else none opened since
+    since: dt.date | None  # the first day of the span ("in 6 months"); None: none on record at all
+
+
+def no_tickets(question: str, today: dt.date) -> NoTickets | None:
+    """Which customers without tickets a question asks for, None when it does not ask for any."""
+    m = _NO_TICKETS.search(question)
+    if m is None:
+        return None
+    open_now = bool(m["open1"] or m["open2"])
+    if open_now:
+        return NoTickets(True, None)
+    if days := _span_days(question):  # "in 6 months", "for a year"
+        return NoTickets(False, today - dt.timedelta(days=days))
+    if WINDOW.search(question):  # "this year", "last quarter", "in the last 2 years": from its first day
+        start, _, _ = past_window(question, dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC), 0)
+        return NoTickets(False, start.date())
+    return NoTickets(False, None)
+
+
+def without_no_tickets(question: str) -> str:
+    """The question without its words for no tickets and their span, which the list reads, not rejects."""
+    return _SPAN.sub(" ", _NO_TICKETS.sub(" ", question)) if _NO_TICKETS.search(question) else question
 
 
 # "who haven't I talked to?", "which accounts have I not called?": the asker as the one who did not, so their own
@@ -53,9 +97,10 @@ _WHO = re.compile(r"^\W*who(?:m|'s)?\b", re.I)
 
 
 def asks_the_book(question: str) -> bool:
-    """Whether the question asks who has gone quiet among many customers ("which of my accounts have gone quiet?",
-    "who haven't I talked to in 2 months?"), not whether one has ("has Acme gone quiet?")."""
-    return quiet_days(question) is not None and _of_many(question)
+    """Whether the question asks who has gone quiet (or opened no ticket) among many customers ("which of my
+    accounts have gone quiet?", "who haven't I talked to in 2 months?"), not whether one has ("has Acme gone
+    quiet?")."""
+    return (quiet_days(question) is not None or _NO_TICKETS.search(question) is not None) and _of_many(question)
 
 
 def _of_many(question: str) -> bool:

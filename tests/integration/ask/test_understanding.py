@@ -964,6 +964,13 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
     # ... a list of their accounts too (was: "*No customer (owned by ...)*, by ARR, highest first." alone)
     mine = ask(book, "what's the total ARR of my book?", "U0FINCTRL").text
     assert "owns no account, and lists go by the customer's owner" in mine, mine
+    # customers without tickets (was: the customers WITH open tickets, the negation unread)
+    without = ask(book, "Which customers have no open tickets?").text
+    assert without.startswith("*4 customers (no open ticket)*:\n• *Evil &lt;!channel&gt; Corp*"), without
+    assert "Glacierwood" not in without and "*Willowfield Devices Co*" in without
+    assert ask(book, "which bronze customers haven't opened a ticket this year?").text.startswith(
+        "*2 customers (bronze, no ticket opened since 1 Jan 2026)*:\n• *Evil &lt;!channel&gt; Corp*"
+    )
     tickets = ask(book, "How many open tickets do we have?")
     assert tickets.text.startswith("*1 customer* has 1 open ticket:\n• *Glacierwood Dental Ltd* (bronze): 1 open"), (
         tickets.text

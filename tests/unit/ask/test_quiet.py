@@ -1,10 +1,21 @@
-"""Who has gone quiet, asked of many customers: the span of no contact a question names."""
+"""Who has gone quiet (or opened no ticket), asked of many customers: the span a question names."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from bot.ask.quiet import QUIET_DAYS, asks_the_book, by_the_asker, quiet_days, without_quiet
+from bot.ask.quiet import (
+    QUIET_DAYS,
+    NoTickets,
+    asks_the_book,
+    by_the_asker,
+    no_tickets,
+    quiet_days,
+    without_no_tickets,
+    without_quiet,
+)
 
 
 @pytest.mark.parametrize(
@@ -45,3 +56,25 @@ def test_only_many_customers_make_it_the_books_question() -> None:
 def test_who_and_i_read_as_the_book_and_the_askers_own(question: str, book: bool, mine: bool) -> None:
     assert asks_the_book(question) is book
     assert by_the_asker(question) is mine
+
+
+TODAY = dt.date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(
+    ("question", "want"),
+    [
+        # was: each read as the customers WITH open tickets, the negation unread
+        ("which of my customers haven't opened a ticket in 6 months?", NoTickets(False, dt.date(2026, 6, 10))),
+        ("which platinum customers have no open tickets?", NoTickets(True, None)),
+        ("customers without any tickets this year", NoTickets(False, dt.date(2026, 1, 1))),
+        ("which accounts have never raised a case?", NoTickets(False, None)),
+        ("which customers have open tickets?", None),
+        ("how many open tickets do we have?", None),
+    ],
+)
+def test_customers_without_tickets_are_read_with_their_span(question: str, want: NoTickets | None) -> None:
+    assert no_tickets(question, TODAY) == want
+    if want is not None:
+        assert asks_the_book(question)
+        assert "ticket" not in without_no_tickets(question) and "case" not in without_no_tickets(question)
