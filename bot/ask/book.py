@@ -95,6 +95,17 @@ _BREACHING = re.compile(r"\bbreach\w*|\bpast (their |the )?(sla|target)", re.I)
 _ABOUT_TO = re.compile(r"\b(about to|close to|near(ly)?|at risk of|going to|will)\b", re.I)
 _RENEW = re.compile(r"\brenew\w*\b|\bup for renewal\b", re.I)
 _TICKETS = re.compile(r"\b(tickets?|cases?|p[1-4]s?|incidents?|escalations?)\b", re.I)
+# A filter turned round ("which customers are not in emea?", "who doesn't renew next month?", "which shipments are
+# not late?"): the list has no "not" but for the negatives it reads (no contact, no tickets, no owner, consent not
+# given, outside contact hours, who hasn't paid), and read without it, it would list the very customers excluded.
+_NOT = (
+    r"(?:not|never|no|none|without|non|except|excluding|\w+n't|(?:do|does|did|is|are|was|were|have|has|had|wo|ca|"
+    r"could|should)nt)"
+)
+_NEGATION = re.compile(rf"\b{_NOT}\b", re.I)
+# ... and those whose own words a filter's pattern reads whole ("customers are not at risk", "no overdue invoices",
+# "aren't late paying"), where "who hasn't paid?" is the overdue list itself
+_NOT_FILTER = re.compile(rf"\b{_NOT}\s+(?:any\s+|yet\s+)?(?:at[- ]risk|overdue|late|unpaid|breach\w*)\b", re.I)
 # the open tickets by age, each one a line: "what's the oldest open ticket?", "which tickets have been open longest?"
 OLDEST = re.compile(r"\b(?:oldest|longest[- ](?:open|running|waiting))\b|\bopen (?:the )?longest\b", re.I)
 _UNOWNED = re.compile(
@@ -197,6 +208,7 @@ class BookQuery:
     unknown_owner: str = ""  # a colleague named as an owner whom the roster does not know ("Bob's accounts")
     oldest: bool = False  # the open tickets themselves, oldest first (not their customers, most tickets first)
     no_tickets: NoTickets | None = None  # customers with no open ticket, or none opened in a span
+    negated: bool = False  # a filter turned round that the list cannot turn ("not in emea"): said so, not listed
 
 
 def read_book(
@@ -285,6 +297,12 @@ def read_book(
         rank, lowest = bound.field, bound.below
     if rank and about not in (ACCOUNTS, RENEWALS):
         return None  # tickets, clocks and shipments are ordered by what they are about, not by a customer's value
+    turned_round = (
+        owner == UNOWNED or (consent is not None and not consent[1]) or within is False or overdue or bound is not None
+    )
+    if _NOT_FILTER.search(question) or (not turned_round and quiet is None and none is None and _NEGATION.search(rest)):
+        # "which customers are not in emea?", "which shipments are not late?": never the list it excludes
+        return BookQuery(about, negated=True)
     return BookQuery(
         about,
         tuple(tiers),
@@ -525,6 +543,7 @@ def followed(earlier: BookQuery, later: BookQuery, question: str, today: dt.date
         group=later.group or ("" if _NAMES_THEM.match(question) else earlier.group),
         oldest=about == TICKETS and (later.oldest or earlier.oldest),  # "only the P1s?" after the oldest tickets
         no_tickets=later.no_tickets or earlier.no_tickets,
+        negated=later.negated,
     )
 
 

@@ -33,6 +33,12 @@ NEGATIVE_BOUND = (
     "A bound on an amount or a score can't be below zero: ask with 0 or more, e.g. `which customers owe more than "
     "$500?` or `gold customers with ARR over $100k`."
 )
+# A list asked for with a filter turned round ("which customers are not in emea?"): said, never the list it excludes.
+NEGATED_LIST = (
+    "I can't list customers by what they are *not*, except for no contact, no tickets, no owner, consent not given "
+    "and outside contact hours: ask for what they are instead, one list at a time, e.g. `which gold customers are "
+    "in apac?` rather than `not in emea`."
+)
 # A window of no length ("in the last 0 days"): said, never read as an empty list or the whole book.
 EMPTY_WINDOW = "A window of 0 days has nothing in it: ask with 1 or more, e.g. `in the last 30 days` or `next 2 weeks`."
 # A question about many customers at once that no list of the book answers (by risk, past work, per owner): what

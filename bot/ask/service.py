@@ -354,6 +354,8 @@ class AskService:
                 return Answer(question, asker, said, [], 0.0, True, truncated=truncated, source=CLARIFY)
             today = self.s.clock().date()
             book = self._book(question, asker, today, u.slots)
+            if book is not None and book.negated:  # never the list of the very customers it excludes
+                return Answer(question, asker, direct.NEGATED_LIST, [], 0.0, True, truncated=truncated, source=CLARIFY)
             if book is not None and u.book_earlier:  # a follow-up: the thread's list, with what it changes
                 book = self._followed(session, u.book_earlier, question, asker, self.s.clock(), book)
             elif book is not None and unfiltered(question, book, staff_names(policies)):

@@ -248,6 +248,35 @@ def test_a_ranking_of_the_book(question: str, about: str, rank: str, lowest: boo
     assert not unfiltered(question, q)  # the ranking's words are no filter the list lacks
 
 
+@pytest.mark.parametrize(
+    ("question", "negated"),
+    [
+        # was: each answered with the very list it excludes
+        ("which gold customers are not in emea?", True),
+        ("which customers don't renew next month?", True),
+        ("which customers are not at risk?", True),
+        ("which customers have no overdue invoices?", True),
+        ("which customers aren't late paying?", True),
+        ("which customers have never had a P1?", True),
+        ("which shipments are not late?", True),
+        ("which tickets are not breaching?", True),
+        # the negatives a list reads
+        ("who hasn't paid their invoices?", False),
+        ("which accounts have no owner?", False),
+        ("which customers haven't consented to marketing?", False),
+        ("which of my customers haven't been contacted in 60 days?", False),
+        ("which customers have no open tickets?", False),
+        ("customers with ARR no more than 50k", False),
+        ("which customers renew next month?", False),
+    ],
+)
+def test_a_filter_turned_round_is_never_the_list_it_excludes(question: str, negated: bool) -> None:
+    q = read_book(
+        question, "U0ASKER", TODAY, ("gold",) if "gold" in question else (), (), "P1" if "P1" in question else None
+    )
+    assert q is not None and q.negated is negated, q
+
+
 def test_the_oldest_open_tickets_stay_the_oldest_when_a_follow_up_narrows_them() -> None:
     first = read_book("what's the oldest open ticket?", "U0ASKER", TODAY, (), (), None)
     assert first is not None and (first.about, first.oldest) == (TICKETS, True)
