@@ -87,7 +87,7 @@ _DURATION = re.compile(
 _TIME_WORDS = re.compile(
     r"\b(daily|weekly|fortnightly|monthly|quarterly|annually|yearly|hourly|every (?:day|week|month|quarter|year|"
     r"\w+ (?:days|weeks|months|hours|minutes))|each (?:day|week|month|quarter|year|shift)|once a|twice a|per "
-    r"(?:day|week|month|quarter|year)|immediately|same day|next (?:business )?day|overnight|within|before|after|"
+    r"(?:day|week|month|quarter|year)|immediately|same day|next (?:business )?day|overnight|before|after|"
     r"until|deadline|annual|biweekly|weekend|weekdays?|business hours|end of (?:day|week|month|quarter)|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|july|august|september|"
     r"october|november|december|\d{4}-\d{2}-\d{2}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
@@ -96,7 +96,10 @@ _TIME_WORDS = re.compile(
 )
 _TIME_STRONG = re.compile(
     r"\b(?:daily|weekly|monthly|quarterly|annually|yearly|hourly|every|each|once|twice|immediately|same day|"
-    r"next (?:business )?day|overnight|within|deadline|annual|biweekly|\d{4}-\d{2}-\d{2})\b",
+    r"next (?:business )?day|overnight|deadline|annual|biweekly|\d{4}-\d{2}-\d{2}|"
+    # "within" a time ("within the hour", "within a business day"), not a place ("within a larger organization")
+    r"within (?:an?|one|the|the same|\w+) (?:business |working |calendar )?(?:minutes?|hours?|days?|weeks?|months?|"
+    r"quarters?|years?|shift|sla|target)|within \d)\b",
     re.I,
 )
 # Who does, gets or is told: a person, a role, a team, or a channel ("The monthly KPI pack goes to #cs-leadership").

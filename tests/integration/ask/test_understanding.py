@@ -964,6 +964,9 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
     # ... a list of their accounts too (was: "*No customer (owned by ...)*, by ARR, highest first." alone)
     mine = ask(book, "what's the total ARR of my book?", "U0FINCTRL").text
     assert "owns no account, and lists go by the customer's owner" in mine, mine
+    # a filter turned round is said so (was: the very customers it excludes, listed)
+    for question in ("which gold customers are not in emea?", "which customers have no overdue invoices?"):
+        assert ask(book, question).text.startswith("I can't list customers by what they are *not*"), question
     # customers without tickets (was: the customers WITH open tickets, the negation unread)
     without = ask(book, "Which customers have no open tickets?").text
     assert without.startswith("*4 customers (no open ticket)*:\n• *Evil &lt;!channel&gt; Corp*"), without

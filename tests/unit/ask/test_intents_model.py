@@ -27,6 +27,9 @@ def model() -> IntentModel:
         ("who's the person to email over at Acme", "acme", ["contact"]),
         ("is Acme paying their bills on time", "acme", ["payment_status"]),
         ("when did someone on our side last chat with Acme", "acme", ["last_contact"]),
+        # a situation no priority word names, its priority asked (was: a how-to, declined)
+        ("Acme says the app is slow, what priority is that?", "acme", ["priority_by_words"]),
+        ("Acme says their dashboard keeps timing out, what priority?", "acme", ["priority_by_words"]),
         # a log-in is product usage, not a contact with us (was: their last contact)
         ("when did Acme last log in?", "acme", ["usage"]),
         ("has anyone at Acme logged in recently?", "acme", ["usage"]),

@@ -56,6 +56,9 @@ def test_fact_detectors() -> None:
     assert carries(TIME, "The CAB meets every Tuesday.") == 1.0
     assert carries(TIME, "All accounts are switched off at 18:00 on the last working day.") == 1.0
     assert carries(TIME, "Escalate to the duty manager.") == 0.0
+    # "within" a time, not a place (was: "within a larger organization" read as a time)
+    assert carries(TIME, "Acknowledge within the hour.") == 1.0
+    assert carries(TIME, "A team within a larger organization should be able to escalate.") == 0.0
     assert carries(PERSON, "The duty manager and the security team approve.") == 1.0
     assert carries(PERSON, "All principals report directly to our CTO.") > 0  # an executive's title is a role
     # who gets it: a channel is a group of people ("who gets the monthly KPI pack?")
