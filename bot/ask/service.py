@@ -240,7 +240,7 @@ class AskService:
         return answer
 
     def _book(self, question: str, asker: str, today: dt.date, slots: Slots) -> BookQuery | None:
-        regions = (slots.region,) if slots.region else ()
+        regions = slots.regions or ((slots.region,) if slots.region else ())
         staff = staff_names(self.s.policies)
         return read_book(question, asker, today, slots.tiers, regions, slots.priority, staff, slots.place)
 
@@ -273,7 +273,7 @@ class AskService:
         book = self._book(first, asker, today, read_slots(first, *names))
         for later in rest:
             slots = read_slots(later, *names)
-            if book is None or not refines(later, slots.tiers, (slots.region,) if slots.region else (), slots.priority):
+            if book is None or not refines(later, slots.tiers, slots.regions, slots.priority):
                 continue
             step = self._book(later, asker, today, slots)
             if step is None:

@@ -94,6 +94,7 @@ REGION_WORDS = {
 }
 
 
+_NA = re.compile(r"\b(?:in|or|and)\s+na\b|\bna\s*(?:,|and\b|or\b)", re.I)
 _CONTINENTS = ("europe", "european", "asia", "pacific", "north america", "latin america", "south america")
 
 
@@ -178,6 +179,7 @@ class Slots:
     free_months: int | None = None  # "two free months": a discount of that share of a year (``percent`` set so)
     place: str = ""  # the country or union ``region`` was named by ("UK"): the record keeps regions, not countries
     other_tier: str = ""  # a tier name other teams use that the policy has none of ("diamond customers")
+    regions: tuple[str, ...] = ()  # every region the question names, in order ("emea and latam"); ``region`` first
 
     @property
     def percent_text(self) -> str:
@@ -262,17 +264,23 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
                 amount = _number(m["num"])
     prio = PRIORITY.search(text)
     order = re.findall(r"[a-z]+", text.lower())
-    words = set(order)
     by_word = {t.lower(): t for t in tiers}
     tiers_named = tuple(dict.fromkeys(by_word[w] for w in order if w in by_word))
     tier = next((t for t in tiers if t in tiers_named), None)
-    region = next((r for r in regions if r.lower() in words and r.lower() != "na"), None)
+    # "na" is a region only beside another or after "in" ("apac or na", "in na"): alone it is "not applicable"
+    by_region = {r.lower(): r for r in regions if r.lower() != "na" or _NA.search(text)}
+    direct = tuple(dict.fromkeys(by_region[w] for w in order if w in by_region))
+    # places in the order the question names them
+    named = sorted(
+        ((k, v, found) for k, v in REGION_WORDS.items() if (found := _place(k, text))), key=lambda n: n[2].start()
+    )
+    region = direct[0] if direct else None
     place = ""
     if region is None:
-        named = [(k, v, found) for k, v in REGION_WORDS.items() if (found := _place(k, text))]
         region = next((v for _, v, _ in named if v in regions), None)
         # the country or union named for that region ("the UK"), as written: not a continent, its own name
         place = next((found.group(0) for k, v, found in named if v == region and k not in _CONTINENTS), "")
+    regions_named = tuple(dict.fromkeys([*direct, *(v for _, v, _ in named if v in regions)]))
     risk = RISK.search(text)
     return Slots(
         percent=percent,
@@ -288,6 +296,7 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
         base=base,
         free_months=months if percent is not None else None,
         other_tier=_other_tier(text, tiers),
+        regions=regions_named,
     )
 
 

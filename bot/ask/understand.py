@@ -131,7 +131,7 @@ def understand(
             of_it = not book or bool(_POINTS_BACK.search(question))
             if of_it and short and (not on_a_line or of_the_list(question)) and model.across_the_book(thread):
                 values = read_slots(question, tier_names(policies), region_names(policies))
-                if refines(question, values.tiers, (values.region,) if values.region else (), values.priority):
+                if refines(question, values.tiers, values.regions, values.priority):
                     book, book_earlier = True, thread  # "only the gold ones?" after a list: that list, narrowed
             if not book and thread_customer is not None and session.get(Customer, thread_customer) is not None:
                 customer_id, how = thread_customer, THREAD  # erased since the thread began: not inherited
@@ -295,4 +295,5 @@ def _merged(before: Slots, now: Slots) -> Slots:
         now.base if now.base is not None else before.base if now.amount is None else None,
         now.free_months if now.percent is not None else before.free_months,
         now.place if now.region else before.place,
+        regions=now.regions if now.region else before.regions,
     )

@@ -948,6 +948,9 @@ def test_a_question_about_many_customers_is_answered_from_the_book(book: Service
         "the UK.\n*1 customer (emea)* renews before March 2027"
     ), uk.text
     assert ask(book, "Which customers are in the EU?").text.startswith("The record keeps each customer's region")
+    # every region named (was: the first alone, the list cut to emea)
+    both = ask(book, "Which customers are in emea or apac?").text
+    assert both.startswith("*2 customers (emea, apac)*:"), both
     # "with us" names no country (was: read as the US, the list cut to north america)
     assert ask(book, "Which customers renew with us before March?").text.startswith("*4 customers* renew before")
     assert not ask(book, "which customers qualify for platinum?").text.startswith("*")  # thresholds, not a list

@@ -172,6 +172,23 @@ def test_a_country_is_read_as_its_region_and_said(text: str, region: str | None,
 
 
 @pytest.mark.parametrize(
+    ("text", "regions"),
+    [
+        # was: the first region alone, the list cut to it
+        ("which customers in emea and latam renew next month?", ("emea", "latam")),
+        ("which gold customers are in apac or na?", ("apac", "na")),
+        ("customers in Japan or Europe", ("apac", "emea")),
+        ("who renews in emea?", ("emea",)),
+        ("is this field na for bronze?", ()),  # "na" alone is "not applicable"
+    ],
+)
+def test_every_region_named_is_read_in_order(text: str, regions: tuple[str, ...]) -> None:
+    slots = read_slots(text, TIERS, REGIONS)
+    assert slots.regions == regions
+    assert slots.region == (regions[0] if regions else None)
+
+
+@pytest.mark.parametrize(
     ("text", "day", "time"),
     [
         ("can I call them tomorrow morning?", "tomorrow", dt.time(9)),
