@@ -98,14 +98,14 @@ _TICKETS = re.compile(r"\b(tickets?|cases?|p[1-4]s?|incidents?|escalations?)\b",
 # A filter turned round ("which customers are not in emea?", "who doesn't renew next month?", "which shipments are
 # not late?"): the list has no "not" but for the negatives it reads (no contact, no tickets, no owner, consent not
 # given, outside contact hours, who hasn't paid), and read without it, it would list the very customers excluded.
-_NOT = (
+_NEGATIVE = (
     r"(?:not|never|no|none|without|non|except|excluding|\w+n't|(?:do|does|did|is|are|was|were|have|has|had|wo|ca|"
     r"could|should)nt)"
 )
-_NEGATION = re.compile(rf"\b{_NOT}\b", re.I)
+_NEGATION = re.compile(rf"\b{_NEGATIVE}\b", re.I)
 # ... and those whose own words a filter's pattern reads whole ("customers are not at risk", "no overdue invoices",
 # "aren't late paying"), where "who hasn't paid?" is the overdue list itself
-_NOT_FILTER = re.compile(rf"\b{_NOT}\s+(?:any\s+|yet\s+)?(?:at[- ]risk|overdue|late|unpaid|breach\w*)\b", re.I)
+_NOT_FILTER = re.compile(rf"\b{_NEGATIVE}\s+(?:any\s+|yet\s+)?(?:at[- ]risk|overdue|late|unpaid|breach\w*)\b", re.I)
 # the open tickets by age, each one a line: "what's the oldest open ticket?", "which tickets have been open longest?"
 OLDEST = re.compile(r"\b(?:oldest|longest[- ](?:open|running|waiting))\b|\bopen (?:the )?longest\b", re.I)
 _UNOWNED = re.compile(

@@ -1,5 +1,6 @@
-"""Accounts gone quiet (or due a check-in), asked of many customers: "which of my customers haven't been
-contacted in 60 days?", "which gold accounts have gone quiet?". Quiet is no contact on record since a day: no
+"""Accounts gone quiet (or due a check-in, or without tickets), asked of many customers: "which of my customers
+haven't been contacted in 60 days?", "which gold accounts have gone quiet?", "which haven't opened a ticket in 6
+months?". Quiet is no contact on record since a day: no
 ticket opened, order placed, note, call or meeting logged (what the card's last contact is made of). Read here,
 apart from the list (:mod:`bot.ask.book`), because the question's reading (:mod:`bot.ask.intents`: is this about
 many customers?) uses it too."""
@@ -41,7 +42,8 @@ def quiet_days(question: str) -> int | None:
 
 
 def _span_days(question: str) -> int | None:
-    """The days of the span a question names ("in 60 days", "for two weeks", "this year"), None when it names none."""
+    """The days of the span a question names ("in 60 days", "for two weeks", "in the last month"), None when it
+    names none."""
     span = _SPAN.search(question)
     if span is None:
         return None
