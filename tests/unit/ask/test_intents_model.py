@@ -30,6 +30,9 @@ def model() -> IntentModel:
         # a situation no priority word names, its priority asked (was: a how-to, declined)
         ("Acme says the app is slow, what priority is that?", "acme", ["priority_by_words"]),
         ("Acme says their dashboard keeps timing out, what priority?", "acme", ["priority_by_words"]),
+        # the rules compared by how often they fire are the team's alert figures (was: the asker's own alerts)
+        ("which alert rule fires the most?", "", ["alert_figures"]),
+        ("what are the most common alerts this month?", "", ["alert_figures"]),
         # a log-in is product usage, not a contact with us (was: their last contact)
         ("when did Acme last log in?", "acme", ["usage"]),
         ("has anyone at Acme logged in recently?", "acme", ["usage"]),
