@@ -145,6 +145,9 @@ _BOOK = re.compile(
     r"|^\W*what(?:'s| is)? (?:renew\w*|up for renewal)\b"
     r"|\b(?:customers|accounts|clients)\b.{0,20}\b(?:without|with no|missing)(?: an?)? (?:owners?|account managers?)\b"
     r"|\bunowned\b"
+    # a consent counted ("how many customers opted out of marketing?", was: the consent procedure)
+    r"|\bhow many\b(?:\s+[\w'-]+){0,3}?\s+(?:customers|accounts|clients)\s+(?:have\s+|has\s+)?(?:opted|"
+    r"unsubscribed|consented|gave|given|withdrew|withdrawn)\b"
     # the open tickets by age ("what's the oldest open ticket?", "which tickets have been open longest?")
     r"|\b(?:oldest|longest[- ](?:open|running|waiting))\s+(?:open\s+)?(?:p[1-4]s?|tickets?|cases?|incidents?)\b"
     r"|\b(?:tickets?|cases?|p[1-4]s?)\b.{0,30}\bopen (?:the )?longest\b"

@@ -356,6 +356,8 @@ def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
     [
         ("which customers renew next month", True),
         ("list accounts with overdue payments", True),
+        ("how many customers opted out of marketing?", True),  # was: the consent procedure
+        ("what's the oldest open ticket?", True),  # was: declined
         ("how many gold customers do we have?", True),
         ("show me my accounts with a low health score", True),
         ("How many customers can an account manager own?", False),  # a limit, not a count of the book
