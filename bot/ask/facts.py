@@ -767,7 +767,12 @@ def record_facts(
     return Facts(tuple(out), tuple(dict.fromkeys(w.stated)), tuple(w.restricted), sensitive)
 
 
-_OPT_OUT = re.compile(r"\bopt(?:ed|s)?[- ]?out\b|\bunsubscribed?\b", re.I)
+_OPT_OUT = re.compile(
+    r"\bopt(?:ed|s)?[- ]?out\b|\bunsubscribed?\b"
+    # whether we may NOT ("is X not allowed to get marketing emails?"): its "yes" is the refusal too
+    r"|\b(?:not|n't) (?:allowed|permitted|supposed)\b|\b(?:forbidden|banned|barred) (?:from|to)\b",
+    re.I,
+)
 
 
 # their local time asked: "what time is it for X?", "what's the local time at X?"
@@ -776,7 +781,8 @@ _TIME_THERE = re.compile(r"\bwhat time is it\b|\blocal time\b|\bwhat(?:'s| is) t
 
 def asks_opt_out(question: str) -> bool:
     """Whether the question asks if the customer opted out ("has X opted out of marketing?", "did they
-    unsubscribe?"), so a "yes" is the opt-out."""
+    unsubscribe?") or if we may not contact them ("is X not allowed to get marketing emails?"), so a "yes" is the
+    opt-out."""
     return bool(_OPT_OUT.search(question))
 
 

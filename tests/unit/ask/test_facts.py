@@ -125,6 +125,11 @@ def test_an_opt_out_asked_is_answered_yes_when_they_opted_out(policies: Policies
 
     assert asks_opt_out("has X opted out of marketing?") and asks_opt_out("did they unsubscribe?")
     assert not asks_opt_out("can I email them about the webinar?")
+    # whether we may NOT: its "yes" is the refusal too (was: "Yes: X has given marketing consent ... is fine")
+    assert asks_opt_out("is X not allowed to get marketing emails?") and asks_opt_out("are we forbidden from calling?")
+    consented = card(consent={"outreach": True, "marketing": True})
+    (allowed,) = asked(consented, "is X not allowed to get marketing emails?", "consent_marketing")
+    assert allowed.startswith("No: *Willowfield Devices Co* has given marketing consent"), allowed
     assert asked(opted_out, "has X opted out?", "consent_outreach") == [
         "Yes: *Willowfield Devices Co* has opted out of outreach. Contact them only about an open ticket or order."
     ]
