@@ -33,6 +33,11 @@ def model() -> IntentModel:
         # the rules compared by how often they fire are the team's alert figures (was: the asker's own alerts)
         ("which alert rule fires the most?", "", ["alert_figures"]),
         ("what are the most common alerts this month?", "", ["alert_figures"]),
+        # what the renewal is worth is their ARR (was: the renewal date)
+        ("how much is Acme's renewal?", "acme", ["arr"]),
+        ("what's the value of Acme's renewal?", "acme", ["arr"]),
+        # what to raise with them is the card (was: their primary contact)
+        ("what should I talk about with Acme on Thursday?", "acme", ["card"]),
         # a log-in is product usage, not a contact with us (was: their last contact)
         ("when did Acme last log in?", "acme", ["usage"]),
         ("has anyone at Acme logged in recently?", "acme", ["usage"]),
