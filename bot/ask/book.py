@@ -279,7 +279,8 @@ def read_book(
     elif none is None and (priority or _TICKETS.search(question)):
         about = TICKETS  # (customers without tickets are accounts, filtered)
     start, end, window = renewal_window(question, today)  # kept only for a list of renewals
-    with_open = about == RENEWALS and bool(priority or _TICKETS.search(question))
+    # (not where they have none: "renew next month and have no open tickets" is the renewals without any)
+    with_open = about == RENEWALS and none is None and bool(priority or _TICKETS.search(question))
     consent = consent_asked(question)
     if consent is None and _CONSENT.search(question):
         return None  # a consent no field is named for ("which customers gave consent?"): never every customer

@@ -288,6 +288,15 @@ def test_the_oldest_open_tickets_stay_the_oldest_when_a_follow_up_narrows_them()
     assert counted is not None and not counted.oldest  # counted per customer, most tickets first
 
 
+def test_renewals_without_tickets_are_not_those_with_open_tickets() -> None:
+    # was: "with open tickets" and "no open ticket" both, so no customer ever
+    q = read_book("which of my customers renew this month and have no open tickets?", "U0ASKER", TODAY, (), (), None)
+    assert q is not None and q.about == RENEWALS and not q.with_open
+    assert q.no_tickets is not None and q.no_tickets.open_now
+    both = read_book("which customers renew next month and have open tickets?", "U0ASKER", TODAY, (), (), None)
+    assert both is not None and both.with_open and both.no_tickets is None
+
+
 def test_a_follow_up_turns_or_keeps_the_ranking() -> None:
     first = read_book("which of my accounts has the lowest health score?", "U0ASKER", TODAY, (), (), None)
     assert first is not None and first.rank == "health_score" and first.lowest
