@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from bot import mrkdwn
 from bot.alerts.rules import EvalContext, compile_rule
 from bot.ask.breakdown import OWNER, fewest_first, grouped_by, without_grouping
-from bot.ask.dates import COUNT_WORDS, DAYS, LONGEST_YEARS, counted, day, period_name
+from bot.ask.dates import COUNT_WORDS, counted, counted_span, day, period_name
 from bot.ask.facts import LABELS, money, sees, ticket_line, within_contact_hours
 from bot.ask.people import person
 from bot.ask.quiet import (
@@ -585,13 +585,8 @@ def renewal_window(question: str, today: dt.date) -> tuple[dt.date, dt.date, str
         last = dt.date(year, q * 3, calendar.monthrange(year, q * 3)[1])
         return max(today, first), last, f"in {period_name('quarter', first)}"
     if m := _NEXT_N.search(question) or _WITHIN_N.search(question):
-        said, unit = m["n"].lower(), m["unit"].lower().rstrip("s")
-        n = counted(said)
-        days, asked = n * DAYS[unit], f"the next {n} {unit}{'s' if n != 1 else ''}"
-        if days > LONGEST_YEARS * DAYS["year"]:  # was: over three digits not read, and the 90-day default not said
-            end = today + dt.timedelta(days=LONGEST_YEARS * DAYS["year"])
-            return today, end, f"in the next {LONGEST_YEARS} years (the longest window I read; you asked for {asked})"
-        return today, today + dt.timedelta(days=days), f"in {asked}"
+        days, said = counted_span(counted(m["n"].lower()), m["unit"].lower().rstrip("s"), "next")
+        return today, today + dt.timedelta(days=days), said
     if m := _RELATIVE.search(question):
         return _relative(today, m["which"].lower(), m["unit"].lower())
     if m := _DAY.search(question):

@@ -29,6 +29,16 @@ COUNT_WORDS = {"a": 1, "an": 1} | {
 }
 
 
+def counted_span(n: int, unit: str, way: str) -> tuple[int, str]:
+    """The days of ``n`` units back or ahead (``way``: "last" or "next"), at most :data:`LONGEST_YEARS`, and the
+    window as the answer says it ("in the last 2 years"; a longer one is said to be cut)."""
+    asked = f"the {way} {n} {unit}{'s' if n != 1 else ''}"
+    if n * DAYS[unit] > LONGEST_YEARS * DAYS["year"]:
+        said = f"in the {way} {LONGEST_YEARS} years (the longest window I read; you asked for {asked})"
+        return LONGEST_YEARS * DAYS["year"], said
+    return n * DAYS[unit], f"in {asked}"
+
+
 def counted(said: str) -> int:
     """The number a count said in digits or words stands for: "3", "three", "a"."""
     return int(said) if said.isdigit() else COUNT_WORDS[said.lower()]
@@ -68,12 +78,8 @@ def past_window(question: str, now: dt.datetime, default_days: int) -> Window:
             return today, None, "today"
         return today - dt.timedelta(days=1), today, f"yesterday ({day(today - dt.timedelta(days=1))})"
     if m["n"]:
-        n, unit = int(m["n"]), m["units"].lower().rstrip("s")
-        days, asked = n * DAYS[unit], f"the last {n} {unit}{'s' if n != 1 else ''}"
-        if days > LONGEST_YEARS * DAYS["year"]:
-            start = now - dt.timedelta(days=LONGEST_YEARS * DAYS["year"])
-            return start, None, f"in the last {LONGEST_YEARS} years (the longest window I read; you asked for {asked})"
-        return now - dt.timedelta(days=days), None, f"in {asked}"
+        days, said = counted_span(int(m["n"]), m["units"].lower().rstrip("s"), "last")
+        return now - dt.timedelta(days=days), None, said
     unit, which = m["unit"].lower(), m["which"].lower()
     if which == "past":  # "in the past week": the days up to now, not the calendar week before this one
         days = DAYS[unit]

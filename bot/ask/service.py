@@ -240,9 +240,8 @@ class AskService:
         return answer
 
     def _book(self, question: str, asker: str, today: dt.date, slots: Slots) -> BookQuery | None:
-        regions = slots.regions or ((slots.region,) if slots.region else ())
         staff = staff_names(self.s.policies)
-        return read_book(question, asker, today, slots.tiers, regions, slots.priority, staff, slots.place)
+        return read_book(question, asker, today, slots.tiers, slots.regions, slots.priority, staff, slots.place)
 
     def _followed(
         self, session: Session, earlier: str, question: str, asker: str, now: dt.datetime, last: BookQuery
