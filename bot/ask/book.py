@@ -91,7 +91,7 @@ _LATE_SHIPMENTS = re.compile(
     re.I,
 )
 # Tickets on an SLA clock across the book: "is anyone breaching right now?", "which tickets are about to breach?".
-_BREACHING = re.compile(r"\bbreach\w*|\bpast (their |the )?(sla|target)", re.I)
+_BREACHING = re.compile(r"\bbreach\w*|\b(past|missed) (their |the |its )?(sla|target)", re.I)
 _ABOUT_TO = re.compile(r"\b(about to|close to|near(ly)?|at risk of|going to|will)\b", re.I)
 _RENEW = re.compile(r"\brenew\w*\b|\bup for renewal\b", re.I)
 _TICKETS = re.compile(r"\b(tickets?|cases?|p[1-4]s?|incidents?|escalations?)\b", re.I)

@@ -26,6 +26,7 @@ MAX_PASSAGES = 5  # passages whose pieces may be quoted (those the search scored
 MAX_PIECES = 3  # sentences in an answer (steps excepted)
 MAX_STEPS = 6  # steps shown before "the rest in ..."
 SHOWN_STEPS = 5
+COLUMN_ROWS = 12  # rows of a table shown for one tier (one cell each): a tier's KPI targets read whole
 DUPLICATE = 0.7  # word-set overlap (Jaccard) at which two pieces say the same thing
 KEEP_SHARE = 0.6  # a piece scoring under this share of the best one adds noise, not an answer
 CONTEXT_SHARE = 0.5  # the best sentence's neighbour in its paragraph is read with it from this share of its score
@@ -167,6 +168,8 @@ def _names_tier(piece: Piece, tiers: Sequence[str]) -> bool:
 # What a tier question is asked about besides the tier: "how often should I check in with a silver customer?" is
 # about checking in; "what does a gold customer get?" about the tier alone.
 _NOT_TOPIC = frozenset(_TIERS) | {"customer", "account", "client", "tier"}
+# ... and, as the question's key terms (stemmed), with the words that ask to be shown something
+_NOT_TOPIC_TERMS = frozenset(tokenize(" ".join([*_NOT_TOPIC, "customers accounts clients tiers show list give see"])))
 
 
 def _on_topic(piece: Piece, keys: set[str]) -> bool:
@@ -340,11 +343,24 @@ def _steps(ps: list[Piece], best: Piece, bullets: bool = False) -> tuple[list[Pi
     return keep, len(top) - SHOWN_STEPS
 
 
-def _table(ps: list[Piece], best: Piece) -> tuple[list[Piece], int]:
+def _table(ps: list[Piece], best: Piece, most: int = MAX_STEPS) -> tuple[list[Piece], int]:
     """The rows of the table ``best`` is a row of (the contiguous rows around it in its passage), in order: at
-    most MAX_STEPS, else the first SHOWN_STEPS and how many are left out."""
+    most ``most``, else the first ``most - 1`` and how many are left out."""
     run = _around(ps, best, lambda p, q: p.kind == ROW and abs(p.order - q.order) == 1)
-    return (run, 0) if len(run) <= MAX_STEPS else (run[:SHOWN_STEPS], len(run) - SHOWN_STEPS)
+    return (run, 0) if len(run) <= most else (run[: most - 1], len(run) - most + 1)
+
+
+def _names_table(intent: Intent, best: Piece, heading: str) -> bool:
+    """The question asks for a table whole, by its first column's label or its section's heading, and nothing
+    else but a tier ("what are the KPIs for silver?", "what are the targets for gold customers?"), not one of its
+    rows ("what is the NPS target for platinum?")."""
+    topic = {_singular(w) for w in intent.key_terms} - _NOT_TOPIC_TERMS
+    label = best.plain.split(":", 1)[0] if ":" in best.plain else ""
+    return bool(topic) and topic <= {_singular(w) for w in tokenize(f"{label} {heading}")}
+
+
+def _singular(term: str) -> str:
+    return term[:-1] if term.endswith("s") and len(term) > 3 else term  # "kpis" as "kpi"
 
 
 def _listed_answer(
@@ -464,6 +480,13 @@ def select(
         rows, rest = _table(scored, tabled[0])
         if len(rows) >= 2:  # the timeline asked for: its table's rows, in order (led by a sentence, not a row)
             return _listed_answer(ranked, scored, tabled[0].passage, rows, rest, skip=ROW)
+    by_tier = [p for p in tabled if p.passage in by_column] if tiers and not supporting else []
+    if by_tier and _names_table(intent, by_tier[0], passages[by_tier[0].passage].heading_path.rsplit(" > ", 1)[-1]):
+        # the table asked for, for one tier: every row with that tier's cell (short, so all of them)
+        rows, rest = _table(scored, by_tier[0], most=COLUMN_ROWS)
+        if len(rows) >= 2:
+            cells = [_project(r, tiers) for r in rows]
+            return _listed_answer(ranked, scored, by_tier[0].passage, cells, rest, skip=ROW)
     typed = intent.answer_type not in (None, META, "steps")
     best_fact = carries(intent.answer_type, best.plain) if typed else 0.0
     # The best sentence is read with its better neighbour in the same paragraph when that one is on the question

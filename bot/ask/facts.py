@@ -29,12 +29,12 @@ from bot.ask.shipments import shipment_lines
 from bot.ask.sla_history import said, sla_record
 from bot.ask.slots import Moment
 from bot.ask.ticket_history import ticket_history
-from bot.customers.card import CustomerCard, TicketLine, unknown_tier
+from bot.customers.card import CustomerCard, TicketLine, contact_label, unknown_tier
 from bot.customers.sla import WEEKDAYS, SlaClock, human
 from bot.customers.tickets import TicketRef
 from bot.policies import Policies
 from bot.privacy.models import LegalHold
-from bot.store.models import Customer, Order
+from bot.store.models import Contact, Customer, Order
 
 LABELS = {
     "renewal_date": "renewal date",
@@ -176,6 +176,8 @@ class Writer:
         self.card = card
         self.opt_out = asks_opt_out(question)  # whether they opted out is asked: its "yes" is the opt-out
         self.time_asked = bool(_TIME_THERE.search(question))  # their local time is asked: it leads
+        self.quiet_asked = bool(_QUIET_ASKED.search(question))  # whether it is quiet hours there: its yes is "not now"
+        self.everyone = bool(_CONTACTS.search(question))  # every contact asked, not the primary one alone
         self.window = window  # the past the question names ("what changed on X this week?"), if any
         self.share = share  # a share of an amount the question asks for ("what's 15% of X's ARR?")
         self.ticket = ticket  # the ticket the question names ("is HD-00001305 breaching?")
@@ -383,11 +385,20 @@ class Writer:
                 f"{refused}: {self.name} {why}, so no product or marketing email. Service messages about an open "
                 "ticket or order need no marketing consent."
             )
+        now_open, when = self._contact_window()
+        if self.quiet_asked and now_open is not None and when:
+            # "is X in quiet hours?": a yes is quiet hours, the time there first (was: "Yes: X accepts outreach ...
+            # within contact hours", a yes that meant no)
+            said = f"{'Yes' if now_open is False else 'No'}: {when}."
+            if outreach is False:
+                said += (
+                    f" {self.name} has opted out of outreach anyway: contact them only about an open ticket or order."
+                )
+            return said
         if outreach is False:
             return f"{refused}: {self.name} has opted out of outreach. Contact them only about an open ticket or order."
         if self.opt_out:
             return f"No: {self.name} has not opted out of outreach."
-        now_open, when = self._contact_window()
         if self.time_asked and when:
             return f"{when[0].upper()}{when[1:]}."  # "what time is it for X?": the time, not a yes (was: "Yes: ...")
         if now_open is False:
@@ -458,7 +469,28 @@ class Writer:
         reach = [mrkdwn.escape(str(self.card.fields[k])) for k in shown if self.card.fields.get(k)]
         if not reach:
             return f"{self.name} has no primary contact on record."
-        return f"The primary contact at {self.name} is {', '.join(reach)}."
+        primary = f"The primary contact at {self.name} is {', '.join(reach)}."
+        if not self.everyone or self.session is None or "contact_name" not in shown:
+            return primary
+        rows = self.session.scalars(
+            select(Contact)
+            .where(Contact.customer_id == self.card.customer_id)
+            .order_by(Contact.is_primary.desc(), Contact.name)
+            .limit(SHOWN_CONTACTS + 1)
+        ).all()
+        if len(rows) < 2:
+            return primary
+        total = self.session.scalar(
+            select(func.count()).select_from(Contact).where(Contact.customer_id == self.card.customer_id)
+        )
+        lines = []
+        for c in rows[:SHOWN_CONTACTS]:  # each with what the asker's role may see of a contact, as on the card
+            said = [contact_label(c)]
+            said += [v for k, v in (("contact_email", c.email), ("contact_phone", c.phone)) if v and k in shown]
+            notes = [n for n, on in (("primary", c.is_primary), ("opted out", c.opted_out)) if on]
+            lines.append(mrkdwn.escape(", ".join(said)) + (f" ({', '.join(notes)})" if notes else ""))
+        more = f"\n…and {total - SHOWN_CONTACTS} more" if total and total > SHOWN_CONTACTS else ""
+        return f"Contacts at {self.name}:\n" + "\n".join(f"• {line}" for line in lines) + more
 
     def health(self) -> str:
         if not self.has("health_score"):
@@ -777,6 +809,26 @@ _OPT_OUT = re.compile(
 
 # their local time asked: "what time is it for X?", "what's the local time at X?"
 _TIME_THERE = re.compile(r"\bwhat time is it\b|\blocal time\b|\bwhat(?:'s| is) the time (?:there|for|at)\b", re.I)
+
+
+# every contact asked ("who are the contacts at X?", "who else can I talk to at X?"), not the primary alone
+_CONTACTS = re.compile(
+    r"\bcontacts\b|\bwho else\b|\bstakeholders\b|\b(?:all|other) (?:the )?(?:people|persons)\b", re.I
+)
+SHOWN_CONTACTS = 8
+
+# every contact asked ("who are the contacts at X?", "who else can I talk to at X?"), not the primary alone
+_CONTACTS = re.compile(
+    r"\bcontacts\b|\bwho else\b|\bstakeholders\b|\b(?:all|other) (?:the )?(?:people|persons)\b", re.I
+)
+SHOWN_CONTACTS = 8
+
+# whether it is quiet hours there: "is X in quiet hours?", "is it outside Acme's contact hours?"
+_QUIET_ASKED = re.compile(
+    r"\b(?:in|within|during) (?:their |its |the )?quiet hours\b"
+    r"|\boutside\b.{0,40}\b(?:contact|business|working|office) hours\b|\bafter hours (?:there|for them)\b",
+    re.I,
+)
 
 
 def asks_opt_out(question: str) -> bool:

@@ -33,6 +33,7 @@ from bot.ask.ranking import ranks_the_book
 from bot.ask.reachable import asks_the_book as asks_contact_hours
 from bot.ask.thresholds import OWED_TOTAL, negative_bound, owes, renewals_at_risk, threshold
 from bot.ask.totals import total_asked
+from bot.customers.normalize import LEGAL_SUFFIXES
 from bot.policies.yamldoc import YamlDoc
 
 if TYPE_CHECKING:
@@ -135,6 +136,10 @@ _BOOK = re.compile(
     r"|\b(?:anyone|anybody|any (?:\w+ )?(?:customers?|tickets?|accounts?)|which (?:of (?:my|our|the) )?(?:[\w'-]+ )?"
     r"(?:customers|tickets|accounts)|what (?:[\w'-]+ )?tickets)\b"
     r".{0,30}\bbreach|^\W*any (?:sla )?breach|^\W*what(?:'s| is| are)(?: \w+)? breach(?:ing|ed)\b"
+    # the breached tickets listed ("show me breached tickets", "list tickets that missed their SLA")
+    r"|^\W*(?:list|show(?: me)?|give me|which|what)\b(?:\s+(?:the|all|our|open))*\s+(?:breached|breaching)\s+"
+    r"(?:tickets|cases|p[1-4]s)\b|\b(?:tickets|cases|p[1-4]s)\s+(?:that|which)\s+(?:have\s+)?(?:missed|breached|blew)\s+"
+    r"(?:their\s+|the\s+)?(?:slas?|sla targets?|targets?)\b"
     # whose accounts ("how many customers does Priya own?", "what are Marcus's accounts?"), and nobody's
     r"|\b(?:customers|accounts|clients)\s+(?:does|do)\s+\w+(?:\s+\w+)?\s+(?:own|have|manage|look after)\b"
     r"|\b(?:what|which) are [\w ]{1,30}'s (?:accounts|customers|clients)\b"
@@ -580,7 +585,10 @@ def mask(question: str, mention: str, stand_in: str) -> str:
     if not mention:
         return question
     words = mention.split()
-    pattern = r"\b" + r"[\W_]+".join(re.escape(w) for w in words) + r"\b"
+    # the name as linked is its key, without the legal suffix ("polarmark media" for "Polarmark Media Co"): the
+    # suffix typed after it is masked with it, or "<stand-in> Co" is read as asking something of "Co"
+    suffix = r"(?:[\s,]+(?:" + "|".join(sorted(LEGAL_SUFFIXES - {"as"})) + r")\b\.?)*"  # not "X as of May"
+    pattern = r"\b" + r"[\W_]+".join(re.escape(w) for w in words) + r"\b" + suffix
     masked, n = re.subn(pattern, stand_in, question, count=1, flags=re.I)
     return masked if n else question
 

@@ -146,13 +146,14 @@ def understand(
     in_view = customer_id is not None or bool(choices) or bool(unknown) or refers_to_customer(question)
     asked = model.read(question, mention, refers=in_view)
     terse = len(question.split()) <= TERSE_WORDS and not earlier
-    if not in_view and not book and (_names_a_field(model, asked) or terse):
-        # a record field asked by its own words of a name we do not know whole ("what's the ARR for northwave?"),
-        # or a question typed like a search ("harborland renewal", "deltawave"): the customers that name starts,
-        # to pick from (one word is never linked), if read as about them it asks their record
+    if not in_view and not book and (_asks_of_one(model, asked) or terse):
+        # a record field or a request's route asked by its own words of a name we do not know whole ("what's the
+        # ARR for northwave?", "eaglespring wants net 90, who signs off?"), or a question typed like a search
+        # ("harborland renewal", "deltawave"): the customers that name starts, to pick from (one word is never
+        # linked), if read as about them it asks their record or their request's route
         guesses = named_by_first_word(session, question)
         again = model.read(question, guesses[0].matched_text, refers=True) if guesses else asked
-        if again.kinds & {FIELD, CARD}:  # read as about that customer, it asks their record
+        if guesses and (again.kinds & {FIELD, CARD} or _asks_of_one(model, again)):
             choices, mention, asked = guesses, guesses[0].matched_text, again
     slots = read_slots(question, tier_names(policies), region_names(policies), mention)
     if ticket is not None:
@@ -241,9 +242,11 @@ def questions_of(earlier: str) -> list[str]:
     return earlier.split("\n")
 
 
-def _names_a_field(model: IntentModel, asked: Asked) -> bool:
-    """The question's words name a record field or the card (a pattern, not meaning alone)."""
-    return any(model.catalog[n].kind in (FIELD, CARD) for n in asked.readings[0].patterns)
+def _asks_of_one(model: IntentModel, asked: Asked) -> bool:
+    """The question's words name a record field, the card or a request whose route depends on the customer (a
+    pattern, not meaning alone)."""
+    named = [model.catalog[n] for n in asked.readings[0].patterns]
+    return any(i.kind in (FIELD, CARD) or i.request_type is not None for i in named)
 
 
 def _chosen_mention(session: Session, question: str, customer_id: int) -> str:

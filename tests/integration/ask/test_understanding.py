@@ -32,6 +32,7 @@ from bot.services import Services
 from bot.store.db import session_scope
 from bot.store.models import (
     AuditEvent,
+    Contact,
     ContactChange,
     Customer,
     CustomerIdentifier,
@@ -169,6 +170,9 @@ def test_open_tickets_consent_and_the_card(book: Services) -> None:
         "No: *Glacierwood Dental Ltd* has opted out of outreach altogether"
     )
     assert ask(book, "tell me about Willowfield Devices").text == "Here is what I have on *Willowfield Devices Co*."
+    # the name alone, its legal suffix typed too (was: declined, or "Glacierwood Dental Ltd" gave its owner)
+    for alone in ("Willowfield Devices Co", "glacierwood dental ltd?"):
+        assert ask(book, alone).text.startswith("Here is what I have on *"), alone
     # getting ready for a call is the card (was: whether they may be called tomorrow)
     prep = ask(book, "Prep me for my call with Willowfield Devices tomorrow")
     assert prep.text == "Here is what I have on *Willowfield Devices Co*.", prep.text
@@ -696,6 +700,9 @@ def test_a_question_about_a_customer_the_playbooks_do_not_answer_is_declined_wit
     assert not roadmap.answered and roadmap.text == "", roadmap.text
     assert roadmap.customer is not None and roadmap.account_owner == "U0AMGOLD"
     assert ask(book, "tell me about Willowfield Devices").text == "Here is what I have on *Willowfield Devices Co*."
+    # the name alone, its legal suffix typed too (was: declined, or "Glacierwood Dental Ltd" gave its owner)
+    for alone in ("Willowfield Devices Co", "glacierwood dental ltd?"):
+        assert ask(book, alone).text.startswith("Here is what I have on *"), alone
     # what the record does not keep is not the nearest field it does (was: "... is owned by <@U0AMGOLD>.")
     unknown = ask(book, "Who is the CEO of Willowfield Devices?")
     assert not unknown.answered and unknown.source != "record", unknown.text
@@ -914,6 +921,12 @@ def test_a_record_asked_of_the_first_word_of_a_name_offers_that_customer_to_pick
     for terse in ("willowfield renewal", "renewal willowfield", "willowfield"):
         assert [c.name for c in ask(book, terse, MANAGER).choices] == ["Willowfield Devices Co"], terse
     assert not ask(book, "renewal timeline").choices  # no customer's first word: the playbooks
+    # a request's route depends on its customer: asked of a first word, it is offered too (was: the route for any
+    # customer, "Tell me the customer ...", the name unread)
+    for route in ("willowfield wants net 90 payment terms, who signs off?", "can I give Willowfield a 15% discount?"):
+        routed = ask(book, route, MANAGER)
+        assert [c.name for c in routed.choices] == ["Willowfield Devices Co"] and routed.approval is None, route
+        assert routed.text.startswith("No customer is called _willowfield_"), routed.text
 
 
 def test_a_question_about_many_customers_is_answered_from_the_book(book: Services) -> None:
@@ -1785,6 +1798,56 @@ def test_outreach_is_answered_for_the_time_asked_about(book: Services) -> None:
     a = ask(book, "Can I call Willowfield Devices at 9pm?")
     assert a.text.startswith("No: *Willowfield Devices Co* accepts outreach, but ")
     assert " 21:00 their time (America/Chicago) is outside contact hours" in a.text
+
+
+def test_quiet_hours_asked_is_answered_yes_when_it_is_quiet_there(book: Services, clock: Clock) -> None:
+    # was: "Yes: Willowfield Devices Co accepts outreach; it is ... within contact hours", a yes that meant no
+    clock.now = dt.datetime(2026, 11, 24, 16, 0, tzinfo=dt.UTC)  # Tuesday, 10:00 in Chicago
+    within = ask(book, "Is Willowfield Devices in quiet hours?")
+    assert within.text.startswith("No: it is Tue 10:00 there (America/Chicago), within contact hours"), within.text
+    outside = ask(book, "is it outside Willowfield Devices's contact hours?")
+    assert outside.text.startswith("No: it is Tue 10:00 there"), outside.text
+    clock.now = dt.datetime(2026, 11, 25, 4, 0, tzinfo=dt.UTC)  # 22:00 in Chicago
+    late = ask(book, "Is Willowfield Devices in quiet hours?")
+    assert late.text.startswith("Yes: it is Tue 22:00 there (America/Chicago)"), late.text
+    # a customer who opted out is said so too (Glacierwood Dental has)
+    opted = ask(book, "Is Glacierwood Dental in quiet hours?")
+    assert opted.text.startswith("Yes: ") and "has opted out of outreach anyway" in opted.text, opted.text
+
+
+def test_every_contact_is_listed_when_contacts_are_asked_with_what_the_role_may_see(book: Services) -> None:
+    # was: the primary contact alone for "who are the contacts at X?"
+    willow = cid(book, "Willowfield Devices Co")
+    people = [
+        ("Dana Fischer", "CTO", "dana@willow.example", "+1-555-0100", True, False),
+        ("Evil <!channel> Ops", "<@U0AMGOLD> lead", "ops@willow.example", "+1-555-0101", False, True),
+    ]
+    with session_scope(book.sessions) as s:
+        for name, title, email, phone, primary, out in people:
+            s.add(
+                Contact(
+                    customer_id=willow,
+                    name=name,
+                    title=title,
+                    email=email,
+                    phone=phone,
+                    is_primary=primary,
+                    opted_out=out,
+                )
+            )
+    every = ask(book, "who are the contacts at Willowfield Devices?", MANAGER)
+    assert every.text == (
+        "Contacts at *Willowfield Devices Co*:\n"
+        "• Dana Fischer (CTO), dana@willow.example, +1-555-0100 (primary)\n"
+        "• Evil &lt;!channel&gt; Ops (&lt;@U0AMGOLD&gt; lead), ops@willow.example, +1-555-0101 (opted out)"
+    ), every.text
+    assert "<!channel>" not in every.text and "<@U0AMGOLD>" not in every.text  # inert
+    logistics = ask(book, "who else can I talk to at Willowfield Devices?", "U0LOGLEAD")  # sees names and phones
+    assert "• Dana Fischer (CTO), +1-555-0100 (primary)" in logistics.text and "@willow" not in logistics.text
+    analyst = ask(book, "who are the contacts at Willowfield Devices?", "U0OPSANL")  # sees no contact data
+    assert "Dana" not in analyst.text and "restricted" in analyst.text, analyst.text
+    primary = ask(book, "who is the main contact at Willowfield Devices?", MANAGER)
+    assert primary.text.startswith("The primary contact at *Willowfield Devices Co* is Dana Fischer (CTO)")
 
 
 def test_what_a_customers_tier_promises(book: Services) -> None:

@@ -72,6 +72,7 @@ def test_the_renewal_window_a_question_names(question: str, start: dt.date, end:
         ("which accounts have nobody assigned?", ACCOUNTS, UNOWNED),
         ("Which shipments are late?", LATE_SHIPMENTS, None),
         ("Is anyone breaching right now?", BREACHED, None),
+        ("list tickets that missed their SLA", BREACHED, None),
         ("what is the total number of open tickets?", TICKETS, None),  # a count said as one, not a sum
         ("which tickets are close to breaching?", AT_RISK, None),
         ("which of <@U0AMAPAC>'s customers renew next month?", RENEWALS, "U0AMAPAC"),  # a colleague mentioned

@@ -258,6 +258,19 @@ def test_a_table_with_the_tiers_as_columns_shows_the_tier_asked_about() -> None:
     assert every.startswith("KPI: NPS · Platinum: 50 · Gold: 45 · Silver: 35 · Bronze: 30")
 
 
+def test_a_tiers_table_asked_for_whole_shows_every_row_with_that_tiers_cell() -> None:
+    # was: the three rows nearest the question ("what are the KPIs for silver?" gave CSAT and the two SLA rows)
+    rows = "".join(f"| KPI {n} | {n}0 | {n}1 | {n}2 | {n}3 |\n" for n in range(1, 11))
+    text = "# KPIs\n\n## Targets\n\n| KPI | Platinum | Gold | Silver | Bronze |\n|---|---|---|---|---|\n" + rows
+    for question in ("What are the KPIs for silver?", "what are the targets for silver customers?"):
+        said = ExtractiveWriter().write(question, passages_of(text)).text
+        lines = said.replace(" [1]", "").splitlines()
+        assert lines == [f"KPI: KPI {n} · Silver: {n}2" for n in range(1, 11)], said
+    # one row asked by its own words is that row alone
+    one = ExtractiveWriter().write("What is the KPI 7 target for gold?", passages_of(text)).text
+    assert one.startswith("KPI: KPI 7 · Gold: 71") and "KPI 6" not in one
+
+
 def test_the_sentence_introducing_a_list_is_read_before_its_item() -> None:
     text = (
         "# Channels\n\n## Customer channels\n\nEvery message from a customer in a shared channel is treated like a "

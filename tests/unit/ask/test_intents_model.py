@@ -222,6 +222,11 @@ def model() -> IntentModel:
         ("what's pending in deal desk?", "", ["approvals_pending"]),
         ("what's waiting for deal desk approval?", "", ["approvals_pending"]),
         ("what needs my approval?", "", ["approvals_pending"]),  # was: the steps of a request
+        ("how many SLA breaches this week?", "", ["service_levels"]),  # was: the at-breach steps
+        # a kind of request waiting (was: the discount policy's how-to and the matrix rows)
+        ("how many discount requests are pending?", "", ["approvals_pending"]),
+        ("which credit requests are still open?", "", ["approvals_pending"]),
+        ("which discount requests are pending for Acme?", "acme", ["customer_requests"]),
         ("who's the backup owner for Acme?", "acme", ["on_duty"]),  # was: their owner
         # owners against the tier's cap (was: the help for lists, or declined)
         ("who is over their account cap?", "", ["owner_caps"]),
@@ -234,6 +239,11 @@ def model() -> IntentModel:
         # what was given across the book (was: declined at 10%); what one may give is still the route
         ("how much credit did we give this quarter?", "", ["approval_figures"]),
         ("how much credit can I give Acme?", "acme", ["approval_sla_exception"]),
+        # the credits they had (was: the route of a credit to give now)
+        ("has Acme had credits before?", "acme", ["customer_requests"]),
+        ("what credits has Acme received?", "acme", ["customer_requests"]),
+        ("is it outside Acme's contact hours?", "acme", ["consent_outreach"]),  # was: their region
+        ("what plan is Acme on?", "acme", ["tier"]),  # was: the frequency caps' "post the plan"
         # who pays for a replacement's shipping is the expedite route (was: "no shipments on record")
         ("Can Acme get free shipping on a replacement?", "acme", ["approval_expedited_fulfilment"]),
         ("has Acme's replacement shipped?", "acme", ["shipments"]),
@@ -392,6 +402,10 @@ def test_a_record_field_needs_a_customer_in_view(model: IntentModel) -> None:
         ("what's breaching right now for platinum?", True),
         ("what is currently breaching?", True),
         ("what happens when a ticket breaches?", False),
+        # the breached tickets listed (was: the playbook's at-breach steps, and "which customer?")
+        ("show me breached tickets this week", True),
+        ("list tickets that missed their SLA", True),
+        ("what do I do with a breached ticket?", False),
         ("what's a breach?", False),
         # a colleague mentioned as Slack writes it (was: the staff roster row and a playbook line)
         ("which of <@U0AMAPAC>'s customers renew next month?", True),

@@ -263,6 +263,10 @@ def test_clauses_split_a_question_that_asks_two_things() -> None:
 def test_the_customer_mention_is_replaced_by_the_stand_in() -> None:
     assert mask("When does Westwardwood  Studios renew?", "westwardwood studios", "Acme") == "When does Acme renew?"
     assert mask("who owns it", "", "Acme") == "who owns it"
+    # the legal suffix typed after the name goes with it (was: "Acme Co", read as asking something of "Co")
+    assert mask("Polarmark Media Co", "polarmark media", "Acme") == "Acme"
+    assert mask("when does Glacierwood Dental Ltd. renew?", "glacierwood dental", "Acme") == "when does Acme renew?"
+    assert mask("is Nordic Media AS as big as last year?", "nordic media", "Acme") == "is Acme AS as big as last year?"
 
 
 @pytest.mark.parametrize(
