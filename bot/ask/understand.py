@@ -146,7 +146,7 @@ def understand(
     in_view = customer_id is not None or bool(choices) or bool(unknown) or refers_to_customer(question)
     asked = model.read(question, mention, refers=in_view)
     terse = len(question.split()) <= TERSE_WORDS and not earlier
-    if not in_view and not book and (_asks_of_one(model, asked) or terse):
+    if customer_id is None and not choices and not unknown and not book and (_asks_of_one(model, asked) or terse):
         # a record field or a request's route asked by its own words of a name we do not know whole ("what's the
         # ARR for northwave?", "eaglespring wants net 90, who signs off?"), or a question typed like a search
         # ("harborland renewal", "deltawave"): the customers that name starts, to pick from (one word is never

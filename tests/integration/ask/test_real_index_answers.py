@@ -154,6 +154,10 @@ def test_a_topic_told_in_other_words_is_searched_with_the_playbooks_term(
     # was: the discount policy's rules (the words of what was sent: "a price list")
     wrong = AskService(services).answer("we emailed the wrong customer a price list, what now?", "U0PRIVACY")
     assert wrong.citations[0].heading_path.endswith("Misdirected messages"), wrong.citations
+    # was: declined at 21% ("mistakes" against the matrix's "Anti-patterns we have seen")
+    mistakes = AskService(services).answer("what mistakes do people make when escalating?", "U0AMGOLD")
+    assert mistakes.answered and mistakes.citations[0].heading_path.endswith("Anti-patterns we have seen")
+    assert "Escalating by DM to a favourite engineer" in mistakes.text, mistakes.text
 
 
 EXAMPLE = re.compile(r"`([^`/][^`]*)`")

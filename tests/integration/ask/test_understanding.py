@@ -923,7 +923,11 @@ def test_a_record_asked_of_the_first_word_of_a_name_offers_that_customer_to_pick
     assert not ask(book, "renewal timeline").choices  # no customer's first word: the playbooks
     # a request's route depends on its customer: asked of a first word, it is offered too (was: the route for any
     # customer, "Tell me the customer ...", the name unread)
-    for route in ("willowfield wants net 90 payment terms, who signs off?", "can I give Willowfield a 15% discount?"):
+    for route in (
+        "willowfield wants net 90 payment terms, who signs off?",
+        "can I give Willowfield a 15% discount?",
+        "Willowfield wants termination for convenience in their contract",  # "their": no customer in view yet
+    ):
         routed = ask(book, route, MANAGER)
         assert [c.name for c in routed.choices] == ["Willowfield Devices Co"] and routed.approval is None, route
         assert routed.text.startswith("No customer is called _willowfield_"), routed.text

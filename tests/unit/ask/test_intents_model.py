@@ -244,6 +244,7 @@ def model() -> IntentModel:
         ("what credits has Acme received?", "acme", ["customer_requests"]),
         ("is it outside Acme's contact hours?", "acme", ["consent_outreach"]),  # was: their region
         ("what plan is Acme on?", "acme", ["tier"]),  # was: the frequency caps' "post the plan"
+        ("Acme wants unlimited liability, who approves?", "acme", ["approval_custom_terms"]),  # was: their promises
         # who pays for a replacement's shipping is the expedite route (was: "no shipments on record")
         ("Can Acme get free shipping on a replacement?", "acme", ["approval_expedited_fulfilment"]),
         ("has Acme's replacement shipped?", "acme", ["shipments"]),
