@@ -825,7 +825,7 @@ SHOWN_CONTACTS = 8
 
 # whether it is quiet hours there: "is X in quiet hours?", "is it outside Acme's contact hours?"
 _QUIET_ASKED = re.compile(
-    r"\b(?:in|within|during) (?:their |its |the )?quiet hours\b"
+    r"\b(?:in|within|during|is it|are they) (?:their |its |the )?quiet hours\b"
     r"|\boutside\b.{0,40}\b(?:contact|business|working|office) hours\b|\bafter hours (?:there|for them)\b",
     re.I,
 )

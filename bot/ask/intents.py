@@ -436,7 +436,7 @@ class IntentModel:
         }
         return [self.catalog[n] for n in sorted(first, key=lambda n: first[n])]
 
-    def _topic(self, low: str) -> bool:
+    def names_topic(self, low: str) -> bool:
         """The clause names what a playbook procedure is about (the howto intent's ``topics``)."""
         return any(p.search(low) for p in self.catalog[self.howto].topics)
 
@@ -489,7 +489,7 @@ class IntentModel:
             # steps): the meeting is what to prepare for, and the card carries the renewal too
             worded_card = self.catalog[best].kind == HOWTO  # over a procedure by meaning: the words decide
             best = card[0]
-        if self.catalog[best].kind in (FIELD, POLICY) and best not in hits and self._topic(low):
+        if self.catalog[best].kind in (FIELD, POLICY) and best not in hits and self.names_topic(low):
             # a procedure named by its subject, a field or a policy by meaning alone ("X wants all their data
             # deleted" is the erasure steps, not a data access request's route)
             best = self.howto

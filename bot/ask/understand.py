@@ -169,7 +169,14 @@ def understand(
     read_with = ""
     # a short question that names nothing it asks by its own words ("what about platinum?" after the SLA figures):
     # read by meaning alone it is the nearest intent (platinum's promises), with the thread's question what it asks
-    if (asked.howto or just_named or not asked.worded) and earlier and len(question.split()) < FOLLOW_UP_WORDS:
+    # (a procedure named by its own subject is asked on its own: "what are the KPIs for their tier?" after "is it
+    # quiet hours there?" is the KPIs, not the quiet hours again)
+    own_topic = asked.howto and model.names_topic(question.lower())
+    if (
+        ((asked.howto and not own_topic) or just_named or not asked.worded)
+        and earlier
+        and len(question.split()) < FOLLOW_UP_WORDS
+    ):
         # A name alone answers "which customer?"; it asks the earlier question again, of that customer.
         # "and for 20%?", "what about the ARR" read alone say little; with the thread's question they say what.
         # The earlier question's own name for its customer is masked as the question's is: read raw, "Can I give

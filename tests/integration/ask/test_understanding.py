@@ -1683,6 +1683,15 @@ def test_a_follow_up_of_a_follow_up_reads_back_to_the_question_it_follows(book: 
     assert ctx is not None and ctx.question == "Can I give Willowfield Devices 15%?\nwhat about 25%?\nand 40%?"
 
 
+def test_a_follow_up_naming_a_procedures_subject_is_asked_on_its_own(book: Services) -> None:
+    # was: "what are the KPIs for their tier?" after "is X in quiet hours?" read with it: the quiet hours again
+    turn = in_thread(book, "1700000000.000910")
+    turn("Is Willowfield Devices in quiet hours?")
+    kpis = turn("what are the KPIs for their tier?")
+    assert "contact hours" not in kpis.text and kpis.source != "record", kpis.text
+    assert "ARR is $412,000" in turn("and their ARR?").text  # a field still follows the thread's customer
+
+
 def test_a_chain_of_follow_ups_keeps_the_latest_value_of_each(book: Services) -> None:
     # was: "and if the deal is $400k?" after "12% on a $200k renewal?" and "what about 18%?" was "A 12% discount
     # ($400,000)": the chain's first percentage, and the deal's size read as the discount
@@ -1811,6 +1820,8 @@ def test_quiet_hours_asked_is_answered_yes_when_it_is_quiet_there(book: Services
     assert within.text.startswith("No: it is Tue 10:00 there (America/Chicago), within contact hours"), within.text
     outside = ask(book, "is it outside Willowfield Devices's contact hours?")
     assert outside.text.startswith("No: it is Tue 10:00 there"), outside.text
+    there = ask(book, "is it quiet hours there?", thread_customer=cid(book, "Willowfield Devices Co"))
+    assert there.text.startswith("No: it is Tue 10:00 there"), there.text
     clock.now = dt.datetime(2026, 11, 25, 4, 0, tzinfo=dt.UTC)  # 22:00 in Chicago
     late = ask(book, "Is Willowfield Devices in quiet hours?")
     assert late.text.startswith("Yes: it is Tue 22:00 there (America/Chicago)"), late.text
