@@ -226,7 +226,7 @@ def route(policies: Policies, rtype: str, card: CustomerCard | None, slots: Slot
             amount, base = (slots.base * Decimal(str(slots.percent)) / 100).quantize(unit), slots.base
         elif not routed_by_percent(policies, rtype):
             amount = slots.base
-    found = describe(policies, rtype, who, tier, region or None, slots.percent, amount, slots.risk, base)
+    found = describe(policies, rtype, who, tier, region or None, slots.percent, amount, slots.risk, base, slots.above)
     if slots.free_months and rtype == "discount":
         n = slots.free_months
         said = "1 free month counts" if n == 1 else f"{n} free months count"

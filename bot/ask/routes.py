@@ -120,15 +120,26 @@ def outcome(rule: ApprovalRule) -> str:
 
 
 def _subject(
-    rtype: str, who: str, percent: float | None, amount: Decimal | None, measure: str, base: Decimal | None = None
+    rtype: str,
+    who: str,
+    percent: float | None,
+    amount: Decimal | None,
+    measure: str,
+    base: Decimal | None = None,
+    above: bool = False,
 ) -> str:
     """'A 20% discount ($20,000) for *Acme* (gold)', 'A 12% discount ($14,400, 12% of $120,000) for ...', 'A service
-    credit (SLA exception) of $800 for ...'."""
+    credit (SLA exception) of $800 for ...'; ``above``: 'An expedite over $5,000', 'A discount over 25%'."""
     label = label_of(rtype)
     pct = format_percent(percent) if percent is not None else ""
     value = _given(amount, measure)
     if value and pct and base is not None:
         value = f"{value}, {pct} of {format_money(base)}"
+    if above and (pct or value):
+        bound = f"over {pct}" if pct else f"over {value}" if "usd" in measure.lower() else f"for over {value}"
+        what = f"{_article(label)} {label} {bound}".strip()
+        what = what[0].upper() + what[1:]
+        return f"{what} for {who}" if who else what
     if pct:
         what = f"{'An' if pct.startswith(('8', '11', '18')) else 'A'} {pct} {label}" + (f" ({value})" if value else "")
     elif value:
@@ -139,6 +150,9 @@ def _subject(
     what = what.strip()  # a label without an article ("custom terms") starts with the label itself
     what = what[0].upper() + what[1:]
     return f"{what} for {who}" if who else what
+
+
+ABOVE = 0.01  # a value said as a lower bound is routed as this much larger (a cent, a hundredth of a point)
 
 
 def _article(label: str) -> str:
@@ -169,14 +183,19 @@ def describe(
     amount: Decimal | None,
     risk: str | None,
     base: Decimal | None = None,
+    above: bool = False,
 ) -> RouteAnswer:
     """The route for this request, or, when the question gave none of the values the type is routed by, every
     rule that can apply to this customer, cheapest first. ``who``: the customer as mrkdwn ("*Acme Inc* (gold)");
-    ``base``: the deal ``amount`` was computed from as ``percent`` of it, said with it."""
+    ``base``: the deal ``amount`` was computed from as ``percent`` of it, said with it; ``above``: the values are
+    lower bounds ("over $5,000"), so the request is routed as just larger than them and said so."""
     rules = list(policies.approvals.request_types.get(rtype, []))  # type: ignore[call-overload]
     measure = _measure(policies, rtype)
     level = risk or "low"  # what a request is filed with unless the requester says otherwise
-    value = float(amount) if amount is not None else None
+    value = float(amount) + ABOVE if amount is not None and above else float(amount) if amount is not None else None
+    said_percent = percent
+    if percent is not None and above:
+        percent += ABOVE  # matched as just over it; said as given
     label = label_of(rtype)
     routed_by_values = any(r.when is not None and (r.when.max_amount or r.when.max_percent) is not None for r in rules)
     # A rule for some tiers or regions only, and the question names no customer, tier or region: which rule
@@ -199,7 +218,7 @@ def describe(
             ladder.append((rule, missed))
     if route is None:  # pragma: no cover - every type ends in a catch-all rule (policy checks)
         raise LookupError(f"no {rtype} rule matches")
-    subject = _subject(rtype, who, percent, amount, measure, base)
+    subject = _subject(rtype, who, said_percent, amount, measure, base, above)
     stated = [rule for rule, _ in ladder] or [route]  # the rules the lead names, "above that" aside
     chosen = stated[0]
     if ladder:
@@ -215,7 +234,7 @@ def describe(
     if cheapest is not None and cheapest.when is not None and all(cheapest is not r for r in stated):
         sentences.append(f"{conditions(cheapest.when, measure).capitalize()} {outcome(cheapest)}.")
     return RouteAnswer(
-        tuple(sentences), rtype, chosen.name, percent, amount, f"{chosen.name} {label} approval who approves"
+        tuple(sentences), rtype, chosen.name, said_percent, amount, f"{chosen.name} {label} approval who approves"
     )
 
 

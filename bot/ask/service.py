@@ -493,12 +493,13 @@ class AskService:
             return Answer(question, asker, said.text, [], 0.0, True, customer=card, truncated=truncated, source=CLARIFY)
         # the amount the route was computed with: the one said, or the share of the deal said ("12% on $120k")
         computed = said.route.amount if u.slots.amount is None and said.route.amount is not None else None
+        bound = u.slots.above  # "over $5,000" is no amount to file: the form asks for the real one
         prefill = direct.ApprovalPrefill(
             rtype,
             card.customer_id if card else None,
             # "a 10% credit on a $5k invoice" is filed as $500
-            u.slots.percent_text if direct.routed_by_percent(policies, rtype) else "",
-            format_money(computed) if computed is not None else u.slots.amount_text,
+            u.slots.percent_text if direct.routed_by_percent(policies, rtype) and not bound else "",
+            "" if bound else format_money(computed) if computed is not None else u.slots.amount_text,
         )
         passages, note = self._cited(session, said.route.citation_query, "approv", paths, question)
         lead = list(said.route.sentences)

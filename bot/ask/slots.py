@@ -160,6 +160,10 @@ class Problem:
         return self.said
 
 
+# A value said as a lower bound ("who approves an expedite over $5,000?", "a discount above 25%"): the request is
+# larger than it, so the route is the one just above it (was: the route at it, "up to $5,000 needs Logistics")
+_ABOVE = re.compile(r"\b(?:over|above|more than|greater than|exceeding|in excess of|upwards of)\s*$|>\s*$", re.I)
+
 PERCENT_NEEDED = "a percentage between 0 and 100"
 AMOUNT_NEEDED = "a positive amount"
 
@@ -179,6 +183,7 @@ class Slots:
     free_months: int | None = None  # "two free months": a discount of that share of a year (``percent`` set so)
     place: str = ""  # the country or union ``region`` was named by ("UK"): the record keeps regions, not countries
     other_tier: str = ""  # a tier name other teams use that the policy has none of ("diamond customers")
+    above: bool = False  # the percentage or amount is a lower bound ("over $5,000"): the request is larger
     regions: tuple[str, ...] = ()  # every region the question names, in order ("emea and latam"); ``region`` first
 
     @property
@@ -211,6 +216,7 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
     problems: list[Problem] = []
     percent = None
     for_discount = False
+    above = False
     for m in PERCENT.finditer(text):
         value = float(_number(m["num"]))
         shown = f"{'-' if m['neg'] else ''}{format_percent(value)}"
@@ -221,6 +227,7 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
         elif percent is None:
             percent = value
             for_discount = bool(_PERCENT_FOR_DISCOUNT.match(text[m.end() :]))
+            above = above or bool(_ABOVE.search(text[: m.start()]))
     amount = base = None
     for_credit = False
     foreign = [m.span() for m in FOREIGN.finditer(text)]
@@ -243,6 +250,7 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
             else:
                 amount = said
                 for_credit = bool(_AMOUNT_FOR_CREDIT.match(text[m.end() :]) or _CREDIT_OF.search(text[: m.start()]))
+                above = above or bool(_ABOVE.search(text[: m.start()]))
     if for_discount and for_credit and percent is not None and amount is not None:
         two = f"{format_percent(percent)} off and a {format_money(amount)} credit are two requests, each with its route"
         problems.append(Problem(two, "one of them at a time"))
@@ -297,6 +305,7 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
         free_months=months if percent is not None else None,
         other_tier=_other_tier(text, tiers),
         regions=regions_named,
+        above=above and (percent is not None or amount is not None),
     )
 
 

@@ -756,6 +756,10 @@ def test_an_approval_question_gets_this_customers_route_and_a_prefilled_button(b
     credit = ask(book, "Can we give Glacierwood Dental a $2,000 service credit?", MANAGER)
     assert "Service management, then CS leadership in <#C0GOVERN>" in credit.text
     assert credit.approval is not None and credit.approval.amount == "$2,000"
+    # a bound is no amount to file: the button leaves it for the requester (the route is the one above it)
+    over = ask(book, "Who approves a credit over $10,000 for Glacierwood Dental?", MANAGER)
+    assert "over $10,000" in over.text and "then Finance" in over.text, over.text
+    assert over.approval is not None and over.approval.amount == ""
 
 
 def test_a_percentage_of_a_deal_is_routed_by_the_discount_it_makes(book: Services) -> None:

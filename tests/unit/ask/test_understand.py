@@ -347,6 +347,33 @@ def test_the_route_is_the_one_a_filed_request_would_take(policies: Policies) -> 
         assert said.rule == route.rule
 
 
+@pytest.mark.parametrize(
+    ("text", "above"),
+    [
+        ("who approves an expedite over $5,000?", True),
+        ("an expedite of more than $5k", True),
+        ("who approves a discount above 25%?", True),
+        ("who approves an expedite of $5,000?", False),
+        ("a 25% discount over the next year", False),  # "over" after the value is not a bound
+    ],
+)
+def test_a_value_said_as_a_lower_bound_is_read_as_one(text: str, above: bool) -> None:
+    assert read_slots(text, TIERS, REGIONS).above is above
+
+
+def test_a_lower_bound_is_routed_as_just_above_it_and_said_so(policies: Policies) -> None:
+    # was: "who approves an expedite over $5,000?" gave the route of $5,000 ("needs approval from Logistics"), where
+    # anything above it also needs Finance
+    at = describe(policies, "expedited_fulfilment", "", "bronze", "na", None, Decimal(5000), None)
+    over = describe(policies, "expedited_fulfilment", "", "bronze", "na", None, Decimal(5000), None, above=True)
+    assert at.sentences[0].startswith("An expedite of $5,000 needs approval from Logistics in <#C0LOGISTIC>.")
+    assert over.sentences[0].startswith("An expedite over $5,000 needs approval from Logistics in <#C0LOGISTIC>, then")
+    assert over.amount == Decimal(5000) and at.rule != over.rule
+    pct = describe(policies, "discount", "", "silver", "na", 25.0, None, None, above=True)
+    assert pct.sentences[0].startswith("A discount over 25% needs approval from Sales manager, then Deal desk")
+    assert "Finance" in pct.sentences[0] and pct.percent == 25.0
+
+
 def test_tier_conditions_follow_the_customer(policies: Policies) -> None:
     gold = describe(policies, "expedited_fulfilment", "", "gold", "na", None, Decimal(300), None)
     bronze = describe(policies, "expedited_fulfilment", "", "bronze", "na", None, Decimal(300), None)
