@@ -39,6 +39,7 @@ from bot.ask.conversations import channels_finding, waiting_finding
 from bot.ask.customer_alerts import customer_alerts_finding
 from bot.ask.erasures import erasures_finding
 from bot.ask.intents import Intent
+from bot.ask.library import library_finding
 from bot.ask.outcomes import outcomes_finding
 from bot.ask.pending import (
     asks_overdue,
@@ -86,6 +87,7 @@ from bot.customers.accounts import tiers_owned
 from bot.customers.card import CustomerCard
 from bot.policies import Policies
 from bot.services import Services
+from retrieval.types import DocMeta
 
 log = logging.getLogger(__name__)
 _WHO = re.compile(r"^\W*who(?:'s| is| do| should| gets?| will)?\b", re.I)  # a person asked for
@@ -149,14 +151,26 @@ def _duty(a: Inputs) -> PolicyFinding:
     return duty_finding(a.policies, a.tier, a.card, away)
 
 
-def _stale(a: Inputs) -> PolicyFinding | None:
-    """The playbooks past their review date: a plain handbook has them too."""
+def _documents(a: Inputs) -> list[DocMeta] | None:
+    """The playbooks' front matter as the index read it (a plain handbook has it too); None when the index cannot
+    be opened: the playbooks' answer then says it cannot search them."""
     try:
-        documents = a.services.index.documents()
-    except Exception:  # the index cannot be opened: the playbooks' answer says it cannot search them
-        log.warning("playbook index unavailable; no review dates to list", exc_info=True)
+        return a.services.index.documents()
+    except Exception:
+        log.warning("playbook index unavailable; no playbooks to list", exc_info=True)
         return None
-    return stale_finding(a.policies, documents, a.now.date())
+
+
+def _stale(a: Inputs) -> PolicyFinding | None:
+    """The playbooks past their review date."""
+    documents = _documents(a)
+    return stale_finding(a.policies, documents, a.now.date()) if documents is not None else None
+
+
+def _library(a: Inputs) -> PolicyFinding | None:
+    """Every playbook, by title."""
+    documents = _documents(a)
+    return library_finding(a.policies, documents) if documents is not None else None
 
 
 def _chain(a: Inputs) -> list[str]:
@@ -286,6 +300,7 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     "conversations": (True, lambda a: waiting_finding(a.session, a.services, a.asker, a.card)),
     "customer_channels": (False, lambda a: channels_finding(a.session, a.card) if a.card else None),
     "stale": (False, _stale),
+    "library": (False, _library),
     "sources": (True, lambda a: sources_finding(a.session, a.services, a.asker, a.now)),
     "today": (True, lambda a: today_finding(a.session, a.services, a.asker, a.now)),
     "outcomes": (True, _outcomes),
@@ -306,6 +321,15 @@ _HANDLERS: dict[str, tuple[bool, Handler]] = {
     # owners over a tier's cap on accounts ("am I over my cap?": the asker alone)
     "caps": (True, lambda a: caps_finding(a.session, a.policies, a.asker if asks_own(a.question) else None)),
 }
+
+
+def needs_policies(compute: str) -> bool:
+    """Whether a computation reads the policies (a plain handbook without them gets the playbooks' answer and a note
+    saying so); the playbooks' own list and review dates, the staff roster, erasures and channels do not."""
+    handler = _HANDLERS.get(compute)
+    return handler is None or handler[0]
+
+
 # Targets for a tier: the customer's, or the one the question names; evaluated guarded (a policy file a
 # maintainer is editing must not take the answer down with it: the playbooks answer instead).
 _FOR_TIER: dict[str, TierHandler] = {"promises": _promises, "escalation": _escalation, "sla": _sla}

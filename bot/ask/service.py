@@ -44,7 +44,7 @@ from bot.ask.breakdown import PER_AGENT, per_agent
 from bot.ask.compose import AnswerWriter, Citation, ExtractiveWriter, cite
 from bot.ask.dates import EMPTY_SPAN, named_window
 from bot.ask.feedback import passage_key, rerank
-from bot.ask.findings import policy_findings
+from bot.ask.findings import needs_policies, policy_findings
 from bot.ask.intents import Catalog, kind_asked, mask, model_for
 from bot.ask.models import QuestionAnswer, QuestionLog
 from bot.ask.overview import asks_whole, named_document
@@ -443,7 +443,12 @@ class AskService:
             if isinstance(routed, Answer):
                 return routed
             unrouted = routed or ""
-        elif approval is not None and approval.compute and not self.s.policies.configured:
+        elif (
+            approval is not None
+            and approval.compute
+            and not self.s.policies.configured
+            and needs_policies(approval.compute)
+        ):
             unrouted = direct.not_configured(approval.compute)
         answer = self._compose(session, u, question, asker, card, truncated, query, paths)
         answer.choices = u.choices

@@ -126,6 +126,9 @@ def test_the_record_still_answers_and_sensitive_fields_stay_restricted(plain: Se
         assert other.source != "policy" and "policies directory" not in other.text, (question, other.text)
     stale = ask(plain, "which playbooks are out of date?")
     assert stale.text.startswith("No playbook is past its review date"), stale.text
+    assert "not configured" not in stale.text  # computed from the front matter: no policy missing (was: the note)
+    listed = ask(plain, "what playbooks do we have?")  # the handbook's own pages (none indexed in this fixture)
+    assert listed.text == "No playbook is indexed yet: a maintainer runs `rapport index` on the playbooks folder."
     past = ask(plain, "show me Acme Widgets' last 3 tickets")
     assert past.text == "*Acme Widgets Inc* has no tickets on record.", past.text
 
