@@ -815,13 +815,7 @@ _TIME_THERE = re.compile(r"\bwhat time is it\b|\blocal time\b|\bwhat(?:'s| is) t
 _CONTACTS = re.compile(
     r"\bcontacts\b|\bwho else\b|\bstakeholders\b|\b(?:all|other) (?:the )?(?:people|persons)\b", re.I
 )
-SHOWN_CONTACTS = 8
-
-# every contact asked ("who are the contacts at X?", "who else can I talk to at X?"), not the primary alone
-_CONTACTS = re.compile(
-    r"\bcontacts\b|\bwho else\b|\bstakeholders\b|\b(?:all|other) (?:the )?(?:people|persons)\b", re.I
-)
-SHOWN_CONTACTS = 8
+SHOWN_CONTACTS = 8  # contacts listed; the answer says how many more
 
 # whether it is quiet hours there: "is X in quiet hours?", "is it outside Acme's contact hours?"
 _QUIET_ASKED = re.compile(
