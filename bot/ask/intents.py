@@ -407,6 +407,10 @@ class IntentModel:
             return True  # "who hasn't paid their invoices?": "their" is theirs, whoever they are
         if OWED_TOTAL.search(question) and not refers_to_customer(question):
             return True  # "how much is overdue in total?": the book's overdue invoices added up
+        if any(self.catalog[n].request_type for n in self._hits(question.lower())):
+            # a request named by its words ("who approves a 15% discount on a deal worth over $100k?"): its route,
+            # not the customers over that value (was: the 81 customers with ARR over $100,000)
+            return False
         if (
             total_asked(question) or threshold(question) or negative_bound(question) or renewals_at_risk(question)
         ) and not refers_to_customer(question):

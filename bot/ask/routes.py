@@ -126,7 +126,7 @@ def _subject(
     amount: Decimal | None,
     measure: str,
     base: Decimal | None = None,
-    above: bool = False,
+    above: str = "",
 ) -> str:
     """'A 20% discount ($20,000) for *Acme* (gold)', 'A 12% discount ($14,400, 12% of $120,000) for ...', 'A service
     credit (SLA exception) of $800 for ...'; ``above``: 'An expedite over $5,000', 'A discount over 25%'."""
@@ -135,15 +135,18 @@ def _subject(
     value = _given(amount, measure)
     if value and pct and base is not None:
         value = f"{value}, {pct} of {format_money(base)}"
-    if above and (pct or value):
-        bound = f"over {pct}" if pct else f"over {value}" if "usd" in measure.lower() else f"for over {value}"
-        what = f"{_article(label)} {label} {bound}".strip()
+    if above == "percent" and pct:
+        what = f"{_article(label)} {label} over {pct}" + (f" ({value})" if value else "")
+        what = what.strip()
         what = what[0].upper() + what[1:]
         return f"{what} for {who}" if who else what
+    if above == "amount" and value:
+        value = f"over {value}"
     if pct:
         what = f"{'An' if pct.startswith(('8', '11', '18')) else 'A'} {pct} {label}" + (f" ({value})" if value else "")
     elif value:
-        what = f"{_article(label)} {label} of {value}" if "usd" in measure.lower() else f"{_article(label)} {label} "
+        of = "" if above == "amount" else "of "  # "an expedite over $5,000", "an expedite of $5,000"
+        what = f"{_article(label)} {label} {of}{value}" if "usd" in measure.lower() else f"{_article(label)} {label} "
         what = what if "usd" in measure.lower() else f"{what}for {value}"
     else:
         what = f"{_article(label)} {label}"
@@ -183,19 +186,21 @@ def describe(
     amount: Decimal | None,
     risk: str | None,
     base: Decimal | None = None,
-    above: bool = False,
+    above: str = "",
 ) -> RouteAnswer:
     """The route for this request, or, when the question gave none of the values the type is routed by, every
     rule that can apply to this customer, cheapest first. ``who``: the customer as mrkdwn ("*Acme Inc* (gold)");
-    ``base``: the deal ``amount`` was computed from as ``percent`` of it, said with it; ``above``: the values are
-    lower bounds ("over $5,000"), so the request is routed as just larger than them and said so."""
+    ``base``: the deal ``amount`` was computed from as ``percent`` of it, said with it; ``above``: the value said as
+    a lower bound ("amount" for "over $5,000", "percent"), so the request is routed as just larger and said so."""
     rules = list(policies.approvals.request_types.get(rtype, []))  # type: ignore[call-overload]
     measure = _measure(policies, rtype)
     level = risk or "low"  # what a request is filed with unless the requester says otherwise
-    value = float(amount) + ABOVE if amount is not None and above else float(amount) if amount is not None else None
+    value = float(amount) if amount is not None else None
+    if value is not None and above == "amount":
+        value += ABOVE  # matched as just over it; said as given
     said_percent = percent
-    if percent is not None and above:
-        percent += ABOVE  # matched as just over it; said as given
+    if percent is not None and above == "percent":
+        percent += ABOVE
     label = label_of(rtype)
     routed_by_values = any(r.when is not None and (r.when.max_amount or r.when.max_percent) is not None for r in rules)
     # A rule for some tiers or regions only, and the question names no customer, tier or region: which rule

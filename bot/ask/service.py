@@ -498,7 +498,7 @@ class AskService:
             return Answer(question, asker, said.text, [], 0.0, True, customer=card, truncated=truncated, source=CLARIFY)
         # the amount the route was computed with: the one said, or the share of the deal said ("12% on $120k")
         computed = said.route.amount if u.slots.amount is None and said.route.amount is not None else None
-        bound = u.slots.above  # "over $5,000" is no amount to file: the form asks for the real one
+        bound = bool(u.slots.above)  # "over $5,000" is no amount to file: the form asks for the real one
         prefill = direct.ApprovalPrefill(
             rtype,
             card.customer_id if card else None,

@@ -40,7 +40,9 @@ _BASE_BEFORE = re.compile(
     r"(?:(?<!discount )(?<!credit )(?<!value )\bof|\b(?:on|off))\s+(?:a|an|the|their|its|this|that)?\s*$"
     # the deal named before its size: "if the deal is $400k", "with a renewal worth $80k"
     r"|\b(?:deal|renewal|contract|order|quote|subscription|purchase|acv|tcv)(?:\s+(?:value|size|price|total))?\s+"
-    r"(?:is|was|of|at|=|worth|comes to)\s*$",
+    # (its size said roughly or as a bound is still the deal: "a deal worth over $100k")
+    r"(?:is|was|of|at|=|worth|comes to)(?:\s+(?:over|above|about|around|roughly|nearly|almost|under|at least|more "
+    r"than))?\s*$",
     re.I,
 )
 _BASE_AFTER = re.compile(  # the deal noun right after the amount, or after a word or two describing it
@@ -183,7 +185,7 @@ class Slots:
     free_months: int | None = None  # "two free months": a discount of that share of a year (``percent`` set so)
     place: str = ""  # the country or union ``region`` was named by ("UK"): the record keeps regions, not countries
     other_tier: str = ""  # a tier name other teams use that the policy has none of ("diamond customers")
-    above: bool = False  # the percentage or amount is a lower bound ("over $5,000"): the request is larger
+    above: str = ""  # the value said as a lower bound ("over $5,000"): "amount" or "percent"; the request is larger
     regions: tuple[str, ...] = ()  # every region the question names, in order ("emea and latam"); ``region`` first
 
     @property
@@ -216,7 +218,7 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
     problems: list[Problem] = []
     percent = None
     for_discount = False
-    above = False
+    above = ""
     for m in PERCENT.finditer(text):
         value = float(_number(m["num"]))
         shown = f"{'-' if m['neg'] else ''}{format_percent(value)}"
@@ -227,7 +229,7 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
         elif percent is None:
             percent = value
             for_discount = bool(_PERCENT_FOR_DISCOUNT.match(text[m.end() :]))
-            above = above or bool(_ABOVE.search(text[: m.start()]))
+            above = "percent" if _ABOVE.search(text[: m.start()]) else above
     amount = base = None
     for_credit = False
     foreign = [m.span() for m in FOREIGN.finditer(text)]
@@ -250,7 +252,7 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
             else:
                 amount = said
                 for_credit = bool(_AMOUNT_FOR_CREDIT.match(text[m.end() :]) or _CREDIT_OF.search(text[: m.start()]))
-                above = above or bool(_ABOVE.search(text[: m.start()]))
+                above = "amount" if _ABOVE.search(text[: m.start()]) else above
     if for_discount and for_credit and percent is not None and amount is not None:
         two = f"{format_percent(percent)} off and a {format_money(amount)} credit are two requests, each with its route"
         problems.append(Problem(two, "one of them at a time"))
@@ -305,7 +307,7 @@ def read_slots(question: str, tiers: Sequence[str] = (), regions: Sequence[str] 
         free_months=months if percent is not None else None,
         other_tier=_other_tier(text, tiers),
         regions=regions_named,
-        above=above and (percent is not None or amount is not None),
+        above=above if (percent if above == "percent" else amount) is not None else "",
     )
 
 

@@ -350,26 +350,28 @@ def test_the_route_is_the_one_a_filed_request_would_take(policies: Policies) -> 
 @pytest.mark.parametrize(
     ("text", "above"),
     [
-        ("who approves an expedite over $5,000?", True),
-        ("an expedite of more than $5k", True),
-        ("who approves a discount above 25%?", True),
-        ("who approves an expedite of $5,000?", False),
-        ("a 25% discount over the next year", False),  # "over" after the value is not a bound
+        ("who approves an expedite over $5,000?", "amount"),
+        ("an expedite of more than $5k", "amount"),
+        ("who approves a discount above 25%?", "percent"),
+        ("who approves an expedite of $5,000?", ""),
+        ("a 25% discount over the next year", ""),  # "over" after the value is not a bound
+        # the deal's worth said with a bound is the deal the percentage is of, not the request's own bound
+        ("who approves a 15% discount on a deal worth over $100k?", ""),
     ],
 )
-def test_a_value_said_as_a_lower_bound_is_read_as_one(text: str, above: bool) -> None:
-    assert read_slots(text, TIERS, REGIONS).above is above
+def test_a_value_said_as_a_lower_bound_is_read_as_one(text: str, above: str) -> None:
+    assert read_slots(text, TIERS, REGIONS).above == above
 
 
 def test_a_lower_bound_is_routed_as_just_above_it_and_said_so(policies: Policies) -> None:
     # was: "who approves an expedite over $5,000?" gave the route of $5,000 ("needs approval from Logistics"), where
     # anything above it also needs Finance
     at = describe(policies, "expedited_fulfilment", "", "bronze", "na", None, Decimal(5000), None)
-    over = describe(policies, "expedited_fulfilment", "", "bronze", "na", None, Decimal(5000), None, above=True)
+    over = describe(policies, "expedited_fulfilment", "", "bronze", "na", None, Decimal(5000), None, above="amount")
     assert at.sentences[0].startswith("An expedite of $5,000 needs approval from Logistics in <#C0LOGISTIC>.")
     assert over.sentences[0].startswith("An expedite over $5,000 needs approval from Logistics in <#C0LOGISTIC>, then")
     assert over.amount == Decimal(5000) and at.rule != over.rule
-    pct = describe(policies, "discount", "", "silver", "na", 25.0, None, None, above=True)
+    pct = describe(policies, "discount", "", "silver", "na", 25.0, None, None, above="percent")
     assert pct.sentences[0].startswith("A discount over 25% needs approval from Sales manager, then Deal desk")
     assert "Finance" in pct.sentences[0] and pct.percent == 25.0
 
