@@ -480,16 +480,17 @@ class Writer:
         ).all()
         if len(rows) < 2:
             return primary
-        total = self.session.scalar(
-            select(func.count()).select_from(Contact).where(Contact.customer_id == self.card.customer_id)
-        )
+        total = len(rows)  # counted only when there are more than are listed
+        if total > SHOWN_CONTACTS:
+            count = select(func.count()).select_from(Contact).where(Contact.customer_id == self.card.customer_id)
+            total = self.session.scalar(count) or total
         lines = []
         for c in rows[:SHOWN_CONTACTS]:  # each with what the asker's role may see of a contact, as on the card
             said = [contact_label(c)]
             said += [v for k, v in (("contact_email", c.email), ("contact_phone", c.phone)) if v and k in shown]
             notes = [n for n, on in (("primary", c.is_primary), ("opted out", c.opted_out)) if on]
             lines.append(mrkdwn.escape(", ".join(said)) + (f" ({', '.join(notes)})" if notes else ""))
-        more = f"\n…and {total - SHOWN_CONTACTS} more" if total and total > SHOWN_CONTACTS else ""
+        more = f"\n…and {total - SHOWN_CONTACTS} more" if total > SHOWN_CONTACTS else ""
         return f"Contacts at {self.name}:\n" + "\n".join(f"• {line}" for line in lines) + more
 
     def health(self) -> str:

@@ -390,10 +390,9 @@ class IntentModel:
         question = USER_MENTION.sub("owner", question)
         if _QUALIFIES.search(question):
             return False  # "which customers qualify for platinum?": the tier thresholds, not a list
-        if any(
-            self.catalog[n].compute in (OUTCOMES, SERVICE_LEVELS, SURVEYS, ERASURES, CAPS)
-            for n in self._hits(question.lower())
-        ):
+        low = question.lower()
+        named = [self.catalog[n] for n in self._hits(low)]  # every intent's patterns run once, read below
+        if any(i.compute in (OUTCOMES, SERVICE_LEVELS, SURVEYS, ERASURES, CAPS) for i in named):
             # "how many customers churned last month?", "how many tickets did we close last week?": figures over
             # the book, computed (bot.ask.outcomes, bot.ask.service_levels)
             return False
@@ -407,7 +406,7 @@ class IntentModel:
             return True  # "who hasn't paid their invoices?": "their" is theirs, whoever they are
         if OWED_TOTAL.search(question) and not refers_to_customer(question):
             return True  # "how much is overdue in total?": the book's overdue invoices added up
-        if any(self.catalog[n].request_type for n in self._hits(question.lower())):
+        if any(i.request_type for i in named):
             # a request named by its words ("who approves a 15% discount on a deal worth over $100k?"): its route,
             # not the customers over that value (was: the 81 customers with ARR over $100,000)
             return False
@@ -425,8 +424,7 @@ class IntentModel:
             return True  # "which of my customers are overdue for a check-in?": the book by its tiers' cadence
         if asks_who_is_quiet(question):
             return True  # "which of my customers haven't been contacted in 60 days?": the book by last contact
-        low = question.lower()
-        if any(self.catalog[n].kind == POLICY for n in self._hits(low)):
+        if any(i.kind == POLICY for i in named):
             return False  # a policy named by its own words ("who covers my accounts while I'm out?"): computed
         fields = (p for n in self.names if self.catalog[n].kind in (FIELD, CARD) for p in self.catalog[n].patterns)
         return bool(_MANY.search(question)) and any(p.search(low) for p in fields)
@@ -584,6 +582,10 @@ def refers_to_customer(question: str) -> bool:
     return bool(_REFERS.search(question)) and not _ANY_CUSTOMER.search(question)
 
 
+# legal suffixes typed after a name ("Co", "Ltd.", ", Inc"), masked with it (not "as": "X as of May")
+_SUFFIXES = r"(?:[\s,]+(?:" + "|".join(sorted(LEGAL_SUFFIXES - {"as"})) + r")\b\.?)*"
+
+
 def mask(question: str, mention: str, stand_in: str) -> str:
     """``question`` with the words that named the customer replaced by the stand-in name."""
     if not mention:
@@ -591,8 +593,7 @@ def mask(question: str, mention: str, stand_in: str) -> str:
     words = mention.split()
     # the name as linked is its key, without the legal suffix ("polarmark media" for "Polarmark Media Co"): the
     # suffix typed after it is masked with it, or "<stand-in> Co" is read as asking something of "Co"
-    suffix = r"(?:[\s,]+(?:" + "|".join(sorted(LEGAL_SUFFIXES - {"as"})) + r")\b\.?)*"  # not "X as of May"
-    pattern = r"\b" + r"[\W_]+".join(re.escape(w) for w in words) + r"\b" + suffix
+    pattern = r"\b" + r"[\W_]+".join(re.escape(w) for w in words) + r"\b" + _SUFFIXES
     masked, n = re.subn(pattern, stand_in, question, count=1, flags=re.I)
     return masked if n else question
 

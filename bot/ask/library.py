@@ -14,6 +14,11 @@ from retrieval.types import DocMeta
 SHOWN = 25  # a handbook larger than this is listed in part; the maintainers' report has every file
 
 
+def listed_as(d: DocMeta) -> str:
+    """A playbook as a list line names it: its title and its file, inert."""
+    return f"{mrkdwn.bold(d.title or d.path)} (`{mrkdwn.escape(d.path)}`)"
+
+
 def library_finding(policies: Policies, documents: Sequence[DocMeta]) -> PolicyFinding:
     if not documents:
         return PolicyFinding(
@@ -22,11 +27,7 @@ def library_finding(policies: Policies, documents: Sequence[DocMeta]) -> PolicyF
             supported=False,
         )
     ordered = sorted(documents, key=lambda d: ((d.title or d.path).lower(), d.path))
-    lines = [
-        f"• {mrkdwn.bold(d.title or d.path)} (`{mrkdwn.escape(d.path)}`)"
-        f"{', owner ' + person(policies, d.owner) if d.owner else ''}"
-        for d in ordered[:SHOWN]
-    ]
+    lines = [f"• {listed_as(d)}{', owner ' + person(policies, d.owner) if d.owner else ''}" for d in ordered[:SHOWN]]
     more = (
         f"\n…and {len(ordered) - SHOWN} more (`rapport playbooks-report` lists them all)."
         if len(ordered) > SHOWN

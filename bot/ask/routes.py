@@ -135,14 +135,11 @@ def _subject(
     value = _given(amount, measure)
     if value and pct and base is not None:
         value = f"{value}, {pct} of {format_money(base)}"
-    if above == "percent" and pct:
-        what = f"{_article(label)} {label} over {pct}" + (f" ({value})" if value else "")
-        what = what.strip()
-        what = what[0].upper() + what[1:]
-        return f"{what} for {who}" if who else what
     if above == "amount" and value:
         value = f"over {value}"
-    if pct:
+    if above == "percent" and pct:
+        what = f"{_article(label)} {label} over {pct}" + (f" ({value})" if value else "")
+    elif pct:
         what = f"{'An' if pct.startswith(('8', '11', '18')) else 'A'} {pct} {label}" + (f" ({value})" if value else "")
     elif value:
         of = "" if above == "amount" else "of "  # "an expedite over $5,000", "an expedite of $5,000"

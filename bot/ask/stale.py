@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from bot import mrkdwn
 from bot.ask.dates import day
+from bot.ask.library import listed_as
 from bot.ask.people import person
 from bot.ask.policy import PolicyFinding
 from bot.ask.report import past_review
@@ -25,7 +26,7 @@ def stale_finding(policies: Policies, documents: Sequence[DocMeta], today: dt.da
         said = f"No playbook is past its review date ({with_date} of {len(documents)} have one in their front matter)."
         return PolicyFinding(said, "", supported=False)
     lines = [
-        f"• {mrkdwn.bold(d.title or d.path)} (`{mrkdwn.escape(d.path)}`): review was due {_on(d.review_by)}"
+        f"• {listed_as(d)}: review was due {_on(d.review_by)}"
         f"{', owner ' + person(policies, d.owner) if d.owner else ', no owner'}"
         for d in due[:SHOWN]
     ]
